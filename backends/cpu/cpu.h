@@ -1,0 +1,32 @@
+/* cpu.h — the CPU backend's shared services: one intra-op thread pool and
+ * GEMM through a real BLAS (OpenBLAS when built with it, a portable blocked
+ * kernel otherwise). Used by op kernels in core/ops/. */
+#ifndef MXCORE_BACKENDS_CPU_H
+#define MXCORE_BACKENDS_CPU_H
+
+#include <stdint.h>
+
+/* Body of a parallel loop: process [begin, end). */
+typedef void (*mxi_range_fn)(void *ctx, int64_t begin, int64_t end);
+
+/* Run fn over [0, n) split into chunks of at least `grain` iterations on the
+ * pool. Runs inline on the caller when n <= grain, the pool has one thread, or
+ * when called from inside a pool worker (no nested parallelism). Blocks until
+ * done. Idle workers sleep on a condition variable (never spin). */
+void mxi_parallel_for(int64_t n, int64_t grain, mxi_range_fn fn, void *ctx);
+int mxi_num_threads(void);
+void mxi_set_num_threads_internal(int n);
+
+/* Row-major GEMM: C = alpha * op(A) * op(B) + beta * C, op = transpose if
+ * trans*. A is MxK (or KxM if transA), B is KxN (or NxK), C is MxN; lda/ldb/ldc
+ * are row strides in elements. */
+void mxi_sgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
+               int64_t ldc);
+void mxi_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double alpha,
+               const double *A, int64_t lda, const double *B, int64_t ldb, double beta,
+               double *C, int64_t ldc);
+/* Name of the BLAS in use ("openblas" / "builtin"). */
+const char *mxi_blas_name(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* attrs.h — attribute parsing (attrs.c) and registry internals shared with
+ * invoke.c. */
+#ifndef MXCORE_CORE_ATTRS_H
+#define MXCORE_CORE_ATTRS_H
+
+#include "op.h"
+
+/* Parse the defaults of every attribute that has one into `defaults`. */
+int mxi_parse_defaults(const mx_op_def *op, mx_attr_val *defaults);
+/* Fill c->attrs: start from `defaults`, apply the given key/value strings,
+ * check required ones are present. */
+int mxi_parse_attrs(const mx_op_def *op, const mx_attr_val *defaults, const char *const *keys,
+                    const char *const *vals, int n, mx_call *c);
+/* Index of attribute `name` in op's table, or -1. */
+int mxi_attr_index(const mx_op_def *op, const char *name);
+
+/* registry.c: validated index of an op handle (-1 if not a registered op)
+ * and its pre-parsed default attribute values. */
+int mxi_op_index(const mx_op_def *d);
+const mx_attr_val *mxi_op_defaults(int index);
+int mxi_registry_count(void);
+const mx_op_def *mxi_registry_at(int i);
+
+#endif

@@ -1,0 +1,28 @@
+/* backend_registry.h — the core's side of device backends: finds and loads
+ * backend modules (libmxcore-opencl, libmxcore-cuda) at run time and routes
+ * device memory operations and kernels to them. CPU never goes through here. */
+#ifndef MXCORE_CORE_BACKEND_REGISTRY_H
+#define MXCORE_CORE_BACKEND_REGISTRY_H
+
+#include <stddef.h>
+
+#include "tensor.h"
+
+struct mx_backend_module;
+
+/* Loaded module serving `dev` (NULL if none or id out of range). */
+const struct mx_backend_module *mxi_backend_for(mx_device dev);
+/* Why no module serves `dev_type` (for error messages); static storage. */
+const char *mxi_backend_unavailable_reason(int dev_type);
+int mxi_backend_alloc(mx_device dev, size_t nbytes, void **data);
+void mxi_backend_free(mx_device dev, void *data);
+/* dst = src where at least one side is a device tensor (same shape/dtype, or
+ * dtype converted through the host). */
+int mxi_backend_copy(mx_tensor_s *dst, mx_tensor_s *src);
+int mxi_backend_from_host(mx_tensor_s *t, const void *data, size_t nbytes);
+int mxi_backend_to_host(mx_tensor_s *t, void *data, size_t nbytes);
+/* JSON fragment for mx_runtime_features_json: {"opencl":{...},"cuda":{...}} */
+const char *mxi_backend_features_json(void);
+int mxi_backend_device_count(int dev_type);
+
+#endif

@@ -1,0 +1,313 @@
+/* invoke.c — the one path every op call takes (mx_op_invoke, mxi_call):
+ * validate handles and attrs, infer shapes/dtypes, prepare kernel inputs
+ * (contiguous, natively supported dtype), allocate or check outputs, run the
+ * kernel, write results, and record the call on the autograd tape. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrs.h"
+#include "autograd.h"
+#include "rng.h"
+
+int mxi_device_invoke(mx_call *c, mx_device dev); /* backend_registry.c */
+
+static int count_names(const char *csv) {
+    if (!csv || !*csv) return 0;
+    int n = 1;
+    for (const char *p = csv; *p; p++) n += *p == ',';
+    return n;
+}
+
+static int expected_inputs(const mx_call *c) {
+    const mx_op_def *op = c->op;
+    if (op->num_inputs_fn) return op->num_inputs_fn(c);
+    if (op->inputs && op->inputs[0] == '*') {
+        int a = mxi_attr_index(op, "num_args");
+        return a >= 0 ? (int)c->attrs[a].i : -1;
+    }
+    return count_names(op->inputs);
+}
+
+static bool same_device(mx_device a, mx_device b) { return a.type == b.type && a.id == b.id; }
+
+static void release_all(mx_tensor_s **t, int n) {
+    for (int i = 0; i < n; i++) {
+        mxi_tensor_release(t[i]);
+        t[i] = NULL;
+    }
+}
+
+/* Core of every invoke. `c` has op and attrs parsed and inputs set (borrowed).
+ * outs: caller-provided outputs (n_given > 0) or filled with new references. */
+static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out, int *n_out) {
+    const mx_op_def *op = c->op;
+    int want = expected_inputs(c);
+    if (want >= 0 && c->n_in != want)
+        return mxi_op_error(c, MX_ERR_INVALID, "expected %d input(s) (%s), got %d", want,
+                            op->inputs ? op->inputs : "", c->n_in);
+    c->n_out = op->num_outputs_fn ? op->num_outputs_fn(c) : op->num_outputs;
+    if (c->n_out < 0 || c->n_out > MX_MAX_OUTPUTS)
+        return mxi_op_error(c, MX_ERR_INVALID, "invalid number of outputs %d", c->n_out);
+    c->training = mxi_ag_training();
+    MXI_TRY(op->infer(c));
+    if (n_given > 0 && n_given != c->n_out)
+        return mxi_op_error(c, MX_ERR_INVALID, "out= has %d tensor(s), op produces %d", n_given, c->n_out);
+    if (n_given == 0 && max_out < c->n_out)
+        return mxi_op_error(c, MX_ERR_INVALID, "output array holds %d, op produces %d", max_out, c->n_out);
+    for (int k = 0; k < n_given; k++) {
+        mx_tensor_s *o = outs[k];
+        if (o->ndim != c->out_ndim[k] || memcmp(o->shape, c->out_shape[k], sizeof(int64_t) * (size_t)o->ndim)) {
+            char a[128], b[128];
+            return mxi_op_error(c, MX_ERR_INVALID, "out= tensor %d has shape %s, expected %s", k,
+                                mxi_shape_str(o->shape, o->ndim, a, sizeof a),
+                                mxi_shape_str(c->out_shape[k], c->out_ndim[k], b, sizeof b));
+        }
+    }
+
+    /* device: every input must live on one device */
+    mx_device dev = {MX_DEV_CPU, 0};
+    if (c->n_in) dev = c->in[0]->storage->dev;
+    for (int i = 1; i < c->n_in; i++) {
+        if (!same_device(c->in[i]->storage->dev, dev))
+            return mxi_op_error(c, MX_ERR_DEVICE, "inputs live on different devices (%d:%d and %d:%d); copy them with as_in_context first",
+                                dev.type, dev.id, c->in[i]->storage->dev.type, c->in[i]->storage->dev.id);
+    }
+    if (op->flags & MX_OPF_RANDOM) {
+        int64_t draws = 0;
+        for (int k = 0; k < c->n_out; k++) draws += mxi_shape_size(c->out_shape[k], c->out_ndim[k]);
+        for (int i = 0; i < c->n_in; i++) draws += c->in[i]->size; /* shuffle/multinomial draw per input */
+        mxi_rng_reserve((uint64_t)draws + 1, &c->rng_seed, &c->rng_offset);
+    }
+
+    mx_tensor_s *orig_in[MX_MAX_INPUTS];
+    memcpy(orig_in, c->in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
+    int final_dtype[MX_MAX_OUTPUTS];
+    memcpy(final_dtype, c->out_dtype, sizeof(int) * (size_t)c->n_out);
+    mx_tensor_s *kin[MX_MAX_INPUTS] = {0}; /* owned temporaries (NULL = use original) */
+    mx_tensor_s *kout[MX_MAX_OUTPUTS] = {0};
+    int rc = MX_OK;
+
+    bool is_dev = dev.type != MX_DEV_CPU && dev.type != MX_DEV_CPU_PINNED;
+    if (is_dev) {
+        /* device path: backends take the call as is (they allocate outputs) */
+        rc = mxi_device_invoke(c, dev);
+        if (rc != MX_OK) return rc;
+        for (int k = 0; k < c->n_out; k++) kout[k] = c->out[k];
+        goto write_outputs;
+    }
+
+    /* kernel inputs: contiguous and in a dtype the kernel handles */
+    bool cast = false;
+    for (int i = 0; i < c->n_in; i++) {
+        mx_tensor_s *t = c->in[i];
+        bool mut = (op->mutates >> i) & 1;
+        if (mut) continue;
+        bool bad_dtype = !(op->dtypes & MX_DT(t->dtype)) && !(op->flags & MX_OPF_NO_INPUT_CAST);
+        if (bad_dtype) {
+            kin[i] = mxi_cast(t, MX_FLOAT32);
+            cast = true;
+        } else if (!(op->flags & MX_OPF_STRIDED) && !mxi_is_contiguous(t)) {
+            kin[i] = mxi_contiguous(t);
+        }
+        if ((bad_dtype || kin[i]) && !kin[i]) { rc = mx_last_error_code(); goto fail; }
+        if (kin[i]) c->in[i] = kin[i];
+    }
+    if (cast) {
+        /* re-infer for the float32 kernel; results are cast back below */
+        rc = op->infer(c);
+        if (rc != MX_OK) goto fail;
+    }
+
+    /* kernel outputs */
+    for (int k = 0; k < c->n_out; k++) {
+        mx_tensor_s *given = n_given ? outs[k] : NULL;
+        bool direct = given && given->dtype == c->out_dtype[k] && mxi_is_contiguous(given);
+        if (direct && !(op->flags & MX_OPF_INPLACE_OK)) {
+            for (int i = 0; i < c->n_in; i++)
+                if (c->in[i]->storage == given->storage) { direct = false; break; }
+        }
+        if (direct) {
+            mxi_tensor_retain(given);
+            kout[k] = given;
+            if (!(op->flags & MX_OPF_WRITES_ALL) && given->size)
+                memset(mxi_data(given), 0, (size_t)given->size * mxi_dtype_size(given->dtype));
+        } else {
+            kout[k] = (op->flags & MX_OPF_WRITES_ALL)
+                          ? mxi_tensor_new_uninit(c->out_shape[k], c->out_ndim[k], c->out_dtype[k])
+                          : mxi_tensor_new(c->out_shape[k], c->out_ndim[k], c->out_dtype[k]);
+            if (!kout[k]) { rc = mx_last_error_code(); goto fail; }
+        }
+        c->out[k] = kout[k];
+    }
+    rc = op->cpu(c);
+    if (rc != MX_OK) {
+        if (!strstr(mx_last_error(), op->name)) mxi_error_prefix(rc, "%s", op->name);
+        goto fail;
+    }
+
+write_outputs:
+    for (int k = 0; k < c->n_out; k++) {
+        mx_tensor_s *res = kout[k];
+        if (n_given) {
+            if (res != outs[k]) {
+                rc = mxi_assign(outs[k], res);
+                if (rc != MX_OK) goto fail;
+            } else {
+                mxi_bump_version(res);
+            }
+            c->out[k] = outs[k];
+        } else {
+            if (res->dtype != final_dtype[k]) {
+                mx_tensor_s *conv = mxi_cast(res, final_dtype[k]);
+                if (!conv) { rc = mx_last_error_code(); goto fail; }
+                mxi_tensor_release(res);
+                kout[k] = res = conv;
+            }
+            c->out[k] = res;
+        }
+    }
+    memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
+    release_all(kin, c->n_in);
+    if (mxi_ag_recording() && !(op->flags & MX_OPF_NO_GRAD) && mxi_ag_needs_record(c)) {
+        rc = mxi_ag_record(c);
+        if (rc != MX_OK) {
+            release_all(kout, c->n_out);
+            return rc;
+        }
+    }
+    if (n_given) {
+        release_all(kout, c->n_out);
+    } else {
+        for (int k = 0; k < c->n_out; k++) outs[k] = kout[k];
+    }
+    *n_out = c->n_out;
+    return MX_OK;
+
+fail:
+    memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
+    release_all(kin, c->n_in);
+    release_all(kout, c->n_out);
+    return rc;
+}
+
+/* mx_call is large (kilobytes): keep one per thread per nesting depth instead
+ * of on the stack or the heap for every call. Gradients call ops from inside
+ * ops, so allow some depth. */
+#define MAX_DEPTH 16
+static _Thread_local mx_call *call_stack[MAX_DEPTH];
+static _Thread_local int call_depth;
+
+static mx_call *call_acquire(void) {
+    if (call_depth >= MAX_DEPTH) return NULL;
+    mx_call **slot = &call_stack[call_depth];
+    if (!*slot) *slot = malloc(sizeof(mx_call));
+    if (!*slot) return NULL;
+    call_depth++;
+    return *slot;
+}
+
+static void call_release(void) { call_depth--; }
+
+/* Free the per-thread call buffers when a thread exits (keeps LSan quiet). */
+#include <pthread.h>
+static pthread_key_t call_key;
+static pthread_once_t call_key_once = PTHREAD_ONCE_INIT;
+static void free_calls(void *p) {
+    (void)p;
+    for (int i = 0; i < MAX_DEPTH; i++) { free(call_stack[i]); call_stack[i] = NULL; }
+}
+static void make_key(void) { pthread_key_create(&call_key, free_calls); }
+__attribute__((destructor)) static void free_main_calls(void) { free_calls(NULL); }
+
+static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_in, const char *const *keys,
+                         const char *const *vals, int n_attr, mx_tensor_s **outputs, int n_given, int max_out,
+                         int *n_out) {
+    int idx = mxi_op_index(op);
+    if (idx < 0) return mxi_error(MX_ERR_HANDLE, "mx_op_invoke: invalid op handle");
+    if (n_in < 0 || n_in > MX_MAX_INPUTS)
+        return mxi_error(MX_ERR_INVALID, "%s: %d inputs given, at most %d supported", op->name, n_in, MX_MAX_INPUTS);
+    if (n_in && !inputs) return mxi_error(MX_ERR_INVALID, "%s: inputs array is NULL", op->name);
+    for (int i = 0; i < n_in; i++) {
+        if (!mxi_tensor_check(inputs[i], op->name)) return mxi_error_prefix(MX_ERR_HANDLE, "input %d", i);
+    }
+    for (int k = 0; k < n_given; k++) {
+        if (!mxi_tensor_check(outputs[k], op->name)) return mxi_error_prefix(MX_ERR_HANDLE, "output %d", k);
+    }
+    pthread_once(&call_key_once, make_key);
+    pthread_setspecific(call_key, (void *)1);
+    mx_call *c = call_acquire();
+    if (!c) return mxi_error(MX_ERR_INTERNAL, "%s: op calls nested too deeply", op->name);
+    c->op = op;
+    c->n_in = n_in;
+    memcpy(c->in, inputs, sizeof(mx_tensor_s *) * (size_t)n_in);
+    int rc = mxi_parse_attrs(op, mxi_op_defaults(idx), keys, vals, n_attr, c);
+    if (rc == MX_OK) rc = invoke_call(c, outputs, n_given, max_out, n_out);
+    call_release();
+    return rc;
+}
+
+int mx_op_invoke(mx_op op, const mx_tensor *inputs, int n_in, const char *const *attr_keys,
+                 const char *const *attr_vals, int n_attr, mx_tensor *outputs, int max_out, int *n_out) {
+    if (!op) return mxi_error(MX_ERR_HANDLE, "mx_op_invoke: op handle is NULL");
+    if (!n_out) return mxi_error(MX_ERR_INVALID, "mx_op_invoke: n_out is NULL");
+    if (n_attr < 0 || (n_attr && (!attr_keys || !attr_vals)))
+        return mxi_error(MX_ERR_INVALID, "mx_op_invoke: attribute arrays are NULL");
+    int n_given = *n_out;
+    if (n_given < 0 || n_given > MX_MAX_OUTPUTS || ((n_given || max_out) && !outputs))
+        return mxi_error(MX_ERR_INVALID, "mx_op_invoke: bad output arguments");
+    int produced = 0;
+    int rc = invoke_common((const mx_op_def *)op, inputs, n_in, attr_keys, attr_vals, n_attr, outputs, n_given,
+                           max_out, &produced);
+    if (rc == MX_OK) *n_out = produced;
+    return rc;
+}
+
+int mx_invoke_by_name(const char *name, const mx_tensor *inputs, int n_in, const char *const *attr_keys,
+                      const char *const *attr_vals, int n_attr, mx_tensor *outputs, int max_out, int *n_out) {
+    mx_op op;
+    MXI_TRY(mx_op_lookup(name, &op));
+    return mx_op_invoke(op, inputs, n_in, attr_keys, attr_vals, n_attr, outputs, max_out, n_out);
+}
+
+/* ---- internal calls with "k=v;k=v" attributes ---- */
+
+int mxi_call(const char *name, mx_tensor_s *const *in, int n_in, const char *attrs, mx_tensor_s **out, int n_out) {
+    const mx_op_def *op = mxi_find_op(name);
+    if (!op) return mxi_error(MX_ERR_NOT_FOUND, "unknown op '%s'", name);
+    char buf[1024];
+    const char *keys[MX_MAX_ATTRS], *vals[MX_MAX_ATTRS];
+    int na = 0;
+    if (attrs && *attrs) {
+        size_t len = strlen(attrs);
+        if (len >= sizeof buf) return mxi_error(MX_ERR_INVALID, "%s: attribute string too long", name);
+        memcpy(buf, attrs, len + 1);
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ";", &save); tok && na < MX_MAX_ATTRS; tok = strtok_r(NULL, ";", &save)) {
+            char *eq = strchr(tok, '=');
+            if (!eq) return mxi_error(MX_ERR_INVALID, "%s: malformed attribute '%s'", name, tok);
+            *eq = 0;
+            keys[na] = tok;
+            vals[na] = eq + 1;
+            na++;
+        }
+    }
+    int produced = 0;
+    return invoke_common(op, in, n_in, keys, vals, na, out, 0, n_out, &produced);
+}
+
+mx_tensor_s *mxi_call1(const char *name, const char *attrs, int n_in, ...) {
+    mx_tensor_s *in[16];
+    if (n_in > 16) {
+        mxi_error(MX_ERR_INTERNAL, "mxi_call1: too many inputs");
+        return NULL;
+    }
+    va_list ap;
+    va_start(ap, n_in);
+    for (int i = 0; i < n_in; i++) in[i] = va_arg(ap, mx_tensor_s *);
+    va_end(ap);
+    mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
+    if (mxi_call(name, in, n_in, attrs, out, MX_MAX_OUTPUTS) != MX_OK) return NULL;
+    for (int k = 1; k < MX_MAX_OUTPUTS && out[k]; k++) mxi_tensor_release(out[k]);
+    return out[0];
+}

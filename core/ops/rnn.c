@@ -1,0 +1,4 @@
+/* rnn.c — op family "rnn" (not yet implemented). */
+#include "../op.h"
+
+void mxi_register_rnn(void) {}

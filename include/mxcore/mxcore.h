@@ -1,0 +1,258 @@
+/*
+ * mxcore.h — THE public C ABI of mxcore.
+ *
+ * Conventions (apply to every function below unless its comment says otherwise):
+ *   - Every fallible function returns an int status: MX_OK (0) on success, a
+ *     negative MX_ERR_* code on failure. On failure mx_last_error() returns a
+ *     thread-local message naming the op/function, the shapes/dtypes involved and
+ *     what was expected; out-parameters are left untouched.
+ *   - Handles are opaque and tagged: passing NULL, a released handle or a handle
+ *     of the wrong kind yields MX_ERR_HANDLE, never a crash.
+ *   - Out-parameters come last. Objects returned through an out-parameter are
+ *     owned by the caller (one reference) and must be released with the
+ *     matching *_release function, which accepts NULL.
+ *   - Strings returned as `const char **` stay valid as documented per function
+ *     (usually: until the next call of the same function on the same thread, or
+ *     for the lifetime of the library).
+ *   - Shapes are int64; a 0-d tensor has ndim 0. At most MX_MAX_NDIM dims.
+ */
+#ifndef MXCORE_MXCORE_H
+#define MXCORE_MXCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define MX_API __declspec(dllexport)
+#else
+#define MX_API __attribute__((visibility("default")))
+#endif
+
+#define MX_ABI_VERSION 1
+#define MX_MAX_NDIM 10
+
+/* ---- status codes ------------------------------------------------------ */
+enum {
+    MX_OK = 0,
+    MX_ERR_INVALID = -1,   /* bad argument value (shape mismatch, bad attr ...) */
+    MX_ERR_HANDLE = -2,    /* NULL, freed or wrong-kind handle */
+    MX_ERR_DTYPE = -3,     /* unsupported dtype for this op/function */
+    MX_ERR_DEVICE = -4,    /* device not available / mixed devices */
+    MX_ERR_NOT_FOUND = -5, /* unknown op, attribute, file, key */
+    MX_ERR_MEMORY = -6,    /* allocation failed */
+    MX_ERR_IO = -7,        /* file read/write/format error */
+    MX_ERR_UNSUPPORTED = -8, /* valid request this build cannot do */
+    MX_ERR_INTERNAL = -9
+};
+
+/* ---- dtypes (values match MXNet's type flags, so .params files map 1:1) -- */
+typedef enum {
+    MX_FLOAT32 = 0,
+    MX_FLOAT64 = 1,
+    MX_FLOAT16 = 2,
+    MX_UINT8 = 3,
+    MX_INT32 = 4,
+    MX_INT8 = 5,
+    MX_INT64 = 6,
+    MX_BOOL = 7,
+    MX_BFLOAT16 = 12
+} mx_dtype;
+
+/* ---- devices (values match MXNet's dev_type where one exists) ----------- */
+typedef enum {
+    MX_DEV_CPU = 1,
+    MX_DEV_CUDA = 2,
+    MX_DEV_CPU_PINNED = 3,
+    MX_DEV_OPENCL = 10
+} mx_device_type;
+
+typedef struct mx_device {
+    int32_t type; /* mx_device_type */
+    int32_t id;
+} mx_device;
+
+/* grad_req values for mx_autograd_mark_variables */
+enum { MX_GRAD_NULL = 0, MX_GRAD_WRITE = 1, MX_GRAD_ADD = 3 };
+
+typedef struct mx_tensor_s *mx_tensor;  /* opaque, refcounted */
+typedef struct mx_op_s *mx_op;          /* opaque, owned by the library */
+
+/* ---- version and errors -------------------------------------------------- */
+
+/* ABI version of the loaded library; bindings refuse a mismatch. Never fails. */
+MX_API int mx_abi_version(void);
+/* Library version string, e.g. "0.1.0"; static storage. Never fails. */
+MX_API const char *mx_version_string(void);
+/* Message of the last failing call on this thread ("" if none). Valid until the
+ * next failing call on this thread. Never fails. */
+MX_API const char *mx_last_error(void);
+/* Status code of the last failing call on this thread (MX_OK if none). */
+MX_API int mx_last_error_code(void);
+
+/* ---- runtime -------------------------------------------------------------- */
+
+/* JSON object describing build features (BLAS, backends loaded and why not).
+ * *json lives until the next call on any thread; copy it. */
+MX_API int mx_runtime_features_json(const char **json);
+/* Number of devices of `type` usable now (0 if none / module not loaded). */
+MX_API int mx_device_count(int32_t type, int *count);
+/* Size of the intra-op thread pool (n >= 1). */
+MX_API int mx_set_num_threads(int n);
+MX_API int mx_get_num_threads(int *n);
+/* Seed the global counter-based RNG. Streams depend only on the seed and the
+ * sequence of random ops called, never on the thread count. */
+MX_API int mx_random_seed(uint64_t seed);
+/* Total bytes currently allocated by tensor storage on the CPU, and the peak
+ * since the last reset (for memory-planning tests and benchmarks). */
+MX_API int mx_memory_stats(int64_t *current_bytes, int64_t *peak_bytes);
+MX_API int mx_memory_reset_peak(void);
+
+/* ---- tensor lifecycle ----------------------------------------------------- */
+
+/* New tensor with uninitialised contents (zeroed on CPU). `shape` may be NULL
+ * when ndim == 0. Errors: negative dims, ndim > MX_MAX_NDIM, bad dtype/device. */
+MX_API int mx_tensor_create(const int64_t *shape, int ndim, int dtype, mx_device device,
+                            mx_tensor *out);
+/* Add one reference. */
+MX_API int mx_tensor_retain(mx_tensor t);
+/* Drop one reference; frees when it reaches zero. Accepts NULL (no-op). A
+ * second release of a freed handle is reported as MX_ERR_HANDLE. */
+MX_API int mx_tensor_release(mx_tensor t);
+
+/* ---- tensor data ------------------------------------------------------------ */
+
+/* Shape: *ndim receives the rank; *shape points at internal storage valid while
+ * the tensor lives. */
+MX_API int mx_tensor_shape(mx_tensor t, int *ndim, const int64_t **shape);
+MX_API int mx_tensor_dtype(mx_tensor t, int *dtype);
+MX_API int mx_tensor_device(mx_tensor t, mx_device *device);
+/* Element count. */
+MX_API int mx_tensor_size(mx_tensor t, int64_t *size);
+/* Copy `nbytes` of host data (C order, the tensor's dtype) into the tensor.
+ * nbytes must equal size * itemsize. */
+MX_API int mx_tensor_copy_from_host(mx_tensor t, const void *data, size_t nbytes);
+/* Copy the tensor's contents (C order) into host memory of `nbytes`. */
+MX_API int mx_tensor_copy_to_host(mx_tensor t, void *data, size_t nbytes);
+/* Pointer to the first element of a CPU tensor whose layout is C-contiguous;
+ * MX_ERR_UNSUPPORTED for non-contiguous views or device tensors. Valid while the
+ * tensor lives. */
+MX_API int mx_tensor_data_ptr(mx_tensor t, void **data);
+/* Fill every element with `value` (converted to the dtype). */
+MX_API int mx_tensor_fill(mx_tensor t, double value);
+/* A view sharing storage: new shape with strides derived from `t` when its
+ * layout allows (reshape of contiguous data); else MX_ERR_INVALID. */
+MX_API int mx_tensor_reshape_view(mx_tensor t, const int64_t *shape, int ndim, mx_tensor *out);
+/* Basic slicing view along one axis [begin, end) with step > 0. */
+MX_API int mx_tensor_slice_view(mx_tensor t, int axis, int64_t begin, int64_t end, int64_t step,
+                                mx_tensor *out);
+/* Transpose view with permutation `axes` (length ndim; NULL reverses). */
+MX_API int mx_tensor_transpose_view(mx_tensor t, const int64_t *axes, mx_tensor *out);
+/* Broadcast view to `shape` (stride 0 on broadcast dims, numpy rules). */
+MX_API int mx_tensor_broadcast_view(mx_tensor t, const int64_t *shape, int ndim, mx_tensor *out);
+/* 1 if the tensor is C-contiguous. */
+MX_API int mx_tensor_is_contiguous(mx_tensor t, int *contiguous);
+/* Copy `src` into `dst` (same shape; dtype converted; devices may differ). */
+MX_API int mx_tensor_assign(mx_tensor dst, mx_tensor src);
+/* New contiguous tensor on `device` with the same contents (copy). */
+MX_API int mx_tensor_to_device(mx_tensor t, mx_device device, mx_tensor *out);
+/* Wrap a host buffer without copying. `deleter(ctx)` is called once when the
+ * last reference goes (may be NULL: caller guarantees the lifetime). `strides`
+ * are in elements (NULL = C-contiguous). */
+MX_API int mx_tensor_from_host_buffer(void *data, const int64_t *shape, const int64_t *strides,
+                                      int ndim, int dtype, void (*deleter)(void *), void *ctx,
+                                      mx_tensor *out);
+/* Strides in elements and element offset of a tensor view (CPU interop). */
+MX_API int mx_tensor_strides(mx_tensor t, const int64_t **strides);
+/* Version counter bumped by every in-place write (to detect stale saves). */
+MX_API int mx_tensor_version(mx_tensor t, int64_t *version);
+
+/* ---- zero copy (DLPack) ------------------------------------------------------ */
+
+/* Export as a DLManagedTensorVersioned* (DLPack >= 1.0) in *out. The consumer
+ * calls its deleter. The exported tensor keeps one reference on `t`. */
+MX_API int mx_tensor_to_dlpack(mx_tensor t, void **out);
+/* Import a DLManagedTensorVersioned* (versioned=1) or legacy DLManagedTensor*
+ * (versioned=0). On success the tensor owns it and calls its deleter when freed;
+ * on failure ownership stays with the caller. */
+MX_API int mx_tensor_from_dlpack(void *managed, int versioned, mx_tensor *out);
+
+/* ---- registry and invoke ------------------------------------------------------ */
+
+/* JSON manifest of every op: [{"name","aliases","doc","inputs","variadic",
+ * "num_outputs","attrs":[{"name","type","default","required","lo","hi",
+ * "choices","doc"}],"public","differentiable","backends"}...].
+ * The string lives as long as the library. */
+MX_API int mx_registry_json(const char **json);
+/* Look up an op by name or alias. MX_ERR_NOT_FOUND names the unknown op. */
+MX_API int mx_op_lookup(const char *name, mx_op *op);
+/* Canonical name of an op (static storage). */
+MX_API int mx_op_name(mx_op op, const char **name);
+/*
+ * Run op on n_in inputs with string attributes (MXNet's "key"="value" form).
+ * Outputs: if *n_out > 0 on entry, `outputs` holds *n_out caller tensors to
+ * write into (the `out=` form; shapes/dtypes must match the inferred ones);
+ * if *n_out == 0 the library allocates outputs, stores up to `max_out` handles
+ * in `outputs` (caller owns them) and sets *n_out. Records on the autograd tape
+ * when recording is on. Errors name the op, the input shapes/dtypes and the
+ * expectation; outputs are untouched on failure.
+ */
+MX_API int mx_op_invoke(mx_op op, const mx_tensor *inputs, int n_in, const char *const *attr_keys,
+                        const char *const *attr_vals, int n_attr, mx_tensor *outputs,
+                        int max_out, int *n_out);
+/* Same as mx_op_invoke but looks the op up by name (convenience, slower). */
+MX_API int mx_invoke_by_name(const char *name, const mx_tensor *inputs, int n_in,
+                             const char *const *attr_keys, const char *const *attr_vals,
+                             int n_attr, mx_tensor *outputs, int max_out, int *n_out);
+
+/* ---- autograd (the tape is per thread) -------------------------------------------- */
+
+/* Set recording on/off; *prev receives the previous state (may be NULL). */
+MX_API int mx_autograd_set_recording(int recording, int *prev);
+MX_API int mx_autograd_is_recording(int *recording);
+/* Set training mode (affects Dropout, BatchNorm); *prev may be NULL. */
+MX_API int mx_autograd_set_training(int training, int *prev);
+MX_API int mx_autograd_is_training(int *training);
+/* Mark tensors as leaves with grad buffers `grads` (retained) and grad_req
+ * (MX_GRAD_WRITE/ADD/NULL). grads[i] may be NULL to allocate a zero buffer. */
+MX_API int mx_autograd_mark_variables(const mx_tensor *vars, const int *grad_reqs,
+                                      const mx_tensor *grads, int n);
+/* Backward from `heads` with head gradients (NULL entries / NULL array mean
+ * ones). retain_graph keeps the tape for another backward; create_graph records
+ * the backward computation so gradients can be differentiated again. */
+MX_API int mx_autograd_backward(const mx_tensor *heads, const mx_tensor *head_grads, int n_heads,
+                                int retain_graph, int create_graph);
+/* Compute gradients of heads w.r.t. `vars` and return them in `grads_out`
+ * (caller owns) without touching .grad buffers (autograd.grad). */
+MX_API int mx_autograd_grad(const mx_tensor *heads, const mx_tensor *head_grads, int n_heads,
+                            const mx_tensor *vars, int n_vars, int retain_graph,
+                            int create_graph, mx_tensor *grads_out);
+/* The grad buffer of a marked variable (new reference), or *grad = NULL. */
+MX_API int mx_tensor_grad(mx_tensor t, mx_tensor *grad);
+/* A tensor sharing storage but cut from the tape (new reference). */
+MX_API int mx_tensor_detach(mx_tensor t, mx_tensor *out);
+/* 1 if the tensor has a history on the tape or is a marked variable. */
+MX_API int mx_tensor_requires_grad(mx_tensor t, int *requires_grad);
+
+/* ---- io (MXNet .params / nd.save format) ---------------------------------------------- */
+
+/* Save tensors (names may be NULL for a list file) in MXNet's format. */
+MX_API int mx_save(const char *path, const mx_tensor *tensors, const char *const *names, int n);
+/* Load a file written by mx_save or by MXNet. Results are kept in a load
+ * session: *n receives the count; fetch with mx_load_get; free with
+ * mx_load_release. Truncated or corrupt files fail with MX_ERR_IO. */
+typedef struct mx_load_s *mx_load_result;
+MX_API int mx_load(const char *path, mx_load_result *out, int *n);
+MX_API int mx_load_from_buffer(const void *buf, size_t nbytes, mx_load_result *out, int *n);
+/* i-th tensor (new reference) and its name ("" for list files; valid while the
+ * result lives). */
+MX_API int mx_load_get(mx_load_result r, int i, mx_tensor *tensor, const char **name);
+MX_API int mx_load_release(mx_load_result r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MXCORE_MXCORE_H */
