@@ -40,7 +40,7 @@ static void release_all(mx_tensor_s **t, int n) {
 
 /* Core of every invoke. `c` has op and attrs parsed and inputs set (borrowed).
  * outs: caller-provided outputs (n_given > 0) or filled with new references. */
-static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out, int *n_out) {
+static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out, int *n_out, bool visible_only) {
     const mx_op_def *op = c->op;
     int want = expected_inputs(c);
     if (want >= 0 && c->n_in != want)
@@ -51,10 +51,16 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         return mxi_op_error(c, MX_ERR_INVALID, "invalid number of outputs %d", c->n_out);
     c->training = mxi_ag_training();
     MXI_TRY(op->infer(c));
-    if (n_given > 0 && n_given != c->n_out)
-        return mxi_op_error(c, MX_ERR_INVALID, "out= has %d tensor(s), op produces %d", n_given, c->n_out);
-    if (n_given == 0 && max_out < c->n_out)
-        return mxi_op_error(c, MX_ERR_INVALID, "output array holds %d, op produces %d", max_out, c->n_out);
+    /* the public ABI returns (and accepts out= for) visible outputs only */
+    int n_ret = c->n_out;
+    if (visible_only) {
+        int nv = op->num_visible_fn ? op->num_visible_fn(c) : op->num_visible_outputs;
+        if (nv > 0 && nv < c->n_out) n_ret = nv;
+    }
+    if (n_given > 0 && n_given != n_ret)
+        return mxi_op_error(c, MX_ERR_INVALID, "out= has %d tensor(s), op produces %d", n_given, n_ret);
+    if (n_given == 0 && max_out < n_ret)
+        return mxi_op_error(c, MX_ERR_INVALID, "output array holds %d, op produces %d", max_out, n_ret);
     for (int k = 0; k < n_given; k++) {
         mx_tensor_s *o = outs[k];
         if (o->ndim != c->out_ndim[k] || memcmp(o->shape, c->out_shape[k], sizeof(int64_t) * (size_t)o->ndim)) {
@@ -121,7 +127,7 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
 
     /* kernel outputs */
     for (int k = 0; k < c->n_out; k++) {
-        mx_tensor_s *given = n_given ? outs[k] : NULL;
+        mx_tensor_s *given = k < n_given ? outs[k] : NULL;
         bool direct = given && given->dtype == c->out_dtype[k] && mxi_is_contiguous(given);
         if (direct && !(op->flags & MX_OPF_INPLACE_OK)) {
             for (int i = 0; i < c->n_in; i++)
@@ -149,7 +155,7 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
 write_outputs:
     for (int k = 0; k < c->n_out; k++) {
         mx_tensor_s *res = kout[k];
-        if (n_given) {
+        if (k < n_given) {
             if (res != outs[k]) {
                 rc = mxi_assign(outs[k], res);
                 if (rc != MX_OK) goto fail;
@@ -179,9 +185,10 @@ write_outputs:
     if (n_given) {
         release_all(kout, c->n_out);
     } else {
-        for (int k = 0; k < c->n_out; k++) outs[k] = kout[k];
+        for (int k = 0; k < n_ret; k++) outs[k] = kout[k];
+        for (int k = n_ret; k < c->n_out; k++) mxi_tensor_release(kout[k]); /* hidden outputs */
     }
-    *n_out = c->n_out;
+    *n_out = n_ret;
     return MX_OK;
 
 fail:
@@ -222,7 +229,7 @@ __attribute__((destructor)) static void free_main_calls(void) { free_calls(NULL)
 
 static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_in, const char *const *keys,
                          const char *const *vals, int n_attr, mx_tensor_s **outputs, int n_given, int max_out,
-                         int *n_out) {
+                         int *n_out, bool visible_only) {
     int idx = mxi_op_index(op);
     if (idx < 0) return mxi_error(MX_ERR_HANDLE, "mx_op_invoke: invalid op handle");
     if (n_in < 0 || n_in > MX_MAX_INPUTS)
@@ -242,7 +249,7 @@ static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_
     c->n_in = n_in;
     memcpy(c->in, inputs, sizeof(mx_tensor_s *) * (size_t)n_in);
     int rc = mxi_parse_attrs(op, mxi_op_defaults(idx), keys, vals, n_attr, c);
-    if (rc == MX_OK) rc = invoke_call(c, outputs, n_given, max_out, n_out);
+    if (rc == MX_OK) rc = invoke_call(c, outputs, n_given, max_out, n_out, visible_only);
     call_release();
     return rc;
 }
@@ -258,7 +265,7 @@ int mx_op_invoke(mx_op op, const mx_tensor *inputs, int n_in, const char *const 
         return mxi_error(MX_ERR_INVALID, "mx_op_invoke: bad output arguments");
     int produced = 0;
     int rc = invoke_common((const mx_op_def *)op, inputs, n_in, attr_keys, attr_vals, n_attr, outputs, n_given,
-                           max_out, &produced);
+                           max_out, &produced, true);
     if (rc == MX_OK) *n_out = produced;
     return rc;
 }
@@ -293,7 +300,7 @@ int mxi_call(const char *name, mx_tensor_s *const *in, int n_in, const char *att
         }
     }
     int produced = 0;
-    return invoke_common(op, in, n_in, keys, vals, na, out, 0, n_out, &produced);
+    return invoke_common(op, in, n_in, keys, vals, na, out, 0, n_out, &produced, false);
 }
 
 mx_tensor_s *mxi_call1(const char *name, const char *attrs, int n_in, ...) {

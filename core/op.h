@@ -110,6 +110,10 @@ typedef struct mx_op_def {
      * variadic (count from attr "num_args" if the op has one, else any). */
     const char *inputs;
     int num_outputs;       /* fixed output count (ignored if num_outputs_fn) */
+    /* outputs shown to users (the rest are hidden helpers such as Dropout's
+     * mask or BatchNorm's saved mean/var); 0 = all. Optional fn wins. */
+    int num_visible_outputs;
+    int (*num_visible_fn)(const mx_call *c);
     const mx_attr_spec *attrs;
     int n_attrs;
     /* optional: actual input count from attrs (e.g. FullyConnected no_bias) */

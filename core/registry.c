@@ -156,6 +156,8 @@ static void build_manifest(void) {
         mxi_json_bool(&j, variadic);
         mxi_json_key(&j, "num_outputs");
         mxi_json_int(&j, d->num_outputs_fn ? -1 : d->num_outputs);
+        mxi_json_key(&j, "num_visible_outputs");
+        mxi_json_int(&j, d->num_visible_fn ? -1 : d->num_visible_outputs ? d->num_visible_outputs : d->num_outputs);
         mxi_json_key(&j, "public");
         mxi_json_bool(&j, !(d->flags & MX_OPF_INTERNAL));
         mxi_json_key(&j, "differentiable");
