@@ -6,7 +6,8 @@ forward against numpy and backward against finite differences.
     check_op("elemwise_add", [a, b], {}, lambda a, b: a + b)
     check_grad("elemwise_mul", [a, b], {})
 
-Library lookup: $MXCORE_LIB, else build*/libmxcore.so under the repository.
+Library lookup: $MXCORE_HARNESS_LIB, $MXCORE_LIB, else the newest
+build*/libmxcore.so or build*/*/libmxcore.so under the repository.
 """
 from __future__ import annotations
 
@@ -37,10 +38,12 @@ def _cdef_from_header(path: str) -> str:
 
 
 def _find_lib() -> str:
-    env = os.environ.get("MXCORE_LIB")
-    if env:
-        return env
-    cands = sorted(glob.glob(os.path.join(ROOT, "build*", "libmxcore.so")), key=os.path.getmtime, reverse=True)
+    for var in ("MXCORE_HARNESS_LIB", "MXCORE_LIB"):
+        if os.environ.get(var):
+            return os.environ[var]
+    cands = glob.glob(os.path.join(ROOT, "build*", "libmxcore.so")) + \
+        glob.glob(os.path.join(ROOT, "build*", "*", "libmxcore.so"))
+    cands.sort(key=os.path.getmtime, reverse=True)
     if not cands:
         raise RuntimeError("libmxcore.so not found: build with cmake -B build && cmake --build build, or set MXCORE_LIB")
     return cands[0]
