@@ -1,4 +1,386 @@
-/* conv.c — op family "conv" (not yet implemented). */
-#include "../op.h"
+/* conv.c — op family "conv": Convolution and Deconvolution (im2col + GEMM),
+ * their internal backward ops, and registration of the pooling/upsampling
+ * ops defined in pooling.c and upsampling.c.
+ *
+ * Convolution of a chunk of the batch: im2col of all items into one column
+ * matrix (C*KK, NB*OSP) in parallel, one GEMM per group, scatter (+bias) into
+ * the NCHW output. Deconvolution is the transpose: its forward is the data
+ * gradient of a convolution and its data gradient a convolution. */
+#include <stdlib.h>
+#include <string.h>
 
-void mxi_register_conv(void) {}
+#include "../../backends/cpu/cpu.h"
+#include "conv_common.h"
+
+typedef struct {
+    int64_t N, C, F, G;
+    int64_t in[3], out[3], k[3], s[3], d[3], p[3];
+} conv_geom;
+
+#define T float
+#define SFX f32
+#define GEMM mxi_sgemm
+#include "conv_kernels.h"
+#undef T
+#undef SFX
+#undef GEMM
+#define T double
+#define SFX f64
+#define GEMM mxi_dgemm
+#include "conv_kernels.h"
+#undef T
+#undef SFX
+#undef GEMM
+
+/* pooling.c / upsampling.c */
+void mxi_register_pooling(void);
+void mxi_register_upsampling(void);
+
+/* ---- attributes (shared by Convolution and Deconvolution tables) ---- */
+enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPACE, A_NO_BIAS, A_CUDNN_TUNE,
+       A_CUDNN_OFF, A_LAYOUT, A_ADJ, A_TARGET };
+
+#define CONV_COMMON_ATTRS(NOBIAS_DEF, WS_DEF)                                                                         \
+    {"kernel", MX_ATTR_SHAPE, NULL, "Convolution kernel size: (w,), (h, w) or (d, h, w)."},                           \
+    {"stride", MX_ATTR_SHAPE, "()", "Stride per spatial dim; empty means 1 in every dim."},                           \
+    {"dilate", MX_ATTR_SHAPE, "()", "Dilation per spatial dim; empty means 1 in every dim."},                         \
+    {"pad", MX_ATTR_SHAPE, "()", "Zero padding per spatial dim (both sides); empty means 0."},                        \
+    {"num_filter", MX_ATTR_INT, NULL, "Number of output channels.", NULL, 1, 1, 1e15},                               \
+    {"num_group", MX_ATTR_INT, "1", "Number of groups: channels are split into this many independent groups.", NULL, \
+     1, 1, 1e15},                                                                                                     \
+    {"workspace", MX_ATTR_INT, WS_DEF, "Workspace limit in MB (accepted for compatibility, ignored).", NULL, 1, 0,    \
+     1e15},                                                                                                           \
+    {"no_bias", MX_ATTR_BOOL, NOBIAS_DEF, "Whether to disable the bias input."},                                      \
+    {"cudnn_tune", MX_ATTR_ENUM, "None", "cuDNN algorithm selection (accepted for compatibility, ignored).",          \
+     "None,off,limited_workspace,fastest"},                                                                           \
+    {"cudnn_off", MX_ATTR_BOOL, "False", "Turn off cuDNN (accepted for compatibility, ignored)."},                    \
+    {"layout", MX_ATTR_ENUM, "None",                                                                                  \
+     "Data layout; only the channel-first layouts NCW, NCHW, NCDHW (or None) are supported.",                         \
+     "None,NCW,NCHW,NCDHW,NHWC,NDHWC,NWC"}
+
+static const mx_attr_spec conv_attrs[] = {CONV_COMMON_ATTRS("False", "1024")};
+static const mx_attr_spec deconv_attrs[] = {
+    CONV_COMMON_ATTRS("True", "512"),
+    {"adj", MX_ATTR_SHAPE, "()", "Extra size added to one side of the output per spatial dim."},
+    {"target_shape", MX_ATTR_SHAPE, "()", "Output spatial shape; when set, pad and adj are computed from it."},
+};
+
+static int conv_num_inputs(const mx_call *c) { return c->attrs[A_NO_BIAS].i ? 2 : 3; }
+
+/* Reads one spatial tuple attr (empty: default value). */
+static int spatial_attr(const mx_call *c, int a, int nsp, int64_t def, int64_t lo, int64_t *out) {
+    const mx_attr_val *v = &c->attrs[a];
+    for (int i = 0; i < 3; i++) out[i] = def;
+    if (v->is_none || v->n == 0) return MX_OK;
+    if (v->n != nsp)
+        return mxi_op_error(c, MX_ERR_INVALID, "%s must have %d entries like kernel, got %d", c->op->attrs[a].name, nsp,
+                            v->n);
+    for (int i = 0; i < nsp; i++) {
+        if (v->v[i] < lo || v->v[i] == INT64_MIN)
+            return mxi_op_error(c, MX_ERR_INVALID, "%s entries must be >= %lld", c->op->attrs[a].name, (long long)lo);
+        out[3 - nsp + i] = v->v[i];
+    }
+    return MX_OK;
+}
+
+/* Common validation; fills geometry except the out dims / conv in dims.
+ * For Convolution: g->in = data spatial dims, g->C = data channels,
+ * g->F = num_filter. For Deconvolution the roles are swapped by the caller. */
+static int parse_geom(mx_call *c, int *nsp_out, int64_t *k, int64_t *s, int64_t *d, int64_t *p) {
+    const mx_attr_val *kv = &c->attrs[A_KERNEL];
+    if (kv->is_none || kv->n < 1 || kv->n > 3)
+        return mxi_op_error(c, MX_ERR_INVALID, "kernel must have 1, 2 or 3 entries (got %d)", kv->is_none ? 0 : kv->n);
+    int nsp = kv->n;
+    for (int i = 0; i < 3; i++) k[i] = 1;
+    for (int i = 0; i < nsp; i++) {
+        if (kv->v[i] < 1) return mxi_op_error(c, MX_ERR_INVALID, "kernel entries must be >= 1");
+        k[3 - nsp + i] = kv->v[i];
+    }
+    MXI_TRY(spatial_attr(c, A_STRIDE, nsp, 1, 1, s));
+    MXI_TRY(spatial_attr(c, A_DILATE, nsp, 1, 1, d));
+    MXI_TRY(spatial_attr(c, A_PAD, nsp, 0, 0, p));
+    const char *lay = c->attrs[A_LAYOUT].s;
+    if (strcmp(lay, "None") && strncmp(lay, "NC", 2))
+        return mxi_op_error(c, MX_ERR_INVALID, "layout %s is not supported (only NCW, NCHW, NCDHW)", lay);
+    static const char *lays[] = {"NCW", "NCHW", "NCDHW"};
+    if (strcmp(lay, "None") && strcmp(lay, lays[nsp - 1]))
+        return mxi_op_error(c, MX_ERR_INVALID, "layout %s does not match a %d-d kernel", lay, nsp);
+    const mx_tensor_s *x = c->in[0];
+    if (x->ndim != nsp + 2)
+        return mxi_op_error(c, MX_ERR_INVALID, "data must be %d-d (batch, channel, %d spatial dims) for a %d-d kernel",
+                            nsp + 2, nsp, nsp);
+    MXI_TRY(mxi_require_same_dtype(c));
+    *nsp_out = nsp;
+    return MX_OK;
+}
+
+static int check_weight_bias(mx_call *c, const int64_t *wshape, int nsp, int64_t nbias) {
+    const mx_tensor_s *w = c->in[1];
+    int ok = w->ndim == nsp + 2;
+    for (int i = 0; ok && i < nsp + 2; i++) ok = w->shape[i] == wshape[i];
+    if (!ok) {
+        char a[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "weight must have shape %s", mxi_shape_str(wshape, nsp + 2, a, sizeof a));
+    }
+    if (!c->attrs[A_NO_BIAS].i) {
+        const mx_tensor_s *b = c->in[2];
+        if (b->ndim != 1 || b->shape[0] != nbias)
+            return mxi_op_error(c, MX_ERR_INVALID, "bias must have shape (%lld,)", (long long)nbias);
+    }
+    return MX_OK;
+}
+
+/* Convolution geometry from a call (data = in[0]). */
+static int conv_geom_of(mx_call *c, conv_geom *g, int *nsp_out) {
+    int nsp;
+    MXI_TRY(parse_geom(c, &nsp, g->k, g->s, g->d, g->p));
+    const mx_tensor_s *x = c->in[0];
+    g->N = x->shape[0];
+    g->C = x->shape[1];
+    g->F = c->attrs[A_NUM_FILTER].i;
+    g->G = c->attrs[A_NUM_GROUP].i;
+    if (g->C % g->G || g->F % g->G)
+        return mxi_op_error(c, MX_ERR_INVALID, "num_group %lld must divide the %lld input channels and num_filter %lld",
+                            (long long)g->G, (long long)g->C, (long long)g->F);
+    for (int i = 0; i < 3; i++) g->in[i] = 1;
+    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
+    for (int i = 0; i < 3; i++) {
+        int64_t dk = g->d[i] * (g->k[i] - 1) + 1, padded = g->in[i] + 2 * g->p[i];
+        if (dk > padded)
+            return mxi_op_error(c, MX_ERR_INVALID, "dilated kernel size %lld exceeds padded input size %lld",
+                                (long long)dk, (long long)padded);
+        g->out[i] = (padded - dk) / g->s[i] + 1;
+    }
+    *nsp_out = nsp;
+    return MX_OK;
+}
+
+static int conv_infer(mx_call *c) {
+    conv_geom g;
+    int nsp;
+    MXI_TRY(conv_geom_of(c, &g, &nsp));
+    int64_t ws[5] = {g.F, g.C / g.G};
+    for (int i = 0; i < nsp; i++) ws[2 + i] = g.k[3 - nsp + i];
+    MXI_TRY(check_weight_bias(c, ws, nsp, g.F));
+    int64_t os[5] = {g.N, g.F};
+    for (int i = 0; i < nsp; i++) os[2 + i] = g.out[3 - nsp + i];
+    mxi_set_out(c, 0, os, nsp + 2, c->in[0]->dtype);
+    return MX_OK;
+}
+
+static int conv_cpu(mx_call *c) {
+    conv_geom g;
+    int nsp;
+    MXI_TRY(conv_geom_of(c, &g, &nsp));
+    int nb = c->attrs[A_NO_BIAS].i;
+    if (c->in[0]->dtype == MX_FLOAT64)
+        return conv_forward_f64(&g, MXI_PTR(double, c->in[0]), MXI_PTR(double, c->in[1]),
+                                nb ? NULL : MXI_PTR(double, c->in[2]), MXI_PTR(double, c->out[0]));
+    return conv_forward_f32(&g, MXI_PTR(float, c->in[0]), MXI_PTR(float, c->in[1]),
+                            nb ? NULL : MXI_PTR(float, c->in[2]), MXI_PTR(float, c->out[0]));
+}
+
+/* _backward_Convolution: inputs (ograd, data, weight) -> (ddata, dweight, dbias) */
+static int conv_bwd_infer(mx_call *c) {
+    /* validate against the forward geometry using data (in[1]) */
+    mx_tensor_s *saved[3] = {c->in[0], c->in[1], c->in[2]};
+    int n_in = c->n_in;
+    c->in[0] = saved[1];
+    c->in[1] = saved[2];
+    conv_geom g;
+    int nsp, rc = conv_geom_of(c, &g, &nsp);
+    c->in[0] = saved[0];
+    c->in[1] = saved[1];
+    c->n_in = n_in;
+    MXI_TRY(rc);
+    mxi_same_as_in(c, 0, 1);
+    mxi_same_as_in(c, 1, 2);
+    int64_t bs[1] = {g.F};
+    mxi_set_out(c, 2, bs, 1, c->in[1]->dtype);
+    return MX_OK;
+}
+
+static int conv_bwd_geom(mx_call *c, conv_geom *g) {
+    mx_tensor_s *saved0 = c->in[0];
+    c->in[0] = c->in[1];
+    int nsp, rc = conv_geom_of(c, g, &nsp);
+    c->in[0] = saved0;
+    return rc;
+}
+
+static int conv_bwd_cpu(mx_call *c) {
+    conv_geom g;
+    MXI_TRY(conv_bwd_geom(c, &g));
+    if (c->in[1]->dtype == MX_FLOAT64)
+        return conv_backward_f64(&g, MXI_PTR(double, c->in[1]), MXI_PTR(double, c->in[2]), MXI_PTR(double, c->in[0]),
+                                 MXI_PTR(double, c->out[0]), MXI_PTR(double, c->out[1]), MXI_PTR(double, c->out[2]));
+    return conv_backward_f32(&g, MXI_PTR(float, c->in[1]), MXI_PTR(float, c->in[2]), MXI_PTR(float, c->in[0]),
+                             MXI_PTR(float, c->out[0]), MXI_PTR(float, c->out[1]), MXI_PTR(float, c->out[2]));
+}
+
+static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
+    char attrs[1024];
+    mxi_conv_attr_string(g->call, attrs, sizeof attrs);
+    mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->in[1]};
+    mx_tensor_s *out[3] = {0};
+    MXI_TRY(mxi_call(bwd, in, 3, attrs, out, 3));
+    g->igrad[0] = out[0];
+    g->igrad[1] = out[1];
+    if (g->call->attrs[A_NO_BIAS].i) mxi_tensor_release(out[2]);
+    else g->igrad[2] = out[2];
+    return MX_OK;
+}
+
+static int conv_grad(mx_grad_ctx *g) { return conv_like_grad(g, "_backward_Convolution"); }
+
+/* ---- Deconvolution ---- */
+/* Geometry of the equivalent convolution (from deconv output space to deconv
+ * input space): conv in = deconv out, conv C = num_filter, conv F = deconv
+ * input channels. Fills the deconv output spatial dims in `dout`. */
+static int deconv_geom_of(mx_call *c, conv_geom *g, int *nsp_out) {
+    int nsp;
+    MXI_TRY(parse_geom(c, &nsp, g->k, g->s, g->d, g->p));
+    const mx_tensor_s *x = c->in[0];
+    int64_t adj[3];
+    MXI_TRY(spatial_attr(c, A_ADJ, nsp, 0, 0, adj));
+    const mx_attr_val *tv = &c->attrs[A_TARGET];
+    int have_target = !tv->is_none && tv->n > 0;
+    if (have_target && tv->n != nsp)
+        return mxi_op_error(c, MX_ERR_INVALID, "target_shape must have %d entries like kernel, got %d", nsp, tv->n);
+    for (int i = 0; have_target && i < nsp; i++)
+        if (tv->v[i] <= 0) have_target = 0; /* MXNet treats (0,0) as unset */
+    g->N = x->shape[0];
+    g->F = x->shape[1];
+    g->C = c->attrs[A_NUM_FILTER].i;
+    g->G = c->attrs[A_NUM_GROUP].i;
+    if (g->C % g->G || g->F % g->G)
+        return mxi_op_error(c, MX_ERR_INVALID, "num_group %lld must divide the %lld input channels and num_filter %lld",
+                            (long long)g->G, (long long)g->F, (long long)g->C);
+    for (int i = 0; i < 3; i++) g->out[i] = 1, g->in[i] = 1;
+    for (int i = 0; i < nsp; i++) g->out[3 - nsp + i] = x->shape[2 + i];
+    for (int i = 3 - nsp; i < 3; i++) {
+        int64_t dk = g->d[i] * (g->k[i] - 1) + 1;
+        if (have_target) {
+            int64_t t = tv->v[i - (3 - nsp)];
+            int64_t tot = g->s[i] * (g->out[i] - 1) + dk;
+            if (tot < t)
+                return mxi_op_error(c, MX_ERR_INVALID, "target_shape %lld is too big for this input and kernel",
+                                    (long long)t);
+            tot -= t;
+            adj[i] = tot % 2;
+            g->p[i] = (tot + 1) / 2;
+        }
+        if (adj[i] >= g->s[i] && adj[i] > 0 && !have_target)
+            return mxi_op_error(c, MX_ERR_INVALID, "adj must be smaller than stride");
+        g->in[i] = g->s[i] * (g->out[i] - 1) + dk - 2 * g->p[i] + adj[i];
+        if (g->in[i] <= 0 && g->out[i] > 0)
+            return mxi_op_error(c, MX_ERR_INVALID, "output size %lld is not positive (pad too large)",
+                                (long long)g->in[i]);
+        if (g->in[i] < 0) g->in[i] = 0;
+    }
+    *nsp_out = nsp;
+    return MX_OK;
+}
+
+static int deconv_infer(mx_call *c) {
+    conv_geom g;
+    int nsp;
+    MXI_TRY(deconv_geom_of(c, &g, &nsp));
+    int64_t ws[5] = {g.F, g.C / g.G};
+    for (int i = 0; i < nsp; i++) ws[2 + i] = g.k[3 - nsp + i];
+    MXI_TRY(check_weight_bias(c, ws, nsp, g.C));
+    int64_t os[5] = {g.N, g.C};
+    for (int i = 0; i < nsp; i++) os[2 + i] = g.in[3 - nsp + i];
+    mxi_set_out(c, 0, os, nsp + 2, c->in[0]->dtype);
+    return MX_OK;
+}
+
+static int deconv_cpu(mx_call *c) {
+    conv_geom g;
+    int nsp;
+    MXI_TRY(deconv_geom_of(c, &g, &nsp));
+    int nb = c->attrs[A_NO_BIAS].i;
+    int64_t sp = g.in[0] * g.in[1] * g.in[2];
+    if (c->in[0]->dtype == MX_FLOAT64) {
+        double *y = MXI_PTR(double, c->out[0]);
+        MXI_TRY(conv_backward_f64(&g, NULL, MXI_PTR(double, c->in[1]), MXI_PTR(double, c->in[0]), y, NULL, NULL));
+        if (!nb) add_bias_f64(y, MXI_PTR(double, c->in[2]), g.N, g.C, sp);
+    } else {
+        float *y = MXI_PTR(float, c->out[0]);
+        MXI_TRY(conv_backward_f32(&g, NULL, MXI_PTR(float, c->in[1]), MXI_PTR(float, c->in[0]), y, NULL, NULL));
+        if (!nb) add_bias_f32(y, MXI_PTR(float, c->in[2]), g.N, g.C, sp);
+    }
+    return MX_OK;
+}
+
+/* _backward_Deconvolution: inputs (ograd, data, weight) -> (ddata, dweight, dbias) */
+static int deconv_bwd_infer(mx_call *c) {
+    mx_tensor_s *saved[2] = {c->in[0], c->in[1]};
+    c->in[0] = saved[1];
+    c->in[1] = c->in[2];
+    conv_geom g;
+    int nsp, rc = deconv_geom_of(c, &g, &nsp);
+    c->in[0] = saved[0];
+    c->in[1] = saved[1];
+    MXI_TRY(rc);
+    mxi_same_as_in(c, 0, 1);
+    mxi_same_as_in(c, 1, 2);
+    int64_t bs[1] = {g.C};
+    mxi_set_out(c, 2, bs, 1, c->in[1]->dtype);
+    return MX_OK;
+}
+
+static int deconv_bwd_cpu(mx_call *c) {
+    mx_tensor_s *saved0 = c->in[0];
+    c->in[0] = c->in[1];
+    conv_geom g;
+    int nsp, rc = deconv_geom_of(c, &g, &nsp);
+    c->in[0] = saved0;
+    MXI_TRY(rc);
+    int64_t sp = g.in[0] * g.in[1] * g.in[2];
+    /* dy (deconv output grad) is the conv's data; x (deconv input) the conv's output */
+    if (c->in[1]->dtype == MX_FLOAT64) {
+        const double *dy = MXI_PTR(double, c->in[0]), *x = MXI_PTR(double, c->in[1]), *w = MXI_PTR(double, c->in[2]);
+        MXI_TRY(conv_forward_f64(&g, dy, w, NULL, MXI_PTR(double, c->out[0])));
+        MXI_TRY(conv_backward_f64(&g, dy, w, x, NULL, MXI_PTR(double, c->out[1]), NULL));
+        channel_sum_f64(dy, g.N, g.C, sp, MXI_PTR(double, c->out[2]));
+    } else {
+        const float *dy = MXI_PTR(float, c->in[0]), *x = MXI_PTR(float, c->in[1]), *w = MXI_PTR(float, c->in[2]);
+        MXI_TRY(conv_forward_f32(&g, dy, w, NULL, MXI_PTR(float, c->out[0])));
+        MXI_TRY(conv_backward_f32(&g, dy, w, x, NULL, MXI_PTR(float, c->out[1]), NULL));
+        channel_sum_f32(dy, g.N, g.C, sp, MXI_PTR(float, c->out[2]));
+    }
+    return MX_OK;
+}
+
+static int deconv_grad(mx_grad_ctx *g) { return conv_like_grad(g, "_backward_Deconvolution"); }
+
+#define NATTR(a) ((int)(sizeof a / sizeof a[0]))
+
+static const mx_op_def ops[] = {
+    {.name = "Convolution", .aliases = "convolution",
+     .doc = "Compute N-D (1-D/2-D/3-D) convolution on (N, C, ...) inputs with weight (num_filter, C/num_group, kernel...) "
+            "and optional bias (num_filter,). Output spatial size: floor((x + 2*pad - dilate*(kernel-1) - 1)/stride) + 1.",
+     .inputs = "data,weight,bias", .num_outputs = 1, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),
+     .num_inputs_fn = conv_num_inputs, .infer = conv_infer, .cpu = conv_cpu, .grad = conv_grad,
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
+    {.name = "_backward_Convolution", .doc = "Gradients of Convolution w.r.t. data, weight and bias.",
+     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),
+     .infer = conv_bwd_infer, .cpu = conv_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
+    {.name = "Deconvolution", .aliases = "deconvolution",
+     .doc = "Transposed convolution (the gradient of Convolution w.r.t. its data) on (N, C, ...) inputs with weight "
+            "(C, num_filter/num_group, kernel...). Output size: stride*(x-1) + dilate*(kernel-1) + 1 - 2*pad + adj, or "
+            "target_shape when given.",
+     .inputs = "data,weight,bias", .num_outputs = 1, .attrs = deconv_attrs, .n_attrs = NATTR(deconv_attrs),
+     .num_inputs_fn = conv_num_inputs, .infer = deconv_infer, .cpu = deconv_cpu, .grad = deconv_grad,
+     .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_Deconvolution", .doc = "Gradients of Deconvolution w.r.t. data, weight and bias.",
+     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = deconv_attrs, .n_attrs = NATTR(deconv_attrs),
+     .infer = deconv_bwd_infer, .cpu = deconv_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
+};
+
+void mxi_register_conv(void) {
+    mxi_register_ops(ops, NATTR(ops));
+    mxi_register_pooling();
+    mxi_register_upsampling();
+}

@@ -1,0 +1,176 @@
+/* pooling.c — Pooling (max/avg/sum/lp over 1-D/2-D/3-D windows, global
+ * pooling, valid/full/same conventions) and its internal backward op. Part of
+ * the "conv" family: registered from mxi_register_conv() in conv.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../backends/cpu/cpu.h"
+#include "conv_common.h"
+
+enum { POOL_MAX, POOL_AVG, POOL_SUM, POOL_LP };
+enum { CONV_VALID, CONV_FULL, CONV_SAME };
+
+typedef struct {
+    int64_t planes;
+    int64_t in[3], out[3], k[3], s[3], p[3];
+    int type, count_include_pad;
+    int64_t p_value;
+} pool_geom;
+
+#define T float
+#define SFX f32
+#include "pooling_kernels.h"
+#undef T
+#undef SFX
+#define T double
+#define SFX f64
+#include "pooling_kernels.h"
+#undef T
+#undef SFX
+
+enum { P_KERNEL, P_POOL_TYPE, P_GLOBAL, P_CUDNN_OFF, P_CONVENTION, P_STRIDE, P_PAD, P_PVALUE, P_COUNT_PAD, P_LAYOUT };
+
+static const mx_attr_spec pool_attrs[] = {
+    {"kernel", MX_ATTR_SHAPE, "()", "Pooling window size: (w,), (h, w) or (d, h, w); ignored with global_pool."},
+    {"pool_type", MX_ATTR_ENUM, "max", "Pooling type: max, avg, sum or lp (p-norm).", "max,avg,sum,lp"},
+    {"global_pool", MX_ATTR_BOOL, "False", "Pool over the whole spatial extent (kernel, stride and pad ignored)."},
+    {"cudnn_off", MX_ATTR_BOOL, "False", "Turn off cuDNN (accepted for compatibility, ignored)."},
+    {"pooling_convention", MX_ATTR_ENUM, "valid",
+     "Output size rule: valid (floor), full (ceil) or same (ceil(x/stride) with computed padding).", "valid,full,same"},
+    {"stride", MX_ATTR_SHAPE, "()", "Stride per spatial dim; empty means 1."},
+    {"pad", MX_ATTR_SHAPE, "()", "Padding per spatial dim (both sides); empty means 0."},
+    {"p_value", MX_ATTR_OPT_INT, "None", "p of the lp pooling norm (default 2).", NULL, 1, 1, 1e9},
+    {"count_include_pad", MX_ATTR_BOOL, "True",
+     "avg pooling: count padded positions in the divisor (True) or only valid ones (False)."},
+    {"layout", MX_ATTR_ENUM, "None", "Data layout; only channel-first layouts (NCW, NCHW, NCDHW) are supported.",
+     "None,NCW,NCHW,NCDHW,NWC,NHWC,NDHWC"},
+};
+
+static int pool_geom_of(mx_call *c, const mx_tensor_s *x, pool_geom *g) {
+    if (x->ndim < 3 || x->ndim > 5)
+        return mxi_op_error(c, MX_ERR_INVALID, "data must be 3-d, 4-d or 5-d (N, C, spatial...), got %d-d", x->ndim);
+    const char *lay = c->attrs[P_LAYOUT].s;
+    if (strcmp(lay, "None") && strncmp(lay, "NC", 2))
+        return mxi_op_error(c, MX_ERR_INVALID, "layout %s is not supported (only NCW, NCHW, NCDHW)", lay);
+    int nsp = x->ndim - 2, glob = (int)c->attrs[P_GLOBAL].i;
+    g->planes = x->shape[0] * x->shape[1];
+    g->type = (int)c->attrs[P_POOL_TYPE].i;
+    g->count_include_pad = (int)c->attrs[P_COUNT_PAD].i;
+    g->p_value = c->attrs[P_PVALUE].is_none ? 2 : c->attrs[P_PVALUE].i;
+    for (int i = 0; i < 3; i++) g->in[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
+    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
+    if (glob) {
+        for (int i = 0; i < 3; i++) g->k[i] = g->in[i], g->out[i] = 1;
+        return MX_OK;
+    }
+    const mx_attr_val *kv = &c->attrs[P_KERNEL], *sv = &c->attrs[P_STRIDE], *pv = &c->attrs[P_PAD];
+    if (kv->is_none || kv->n != nsp)
+        return mxi_op_error(c, MX_ERR_INVALID, "kernel must have %d entries for %d-d data (got %d)", nsp, x->ndim,
+                            kv->is_none ? 0 : kv->n);
+    if (!sv->is_none && sv->n && sv->n != nsp)
+        return mxi_op_error(c, MX_ERR_INVALID, "stride must have %d entries like kernel, got %d", nsp, sv->n);
+    if (!pv->is_none && pv->n && pv->n != nsp)
+        return mxi_op_error(c, MX_ERR_INVALID, "pad must have %d entries like kernel, got %d", nsp, pv->n);
+    for (int i = 0; i < nsp; i++) {
+        int j = 3 - nsp + i;
+        g->k[j] = kv->v[i];
+        if (!sv->is_none && sv->n) g->s[j] = sv->v[i];
+        if (!pv->is_none && pv->n) g->p[j] = pv->v[i];
+        if (g->k[j] < 1 || g->s[j] < 1 || g->p[j] < 0)
+            return mxi_op_error(c, MX_ERR_INVALID, "kernel and stride must be >= 1 and pad >= 0");
+    }
+    int conv = (int)c->attrs[P_CONVENTION].i;
+    for (int j = 3 - nsp; j < 3; j++) {
+        int64_t padded = g->in[j] + 2 * g->p[j];
+        if (conv == CONV_SAME) {
+            g->out[j] = (g->in[j] + g->s[j] - 1) / g->s[j];
+            int64_t tot = (g->out[j] - 1) * g->s[j] + g->k[j] - g->in[j];
+            g->p[j] = tot > 0 ? tot / 2 : 0;
+            continue;
+        }
+        if (g->k[j] > padded)
+            return mxi_op_error(c, MX_ERR_INVALID, "kernel size %lld exceeds padded input size %lld", (long long)g->k[j],
+                                (long long)padded);
+        int64_t r = padded - g->k[j];
+        g->out[j] = 1 + (conv == CONV_FULL ? (r + g->s[j] - 1) / g->s[j] : r / g->s[j]);
+    }
+    return MX_OK;
+}
+
+static int pool_infer(mx_call *c) {
+    pool_geom g;
+    MXI_TRY(pool_geom_of(c, c->in[0], &g));
+    int nd = c->in[0]->ndim, nsp = nd - 2;
+    int64_t os[5] = {c->in[0]->shape[0], c->in[0]->shape[1]};
+    for (int i = 0; i < nsp; i++) os[2 + i] = g.out[3 - nsp + i];
+    mxi_set_out(c, 0, os, nd, c->in[0]->dtype);
+    return MX_OK;
+}
+
+static int64_t pool_grain(const pool_geom *g) {
+    int64_t per = g->out[0] * g->out[1] * g->out[2] * g->k[0] * g->k[1] * g->k[2];
+    int64_t gr = 32768 / (per > 0 ? per : 1);
+    return gr < 1 ? 1 : gr;
+}
+
+static int pool_cpu(mx_call *c) {
+    pool_geom g;
+    MXI_TRY(pool_geom_of(c, c->in[0], &g));
+    if (c->in[0]->dtype == MX_FLOAT64) {
+        pool_job_f64 j = {.g = &g, .x = MXI_PTR(double, c->in[0]), .out = MXI_PTR(double, c->out[0])};
+        mxi_parallel_for(g.planes, pool_grain(&g), pool_fwd_range_f64, &j);
+    } else {
+        pool_job_f32 j = {.g = &g, .x = MXI_PTR(float, c->in[0]), .out = MXI_PTR(float, c->out[0])};
+        mxi_parallel_for(g.planes, pool_grain(&g), pool_fwd_range_f32, &j);
+    }
+    return MX_OK;
+}
+
+/* _backward_Pooling: (ograd, data, output) -> ddata */
+static int pool_bwd_infer(mx_call *c) {
+    pool_geom g;
+    MXI_TRY(pool_geom_of(c, c->in[1], &g));
+    mxi_same_as_in(c, 0, 1);
+    return MX_OK;
+}
+
+static int pool_bwd_cpu(mx_call *c) {
+    pool_geom g;
+    MXI_TRY(pool_geom_of(c, c->in[1], &g));
+    if (c->in[1]->dtype == MX_FLOAT64) {
+        pool_job_f64 j = {.g = &g, .dy = MXI_PTR(double, c->in[0]), .x = MXI_PTR(double, c->in[1]),
+                          .y = MXI_PTR(double, c->in[2]), .out = MXI_PTR(double, c->out[0])};
+        mxi_parallel_for(g.planes, pool_grain(&g), pool_bwd_range_f64, &j);
+    } else {
+        pool_job_f32 j = {.g = &g, .dy = MXI_PTR(float, c->in[0]), .x = MXI_PTR(float, c->in[1]),
+                          .y = MXI_PTR(float, c->in[2]), .out = MXI_PTR(float, c->out[0])};
+        mxi_parallel_for(g.planes, pool_grain(&g), pool_bwd_range_f32, &j);
+    }
+    return MX_OK;
+}
+
+static int pool_grad(mx_grad_ctx *g) {
+    char attrs[1024];
+    mxi_conv_attr_string(g->call, attrs, sizeof attrs);
+    mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->out[0]};
+    mx_tensor_s *out[1] = {0};
+    MXI_TRY(mxi_call("_backward_Pooling", in, 3, attrs, out, 1));
+    g->igrad[0] = out[0];
+    return MX_OK;
+}
+
+static const mx_op_def pool_ops[] = {
+    {.name = "Pooling", .aliases = "pooling",
+     .doc = "Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional "
+            "global pooling and valid/full/same output size conventions.",
+     .inputs = "data", .num_outputs = 1, .attrs = pool_attrs, .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]),
+     .infer = pool_infer, .cpu = pool_cpu, .grad = pool_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
+    {.name = "_backward_Pooling", .doc = "Gradient of Pooling w.r.t. its data (max: routed to the window's argmax).",
+     .inputs = "ograd,data,output", .num_outputs = 1, .attrs = pool_attrs,
+     .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]), .infer = pool_bwd_infer, .cpu = pool_bwd_cpu,
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
+};
+
+void mxi_register_pooling(void);
+void mxi_register_pooling(void) { mxi_register_ops(pool_ops, (int)(sizeof pool_ops / sizeof pool_ops[0])); }

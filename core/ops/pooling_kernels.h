@@ -1,0 +1,142 @@
+/* pooling_kernels.h — dtype-generic pooling kernels, included by pooling.c
+ * once per dtype with T and SFX defined. Planes are 3-D (1-D/2-D pooling use
+ * leading size-1 dims); one task per (n, c) plane. */
+#define PK_CAT2(a, b) a##_##b
+#define PK_CAT(a, b) PK_CAT2(a, b)
+#define PK(name) PK_CAT(name, SFX)
+
+typedef struct {
+    const pool_geom *g;
+    const T *x, *y, *dy;
+    T *out;
+} PK(pool_job);
+
+/* window bounds along one dim: [lo, hi) clipped and the padded-window size */
+static inline void PK(win)(int64_t o, int64_t s, int64_t p, int64_t k, int64_t in, int64_t *lo, int64_t *hi,
+                           int64_t *padded) {
+    int64_t a = o * s - p, b = a + k;
+    if (b > in + p) b = in + p;
+    *padded = b - a;
+    *lo = a < 0 ? 0 : a;
+    *hi = b > in ? in : b;
+}
+
+static void PK(pool_fwd_range)(void *ctx, int64_t b0, int64_t e0) {
+    PK(pool_job) *j = ctx;
+    const pool_geom *g = j->g;
+    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    const int64_t ISP = ID * IH * IW, OSP = OD * OH * OW;
+    const double pv = (double)g->p_value;
+    for (int64_t t = b0; t < e0; t++) {
+        const T *x = j->x + t * ISP;
+        T *y = j->out + t * OSP;
+        for (int64_t od = 0; od < OD; od++) {
+            int64_t d0, d1, pd;
+            PK(win)(od, g->s[0], g->p[0], g->k[0], ID, &d0, &d1, &pd);
+            for (int64_t oh = 0; oh < OH; oh++) {
+                int64_t h0, h1, ph;
+                PK(win)(oh, g->s[1], g->p[1], g->k[1], IH, &h0, &h1, &ph);
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    int64_t w0, w1, pw;
+                    PK(win)(ow, g->s[2], g->p[2], g->k[2], IW, &w0, &w1, &pw);
+                    T r;
+                    if (g->type == POOL_MAX) {
+                        T m = -INFINITY;
+                        for (int64_t d = d0; d < d1; d++)
+                            for (int64_t h = h0; h < h1; h++) {
+                                const T *row = x + (d * IH + h) * IW;
+                                for (int64_t w = w0; w < w1; w++) m = row[w] > m ? row[w] : m;
+                            }
+                        r = m;
+                    } else if (g->type == POOL_LP) {
+                        double s = 0;
+                        for (int64_t d = d0; d < d1; d++)
+                            for (int64_t h = h0; h < h1; h++) {
+                                const T *row = x + (d * IH + h) * IW;
+                                for (int64_t w = w0; w < w1; w++) {
+                                    double a = fabs((double)row[w]);
+                                    s += pv == 1 ? a : pv == 2 ? a * a : pow(a, pv);
+                                }
+                            }
+                        r = (T)(pv == 1 ? s : pv == 2 ? sqrt(s) : pow(s, 1.0 / pv));
+                    } else {
+                        T s = 0;
+                        for (int64_t d = d0; d < d1; d++)
+                            for (int64_t h = h0; h < h1; h++) {
+                                const T *row = x + (d * IH + h) * IW;
+                                for (int64_t w = w0; w < w1; w++) s += row[w];
+                            }
+                        if (g->type == POOL_AVG) {
+                            int64_t cnt = g->count_include_pad ? pd * ph * pw : (d1 - d0) * (h1 - h0) * (w1 - w0);
+                            s = cnt > 0 ? s / (T)cnt : 0;
+                        }
+                        r = s;
+                    }
+                    y[(od * OH + oh) * OW + ow] = r;
+                }
+            }
+        }
+    }
+}
+
+static void PK(pool_bwd_range)(void *ctx, int64_t b0, int64_t e0) {
+    PK(pool_job) *j = ctx;
+    const pool_geom *g = j->g;
+    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    const int64_t ISP = ID * IH * IW, OSP = OD * OH * OW;
+    const double pv = (double)g->p_value;
+    for (int64_t t = b0; t < e0; t++) {
+        const T *x = j->x + t * ISP, *y = j->y + t * OSP, *dy = j->dy + t * OSP;
+        T *dx = j->out + t * ISP;
+        for (int64_t od = 0; od < OD; od++) {
+            int64_t d0, d1, pd;
+            PK(win)(od, g->s[0], g->p[0], g->k[0], ID, &d0, &d1, &pd);
+            for (int64_t oh = 0; oh < OH; oh++) {
+                int64_t h0, h1, ph;
+                PK(win)(oh, g->s[1], g->p[1], g->k[1], IH, &h0, &h1, &ph);
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    int64_t w0, w1, pw;
+                    PK(win)(ow, g->s[2], g->p[2], g->k[2], IW, &w0, &w1, &pw);
+                    const int64_t oi = (od * OH + oh) * OW + ow;
+                    const T gy = dy[oi];
+                    if (g->type == POOL_MAX) {
+                        T m = -INFINITY;
+                        int64_t arg = -1;
+                        for (int64_t d = d0; d < d1; d++)
+                            for (int64_t h = h0; h < h1; h++) {
+                                const T *row = x + (d * IH + h) * IW;
+                                for (int64_t w = w0; w < w1; w++)
+                                    if (row[w] > m || arg < 0) m = row[w], arg = (d * IH + h) * IW + w;
+                            }
+                        if (arg >= 0) dx[arg] += gy;
+                        continue;
+                    }
+                    T scale = gy;
+                    if (g->type == POOL_AVG) {
+                        int64_t cnt = g->count_include_pad ? pd * ph * pw : (d1 - d0) * (h1 - h0) * (w1 - w0);
+                        scale = cnt > 0 ? gy / (T)cnt : 0;
+                    }
+                    const double yv = (double)y[oi];
+                    for (int64_t d = d0; d < d1; d++)
+                        for (int64_t h = h0; h < h1; h++) {
+                            T *row = dx + (d * IH + h) * IW;
+                            const T *xr = x + (d * IH + h) * IW;
+                            if (g->type == POOL_LP) {
+                                for (int64_t w = w0; w < w1; w++) {
+                                    double a = (double)xr[w], sg = a > 0 ? 1 : a < 0 ? -1 : 0;
+                                    double gr = yv == 0 ? 0 : sg * pow(fabs(a) / yv, pv - 1);
+                                    row[w] += (T)((double)gy * gr);
+                                }
+                            } else {
+                                for (int64_t w = w0; w < w1; w++) row[w] += scale;
+                            }
+                        }
+                }
+            }
+        }
+    }
+}
+
+#undef PK
+#undef PK_CAT
+#undef PK_CAT2
