@@ -1,4 +1,382 @@
-/* elemwise_unary.c — op family "elemwise_unary" (not yet implemented). */
+/* elemwise_unary.c — element-wise math on one array: rounding, exp/log,
+ * powers and roots, trigonometric and hyperbolic functions, erf/gamma,
+ * logical_not, identity/BlockGrad/make_loss, cast and clip.
+ *
+ * Each op is one line of UNARY_LIST: name, aliases, doc, forward expression
+ * in x, derivative expression in x and y (= forward output), whether integer
+ * kernels are native, and the gradient function. Kernels use <tgmath.h> so
+ * one expression serves float32 and float64. Ops whose gradient is
+ * "ug_bwd" get an internal `_backward_<name>` op computing ograd * f'(x);
+ * the most used ones (exp, log, sqrt, square, negative, ...) have gradients
+ * composed of registered ops instead (so they are twice differentiable). */
+#include <stdio.h>
+#include <string.h>
+#include <tgmath.h>
+
+#include "../../backends/cpu/cpu.h"
 #include "../op.h"
 
-void mxi_register_elemwise_unary(void) {}
+#define GRAIN 32768
+#define PI_D 3.14159265358979323846
+
+/* ---- scalar helpers ---- */
+static double erfinv_d(double y) {
+    if (y <= -1) return y == -1 ? -HUGE_VAL : NAN;
+    if (y >= 1) return y == 1 ? HUGE_VAL : NAN;
+    /* initial guess (Giles' single-precision approximation), then Newton */
+    double w = -log((1.0 - y) * (1.0 + y)), x;
+    if (w < 5.0) {
+        w -= 2.5;
+        x = 2.81022636e-08;
+        x = 3.43273939e-07 + x * w;
+        x = -3.5233877e-06 + x * w;
+        x = -4.39150654e-06 + x * w;
+        x = 0.00021858087 + x * w;
+        x = -0.00125372503 + x * w;
+        x = -0.00417768164 + x * w;
+        x = 0.246640727 + x * w;
+        x = 1.50140941 + x * w;
+    } else {
+        w = sqrt(w) - 3.0;
+        x = -0.000200214257;
+        x = 0.000100950558 + x * w;
+        x = 0.00134934322 + x * w;
+        x = -0.00367342844 + x * w;
+        x = 0.00573950773 + x * w;
+        x = -0.0076224613 + x * w;
+        x = 0.00943887047 + x * w;
+        x = 1.00167406 + x * w;
+        x = 2.83297682 + x * w;
+    }
+    x *= y;
+    for (int k = 0; k < 3; k++) {
+        double err = erf(x) - y;
+        x -= err / (2.0 / sqrt(PI_D) * exp(-x * x));
+    }
+    return x;
+}
+
+static double digamma_d(double x) {
+    if (x <= 0 && floor(x) == x) return NAN;
+    double r = 0;
+    if (x < 0) { /* reflection */
+        return digamma_d(1 - x) - PI_D / tan(PI_D * x);
+    }
+    while (x < 6) {
+        r -= 1 / x;
+        x += 1;
+    }
+    double f = 1 / (x * x);
+    return r + log(x) - 0.5 / x -
+           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+
+#define SIGNX(x) (((x) > 0) - ((x) < 0))
+
+/* X(name, aliases, doc, forward(x), derivative(x, y), int_native, grad) */
+#define UNARY_LIST(X)                                                                                                     \
+    X(abs, NULL, "Element-wise absolute value.", (x < 0 ? -x : x), SIGNX(x), 1, g_abs)                                    \
+    X(sign, NULL, "Element-wise sign: -1, 0 or 1.", SIGNX(x), 0, 1, g_zero)                                               \
+    X(ceil, NULL, "Element-wise ceiling.", ceil(x), 0, 1, g_zero)                                                         \
+    X(floor, NULL, "Element-wise floor.", floor(x), 0, 1, g_zero)                                                         \
+    X(round, NULL, "Rounds to the nearest integer, halves away from zero.", round(x), 0, 1, g_zero)                       \
+    X(rint, NULL, "Rounds to the nearest integer, halves to even.", rint(x), 0, 1, g_zero)                                \
+    X(trunc, NULL, "Truncates toward zero.", trunc(x), 0, 1, g_zero)                                                      \
+    X(fix, NULL, "Rounds toward zero (same as trunc).", trunc(x), 0, 1, g_zero)                                           \
+    X(exp, NULL, "Element-wise exponential.", exp(x), y, 0, g_exp)                                                        \
+    X(expm1, NULL, "Computes exp(x) - 1 accurately for small x.", expm1(x), (y + 1), 0, ug_bwd)                           \
+    X(log, NULL, "Element-wise natural logarithm.", log(x), (1 / x), 0, g_log)                                            \
+    X(log10, NULL, "Element-wise base-10 logarithm.", log10(x), (1 / (x * 2.302585092994045684)), 0, ug_bwd)              \
+    X(log2, NULL, "Element-wise base-2 logarithm.", log2(x), (1 / (x * 0.693147180559945309)), 0, ug_bwd)                 \
+    X(log1p, NULL, "Computes log(1 + x) accurately for small x.", log1p(x), (1 / (1 + x)), 0, ug_bwd)                     \
+    X(sqrt, NULL, "Element-wise square root.", sqrt(x), (0.5 / y), 0, g_sqrt)                                             \
+    X(rsqrt, NULL, "Element-wise 1/sqrt(x).", (1 / sqrt(x)), (-0.5 * y / x), 0, ug_bwd)                                   \
+    X(cbrt, NULL, "Element-wise cube root.", cbrt(x), (1 / (3 * y * y)), 0, ug_bwd)                                       \
+    X(rcbrt, NULL, "Element-wise 1/cbrt(x).", (1 / cbrt(x)), (-y / (3 * x)), 0, ug_bwd)                                   \
+    X(square, NULL, "Element-wise square.", (x * x), (2 * x), 1, g_square)                                                \
+    X(reciprocal, NULL, "Element-wise 1/x.", (1 / x), (-y * y), 0, ug_bwd)                                                \
+    X(negative, NULL, "Element-wise numerical negative.", (-x), -1, 1, g_negative)                                        \
+    X(sin, NULL, "Element-wise sine (radians).", sin(x), cos(x), 0, g_sin)                                                \
+    X(cos, NULL, "Element-wise cosine (radians).", cos(x), (-sin(x)), 0, g_cos)                                           \
+    X(tan, NULL, "Element-wise tangent (radians).", tan(x), (1 + y * y), 0, ug_bwd)                                       \
+    X(arcsin, NULL, "Element-wise inverse sine.", asin(x), (1 / sqrt(1 - x * x)), 0, ug_bwd)                              \
+    X(arccos, NULL, "Element-wise inverse cosine.", acos(x), (-1 / sqrt(1 - x * x)), 0, ug_bwd)                           \
+    X(arctan, NULL, "Element-wise inverse tangent.", atan(x), (1 / (1 + x * x)), 0, ug_bwd)                               \
+    X(sinh, NULL, "Element-wise hyperbolic sine.", sinh(x), cosh(x), 0, ug_bwd)                                           \
+    X(cosh, NULL, "Element-wise hyperbolic cosine.", cosh(x), sinh(x), 0, ug_bwd)                                         \
+    X(tanh, NULL, "Element-wise hyperbolic tangent.", tanh(x), (1 - y * y), 0, g_tanh)                                    \
+    X(arcsinh, NULL, "Element-wise inverse hyperbolic sine.", asinh(x), (1 / sqrt(x * x + 1)), 0, ug_bwd)                 \
+    X(arccosh, NULL, "Element-wise inverse hyperbolic cosine.", acosh(x), (1 / sqrt(x * x - 1)), 0, ug_bwd)               \
+    X(arctanh, NULL, "Element-wise inverse hyperbolic tangent.", atanh(x), (1 / (1 - x * x)), 0, ug_bwd)                  \
+    X(degrees, NULL, "Converts radians to degrees.", (x * (180.0 / PI_D)), (180.0 / PI_D), 0, ug_bwd)                     \
+    X(radians, NULL, "Converts degrees to radians.", (x * (PI_D / 180.0)), (PI_D / 180.0), 0, ug_bwd)                     \
+    X(erf, NULL, "Element-wise Gauss error function.", erf(x), (1.1283791670955126 * exp(-x * x)), 0, ug_bwd)            \
+    X(erfinv, NULL, "Element-wise inverse error function.", erfinv_d((double)x), (0.886226925452758014 * exp(y * y)), 0,  \
+      ug_bwd)                                                                                                             \
+    X(gamma, NULL, "Element-wise gamma function.", tgamma(x), (y * digamma_d((double)x)), 0, ug_bwd)                      \
+    X(gammaln, NULL, "Element-wise log of the absolute gamma function.", lgamma(x), digamma_d((double)x), 0, ug_bwd)       \
+    X(logical_not, NULL, "Element-wise logical NOT: 1 where x == 0 else 0 (input dtype).", (x == 0), 0, 1, g_nograd)      \
+    X(identity, "_copy", "Returns a copy of the input.", x, 1, 1, g_identity)                                             \
+    X(BlockGrad, "stop_gradient", "Passes the input through; its gradient is zero.", x, 0, 1, g_zero)                     \
+    X(make_loss, NULL, "Identity whose gradient with respect to the input is ones (marks a loss).", x, 1, 1, g_ones)
+
+typedef struct {
+    const void *a, *g;
+    void *o;
+    const void *y;
+} un_args;
+
+/* forward and backward kernels for one op and type */
+#define UN_KERNEL(NAME, T, FWD)                                                   \
+    static void NAME##_fwd_##T(void *ctx, int64_t b0, int64_t e0) {               \
+        un_args *p = ctx;                                                         \
+        const T *A = p->a;                                                        \
+        T *O = p->o;                                                              \
+        for (int64_t i = b0; i < e0; i++) {                                       \
+            T x = A[i];                                                           \
+            O[i] = (T)(FWD);                                                      \
+        }                                                                         \
+    }
+#define UN_BKERNEL(NAME, T, DER)                                                  \
+    static void NAME##_bwd_##T(void *ctx, int64_t b0, int64_t e0) {               \
+        un_args *p = ctx;                                                         \
+        const T *A = p->a, *G = p->g, *Y = p->y;                                  \
+        T *O = p->o;                                                              \
+        for (int64_t i = b0; i < e0; i++) {                                       \
+            T x = A[i], y = Y[i];                                                 \
+            (void)x;                                                              \
+            (void)y;                                                              \
+            O[i] = (T)(G[i] * (T)(DER));                                          \
+        }                                                                         \
+    }
+
+typedef int32_t i32;
+typedef int64_t i64;
+typedef uint8_t u8;
+typedef int8_t i8;
+
+#define GEN_KERNELS(NAME, AL, DOC, FWD, DER, INTN, GRAD) \
+    UN_KERNEL(NAME, float, FWD)                          \
+    UN_KERNEL(NAME, double, FWD)                         \
+    UN_KERNEL(NAME, i32, FWD)                            \
+    UN_KERNEL(NAME, i64, FWD)                            \
+    UN_KERNEL(NAME, u8, FWD)                             \
+    UN_KERNEL(NAME, i8, FWD)                             \
+    UN_BKERNEL(NAME, float, DER)                         \
+    UN_BKERNEL(NAME, double, DER)
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wbool-operation"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#endif
+UNARY_LIST(GEN_KERNELS)
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+static int run_range(mx_call *c, mxi_range_fn fn, const void *g, const void *y) {
+    if (!fn) return mxi_op_error(c, MX_ERR_DTYPE, "unsupported dtype %s", mxi_dtype_name(c->in[0]->dtype));
+    un_args p = {mxi_data(c->in[c->n_in == 3 ? 1 : 0]), g, mxi_data(c->out[0]), y};
+    mxi_parallel_for(c->out[0]->size, GRAIN, fn, &p);
+    return MX_OK;
+}
+
+#define GEN_CPU(NAME, AL, DOC, FWD, DER, INTN, GRAD)                                       \
+    static int NAME##_cpu(mx_call *c) {                                                    \
+        mxi_range_fn fn = NULL;                                                            \
+        switch (c->in[0]->dtype) {                                                         \
+        case MX_FLOAT32: fn = NAME##_fwd_float; break;                                     \
+        case MX_FLOAT64: fn = NAME##_fwd_double; break;                                    \
+        case MX_INT32: fn = NAME##_fwd_i32; break;                                         \
+        case MX_INT64: fn = NAME##_fwd_i64; break;                                         \
+        case MX_UINT8: fn = NAME##_fwd_u8; break;                                          \
+        case MX_INT8: fn = NAME##_fwd_i8; break;                                           \
+        default: break;                                                                    \
+        }                                                                                  \
+        return run_range(c, fn, NULL, NULL);                                               \
+    }                                                                                      \
+    static int NAME##_bwd_cpu(mx_call *c) {                                                \
+        mxi_range_fn fn = c->in[0]->dtype == MX_FLOAT64 ? NAME##_bwd_double                \
+                          : c->in[0]->dtype == MX_FLOAT32 ? NAME##_bwd_float : NULL;       \
+        return run_range(c, fn, mxi_data(c->in[0]), mxi_data(c->in[2]));                   \
+    }
+UNARY_LIST(GEN_CPU)
+
+/* ---- shape inference ---- */
+static int infer_unary(mx_call *c) {
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int infer_bwd(mx_call *c) {
+    for (int i = 1; i < 3; i++) {
+        const mx_tensor_s *a = c->in[0], *b = c->in[i];
+        if (a->ndim != b->ndim || memcmp(a->shape, b->shape, sizeof(int64_t) * (size_t)a->ndim) || a->dtype != b->dtype) {
+            char sa[128], sb[128];
+            return mxi_op_error(c, MX_ERR_INVALID, "ograd %s and input %d %s must match in shape and dtype",
+                                mxi_shape_str(a->shape, a->ndim, sa, sizeof sa), i, mxi_shape_str(b->shape, b->ndim, sb, sizeof sb));
+        }
+    }
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+/* ---- gradients ---- */
+static int set1(mx_grad_ctx *g, mx_tensor_s *t) {
+    g->igrad[0] = t;
+    return t ? MX_OK : mx_last_error_code();
+}
+static mx_tensor_s *scal_call(const char *op, mx_tensor_s *x, double s) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "scalar=%.17g", s);
+    return mxi_call1(op, buf, 1, x);
+}
+/* og * t, consuming t */
+static int set_mul(mx_grad_ctx *g, mx_tensor_s *t) {
+    if (!t) return mx_last_error_code();
+    mx_tensor_s *r = mxi_call1("elemwise_mul", NULL, 2, g->ograd[0], t);
+    mxi_tensor_release(t);
+    return set1(g, r);
+}
+static int ug_bwd(mx_grad_ctx *g) {
+    char name[96];
+    snprintf(name, sizeof name, "_backward_%s", g->call->op->name);
+    return set1(g, mxi_call1(name, NULL, 3, g->ograd[0], g->in[0], g->out[0]));
+}
+static int g_zero(mx_grad_ctx *g) { return set1(g, mxi_call1("zeros_like", NULL, 1, g->in[0])); }
+static int g_ones(mx_grad_ctx *g) { return set1(g, mxi_call1("ones_like", NULL, 1, g->in[0])); }
+static int g_identity(mx_grad_ctx *g) {
+    mxi_tensor_retain(g->ograd[0]);
+    return set1(g, g->ograd[0]);
+}
+static int g_negative(mx_grad_ctx *g) { return set1(g, mxi_call1("negative", NULL, 1, g->ograd[0])); }
+static int g_abs(mx_grad_ctx *g) { return set_mul(g, mxi_call1("sign", NULL, 1, g->in[0])); }
+static int g_exp(mx_grad_ctx *g) { return set_mul(g, (mxi_tensor_retain(g->out[0]), g->out[0])); }
+static int g_log(mx_grad_ctx *g) { return set1(g, mxi_call1("elemwise_div", NULL, 2, g->ograd[0], g->in[0])); }
+static int g_sqrt(mx_grad_ctx *g) {
+    mx_tensor_s *t = scal_call("_mul_scalar", g->out[0], 2.0);
+    mx_tensor_s *r = t ? mxi_call1("elemwise_div", NULL, 2, g->ograd[0], t) : NULL;
+    mxi_tensor_release(t);
+    return set1(g, r);
+}
+static int g_square(mx_grad_ctx *g) { return set_mul(g, scal_call("_mul_scalar", g->in[0], 2.0)); }
+static int g_sin(mx_grad_ctx *g) { return set_mul(g, mxi_call1("cos", NULL, 1, g->in[0])); }
+static int g_cos(mx_grad_ctx *g) {
+    mx_tensor_s *s = mxi_call1("sin", NULL, 1, g->in[0]);
+    mx_tensor_s *n = s ? mxi_call1("negative", NULL, 1, s) : NULL;
+    mxi_tensor_release(s);
+    return set_mul(g, n);
+}
+static int g_tanh(mx_grad_ctx *g) {
+    mx_tensor_s *s = mxi_call1("square", NULL, 1, g->out[0]);
+    mx_tensor_s *t = s ? scal_call("_rminus_scalar", s, 1.0) : NULL;
+    mxi_tensor_release(s);
+    return set_mul(g, t);
+}
+#define g_nograd NULL
+
+/* ---- cast ---- */
+enum { CAST_DTYPE };
+static const mx_attr_spec cast_attrs[] = {
+    {.name = "dtype", .type = MX_ATTR_DTYPE, .def = NULL, .doc = "Output data type."},
+};
+static int infer_cast(mx_call *c) {
+    if (c->attrs[CAST_DTYPE].is_none || c->attrs[CAST_DTYPE].i < 0)
+        return mxi_op_error(c, MX_ERR_INVALID, "dtype must be a concrete data type, got None");
+    mxi_set_out(c, 0, c->in[0]->shape, c->in[0]->ndim, (int)c->attrs[CAST_DTYPE].i);
+    return MX_OK;
+}
+static int cast_cpu(mx_call *c) {
+    mxi_convert(mxi_data(c->in[0]), c->in[0]->dtype, mxi_data(c->out[0]), c->out[0]->dtype, c->out[0]->size);
+    return MX_OK;
+}
+static int cast_grad(mx_grad_ctx *g) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "dtype=%s", mxi_dtype_name(g->in[0]->dtype));
+    return set1(g, mxi_call1("Cast", buf, 1, g->ograd[0]));
+}
+
+/* ---- clip ---- */
+enum { CLIP_MIN, CLIP_MAX };
+static const mx_attr_spec clip_attrs[] = {
+    {.name = "a_min", .type = MX_ATTR_FLOAT, .def = NULL, .doc = "Minimum value."},
+    {.name = "a_max", .type = MX_ATTR_FLOAT, .def = NULL, .doc = "Maximum value."},
+};
+typedef struct {
+    const void *a;
+    void *o;
+    double lo, hi;
+} clip_args;
+#define CLIP_KERNEL(T)                                                   \
+    static void clip_##T(void *ctx, int64_t b0, int64_t e0) {            \
+        clip_args *p = ctx;                                              \
+        const T *A = p->a;                                               \
+        T *O = p->o;                                                     \
+        const T lo = (T)p->lo, hi = (T)p->hi;                            \
+        for (int64_t i = b0; i < e0; i++) {                              \
+            T x = A[i];                                                  \
+            x = x < lo ? lo : x;                                         \
+            O[i] = x > hi ? hi : x;                                      \
+        }                                                                \
+    }
+CLIP_KERNEL(float)
+CLIP_KERNEL(double)
+CLIP_KERNEL(i32)
+CLIP_KERNEL(i64)
+static int infer_clip(mx_call *c) {
+    if (c->attrs[CLIP_MIN].f > c->attrs[CLIP_MAX].f)
+        return mxi_op_error(c, MX_ERR_INVALID, "a_min (%g) must not exceed a_max (%g)", c->attrs[CLIP_MIN].f,
+                            c->attrs[CLIP_MAX].f);
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+static int clip_cpu(mx_call *c) {
+    clip_args p = {mxi_data(c->in[0]), mxi_data(c->out[0]), c->attrs[CLIP_MIN].f, c->attrs[CLIP_MAX].f};
+    mxi_range_fn fn;
+    switch (c->in[0]->dtype) {
+    case MX_FLOAT32: fn = clip_float; break;
+    case MX_FLOAT64: fn = clip_double; break;
+    case MX_INT32: fn = clip_i32; break;
+    case MX_INT64: fn = clip_i64; break;
+    default: return mxi_op_error(c, MX_ERR_DTYPE, "unsupported dtype");
+    }
+    mxi_parallel_for(c->out[0]->size, GRAIN, fn, &p);
+    return MX_OK;
+}
+/* og where a_min <= x <= a_max, else 0 */
+static int clip_grad(mx_grad_ctx *g) {
+    mx_tensor_s *k1 = scal_call("_greater_equal_scalar", g->in[0], g->call->attrs[CLIP_MIN].f);
+    mx_tensor_s *k2 = scal_call("_lesser_equal_scalar", g->in[0], g->call->attrs[CLIP_MAX].f);
+    mx_tensor_s *k = k1 && k2 ? mxi_call1("elemwise_mul", NULL, 2, k1, k2) : NULL;
+    mxi_tensor_release(k1);
+    mxi_tensor_release(k2);
+    return set_mul(g, k);
+}
+
+#define UN_FLAGS (MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK)
+#define UN_DT_INT (MX_DT_FLOAT | MX_DT(MX_INT32) | MX_DT(MX_INT64) | MX_DT(MX_UINT8) | MX_DT(MX_INT8))
+#define GEN_DEF(NAME, AL, DOC, FWD, DER, INTN, GRAD)                                                         \
+    {.name = #NAME, .aliases = AL, .doc = DOC, .inputs = "data", .num_outputs = 1, .infer = infer_unary,      \
+     .cpu = NAME##_cpu, .grad = GRAD, .dtypes = (INTN) ? UN_DT_INT : MX_DT_FLOAT, .flags = UN_FLAGS},
+#define GEN_BDEF(NAME, AL, DOC, FWD, DER, INTN, GRAD)                                                       \
+    {.name = "_backward_" #NAME, .doc = "Backward of " #NAME ": ograd * derivative at data.",                \
+     .inputs = "ograd,data,output", .num_outputs = 1, .infer = infer_bwd, .cpu = NAME##_bwd_cpu,             \
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | UN_FLAGS},
+
+static mx_op_def ops[] = {
+    UNARY_LIST(GEN_DEF) UNARY_LIST(GEN_BDEF)
+    {.name = "Cast", .aliases = "cast", .doc = "Casts all elements of the input to a new dtype.", .inputs = "data",
+     .num_outputs = 1, .attrs = cast_attrs, .n_attrs = 1, .infer = infer_cast, .cpu = cast_cpu, .grad = cast_grad,
+     .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "clip", .doc = "Clips (limits) the values of an array to [a_min, a_max].", .inputs = "data", .num_outputs = 1,
+     .attrs = clip_attrs, .n_attrs = 2, .infer = infer_clip, .cpu = clip_cpu, .grad = clip_grad,
+     .dtypes = MX_DT_FLOAT | MX_DT(MX_INT32) | MX_DT(MX_INT64), .flags = UN_FLAGS},
+};
+
+void mxi_register_elemwise_unary(void) {
+    int n = (int)(sizeof ops / sizeof ops[0]);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(ops[i].name, "logical_not")) ops[i].flags |= MX_OPF_NO_GRAD;
+    mxi_register_ops(ops, n);
+}
