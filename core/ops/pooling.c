@@ -58,7 +58,7 @@ static int pool_geom_of(mx_call *c, const mx_tensor_s *x, pool_geom *g) {
     g->type = (int)c->attrs[P_POOL_TYPE].i;
     g->count_include_pad = (int)c->attrs[P_COUNT_PAD].i;
     g->p_value = c->attrs[P_PVALUE].is_none ? 2 : c->attrs[P_PVALUE].i;
-    for (int i = 0; i < 3; i++) g->in[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
+    for (int i = 0; i < 3; i++) g->in[i] = g->out[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
     for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
     if (glob) {
         for (int i = 0; i < 3; i++) g->k[i] = g->in[i], g->out[i] = 1;

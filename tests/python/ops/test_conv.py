@@ -1,0 +1,305 @@
+"""Tests for the conv family: "Convolution", "Deconvolution", "Pooling",
+"UpSampling", "BilinearResize2D" — forward vs numpy references, gradients
+vs finite differences, bad-input errors."""
+import itertools
+
+import numpy as np
+import pytest
+
+from harness import check_grad, check_op, expect_error, run_op
+
+RNG = np.random.default_rng(42)
+
+
+def rnd(*shape, dtype=np.float32):
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+def _tup(v, n, d):
+    return tuple(v) if v else (d,) * n
+
+
+def ref_conv(x, w, b=None, stride=(), dilate=(), pad=(), num_group=1):
+    x = x.astype(np.float64)
+    w = w.astype(np.float64)
+    nsp = x.ndim - 2
+    s, d, p = _tup(stride, nsp, 1), _tup(dilate, nsp, 1), _tup(pad, nsp, 0)
+    k = w.shape[2:]
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(pi, pi) for pi in p])
+    out_sp = [(xp.shape[2 + i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(nsp)]
+    N, C = x.shape[:2]
+    F = w.shape[0]
+    G = num_group
+    Cg, Fg = C // G, F // G
+    y = np.zeros((N, F) + tuple(out_sp))
+    for off in itertools.product(*[range(ki) for ki in k]):
+        sl = tuple(slice(off[i] * d[i], off[i] * d[i] + (out_sp[i] - 1) * s[i] + 1, s[i]) for i in range(nsp))
+        patch = xp[(slice(None), slice(None)) + sl]  # N, C, out...
+        for g in range(G):
+            wg = w[(slice(g * Fg, (g + 1) * Fg), slice(None)) + off]  # Fg, Cg
+            pg = patch[:, g * Cg:(g + 1) * Cg]
+            y[:, g * Fg:(g + 1) * Fg] += np.einsum("fc,nc...->nf...", wg, pg)
+    if b is not None:
+        y += b.astype(np.float64).reshape((1, F) + (1,) * nsp)
+    return y
+
+
+def ref_deconv(x, w, b=None, stride=(), dilate=(), pad=(), adj=(), num_group=1):
+    """Scatter formulation: y[n, g*Fo+o, i*s - p + k*d] += x[n, c, i] * w[c, o, k]."""
+    x = x.astype(np.float64)
+    w = w.astype(np.float64)
+    nsp = x.ndim - 2
+    s, d, p, a = _tup(stride, nsp, 1), _tup(dilate, nsp, 1), _tup(pad, nsp, 0), _tup(adj, nsp, 0)
+    k = w.shape[2:]
+    N, C = x.shape[:2]
+    G = num_group
+    Fo = w.shape[1]
+    Cg = C // G
+    full = [s[i] * (x.shape[2 + i] - 1) + d[i] * (k[i] - 1) + 1 + a[i] for i in range(nsp)]
+    y = np.zeros((N, Fo * G) + tuple(f + 2 * 0 for f in full))
+    yfull = np.zeros((N, Fo * G) + tuple(full[i] for i in range(nsp)))
+    for off in itertools.product(*[range(ki) for ki in k]):
+        sl = tuple(slice(off[i] * d[i], off[i] * d[i] + (x.shape[2 + i] - 1) * s[i] + 1, s[i]) for i in range(nsp))
+        for g in range(G):
+            wg = w[(slice(g * Cg, (g + 1) * Cg), slice(None)) + off]  # Cg, Fo
+            contrib = np.einsum("co,nc...->no...", wg, x[:, g * Cg:(g + 1) * Cg])
+            yfull[(slice(None), slice(g * Fo, (g + 1) * Fo)) + sl] += contrib
+    out = [full[i] - 2 * p[i] for i in range(nsp)]
+    y = yfull[(slice(None), slice(None)) + tuple(slice(p[i], p[i] + out[i]) for i in range(nsp))]
+    if b is not None:
+        y = y + b.astype(np.float64).reshape((1, -1) + (1,) * nsp)
+    return y
+
+
+CONV_CASES = [
+    # (data shape, num_filter, kernel, attrs)
+    ((2, 3, 7), 4, (3,), {}),
+    ((2, 3, 9), 4, (3,), {"stride": (2,), "pad": (1,), "dilate": (2,)}),
+    ((2, 3, 6, 5), 4, (3, 3), {}),
+    ((1, 4, 7, 8), 6, (3, 2), {"stride": (2, 1), "pad": (1, 0)}),
+    ((2, 4, 8, 8), 4, (3, 3), {"num_group": 2, "dilate": (2, 2), "pad": (2, 2)}),
+    ((2, 4, 5, 5), 6, (1, 1), {}),
+    ((2, 4, 5, 5), 6, (1, 1), {"num_group": 2}),
+    ((1, 2, 4, 5, 6), 3, (2, 3, 2), {"stride": (1, 2, 2), "pad": (1, 0, 1)}),
+    ((3, 1, 12, 12), 5, (5, 5), {"stride": (1, 1), "layout": "NCHW"}),
+]
+
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", CONV_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_convolution_forward(shape, nf, kernel, attrs, dtype):
+    G = attrs.get("num_group", 1)
+    x = rnd(*shape, dtype=dtype)
+    w = rnd(nf, shape[1] // G, *kernel, dtype=dtype)
+    b = rnd(nf, dtype=dtype)
+    a = dict(attrs, kernel=kernel, num_filter=nf)
+    ra = {k: v for k, v in attrs.items() if k in ("stride", "dilate", "pad", "num_group")}
+    check_op("Convolution", [x, w, b], a, lambda x, w, b: ref_conv(x, w, b, **ra), rtol=1e-4, atol=1e-4)
+    a["no_bias"] = True
+    out = check_op("Convolution", [x, w], a, lambda x, w: ref_conv(x, w, **ra), rtol=1e-4, atol=1e-4)
+    assert out[0].dtype == dtype
+
+
+def test_convolution_float16_and_zero_batch():
+    x = rnd(2, 3, 5, 5).astype(np.float16)
+    w = rnd(4, 3, 3, 3).astype(np.float16)
+    out = run_op("Convolution", [x, w], {"kernel": (3, 3), "num_filter": 4, "no_bias": True})[0]
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, ref_conv(x, w), rtol=2e-2, atol=5e-2)
+    x0 = np.zeros((0, 3, 5, 5), np.float32)
+    out = run_op("Convolution", [x0, w.astype(np.float32)], {"kernel": (3, 3), "num_filter": 4, "no_bias": True})[0]
+    assert out.shape == (0, 4, 3, 3)
+
+
+def test_convolution_large_batch_chunks():
+    # exercises the batch chunking / multi-threaded im2col path
+    x = rnd(64, 8, 28, 28)
+    w = rnd(16, 8, 5, 5)
+    b = rnd(16)
+    check_op("Convolution", [x, w, b], {"kernel": (5, 5), "num_filter": 16, "pad": (2, 2)},
+             lambda x, w, b: ref_conv(x, w, b, pad=(2, 2)), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", [CONV_CASES[i] for i in (0, 1, 3, 4, 6, 7)])
+def test_convolution_grad(shape, nf, kernel, attrs):
+    G = attrs.get("num_group", 1)
+    shape = (min(shape[0], 2), shape[1]) + tuple(min(s, 6) for s in shape[2:])
+    x = rnd(*shape, dtype=np.float64)
+    w = rnd(nf, shape[1] // G, *kernel, dtype=np.float64)
+    b = rnd(nf, dtype=np.float64)
+    a = dict(attrs, kernel=kernel, num_filter=nf)
+    check_grad("Convolution", [x, w, b], a, rtol=1e-4, atol=1e-6)
+    a["no_bias"] = True
+    check_grad("Convolution", [x, w], a, rtol=1e-4, atol=1e-6)
+
+
+def test_convolution_errors():
+    x = rnd(2, 3, 5, 5)
+    w = rnd(4, 3, 3, 3)
+    b = rnd(4)
+    expect_error("Convolution", [x, rnd(4, 2, 3, 3), b], {"kernel": (3, 3), "num_filter": 4},
+                 contains=("Convolution", "weight", "(2,3,5,5)"))
+    expect_error("Convolution", [x, w, rnd(5)], {"kernel": (3, 3), "num_filter": 4}, contains=("Convolution", "bias"))
+    expect_error("Convolution", [rnd(2, 3, 5), w, b], {"kernel": (3, 3), "num_filter": 4},
+                 contains=("Convolution", "(2,3,5)"))
+    expect_error("Convolution", [x, w, b], {"kernel": (7, 7), "num_filter": 4}, contains=("Convolution", "exceeds"))
+    expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "stride": (1, 1, 1)},
+                 contains=("Convolution", "stride"))
+    expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "num_group": 2},
+                 contains=("Convolution", "num_group"))
+    expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "layout": "NHWC"},
+                 contains=("Convolution", "layout"))
+    expect_error("Convolution", [x, w], {"kernel": (3, 3), "num_filter": 4}, contains=("Convolution", "input"))
+
+
+DECONV_CASES = [
+    ((2, 3, 5), 4, (3,), {}),
+    ((2, 3, 5), 4, (3,), {"stride": (2,), "pad": (1,), "adj": (1,)}),
+    ((2, 3, 4, 5), 2, (3, 3), {"stride": (2, 2), "pad": (1, 1)}),
+    ((1, 4, 3, 4), 6, (2, 3), {"stride": (2, 1), "dilate": (1, 2), "num_group": 2}),
+    ((1, 2, 3, 3, 2), 2, (2, 2, 2), {"stride": (2, 2, 1)}),
+]
+
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", DECONV_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_deconvolution_forward(shape, nf, kernel, attrs, dtype):
+    G = attrs.get("num_group", 1)
+    x = rnd(*shape, dtype=dtype)
+    w = rnd(shape[1], nf // G, *kernel, dtype=dtype)
+    b = rnd(nf, dtype=dtype)
+    ra = {k: v for k, v in attrs.items() if k in ("stride", "dilate", "pad", "num_group", "adj")}
+    a = dict(attrs, kernel=kernel, num_filter=nf)
+    check_op("Deconvolution", [x, w], a, lambda x, w: ref_deconv(x, w, **ra), rtol=1e-4, atol=1e-4)
+    a["no_bias"] = False
+    check_op("Deconvolution", [x, w, b], a, lambda x, w, b: ref_deconv(x, w, b, **ra), rtol=1e-4, atol=1e-4)
+
+
+def test_deconvolution_target_shape():
+    x = rnd(1, 2, 4, 4)
+    w = rnd(2, 3, 4, 4)
+    out = run_op("Deconvolution", [x, w], {"kernel": (4, 4), "stride": (2, 2), "num_filter": 3,
+                                           "target_shape": (8, 8)})[0]
+    assert out.shape == (1, 3, 8, 8)
+    np.testing.assert_allclose(out, ref_deconv(x, w, stride=(2, 2), pad=(1, 1)), rtol=1e-4, atol=1e-4)
+    out = run_op("Deconvolution", [x, w], {"kernel": (4, 4), "stride": (2, 2), "num_filter": 3,
+                                           "target_shape": (9, 9)})[0]
+    assert out.shape == (1, 3, 9, 9)
+    np.testing.assert_allclose(out, ref_deconv(x, w, stride=(2, 2), pad=(1, 1), adj=(1, 1)), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", DECONV_CASES[:4])
+def test_deconvolution_grad(shape, nf, kernel, attrs):
+    G = attrs.get("num_group", 1)
+    x = rnd(*shape, dtype=np.float64)
+    w = rnd(shape[1], nf // G, *kernel, dtype=np.float64)
+    b = rnd(nf, dtype=np.float64)
+    a = dict(attrs, kernel=kernel, num_filter=nf, no_bias=False)
+    check_grad("Deconvolution", [x, w, b], a, rtol=1e-4, atol=1e-6)
+
+
+def test_deconvolution_errors():
+    x = rnd(2, 3, 5, 5)
+    expect_error("Deconvolution", [x, rnd(4, 2, 3, 3)], {"kernel": (3, 3), "num_filter": 2},
+                 contains=("Deconvolution", "weight", "(2,3,5,5)"))
+    expect_error("Deconvolution", [x, rnd(3, 2, 3, 3)], {"kernel": (3, 3), "num_filter": 2, "target_shape": (20, 20)},
+                 contains=("Deconvolution", "target_shape"))
+
+
+# ---------------- Pooling ----------------
+def ref_pool(x, kernel, pool_type="max", stride=(), pad=(), global_pool=False, convention="valid",
+             count_include_pad=True, p_value=2):
+    x = x.astype(np.float64)
+    nsp = x.ndim - 2
+    if global_pool:
+        kernel, stride, pad = x.shape[2:], (1,) * nsp, (0,) * nsp
+    s, p = _tup(stride, nsp, 1), _tup(pad, nsp, 0)
+    insp = x.shape[2:]
+    if convention == "valid":
+        out = [(insp[i] + 2 * p[i] - kernel[i]) // s[i] + 1 for i in range(nsp)]
+    elif convention == "full":
+        out = [-(-(insp[i] + 2 * p[i] - kernel[i]) // s[i]) + 1 for i in range(nsp)]
+    else:
+        out = [-(-insp[i] // s[i]) for i in range(nsp)]
+        p = [max((out[i] - 1) * s[i] + kernel[i] - insp[i], 0) // 2 for i in range(nsp)]
+    y = np.zeros(x.shape[:2] + tuple(out))
+    for o in itertools.product(*[range(n) for n in out]):
+        lo = [o[i] * s[i] - p[i] for i in range(nsp)]
+        hi = [min(lo[i] + kernel[i], insp[i] + p[i]) for i in range(nsp)]
+        padded = np.prod([hi[i] - lo[i] for i in range(nsp)])
+        lo = [max(v, 0) for v in lo]
+        hi = [min(hi[i], insp[i]) for i in range(nsp)]
+        win = x[(slice(None), slice(None)) + tuple(slice(lo[i], hi[i]) for i in range(nsp))]
+        win = win.reshape(x.shape[:2] + (-1,))
+        if pool_type == "max":
+            v = win.max(-1)
+        elif pool_type == "sum":
+            v = win.sum(-1)
+        elif pool_type == "avg":
+            v = win.sum(-1) / (padded if count_include_pad else win.shape[-1])
+        else:
+            v = (np.abs(win) ** p_value).sum(-1) ** (1.0 / p_value)
+        y[(slice(None), slice(None)) + o] = v
+    return y
+
+
+POOL_CASES = [
+    ((2, 3, 8), (2,), {"stride": (2,)}),
+    ((2, 3, 7), (3,), {"stride": (2,), "pad": (1,)}),
+    ((2, 3, 6, 6), (2, 2), {"stride": (2, 2)}),
+    ((2, 2, 7, 5), (3, 2), {"stride": (2, 1), "pad": (1, 1)}),
+    ((1, 2, 7, 7), (3, 3), {"stride": (2, 2), "pooling_convention": "full"}),
+    ((1, 2, 7, 6), (3, 3), {"stride": (2, 2), "pooling_convention": "same"}),
+    ((1, 2, 4, 5, 6), (2, 2, 3), {"stride": (2, 2, 2), "pad": (1, 0, 1)}),
+    ((2, 3, 5, 4), (1, 1), {"global_pool": True}),
+]
+
+
+@pytest.mark.parametrize("shape,kernel,attrs", POOL_CASES)
+@pytest.mark.parametrize("pool_type", ["max", "avg", "sum", "lp"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pooling_forward(shape, kernel, attrs, pool_type, dtype):
+    x = rnd(*shape, dtype=dtype)
+    a = dict(attrs, kernel=kernel, pool_type=pool_type)
+    conv = attrs.get("pooling_convention", "valid")
+
+    def ref(x):
+        return ref_pool(x, kernel, pool_type, attrs.get("stride", ()), attrs.get("pad", ()),
+                        attrs.get("global_pool", False), conv)
+    check_op("Pooling", [x], a, ref, rtol=1e-4, atol=1e-5)
+    if pool_type == "avg":
+        a["count_include_pad"] = False
+        check_op("Pooling", [x], a, lambda x: ref_pool(x, kernel, "avg", attrs.get("stride", ()), attrs.get("pad", ()),
+                                                     attrs.get("global_pool", False), conv, count_include_pad=False),
+                 rtol=1e-4, atol=1e-5)
+    if pool_type == "lp":
+        a["p_value"] = 3
+        check_op("Pooling", [x], a, lambda x: ref_pool(x, kernel, "lp", attrs.get("stride", ()), attrs.get("pad", ()),
+                                                     attrs.get("global_pool", False), conv, p_value=3),
+                 rtol=1e-4, atol=1e-5)
+
+
+def test_pooling_float16_zero_batch():
+    x = rnd(2, 3, 4, 4).astype(np.float16)
+    out = run_op("Pooling", [x], {"kernel": (2, 2), "stride": (2, 2)})[0]
+    assert out.dtype == np.float16 and out.shape == (2, 3, 2, 2)
+    np.testing.assert_allclose(out, ref_pool(x, (2, 2), stride=(2, 2)), rtol=1e-3)
+    out = run_op("Pooling", [np.zeros((0, 3, 4, 4), np.float32)], {"kernel": (2, 2)})[0]
+    assert out.shape == (0, 3, 3, 3)
+
+
+@pytest.mark.parametrize("shape,kernel,attrs", [POOL_CASES[i] for i in (1, 3, 4, 6, 7)])
+@pytest.mark.parametrize("pool_type", ["max", "avg", "sum", "lp"])
+def test_pooling_grad(shape, kernel, attrs, pool_type):
+    # distinct values so max is well defined under finite differences
+    x = RNG.permutation(np.prod(shape)).reshape(shape).astype(np.float64) * 0.1 + 0.05
+    if pool_type == "lp":
+        x = x * np.where(RNG.random(shape) < 0.5, -1, 1)
+    check_grad("Pooling", [x], dict(attrs, kernel=kernel, pool_type=pool_type), rtol=1e-4, atol=1e-6)
+
+
+def test_pooling_errors():
+    expect_error("Pooling", [rnd(2, 3)], {"kernel": (2,)}, contains=("Pooling", "(2,3)"))
+    expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (2,)}, contains=("Pooling", "kernel", "(2,3,4,4)"))
+    expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (5, 5)}, contains=("Pooling", "exceeds"))
+    expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (2, 2), "pool_type": "median"}, contains=("Pooling",))
