@@ -10,6 +10,7 @@
 #include "autograd.h"
 #include "backend_registry.h"
 #include "error.h"
+#include "handles.h"
 
 /* ---- storage ---- */
 
@@ -48,14 +49,16 @@ static void storage_release(mx_storage *s) {
     free(s);
 }
 
-/* ---- handle quarantine: freed tensor structs stay readable (magic DEAD) for
- * the next QUARANTINE frees, so use-after-release is reported, not UB ---- */
+/* ---- handle quarantine: freed tensor structs are recycled only after the
+ * next QUARANTINE frees, so a stale handle rarely aliases a new tensor (the
+ * live-handle set in handles.c is what detects stale handles) ---- */
 #define QUARANTINE 4096
 static mx_tensor_s *quarantine[QUARANTINE];
 static size_t q_head;
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void tensor_free(mx_tensor_s *t) {
+    mxi_handles_remove(t);
     mxi_ag_tensor_cleanup(t);
     storage_release(t->storage);
     t->storage = NULL;
@@ -98,6 +101,10 @@ void mxi_set_contiguous_strides(mx_tensor_s *t) {
 static mx_tensor_s *tensor_struct(void) {
     mx_tensor_s *t = calloc(1, sizeof *t);
     if (!t) return NULL;
+    if (mxi_handles_add(t) != MX_OK) {
+        free(t);
+        return NULL;
+    }
     t->magic = MX_MAGIC_TENSOR;
     atomic_init(&t->refcount, 1);
     return t;
@@ -178,8 +185,10 @@ bool mxi_tensor_check(const mx_tensor_s *t, const char *fn) {
         mxi_error(MX_ERR_HANDLE, "%s: tensor handle is NULL", fn);
         return false;
     }
-    if (t->magic == MX_MAGIC_DEAD) {
-        mxi_error(MX_ERR_HANDLE, "%s: tensor handle %p was already released", fn, (const void *)t);
+    if (!mxi_handles_contains(t)) {
+        /* never dereference: the pointer may be freed memory */
+        mxi_error(MX_ERR_HANDLE, "%s: tensor handle %p is not a live tensor (already released, or not a tensor)", fn,
+                  (const void *)t);
         return false;
     }
     if (t->magic != MX_MAGIC_TENSOR) {

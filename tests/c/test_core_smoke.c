@@ -51,8 +51,8 @@ int main(void) {
     CHECK(out[0] == sentinel);
     /* freed handle */
     mx_tensor_release(c);
-    CHECK_ERR(mx_tensor_release(c), "released");
-    CHECK_ERR(mx_op_invoke(add, bad, 2, NULL, NULL, 0, out, 1, &n_out), "released");
+    CHECK_ERR(mx_tensor_release(c), "not a live tensor");
+    CHECK_ERR(mx_op_invoke(add, bad, 2, NULL, NULL, 0, out, 1, &n_out), "not a live tensor");
     CHECK_ERR(mx_op_lookup("no_such_op", &add), "no_such_op");
     mx_tensor_release(a);
     mx_tensor_release(b);
