@@ -1,0 +1,3 @@
+library(testthat)
+library(mxcore)
+test_check("mxcore")

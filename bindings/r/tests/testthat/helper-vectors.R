@@ -1,0 +1,20 @@
+# Shared cross-language vectors (tests/vectors/vectors.json); path from
+# MXCORE_VECTORS or found relative to the source tree.
+vectors_path <- function() {
+  p <- Sys.getenv("MXCORE_VECTORS")
+  if (nzchar(p)) return(p)
+  cand <- file.path(c("../../../../tests/vectors", "../../../tests/vectors"), "vectors.json")
+  cand <- cand[file.exists(cand)]
+  if (length(cand)) cand[1] else ""
+}
+public_ops <- function() {
+  m <- jsonlite::fromJSON(mx.registry.json(), simplifyVector = FALSE)
+  sort(vapply(Filter(function(o) isTRUE(o$public), m$ops), function(o) o$name, ""))
+}
+# vector entry -> MXNDArray with core shape entry$shape (dims reversed in R)
+from_entry <- function(e) {
+  d <- unlist(e$data)
+  s <- unlist(e$shape)
+  x <- if (length(s)) array(d, dim = rev(s)) else d
+  mx.nd.array(x, dtype = e$dtype)
+}
