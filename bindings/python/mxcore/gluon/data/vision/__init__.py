@@ -1,0 +1,2 @@
+"""Vision data utilities (transforms). Dataset downloads (MNIST, CIFAR) are not provided."""
+from . import transforms  # noqa: F401

@@ -1,0 +1,511 @@
+"""Gluon Parameter, Constant and ParameterDict (MXNet 1.x semantics).
+
+A Parameter holds one NDArray per context plus its gradient.  Shapes may contain 0
+(unknown); ``initialize`` then defers allocation until the owning layer learns the
+input shape at its first forward and calls ``_finish_deferred_init``.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import initializer as _init_mod
+
+
+class DeferredInitializationError(Exception):
+    """Raised when a parameter's data is requested before its shape is known."""
+
+
+def _ctx_mod():
+    from .. import context
+    return context
+
+
+def _nd():
+    from .. import ndarray as nd
+    return nd
+
+
+def _as_ctx_list(ctx):
+    cm = _ctx_mod()
+    if ctx is None:
+        ctx = [cm.current_context()]
+    elif not isinstance(ctx, (list, tuple)):
+        ctx = [ctx]
+    return list(ctx)
+
+
+def _shape_known(shape):
+    return shape is not None and all(int(s) > 0 for s in shape)
+
+
+class Parameter:
+    """A trainable (or auxiliary) tensor of a Block."""
+
+    def __init__(self, name, grad_req='write', shape=None, dtype='float32', lr_mult=1.0,
+                 wd_mult=1.0, init=None, allow_deferred_init=False, differentiable=True,
+                 stype='default', grad_stype='default'):
+        self._var = None
+        self._data = None
+        self._grad = None
+        self._ctx_list = None
+        self._deferred_init = ()
+        self._differentiable = differentiable
+        self._allow_deferred_init = allow_deferred_init
+        self._grad_req = None
+        if isinstance(shape, int):
+            shape = (shape,)
+        self._shape = tuple(shape) if shape is not None else None
+        self.name = name
+        self._dtype = dtype
+        self.lr_mult = lr_mult
+        self.wd_mult = wd_mult
+        self.grad_req = grad_req
+        self.init = init
+        self._stype = stype
+        self._grad_stype = grad_stype
+        self._structured_name = name
+
+    def __repr__(self):
+        return 'Parameter {name} (shape={shape}, dtype={dtype})'.format(
+            name=self.name, shape=self.shape, dtype=self.dtype)
+
+    # --- properties -------------------------------------------------------------------
+    @property
+    def grad_req(self):
+        return self._grad_req
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req not in ('write', 'add', 'null'):
+            raise ValueError("grad_req must be one of 'write', 'add', or 'null', but got %r"
+                             % (req,))
+        if not self._differentiable:
+            req = 'null'
+        if self._grad_req == req:
+            return
+        self._grad_req = req
+        if req == 'null' and self._grad is not None:
+            self._grad = None
+            if self._data is not None:
+                self._data = [d.detach() for d in self._data]
+        elif self._data is not None:
+            self._init_grad()
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, dtype):
+        self.cast(dtype)
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @shape.setter
+    def shape(self, new_shape):
+        if new_shape is None:
+            self._shape = None
+            return
+        new_shape = tuple(int(s) for s in new_shape)
+        if self._shape is None:
+            self._shape = new_shape
+            return
+        if len(self._shape) != len(new_shape) or not all(
+                i == j or i in (0, -1) for i, j in zip(self._shape, new_shape)):
+            raise ValueError('Expected shape %s is incompatible with given shape %s for '
+                             'Parameter %s' % (str(new_shape), str(self._shape), self.name))
+        self._shape = new_shape
+
+    @property
+    def stype(self):
+        return self._stype
+
+    # --- initialization ----------------------------------------------------------------
+    def initialize(self, init=None, ctx=None, default_init=None, force_reinit=False):
+        if default_init is None:
+            default_init = _init_mod.Uniform()
+        if self._data is not None and not force_reinit:
+            import warnings
+            warnings.warn('Parameter %s is already initialized, ignoring. Set '
+                          'force_reinit=True to re-initialize.' % self.name, stacklevel=2)
+            return
+        self._data = self._grad = None
+        ctx = _as_ctx_list(ctx)
+        if init is None:
+            init = default_init if self.init is None else self.init
+        if not _shape_known(self._shape):
+            if self._allow_deferred_init:
+                self._deferred_init = (init, ctx, default_init, None)
+                return
+            raise ValueError('Cannot initialize Parameter %s because it has invalid shape: %s.'
+                             % (self.name, str(self._shape)))
+        self._deferred_init = (init, ctx, default_init, None)
+        self._finish_deferred_init()
+
+    def _finish_deferred_init(self):
+        if not self._deferred_init:
+            return
+        init, ctx, default_init, data = self._deferred_init
+        self._deferred_init = ()
+        if not _shape_known(self._shape):
+            raise DeferredInitializationError(
+                'Cannot initialize Parameter %s because it has invalid shape: %s. Please '
+                'specify in_units, in_channels, etc for `Block`s.' % (self.name, self._shape))
+        nd = _nd()
+        if data is None:
+            data = nd.zeros(self._shape, ctx=ctx[0], dtype=self._dtype)
+            desc = _init_mod.InitDesc(self.name, {'__init__': init})
+            _init_mod.create(default_init)(desc, data)
+        self._init_impl(data, ctx)
+
+    def _init_impl(self, data, ctx_list):
+        self._ctx_list = list(ctx_list)
+        self._data = [data.copyto(c) if i else (data if data.context == c else data.copyto(c))
+                      for i, c in enumerate(self._ctx_list)]
+        self._init_grad()
+
+    def _init_grad(self):
+        if self.grad_req == 'null':
+            self._grad = None
+            return
+        for d in self._data:
+            d.attach_grad(self.grad_req)
+        # The core owns the gradient buffers; read them back through NDArray.grad.
+        self._grad = [d.grad for d in self._data]
+
+    def _check_and_get(self, arr_list, ctx):
+        if arr_list is not None:
+            if ctx is list:
+                return arr_list
+            if ctx is None:
+                if len(arr_list) == 1:
+                    return arr_list[0]
+                ctx = _ctx_mod().current_context()
+            for i, c in enumerate(self._ctx_list):
+                if c == ctx:
+                    return arr_list[i]
+            raise RuntimeError('Parameter %s was not initialized on context %s. It was only '
+                               'initialized on %s.' % (self.name, str(ctx),
+                                                       str(self._ctx_list)))
+        if self._deferred_init:
+            raise DeferredInitializationError(
+                "Parameter '%s' has not been initialized yet because initialization was "
+                'deferred. Actual initialization happens during the first forward pass. '
+                'Please pass one batch of data through the network before accessing '
+                'Parameters.' % self.name)
+        raise RuntimeError("Parameter '%s' has not been initialized. Note that you should "
+                           'initialize parameters and create Trainer with '
+                           'Block.collect_params() instead of Block.params because the later '
+                           'does not include Parameters of nested child Blocks' % self.name)
+
+    # --- accessors ---------------------------------------------------------------------
+    def data(self, ctx=None):
+        return self._check_and_get(self._data, ctx)
+
+    def list_data(self):
+        return self._check_and_get(self._data, list)
+
+    def grad(self, ctx=None):
+        if self._data is not None and self._grad is None:
+            raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
+                               "grad_req='null'" % self.name)
+        return self._check_and_get(self._grad, ctx)
+
+    def list_grad(self):
+        if self._data is not None and self._grad is None:
+            raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
+                               "grad_req='null'" % self.name)
+        return self._check_and_get(self._grad, list)
+
+    def list_ctx(self):
+        if self._data is None:
+            if self._deferred_init:
+                return self._deferred_init[1]
+            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
+        return list(self._ctx_list)
+
+    def set_data(self, data):
+        nd = _nd()
+        if not isinstance(data, nd.NDArray):
+            data = nd.array(np.asarray(data), dtype=self._dtype)
+        self.shape = data.shape
+        if self._data is None:
+            if self._deferred_init:
+                init, ctx, default_init, _ = self._deferred_init
+                self._deferred_init = (init, ctx, default_init, data)
+                self._finish_deferred_init()
+                return
+            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
+        for arr in self._data:
+            arr[:] = data.as_in_context(arr.context).astype(arr.dtype, copy=False) \
+                if data.dtype != arr.dtype else data.as_in_context(arr.context)
+
+    def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current'):
+        nd = _nd()
+        if not isinstance(data, nd.NDArray):
+            data = nd.array(np.asarray(data))
+        if cast_dtype:
+            if dtype_source == 'current':
+                data = data.astype(self._dtype)
+            else:
+                self._dtype = data.dtype
+        if self._shape is not None:
+            if len(self._shape) != len(data.shape) or not all(
+                    s in (0, -1) or s == d for s, d in zip(self._shape, data.shape)):
+                raise AssertionError(
+                    "Failed loading Parameter '%s' from saved params: shape incompatible "
+                    'expected %s vs saved %s' % (self.name, str(self.shape), str(data.shape)))
+        self._shape = tuple(data.shape)
+        if self._data is None:
+            if self._deferred_init:
+                ctx = self._deferred_init[1] if ctx is None else ctx
+            ctx = _as_ctx_list(ctx)
+            self._deferred_init = ()
+            self._init_impl(data.astype(self._dtype) if data.dtype != self._dtype and
+                            not cast_dtype else data.copy(), ctx)
+        else:
+            self.set_data(data)
+
+    def zero_grad(self):
+        if self._grad is None:
+            return
+        for g in self._grad:
+            g[:] = 0
+
+    def reset_ctx(self, ctx):
+        ctx = _as_ctx_list(ctx)
+        if self._data is not None:
+            data = self._data[0]
+            self._init_impl(data.copyto(ctx[0]) if data.context != ctx[0] else data, ctx)
+        elif self._deferred_init:
+            init, _, default_init, data = self._deferred_init
+            self._deferred_init = (init, ctx, default_init, data)
+        else:
+            raise ValueError('Cannot reset context for Parameter %s because it has not been '
+                             'initialized.' % self.name)
+
+    def cast(self, dtype):
+        self._dtype = dtype
+        if self._data is None:
+            return
+        self._data = [d.astype(dtype) for d in self._data]
+        self._init_grad()
+
+    def var(self):
+        raise NotImplementedError('Symbol variables for Parameters are not supported yet')
+
+    def row_sparse_data(self, row_id):
+        return self.data(row_id.context)
+
+    def list_row_sparse_data(self, row_id):
+        return self.list_data()
+
+
+class Constant(Parameter):
+    """A non-trainable parameter with a fixed value."""
+
+    def __init__(self, name, value):
+        nd = _nd()
+        if not isinstance(value, nd.NDArray):
+            value = nd.array(np.asarray(value, dtype='float32'))
+        self.value = value
+
+        class _CInit(_init_mod.Initializer):
+            def _init_weight(_self, _, arr):
+                arr[:] = value.as_in_context(arr.context)
+
+        super().__init__(name, grad_req='null', shape=value.shape, dtype=value.dtype,
+                         init=_CInit())
+
+    def __repr__(self):
+        return 'Constant {name} (shape={shape}, dtype={dtype})'.format(
+            name=self.name, shape=self.shape, dtype=self.dtype)
+
+    @property
+    def grad_req(self):
+        return 'null'
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req != 'null':
+            import warnings
+            warnings.warn('Constant parameter "{}" does not support grad_req other than '
+                          '"null", and new value "{}" is ignored.'.format(self.name, req))
+        self._grad_req = 'null'
+
+
+class ParameterDict:
+    """An ordered name -> Parameter mapping with a shared prefix."""
+
+    def __init__(self, prefix='', shared=None):
+        self._prefix = prefix
+        self._params = OrderedDict()
+        self._shared = shared
+
+    def __repr__(self):
+        s = '{name}(\n{content}\n)'
+        name = self._prefix + ' ' if self._prefix else ''
+        return s.format(name=name, content='\n'.join(
+            '  ' + repr(v) for v in self.values()))
+
+    def __getitem__(self, key):
+        return self._params[key]
+
+    def __iter__(self):
+        return iter(self._params)
+
+    def __len__(self):
+        return len(self._params)
+
+    def __contains__(self, key):
+        return key in self._params
+
+    def items(self):
+        return self._params.items()
+
+    def keys(self):
+        return self._params.keys()
+
+    def values(self):
+        return self._params.values()
+
+    @property
+    def prefix(self):
+        return self._prefix
+
+    def _get_impl(self, name):
+        if name in self._params:
+            return self._params[name]
+        if self._shared is not None and name in self._shared._params:
+            self._params[name] = self._shared._params[name]
+            return self._shared._params[name]
+        return None
+
+    def get(self, name, **kwargs):
+        """Get prefix+name, creating it with ``kwargs`` if absent."""
+        name = self._prefix + name
+        param = self._get_impl(name)
+        if param is None:
+            param = Parameter(name, **kwargs)
+            self._params[name] = param
+        else:
+            for k, v in kwargs.items():
+                if hasattr(param, k) and getattr(param, k) is not None:
+                    existing = getattr(param, k)
+                    if k == 'shape' and v is not None:
+                        v = (v,) if isinstance(v, int) else tuple(v)
+                        if len(v) == len(existing):
+                            param.shape = tuple(
+                                e if (s in (0, -1)) else s for s, e in zip(v, existing))
+                            continue
+                    if k == 'init' or existing == v or v is None:
+                        continue
+                    if k == 'dtype' and np.dtype(v) == np.dtype(existing):
+                        continue
+                    raise AssertionError(
+                        "Cannot retrieve Parameter '%s' because desired attribute does not "
+                        "match with stored for attribute '%s': desired '%s' vs stored '%s'."
+                        % (name, k, str(v), str(existing)))
+                else:
+                    setattr(param, k, v)
+        return param
+
+    def get_constant(self, name, value=None):
+        name = self._prefix + name
+        param = self._get_impl(name)
+        if param is None:
+            if value is None:
+                raise KeyError('No constant named %s. Please specify value if you want to '
+                               'create a new constant.' % name)
+            param = Constant(name, value)
+            self._params[name] = param
+        return param
+
+    def update(self, other):
+        for k, v in other.items():
+            if k in self._params and self._params[k] is not v:
+                raise ValueError("Cannot update self with other because they have different "
+                                 "Parameters with the same name '%s'" % k)
+        for k, v in other.items():
+            self._params[k] = v
+
+    def initialize(self, init=None, ctx=None, verbose=False, force_reinit=False):
+        if init is None:
+            init = _init_mod.Uniform()
+        if verbose and hasattr(init, 'set_verbosity'):
+            init.set_verbosity(verbose=verbose)
+        for v in self.values():
+            v.initialize(None, ctx, init, force_reinit=force_reinit)
+
+    def zero_grad(self):
+        for v in self.values():
+            v.zero_grad()
+
+    def reset_ctx(self, ctx):
+        for v in self.values():
+            v.reset_ctx(ctx)
+
+    def list_ctx(self):
+        s = []
+        for v in self.values():
+            for c in v.list_ctx():
+                if c not in s:
+                    s.append(c)
+        return s
+
+    def setattr(self, name, value):
+        for v in self.values():
+            setattr(v, name, value)
+
+    def select(self, select):
+        ret = ParameterDict(self._prefix)
+        pattern = re.compile(select)
+        for k, v in self.items():
+            if pattern.match(k):
+                ret._params[k] = v
+        return ret
+
+    def save(self, filename, strip_prefix=''):
+        nd = _nd()
+        arg_dict = {}
+        for param in self.values():
+            weight = param.data(param.list_ctx()[0]) if len(param.list_ctx()) > 1 \
+                else param.data()
+            if not param.name.startswith(strip_prefix):
+                raise ValueError("Prefix '%s' is to be striped before saving, but Parameter's "
+                                 "name '%s' does not start with '%s'."
+                                 % (strip_prefix, param.name, strip_prefix))
+            arg_dict[param.name[len(strip_prefix):]] = weight
+        nd.save(filename, arg_dict)
+
+    def load(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
+             restore_prefix='', cast_dtype=False, dtype_source='current'):
+        nd = _nd()
+        loaded = nd.load(filename) if isinstance(filename, str) else filename
+        arg_dict = {}
+        for k, v in loaded.items():
+            if k.startswith('arg:') or k.startswith('aux:'):
+                k = k[4:]
+            arg_dict[restore_prefix + k] = v
+        if not allow_missing:
+            for name in self.keys():
+                if name not in arg_dict:
+                    raise AssertionError("Parameter '%s' is missing in file '%s'"
+                                         % (name[len(restore_prefix):], filename))
+        for name in arg_dict:
+            if name not in self._params:
+                if not ignore_extra:
+                    raise AssertionError("Parameter '%s' loaded from file '%s' is not present "
+                                         'in ParameterDict' % (name[len(restore_prefix):],
+                                                               filename))
+                continue
+            self[name]._load_init(arg_dict[name], ctx, cast_dtype=cast_dtype,
+                                  dtype_source=dtype_source)
+
+
+__all__ = ['Parameter', 'Constant', 'ParameterDict', 'DeferredInitializationError']

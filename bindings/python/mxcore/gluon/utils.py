@@ -1,0 +1,79 @@
+"""Gluon utilities: split_data, split_and_load, clip_global_norm, check_sha1."""
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+
+
+def _nd():
+    from .. import ndarray as nd
+    return nd
+
+
+def split_data(data, num_slice, batch_axis=0, even_split=True):
+    """Split ``data`` into ``num_slice`` slices along ``batch_axis``."""
+    nd = _nd()
+    size = data.shape[batch_axis]
+    if even_split and size % num_slice != 0:
+        raise ValueError(
+            'data with shape %s cannot be evenly split into %d slices along axis %d. Use a '
+            'batch size that\'s multiple of %d or set even_split=False to allow uneven '
+            'partitioning of data.' % (str(data.shape), num_slice, batch_axis, num_slice))
+    if size < num_slice:
+        raise ValueError('Too many slices for data with shape %s. Arguments are '
+                         'num_slice=%d and batch_axis=%d.' % (str(data.shape), num_slice,
+                                                              batch_axis))
+    step = size // num_slice
+    if num_slice == 1:
+        return [data]
+    bounds = [(i * step, (i + 1) * step if i < num_slice - 1 else size)
+              for i in range(num_slice)]
+    if batch_axis == 0:
+        return [data[b:e] for b, e in bounds]
+    return [nd.slice_axis(data, axis=batch_axis, begin=b, end=e) for b, e in bounds]
+
+
+def split_and_load(data, ctx_list, batch_axis=0, even_split=True):
+    """Split ``data`` and copy slice i to ``ctx_list[i]``."""
+    nd = _nd()
+    if not isinstance(data, nd.NDArray):
+        data = nd.array(data, ctx=ctx_list[0])
+    if len(ctx_list) == 1:
+        return [data.as_in_context(ctx_list[0])]
+    slices = split_data(data, len(ctx_list), batch_axis, even_split)
+    return [i.as_in_context(ctx) for i, ctx in zip(slices, ctx_list)]
+
+
+def clip_global_norm(arrays, max_norm, check_isfinite=True):
+    """Rescale ``arrays`` in place so their joint L2 norm is at most ``max_norm``."""
+    nd = _nd()
+    assert len(arrays) > 0
+    total = 0.0
+    for a in arrays:
+        total += float(nd.sum(nd.square(a)).asscalar())
+    total_norm = math.sqrt(total)
+    if check_isfinite and not math.isfinite(total_norm):
+        warnings.warn(UserWarning('nan or inf is detected. Clipping results will be '
+                                  'undefined.'), stacklevel=2)
+    scale = max_norm / (total_norm + 1e-8)
+    if scale < 1.0:
+        for a in arrays:
+            a[:] = a * scale
+    return total_norm
+
+
+def check_sha1(filename, sha1_hash):
+    sha1 = hashlib.sha1()
+    with open(filename, 'rb') as f:
+        while True:
+            data = f.read(1048576)
+            if not data:
+                break
+            sha1.update(data)
+    return sha1.hexdigest() == sha1_hash
+
+
+def download(url, path=None, overwrite=False, sha1_hash=None, retries=5,
+             verify_ssl=True):
+    raise RuntimeError('mxcore does not download files; fetch %s yourself' % url)
