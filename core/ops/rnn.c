@@ -1,4 +1,267 @@
-/* rnn.c — op family "rnn" (not yet implemented). */
-#include "../op.h"
+/* rnn.c — op family "rnn": the fused multi-layer RNN op (rnn_relu, rnn_tanh,
+ * lstm, gru; uni- or bidirectional; dropout between layers) with MXNet's flat
+ * parameter layout, and its internal BPTT op `_backward_RNN`.
+ *
+ * Parameter vector (as MXNet's fused RNN): for each layer, for each
+ * direction, i2h weight (ng*H, I_l) then h2h weight (ng*H, H); after all
+ * weights, for each layer and direction i2h bias (ng*H) then h2h bias (ng*H).
+ * Gate order: LSTM i, f, g, o; GRU r, z, n with
+ * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+ *
+ * Forward: one GEMM projects all time steps of a layer's input, then one
+ * h2h GEMM per step. Backward recomputes the forward keeping every gate and
+ * runs BPTT with GEMMs per step for the recurrent part. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-void mxi_register_rnn(void) {}
+#include "../../backends/cpu/cpu.h"
+#include "conv_common.h"
+
+enum { RNN_RELU, RNN_TANH, RNN_LSTM, RNN_GRU };
+
+typedef struct {
+    int mode, state_outputs, dropout, clip;
+    int64_t S, N, I, H, L, D, ng; /* S: sequence length */
+    double p, clip_min, clip_max;
+    const mx_call *rng; /* dropout stream */
+} rnn_cfg;
+
+static int64_t rnn_wx_off(const rnn_cfg *c, int64_t l, int64_t d) {
+    const int64_t G = c->ng * c->H, DH = c->D * c->H;
+    int64_t off = 0;
+    for (int64_t ll = 0; ll < l; ll++) off += c->D * G * ((ll == 0 ? c->I : DH) + c->H);
+    return off + d * G * ((l == 0 ? c->I : DH) + c->H);
+}
+static int64_t rnn_wh_off(const rnn_cfg *c, int64_t l, int64_t d) {
+    return rnn_wx_off(c, l, d) + c->ng * c->H * (l == 0 ? c->I : c->D * c->H);
+}
+static int64_t rnn_weights_size(const rnn_cfg *c) { return rnn_wx_off(c, c->L, 0); }
+static int64_t rnn_b_off(const rnn_cfg *c, int64_t l, int64_t d) {
+    return rnn_weights_size(c) + (l * c->D + d) * 2 * c->ng * c->H;
+}
+static int64_t rnn_param_size(const rnn_cfg *c) { return rnn_b_off(c, c->L, 0); }
+
+/* dropout keep decision for element i of the inter-layer stream */
+static int rnn_keep(const rnn_cfg *c, int64_t i) {
+    uint32_t w[4];
+    mxi_philox(c->rng->rng_seed, c->rng->rng_offset + (uint64_t)i / 4, w);
+    double u = (double)w[i % 4] * (1.0 / 4294967296.0);
+    return u >= c->p;
+}
+
+#define T float
+#define SFX f32
+#define GEMM mxi_sgemm
+#define EXPF expf
+#define TANHF tanhf
+#include "rnn_kernels.h"
+#undef T
+#undef SFX
+#undef GEMM
+#undef EXPF
+#undef TANHF
+#define T double
+#define SFX f64
+#define GEMM mxi_dgemm
+#define EXPF exp
+#define TANHF tanh
+#include "rnn_kernels.h"
+#undef T
+#undef SFX
+#undef GEMM
+#undef EXPF
+#undef TANHF
+
+enum { R_STATE_SIZE, R_NUM_LAYERS, R_BIDIR, R_MODE, R_P, R_STATE_OUTPUTS, R_PROJ, R_CLIP_MIN, R_CLIP_MAX, R_CLIP_NAN,
+       R_USE_SEQLEN, R_SEED, R_OFFSET };
+
+#define RNN_ATTRS                                                                                                     \
+    {"state_size", MX_ATTR_INT, NULL, "Size of the hidden state H.", NULL, 1, 1, 1e12},                               \
+    {"num_layers", MX_ATTR_INT, NULL, "Number of stacked layers.", NULL, 1, 1, 1e6},                                  \
+    {"bidirectional", MX_ATTR_BOOL, "False", "Run a second, time-reversed RNN per layer and concatenate outputs."},   \
+    {"mode", MX_ATTR_ENUM, NULL, "Cell type: rnn_relu, rnn_tanh, lstm or gru.", "rnn_relu,rnn_tanh,lstm,gru"},        \
+    {"p", MX_ATTR_FLOAT, "0", "Dropout probability applied to the outputs of every layer but the last (training).",   \
+     NULL, 1, 0, 1},                                                                                                  \
+    {"state_outputs", MX_ATTR_BOOL, "False", "Also return the final hidden state (and cell state for lstm)."},        \
+    {"projection_size", MX_ATTR_OPT_INT, "None", "LSTM projection size (not supported; must be None)."},              \
+    {"lstm_state_clip_min", MX_ATTR_STR, "None", "Minimum value the LSTM cell state is clipped to (None: no clip)."}, \
+    {"lstm_state_clip_max", MX_ATTR_STR, "None", "Maximum value the LSTM cell state is clipped to (None: no clip)."}, \
+    {"lstm_state_clip_nan", MX_ATTR_BOOL, "False", "Accepted for compatibility (NaN cell states are left as is)."},   \
+    {"use_sequence_length", MX_ATTR_BOOL, "False", "Variable-length sequences (not supported; must be False)."}
+
+static const mx_attr_spec rnn_attrs[] = {RNN_ATTRS};
+static const mx_attr_spec rnn_bwd_attrs[] = {
+    RNN_ATTRS,
+    {"seed", MX_ATTR_INT, "0", "Dropout stream key of the forward call."},
+    {"offset", MX_ATTR_INT, "0", "Dropout stream counter of the forward call."},
+};
+
+static int rnn_num_inputs(const mx_call *c) { return c->attrs[R_MODE].i == RNN_LSTM ? 4 : 3; }
+static int rnn_num_outputs(const mx_call *c) {
+    return c->attrs[R_STATE_OUTPUTS].i ? (c->attrs[R_MODE].i == RNN_LSTM ? 3 : 2) : 1;
+}
+
+static int parse_clip(const mx_call *c, int a, double *v) {
+    const char *s = c->attrs[a].s;
+    if (!strcmp(s, "None") || !*s) return 0;
+    char *end;
+    *v = strtod(s, &end);
+    if (end == s || *end) return -1;
+    return 1;
+}
+
+/* Config from attrs and the (data, parameters, state[, state_cell]) inputs. */
+static int rnn_cfg_of(const mx_call *c, mx_tensor_s *const *in, rnn_cfg *r) {
+    memset(r, 0, sizeof *r);
+    r->mode = (int)c->attrs[R_MODE].i;
+    r->H = c->attrs[R_STATE_SIZE].i;
+    r->L = c->attrs[R_NUM_LAYERS].i;
+    r->D = c->attrs[R_BIDIR].i ? 2 : 1;
+    r->ng = r->mode == RNN_LSTM ? 4 : r->mode == RNN_GRU ? 3 : 1;
+    r->p = c->attrs[R_P].f;
+    r->state_outputs = (int)c->attrs[R_STATE_OUTPUTS].i;
+    if (!c->attrs[R_PROJ].is_none)
+        return mxi_op_error(c, MX_ERR_UNSUPPORTED, "projection_size is not supported");
+    if (c->attrs[R_USE_SEQLEN].i)
+        return mxi_op_error(c, MX_ERR_UNSUPPORTED, "use_sequence_length=True is not supported");
+    r->clip_min = -INFINITY;
+    r->clip_max = INFINITY;
+    int a = parse_clip(c, R_CLIP_MIN, &r->clip_min), b = parse_clip(c, R_CLIP_MAX, &r->clip_max);
+    if (a < 0 || b < 0) return mxi_op_error(c, MX_ERR_INVALID, "lstm_state_clip_min/max must be a number or None");
+    r->clip = (a || b) && r->mode == RNN_LSTM;
+    if (r->p >= 1) return mxi_op_error(c, MX_ERR_INVALID, "dropout p must be < 1");
+    const mx_tensor_s *x = in[0], *pr = in[1], *h = in[2];
+    if (x->ndim != 3)
+        return mxi_op_error(c, MX_ERR_INVALID, "data must be 3-d (seq_length, batch, input_size), got %d-d", x->ndim);
+    r->S = x->shape[0];
+    r->N = x->shape[1];
+    r->I = x->shape[2];
+    int64_t want = rnn_param_size(r);
+    if (pr->ndim != 1 || pr->shape[0] != want)
+        return mxi_op_error(c, MX_ERR_INVALID, "parameters must be a vector of %lld elements for this configuration",
+                            (long long)want);
+    int64_t ss[3] = {r->L * r->D, r->N, r->H};
+    for (int i = 2; i < (r->mode == RNN_LSTM ? 4 : 3); i++) {
+        const mx_tensor_s *s = in[i];
+        if (s->ndim != 3 || s->shape[0] != ss[0] || s->shape[1] != ss[1] || s->shape[2] != ss[2]) {
+            char b2[64];
+            return mxi_op_error(c, MX_ERR_INVALID, "%s must have shape %s (layers*directions, batch, state_size)",
+                                i == 2 ? "state" : "state_cell", mxi_shape_str(ss, 3, b2, sizeof b2));
+        }
+    }
+    (void)h;
+    return MX_OK;
+}
+
+static int rnn_infer(mx_call *c) {
+    MXI_TRY(mxi_require_same_dtype(c));
+    rnn_cfg r;
+    MXI_TRY(rnn_cfg_of(c, c->in, &r));
+    int64_t os[3] = {r.S, r.N, r.D * r.H}, ss[3] = {r.L * r.D, r.N, r.H};
+    int dt = c->in[0]->dtype;
+    mxi_set_out(c, 0, os, 3, dt);
+    for (int k = 1; k < c->n_out; k++) mxi_set_out(c, k, ss, 3, dt);
+    return MX_OK;
+}
+
+static int rnn_cpu(mx_call *c) {
+    rnn_cfg r;
+    MXI_TRY(rnn_cfg_of(c, c->in, &r));
+    r.dropout = c->training && r.p > 0 && r.L > 1;
+    r.rng = c;
+    int lstm = r.mode == RNN_LSTM;
+    int rc;
+    if (c->in[0]->dtype == MX_FLOAT64) {
+        rnn_ws_f64 w;
+        MXI_TRY(rnn_ws_alloc_f64(&r, &w, 0));
+        rc = rnn_forward_f64(&r, MXI_PTR(double, c->in[0]), MXI_PTR(double, c->in[1]), MXI_PTR(double, c->in[2]),
+                             lstm ? MXI_PTR(double, c->in[3]) : NULL, MXI_PTR(double, c->out[0]),
+                             c->n_out > 1 ? MXI_PTR(double, c->out[1]) : NULL,
+                             c->n_out > 2 ? MXI_PTR(double, c->out[2]) : NULL, &w, 0);
+        rnn_ws_free_f64(&w);
+    } else {
+        rnn_ws_f32 w;
+        MXI_TRY(rnn_ws_alloc_f32(&r, &w, 0));
+        rc = rnn_forward_f32(&r, MXI_PTR(float, c->in[0]), MXI_PTR(float, c->in[1]), MXI_PTR(float, c->in[2]),
+                             lstm ? MXI_PTR(float, c->in[3]) : NULL, MXI_PTR(float, c->out[0]),
+                             c->n_out > 1 ? MXI_PTR(float, c->out[1]) : NULL,
+                             c->n_out > 2 ? MXI_PTR(float, c->out[2]) : NULL, &w, 0);
+        rnn_ws_free_f32(&w);
+    }
+    return rc;
+}
+
+/* _backward_RNN: (data, parameters, state, state_cell, ograd_out, ograd_hy,
+ * ograd_cy) -> (ddata, dparameters, dstate, dstate_cell). Non-LSTM modes pass
+ * state as state_cell; ograd_hy/cy are ignored unless state_outputs. */
+static int rnn_bwd_infer(mx_call *c) {
+    MXI_TRY(mxi_require_same_dtype(c));
+    rnn_cfg r;
+    MXI_TRY(rnn_cfg_of(c, c->in, &r));
+    for (int k = 0; k < 4; k++) mxi_same_as_in(c, k, k);
+    return MX_OK;
+}
+
+static int rnn_bwd_cpu(mx_call *c) {
+    rnn_cfg r;
+    MXI_TRY(rnn_cfg_of(c, c->in, &r));
+    c->rng_seed = (uint64_t)c->attrs[R_SEED].i;
+    c->rng_offset = (uint64_t)c->attrs[R_OFFSET].i;
+    r.dropout = c->training && r.p > 0 && r.L > 1;
+    r.rng = c;
+    int lstm = r.mode == RNN_LSTM, rc;
+#define RNN_BWD(SUF, TT)                                                                                             \
+    do {                                                                                                             \
+        rnn_ws_##SUF w;                                                                                              \
+        MXI_TRY(rnn_ws_alloc_##SUF(&r, &w, 1));                                                                      \
+        const TT *x = MXI_PTR(TT, c->in[0]), *pr = MXI_PTR(TT, c->in[1]), *h0 = MXI_PTR(TT, c->in[2]);               \
+        const TT *c0 = lstm ? MXI_PTR(TT, c->in[3]) : NULL;                                                          \
+        rc = rnn_forward_##SUF(&r, x, pr, h0, c0, NULL, NULL, NULL, &w, 1);                                          \
+        if (rc == MX_OK)                                                                                             \
+            rc = rnn_backward_##SUF(&r, x, pr, h0, c0, MXI_PTR(TT, c->in[4]), MXI_PTR(TT, c->in[5]),                \
+                                    lstm ? MXI_PTR(TT, c->in[6]) : NULL, MXI_PTR(TT, c->out[0]),                     \
+                                    MXI_PTR(TT, c->out[1]), MXI_PTR(TT, c->out[2]), MXI_PTR(TT, c->out[3]), &w);     \
+        rnn_ws_free_##SUF(&w);                                                                                       \
+    } while (0)
+    if (c->in[0]->dtype == MX_FLOAT64) RNN_BWD(f64, double);
+    else RNN_BWD(f32, float);
+#undef RNN_BWD
+    return rc;
+}
+
+static int rnn_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    char attrs[1200];
+    mxi_conv_attr_string(c, attrs, sizeof attrs - 80);
+    size_t n = strlen(attrs);
+    snprintf(attrs + n, sizeof attrs - n, ";seed=%lld;offset=%lld", (long long)c->rng_seed, (long long)c->rng_offset);
+    int lstm = c->attrs[R_MODE].i == RNN_LSTM;
+    mx_tensor_s *dy = g->ograd[0];
+    mx_tensor_s *dhy = c->n_out > 1 ? g->ograd[1] : dy;
+    mx_tensor_s *dcy = c->n_out > 2 ? g->ograd[2] : dhy;
+    mx_tensor_s *in[7] = {g->in[0], g->in[1], g->in[2], lstm ? g->in[3] : g->in[2], dy, dhy, dcy};
+    mx_tensor_s *out[4] = {0};
+    MXI_TRY(mxi_call("_backward_RNN", in, 7, attrs, out, 4));
+    for (int i = 0; i < 3; i++) g->igrad[i] = out[i];
+    if (lstm) g->igrad[3] = out[3];
+    else mxi_tensor_release(out[3]);
+    return MX_OK;
+}
+
+static const mx_op_def ops[] = {
+    {.name = "RNN", .aliases = "rnn",
+     .doc = "Fused multi-layer recurrent network over (seq_length, batch, input_size) data: rnn_relu, rnn_tanh, lstm "
+            "or gru, optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and "
+            "direction, then all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size).",
+     .inputs = "data,parameters,state,state_cell", .num_outputs = 1, .num_outputs_fn = rnn_num_outputs,
+     .attrs = rnn_attrs, .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]), .num_inputs_fn = rnn_num_inputs,
+     .infer = rnn_infer, .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT,
+     .flags = MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
+    {.name = "_backward_RNN", .doc = "Backpropagation through time for the fused RNN op.",
+     .inputs = "data,parameters,state,state_cell,ograd,ograd_state,ograd_state_cell", .num_outputs = 4,
+     .attrs = rnn_bwd_attrs, .n_attrs = (int)(sizeof rnn_bwd_attrs / sizeof rnn_bwd_attrs[0]), .infer = rnn_bwd_infer,
+     .cpu = rnn_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
+};
+
+void mxi_register_rnn(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }

@@ -1,0 +1,178 @@
+"""Tests for the fused "RNN" op: forward vs a numpy reference (rnn_relu,
+rnn_tanh, lstm, gru; 1-2 layers; uni/bidirectional), gradients by finite
+differences on tiny float64 problems, parameter layout, bad input."""
+import numpy as np
+import pytest
+
+from harness import check_grad, check_op, expect_error, ffi, lib, run_op, autograd_grads
+
+RNG = np.random.default_rng(7)
+NG = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
+
+
+def param_size(mode, I, H, L, D):
+    g = NG[mode] * H
+    n = 0
+    for l in range(L):
+        il = I if l == 0 else D * H
+        n += D * (g * il + g * H + 2 * g)
+    return n
+
+
+def unpack(params, mode, I, H, L, D):
+    """MXNet fused layout: all weights (per layer, per direction: i2h then h2h), then all biases."""
+    g = NG[mode] * H
+    ws, off = {}, 0
+    for l in range(L):
+        il = I if l == 0 else D * H
+        for d in range(D):
+            ws[l, d, "wx"] = params[off:off + g * il].reshape(g, il); off += g * il
+            ws[l, d, "wh"] = params[off:off + g * H].reshape(g, H); off += g * H
+    for l in range(L):
+        for d in range(D):
+            ws[l, d, "bx"] = params[off:off + g]; off += g
+            ws[l, d, "bh"] = params[off:off + g]; off += g
+    assert off == params.size
+    return ws
+
+
+def sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def ref_rnn(x, params, h0, c0, mode, H, L, bidir):
+    x = x.astype(np.float64)
+    D = 2 if bidir else 1
+    T, N, I = x.shape
+    ws = unpack(params.astype(np.float64), mode, I, H, L, D)
+    inp = x
+    hy, cy = np.zeros((L * D, N, H)), np.zeros((L * D, N, H))
+    for l in range(L):
+        out = np.zeros((T, N, D * H))
+        for d in range(D):
+            k = l * D + d
+            wx, wh, bx, bh = ws[l, d, "wx"], ws[l, d, "wh"], ws[l, d, "bx"], ws[l, d, "bh"]
+            h = h0[k].astype(np.float64)
+            c = c0[k].astype(np.float64) if c0 is not None else None
+            steps = range(T - 1, -1, -1) if d else range(T)
+            for t in steps:
+                xa = inp[t] @ wx.T + bx
+                ha = h @ wh.T + bh
+                if mode == "lstm":
+                    a = xa + ha
+                    i, f, gg, o = sig(a[:, :H]), sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sig(a[:, 3 * H:])
+                    c = f * c + i * gg
+                    h = o * np.tanh(c)
+                elif mode == "gru":
+                    r = sig(xa[:, :H] + ha[:, :H])
+                    z = sig(xa[:, H:2 * H] + ha[:, H:2 * H])
+                    n = np.tanh(xa[:, 2 * H:] + r * ha[:, 2 * H:])
+                    h = (1 - z) * n + z * h
+                else:
+                    a = xa + ha
+                    h = np.maximum(a, 0) if mode == "rnn_relu" else np.tanh(a)
+                out[t, :, d * H:(d + 1) * H] = h
+            hy[k] = h
+            if c is not None:
+                cy[k] = c
+        inp = out
+    return inp, hy, cy
+
+
+def make(mode, T, N, I, H, L, bidir, dtype=np.float32, scale=0.5):
+    D = 2 if bidir else 1
+    x = RNG.standard_normal((T, N, I)).astype(dtype)
+    p = (RNG.standard_normal(param_size(mode, I, H, L, D)) * scale).astype(dtype)
+    h0 = RNG.standard_normal((L * D, N, H)).astype(dtype) * 0.5
+    c0 = RNG.standard_normal((L * D, N, H)).astype(dtype) * 0.5
+    ins = [x, p, h0] + ([c0] if mode == "lstm" else [])
+    return ins
+
+
+CASES = [(L, bidir) for L in (1, 2) for bidir in (False, True)]
+
+
+@pytest.mark.parametrize("mode", ["rnn_relu", "rnn_tanh", "lstm", "gru"])
+@pytest.mark.parametrize("L,bidir", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rnn_forward(mode, L, bidir, dtype):
+    T, N, I, H = 5, 3, 4, 6
+    ins = make(mode, T, N, I, H, L, bidir, dtype)
+    attrs = {"mode": mode, "state_size": H, "num_layers": L, "bidirectional": bidir, "state_outputs": True}
+
+    def ref(*a):
+        out, hy, cy = ref_rnn(a[0], a[1], a[2], a[3] if mode == "lstm" else None, mode, H, L, bidir)
+        return (out, hy, cy) if mode == "lstm" else (out, hy)
+    outs = check_op("RNN", ins, attrs, ref, rtol=1e-4, atol=1e-5)
+    assert len(outs) == (3 if mode == "lstm" else 2)
+    assert outs[0].dtype == dtype
+    attrs["state_outputs"] = False
+    outs = run_op("RNN", ins, attrs)
+    assert len(outs) == 1 and outs[0].shape == (T, N, (2 if bidir else 1) * H)
+
+
+def test_rnn_edge_shapes_and_float16():
+    ins = make("lstm", 1, 1, 2, 3, 1, False)
+    check_op("RNN", ins, {"mode": "lstm", "state_size": 3, "num_layers": 1},
+             lambda x, p, h, c: ref_rnn(x, p, h, c, "lstm", 3, 1, False)[0], rtol=1e-4, atol=1e-5)
+    ins16 = [a.astype(np.float16) for a in make("gru", 3, 2, 3, 4, 1, True)]
+    out = run_op("RNN", ins16, {"mode": "gru", "state_size": 4, "num_layers": 1, "bidirectional": True})[0]
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, ref_rnn(*ins16, None, "gru", 4, 1, True)[0], rtol=2e-2, atol=2e-2)
+    # zero-length sequence
+    ins0 = make("rnn_tanh", 0, 2, 3, 4, 1, False)
+    outs = run_op("RNN", ins0, {"mode": "rnn_tanh", "state_size": 4, "num_layers": 1, "state_outputs": True})
+    assert outs[0].shape == (0, 2, 4)
+    np.testing.assert_allclose(outs[1], ins0[2], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["rnn_relu", "rnn_tanh", "lstm", "gru"])
+@pytest.mark.parametrize("L,bidir", CASES)
+def test_rnn_grad(mode, L, bidir):
+    ins = make(mode, 3, 2, 3, 2, L, bidir, np.float64, scale=0.8)
+    attrs = {"mode": mode, "state_size": 2, "num_layers": L, "bidirectional": bidir}
+    check_grad("RNN", ins, attrs, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_rnn_grad_state_outputs(mode):
+    ins = make(mode, 3, 2, 3, 2, 2, True, np.float64, scale=0.8)
+    attrs = {"mode": mode, "state_size": 2, "num_layers": 2, "bidirectional": True, "state_outputs": True}
+    check_grad("RNN", ins, attrs, out_index=1, rtol=1e-4, atol=1e-6)
+    if mode == "lstm":
+        check_grad("RNN", ins, attrs, out_index=2, rtol=1e-4, atol=1e-6)
+
+
+def test_rnn_dropout():
+    ins = make("lstm", 4, 3, 3, 5, 2, False)
+    attrs = {"mode": "lstm", "state_size": 5, "num_layers": 2, "p": 0.5}
+    base = run_op("RNN", ins, attrs)[0]  # inference: no dropout
+    np.testing.assert_allclose(base, ref_rnn(*ins, "lstm", 5, 2, False)[0], rtol=1e-4, atol=1e-5)
+    prev = ffi.new("int *")
+    lib.mx_autograd_set_training(1, prev)
+    try:
+        tr = run_op("RNN", ins, attrs)[0]
+    finally:
+        lib.mx_autograd_set_training(prev[0], ffi.NULL)
+    assert not np.allclose(tr, base)
+    # gradients in training mode run (same mask as the forward)
+    g = autograd_grads("RNN", ins, attrs, [0, 1], np.ones_like(base), training=True)
+    assert g[0].shape == ins[0].shape and np.isfinite(g[1]).all()
+
+
+def test_rnn_lstm_clip():
+    ins = make("lstm", 4, 2, 3, 4, 1, False, scale=2.0)
+    out = run_op("RNN", ins, {"mode": "lstm", "state_size": 4, "num_layers": 1, "state_outputs": True,
+                              "lstm_state_clip_min": -0.1, "lstm_state_clip_max": 0.1})
+    assert np.abs(out[2]).max() <= 0.1 + 1e-6
+
+
+def test_rnn_errors():
+    ins = make("lstm", 3, 2, 3, 4, 1, False)
+    a = {"mode": "lstm", "state_size": 4, "num_layers": 1}
+    expect_error("RNN", [ins[0], ins[1][:-1], ins[2], ins[3]], a, contains=("RNN", "parameters", "(3,2,3)"))
+    expect_error("RNN", [ins[0], ins[1], ins[2][:, :1], ins[3]], a, contains=("RNN", "state", "(1,2,4)"))
+    expect_error("RNN", [ins[0][0], ins[1], ins[2], ins[3]], a, contains=("RNN", "3-d"))
+    expect_error("RNN", ins[:3], a, contains=("RNN", "input"))
+    expect_error("RNN", ins, dict(a, projection_size=2), contains=("RNN", "projection_size"))
+    expect_error("RNN", ins, dict(a, mode="lstmx"), contains=("RNN",))
