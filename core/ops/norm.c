@@ -1,4 +1,810 @@
-/* norm.c — op family "norm" (not yet implemented). */
+/* norm.c — op family "norm": BatchNorm, LayerNorm, InstanceNorm, GroupNorm,
+ * L2Normalization (MXNet 1.x names, attributes and semantics).
+ *
+ * Statistics accumulate in double. Backward passes are internal
+ * `_backward_*` ops with dedicated kernels.
+ *
+ * BatchNorm notes (MXNet 1.x behaviour): in training (autograd training flag
+ * set and use_global_stats=False) the batch mean and the *biased* batch
+ * variance normalise the data, and moving_mean / moving_var are updated in
+ * place: moving = moving * momentum + batch * (1 - momentum). Otherwise the
+ * moving statistics are used. The hidden outputs 1 and 2 hold the statistics
+ * actually used (mean and variance, not MXNet's inverse std). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../backends/cpu/cpu.h"
 #include "../op.h"
 
-void mxi_register_norm(void) {}
+#define NA(a) (int)(sizeof a / sizeof a[0])
+
+static int64_t prod(const int64_t *s, int a, int b) {
+    int64_t p = 1;
+    for (int i = a; i < b; i++) p *= s[i];
+    return p;
+}
+
+static int check_vec(const mx_call *c, int i, const char *name, int64_t n) {
+    const mx_tensor_s *t = c->in[i];
+    if (t->ndim == 1 && t->shape[0] == n) return MX_OK;
+    char b[128];
+    return mxi_op_error(c, MX_ERR_INVALID, "%s must have shape (%lld,), got %s", name, (long long)n,
+                        mxi_shape_str(t->shape, t->ndim, b, sizeof b));
+}
+
+static int stat_dtype(int dt) { return dt == MX_FLOAT64 ? MX_FLOAT64 : MX_FLOAT32; }
+
+/* Read a 1-D tensor (any dtype, possibly strided) into doubles. */
+static double *load_vec(const mx_tensor_s *t, int64_t n) {
+    double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (!v) return NULL;
+    const char *p = (const char *)t->storage->data;
+    int64_t st = t->ndim ? t->strides[0] : 1;
+    for (int64_t i = 0; i < n; i++) v[i] = mxi_load_as_double(p, t->dtype, t->offset + i * st);
+    return v;
+}
+
+static void store_vec(mx_tensor_s *t, const double *v, int64_t n) {
+    char *p = (char *)t->storage->data;
+    int64_t st = t->ndim ? t->strides[0] : 1;
+    for (int64_t i = 0; i < n; i++) mxi_store_from_double(p, t->dtype, t->offset + i * st, v[i]);
+}
+
+static int oom(const mx_call *c) { return mxi_op_error(c, MX_ERR_MEMORY, "out of memory"); }
+
+/* ======================================================================
+ * BatchNorm
+ * ====================================================================== */
+enum { BN_EPS, BN_MOMENTUM, BN_FIX_GAMMA, BN_GLOBAL, BN_OUT_MV, BN_AXIS, BN_CUDNN_OFF };
+static const mx_attr_spec bn_attrs[] = {
+    {"eps", MX_ATTR_FLOAT, "0.001", "Epsilon added to the variance to avoid division by zero.", NULL, 1, 0, 1e300},
+    {"momentum", MX_ATTR_FLOAT, "0.9", "Momentum for the moving average of mean and variance.", NULL, 0, 0, 0},
+    {"fix_gamma", MX_ATTR_BOOL, "True", "Fix gamma to 1 (its gradient is then zero).", NULL, 0, 0, 0},
+    {"use_global_stats", MX_ATTR_BOOL, "False",
+     "Use the moving statistics instead of batch statistics, also in training.", NULL, 0, 0, 0},
+    {"output_mean_var", MX_ATTR_BOOL, "False", "Also output the mean and variance used.", NULL, 0, 0, 0},
+    {"axis", MX_ATTR_INT, "1", "The channel axis.", NULL, 0, 0, 0},
+    {"cudnn_off", MX_ATTR_BOOL, "False", "Ignored (cuDNN selection in MXNet).", NULL, 0, 0, 0},
+};
+
+static int bn_visible(const mx_call *c) { return c->attrs[BN_OUT_MV].i ? 3 : 1; }
+
+typedef struct {
+    int64_t outer, C, inner;
+} bn_geom;
+
+static int bn_geometry(const mx_call *c, const mx_tensor_s *d, bn_geom *g) {
+    int axis;
+    if (d->ndim < 1) return mxi_op_error(c, MX_ERR_INVALID, "data must have at least 1 dimension");
+    MXI_TRY(mxi_norm_axis(c, c->attrs[BN_AXIS].i, d->ndim, &axis));
+    g->outer = prod(d->shape, 0, axis);
+    g->C = d->shape[axis];
+    g->inner = prod(d->shape, axis + 1, d->ndim);
+    return MX_OK;
+}
+
+static int bn_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0];
+    bn_geom g;
+    MXI_TRY(bn_geometry(c, d, &g));
+    if (!mxi_dtype_is_float(d->dtype))
+        return mxi_op_error(c, MX_ERR_DTYPE, "data must be a floating point array, got %s", mxi_dtype_name(d->dtype));
+    static const char *names[] = {"data", "gamma", "beta", "moving_mean", "moving_var"};
+    for (int i = 1; i < 5; i++) MXI_TRY(check_vec(c, i, names[i], g.C));
+    mxi_same_as_in(c, 0, 0);
+    mxi_set_out(c, 1, &g.C, 1, stat_dtype(d->dtype));
+    mxi_set_out(c, 2, &g.C, 1, stat_dtype(d->dtype));
+    return MX_OK;
+}
+
+typedef struct {
+    bn_geom g;
+    const void *x, *gy;
+    void *y;
+    double *mean, *var, *gamma, *beta, *dgamma, *dbeta;
+    double eps;
+    int compute_stats, f64, fix_gamma;
+} bn_args;
+
+#define BN_FWD(SUF, T)                                                                   \
+    static void bn_fwd_##SUF(void *ctx, int64_t b, int64_t e) {                           \
+        bn_args *p = ctx;                                                                 \
+        const T *X = p->x;                                                                \
+        T *Y = p->y;                                                                      \
+        int64_t C = p->g.C, inner = p->g.inner, outer = p->g.outer;                       \
+        double cnt = (double)(outer * inner);                                             \
+        for (int64_t ch = b; ch < e; ch++) {                                              \
+            if (p->compute_stats) {                                                       \
+                double s = 0;                                                             \
+                for (int64_t o = 0; o < outer; o++) {                                     \
+                    const T *x = X + (o * C + ch) * inner;                                \
+                    for (int64_t j = 0; j < inner; j++) s += x[j];                        \
+                }                                                                         \
+                double m = cnt > 0 ? s / cnt : 0, v = 0;                                  \
+                for (int64_t o = 0; o < outer; o++) {                                     \
+                    const T *x = X + (o * C + ch) * inner;                                \
+                    for (int64_t j = 0; j < inner; j++) {                                 \
+                        double d = x[j] - m;                                              \
+                        v += d * d;                                                       \
+                    }                                                                     \
+                }                                                                         \
+                p->mean[ch] = m;                                                          \
+                p->var[ch] = cnt > 0 ? v / cnt : 0;                                       \
+            }                                                                             \
+            double inv = 1.0 / sqrt(p->var[ch] + p->eps);                                 \
+            double gm = p->fix_gamma ? 1.0 : p->gamma[ch];                                \
+            T sc = (T)(gm * inv), sh = (T)(p->beta[ch] - p->mean[ch] * gm * inv);         \
+            for (int64_t o = 0; o < outer; o++) {                                         \
+                const T *x = X + (o * C + ch) * inner;                                    \
+                T *y = Y + (o * C + ch) * inner;                                          \
+                for (int64_t j = 0; j < inner; j++) y[j] = x[j] * sc + sh;                \
+            }                                                                             \
+        }                                                                                 \
+    }
+BN_FWD(f32, float)
+BN_FWD(f64, double)
+
+static int64_t bn_grain(const bn_geom *g) {
+    int64_t per = g->outer * g->inner;
+    return per >= 16384 ? 1 : (16384 / (per + 1)) + 1;
+}
+
+static int bn_cpu(mx_call *c) {
+    mx_tensor_s *d = c->in[0];
+    bn_args p;
+    MXI_TRY(bn_geometry(c, d, &p.g));
+    int64_t C = p.g.C;
+    int train = c->training && !c->attrs[BN_GLOBAL].i;
+    p.x = mxi_data(d);
+    p.y = mxi_data(c->out[0]);
+    p.eps = c->attrs[BN_EPS].f;
+    p.fix_gamma = (int)c->attrs[BN_FIX_GAMMA].i;
+    p.compute_stats = train;
+    p.f64 = d->dtype == MX_FLOAT64;
+    p.gamma = load_vec(c->in[1], C);
+    p.beta = load_vec(c->in[2], C);
+    double *mm = load_vec(c->in[3], C), *mv = load_vec(c->in[4], C);
+    p.mean = malloc(sizeof(double) * (size_t)(C + 1));
+    p.var = malloc(sizeof(double) * (size_t)(C + 1));
+    int rc = MX_OK;
+    if (!p.gamma || !p.beta || !mm || !mv || !p.mean || !p.var) {
+        rc = oom(c);
+        goto done;
+    }
+    if (!train) {
+        memcpy(p.mean, mm, sizeof(double) * (size_t)C);
+        memcpy(p.var, mv, sizeof(double) * (size_t)C);
+    }
+    mxi_parallel_for(C, bn_grain(&p.g), p.f64 ? bn_fwd_f64 : bn_fwd_f32, &p);
+    if (train) {
+        double mom = c->attrs[BN_MOMENTUM].f;
+        for (int64_t i = 0; i < C; i++) {
+            mm[i] = mm[i] * mom + p.mean[i] * (1 - mom);
+            mv[i] = mv[i] * mom + p.var[i] * (1 - mom);
+        }
+        store_vec(c->in[3], mm, C);
+        store_vec(c->in[4], mv, C);
+        mxi_bump_version(c->in[3]);
+        mxi_bump_version(c->in[4]);
+    }
+    for (int k = 1; k < 3; k++) {
+        double *src = k == 1 ? p.mean : p.var;
+        for (int64_t i = 0; i < C; i++) {
+            if (c->out[k]->dtype == MX_FLOAT64) MXI_PTR(double, c->out[k])[i] = src[i];
+            else MXI_PTR(float, c->out[k])[i] = (float)src[i];
+        }
+    }
+done:
+    free(p.gamma);
+    free(p.beta);
+    free(mm);
+    free(mv);
+    free(p.mean);
+    free(p.var);
+    return rc;
+}
+
+/* _backward_BatchNorm(ograd, data, gamma, mean, var) -> dx, dgamma, dbeta.
+ * use_global_stats=True here means the statistics were constants. */
+static int bnb_infer(mx_call *c) {
+    bn_geom g;
+    MXI_TRY(bn_geometry(c, c->in[1], &g));
+    mxi_same_as_in(c, 0, 1);
+    mxi_same_as_in(c, 1, 2);
+    mxi_same_as_in(c, 2, 2);
+    return MX_OK;
+}
+
+#define BN_BWD(SUF, T)                                                                   \
+    static void bn_bwd_##SUF(void *ctx, int64_t b, int64_t e) {                           \
+        bn_args *p = ctx;                                                                 \
+        const T *X = p->x, *G = p->gy;                                                    \
+        T *DX = p->y;                                                                     \
+        int64_t C = p->g.C, inner = p->g.inner, outer = p->g.outer;                       \
+        double cnt = (double)(outer * inner);                                             \
+        for (int64_t ch = b; ch < e; ch++) {                                              \
+            double m = p->mean[ch], inv = 1.0 / sqrt(p->var[ch] + p->eps);                \
+            double sg = 0, sgx = 0;                                                       \
+            for (int64_t o = 0; o < outer; o++) {                                         \
+                const T *x = X + (o * C + ch) * inner, *g = G + (o * C + ch) * inner;     \
+                for (int64_t j = 0; j < inner; j++) {                                     \
+                    sg += g[j];                                                           \
+                    sgx += g[j] * (x[j] - m);                                             \
+                }                                                                         \
+            }                                                                             \
+            double gm = p->fix_gamma ? 1.0 : p->gamma[ch];                                \
+            p->dbeta[ch] = sg;                                                            \
+            p->dgamma[ch] = p->fix_gamma ? 0.0 : sgx * inv;                               \
+            double a = gm * inv, bb = 0, cc = 0;                                          \
+            if (p->compute_stats && cnt > 0) {                                            \
+                bb = sg / cnt;                                                            \
+                cc = sgx * inv * inv / cnt;                                               \
+            }                                                                             \
+            /* dx = a * (g - bb - (x - m) * cc) */                                        \
+            for (int64_t o = 0; o < outer; o++) {                                         \
+                const T *x = X + (o * C + ch) * inner, *g = G + (o * C + ch) * inner;     \
+                T *dx = DX + (o * C + ch) * inner;                                        \
+                for (int64_t j = 0; j < inner; j++) dx[j] = (T)(a * (g[j] - bb - (x[j] - m) * cc)); \
+            }                                                                             \
+        }                                                                                 \
+    }
+BN_BWD(f32, float)
+BN_BWD(f64, double)
+
+static int bnb_cpu(mx_call *c) {
+    mx_tensor_s *d = c->in[1];
+    bn_args p;
+    MXI_TRY(bn_geometry(c, d, &p.g));
+    int64_t C = p.g.C;
+    if (c->in[0]->dtype != d->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "ograd and data dtypes differ");
+    p.gy = mxi_data(c->in[0]);
+    p.x = mxi_data(d);
+    p.y = mxi_data(c->out[0]);
+    p.eps = c->attrs[BN_EPS].f;
+    p.fix_gamma = (int)c->attrs[BN_FIX_GAMMA].i;
+    p.compute_stats = !c->attrs[BN_GLOBAL].i;
+    p.f64 = d->dtype == MX_FLOAT64;
+    p.gamma = load_vec(c->in[2], C);
+    p.mean = load_vec(c->in[3], C);
+    p.var = load_vec(c->in[4], C);
+    p.dgamma = malloc(sizeof(double) * (size_t)(C + 1));
+    p.dbeta = malloc(sizeof(double) * (size_t)(C + 1));
+    p.beta = NULL;
+    int rc = MX_OK;
+    if (!p.gamma || !p.mean || !p.var || !p.dgamma || !p.dbeta) {
+        rc = oom(c);
+    } else {
+        mxi_parallel_for(C, bn_grain(&p.g), p.f64 ? bn_bwd_f64 : bn_bwd_f32, &p);
+        store_vec(c->out[1], p.dgamma, C);
+        store_vec(c->out[2], p.dbeta, C);
+    }
+    free(p.gamma);
+    free(p.mean);
+    free(p.var);
+    free(p.dgamma);
+    free(p.dbeta);
+    return rc;
+}
+
+static int bn_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    int train = c->training && !c->attrs[BN_GLOBAL].i;
+    char attrs[200];
+    snprintf(attrs, sizeof attrs, "eps=%.17g;fix_gamma=%d;use_global_stats=%d;axis=%lld", c->attrs[BN_EPS].f,
+             (int)c->attrs[BN_FIX_GAMMA].i, train ? 0 : 1, (long long)c->attrs[BN_AXIS].i);
+    mx_tensor_s *in[5] = {g->ograd[0], g->in[0], g->in[1], g->out[1], g->out[2]};
+    mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
+    MXI_TRY(mxi_call("_backward_BatchNorm", in, 5, attrs, out, MX_MAX_OUTPUTS));
+    g->igrad[0] = out[0];
+    g->igrad[1] = out[1];
+    g->igrad[2] = out[2];
+    return MX_OK;
+}
+
+/* ======================================================================
+ * Row normalisations: LayerNorm, InstanceNorm, GroupNorm
+ *
+ * The data is seen as R rows of M elements; element k of row r lives at
+ * (r / inner) * M * inner + r % inner + k * inner. Each row is split into
+ * nseg segments of pdiv elements sharing the affine parameter
+ * pbase(r) + segment.
+ * ====================================================================== */
+enum { RN_LAYER, RN_INSTANCE, RN_GROUP };
+
+typedef struct {
+    int kind;
+    int64_t R, M, inner, pdiv, C, G;
+} rn_geom;
+
+static int64_t rn_pbase(const rn_geom *g, int64_t r) {
+    if (g->kind == RN_INSTANCE) return r % g->C;
+    if (g->kind == RN_GROUP) return (r % g->G) * (g->C / g->G);
+    return 0;
+}
+
+enum { LN_AXIS, LN_EPS, LN_OUT_MV };
+static const mx_attr_spec ln_attrs[] = {
+    {"axis", MX_ATTR_INT, "-1", "The axis to normalise over.", NULL, 0, 0, 0},
+    {"eps", MX_ATTR_FLOAT, "1e-05", "Epsilon added to the variance.", NULL, 1, 0, 1e300},
+    {"output_mean_var", MX_ATTR_BOOL, "False", "Also output the mean and standard deviation.", NULL, 0, 0, 0},
+};
+enum { IN_EPS };
+static const mx_attr_spec in_attrs[] = {
+    {"eps", MX_ATTR_FLOAT, "0.001", "Epsilon added to the variance.", NULL, 1, 0, 1e300},
+};
+enum { GN_NUM_GROUPS, GN_EPS, GN_OUT_MV };
+static const mx_attr_spec gn_attrs[] = {
+    {"num_groups", MX_ATTR_INT, "1", "Number of channel groups.", NULL, 1, 1, 9.2e18},
+    {"eps", MX_ATTR_FLOAT, "1e-05", "Epsilon added to the variance.", NULL, 1, 0, 1e300},
+    {"output_mean_var", MX_ATTR_BOOL, "False", "Also output the mean and standard deviation.", NULL, 0, 0, 0},
+};
+
+static int rn_kind(const mx_call *c) {
+    const char *n = c->op->name;
+    if (strstr(n, "LayerNorm")) return RN_LAYER;
+    if (strstr(n, "InstanceNorm")) return RN_INSTANCE;
+    return RN_GROUP;
+}
+
+static double rn_eps(const mx_call *c) {
+    switch (rn_kind(c)) {
+    case RN_LAYER: return c->attrs[LN_EPS].f;
+    case RN_INSTANCE: return c->attrs[IN_EPS].f;
+    default: return c->attrs[GN_EPS].f;
+    }
+}
+
+/* geometry + shape of the statistics outputs */
+static int rn_geometry(const mx_call *c, const mx_tensor_s *d, rn_geom *g, int64_t *sshape, int *snd) {
+    g->kind = rn_kind(c);
+    if (g->kind == RN_LAYER) {
+        int axis;
+        if (d->ndim < 1) return mxi_op_error(c, MX_ERR_INVALID, "data must have at least 1 dimension");
+        MXI_TRY(mxi_norm_axis(c, c->attrs[LN_AXIS].i, d->ndim, &axis));
+        g->M = d->shape[axis];
+        g->inner = prod(d->shape, axis + 1, d->ndim);
+        g->R = prod(d->shape, 0, axis) * g->inner;
+        g->pdiv = 1;
+        g->C = g->M;
+        g->G = 1;
+        if (sshape) {
+            memcpy(sshape, d->shape, sizeof(int64_t) * (size_t)d->ndim);
+            sshape[axis] = 1;
+            *snd = d->ndim;
+        }
+        return MX_OK;
+    }
+    if (d->ndim < (g->kind == RN_INSTANCE ? 3 : 2))
+        return mxi_op_error(c, MX_ERR_INVALID, "data must have at least %d dimensions (N, C, ...)",
+                            g->kind == RN_INSTANCE ? 3 : 2);
+    int64_t N = d->shape[0], C = d->shape[1], S = prod(d->shape, 2, d->ndim);
+    g->C = C;
+    g->inner = 1;
+    if (g->kind == RN_INSTANCE) {
+        g->G = C;
+        g->R = N * C;
+        g->M = S;
+        g->pdiv = S;
+        if (sshape) {
+            memcpy(sshape, d->shape, sizeof(int64_t) * (size_t)d->ndim);
+            for (int i = 2; i < d->ndim; i++) sshape[i] = 1;
+            *snd = d->ndim;
+        }
+    } else {
+        int64_t G = c->attrs[GN_NUM_GROUPS].i;
+        if (C % G)
+            return mxi_op_error(c, MX_ERR_INVALID, "number of channels %lld is not divisible by num_groups=%lld",
+                                (long long)C, (long long)G);
+        g->G = G;
+        g->R = N * G;
+        g->M = (C / G) * S;
+        g->pdiv = S;
+        if (sshape) {
+            sshape[0] = N;
+            sshape[1] = G;
+            *snd = 2;
+        }
+    }
+    return MX_OK;
+}
+
+static int rn_visible(const mx_call *c) {
+    int k = rn_kind(c);
+    if (k == RN_LAYER) return c->attrs[LN_OUT_MV].i ? 3 : 1;
+    if (k == RN_GROUP) return c->attrs[GN_OUT_MV].i ? 3 : 1;
+    return 1;
+}
+
+static int rn_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0];
+    rn_geom g;
+    int64_t ss[MX_MAX_NDIM];
+    int snd = 0;
+    MXI_TRY(rn_geometry(c, d, &g, ss, &snd));
+    if (!mxi_dtype_is_float(d->dtype))
+        return mxi_op_error(c, MX_ERR_DTYPE, "data must be a floating point array, got %s", mxi_dtype_name(d->dtype));
+    MXI_TRY(check_vec(c, 1, "gamma", g.C));
+    MXI_TRY(check_vec(c, 2, "beta", g.C));
+    mxi_same_as_in(c, 0, 0);
+    mxi_set_out(c, 1, ss, snd, d->dtype);
+    mxi_set_out(c, 2, ss, snd, d->dtype);
+    return MX_OK;
+}
+
+typedef struct {
+    rn_geom g;
+    const void *x, *gy;
+    void *y, *mean, *std; /* forward: outputs; backward: inputs (T) */
+    const double *gamma, *beta;
+    double eps;
+} rn_args;
+
+#define RN_ADDR(g, r, k) (((r) / (g)->inner) * (g)->M * (g)->inner + (r) % (g)->inner + (k) * (g)->inner)
+
+#define RN_FWD(SUF, T)                                                                    \
+    static void rn_fwd_##SUF(void *ctx, int64_t b, int64_t e) {                            \
+        rn_args *p = ctx;                                                                  \
+        const rn_geom *g = &p->g;                                                          \
+        const T *X = p->x;                                                                 \
+        T *Y = p->y, *MEAN = p->mean, *STD = p->std;                                       \
+        int64_t M = g->M, in = g->inner, nseg = g->pdiv ? M / g->pdiv : 0;                 \
+        for (int64_t r = b; r < e; r++) {                                                  \
+            int64_t base = RN_ADDR(g, r, 0);                                               \
+            const T *x = X + base;                                                         \
+            T *y = Y + base;                                                               \
+            double s = 0, v = 0;                                                           \
+            for (int64_t k = 0; k < M; k++) s += x[k * in];                                \
+            double m = M ? s / (double)M : 0;                                              \
+            for (int64_t k = 0; k < M; k++) {                                              \
+                double d = x[k * in] - m;                                                  \
+                v += d * d;                                                                \
+            }                                                                              \
+            double sd = sqrt((M ? v / (double)M : 0) + p->eps), inv = 1.0 / sd;            \
+            MEAN[r] = (T)m;                                                                \
+            STD[r] = (T)sd;                                                                \
+            int64_t pb = rn_pbase(g, r);                                                   \
+            for (int64_t sgi = 0; sgi < nseg; sgi++) {                                     \
+                double ga = p->gamma[pb + sgi] * inv;                                      \
+                T sc = (T)ga, sh = (T)(p->beta[pb + sgi] - m * ga);                        \
+                int64_t k0 = sgi * g->pdiv;                                                \
+                for (int64_t t = 0; t < g->pdiv; t++) y[(k0 + t) * in] = x[(k0 + t) * in] * sc + sh; \
+            }                                                                              \
+        }                                                                                  \
+    }
+RN_FWD(f32, float)
+RN_FWD(f64, double)
+
+static int rn_cpu(mx_call *c) {
+    mx_tensor_s *d = c->in[0];
+    rn_args p;
+    MXI_TRY(rn_geometry(c, d, &p.g, NULL, NULL));
+    double *gm = load_vec(c->in[1], p.g.C), *bt = load_vec(c->in[2], p.g.C);
+    if (!gm || !bt) {
+        free(gm);
+        free(bt);
+        return oom(c);
+    }
+    p.x = mxi_data(d);
+    p.y = mxi_data(c->out[0]);
+    p.mean = mxi_data(c->out[1]);
+    p.std = mxi_data(c->out[2]);
+    p.gamma = gm;
+    p.beta = bt;
+    p.eps = rn_eps(c);
+    int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
+    if (p.g.R > 0) mxi_parallel_for(p.g.R, grain, d->dtype == MX_FLOAT64 ? rn_fwd_f64 : rn_fwd_f32, &p);
+    free(gm);
+    free(bt);
+    return MX_OK;
+}
+
+/* _backward_<norm>(ograd, data, gamma, mean, std) -> dx, dgamma, dbeta */
+static int rnb_infer(mx_call *c) {
+    rn_geom g;
+    MXI_TRY(rn_geometry(c, c->in[1], &g, NULL, NULL));
+    mxi_same_as_in(c, 0, 1);
+    mxi_same_as_in(c, 1, 2);
+    mxi_same_as_in(c, 2, 2);
+    return MX_OK;
+}
+
+/* dx = inv * (gp - mean(gp) - xhat * mean(gp * xhat)), gp = g * gamma */
+#define RN_BWD(SUF, T)                                                                    \
+    static void rn_bwd_##SUF(void *ctx, int64_t b, int64_t e) {                            \
+        rn_args *p = ctx;                                                                  \
+        const rn_geom *g = &p->g;                                                          \
+        const T *X = p->x, *G = p->gy, *MEAN = p->mean, *STD = p->std;                     \
+        T *DX = p->y;                                                                      \
+        int64_t M = g->M, in = g->inner, nseg = g->pdiv ? M / g->pdiv : 0;                 \
+        for (int64_t r = b; r < e; r++) {                                                  \
+            int64_t base = RN_ADDR(g, r, 0), pb = rn_pbase(g, r);                          \
+            const T *x = X + base, *gy = G + base;                                         \
+            T *dx = DX + base;                                                             \
+            double m = MEAN[r], inv = 1.0 / (double)STD[r], s1 = 0, s2 = 0;                \
+            for (int64_t sgi = 0; sgi < nseg; sgi++) {                                     \
+                double ga = p->gamma[pb + sgi];                                            \
+                int64_t k0 = sgi * g->pdiv;                                                \
+                for (int64_t t = 0; t < g->pdiv; t++) {                                    \
+                    int64_t k = (k0 + t) * in;                                             \
+                    double gp = gy[k] * ga;                                                \
+                    s1 += gp;                                                              \
+                    s2 += gp * (x[k] - m) * inv;                                           \
+                }                                                                          \
+            }                                                                              \
+            s1 /= (double)M;                                                               \
+            s2 /= (double)M;                                                               \
+            for (int64_t sgi = 0; sgi < nseg; sgi++) {                                     \
+                double ga = p->gamma[pb + sgi];                                            \
+                int64_t k0 = sgi * g->pdiv;                                                \
+                for (int64_t t = 0; t < g->pdiv; t++) {                                    \
+                    int64_t k = (k0 + t) * in;                                             \
+                    dx[k] = (T)(inv * (gy[k] * ga - s1 - (x[k] - m) * inv * s2));          \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+RN_BWD(f32, float)
+RN_BWD(f64, double)
+
+#define RN_PGRAD(SUF, T)                                                                  \
+    static void rn_pgrad_##SUF(rn_args *p, double *dg, double *db) {                       \
+        const rn_geom *g = &p->g;                                                          \
+        const T *X = p->x, *G = p->gy, *MEAN = p->mean, *STD = p->std;                     \
+        int64_t in = g->inner, nseg = g->pdiv ? g->M / g->pdiv : 0;                        \
+        for (int64_t r = 0; r < g->R; r++) {                                               \
+            int64_t base = RN_ADDR(g, r, 0), pb = rn_pbase(g, r);                          \
+            const T *x = X + base, *gy = G + base;                                         \
+            double m = MEAN[r], inv = 1.0 / (double)STD[r];                                \
+            for (int64_t sgi = 0; sgi < nseg; sgi++) {                                     \
+                double a = 0, bb = 0;                                                      \
+                int64_t k0 = sgi * g->pdiv;                                                \
+                for (int64_t t = 0; t < g->pdiv; t++) {                                    \
+                    int64_t k = (k0 + t) * in;                                             \
+                    a += gy[k] * (x[k] - m);                                               \
+                    bb += gy[k];                                                           \
+                }                                                                          \
+                dg[pb + sgi] += a * inv;                                                   \
+                db[pb + sgi] += bb;                                                        \
+            }                                                                              \
+        }                                                                                  \
+    }
+RN_PGRAD(f32, float)
+RN_PGRAD(f64, double)
+
+static int rnb_cpu(mx_call *c) {
+    mx_tensor_s *d = c->in[1];
+    rn_args p;
+    MXI_TRY(rn_geometry(c, d, &p.g, NULL, NULL));
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && c->in[i]->dtype != d->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "input dtypes differ");
+    int64_t C = p.g.C;
+    double *gm = load_vec(c->in[2], C);
+    double *dg = calloc((size_t)C + 1, sizeof(double)), *db = calloc((size_t)C + 1, sizeof(double));
+    if (!gm || !dg || !db) {
+        free(gm);
+        free(dg);
+        free(db);
+        return oom(c);
+    }
+    p.gy = mxi_data(c->in[0]);
+    p.x = mxi_data(d);
+    p.mean = mxi_data(c->in[3]);
+    p.std = mxi_data(c->in[4]);
+    p.y = mxi_data(c->out[0]);
+    p.gamma = gm;
+    p.beta = NULL;
+    p.eps = rn_eps(c);
+    int f64 = d->dtype == MX_FLOAT64;
+    int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
+    if (p.g.R > 0) {
+        mxi_parallel_for(p.g.R, grain, f64 ? rn_bwd_f64 : rn_bwd_f32, &p);
+        if (f64) rn_pgrad_f64(&p, dg, db);
+        else rn_pgrad_f32(&p, dg, db);
+    }
+    store_vec(c->out[1], dg, C);
+    store_vec(c->out[2], db, C);
+    free(gm);
+    free(dg);
+    free(db);
+    return MX_OK;
+}
+
+static int rn_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    char attrs[160], name[64];
+    int k = rn_kind(c);
+    if (k == RN_LAYER)
+        snprintf(attrs, sizeof attrs, "axis=%lld;eps=%.17g", (long long)c->attrs[LN_AXIS].i, c->attrs[LN_EPS].f);
+    else if (k == RN_INSTANCE)
+        snprintf(attrs, sizeof attrs, "eps=%.17g", c->attrs[IN_EPS].f);
+    else
+        snprintf(attrs, sizeof attrs, "num_groups=%lld;eps=%.17g", (long long)c->attrs[GN_NUM_GROUPS].i,
+                 c->attrs[GN_EPS].f);
+    snprintf(name, sizeof name, "_backward_%s", c->op->name);
+    mx_tensor_s *in[5] = {g->ograd[0], g->in[0], g->in[1], g->out[1], g->out[2]};
+    mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
+    MXI_TRY(mxi_call(name, in, 5, attrs, out, MX_MAX_OUTPUTS));
+    for (int i = 0; i < 3; i++) g->igrad[i] = out[i];
+    return MX_OK;
+}
+
+/* ======================================================================
+ * L2Normalization: out = data / sqrt(sum(data^2) + eps) over
+ *   instance: all axes but 0; channel: axis 1; spatial: axes 2.. .
+ * Hidden output 1 is the norm.
+ * ====================================================================== */
+enum { L2_EPS, L2_MODE };
+static const mx_attr_spec l2_attrs[] = {
+    {"eps", MX_ATTR_FLOAT, "1e-10", "Epsilon added to the sum of squares.", NULL, 1, 0, 1e300},
+    {"mode", MX_ATTR_ENUM, "instance", "Normalisation mode: instance, channel or spatial.", "instance,channel,spatial",
+     0, 0, 0},
+};
+
+/* rows of M elements with the row-walk of rn_geom (pdiv unused) */
+static int l2_geometry(const mx_call *c, const mx_tensor_s *d, rn_geom *g, int64_t *ns, int *nnd) {
+    int mode = (int)c->attrs[L2_MODE].i;
+    if (d->ndim < (mode == 0 ? 1 : 2))
+        return mxi_op_error(c, MX_ERR_INVALID, "data must have at least %d dimensions for mode=%s", mode == 0 ? 1 : 2,
+                            c->attrs[L2_MODE].s);
+    memset(g, 0, sizeof *g);
+    int64_t N = d->shape[0];
+    if (mode == 0) {
+        g->R = N;
+        g->M = prod(d->shape, 1, d->ndim);
+        g->inner = 1;
+        if (ns) { ns[0] = N; *nnd = 1; }
+    } else if (mode == 1) {
+        g->inner = prod(d->shape, 2, d->ndim);
+        g->M = d->shape[1];
+        g->R = N * g->inner;
+        if (ns) {
+            ns[0] = N;
+            memcpy(ns + 1, d->shape + 2, sizeof(int64_t) * (size_t)(d->ndim - 2));
+            *nnd = d->ndim - 1;
+        }
+    } else {
+        g->inner = 1;
+        g->M = prod(d->shape, 2, d->ndim);
+        g->R = N * d->shape[1];
+        if (ns) { ns[0] = N; ns[1] = d->shape[1]; *nnd = 2; }
+    }
+    return MX_OK;
+}
+
+static int l2_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0];
+    rn_geom g;
+    int64_t ns[MX_MAX_NDIM];
+    int nnd = 0;
+    MXI_TRY(l2_geometry(c, d, &g, ns, &nnd));
+    if (!mxi_dtype_is_float(d->dtype))
+        return mxi_op_error(c, MX_ERR_DTYPE, "data must be a floating point array, got %s", mxi_dtype_name(d->dtype));
+    mxi_same_as_in(c, 0, 0);
+    mxi_set_out(c, 1, ns, nnd, d->dtype);
+    return MX_OK;
+}
+
+#define L2_FWD(SUF, T)                                                                    \
+    static void l2_fwd_##SUF(void *ctx, int64_t b, int64_t e) {                            \
+        rn_args *p = ctx;                                                                  \
+        const rn_geom *g = &p->g;                                                          \
+        const T *X = p->x;                                                                 \
+        T *Y = p->y, *NRM = p->std;                                                        \
+        int64_t M = g->M, in = g->inner;                                                   \
+        for (int64_t r = b; r < e; r++) {                                                  \
+            int64_t base = RN_ADDR(g, r, 0);                                               \
+            double s = 0;                                                                  \
+            for (int64_t k = 0; k < M; k++) s += (double)X[base + k * in] * X[base + k * in]; \
+            double n = sqrt(s + p->eps);                                                   \
+            NRM[r] = (T)n;                                                                 \
+            T inv = (T)(1.0 / n);                                                          \
+            for (int64_t k = 0; k < M; k++) Y[base + k * in] = X[base + k * in] * inv;      \
+        }                                                                                  \
+    }
+L2_FWD(f32, float)
+L2_FWD(f64, double)
+
+static int l2_cpu(mx_call *c) {
+    rn_args p;
+    MXI_TRY(l2_geometry(c, c->in[0], &p.g, NULL, NULL));
+    p.x = mxi_data(c->in[0]);
+    p.y = mxi_data(c->out[0]);
+    p.std = mxi_data(c->out[1]);
+    p.eps = c->attrs[L2_EPS].f;
+    int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
+    if (p.g.R > 0) mxi_parallel_for(p.g.R, grain, c->in[0]->dtype == MX_FLOAT64 ? l2_fwd_f64 : l2_fwd_f32, &p);
+    return MX_OK;
+}
+
+/* _backward_L2Normalization(ograd, out, norm) -> dx = (g - y * sum(g*y)) / n */
+static int l2b_infer(mx_call *c) {
+    rn_geom g;
+    MXI_TRY(l2_geometry(c, c->in[1], &g, NULL, NULL));
+    mxi_same_as_in(c, 0, 1);
+    return MX_OK;
+}
+
+#define L2_BWD(SUF, T)                                                                    \
+    static void l2_bwd_##SUF(void *ctx, int64_t b, int64_t e) {                            \
+        rn_args *p = ctx;                                                                  \
+        const rn_geom *g = &p->g;                                                          \
+        const T *Yv = p->x, *G = p->gy, *NRM = p->std;                                     \
+        T *DX = p->y;                                                                      \
+        int64_t M = g->M, in = g->inner;                                                   \
+        for (int64_t r = b; r < e; r++) {                                                  \
+            int64_t base = RN_ADDR(g, r, 0);                                               \
+            double s = 0;                                                                  \
+            for (int64_t k = 0; k < M; k++) s += (double)G[base + k * in] * Yv[base + k * in]; \
+            double inv = 1.0 / (double)NRM[r];                                             \
+            for (int64_t k = 0; k < M; k++)                                                \
+                DX[base + k * in] = (T)((G[base + k * in] - Yv[base + k * in] * s) * inv); \
+        }                                                                                  \
+    }
+L2_BWD(f32, float)
+L2_BWD(f64, double)
+
+static int l2b_cpu(mx_call *c) {
+    rn_args p;
+    MXI_TRY(l2_geometry(c, c->in[1], &p.g, NULL, NULL));
+    for (int i = 1; i < 3; i++)
+        if (c->in[i]->dtype != c->in[0]->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "input dtypes differ");
+    p.gy = mxi_data(c->in[0]);
+    p.x = mxi_data(c->in[1]);
+    p.std = mxi_data(c->in[2]);
+    p.y = mxi_data(c->out[0]);
+    int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
+    if (p.g.R > 0) mxi_parallel_for(p.g.R, grain, c->in[0]->dtype == MX_FLOAT64 ? l2_bwd_f64 : l2_bwd_f32, &p);
+    return MX_OK;
+}
+
+static int l2_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    char attrs[160];
+    snprintf(attrs, sizeof attrs, "eps=%.17g;mode=%s", c->attrs[L2_EPS].f, c->attrs[L2_MODE].s);
+    g->igrad[0] = mxi_call1("_backward_L2Normalization", attrs, 3, g->ograd[0], g->out[0], g->out[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+static const mx_op_def ops[] = {
+    {.name = "BatchNorm", .aliases = "BatchNorm_v1",
+     .doc = "Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and "
+            "updates moving_mean/moving_var in place; inference uses the moving statistics.",
+     .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
+     .attrs = bn_attrs, .n_attrs = NA(bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
+     .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
+    {.name = "_backward_BatchNorm", .doc = "Gradient of BatchNorm w.r.t. data, gamma and beta.",
+     .inputs = "ograd,data,gamma,mean,var", .num_outputs = 3, .attrs = bn_attrs, .n_attrs = NA(bn_attrs),
+     .infer = bnb_infer, .cpu = bnb_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "LayerNorm", .doc = "Layer normalisation over one axis: gamma * (x - mean) / sqrt(var + eps) + beta.",
+     .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = ln_attrs,
+     .n_attrs = NA(ln_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
+     .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_LayerNorm", .doc = "Gradient of LayerNorm.", .inputs = "ograd,data,gamma,mean,std",
+     .num_outputs = 3, .attrs = ln_attrs, .n_attrs = NA(ln_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "InstanceNorm", .doc = "Instance normalisation: normalises each (sample, channel) over the spatial axes.",
+     .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_outputs = 1, .attrs = in_attrs,
+     .n_attrs = NA(in_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
+     .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_InstanceNorm", .doc = "Gradient of InstanceNorm.", .inputs = "ograd,data,gamma,mean,std",
+     .num_outputs = 3, .attrs = in_attrs, .n_attrs = NA(in_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "GroupNorm", .doc = "Group normalisation: channels split into num_groups groups normalised per sample; "
+                                 "gamma and beta are per channel.",
+     .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = gn_attrs,
+     .n_attrs = NA(gn_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
+     .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_GroupNorm", .doc = "Gradient of GroupNorm.", .inputs = "ograd,data,gamma,mean,std",
+     .num_outputs = 3, .attrs = gn_attrs, .n_attrs = NA(gn_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "L2Normalization", .doc = "Divides data by its L2 norm over the instance, channel or spatial axes.",
+     .inputs = "data", .num_outputs = 2, .num_visible_outputs = 1, .attrs = l2_attrs, .n_attrs = NA(l2_attrs),
+     .infer = l2_infer, .cpu = l2_cpu, .grad = l2_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_L2Normalization", .doc = "Gradient of L2Normalization from (ograd, out, norm).",
+     .inputs = "ograd,out,norm", .num_outputs = 1, .attrs = l2_attrs, .n_attrs = NA(l2_attrs), .infer = l2b_infer,
+     .cpu = l2b_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+};
+
+void mxi_register_norm(void) { mxi_register_ops(ops, NA(ops)); }
