@@ -226,4 +226,4 @@ def test_zero_size():
     check_op("reshape", [z], {"shape": (3, -1)}, lambda a: a.reshape(3, 0))
     check_op("concat", [z, z], {"num_args": 2, "dim": 0}, lambda a, b: np.concatenate([a, b]))
     check_op("tile", [z], {"reps": (2, 2)}, lambda a: np.tile(a, (2, 2)))
-    check_op("broadcast_to", [np.zeros((1, 3), np.float32)], {"shape": (0, 3)}, lambda a: np.zeros((0, 3)))
+    check_op("broadcast_like", [np.zeros((1, 3), np.float32), z], {}, lambda a, b: np.zeros((0, 3)))
