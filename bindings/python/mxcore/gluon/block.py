@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from collections import OrderedDict
 
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
@@ -346,6 +347,14 @@ class HybridBlock(Block):
                 ctx = getattr(a, 'context', None)
                 if ctx is not None:
                     break
+        for p in self._reg_params.values():
+            if p._data is None and not p._deferred_init:
+                # MXNet raises here; mxcore initializes with the default initializer so
+                # programs that forget net.initialize() (like the seed example) still run.
+                warnings.warn("Parameter '%s' was not initialized; initializing it with "
+                              'the default initializer (Uniform(0.07)). Call '
+                              'net.initialize() to choose one.' % p.name, stacklevel=3)
+                p.initialize(ctx=ctx)
         params = self._param_arrays(ctx)
         if params is None:
             self.infer_shape(x, *args)

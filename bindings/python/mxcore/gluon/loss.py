@@ -22,6 +22,21 @@ def _reshape_like(F, x, y):
     return x.reshape(y.shape)
 
 
+def _pick(F, pred, label, axis):
+    """pred[..., label, ...] along ``axis`` with keepdims (nd.pick, or one_hot if absent)."""
+    if hasattr(F, 'pick'):
+        return F.pick(pred, label, axis=axis, keepdims=True)
+    axis = axis % pred.ndim
+    depth = pred.shape[axis]
+    lab = label.asnumpy().astype('int64')
+    if lab.ndim == pred.ndim:
+        lab = np.squeeze(lab, axis=axis)
+    # The label needs no gradient, so the one-hot mask is built on the host.
+    oh = np.moveaxis(np.eye(depth, dtype=np.dtype(pred.dtype))[lab], -1, axis)
+    oh = F.array(oh, ctx=pred.context, dtype=pred.dtype)
+    return F.sum(pred * oh, axis=axis, keepdims=True)
+
+
 def _batch_mean(F, loss, batch_axis):
     """Mean over every axis except ``batch_axis`` (MXNet's mean(axis=batch, exclude=True))."""
     nd_ = loss.ndim
@@ -121,7 +136,7 @@ class SoftmaxCrossEntropyLoss(Loss):
         if self._sparse_label:
             if label.dtype != pred.dtype:
                 label = label.astype(pred.dtype)
-            loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
+            loss = -_pick(F, pred, label, self._axis)
         else:
             label = _reshape_like(F, label, pred)
             loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
@@ -191,8 +206,8 @@ class HuberLoss(Loss):
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = F.abs(label - pred)
-        loss = F.where(loss > self._rho, loss - 0.5 * self._rho,
-                       (0.5 / self._rho) * F.square(loss))
+        big = (loss > self._rho).astype(loss.dtype)
+        loss = big * (loss - 0.5 * self._rho) + (1 - big) * (0.5 / self._rho) * F.square(loss)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
         return _batch_mean(F, loss, self._batch_axis)
 
@@ -279,7 +294,7 @@ class PoissonNLLLoss(Loss):
         else:
             loss = pred - target * F.log(pred + epsilon)
         if self._compute_full:
-            safe_t = F.maximum(target, 1.0)
+            safe_t = F.relu(target - 1.0) + 1.0
             stirling = safe_t * F.log(safe_t) - safe_t + 0.5 * F.log(2 * safe_t * np.pi)
             loss = loss + stirling * (target > 1)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
@@ -299,7 +314,7 @@ class CosineEmbeddingLoss(Loss):
         dot = F.sum(input1 * input2, axis=-1)
         n1 = F.sqrt(F.sum(F.square(input1), axis=-1))
         n2 = F.sqrt(F.sum(F.square(input2), axis=-1))
-        cos = dot / F.maximum(n1 * n2, 1e-12)
+        cos = dot / (F.relu(n1 * n2 - 1e-12) + 1e-12)
         pos = (label == 1)
         neg = (label == -1)
         loss = (1 - cos) * pos + F.relu(cos - self._margin) * neg

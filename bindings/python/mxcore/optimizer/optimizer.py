@@ -442,7 +442,7 @@ class Adamax(Optimizer):
         g = self._prep_grad_wd_first(grad, weight, wd)
         m, u = state
         m[:] = self.beta1 * m + (1. - self.beta1) * g
-        u[:] = nd.maximum(self.beta2 * u, nd.abs(g))
+        u[:] = nd.broadcast_maximum(self.beta2 * u, nd.abs(g))
         weight[:] = weight - lr * m / u
 
 

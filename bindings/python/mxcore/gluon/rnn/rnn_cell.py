@@ -1,0 +1,259 @@
+"""Recurrent cells (one time step) and unrolling: RNNCell, LSTMCell, GRUCell,
+SequentialRNNCell. Gate order matches the fused op: LSTM (i, f, g, o), GRU (r, z, n)."""
+from __future__ import annotations
+
+from ..block import Block, HybridBlock
+
+
+def _nd():
+    from ... import ndarray as nd
+    return nd
+
+
+def _split(F, x, n, h):
+    return [F.slice_axis(x, axis=1, begin=i * h, end=(i + 1) * h) for i in range(n)]
+
+
+def _steps(F, inputs, length, layout):
+    """A list of (N, C) arrays, one per time step, from an NTC/TNC tensor or a list."""
+    if isinstance(inputs, (list, tuple)):
+        return list(inputs), None
+    axis = layout.find('T')
+    if length is None:
+        length = inputs.shape[axis]
+    out = []
+    for t in range(length):
+        s = F.slice_axis(inputs, axis=axis, begin=t, end=t + 1)
+        shape = list(s.shape)
+        del shape[axis]
+        out.append(s.reshape(tuple(shape)))
+    return out, axis
+
+
+class RecurrentCell(Block):
+    """Base class for cells: ``cell(x_t, states) -> (out_t, new_states)``."""
+
+    def __init__(self, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._modified = False
+        self.reset()
+
+    def reset(self):
+        self._init_counter = -1
+        self._counter = -1
+        for cell in self._children.values():
+            if hasattr(cell, 'reset'):
+                cell.reset()
+
+    def state_info(self, batch_size=0):
+        raise NotImplementedError
+
+    def begin_state(self, batch_size=0, func=None, **kwargs):
+        nd = _nd()
+        if func is None:
+            func = nd.zeros
+        states = []
+        for info in self.state_info(batch_size):
+            self._init_counter += 1
+            info = dict(info) if info is not None else {}
+            info.update(kwargs)
+            info.pop('__layout__', None)
+            states.append(func(**info))
+        return states
+
+    def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
+               valid_length=None):
+        nd = _nd()
+        self.reset()
+        steps, axis = _steps(nd, inputs, length, layout)
+        batch_size = steps[0].shape[0]
+        if begin_state is None:
+            begin_state = self.begin_state(batch_size, ctx=steps[0].context,
+                                           dtype=steps[0].dtype)
+        states = begin_state
+        outputs = []
+        all_states = []
+        for t in range(length):
+            out, states = self(steps[t], states)
+            outputs.append(out)
+            if valid_length is not None:
+                all_states.append(states)
+        if valid_length is not None:
+            vl = valid_length.asnumpy().astype('int64')
+            final = []
+            for j in range(len(states)):
+                rows = [all_states[int(vl[b]) - 1][j][b:b + 1] for b in range(batch_size)]
+                final.append(nd.concat(*rows, dim=0))
+            states = final
+            outputs = [nd.broadcast_mul(o, (nd.array(vl, ctx=o.context) > t).astype(
+                o.dtype).reshape((-1,) + (1,) * (o.ndim - 1))) for t, o in enumerate(outputs)]
+        t_axis = layout.find('T')
+        if merge_outputs is None:
+            merge_outputs = axis is not None
+        if merge_outputs:
+            outputs = nd.stack(*outputs, axis=t_axis)
+        return outputs, states
+
+    def forward(self, inputs, states):
+        self._counter += 1
+        return super().forward(inputs, states)
+
+
+class HybridRecurrentCell(RecurrentCell, HybridBlock):
+    def __init__(self, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+
+    def forward(self, inputs, states):
+        self._counter += 1
+        return HybridBlock.forward(self, inputs, states)
+
+
+class _GatedCell(HybridRecurrentCell):
+    _ngates = 1
+
+    def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
+                 prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._hidden_size = hidden_size
+        self._input_size = input_size
+        ng = self._ngates * hidden_size
+        self.i2h_weight = self.params.get('i2h_weight', shape=(ng, input_size),
+                                          init=i2h_weight_initializer,
+                                          allow_deferred_init=True)
+        self.h2h_weight = self.params.get('h2h_weight', shape=(ng, hidden_size),
+                                          init=h2h_weight_initializer,
+                                          allow_deferred_init=True)
+        self.i2h_bias = self.params.get('i2h_bias', shape=(ng,), init=i2h_bias_initializer,
+                                        allow_deferred_init=True)
+        self.h2h_bias = self.params.get('h2h_bias', shape=(ng,), init=h2h_bias_initializer,
+                                        allow_deferred_init=True)
+
+    def _infer_param_shapes(self, inputs, *args):
+        self.i2h_weight.shape = (self._ngates * self._hidden_size, int(inputs.shape[1]))
+
+    def _proj(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
+        n = self._ngates * self._hidden_size
+        i2h = F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=n)
+        h2h = F.FullyConnected(states[0], h2h_weight, h2h_bias, num_hidden=n)
+        return i2h, h2h
+
+    def state_info(self, batch_size=0):
+        return [{'shape': (batch_size, self._hidden_size), '__layout__': 'NC'}]
+
+    def __repr__(self):
+        shape = self.i2h_weight.shape
+        return '{name}({a} -> {b})'.format(name=self.__class__.__name__,
+                                           a=shape[1] if shape[1] else None, b=shape[0])
+
+
+class RNNCell(_GatedCell):
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
+
+    def __init__(self, hidden_size, activation='tanh', i2h_weight_initializer=None,
+                 h2h_weight_initializer=None, i2h_bias_initializer='zeros',
+                 h2h_bias_initializer='zeros', input_size=0, prefix=None, params=None):
+        self._activation = activation
+        super().__init__(hidden_size, i2h_weight_initializer, h2h_weight_initializer,
+                         i2h_bias_initializer, h2h_bias_initializer, input_size, prefix,
+                         params)
+
+    def _alias(self):
+        return 'rnn'
+
+    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
+        i2h, h2h = self._proj(F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
+        act = self._activation
+        out = F.Activation(i2h + h2h, act_type=act) if isinstance(act, str) else act(i2h + h2h)
+        return out, [out]
+
+
+class LSTMCell(_GatedCell):
+    _ngates = 4
+
+    def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
+                 prefix=None, params=None, activation='tanh', recurrent_activation='sigmoid'):
+        self._act = activation
+        self._ract = recurrent_activation
+        super().__init__(hidden_size, i2h_weight_initializer, h2h_weight_initializer,
+                         i2h_bias_initializer, h2h_bias_initializer, input_size, prefix,
+                         params)
+
+    def _alias(self):
+        return 'lstm'
+
+    def state_info(self, batch_size=0):
+        s = {'shape': (batch_size, self._hidden_size), '__layout__': 'NC'}
+        return [dict(s), dict(s)]
+
+    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
+        i2h, h2h = self._proj(F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
+        g = _split(F, i2h + h2h, 4, self._hidden_size)
+        in_gate = F.Activation(g[0], act_type=self._ract)
+        forget_gate = F.Activation(g[1], act_type=self._ract)
+        in_transform = F.Activation(g[2], act_type=self._act)
+        out_gate = F.Activation(g[3], act_type=self._ract)
+        next_c = forget_gate * states[1] + in_gate * in_transform
+        next_h = out_gate * F.Activation(next_c, act_type=self._act)
+        return next_h, [next_h, next_c]
+
+
+class GRUCell(_GatedCell):
+    _ngates = 3
+
+    def _alias(self):
+        return 'gru'
+
+    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
+        h = self._hidden_size
+        i2h, h2h = self._proj(F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
+        i_r, i_z, i_n = _split(F, i2h, 3, h)
+        h_r, h_z, h_n = _split(F, h2h, 3, h)
+        reset = F.sigmoid(i_r + h_r)
+        update = F.sigmoid(i_z + h_z)
+        cand = F.tanh(i_n + reset * h_n)
+        next_h = (1. - update) * cand + update * states[0]
+        return next_h, [next_h]
+
+
+class SequentialRNNCell(RecurrentCell):
+    """Stacks cells; states are the concatenation of each cell's states."""
+
+    def __init__(self, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+
+    def add(self, cell):
+        self.register_child(cell)
+
+    def state_info(self, batch_size=0):
+        out = []
+        for c in self._children.values():
+            out.extend(c.state_info(batch_size))
+        return out
+
+    def begin_state(self, batch_size=0, func=None, **kwargs):
+        out = []
+        for c in self._children.values():
+            out.extend(c.begin_state(batch_size, func, **kwargs))
+        return out
+
+    def __call__(self, inputs, states):
+        self._counter += 1
+        next_states = []
+        p = 0
+        for cell in self._children.values():
+            n = len(cell.state_info())
+            inputs, st = cell(inputs, states[p:p + n])
+            p += n
+            next_states.extend(st)
+        return inputs, next_states
+
+    def forward(self, inputs, states):
+        return self.__call__(inputs, states)
+
+    def __len__(self):
+        return len(self._children)
+
+    def __getitem__(self, i):
+        return list(self._children.values())[i]
