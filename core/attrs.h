@@ -21,4 +21,11 @@ const mx_attr_val *mxi_op_defaults(int index);
 int mxi_registry_count(void);
 const mx_op_def *mxi_registry_at(int i);
 
+/* invoke.c: invoke with string attrs returning ALL outputs (graph executor),
+ * and inference only (fills c->n_out, out_ndim/out_shape/out_dtype). */
+int mxi_invoke_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const char *const *keys,
+                  const char *const *vals, int n_attr, mx_tensor_s **out, int max_out, int *n_out);
+int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const char *const *keys,
+                 const char *const *vals, int n_attr, mx_call *c);
+
 #endif

@@ -40,7 +40,8 @@ static void release_all(mx_tensor_s **t, int n) {
 
 /* Core of every invoke. `c` has op and attrs parsed and inputs set (borrowed).
  * outs: caller-provided outputs (n_given > 0) or filled with new references. */
-static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out, int *n_out, bool visible_only) {
+/* Input count, output count and shape/dtype inference for a parsed call. */
+static int prepare_call(mx_call *c) {
     const mx_op_def *op = c->op;
     int want = expected_inputs(c);
     if (want >= 0 && c->n_in != want)
@@ -50,7 +51,12 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
     if (c->n_out < 0 || c->n_out > MX_MAX_OUTPUTS)
         return mxi_op_error(c, MX_ERR_INVALID, "invalid number of outputs %d", c->n_out);
     c->training = mxi_ag_training();
-    MXI_TRY(op->infer(c));
+    return op->infer(c);
+}
+
+static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out, int *n_out, bool visible_only) {
+    const mx_op_def *op = c->op;
+    MXI_TRY(prepare_call(c));
     /* the public ABI returns (and accepts out= for) visible outputs only */
     int n_ret = c->n_out;
     if (visible_only) {
@@ -317,4 +323,20 @@ mx_tensor_s *mxi_call1(const char *name, const char *attrs, int n_in, ...) {
     if (mxi_call(name, in, n_in, attrs, out, MX_MAX_OUTPUTS) != MX_OK) return NULL;
     for (int k = 1; k < MX_MAX_OUTPUTS && out[k]; k++) mxi_tensor_release(out[k]);
     return out[0];
+}
+
+int mxi_invoke_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const char *const *keys,
+                  const char *const *vals, int n_attr, mx_tensor_s **out, int max_out, int *n_out) {
+    return invoke_common(op, in, n_in, keys, vals, n_attr, out, 0, max_out, n_out, false);
+}
+
+int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const char *const *keys,
+                 const char *const *vals, int n_attr, mx_call *c) {
+    int idx = mxi_op_index(op);
+    if (idx < 0) return mxi_error(MX_ERR_HANDLE, "infer: invalid op handle");
+    c->op = op;
+    c->n_in = n_in;
+    memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in);
+    MXI_TRY(mxi_parse_attrs(op, mxi_op_defaults(idx), keys, vals, n_attr, c));
+    return prepare_call(c);
 }

@@ -237,6 +237,38 @@ MX_API int mx_tensor_detach(mx_tensor t, mx_tensor *out);
 /* 1 if the tensor has a history on the tape or is a marked variable. */
 MX_API int mx_tensor_requires_grad(mx_tensor t, int *requires_grad);
 
+/* ---- graphs (MXNet symbol JSON; the executor behind Symbol and hybridize) ---- */
+
+typedef struct mx_graph_s *mx_graph; /* opaque */
+enum { MX_GRAPH_ARGUMENTS = 0, MX_GRAPH_AUX_STATES = 1, MX_GRAPH_OUTPUTS = 2 };
+
+/* Parse an MXNet symbol JSON (nodes/arg_nodes/heads; "attrs", legacy "attr"
+ * and "param" keys; 2- or 3-element input entries). Unknown ops, dangling
+ * inputs and cycles fail with a message naming the node. Caller owns *out. */
+MX_API int mx_graph_from_json(const char *json, mx_graph *out);
+/* Serialise in MXNet 1.x symbol JSON. *json is valid until the next call on
+ * this graph or its release. */
+MX_API int mx_graph_to_json(mx_graph g, const char **json);
+/* Release a graph; accepts NULL. */
+MX_API int mx_graph_release(mx_graph g);
+/* Names of the arguments, auxiliary states (inputs an op updates in place,
+ * e.g. BatchNorm's moving stats) or outputs ("<node>_output[i]"), in MXNet's
+ * order. *names is valid while the graph lives. */
+MX_API int mx_graph_list(mx_graph g, int what, int *n, const char *const **names);
+/* Shape/dtype inference. known_json: {"name": {"shape": [..], "dtype": ".."}}
+ * for some arguments/aux states. *result_json (valid until the next call on
+ * this graph): {"complete": bool, "arguments": {name: {"shape","dtype"} or
+ * null}, "aux_states": {...}, "outputs": [...]}. With partial == 0 an
+ * argument that cannot be inferred is an error naming it. */
+MX_API int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char **result_json);
+/* Run the graph once: args/aux in mx_graph_list order (aux may be updated in
+ * place when is_train). Outputs are new references (caller owns). When
+ * autograd recording is on the ops are recorded, so mx_autograd_backward
+ * through the outputs trains the graph. Intermediate buffers are released
+ * after their last use; zero-input subgraphs are folded once and cached. */
+MX_API int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor *aux, int n_aux,
+                        int is_train, mx_tensor *outputs, int max_out, int *n_out);
+
 /* ---- io (MXNet .params / nd.save format) ---------------------------------------------- */
 
 /* Save tensors (names may be NULL for a list file) in MXNet's format. */

@@ -1,0 +1,619 @@
+/* graph.c — the graph IR and executor behind mx.sym, hybridize and MXNet
+ * model files.
+ *
+ * A graph is MXNet's symbol JSON made explicit: variable nodes (arguments
+ * and auxiliary states), op nodes with string attributes, and heads. Passes:
+ *   - validation + output counts (registry inference of num_outputs),
+ *   - dead-code elimination (only nodes reachable from the heads run),
+ *   - shape/dtype inference over shape-only tensors (mx_graph_infer),
+ *   - constant folding (zero-input, non-random subgraphs computed once),
+ *   - memory planning: each intermediate is released right after its last
+ *     consumer runs, so its buffer is reused by later allocations.
+ * Running is one ABI call; ops go through the same invoke path as eager
+ * calls, so autograd records them when recording is on. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrs.h"
+#include "autograd.h"
+#include "json_reader.h"
+#include "json_writer.h"
+#include "op.h"
+
+#define MX_MAGIC_GRAPH 0x6A7A9001u
+
+typedef struct {
+    int node, index;
+} gref;
+
+typedef struct {
+    char *name;
+    const mx_op_def *op; /* NULL: variable */
+    char *op_name;       /* as written in the JSON */
+    int n_attrs;
+    char **keys, **vals;
+    int n_in;
+    gref *in;
+    int n_out;
+    int is_aux;
+    int reachable;
+    int *last_use;       /* per output: index of the last node consuming it */
+    int is_const;        /* folded: value cached in consts */
+    mx_tensor_s **consts;
+} gnode;
+
+typedef struct mx_graph_s mx_graph_s;
+struct mx_graph_s {
+    uint32_t magic;
+    int n_nodes;
+    gnode *nodes;
+    int n_heads;
+    gref *heads;
+    int n_args, n_aux;
+    int *args, *aux;                /* node indices */
+    const char **arg_names, **aux_names, **out_names;
+    char **out_name_store;
+    char *json;                     /* cache for to_json */
+    char *infer_json;               /* cache for infer */
+    int consts_ready;
+};
+
+/* MXNet graph-only op names that map onto registry ops. */
+static const char *canonical_op(const char *name) {
+    if (!strcmp(name, "_rnn_param_concat")) return "concat";
+    return name;
+}
+
+static bool graph_check(const mx_graph_s *g, const char *fn) {
+    if (!g) { mxi_error(MX_ERR_HANDLE, "%s: graph handle is NULL", fn); return false; }
+    if (g->magic != MX_MAGIC_GRAPH) { mxi_error(MX_ERR_HANDLE, "%s: not a live graph handle", fn); return false; }
+    return true;
+}
+
+static char *dupstr(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static void graph_free(mx_graph_s *g) {
+    if (!g) return;
+    for (int i = 0; i < g->n_nodes; i++) {
+        gnode *n = &g->nodes[i];
+        free(n->name);
+        free(n->op_name);
+        for (int a = 0; a < n->n_attrs; a++) { free(n->keys[a]); free(n->vals[a]); }
+        free(n->keys);
+        free(n->vals);
+        free(n->in);
+        free(n->last_use);
+        if (n->consts)
+            for (int k = 0; k < n->n_out; k++) mxi_tensor_release(n->consts[k]);
+        free(n->consts);
+    }
+    free(g->nodes);
+    free(g->heads);
+    free(g->args);
+    free(g->aux);
+    free(g->arg_names);
+    free(g->aux_names);
+    free(g->out_names);
+    if (g->out_name_store)
+        for (int i = 0; i < g->n_heads; i++) free(g->out_name_store[i]);
+    free(g->out_name_store);
+    free(g->json);
+    free(g->infer_json);
+    g->magic = 0;
+    free(g);
+}
+
+/* Attribute value as MXNet writes it: strings, or (legacy) numbers. */
+static char *attr_value_string(const mxi_jv *v) {
+    char buf[64];
+    if (v->type == MXI_JV_STR) return dupstr(v->str);
+    if (v->type == MXI_JV_NUM) { snprintf(buf, sizeof buf, "%.17g", v->num); return dupstr(buf); }
+    if (v->type == MXI_JV_BOOL) return dupstr(v->num ? "True" : "False");
+    return dupstr("None");
+}
+
+static int add_attrs(gnode *n, const mxi_jv *obj) {
+    if (!obj || obj->type != MXI_JV_OBJ) return MX_OK;
+    char **nk = realloc(n->keys, sizeof *nk * (size_t)(n->n_attrs + obj->n));
+    char **nv = realloc(n->vals, sizeof *nv * (size_t)(n->n_attrs + obj->n));
+    if (nk) n->keys = nk;
+    if (nv) n->vals = nv;
+    if (!nk || !nv) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    for (int i = 0; i < obj->n; i++) {
+        n->keys[n->n_attrs] = dupstr(obj->keys[i]);
+        n->vals[n->n_attrs] = attr_value_string(&obj->items[i]);
+        n->n_attrs++;
+    }
+    return MX_OK;
+}
+
+/* Registry attrs only (drop "__x__" hints MXNet stores on nodes). */
+static int op_attrs(const gnode *n, const char **keys, const char **vals) {
+    int k = 0;
+    for (int a = 0; a < n->n_attrs && k < MX_MAX_ATTRS * 2; a++) {
+        size_t len = strlen(n->keys[a]);
+        if (len >= 4 && !strncmp(n->keys[a], "__", 2) && !strcmp(n->keys[a] + len - 2, "__")) continue;
+        keys[k] = n->keys[a];
+        vals[k] = n->vals[a];
+        k++;
+    }
+    return k;
+}
+
+static int node_output_count(mx_graph_s *g, gnode *n) {
+    if (!n->op) { n->n_out = 1; return MX_OK; }
+    /* count outputs with the registry: parse attrs into a scratch call */
+    mx_call *c = calloc(1, sizeof *c);
+    if (!c) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
+    int na = op_attrs(n, keys, vals);
+    int idx = mxi_op_index(n->op);
+    int rc = mxi_parse_attrs(n->op, mxi_op_defaults(idx), keys, vals, na, c);
+    if (rc == MX_OK) {
+        c->n_in = 0;
+        n->n_out = n->op->num_outputs_fn ? n->op->num_outputs_fn(c) : n->op->num_outputs;
+    } else {
+        mxi_error_prefix(rc, "graph node '%s'", n->name);
+    }
+    free(c);
+    (void)g;
+    return rc;
+}
+
+static int parse_ref(const mxi_jv *e, gref *r, const char *where, int limit) {
+    if (!e || e->type != MXI_JV_ARR || e->n < 2 || e->items[0].type != MXI_JV_NUM || e->items[1].type != MXI_JV_NUM)
+        return mxi_error(MX_ERR_INVALID, "graph: %s has a malformed input entry (expected [node, output, version])", where);
+    r->node = (int)e->items[0].num;
+    r->index = (int)e->items[1].num;
+    if (r->node < 0 || r->node >= limit)
+        return mxi_error(MX_ERR_INVALID, "graph: %s refers to node %d, which is not an earlier node (graph must be topologically sorted)",
+                         where, r->node);
+    return MX_OK;
+}
+
+static int build_names(mx_graph_s *g) {
+    g->arg_names = calloc((size_t)g->n_args + 1, sizeof(char *));
+    g->aux_names = calloc((size_t)g->n_aux + 1, sizeof(char *));
+    g->out_names = calloc((size_t)g->n_heads + 1, sizeof(char *));
+    g->out_name_store = calloc((size_t)g->n_heads + 1, sizeof(char *));
+    if (!g->arg_names || !g->aux_names || !g->out_names || !g->out_name_store)
+        return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    for (int i = 0; i < g->n_args; i++) g->arg_names[i] = g->nodes[g->args[i]].name;
+    for (int i = 0; i < g->n_aux; i++) g->aux_names[i] = g->nodes[g->aux[i]].name;
+    for (int h = 0; h < g->n_heads; h++) {
+        gnode *n = &g->nodes[g->heads[h].node];
+        char buf[512];
+        if (!n->op) snprintf(buf, sizeof buf, "%s", n->name);
+        else if (n->n_out > 1 && !(n->op->num_visible_outputs == 1)) snprintf(buf, sizeof buf, "%s_output%d", n->name, g->heads[h].index);
+        else snprintf(buf, sizeof buf, "%s_output", n->name);
+        g->out_name_store[h] = dupstr(buf);
+        g->out_names[h] = g->out_name_store[h];
+    }
+    return MX_OK;
+}
+
+/* Mark reachable nodes, aux variables and last uses. */
+static int analyse(mx_graph_s *g) {
+    for (int h = 0; h < g->n_heads; h++) g->nodes[g->heads[h].node].reachable = 1;
+    for (int i = g->n_nodes - 1; i >= 0; i--) {
+        gnode *n = &g->nodes[i];
+        if (!n->reachable) continue;
+        for (int j = 0; j < n->n_in; j++) {
+            gnode *p = &g->nodes[n->in[j].node];
+            p->reachable = 1;
+            if (n->in[j].index >= p->n_out)
+                return mxi_error(MX_ERR_INVALID, "graph: node '%s' uses output %d of '%s', which has %d output(s)", n->name,
+                                 n->in[j].index, p->name, p->n_out);
+            if (!p->op && n->op && j < 64 && ((n->op->mutates >> j) & 1)) p->is_aux = 1;
+        }
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        gnode *n = &g->nodes[i];
+        n->last_use = malloc(sizeof(int) * (size_t)(n->n_out ? n->n_out : 1));
+        if (!n->last_use) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+        for (int k = 0; k < n->n_out; k++) n->last_use[k] = -1;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        gnode *n = &g->nodes[i];
+        if (!n->reachable) continue;
+        for (int j = 0; j < n->n_in; j++) g->nodes[n->in[j].node].last_use[n->in[j].index] = i;
+    }
+    for (int h = 0; h < g->n_heads; h++) g->nodes[g->heads[h].node].last_use[g->heads[h].index] = g->n_nodes; /* kept */
+    /* arguments: reachable variables in node order (MXNet's list order) */
+    g->args = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    g->aux = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    if (!g->args || !g->aux) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    for (int i = 0; i < g->n_nodes; i++) {
+        gnode *n = &g->nodes[i];
+        if (n->op || !n->reachable) continue;
+        if (n->is_aux) g->aux[g->n_aux++] = i;
+        else g->args[g->n_args++] = i;
+    }
+    return build_names(g);
+}
+
+int mx_graph_from_json(const char *json, mx_graph *out) {
+    if (!out) return mxi_error(MX_ERR_INVALID, "mx_graph_from_json: out is NULL");
+    mxi_jv *root = NULL;
+    MXI_TRY(mxi_jv_parse(json, "symbol JSON", &root));
+    int rc = MX_OK;
+    mx_graph_s *g = calloc(1, sizeof *g);
+    const mxi_jv *nodes = mxi_jv_get(root, "nodes"), *heads = mxi_jv_get(root, "heads");
+    if (!g) { rc = mxi_error(MX_ERR_MEMORY, "graph: out of memory"); goto done; }
+    g->magic = MX_MAGIC_GRAPH;
+    if (!nodes || nodes->type != MXI_JV_ARR || !heads || heads->type != MXI_JV_ARR) {
+        rc = mxi_error(MX_ERR_INVALID, "symbol JSON: expected an object with \"nodes\" and \"heads\" arrays");
+        goto done;
+    }
+    g->nodes = calloc((size_t)nodes->n + 1, sizeof *g->nodes);
+    if (!g->nodes) { rc = mxi_error(MX_ERR_MEMORY, "graph: out of memory"); goto done; }
+    for (int i = 0; i < nodes->n && rc == MX_OK; i++) {
+        const mxi_jv *jn = &nodes->items[i];
+        gnode *n = &g->nodes[i];
+        g->n_nodes = i + 1;
+        const mxi_jv *op = mxi_jv_get(jn, "op"), *name = mxi_jv_get(jn, "name"), *ins = mxi_jv_get(jn, "inputs");
+        if (!op || op->type != MXI_JV_STR || !name || name->type != MXI_JV_STR) {
+            rc = mxi_error(MX_ERR_INVALID, "symbol JSON: node %d lacks a string \"op\" or \"name\"", i);
+            break;
+        }
+        n->name = dupstr(name->str);
+        n->op_name = dupstr(op->str);
+        if (strcmp(op->str, "null") != 0) {
+            n->op = mxi_find_op(canonical_op(op->str));
+            if (!n->op) {
+                rc = mxi_error(MX_ERR_NOT_FOUND, "symbol JSON: node '%s' uses unknown op '%s'", name->str, op->str);
+                break;
+            }
+        }
+        rc = add_attrs(n, mxi_jv_get(jn, "attrs"));
+        if (rc == MX_OK) rc = add_attrs(n, mxi_jv_get(jn, "attr"));
+        if (rc == MX_OK) rc = add_attrs(n, mxi_jv_get(jn, "param"));
+        if (rc != MX_OK) break;
+        if (ins && ins->type == MXI_JV_ARR && ins->n) {
+            n->in = calloc((size_t)ins->n, sizeof *n->in);
+            if (!n->in) { rc = mxi_error(MX_ERR_MEMORY, "graph: out of memory"); break; }
+            for (int j = 0; j < ins->n && rc == MX_OK; j++) {
+                char where[300];
+                snprintf(where, sizeof where, "node '%s' input %d", n->name, j);
+                rc = parse_ref(&ins->items[j], &n->in[j], where, i);
+            }
+            n->n_in = ins->n;
+            if (rc) break;
+            if (!n->op) { rc = mxi_error(MX_ERR_INVALID, "symbol JSON: variable '%s' has inputs", n->name); break; }
+        }
+        rc = node_output_count(g, n);
+    }
+    if (rc == MX_OK) {
+        g->heads = calloc((size_t)heads->n + 1, sizeof *g->heads);
+        g->n_heads = heads->n;
+        if (!g->heads) rc = mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+        for (int h = 0; h < heads->n && rc == MX_OK; h++) rc = parse_ref(&heads->items[h], &g->heads[h], "heads", g->n_nodes);
+        if (rc == MX_OK && !heads->n) rc = mxi_error(MX_ERR_INVALID, "symbol JSON: the graph has no heads (outputs)");
+    }
+    if (rc == MX_OK) rc = analyse(g);
+done:
+    mxi_jv_free(root);
+    if (rc != MX_OK) {
+        graph_free(g);
+        return rc;
+    }
+    *out = g;
+    return MX_OK;
+}
+
+int mx_graph_release(mx_graph g) {
+    if (!g) return MX_OK;
+    if (!graph_check(g, "mx_graph_release")) return MX_ERR_HANDLE;
+    graph_free(g);
+    return MX_OK;
+}
+
+int mx_graph_list(mx_graph g, int what, int *n, const char *const **names) {
+    if (!graph_check(g, "mx_graph_list")) return MX_ERR_HANDLE;
+    if (!n || !names) return mxi_error(MX_ERR_INVALID, "mx_graph_list: NULL out-parameter");
+    switch (what) {
+    case MX_GRAPH_ARGUMENTS: *n = g->n_args; *names = g->arg_names; break;
+    case MX_GRAPH_AUX_STATES: *n = g->n_aux; *names = g->aux_names; break;
+    case MX_GRAPH_OUTPUTS: *n = g->n_heads; *names = g->out_names; break;
+    default: return mxi_error(MX_ERR_INVALID, "mx_graph_list: 'what' must be 0 (arguments), 1 (aux states) or 2 (outputs), got %d", what);
+    }
+    return MX_OK;
+}
+
+int mx_graph_to_json(mx_graph g, const char **json) {
+    if (!graph_check(g, "mx_graph_to_json")) return MX_ERR_HANDLE;
+    if (!json) return mxi_error(MX_ERR_INVALID, "mx_graph_to_json: json is NULL");
+    mxi_json j;
+    mxi_json_init(&j);
+    mxi_json_begin_object(&j);
+    mxi_json_key(&j, "nodes");
+    mxi_json_begin_array(&j);
+    for (int i = 0; i < g->n_nodes; i++) {
+        gnode *n = &g->nodes[i];
+        mxi_json_begin_object(&j);
+        mxi_json_key(&j, "op");
+        mxi_json_string(&j, n->op ? n->op_name : "null");
+        mxi_json_key(&j, "name");
+        mxi_json_string(&j, n->name);
+        if (n->n_attrs) {
+            mxi_json_key(&j, "attrs");
+            mxi_json_begin_object(&j);
+            for (int a = 0; a < n->n_attrs; a++) {
+                mxi_json_key(&j, n->keys[a]);
+                mxi_json_string(&j, n->vals[a]);
+            }
+            mxi_json_end_object(&j);
+        }
+        mxi_json_key(&j, "inputs");
+        mxi_json_begin_array(&j);
+        for (int k = 0; k < n->n_in; k++) {
+            mxi_json_begin_array(&j);
+            mxi_json_int(&j, n->in[k].node);
+            mxi_json_int(&j, n->in[k].index);
+            mxi_json_int(&j, 0);
+            mxi_json_end_array(&j);
+        }
+        mxi_json_end_array(&j);
+        mxi_json_end_object(&j);
+    }
+    mxi_json_end_array(&j);
+    mxi_json_key(&j, "arg_nodes");
+    mxi_json_begin_array(&j);
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].op) mxi_json_int(&j, i);
+    mxi_json_end_array(&j);
+    mxi_json_key(&j, "node_row_ptr");
+    mxi_json_begin_array(&j);
+    int row = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        mxi_json_int(&j, row);
+        row += g->nodes[i].n_out;
+    }
+    mxi_json_int(&j, row);
+    mxi_json_end_array(&j);
+    mxi_json_key(&j, "heads");
+    mxi_json_begin_array(&j);
+    for (int h = 0; h < g->n_heads; h++) {
+        mxi_json_begin_array(&j);
+        mxi_json_int(&j, g->heads[h].node);
+        mxi_json_int(&j, g->heads[h].index);
+        mxi_json_int(&j, 0);
+        mxi_json_end_array(&j);
+    }
+    mxi_json_end_array(&j);
+    mxi_json_key(&j, "attrs");
+    mxi_json_raw(&j, "{\"mxnet_version\":[\"int\",10901]}");
+    mxi_json_end_object(&j);
+    free(g->json);
+    g->json = mxi_json_take(&j);
+    *json = g->json;
+    return MX_OK;
+}
+
+/* ---- shape inference over shape-only tensors ---- */
+
+/* A tensor header with a shape and dtype but no data (storage NULL): infer
+ * functions only look at shapes and dtypes. */
+typedef struct {
+    mx_tensor_s t;
+    int known;
+} shape_slot;
+
+static int set_slot_from_json(shape_slot *s, const mxi_jv *spec, const char *name) {
+    const mxi_jv *shape = mxi_jv_get(spec, "shape"), *dtype = mxi_jv_get(spec, "dtype");
+    if (!shape || shape->type != MXI_JV_ARR || shape->n > MX_MAX_NDIM)
+        return mxi_error(MX_ERR_INVALID, "infer_shape: '%s' needs a \"shape\" array of at most %d dims", name, MX_MAX_NDIM);
+    s->t.ndim = shape->n;
+    for (int d = 0; d < shape->n; d++) {
+        if (shape->items[d].type != MXI_JV_NUM || shape->items[d].num < 0)
+            return mxi_error(MX_ERR_INVALID, "infer_shape: '%s' has a bad dimension at position %d", name, d);
+        s->t.shape[d] = (int64_t)shape->items[d].num;
+    }
+    s->t.dtype = MX_FLOAT32;
+    if (dtype && dtype->type == MXI_JV_STR) {
+        int dt = mxi_dtype_from_name(dtype->str);
+        if (dt < 0) return mxi_error(MX_ERR_DTYPE, "infer_shape: '%s' has unknown dtype '%s'", name, dtype->str);
+        s->t.dtype = dt;
+    }
+    s->t.size = mxi_shape_size(s->t.shape, s->t.ndim);
+    mxi_set_contiguous_strides(&s->t);
+    s->known = 1;
+    return MX_OK;
+}
+
+static void write_slot(mxi_json *j, const shape_slot *s) {
+    if (!s->known) { mxi_json_null(j); return; }
+    mxi_json_begin_object(j);
+    mxi_json_key(j, "shape");
+    mxi_json_begin_array(j);
+    for (int d = 0; d < s->t.ndim; d++) mxi_json_int(j, s->t.shape[d]);
+    mxi_json_end_array(j);
+    mxi_json_key(j, "dtype");
+    mxi_json_string(j, mxi_dtype_name(s->t.dtype));
+    mxi_json_end_object(j);
+}
+
+int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char **result_json) {
+    if (!graph_check(g, "mx_graph_infer")) return MX_ERR_HANDLE;
+    if (!result_json) return mxi_error(MX_ERR_INVALID, "mx_graph_infer: result_json is NULL");
+    mxi_jv *known = NULL;
+    MXI_TRY(mxi_jv_parse(known_json ? known_json : "{}", "infer_shape request", &known));
+    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    int total = 0;
+    for (int i = 0; i < g->n_nodes; i++) { if (row) row[i] = total; total += g->nodes[i].n_out; }
+    shape_slot *slots = calloc((size_t)total + 1, sizeof *slots);
+    mx_call *c = malloc(sizeof *c);
+    int rc = MX_OK;
+    if (!row || !slots || !c) { rc = mxi_error(MX_ERR_MEMORY, "infer_shape: out of memory"); goto done; }
+    for (int i = 0; i < known->n && known->type == MXI_JV_OBJ && rc == MX_OK; i++) {
+        int found = -1;
+        for (int v = 0; v < g->n_nodes; v++)
+            if (!g->nodes[v].op && !strcmp(g->nodes[v].name, known->keys[i])) { found = v; break; }
+        if (found < 0) { rc = mxi_error(MX_ERR_NOT_FOUND, "infer_shape: '%s' is not an argument or aux state of the graph", known->keys[i]); break; }
+        rc = set_slot_from_json(&slots[row[found]], &known->items[i], known->keys[i]);
+    }
+    bool complete = true;
+    for (int i = 0; i < g->n_nodes && rc == MX_OK; i++) {
+        gnode *n = &g->nodes[i];
+        if (!n->op || !n->reachable) continue;
+        mx_tensor_s *ins[MX_MAX_INPUTS];
+        bool ready = n->n_in <= MX_MAX_INPUTS;
+        for (int j = 0; j < n->n_in && ready; j++) {
+            shape_slot *s = &slots[row[n->in[j].node] + n->in[j].index];
+            if (!s->known) ready = false;
+            ins[j] = &s->t;
+        }
+        if (!ready) {
+            complete = false;
+            if (!partial) {
+                for (int j = 0; j < n->n_in; j++) {
+                    gnode *p = &g->nodes[n->in[j].node];
+                    if (!slots[row[n->in[j].node] + n->in[j].index].known && !p->op) {
+                        rc = mxi_error(MX_ERR_INVALID, "infer_shape: cannot infer the shape of '%s' (input %d of node '%s', op %s); provide it",
+                                       p->name, j, n->name, n->op->name);
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
+        int na = op_attrs(n, keys, vals);
+        rc = mxi_infer_kv(n->op, ins, n->n_in, keys, vals, na, c);
+        if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s'", n->name); break; }
+        for (int k = 0; k < c->n_out && k < n->n_out; k++) {
+            shape_slot *s = &slots[row[i] + k];
+            s->t.ndim = c->out_ndim[k];
+            memcpy(s->t.shape, c->out_shape[k], sizeof(int64_t) * (size_t)c->out_ndim[k]);
+            s->t.dtype = c->out_dtype[k];
+            s->t.size = mxi_shape_size(s->t.shape, s->t.ndim);
+            mxi_set_contiguous_strides(&s->t);
+            s->known = 1;
+        }
+    }
+    if (rc == MX_OK) {
+        mxi_json j;
+        mxi_json_init(&j);
+        mxi_json_begin_object(&j);
+        for (int i = 0; i < g->n_args; i++) complete &= slots[row[g->args[i]]].known != 0;
+        mxi_json_key(&j, "complete");
+        mxi_json_bool(&j, complete);
+        mxi_json_key(&j, "arguments");
+        mxi_json_begin_object(&j);
+        for (int i = 0; i < g->n_args; i++) { mxi_json_key(&j, g->arg_names[i]); write_slot(&j, &slots[row[g->args[i]]]); }
+        mxi_json_end_object(&j);
+        mxi_json_key(&j, "aux_states");
+        mxi_json_begin_object(&j);
+        for (int i = 0; i < g->n_aux; i++) { mxi_json_key(&j, g->aux_names[i]); write_slot(&j, &slots[row[g->aux[i]]]); }
+        mxi_json_end_object(&j);
+        mxi_json_key(&j, "outputs");
+        mxi_json_begin_array(&j);
+        for (int h = 0; h < g->n_heads; h++) write_slot(&j, &slots[row[g->heads[h].node] + g->heads[h].index]);
+        mxi_json_end_array(&j);
+        mxi_json_end_object(&j);
+        free(g->infer_json);
+        g->infer_json = mxi_json_take(&j);
+        *result_json = g->infer_json;
+    }
+done:
+    free(row);
+    free(slots);
+    free(c);
+    mxi_jv_free(known);
+    return rc;
+}
+
+/* ---- execution ---- */
+
+static bool subgraph_constant(mx_graph_s *g, int i) {
+    gnode *n = &g->nodes[i];
+    if (!n->op || (n->op->flags & MX_OPF_RANDOM)) return false;
+    for (int j = 0; j < n->n_in; j++)
+        if (!g->nodes[n->in[j].node].is_const) return false;
+    return true;
+}
+
+int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor *aux, int n_aux, int is_train,
+                 mx_tensor *outputs, int max_out, int *n_out) {
+    if (!graph_check(g, "mx_graph_run")) return MX_ERR_HANDLE;
+    if (!n_out || (max_out && !outputs)) return mxi_error(MX_ERR_INVALID, "mx_graph_run: bad output arguments");
+    if (n_args != g->n_args)
+        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d argument(s), %d given", g->n_args, n_args);
+    if (n_aux != g->n_aux)
+        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d auxiliary state(s), %d given", g->n_aux, n_aux);
+    if (max_out < g->n_heads)
+        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d output(s), room for %d", g->n_heads, max_out);
+    for (int i = 0; i < n_args; i++)
+        if (!mxi_tensor_check(args[i], g->arg_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: argument");
+    for (int i = 0; i < n_aux; i++)
+        if (!mxi_tensor_check(aux[i], g->aux_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: aux state");
+
+    int total = 0;
+    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    if (!row) return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
+    for (int i = 0; i < g->n_nodes; i++) { row[i] = total; total += g->nodes[i].n_out; }
+    mx_tensor_s **val = calloc((size_t)total + 1, sizeof *val);
+    if (!val) { free(row); return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory"); }
+    for (int i = 0; i < n_args; i++) { val[row[g->args[i]]] = args[i]; mxi_tensor_retain(args[i]); }
+    for (int i = 0; i < n_aux; i++) { val[row[g->aux[i]]] = aux[i]; mxi_tensor_retain(aux[i]); }
+
+    int prev_train;
+    mx_autograd_set_training(is_train, &prev_train);
+    int rc = MX_OK;
+    mx_tensor_s *outs[MX_MAX_OUTPUTS];
+    for (int i = 0; i < g->n_nodes && rc == MX_OK; i++) {
+        gnode *n = &g->nodes[i];
+        if (!n->op || !n->reachable) continue;
+        if (n->is_const && n->consts) {
+            for (int k = 0; k < n->n_out; k++) { val[row[i] + k] = n->consts[k]; mxi_tensor_retain(n->consts[k]); }
+            continue;
+        }
+        mx_tensor_s *ins[MX_MAX_INPUTS];
+        for (int j = 0; j < n->n_in; j++) ins[j] = val[row[n->in[j].node] + n->in[j].index];
+        const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
+        int na = op_attrs(n, keys, vals);
+        int got = 0;
+        rc = mxi_invoke_kv(n->op, ins, n->n_in, keys, vals, na, outs, MX_MAX_OUTPUTS, &got);
+        if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
+        for (int k = 0; k < got; k++) {
+            if (k < n->n_out) val[row[i] + k] = outs[k];
+            else mxi_tensor_release(outs[k]);
+        }
+        /* fold constants once: zero-input (or all-constant-input) nodes */
+        if (!g->consts_ready && subgraph_constant(g, i)) {
+            n->consts = calloc((size_t)n->n_out, sizeof *n->consts);
+            if (n->consts) {
+                for (int k = 0; k < n->n_out; k++) { n->consts[k] = mxi_tensor_alias(val[row[i] + k]); }
+                n->is_const = 1;
+            }
+        }
+        /* memory planning: drop inputs after their last consumer */
+        for (int j = 0; j < n->n_in; j++) {
+            gref r = n->in[j];
+            if (g->nodes[r.node].last_use[r.index] == i) {
+                mxi_tensor_release(val[row[r.node] + r.index]);
+                val[row[r.node] + r.index] = NULL;
+            }
+        }
+    }
+    if (rc == MX_OK) g->consts_ready = 1;
+    mx_autograd_set_training(prev_train, NULL);
+    if (rc == MX_OK) {
+        for (int h = 0; h < g->n_heads; h++) {
+            mx_tensor_s *t = val[row[g->heads[h].node] + g->heads[h].index];
+            mxi_tensor_retain(t);
+            outputs[h] = t;
+        }
+        *n_out = g->n_heads;
+    }
+    for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
+    free(val);
+    free(row);
+    return rc;
+}
