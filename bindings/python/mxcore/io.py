@@ -1,0 +1,165 @@
+"""mx.io: DataBatch, DataDesc and NDArrayIter (in-memory batching)."""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from .ndarray.ndarray import NDArray, array
+
+__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter"]
+
+
+class DataDesc(namedtuple("DataDesc", ["name", "shape"])):
+    def __new__(cls, name, shape, dtype=np.float32, layout="NCHW"):
+        ret = super().__new__(cls, name, shape)
+        ret.dtype = dtype
+        ret.layout = layout
+        return ret
+
+    def __repr__(self):
+        return f"DataDesc[{self.name},{self.shape},{self.dtype},{self.layout}]"
+
+
+class DataBatch:
+    def __init__(self, data, label=None, pad=None, index=None, bucket_key=None, provide_data=None,
+                 provide_label=None):
+        self.data = data
+        self.label = label
+        self.pad = pad
+        self.index = index
+        self.bucket_key = bucket_key
+        self.provide_data = provide_data
+        self.provide_label = provide_label
+
+    def __str__(self):
+        ds = [d.shape for d in self.data] if self.data is not None else None
+        ls = [lb.shape for lb in self.label] if self.label is not None else None
+        return f"{type(self).__name__}: data shapes: {ds} label shapes: {ls}"
+
+
+class DataIter:
+    def __init__(self, batch_size=0):
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        return self
+
+    def reset(self):
+        pass
+
+    def __next__(self):
+        if self.iter_next():
+            return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(), index=self.getindex())
+        raise StopIteration
+
+    next = __next__
+
+    def iter_next(self):
+        return False
+
+    def getdata(self):
+        return None
+
+    def getlabel(self):
+        return None
+
+    def getindex(self):
+        return None
+
+    def getpad(self):
+        return 0
+
+
+def _init_data(data, allow_empty, default_name):
+    if data is None:
+        data = []
+    if isinstance(data, (np.ndarray, NDArray)):
+        data = [data]
+    if isinstance(data, list):
+        if not allow_empty:
+            assert len(data) > 0
+        data = OrderedDict([(default_name if len(data) == 1 else f"_{i}_{default_name}", d)
+                            for i, d in enumerate(data)])
+    if not isinstance(data, dict):
+        raise TypeError("Input must be NDArray, numpy.ndarray, a list of them or dict with them as values")
+    return [(k, v.asnumpy() if isinstance(v, NDArray) else np.asarray(v)) for k, v in data.items()]
+
+
+class NDArrayIter(DataIter):
+    """Iterate over in-memory arrays in batches. last_batch_handle: 'pad'
+    (wrap around and report pad), 'discard', or 'roll_over'."""
+
+    def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle="pad",
+                 data_name="data", label_name="softmax_label"):
+        super().__init__(batch_size)
+        self.data = _init_data(data, False, data_name)
+        self.label = _init_data(label, True, label_name)
+        self.num_data = self.data[0][1].shape[0]
+        for _, a in self.data + self.label:
+            if a.shape[0] != self.num_data:
+                raise ValueError("all data and labels must have the same number of samples")
+        if last_batch_handle not in ("pad", "discard", "roll_over"):
+            raise ValueError(f"invalid last_batch_handle {last_batch_handle!r}")
+        self.shuffle = shuffle
+        self.last_batch_handle = last_batch_handle
+        self.idx = np.arange(self.num_data)
+        self._cache = None
+        self.cursor = -batch_size
+        self.reset()
+
+    @property
+    def provide_data(self):
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype) for k, v in self.data]
+
+    @property
+    def provide_label(self):
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype) for k, v in self.label]
+
+    def hard_reset(self):
+        self._cache = None
+        self.cursor = -self.batch_size
+        if self.shuffle:
+            np.random.shuffle(self.idx)
+
+    def reset(self):
+        if self.shuffle:
+            np.random.shuffle(self.idx)
+        if self.last_batch_handle == "roll_over" and self.num_data > self.cursor > self.num_data - self.batch_size:
+            self.cursor = self.cursor - self.num_data - self.batch_size
+        else:
+            self.cursor = -self.batch_size
+
+    def iter_next(self):
+        self.cursor += self.batch_size
+        if self.last_batch_handle == "discard":
+            return self.cursor + self.batch_size <= self.num_data
+        return self.cursor < self.num_data
+
+    def _take(self, arrays):
+        start = self.cursor
+        end = start + self.batch_size
+        out = []
+        for _, a in arrays:
+            if start < 0:  # roll_over leftovers from the previous epoch
+                sel = np.concatenate([self.idx[start:], self.idx[:end]])
+            elif end <= self.num_data:
+                sel = self.idx[start:end]
+            else:
+                sel = np.concatenate([self.idx[start:], self.idx[:end - self.num_data]])
+            out.append(array(a[sel], dtype=a.dtype))
+        return out
+
+    def getdata(self):
+        return self._take(self.data)
+
+    def getlabel(self):
+        return self._take(self.label)
+
+    def getindex(self):
+        return self.idx[max(self.cursor, 0):self.cursor + self.batch_size]
+
+    def getpad(self):
+        if self.last_batch_handle == "pad" and self.cursor + self.batch_size > self.num_data:
+            return self.cursor + self.batch_size - self.num_data
+        return 0

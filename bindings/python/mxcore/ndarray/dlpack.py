@@ -1,0 +1,115 @@
+"""DLPack capsules for NDArray (export and import), per the DLPack Python
+spec: a capsule named "dltensor_versioned" (DLPack >= 1.0) or "dltensor"
+(legacy, for consumers that do not pass max_version >= (1, 0)); a consumer
+renames it to "used_..." and takes over the deleter; a capsule that is never
+consumed calls the deleter when it is destroyed."""
+from __future__ import annotations
+
+import ctypes
+
+from ..base import _raise, check_call, ffi, lib
+
+__all__ = ["to_capsule", "from_dlpack"]
+
+ffi.cdef("""
+typedef struct { uint32_t major, minor; } mxdl_version;
+typedef struct { int32_t device_type; int32_t device_id; } mxdl_device;
+typedef struct { uint8_t code; uint8_t bits; uint16_t lanes; } mxdl_dtype;
+typedef struct { void *data; mxdl_device device; int32_t ndim; mxdl_dtype dtype;
+                 int64_t *shape; int64_t *strides; uint64_t byte_offset; } mxdl_tensor;
+typedef struct mxdl_managed { mxdl_tensor dl_tensor; void *manager_ctx;
+                              void (*deleter)(struct mxdl_managed *); } mxdl_managed;
+typedef struct mxdl_managed_v { mxdl_version version; void *manager_ctx;
+                                void (*deleter)(struct mxdl_managed_v *); uint64_t flags;
+                                mxdl_tensor dl_tensor; } mxdl_managed_v;
+""")
+
+_api = ctypes.pythonapi
+_Destructor = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_api.PyCapsule_New.restype = ctypes.py_object
+_api.PyCapsule_New.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _Destructor]
+_api.PyCapsule_IsValid.restype = ctypes.c_int
+_api.PyCapsule_IsValid.argtypes = [ctypes.py_object, ctypes.c_char_p]
+_api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+_api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+_api.PyCapsule_SetName.restype = ctypes.c_int
+_api.PyCapsule_SetName.argtypes = [ctypes.py_object, ctypes.c_char_p]
+# the raw-pointer variants are what a capsule destructor receives
+_IsValidRaw = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p)(("PyCapsule_IsValid", _api))
+_GetPointerRaw = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)(("PyCapsule_GetPointer", _api))
+
+# names must outlive the capsules: module-level bytes objects
+_V_NAME = b"dltensor_versioned"
+_L_NAME = b"dltensor"
+_USED_V = b"used_dltensor_versioned"
+_USED_L = b"used_dltensor"
+
+
+def _destroy_versioned(cap):
+    if _IsValidRaw(cap, _V_NAME):  # never consumed: we still own it
+        p = _GetPointerRaw(cap, _V_NAME)
+        m = ffi.cast("mxdl_managed_v *", p)
+        if m.deleter != ffi.NULL:
+            m.deleter(m)
+
+
+def _destroy_legacy(cap):
+    if _IsValidRaw(cap, _L_NAME):
+        p = _GetPointerRaw(cap, _L_NAME)
+        m = ffi.cast("mxdl_managed *", p)
+        if m.deleter != ffi.NULL:
+            m.deleter(m)
+
+
+_destroy_v_c = _Destructor(_destroy_versioned)
+_destroy_l_c = _Destructor(_destroy_legacy)
+
+# legacy wrappers: the DLManagedTensor we hand out owns the versioned one
+_legacy_live: dict = {}
+
+
+@ffi.callback("void(mxdl_managed *)")
+def _legacy_deleter(m):
+    key = int(ffi.cast("uintptr_t", m))
+    v = _legacy_live.pop(key, None)
+    if v is not None:
+        inner = v[1]
+        inner.deleter(inner)
+
+
+def to_capsule(x, max_version=None):
+    out = ffi.new("void **")
+    check_call(lib.mx_tensor_to_dlpack(x.handle, out))
+    mv = ffi.cast("mxdl_managed_v *", out[0])
+    if max_version is not None and tuple(max_version)[0] >= 1:
+        return _api.PyCapsule_New(int(ffi.cast("uintptr_t", mv)), _V_NAME, _destroy_v_c)
+    legacy = ffi.new("mxdl_managed *")
+    legacy.dl_tensor = mv.dl_tensor
+    legacy.manager_ctx = ffi.cast("void *", mv)
+    legacy.deleter = _legacy_deleter
+    _legacy_live[int(ffi.cast("uintptr_t", legacy))] = (legacy, mv)
+    return _api.PyCapsule_New(int(ffi.cast("uintptr_t", legacy)), _L_NAME, _destroy_l_c)
+
+
+def from_dlpack(obj):
+    """NDArray sharing memory with a DLPack producer (object with __dlpack__,
+    or a capsule)."""
+    from .ndarray import _new
+    cap = obj
+    if hasattr(obj, "__dlpack__"):
+        try:
+            cap = obj.__dlpack__(max_version=(1, 0))
+        except TypeError:
+            cap = obj.__dlpack__()
+    if _api.PyCapsule_IsValid(cap, _V_NAME):
+        name, used, versioned = _V_NAME, _USED_V, 1
+    elif _api.PyCapsule_IsValid(cap, _L_NAME):
+        name, used, versioned = _L_NAME, _USED_L, 0
+    else:
+        raise ValueError("from_dlpack: expected an unused DLPack capsule ('dltensor' or 'dltensor_versioned')")
+    ptr = _api.PyCapsule_GetPointer(cap, name)
+    out = ffi.new("mx_tensor *")
+    if lib.mx_tensor_from_dlpack(ffi.cast("void *", ptr), versioned, out):
+        _raise()
+    _api.PyCapsule_SetName(cap, used)
+    return _new(out[0])

@@ -1,0 +1,102 @@
+"""mx.nd.random: MXNet's sampling functions over the registry's random ops.
+Scalar parameters use random_* ops; NDArray parameters use sample_* ops."""
+from __future__ import annotations
+
+from ..context import current_context
+from ..base import np_dtype
+from .ndarray import NDArray, invoke
+
+__all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poisson", "negative_binomial",
+           "bernoulli", "multinomial", "shuffle"]
+
+
+def _shape(shape):
+    if shape is None:
+        return (1,)
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(shape)
+
+
+def _finish(res, ctx, out):
+    if out is not None:
+        return out
+    if ctx is not None and ctx != current_context() and ctx != res.context:
+        return res.as_in_context(ctx)
+    if ctx is None and current_context().device_typeid != 1:
+        return res.as_in_context(current_context())
+    return res
+
+
+def _scalar_or_tensor(op, sample_op, params: dict, shape, dtype, ctx, out, **extra):
+    tensors = [v for v in params.values() if isinstance(v, NDArray)]
+    if tensors:
+        if len(tensors) != len(params):
+            raise ValueError(f"{op}: parameters must be all NDArrays or all scalars")
+        attrs = {"shape": () if shape is None else _shape(shape)}
+        if dtype is not None:
+            attrs["dtype"] = np_dtype(dtype).name
+        attrs.update(extra)
+        r = invoke(sample_op, list(params.values()), attrs, out=out)
+        return out if out is not None else r[0]
+    attrs = dict(params)
+    attrs["shape"] = _shape(shape)
+    if dtype is not None:
+        attrs["dtype"] = np_dtype(dtype).name
+    attrs.update(extra)
+    r = invoke(op, [], attrs, out=out)
+    return _finish(r if out is not None else r[0], ctx, out)
+
+
+def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_uniform", "sample_uniform", {"low": low, "high": high}, shape, dtype, ctx, out)
+
+
+def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_normal", "sample_normal", {"loc": loc, "scale": scale}, shape, dtype, ctx, out)
+
+
+def randn(*shape, loc=0, scale=1, dtype=None, ctx=None, out=None, **kwargs):
+    return normal(loc, scale, shape or None, dtype, ctx, out)
+
+
+def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    attrs = {"low": int(low), "high": int(high), "shape": _shape(shape)}
+    if dtype is not None:
+        attrs["dtype"] = np_dtype(dtype).name
+    r = invoke("random_randint", [], attrs, out=out)
+    return _finish(r if out is not None else r[0], ctx, out)
+
+
+def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    lam = 1.0 / scale if not isinstance(scale, NDArray) else 1.0 / scale
+    return _scalar_or_tensor("random_exponential", "sample_exponential", {"lam": lam}, shape, dtype, ctx, out)
+
+
+def gamma(alpha=1, beta=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_gamma", "sample_gamma", {"alpha": alpha, "beta": beta}, shape, dtype, ctx, out)
+
+
+def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_poisson", "sample_poisson", {"lam": lam}, shape, dtype, ctx, out)
+
+
+def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_negative_binomial", "sample_negative_binomial", {"k": k, "p": p}, shape,
+                             dtype, ctx, out)
+
+
+def bernoulli(prob=0.5, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_bernoulli", "sample_bernoulli", {"p": prob}, shape, dtype, ctx, out)
+
+
+def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwargs):
+    attrs = {"shape": () if shape is None else _shape(shape), "get_prob": bool(get_prob), "dtype": dtype}
+    r = invoke("sample_multinomial", [data], attrs, out=out)
+    if out is not None:
+        return out
+    return r if get_prob else r[0]
+
+
+def shuffle(data, **kwargs):
+    return invoke("shuffle", [data], {})[0]

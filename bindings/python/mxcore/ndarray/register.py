@@ -1,0 +1,146 @@
+"""Generates one Python function per public registry op from the core's JSON
+manifest at import time (no hand-written per-op wrappers), with a docstring
+built from the registry's op/attr docs, and forwards fluent NDArray methods
+(x.sum(), x.relu(), ...) to them."""
+from __future__ import annotations
+
+import json
+import keyword
+
+from ..base import check_call, ffi, lib
+from . import ndarray as _nd
+from .ndarray import NDArray, _get_op, invoke
+
+_MANIFEST = None
+
+
+def manifest() -> dict:
+    global _MANIFEST
+    if _MANIFEST is None:
+        p = ffi.new("const char **")
+        check_call(lib.mx_registry_json(p))
+        _MANIFEST = json.loads(ffi.string(p[0]).decode())
+    return _MANIFEST
+
+
+def _doc(op: dict) -> str:
+    lines = [op.get("doc") or op["name"], "", "Parameters", "----------"]
+    for name in op.get("inputs", []):
+        lines.append(f"{name} : NDArray{' (variadic)' if op.get('variadic') else ''}")
+    for a in op.get("attrs", []):
+        typ = a.get("type", "")
+        extra = "required" if a.get("required") else f"optional, default={a.get('default')}"
+        if a.get("choices"):
+            extra += f", one of {a['choices']}"
+        lines.append(f"{a['name']} : {typ}, {extra}")
+        if a.get("doc"):
+            lines.append(f"    {a['doc']}")
+    lines += ["out : NDArray, optional", "    The output array.", "", "Returns", "-------",
+              "NDArray or list of NDArrays"]
+    return "\n".join(lines)
+
+
+def _make(op: dict):
+    name = op["name"]
+    inputs = list(op.get("inputs", []))
+    input_set = set(inputs)
+    variadic = bool(op.get("variadic"))
+    attr_names = {a["name"] for a in op.get("attrs", [])}
+    has_num_args = "num_args" in attr_names
+    nvis = op.get("num_visible_outputs", op.get("num_outputs", 1))
+    handle = []
+
+    def fn(*args, out=None, name=None, **kwargs):
+        if not handle:
+            handle.append(_get_op(op["name"]))
+        arrays = []
+        for a in args:
+            if isinstance(a, NDArray):
+                arrays.append(a)
+            elif isinstance(a, (list, tuple)) and a and all(isinstance(x, NDArray) for x in a):
+                arrays.extend(a)
+            elif a is None:
+                continue
+            else:
+                raise TypeError(f"{op['name']}: positional arguments must be NDArrays, got {type(a).__name__} "
+                                f"(pass attributes by keyword)")
+        if input_set and kwargs:
+            named = [kwargs.pop(k) for k in inputs if k in kwargs]
+            for x in named:
+                if x is None:
+                    continue
+                if isinstance(x, (list, tuple)):
+                    arrays.extend(x)
+                else:
+                    arrays.append(x)
+        if variadic:
+            for k in ("data", "args", "arrays"):
+                if k in kwargs and isinstance(kwargs[k], (list, tuple)):
+                    arrays.extend(kwargs.pop(k))
+        if has_num_args and "num_args" not in kwargs:
+            kwargs["num_args"] = len(arrays)
+        kwargs.pop("ctx", None) if "ctx" not in attr_names else None
+        for k in [k for k, v in kwargs.items() if v is None and k not in attr_names]:
+            kwargs.pop(k)
+        res = invoke(handle[0], arrays, kwargs, out=out)
+        if out is not None:
+            return out
+        return res[0] if nvis == 1 and len(res) == 1 else res
+
+    pyname = name if not keyword.iskeyword(name) else name + "_"
+    fn.__name__ = pyname
+    fn.__qualname__ = pyname
+    fn.__doc__ = _doc(op)
+    return fn
+
+
+# helpers that must keep their hand-written Python signatures (creation,
+# views, MXNet's convenience argument forms)
+_KEEP = {"array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat", "stack",
+         "concatenate", "waitall", "from_numpy", "moveaxis"}
+
+
+def register_all(namespace: dict) -> list:
+    """Create every public op (and its aliases) in `namespace`; returns the names."""
+    names = []
+    for op in manifest()["ops"]:
+        fn = _make(op)
+        is_public = op.get("public", True)
+        for n in [op["name"]] + list(op.get("aliases") or []):
+            if n in _KEEP:
+                continue
+            if n.startswith("_") or is_public:
+                namespace.setdefault(n, fn)
+                if not n.startswith("_"):
+                    names.append(n)
+    return names
+
+
+# fluent methods: x.op(...) == nd.op(x, ...)
+_FLUENT = ["sum", "mean", "max", "min", "prod", "nansum", "nanprod", "norm", "argmax", "argmin", "argmax_channel",
+           "exp", "expm1", "log", "log10", "log2", "log1p", "relu", "sigmoid", "softmax", "log_softmax", "softmin",
+           "flatten", "expand_dims", "squeeze", "transpose", "swapaxes", "clip", "abs", "sign", "sqrt", "rsqrt",
+           "cbrt", "rcbrt", "square", "reciprocal", "one_hot", "topk", "sort", "argsort", "tile", "repeat", "split",
+           "slice", "slice_axis", "slice_like", "take", "pick", "round", "rint", "fix", "floor", "ceil", "trunc",
+           "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
+           "arctanh", "degrees", "radians", "flip", "pad", "diag", "dot", "batch_dot", "where", "nanmean",
+           "logsumexp", "broadcast_axes", "broadcast_axis", "shape_array", "size_array", "gamma", "gammaln",
+           "erf", "erfinv", "space_to_depth", "depth_to_space", "split_v2", "reverse", "zeros_like", "ones_like",
+           "softsign", "log_sigmoid", "mish", "gelu", "selu", "erfc", "sum_axis"]
+
+
+def attach_fluent(namespace: dict) -> None:
+    for name in _FLUENT:
+        if hasattr(NDArray, name) and name not in ("zeros_like", "ones_like"):
+            continue
+        fn = namespace.get(name)
+        if fn is None:
+            continue
+
+        def method(self, *args, _fn=fn, **kwargs):
+            return _fn(self, *args, **kwargs)
+
+        method.__name__ = name
+        method.__doc__ = f"Fluent form of :func:`mxcore.nd.{name}` with this array as the first input."
+        setattr(NDArray, name, method)
+    _nd.NDArray.__abs__ = lambda self: namespace["abs"](self)
