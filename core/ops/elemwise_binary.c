@@ -8,14 +8,31 @@
  * (parallel over rows, inner loops specialised for stride 0/1), and scalar
  * forms. Gradients are written with registered ops; broadcast gradients are
  * reduced back to each input's shape with `_reduce_to_shape_like`. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <tgmath.h>
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
 
 #define GRAIN 32768
+
+/* Large fresh outputs: ask for transparent huge pages before first touch
+ * (as numpy does), which cuts page-fault time on big allocations. The core
+ * allocator should do this itself; harmless when it already does. */
+static void hugepage_hint(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+    if (n < ((size_t)4 << 20)) return;
+    uintptr_t b = ((uintptr_t)p + 0x1FFFFF) & ~(uintptr_t)0x1FFFFF;
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)0x1FFFFF;
+    if (e > b) madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
 
 /* ---- shape inference ---- */
 static int infer_same_shape(mx_call *c) {
@@ -183,6 +200,7 @@ typedef struct {
     static void NAME(mx_call *c, int mode) {                                                        \
         mx_tensor_s *a = c->in[0], *o = c->out[0];                                                  \
         if (o->size == 0) return;                                                                   \
+        hugepage_hint(mxi_data(o), (size_t)o->size * sizeof(T));                                    \
         bin_args p = {mxi_data(a), NULL, mxi_data(o), 0, NULL};                                     \
         if (mode) {                                                                                 \
             p.s = c->attrs[0].f;                                                                    \
