@@ -1,4 +1,358 @@
-/* loss.c — op family "loss" (not yet implemented). */
+/* loss.c — op family "loss": SoftmaxOutput, softmax_cross_entropy, the
+ * regression outputs (Linear/Logistic/MAE) and CTCLoss, MXNet 1.x semantics.
+ *
+ * The *Output ops are MXNet's "loss layers": the forward returns the
+ * prediction and the backward ignores the head gradient (unless out_grad),
+ * returning d(loss)/d(data) scaled by grad_scale. Backward kernels are
+ * internal `_backward_*` ops. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../backends/cpu/cpu.h"
 #include "../op.h"
 
-void mxi_register_loss(void) {}
+#define NA(a) (int)(sizeof a / sizeof a[0])
+
+static int64_t prod(const int64_t *s, int a, int b) {
+    int64_t p = 1;
+    for (int i = a; i < b; i++) p *= s[i];
+    return p;
+}
+
+static int require_float(const mx_call *c, int i) {
+    if (mxi_dtype_is_float(c->in[i]->dtype)) return MX_OK;
+    return mxi_op_error(c, MX_ERR_DTYPE, "input %d must be a floating point array, got %s", i,
+                        mxi_dtype_name(c->in[i]->dtype));
+}
+
+static double ld(const mx_tensor_s *t, int64_t i) { return mxi_load_as_double(mxi_data(t), t->dtype, i); }
+
+/* ======================================================================
+ * SoftmaxOutput
+ * ====================================================================== */
+enum { SO_GRAD_SCALE, SO_IGNORE_LABEL, SO_MULTI, SO_USE_IGNORE, SO_PRESERVE, SO_NORM, SO_OUT_GRAD, SO_SMOOTH };
+static const mx_attr_spec so_attrs[] = {
+    {"grad_scale", MX_ATTR_FLOAT, "1", "Scales the gradient.", NULL, 0, 0, 0},
+    {"ignore_label", MX_ATTR_FLOAT, "-1", "Label value ignored in the gradient when use_ignore is set.", NULL, 0, 0, 0},
+    {"multi_output", MX_ATTR_BOOL, "False", "Softmax over axis 1 of (N, C, d1, ...) with labels (N, d1, ...).", NULL, 0, 0, 0},
+    {"use_ignore", MX_ATTR_BOOL, "False", "Zero the gradient where label == ignore_label.", NULL, 0, 0, 0},
+    {"preserve_shape", MX_ATTR_BOOL, "False", "Softmax over the last axis, keeping the shape.", NULL, 0, 0, 0},
+    {"normalization", MX_ATTR_ENUM, "null", "Gradient normalisation: null, batch (divide by batch size) or valid "
+                                            "(divide by the number of non-ignored labels).", "null,batch,valid", 0, 0, 0},
+    {"out_grad", MX_ATTR_BOOL, "False", "Multiply the gradient by the head gradient.", NULL, 0, 0, 0},
+    {"smooth_alpha", MX_ATTR_FLOAT, "0", "Label smoothing: alpha spread over the other classes.", NULL, 1, 0, 1},
+};
+
+typedef struct {
+    int64_t outer, A, inner;
+} so_geom;
+
+static int so_geometry(const mx_call *c, const mx_tensor_s *d, so_geom *g) {
+    if (d->ndim < 1) return mxi_op_error(c, MX_ERR_INVALID, "data must have at least 1 dimension");
+    if (c->attrs[SO_MULTI].i) {
+        if (d->ndim < 2) return mxi_op_error(c, MX_ERR_INVALID, "multi_output needs data of shape (N, C, ...)");
+        g->outer = d->shape[0];
+        g->A = d->shape[1];
+        g->inner = prod(d->shape, 2, d->ndim);
+    } else if (c->attrs[SO_PRESERVE].i) {
+        g->A = d->shape[d->ndim - 1];
+        g->outer = prod(d->shape, 0, d->ndim - 1);
+        g->inner = 1;
+    } else {
+        g->outer = d->shape[0];
+        g->A = prod(d->shape, 1, d->ndim);
+        g->inner = 1;
+    }
+    return MX_OK;
+}
+
+static int so_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    so_geom g = {0, 0, 0};
+    MXI_TRY(so_geometry(c, d, &g));
+    MXI_TRY(require_float(c, 0));
+    if (l->size != g.outer * g.inner) {
+        char a[128], b[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "label has shape %s but data %s needs %lld labels",
+                            mxi_shape_str(l->shape, l->ndim, a, sizeof a), mxi_shape_str(d->shape, d->ndim, b, sizeof b),
+                            (long long)(g.outer * g.inner));
+    }
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+/* softmax over A for every (outer, inner) */
+#define SO_SOFTMAX(SUF, T)                                                                  \
+    static void so_softmax_##SUF(const T *X, T *Y, const so_geom *g) {                       \
+        int64_t A = g->A, in = g->inner;                                                     \
+        for (int64_t o = 0; o < g->outer; o++)                                               \
+            for (int64_t j = 0; j < in; j++) {                                               \
+                const T *x = X + o * A * in + j;                                             \
+                T *y = Y + o * A * in + j;                                                   \
+                double mx = -INFINITY, s = 0;                                                \
+                for (int64_t a = 0; a < A; a++) mx = x[a * in] > mx ? x[a * in] : mx;        \
+                for (int64_t a = 0; a < A; a++) {                                            \
+                    double e = exp(x[a * in] - mx);                                          \
+                    y[a * in] = (T)e;                                                        \
+                    s += e;                                                                  \
+                }                                                                            \
+                for (int64_t a = 0; a < A; a++) y[a * in] = (T)(y[a * in] / s);              \
+            }                                                                                \
+    }
+SO_SOFTMAX(f32, float)
+SO_SOFTMAX(f64, double)
+
+static int so_cpu(mx_call *c) {
+    so_geom g = {0, 0, 0};
+    MXI_TRY(so_geometry(c, c->in[0], &g));
+    if (c->in[0]->dtype == MX_FLOAT64) so_softmax_f64(mxi_data(c->in[0]), mxi_data(c->out[0]), &g);
+    else so_softmax_f32(mxi_data(c->in[0]), mxi_data(c->out[0]), &g);
+    return MX_OK;
+}
+
+/* _backward_SoftmaxOutput(out, label) -> (out - target) * grad_scale / norm */
+static int sob_infer(mx_call *c) {
+    so_geom g = {0, 0, 0};
+    MXI_TRY(so_geometry(c, c->in[0], &g));
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+#define SO_BWD(SUF, T)                                                                      \
+    static void so_bwd_##SUF(const mx_call *c, const so_geom *g) {                           \
+        const T *Y = mxi_data(c->in[0]);                                                     \
+        const mx_tensor_s *L = c->in[1];                                                     \
+        T *D = mxi_data(c->out[0]);                                                          \
+        int64_t A = g->A, in = g->inner, nl = g->outer * in;                                 \
+        double ign = c->attrs[SO_IGNORE_LABEL].f, alpha = c->attrs[SO_SMOOTH].f;             \
+        int use_ign = (int)c->attrs[SO_USE_IGNORE].i;                                        \
+        int64_t valid = 0;                                                                   \
+        for (int64_t i = 0; i < nl; i++) valid += !(use_ign && ld(L, i) == ign);             \
+        double scale = c->attrs[SO_GRAD_SCALE].f;                                            \
+        int norm = (int)c->attrs[SO_NORM].i;                                                 \
+        if (norm == 1) scale /= (double)(g->outer > 0 ? g->outer : 1);                       \
+        else if (norm == 2) scale /= (double)(valid > 0 ? valid : 1);                        \
+        double off = A > 1 ? alpha / (double)(A - 1) : 0.0;                                  \
+        for (int64_t o = 0; o < g->outer; o++)                                               \
+            for (int64_t j = 0; j < in; j++) {                                               \
+                double lv = ld(L, o * in + j);                                               \
+                const T *y = Y + o * A * in + j;                                             \
+                T *d = D + o * A * in + j;                                                   \
+                if (use_ign && lv == ign) {                                                  \
+                    for (int64_t a = 0; a < A; a++) d[a * in] = 0;                           \
+                    continue;                                                                \
+                }                                                                            \
+                int64_t k = (int64_t)lv;                                                     \
+                for (int64_t a = 0; a < A; a++) {                                            \
+                    double t = alpha > 0 ? (a == k ? 1.0 - alpha : off) : (a == k ? 1.0 : 0.0); \
+                    d[a * in] = (T)((y[a * in] - t) * scale);                                \
+                }                                                                            \
+            }                                                                                \
+    }
+SO_BWD(f32, float)
+SO_BWD(f64, double)
+
+static int sob_cpu(mx_call *c) {
+    so_geom g = {0, 0, 0};
+    MXI_TRY(so_geometry(c, c->in[0], &g));
+    if (c->in[0]->dtype == MX_FLOAT64) so_bwd_f64(c, &g);
+    else so_bwd_f32(c, &g);
+    return MX_OK;
+}
+
+static int so_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    char attrs[320];
+    snprintf(attrs, sizeof attrs,
+             "grad_scale=%.17g;ignore_label=%.17g;multi_output=%d;use_ignore=%d;preserve_shape=%d;normalization=%s;"
+             "smooth_alpha=%.17g",
+             c->attrs[SO_GRAD_SCALE].f, c->attrs[SO_IGNORE_LABEL].f, (int)c->attrs[SO_MULTI].i,
+             (int)c->attrs[SO_USE_IGNORE].i, (int)c->attrs[SO_PRESERVE].i, c->attrs[SO_NORM].s,
+             c->attrs[SO_SMOOTH].f);
+    mx_tensor_s *d = mxi_call1("_backward_SoftmaxOutput", attrs, 2, g->out[0], g->in[1]);
+    if (!d) return mx_last_error_code();
+    if (c->attrs[SO_OUT_GRAD].i) {
+        g->igrad[0] = mxi_call1("elemwise_mul", NULL, 2, d, g->ograd[0]);
+        mxi_tensor_release(d);
+        return g->igrad[0] ? MX_OK : mx_last_error_code();
+    }
+    g->igrad[0] = d;
+    return MX_OK;
+}
+
+/* ======================================================================
+ * softmax_cross_entropy(data (N, C), label (N,)) -> (1,) sum of CE
+ * ====================================================================== */
+static int sce_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    MXI_TRY(require_float(c, 0));
+    if (d->ndim != 2 || l->ndim != 1 || l->shape[0] != d->shape[0]) {
+        char a[128], b[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "expected data (N, C) and label (N,), got %s and %s",
+                            mxi_shape_str(d->shape, d->ndim, a, sizeof a), mxi_shape_str(l->shape, l->ndim, b, sizeof b));
+    }
+    int64_t one = 1;
+    mxi_set_out(c, 0, &one, 1, d->dtype);
+    return MX_OK;
+}
+
+static int64_t clip_label(double v, int64_t C) {
+    int64_t k = (int64_t)v;
+    return k < 0 ? 0 : (k >= C ? C - 1 : k);
+}
+
+static int sce_cpu(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    int64_t N = d->shape[0], C = d->shape[1];
+    double tot = 0;
+    for (int64_t i = 0; i < N && C > 0; i++) {
+        double mx = -INFINITY, s = 0;
+        for (int64_t a = 0; a < C; a++) mx = fmax(mx, ld(d, i * C + a));
+        for (int64_t a = 0; a < C; a++) s += exp(ld(d, i * C + a) - mx);
+        tot += log(s) + mx - ld(d, i * C + clip_label(ld(l, i), C));
+    }
+    mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, 0, tot);
+    return MX_OK;
+}
+
+/* _backward_softmax_cross_entropy(ograd (1,), data, label) -> (softmax - onehot) * ograd */
+static int sceb_infer(mx_call *c) {
+    mxi_same_as_in(c, 0, 1);
+    return MX_OK;
+}
+
+static int sceb_cpu(mx_call *c) {
+    const mx_tensor_s *d = c->in[1], *l = c->in[2];
+    int64_t N = d->shape[0], C = d->shape[1];
+    double go = ld(c->in[0], 0);
+    for (int64_t i = 0; i < N && C > 0; i++) {
+        double mx = -INFINITY, s = 0;
+        for (int64_t a = 0; a < C; a++) mx = fmax(mx, ld(d, i * C + a));
+        for (int64_t a = 0; a < C; a++) s += exp(ld(d, i * C + a) - mx);
+        int64_t k = clip_label(ld(l, i), C);
+        for (int64_t a = 0; a < C; a++) {
+            double p = exp(ld(d, i * C + a) - mx) / s - (a == k);
+            mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, i * C + a, p * go);
+        }
+    }
+    return MX_OK;
+}
+
+static int sce_grad(mx_grad_ctx *g) {
+    g->igrad[0] = mxi_call1("_backward_softmax_cross_entropy", NULL, 3, g->ograd[0], g->in[0], g->in[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+/* ======================================================================
+ * LinearRegressionOutput / LogisticRegressionOutput / MAERegressionOutput
+ * ====================================================================== */
+enum { RG_GRAD_SCALE };
+static const mx_attr_spec rg_attrs[] = {
+    {"grad_scale", MX_ATTR_FLOAT, "1", "Scales the gradient.", NULL, 0, 0, 0},
+};
+enum { RG_LINEAR, RG_LOGISTIC, RG_MAE };
+
+static int rg_kind(const mx_call *c) {
+    const char *n = c->op->name;
+    if (strstr(n, "Logistic")) return RG_LOGISTIC;
+    if (strstr(n, "MAE")) return RG_MAE;
+    return RG_LINEAR;
+}
+
+static int rg_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    MXI_TRY(require_float(c, 0));
+    if (l->size != d->size || (d->ndim >= 1 && l->ndim >= 1 && l->shape[0] != d->shape[0])) {
+        char a[128], b[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "label shape %s does not match data shape %s",
+                            mxi_shape_str(l->shape, l->ndim, a, sizeof a), mxi_shape_str(d->shape, d->ndim, b, sizeof b));
+    }
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int rg_cpu(mx_call *c) {
+    const mx_tensor_s *d = c->in[0];
+    int k = rg_kind(c);
+    if (d->dtype == MX_FLOAT64) {
+        const double *x = mxi_data(d);
+        double *y = mxi_data(c->out[0]);
+        if (k == RG_LOGISTIC)
+            for (int64_t i = 0; i < d->size; i++) y[i] = 1.0 / (1.0 + exp(-x[i]));
+        else
+            memcpy(y, x, sizeof(double) * (size_t)d->size);
+    } else {
+        const float *x = mxi_data(d);
+        float *y = mxi_data(c->out[0]);
+        if (k == RG_LOGISTIC)
+            for (int64_t i = 0; i < d->size; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+        else
+            memcpy(y, x, sizeof(float) * (size_t)d->size);
+    }
+    return MX_OK;
+}
+
+/* _backward_*RegressionOutput(out, label) -> grad_scale / num_output * f(out - label),
+ * num_output = label.size / label.shape[0] */
+static int rgb_infer(mx_call *c) {
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int rgb_cpu(mx_call *c) {
+    const mx_tensor_s *y = c->in[0], *l = c->in[1];
+    int k = rg_kind(c);
+    double nout = (l->ndim >= 1 && l->shape[0] > 0) ? (double)l->size / (double)l->shape[0] : 1.0;
+    double s = c->attrs[RG_GRAD_SCALE].f / (nout > 0 ? nout : 1.0);
+    for (int64_t i = 0; i < y->size; i++) {
+        double d = ld(y, i) - ld(l, i);
+        if (k == RG_MAE) d = (d > 0) - (d < 0);
+        mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, i, d * s);
+    }
+    return MX_OK;
+}
+
+static int rg_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    char attrs[64], name[64];
+    snprintf(attrs, sizeof attrs, "grad_scale=%.17g", c->attrs[RG_GRAD_SCALE].f);
+    snprintf(name, sizeof name, "_backward_%s", c->op->name);
+    g->igrad[0] = mxi_call1(name, attrs, 2, g->out[0], g->in[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+#define RG_DEF(NAME, DOC)                                                                           \
+    {.name = NAME, .doc = DOC, .inputs = "data,label", .num_outputs = 1, .attrs = rg_attrs,        \
+     .n_attrs = NA(rg_attrs), .infer = rg_infer, .cpu = rg_cpu, .grad = rg_grad,                    \
+     .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},                                            \
+    {.name = "_backward_" NAME, .doc = "Gradient of " NAME ".", .inputs = "out,label", .num_outputs = 1, \
+     .attrs = rg_attrs, .n_attrs = NA(rg_attrs), .infer = rgb_infer, .cpu = rgb_cpu,                \
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT}
+
+static const mx_op_def ops[] = {
+    {.name = "SoftmaxOutput", .aliases = "Softmax",
+     .doc = "Softmax with a cross-entropy loss gradient: the forward returns softmax(data); the backward returns "
+            "(softmax - onehot(label)) * grad_scale (normalised), ignoring the head gradient.",
+     .inputs = "data,label", .num_outputs = 1, .attrs = so_attrs, .n_attrs = NA(so_attrs), .infer = so_infer,
+     .cpu = so_cpu, .grad = so_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_SoftmaxOutput", .doc = "Gradient of SoftmaxOutput from (output, label).",
+     .inputs = "out,label", .num_outputs = 1, .attrs = so_attrs, .n_attrs = NA(so_attrs), .infer = sob_infer,
+     .cpu = sob_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "softmax_cross_entropy", .doc = "Sum over the batch of the softmax cross-entropy of data (N, C) and "
+                                             "integer labels (N,); returns shape (1,).",
+     .inputs = "data,label", .num_outputs = 1, .infer = sce_infer, .cpu = sce_cpu, .grad = sce_grad,
+     .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_softmax_cross_entropy", .doc = "Gradient of softmax_cross_entropy.",
+     .inputs = "ograd,data,label", .num_outputs = 1, .infer = sceb_infer, .cpu = sceb_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    RG_DEF("LinearRegressionOutput", "Identity forward; backward returns (out - label) * grad_scale / num_output "
+                                     "(squared loss)."),
+    RG_DEF("LogisticRegressionOutput", "Sigmoid forward; backward returns (out - label) * grad_scale / num_output "
+                                       "(logistic loss)."),
+    RG_DEF("MAERegressionOutput", "Identity forward; backward returns sign(out - label) * grad_scale / num_output "
+                                  "(absolute loss)."),
+};
+
+void mxi_register_loss(void) { mxi_register_ops(ops, NA(ops)); }

@@ -1,0 +1,126 @@
+"""Tests for the loss family: SoftmaxOutput, softmax_cross_entropy,
+LinearRegressionOutput, LogisticRegressionOutput, MAERegressionOutput."""
+import numpy as np
+import pytest
+from harness import autograd_grads, check_grad, check_op, expect_error, run_op
+
+rng = np.random.default_rng(2)
+
+
+def R(*shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def np_softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def onehot(lab, C, axis=-1):
+    o = np.eye(C)[lab.astype(int)]
+    return np.moveaxis(o, -1, axis)
+
+
+# ---------------------------------------------------------------- SoftmaxOutput
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_output_forward(dtype):
+    x = R(4, 5, dtype=dtype)
+    lab = np.array([0, 4, 2, 1], dtype)
+    check_op("SoftmaxOutput", [x, lab], {}, lambda x, l: np_softmax(x.astype(np.float64)), rtol=1e-5)
+    check_op("Softmax", [x, lab], {}, lambda x, l: np_softmax(x.astype(np.float64)), rtol=1e-5)
+    x3 = R(2, 3, 4, dtype=dtype)
+    check_op("SoftmaxOutput", [x3, np.zeros(2, dtype)], {},
+             lambda x, l: np_softmax(x.reshape(2, -1).astype(np.float64)).reshape(2, 3, 4), rtol=1e-5)
+    check_op("SoftmaxOutput", [x3, np.zeros((2, 4), dtype)], {"multi_output": True},
+             lambda x, l: np_softmax(x.astype(np.float64), axis=1), rtol=1e-5)
+    check_op("SoftmaxOutput", [x3, np.zeros((2, 3), dtype)], {"preserve_shape": True},
+             lambda x, l: np_softmax(x.astype(np.float64), axis=-1), rtol=1e-5)
+    check_op("SoftmaxOutput", [np.zeros((0, 3), dtype), np.zeros(0, dtype)], {}, lambda x, l: x)
+
+
+def so_grad(x, lab, **kw):
+    w = R(*x.shape)  # head gradient must be ignored
+    return autograd_grads("SoftmaxOutput", [x, lab], kw, [0], w)[0]
+
+
+def test_softmax_output_grad():
+    x = R(4, 5)
+    lab = np.array([0, 4, 2, 1], np.float64)
+    p = np_softmax(x)
+    np.testing.assert_allclose(so_grad(x, lab), p - onehot(lab, 5), rtol=1e-10)
+    np.testing.assert_allclose(so_grad(x, lab, grad_scale=2.0, normalization="batch"), (p - onehot(lab, 5)) * 2 / 4,
+                               rtol=1e-10)
+    lab2 = np.array([0, -1, 2, -1], np.float64)
+    g = so_grad(x, lab2, use_ignore=True, normalization="valid")
+    ref = (p - onehot(np.maximum(lab2, 0), 5)) / 2
+    ref[[1, 3]] = 0
+    np.testing.assert_allclose(g, ref, rtol=1e-10, atol=1e-12)
+    # label smoothing: alpha spread over the other C-1 classes
+    a = 0.2
+    t = onehot(lab, 5) * (1 - a) + (1 - onehot(lab, 5)) * a / 4
+    np.testing.assert_allclose(so_grad(x, lab, smooth_alpha=a), p - t, rtol=1e-10)
+
+
+def test_softmax_output_grad_multi_output_and_out_grad():
+    x = R(2, 3, 4)
+    lab = rng.integers(0, 3, (2, 4)).astype(np.float64)
+    g = so_grad(x, lab, multi_output=True)
+    np.testing.assert_allclose(g, np_softmax(x, axis=1) - onehot(lab, 3, axis=1), rtol=1e-10, atol=1e-12)
+    w = R(4, 3)
+    x2, lab2 = R(4, 3), np.array([0, 1, 2, 0.0])
+    g = autograd_grads("SoftmaxOutput", [x2, lab2], {"out_grad": True}, [0], w)[0]
+    np.testing.assert_allclose(g, (np_softmax(x2) - onehot(lab2, 3)) * w, rtol=1e-10)
+
+
+def test_softmax_output_errors():
+    expect_error("SoftmaxOutput", [R(4, 5), np.zeros(3)], {}, contains=("SoftmaxOutput", "(4,5)", "(3,)"))
+    expect_error("SoftmaxOutput", [R(4, 5), np.zeros(4)], {"normalization": "all"}, contains=("SoftmaxOutput",))
+
+
+# ---------------------------------------------------------------- softmax_cross_entropy
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy(dtype):
+    x = R(3, 4, dtype=dtype)
+    lab = np.array([1, 0, 3], dtype)
+
+    def ref(x, l):
+        lp = np.log(np_softmax(x.astype(np.float64)))
+        return np.array([-lp[np.arange(3), l.astype(int)].sum()])
+
+    check_op("softmax_cross_entropy", [x, lab], {}, ref, rtol=1e-5)
+    check_grad("softmax_cross_entropy", [x.astype(np.float64), lab.astype(np.float64)], {}, wrt=[0])
+
+
+def test_softmax_cross_entropy_errors():
+    expect_error("softmax_cross_entropy", [R(3, 4), np.zeros(2)], {},
+                 contains=("softmax_cross_entropy", "(3,4)", "(2,)"))
+
+
+# ---------------------------------------------------------------- regression outputs
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_regression_outputs_forward(dtype):
+    x, lab = R(4, 3, dtype=dtype), R(4, 3, dtype=dtype)
+    check_op("LinearRegressionOutput", [x, lab], {}, lambda x, l: x)
+    check_op("MAERegressionOutput", [x, lab], {}, lambda x, l: x)
+    check_op("LogisticRegressionOutput", [x, lab], {}, lambda x, l: 1 / (1 + np.exp(-x.astype(np.float64))),
+             rtol=1e-5)
+    check_op("LinearRegressionOutput", [R(4, 1, dtype=dtype), R(4, dtype=dtype)], {}, lambda x, l: x)
+    check_op("LinearRegressionOutput", [np.zeros((0, 2), dtype), np.zeros((0, 2), dtype)], {}, lambda x, l: x)
+
+
+def test_regression_outputs_grad():
+    x, lab = R(4, 3), R(4, 3)
+    w = R(4, 3)
+    g = autograd_grads("LinearRegressionOutput", [x, lab], {"grad_scale": 2.0}, [0], w)[0]
+    np.testing.assert_allclose(g, (x - lab) * 2 / 3, rtol=1e-10)
+    g = autograd_grads("MAERegressionOutput", [x, lab], {}, [0], w)[0]
+    np.testing.assert_allclose(g, np.sign(x - lab) / 3, rtol=1e-10)
+    g = autograd_grads("LogisticRegressionOutput", [x, lab], {}, [0], w)[0]
+    np.testing.assert_allclose(g, (1 / (1 + np.exp(-x)) - lab) / 3, rtol=1e-10)
+    g = autograd_grads("LinearRegressionOutput", [R(5, 1), np.zeros(5)], {}, [0], R(5, 1))[0]
+    assert g.shape == (5, 1)
+
+
+def test_regression_outputs_errors():
+    for op in ("LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput"):
+        expect_error(op, [R(4, 3), R(4, 2)], {}, contains=(op, "(4,3)", "(4,2)"))
