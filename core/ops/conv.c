@@ -384,3 +384,26 @@ void mxi_register_conv(void) {
     mxi_register_pooling();
     mxi_register_upsampling();
 }
+
+/* For upsampling.c: bilinear UpSampling is a depthwise Deconvolution with
+ * kernel 2*scale - scale%2, stride scale, pad ceil((scale-1)/2). */
+int mxi_conv_bilinear_upsample(const mx_tensor_s *x, const mx_tensor_s *w, mx_tensor_s *y, int64_t scale);
+int mxi_conv_bilinear_upsample(const mx_tensor_s *x, const mx_tensor_s *w, mx_tensor_s *y, int64_t scale) {
+    conv_geom g;
+    memset(&g, 0, sizeof g);
+    int64_t k = 2 * scale - scale % 2, p = (scale - 1 + 1) / 2;
+    g.N = x->shape[0];
+    g.F = x->shape[1];
+    g.C = x->shape[1];
+    g.G = x->shape[1];
+    g.in[0] = g.out[0] = g.k[0] = g.s[0] = g.d[0] = 1;
+    for (int i = 1; i < 3; i++) {
+        g.k[i] = k, g.s[i] = scale, g.d[i] = 1, g.p[i] = p;
+        g.out[i] = x->shape[1 + i];
+        g.in[i] = y->shape[1 + i];
+    }
+    if (g.G == 0) return MX_OK;
+    if (x->dtype == MX_FLOAT64)
+        return conv_backward_f64(&g, NULL, MXI_PTR(double, w), MXI_PTR(double, x), MXI_PTR(double, y), NULL, NULL);
+    return conv_backward_f32(&g, NULL, MXI_PTR(float, w), MXI_PTR(float, x), MXI_PTR(float, y), NULL, NULL);
+}

@@ -303,3 +303,115 @@ def test_pooling_errors():
     expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (2,)}, contains=("Pooling", "kernel", "(2,3,4,4)"))
     expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (5, 5)}, contains=("Pooling", "exceeds"))
     expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (2, 2), "pool_type": "median"}, contains=("Pooling",))
+
+
+# ---------------- UpSampling ----------------
+def ref_nearest(xs, scale, mode="concat"):
+    oh = xs[0].shape[2] * scale
+    ups = []
+    for x in xs:
+        s = oh // x.shape[2]
+        ups.append(x.astype(np.float64).repeat(s, axis=2).repeat(s, axis=3))
+    return np.concatenate(ups, axis=1) if mode == "concat" else sum(ups)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1, 2, 3])
+def test_upsampling_nearest(dtype, scale):
+    x = rnd(2, 3, 4, 5, dtype=dtype)
+    check_op("UpSampling", [x], {"scale": scale, "sample_type": "nearest", "num_args": 1},
+             lambda x: ref_nearest([x], scale))
+    x2 = rnd(2, 2, 2, 5, dtype=dtype)[:, :, :, :]  # different size: scaled to match
+    x2 = rnd(2, 2, 2, 2, dtype=dtype) if scale == 2 else rnd(2, 2, 4, 5, dtype=dtype)
+    for mode in ("concat", "sum"):
+        ins = [x, x2] if mode == "concat" else [x, rnd(*((2, 3) + x2.shape[2:]), dtype=dtype)]
+        if ins[1].shape[2] * 1 != ins[0].shape[2] * scale and (ins[0].shape[2] * scale) % ins[1].shape[2]:
+            continue
+        if (ins[0].shape[2] * scale) // ins[1].shape[2] != (ins[0].shape[3] * scale) // ins[1].shape[3]:
+            continue
+        check_op("UpSampling", ins, {"scale": scale, "sample_type": "nearest", "num_args": 2, "multi_input_mode": mode},
+                 lambda a, b: ref_nearest([a, b], scale, mode))
+
+
+def test_upsampling_nearest_grad():
+    x = rnd(1, 2, 3, 2, dtype=np.float64)
+    check_grad("UpSampling", [x], {"scale": 2, "sample_type": "nearest", "num_args": 1}, rtol=1e-5, atol=1e-7)
+    y = rnd(1, 1, 6, 4, dtype=np.float64)
+    check_grad("UpSampling", [x, y], {"scale": 2, "sample_type": "nearest", "num_args": 2}, rtol=1e-5, atol=1e-7)
+    z = rnd(1, 2, 6, 4, dtype=np.float64)
+    check_grad("UpSampling", [x, z], {"scale": 2, "sample_type": "nearest", "num_args": 2, "multi_input_mode": "sum"},
+               rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("scale", [2, 3])
+def test_upsampling_bilinear(scale):
+    x = rnd(2, 3, 4, 5)
+    k = 2 * scale - scale % 2
+    w = rnd(3, 1, k, k)
+    p = (scale - 1 + 1) // 2
+    out = check_op("UpSampling", [x, w], {"scale": scale, "sample_type": "bilinear", "num_args": 2, "num_filter": 3},
+                   lambda x, w: ref_deconv(x, w.reshape(3, 1, k, k), stride=(scale, scale), pad=(p, p), num_group=3),
+                   rtol=1e-4, atol=1e-4)
+    assert out[0].shape == (2, 3, 4 * scale, 5 * scale)
+    check_grad("UpSampling", [x[:1, :2, :3, :3].astype(np.float64), w[:2].astype(np.float64)],
+               {"scale": scale, "sample_type": "bilinear", "num_args": 2}, rtol=1e-4, atol=1e-6)
+
+
+def test_upsampling_errors():
+    x = rnd(2, 3, 4, 5)
+    expect_error("UpSampling", [rnd(2, 3, 4)], {"scale": 2, "sample_type": "nearest", "num_args": 1},
+                 contains=("UpSampling", "(2,3,4)"))
+    expect_error("UpSampling", [x, rnd(2, 3, 3, 5)], {"scale": 2, "sample_type": "nearest", "num_args": 2},
+                 contains=("UpSampling", "scale"))
+    expect_error("UpSampling", [x, rnd(3, 1, 3, 3)], {"scale": 2, "sample_type": "bilinear", "num_args": 2},
+                 contains=("UpSampling", "weight"))
+    expect_error("UpSampling", [x], {"scale": 2, "sample_type": "nearest", "num_args": 2}, contains=("UpSampling",))
+
+
+# ---------------- BilinearResize2D ----------------
+def ref_bilinear(x, oh, ow, align=True):
+    x = x.astype(np.float64)
+    H, W = x.shape[2:]
+
+    def axis(n_in, n_out):
+        if align:
+            sc = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+            src = sc * np.arange(n_out)
+        else:
+            src = np.maximum(n_in / n_out * (np.arange(n_out) + 0.5) - 0.5, 0)
+        i0 = np.minimum(np.floor(src).astype(int), n_in - 1)
+        i1 = np.where(i0 < n_in - 1, i0 + 1, i0)
+        return i0, i1, src - i0
+    h0, h1, lh = axis(H, oh)
+    w0, w1, lw = axis(W, ow)
+    lh = lh[:, None]
+    lw = lw[None, :]
+    g = lambda hi, wi: x[:, :, hi][:, :, :, wi]
+    return (1 - lh) * ((1 - lw) * g(h0, w0) + lw * g(h0, w1)) + lh * ((1 - lw) * g(h1, w0) + lw * g(h1, w1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("align", [True, False])
+@pytest.mark.parametrize("hw", [(7, 9), (3, 2), (1, 1), (4, 5)])
+def test_bilinear_resize(dtype, align, hw):
+    x = rnd(2, 3, 4, 5, dtype=dtype)
+    check_op("BilinearResize2D", [x], {"height": hw[0], "width": hw[1], "align_corners": align},
+             lambda x: ref_bilinear(x, hw[0], hw[1], align), rtol=1e-5, atol=1e-5)
+    check_op("_contrib_BilinearResize2D", [x, rnd(1, 1, *hw, dtype=dtype)], {"mode": "like", "align_corners": align},
+             lambda x, l: ref_bilinear(x, hw[0], hw[1], align), rtol=1e-5, atol=1e-5)
+
+
+def test_bilinear_resize_scale_and_grad():
+    x = rnd(1, 2, 4, 6)
+    check_op("BilinearResize2D", [x], {"scale_height": 2, "scale_width": 0.5},
+             lambda x: ref_bilinear(x, 8, 3), rtol=1e-5, atol=1e-5)
+    xd = rnd(1, 2, 3, 4, dtype=np.float64)
+    for align in (True, False):
+        check_grad("BilinearResize2D", [xd], {"height": 5, "width": 3, "align_corners": align}, rtol=1e-5, atol=1e-7)
+    check_grad("BilinearResize2D", [xd, rnd(1, 1, 6, 7, dtype=np.float64)], {"mode": "like"}, wrt=[0],
+               rtol=1e-5, atol=1e-7)
+
+
+def test_bilinear_resize_errors():
+    expect_error("BilinearResize2D", [rnd(2, 3, 4)], {"height": 2, "width": 2}, contains=("BilinearResize2D", "(2,3,4)"))
+    expect_error("BilinearResize2D", [rnd(1, 1, 2, 2)], {"scale_height": "abc"}, contains=("BilinearResize2D",))
