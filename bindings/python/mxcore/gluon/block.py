@@ -352,7 +352,7 @@ class HybridBlock(Block):
                 # MXNet raises here; mxcore initializes with the default initializer so
                 # programs that forget net.initialize() (like the seed example) still run.
                 warnings.warn("Parameter '%s' was not initialized; initializing it with "
-                              'the default initializer (Uniform(0.07)). Call '
+                              'its default initializer. Call '
                               'net.initialize() to choose one.' % p.name, stacklevel=3)
                 p.initialize(ctx=ctx)
         params = self._param_arrays(ctx)

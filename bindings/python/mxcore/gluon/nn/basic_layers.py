@@ -6,6 +6,13 @@ import numpy as np
 from ..block import Block, HybridBlock
 
 
+def _one(out):
+    """Ops with hidden outputs may come back as a one-element list; keep the visible one."""
+    if isinstance(out, (list, tuple)):
+        return out[0]
+    return out
+
+
 def _prod(shape):
     return int(np.prod([int(s) for s in shape])) if len(shape) else 1
 
@@ -153,8 +160,8 @@ class Dropout(HybridBlock):
     def hybrid_forward(self, F, x):
         if self._rate > 0:
             if self._axes:
-                return F.Dropout(x, p=self._rate, axes=self._axes)
-            return F.Dropout(x, p=self._rate)
+                return _one(F.Dropout(x, p=self._rate, axes=self._axes))
+            return _one(F.Dropout(x, p=self._rate))
         return x
 
     def __repr__(self):
@@ -201,7 +208,7 @@ class BatchNorm(HybridBlock):
         super().cast(dtype)
 
     def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
-        return F.BatchNorm(x, gamma, beta, running_mean, running_var, **self._kwargs)
+        return _one(F.BatchNorm(x, gamma, beta, running_mean, running_var, **self._kwargs))
 
     def __repr__(self):
         s = '{name}({content}'
@@ -240,7 +247,8 @@ class LayerNorm(_NormBase):
         self.beta.shape = (c,)
 
     def hybrid_forward(self, F, data, gamma, beta):
-        return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
+        return _one(F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis,
+                                eps=self._epsilon))
 
 
 def _bshape(ndim, axis, c):
@@ -270,7 +278,7 @@ class InstanceNorm(_NormBase):
         if axis != 1:
             x = F.swapaxes(x, 1, axis)
         if hasattr(F, 'InstanceNorm'):
-            out = F.InstanceNorm(x, gamma, beta, eps=self._epsilon)
+            out = _one(F.InstanceNorm(x, gamma, beta, eps=self._epsilon))
         else:
             red = tuple(range(2, x.ndim))
             mean = F.mean(x, axis=red, keepdims=True)
@@ -303,8 +311,8 @@ class GroupNorm(_NormBase):
 
     def hybrid_forward(self, F, data, gamma, beta):
         if hasattr(F, 'GroupNorm'):
-            return F.GroupNorm(data, gamma=gamma, beta=beta, num_groups=self._num_groups,
-                               eps=self._epsilon)
+            return _one(F.GroupNorm(data, gamma=gamma, beta=beta,
+                                    num_groups=self._num_groups, eps=self._epsilon))
         n, c = data.shape[0], data.shape[1]
         g = self._num_groups
         x = data.reshape((n, g, -1))
