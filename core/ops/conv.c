@@ -358,7 +358,7 @@ static int deconv_grad(mx_grad_ctx *g) { return conv_like_grad(g, "_backward_Dec
 #define NATTR(a) ((int)(sizeof a / sizeof a[0]))
 
 static const mx_op_def ops[] = {
-    {.name = "Convolution", .aliases = "convolution",
+    {.name = "Convolution", .aliases = "_npx_convolution",
      .doc = "Compute N-D (1-D/2-D/3-D) convolution on (N, C, ...) inputs with weight (num_filter, C/num_group, kernel...) "
             "and optional bias (num_filter,). Output spatial size: floor((x + 2*pad - dilate*(kernel-1) - 1)/stride) + 1.",
      .inputs = "data,weight,bias", .num_outputs = 1, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),
@@ -367,7 +367,7 @@ static const mx_op_def ops[] = {
     {.name = "_backward_Convolution", .doc = "Gradients of Convolution w.r.t. data, weight and bias.",
      .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),
      .infer = conv_bwd_infer, .cpu = conv_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
-    {.name = "Deconvolution", .aliases = "deconvolution",
+    {.name = "Deconvolution", .aliases = "_npx_deconvolution",
      .doc = "Transposed convolution (the gradient of Convolution w.r.t. its data) on (N, C, ...) inputs with weight "
             "(C, num_filter/num_group, kernel...). Output size: stride*(x-1) + dilate*(kernel-1) + 1 - 2*pad + adj, or "
             "target_shape when given.",

@@ -161,7 +161,7 @@ static int pool_grad(mx_grad_ctx *g) {
 }
 
 static const mx_op_def pool_ops[] = {
-    {.name = "Pooling", .aliases = "pooling",
+    {.name = "Pooling", .aliases = "_npx_pooling",
      .doc = "Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional "
             "global pooling and valid/full/same output size conventions.",
      .inputs = "data", .num_outputs = 1, .attrs = pool_attrs, .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]),

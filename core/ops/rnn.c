@@ -250,7 +250,7 @@ static int rnn_grad(mx_grad_ctx *g) {
 }
 
 static const mx_op_def ops[] = {
-    {.name = "RNN", .aliases = "rnn",
+    {.name = "RNN", .aliases = "_npx_rnn",
      .doc = "Fused multi-layer recurrent network over (seq_length, batch, input_size) data: rnn_relu, rnn_tanh, lstm "
             "or gru, optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and "
             "direction, then all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size).",

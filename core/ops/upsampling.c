@@ -341,7 +341,7 @@ static int bil_grad(mx_grad_ctx *g) {
 
 #define NA(a) ((int)(sizeof a / sizeof a[0]))
 static const mx_op_def up_ops[] = {
-    {.name = "UpSampling", .aliases = "upsampling",
+    {.name = "UpSampling",
      .doc = "Up-samples (N, C, H, W) inputs by an integer scale: nearest neighbour (one or more inputs, concatenated "
             "along channels or summed) or bilinear (data and a (C, 1, k, k) depthwise deconvolution weight, "
             "k = 2*scale - scale%2).",
