@@ -323,6 +323,219 @@ static int rg_grad(mx_grad_ctx *g) {
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
 
+
+/* ======================================================================
+ * CTCLoss(data (T, N, C) unnormalised activations, label (N, L)
+ *         [, data_lengths (N,)] [, label_lengths (N,)]) -> loss (N,)
+ * Hidden output 1: d(loss)/d(data) (softmax applied inside), computed with
+ * the forward-backward algorithm in log space.
+ * blank_label=first: blank is 0, labels 1..C-1, padding 0;
+ * blank_label=last: blank is C-1, labels 0..C-2, padding -1.
+ * ====================================================================== */
+enum { CTC_USE_DL, CTC_USE_LL, CTC_BLANK };
+static const mx_attr_spec ctc_attrs[] = {
+    {"use_data_lengths", MX_ATTR_BOOL, "False", "Whether the data_lengths input is given.", NULL, 0, 0, 0},
+    {"use_label_lengths", MX_ATTR_BOOL, "False", "Whether the label_lengths input is given (else labels end at the "
+                                                 "first padding value).", NULL, 0, 0, 0},
+    {"blank_label", MX_ATTR_ENUM, "first", "Blank label position: first (0) or last (C-1).", "first,last", 0, 0, 0},
+};
+
+static int ctc_num_inputs(const mx_call *c) { return 2 + (int)c->attrs[CTC_USE_DL].i + (int)c->attrs[CTC_USE_LL].i; }
+static int ctc_dl_idx(const mx_call *c) { return c->attrs[CTC_USE_DL].i ? 2 : -1; }
+static int ctc_ll_idx(const mx_call *c) { return c->attrs[CTC_USE_LL].i ? (c->attrs[CTC_USE_DL].i ? 3 : 2) : -1; }
+
+static int ctc_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    char a[128], b[128];
+    MXI_TRY(require_float(c, 0));
+    if (d->ndim != 3) return mxi_op_error(c, MX_ERR_INVALID, "data must have shape (T, N, C)");
+    int64_t N = d->shape[1];
+    if (l->ndim != 2 || l->shape[0] != N)
+        return mxi_op_error(c, MX_ERR_INVALID, "label must have shape (N, L) with N=%lld, got %s and data %s",
+                            (long long)N, mxi_shape_str(l->shape, l->ndim, a, sizeof a),
+                            mxi_shape_str(d->shape, d->ndim, b, sizeof b));
+    int idx[2] = {ctc_dl_idx(c), ctc_ll_idx(c)};
+    for (int k = 0; k < 2; k++) {
+        if (idx[k] < 0) continue;
+        const mx_tensor_s *t = c->in[idx[k]];
+        if (t->ndim != 1 || t->shape[0] != N)
+            return mxi_op_error(c, MX_ERR_INVALID, "%s must have shape (%lld,), got %s",
+                                k ? "label_lengths" : "data_lengths", (long long)N,
+                                mxi_shape_str(t->shape, t->ndim, a, sizeof a));
+    }
+    mxi_set_out(c, 0, &N, 1, d->dtype);
+    mxi_set_out(c, 1, d->shape, 3, d->dtype);
+    return MX_OK;
+}
+
+static double lse2(double a, double b) {
+    if (a == -INFINITY) return b;
+    if (b == -INFINITY) return a;
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+typedef struct {
+    const mx_call *c;
+    int64_t T, N, C, L;
+    int blank;
+    int64_t *lab;  /* N x L labels (already trimmed) */
+    int64_t *lens; /* label lengths */
+    int64_t *tlens;
+    double *loss;
+} ctc_args;
+
+static void ctc_range(void *ctx, int64_t b0, int64_t e0) {
+    ctc_args *p = ctx;
+    const mx_tensor_s *d = p->c->in[0];
+    mx_tensor_s *go = p->c->out[1];
+    int64_t N = p->N, C = p->C;
+    for (int64_t n = b0; n < e0; n++) {
+        int64_t Tn = p->tlens[n], Ln = p->lens[n], S = 2 * Ln + 1;
+        const int64_t *lab = p->lab + n * p->L;
+        double *lp = malloc(sizeof(double) * (size_t)(Tn * C + 1));
+        double *al = malloc(sizeof(double) * (size_t)(Tn * S + 1));
+        double *be = malloc(sizeof(double) * (size_t)(Tn * S + 1));
+        if (!lp || !al || !be) {
+            free(lp); free(al); free(be);
+            p->loss[n] = NAN;
+            continue;
+        }
+        for (int64_t t = 0; t < Tn; t++) { /* log_softmax over C */
+            double mx = -INFINITY, s = 0;
+            for (int64_t k = 0; k < C; k++) mx = fmax(mx, ld(d, (t * N + n) * C + k));
+            for (int64_t k = 0; k < C; k++) s += exp(ld(d, (t * N + n) * C + k) - mx);
+            double ls = log(s) + mx;
+            for (int64_t k = 0; k < C; k++) lp[t * C + k] = ld(d, (t * N + n) * C + k) - ls;
+        }
+#define EXT(s) ((s) % 2 ? lab[(s) / 2] : (int64_t)p->blank)
+        for (int64_t i = 0; i < Tn * S; i++) al[i] = be[i] = -INFINITY;
+        double logP = -INFINITY;
+        if (Tn > 0) {
+            al[0] = lp[EXT(0)];
+            if (S > 1) al[1] = lp[EXT(1)];
+            for (int64_t t = 1; t < Tn; t++)
+                for (int64_t s = 0; s < S; s++) {
+                    double v = al[(t - 1) * S + s];
+                    if (s >= 1) v = lse2(v, al[(t - 1) * S + s - 1]);
+                    if (s >= 2 && s % 2 && EXT(s) != EXT(s - 2)) v = lse2(v, al[(t - 1) * S + s - 2]);
+                    al[t * S + s] = v == -INFINITY ? v : v + lp[t * C + EXT(s)];
+                }
+            be[(Tn - 1) * S + S - 1] = lp[(Tn - 1) * C + EXT(S - 1)];
+            if (S > 1) be[(Tn - 1) * S + S - 2] = lp[(Tn - 1) * C + EXT(S - 2)];
+            for (int64_t t = Tn - 2; t >= 0; t--)
+                for (int64_t s = 0; s < S; s++) {
+                    double v = be[(t + 1) * S + s];
+                    if (s + 1 < S) v = lse2(v, be[(t + 1) * S + s + 1]);
+                    if (s + 2 < S && s % 2 && EXT(s) != EXT(s + 2)) v = lse2(v, be[(t + 1) * S + s + 2]);
+                    be[t * S + s] = v == -INFINITY ? v : v + lp[t * C + EXT(s)];
+                }
+            logP = al[(Tn - 1) * S + S - 1];
+            if (S > 1) logP = lse2(logP, al[(Tn - 1) * S + S - 2]);
+        } else if (Ln == 0) {
+            logP = 0;
+        }
+        p->loss[n] = -logP;
+        void *G = mxi_data(go);
+        if (logP > -INFINITY) {
+            double *occ = malloc(sizeof(double) * (size_t)(C ? C : 1));
+            for (int64_t t = 0; t < Tn && occ; t++) {
+                for (int64_t k = 0; k < C; k++) occ[k] = -INFINITY;
+                for (int64_t s = 0; s < S; s++) {
+                    int64_t k = EXT(s);
+                    occ[k] = lse2(occ[k], al[t * S + s] + be[t * S + s] - lp[t * C + k]);
+                }
+                for (int64_t k = 0; k < C; k++)
+                    mxi_store_from_double(G, go->dtype, (t * N + n) * C + k,
+                                          exp(lp[t * C + k]) - exp(occ[k] - logP));
+            }
+            free(occ);
+        }
+#undef EXT
+        free(lp);
+        free(al);
+        free(be);
+    }
+}
+
+static int ctc_cpu(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    ctc_args p;
+    p.c = c;
+    p.T = d->shape[0];
+    p.N = d->shape[1];
+    p.C = d->shape[2];
+    p.L = l->shape[1];
+    int last = c->attrs[CTC_BLANK].i == 1;
+    p.blank = last ? (int)(p.C - 1) : 0;
+    double pad = last ? -1 : 0;
+    p.lab = malloc(sizeof(int64_t) * (size_t)(p.N * p.L + 1));
+    p.lens = malloc(sizeof(int64_t) * (size_t)(p.N + 1));
+    p.tlens = malloc(sizeof(int64_t) * (size_t)(p.N + 1));
+    p.loss = malloc(sizeof(double) * (size_t)(p.N + 1));
+    int rc = MX_OK;
+    if (!p.lab || !p.lens || !p.tlens || !p.loss) {
+        rc = mxi_op_error(c, MX_ERR_MEMORY, "out of memory");
+        goto done;
+    }
+    int dli = ctc_dl_idx(c), lli = ctc_ll_idx(c);
+    for (int64_t n = 0; n < p.N; n++) {
+        int64_t tl = dli >= 0 ? (int64_t)ld(c->in[dli], n) : p.T;
+        p.tlens[n] = tl < 0 ? 0 : (tl > p.T ? p.T : tl);
+        int64_t len = 0;
+        if (lli >= 0) {
+            len = (int64_t)ld(c->in[lli], n);
+            len = len < 0 ? 0 : (len > p.L ? p.L : len);
+        } else {
+            while (len < p.L && ld(l, n * p.L + len) != pad) len++;
+        }
+        p.lens[n] = len;
+        for (int64_t j = 0; j < len; j++) {
+            double v = ld(l, n * p.L + j);
+            int64_t k = (int64_t)v;
+            if (k < 0 || k >= p.C || k == p.blank) {
+                rc = mxi_op_error(c, MX_ERR_INVALID, "label %g at (%lld, %lld) is out of range for %lld classes "
+                                  "with blank_label=%s", v, (long long)n, (long long)j, (long long)p.C,
+                                  c->attrs[CTC_BLANK].s);
+                goto done;
+            }
+            p.lab[n * p.L + j] = k;
+        }
+    }
+    mxi_parallel_for(p.N, 1, ctc_range, &p);
+    for (int64_t n = 0; n < p.N; n++) mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, n, p.loss[n]);
+done:
+    free(p.lab);
+    free(p.lens);
+    free(p.tlens);
+    free(p.loss);
+    return rc;
+}
+
+/* _backward_CTCLoss(ograd (N,), grad (T, N, C)) -> grad * ograd[n] */
+static int ctcb_infer(mx_call *c) {
+    mxi_same_as_in(c, 0, 1);
+    return MX_OK;
+}
+
+static int ctcb_cpu(mx_call *c) {
+    const mx_tensor_s *og = c->in[0], *g = c->in[1];
+    int64_t T = g->shape[0], N = g->shape[1], C = g->shape[2];
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t n = 0; n < N; n++) {
+            double s = ld(og, n);
+            for (int64_t k = 0; k < C; k++) {
+                int64_t i = (t * N + n) * C + k;
+                mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, i, ld(g, i) * s);
+            }
+        }
+    return MX_OK;
+}
+
+static int ctc_grad(mx_grad_ctx *g) {
+    g->igrad[0] = mxi_call1("_backward_CTCLoss", NULL, 2, g->ograd[0], g->out[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
 #define RG_DEF(NAME, DOC)                                                                           \
     {.name = NAME, .doc = DOC, .inputs = "data,label", .num_outputs = 1, .attrs = rg_attrs,        \
      .n_attrs = NA(rg_attrs), .infer = rg_infer, .cpu = rg_cpu, .grad = rg_grad,                    \
@@ -346,6 +559,15 @@ static const mx_op_def ops[] = {
      .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_softmax_cross_entropy", .doc = "Gradient of softmax_cross_entropy.",
      .inputs = "ograd,data,label", .num_outputs = 1, .infer = sceb_infer, .cpu = sceb_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "CTCLoss", .aliases = "ctc_loss,_contrib_CTCLoss,_contrib_ctc_loss",
+     .doc = "Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels "
+            "(N, L); returns the per-sequence negative log-likelihood (N,).",
+     .inputs = "data,label,data_lengths,label_lengths", .num_outputs = 2, .num_visible_outputs = 1,
+     .attrs = ctc_attrs, .n_attrs = NA(ctc_attrs), .num_inputs_fn = ctc_num_inputs, .infer = ctc_infer,
+     .cpu = ctc_cpu, .grad = ctc_grad, .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_CTCLoss", .doc = "Gradient of CTCLoss: the saved gradient scaled per sequence.",
+     .inputs = "ograd,grad", .num_outputs = 1, .infer = ctcb_infer, .cpu = ctcb_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     RG_DEF("LinearRegressionOutput", "Identity forward; backward returns (out - label) * grad_scale / num_output "
                                      "(squared loss)."),

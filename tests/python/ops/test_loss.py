@@ -124,3 +124,62 @@ def test_regression_outputs_grad():
 def test_regression_outputs_errors():
     for op in ("LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput"):
         expect_error(op, [R(4, 3), R(4, 2)], {}, contains=(op, "(4,3)", "(4,2)"))
+
+
+# ---------------------------------------------------------------- CTCLoss
+def ctc_brute(x, labels, blank):
+    """-log sum over all alignments (x: (T, C) activations)."""
+    import itertools
+    T, C = x.shape
+    lp = np.log(np_softmax(x))
+    tot = 0.0
+    for path in itertools.product(range(C), repeat=T):
+        col = []
+        prev = None
+        for k in path:
+            if k != prev and k != blank:
+                col.append(k)
+            prev = k
+        if col == list(labels):
+            tot += np.exp(sum(lp[t, k] for t, k in enumerate(path)))
+    return -np.log(tot)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ctc_loss_forward(dtype):
+    T, N, C = 4, 3, 3
+    x = R(T, N, C, dtype=dtype)
+    lab = np.array([[1, 2], [1, 1], [2, 0]], dtype)  # blank first: 0 pads
+    ref = [ctc_brute(x[:, n].astype(np.float64), [k for k in lab[n] if k != 0], 0) for n in range(N)]
+    check_op("CTCLoss", [x, lab], {}, lambda x, l: np.array(ref), rtol=1e-4)
+    check_op("ctc_loss", [x, lab], {}, lambda x, l: np.array(ref), rtol=1e-4)
+    # blank last with -1 padding
+    lab2 = np.array([[0, 1], [0, 0], [1, -1]], dtype)
+    ref2 = [ctc_brute(x[:, n].astype(np.float64), [k for k in lab2[n] if k != -1], 2) for n in range(N)]
+    check_op("_contrib_CTCLoss", [x, lab2], {"blank_label": "last"}, lambda x, l: np.array(ref2), rtol=1e-4)
+
+
+def test_ctc_loss_lengths():
+    T, N, C = 4, 2, 3
+    x = R(T, N, C)
+    lab = np.array([[1, 2, 2], [2, 1, 1]], np.float64)
+    dl = np.array([3, 4], np.float64)
+    ll = np.array([2, 1], np.float64)
+    ref = [ctc_brute(x[:3, 0], [1, 2], 0), ctc_brute(x[:, 1], [2], 0)]
+    check_op("CTCLoss", [x, lab, dl, ll], {"use_data_lengths": True, "use_label_lengths": True},
+             lambda *a: np.array(ref), rtol=1e-6)
+    check_op("CTCLoss", [x, lab, ll], {"use_label_lengths": True},
+             lambda *a: np.array([ctc_brute(x[:, 0], [1, 2], 0), ref[1]]), rtol=1e-6)
+    check_grad("CTCLoss", [x, lab, dl, ll], {"use_data_lengths": True, "use_label_lengths": True}, wrt=[0],
+               eps=1e-6, rtol=1e-4, atol=1e-6)
+
+
+def test_ctc_loss_grad():
+    x = R(5, 2, 4)
+    lab = np.array([[1, 3, 3], [2, 0, 0]], np.float64)
+    check_grad("CTCLoss", [x, lab], {}, wrt=[0], eps=1e-6, rtol=1e-4, atol=1e-6)
+
+
+def test_ctc_loss_errors():
+    expect_error("CTCLoss", [R(4, 3, 5), np.ones((2, 2))], {}, contains=("CTCLoss", "(4,3,5)", "(2,2)"))
+    expect_error("CTCLoss", [R(4, 2, 3), np.full((2, 2), 7.0)], {}, contains=("CTCLoss", "out of range"))
