@@ -146,7 +146,7 @@ class Optimizer:
         nd = _nd()
         g = grad * self.rescale_grad
         if self.clip_gradient is not None:
-            g = nd.clip(g, -self.clip_gradient, self.clip_gradient)
+            g = nd.clip(g, a_min=-self.clip_gradient, a_max=self.clip_gradient)
         if wd and weight is not None:
             g = g + wd * weight
         return g
@@ -158,7 +158,7 @@ class Optimizer:
         if wd:
             g = g + wd * weight
         if self.clip_gradient is not None:
-            g = nd.clip(g, -self.clip_gradient, self.clip_gradient)
+            g = nd.clip(g, a_min=-self.clip_gradient, a_max=self.clip_gradient)
         return g
 
     def __getstate__(self):
@@ -347,7 +347,7 @@ class RMSProp(Optimizer):
                                                               self.epsilon)
             weight[:] = weight + delta
         if self.clip_weights:
-            weight[:] = nd.clip(weight, -self.clip_weights, self.clip_weights)
+            weight[:] = nd.clip(weight, a_min=-self.clip_weights, a_max=self.clip_weights)
 
 
 @register
