@@ -181,9 +181,9 @@ class CTCLoss(Loss):
     def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None,
                        sample_weight=None):
         if self._layout == 'NTC':
-            pred = F.swapaxes(pred, 0, 1)
+            pred = F.swapaxes(pred, dim1=0, dim2=1)
         if self._batch_axis == 1:
-            label = F.swapaxes(label, 0, 1)
+            label = F.swapaxes(label, dim1=0, dim2=1)
         op = getattr(F, 'CTCLoss', None) or getattr(F, 'ctc_loss')
         args = [pred, label]
         kw = {'use_data_lengths': pred_lengths is not None,

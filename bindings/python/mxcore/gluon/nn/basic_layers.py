@@ -276,7 +276,7 @@ class InstanceNorm(_NormBase):
     def hybrid_forward(self, F, x, gamma, beta):
         axis = self._axis % x.ndim
         if axis != 1:
-            x = F.swapaxes(x, 1, axis)
+            x = F.swapaxes(x, dim1=1, dim2=axis)
         if hasattr(F, 'InstanceNorm'):
             out = _one(F.InstanceNorm(x, gamma, beta, eps=self._epsilon))
         else:
@@ -288,7 +288,7 @@ class InstanceNorm(_NormBase):
             bs = _bshape(x.ndim, 1, x.shape[1])
             out = F.broadcast_add(F.broadcast_mul(out, gamma.reshape(bs)), beta.reshape(bs))
         if axis != 1:
-            out = F.swapaxes(out, 1, axis)
+            out = F.swapaxes(out, dim1=1, dim2=axis)
         return out
 
 

@@ -89,7 +89,7 @@ class _RNNLayer(HybridBlock):
         if not isinstance(states, (list, tuple)):
             states = [states]
         if self._layout == 'NTC':
-            x = nd.swapaxes(inputs, 0, 1)
+            x = nd.swapaxes(inputs, dim1=0, dim2=1)
         else:
             x = inputs
         params = self._param_arrays(inputs.context)
@@ -105,7 +105,7 @@ class _RNNLayer(HybridBlock):
         out = self._forward_kernel(nd, x, states, params)
         outputs, new_states = out[0], out[1]
         if self._layout == 'NTC':
-            outputs = nd.swapaxes(outputs, 0, 1)
+            outputs = nd.swapaxes(outputs, dim1=0, dim2=1)
         return outputs if skip_states else (outputs, new_states)
 
     def _flat_params(self, F, params):
