@@ -242,3 +242,13 @@ def test_custom_hybrid_block():
     x = nd.ones((1, 2))
     np.testing.assert_allclose(_np(n(x)), 2 * _np(n.fc(x)), rtol=1e-6)
     assert 'scale' in n._collect_params_with_prefix()
+
+
+def test_model_zoo_resnet_shapes():
+    from mxcore.gluon.model_zoo import vision
+    for name in ['resnet18_v1', 'resnet18_v2']:
+        net = vision.get_model(name, classes=7, thumbnail=True)
+        net.initialize()
+        assert net(nd.ones((2, 3, 16, 16))).shape == (2, 7)
+    with pytest.raises(ValueError):
+        vision.get_model('resnet18_v1', pretrained=True)
