@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../backends/cpu/cpu.h"
+#include "../autograd.h"
 #include "conv_common.h"
 
 typedef struct {
@@ -58,12 +59,19 @@ enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPA
      "Data layout; only the channel-first layouts NCW, NCHW, NCDHW (or None) are supported.",                         \
      "None,NCW,NCHW,NCDHW,NHWC,NDHWC,NWC"}
 
+#define GRAD_MASK_ATTR                                                                                               \
+    {"grad_mask", MX_ATTR_INT, "7", "Which gradients to compute: bit 0 data, bit 1 weight, bit 2 bias.", NULL, 1, 0, 7}
+#define DECONV_EXTRA_ATTRS                                                                                           \
+    {"adj", MX_ATTR_SHAPE, "()", "Extra size added to one side of the output per spatial dim."},                     \
+    {"target_shape", MX_ATTR_SHAPE, "()", "Output spatial shape; when set, pad and adj are computed from it."}
+
 static const mx_attr_spec conv_attrs[] = {CONV_COMMON_ATTRS("False", "1024")};
-static const mx_attr_spec deconv_attrs[] = {
-    CONV_COMMON_ATTRS("True", "512"),
-    {"adj", MX_ATTR_SHAPE, "()", "Extra size added to one side of the output per spatial dim."},
-    {"target_shape", MX_ATTR_SHAPE, "()", "Output spatial shape; when set, pad and adj are computed from it."},
-};
+static const mx_attr_spec conv_bwd_attrs[] = {CONV_COMMON_ATTRS("False", "1024"), GRAD_MASK_ATTR};
+static const mx_attr_spec deconv_attrs[] = {CONV_COMMON_ATTRS("True", "512"), DECONV_EXTRA_ATTRS};
+static const mx_attr_spec deconv_bwd_attrs[] = {CONV_COMMON_ATTRS("True", "512"), DECONV_EXTRA_ATTRS, GRAD_MASK_ATTR};
+
+/* grad_mask of a backward call (its last attribute) */
+static int grad_mask(const mx_call *c) { return (int)c->attrs[c->op->n_attrs - 1].i; }
 
 static int conv_num_inputs(const mx_call *c) { return c->attrs[A_NO_BIAS].i ? 2 : 3; }
 
@@ -211,23 +219,32 @@ static int conv_bwd_geom(mx_call *c, conv_geom *g) {
 static int conv_bwd_cpu(mx_call *c) {
     conv_geom g;
     MXI_TRY(conv_bwd_geom(c, &g));
+    int m = grad_mask(c);
+#define OUTP(TT, k) ((m >> (k)) & 1 ? MXI_PTR(TT, c->out[k]) : NULL)
     if (c->in[1]->dtype == MX_FLOAT64)
         return conv_backward_f64(&g, MXI_PTR(double, c->in[1]), MXI_PTR(double, c->in[2]), MXI_PTR(double, c->in[0]),
-                                 MXI_PTR(double, c->out[0]), MXI_PTR(double, c->out[1]), MXI_PTR(double, c->out[2]));
+                                 OUTP(double, 0), OUTP(double, 1), OUTP(double, 2));
     return conv_backward_f32(&g, MXI_PTR(float, c->in[1]), MXI_PTR(float, c->in[2]), MXI_PTR(float, c->in[0]),
-                             MXI_PTR(float, c->out[0]), MXI_PTR(float, c->out[1]), MXI_PTR(float, c->out[2]));
+                             OUTP(float, 0), OUTP(float, 1), OUTP(float, 2));
 }
+
+/* Does the tape want a gradient for this input? (conservative) */
+static int wants_grad(const mx_tensor_s *t) { return t->node != NULL || (t->var && t->var->grad_req != MX_GRAD_NULL); }
 
 static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
     char attrs[1024];
-    mxi_conv_attr_string(g->call, attrs, sizeof attrs);
+    mxi_conv_attr_string(g->call, attrs, sizeof attrs - 32);
+    int nb = (int)g->call->attrs[A_NO_BIAS].i;
+    int mask = (wants_grad(g->in[0]) ? 1 : 0) | (wants_grad(g->in[1]) ? 2 : 0) | (!nb && wants_grad(g->in[2]) ? 4 : 0);
+    size_t n = strlen(attrs);
+    snprintf(attrs + n, sizeof attrs - n, ";grad_mask=%d", mask);
     mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->in[1]};
     mx_tensor_s *out[3] = {0};
     MXI_TRY(mxi_call(bwd, in, 3, attrs, out, 3));
-    g->igrad[0] = out[0];
-    g->igrad[1] = out[1];
-    if (g->call->attrs[A_NO_BIAS].i) mxi_tensor_release(out[2]);
-    else g->igrad[2] = out[2];
+    for (int i = 0; i < 3; i++) {
+        if ((mask >> i) & 1) g->igrad[i] = out[i];
+        else mxi_tensor_release(out[i]);
+    }
     return MX_OK;
 }
 
@@ -338,17 +355,18 @@ static int deconv_bwd_cpu(mx_call *c) {
     c->in[0] = saved0;
     MXI_TRY(rc);
     int64_t sp = g.in[0] * g.in[1] * g.in[2];
+    int m = grad_mask(c);
     /* dy (deconv output grad) is the conv's data; x (deconv input) the conv's output */
     if (c->in[1]->dtype == MX_FLOAT64) {
         const double *dy = MXI_PTR(double, c->in[0]), *x = MXI_PTR(double, c->in[1]), *w = MXI_PTR(double, c->in[2]);
-        MXI_TRY(conv_forward_f64(&g, dy, w, NULL, MXI_PTR(double, c->out[0])));
-        MXI_TRY(conv_backward_f64(&g, dy, w, x, NULL, MXI_PTR(double, c->out[1]), NULL));
-        channel_sum_f64(dy, g.N, g.C, sp, MXI_PTR(double, c->out[2]));
+        if (m & 1) MXI_TRY(conv_forward_f64(&g, dy, w, NULL, MXI_PTR(double, c->out[0])));
+        if (m & 2) MXI_TRY(conv_backward_f64(&g, dy, w, x, NULL, MXI_PTR(double, c->out[1]), NULL));
+        if (m & 4) channel_sum_f64(dy, g.N, g.C, sp, MXI_PTR(double, c->out[2]));
     } else {
         const float *dy = MXI_PTR(float, c->in[0]), *x = MXI_PTR(float, c->in[1]), *w = MXI_PTR(float, c->in[2]);
-        MXI_TRY(conv_forward_f32(&g, dy, w, NULL, MXI_PTR(float, c->out[0])));
-        MXI_TRY(conv_backward_f32(&g, dy, w, x, NULL, MXI_PTR(float, c->out[1]), NULL));
-        channel_sum_f32(dy, g.N, g.C, sp, MXI_PTR(float, c->out[2]));
+        if (m & 1) MXI_TRY(conv_forward_f32(&g, dy, w, NULL, MXI_PTR(float, c->out[0])));
+        if (m & 2) MXI_TRY(conv_backward_f32(&g, dy, w, x, NULL, MXI_PTR(float, c->out[1]), NULL));
+        if (m & 4) channel_sum_f32(dy, g.N, g.C, sp, MXI_PTR(float, c->out[2]));
     }
     return MX_OK;
 }
@@ -365,7 +383,7 @@ static const mx_op_def ops[] = {
      .num_inputs_fn = conv_num_inputs, .infer = conv_infer, .cpu = conv_cpu, .grad = conv_grad,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
     {.name = "_backward_Convolution", .doc = "Gradients of Convolution w.r.t. data, weight and bias.",
-     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),
+     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = conv_bwd_attrs, .n_attrs = NATTR(conv_bwd_attrs),
      .infer = conv_bwd_infer, .cpu = conv_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
     {.name = "Deconvolution", .aliases = "_npx_deconvolution",
      .doc = "Transposed convolution (the gradient of Convolution w.r.t. its data) on (N, C, ...) inputs with weight "
@@ -375,7 +393,7 @@ static const mx_op_def ops[] = {
      .num_inputs_fn = conv_num_inputs, .infer = deconv_infer, .cpu = deconv_cpu, .grad = deconv_grad,
      .dtypes = MX_DT_FLOAT},
     {.name = "_backward_Deconvolution", .doc = "Gradients of Deconvolution w.r.t. data, weight and bias.",
-     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = deconv_attrs, .n_attrs = NATTR(deconv_attrs),
+     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = deconv_bwd_attrs, .n_attrs = NATTR(deconv_bwd_attrs),
      .infer = deconv_bwd_infer, .cpu = deconv_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
 };
 

@@ -415,3 +415,16 @@ def test_bilinear_resize_scale_and_grad():
 def test_bilinear_resize_errors():
     expect_error("BilinearResize2D", [rnd(2, 3, 4)], {"height": 2, "width": 2}, contains=("BilinearResize2D", "(2,3,4)"))
     expect_error("BilinearResize2D", [rnd(1, 1, 2, 2)], {"scale_height": "abc"}, contains=("BilinearResize2D",))
+
+
+def test_conv_grad_subset_of_inputs():
+    # only weight/bias marked: the backward skips the data gradient
+    x = rnd(2, 3, 6, 6, dtype=np.float64)
+    w = rnd(4, 3, 3, 3, dtype=np.float64)
+    b = rnd(4, dtype=np.float64)
+    check_grad("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "pad": (1, 1)}, wrt=[1, 2],
+               rtol=1e-4, atol=1e-6)
+    check_grad("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4}, wrt=[0], rtol=1e-4, atol=1e-6)
+    xd = rnd(1, 3, 3, 3, dtype=np.float64)
+    check_grad("Deconvolution", [xd, rnd(3, 2, 2, 2, dtype=np.float64)], {"kernel": (2, 2), "num_filter": 2},
+               wrt=[1], rtol=1e-4, atol=1e-6)
