@@ -531,6 +531,73 @@ done:
 
 /* ---- execution ---- */
 
+/* MXNet graphs create begin states as `_zeros(shape=(L, 0, H))`: a 0 dim
+ * means "fill in from the consumer" (MXNet's bidirectional shape inference).
+ * Such nodes run lazily, when their consumer runs, with the 0 dims taken
+ * from the consumer's data. */
+static const char *shape_attr(const gnode *n) {
+    for (int a = 0; a < n->n_attrs; a++)
+        if (!strcmp(n->keys[a], "shape")) return n->vals[a];
+    return NULL;
+}
+
+static bool is_deferred(const gnode *n) {
+    if (!n->op || n->n_in) return false;
+    const char *sh = shape_attr(n);
+    if (!sh) return false;
+    /* any dimension equal to 0 */
+    for (const char *p = sh; *p; p++) {
+        if (*p == '0' && (p == sh || p[-1] == '(' || p[-1] == ',' || p[-1] == ' ' || p[-1] == '[') &&
+            (p[1] == ',' || p[1] == ')' || p[1] == ']' || p[1] == 0))
+            return true;
+    }
+    return false;
+}
+
+static int run_deferred(mx_graph_s *g, int d, const gnode *consumer, int slot, mx_tensor_s *const *known,
+                        mx_tensor_s **out) {
+    gnode *n = &g->nodes[d];
+    int64_t dims[MX_MAX_NDIM];
+    int nd = 0;
+    const char *p = shape_attr(n);
+    while (*p && nd < MX_MAX_NDIM) {
+        while (*p && (*p < '0' || *p > '9') && *p != '-') p++;
+        if (!*p) break;
+        char *end;
+        dims[nd++] = strtoll(p, &end, 10);
+        p = end;
+    }
+    const mx_tensor_s *ref = NULL;
+    if (!strcmp(consumer->op->name, "RNN") && slot >= 2 && known[0]) {
+        /* state (layers*dirs, batch, hidden): batch from data (T, N, C) */
+        if (nd == 3 && dims[1] == 0 && known[0]->ndim == 3) dims[1] = known[0]->shape[1];
+    } else {
+        for (int j = 0; j < consumer->n_in && !ref; j++)
+            if (j != slot && known[j] && known[j]->ndim == nd) ref = known[j];
+        for (int k = 0; ref && k < nd; k++)
+            if (dims[k] == 0) dims[k] = ref->shape[k];
+    }
+    for (int k = 0; k < nd; k++)
+        if (dims[k] == 0)
+            return mxi_error(MX_ERR_INVALID, "graph node '%s': cannot infer the 0 (unknown) dims of its shape from consumer '%s'",
+                             n->name, consumer->name);
+    char shape[256];
+    size_t len = (size_t)snprintf(shape, sizeof shape, "(");
+    for (int k = 0; k < nd; k++) len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%lld", k ? "," : "", (long long)dims[k]);
+    snprintf(shape + len, sizeof shape - len, ")");
+    const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
+    int na = op_attrs(n, keys, vals);
+    for (int a = 0; a < na; a++)
+        if (!strcmp(keys[a], "shape")) vals[a] = shape;
+    mx_tensor_s *outs[MX_MAX_OUTPUTS];
+    int got = 0;
+    int rc = mxi_invoke_kv(n->op, NULL, 0, keys, vals, na, outs, MX_MAX_OUTPUTS, &got);
+    if (rc != MX_OK) return mxi_error_prefix(rc, "graph node '%s'", n->name);
+    for (int k = 1; k < got; k++) mxi_tensor_release(outs[k]);
+    *out = outs[0];
+    return MX_OK;
+}
+
 static bool subgraph_constant(mx_graph_s *g, int i) {
     gnode *n = &g->nodes[i];
     if (!n->op || (n->op->flags & MX_OPF_RANDOM)) return false;
@@ -569,13 +636,21 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
     mx_tensor_s *outs[MX_MAX_OUTPUTS];
     for (int i = 0; i < g->n_nodes && rc == MX_OK; i++) {
         gnode *n = &g->nodes[i];
-        if (!n->op || !n->reachable) continue;
+        if (!n->op || !n->reachable || is_deferred(n)) continue;
         if (n->is_const && n->consts) {
             for (int k = 0; k < n->n_out; k++) { val[row[i] + k] = n->consts[k]; mxi_tensor_retain(n->consts[k]); }
             continue;
         }
         mx_tensor_s *ins[MX_MAX_INPUTS];
         for (int j = 0; j < n->n_in; j++) ins[j] = val[row[n->in[j].node] + n->in[j].index];
+        for (int j = 0; j < n->n_in && rc == MX_OK; j++) {
+            int d = n->in[j].node;
+            if (!ins[j] && is_deferred(&g->nodes[d])) {
+                rc = run_deferred(g, d, n, j, ins, &val[row[d]]);
+                ins[j] = val[row[d]];
+            }
+        }
+        if (rc != MX_OK) break;
         const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
         int na = op_attrs(n, keys, vals);
         int got = 0;
