@@ -70,6 +70,7 @@ class _Bufs(threading.local):
         self.ndim = ffi.new("int *")
         self.shape = ffi.new("const int64_t **")
         self.i = ffi.new("int *")
+        self.io = (self.ins, self.outs, self.nout)
 
 
 _bufs = _Bufs()
@@ -138,20 +139,23 @@ def _inv1(op, h, keys=_NULL, vals=_NULL, na=0):
 
 
 def _inv2(op, h1, h2, outh=None):
-    b = _bufs
-    ins = b.ins
+    ins, outs, nout = _bufs.io
     ins[0] = h1
     ins[1] = h2
     if outh is not None:
-        b.outs[0] = outh
-        b.nout[0] = 1
-        if lib.mx_op_invoke(op, ins, 2, _NULL, _NULL, 0, b.outs, _MAX_IO, b.nout):
+        outs[0] = outh
+        nout[0] = 1
+        if lib.mx_op_invoke(op, ins, 2, _NULL, _NULL, 0, outs, _MAX_IO, nout):
             _raise()
         return None
-    b.nout[0] = 0
-    if lib.mx_op_invoke(op, ins, 2, _NULL, _NULL, 0, b.outs, _MAX_IO, b.nout):
+    nout[0] = 0
+    if lib.mx_op_invoke(op, ins, 2, _NULL, _NULL, 0, outs, _MAX_IO, nout):
         _raise()
-    return _new(b.outs[0])
+    a = _NEW(NDArray)
+    a.handle = outs[0]
+    a._shape = None
+    a._dtype = None
+    return a
 
 
 _SCALAR_KEY = [None]
@@ -229,10 +233,12 @@ def _binop_ops(kind):
 
 
 def _binary(kind, lhs, rhs, reflected=False, out=None):
-    if isinstance(rhs, NDArray):
-        ew, bc, _, _ = _binop_handles.get(kind) or _binop_ops(kind)
+    if type(rhs) is NDArray or isinstance(rhs, NDArray):
+        hs = _binop_handles.get(kind) or _binop_ops(kind)
         a, b = (rhs, lhs) if reflected else (lhs, rhs)
-        op = ew if a.shape == b.shape else bc
+        sa = a._shape or a.shape
+        sb = b._shape or b.shape
+        op = hs[0] if sa == sb else hs[1]
         if out is not None:
             _inv2(op, a.handle, b.handle, out.handle)
             return out
@@ -476,6 +482,12 @@ class NDArray:
 
     # ---- arithmetic ----
     def __add__(self, o):
+        if type(o) is NDArray:
+            # hot path: same-shape add
+            hs = _binop_handles.get("add") or _binop_ops("add")
+            sa = self._shape or self.shape
+            r = _inv2(hs[0] if sa == (o._shape or o.shape) else hs[1], self.handle, o.handle)
+            return r
         return _binary("add", self, o)
 
     def __radd__(self, o):
@@ -827,7 +839,7 @@ def _basic_get(x: NDArray, key, recording: bool, need_view=False):
             for ax, (b, e, s, d) in enumerate(zip(begins, ends, steps, shape)):
                 if not (b == 0 and e == d and s == 1):
                     idx = np.arange(d)[slice(b, e if e >= 0 else None, s)]
-                    y = invoke("take", [y, array(idx, dtype=np.int64, ctx=x.context)], {"axis": ax})[0]
+                    y = _take(y, idx, ax)
         else:
             y = invoke("slice", [x], {"begin": tuple(begins), "end": tuple(ends), "step": tuple(steps)})[0]
         if y.shape != final:
@@ -868,11 +880,20 @@ def _advanced_get(x: NDArray, key):
         if idx.size and (idx.max() >= d or idx.min() < -d):
             raise IndexError(f"index out of bounds for axis 0 with size {d}")
         idx = np.where(idx < 0, idx + d, idx)
-        return invoke("take", [x, array(idx, dtype=np.int64, ctx=x.context)], {"axis": 0})[0]
+        return _take(x, idx, 0)
     pos = np.arange(x.size, dtype=np.int64).reshape(x.shape)[npkey]
     pos = np.asarray(pos).reshape(-1) if np.ndim(pos) == 0 else np.asarray(pos)
-    flat = x.reshape((-1,))
-    return invoke("take", [flat, array(pos, dtype=np.int64, ctx=x.context)], {"axis": 0})[0]
+    return _take(x.reshape((-1,)), pos, 0)
+
+
+def _take(x: NDArray, idx: np.ndarray, axis: int) -> NDArray:
+    """x.take(idx, axis) through the registry's `take` (differentiable); a
+    host copy when the op is not available and nothing is being recorded."""
+    if _has_op("take"):
+        return invoke("take", [x, array(idx, dtype=np.int64, ctx=x.context)], {"axis": axis})[0]
+    if _is_recording():
+        raise MXNetError("advanced indexing while recording needs the `take` op, which this build lacks")
+    return array(np.take(x.asnumpy(), idx, axis=axis), ctx=x.context, dtype=x.dtype)
 
 
 def _assign_to(view: NDArray, value) -> None:

@@ -1,0 +1,121 @@
+import numpy as np
+import pytest
+
+import mxcore as mx
+from mxcore import autograd
+
+
+def test_record_pause_flags():
+    assert not autograd.is_recording()
+    with autograd.record():
+        assert autograd.is_recording() and autograd.is_training()
+        with autograd.pause():
+            assert not autograd.is_recording() and not autograd.is_training()
+        assert autograd.is_recording()
+    assert not autograd.is_recording() and not autograd.is_training()
+    with autograd.train_mode():
+        assert autograd.is_training()
+    with autograd.predict_mode():
+        assert not autograd.is_training()
+    prev = autograd.set_recording(True)
+    assert prev is False and autograd.set_recording(False) is True
+
+
+def test_backward_simple():
+    x = mx.nd.array([[1, 2], [3, 4]])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x + 2 * x
+        z = y.sum()
+    z.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * x.asnumpy() + 2)
+
+
+def test_head_grads_and_broadcast():
+    x = mx.nd.array([1, 2, 3])
+    w = mx.nd.array([[1], [2]])
+    x.attach_grad()
+    w.attach_grad()
+    with autograd.record():
+        y = x * w  # broadcast (2,3)
+    y.backward(mx.nd.ones((2, 3)) * 2)
+    np.testing.assert_allclose(x.grad.asnumpy(), [6, 6, 6])
+    np.testing.assert_allclose(w.grad.asnumpy(), [[12], [12]])
+
+
+def test_grad_req_add():
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad(grad_req="add")
+    for _ in range(3):
+        with autograd.record():
+            y = (x * 3).sum()
+        y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [9, 9])
+
+
+def test_grad_function_and_create_graph():
+    x = mx.nd.array([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x * x
+        g = autograd.grad(y, [x], head_grads=mx.nd.ones(3), create_graph=True, retain_graph=True)[0]
+    np.testing.assert_allclose(g.asnumpy(), 3 * x.asnumpy() ** 2)
+    assert x.grad.asnumpy().sum() == 0  # grad() does not write .grad
+    g.backward(mx.nd.ones(3))
+    np.testing.assert_allclose(x.grad.asnumpy(), 6 * x.asnumpy())
+
+
+def test_slicing_is_recorded():
+    x = mx.nd.array([[1.0, 2.0], [3.0, 4.0]])
+    x.attach_grad()
+    with autograd.record():
+        y = (x[1] * 2).sum() + x.reshape((4,))[0]
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [[1, 0], [2, 2]])
+
+
+def test_detach_and_retain_graph():
+    x = mx.nd.array([2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x
+        z = y.detach() * x
+    z.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [4.0])
+    with autograd.record():
+        y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [4.0])
+
+
+def test_custom_function():
+    class Sigmoid(autograd.Function):
+        def forward(self, x):
+            y = 1 / (1 + (-x).exp())
+            self.save_for_backward(y)
+            return y
+
+        def backward(self, dy):
+            (y,) = self.saved_tensors
+            return dy * y * (1 - y)
+
+    x = mx.nd.array([-1.0, 0.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = Sigmoid()(x)
+        z = (y * 2).sum() + (x * 3).sum()  # second path into x
+    z.backward()
+    s = 1 / (1 + np.exp(-x.asnumpy()))
+    np.testing.assert_allclose(y.asnumpy(), s, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * s * (1 - s) + 3, rtol=1e-5)
+
+
+def test_mark_variables():
+    x = mx.nd.array([1.0, 2.0])
+    g = mx.nd.zeros(2)
+    autograd.mark_variables([x], [g])
+    with autograd.record():
+        y = (x * x).sum()
+    autograd.backward([y])
+    np.testing.assert_allclose(g.asnumpy(), [2, 4])

@@ -1,0 +1,193 @@
+import numpy as np
+import pytest
+
+import mxcore as mx
+from mxcore.base import MXNetError
+
+
+def A(x, dtype=np.float32):
+    return np.array(x, dtype=dtype)
+
+
+def test_array_dtypes_and_props():
+    a = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    assert a.dtype == np.float32 and a.shape == (2, 3) and a.size == 6 and a.ndim == 2
+    assert a.stype == "default" and a.context == mx.cpu()
+    assert mx.nd.array([1, 2], dtype="int64").dtype == np.int64
+    assert mx.nd.array(np.arange(3, dtype=np.float64), dtype=np.float64).dtype == np.float64
+    for dt in ["float32", "float64", "float16", "uint8", "int8", "int32", "int64"]:
+        x = mx.nd.array([1, 2, 3], dtype=dt)
+        assert x.dtype == np.dtype(dt)
+        np.testing.assert_array_equal(x.asnumpy(), np.array([1, 2, 3], dtype=dt))
+
+
+def test_creation():
+    np.testing.assert_array_equal(mx.nd.zeros((2, 3)).asnumpy(), np.zeros((2, 3), np.float32))
+    np.testing.assert_array_equal(mx.nd.ones(4, dtype="int32").asnumpy(), np.ones(4, np.int32))
+    np.testing.assert_array_equal(mx.nd.full((2, 2), 7).asnumpy(), np.full((2, 2), 7, np.float32))
+    np.testing.assert_allclose(mx.nd.arange(0, 5, 0.5).asnumpy(), np.arange(0, 5, 0.5, dtype=np.float32))
+    np.testing.assert_array_equal(mx.nd.eye(3, k=1).asnumpy(), np.eye(3, k=1, dtype=np.float32))
+    np.testing.assert_allclose(mx.nd.linspace(0, 1, 5).asnumpy(), np.linspace(0, 1, 5).astype(np.float32))
+    assert mx.nd.empty((0, 3)).shape == (0, 3)
+
+
+def test_repr_matches_mxnet():
+    a = mx.nd.array([[1, 2], [3, 4]])
+    assert repr(a) == "\n[[1. 2.]\n [3. 4.]]\n<NDArray 2x2 @cpu(0)>"
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**", "%", "==", "!=", ">", ">=", "<", "<="])
+def test_operators_vs_numpy(op):
+    rng = np.random.RandomState(0)
+    x = rng.uniform(1, 2, (3, 4)).astype(np.float32)
+    y = rng.uniform(1, 2, (3, 4)).astype(np.float32)
+    yb = rng.uniform(1, 2, (1, 4)).astype(np.float32)
+    a, b, bb = mx.nd.array(x), mx.nd.array(y), mx.nd.array(yb)
+    f = eval(f"lambda p, q: p {op} q")
+    for got, want in [(f(a, b), f(x, y)), (f(a, bb), f(x, yb)), (f(a, 1.5), f(x, np.float32(1.5))),
+                      (f(2.0, a) if op not in ("==", "!=", ">", ">=", "<", "<=") else f(a, 2.0),
+                       f(np.float32(2.0), x) if op not in ("==", "!=", ">", ">=", "<", "<=") else f(x, np.float32(2)))]:
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got.asnumpy(), np.asarray(want, dtype=np.float32), rtol=1e-5, atol=1e-6)
+
+
+def test_inplace_and_unary():
+    a = mx.nd.array([1, 2, 3])
+    h = a.handle
+    a += 1
+    a *= mx.nd.array([2, 2, 2])
+    a -= 1
+    a /= 2
+    assert a.handle == h
+    np.testing.assert_allclose(a.asnumpy(), [1.5, 2.5, 3.5])
+    np.testing.assert_allclose((-a).asnumpy(), [-1.5, -2.5, -3.5])
+    np.testing.assert_allclose(abs(-a).asnumpy(), [1.5, 2.5, 3.5])
+
+
+def test_getitem_basic_and_views():
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    a = mx.nd.array(x)
+    keys = [0, -1, (1, 2), (0, 1, 3), slice(0, 1), (slice(None), 1), (Ellipsis, 2), (0, slice(None, None, 2)),
+            (slice(None), slice(1, 3), slice(None, None, -1)), (None, 0), (1, None, slice(1, 2)), (slice(5, 1),)]
+    for k in keys:
+        want = x[k]
+        if want.ndim == 0:
+            want = want.reshape(1)
+        got = a[k]
+        assert got.shape == want.shape, k
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    v = a[1]
+    v[:] = 0  # basic slices are views
+    assert a.asnumpy()[1].sum() == 0
+    with pytest.raises(IndexError):
+        a[5]
+
+
+def test_getitem_advanced():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    a = mx.nd.array(x)
+    np.testing.assert_array_equal(a[mx.nd.array([2, 0], dtype="int64")].asnumpy(), x[[2, 0]])
+    np.testing.assert_array_equal(a[[0, 2], [1, 3]].asnumpy(), x[[0, 2], [1, 3]])
+    np.testing.assert_array_equal(a[x > 5].asnumpy(), x[x > 5])
+    np.testing.assert_array_equal(a[:, [3, 1]].asnumpy(), x[:, [3, 1]])
+
+
+def test_setitem():
+    x = np.zeros((3, 4), np.float32)
+    a = mx.nd.zeros((3, 4))
+    for k, v in [(0, 1.0), ((1, slice(1, 3)), 2.0), ((slice(None), 3), np.array([5, 6, 7])), (2, mx.nd.ones(4) * 9),
+                 ((slice(None, None, 2), slice(None)), 4.0), ([0, 2], 3.0), (x > 3, -1.0)]:
+        a[k] = v
+        x[k] = v.asnumpy() if isinstance(v, mx.nd.NDArray) else v
+        np.testing.assert_array_equal(a.asnumpy(), x, err_msg=str(k))
+    a[:] = 0
+    assert a.asnumpy().sum() == 0
+
+
+def test_reshape_codes():
+    a = mx.nd.zeros((2, 3, 4))
+    assert a.reshape((6, 4)).shape == (6, 4)
+    assert a.reshape(-1).shape == (24,)
+    assert a.reshape((0, -1)).shape == (2, 12)
+    assert a.reshape((-2,)).shape == (2, 3, 4)
+    assert a.reshape((-3, 4)).shape == (6, 4)
+    assert a.reshape((-4, 1, 2, -2)).shape == (1, 2, 3, 4)
+    assert a.reshape((-1, 0), reverse=True).shape == (6, 4)
+    assert a.reshape(4, 6).shape == (4, 6)
+    b = mx.nd.zeros((2, 3))
+    r = b.reshape(3, 2)
+    r[:] = 1  # view
+    assert b.asnumpy().sum() == 6
+    with pytest.raises(MXNetError):
+        a.reshape((5, 5))
+
+
+def test_conversion_and_misc():
+    a = mx.nd.array([[1.5, 2], [3, 4]])
+    assert a.astype("int32").dtype == np.int32
+    c = a.copy()
+    c[:] = 0
+    assert a.asnumpy().sum() == 10.5
+    assert mx.nd.array([3]).asscalar() == 3
+    assert len(a) == 2 and [r.shape for r in a] == [(2,), (2,)]
+    assert bool(mx.nd.array([1])) and not bool(mx.nd.array([0]))
+    with pytest.raises(ValueError):
+        bool(a)
+    np.testing.assert_array_equal(np.asarray(a), a.asnumpy())
+    b = mx.nd.zeros((2, 2))
+    a.copyto(b)
+    np.testing.assert_array_equal(b.asnumpy(), a.asnumpy())
+    np.testing.assert_array_equal(a.T.asnumpy(), a.asnumpy().T)
+    assert a.as_in_context(mx.cpu()) is a
+
+
+def test_generated_ops_and_fluent():
+    x = np.random.RandomState(1).uniform(-1, 1, (3, 4)).astype(np.float32)
+    a = mx.nd.array(x)
+    s = a.sum()
+    assert s.shape == (1,)
+    np.testing.assert_allclose(s.asnumpy(), [x.sum()], rtol=1e-5)
+    np.testing.assert_allclose(mx.nd.sum(a, axis=1).asnumpy(), x.sum(1), rtol=1e-5)
+    np.testing.assert_allclose(a.mean(axis=0, keepdims=True).asnumpy(), x.mean(0, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(mx.nd.relu(a).asnumpy(), np.maximum(x, 0))
+    np.testing.assert_allclose(a.exp().asnumpy(), np.exp(x), rtol=1e-5)
+    np.testing.assert_allclose(mx.nd.dot(a, a.T).asnumpy(), x @ x.T, rtol=1e-5)
+    c = mx.nd.concat(a, a, dim=0)
+    assert c.shape == (6, 4)
+    assert mx.nd.stack(a, a, a).shape == (3, 3, 4)
+    np.testing.assert_allclose(mx.nd.add_n(a, a, a).asnumpy(), 3 * x, rtol=1e-6)
+    out = mx.nd.zeros((3, 4))
+    r = mx.nd.elemwise_add(a, a, out=out)
+    assert r is out
+    np.testing.assert_allclose(out.asnumpy(), 2 * x)
+    assert "Parameters" in mx.nd.sum.__doc__
+    with pytest.raises(MXNetError):
+        mx.nd.elemwise_add(a, mx.nd.zeros((2, 2)))
+
+
+def test_random():
+    mx.random.seed(42)
+    u = mx.nd.random.uniform(-1, 1, shape=(100,))
+    mx.random.seed(42)
+    u2 = mx.nd.random.uniform(-1, 1, shape=(100,))
+    np.testing.assert_array_equal(u.asnumpy(), u2.asnumpy())
+    assert u.shape == (100,) and (u.asnumpy() >= -1).all() and (u.asnumpy() < 1).all()
+    n = mx.nd.random.normal(0, 1, shape=(2, 3))
+    assert n.shape == (2, 3)
+    r = mx.nd.random.randint(0, 5, shape=(50,))
+    assert r.asnumpy().min() >= 0 and r.asnumpy().max() < 5
+
+
+def test_from_numpy_zero_copy():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    a = mx.nd.from_numpy(x)
+    x[0, 0] = 42
+    assert a.asnumpy()[0, 0] == 42
+    del x
+    assert a.asnumpy()[1, 2] == 5
+
+
+def test_errors_are_mxneterror():
+    assert issubclass(MXNetError, Exception)
+    with pytest.raises(MXNetError):
+        mx.nd.zeros((2, 3)) + mx.nd.zeros((4, 5))
