@@ -68,7 +68,7 @@ def gen_op(op: dict) -> tuple[str, str]:
             params.append(n)
         else:
             params.append(f"{n} = {r_literal(typed_default(a), a['type'])}")
-        attr_items.append(f'{a["name"]} = .mx_fmt({n}, "{a["type"]}")')
+        attr_items.append(f'`{a["name"]}` = .mx_fmt({n}, "{a["type"]}")')
         extra = f" One of: {', '.join(a['choices'])}." if a.get("choices") else ""
         bounds = f" Range [{a['lo']}, {a['hi']}]." if "lo" in a else ""
         req = "required" if a["required"] else f"default {a['default']}"
