@@ -3,6 +3,7 @@
 #include "tensor.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,90 @@
 #include "backend_registry.h"
 #include "error.h"
 #include "handles.h"
+
+/* ---- CPU buffer cache ----
+ * Training loops allocate the same large shapes every step. Fresh large
+ * blocks come from mmap and page-fault on first write, which costs as much as
+ * the kernel itself for elementwise ops, so freed blocks of >= CACHE_MIN bytes
+ * are kept (exact size match, bounded count and bytes) and handed out again.
+ * Blocks >= 4 MiB are 2 MiB aligned and advised for transparent huge pages. */
+#define CACHE_MIN (256u << 10)
+#define CACHE_SLOTS 64
+#define HUGE_MIN (4u << 20)
+typedef struct {
+    void *p;
+    size_t n;
+} cache_slot;
+static cache_slot cache[CACHE_SLOTS];
+static int cache_len;
+static size_t cache_bytes, cache_limit;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t cpu_block_size(size_t nbytes) {
+    /* 64-byte multiple (vector loads), at least 64 so 0-size tensors still own
+     * a distinct valid pointer; large blocks round to 4 KiB pages */
+    size_t n = nbytes ? (nbytes + 63) & ~(size_t)63 : 64;
+    if (n >= CACHE_MIN) n = (n + 4095) & ~(size_t)4095;
+    return n;
+}
+
+static size_t cache_limit_bytes(void) {
+    if (!cache_limit) {
+        const char *env = getenv("MXCORE_CPU_CACHE_MB");
+        cache_limit = (env && atol(env) >= 0) ? (size_t)atol(env) << 20 : (size_t)1 << 30;
+        if (!cache_limit) cache_limit = 1; /* 0 disables: nothing fits */
+    }
+    return cache_limit;
+}
+
+static void *cpu_alloc(size_t n) {
+    if (n >= CACHE_MIN) {
+        pthread_mutex_lock(&cache_lock);
+        for (int i = cache_len - 1; i >= 0; i--) {
+            if (cache[i].n == n) {
+                void *p = cache[i].p;
+                cache[i] = cache[--cache_len];
+                cache_bytes -= n;
+                pthread_mutex_unlock(&cache_lock);
+                return p;
+            }
+        }
+        pthread_mutex_unlock(&cache_lock);
+    }
+    if (n >= HUGE_MIN) {
+        void *p = aligned_alloc(2u << 20, (n + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1));
+#ifdef MADV_HUGEPAGE
+        if (p) madvise(p, n, MADV_HUGEPAGE);
+#endif
+        return p;
+    }
+    return aligned_alloc(64, n);
+}
+
+static void cpu_free(void *p, size_t n) {
+    if (n >= CACHE_MIN && n <= cache_limit_bytes()) {
+        pthread_mutex_lock(&cache_lock);
+        /* evict oldest blocks until this one fits */
+        while (cache_len && (cache_len == CACHE_SLOTS || cache_bytes + n > cache_limit)) {
+            free(cache[0].p);
+            cache_bytes -= cache[0].n;
+            memmove(cache, cache + 1, sizeof cache[0] * (size_t)--cache_len);
+        }
+        cache[cache_len].p = p;
+        cache[cache_len].n = n;
+        cache_len++;
+        cache_bytes += n;
+        pthread_mutex_unlock(&cache_lock);
+        return;
+    }
+    free(p);
+}
+
+__attribute__((destructor)) static void cache_drain(void) {
+    for (int i = 0; i < cache_len; i++) free(cache[i].p);
+    cache_len = 0;
+    cache_bytes = 0;
+}
 
 /* ---- storage ---- */
 
@@ -22,12 +107,10 @@ static mx_storage *storage_new(size_t nbytes, mx_device dev, bool zero) {
     s->nbytes = nbytes;
     s->dev = dev;
     if (dev.type == MX_DEV_CPU || dev.type == MX_DEV_CPU_PINNED) {
-        /* 64-byte alignment for vector loads; at least 64 bytes so 0-size
-         * tensors still own a distinct valid pointer */
-        size_t n = (nbytes + 63) & ~(size_t)63;
-        s->data = aligned_alloc(64, n ? n : 64);
+        size_t n = cpu_block_size(nbytes);
+        s->data = cpu_alloc(n);
         if (!s->data) { free(s); return NULL; }
-        if (zero) memset(s->data, 0, n ? n : 64);
+        if (zero) memset(s->data, 0, n);
         mxi_mem_account((int64_t)nbytes);
     } else {
         if (mxi_backend_alloc(dev, nbytes, &s->data) != MX_OK) { free(s); return NULL; }
@@ -41,7 +124,7 @@ static void storage_release(mx_storage *s) {
     if (s->deleter) {
         s->deleter(s->deleter_ctx);
     } else if (s->dev.type == MX_DEV_CPU || s->dev.type == MX_DEV_CPU_PINNED) {
-        free(s->data);
+        cpu_free(s->data, cpu_block_size(s->nbytes));
         mxi_mem_account(-(int64_t)s->nbytes);
     } else {
         mxi_backend_free(s->dev, s->data);

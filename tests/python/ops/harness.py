@@ -79,7 +79,7 @@ def _release(h):
 
 def to_mx(a) -> "ffi.CData":
     """numpy array -> owned mx_tensor handle (copied)."""
-    a = np.ascontiguousarray(a)
+    a = np.require(a, requirements="C")  # keeps 0-d arrays 0-d
     if a.dtype not in NP2MX:
         raise TypeError(f"dtype {a.dtype} not supported by harness")
     shape = ffi.new("int64_t[]", list(a.shape) or [0])
