@@ -34,13 +34,13 @@ static _Atomic uint64_t g_epoch = 1;
 bool mxi_ag_recording(void) { return g_recording; }
 bool mxi_ag_training(void) { return g_training; }
 
-static bool wants_grad(const mx_tensor_s *t) {
+bool mxi_ag_wants_grad(const mx_tensor_s *t) {
     return (t->node && !t->node->freed) || (t->var && t->var->grad_req != MX_GRAD_NULL);
 }
 
 bool mxi_ag_needs_record(const mx_call *c) {
     for (int i = 0; i < c->n_in; i++)
-        if (wants_grad(c->in[i])) return true;
+        if (mxi_ag_wants_grad(c->in[i])) return true;
     return false;
 }
 
@@ -354,7 +354,7 @@ static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, in
     for (int i = 0; i < n_heads; i++) {
         if (!mxi_tensor_check(heads[i], "backward")) return MX_ERR_HANDLE;
         if (head_grads && head_grads[i] && !mxi_tensor_check(head_grads[i], "backward")) return MX_ERR_HANDLE;
-        if (!wants_grad(heads[i]))
+        if (!mxi_ag_wants_grad(heads[i]))
             return mxi_error(MX_ERR_INVALID,
                              "backward: head %d is not part of a recorded graph (compute it inside autograd.record() from variables with attach_grad())", i);
         if (head_grads && head_grads[i] &&
@@ -491,6 +491,6 @@ int mx_tensor_detach(mx_tensor t, mx_tensor *out) {
 int mx_tensor_requires_grad(mx_tensor t, int *requires_grad) {
     if (!mxi_tensor_check(t, "requires_grad")) return MX_ERR_HANDLE;
     if (!requires_grad) return mxi_error(MX_ERR_INVALID, "requires_grad: NULL argument");
-    *requires_grad = wants_grad(t);
+    *requires_grad = mxi_ag_wants_grad(t);
     return MX_OK;
 }

@@ -13,6 +13,9 @@ typedef struct mx_ag_var {
 
 bool mxi_ag_recording(void);
 bool mxi_ag_training(void);
+/* True if `t` carries live history or is a variable wanting a gradient
+ * (backward kernels use it to skip gradients nobody needs). */
+bool mxi_ag_wants_grad(const mx_tensor_s *t);
 /* True if any input carries history or is a variable wanting a gradient. */
 bool mxi_ag_needs_record(const mx_call *c);
 /* Record call `c` (outputs already computed) on the tape; links outputs. */

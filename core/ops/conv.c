@@ -229,7 +229,7 @@ static int conv_bwd_cpu(mx_call *c) {
 }
 
 /* Does the tape want a gradient for this input? (conservative) */
-static int wants_grad(const mx_tensor_s *t) { return t->node != NULL || (t->var && t->var->grad_req != MX_GRAD_NULL); }
+static int wants_grad(const mx_tensor_s *t) { return mxi_ag_wants_grad(t); }
 
 static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
     char attrs[1024];
