@@ -1,4 +1,545 @@
-/* optimizer.c — op family "optimizer" (not yet implemented). */
+/* optimizer.c — fused optimizer updates with MXNet 1.x semantics: inputs
+ * (weight, grad, states...), output = new weight (callers usually pass
+ * out=weight); optimizer states are updated in place (`mutates`).
+ *
+ * Common attributes: lr, wd, rescale_grad (1.0), clip_gradient (-1 = off).
+ * Kernels are elementwise loops over float32/float64 run on the thread pool;
+ * each element reads its weight before writing the output, so out=weight is
+ * safe (MX_OPF_INPLACE_OK). */
+#include <math.h>
+#include <string.h>
+
+#include "../../backends/cpu/cpu.h"
 #include "../op.h"
 
-void mxi_register_optimizer(void) {}
+#define ATTR(N, T, D, DOC) {.name = N, .type = T, .def = D, .doc = DOC}
+#define A_LR ATTR("lr", MX_ATTR_FLOAT, NULL, "Learning rate.")
+#define A_WD ATTR("wd", MX_ATTR_FLOAT, "0.0", "Weight decay: adds wd * weight to the gradient (L2 penalty).")
+#define A_RESCALE ATTR("rescale_grad", MX_ATTR_FLOAT, "1.0", "Rescale the gradient by this factor first.")
+#define A_CLIP                                                                                                  \
+    ATTR("clip_gradient", MX_ATTR_FLOAT, "-1.0", "Clip the rescaled gradient to [-clip_gradient, clip_gradient]; " \
+                                                 "negative means no clipping.")
+#define A_LAZY ATTR("lazy_update", MX_ATTR_BOOL, "True", "Lazy update for sparse gradients (accepted; dense here).")
+#define A_MOM ATTR("momentum", MX_ATTR_FLOAT, "0.0", "The decay rate of momentum estimates.")
+
+#define OPT_FLAGS (MX_OPF_INPLACE_OK | MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD)
+
+/* ---- argument block for all kernels ---- */
+typedef struct {
+    void *w, *g, *s0, *s1, *s2, *out;
+    double lr, wd, rs, cl, p0, p1, p2, p3, p4;
+} opt_args;
+
+#define CLIPV(x) (cl >= 0 ? ((x) > cl ? cl : ((x) < -cl ? -cl : (x))) : (x))
+
+/* Defines NAME_f32 / NAME_f64 range functions with locals w,g,s0,s1,s2,o and
+ * scalars lr,wd,rs,cl,p0..p4 of the element type; BODY handles element i. */
+#define OPT_KERNEL(NAME, ...)                                                                  \
+    OPT_KERNEL_T(NAME##_f32, float, __VA_ARGS__)                                                \
+    OPT_KERNEL_T(NAME##_f64, double, __VA_ARGS__)                                                      \
+    static void NAME##_run(int dtype, opt_args *a, int64_t n) {                                 \
+        mxi_parallel_for(n, 16384, dtype == MX_FLOAT64 ? NAME##_f64 : NAME##_f32, a);          \
+    }
+#define OPT_KERNEL_T(FN, TT, ...)                                                               \
+    static void FN(void *ctx, int64_t b, int64_t e) {                                           \
+        typedef TT T;                                                                           \
+        opt_args *a = ctx;                                                                      \
+        T *w = a->w, *g = a->g, *s0 = a->s0, *s1 = a->s1, *s2 = a->s2, *o = a->out;            \
+        const T lr = (T)a->lr, wd = (T)a->wd, rs = (T)a->rs, cl = (T)a->cl;                     \
+        const T p0 = (T)a->p0, p1 = (T)a->p1, p2 = (T)a->p2, p3 = (T)a->p3, p4 = (T)a->p4;      \
+        (void)w, (void)g, (void)s0, (void)s1, (void)s2, (void)o, (void)lr, (void)wd, (void)rs;  \
+        (void)cl, (void)p0, (void)p1, (void)p2, (void)p3, (void)p4;                             \
+        for (int64_t i = b; i < e; i++) { __VA_ARGS__ }                                                \
+    }
+
+#define SIGN(x) ((x) > 0 ? (T)1 : ((x) < 0 ? (T)-1 : (T)0))
+
+OPT_KERNEL(sgd, {
+    T gr = CLIPV(rs * g[i]);
+    o[i] = (1 - lr * wd) * w[i] - lr * gr;
+})
+OPT_KERNEL(sgd_mom, {
+    T gr = CLIPV(rs * g[i]);
+    T m = p0 * s0[i] - lr * wd * w[i] - lr * gr;
+    s0[i] = m;
+    o[i] = w[i] + m;
+})
+OPT_KERNEL(nag_mom, {
+    T gr = CLIPV(rs * g[i]) + wd * w[i];
+    T m = p0 * s0[i] + gr;
+    s0[i] = m;
+    o[i] = w[i] - lr * (p0 * m + gr);
+})
+/* adam: p0 beta1, p1 beta2, p2 epsilon */
+OPT_KERNEL(adam, {
+    T gr = CLIPV(rs * g[i] + wd * w[i]);
+    T m = p0 * s0[i] + (1 - p0) * gr;
+    T v = p1 * s1[i] + (1 - p1) * gr * gr;
+    s0[i] = m;
+    s1[i] = v;
+    o[i] = w[i] - lr * m / (sqrt(v) + p2);
+})
+/* adamw: p0 beta1, p1 beta2, p2 epsilon, p3 eta; rs from the rescale tensor */
+OPT_KERNEL(adamw, {
+    T gr = CLIPV(rs * g[i]);
+    T m = p0 * s0[i] + (1 - p0) * gr;
+    T v = p1 * s1[i] + (1 - p1) * gr * gr;
+    s0[i] = m;
+    s1[i] = v;
+    o[i] = w[i] - p3 * (lr * m / (sqrt(v) + p2) + wd * w[i]);
+})
+/* rmsprop: p0 gamma1, p1 epsilon, p2 clip_weights */
+OPT_KERNEL(rmsprop, {
+    T gr = CLIPV(rs * g[i] + wd * w[i]);
+    T n = (1 - p0) * gr * gr + p0 * s0[i];
+    s0[i] = n;
+    T nw = w[i] - lr * gr / sqrt(n + p1);
+    if (p2 >= 0) nw = nw > p2 ? p2 : (nw < -p2 ? -p2 : nw);
+    o[i] = nw;
+})
+/* rmspropalex: p0 gamma1, p1 gamma2, p2 epsilon, p3 clip_weights; s0 n, s1 g, s2 delta */
+OPT_KERNEL(rmspropalex, {
+    T gr = CLIPV(rs * g[i] + wd * w[i]);
+    T n = (1 - p0) * gr * gr + p0 * s0[i];
+    T gb = (1 - p0) * gr + p0 * s1[i];
+    T d = p1 * s2[i] - lr * gr / sqrt(n - gb * gb + p2);
+    s0[i] = n;
+    s1[i] = gb;
+    s2[i] = d;
+    T nw = w[i] + d;
+    if (p3 >= 0) nw = nw > p3 ? p3 : (nw < -p3 ? -p3 : nw);
+    o[i] = nw;
+})
+/* adagrad: p0 epsilon */
+OPT_KERNEL(adagrad, {
+    T gr = CLIPV(rs * g[i]) + wd * w[i];
+    T h = s0[i] + gr * gr;
+    s0[i] = h;
+    o[i] = w[i] - lr * gr / (sqrt(h) + p0);
+})
+/* adadelta: p0 rho, p1 epsilon; s0 acc_g, s1 acc_delta */
+OPT_KERNEL(adadelta, {
+    T gr = CLIPV(rs * g[i]);
+    T ag = p0 * s0[i] + (1 - p0) * gr * gr;
+    T cd = sqrt(s1[i] + p1) / sqrt(ag + p1) * gr;
+    s0[i] = ag;
+    s1[i] = p0 * s1[i] + (1 - p0) * cd * cd;
+    o[i] = w[i] - (cd + wd * w[i]);
+})
+/* ftrl: p0 lamda1, p1 beta; s0 z, s1 n */
+OPT_KERNEL(ftrl, {
+    T gr = CLIPV(rs * g[i]);
+    T n = s1[i];
+    T z = s0[i] + gr - (sqrt(n + gr * gr) - sqrt(n)) * w[i] / lr;
+    n += gr * gr;
+    s0[i] = z;
+    s1[i] = n;
+    T az = z < 0 ? -z : z;
+    o[i] = az > p0 ? (SIGN(z) * p0 - z) / ((p1 + sqrt(n)) / lr + wd) : (T)0;
+})
+OPT_KERNEL(signsgd, { o[i] = (1 - lr * wd) * w[i] - lr * SIGN(g[i]); })
+/* signum: p0 momentum, p1 wd_lh */
+OPT_KERNEL(signum, {
+    T gr = CLIPV(rs * g[i]);
+    T m = p0 * s0[i] - (1 - p0) * wd * w[i] - (1 - p0) * gr;
+    s0[i] = m;
+    o[i] = (1 - lr * p1) * w[i] + lr * SIGN(m);
+})
+/* lamb phase 1: p0 beta1, p1 beta2, p2 epsilon, p3 1/(1-beta1^t), p4 1/(1-beta2^t); output g */
+OPT_KERNEL(lamb1, {
+    T gr = CLIPV(rs * g[i]);
+    T m = p0 * s0[i] + (1 - p0) * gr;
+    T v = p1 * s1[i] + (1 - p1) * gr * gr;
+    s0[i] = m;
+    s1[i] = v;
+    o[i] = (m * p3) / (sqrt(v * p4) + p2) + wd * w[i];
+})
+/* lamb phase 2: p0 = lr * ratio (computed from r1, r2); g is the phase-1 output */
+OPT_KERNEL(lamb2, { o[i] = w[i] - p0 * g[i]; })
+
+/* ---- shared inference / checks ---- */
+static int same_shape(const mx_tensor_s *a, const mx_tensor_s *b) {
+    return a->ndim == b->ndim && !memcmp(a->shape, b->shape, sizeof(int64_t) * (size_t)a->ndim);
+}
+
+/* inputs [first, first+n) must match input `w`'s shape; mutated ones must be
+ * contiguous float32/float64 of the weight's dtype (they are never cast). */
+static int check_group(mx_call *c, int wi, int n) {
+    const mx_tensor_s *w = c->in[wi];
+    for (int k = 1; k < n; k++) {
+        const mx_tensor_s *t = c->in[wi + k];
+        if (!same_shape(t, w)) {
+            char a[128], b[128];
+            return mxi_op_error(c, MX_ERR_INVALID, "input %d has shape %s, expected the weight's shape %s", wi + k,
+                                mxi_shape_str(t->shape, t->ndim, a, sizeof a),
+                                mxi_shape_str(w->shape, w->ndim, b, sizeof b));
+        }
+        if ((c->op->mutates >> (wi + k)) & 1) {
+            if (t->dtype != MX_FLOAT32 && t->dtype != MX_FLOAT64)
+                return mxi_op_error(c, MX_ERR_DTYPE, "optimizer state %d must be float32 or float64, got %s", wi + k,
+                                    mxi_dtype_name(t->dtype));
+            if (!mxi_is_contiguous(t))
+                return mxi_op_error(c, MX_ERR_INVALID, "optimizer state %d must be contiguous", wi + k);
+        }
+    }
+    return MX_OK;
+}
+
+/* after a possible float32 cast of weight/grad, kernel dtypes must agree */
+static int check_kernel_dtypes(mx_call *c, int wi, int n) {
+    int dt = c->in[wi]->dtype;
+    for (int k = 1; k < n; k++)
+        if (c->in[wi + k]->dtype != dt)
+            return mxi_op_error(c, MX_ERR_DTYPE, "input %d has dtype %s but the weight has %s (use matching dtypes)",
+                                wi + k, mxi_dtype_name(c->in[wi + k]->dtype), mxi_dtype_name(dt));
+    return MX_OK;
+}
+
+static int infer_n(mx_call *c, int n) {
+    MXI_TRY(check_group(c, 0, n));
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int infer_all(mx_call *c) { return infer_n(c, c->n_in); }
+
+static void fill_ptrs(mx_call *c, opt_args *a, int wi, int n) {
+    void **slots[5] = {&a->w, &a->g, &a->s0, &a->s1, &a->s2};
+    for (int k = 0; k < n && k < 5; k++) {
+        *slots[k] = mxi_data(c->in[wi + k]);
+        if ((c->op->mutates >> (wi + k)) & 1) mxi_bump_version(c->in[wi + k]);
+    }
+}
+
+/* run one kernel over a single (weight, grad, states...) group */
+#define RUN_SIMPLE(NAME, NIN, ...)                                 \
+    static int NAME##_cpu(mx_call *c) {                              \
+        MXI_TRY(check_kernel_dtypes(c, 0, NIN));                     \
+        opt_args a = {0};                                            \
+        fill_ptrs(c, &a, 0, NIN);                                    \
+        a.out = mxi_data(c->out[0]);                                 \
+        __VA_ARGS__                                                  \
+        NAME##_run(c->in[0]->dtype, &a, c->in[0]->size);             \
+        return MX_OK;                                                \
+    }
+
+#define AT(i) (c->attrs[i].f)
+
+/* sgd_update */
+enum { SGD_LR, SGD_WD, SGD_RS, SGD_CL, SGD_LAZY };
+static const mx_attr_spec sgd_attrs[] = {A_LR, A_WD, A_RESCALE, A_CLIP, A_LAZY};
+RUN_SIMPLE(sgd, 2, { a.lr = AT(SGD_LR), a.wd = AT(SGD_WD), a.rs = AT(SGD_RS), a.cl = AT(SGD_CL); })
+
+/* sgd_mom_update, nag_mom_update */
+enum { SM_LR, SM_MOM, SM_WD, SM_RS, SM_CL, SM_LAZY };
+static const mx_attr_spec sgd_mom_attrs[] = {A_LR, A_MOM, A_WD, A_RESCALE, A_CLIP, A_LAZY};
+static const mx_attr_spec nag_attrs[] = {A_LR, A_MOM, A_WD, A_RESCALE, A_CLIP};
+#define SM_SETUP a.lr = AT(SM_LR), a.p0 = AT(SM_MOM), a.wd = AT(SM_WD), a.rs = AT(SM_RS), a.cl = AT(SM_CL);
+RUN_SIMPLE(sgd_mom, 3, SM_SETUP)
+RUN_SIMPLE(nag_mom, 3, SM_SETUP)
+
+/* adam_update */
+enum { AD_LR, AD_B1, AD_B2, AD_EPS, AD_WD, AD_RS, AD_CL, AD_LAZY };
+static const mx_attr_spec adam_attrs[] = {
+    A_LR,
+    ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates."),
+    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_WD, A_RESCALE, A_CLIP, A_LAZY,
+};
+RUN_SIMPLE(adam, 4, {
+    a.lr = AT(AD_LR), a.p0 = AT(AD_B1), a.p1 = AT(AD_B2), a.p2 = AT(AD_EPS);
+    a.wd = AT(AD_WD), a.rs = AT(AD_RS), a.cl = AT(AD_CL);
+})
+
+/* adamw_update: inputs weight, grad, mean, var, rescale_grad (1-element tensor) */
+enum { AW_LR, AW_B1, AW_B2, AW_EPS, AW_WD, AW_ETA, AW_CL };
+static const mx_attr_spec adamw_attrs[] = {
+    A_LR,
+    ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates."),
+    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    ATTR("wd", MX_ATTR_FLOAT, "0.0", "Decoupled weight decay: the update subtracts eta * wd * weight."),
+    ATTR("eta", MX_ATTR_FLOAT, NULL, "Learning rate schedule multiplier."),
+    A_CLIP,
+};
+static int adamw_infer(mx_call *c) {
+    MXI_TRY(check_group(c, 0, 4));
+    if (c->in[4]->size != 1)
+        return mxi_op_error(c, MX_ERR_INVALID, "rescale_grad must be a 1-element array, got %lld elements",
+                            (long long)c->in[4]->size);
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+static int adamw_cpu(mx_call *c) {
+    MXI_TRY(check_kernel_dtypes(c, 0, 4));
+    double rs = mxi_load_as_double(mxi_data(c->in[4]), c->in[4]->dtype, 0);
+    mx_tensor_s *w = c->in[0], *o = c->out[0];
+    if (!isfinite(rs)) { /* skip the update: weight unchanged */
+        if (mxi_data(o) != mxi_data(w)) memcpy(mxi_data(o), mxi_data(w), (size_t)w->size * mxi_dtype_size(w->dtype));
+        return MX_OK;
+    }
+    opt_args a = {0};
+    fill_ptrs(c, &a, 0, 4);
+    a.out = mxi_data(o);
+    a.lr = AT(AW_LR), a.p0 = AT(AW_B1), a.p1 = AT(AW_B2), a.p2 = AT(AW_EPS), a.wd = AT(AW_WD), a.p3 = AT(AW_ETA);
+    a.rs = rs, a.cl = AT(AW_CL);
+    adamw_run(w->dtype, &a, w->size);
+    return MX_OK;
+}
+
+/* rmsprop_update */
+enum { RP_LR, RP_G1, RP_EPS, RP_WD, RP_RS, RP_CL, RP_CW };
+#define A_CLIPW ATTR("clip_weights", MX_ATTR_FLOAT, "-1.0", "Clip weights to [-clip_weights, clip_weights]; negative means no clipping.")
+static const mx_attr_spec rmsprop_attrs[] = {
+    A_LR,
+    ATTR("gamma1", MX_ATTR_FLOAT, "0.95", "The decay rate of the squared-gradient average."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_WD, A_RESCALE, A_CLIP, A_CLIPW,
+};
+RUN_SIMPLE(rmsprop, 3, {
+    a.lr = AT(RP_LR), a.p0 = AT(RP_G1), a.p1 = AT(RP_EPS), a.p2 = AT(RP_CW);
+    a.wd = AT(RP_WD), a.rs = AT(RP_RS), a.cl = AT(RP_CL);
+})
+
+/* rmspropalex_update */
+enum { RA_LR, RA_G1, RA_G2, RA_EPS, RA_WD, RA_RS, RA_CL, RA_CW };
+static const mx_attr_spec rmspropalex_attrs[] = {
+    A_LR,
+    ATTR("gamma1", MX_ATTR_FLOAT, "0.95", "Decay rate of the gradient and squared-gradient averages."),
+    ATTR("gamma2", MX_ATTR_FLOAT, "0.9", "Momentum of the update (delta) term."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_WD, A_RESCALE, A_CLIP, A_CLIPW,
+};
+RUN_SIMPLE(rmspropalex, 5, {
+    a.lr = AT(RA_LR), a.p0 = AT(RA_G1), a.p1 = AT(RA_G2), a.p2 = AT(RA_EPS), a.p3 = AT(RA_CW);
+    a.wd = AT(RA_WD), a.rs = AT(RA_RS), a.cl = AT(RA_CL);
+})
+
+/* adagrad_update */
+enum { AG_LR, AG_EPS, AG_WD, AG_RS, AG_CL };
+static const mx_attr_spec adagrad_attrs[] = {
+    A_LR,
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-07", "A small constant added to sqrt(history) for numerical stability."),
+    A_WD, A_RESCALE, A_CLIP,
+};
+RUN_SIMPLE(adagrad, 3, {
+    a.lr = AT(AG_LR), a.p0 = AT(AG_EPS), a.wd = AT(AG_WD), a.rs = AT(AG_RS), a.cl = AT(AG_CL);
+})
+
+/* adadelta_update (no learning rate, as in MXNet's AdaDelta) */
+enum { DD_RHO, DD_EPS, DD_WD, DD_RS, DD_CL };
+static const mx_attr_spec adadelta_attrs[] = {
+    ATTR("rho", MX_ATTR_FLOAT, "0.9", "Decay rate for both squared gradients and delta."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-05", "A small constant for numerical stability."),
+    A_WD, A_RESCALE, A_CLIP,
+};
+RUN_SIMPLE(adadelta, 4, {
+    a.p0 = AT(DD_RHO), a.p1 = AT(DD_EPS), a.wd = AT(DD_WD), a.rs = AT(DD_RS), a.cl = AT(DD_CL);
+})
+
+/* ftrl_update */
+enum { FT_LR, FT_L1, FT_BETA, FT_WD, FT_RS, FT_CL };
+static const mx_attr_spec ftrl_attrs[] = {
+    A_LR,
+    ATTR("lamda1", MX_ATTR_FLOAT, "0.01", "The L1 regularization coefficient."),
+    ATTR("beta", MX_ATTR_FLOAT, "1.0", "Per-coordinate learning rate correlation parameter."),
+    A_WD, A_RESCALE, A_CLIP,
+};
+RUN_SIMPLE(ftrl, 4, {
+    a.lr = AT(FT_LR), a.p0 = AT(FT_L1), a.p1 = AT(FT_BETA), a.wd = AT(FT_WD), a.rs = AT(FT_RS), a.cl = AT(FT_CL);
+})
+
+/* signsgd_update */
+RUN_SIMPLE(signsgd, 2, { a.lr = AT(SGD_LR), a.wd = AT(SGD_WD); })
+static const mx_attr_spec signsgd_attrs[] = {A_LR, A_WD, A_RESCALE, A_CLIP};
+
+/* signum_update */
+enum { SN_LR, SN_MOM, SN_WD, SN_RS, SN_CL, SN_WDLH };
+static const mx_attr_spec signum_attrs[] = {
+    A_LR, A_MOM, A_WD, A_RESCALE, A_CLIP,
+    ATTR("wd_lh", MX_ATTR_FLOAT, "0.0", "The amount of weight decay that does not go into the gradient/momentum "
+                                        "calculation (decoupled weight decay)."),
+};
+RUN_SIMPLE(signum, 3, {
+    a.lr = AT(SN_LR), a.p0 = AT(SN_MOM), a.wd = AT(SN_WD), a.rs = AT(SN_RS), a.cl = AT(SN_CL), a.p1 = AT(SN_WDLH);
+})
+
+/* lamb_update_phase1: output g (the update direction), mutates mean, var */
+enum { L1_B1, L1_B2, L1_EPS, L1_T, L1_BC, L1_WD, L1_RS, L1_CL };
+static const mx_attr_spec lamb1_attrs[] = {
+    ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates."),
+    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-06", "A small constant for numerical stability."),
+    {.name = "t", .type = MX_ATTR_INT, .doc = "Index of the update (1-based), for bias correction.", .bounded = 1,
+     .lo = 1, .hi = 1e18},
+    ATTR("bias_correction", MX_ATTR_BOOL, "True", "Whether to use bias correction."),
+    A_WD, A_RESCALE, A_CLIP,
+};
+RUN_SIMPLE(lamb1, 4, {
+    a.p0 = AT(L1_B1), a.p1 = AT(L1_B2), a.p2 = AT(L1_EPS), a.wd = AT(L1_WD), a.rs = AT(L1_RS), a.cl = AT(L1_CL);
+    double t = (double)c->attrs[L1_T].i;
+    int bc = (int)c->attrs[L1_BC].i;
+    a.p3 = bc ? 1.0 / (1.0 - pow(a.p0, t)) : 1.0;
+    a.p4 = bc ? 1.0 / (1.0 - pow(a.p1, t)) : 1.0;
+})
+
+/* lamb_update_phase2: weight, g, r1, r2 (1-element norms) -> new weight */
+enum { L2_LR, L2_LO, L2_HI };
+static const mx_attr_spec lamb2_attrs[] = {
+    A_LR,
+    ATTR("lower_bound", MX_ATTR_FLOAT, "-1.0", "Lower limit of r1 (the weight norm); negative means none."),
+    ATTR("upper_bound", MX_ATTR_FLOAT, "-1.0", "Upper limit of r1 (the weight norm); negative means none."),
+};
+static int lamb2_infer(mx_call *c) {
+    MXI_TRY(check_group(c, 0, 2));
+    for (int k = 2; k < 4; k++)
+        if (c->in[k]->size != 1)
+            return mxi_op_error(c, MX_ERR_INVALID, "%s must be a 1-element array", k == 2 ? "r1" : "r2");
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+static int lamb2_cpu(mx_call *c) {
+    MXI_TRY(check_kernel_dtypes(c, 0, 2));
+    double r1 = mxi_load_as_double(mxi_data(c->in[2]), c->in[2]->dtype, 0);
+    double r2 = mxi_load_as_double(mxi_data(c->in[3]), c->in[3]->dtype, 0);
+    if (AT(L2_LO) >= 0 && r1 < AT(L2_LO)) r1 = AT(L2_LO);
+    if (AT(L2_HI) >= 0 && r1 > AT(L2_HI)) r1 = AT(L2_HI);
+    double ratio = (r1 == 0 || r2 == 0) ? 1.0 : r1 / r2;
+    opt_args a = {0};
+    a.w = mxi_data(c->in[0]);
+    a.g = mxi_data(c->in[1]);
+    a.out = mxi_data(c->out[0]);
+    a.p0 = AT(L2_LR) * ratio;
+    lamb2_run(c->in[0]->dtype, &a, c->in[0]->size);
+    return MX_OK;
+}
+
+/* ---- multi_sgd_update / multi_sgd_mom_update ---- */
+enum { MS_LRS, MS_WDS, MS_RS, MS_CL, MS_NW };
+static const mx_attr_spec multi_sgd_attrs[] = {
+    ATTR("lrs", MX_ATTR_FLOATS, NULL, "Learning rates, one per weight."),
+    ATTR("wds", MX_ATTR_FLOATS, NULL, "Weight decay factors, one per weight."),
+    A_RESCALE, A_CLIP,
+    {.name = "num_weights", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated weights.", .bounded = 1,
+     .lo = 1, .hi = MX_MAX_TUPLE},
+};
+enum { MM_LRS, MM_WDS, MM_MOM, MM_RS, MM_CL, MM_NW };
+static const mx_attr_spec multi_sgd_mom_attrs[] = {
+    ATTR("lrs", MX_ATTR_FLOATS, NULL, "Learning rates, one per weight."),
+    ATTR("wds", MX_ATTR_FLOATS, NULL, "Weight decay factors, one per weight."),
+    A_MOM, A_RESCALE, A_CLIP,
+    {.name = "num_weights", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated weights.", .bounded = 1,
+     .lo = 1, .hi = MX_MAX_TUPLE},
+};
+static int multi_group(const mx_call *c) { return c->op->attrs[2].name[0] == 'm' ? 3 : 2; } /* "momentum" */
+static int multi_nw(const mx_call *c) { return (int)c->attrs[multi_group(c) == 3 ? MM_NW : MS_NW].i; }
+static int multi_nin(const mx_call *c) { return multi_nw(c) * multi_group(c); }
+static int multi_nout(const mx_call *c) { return multi_nw(c); }
+
+static int multi_infer(mx_call *c) {
+    int nw = multi_nw(c), gs = multi_group(c);
+    const mx_attr_val *lrs = &c->attrs[0], *wds = &c->attrs[1];
+    if (lrs->n != nw || wds->n != nw)
+        return mxi_op_error(c, MX_ERR_INVALID, "lrs and wds need num_weights=%d entries, got %d and %d", nw, lrs->n,
+                            wds->n);
+    for (int k = 0; k < nw; k++) {
+        MXI_TRY(check_group(c, k * gs, gs));
+        mxi_same_as_in(c, k, k * gs);
+    }
+    return MX_OK;
+}
+
+static int multi_cpu(mx_call *c) {
+    int nw = multi_nw(c), gs = multi_group(c);
+    for (int k = 0; k < nw; k++) {
+        MXI_TRY(check_kernel_dtypes(c, k * gs, gs));
+        opt_args a = {0};
+        fill_ptrs(c, &a, k * gs, gs);
+        a.out = mxi_data(c->out[k]);
+        a.lr = c->attrs[0].fv[k], a.wd = c->attrs[1].fv[k];
+        if (gs == 3) {
+            a.p0 = AT(MM_MOM), a.rs = AT(MM_RS), a.cl = AT(MM_CL);
+            sgd_mom_run(c->in[k * gs]->dtype, &a, c->in[k * gs]->size);
+        } else {
+            a.rs = AT(MS_RS), a.cl = AT(MS_CL);
+            sgd_run(c->in[k * gs]->dtype, &a, c->in[k * gs]->size);
+        }
+    }
+    return MX_OK;
+}
+
+#define NA(x) (int)(sizeof x / sizeof x[0])
+#define OPT(NM, AL, DOC, IN, ATTRS, INFER, CPU, MUT)                                                         \
+    {.name = NM, .aliases = AL, .doc = DOC, .inputs = IN, .num_outputs = 1, .attrs = ATTRS, .n_attrs = NA(ATTRS), \
+     .infer = INFER, .cpu = CPU, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT, .mutates = MUT}
+
+/* bits 2, 5, 8, ...: the momentum of each (weight, grad, mom) triple */
+#define EVERY_THIRD_FROM_2 0x4924924924924924ULL
+
+static const mx_op_def ops[] = {
+    OPT("sgd_update", NULL, "SGD update: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad).", "weight,grad",
+        sgd_attrs, infer_all, sgd_cpu, 0),
+    OPT("sgd_mom_update", NULL,
+        "SGD with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom. "
+        "mom is updated in place.",
+        "weight,grad,mom", sgd_mom_attrs, infer_all, sgd_mom_cpu, 1u << 2),
+    OPT("nag_mom_update", NULL,
+        "Nesterov momentum: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom + g; "
+        "weight -= lr*(momentum*mom + g). mom is updated in place.",
+        "weight,grad,mom", nag_attrs, infer_all, nag_mom_cpu, 1u << 2),
+    OPT("adam_update", NULL,
+        "Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are "
+        "updated in place; weight -= lr*mean/(sqrt(var) + epsilon).",
+        "weight,grad,mean,var", adam_attrs, infer_all, adam_cpu, (1u << 2) | (1u << 3)),
+    {.name = "adamw_update", .aliases = "_adamw_update,_contrib_adamw_update",
+     .doc = "AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). "
+            "rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are "
+            "updated in place.",
+     .inputs = "weight,grad,mean,var,rescale_grad", .num_outputs = 1, .attrs = adamw_attrs, .n_attrs = NA(adamw_attrs),
+     .infer = adamw_infer, .cpu = adamw_cpu, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT,
+     .mutates = (1u << 2) | (1u << 3)},
+    OPT("rmsprop_update", NULL,
+        "RMSProp (Tieleman & Hinton): n = (1-gamma1)*g^2 + gamma1*n; weight -= lr*g/sqrt(n + epsilon). n is updated "
+        "in place.",
+        "weight,grad,n", rmsprop_attrs, infer_all, rmsprop_cpu, 1u << 2),
+    OPT("rmspropalex_update", NULL,
+        "RMSProp as in Graves (2013) with momentum: states n, g, delta are updated in place.",
+        "weight,grad,n,g,delta", rmspropalex_attrs, infer_all, rmspropalex_cpu, (1u << 2) | (1u << 3) | (1u << 4)),
+    OPT("adagrad_update", "_sparse_adagrad_update",
+        "AdaGrad: history += g^2; weight -= lr*g/(sqrt(history) + epsilon). history is updated in place.",
+        "weight,grad,history", adagrad_attrs, infer_all, adagrad_cpu, 1u << 2),
+    OPT("adadelta_update", NULL,
+        "AdaDelta (Zeiler 2012): acc_g and acc_delta are updated in place; weight -= delta + wd*weight.",
+        "weight,grad,acc_g,acc_delta", adadelta_attrs, infer_all, adadelta_cpu, (1u << 2) | (1u << 3)),
+    OPT("ftrl_update", NULL, "FTRL-Proximal update; z and n are updated in place.", "weight,grad,z,n", ftrl_attrs,
+        infer_all, ftrl_cpu, (1u << 2) | (1u << 3)),
+    OPT("signsgd_update", NULL, "SignSGD: weight = (1 - lr*wd)*weight - lr*sign(grad).", "weight,grad",
+        signsgd_attrs, infer_all, signsgd_cpu, 0),
+    OPT("signum_update", NULL,
+        "Signum: mom = momentum*mom - (1-momentum)*(wd*weight + clip(rescale_grad*grad)); "
+        "weight = (1 - lr*wd_lh)*weight + lr*sign(mom). mom is updated in place.",
+        "weight,grad,mom", signum_attrs, infer_all, signum_cpu, 1u << 2),
+    OPT("lamb_update_phase1", NULL,
+        "LAMB phase 1: updates mean, var in place and returns the direction "
+        "g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight.",
+        "weight,grad,mean,var", lamb1_attrs, infer_all, lamb1_cpu, (1u << 2) | (1u << 3)),
+    OPT("lamb_update_phase2", NULL,
+        "LAMB phase 2: weight -= lr * (r1/r2) * g, with r1 (weight norm, optionally bounded) and r2 (norm of g) as "
+        "1-element arrays; ratio 1 when either is 0.",
+        "weight,g,r1,r2", lamb2_attrs, lamb2_infer, lamb2_cpu, 0),
+    {.name = "multi_sgd_update",
+     .doc = "SGD update of num_weights weights at once; inputs interleaved (weight0, grad0, weight1, grad1, ...), "
+            "one output per weight.",
+     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_attrs,
+     .n_attrs = NA(multi_sgd_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT},
+    {.name = "multi_sgd_mom_update",
+     .doc = "SGD-with-momentum update of num_weights weights at once; inputs interleaved (weight0, grad0, mom0, "
+            "weight1, ...); moms are updated in place; one output per weight.",
+     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_mom_attrs,
+     .n_attrs = NA(multi_sgd_mom_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = EVERY_THIRD_FROM_2},
+};
+
+void mxi_register_optimizer(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }
