@@ -46,3 +46,4 @@ except ImportError as _e:  # pragma: no cover
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "nd",
            "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]
+from . import symbol, symbol as sym  # noqa: E402  (mx.sym; uses nd's manifest)

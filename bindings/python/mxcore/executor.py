@@ -1,0 +1,138 @@
+"""Executor: a Symbol bound to arrays (MXNet 1.x ``bind``/``simple_bind``).
+
+forward() runs the core graph (mx_graph_run) in one call. When gradients are
+wanted, forward(is_train=True) marks the bound argument arrays as autograd
+variables (their grad buffers are the executor's grad arrays) and runs the
+graph under recording, so backward() is the core's tape backward."""
+from __future__ import annotations
+
+from . import autograd
+from .base import MXNetError, check_call, ffi, lib
+from .context import current_context
+
+__all__ = ["Executor"]
+
+
+def _as_dict(names, values, what):
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        return dict(values)
+    values = list(values)
+    if len(values) != len(names):
+        raise MXNetError("bind: %s has %d arrays, the symbol has %d (%s)" % (what, len(values), len(names), names))
+    return dict(zip(names, values))
+
+
+class Executor:
+    def __init__(self, symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None):
+        self._symbol = symbol
+        self._ctx = ctx or current_context()
+        self._graph = symbol._graph()
+        self._arg_names = self._graph.names(0)
+        self._aux_names = self._graph.names(1)
+        self._out_names = self._graph.names(2)
+        self.arg_dict = _as_dict(self._arg_names, args, "args")
+        missing = [n for n in self._arg_names if n not in self.arg_dict]
+        if missing:
+            raise MXNetError("bind: no array for argument(s) %s" % missing)
+        self.aux_dict = _as_dict(self._aux_names, aux_states, "aux_states")
+        missing = [n for n in self._aux_names if n not in self.aux_dict]
+        if missing:
+            raise MXNetError("bind: no array for auxiliary state(s) %s" % missing)
+        if isinstance(grad_req, str):
+            grad_req = {n: grad_req for n in self._arg_names}
+        elif isinstance(grad_req, (list, tuple)):
+            grad_req = dict(zip(self._arg_names, grad_req))
+        self._grad_req = {n: grad_req.get(n, "null") for n in self._arg_names}
+        self.grad_dict = _as_dict(self._arg_names, args_grad, "args_grad")
+        from . import ndarray as nd
+        for n in self._arg_names:
+            if self._grad_req[n] != "null" and self.grad_dict.get(n) is None:
+                a = self.arg_dict[n]
+                self.grad_dict[n] = nd.zeros(a.shape, ctx=a.context, dtype=a.dtype)
+        self.outputs = []
+
+    @property
+    def arg_arrays(self):
+        return [self.arg_dict[n] for n in self._arg_names]
+
+    @property
+    def grad_arrays(self):
+        return [self.grad_dict.get(n) for n in self._arg_names]
+
+    @property
+    def aux_arrays(self):
+        return [self.aux_dict[n] for n in self._aux_names]
+
+    @property
+    def output_dict(self):
+        return dict(zip(self._out_names, self.outputs))
+
+    def forward(self, is_train=False, **kwargs):
+        for k, v in kwargs.items():
+            if k not in self.arg_dict:
+                raise MXNetError("forward: unknown argument '%s' (arguments: %s)" % (k, self._arg_names))
+            dst = self.arg_dict[k]
+            if hasattr(v, "handle"):
+                if v.shape != dst.shape:
+                    raise MXNetError("forward: '%s' has shape %s, bound shape is %s" % (k, v.shape, dst.shape))
+                v.copyto(dst)
+            else:
+                dst[:] = v
+        want_grad = is_train and any(r != "null" for r in self._grad_req.values())
+        args = self.arg_arrays
+        if want_grad:
+            from .autograd import _GRAD_REQ
+            marked = [(a, self._grad_req[n], self.grad_dict[n]) for n, a in zip(self._arg_names, args)
+                      if self._grad_req[n] != "null"]
+            check_call(lib.mx_autograd_mark_variables(
+                ffi.new("mx_tensor[]", [a.handle for a, _, _ in marked]),
+                ffi.new("int[]", [_GRAD_REQ[r] for _, r, _ in marked]),
+                ffi.new("mx_tensor[]", [g.handle for _, _, g in marked]), len(marked)))
+            with autograd.record(train_mode=True):
+                self.outputs = self._graph.run(args, self.aux_arrays, True, len(self._out_names))
+        else:
+            self.outputs = self._graph.run(args, self.aux_arrays, is_train, len(self._out_names))
+        return self.outputs
+
+    def backward(self, out_grads=None, is_train=True):
+        if not self.outputs:
+            raise MXNetError("backward: call forward(is_train=True) first")
+        if out_grads is not None and not isinstance(out_grads, (list, tuple)):
+            out_grads = [out_grads]
+        autograd.backward(self.outputs, out_grads, train_mode=is_train)
+
+    def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
+        for name, arr in (arg_params or {}).items():
+            if name in self.arg_dict:
+                arr.copyto(self.arg_dict[name])
+            elif not allow_extra_params:
+                raise ValueError("Find name \"%s\" that is not in the arguments" % name)
+        for name, arr in (aux_params or {}).items():
+            if name in self.aux_dict:
+                arr.copyto(self.aux_dict[name])
+            elif not allow_extra_params:
+                raise ValueError("Find name %s that is not in the auxiliary states" % name)
+
+    def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
+        return simple_bind(self._symbol, self._ctx, self._grad_req, {}, kwargs)
+
+    def debug_str(self):
+        return self._symbol.tojson()
+
+
+def simple_bind(symbol, ctx, grad_req, type_dict, shapes):
+    """Allocate every argument/aux array from the given input shapes (parameter
+    shapes are inferred from their layers) and bind."""
+    from . import ndarray as nd
+    g, res = symbol._infer(shapes, type_dict, True)
+    missing = [k for k, v in res["arguments"].items() if v is None] + \
+              [k for k, v in res["aux_states"].items() if v is None]
+    if missing:
+        raise MXNetError("simple_bind: cannot infer the shape of %s from %s; pass it as a keyword "
+                         "(e.g. %s=(...))" % (missing, shapes, missing[0]))
+    ctx = ctx or current_context()
+    args = {k: nd.zeros(v["shape"], ctx=ctx, dtype=v["dtype"]) for k, v in res["arguments"].items()}
+    aux = {k: nd.zeros(v["shape"], ctx=ctx, dtype=v["dtype"]) for k, v in res["aux_states"].items()}
+    return Executor(symbol, ctx, args, None, grad_req, aux)

@@ -1,0 +1,52 @@
+"""mx.sym: the symbolic API (MXNet 1.x). Op functions are generated from the
+core's registry manifest (register.py); graphs are validated, serialised,
+inferred and run by the core's graph executor (symbol.py, ../executor.py)."""
+from . import symbol as _symmod
+from .register import register_all
+from .symbol import (Group, NameManager, Prefix, Symbol, Variable, fromjson, load, load_json,  # noqa: F401
+                     var)
+from .symbol import _invoke_sym
+
+_OP_NAMES = register_all(globals())
+
+
+def zeros(shape, dtype=None, name=None, **kwargs):
+    return _invoke_sym("_zeros", (), dict(shape=tuple(shape) if not isinstance(shape, int) else (shape,),
+                                          dtype=dtype or "float32", name=name, **kwargs))
+
+
+def ones(shape, dtype=None, name=None, **kwargs):
+    return _invoke_sym("_ones", (), dict(shape=tuple(shape) if not isinstance(shape, int) else (shape,),
+                                         dtype=dtype or "float32", name=name, **kwargs))
+
+
+def full(shape, val, dtype=None, name=None, **kwargs):
+    return _invoke_sym("_full", (), dict(shape=tuple(shape) if not isinstance(shape, int) else (shape,),
+                                         value=val, dtype=dtype or "float32", name=name, **kwargs))
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, dtype=None):
+    return _invoke_sym("_arange", (), dict(start=start, stop=stop, step=step, repeat=repeat,
+                                           dtype=dtype or "float32", name=name))
+
+
+def pow(base, exp):  # noqa: A001  (MXNet's name)
+    return base ** exp
+
+
+def maximum(left, right):
+    if isinstance(left, Symbol) and isinstance(right, Symbol):
+        return _invoke_sym("broadcast_maximum", (left, right), {})
+    s, v = (left, right) if isinstance(left, Symbol) else (right, left)
+    return _invoke_sym("_maximum_scalar", (s,), {"scalar": v})
+
+
+def minimum(left, right):
+    if isinstance(left, Symbol) and isinstance(right, Symbol):
+        return _invoke_sym("broadcast_minimum", (left, right), {})
+    s, v = (left, right) if isinstance(left, Symbol) else (right, left)
+    return _invoke_sym("_minimum_scalar", (s,), {"scalar": v})
+
+
+__all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "zeros", "ones", "full", "arange",
+           "pow", "maximum", "minimum"] + _OP_NAMES

@@ -1,0 +1,875 @@
+"""Symbol: a lazily composed graph of registry ops (MXNet 1.x ``mx.sym``).
+
+A Symbol is a list of output entries ``(node, index)`` over a small Python DAG
+of ``_Node`` objects. The DAG exists only to compose graphs cheaply in Python;
+everything a graph *means* (argument/aux/output lists, shape and dtype
+inference, the JSON format, execution) is answered by the C core: the DAG is
+serialised to MXNet symbol JSON and handed to ``mx_graph_from_json``, so the
+core stays the single source of truth.
+
+Shapes during tracing: ``hybridize`` gives its input variables known shapes
+(``_trace_shape``); ``Symbol.shape`` then runs the core's inference on the
+sub-graph, so layer code that reads ``x.shape`` traces like it runs eagerly.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from numbers import Number
+
+import numpy as np
+
+from ..base import MXNetError, attr_str, check_call, ffi, lib, np_dtype, py_str
+
+__all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "NameManager", "Prefix", "Graph"]
+
+
+# ---- names --------------------------------------------------------------------
+class NameManager:
+    """Auto names ``<hint><n>`` for ops created without ``name=`` (MXNet's NameManager)."""
+
+    _current = threading.local()
+
+    def __init__(self):
+        self._counter: dict = {}
+        self._old = None
+
+    def get(self, name, hint):
+        if name:
+            return name
+        n = self._counter.get(hint, 0)
+        self._counter[hint] = n + 1
+        return "%s%d" % (hint, n)
+
+    def __enter__(self):
+        self._old = current_name_manager()
+        NameManager._current.value = self
+        return self
+
+    def __exit__(self, *exc):
+        NameManager._current.value = self._old
+
+
+class Prefix(NameManager):
+    """Prepends ``prefix`` to every name (explicit or automatic) made in its scope."""
+
+    def __init__(self, prefix):
+        super().__init__()
+        self._prefix = prefix
+
+    def get(self, name, hint):
+        return self._prefix + super().get(name, hint)
+
+
+_DEFAULT_NM = NameManager()
+
+
+def current_name_manager() -> NameManager:
+    return getattr(NameManager._current, "value", None) or _DEFAULT_NM
+
+
+# ---- the DAG ------------------------------------------------------------------
+class _Node:
+    __slots__ = ("op", "name", "attrs", "inputs", "n_vis", "trace_shape", "__weakref__")
+
+    def __init__(self, op, name, attrs=None, inputs=(), n_vis=1):
+        self.op = op                      # registry/MXNet op name; None for a variable
+        self.name = name
+        self.attrs = dict(attrs or {})    # str -> str (MXNet's form)
+        self.inputs = list(inputs)        # [(node, output index)]
+        self.n_vis = n_vis                # visible outputs
+        self.trace_shape = None           # (shape, dtype) of a traced variable
+
+
+def _topo(entries):
+    """Nodes reachable from `entries` in DFS post-order (MXNet's node order)."""
+    order, seen = [], set()
+    for node, _ in entries:
+        if id(node) in seen:
+            continue
+        stack = [(node, 0)]
+        while stack:
+            n, i = stack.pop()
+            if i == 0 and id(n) in seen:
+                continue
+            if i < len(n.inputs):
+                stack.append((n, i + 1))
+                child = n.inputs[i][0]
+                if id(child) not in seen:
+                    stack.append((child, 0))
+            else:
+                if id(n) not in seen:
+                    seen.add(id(n))
+                    order.append(n)
+    return order
+
+
+class Graph:
+    """A core graph handle (mx_graph) with the few calls the Python side needs."""
+
+    def __init__(self, json_text: str):
+        g = ffi.new("mx_graph *")
+        check_call(lib.mx_graph_from_json(json_text.encode(), g))
+        self.handle = ffi.gc(g[0], lib.mx_graph_release)
+
+    def names(self, what: int) -> list:
+        n = ffi.new("int *")
+        names = ffi.new("const char *const **")
+        check_call(lib.mx_graph_list(self.handle, what, n, names))
+        return [py_str(names[0][i]) for i in range(n[0])]
+
+    def to_json(self) -> str:
+        p = ffi.new("const char **")
+        check_call(lib.mx_graph_to_json(self.handle, p))
+        return py_str(p[0])
+
+    def infer(self, known: dict, partial: bool) -> dict:
+        p = ffi.new("const char **")
+        check_call(lib.mx_graph_infer(self.handle, json.dumps(known).encode(), int(bool(partial)), p))
+        return json.loads(py_str(p[0]))
+
+    def run(self, args, aux, is_train: bool, n_out: int):
+        """args/aux: NDArrays in list order. Returns new NDArrays."""
+        from ..ndarray.ndarray import _new
+        a = ffi.new("mx_tensor[]", [x.handle for x in args] or [ffi.NULL])
+        x = ffi.new("mx_tensor[]", [t.handle for t in aux] or [ffi.NULL])
+        outs = ffi.new("mx_tensor[]", max(n_out, 1))
+        n = ffi.new("int *")
+        check_call(lib.mx_graph_run(self.handle, a, len(args), x, len(aux), int(bool(is_train)), outs,
+                                    max(n_out, 1), n))
+        return [_new(outs[i]) for i in range(n[0])]
+
+
+# ---- op metadata ----------------------------------------------------------------
+_OPS = None
+
+
+def _op_info(name):
+    global _OPS
+    if _OPS is None:
+        from ..ndarray.register import manifest
+        _OPS = {}
+        for op in manifest()["ops"]:
+            for n in [op["name"]] + list(op.get("aliases") or []):
+                _OPS.setdefault(n, op)
+    return _OPS.get(name)
+
+
+def _truthy(v) -> bool:
+    return str(v).strip().lower() in ("true", "1")
+
+
+def _n_visible(op: dict, attrs: dict) -> int:
+    nv = op.get("num_visible_outputs", op.get("num_outputs", 1))
+    if nv and nv > 0:
+        return nv
+    names = {a["name"] for a in op.get("attrs", [])}
+    if "output_mean_var" in names:
+        return 3 if _truthy(attrs.get("output_mean_var", "False")) else 1
+    # ask the core: a one-node graph reports the op's output count for these attrs
+    n_in = len(op.get("inputs", [])) or 1
+    nodes = [{"op": "null", "name": "i%d" % i, "inputs": []} for i in range(n_in)]
+    nodes.append({"op": op["name"], "name": "n", "attrs": attrs, "inputs": [[i, 0, 0] for i in range(n_in)]})
+    text = json.dumps({"nodes": nodes, "arg_nodes": list(range(n_in)), "heads": [[n_in, 0, 0]]})
+    g = Graph(text)
+    row = json.loads(g.to_json())["node_row_ptr"]
+    return row[-1] - row[-2]
+
+
+def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
+    """Inputs an op does not take for these attrs (MXNet's per-attr argument lists)."""
+    if inp == "bias" and _truthy(attrs.get("no_bias", "False")):
+        return True
+    if opname == "LeakyReLU" and inp == "gamma":
+        return attrs.get("act_type", "leaky") != "prelu"
+    if opname == "RNN":
+        if inp == "state_cell":
+            return attrs.get("mode") != "lstm"
+        if inp == "sequence_length":
+            return not _truthy(attrs.get("use_sequence_length", "False"))
+    if inp == "sequence_length":
+        return not _truthy(attrs.get("use_sequence_length", "False"))
+    if inp == "length" and opname in ("softmax", "log_softmax", "softmin"):
+        return not _truthy(attrs.get("use_length", "False"))
+    if opname == "CTCLoss" and inp in ("data_lengths", "label_lengths"):
+        return not _truthy(attrs.get("use_" + inp, "False"))
+    return False
+
+
+def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None):
+    """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs."""
+    op = _op_info(opname)
+    if op is None:
+        raise MXNetError("mx.sym: unknown op '%s'" % opname)
+    sattrs = {}
+    for k, v in attrs.items():
+        if v is None:
+            continue
+        sattrs[k] = attr_str(v)
+    hint = op["name"].lower().lstrip("_")
+    name = current_name_manager().get(name, hint)
+    entries = []
+    for s in inputs:
+        entries.extend(s._outs)
+    if op.get("variadic") and "num_args" in {a["name"] for a in op.get("attrs", [])}:
+        sattrs["num_args"] = str(len(entries))
+    node = _Node(opname, name, sattrs, entries)
+    if attr:
+        node.attrs.update({k: attr_str(v) for k, v in attr.items()})
+    node.n_vis = _n_visible(op, sattrs)
+    return Symbol([(node, i) for i in range(node.n_vis)])
+
+
+def _invoke_sym(opname: str, args, kwargs):
+    """The body of every generated mx.sym.<op>: MXNet's calling conventions."""
+    op = _op_info(opname)
+    name = kwargs.pop("name", None)
+    attr = kwargs.pop("attr", None)
+    kwargs.pop("out", None)
+    kwargs.pop("ctx", None) if "ctx" not in {a["name"] for a in op.get("attrs", [])} else None
+    inputs_spec = list(op.get("inputs", []))
+    variadic = bool(op.get("variadic"))
+    pos = []
+    for a in args:
+        if isinstance(a, Symbol):
+            pos.append(a)
+        elif isinstance(a, (list, tuple)) and all(isinstance(x, Symbol) for x in a):
+            pos.extend(a)
+        elif a is None:
+            continue
+        else:
+            raise TypeError("mx.sym.%s: positional arguments must be Symbols, got %s (pass attributes by "
+                            "keyword)" % (opname, type(a).__name__))
+    named = {}
+    for k in list(kwargs):
+        v = kwargs[k]
+        if isinstance(v, Symbol) or (isinstance(v, (list, tuple)) and v and all(isinstance(x, Symbol) for x in v)):
+            if k not in inputs_spec and not variadic:
+                raise TypeError("mx.sym.%s: '%s' is not an input of %s (inputs: %s)"
+                                % (opname, k, opname, ", ".join(inputs_spec)))
+            named[k] = kwargs.pop(k)
+    attrs = kwargs
+    if variadic:
+        ins = pos + [x for v in named.values() for x in (v if isinstance(v, (list, tuple)) else [v])]
+        return _make_node(opname, ins, attrs, name, attr)
+    for s in pos:
+        if len(s._outs) != 1:
+            raise MXNetError("mx.sym.%s: an input has %d outputs; select one with [i]" % (opname, len(s._outs)))
+    if len(pos) > len(inputs_spec):
+        raise TypeError("mx.sym.%s takes at most %d inputs (%s), got %d"
+                        % (opname, len(inputs_spec), ", ".join(inputs_spec), len(pos)))
+    slots = dict(zip(inputs_spec, pos))
+    for k, v in named.items():
+        if k in slots:
+            raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
+        slots[k] = v
+    str_attrs = {k: attr_str(v) for k, v in attrs.items() if v is not None}
+    node_name = current_name_manager().get(name, op["name"].lower().lstrip("_"))
+    ins = []
+    for inp in inputs_spec:
+        if inp in slots:
+            ins.append(slots[inp])
+        elif _skip_input(op["name"], inp, str_attrs):
+            continue
+        else:  # MXNet creates the missing argument: fc1_weight, bn_moving_mean, softmax_label
+            ins.append(var("%s_%s" % (node_name, inp)))
+    return _make_node(opname, ins, attrs, node_name, attr)
+
+
+# ---- arithmetic -------------------------------------------------------------------
+_BIN = {  # kind -> (same-shape op, broadcast op, scalar op, reflected scalar op)
+    "add": ("elemwise_add", "broadcast_add", "_plus_scalar", "_plus_scalar"),
+    "sub": ("elemwise_sub", "broadcast_sub", "_minus_scalar", "_rminus_scalar"),
+    "mul": ("elemwise_mul", "broadcast_mul", "_mul_scalar", "_mul_scalar"),
+    "div": ("elemwise_div", "broadcast_div", "_div_scalar", "_rdiv_scalar"),
+    "mod": ("broadcast_mod", "broadcast_mod", "_mod_scalar", "_rmod_scalar"),
+    "pow": ("broadcast_power", "broadcast_power", "_power_scalar", "_rpower_scalar"),
+    "eq": ("broadcast_equal", "broadcast_equal", "_equal_scalar", "_equal_scalar"),
+    "ne": ("broadcast_not_equal", "broadcast_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
+    "gt": ("broadcast_greater", "broadcast_greater", "_greater_scalar", "_lesser_scalar"),
+    "ge": ("broadcast_greater_equal", "broadcast_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"),
+    "lt": ("broadcast_lesser", "broadcast_lesser", "_lesser_scalar", "_greater_scalar"),
+    "le": ("broadcast_lesser_equal", "broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
+}
+
+
+def _binary(kind, lhs, rhs, reflected=False):
+    same, bcast, sc, rsc = _BIN[kind]
+    if isinstance(rhs, Symbol):
+        a, b = (rhs, lhs) if reflected else (lhs, rhs)
+        op = same
+        # While tracing, shapes are known: follow nd's choice (broadcast when they differ).
+        sa, sb = a._known_shape(), b._known_shape()
+        if sa is not None and sb is not None and sa != sb:
+            op = bcast
+        if _op_info(op) is None:
+            op = bcast
+        return _make_node(op, [a, b], {})
+    if isinstance(rhs, (Number, np.generic)):
+        return _make_node(rsc if reflected else sc, [lhs], {"scalar": rhs})
+    return NotImplemented
+
+
+class Symbol:
+    """A symbolic output (or group of outputs) of a graph."""
+
+    __slots__ = ("_outs", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, outs):
+        self._outs = list(outs)
+
+    # ---- identity ----
+    @property
+    def name(self):
+        if len(self._outs) != 1:
+            return None
+        return self._outs[0][0].name
+
+    def __repr__(self):
+        if len(self._outs) == 1:
+            return "<Symbol %s>" % self.name
+        return "<Symbol group [%s]>" % ", ".join(n.name for n, _ in self._outs)
+
+    def __len__(self):
+        return len(self._outs)
+
+    def __iter__(self):
+        return (Symbol([e]) for e in self._outs)
+
+    def __getitem__(self, index):
+        if isinstance(index, str):
+            names = self.list_outputs()
+            if index not in names:
+                raise ValueError("Cannot find output %r in %s" % (index, names))
+            index = names.index(index)
+        if isinstance(index, slice):
+            return Symbol(self._outs[index])
+        if not -len(self._outs) <= index < len(self._outs):
+            raise IndexError("Symbol has %d outputs, index %d is out of range" % (len(self._outs), index))
+        return Symbol([self._outs[index]])
+
+    def __copy__(self):
+        return Symbol(self._outs)
+
+    def __deepcopy__(self, memo):
+        return load_json(self.tojson())
+
+    def __bool__(self):
+        return True
+
+    def __hash__(self):
+        return id(self)
+
+    # ---- attributes ----
+    def attr(self, key):
+        if len(self._outs) != 1:
+            return None
+        return self._outs[0][0].attrs.get(key)
+
+    def list_attr(self, recursive=False):
+        if recursive:
+            raise DeprecationWarning("Symbol.list_attr with recursive=True has been deprecated. "
+                                     "Please use attr_dict instead.")
+        return dict(self._outs[0][0].attrs) if len(self._outs) == 1 else {}
+
+    def attr_dict(self):
+        return {n.name: dict(n.attrs) for n in _topo(self._outs) if n.attrs}
+
+    def _set_attr(self, **kwargs):
+        for n, _ in self._outs:
+            n.attrs.update({k: attr_str(v) for k, v in kwargs.items()})
+
+    # ---- structure ----
+    def get_internals(self):
+        outs = []
+        for n in _topo(self._outs):
+            outs.extend((n, i) for i in range(n.n_vis))
+        return Symbol(outs)
+
+    def get_children(self):
+        kids = [e for n, _ in self._outs for e in n.inputs]
+        return Symbol(kids) if kids else None
+
+    def _graph(self) -> Graph:
+        return Graph(self._raw_json())
+
+    def _raw_json(self) -> str:
+        nodes = _topo(self._outs)
+        index = {id(n): i for i, n in enumerate(nodes)}
+        jn = []
+        for n in nodes:
+            d = {"op": n.op or "null", "name": n.name}
+            if n.attrs:
+                d["attrs"] = n.attrs
+            d["inputs"] = [[index[id(c)], i, 0] for c, i in n.inputs]
+            jn.append(d)
+        return json.dumps({"nodes": jn, "arg_nodes": [i for i, n in enumerate(nodes) if n.op is None],
+                           "heads": [[index[id(n)], i, 0] for n, i in self._outs],
+                           "attrs": {"mxnet_version": ["int", 10901]}})
+
+    def list_arguments(self):
+        return self._graph().names(0)
+
+    def list_auxiliary_states(self):
+        return self._graph().names(1)
+
+    def list_outputs(self):
+        return self._graph().names(2)
+
+    def list_inputs(self):
+        return [n.name for n in _topo(self._outs) if n.op is None]
+
+    # ---- serialisation ----
+    def tojson(self, remove_amp_cast=True) -> str:
+        return self._graph().to_json()
+
+    def save(self, fname, remove_amp_cast=True):
+        with open(fname, "w") as f:
+            f.write(self.tojson())
+
+    # ---- inference ----
+    def _known_spec(self, shapes: dict, dtypes: dict):
+        known = {}
+        for n in _topo(self._outs):
+            if n.op is not None:
+                continue
+            spec = {}
+            if n.name in shapes and shapes[n.name] is not None:
+                spec["shape"] = [int(s) for s in shapes[n.name]]
+            elif n.trace_shape is not None:
+                spec["shape"] = list(n.trace_shape[0])
+            elif "__shape__" in n.attrs:
+                sh = _parse_tuple(n.attrs["__shape__"])
+                if sh is not None and all(s > 0 for s in sh):
+                    spec["shape"] = sh
+            if n.name in dtypes and dtypes[n.name] is not None:
+                spec["dtype"] = np_dtype(dtypes[n.name]).name
+            elif n.trace_shape is not None:
+                spec["dtype"] = np_dtype(n.trace_shape[1]).name
+            elif "__dtype__" in n.attrs:
+                spec["dtype"] = _dtype_attr(n.attrs["__dtype__"])
+            if "shape" in spec:
+                known[n.name] = spec
+        return known
+
+    def _infer(self, shapes: dict, dtypes: dict, partial: bool):
+        g = self._graph()
+        known = self._known_spec(shapes, dtypes)
+        known = _infer_param_shapes(self, g, known)
+        try:
+            return g, g.infer(known, partial)
+        except MXNetError as e:
+            raise MXNetError("%s\n(known shapes: %s)" % (e, {k: v.get("shape") for k, v in known.items()})) from None
+
+    def infer_shape(self, *args, **kwargs):
+        return self._infer_shape_impl(False, *args, **kwargs)
+
+    def infer_shape_partial(self, *args, **kwargs):
+        return self._infer_shape_impl(True, *args, **kwargs)
+
+    def _infer_shape_impl(self, partial, *args, **kwargs):
+        if args:
+            names = self.list_arguments()
+            kwargs.update({names[i]: s for i, s in enumerate(args) if s is not None})
+        g, res = self._infer(kwargs, {}, partial)
+        if not partial and not res["complete"]:
+            missing = [k for k, v in res["arguments"].items() if v is None]
+            raise MXNetError("infer_shape: cannot infer the shapes of %s; provide them" % missing)
+        shp = lambda v: None if v is None else tuple(v["shape"])  # noqa: E731
+        if not partial and any(v is None for v in res["outputs"]):
+            return None, None, None
+        return ([shp(res["arguments"][k]) for k in g.names(0)], [shp(v) for v in res["outputs"]],
+                [shp(res["aux_states"][k]) for k in g.names(1)])
+
+    def infer_type(self, *args, **kwargs):
+        names = self.list_arguments()
+        if args:
+            kwargs.update({names[i]: t for i, t in enumerate(args) if t is not None})
+        # types follow shapes in the core; use shapes of ones where unknown
+        g = self._graph()
+        known = self._known_spec({}, kwargs)
+        for k, v in kwargs.items():
+            known.setdefault(k, {"shape": [1], "dtype": np_dtype(v).name})
+            known[k]["dtype"] = np_dtype(v).name
+        known = _infer_param_shapes(self, g, known)
+        for n in g.names(0) + g.names(1):
+            known.setdefault(n, {"shape": [1], "dtype": "float32"})
+        try:
+            res = g.infer(known, True)
+        except MXNetError:
+            return None, None, None
+        dt = lambda v: None if v is None else np.dtype(v["dtype"]).type  # noqa: E731
+        return ([dt(res["arguments"][k]) for k in g.names(0)], [dt(v) for v in res["outputs"]],
+                [dt(res["aux_states"][k]) for k in g.names(1)])
+
+    # shapes known while tracing (None otherwise)
+    def _known_shape(self):
+        if len(self._outs) != 1:
+            return None
+        node, idx = self._outs[0]
+        if node.op is None:
+            return tuple(node.trace_shape[0]) if node.trace_shape is not None else None
+        if not _tracing():
+            return None
+        try:
+            return self.shape
+        except (MXNetError, AttributeError):
+            return None
+
+    @property
+    def shape(self):
+        """Shape of this (single) output; only while tracing a hybridized block with known inputs."""
+        known = self._known_spec({}, {})
+        if not known:
+            raise AttributeError("Symbol %s has no shape: symbols are shape-free outside hybridize tracing; "
+                                 "use infer_shape" % self.name)
+        res = self._graph().infer(_infer_param_shapes(self, self._graph(), known), True)
+        out = res["outputs"][0]
+        if out is None:
+            raise MXNetError("Symbol %s: its shape cannot be inferred from the traced inputs" % self.name)
+        return tuple(out["shape"])
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    # ---- composition / execution ----
+    def __call__(self, *args, **kwargs):
+        """Replace variables by name with other Symbols (MXNet's compose)."""
+        s = self.__copy__()
+        s._compose(*args, **kwargs)
+        return s
+
+    def _compose(self, *args, name=None, **kwargs):
+        vars_ = [n for n in _topo(self._outs) if n.op is None]
+        repl = {}
+        if args:
+            for n, a in zip([v for v in vars_], args):
+                repl[n.name] = a
+        repl.update({k: v for k, v in kwargs.items() if isinstance(v, Symbol)})
+        memo = {}
+
+        def clone(n):
+            if id(n) in memo:
+                return memo[id(n)]
+            if n.op is None and n.name in repl:
+                r = repl[n.name]._outs[0][0]
+                memo[id(n)] = r
+                return r
+            c = _Node(n.op, n.name, n.attrs, [], n.n_vis)
+            c.trace_shape = n.trace_shape
+            memo[id(n)] = c
+            c.inputs = [(clone(p), i) for p, i in n.inputs]
+            return c
+        # substitute by entry index too (a replacement may be output k of a multi-output node)
+        outs = []
+        for n, i in self._outs:
+            outs.append((clone(n), i))
+        self._outs = outs
+
+    def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
+             shared_exec=None):
+        from ..executor import Executor
+        return Executor(self, ctx, args, args_grad, grad_req, aux_states)
+
+    def simple_bind(self, ctx, grad_req="write", type_dict=None, stype_dict=None, group2ctx=None,
+                    shared_arg_names=None, shared_exec=None, shared_buffer=None, **kwargs):
+        from ..executor import simple_bind
+        return simple_bind(self, ctx, grad_req, type_dict or {}, kwargs)
+
+    def eval(self, ctx=None, **kwargs):
+        from ..context import current_context
+        ex = self.bind(ctx or current_context(), kwargs, grad_req="null")
+        return ex.forward()
+
+    # ---- arithmetic ----
+    def __add__(self, o):
+        return _binary("add", self, o)
+
+    def __radd__(self, o):
+        return _binary("add", self, o, True)
+
+    def __sub__(self, o):
+        return _binary("sub", self, o)
+
+    def __rsub__(self, o):
+        return _binary("sub", self, o, True)
+
+    def __mul__(self, o):
+        return _binary("mul", self, o)
+
+    def __rmul__(self, o):
+        return _binary("mul", self, o, True)
+
+    def __truediv__(self, o):
+        return _binary("div", self, o)
+
+    def __rtruediv__(self, o):
+        return _binary("div", self, o, True)
+
+    __div__ = __truediv__
+    __rdiv__ = __rtruediv__
+
+    def __mod__(self, o):
+        return _binary("mod", self, o)
+
+    def __rmod__(self, o):
+        return _binary("mod", self, o, True)
+
+    def __pow__(self, o):
+        return _binary("pow", self, o)
+
+    def __rpow__(self, o):
+        return _binary("pow", self, o, True)
+
+    def __neg__(self):
+        return _make_node("_mul_scalar", [self], {"scalar": -1.0})
+
+    def __eq__(self, o):
+        return _binary("eq", self, o)
+
+    def __ne__(self, o):
+        return _binary("ne", self, o)
+
+    def __gt__(self, o):
+        return _binary("gt", self, o)
+
+    def __ge__(self, o):
+        return _binary("ge", self, o)
+
+    def __lt__(self, o):
+        return _binary("lt", self, o)
+
+    def __le__(self, o):
+        return _binary("le", self, o)
+
+    def __abs__(self):
+        return _invoke_sym("abs", [self], {})
+
+    # ---- fluent helpers that need MXNet's argument forms ----
+    def reshape(self, *shape, **kwargs):
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = shape[0]
+        if shape:
+            kwargs["shape"] = tuple(shape)
+        return _invoke_sym("reshape", [self], kwargs)
+
+    def astype(self, dtype, copy=True):
+        return _invoke_sym("Cast", [self], {"dtype": np_dtype(dtype).name})
+
+    def __getattr__(self, name):
+        # fluent methods: s.relu(), s.sum(axis=1) ... == mx.sym.<op>(s, ...)
+        if name.startswith("__") or _op_info(name) is None:
+            raise AttributeError("'Symbol' object has no attribute '%s'" % name)
+
+        def method(*args, **kwargs):
+            return _invoke_sym(name, [self] + list(args), kwargs)
+        return method
+
+
+def _parse_tuple(s):
+    s = s.strip()
+    if not s or s == "None":
+        return None
+    s = s.strip("()[]")
+    try:
+        return [int(x) for x in s.split(",") if x.strip()]
+    except ValueError:
+        return None
+
+
+_DTYPE_CODES = {"0": "float32", "1": "float64", "2": "float16", "3": "uint8", "4": "int32", "5": "int8",
+                "6": "int64", "7": "bool"}
+
+
+def _dtype_attr(v):
+    return _DTYPE_CODES.get(str(v), str(v))
+
+
+# ---- shapes of parameters from their consumers ----------------------------------
+def _param_shape_rules(op, attrs, dshape):
+    """{input name: shape} for the parameter inputs of layer op `op` given its data shape."""
+    a = attrs
+    if op == "FullyConnected":
+        nh = int(a["num_hidden"])
+        flat = _truthy(a.get("flatten", "True"))
+        k = int(np.prod(dshape[1:])) if flat else dshape[-1]
+        return {"weight": (nh, k), "bias": (nh,)}
+    if op in ("Convolution", "Deconvolution"):
+        kernel = tuple(_parse_tuple(a["kernel"]))
+        nf, g = int(a["num_filter"]), int(a.get("num_group", "1"))
+        layout = a.get("layout", "None")
+        cl = layout not in ("None", "") and layout[1] != "C"
+        c = dshape[-1] if cl else dshape[1]
+        if op == "Convolution":
+            w = (nf,) + kernel + (c // g,) if cl else (nf, c // g) + kernel
+        else:
+            w = (c,) + kernel + (nf // g,) if cl else (c, nf // g) + kernel
+        return {"weight": w, "bias": (nf,)}
+    if op == "BatchNorm":
+        ax = int(a.get("axis", "1"))
+        c = dshape[ax]
+        return {k: (c,) for k in ("gamma", "beta", "moving_mean", "moving_var")}
+    if op in ("LayerNorm",):
+        c = dshape[int(a.get("axis", "-1"))]
+        return {"gamma": (c,), "beta": (c,)}
+    if op in ("InstanceNorm", "GroupNorm"):
+        return {"gamma": (dshape[1],), "beta": (dshape[1],)}
+    if op == "Embedding":
+        return {"weight": (int(a["input_dim"]), int(a["output_dim"]))}
+    if op == "LeakyReLU":
+        return {"gamma": (dshape[1] if len(dshape) > 1 else 1,)}
+    if op == "RNN":
+        h, layers = int(a["state_size"]), int(a["num_layers"])
+        d = 2 if _truthy(a.get("bidirectional", "False")) else 1
+        ng = {"lstm": 4, "gru": 3}.get(a.get("mode"), 1)
+        size, ni = 0, dshape[2]
+        for _ in range(layers):
+            size += d * (ng * h * (ni + h) + 2 * ng * h)
+            ni = h * d
+        st = (layers * d, dshape[1], h)
+        return {"parameters": (size,), "state": st, "state_cell": st}
+    if op in ("SoftmaxOutput",):
+        return {"label": (dshape[0],) if not _truthy(a.get("multi_output", "False")) else
+                (dshape[0],) + tuple(dshape[2:])}
+    if op in ("LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput"):
+        return {"label": tuple(dshape)}
+    return {}
+
+
+def _infer_param_shapes(sym, g, known: dict) -> dict:
+    """Fill in argument/aux shapes the core's forward-only inference cannot reach:
+    the parameter inputs of layer ops, from their data input's shape."""
+    nodes = _topo(sym._outs)
+    vars_all = {n.name for n in nodes if n.op is None}
+    if all(v in known for v in vars_all):
+        return known
+    known = dict(known)
+    internals = sym.get_internals()
+    for _ in range(len(nodes)):
+        ig = internals._graph()
+        res = ig.infer({k: v for k, v in known.items() if k in vars_all}, True)
+        shapes = {}
+        k = 0
+        for n in nodes:
+            for i in range(n.n_vis):
+                out = res["outputs"][k]
+                k += 1
+                if out is not None:
+                    shapes[(id(n), i)] = out
+        progress = False
+        for n in nodes:
+            if n.op is None or not n.inputs:
+                continue
+            d = shapes.get((id(n.inputs[0][0]), n.inputs[0][1]))
+            if d is None:
+                continue
+            op = _op_info(n.op)
+            spec = [x for x in op.get("inputs", []) if not _skip_input(op["name"], x, n.attrs)]
+            try:
+                rules = _param_shape_rules(op["name"], n.attrs, d["shape"])
+            except (KeyError, ValueError, IndexError, TypeError):
+                rules = {}
+            for slot, (p, _) in zip(spec, n.inputs):
+                if p.op is None and p.name not in known and slot in rules:
+                    known[p.name] = {"shape": list(rules[slot]), "dtype": d["dtype"]}
+                    progress = True
+            # binary ops: an unknown variable takes the other operand's shape
+            if op["name"].startswith("elemwise_") and len(n.inputs) == 2:
+                for (p, _), (q, qi) in ((n.inputs[1], n.inputs[0]), (n.inputs[0], n.inputs[1])):
+                    qs = shapes.get((id(q), qi))
+                    if p.op is None and p.name not in known and qs is not None:
+                        known[p.name] = dict(qs)
+                        progress = True
+        if not progress:
+            break
+    return known
+
+
+# ---- tracing state ------------------------------------------------------------------
+_TRACE = threading.local()
+
+
+def _tracing() -> bool:
+    return getattr(_TRACE, "depth", 0) > 0
+
+
+class _TraceScope:
+    def __enter__(self):
+        _TRACE.depth = getattr(_TRACE, "depth", 0) + 1
+        return self
+
+    def __exit__(self, *exc):
+        _TRACE.depth -= 1
+
+
+# ---- constructors ------------------------------------------------------------------
+def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, init=None, stype=None, **kwargs):
+    """A variable (graph argument) named `name`; hints are stored as MXNet's __x__ attrs."""
+    if not isinstance(name, str):
+        raise TypeError("Expect a string for variable `name`")
+    attrs = {k: attr_str(v) for k, v in (attr or {}).items()}
+    if shape is not None:
+        attrs["__shape__"] = attr_str(tuple(shape))
+    if lr_mult is not None:
+        attrs["__lr_mult__"] = attr_str(float(lr_mult))
+    if wd_mult is not None:
+        attrs["__wd_mult__"] = attr_str(float(wd_mult))
+    if dtype is not None:
+        from ..base import mx_dtype
+        attrs["__dtype__"] = str(mx_dtype(dtype))
+    if init is not None:
+        if not isinstance(init, str):
+            init = init.dumps() if hasattr(init, "dumps") else str(init)
+        attrs["__init__"] = init
+    if stype is not None:
+        attrs["__storage_type__"] = str({"default": 0, "row_sparse": 1, "csr": 2}.get(stype, 0))
+    for k, v in kwargs.items():
+        if k.startswith("__") and k.endswith("__"):
+            attrs[k] = attr_str(v)
+        else:
+            raise ValueError("Attribute name=%s is not supported. Additional attributes must start and "
+                             "end with double underscores, e.g, __yourattr__" % k)
+    return Symbol([(_Node(None, name, attrs), 0)])
+
+
+Variable = var
+
+
+def Group(symbols, create_fn=None):
+    """One Symbol whose outputs are the outputs of `symbols`, in order."""
+    if not symbols or any(not isinstance(s, Symbol) for s in symbols):
+        raise TypeError("Expected a list of symbols as input")
+    return Symbol([e for s in symbols for e in s._outs])
+
+
+def load_json(json_str: str) -> Symbol:
+    """A Symbol from MXNet symbol JSON (validated by the core first)."""
+    Graph(json_str)  # the core's validation: unknown ops, bad references, cycles
+    d = json.loads(json_str)
+    nodes = []
+    for jn in d["nodes"]:
+        attrs = {}
+        for key in ("attr", "param", "attrs"):
+            for k, v in (jn.get(key) or {}).items():
+                attrs[k] = v if isinstance(v, str) else attr_str(v)
+        op = None if jn["op"] == "null" else jn["op"]
+        n = _Node(op, jn["name"], attrs, [(nodes[e[0]], e[1]) for e in jn.get("inputs", [])])
+        if op is not None:
+            info = _op_info(op)
+            if info is None and op == "_rnn_param_concat":
+                info = _op_info("concat")
+            n.n_vis = _n_visible(info, {k: v for k, v in attrs.items() if not k.startswith("__")}) \
+                if info is not None else 1
+        nodes.append(n)
+    return Symbol([(nodes[h[0]], h[1]) for h in d["heads"]])
+
+
+def load(fname) -> Symbol:
+    with open(fname) as f:
+        return load_json(f.read())
+
+
+def fromjson(json_str):
+    return load_json(json_str)
