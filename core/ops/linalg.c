@@ -427,11 +427,23 @@ static int kr_cpu(mx_call *c) {
 
 /* _backward_khatri_rao(ograd, A1..An) -> (dA1..dAn):
  * dAi[ri, j] = sum over rows r with digit i == ri of G[r,j] * prod_{m!=i} Am[rm, j] */
-static int kr_bwd_nout(const mx_call *c) { return c->n_in - 1; }
+static int kr_bwd_nout(const mx_call *c) { return c->n_in >= 2 ? c->n_in - 1 : 1; }
 static int kr_bwd_nin(const mx_call *c) { return c->n_in >= 2 ? c->n_in : 2; }
 
 static int kr_bwd_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
+    if (c->n_in < 2 || c->n_in - 1 > MX_MAX_OUTPUTS)
+        return mxi_op_error(c, MX_ERR_INVALID, "expected ograd and 1..%d matrices", MX_MAX_OUTPUTS);
+    const mx_tensor_s *G = c->in[0];
+    if (G->ndim != 2) return mxi_op_error(c, MX_ERR_INVALID, "ograd must be 2-D");
+    int64_t rows = 1;
+    for (int i = 1; i < c->n_in; i++) {
+        const mx_tensor_s *t = c->in[i];
+        if (t->ndim != 2 || t->shape[1] != G->shape[1])
+            return mxi_op_error(c, MX_ERR_INVALID, "input %d must be 2-D with %lld columns", i, (long long)G->shape[1]);
+        rows *= t->shape[0];
+    }
+    if (rows != G->shape[0]) return mxi_op_error(c, MX_ERR_INVALID, "ograd rows must equal the product of the rows");
     for (int i = 1; i < c->n_in; i++) mxi_same_as_in(c, i - 1, i);
     return MX_OK;
 }
