@@ -4,7 +4,8 @@
 
 Writes R/ops_generated.R (one `mx.nd.<op>` per public registry op) and
 man/op_<op>.Rd. Inputs are NDArray arguments (NULL = omitted); attributes are
-named arguments with the manifest's typed defaults; both call .mx_invoke.
+named arguments with the manifest's typed defaults; the last argument `out`
+(default NULL) is MXNet's out= (write into existing arrays); all call .mx_invoke.
 """
 from __future__ import annotations
 
@@ -73,8 +74,12 @@ def gen_op(op: dict) -> tuple[str, str]:
         bounds = f" Range [{a['lo']}, {a['hi']}]." if "lo" in a else ""
         req = "required" if a["required"] else f"default {a['default']}"
         rd_args.append((n, f"{a['type']}, {req}. {a['doc']}{extra}{bounds}"))
+    if "out" in [r_name(i) for i in op["inputs"]] + [r_name(a["name"]) for a in op["attrs"]]:
+        raise SystemExit(f"gen_r: op {name} has an input or attribute named 'out' (reserved for out=)")
+    params.append("out = NULL")
+    rd_args.append(("out", "Optional MXNDArray (or list) to write the result into, like MXNet's out=."))
     fn = (f"mx.nd.{name} <- function({', '.join(params)}) {{\n"
-          f"  .mx_invoke(\"{name}\", {inputs_expr}, list({', '.join(attr_items)}))\n}}\n")
+          f"  .mx_invoke(\"{name}\", {inputs_expr}, list({', '.join(attr_items)}), out)\n}}\n")
     doc = op["doc"] or f"The {name} operator."
     title = rd_escape(doc.split("\n")[0].split(". ")[0].rstrip("."))
     rd = [f"\\name{{mx.nd.{name}}}", f"\\alias{{mx.nd.{name}}}", f"\\title{{{title}}}",

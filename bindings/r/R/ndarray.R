@@ -109,14 +109,16 @@ Ops.MXNDArray <- function(e1, e2) {
 }
 
 # Run a registry op: inputs is a list of MXNDArray (NULL entries dropped),
-# attrs a named list of formatted strings (NULL entries dropped).
-.mx_invoke <- function(name, inputs, attrs) {
+# attrs a named list of formatted strings (NULL entries dropped). out: NULL,
+# or an MXNDArray (or list of them) the op writes into, as MXNet's out=.
+.mx_invoke <- function(name, inputs, attrs, out = NULL) {
   inputs <- Filter(Negate(is.null), inputs)
   for (i in seq_along(inputs))
     if (!inherits(inputs[[i]], "MXNDArray")) inputs[[i]] <- mx.nd.array(inputs[[i]])
   attrs <- Filter(Negate(is.null), attrs)
-  out <- .Call(R_mx_invoke, name, inputs, as.character(names(attrs)), as.character(unlist(attrs)))
-  if (length(out) == 1) out[[1]] else out
+  if (inherits(out, "MXNDArray")) out <- list(out)
+  res <- .Call(R_mx_invoke, name, inputs, as.character(names(attrs)), as.character(unlist(attrs)), out)
+  if (length(res) == 1) res[[1]] else res
 }
 
 #' Autograd: record, mark variables, backward, gradients.

@@ -145,7 +145,9 @@ static SEXP R_mx_device(SEXP p) {
     return v;
 }
 
-static SEXP R_mx_invoke(SEXP name, SEXP inputs, SEXP keys, SEXP vals) {
+/* out: NULL (the core allocates the outputs) or a list of MXNDArray the op
+ * writes into (MXNet's out=); then that list is returned. */
+static SEXP R_mx_invoke(SEXP name, SEXP inputs, SEXP keys, SEXP vals, SEXP out) {
     int n_in = Rf_length(inputs), n_attr = Rf_length(keys);
     mx_tensor *ins = (mx_tensor *)R_alloc((size_t)n_in + 1, sizeof(mx_tensor));
     const char **k = (const char **)R_alloc((size_t)n_attr + 1, sizeof(char *));
@@ -157,7 +159,13 @@ static SEXP R_mx_invoke(SEXP name, SEXP inputs, SEXP keys, SEXP vals) {
     }
     mx_tensor outs[64];
     int n_out = 0;
+    if (!Rf_isNull(out)) {
+        n_out = Rf_length(out);
+        if (n_out < 1 || n_out > 64) Rf_error("mxcore: out= needs 1 to 64 MXNDArray");
+        for (int i = 0; i < n_out; i++) outs[i] = get(VECTOR_ELT(out, i));
+    }
     check(mx_invoke_by_name(CHAR(STRING_ELT(name, 0)), ins, n_in, k, v, n_attr, outs, 64, &n_out));
+    if (!Rf_isNull(out)) return out;
     SEXP res = PROTECT(Rf_allocVector(VECSXP, n_out));
     for (int i = 0; i < n_out; i++) SET_VECTOR_ELT(res, i, wrap(outs[i]));
     UNPROTECT(1);
@@ -253,7 +261,7 @@ static SEXP R_mx_registry_json(void) {
 static const R_CallMethodDef calls[] = {
     ENTRY(R_mx_abi_version, 0), ENTRY(R_mx_version, 0), ENTRY(R_mx_dispose, 1),
     ENTRY(R_mx_from_r, 3), ENTRY(R_mx_to_r, 1), ENTRY(R_mx_shape, 1), ENTRY(R_mx_dtype, 1),
-    ENTRY(R_mx_device, 1), ENTRY(R_mx_invoke, 4), ENTRY(R_mx_set_recording, 1),
+    ENTRY(R_mx_device, 1), ENTRY(R_mx_invoke, 5), ENTRY(R_mx_set_recording, 1),
     ENTRY(R_mx_set_training, 1), ENTRY(R_mx_mark_variables, 2), ENTRY(R_mx_backward, 3),
     ENTRY(R_mx_grad, 1), ENTRY(R_mx_random_seed, 1), ENTRY(R_mx_save, 3), ENTRY(R_mx_load, 1),
     ENTRY(R_mx_registry_json, 0), {NULL, NULL, 0}};

@@ -18,3 +18,12 @@ from_entry <- function(e) {
   x <- if (length(s)) array(d, dim = rev(s)) else d
   mx.nd.array(x, dtype = e$dtype)
 }
+# The seed-MLP reference (tests/vectors/make_mlp_reference.py): MXCORE_MLP_DIR,
+# else tests/vectors/mlp in the source tree; "" when neither exists.
+mlp_dir <- function() {
+  p <- Sys.getenv("MXCORE_MLP_DIR")
+  if (nzchar(p)) return(p)
+  cand <- file.path(c("../../../../tests/vectors", "../../../tests/vectors"), "mlp")
+  cand <- cand[file.exists(file.path(cand, "losses.json"))]
+  if (length(cand)) cand[1] else ""
+}
