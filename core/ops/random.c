@@ -16,7 +16,7 @@
 
 #define ATTR(N, T, D, DOC) {.name = N, .type = T, .def = D, .doc = DOC}
 #define CTX_ATTR ATTR("ctx", MX_ATTR_STR, "", "Device context of the output (accepted and ignored: the CPU is used).")
-#define SHAPE_ATTR ATTR("shape", MX_ATTR_SHAPE, "()", "Shape of the output.")
+#define SHAPE_ATTR ATTR("shape", MX_ATTR_SHAPE, "()", "Shape of the output; empty draws one sample, shape (1,).")
 #define FDTYPE_ATTR                                                                                     \
     ATTR("dtype", MX_ATTR_DTYPE, "None", "Data type of the output (float16, float32 or float64); None means " \
                                          "float32.")
@@ -185,7 +185,9 @@ static int scalar_infer_dt(mx_call *c, int def_dtype) {
     for (int i = 0; i < n; i++)
         if (s->v[i] < 0) return mxi_op_error(c, MX_ERR_INVALID, "shape entries must be >= 0");
     int dt = c->attrs[R_DTYPE].is_none || c->attrs[R_DTYPE].i < 0 ? def_dtype : (int)c->attrs[R_DTYPE].i;
-    mxi_set_out(c, 0, s->v, n, dt);
+    static const int64_t one = 1; /* MXNet: no shape draws one sample, shape (1,) */
+    if (n == 0) mxi_set_out(c, 0, &one, 1, dt);
+    else mxi_set_out(c, 0, s->v, n, dt);
     return MX_OK;
 }
 
@@ -232,7 +234,9 @@ static int scalar_infer1(mx_call *c, int def_dtype) {
     for (int i = 0; i < n; i++)
         if (s->v[i] < 0) return mxi_op_error(c, MX_ERR_INVALID, "shape entries must be >= 0");
     int dt = c->attrs[3].is_none || c->attrs[3].i < 0 ? def_dtype : (int)c->attrs[3].i;
-    mxi_set_out(c, 0, s->v, n, dt);
+    static const int64_t one = 1;
+    if (n == 0) mxi_set_out(c, 0, &one, 1, dt);
+    else mxi_set_out(c, 0, s->v, n, dt);
     return MX_OK;
 }
 

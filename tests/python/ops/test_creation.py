@@ -37,7 +37,7 @@ def test_defaults():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_like(dtype):
-    for shape in SHAPES[1:]:  # 0-d arrays enter the library as (1,) (legacy NDArray)
+    for shape in SHAPES:
         x = (np.arange(int(np.prod(shape))).reshape(shape) % 3).astype(dtype)
         check_op("zeros_like", [x], {}, lambda a: np.zeros_like(a))
         check_op("ones_like", [x], {}, lambda a: np.ones_like(a))

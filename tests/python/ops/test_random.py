@@ -34,7 +34,8 @@ def test_uniform(name):
     m, v = moments(x)
     close(m, 0.5, 0.03)
     close(v, 25 / 12, 0.05)
-    # default is a 0-d/() shaped request; explicit dtype
+    # no shape draws one sample with shape (1,), as MXNet's legacy ops
+    assert draw(name, {}).shape == (1,)
     y = draw(name, {"shape": (3, 4), "dtype": "float64"})
     assert y.dtype == np.float64 and y.shape == (3, 4) and np.all((y >= 0) & (y < 1))
     y = draw(name, {"shape": (2, 0)})
