@@ -2,8 +2,16 @@
 
 Naming follows MXNet 1.x: a top-level block gets a process-wide counter prefix
 (``dense0_``), a child created inside ``parent.name_scope()`` gets the parent prefix
-plus a per-parent counter (``hybridsequential0_dense0_``).  ``hybridize()`` is accepted;
-for now a hybridized block runs the same eager code path, so its results are identical.
+plus a per-parent counter (``hybridsequential0_dense0_``).  
+
+Hybridization (the CachedOp equivalent): on the first call of a hybridized block
+with given input shapes/dtypes, ``hybrid_forward`` is traced with ``F = mx.sym``
+(parameters become variables named by their full names) into one Symbol, which
+the core turns into a graph; every later call is one ``mx_graph_run`` with the
+inputs and the parameters' own arrays as arguments (aux states such as BatchNorm's
+running statistics are updated in place). Autograd records the graph's ops when
+recording is on, so gradients reach the Parameters. New input shapes or dtypes
+trigger a new trace (shapes may be baked in by layer code that reads ``x.shape``).
 """
 from __future__ import annotations
 
@@ -307,6 +315,100 @@ def _prod(shape):
     return n
 
 
+# ---- hybridize machinery ----------------------------------------------------------
+_STATE = threading.local()
+
+
+def _eager_only():
+    return getattr(_STATE, 'eager', 0) > 0
+
+
+class _EagerScope:
+    """Run hybridized blocks eagerly (deferred parameter initialization pass)."""
+
+    def __enter__(self):
+        _STATE.eager = getattr(_STATE, 'eager', 0) + 1
+
+    def __exit__(self, *exc):
+        _STATE.eager -= 1
+
+
+def _flatten(obj, what):
+    """Nested lists/tuples of arrays -> (flat list, format)."""
+    if obj is None:
+        return [], -1
+    if isinstance(obj, (list, tuple)):
+        flat, fmts = [], []
+        for o in obj:
+            f, fmt = _flatten(o, what)
+            flat.extend(f)
+            fmts.append(fmt)
+        return flat, (type(obj) is tuple, tuple(fmts))
+    return [obj], 0
+
+
+def _regroup(flat, fmt):
+    """Inverse of _flatten: returns (object, remaining)."""
+    if fmt == -1:
+        return None, flat
+    if fmt == 0:
+        return flat[0], flat[1:]
+    is_tuple, fmts = fmt
+    out = []
+    for f in fmts:
+        o, flat = _regroup(flat, f)
+        out.append(o)
+    return (tuple(out) if is_tuple else out), flat
+
+
+def _param_var(param):
+    """The graph variable of a Parameter in the current trace (one per Parameter)."""
+    from .. import symbol as sym
+    table = getattr(_STATE, 'vars', None)
+    if table is not None and id(param) in table:
+        return table[id(param)][0]
+    shape = param.shape
+    init = param.init if isinstance(param.init, str) else None
+    v = sym.var(param.name, shape=shape if shape is not None else None, dtype=param.dtype,
+                lr_mult=param.lr_mult, wd_mult=param.wd_mult, init=init)
+    if table is not None:
+        table[id(param)] = (v, param)
+    return v
+
+
+class _CachedGraph:
+    """A traced block: the Symbol, its core graph and where each argument comes from."""
+
+    def __init__(self, sym, out_fmt, input_names, params):
+        self.sym = sym
+        self.out_fmt = out_fmt
+        self.graph = sym._graph()
+        self.arg_names = self.graph.names(0)
+        self.aux_names = self.graph.names(1)
+        self.n_out = len(self.graph.names(2))
+        self.arg_src = []
+        for n in self.arg_names:
+            if n in input_names:
+                self.arg_src.append(input_names.index(n))
+            elif n in params:
+                self.arg_src.append(params[n])
+            else:
+                raise RuntimeError("hybridize: graph argument '%s' is neither an input (%s) nor a Parameter"
+                                   % (n, input_names))
+        missing = [n for n in self.aux_names if n not in params]
+        if missing:
+            raise RuntimeError("hybridize: auxiliary state(s) %s are not Parameters" % missing)
+        self.aux_src = [params[n] for n in self.aux_names]
+
+    def __call__(self, flat_in):
+        from .. import autograd
+        ctx = flat_in[0].context if flat_in else None
+        args = [flat_in[s] if type(s) is int else s.data(ctx) for s in self.arg_src]
+        aux = [p.data(ctx) for p in self.aux_src]
+        outs = self.graph.run(args, aux, autograd.is_training(), self.n_out)
+        return _regroup(outs, self.out_fmt)[0]
+
+
 class HybridBlock(Block):
     """A Block whose computation is written once as ``hybrid_forward(F, x, ...)``."""
 
@@ -314,11 +416,105 @@ class HybridBlock(Block):
         super().__init__(prefix=prefix, params=params)
         self._active = False
         self._flags = {}
+        self._cached = {}
+        self._last_cached = None
 
-    def hybridize(self, active=True, **kwargs):
+    def hybridize(self, active=True, static_alloc=False, static_shape=False, **kwargs):
         self._active = active
-        self._flags = dict(kwargs)
-        super().hybridize(active, **kwargs)
+        self._flags = dict(kwargs, static_alloc=static_alloc, static_shape=static_shape)
+        self._clear_cached_op()
+        super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape, **kwargs)
+
+    def _clear_cached_op(self):
+        self._cached = {}
+        self._last_cached = None
+
+    def cast(self, dtype):
+        self._clear_cached_op()
+        super().cast(dtype)
+
+    def __call__(self, *args, **kwargs):
+        # Hybridized blocks bypass subclass forward() overrides (HybridSequential, RNN
+        # layers): the whole block becomes one graph; Symbols trace hybrid_forward.
+        if args and not kwargs and not isinstance(self, SymbolBlock):
+            from ..symbol import Symbol
+            if isinstance(args[0], Symbol):
+                for hook in list(self._forward_pre_hooks.values()):
+                    hook(self, args)
+                out = self._symbolic_forward(*args)
+                for hook in list(self._forward_hooks.values()):
+                    hook(self, args, out)
+                return out
+            if self._active and not _eager_only():
+                for hook in list(self._forward_pre_hooks.values()):
+                    hook(self, args)
+                out = self._call_cached(*args)
+                for hook in list(self._forward_hooks.values()):
+                    hook(self, args, out)
+                return out
+        return super().__call__(*args, **kwargs)
+
+    # ---- symbolic path (F = mx.sym) ----
+    def _symbolic_forward(self, x, *args):
+        from .. import symbol as sym
+        nm = getattr(_STATE, 'names', None)
+        if nm is not None:
+            prefix = nm.get(id(self))
+            if prefix is None:
+                prefix = nm[id(self)] = sym.Prefix(self.prefix)
+        else:
+            prefix = sym.Prefix(self.prefix)
+        params = {k: _param_var(p) for k, p in self._reg_params.items()}
+        with prefix:
+            try:
+                return self.hybrid_forward(sym, x, *args, **params)
+            except Exception as e:  # name the layer once (innermost)
+                if getattr(e, '_mx_traced', False):
+                    raise
+                from ..base import MXNetError
+                err = MXNetError("hybridize: tracing layer '%s' (%s) failed: %s: %s"
+                                 % (self.name, type(self).__name__, type(e).__name__, e))
+                err._mx_traced = True
+                raise err from e
+
+    def _trace(self, flat_in, in_fmt):
+        from .. import symbol as sym
+        from ..symbol.symbol import _TraceScope
+        names = ['data'] if len(flat_in) == 1 else ['data%d' % i for i in range(len(flat_in))]
+        in_syms = []
+        for n, a in zip(names, flat_in):
+            v = sym.var(n)
+            v._outs[0][0].trace_shape = (tuple(a.shape), a.dtype)
+            in_syms.append(v)
+        args, _ = _regroup(in_syms, in_fmt)
+        old = (getattr(_STATE, 'vars', None), getattr(_STATE, 'names', None))
+        _STATE.vars, _STATE.names = {}, {}
+        try:
+            with _TraceScope():
+                out = self._symbolic_forward(*args)
+            table = _STATE.vars
+        finally:
+            _STATE.vars, _STATE.names = old
+        flat_out, out_fmt = _flatten(out, 'output')
+        if not flat_out or not all(isinstance(o, sym.Symbol) for o in flat_out):
+            raise RuntimeError("hybridize: %s.hybrid_forward must return Symbols (or lists of them) when "
+                               "traced, got %r" % (type(self).__name__, out))
+        params = {p.name: p for _, p in table.values()}
+        return _CachedGraph(sym.Group(flat_out), out_fmt, names, params)
+
+    def _call_cached(self, x, *args):
+        flat_in, in_fmt = _flatten((x,) + args, 'input')
+        key = (in_fmt, tuple((a.shape, a.dtype) for a in flat_in))
+        entry = self._cached.get(key)
+        if entry is None:
+            if any(p._data is None for p in self.collect_params().values()):
+                # shapes of deferred parameters come from one eager (inference-mode) pass
+                from .. import autograd
+                with _EagerScope(), autograd.pause(train_mode=False):
+                    self.forward(x, *args)
+            entry = self._cached[key] = self._trace(flat_in, in_fmt)
+        self._last_cached = entry
+        return entry(flat_in)
 
     def infer_shape(self, *args):
         """Layers with deferred parameter shapes override ``_infer_param_shapes``."""
@@ -341,6 +537,11 @@ class HybridBlock(Block):
 
     def forward(self, x, *args):
         from .. import ndarray as nd
+        from ..symbol import Symbol
+        if isinstance(x, Symbol):
+            return self._symbolic_forward(x, *args)
+        if self._active and not _eager_only():
+            return self._call_cached(x, *args)
         ctx = getattr(x, 'context', None)
         if ctx is None:
             for a in args:
@@ -367,19 +568,112 @@ class HybridBlock(Block):
         raise NotImplementedError
 
     def export(self, path, epoch=0, remove_amp_cast=True):
-        raise NotImplementedError(
-            'HybridBlock.export needs graph tracing, which mxcore does not provide yet; '
-            'use save_parameters() to store the weights')
+        """Write ``path-symbol.json`` and ``path-%04d.params`` (arg:/aux: keys), MXNet 1.x format."""
+        from .. import ndarray as nd
+        entry = self._last_cached
+        if entry is None:
+            raise RuntimeError('Please first call block.hybridize() and then run forward with '
+                               'this block at least once before calling export.')
+        sym_file = '%s-symbol.json' % path
+        entry.sym.save(sym_file)
+        arg_dict = {}
+        for name, src in zip(entry.arg_names, entry.arg_src):
+            if type(src) is not int:
+                arg_dict['arg:' + name] = src._check_and_get(src._data, list)[0]
+        for name, p in zip(entry.aux_names, entry.aux_src):
+            arg_dict['aux:' + name] = p._check_and_get(p._data, list)[0]
+        params_file = '%s-%04d.params' % (path, epoch)
+        nd.save(params_file, arg_dict)
+        return sym_file, params_file
 
 
 class SymbolBlock(HybridBlock):
+    """A HybridBlock made from a Symbol (e.g. a model exported by MXNet)."""
+
     def __init__(self, outputs, inputs, params=None):
-        raise NotImplementedError('SymbolBlock is not supported by mxcore yet')
+        from .. import symbol as sym
+        super().__init__(prefix='', params=None)
+        if isinstance(inputs, sym.Symbol) and len(inputs) == 1:
+            inputs = [inputs]
+        if isinstance(outputs, (list, tuple)):
+            outputs = outputs[0] if len(outputs) == 1 else sym.Group(list(outputs))
+        self._input_names = [i.name for i in inputs]
+        self._sym = outputs
+        g = outputs._graph()
+        arg_names, aux_names = g.names(0), g.names(1)
+        shapes = {}
+        try:
+            shapes = outputs._known_spec({}, {})
+        except Exception:  # noqa: BLE001  (hints only)
+            pass
+        for name in arg_names + aux_names:
+            if name in self._input_names:
+                continue
+            shared = params.get(name) if params is not None and name in params._params else None
+            if shared is not None:
+                p = shared
+                self._params._params[name] = p
+            else:
+                shp = tuple(shapes[name]['shape']) if name in shapes else None
+                p = self._params.get(name, allow_deferred_init=True, shape=shp,
+                                     grad_req='null' if name in aux_names else 'write')
+            self._reg_params[name] = p
+        self._active = True
+
+    def hybridize(self, active=True, **kwargs):
+        HybridBlock.hybridize(self, True, **kwargs)
 
     @staticmethod
-    def imports(symbol_file, input_names, param_file=None, ctx=None):
-        raise NotImplementedError('SymbolBlock.imports is not supported by mxcore yet')
+    def imports(symbol_file, input_names, param_file=None, ctx=None, allow_missing=False,
+                ignore_extra=False):
+        from .. import symbol as sym
+        out = sym.load(symbol_file)
+        if isinstance(input_names, str):
+            input_names = [input_names]
+        ret = SymbolBlock(out, [sym.var(n) for n in input_names])
+        if param_file is not None:
+            ret.collect_params().load(param_file, ctx=ctx, allow_missing=allow_missing,
+                                      ignore_extra=ignore_extra, cast_dtype=True,
+                                      dtype_source='saved')
+        return ret
+
+    def forward(self, x, *args):
+        from .. import symbol as sym
+        if isinstance(x, sym.Symbol):
+            inputs = [x] + list(args)
+            return self._sym(**dict(zip(self._input_names, inputs)))
+        return self._call_cached(x, *args)
+
+    def _call_cached(self, x, *args):
+        flat_in, _ = _flatten((x,) + args, 'input')
+        key = tuple((a.shape, a.dtype) for a in flat_in)
+        entry = self._cached.get(key)
+        if entry is None:
+            pending = [p for p in self._reg_params.values() if p._data is None]
+            if pending:
+                shapes = {n: a.shape for n, a in zip(self._input_names, flat_in)}
+                dtypes = {n: a.dtype for n, a in zip(self._input_names, flat_in)}
+                _, res = self._sym._infer(shapes, dtypes, True)
+                known = dict(res['arguments'], **res['aux_states'])
+                ctx = flat_in[0].context
+                for p in pending:
+                    if known.get(p.name) is None:
+                        raise RuntimeError("SymbolBlock: cannot infer the shape of parameter '%s'"
+                                           % p.name)
+                    p.shape = tuple(known[p.name]['shape'])
+                    if not p._deferred_init:
+                        p.initialize(ctx=ctx)
+                    p._finish_deferred_init()
+            params = {p.name: p for p in self._reg_params.values()}
+            out_fmt = (False, [0] * len(self._sym)) if len(self._sym) > 1 else 0
+            entry = self._cached[key] = _CachedGraph(self._sym, out_fmt, self._input_names, params)
+        self._last_cached = entry
+        return entry(flat_in)
+
+    def hybrid_forward(self, F, x, *args, **kwargs):
+        raise NotImplementedError
 
 
 __all__ = ['Block', 'HybridBlock', 'SymbolBlock']
 _ = re
+_ = warnings

@@ -161,7 +161,7 @@ def _truthy(v) -> bool:
 
 def _n_visible(op: dict, attrs: dict) -> int:
     nv = op.get("num_visible_outputs", op.get("num_outputs", 1))
-    if nv and nv > 0:
+    if nv and nv > 0 and op.get("num_outputs", 1) != -1:
         return nv
     names = {a["name"] for a in op.get("attrs", [])}
     if "output_mean_var" in names:
@@ -196,7 +196,7 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
     return False
 
 
-def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None):
+def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False):
     """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs."""
     op = _op_info(opname)
     if op is None:
@@ -207,7 +207,8 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None):
             continue
         sattrs[k] = attr_str(v)
     hint = op["name"].lower().lstrip("_")
-    name = current_name_manager().get(name, hint)
+    if not resolved:
+        name = current_name_manager().get(name, hint)
     entries = []
     for s in inputs:
         entries.extend(s._outs)
@@ -273,7 +274,7 @@ def _invoke_sym(opname: str, args, kwargs):
             continue
         else:  # MXNet creates the missing argument: fc1_weight, bn_moving_mean, softmax_label
             ins.append(var("%s_%s" % (node_name, inp)))
-    return _make_node(opname, ins, attrs, node_name, attr)
+    return _make_node(opname, ins, attrs, node_name, attr, resolved=True)
 
 
 # ---- arithmetic -------------------------------------------------------------------

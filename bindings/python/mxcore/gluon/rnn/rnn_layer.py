@@ -108,6 +108,25 @@ class _RNNLayer(HybridBlock):
             outputs = nd.swapaxes(outputs, dim1=0, dim2=1)
         return outputs if skip_states else (outputs, new_states)
 
+    def hybrid_forward(self, F, inputs, states=None, **params):
+        """Symbolic path (hybridize tracing); the eager path is forward() above."""
+        skip_states = states is None
+        if skip_states:
+            # batch dim 0 is filled in from the data at run time (MXNet's export form)
+            states = [F.zeros(shape=tuple(info['shape'][:1]) + (0,) + tuple(info['shape'][2:]),
+                              dtype=self._dtype) for info in self.state_info(0)]
+        if not isinstance(states, (list, tuple)):
+            states = [states]
+        x = F.swapaxes(inputs, dim1=0, dim2=1) if self._layout == 'NTC' else inputs
+        rnn = F.RNN(x, self._flat_params(F, params), *states, state_size=self._hidden_size,
+                    num_layers=self._num_layers, bidirectional=self._dir == 2,
+                    p=self._dropout, state_outputs=True, mode=self._mode)
+        outputs = rnn[0]
+        new_states = [rnn[1], rnn[2]] if self._mode == 'lstm' else [rnn[1]]
+        if self._layout == 'NTC':
+            outputs = F.swapaxes(outputs, dim1=0, dim2=1)
+        return outputs if skip_states else (outputs, new_states)
+
     def _flat_params(self, F, params):
         order = [params['%s%d_%s_%s' % (d, i, g, t)].reshape((-1,))
                  for t in ['weight', 'bias']
