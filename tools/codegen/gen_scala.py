@@ -7,6 +7,7 @@ Inputs are NDArray parameters (null = omitted); attributes are named
 parameters typed from the manifest (int->Int, float->Double, bool->Boolean,
 shape->Seq[Int], floats->Seq[Double], others->String) with its defaults; a
 None default becomes Option[T] = None (or null for String/Seq): not passed.
+The last parameter `out: NDArray = null` is MXNet's out= (write into it).
 """
 from __future__ import annotations
 
@@ -76,11 +77,15 @@ def gen_op(op: dict) -> str:
         extra = f" One of: {', '.join(a['choices'])}." if a.get("choices") else ""
         req = "required" if a["required"] else f"default {a['default']}"
         docs.append(f"@param {a['name']} {a['type']}, {req}. {a['doc']}{extra}")
+    if "out" in list(op["inputs"]) + [a["name"] for a in op["attrs"]]:
+        raise SystemExit(f"gen_scala: op {name} has an input or attribute named 'out' (reserved for out=)")
+    params.append("out: NDArray = null")
+    docs.append("@param out optional NDArray to write the result into (MXNet's out=)")
     nvis = op.get("num_visible_outputs", op["num_outputs"])
     single = nvis == 1
     ret = "NDArray" if single else "Array[NDArray]"
     docs.append("@return " + ("the output" if single else "the outputs"))
-    body = f'NDArray.invoke("{name}", {inputs}, Seq({", ".join(pairs)}))' + (".head" if single else "")
+    body = f'NDArray.invoke("{name}", {inputs}, Seq({", ".join(pairs)}), out)' + (".head" if single else "")
     doc = doc_text(op["doc"] or f"The {name} operator.")
     lines = ["  /** " + doc.replace("\n", "\n    * "), "    *"]
     lines += ["    * " + doc_text(d) for d in docs]

@@ -78,6 +78,10 @@ class NDArray private[mxcore] (h: Pointer) extends AutoCloseable {
   def !==(o: NDArray): NDArray = bin("broadcast_not_equal", o)
   def >(v: Double): NDArray = this > scalar(v)
   def <(v: Double): NDArray = this < scalar(v)
+  def >=(v: Double): NDArray = this >= scalar(v)
+  def <=(v: Double): NDArray = this <= scalar(v)
+  def ===(v: Double): NDArray = this === scalar(v)
+  def !==(v: Double): NDArray = this !== scalar(v)
 
   override def toString: String =
     if (!live) "<NDArray disposed>"
@@ -144,16 +148,18 @@ object NDArray extends NDArrayOps {
   }
   def array(data: Array[Boolean], shape: Array[Int]): NDArray = array(data.map(b => if (b) 1 else 0), shape, "bool")
 
-  /** Run registry op `name`; null inputs are dropped (optional inputs). */
-  def invoke(name: String, inputs: Seq[NDArray], attrs: Seq[(String, Any)]): Array[NDArray] = {
+  /** Run registry op `name`; null inputs are dropped (optional inputs).
+   *  `out` (MXNet's out=): when non-null the op writes into it and it is returned. */
+  def invoke(name: String, inputs: Seq[NDArray], attrs: Seq[(String, Any)], out: NDArray = null): Array[NDArray] = {
     val ins = inputs.filter(_ != null).map(_.handle).toArray
     val kv = attrs.flatMap { case (k, v) => Base.fmt(v).map(k -> _) }
     val outs = new Array[Pointer](64)
     val nOut = new IntByReference(0)
+    if (out != null) { outs(0) = out.handle; nOut.setValue(1) }
     Base.check(Base.lib.mx_invoke_by_name(name, if (ins.isEmpty) null else ins, ins.length,
       if (kv.isEmpty) null else kv.map(_._1).toArray, if (kv.isEmpty) null else kv.map(_._2).toArray, kv.length,
       outs, outs.length, nOut))
-    outs.take(nOut.getValue).map(p => new NDArray(p))
+    if (out != null) Array(out) else outs.take(nOut.getValue).map(p => new NDArray(p))
   }
 
   /** Save to an MXNet .params file (named) / list file (unnamed). */

@@ -128,8 +128,8 @@ object TestRunner {
         // call the generated method reflectively with inputs by position, attrs as strings
         val m = classOf[NDArrayOps].getDeclaredMethods.find(_.getName == op).get
         val out: Array[NDArray] =
-          if (c("attrs").asInstanceOf[Map[String, Any]].isEmpty && m.getParameterCount == ins.length)
-            m.invoke(NDArray, ins: _*) match { case a: NDArray => Array(a); case a: Array[NDArray] => a }
+          if (c("attrs").asInstanceOf[Map[String, Any]].isEmpty && m.getParameterCount == ins.length + 1)
+            m.invoke(NDArray, (ins :+ null): _*) match { case a: NDArray => Array(a); case a: Array[NDArray] => a }
           else NDArray.invoke(op, ins, c("attrs").asInstanceOf[Map[String, Any]].toSeq)
         for ((e, k) <- c("outputs").asInstanceOf[List[Map[String, Any]]].zipWithIndex) {
           val want = e("data").asInstanceOf[List[Double]].toArray
@@ -140,6 +140,107 @@ object TestRunner {
       }
       assertTrue(ran > 3, s"only $ran cases ran")
       println(s"     ($ran vector cases)")
+    }
+    test("sgd_mom_update vs hand-computed update, momentum in place") {
+      if (publicOps.contains("sgd_mom_update")) {
+        val w = NDArray.array(Array(1.0, 2, -3, 0.5), Array(4))
+        val g = NDArray.array(Array(0.5, -1, 2, 0), Array(4))
+        val mom = NDArray.array(Array(0.1, 0, -0.2, 0.3), Array(4))
+        // g' = 0.5 g + 0.01 w = (0.26, -0.48, 0.97, 0.005); mom = 0.9 mom - 0.1 g'; w += mom
+        val r = NDArray.sgd_mom_update(w, g, mom, lr = 0.1, momentum = 0.9, wd = 0.01, rescale_grad = 0.5, out = w)
+        assertTrue(r eq w, "out= returns the out array")
+        assertTrue(close(mom.toDoubleArray, Array(0.064, 0.048, -0.277, 0.2695), 1e-12, 1e-12), mom.toString)
+        assertTrue(close(w.toDoubleArray, Array(1.064, 2.048, -3.277, 0.7695), 1e-12, 1e-12), w.toString)
+      } else println("     (skip: sgd_mom_update not in this core)")
+    }
+    test("sgd_update with clipping; out= writes in place, no out leaves inputs alone") {
+      if (publicOps.contains("sgd_update")) {
+        val w = NDArray.array(Array(1.0, -1, 2), Array(3))
+        val g = NDArray.array(Array(4.0, -0.5, -9), Array(3))
+        // clip(2 g, 3) + 0.1 w = (3.1, -1.1, -2.8); w - 0.5 * that
+        val want = Array(-0.55, -0.45, 3.4)
+        val fresh = NDArray.sgd_update(w, g, lr = 0.5, wd = 0.1, rescale_grad = 2, clip_gradient = 3)
+        assertTrue(close(fresh.toDoubleArray, want, 1e-12, 1e-12), fresh.toString)
+        assertTrue(w.toDoubleArray.toSeq == Seq(1.0, -1, 2), "input untouched")
+        NDArray.sgd_update(w, g, lr = 0.5, wd = 0.1, rescale_grad = 2, clip_gradient = 3, out = w)
+        assertTrue(close(w.toDoubleArray, want, 1e-12, 1e-12), w.toString)
+      } else println("     (skip: sgd_update not in this core)")
+    }
+    test("adam_update vs hand-computed update, moments in place") {
+      if (publicOps.contains("adam_update")) {
+        val w = NDArray.array(Array(1.0, 2, -3, 0.5), Array(4))
+        val g = NDArray.array(Array(0.5, -1, 2, 0), Array(4))
+        val m = NDArray.array(Array(0.1, 0.2, 0, -0.1), Array(4))
+        val v = NDArray.array(Array(0.01, 0.04, 0, 0.02), Array(4))
+        NDArray.adam_update(w, g, m, v, lr = 0.01, beta1 = 0.9, beta2 = 0.99, epsilon = 1e-8, wd = 0.1,
+          rescale_grad = 2, clip_gradient = 1.5, out = w)
+        // g' = clip(2 g + 0.1 w, 1.5) = (1.1, -1.5, 1.5, 0.05)
+        val m1 = Array(0.2, 0.03, 0.15, -0.085)
+        val v1 = Array(0.022, 0.0621, 0.0225, 0.019825)
+        val w1 = Array(1.0, 2, -3, 0.5).indices.map(i => Array(1.0, 2, -3, 0.5)(i) - 0.01 * m1(i) / (math.sqrt(v1(i)) + 1e-8)).toArray
+        assertTrue(close(m.toDoubleArray, m1, 1e-12, 1e-12), m.toString)
+        assertTrue(close(v.toDoubleArray, v1, 1e-12, 1e-12), v.toString)
+        assertTrue(close(w.toDoubleArray, w1, 1e-12, 1e-12), w.toString)
+      } else println("     (skip: adam_update not in this core)")
+    }
+    test("all six comparison operators: broadcasting, ties, 0/1 in the input dtype") {
+      val av = Array(1.0, 2, 3, 4, 5, 6)
+      val bv = Array(2.0, 2, 7)
+      val a = NDArray.array(av.map(_.toFloat), Array(2, 3))
+      val b = NDArray.array(bv.map(_.toFloat), Array(1, 3))
+      val want = (f: (Double, Double) => Boolean) => av.indices.map(i => if (f(av(i), bv(i % 3))) 1.0 else 0.0).toSeq
+      val wantS = (f: (Double, Double) => Boolean) => av.map(x => if (f(x, 2.0)) 1.0 else 0.0).toSeq
+      val cases: Seq[(String, NDArray, NDArray, NDArray, (Double, Double) => Boolean)] = Seq(
+        ("broadcast_equal", NDArray.broadcast_equal(a, b), a === b, a === 2, _ == _),
+        ("broadcast_not_equal", NDArray.broadcast_not_equal(a, b), a !== b, a !== 2, _ != _),
+        ("broadcast_greater", NDArray.broadcast_greater(a, b), a > b, a > 2, _ > _),
+        ("broadcast_greater_equal", NDArray.broadcast_greater_equal(a, b), a >= b, a >= 2, _ >= _),
+        ("broadcast_lesser", NDArray.broadcast_lesser(a, b), a < b, a < 2, _ < _),
+        ("broadcast_lesser_equal", NDArray.broadcast_lesser_equal(a, b), a <= b, a <= 2, _ <= _))
+      for ((op, gen, oper, scal, f) <- cases) {
+        assertTrue(gen.dtype == "float32" && gen.shape.toSeq == Seq(2L, 3L), s"$op meta ${gen.dtype}")
+        assertTrue(gen.toDoubleArray.toSeq == want(f), s"$op ${gen.toDoubleArray.toSeq}")
+        assertTrue(oper.toDoubleArray.toSeq == want(f), s"$op operator")
+        assertTrue(scal.toDoubleArray.toSeq == wantS(f), s"$op scalar ${scal.toDoubleArray.toSeq}")
+      }
+      val i = NDArray.array(Array(1, 5, -3), Array(3))
+      val r = i > NDArray.array(Array(0, 5, -4), Array(3))
+      assertTrue(r.dtype == "int32" && r.toIntArray.toSeq == Seq(1, 0, 1), s"int32 ${r.dtype}")
+    }
+    test("seed MLP: 20 steps reproduce Python's losses; trained weights saved") {
+      val dir = sys.env.getOrElse("MXCORE_MLP_DIR", "../../tests/vectors/mlp")
+      if (!new java.io.File(dir, "losses.json").isFile)
+        throw new AssertionError(s"MLP reference not found in $dir (run tests/vectors/make_mlp_reference.py or set MXCORE_MLP_DIR)")
+      val ref = Json.parse(scala.io.Source.fromFile(new java.io.File(dir, "losses.json")).mkString).asInstanceOf[Map[String, Any]]
+      val refLosses = ref("losses").asInstanceOf[List[Double]].toArray
+      val steps = ref("steps").asInstanceOf[Double].toInt
+      val n = ref("batch").asInstanceOf[Double]
+      val lr = ref("lr").asInstanceOf[Double]
+      val data = NDArray.load(new java.io.File(dir, "data.params").getPath).toMap
+      val p = NDArray.load(new java.io.File(dir, "init.params").getPath).toMap
+      val names = Seq("fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias")
+      assertTrue(data("X").shape.toSeq == Seq(64L, 784L) && p("fc1_weight").shape.toSeq == Seq(100L, 784L), "shapes")
+      Autograd.markVariables(names.map(p))
+      val losses = (1 to steps).map { _ =>
+        val loss = Autograd.record {
+          val h = NDArray.FullyConnected(data("X"), p("fc1_weight"), p("fc1_bias"), num_hidden = 100)
+          val a = NDArray.Activation(h, act_type = "relu")
+          val o = NDArray.FullyConnected(a, p("fc2_weight"), p("fc2_bias"), num_hidden = 10)
+          NDArray.softmax_cross_entropy(o, data("y"))
+        }
+        Autograd.backward(Seq(loss))
+        val l = loss.toDoubleArray(0) / n
+        for (k <- names) NDArray.sgd_update(p(k), p(k).grad, lr = lr, rescale_grad = 1 / n, out = p(k))
+        l
+      }.toArray
+      val worst = losses.indices.map(i => math.abs(losses(i) - refLosses(i))).max
+      assertTrue(losses.length == refLosses.length && worst < 1e-5, s"losses ${losses.toSeq} vs ${refLosses.toSeq}")
+      val out = sys.env.get("MXCORE_MLP_OUT").map(d => new java.io.File(d, "trained-scala.params"))
+        .getOrElse { val f = java.io.File.createTempFile("mlp", ".params"); f.deleteOnExit(); f }
+      NDArray.save(out.getPath, names.map(k => k -> p(k)))
+      val back = NDArray.load(out.getPath).toMap
+      assertTrue(back.keySet == names.toSet && back("fc2_weight").toArray.toSeq == p("fc2_weight").toArray.toSeq, "reload")
+      println(f"     (final loss ${losses.last}%.6f, max |diff| $worst%.2g)")
     }
     println(s"$passed passed, $failed failed")
     if (failed > 0) sys.exit(1)
