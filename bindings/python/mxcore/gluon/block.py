@@ -558,9 +558,11 @@ class HybridBlock(Block):
                 p.initialize(ctx=ctx)
         params = self._param_arrays(ctx)
         if params is None:
+            from .. import autograd
             self.infer_shape(x, *args)
-            for p in self._reg_params.values():
-                p._finish_deferred_init()
+            with autograd.pause():  # initialization is not part of the recorded computation
+                for p in self._reg_params.values():
+                    p._finish_deferred_init()
             params = {k: v.data(ctx) for k, v in self._reg_params.items()}
         return self.hybrid_forward(nd, x, *args, **params)
 
