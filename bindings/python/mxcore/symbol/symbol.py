@@ -178,8 +178,11 @@ def _n_visible(op: dict, attrs: dict) -> int:
 
 def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
     """Inputs an op does not take for these attrs (MXNet's per-attr argument lists)."""
-    if inp == "bias" and _truthy(attrs.get("no_bias", "False")):
-        return True
+    if inp == "bias":
+        op = _op_info(opname) or {}
+        dflt = next((a.get("default") for a in op.get("attrs", []) if a["name"] == "no_bias"), False)
+        if _truthy(attrs.get("no_bias", dflt)):
+            return True
     if opname == "LeakyReLU" and inp == "gamma":
         return attrs.get("act_type", "leaky") != "prelu"
     if opname == "RNN":

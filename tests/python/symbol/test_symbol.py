@@ -1,0 +1,182 @@
+"""mx.sym: composition, naming, inference, JSON (through the core), Executor."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import mxcore as mx
+from mxcore import autograd, nd
+from mxcore import sym
+
+REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mxnet_ref")
+
+
+def _mlp():
+    data = sym.var("data")
+    fc1 = sym.FullyConnected(data, num_hidden=16, name="fc1")
+    act = sym.Activation(fc1, act_type="relu", name="relu1")
+    bn = sym.BatchNorm(act, name="bn")
+    fc2 = sym.FullyConnected(data=bn, num_hidden=4, name="fc2")
+    return sym.SoftmaxOutput(fc2, name="softmax")
+
+
+def test_auto_variables_and_lists():
+    out = _mlp()
+    assert out.list_arguments() == ["data", "fc1_weight", "fc1_bias", "bn_gamma", "bn_beta", "fc2_weight",
+                                    "fc2_bias", "softmax_label"]
+    assert out.list_auxiliary_states() == ["bn_moving_mean", "bn_moving_var"]
+    assert out.list_outputs() == ["softmax_output"]
+    assert "fc1_output" in out.get_internals().list_outputs()
+    nb = sym.FullyConnected(sym.var("x"), num_hidden=3, no_bias=True, name="f")
+    assert nb.list_arguments() == ["x", "f_weight"]
+
+
+def test_auto_names_and_var_attrs():
+    with sym.NameManager():
+        a = sym.FullyConnected(sym.var("x"), num_hidden=2)
+        b = sym.FullyConnected(a, num_hidden=2)
+    assert a.name == "fullyconnected0" and b.name == "fullyconnected1"
+    v = sym.var("w", shape=(3, 4), dtype="float16", lr_mult=2, wd_mult=0, init="zeros")
+    assert v.attr("__shape__") == "(3,4)" and v.attr("__lr_mult__") == "2.0"
+    assert v.attr("__dtype__") == "2" and v.attr("__init__") == "zeros"
+    with pytest.raises(ValueError):
+        sym.var("w", foo=1)
+
+
+def test_infer_shape_backward_from_data():
+    args, outs, aux = _mlp().infer_shape(data=(8, 10))
+    assert args == [(8, 10), (16, 10), (16,), (16,), (16,), (4, 16), (4,), (8,)]
+    assert outs == [(8, 4)] and aux == [(16,), (16,)]
+    conv = sym.Convolution(sym.var("d"), kernel=(3, 3), num_filter=5, num_group=1, name="c")
+    assert conv.infer_shape(d=(2, 3, 9, 9))[0][1] == (5, 3, 3, 3)
+    dec = sym.Deconvolution(sym.var("d"), kernel=(2, 2), num_filter=6, name="dc")
+    assert dec.infer_shape(d=(2, 3, 4, 4))[0][1] == (3, 6, 2, 2)
+    emb = sym.Embedding(sym.var("i"), input_dim=10, output_dim=3, name="e")
+    assert emb.infer_shape(i=(2, 5))[1] == [(2, 5, 3)]
+
+
+def test_infer_partial_and_type():
+    a, b = sym.var("a"), sym.var("b")
+    c = sym.broadcast_add(a, b)
+    args, outs, _ = c.infer_shape_partial(a=(2, 3))
+    assert args[0] == (2, 3) and args[1] is None and outs == [None]
+    with pytest.raises(mx.MXNetError, match="b"):
+        c.infer_shape(a=(2, 3))
+    at, ot, _ = (a + b).infer_type(a="float64", b="float64")
+    assert at == [np.float64, np.float64] and ot == [np.float64]
+
+
+def test_group_getitem_and_multi_output():
+    x = sym.var("x")
+    parts = sym.split(x, num_outputs=3, axis=1, name="sp")
+    assert len(parts) == 3 and parts.list_outputs() == ["sp_output0", "sp_output1", "sp_output2"]
+    g = sym.Group([parts[0] * 2, parts[2]])
+    assert len(g) == 2
+    ex = g.bind(mx.cpu(), {"x": nd.array(np.arange(6).reshape(1, 6))})
+    o = ex.forward()
+    np.testing.assert_allclose(o[0].asnumpy(), [[0, 2]])
+    np.testing.assert_allclose(o[1].asnumpy(), [[4, 5]])
+    assert parts["sp_output1"].list_outputs() == ["sp_output1"]
+
+
+def test_arithmetic_matches_nd():
+    a, b = sym.var("a"), sym.var("b")
+    expr = (a + b) * 2 - a / (b + 1) + 3 ** a - (-b) ** 2 + abs(a - 1) % 3
+    av = np.random.RandomState(0).rand(3, 4).astype("float32")
+    bv = np.random.RandomState(1).rand(3, 4).astype("float32")
+    got = expr.eval(a=nd.array(av), b=nd.array(bv))[0].asnumpy()
+    na, nb = nd.array(av), nd.array(bv)
+    want = ((na + nb) * 2 - na / (nb + 1) + 3 ** na - (-nb) ** 2 + abs(na - 1) % 3).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert (a > b).eval(a=na, b=nb)[0].asnumpy().tolist() == (av > bv).astype("float32").tolist()
+
+
+def test_fluent_and_compose():
+    x = sym.var("x")
+    s = x.reshape((-1,)).sum()
+    assert s.eval(x=nd.ones((2, 3)))[0].asscalar() == 6
+    y = sym.var("y")
+    inner = sym.Activation(y, act_type="relu")
+    composed = inner(y=x * 2)
+    assert composed.list_arguments() == ["x"]
+    assert composed.eval(x=nd.array([-1, 2]))[0].asnumpy().tolist() == [0, 4]
+
+
+def test_json_round_trip_through_core(tmp_path):
+    out = _mlp()
+    text = out.tojson()
+    d = json.loads(text)
+    # the structure MXNet 1.x's loader needs
+    assert set(d) >= {"nodes", "arg_nodes", "node_row_ptr", "heads", "attrs"}
+    assert d["attrs"]["mxnet_version"] == ["int", 10901]
+    assert all(set(n) >= {"op", "name", "inputs"} for n in d["nodes"])
+    assert len(d["node_row_ptr"]) == len(d["nodes"]) + 1
+    assert all(d["nodes"][i]["op"] == "null" for i in d["arg_nodes"])
+    f = str(tmp_path / "m-symbol.json")
+    out.save(f)
+    back = sym.load(f)
+    assert back.list_arguments() == out.list_arguments()
+    assert back.list_auxiliary_states() == out.list_auxiliary_states()
+    assert back.tojson() == text
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm", "resnet18_v1", "mobilenet0.25"])
+def test_load_mxnet_symbol_files(model):
+    s = sym.load(os.path.join(REF, model + "-symbol.json"))
+    assert s.list_arguments()[0] == "data"
+    assert len(s.list_outputs()) == 1
+    s2 = sym.load_json(s.tojson())
+    assert s2.list_arguments() == s.list_arguments()
+
+
+def test_bad_json_names_node():
+    with pytest.raises(mx.MXNetError, match="mystery"):
+        sym.load_json('{"nodes":[{"op":"null","name":"x","inputs":[]},'
+                      '{"op":"NoSuchOp","name":"mystery","inputs":[[0,0,0]]}],"heads":[[1,0,0]]}')
+
+
+def test_simple_bind_forward_backward_matches_autograd():
+    rs = np.random.RandomState(0)
+    data = sym.var("data")
+    net = sym.FullyConnected(sym.Activation(sym.FullyConnected(data, num_hidden=8, name="fc1"), act_type="tanh"),
+                             num_hidden=3, name="fc2")
+    ex = net.simple_bind(mx.cpu(), data=(5, 4))
+    assert ex.arg_dict["fc1_weight"].shape == (8, 4)
+    vals = {k: rs.randn(*v.shape).astype("float32") for k, v in ex.arg_dict.items()}
+    for k, v in vals.items():
+        ex.arg_dict[k][:] = v
+    og = rs.randn(5, 3).astype("float32")
+    out = ex.forward(is_train=True)[0]
+    ex.backward(nd.array(og))
+    # the same computation eagerly
+    arrs = {k: nd.array(v) for k, v in vals.items()}
+    for a in arrs.values():
+        a.attach_grad()
+    with autograd.record():
+        h = nd.tanh(nd.FullyConnected(arrs["data"], arrs["fc1_weight"], arrs["fc1_bias"], num_hidden=8))
+        y = nd.FullyConnected(h, arrs["fc2_weight"], arrs["fc2_bias"], num_hidden=3)
+    y.backward(nd.array(og))
+    np.testing.assert_allclose(out.asnumpy(), y.asnumpy(), rtol=1e-5, atol=1e-6)
+    for k in vals:
+        np.testing.assert_allclose(ex.grad_dict[k].asnumpy(), arrs[k].grad.asnumpy(), rtol=1e-5, atol=1e-5)
+    # forward with new data by keyword
+    o2 = ex.forward(data=nd.zeros((5, 4)))[0]
+    assert o2.shape == (5, 3)
+
+
+def test_simple_bind_reports_missing_shape():
+    s = sym.broadcast_mul(sym.var("a"), sym.var("b"))
+    with pytest.raises(mx.MXNetError, match="b"):
+        s.simple_bind(mx.cpu(), a=(2, 2))
+
+
+def test_bind_batchnorm_updates_aux_in_train_mode():
+    s = sym.BatchNorm(sym.var("x"), name="bn", momentum=0.5)
+    ex = s.simple_bind(mx.cpu(), grad_req="null", x=(4, 3))
+    ex.arg_dict["gamma" if "gamma" in ex.arg_dict else "bn_gamma"][:] = 1
+    ex.aux_dict["bn_moving_var"][:] = 1
+    x = nd.array(np.arange(12).reshape(4, 3))
+    ex.forward(is_train=True, x=x)
+    mm = ex.aux_dict["bn_moving_mean"].asnumpy()
+    np.testing.assert_allclose(mm, 0.5 * x.asnumpy().mean(0), rtol=1e-5)
