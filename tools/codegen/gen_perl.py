@@ -4,7 +4,8 @@ lib/AI/MXCore/Ops.pm) with POD from the registry manifest.
     python3 tools/codegen/gen_perl.py --out bindings/perl [--manifest m.json]
 
 Each method takes leading positional NDArray inputs (or inputs by name) and
-named attributes with the manifest's defaults: mx->nd->op($x, attr => v).
+named attributes with the manifest's defaults: mx->nd->op($x, attr => v);
+`out => $nd` (MXNet's out=) writes the result into an existing NDArray.
 """
 from __future__ import annotations
 
@@ -47,12 +48,14 @@ def gen_op(op: dict) -> tuple[str, str]:
     attrs = "[" + ", ".join(
         f"[{perl_str(a['name'])}, {perl_str(a['type'])}, {perl_literal(typed_default(a))}, {1 if a['required'] else 0}]"
         for a in op["attrs"]) + "]"
+    if "out" in list(op["inputs"]) + [a["name"] for a in op["attrs"]]:
+        raise SystemExit(f"gen_perl: op {name} has an input or attribute named 'out' (reserved for out =>)")
     code = (f"sub {name} {{\n    my $self = shift;\n"
-            f"    my ($in, $at) = _args({perl_str(name)}, {ins}, {1 if op['variadic'] else 0}, {attrs}, @_);\n"
-            f"    return $self->invoke({perl_str(name)}, $in, $at);\n}}\n")
+            f"    my ($in, $at, $out) = _args({perl_str(name)}, {ins}, {1 if op['variadic'] else 0}, {attrs}, @_);\n"
+            f"    return $self->invoke({perl_str(name)}, $in, $at, $out);\n}}\n")
     sig = ", ".join(["@inputs"] if op["variadic"] else [f"${i}" for i in op["inputs"]])
     pod = [f"=head2 {name}", "", f"  mx->nd->{name}({sig}"
-           + "".join(f", {a['name']} => ..." for a in op["attrs"]) + ")", "",
+           + "".join(f", {a['name']} => ..." for a in op["attrs"]) + ", out => $nd)", "",
            pod_escape(op["doc"] or f"The {name} operator."), ""]
     if op["attrs"]:
         pod += ["=over 4", ""]

@@ -113,27 +113,34 @@ sub _fmt {
 }
 
 # Run registry op $name on NDArray inputs (undef dropped) with attrs
-# [[key, value-string], ...]; returns one NDArray or a list of them.
+# [[key, value-string], ...]; returns one NDArray or a list of them. $out
+# (MXNet's out=): an NDArray or array ref of them the op writes into; then
+# those are returned.
 sub invoke {
-    my (undef, $name, $inputs, $attrs) = @_;
+    my (undef, $name, $inputs, $attrs, $out) = @_;
     my @in = map { ref $_ eq 'AI::MXCore::NDArray' ? $_ : AI::MXCore::NDArray->new($_) } grep { defined } @$inputs;
     my @kv = grep { defined $_->[1] } @{ $attrs // [] };
-    my @outs = (undef) x 64;
-    my $n = 0;
+    my @dst = !defined $out ? () : ref $out eq 'ARRAY' ? @$out : ($out);
+    croak "$name: out must be AI::MXCore::NDArray" if grep { !(ref $_ && $_->isa('AI::MXCore::NDArray')) } @dst;
+    croak "$name: at most 64 outputs" if @dst > 64;
+    my @outs = ((map { $_->handle } @dst), (undef) x (64 - @dst));
+    my $n = scalar @dst;
     AI::MXCore::_check(AI::MXCore::_c('mx_invoke_by_name', $name, [map { $_->handle } @in], scalar @in,
         [map { $_->[0] } @kv], [map { $_->[1] } @kv], scalar @kv, \@outs, 64, \$n));
-    my @r = map { AI::MXCore::NDArray->_wrap($outs[$_]) } 0 .. $n - 1;
+    my @r = @dst ? @dst : map { AI::MXCore::NDArray->_wrap($outs[$_]) } 0 .. $n - 1;
     return wantarray ? @r : $r[0];
 }
 
 # Split generated-op arguments: leading NDArray/array-ref positionals are
-# inputs (in manifest order), then key => value pairs (inputs by name too).
+# inputs (in manifest order), then key => value pairs (inputs by name too,
+# and out => NDArray). Returns (inputs, attrs, out).
 sub _args {
     my ($op, $inputs, $variadic, $attrs, @a) = @_;
     my (@pos, %kw);
     push @pos, shift @a while @a && (ref $a[0] || !defined $a[0]);
     croak "$op: odd number of named arguments" if @a % 2;
     %kw = @a;
+    my $out = delete $kw{out};
     my @in = $variadic ? @pos : map { exists $kw{$_} ? delete $kw{$_} : shift @pos } @$inputs;
     croak "$op: too many positional inputs" if @pos && !$variadic;
     my @at;
@@ -144,7 +151,7 @@ sub _args {
         push @at, [$name, _fmt($v, $type)];
     }
     croak "$op: unknown argument(s): " . join(', ', sort keys %kw) if %kw;
-    return (\@in, \@at);
+    return (\@in, \@at, $out);
 }
 
 sub save {
@@ -223,6 +230,7 @@ AI::MXCore - Perl binding for the mxcore deep-learning core (MXNet 1.x style)
   mx->autograd->backward($y);
   print $a->grad;                                         # 2 * a
   mx->nd->save('w.params', { w => $a });  my $h = mx->nd->load('w.params');
+  mx->nd->sgd_update($a, $a->grad, lr => 0.1, out => $a);  # out => writes in place
   mx->random->seed(42);
 
 =head1 DESCRIPTION
