@@ -119,3 +119,15 @@ def test_mark_variables():
         y = (x * x).sum()
     autograd.backward([y])
     np.testing.assert_allclose(g.asnumpy(), [2, 4])
+
+
+def test_recorded_setitem_full_slice_on_matrix():
+    # x[:] = value inside record() on a 2-d array covers the untouched dims
+    x = mx.nd.zeros((3, 4))
+    v = mx.nd.array(np.arange(12).reshape(3, 4))
+    with mx.autograd.record():
+        x[:] = v
+        x[1:2] = 7.0
+    expected = np.arange(12, dtype=np.float32).reshape(3, 4)
+    expected[1] = 7
+    np.testing.assert_array_equal(x.asnumpy(), expected)

@@ -158,9 +158,13 @@ class Parameter:
                 'specify in_units, in_channels, etc for `Block`s.' % (self.name, self._shape))
         nd = _nd()
         if data is None:
-            data = nd.zeros(self._shape, ctx=ctx[0], dtype=self._dtype)
-            desc = _init_mod.InitDesc(self.name, {'__init__': init})
-            _init_mod.create(default_init)(desc, data)
+            # initialisation is not part of the model's graph, even when the
+            # first (deferred) forward runs inside autograd.record()
+            from .. import autograd
+            with autograd.pause():
+                data = nd.zeros(self._shape, ctx=ctx[0], dtype=self._dtype)
+                desc = _init_mod.InitDesc(self.name, {'__init__': init})
+                _init_mod.create(default_init)(desc, data)
         self._init_impl(data, ctx)
 
     def _init_impl(self, data, ctx_list):

@@ -938,7 +938,8 @@ def _slice_assign_recorded(x: NDArray, key, value) -> bool:
         return True
     if not isinstance(value, NDArray):
         value = array(np.asarray(value), ctx=x.context, dtype=x.dtype)
-    sub = tuple(len(range(b, e, s)) for b, e, s in zip(begins, ends, steps))
+    # dims the key does not mention are taken whole
+    sub = tuple(len(range(b, e, s)) for b, e, s in zip(begins, ends, steps)) + tuple(x.shape[len(begins):])
     if value.shape != sub:
         value = value.reshape(sub) if value.size == int(np.prod(sub)) else value.broadcast_to(sub)
     invoke("_slice_assign", [x, value], attrs, out=x)
