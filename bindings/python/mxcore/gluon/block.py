@@ -459,9 +459,10 @@ class HybridBlock(Block):
         from .. import symbol as sym
         nm = getattr(_STATE, 'names', None)
         if nm is not None:
-            prefix = nm.get(id(self))
+            # keyed by prefix: blocks made with prefix='' share their parent's counters
+            prefix = nm.get(self.prefix)
             if prefix is None:
-                prefix = nm[id(self)] = sym.Prefix(self.prefix)
+                prefix = nm[self.prefix] = sym.Prefix(self.prefix)
         else:
             prefix = sym.Prefix(self.prefix)
         params = {k: _param_var(p) for k, p in self._reg_params.items()}

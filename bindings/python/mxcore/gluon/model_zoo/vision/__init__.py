@@ -148,3 +148,11 @@ def get_model(name, **kwargs):
         raise ValueError('Model %s is not supported by mxcore yet. Available: %s'
                          % (name, ', '.join(sorted(_MODELS))))
     return _MODELS[name](**kwargs)
+
+
+from . import more as _more  # noqa: E402
+from .more import DenseNet, Inception3, MobileNet, MobileNetV2, SqueezeNet  # noqa: E402,F401
+
+_more.register(_MODELS, _no_pretrained)
+for _name, _fn in list(_MODELS.items()):
+    globals().setdefault(_name.replace('.', '_'), _fn)
