@@ -1,0 +1,210 @@
+/* kernels_cl.h — OpenCL C source of the OpenCL backend, as C string pieces.
+ *
+ * The program is assembled at run time (opencl_backend.c, build_source):
+ *   CL_PRELUDE                      macros, parameter structs, the BIN/UN templates
+ *   for each element type T (float; double when the device has cl_khr_fp64):
+ *     "#define T ... #define SFX ..."
+ *     CL_GENERIC                    reductions, softmax, GEMM, losses, updates
+ *     one BIN(...) line per row of BINARY_OPS, one UN(...) per row of UNARY_OPS
+ * so every elementwise and broadcast kernel comes from the two templates
+ * below; kernel names end in _f (float) or _d (double). */
+#ifndef MXCORE_OPENCL_KERNELS_CL_H
+#define MXCORE_OPENCL_KERNELS_CL_H
+
+#define MXCL_MAXD 6 /* dims after collapsing (host and device agree) */
+
+static const char CL_PRELUDE[] =
+    "#define MAXD 6\n"
+    "typedef struct { long nd; long shape[MAXD]; long sa[MAXD]; long sb[MAXD]; } bc_t;\n"
+    "typedef struct { long nk; long ks[MAXD]; long kst[MAXD]; long nr; long rs[MAXD]; long rst[MAXD]; } rd_t;\n"
+    "#define PASTE_(a, b) a##b\n"
+    "#define PASTE(a, b) PASTE_(a, b)\n"
+    "#define FN(n) PASTE(n, SFX)\n"
+    "#define GID ((long)get_global_id(0))\n"
+    /* binary template: same-shape, broadcast, tensor-scalar and scalar-tensor */
+    "#define BIN(NAME, EXPR) \\\n"
+    "__kernel void FN(NAME##_ew)(__global const T *A, __global const T *B, __global T *Y, long n) { \\\n"
+    "  long i = GID; if (i < n) { T a = A[i], b = B[i]; Y[i] = (T)(EXPR); } } \\\n"
+    "__kernel void FN(NAME##_bc)(__global const T *A, __global const T *B, __global T *Y, long n, bc_t p) { \\\n"
+    "  long i = GID; if (i >= n) return; long r = i, ia = 0, ib = 0; \\\n"
+    "  for (int d = (int)p.nd - 1; d >= 0; d--) { long c = r % p.shape[d]; r /= p.shape[d]; ia += c * p.sa[d]; ib += c * p.sb[d]; } \\\n"
+    "  T a = A[ia], b = B[ib]; Y[i] = (T)(EXPR); } \\\n"
+    "__kernel void FN(NAME##_sc)(__global const T *A, __global T *Y, long n, T b) { \\\n"
+    "  long i = GID; if (i < n) { T a = A[i]; Y[i] = (T)(EXPR); } } \\\n"
+    "__kernel void FN(NAME##_rsc)(__global const T *B, __global T *Y, long n, T a) { \\\n"
+    "  long i = GID; if (i < n) { T b = B[i]; Y[i] = (T)(EXPR); } }\n"
+    /* unary template: forward y = F(x) and backward gi = og * F'(x, y) */
+    "#define UN(NAME, F, DER) \\\n"
+    "__kernel void FN(NAME##_fw)(__global const T *X, __global T *Y, long n) { \\\n"
+    "  long i = GID; if (i < n) { T x = X[i]; Y[i] = (T)(F); } } \\\n"
+    "__kernel void FN(NAME##_bw)(__global const T *G, __global const T *X, __global const T *Y, __global T *O, long n) { \\\n"
+    "  long i = GID; if (i < n) { T x = X[i], y = Y[i]; O[i] = G[i] * (T)(DER); } }\n"
+    "#define SIGM(v) (1 / (1 + exp(-(v))))\n"
+    "#define SOFTPLUS(v) ((v) > 20 ? (v) : log1p(exp(v)))\n"
+    "#define FMODP(a, b) ((b) == 0 ? 0 : ((fmod(a, b) != 0 && ((fmod(a, b) < 0) != ((b) < 0))) ? fmod(a, b) + (b) : fmod(a, b)))\n";
+
+/* Kernels written once per element type T (not per op). */
+static const char CL_GENERIC[] =
+    "__kernel void FN(fill)(__global T *Y, long n, T v) { long i = GID; if (i < n) Y[i] = v; }\n"
+    "__kernel void FN(axpy_into)(__global T *Y, __global const T *X, long n) { long i = GID; if (i < n) Y[i] += X[i]; }\n"
+    /* reduction over the rd_t-described axes: one work item per output */
+    "__kernel void FN(reduce)(__global const T *X, __global T *Y, long n_out, long n_red, rd_t p, int kind) {\n"
+    "  long o = GID; if (o >= n_out) return; long base = 0, r = o;\n"
+    "  for (int d = (int)p.nk - 1; d >= 0; d--) { long c = r % p.ks[d]; r /= p.ks[d]; base += c * p.kst[d]; }\n"
+    "  T acc = kind == 2 ? -INFINITY : kind == 3 ? INFINITY : kind == 4 ? 1 : 0;\n"
+    "  for (long j = 0; j < n_red; j++) {\n"
+    "    long q = j, off = base;\n"
+    "    for (int d = (int)p.nr - 1; d >= 0; d--) { long c = q % p.rs[d]; q /= p.rs[d]; off += c * p.rst[d]; }\n"
+    "    T v = X[off];\n"
+    "    if (kind == 2) acc = (v > acc || isnan(v)) ? v : acc; else if (kind == 3) acc = (v < acc || isnan(v)) ? v : acc;\n"
+    "    else if (kind == 4) acc *= v; else acc += v; }\n"
+    "  if (kind == 1) acc = n_red ? acc / (T)n_red : (T)NAN;\n"
+    "  Y[o] = acc; }\n"
+    /* softmax family over axis: rows (outer, C, inner); mode 0 softmax, 1 log_softmax; sgn -1 = softmin */
+    "__kernel void FN(softmax)(__global const T *X, __global T *Y, long outer, long C, long inner, T temp, int mode) {\n"
+    "  long id = GID; if (id >= outer * inner) return; long o = id / inner, in = id % inner;\n"
+    "  __global const T *x = X + o * C * inner + in; __global T *y = Y + o * C * inner + in;\n"
+    "  T m = -INFINITY; for (long c = 0; c < C; c++) m = fmax(m, x[c * inner] / temp);\n"
+    "  T s = 0; for (long c = 0; c < C; c++) s += exp(x[c * inner] / temp - m);\n"
+    "  if (mode == 1) { T ls = log(s); for (long c = 0; c < C; c++) y[c * inner] = x[c * inner] / temp - m - ls; }\n"
+    "  else for (long c = 0; c < C; c++) y[c * inner] = exp(x[c * inner] / temp - m) / s; }\n"
+    "__kernel void FN(softmax_bw)(__global const T *G, __global const T *Yv, __global T *O, long outer, long C, long inner, T temp, int mode) {\n"
+    "  long id = GID; if (id >= outer * inner) return; long o = id / inner, in = id % inner, b = o * C * inner + in;\n"
+    "  T s = 0;\n"
+    "  if (mode == 1) { for (long c = 0; c < C; c++) s += G[b + c * inner];\n"
+    "    for (long c = 0; c < C; c++) O[b + c * inner] = (G[b + c * inner] - exp(Yv[b + c * inner]) * s) / temp; }\n"
+    "  else { for (long c = 0; c < C; c++) s += G[b + c * inner] * Yv[b + c * inner];\n"
+    "    for (long c = 0; c < C; c++) O[b + c * inner] = Yv[b + c * inner] * (G[b + c * inner] - s) / temp; } }\n"
+    /* softmax cross-entropy: per-row loss then a serial sum (batch sizes are small) */
+    "__kernel void FN(sce_rows)(__global const T *X, __global const T *L, __global T *R, long N, long C) {\n"
+    "  long i = GID; if (i >= N) return; __global const T *x = X + i * C;\n"
+    "  T m = -INFINITY; for (long c = 0; c < C; c++) m = fmax(m, x[c]);\n"
+    "  T s = 0; for (long c = 0; c < C; c++) s += exp(x[c] - m);\n"
+    "  long l = (long)L[i]; l = l < 0 ? 0 : (l >= C ? C - 1 : l);\n"
+    "  R[i] = -(x[l] - m - log(s)); }\n"
+    "__kernel void FN(sum_serial)(__global const T *R, __global T *Y, long n) {\n"
+    "  if (GID != 0) return; T s = 0; for (long i = 0; i < n; i++) s += R[i]; Y[0] = s; }\n"
+    "__kernel void FN(sce_bw)(__global const T *G, __global const T *X, __global const T *L, __global T *O, long N, long C) {\n"
+    "  long i = GID; if (i >= N) return; __global const T *x = X + i * C; T g = G[0];\n"
+    "  T m = -INFINITY; for (long c = 0; c < C; c++) m = fmax(m, x[c]);\n"
+    "  T s = 0; for (long c = 0; c < C; c++) s += exp(x[c] - m);\n"
+    "  long l = (long)L[i]; l = l < 0 ? 0 : (l >= C ? C - 1 : l);\n"
+    "  for (long c = 0; c < C; c++) O[i * C + c] = (exp(x[c] - m) / s - (c == l ? 1 : 0)) * g; }\n"
+    /* bias / column sums for FullyConnected */
+    "__kernel void FN(add_row_bias)(__global T *Y, __global const T *Bv, long M, long H) {\n"
+    "  long i = GID; if (i < M * H) Y[i] += Bv[i % H]; }\n"
+    "__kernel void FN(col_sum)(__global const T *G, __global T *O, long M, long H) {\n"
+    "  long h = GID; if (h >= H) return; T s = 0; for (long m = 0; m < M; m++) s += G[m * H + h]; O[h] = s; }\n"
+    /* embedding: rows of W picked by (clipped) indices */
+    "__kernel void FN(embedding)(__global const T *I, __global const T *W, __global T *O, long n, long D, long V) {\n"
+    "  long i = GID; if (i >= n * D) return; long r = i / D, c = i % D; long k = (long)I[r];\n"
+    "  k = k < 0 ? 0 : (k >= V ? V - 1 : k); O[i] = W[k * D + c]; }\n"
+    /* optimizers (MXNet semantics); state buffers updated in place at element offsets */
+    "#define CLIPG(g, c) ((c) >= 0 ? clamp((g), -(c), (c)) : (g))\n"
+    "__kernel void FN(sgd)(__global const T *W, __global const T *Gr, __global T *O, long n, T lr, T wd, T rs, T clip) {\n"
+    "  long i = GID; if (i >= n) return; T g = CLIPG(rs * Gr[i], clip); O[i] = W[i] - lr * (g + wd * W[i]); }\n"
+    "__kernel void FN(sgd_mom)(__global const T *W, __global const T *Gr, __global T *Mo, long mo_off, __global T *O, long n,\n"
+    "                          T lr, T wd, T rs, T clip, T mom) {\n"
+    "  long i = GID; if (i >= n) return; T g = CLIPG(rs * Gr[i], clip);\n"
+    "  T m = mom * Mo[mo_off + i] - lr * (g + wd * W[i]); Mo[mo_off + i] = m; O[i] = W[i] + m; }\n"
+    "__kernel void FN(adam)(__global const T *W, __global const T *Gr, __global T *Me, long me_off, __global T *Va, long va_off,\n"
+    "                       __global T *O, long n, T lr, T wd, T rs, T clip, T b1, T b2, T eps) {\n"
+    "  long i = GID; if (i >= n) return; T g = CLIPG(rs * Gr[i], clip) + wd * W[i];\n"
+    "  T m = b1 * Me[me_off + i] + (1 - b1) * g; T v = b2 * Va[va_off + i] + (1 - b2) * g * g;\n"
+    "  Me[me_off + i] = m; Va[va_off + i] = v; O[i] = W[i] - lr * m / (sqrt(v) + eps); }\n"
+    /* tiled GEMM: C(M,N) = alpha * A(M,K) B(K,N) + beta * C, A(i,k) = A[i*ars + k*acs].
+     * 64x64 output tile per 16x16 work group, 4x4 outputs per work item. */
+    "#define TM 64\n#define TN 64\n#define TK 16\n"
+    "__kernel __attribute__((reqd_work_group_size(16, 16, 1)))\n"
+    "void FN(gemm)(long M, long N, long K, __global const T *A, long ars, long acs, __global const T *B, long brs, long bcs,\n"
+    "              __global T *C, T alpha, T beta) {\n"
+    "  __local T As[TK][TM]; __local T Bs[TK][TN];\n"
+    "  int tx = get_local_id(0), ty = get_local_id(1), t = ty * 16 + tx;\n"
+    "  long bm = (long)get_group_id(1) * TM, bn = (long)get_group_id(0) * TN;\n"
+    "  T acc[4][4]; for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = 0;\n"
+    "  for (long k0 = 0; k0 < K; k0 += TK) {\n"
+    "    for (int l = 0; l < 4; l++) { int idx = t + l * 256;\n"
+    "      int r = idx / TK, kk = idx % TK; long gi = bm + r, gk = k0 + kk;\n"
+    "      As[kk][r] = (gi < M && gk < K) ? A[gi * ars + gk * acs] : (T)0;\n"
+    "      int kb = idx / TN, cb = idx % TN; long gk2 = k0 + kb, gj = bn + cb;\n"
+    "      Bs[kb][cb] = (gk2 < K && gj < N) ? B[gk2 * brs + gj * bcs] : (T)0; }\n"
+    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "    for (int kk = 0; kk < TK; kk++) { T a[4], b[4];\n"
+    "      for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];\n"
+    "      for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];\n"
+    "      for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] += a[i] * b[j]; }\n"
+    "    barrier(CLK_LOCAL_MEM_FENCE); }\n"
+    "  for (int i = 0; i < 4; i++) { long r = bm + ty + 16 * i; if (r >= M) continue;\n"
+    "    for (int j = 0; j < 4; j++) { long c = bn + tx + 16 * j; if (c >= N) continue;\n"
+    "      C[r * N + c] = alpha * acc[i][j] + (beta != 0 ? beta * C[r * N + c] : (T)0); } } }\n";
+
+/* BINARY_OPS: X(kernel, expression of a and b, elemwise op, broadcast op, scalar op, reversed-scalar op) */
+#define MXCL_BINARY_OPS(X)                                                                                  \
+    X(add, "a + b", "elemwise_add", "broadcast_add", "_plus_scalar", NULL)                                 \
+    X(sub, "a - b", "elemwise_sub", "broadcast_sub", "_minus_scalar", "_rminus_scalar")                    \
+    X(mul, "a * b", "elemwise_mul", "broadcast_mul", "_mul_scalar", NULL)                                  \
+    X(div, "a / b", "elemwise_div", "broadcast_div", "_div_scalar", "_rdiv_scalar")                        \
+    X(mod, "FMODP(a, b)", "_mod", "broadcast_mod", "_mod_scalar", "_rmod_scalar")                          \
+    X(power, "pow(a, b)", "_power", "broadcast_power", "_power_scalar", "_rpower_scalar")                  \
+    X(maximum, "a > b ? a : b", "_maximum", "broadcast_maximum", "_maximum_scalar", NULL)                  \
+    X(minimum, "a < b ? a : b", "_minimum", "broadcast_minimum", "_minimum_scalar", NULL)                  \
+    X(hypot, "hypot(a, b)", "_hypot", "broadcast_hypot", "_hypot_scalar", NULL)                            \
+    X(equal, "a == b", "_equal", "broadcast_equal", "_equal_scalar", NULL)                                 \
+    X(not_equal, "a != b", "_not_equal", "broadcast_not_equal", "_not_equal_scalar", NULL)                 \
+    X(greater, "a > b", "_greater", "broadcast_greater", "_greater_scalar", NULL)                          \
+    X(greater_equal, "a >= b", "_greater_equal", "broadcast_greater_equal", "_greater_equal_scalar", NULL) \
+    X(lesser, "a < b", "_lesser", "broadcast_lesser", "_lesser_scalar", NULL)                              \
+    X(lesser_equal, "a <= b", "_lesser_equal", "broadcast_lesser_equal", "_lesser_equal_scalar", NULL)     \
+    X(logical_and, "(a != 0) && (b != 0)", "_logical_and", "broadcast_logical_and", "_logical_and_scalar", NULL) \
+    X(logical_or, "(a != 0) || (b != 0)", "_logical_or", "broadcast_logical_or", "_logical_or_scalar", NULL) \
+    X(logical_xor, "(a != 0) != (b != 0)", "_logical_xor", "broadcast_logical_xor", "_logical_xor_scalar", NULL)
+
+/* UNARY_OPS: X(op name, forward of x, derivative of x and y = forward) — the
+ * op gets a forward kernel and `_backward_<op>` (ograd, data, output). */
+#define MXCL_UNARY_OPS(X)                                                  \
+    X(abs, "fabs(x)", "(x > 0) - (x < 0)")                                 \
+    X(sign, "(x > 0) - (x < 0)", "0")                                      \
+    X(ceil, "ceil(x)", "0")                                                \
+    X(floor, "floor(x)", "0")                                              \
+    X(round, "round(x)", "0")                                              \
+    X(rint, "rint(x)", "0")                                                \
+    X(trunc, "trunc(x)", "0")                                              \
+    X(fix, "trunc(x)", "0")                                                \
+    X(exp, "exp(x)", "y")                                                  \
+    X(expm1, "expm1(x)", "y + 1")                                          \
+    X(log, "log(x)", "1 / x")                                              \
+    X(log10, "log10(x)", "1 / (x * K(2.302585092994045684))")              \
+    X(log2, "log2(x)", "1 / (x * K(0.693147180559945309))")                \
+    X(log1p, "log1p(x)", "1 / (1 + x)")                                    \
+    X(sqrt, "sqrt(x)", "K(0.5) / y")                                       \
+    X(rsqrt, "rsqrt(x)", "K(-0.5) * y / x")                                \
+    X(cbrt, "cbrt(x)", "1 / (3 * y * y)")                                  \
+    X(rcbrt, "1 / cbrt(x)", "-y / (3 * x)")                                \
+    X(square, "x * x", "2 * x")                                            \
+    X(reciprocal, "1 / x", "-y * y")                                       \
+    X(negative, "-x", "-1")                                                \
+    X(sin, "sin(x)", "cos(x)")                                             \
+    X(cos, "cos(x)", "-sin(x)")                                            \
+    X(tan, "tan(x)", "1 + y * y")                                          \
+    X(arcsin, "asin(x)", "1 / sqrt(1 - x * x)")                            \
+    X(arccos, "acos(x)", "-1 / sqrt(1 - x * x)")                           \
+    X(arctan, "atan(x)", "1 / (1 + x * x)")                                \
+    X(sinh, "sinh(x)", "cosh(x)")                                          \
+    X(cosh, "cosh(x)", "sinh(x)")                                          \
+    X(tanh, "tanh(x)", "1 - y * y")                                        \
+    X(arcsinh, "asinh(x)", "1 / sqrt(x * x + 1)")                          \
+    X(arccosh, "acosh(x)", "1 / sqrt(x * x - 1)")                          \
+    X(arctanh, "atanh(x)", "1 / (1 - x * x)")                              \
+    X(degrees, "x * K(57.295779513082320876798)", "K(57.295779513082320876798)")               \
+    X(radians, "x * K(0.017453292519943295769)", "K(0.017453292519943295769)")               \
+    X(erf, "erf(x)", "K(1.1283791670955126) * exp(-x * x)")                \
+    X(logical_not, "x == 0", "0")                                          \
+    X(identity, "x", "1")                                                  \
+    X(BlockGrad, "x", "0")                                                 \
+    X(make_loss, "x", "1")                                                 \
+    X(relu, "x > 0 ? x : 0", "x > 0 ? 1 : 0")                              \
+    X(sigmoid, "SIGM(x)", "y * (1 - y)")                                   \
+    X(softrelu, "SOFTPLUS(x)", "SIGM(x)")                                  \
+    X(softsign, "x / (1 + fabs(x))", "1 / ((1 + fabs(x)) * (1 + fabs(x)))")
+
+#endif

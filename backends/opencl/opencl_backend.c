@@ -1,0 +1,1090 @@
+/* opencl_backend.c — libmxcore-opencl: the OpenCL backend module
+ * (include/mxcore/backend.h).
+ *
+ * Devices are chosen by capability, never by vendor: every available device
+ * of every platform with OpenCL >= 1.2, a compiler (or prebuilt binaries)
+ * and >= 64 MiB of global memory is usable; they are ordered GPU,
+ * accelerator, CPU, then by compute units x memory. MXCORE_OPENCL_DEVICE_TYPE
+ * = gpu|accelerator|cpu|all restricts the kinds.
+ *
+ * Programs: one program per device holds every kernel (kernels_cl.h). It is
+ * built on first use from
+ *   1. $MXCORE_OPENCL_BINARIES/mxcore-<device>.bin or .../mxcore.bin
+ *      (offline-compiled binaries: the FPGA flow) via clCreateProgramWithBinary,
+ *   2. the on-disk cache ($MXCORE_OPENCL_CACHE, else $XDG_CACHE_HOME or
+ *      ~/.cache + /mxcore/opencl; "off" disables) keyed by a hash of the
+ *      device, driver and source,
+ *   3. the source (then stored in the cache).
+ * MXCORE_OPENCL_EXPORT=<dir> writes the source (mxcore_kernels.cl) and the
+ * device binary (mxcore-<device>.bin) there, for offline toolchains.
+ *
+ * Errors: enqueue failures are reported by the kernel that enqueued; errors
+ * raised while queued work runs surface at the next read and name the last
+ * op queued on the device. */
+#define _GNU_SOURCE
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernels_cl.h"
+#include "mxcore/backend.h"
+
+#define MAX_DEV 16
+#define KTAB 512
+
+typedef struct {
+    char name[64];
+    cl_kernel k;
+} kslot;
+
+typedef struct cl_dev {
+    int id;
+    cl_platform_id plat;
+    cl_device_id dev;
+    cl_device_type type;
+    cl_context ctx;
+    cl_command_queue q;
+    cl_program prog;
+    int built;          /* 0 not yet, 1 ok, -1 failed */
+    char build_err[512];
+    char origin[300];   /* "source", "cache", "prebuilt:<path>" */
+    char name[256], version[128], driver[128], plat_name[128];
+    cl_ulong mem, max_alloc;
+    cl_uint units;
+    int fp64, fp16;
+    const char *last_op;
+    kslot kernels[KTAB];
+    char info[2048];
+} cl_dev;
+
+static cl_dev devs[MAX_DEV];
+static int ndev;
+
+static const char *cl_err_name(cl_int e) {
+    switch (e) {
+    case CL_SUCCESS: return "CL_SUCCESS";
+    case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
+    case CL_MEM_OBJECT_ALLOCATION_FAILURE: return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
+    case CL_OUT_OF_RESOURCES: return "CL_OUT_OF_RESOURCES";
+    case CL_OUT_OF_HOST_MEMORY: return "CL_OUT_OF_HOST_MEMORY";
+    case CL_BUILD_PROGRAM_FAILURE: return "CL_BUILD_PROGRAM_FAILURE";
+    case CL_INVALID_VALUE: return "CL_INVALID_VALUE";
+    case CL_INVALID_BINARY: return "CL_INVALID_BINARY";
+    case CL_INVALID_KERNEL_NAME: return "CL_INVALID_KERNEL_NAME";
+    case CL_INVALID_KERNEL_ARGS: return "CL_INVALID_KERNEL_ARGS";
+    case CL_INVALID_ARG_SIZE: return "CL_INVALID_ARG_SIZE";
+    case CL_INVALID_WORK_GROUP_SIZE: return "CL_INVALID_WORK_GROUP_SIZE";
+    case CL_INVALID_BUFFER_SIZE: return "CL_INVALID_BUFFER_SIZE";
+    case CL_INVALID_MEM_OBJECT: return "CL_INVALID_MEM_OBJECT";
+    case CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST: return "CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST";
+    default: return "CL error";
+    }
+}
+
+static int fail(char *err, size_t n, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && n) vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return MXB_ERROR;
+}
+
+#define CLCHECK(call, what)                                                                  \
+    do {                                                                                     \
+        cl_int e_ = (call);                                                                  \
+        if (e_ != CL_SUCCESS) return fail(err, errlen, "%s: %s (%d)", what, cl_err_name(e_), e_); \
+    } while (0)
+
+/* ---- device discovery ---- */
+
+static int type_rank(cl_device_type t) {
+    if (t & CL_DEVICE_TYPE_GPU) return 0;
+    if (t & CL_DEVICE_TYPE_ACCELERATOR) return 1;
+    if (t & CL_DEVICE_TYPE_CPU) return 2;
+    return 3;
+}
+
+static const char *type_name(cl_device_type t) {
+    if (t & CL_DEVICE_TYPE_GPU) return "gpu";
+    if (t & CL_DEVICE_TYPE_ACCELERATOR) return "accelerator";
+    if (t & CL_DEVICE_TYPE_CPU) return "cpu";
+    return "other";
+}
+
+static int type_wanted(cl_device_type t) {
+    const char *e = getenv("MXCORE_OPENCL_DEVICE_TYPE");
+    if (!e || !*e || !strcmp(e, "all")) return 1;
+    return strstr(e, type_name(t)) != NULL;
+}
+
+static int cmp_dev(const void *a, const void *b) {
+    const cl_dev *x = a, *y = b;
+    int rx = type_rank(x->type), ry = type_rank(y->type);
+    if (rx != ry) return rx - ry;
+    double sx = (double)x->units * (double)x->mem, sy = (double)y->units * (double)y->mem;
+    return sx < sy ? 1 : sx > sy ? -1 : 0;
+}
+
+static int ocl_init(char *err, size_t errlen) {
+    cl_uint np = 0;
+    cl_platform_id plats[16];
+    cl_int e = clGetPlatformIDs(16, plats, &np);
+    if (e != CL_SUCCESS || np == 0) {
+        snprintf(err, errlen, "no OpenCL platform (clGetPlatformIDs: %s)", cl_err_name(e));
+        return MXB_OK;
+    }
+    int have_bins = getenv("MXCORE_OPENCL_BINARIES") != NULL;
+    char why[256] = "";
+    for (cl_uint p = 0; p < np && p < 16; p++) {
+        cl_device_id ids[MAX_DEV];
+        cl_uint nd = 0;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, MAX_DEV, ids, &nd) != CL_SUCCESS) continue;
+        for (cl_uint i = 0; i < nd && ndev < MAX_DEV; i++) {
+            cl_dev *d = &devs[ndev];
+            memset(d, 0, sizeof *d);
+            d->plat = plats[p];
+            d->dev = ids[i];
+            cl_bool avail = 0, compiler = 0;
+            clGetDeviceInfo(ids[i], CL_DEVICE_AVAILABLE, sizeof avail, &avail, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_COMPILER_AVAILABLE, sizeof compiler, &compiler, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_TYPE, sizeof d->type, &d->type, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_NAME, sizeof d->name, d->name, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_VERSION, sizeof d->version, d->version, NULL);
+            clGetDeviceInfo(ids[i], CL_DRIVER_VERSION, sizeof d->driver, d->driver, NULL);
+            clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof d->plat_name, d->plat_name, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_GLOBAL_MEM_SIZE, sizeof d->mem, &d->mem, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof d->max_alloc, &d->max_alloc, NULL);
+            clGetDeviceInfo(ids[i], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->units, &d->units, NULL);
+            size_t exl = 0;
+            clGetDeviceInfo(ids[i], CL_DEVICE_EXTENSIONS, 0, NULL, &exl);
+            char *ext = calloc(1, exl + 1);
+            if (ext) {
+                clGetDeviceInfo(ids[i], CL_DEVICE_EXTENSIONS, exl, ext, NULL);
+                d->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
+                d->fp16 = strstr(ext, "cl_khr_fp16") != NULL;
+                free(ext);
+            }
+            size_t wg = 0;
+            clGetDeviceInfo(ids[i], CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
+            int major = 0, minor = 0;
+            sscanf(d->version, "OpenCL %d.%d", &major, &minor);
+            if (!avail) { snprintf(why, sizeof why, "%s: not available", d->name); continue; }
+            if (!type_wanted(d->type)) { snprintf(why, sizeof why, "%s: excluded by MXCORE_OPENCL_DEVICE_TYPE", d->name); continue; }
+            if (major * 10 + minor < 12) { snprintf(why, sizeof why, "%s: OpenCL %d.%d < 1.2", d->name, major, minor); continue; }
+            if (!compiler && !have_bins) { snprintf(why, sizeof why, "%s: no compiler and no MXCORE_OPENCL_BINARIES", d->name); continue; }
+            if (d->mem < (64u << 20)) { snprintf(why, sizeof why, "%s: less than 64 MiB of memory", d->name); continue; }
+            if (wg < 256) { snprintf(why, sizeof why, "%s: work groups of 256 not supported", d->name); continue; }
+            ndev++;
+        }
+    }
+    qsort(devs, (size_t)ndev, sizeof devs[0], cmp_dev);
+    for (int i = 0; i < ndev; i++) {
+        cl_dev *d = &devs[i];
+        d->id = i;
+        cl_int ce;
+        d->ctx = clCreateContext(NULL, 1, &d->dev, NULL, NULL, &ce);
+        if (ce != CL_SUCCESS) return fail(err, errlen, "clCreateContext(%s): %s", d->name, cl_err_name(ce));
+        d->q = clCreateCommandQueue(d->ctx, d->dev, 0, &ce);
+        if (ce != CL_SUCCESS) return fail(err, errlen, "clCreateCommandQueue(%s): %s", d->name, cl_err_name(ce));
+    }
+    if (!ndev) snprintf(err, errlen, "no OpenCL device qualifies%s%s", why[0] ? ": " : "", why);
+    return MXB_OK;
+}
+
+static void ocl_shutdown(void) {
+    for (int i = 0; i < ndev; i++) {
+        cl_dev *d = &devs[i];
+        for (int k = 0; k < KTAB; k++)
+            if (d->kernels[k].k) clReleaseKernel(d->kernels[k].k);
+        if (d->prog) clReleaseProgram(d->prog);
+        if (d->q) clReleaseCommandQueue(d->q);
+        if (d->ctx) clReleaseContext(d->ctx);
+    }
+    ndev = 0;
+}
+
+static int ocl_device_count(void) { return ndev; }
+static void *ocl_device_context(int i) { return i >= 0 && i < ndev ? &devs[i] : NULL; }
+
+static uint32_t ocl_device_dtypes(int i) {
+    if (i < 0 || i >= ndev) return 0;
+    return (1u << MXB_F32) | (devs[i].fp64 ? 1u << MXB_F64 : 0);
+}
+
+static const char *ocl_device_info_json(int i) {
+    if (i < 0 || i >= ndev) return "{}";
+    cl_dev *d = &devs[i];
+    snprintf(d->info, sizeof d->info,
+             "{\"id\":%d,\"name\":\"%s\",\"platform\":\"%s\",\"type\":\"%s\",\"version\":\"%s\",\"driver\":\"%s\","
+             "\"global_mem\":%llu,\"max_alloc\":%llu,\"compute_units\":%u,\"fp64\":%s,\"fp16\":%s,"
+             "\"dtypes\":[\"float32\"%s],\"program\":\"%s\"%s%s%s}",
+             i, d->name, d->plat_name, type_name(d->type), d->version, d->driver, (unsigned long long)d->mem,
+             (unsigned long long)d->max_alloc, d->units, d->fp64 ? "true" : "false", d->fp16 ? "true" : "false",
+             d->fp64 ? ",\"float64\"" : "", d->built == 1 ? d->origin : d->built < 0 ? "failed" : "not built yet",
+             d->build_err[0] ? ",\"build_error\":\"" : "", d->build_err[0] ? "see stderr" : "", d->build_err[0] ? "\"" : "");
+    return d->info;
+}
+
+/* ---- program: source, cache, prebuilt binaries ---- */
+
+static char *build_source(const cl_dev *d) {
+    size_t cap = 1 << 17, len = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+#define APPEND(...)                                                                     \
+    do {                                                                                \
+        int w_ = snprintf(s + len, cap - len, __VA_ARGS__);                             \
+        if (w_ < 0 || (size_t)w_ >= cap - len) { free(s); return NULL; }               \
+        len += (size_t)w_;                                                              \
+    } while (0)
+    APPEND("%s", CL_PRELUDE);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && !d->fp64) break;
+        if (pass == 0) APPEND("#define T float\n#define SFX _f\n#define K(v) v##f\n");
+        else APPEND("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define T double\n#define SFX _d\n#define K(v) v\n");
+        APPEND("%s", CL_GENERIC);
+#define GEN_BIN(K, E, EW, BC, SC, RSC) APPEND("BIN(%s, %s)\n", #K, E);
+        MXCL_BINARY_OPS(GEN_BIN)
+#define GEN_UN(N, F, D) APPEND("UN(%s, %s, %s)\n", #N, F, D);
+        MXCL_UNARY_OPS(GEN_UN)
+        APPEND("#undef T\n#undef SFX\n#undef K\n#undef TM\n#undef TN\n#undef TK\n#undef CLIPG\n");
+    }
+#undef APPEND
+    return s;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s) {
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void sanitize(const char *in, char *out, size_t n) {
+    size_t k = 0;
+    for (; *in && k + 1 < n; in++) {
+        char ch = *in;
+        out[k++] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-') ? ch : '_';
+    }
+    out[k] = 0;
+}
+
+static int mkdirs(const char *path) {
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static int cache_dir(char *out, size_t n) {
+    const char *e = getenv("MXCORE_OPENCL_CACHE");
+    if (e && !strcmp(e, "off")) return -1;
+    if (e && *e) snprintf(out, n, "%s", e);
+    else if (getenv("XDG_CACHE_HOME")) snprintf(out, n, "%s/mxcore/opencl", getenv("XDG_CACHE_HOME"));
+    else if (getenv("HOME")) snprintf(out, n, "%s/.cache/mxcore/opencl", getenv("HOME"));
+    else return -1;
+    return 0;
+}
+
+static unsigned char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = n > 0 ? malloc((size_t)n) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    fclose(f);
+    *len = b ? (size_t)n : 0;
+    return b;
+}
+
+static void write_file_atomic(const char *path, const void *data, size_t len) {
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return;
+    size_t w = fwrite(data, 1, len, f);
+    fclose(f);
+    if (w == len) rename(tmp, path);
+    else unlink(tmp);
+}
+
+static int program_binary(cl_dev *d, unsigned char **bin, size_t *len) {
+    size_t sz = 0;
+    if (clGetProgramInfo(d->prog, CL_PROGRAM_BINARY_SIZES, sizeof sz, &sz, NULL) != CL_SUCCESS || !sz) return -1;
+    *bin = malloc(sz);
+    if (!*bin) return -1;
+    unsigned char *ptrs[1] = {*bin};
+    if (clGetProgramInfo(d->prog, CL_PROGRAM_BINARIES, sizeof ptrs, ptrs, NULL) != CL_SUCCESS) {
+        free(*bin);
+        return -1;
+    }
+    *len = sz;
+    return 0;
+}
+
+static int try_binary(cl_dev *d, const char *path, const char *opts) {
+    size_t len = 0;
+    unsigned char *bin = read_file(path, &len);
+    if (!bin) return -1;
+    const unsigned char *bins[1] = {bin};
+    cl_int st = 0, e = 0;
+    cl_program p = clCreateProgramWithBinary(d->ctx, 1, &d->dev, &len, bins, &st, &e);
+    free(bin);
+    if (e != CL_SUCCESS || st != CL_SUCCESS) {
+        if (p) clReleaseProgram(p);
+        return -1;
+    }
+    if (clBuildProgram(p, 1, &d->dev, opts, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(p);
+        return -1;
+    }
+    d->prog = p;
+    return 0;
+}
+
+static const char *BUILD_OPTS = "-cl-std=CL1.2";
+
+static int ensure_program(cl_dev *d, char *err, size_t errlen) {
+    if (d->built == 1) return MXB_OK;
+    if (d->built < 0) return fail(err, errlen, "OpenCL program for %s failed to build: %s", d->name, d->build_err);
+    char devname[200], path[1400];
+    sanitize(d->name, devname, sizeof devname);
+    const char *bdir = getenv("MXCORE_OPENCL_BINARIES");
+    if (bdir && *bdir) {
+        const char *names[2] = {devname, NULL};
+        for (int i = 0; i < 2 && !d->prog; i++) {
+            if (names[i]) snprintf(path, sizeof path, "%s/mxcore-%s.bin", bdir, names[i]);
+            else snprintf(path, sizeof path, "%s/mxcore.bin", bdir);
+            if (try_binary(d, path, BUILD_OPTS) == 0) snprintf(d->origin, sizeof d->origin, "prebuilt:%s", path);
+        }
+    }
+    char *src = NULL;
+    char cpath[1400] = "";
+    if (!d->prog) {
+        src = build_source(d);
+        if (!src) return fail(err, errlen, "OpenCL source generation failed (out of memory)");
+        char cdir[1024];
+        if (cache_dir(cdir, sizeof cdir) == 0) {
+            uint64_t h = 1469598103934665603ull;
+            h = fnv1a(h, d->name); h = fnv1a(h, d->version); h = fnv1a(h, d->driver); h = fnv1a(h, d->plat_name);
+            h = fnv1a(h, BUILD_OPTS); h = fnv1a(h, src);
+            snprintf(cpath, sizeof cpath, "%s/%s-%016llx.bin", cdir, devname, (unsigned long long)h);
+            if (try_binary(d, cpath, BUILD_OPTS) == 0) snprintf(d->origin, sizeof d->origin, "cache");
+            else mkdirs(cdir);
+        }
+    }
+    if (!d->prog) {
+        cl_int e;
+        const char *srcs[1] = {src};
+        cl_program p = clCreateProgramWithSource(d->ctx, 1, srcs, NULL, &e);
+        if (e == CL_SUCCESS) e = clBuildProgram(p, 1, &d->dev, BUILD_OPTS, NULL, NULL);
+        if (e != CL_SUCCESS) {
+            size_t ln = 0;
+            char *log = NULL;
+            if (p && clGetProgramBuildInfo(p, d->dev, CL_PROGRAM_BUILD_LOG, 0, NULL, &ln) == CL_SUCCESS &&
+                (log = calloc(1, ln + 1)))
+                clGetProgramBuildInfo(p, d->dev, CL_PROGRAM_BUILD_LOG, ln, log, NULL);
+            fprintf(stderr, "mxcore-opencl: program build failed on %s:\n%s\n", d->name, log ? log : "");
+            snprintf(d->build_err, sizeof d->build_err, "%s: %.400s", cl_err_name(e), log ? log : "");
+            free(log);
+            if (p) clReleaseProgram(p);
+            free(src);
+            d->built = -1;
+            return fail(err, errlen, "OpenCL program for %s failed to build: %s", d->name, d->build_err);
+        }
+        d->prog = p;
+        snprintf(d->origin, sizeof d->origin, "source");
+        unsigned char *bin = NULL;
+        size_t blen = 0;
+        if (cpath[0] && program_binary(d, &bin, &blen) == 0) {
+            write_file_atomic(cpath, bin, blen);
+            free(bin);
+        }
+    }
+    const char *xdir = getenv("MXCORE_OPENCL_EXPORT");
+    if (xdir && *xdir && mkdirs(xdir) == 0) {
+        if (!src) src = build_source(d);
+        if (src) {
+            snprintf(path, sizeof path, "%s/mxcore_kernels.cl", xdir);
+            write_file_atomic(path, src, strlen(src));
+        }
+        unsigned char *bin = NULL;
+        size_t blen = 0;
+        if (program_binary(d, &bin, &blen) == 0) {
+            snprintf(path, sizeof path, "%s/mxcore-%s.bin", xdir, devname);
+            write_file_atomic(path, bin, blen);
+            free(bin);
+        }
+    }
+    free(src);
+    d->built = 1;
+    return MXB_OK;
+}
+
+/* kernel object by name (created once per device) */
+static cl_kernel get_kernel(cl_dev *d, const char *name, char *err, size_t errlen) {
+    if (ensure_program(d, err, errlen) != MXB_OK) return NULL;
+    uint64_t h = fnv1a(1469598103934665603ull, name);
+    for (int i = 0; i < KTAB; i++) {
+        kslot *s = &d->kernels[(h + (uint64_t)i) % KTAB];
+        if (s->k && !strcmp(s->name, name)) return s->k;
+        if (!s->k) {
+            cl_int e;
+            cl_kernel k = clCreateKernel(d->prog, name, &e);
+            if (e != CL_SUCCESS) {
+                fail(err, errlen, "kernel %s missing from the program (%s)", name, cl_err_name(e));
+                return NULL;
+            }
+            snprintf(s->name, sizeof s->name, "%s", name);
+            s->k = k;
+            return k;
+        }
+    }
+    fail(err, errlen, "kernel table full");
+    return NULL;
+}
+
+/* ---- buffers ---- */
+
+static int ocl_alloc(int i, size_t nbytes, void **buf, char *err, size_t errlen) {
+    cl_dev *d = &devs[i];
+    cl_int e;
+    size_t n = nbytes ? nbytes : 4;
+    if (n > d->max_alloc) return fail(err, errlen, "%zu bytes exceed the device's max allocation %llu", n, (unsigned long long)d->max_alloc);
+    cl_mem m = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, n, NULL, &e);
+    if (e != CL_SUCCESS) return fail(err, errlen, "clCreateBuffer(%zu): %s", n, cl_err_name(e));
+    cl_uchar zero = 0;
+    e = clEnqueueFillBuffer(d->q, m, &zero, 1, 0, n, 0, NULL, NULL);
+    if (e != CL_SUCCESS) {
+        clReleaseMemObject(m);
+        return fail(err, errlen, "clEnqueueFillBuffer: %s", cl_err_name(e));
+    }
+    *buf = m;
+    return MXB_OK;
+}
+
+static void ocl_free(int i, void *buf) {
+    (void)i;
+    /* the runtime keeps the buffer alive until queued work using it finishes */
+    clReleaseMemObject((cl_mem)buf);
+}
+
+static int ocl_from_host(int i, void *buf, size_t off, const void *host, size_t n, char *err, size_t errlen) {
+    CLCHECK(clEnqueueWriteBuffer(devs[i].q, (cl_mem)buf, CL_TRUE, off, n, host, 0, NULL, NULL), "write to device");
+    return MXB_OK;
+}
+
+static int ocl_to_host(int i, void *buf, size_t off, void *host, size_t n, char *err, size_t errlen) {
+    cl_int e = clEnqueueReadBuffer(devs[i].q, (cl_mem)buf, CL_TRUE, off, n, host, 0, NULL, NULL);
+    if (e != CL_SUCCESS)
+        return fail(err, errlen, "read from device: %s (%d); last op queued: %s", cl_err_name(e), e,
+                    devs[i].last_op ? devs[i].last_op : "none");
+    return MXB_OK;
+}
+
+static int ocl_copy(int i, void *dst, size_t doff, const void *src, size_t soff, size_t n, char *err, size_t errlen) {
+    CLCHECK(clEnqueueCopyBuffer(devs[i].q, (cl_mem)src, (cl_mem)dst, soff, doff, n, 0, NULL, NULL), "device copy");
+    return MXB_OK;
+}
+
+static int ocl_sync(int i, char *err, size_t errlen) {
+    cl_int e = clFinish(devs[i].q);
+    if (e != CL_SUCCESS)
+        return fail(err, errlen, "clFinish: %s; last op queued: %s", cl_err_name(e), devs[i].last_op ? devs[i].last_op : "none");
+    return MXB_OK;
+}
+
+/* ---- launching ---- */
+
+typedef struct {
+    size_t sz;
+    const void *p;
+} karg;
+#define KA(x) ((karg){sizeof(x), &(x)})
+#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int launch(cl_dev *d, const char *op, const char *base, int dtype, size_t global, const karg *args, int na,
+                  char *err, size_t errlen) {
+    if (!global) return MXB_OK;
+    char name[96];
+    snprintf(name, sizeof name, "%s%s", base, dtype == MXB_F64 ? "_d" : "_f");
+    cl_kernel k = get_kernel(d, name, err, errlen);
+    if (!k) return MXB_ERROR;
+    for (int a = 0; a < na; a++) CLCHECK(clSetKernelArg(k, (cl_uint)a, args[a].sz, args[a].p), name);
+    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 1, NULL, &global, NULL, 0, NULL, NULL), name);
+    d->last_op = op;
+    return MXB_OK;
+}
+
+/* the element type of a call: all float inputs share one supported dtype */
+static int call_dtype(const cl_dev *d, const mxb_call *c, int n_check) {
+    int dt = c->n_in ? c->in[0].dtype : -1;
+    for (int i = 0; i < n_check && i < c->n_in; i++)
+        if (c->in[i].dtype != dt) return -1;
+    for (int k = 0; k < c->n_out; k++)
+        if (c->out[k].dtype != dt) return -1;
+    if (dt == MXB_F32 || (dt == MXB_F64 && d->fp64)) return dt;
+    return -1;
+}
+
+#define BUF(t) ((cl_mem)(t).buf)
+#define TSCALAR(name, dt, v)                                  \
+    float name##_f = (float)(v);                              \
+    double name##_d = (double)(v);                            \
+    karg name = (dt) == MXB_F64 ? KA(name##_d) : KA(name##_f)
+
+/* ---- op kernels ---- */
+
+typedef struct {
+    const char *op;
+    const char *kernel;
+    int mode; /* binary: 0 ew, 1 bc, 2 sc, 3 rsc */
+} opmap;
+
+static const opmap BIN_MAP[] = {
+#define BMAP(K, E, EW, BC, SC, RSC) {EW, #K, 0}, {BC, #K, 1}, {SC, #K, 2}, {RSC, #K, 3},
+    MXCL_BINARY_OPS(BMAP)
+#undef BMAP
+};
+
+static const opmap *find_bin(const char *op) {
+    for (size_t i = 0; i < sizeof BIN_MAP / sizeof BIN_MAP[0]; i++)
+        if (BIN_MAP[i].op && !strcmp(BIN_MAP[i].op, op)) return &BIN_MAP[i];
+    return NULL;
+}
+
+typedef struct { int64_t nd, shape[MXCL_MAXD], sa[MXCL_MAXD], sb[MXCL_MAXD]; } bc_t;
+typedef struct { int64_t nk, ks[MXCL_MAXD], kst[MXCL_MAXD], nr, rs[MXCL_MAXD], rst[MXCL_MAXD]; } rd_t;
+
+/* broadcast strides of `t` against output shape `os` (right aligned), then
+ * collapse dims where both operands are contiguous together */
+static int make_bcast(const mxb_tensor *a, const mxb_tensor *b, const mxb_tensor *o, bc_t *p) {
+    int nd = o->ndim;
+    int64_t sa[MXB_MAX_NDIM], sb[MXB_MAX_NDIM], sh[MXB_MAX_NDIM];
+    int64_t ra = 1, rb = 1;
+    for (int i = nd - 1; i >= 0; i--) {
+        int ia = i - (nd - a->ndim), ib = i - (nd - b->ndim);
+        int64_t da = ia >= 0 ? a->shape[ia] : 1, db = ib >= 0 ? b->shape[ib] : 1;
+        sh[i] = o->shape[i];
+        sa[i] = da == 1 ? 0 : ra;
+        sb[i] = db == 1 ? 0 : rb;
+        ra *= da;
+        rb *= db;
+    }
+    /* collapse: dim i merges into i+1 when both strides continue contiguously */
+    int64_t cs[MXB_MAX_NDIM], ca[MXB_MAX_NDIM], cb[MXB_MAX_NDIM];
+    int n = 0;
+    for (int i = 0; i < nd; i++) {
+        if (sh[i] == 1) continue;
+        if (n > 0 && ca[n - 1] == sa[i] * sh[i] && cb[n - 1] == sb[i] * sh[i]) {
+            cs[n - 1] *= sh[i];
+            ca[n - 1] = sa[i];
+            cb[n - 1] = sb[i];
+        } else {
+            cs[n] = sh[i]; ca[n] = sa[i]; cb[n] = sb[i];
+            n++;
+        }
+    }
+    if (n > MXCL_MAXD) return -1;
+    memset(p, 0, sizeof *p);
+    p->nd = n;
+    for (int i = 0; i < n; i++) { p->shape[i] = cs[i]; p->sa[i] = ca[i]; p->sb[i] = cb[i]; }
+    return 0;
+}
+
+static int same_shape(const mxb_tensor *a, const mxb_tensor *b) {
+    return a->ndim == b->ndim && !memcmp(a->shape, b->shape, sizeof(int64_t) * (size_t)a->ndim);
+}
+
+static int k_binary(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const opmap *m = find_bin(c->op);
+    int dt = call_dtype(d, c, c->n_in);
+    if (!m || dt < 0) return MXB_UNSUPPORTED;
+    cl_mem Y = BUF(c->out[0]);
+    cl_long n = c->out[0].size;
+    char kn[64];
+    if (m->mode >= 2) {
+        cl_mem X = BUF(c->in[0]);
+        TSCALAR(s, dt, mxb_attr_f(c, "scalar", 0));
+        snprintf(kn, sizeof kn, "%s_%s", m->kernel, m->mode == 2 ? "sc" : "rsc");
+        karg a[] = {KA(X), KA(Y), KA(n), s};
+        return launch(d, c->op, kn, dt, (size_t)n, a, NARGS(a), err, errlen);
+    }
+    cl_mem A = BUF(c->in[0]), B = BUF(c->in[1]);
+    if (same_shape(&c->in[0], &c->in[1]) && same_shape(&c->in[0], &c->out[0])) {
+        snprintf(kn, sizeof kn, "%s_ew", m->kernel);
+        karg a[] = {KA(A), KA(B), KA(Y), KA(n)};
+        return launch(d, c->op, kn, dt, (size_t)n, a, NARGS(a), err, errlen);
+    }
+    bc_t p;
+    if (make_bcast(&c->in[0], &c->in[1], &c->out[0], &p)) return MXB_UNSUPPORTED;
+    snprintf(kn, sizeof kn, "%s_bc", m->kernel);
+    karg a[] = {KA(A), KA(B), KA(Y), KA(n), KA(p)};
+    return launch(d, c->op, kn, dt, (size_t)n, a, NARGS(a), err, errlen);
+}
+
+static const char *const UN_NAMES[] = {
+#define UNAME(N, F, D) #N,
+    MXCL_UNARY_OPS(UNAME)
+#undef UNAME
+    NULL};
+
+static int is_unary(const char *op) {
+    if (!strncmp(op, "_backward_", 10)) op += 10;
+    for (int i = 0; UN_NAMES[i]; i++)
+        if (!strcmp(UN_NAMES[i], op)) return 1;
+    return 0;
+}
+
+static int unary_launch(cl_dev *d, const mxb_call *c, const char *base, int bw, char *err, size_t errlen) {
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    char kn[64];
+    snprintf(kn, sizeof kn, "%s_%s", base, bw ? "bw" : "fw");
+    cl_long n = c->out[0].size;
+    cl_mem Y = BUF(c->out[0]);
+    if (!bw) {
+        cl_mem X = BUF(c->in[0]);
+        karg a[] = {KA(X), KA(Y), KA(n)};
+        return launch(d, c->op, kn, dt, (size_t)n, a, NARGS(a), err, errlen);
+    }
+    if (c->n_in < 3) return MXB_UNSUPPORTED;
+    cl_mem G = BUF(c->in[0]), X = BUF(c->in[1]), O = BUF(c->in[2]);
+    karg a[] = {KA(G), KA(X), KA(O), KA(Y), KA(n)};
+    return launch(d, c->op, kn, dt, (size_t)n, a, NARGS(a), err, errlen);
+}
+
+static int k_unary(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    int bw = !strncmp(c->op, "_backward_", 10);
+    return unary_launch(ctx, c, bw ? c->op + 10 : c->op, bw, err, errlen);
+}
+
+/* Activation / _backward_act: the activation's index in activation.c's ACT_LIST */
+static const char *const ACT_NAMES[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign"};
+
+static int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    const mxb_attr *a = mxb_attr_find(c, "act_type");
+    if (!a || !a->s) return MXB_UNSUPPORTED;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(a->s, ACT_NAMES[i])) return unary_launch(ctx, c, ACT_NAMES[i], 0, err, errlen);
+    return MXB_UNSUPPORTED;
+}
+
+static int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    int64_t k = mxb_attr_i(c, "act", -1);
+    if (k < 0 || k >= 5) return MXB_UNSUPPORTED;
+    return unary_launch(ctx, c, ACT_NAMES[k], 1, err, errlen);
+}
+
+static int fill(cl_dev *d, const char *op, const mxb_tensor *t, double v, char *err, size_t errlen) {
+    int dt = t->dtype;
+    if (!(dt == MXB_F32 || (dt == MXB_F64 && d->fp64))) return MXB_UNSUPPORTED;
+    cl_mem Y = BUF(*t);
+    cl_long n = t->size;
+    TSCALAR(s, dt, v);
+    karg a[] = {KA(Y), KA(n), s};
+    return launch(d, op, "fill", dt, (size_t)n, a, NARGS(a), err, errlen);
+}
+
+static int k_fill(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    double v = !strcmp(c->op, "ones_like") ? 1.0 : !strcmp(c->op, "full_like") ? mxb_attr_f(c, "fill_value", 0) : 0.0;
+    return fill(ctx, c->op, &c->out[0], v, err, errlen);
+}
+
+static int k_add_n(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    cl_mem Y = BUF(c->out[0]);
+    cl_long n = c->out[0].size;
+    size_t nb = (size_t)n * mxb_dtype_size(dt);
+    if (n) CLCHECK(clEnqueueCopyBuffer(d->q, BUF(c->in[0]), Y, 0, 0, nb, 0, NULL, NULL), "add_n copy");
+    for (int i = 1; i < c->n_in; i++) {
+        cl_mem X = BUF(c->in[i]);
+        karg a[] = {KA(Y), KA(X), KA(n)};
+        if (launch(d, c->op, "axpy_into", dt, (size_t)n, a, NARGS(a), err, errlen)) return MXB_ERROR;
+    }
+    return MXB_OK;
+}
+
+/* reduce x over the dims flagged in red[] into out (sum/mean/max/min/prod) */
+static int reduce_dims(cl_dev *d, const mxb_call *c, const mxb_tensor *x, const mxb_tensor *o, const int *red, int kind,
+                       int dt, char *err, size_t errlen) {
+    int nd = x->ndim;
+    int64_t st[MXB_MAX_NDIM];
+    int64_t s = 1;
+    for (int i = nd - 1; i >= 0; i--) { st[i] = s; s *= x->shape[i]; }
+    rd_t p;
+    memset(&p, 0, sizeof p);
+    int last = -1; /* category of the previous kept group: 0 kept, 1 reduced */
+    int64_t n_red = 1;
+    for (int i = 0; i < nd; i++) {
+        if (x->shape[i] == 1) continue;
+        int r = red[i] ? 1 : 0;
+        int64_t *cnt = r ? &p.nr : &p.nk;
+        int64_t *sh = r ? p.rs : p.ks, *sd = r ? p.rst : p.kst;
+        if (r) n_red *= x->shape[i];
+        if (last == r && *cnt > 0) { /* adjacent same category: merge (contiguous input) */
+            sh[*cnt - 1] *= x->shape[i];
+            sd[*cnt - 1] = st[i];
+        } else {
+            if (*cnt >= MXCL_MAXD) return MXB_UNSUPPORTED;
+            sh[*cnt] = x->shape[i];
+            sd[*cnt] = st[i];
+            (*cnt)++;
+        }
+        last = r;
+    }
+    cl_mem X = BUF(*x), Y = BUF(*o);
+    cl_long n_out = o->size, nr = n_red;
+    cl_int k = kind;
+    if (x->size == 0) return n_out ? MXB_UNSUPPORTED : MXB_OK;
+    karg a[] = {KA(X), KA(Y), KA(n_out), KA(nr), KA(p), KA(k)};
+    return launch(d, c->op, "reduce", dt, (size_t)n_out, a, NARGS(a), err, errlen);
+}
+
+static int k_reduce(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 1);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    int kind = !strcmp(c->op, "sum") ? 0 : !strcmp(c->op, "mean") ? 1 : !strcmp(c->op, "max") ? 2
+             : !strcmp(c->op, "min") ? 3 : 4;
+    const mxb_tensor *x = &c->in[0];
+    int nd = x->ndim, red[MXB_MAX_NDIM] = {0};
+    const mxb_attr *ax = mxb_attr_find(c, "axis");
+    int all = !ax || ax->is_none || ax->n == 0;
+    for (int i = 0; i < nd; i++) red[i] = all;
+    if (!all) {
+        for (int j = 0; j < ax->n; j++) {
+            int64_t a = ax->v[j] < 0 ? ax->v[j] + nd : ax->v[j];
+            if (a < 0 || a >= nd) return MXB_UNSUPPORTED;
+            red[a] = 1;
+        }
+        if (mxb_attr_i(c, "exclude", 0))
+            for (int i = 0; i < nd; i++) red[i] = !red[i];
+    }
+    return reduce_dims(d, c, x, &c->out[0], red, kind, dt, err, errlen);
+}
+
+/* _reduce_to_shape_like(data, like): sum data down to like's shape */
+static int k_reduce_like(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 1);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    const mxb_tensor *x = &c->in[0], *o = &c->out[0];
+    int nd = x->ndim, red[MXB_MAX_NDIM] = {0};
+    if (o->ndim > nd) return MXB_UNSUPPORTED;
+    for (int i = 0; i < nd; i++) {
+        int j = i - (nd - o->ndim);
+        int64_t od = j >= 0 ? o->shape[j] : 1;
+        if (od == x->shape[i]) red[i] = 0;
+        else if (od == 1) red[i] = 1;
+        else return MXB_UNSUPPORTED;
+    }
+    return reduce_dims(d, c, x, o, red, 0, dt, err, errlen);
+}
+
+static int softmax_geom(const mxb_call *c, const mxb_tensor *x, cl_long *outer, cl_long *C, cl_long *inner) {
+    int nd = x->ndim;
+    int64_t ax = mxb_attr_i(c, "axis", -1);
+    if (ax < 0) ax += nd;
+    if (ax < 0 || ax >= nd) return -1;
+    *outer = 1; *inner = 1;
+    for (int i = 0; i < ax; i++) *outer *= x->shape[i];
+    for (int i = (int)ax + 1; i < nd; i++) *inner *= x->shape[i];
+    *C = x->shape[ax];
+    return 0;
+}
+
+static double softmax_temp(const mxb_call *c) {
+    const mxb_attr *t = mxb_attr_find(c, "temperature");
+    return (!t || t->is_none || t->n < 1) ? 1.0 : t->fv[0];
+}
+
+static int k_softmax(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int bw = !strncmp(c->op, "_backward_", 10);
+    const char *base = bw ? c->op + 10 : c->op;
+    if (mxb_attr_i(c, "use_length", 0) || c->n_in != (bw ? 2 : 1)) return MXB_UNSUPPORTED;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    cl_long outer, C, inner;
+    if (softmax_geom(c, &c->in[bw ? 1 : 0], &outer, &C, &inner)) return MXB_UNSUPPORTED;
+    double t = softmax_temp(c);
+    if (!strcmp(base, "softmin")) t = -t;
+    cl_int mode = !strcmp(base, "log_softmax") ? 1 : 0;
+    TSCALAR(temp, dt, t);
+    cl_mem Y = BUF(c->out[0]);
+    size_t g = (size_t)(outer * inner);
+    if (!bw) {
+        cl_mem X = BUF(c->in[0]);
+        karg a[] = {KA(X), KA(Y), KA(outer), KA(C), KA(inner), temp, KA(mode)};
+        return launch(d, c->op, "softmax", dt, g, a, NARGS(a), err, errlen);
+    }
+    cl_mem G = BUF(c->in[0]), O = BUF(c->in[1]);
+    karg a[] = {KA(G), KA(O), KA(Y), KA(outer), KA(C), KA(inner), temp, KA(mode)};
+    return launch(d, c->op, "softmax_bw", dt, g, a, NARGS(a), err, errlen);
+}
+
+static int k_sce(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int bw = c->op[0] == '_';
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    const mxb_tensor *x = &c->in[bw ? 1 : 0];
+    if (x->ndim != 2) return MXB_UNSUPPORTED;
+    cl_long N = x->shape[0], C = x->shape[1];
+    cl_mem X = BUF(*x), L = BUF(c->in[bw ? 2 : 1]), Y = BUF(c->out[0]);
+    if (bw) {
+        cl_mem G = BUF(c->in[0]);
+        karg a[] = {KA(G), KA(X), KA(L), KA(Y), KA(N), KA(C)};
+        return launch(d, c->op, "sce_bw", dt, (size_t)N, a, NARGS(a), err, errlen);
+    }
+    cl_int e;
+    cl_mem R = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)(N ? N : 1) * mxb_dtype_size(dt), NULL, &e);
+    if (e != CL_SUCCESS) return fail(err, errlen, "temporary buffer: %s", cl_err_name(e));
+    karg a[] = {KA(X), KA(L), KA(R), KA(N), KA(C)};
+    int rc = launch(d, c->op, "sce_rows", dt, (size_t)N, a, NARGS(a), err, errlen);
+    if (rc == MXB_OK) {
+        karg b[] = {KA(R), KA(Y), KA(N)};
+        rc = launch(d, c->op, "sum_serial", dt, 1, b, NARGS(b), err, errlen);
+    }
+    clReleaseMemObject(R); /* freed by the runtime once the queued kernels finish */
+    return rc;
+}
+
+/* C(M,N) = alpha * A B + beta * C with A(i,k) = A[i*ars + k*acs], B(k,j) = B[k*brs + j*bcs] */
+static int gemm(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ars, cl_long acs,
+                cl_mem B, cl_long brs, cl_long bcs, cl_mem C, double alpha, double beta, char *err, size_t errlen) {
+    if (!M || !N) return MXB_OK;
+    char name[32];
+    snprintf(name, sizeof name, "gemm%s", dt == MXB_F64 ? "_d" : "_f");
+    cl_kernel k = get_kernel(d, name, err, errlen);
+    if (!k) return MXB_ERROR;
+    TSCALAR(al, dt, alpha);
+    TSCALAR(be, dt, beta);
+    karg a[] = {KA(M), KA(N), KA(K), KA(A), KA(ars), KA(acs), KA(B), KA(brs), KA(bcs), KA(C), al, be};
+    for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
+    size_t g[2] = {(size_t)((N + 63) / 64) * 16, (size_t)((M + 63) / 64) * 16}, l[2] = {16, 16};
+    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 2, NULL, g, l, 0, NULL, NULL), name);
+    d->last_op = op;
+    return MXB_OK;
+}
+
+static int k_fully_connected(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    const mxb_tensor *x = &c->in[0], *w = &c->in[1];
+    if (w->ndim != 2) return MXB_UNSUPPORTED;
+    cl_long H = w->shape[0], K = w->shape[1];
+    cl_long M = K ? x->size / K : 0;
+    cl_mem Y = BUF(c->out[0]);
+    if (gemm(d, c->op, dt, M, H, K, BUF(*x), K, 1, BUF(*w), 1, K, Y, 1, 0, err, errlen)) return MXB_ERROR;
+    if (c->n_in >= 3 && !mxb_attr_i(c, "no_bias", 0)) {
+        cl_mem Bv = BUF(c->in[2]);
+        karg a[] = {KA(Y), KA(Bv), KA(M), KA(H)};
+        return launch(d, c->op, "add_row_bias", dt, (size_t)(M * H), a, NARGS(a), err, errlen);
+    }
+    return MXB_OK;
+}
+
+static int k_fully_connected_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0 || c->n_in < 3) return MXB_UNSUPPORTED;
+    const mxb_tensor *g = &c->in[0], *x = &c->in[1], *w = &c->in[2];
+    if (w->ndim != 2) return MXB_UNSUPPORTED;
+    cl_long H = w->shape[0], K = w->shape[1];
+    cl_long M = K ? x->size / K : 0;
+    cl_mem G = BUF(*g), X = BUF(*x), W = BUF(*w);
+    if (gemm(d, c->op, dt, M, K, H, G, H, 1, W, K, 1, BUF(c->out[0]), 1, 0, err, errlen)) return MXB_ERROR;
+    if (c->n_out >= 2 && gemm(d, c->op, dt, H, K, M, G, 1, H, X, K, 1, BUF(c->out[1]), 1, 0, err, errlen))
+        return MXB_ERROR;
+    if (c->n_out >= 3 && c->out[2].size == H) {
+        cl_mem Bg = BUF(c->out[2]);
+        karg a[] = {KA(G), KA(Bg), KA(M), KA(H)};
+        return launch(d, c->op, "col_sum", dt, (size_t)H, a, NARGS(a), err, errlen);
+    }
+    return MXB_OK;
+}
+
+static int k_dot(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 2);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    const mxb_tensor *a = &c->in[0], *b = &c->in[1];
+    int ta = (int)mxb_attr_i(c, "transpose_a", 0), tb = (int)mxb_attr_i(c, "transpose_b", 0);
+    cl_long M, N, K, ars, acs, brs, bcs;
+    if (!ta && !tb && a->ndim >= 1 && b->ndim >= 1) {
+        K = a->shape[a->ndim - 1];
+        if (K != b->shape[0]) return MXB_UNSUPPORTED;
+        M = K ? a->size / K : 0;
+        N = K ? b->size / K : 0;
+        if (!K) return MXB_UNSUPPORTED;
+        ars = K; acs = 1; brs = N; bcs = 1;
+    } else if (a->ndim == 2 && b->ndim == 2) {
+        M = ta ? a->shape[1] : a->shape[0];
+        K = ta ? a->shape[0] : a->shape[1];
+        ars = ta ? 1 : a->shape[1];
+        acs = ta ? a->shape[1] : 1;
+        N = tb ? b->shape[0] : b->shape[1];
+        brs = tb ? 1 : b->shape[1];
+        bcs = tb ? b->shape[1] : 1;
+        if ((tb ? b->shape[1] : b->shape[0]) != K) return MXB_UNSUPPORTED;
+    } else {
+        return MXB_UNSUPPORTED;
+    }
+    return gemm(d, c->op, dt, M, N, K, BUF(*a), ars, acs, BUF(*b), brs, bcs, BUF(c->out[0]), 1, 0, err, errlen);
+}
+
+static int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0 || c->in[1].ndim != 2) return MXB_UNSUPPORTED;
+    cl_mem I = BUF(c->in[0]), W = BUF(c->in[1]), O = BUF(c->out[0]);
+    cl_long n = c->in[0].size, D = c->in[1].shape[1], V = c->in[1].shape[0];
+    karg a[] = {KA(I), KA(W), KA(O), KA(n), KA(D), KA(V)};
+    return launch(d, c->op, "embedding", dt, (size_t)(n * D), a, NARGS(a), err, errlen);
+}
+
+static int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    for (int i = 1; i < c->n_in; i++)
+        if (c->in[i].size != c->in[0].size) return MXB_UNSUPPORTED;
+    cl_mem W = BUF(c->in[0]), G = BUF(c->in[1]), O = BUF(c->out[0]);
+    cl_long n = c->out[0].size;
+    TSCALAR(lr, dt, mxb_attr_f(c, "lr", 0.01));
+    TSCALAR(wd, dt, mxb_attr_f(c, "wd", 0));
+    TSCALAR(rs, dt, mxb_attr_f(c, "rescale_grad", 1));
+    TSCALAR(clip, dt, mxb_attr_f(c, "clip_gradient", -1));
+    if (!strcmp(c->op, "sgd_update")) {
+        karg a[] = {KA(W), KA(G), KA(O), KA(n), lr, wd, rs, clip};
+        return launch(d, c->op, "sgd", dt, (size_t)n, a, NARGS(a), err, errlen);
+    }
+    if (!strcmp(c->op, "sgd_mom_update") && c->n_in >= 3) {
+        cl_mem Mo = BUF(c->in[2]);
+        cl_long mo_off = c->in[2].offset;
+        TSCALAR(mom, dt, mxb_attr_f(c, "momentum", 0));
+        karg a[] = {KA(W), KA(G), KA(Mo), KA(mo_off), KA(O), KA(n), lr, wd, rs, clip, mom};
+        return launch(d, c->op, "sgd_mom", dt, (size_t)n, a, NARGS(a), err, errlen);
+    }
+    if (!strcmp(c->op, "adam_update") && c->n_in >= 4) {
+        cl_mem Me = BUF(c->in[2]), Va = BUF(c->in[3]);
+        cl_long me_off = c->in[2].offset, va_off = c->in[3].offset;
+        TSCALAR(b1, dt, mxb_attr_f(c, "beta1", 0.9));
+        TSCALAR(b2, dt, mxb_attr_f(c, "beta2", 0.999));
+        TSCALAR(eps, dt, mxb_attr_f(c, "epsilon", 1e-8));
+        karg a[] = {KA(W), KA(G), KA(Me), KA(me_off), KA(Va), KA(va_off), KA(O), KA(n), lr, wd, rs, clip, b1, b2, eps};
+        return launch(d, c->op, "adam", dt, (size_t)n, a, NARGS(a), err, errlen);
+    }
+    return MXB_UNSUPPORTED;
+}
+
+/* ---- kernel table ---- */
+
+typedef struct {
+    const char *op;
+    mxb_kernel_fn fn;
+} kentry;
+
+static const kentry KERNELS[] = {
+    {"Activation", k_activation},
+    {"_backward_act", k_backward_act},
+    {"zeros_like", k_fill},
+    {"ones_like", k_fill},
+    {"full_like", k_fill},
+    {"add_n", k_add_n},
+    {"sum", k_reduce},
+    {"mean", k_reduce},
+    {"max", k_reduce},
+    {"min", k_reduce},
+    {"prod", k_reduce},
+    {"_reduce_to_shape_like", k_reduce_like},
+    {"softmax", k_softmax},
+    {"log_softmax", k_softmax},
+    {"softmin", k_softmax},
+    {"_backward_softmax", k_softmax},
+    {"_backward_log_softmax", k_softmax},
+    {"_backward_softmin", k_softmax},
+    {"softmax_cross_entropy", k_sce},
+    {"_backward_softmax_cross_entropy", k_sce},
+    {"FullyConnected", k_fully_connected},
+    {"_backward_FullyConnected", k_fully_connected_bw},
+    {"dot", k_dot},
+    {"Embedding", k_embedding},
+    {"sgd_update", k_optimizer},
+    {"sgd_mom_update", k_optimizer},
+    {"adam_update", k_optimizer},
+};
+#define N_KERNELS ((int)(sizeof KERNELS / sizeof KERNELS[0]))
+
+static mxb_kernel_fn ocl_find_kernel(const char *op) {
+    for (int i = 0; i < N_KERNELS; i++)
+        if (!strcmp(KERNELS[i].op, op)) return KERNELS[i].fn;
+    if (find_bin(op)) return k_binary;
+    if (is_unary(op)) return k_unary;
+    return NULL;
+}
+
+static const char *names_buf[512];
+static char unary_bw_names[64][48];
+
+static const char *const *ocl_kernel_names(void) {
+    if (names_buf[0]) return names_buf;
+    int n = 0;
+    for (int i = 0; i < N_KERNELS; i++) names_buf[n++] = KERNELS[i].op;
+    for (size_t i = 0; i < sizeof BIN_MAP / sizeof BIN_MAP[0]; i++)
+        if (BIN_MAP[i].op) names_buf[n++] = BIN_MAP[i].op;
+    for (int i = 0; UN_NAMES[i] && i < 64; i++) {
+        names_buf[n++] = UN_NAMES[i];
+        snprintf(unary_bw_names[i], sizeof unary_bw_names[i], "_backward_%s", UN_NAMES[i]);
+        names_buf[n++] = unary_bw_names[i];
+    }
+    names_buf[n] = NULL;
+    return names_buf;
+}
+
+static const mxb_backend OCL = {
+    .api_version = MXB_API_VERSION,
+    .name = "opencl",
+    .device_type = 10,
+    .init = ocl_init,
+    .shutdown = ocl_shutdown,
+    .device_count = ocl_device_count,
+    .device_context = ocl_device_context,
+    .device_info_json = ocl_device_info_json,
+    .device_dtypes = ocl_device_dtypes,
+    .alloc = ocl_alloc,
+    .free = ocl_free,
+    .from_host = ocl_from_host,
+    .to_host = ocl_to_host,
+    .copy = ocl_copy,
+    .synchronize = ocl_sync,
+    .find_kernel = ocl_find_kernel,
+    .kernel_names = ocl_kernel_names,
+    .run_graph = NULL,
+};
+
+__attribute__((visibility("default"))) const mxb_backend *mxb_backend_entry(uint32_t core_api_version) {
+    (void)core_api_version; /* the core compares OCL.api_version with its own */
+    return &OCL;
+}
