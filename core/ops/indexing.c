@@ -78,7 +78,14 @@ static int take_cpu(mx_call *c) {
 
 /* _backward_take(ograd, indices, data): zeros(data) with rows += ograd */
 static int bw3_infer(mx_call *c) {
-    mxi_set_out(c, 0, c->in[2]->shape, c->in[2]->ndim, c->in[0]->dtype);
+    const mx_tensor_s *og = c->in[0], *idx = c->in[1], *a = c->in[2];
+    int ax;
+    if (a->ndim == 0) return mxi_op_error(c, MX_ERR_INVALID, "data must be at least 1-d");
+    MXI_TRY(mxi_norm_axis(c, c->attrs[TK_AXIS].i, a->ndim, &ax));
+    if (og->size != a->size / (a->shape[ax] ? a->shape[ax] : 1) * idx->size || (a->shape[ax] == 0 && og->size))
+        return mxi_op_error(c, MX_ERR_INVALID, "output gradient size %lld does not match take's output for these indices",
+                            (long long)og->size);
+    mxi_set_out(c, 0, a->shape, a->ndim, og->dtype);
     return MX_OK;
 }
 
@@ -292,23 +299,32 @@ static int scatter_nd_into(mx_call *c, const mx_tensor_s *data, const mx_tensor_
     return MX_OK;
 }
 
-static int scatter_nd_infer(mx_call *c) {
-    const mx_tensor_s *d = c->in[0], *idx = c->in[1];
-    const mx_attr_val *sh = &c->attrs[0];
-    if (sh->n > MX_MAX_NDIM) return mxi_op_error(c, MX_ERR_INVALID, "shape has too many dims");
-    MXI_TRY(gnd_check(c, d, sh->v, sh->n, idx));
+/* Validate scattering `d` through `idx` into shape (shape, n) and set the
+ * output (scatter_nd, and gather_nd's backward into data's shape). */
+static int scatter_shape_infer(mx_call *c, const mx_tensor_s *d, const mx_tensor_s *idx, const int64_t *shape, int nsh) {
+    if (nsh > MX_MAX_NDIM) return mxi_op_error(c, MX_ERR_INVALID, "shape has too many dims");
+    MXI_TRY(gnd_check(c, d, shape, nsh, idx));
     int m = (int)idx->shape[0];
     int64_t want[MX_MAX_NDIM];
     int n = 0;
     for (int i = 1; i < idx->ndim; i++) want[n++] = idx->shape[i];
-    for (int i = m; i < sh->n; i++) want[n++] = sh->v[i];
+    for (int i = m; i < nsh; i++) want[n++] = shape[i];
     if (n != d->ndim || memcmp(want, d->shape, sizeof(int64_t) * (size_t)n)) {
         char s1[160], s2[160];
         return mxi_op_error(c, MX_ERR_INVALID, "data shape %s does not match the expected %s",
                             sstr(d->shape, d->ndim, s1), sstr(want, n, s2));
     }
-    mxi_set_out(c, 0, sh->v, sh->n, d->dtype);
+    mxi_set_out(c, 0, shape, nsh, d->dtype);
     return MX_OK;
+}
+
+static int scatter_nd_infer(mx_call *c) {
+    return scatter_shape_infer(c, c->in[0], c->in[1], c->attrs[0].v, c->attrs[0].n);
+}
+
+/* _backward_gather_nd(ograd, indices, data) */
+static int gnd_bw_infer(mx_call *c) {
+    return scatter_shape_infer(c, c->in[0], c->in[1], c->in[2]->shape, c->in[2]->ndim);
 }
 
 static int scatter_nd_cpu(mx_call *c) { return scatter_nd_into(c, c->in[0], c->in[1], c->out[0], 0); }
@@ -880,7 +896,7 @@ static const mx_op_def ops[] = {
      .inputs = "data,indices", .num_outputs = 1, .infer = gather_nd_infer, .cpu = gather_nd_cpu, .grad = gather_nd_grad,
      .dtypes = IDX_ANY, .flags = ANY | MX_OPF_WRITES_ALL},
     {.name = "_backward_gather_nd", .doc = "Gradient of gather_nd: scatter-add into zeros of data's shape.",
-     .inputs = "ograd,indices,data", .num_outputs = 1, .infer = bw3_infer, .cpu = gnd_bw_cpu,
+     .inputs = "ograd,indices,data", .num_outputs = 1, .infer = gnd_bw_infer, .cpu = gnd_bw_cpu,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
     {.name = "scatter_nd", .doc = "Scatters data into a zero array of the given shape at N-d index tuples.",
      .inputs = "data,indices", .num_outputs = 1, NA(scatter_nd_attrs), .infer = scatter_nd_infer, .cpu = scatter_nd_cpu,

@@ -53,7 +53,13 @@ int main(void) {
     mx_tensor dead = random_tensor();
     mx_tensor_release(dead);
     long calls = 0, ok_calls = 0;
+    int verbose = getenv("FUZZ_VERBOSE") != NULL; /* print each call (to find a crashing op) */
+    if (getenv("FUZZ_SEED")) rng_state = (unsigned)atol(getenv("FUZZ_SEED"));
+    const char *skip = getenv("FUZZ_SKIP"); /* debugging aid: ",op1,op2," */
     for (int i = 0; i < n; i++) {
+        char key[80];
+        snprintf(key, sizeof key, ",%s,", names[i]);
+        if (skip && strstr(skip, key)) continue;
         for (int trial = 0; trial < 30; trial++) {
             mx_tensor in[4] = {0};
             int n_in = (int)rnd(5);
@@ -69,6 +75,7 @@ int main(void) {
             }
             mx_tensor out[64];
             int n_out = 0;
+            if (verbose) { fprintf(stderr, "%s n_in=%d\n", names[i], n_in); fflush(stderr); }
             int rc = mx_invoke_by_name(names[i], in, n_in, ak, av, na, out, 64, &n_out);
             calls++;
             if (rc == MX_OK) {
