@@ -32,7 +32,7 @@ class NameManager:
 
     def __init__(self):
         self._counter: dict = {}
-        self._old = None
+        self._old = []  # a stack: the same manager may be entered re-entrantly
 
     def get(self, name, hint):
         if name:
@@ -42,12 +42,12 @@ class NameManager:
         return "%s%d" % (hint, n)
 
     def __enter__(self):
-        self._old = current_name_manager()
+        self._old.append(getattr(NameManager._current, "value", None))
         NameManager._current.value = self
         return self
 
     def __exit__(self, *exc):
-        NameManager._current.value = self._old
+        NameManager._current.value = self._old.pop()
 
 
 class Prefix(NameManager):
