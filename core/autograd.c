@@ -8,6 +8,7 @@
  * registered ops, so with create_graph the backward pass is recorded too. */
 #include "autograd.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,13 @@ static void node_drop_saved(mx_ag_node *n) {
     memset(n->outputs, 0, sizeof *n->outputs * (size_t)n->n_out);
 }
 
+static const mx_op_def custom_def;
+
 static void node_destroy(mx_ag_node *n) {
+    if (n->op == &custom_def && n->n_attrs == 3 && n->attrs[2].i) {
+        void (*release)(void *) = (void (*)(void *))(uintptr_t)n->attrs[2].i;
+        release((void *)(uintptr_t)n->attrs[1].i);
+    }
     node_drop_saved(n);
     free(n->inputs);
     free(n->outputs);
@@ -469,6 +476,67 @@ int mx_autograd_grad(const mx_tensor *heads, const mx_tensor *head_grads, int n_
                      int n_vars, int retain_graph, int create_graph, mx_tensor *grads_out) {
     if (!grads_out || n_vars <= 0 || !vars) return mxi_error(MX_ERR_INVALID, "autograd.grad: no variables given");
     return backward_impl(heads, head_grads, n_heads, vars, n_vars, retain_graph, create_graph, grads_out);
+}
+
+/* ---- custom nodes (autograd.Function) ----
+ * The node stores the callback, its context and release function in three
+ * integer attribute slots of a private op definition that is not in the
+ * registry (so it cannot be invoked, only recorded). */
+static int custom_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    mx_custom_backward_fn fn = (mx_custom_backward_fn)(uintptr_t)c->attrs[0].i;
+    void *ctx = (void *)(uintptr_t)c->attrs[1].i;
+    mx_tensor *og = (mx_tensor *)g->ograd;
+    int rc = fn(ctx, (const mx_tensor *)og, c->n_out, g->igrad, c->n_in);
+    if (rc != 0) {
+        for (int i = 0; i < c->n_in; i++) { mxi_tensor_release(g->igrad[i]); g->igrad[i] = NULL; }
+        return mxi_error(MX_ERR_INVALID, "backward of a custom Function failed (code %d)", rc);
+    }
+    for (int i = 0; i < c->n_in; i++) {
+        if (g->igrad[i] && !mxi_tensor_check(g->igrad[i], "custom Function backward")) {
+            g->igrad[i] = NULL; /* not ours to release */
+            return MX_ERR_HANDLE;
+        }
+    }
+    return MX_OK;
+}
+
+static const mx_op_def custom_def = {.name = "_custom_function", .doc = "A node recorded by mx_autograd_record_custom.",
+                                     .grad = custom_grad, .flags = MX_OPF_INTERNAL};
+
+int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx_tensor *outputs, int n_out,
+                              mx_custom_backward_fn fn, void *ctx, void (*release)(void *ctx)) {
+    int rc = MX_OK;
+    if (!fn) rc = mxi_error(MX_ERR_INVALID, "record_custom: backward function is NULL");
+    else if (n_in < 0 || n_in > MX_MAX_INPUTS || (n_in && !inputs))
+        rc = mxi_error(MX_ERR_INVALID, "record_custom: bad inputs (n_in %d)", n_in);
+    else if (n_out <= 0 || n_out > MX_MAX_OUTPUTS || !outputs)
+        rc = mxi_error(MX_ERR_INVALID, "record_custom: bad outputs (n_out %d)", n_out);
+    for (int i = 0; i < n_in && rc == MX_OK; i++)
+        if (!mxi_tensor_check(inputs[i], "record_custom")) rc = MX_ERR_HANDLE;
+    for (int k = 0; k < n_out && rc == MX_OK; k++)
+        if (!mxi_tensor_check(outputs[k], "record_custom")) rc = MX_ERR_HANDLE;
+    mx_call *c = rc == MX_OK ? calloc(1, sizeof *c) : NULL;
+    if (rc == MX_OK && !c) rc = mxi_error(MX_ERR_MEMORY, "record_custom: out of memory");
+    if (rc != MX_OK) {
+        if (release) release(ctx);
+        return rc;
+    }
+    c->op = &custom_def;
+    c->n_attrs = 3;
+    c->attrs[0].i = (int64_t)(uintptr_t)fn;
+    c->attrs[1].i = (int64_t)(uintptr_t)ctx;
+    c->attrs[2].i = 0; /* the release hook is attached only once the node exists */
+    c->n_in = n_in;
+    memcpy(c->in, inputs, sizeof(mx_tensor) * (size_t)n_in);
+    c->n_out = n_out;
+    memcpy(c->out, outputs, sizeof(mx_tensor) * (size_t)n_out);
+    c->training = g_training;
+    rc = mxi_ag_record(c);
+    if (rc == MX_OK) outputs[0]->node->attrs[2].i = (int64_t)(uintptr_t)release;
+    else if (release) release(ctx);
+    free(c);
+    return rc;
 }
 
 int mx_tensor_grad(mx_tensor t, mx_tensor *grad) {

@@ -230,6 +230,18 @@ MX_API int mx_autograd_backward(const mx_tensor *heads, const mx_tensor *head_gr
 MX_API int mx_autograd_grad(const mx_tensor *heads, const mx_tensor *head_grads, int n_heads,
                             const mx_tensor *vars, int n_vars, int retain_graph,
                             int create_graph, mx_tensor *grads_out);
+/* Gradient callback of a custom node (autograd.Function): ograds holds
+ * n_out borrowed output gradients; store n_in new references (or NULL for
+ * "no gradient") in igrads. Return 0 on success, non-zero on failure. */
+typedef int (*mx_custom_backward_fn)(void *ctx, const mx_tensor *ograds, int n_out, mx_tensor *igrads,
+                                     int n_in);
+/* Record a node whose forward ran outside the library (e.g. under pause):
+ * `outputs` get `inputs` as their history, and backward calls fn(ctx, ...)
+ * for their input gradients. release(ctx) (may be NULL) is called once when
+ * the node is freed — also when this call fails. Gradients returned by fn
+ * must match the inputs' shapes. */
+MX_API int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx_tensor *outputs, int n_out,
+                                     mx_custom_backward_fn fn, void *ctx, void (*release)(void *ctx));
 /* The grad buffer of a marked variable (new reference), or *grad = NULL. */
 MX_API int mx_tensor_grad(mx_tensor t, mx_tensor *grad);
 /* A tensor sharing storage but cut from the tape (new reference). */
