@@ -77,7 +77,7 @@ static int take_cpu(mx_call *c) {
 }
 
 /* _backward_take(ograd, indices, data): zeros(data) with rows += ograd */
-static int bw3_infer(mx_call *c) {
+static int take_bw_infer(mx_call *c) {
     const mx_tensor_s *og = c->in[0], *idx = c->in[1], *a = c->in[2];
     int ax;
     if (a->ndim == 0) return mxi_op_error(c, MX_ERR_INVALID, "data must be at least 1-d");
@@ -156,6 +156,20 @@ static void pick_walk(mx_call *c, const mx_tensor_s *x, const mx_tensor_s *idx, 
 static int pick_cpu(mx_call *c) {
     if (c->in[0]->shape[0] == 0 || c->in[0]->size == 0) return MX_OK;
     pick_walk(c, c->in[0], c->in[1], mxi_data(c->out[0]), mxi_data(c->in[0]), 0);
+    return MX_OK;
+}
+
+/* _backward_pick(ograd, index, data): ograd and index hold one value per
+ * position of data without `axis` */
+static int pick_bw_infer(mx_call *c) {
+    const mx_tensor_s *og = c->in[0], *idx = c->in[1], *x = c->in[2];
+    int ax;
+    if (x->ndim == 0) return mxi_op_error(c, MX_ERR_INVALID, "data must be at least 1-d");
+    MXI_TRY(pick_axis(c, x, &ax));
+    int64_t per = x->shape[ax] ? x->size / x->shape[ax] : mxi_shape_size(x->shape, ax) * mxi_shape_size(x->shape + ax + 1, x->ndim - ax - 1);
+    if (og->size != per || idx->size != per)
+        return mxi_op_error(c, MX_ERR_INVALID, "ograd and index must hold %lld values (data without axis %d)", (long long)per, ax);
+    mxi_set_out(c, 0, x->shape, x->ndim, og->dtype);
     return MX_OK;
 }
 
@@ -879,13 +893,13 @@ static const mx_op_def ops[] = {
      .num_outputs = 1, NA(take_attrs), .infer = take_infer, .cpu = take_cpu, .grad = take_grad, .dtypes = IDX_ANY,
      .flags = ANY | MX_OPF_WRITES_ALL},
     {.name = "_backward_take", .doc = "Gradient of take: scatter-adds the output gradient into the taken rows.",
-     .inputs = "ograd,indices,a", .num_outputs = 1, NA(take_attrs), .infer = bw3_infer, .cpu = take_bw_cpu,
+     .inputs = "ograd,indices,a", .num_outputs = 1, NA(take_attrs), .infer = take_bw_infer, .cpu = take_bw_cpu,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
     {.name = "pick", .doc = "Picks one element per position along an axis using an index array.", .inputs = "data,index",
      .num_outputs = 1, NA(pick_attrs), .infer = pick_infer, .cpu = pick_cpu, .grad = pick_grad, .dtypes = IDX_ANY,
      .flags = ANY | MX_OPF_WRITES_ALL},
     {.name = "_backward_pick", .doc = "Gradient of pick.", .inputs = "ograd,index,data", .num_outputs = 1, NA(pick_attrs),
-     .infer = bw3_infer, .cpu = pick_bw_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
+     .infer = pick_bw_infer, .cpu = pick_bw_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
     {.name = "one_hot", .doc = "One-hot encoding of integer indices (out-of-range rows are all off_value).",
      .inputs = "indices", .num_outputs = 1, NA(one_hot_attrs), .infer = one_hot_infer, .cpu = one_hot_cpu,
      .dtypes = IDX_ANY, .flags = ANY | MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},

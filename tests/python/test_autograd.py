@@ -131,3 +131,41 @@ def test_recorded_setitem_full_slice_on_matrix():
     expected = np.arange(12, dtype=np.float32).reshape(3, 4)
     expected[1] = 7
     np.testing.assert_array_equal(x.asnumpy(), expected)
+
+
+def test_function_on_the_core_tape_mixes_with_ops_and_is_released():
+    from mxcore.autograd import _live_functions
+
+    class Scale3(mx.autograd.Function):
+        def forward(self, x):
+            return x * 3
+
+        def backward(self, dy):
+            return dy * 3
+
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Scale3()(x * x) + x  # d/dx (3x^2 + x) = 6x + 1
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [7.0, 13.0])
+    del y
+    import gc
+    gc.collect()
+    assert not _live_functions  # the core released the node's context
+
+
+def test_function_backward_exception_propagates():
+    class Broken(mx.autograd.Function):
+        def forward(self, x):
+            return x + 1
+
+        def backward(self, dy):
+            raise ValueError("boom in backward")
+
+    x = mx.nd.ones((2,))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Broken()(x)
+    with pytest.raises(ValueError, match="boom"):
+        y.backward()

@@ -1,15 +1,13 @@
 """mx.autograd: recording scopes, backward/grad, and custom Functions.
 
 The tape lives in the C core (per thread). `Function` (Python-defined
-gradients) is layered on top: its forward runs with recording paused and its
-outputs become tape leaves; when a backward pass reaches them, the user's
-backward runs in Python and the pass continues from the Function's inputs
-(see _run_functions). Gradients of leaves reached both through a Function
-and through other paths are accumulated correctly for grad_req 'write'."""
+gradients) records a callback-backed node on that same tape
+(mx_autograd_record_custom): its forward runs with recording paused, and when
+a backward pass reaches the node the core calls back into Function.backward,
+so Functions mix freely with ordinary ops, grad_req and create_graph."""
 from __future__ import annotations
 
 import threading
-import weakref
 
 from .base import MXNetError, _raise, check_call, ffi, lib
 from .ndarray.ndarray import NDArray, _new
@@ -86,23 +84,6 @@ def predict_mode():
     return _RecordingStateScope(None, False)
 
 
-# variables marked from Python, so a Function pass can switch them to 'add'
-_vars = threading.local()
-
-
-def _var_table() -> weakref.WeakValueDictionary:
-    t = getattr(_vars, "t", None)
-    if t is None:
-        t = _vars.t = weakref.WeakValueDictionary()
-        _vars.req = {}
-    return t
-
-
-def _track_variable(x: NDArray, req: str) -> None:
-    _var_table()[id(x)] = x
-    _vars.req[id(x)] = _GRAD_REQ[req]
-
-
 def mark_variables(variables, gradients, grad_reqs="write") -> None:
     if isinstance(variables, NDArray):
         variables, gradients = [variables], [gradients]
@@ -113,8 +94,6 @@ def mark_variables(variables, gradients, grad_reqs="write") -> None:
     gs = ffi.new("mx_tensor[]", [g.handle if g is not None else _NULL for g in gradients])
     rq = ffi.new("int[]", [_GRAD_REQ[r] for r in grad_reqs])
     check_call(lib.mx_autograd_mark_variables(vs, rq, gs, n))
-    for v, r in zip(variables, grad_reqs):
-        _track_variable(v, r)
 
 
 def _as_list(x):
@@ -133,14 +112,10 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True) -> Non
     head_grads = _as_list(head_grads)
     if head_grads is not None and len(head_grads) != len(heads):
         raise ValueError("heads and head_grads must have the same length")
-    funcs = _pending_functions()
     prev = set_training(train_mode)
     try:
         hg = _handles(head_grads) if head_grads is not None else _NULL
-        check_call(lib.mx_autograd_backward(_handles(heads), hg, len(heads),
-                                            int(bool(retain_graph or funcs)), 0))
-        if funcs:
-            _run_functions(funcs, retain_graph)
+        _check_backward(lib.mx_autograd_backward(_handles(heads), hg, len(heads), int(bool(retain_graph)), 0))
     finally:
         set_training(prev)
 
@@ -157,9 +132,8 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     prev = set_training(train_mode)
     try:
         hg = _handles(head_grads) if head_grads is not None else _NULL
-        if lib.mx_autograd_grad(_handles(heads), hg, len(heads), _handles(variables), len(variables),
-                                int(bool(retain_graph)), int(bool(create_graph)), out):
-            _raise()
+        _check_backward(lib.mx_autograd_grad(_handles(heads), hg, len(heads), _handles(variables), len(variables),
+                                             int(bool(retain_graph)), int(bool(create_graph)), out))
     finally:
         set_training(prev)
     res = [_new(out[i]) for i in range(len(variables))]
@@ -171,11 +145,48 @@ def get_symbol(x):
 
 
 # ---- custom Functions -------------------------------------------------------
-_ftape = threading.local()
+_cb_error = threading.local()  # exception raised inside a Function.backward
+_live_functions = {}           # ctx handle -> Function, until the core releases the node
 
 
-def _pending_functions() -> list:
-    return getattr(_ftape, "nodes", None) or []
+def _check_backward(rc: int) -> None:
+    """Raise for a failed backward, preferring the user's own exception from a
+    Function.backward over the core's generic message."""
+    exc = getattr(_cb_error, "exc", None)
+    _cb_error.exc = None
+    if exc is not None:
+        raise exc
+    if rc:
+        _raise()
+
+
+@ffi.callback("mx_custom_backward_fn")
+def _function_backward(ctx, ograds, n_out, igrads, n_in):
+    try:
+        fn = ffi.from_handle(ctx)
+        grads = []
+        for i in range(n_out):
+            check_call(lib.mx_tensor_retain(ograds[i]))  # the NDArray owns one reference
+            grads.append(_new(ograds[i]))
+        res = fn.backward(*grads)
+        res = [res] if isinstance(res, NDArray) or res is None else list(res)
+        if len(res) != n_in:
+            raise MXNetError(f"{type(fn).__name__}.backward returned {len(res)} gradient(s) for {n_in} input(s)")
+        for i, g in enumerate(res):
+            if g is None:
+                igrads[i] = _NULL
+            else:
+                check_call(lib.mx_tensor_retain(g.handle))  # ownership passes to the core
+                igrads[i] = g.handle
+        return 0
+    except BaseException as e:  # reported by _check_backward after the core unwinds
+        _cb_error.exc = e
+        return 1
+
+
+@ffi.callback("void(void *)")
+def _function_release(ctx):
+    _live_functions.pop(ctx, None)
 
 
 class Function:
@@ -206,47 +217,11 @@ class Function:
         single = isinstance(outputs, NDArray)
         outs = [outputs] if single else list(outputs)
         if is_recording():
-            # fresh handles so marking them as leaves never touches user arrays
+            # fresh handles: the node's history must not land on user arrays
             outs = [o.detach() for o in outs]
-            reqs = ffi.new("int[]", [1] * len(outs))
-            check_call(lib.mx_autograd_mark_variables(_handles(outs), reqs, _NULL, len(outs)))
-            nodes = getattr(_ftape, "nodes", None)
-            if nodes is None:
-                nodes = _ftape.nodes = []
-            nodes.append((self, list(inputs), outs))
+            arrays = [x for x in inputs if isinstance(x, NDArray)]
+            ctx = ffi.new_handle(self)
+            _live_functions[ctx] = self
+            check_call(lib.mx_autograd_record_custom(_handles(arrays), len(arrays), _handles(outs), len(outs),
+                                                     _function_backward, ctx, _function_release))
         return outs[0] if single else outs
-
-
-def _requires_grad(x: NDArray) -> bool:
-    v = ffi.new("int *")
-    check_call(lib.mx_tensor_requires_grad(x.handle, v))
-    return bool(v[0])
-
-
-def _run_functions(funcs, retain_graph) -> None:
-    """After the core pass has filled the Function outputs' grads, run the
-    user backwards (newest first) and continue into their inputs, switching
-    'write' variables to 'add' so contributions accumulate."""
-    table = _var_table()
-    switched = []
-    try:
-        for vid, v in list(table.items()):
-            if _vars.req.get(vid) == 1 and v.grad is not None:
-                g = v.grad
-                check_call(lib.mx_autograd_mark_variables(_handles([v]), ffi.new("int[]", [3]), _handles([g]), 1))
-                switched.append((v, g))
-        for fn, inputs, outs in reversed(funcs):
-            ograds = [o.grad for o in outs]
-            with pause():
-                igrads = fn.backward(*ograds)
-            igrads = [igrads] if isinstance(igrads, NDArray) else list(igrads)
-            pairs = [(x, g) for x, g in zip(inputs, igrads)
-                     if isinstance(x, NDArray) and g is not None and _requires_grad(x)]
-            if pairs:
-                check_call(lib.mx_autograd_backward(_handles([p[0] for p in pairs]), _handles([p[1] for p in pairs]),
-                                                    len(pairs), 1, 0))
-    finally:
-        for v, g in switched:
-            lib.mx_autograd_mark_variables(_handles([v]), ffi.new("int[]", [1]), _handles([g]), 1)
-        if not retain_graph:
-            _ftape.nodes = []

@@ -275,13 +275,13 @@ class NDArray:
         self._shape = None
         self._dtype = None
 
-    def __del__(self):
-        h = getattr(self, "handle", None)
-        if h is not None and lib is not None:
-            try:
-                lib.mx_tensor_release(h)
-            except Exception:  # interpreter shutdown
-                pass
+    def __del__(self, _release=lib.mx_tensor_release):
+        # the release function is bound at class creation: no global lookups
+        # on the hottest path, and it survives module teardown at exit
+        try:
+            _release(self.handle)
+        except Exception:  # half-built object (no handle) or interpreter shutdown
+            pass
 
     # ---- properties ----
     @property
@@ -427,8 +427,6 @@ class NDArray:
         from ..autograd import _GRAD_REQ
         req = ffi.new("int[1]", [_GRAD_REQ[grad_req]])
         check_call(lib.mx_autograd_mark_variables(ffi.new("mx_tensor[1]", [self.handle]), req, _NULL, 1))
-        from .. import autograd as _ag
-        _ag._track_variable(self, grad_req)
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True) -> None:
         from .. import autograd as _ag
@@ -481,13 +479,24 @@ class NDArray:
         return (_rebuild, (self.asnumpy(), str(self.context)))
 
     # ---- arithmetic ----
+    # a + b, a - b, a * b, a / b on two same-shape NDArrays is the benchmarked
+    # eager case: one ffi call into preallocated handle arrays, no helper frames
     def __add__(self, o):
         if type(o) is NDArray:
-            # hot path: same-shape add
-            hs = _binop_handles.get("add") or _binop_ops("add")
             sa = self._shape or self.shape
-            r = _inv2(hs[0] if sa == (o._shape or o.shape) else hs[1], self.handle, o.handle)
-            return r
+            if sa == (o._shape or o.shape):
+                ins, outs, nout = _bufs.io
+                ins[0] = self.handle
+                ins[1] = o.handle
+                nout[0] = 0
+                if _invoke(_EW_ADD[0], ins, 2, _NULL, _NULL, 0, outs, _MAX_IO, nout):
+                    _raise()
+                r = _NEW(NDArray)
+                r.handle = outs[0]
+                r._shape = sa
+                r._dtype = None
+                return r
+            return _fast2(_EW_ADD[1], self.handle, o.handle, None)
         return _binary("add", self, o)
 
     def __radd__(self, o):
@@ -497,6 +506,11 @@ class NDArray:
         return _binary("add", self, o, out=self)
 
     def __sub__(self, o):
+        if type(o) is NDArray:
+            sa = self._shape or self.shape
+            if sa == (o._shape or o.shape):
+                return _fast2(_EW_SUB[0], self.handle, o.handle, sa)
+            return _fast2(_EW_SUB[1], self.handle, o.handle, None)
         return _binary("sub", self, o)
 
     def __rsub__(self, o):
@@ -506,6 +520,11 @@ class NDArray:
         return _binary("sub", self, o, out=self)
 
     def __mul__(self, o):
+        if type(o) is NDArray:
+            sa = self._shape or self.shape
+            if sa == (o._shape or o.shape):
+                return _fast2(_EW_MUL[0], self.handle, o.handle, sa)
+            return _fast2(_EW_MUL[1], self.handle, o.handle, None)
         return _binary("mul", self, o)
 
     def __rmul__(self, o):
@@ -515,6 +534,11 @@ class NDArray:
         return _binary("mul", self, o, out=self)
 
     def __truediv__(self, o):
+        if type(o) is NDArray:
+            sa = self._shape or self.shape
+            if sa == (o._shape or o.shape):
+                return _fast2(_EW_DIV[0], self.handle, o.handle, sa)
+            return _fast2(_EW_DIV[1], self.handle, o.handle, None)
         return _binary("div", self, o)
 
     def __rtruediv__(self, o):
@@ -667,6 +691,31 @@ class NDArray:
 
     def to_dlpack_for_write(self):
         return to_dlpack_for_write(self)
+
+
+_invoke = lib.mx_op_invoke
+
+
+def _fast2(op, h1, h2, shape):
+    """Two-input op into a fresh output; `shape` is the known output shape or None."""
+    ins, outs, nout = _bufs.io
+    ins[0] = h1
+    ins[1] = h2
+    nout[0] = 0
+    if _invoke(op, ins, 2, _NULL, _NULL, 0, outs, _MAX_IO, nout):
+        _raise()
+    r = _NEW(NDArray)
+    r.handle = outs[0]
+    r._shape = shape
+    r._dtype = None
+    return r
+
+
+# (same-shape op, broadcasting op) handles for the arithmetic fast paths
+_EW_ADD = _binop_ops("add")
+_EW_SUB = _binop_ops("sub")
+_EW_MUL = _binop_ops("mul")
+_EW_DIV = _binop_ops("div")
 
 
 def _rebuild(a, ctx):
