@@ -109,7 +109,7 @@ static const char CL_GENERIC[] =
     "  T m = mom * Mo[mo_off + i] - lr * (g + wd * W[i]); Mo[mo_off + i] = m; O[i] = W[i] + m; }\n"
     "__kernel void FN(adam)(__global const T *W, __global const T *Gr, __global T *Me, long me_off, __global T *Va, long va_off,\n"
     "                       __global T *O, long n, T lr, T wd, T rs, T clip, T b1, T b2, T eps) {\n"
-    "  long i = GID; if (i >= n) return; T g = CLIPG(rs * Gr[i], clip) + wd * W[i];\n"
+    "  long i = GID; if (i >= n) return; T g = CLIPG(rs * Gr[i] + wd * W[i], clip);\n"
     "  T m = b1 * Me[me_off + i] + (1 - b1) * g; T v = b2 * Va[va_off + i] + (1 - b2) * g * g;\n"
     "  Me[me_off + i] = m; Va[va_off + i] = v; O[i] = W[i] - lr * m / (sqrt(v) + eps); }\n"
     /* tiled GEMM: C(M,N) = alpha * A(M,K) B(K,N) + beta * C, A(i,k) = A[i*ars + k*acs].
