@@ -36,6 +36,7 @@ typedef struct {
     int n_in;
     gref *in;
     int n_out;
+    int n_visible;       /* outputs users see (heads name only these) */
     int is_aux;
     int reachable;
     int *last_use;       /* per output: index of the last node consuming it */
@@ -147,7 +148,7 @@ static int op_attrs(const gnode *n, const char **keys, const char **vals) {
 }
 
 static int node_output_count(mx_graph_s *g, gnode *n) {
-    if (!n->op) { n->n_out = 1; return MX_OK; }
+    if (!n->op) { n->n_out = n->n_visible = 1; return MX_OK; }
     /* count outputs with the registry: parse attrs into a scratch call */
     mx_call *c = calloc(1, sizeof *c);
     if (!c) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
@@ -156,8 +157,12 @@ static int node_output_count(mx_graph_s *g, gnode *n) {
     int idx = mxi_op_index(n->op);
     int rc = mxi_parse_attrs(n->op, mxi_op_defaults(idx), keys, vals, na, c);
     if (rc == MX_OK) {
-        c->n_in = 0;
+        /* count functions look at the op, attrs and input count, never data */
+        c->op = n->op;
+        c->n_in = n->n_in;
         n->n_out = n->op->num_outputs_fn ? n->op->num_outputs_fn(c) : n->op->num_outputs;
+        int nv = n->op->num_visible_fn ? n->op->num_visible_fn(c) : n->op->num_visible_outputs;
+        n->n_visible = (nv > 0 && nv < n->n_out) ? nv : n->n_out;
     } else {
         mxi_error_prefix(rc, "graph node '%s'", n->name);
     }
@@ -190,7 +195,7 @@ static int build_names(mx_graph_s *g) {
         gnode *n = &g->nodes[g->heads[h].node];
         char buf[512];
         if (!n->op) snprintf(buf, sizeof buf, "%s", n->name);
-        else if (n->n_out > 1 && !(n->op->num_visible_outputs == 1)) snprintf(buf, sizeof buf, "%s_output%d", n->name, g->heads[h].index);
+        else if (n->n_visible > 1) snprintf(buf, sizeof buf, "%s_output%d", n->name, g->heads[h].index);
         else snprintf(buf, sizeof buf, "%s_output", n->name);
         g->out_name_store[h] = dupstr(buf);
         g->out_names[h] = g->out_name_store[h];

@@ -70,6 +70,18 @@ int main(void) {
     for (int i = 0; i < 3; i++) mx_tensor_release(args[i]);
     mx_graph_release(g);
 
+    /* outputs are named after visible outputs only (BatchNorm hides 2) */
+    CHECK_OK(mx_graph_from_json("{\"nodes\":[{\"op\":\"null\",\"name\":\"x\",\"inputs\":[]},"
+                                "{\"op\":\"null\",\"name\":\"g\",\"inputs\":[]},{\"op\":\"null\",\"name\":\"b\",\"inputs\":[]},"
+                                "{\"op\":\"null\",\"name\":\"m\",\"inputs\":[]},{\"op\":\"null\",\"name\":\"v\",\"inputs\":[]},"
+                                "{\"op\":\"BatchNorm\",\"name\":\"bn\",\"inputs\":[[0,0,0],[1,0,0],[2,0,0],[3,0,0],[4,0,0]]}],"
+                                "\"heads\":[[5,0,0]]}", &g));
+    CHECK_OK(mx_graph_list(g, MX_GRAPH_OUTPUTS, &n, &names));
+    CHECK(n == 1 && !strcmp(names[0], "bn_output"));
+    CHECK_OK(mx_graph_list(g, MX_GRAPH_AUX_STATES, &n, &names));
+    CHECK(n == 2 && !strcmp(names[0], "m") && !strcmp(names[1], "v"));
+    mx_graph_release(g);
+
     /* malformed graphs */
     mx_graph bad;
     CHECK_ERR(mx_graph_from_json("{\"nodes\":[{\"op\":\"NoSuchOp\",\"name\":\"x1\",\"inputs\":[]}],\"heads\":[[0,0,0]]}", &bad), "x1");
