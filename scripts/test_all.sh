@@ -18,7 +18,7 @@ step() { printf '\n==== %s ====\n' "$*"; }
 # ---- system packages -------------------------------------------------------
 APT_PKGS="build-essential cmake pkg-config python3-venv libopenblas-dev \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd \
-  r-base-core r-cran-testthat scala libjna-java junit4 libffi-platypus-perl pdl"
+  r-base-core r-cran-testthat r-cran-jsonlite scala libjna-java junit4 libffi-platypus-perl pdl"
 if [ "${MXCORE_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then

@@ -1210,6 +1210,82 @@ def _npx_rnn(data: NDArray, parameters: NDArray, state: NDArray, state_cell: NDA
     """Fused multi-layer recurrent network over (seq_length, batch, input_size) data: rnn_relu, rnn_tanh, lstm or gru, optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and direction, then all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size)."""
     ...
 
+def sgd_update(weight: NDArray, grad: NDArray, *, lr: float, wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """SGD update: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad)."""
+    ...
+
+def sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """SGD with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom. mom is updated in place."""
+    ...
+
+def nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Nesterov momentum: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom + g; weight -= lr*(momentum*mom + g). mom is updated in place."""
+    ...
+
+def adam_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are updated in place; weight -= lr*mean/(sqrt(var) + epsilon)."""
+    ...
+
+def adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
+    ...
+
+def _adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
+    ...
+
+def _contrib_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
+    ...
+
+def rmsprop_update(weight: NDArray, grad: NDArray, n: NDArray, *, lr: float, gamma1: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., clip_weights: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """RMSProp (Tieleman & Hinton): n = (1-gamma1)*g^2 + gamma1*n; weight -= lr*g/sqrt(n + epsilon). n is updated in place."""
+    ...
+
+def rmspropalex_update(weight: NDArray, grad: NDArray, n: NDArray, g: NDArray, delta: NDArray, *, lr: float, gamma1: float | None = ..., gamma2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., clip_weights: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """RMSProp as in Graves (2013) with momentum: states n, g, delta are updated in place."""
+    ...
+
+def adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, *, lr: float, epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AdaGrad: history += g^2; weight -= lr*g/(sqrt(history) + epsilon). history is updated in place."""
+    ...
+
+def _sparse_adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, *, lr: float, epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AdaGrad: history += g^2; weight -= lr*g/(sqrt(history) + epsilon). history is updated in place."""
+    ...
+
+def adadelta_update(weight: NDArray, grad: NDArray, acc_g: NDArray, acc_delta: NDArray, *, rho: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AdaDelta (Zeiler 2012): acc_g and acc_delta are updated in place; weight -= delta + wd*weight."""
+    ...
+
+def ftrl_update(weight: NDArray, grad: NDArray, z: NDArray, n: NDArray, *, lr: float, lamda1: float | None = ..., beta: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """FTRL-Proximal update; z and n are updated in place."""
+    ...
+
+def signsgd_update(weight: NDArray, grad: NDArray, *, lr: float, wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """SignSGD: weight = (1 - lr*wd)*weight - lr*sign(grad)."""
+    ...
+
+def signum_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., wd_lh: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Signum: mom = momentum*mom - (1-momentum)*(wd*weight + clip(rescale_grad*grad)); weight = (1 - lr*wd_lh)*weight + lr*sign(mom). mom is updated in place."""
+    ...
+
+def lamb_update_phase1(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., t: int, bias_correction: bool | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """LAMB phase 1: updates mean, var in place and returns the direction g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight."""
+    ...
+
+def lamb_update_phase2(weight: NDArray, g: NDArray, r1: NDArray, r2: NDArray, *, lr: float, lower_bound: float | None = ..., upper_bound: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """LAMB phase 2: weight -= lr * (r1/r2) * g, with r1 (weight norm, optionally bounded) and r2 (norm of g) as 1-element arrays; ratio 1 when either is 0."""
+    ...
+
+def multi_sgd_update(*data: NDArray, lrs: object, wds: object, rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """SGD update of num_weights weights at once; inputs interleaved (weight0, grad0, weight1, grad1, ...), one output per weight."""
+    ...
+
+def multi_sgd_mom_update(*data: NDArray, lrs: object, wds: object, momentum: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """SGD-with-momentum update of num_weights weights at once; inputs interleaved (weight0, grad0, mom0, weight1, ...); moms are updated in place; one output per weight."""
+    ...
+
 def SoftmaxOutput(data: NDArray, label: NDArray, *, grad_scale: float | None = ..., ignore_label: float | None = ..., multi_output: bool | None = ..., use_ignore: bool | None = ..., preserve_shape: bool | None = ..., normalization: str | None = ..., out_grad: bool | None = ..., smooth_alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Softmax with a cross-entropy loss gradient: the forward returns softmax(data); the backward returns (softmax - onehot(label)) * grad_scale (normalised), ignoring the head gradient."""
     ...
