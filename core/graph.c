@@ -40,6 +40,8 @@ typedef struct {
     int is_aux;
     int reachable;
     int *last_use;       /* per output: index of the last node consuming it */
+    mx_attr_val *parsed; /* registry attrs parsed once at load */
+    int n_parsed;
     int is_const;        /* folded: value cached in consts */
     mx_tensor_s **consts;
 } gnode;
@@ -90,6 +92,7 @@ static void graph_free(mx_graph_s *g) {
         free(n->vals);
         free(n->in);
         free(n->last_use);
+        free(n->parsed);
         if (n->consts)
             for (int k = 0; k < n->n_out; k++) mxi_tensor_release(n->consts[k]);
         free(n->consts);
@@ -163,6 +166,10 @@ static int node_output_count(mx_graph_s *g, gnode *n) {
         n->n_out = n->op->num_outputs_fn ? n->op->num_outputs_fn(c) : n->op->num_outputs;
         int nv = n->op->num_visible_fn ? n->op->num_visible_fn(c) : n->op->num_visible_outputs;
         n->n_visible = (nv > 0 && nv < n->n_out) ? nv : n->n_out;
+        n->n_parsed = c->n_attrs;
+        n->parsed = malloc(sizeof(mx_attr_val) * (size_t)(c->n_attrs ? c->n_attrs : 1));
+        if (!n->parsed) rc = mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+        else memcpy(n->parsed, c->attrs, sizeof(mx_attr_val) * (size_t)c->n_attrs);
     } else {
         mxi_error_prefix(rc, "graph node '%s'", n->name);
     }
@@ -656,10 +663,8 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
             }
         }
         if (rc != MX_OK) break;
-        const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
-        int na = op_attrs(n, keys, vals);
         int got = 0;
-        rc = mxi_invoke_kv(n->op, ins, n->n_in, keys, vals, na, outs, MX_MAX_OUTPUTS, &got);
+        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, outs, MX_MAX_OUTPUTS, &got);
         if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];

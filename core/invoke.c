@@ -340,3 +340,19 @@ int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const ch
     MXI_TRY(mxi_parse_attrs(op, mxi_op_defaults(idx), keys, vals, n_attr, c));
     return prepare_call(c);
 }
+
+int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs, mx_tensor_s *const *in, int n_in,
+                      mx_tensor_s **out, int max_out, int *n_out) {
+    if (n_in < 0 || n_in > MX_MAX_INPUTS || n_attrs > MX_MAX_ATTRS)
+        return mxi_error(MX_ERR_INVALID, "%s: bad input or attribute count", op->name);
+    mx_call *c = call_acquire();
+    if (!c) return mxi_error(MX_ERR_INTERNAL, "%s: op calls nested too deeply", op->name);
+    c->op = op;
+    c->n_in = n_in;
+    memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in);
+    c->n_attrs = n_attrs;
+    memcpy(c->attrs, attrs, sizeof(mx_attr_val) * (size_t)n_attrs);
+    int rc = invoke_call(c, out, 0, max_out, n_out, false);
+    call_release();
+    return rc;
+}
