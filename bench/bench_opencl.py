@@ -1,0 +1,61 @@
+"""GEMM throughput of a device backend vs the CPU BLAS on the same machine.
+
+    MXCORE_LIB=build/libmxcore.so python3 bench/bench_opencl.py [--device opencl|cuda] [--sizes 256 512 1024]
+
+Times mx `dot` (float32, n x n by n x n) on CPU tensors (OpenBLAS, or the
+builtin GEMM) and on device tensors; a device run ends with a read of the
+result, so queued work is included. Prints GFLOP/s and the device/CPU ratio."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "python", "ops"))
+import harness as H  # noqa: E402
+
+DEV_TYPES = {"opencl": 10, "cuda": 2}
+
+
+def put(a, dev_type):
+    h = H.to_mx(a)
+    if dev_type == 1:
+        return h
+    out = H.ffi.new("mx_tensor *")
+    H.check(H.lib.mx_tensor_to_device(h, {"type": dev_type, "id": 0}, out))
+    return H.ffi.gc(out[0], H._release)
+
+
+def gemm_gflops(n: int, dev_type: int, reps: int) -> float:
+    rng = np.random.default_rng(0)
+    a, b = (put(rng.standard_normal((n, n), dtype=np.float32), dev_type) for _ in range(2))
+    H.from_mx(H.invoke_handles("dot", [a, b])[0])  # warm-up (program build / cache load)
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        r = H.invoke_handles("dot", [a, b])[0]
+        H.from_mx(r)  # waits for the device
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n ** 3 / best / 1e9
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default=os.environ.get("MXCORE_TEST_DEVICE", "opencl"), choices=list(DEV_TYPES))
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+    dev = DEV_TYPES[args.device]
+    print(f"{'n':>6} {'cpu GFLOP/s':>12} {args.device + ' GFLOP/s':>16} {'ratio':>8}")
+    for n in args.sizes:
+        cpu = gemm_gflops(n, 1, args.reps)
+        dv = gemm_gflops(n, dev, args.reps)
+        print(f"{n:>6} {cpu:>12.1f} {dv:>16.1f} {dv / cpu:>8.3f}")
+
+
+if __name__ == "__main__":
+    main()
