@@ -8,6 +8,7 @@
 
 #include "attrs.h"
 #include "autograd.h"
+#include "profiler.h"
 #include "rng.h"
 
 int mxi_device_invoke(mx_call *c, mx_device dev); /* backend_registry.c */
@@ -152,7 +153,13 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         }
         c->out[k] = kout[k];
     }
-    rc = op->cpu(c);
+    if (mxi_profiling()) {
+        uint64_t t0 = mxi_now_ns();
+        rc = op->cpu(c);
+        mxi_profile_add(op, mxi_now_ns() - t0);
+    } else {
+        rc = op->cpu(c);
+    }
     if (rc != MX_OK) {
         if (!strstr(mx_last_error(), op->name)) mxi_error_prefix(rc, "%s", op->name);
         goto fail;

@@ -91,6 +91,12 @@ static void cpu_free(void *p, size_t n) {
     free(p);
 }
 
+void *mxi_scratch_alloc(size_t nbytes) { return cpu_alloc(cpu_block_size(nbytes)); }
+
+void mxi_scratch_free(void *p, size_t nbytes) {
+    if (p) cpu_free(p, cpu_block_size(nbytes));
+}
+
 __attribute__((destructor)) static void cache_drain(void) {
     for (int i = 0; i < cache_len; i++) free(cache[i].p);
     cache_len = 0;

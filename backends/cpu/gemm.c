@@ -1,6 +1,11 @@
 /* gemm.c — GEMM entry points. With MXCORE_HAVE_CBLAS the work goes to the
  * system BLAS (OpenBLAS); otherwise a portable cache-blocked kernel keeps a
- * compiler-only build working (correct, not fast). */
+ * compiler-only build working (correct, not fast).
+ *
+ * Threading: OpenBLAS runs single-threaded and large products are split into
+ * row or column panels on mxcore's own pool. OpenBLAS's pthread workers spin
+ * (sched_yield) between calls, which on 2-vCPU VMs steals the core the next
+ * op needs; our pool's idle workers sleep. One pool, no oversubscription. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +19,67 @@ void openblas_set_num_threads(int n);
 #endif
 
 void mxi_blas_set_threads(int n) {
+    (void)n; /* parallelism comes from our pool; the BLAS stays single-threaded */
 #if defined(MXCORE_HAVE_CBLAS) && defined(MXCORE_HAVE_OPENBLAS_SET_THREADS)
-    openblas_set_num_threads(n);
-#else
-    (void)n;
+    openblas_set_num_threads(1);
 #endif
+}
+
+/* Below this many multiply-adds a product runs on the calling thread: waking
+ * workers costs more than it saves. */
+#define PARALLEL_MIN_MACS (1 << 19)
+
+typedef struct {
+    int ta, tb, dbl;
+    int64_t M, N, K, lda, ldb, ldc;
+    double alpha, beta;
+    const void *A, *B;
+    void *C;
+    int split_rows; /* 1: panels of C's rows, 0: panels of C's columns */
+    int64_t step;   /* panel size */
+} gemm_job;
+
+static void gemm_serial(int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A, int64_t lda,
+                        const void *B, int64_t ldb, double beta, void *C, int64_t ldc, int dbl);
+
+static void gemm_panel(void *ctx, int64_t b, int64_t e) {
+    gemm_job *j = ctx;
+    size_t es = j->dbl ? sizeof(double) : sizeof(float);
+    for (int64_t p = b; p < e; p++) {
+        int64_t lo = p * j->step, hi = lo + j->step;
+        if (j->split_rows) {
+            if (hi > j->M) hi = j->M;
+            if (lo >= hi) continue;
+            /* rows lo..hi of op(A): A + lo*lda (no trans) or A + lo (trans) */
+            const char *a = (const char *)j->A + (size_t)(j->ta ? lo : lo * j->lda) * es;
+            gemm_serial(j->ta, j->tb, hi - lo, j->N, j->K, j->alpha, a, j->lda, j->B, j->ldb, j->beta,
+                        (char *)j->C + (size_t)(lo * j->ldc) * es, j->ldc, j->dbl);
+        } else {
+            if (hi > j->N) hi = j->N;
+            if (lo >= hi) continue;
+            /* columns lo..hi of op(B): B + lo (no trans) or B + lo*ldb (trans) */
+            const char *bb = (const char *)j->B + (size_t)(j->tb ? lo * j->ldb : lo) * es;
+            gemm_serial(j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A, j->lda, bb, j->ldb, j->beta,
+                        (char *)j->C + (size_t)lo * es, j->ldc, j->dbl);
+        }
+    }
+}
+
+/* Split C into panels along its longer side, one or two per thread. */
+static void gemm_dispatch(int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A, int64_t lda,
+                          const void *B, int64_t ldb, double beta, void *C, int64_t ldc, int dbl) {
+    int nt = mxi_num_threads();
+    if (nt <= 1 || (double)M * (double)N * (double)K < PARALLEL_MIN_MACS) {
+        gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, dbl);
+        return;
+    }
+    gemm_job j = {ta, tb, dbl, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, M >= N, 0};
+    int64_t extent = j.split_rows ? M : N;
+    int64_t panels = nt;
+    j.step = (extent + panels - 1) / panels;
+    j.step = (j.step + 15) & ~(int64_t)15; /* keep panels vector-aligned */
+    panels = (extent + j.step - 1) / j.step;
+    mxi_parallel_for(panels, 1, gemm_panel, &j);
 }
 
 const char *mxi_blas_name(void) {
@@ -55,34 +116,36 @@ FALLBACK_GEMM(gemm_f32, float)
 FALLBACK_GEMM(gemm_f64, double)
 #endif
 
-void mxi_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
-               const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+static void gemm_serial(int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A, int64_t lda,
+                        const void *B, int64_t ldb, double beta, void *C, int64_t ldc, int dbl) {
     if (M == 0 || N == 0) return;
-#ifdef MXCORE_HAVE_CBLAS
     if (K == 0) { /* BLAS leaves C untouched only for beta==1; be explicit */
         for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
+            for (int64_t jj = 0; jj < N; jj++) {
+                if (dbl) { double *c = (double *)C + i * ldc + jj; *c = beta == 0 ? 0 : beta * *c; }
+                else { float *c = (float *)C + i * ldc + jj; *c = beta == 0 ? 0 : (float)beta * *c; }
+            }
         return;
     }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
-                (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+#ifdef MXCORE_HAVE_CBLAS
+    if (dbl)
+        cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+                    (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+    else
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+                    (int)K, (float)alpha, A, (int)lda, B, (int)ldb, (float)beta, C, (int)ldc);
 #else
-    gemm_f32(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (dbl) gemm_f64(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else gemm_f32(ta, tb, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, ldc);
 #endif
+}
+
+void mxi_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+               const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    gemm_dispatch(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
 }
 
 void mxi_dgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
                const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
-    if (M == 0 || N == 0) return;
-#ifdef MXCORE_HAVE_CBLAS
-    if (K == 0) {
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
-        return;
-    }
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
-                (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
-#else
-    gemm_f64(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#endif
+    gemm_dispatch(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1);
 }

@@ -175,11 +175,12 @@ static int CK(conv_forward)(const conv_geom *g, const T *x, const T *w, const T 
     /* 1x1, stride 1, no pad, single item per chunk: the data is its own column matrix */
     const int pointwise = KK == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 && g->p[0] == 0 && g->p[1] == 0 &&
                           g->p[2] == 0 && ISP == OSP;
-    T *col = pointwise ? NULL : malloc(sizeof(T) * (size_t)(g->C * KK * NB * OSP));
-    T *tmp = malloc(sizeof(T) * (size_t)(g->F * NB * OSP));
+    const size_t col_bytes = sizeof(T) * (size_t)(g->C * KK * NB * OSP), tmp_bytes = sizeof(T) * (size_t)(g->F * NB * OSP);
+    T *col = pointwise ? NULL : mxi_scratch_alloc(col_bytes);
+    T *tmp = mxi_scratch_alloc(tmp_bytes);
     if ((!pointwise && !col) || !tmp) {
-        free(col);
-        free(tmp);
+        mxi_scratch_free(col, col_bytes);
+        mxi_scratch_free(tmp, tmp_bytes);
         return mxi_error(MX_ERR_MEMORY, "Convolution: out of memory for the column buffer");
     }
     for (int64_t n0 = 0; n0 < g->N; n0 += NB) {
@@ -198,8 +199,8 @@ static int CK(conv_forward)(const conv_geom *g, const T *x, const T *w, const T 
         }
         mxi_parallel_for(nb * g->F, CK(grain_for)(OSP), CK(scatter_range), &j);
     }
-    free(col);
-    free(tmp);
+    mxi_scratch_free(col, col_bytes);
+    mxi_scratch_free(tmp, tmp_bytes);
     return MX_OK;
 }
 
@@ -211,11 +212,12 @@ static int CK(conv_backward)(const conv_geom *g, const T *x, const T *w, const T
     const int64_t Cg = g->C / g->G, Fg = g->F / g->G;
     if (g->N == 0 || OSP == 0 || g->F == 0) return MX_OK;
     const int64_t NB = CK(chunk_items)(g);
-    T *col = malloc(sizeof(T) * (size_t)(g->C * KK * NB * OSP));
-    T *tmp = malloc(sizeof(T) * (size_t)(g->F * NB * OSP));
+    const size_t col_bytes = sizeof(T) * (size_t)(g->C * KK * NB * OSP), tmp_bytes = sizeof(T) * (size_t)(g->F * NB * OSP);
+    T *col = mxi_scratch_alloc(col_bytes);
+    T *tmp = mxi_scratch_alloc(tmp_bytes);
     if (!col || !tmp) {
-        free(col);
-        free(tmp);
+        mxi_scratch_free(col, col_bytes);
+        mxi_scratch_free(tmp, tmp_bytes);
         return mxi_error(MX_ERR_MEMORY, "Convolution: out of memory for the column buffer");
     }
     for (int64_t n0 = 0; n0 < g->N; n0 += NB) {
@@ -237,8 +239,8 @@ static int CK(conv_backward)(const conv_geom *g, const T *x, const T *w, const T
             mxi_parallel_for(nb * g->C, CK(grain_for)(KK * OSP), CK(col2im_range), &j);
         }
     }
-    free(col);
-    free(tmp);
+    mxi_scratch_free(col, col_bytes);
+    mxi_scratch_free(tmp, tmp_bytes);
     return MX_OK;
 }
 
