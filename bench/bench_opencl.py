@@ -50,6 +50,10 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
     dev = DEV_TYPES[args.device]
+    cnt = H.ffi.new("int *")
+    if H.lib.mx_device_count(dev, cnt) != 0 or cnt[0] == 0:
+        print(f"no {args.device} device (backend module not loaded; see mx_runtime_features_json)")
+        return
     print(f"{'n':>6} {'cpu GFLOP/s':>12} {args.device + ' GFLOP/s':>16} {'ratio':>8}")
     for n in args.sizes:
         cpu = gemm_gflops(n, 1, args.reps)
