@@ -225,3 +225,336 @@ def test_lr_schedulers():
     assert abs(c(5) - 0.5) < 1e-12 and abs(c(10)) < 1e-12
     o = mx.optimizer.SGD(learning_rate=1.0, lr_scheduler=ls.FactorScheduler(2, 0.5))
     assert o.learning_rate == 1.0
+
+
+# ---- every optimizer vs a numpy transcription of its MXNet 1.x rule --------------------
+# 3 steps with wd, rescale_grad, clip_gradient (some rescaled gradients exceed it) and an
+# lr_mult of 0.5 on the updated index; references in float64.
+W0 = np.array([1.0, -2.0, 3.0, 0.5, -0.25, 0.0], 'float32')
+GRADS = [np.array([0.5, -1.0, 2.0, -3.0, 0.1, 4.0], 'float32') * (k + 1) * (-1) ** k
+         for k in range(3)]
+HYPER = {'wd': 0.1, 'rescale_grad': 0.5, 'clip_gradient': 1.5}
+LR_MULT = 0.5
+
+
+def _run_opt(name, lr=0.1, **kw):
+    o = mx.optimizer.create(name, learning_rate=lr, **HYPER, **kw)
+    o.set_lr_mult({0: LR_MULT})
+    w = nd.array(W0)
+    st = o.create_state(0, w)
+    for g in GRADS:
+        o.update(0, w, nd.array(g), st)
+    return _v(w)
+
+
+def _ref_opt(rule, lr=0.1, **kw):
+    """Applies rule(t, w, g, state, lr, wd, clip) -> w over GRADS; g is already rescaled."""
+    w = W0.astype('float64')
+    state = {}
+
+    def clip(x):
+        return np.clip(x, -HYPER['clip_gradient'], HYPER['clip_gradient'])
+    for t, g in enumerate(GRADS, 1):
+        w = rule(t, w, g.astype('float64') * HYPER['rescale_grad'], state, lr * LR_MULT,
+                 HYPER['wd'], clip, **kw)
+    return w
+
+
+def _zeros(state, *names):
+    return [state.setdefault(n, np.zeros(W0.shape)) for n in names]
+
+
+def r_sgd(t, w, g, s, lr, wd, clip, momentum=0.0):
+    g = clip(g)
+    if not momentum:
+        return w - lr * (g + wd * w)
+    s['m'] = momentum * _zeros(s, 'm')[0] - lr * wd * w - lr * g
+    return w + s['m']
+
+
+def r_nag(t, w, g, s, lr, wd, clip, momentum):
+    g = clip(g) + wd * w
+    s['m'] = momentum * _zeros(s, 'm')[0] + g
+    return w - lr * (g + momentum * s['m'])
+
+
+def r_adam(t, w, g, s, lr, wd, clip, b1=0.9, b2=0.999, eps=1e-8):
+    g = clip(g + wd * w)
+    m, v = _zeros(s, 'm', 'v')
+    s['m'], s['v'] = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    lr_t = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    return w - lr_t * s['m'] / (np.sqrt(s['v']) + eps)
+
+
+def r_adamw(t, w, g, s, lr, wd, clip, b1=0.9, b2=0.999, eps=1e-8):
+    g = clip(g)
+    m, v = _zeros(s, 'm', 'v')
+    s['m'], s['v'] = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    corr = math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    return w - lr * (corr * s['m'] / (np.sqrt(s['v']) + eps) + wd * w)
+
+
+def r_rmsprop(t, w, g, s, lr, wd, clip, g1=0.9, eps=1e-8):
+    g = clip(g + wd * w)
+    s['n'] = (1 - g1) * g * g + g1 * _zeros(s, 'n')[0]
+    return w - lr * g / np.sqrt(s['n'] + eps)
+
+
+def r_rmsprop_centered(t, w, g, s, lr, wd, clip, g1=0.9, g2=0.8, eps=1e-8, cw=2.5):
+    g = clip(g + wd * w)
+    n, gb, d = _zeros(s, 'n', 'gb', 'd')
+    s['n'] = (1 - g1) * g * g + g1 * n
+    s['gb'] = (1 - g1) * g + g1 * gb
+    s['d'] = g2 * d - lr * g / np.sqrt(s['n'] - s['gb'] ** 2 + eps)
+    return np.clip(w + s['d'], -cw, cw)
+
+
+def r_adagrad(t, w, g, s, lr, wd, clip, eps=1e-7):
+    g = clip(g)
+    s['h'] = _zeros(s, 'h')[0] + g * g
+    return w - lr * (g / (np.sqrt(s['h']) + eps) + wd * w)
+
+
+def r_adadelta(t, w, g, s, lr, wd, clip, rho=0.9, eps=1e-5):
+    g = clip(g)
+    acc_g, acc_d = _zeros(s, 'g', 'd')
+    s['g'] = rho * acc_g + (1 - rho) * g * g
+    cur = np.sqrt(acc_d + eps) / np.sqrt(s['g'] + eps) * g
+    s['d'] = rho * acc_d + (1 - rho) * cur * cur
+    return w - (cur + wd * w)
+
+
+def r_ftrl(t, w, g, s, lr, wd, clip, l1=0.01, beta=1.0):
+    g = clip(g)
+    z, n = _zeros(s, 'z', 'n')
+    s['z'] = z + g - (np.sqrt(n + g * g) - np.sqrt(n)) * w / lr
+    s['n'] = n + g * g
+    z = s['z']
+    return (np.sign(z) * l1 - z) / ((beta + np.sqrt(s['n'])) / lr + wd) * (np.abs(z) > l1)
+
+
+def r_signum(t, w, g, s, lr, wd, clip, momentum=0.9, wd_lh=0.01):
+    g = clip(g)
+    s['m'] = momentum * _zeros(s, 'm')[0] - (1 - momentum) * (wd * w + g)
+    return (1 - lr * wd_lh) * w + lr * np.sign(s['m'])
+
+
+def r_signsgd(t, w, g, s, lr, wd, clip):
+    return (1 - lr * wd) * w - lr * np.sign(g)
+
+
+def r_lamb(t, w, g, s, lr, wd, clip, b1=0.9, b2=0.999, eps=1e-6, lower=None, upper=None):
+    g = clip(g)
+    m, v = _zeros(s, 'm', 'v')
+    s['m'], s['v'] = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    r = (s['m'] / (1 - b1 ** t)) / (np.sqrt(s['v'] / (1 - b2 ** t)) + eps) + wd * w
+    r1, r2 = np.linalg.norm(w), np.linalg.norm(r)
+    if lower:
+        r1 = max(r1, lower)
+    if upper:
+        r1 = min(r1, upper)
+    return w - lr * (r1 / r2 if r1 > 0 and r2 > 0 else 1.0) * r
+
+
+def r_adamax(t, w, g, s, lr, wd, clip, b1=0.9, b2=0.999):
+    g = clip(g + wd * w)
+    m, u = _zeros(s, 'm', 'u')
+    s['m'], s['u'] = b1 * m + (1 - b1) * g, np.maximum(b2 * u, np.abs(g))
+    return w - lr / (1 - b1 ** t) * s['m'] / s['u']
+
+
+def r_nadam(t, w, g, s, lr, wd, clip, b1=0.9, b2=0.999, eps=1e-8, decay=0.004):
+    g = clip(g + wd * w)
+    m, v = _zeros(s, 'm', 'v')
+    mom_t = b1 * (1 - 0.5 * 0.96 ** (t * decay))
+    mom_t1 = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * decay))
+    s['sched'] = s.get('sched', 1.0) * mom_t
+    s['m'], s['v'] = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    m_bar = (1 - mom_t) * g / (1 - s['sched']) + mom_t1 * s['m'] / (1 - s['sched'] * mom_t1)
+    return w - lr * m_bar / (np.sqrt(s['v'] / (1 - b2 ** t)) + eps)
+
+
+OPT_CASES = [
+    ('sgd', {}, r_sgd, {}),
+    ('sgd', {'momentum': 0.9}, r_sgd, {'momentum': 0.9}),
+    ('nag', {'momentum': 0.9}, r_nag, {'momentum': 0.9}),
+    ('nag', {}, r_sgd, {}),
+    ('adam', {}, r_adam, {}),
+    ('adamw', {}, r_adamw, {}),
+    ('rmsprop', {}, r_rmsprop, {}),
+    ('rmsprop', {'centered': True, 'gamma2': 0.8, 'clip_weights': 2.5}, r_rmsprop_centered, {}),
+    ('adagrad', {}, r_adagrad, {}),
+    ('adadelta', {}, r_adadelta, {}),
+    ('ftrl', {}, r_ftrl, {}),
+    ('signum', {'wd_lh': 0.01}, r_signum, {}),
+    ('signum', {'momentum': 0.0}, r_signsgd, {}),
+    ('lamb', {}, r_lamb, {}),
+    ('lamb', {'lower_bound': 4.0, 'upper_bound': 10.0}, r_lamb, {'lower': 4.0, 'upper': 10.0}),
+    ('adamax', {}, r_adamax, {}),
+    ('nadam', {}, r_nadam, {}),
+]
+
+
+@pytest.mark.parametrize('name,okw,rule,rkw', OPT_CASES,
+                         ids=[f'{c[0]}-{i}' for i, c in enumerate(OPT_CASES)])
+def test_optimizer_vs_numpy_rule(name, okw, rule, rkw):
+    _close(_run_opt(name, **okw), _ref_opt(rule, **rkw), 1e-5)
+
+
+def test_fused_ops_are_used(monkeypatch):
+    """The rules with a fused op run as that op (one call per update), not composed nd math."""
+    calls = []
+    for op in ('sgd_mom_update', 'adam_update', 'adamw_update', 'rmspropalex_update',
+               'adagrad_update', 'ftrl_update', 'lamb_update_phase2'):
+        real = getattr(nd, op)
+        monkeypatch.setattr(nd, op, lambda *a, _r=real, _n=op, **k: calls.append(_n) or _r(*a, **k))
+    for name, kw in [('sgd', {'momentum': 0.9}), ('adam', {}), ('adamw', {}),
+                     ('rmsprop', {'centered': True}), ('adagrad', {}), ('ftrl', {}), ('lamb', {})]:
+        _run_opt(name, **kw)
+    assert calls == [c for c in ('sgd_mom_update', 'adam_update', 'adamw_update',
+                                 'rmspropalex_update', 'adagrad_update', 'ftrl_update',
+                                 'lamb_update_phase2') for _ in GRADS]
+
+
+def test_adamw_rescale_is_an_array_and_non_finite_skips():
+    o = mx.optimizer.AdamW(learning_rate=0.1)
+    w = nd.array(W0)
+    st = o.create_state(0, w)
+    o.rescale_grad = float('inf')
+    o.update(0, w, nd.array(GRADS[0]), st)
+    _close(w, W0)
+    o.rescale_grad = nd.array([0.5])
+    o.update(0, w, nd.array(GRADS[0]), st)
+    assert not np.allclose(_v(w), W0)
+    pickle_back = __import__('pickle').loads(__import__('pickle').dumps(mx.optimizer.AdamW()))
+    assert isinstance(pickle_back, mx.optimizer.AdamW)
+
+
+def test_lr_scheduler_and_num_update():
+    from mxcore import lr_scheduler as ls
+    o = mx.optimizer.SGD(learning_rate=1.0, momentum=0.9,
+                         lr_scheduler=ls.FactorScheduler(step=1, factor=0.5))
+    w = nd.array(W0)
+    st = o.create_state(0, w)
+    ref, m = W0.astype('float64'), np.zeros(W0.shape)
+    for lr, g in zip([1.0, 0.5, 0.25], GRADS):
+        o.update(0, w, nd.array(g), st)
+        m = 0.9 * m - lr * g
+        ref = ref + m
+    _close(w, ref, 1e-5)
+    assert o.num_update == 3 and o._index_update_count[0] == 3
+    assert o.learning_rate == 0.25
+
+
+def test_sgd_list_update_matches_single():
+    """update([i, j], ...) (multi_sgd_mom_update) == one sgd_mom_update per index."""
+    shapes = [(3, 4), (4,), (2, 3)]
+    r = np.random.RandomState(1)
+    ws = [r.randn(*s).astype('float32') for s in shapes]
+    gs = [[r.randn(*s).astype('float32') for s in shapes] for _ in range(3)]
+    outs = []
+    for many in (True, False):
+        o = mx.optimizer.SGD(learning_rate=0.1, momentum=0.9, wd=0.01, rescale_grad=0.5,
+                             clip_gradient=0.8)
+        o.set_lr_mult({1: 2.0})
+        o.set_wd_mult({2: 0.0})
+        w = [nd.array(x) for x in ws]
+        st = [o.create_state(i, x) for i, x in enumerate(w)]
+        for step in gs:
+            g = [nd.array(x) for x in step]
+            if many:
+                o.update([0, 1, 2], w, g, st)
+            else:
+                for i in range(3):
+                    o.update(i, w[i], g[i], st[i])
+        outs.append([_v(x) for x in w] + [_v(x) for x in st])
+        assert o.num_update == 3
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def _mlp():
+    net = gluon.nn.Sequential()
+    net.add(gluon.nn.Dense(5, activation='relu', in_units=4))
+    net.add(gluon.nn.Dense(3, in_units=5))
+    net.initialize(mx.init.Xavier())
+    return net
+
+
+@pytest.mark.parametrize('momentum,aggregate', [(0.0, 20), (0.9, 20), (0.9, 3), (0.9, 0)])
+def test_trainer_many_params_vs_numpy(monkeypatch, momentum, aggregate):
+    """Trainer.step over 4 parameters (lr_mult, wd_mult, wd, rescale by batch size) vs
+    numpy, and the number of fused multi-weight calls it took."""
+    mx.random.seed(3)
+    net = _mlp()
+    params = list(net.collect_params().values())
+    params[0].lr_mult = 0.5
+    params[1].wd_mult = 0.0
+    opts = {'learning_rate': 0.2, 'wd': 0.01, 'clip_gradient': 0.3}
+    if momentum:
+        opts['momentum'] = momentum
+    tr = gluon.Trainer(net.collect_params(), 'sgd', opts)
+    tr.optimizer.aggregate_num = aggregate
+    multi = 'multi_sgd_mom_update' if momentum else 'multi_sgd_update'
+    calls = []
+    real = getattr(nd, multi)
+    monkeypatch.setattr(nd, multi, lambda *a, **k: calls.append(int(k['num_weights'])) or real(*a, **k))
+    ref = [p.data().asnumpy().astype('float64') for p in params]
+    mom = [np.zeros(r.shape) for r in ref]
+    r = np.random.RandomState(0)
+    for _ in range(3):
+        x = nd.array(r.randn(6, 4))
+        with autograd.record():
+            loss = (net(x) ** 2).sum()
+        loss.backward()
+        grads = [p.grad().asnumpy() for p in params]
+        tr.step(6)
+        for k, p in enumerate(params):
+            lr, wd = 0.2 * p.lr_mult, 0.01 * p.wd_mult
+            g = np.clip(grads[k] / 6, -0.3, 0.3)
+            mom[k] = momentum * mom[k] - lr * wd * ref[k] - lr * g
+            ref[k] = ref[k] + mom[k]
+    for p, want in zip(params, ref):
+        _close(p.data(), want, 1e-5)
+    per_step = {20: [4], 3: [3], 0: []}[aggregate]
+    assert calls == per_step * 3
+
+
+def test_trainer_states_save_load_round_trip(tmp_path):
+    """Train, save states, load them into a fresh Trainer on a copy of the weights; the
+    next steps of both must agree (moments, momentum and update counts restored)."""
+    x = nd.array(np.random.RandomState(0).randn(6, 4))
+
+    def grads_step(net, tr):
+        with autograd.record():
+            loss = (net(x) ** 2).sum()
+        loss.backward()
+        tr.step(6)
+
+    for name, opts in [('adam', {'learning_rate': 0.05, 'wd': 0.01}),
+                       ('sgd', {'learning_rate': 0.05, 'momentum': 0.9}),
+                       ('rmsprop', {'learning_rate': 0.01, 'centered': True})]:
+        mx.random.seed(1)
+        a = _mlp()
+        ta = gluon.Trainer(a.collect_params(), name, opts)
+        for _ in range(2):
+            grads_step(a, ta)
+        f = str(tmp_path / f'{name}.states')
+        ta.save_states(f)
+        b = _mlp()
+        for pa, pb in zip(a.collect_params().values(), b.collect_params().values()):
+            pb.set_data(pa.data().copy())
+        tb = gluon.Trainer(b.collect_params(), name, opts)
+        tb.load_states(f)
+        assert tb.optimizer.num_update == ta.optimizer.num_update == 2
+        for i, s in ta._updaters[0].states.items():
+            sa = s if isinstance(s, tuple) else (s,)
+            sb = tb._updaters[0].states[i]
+            sb = sb if isinstance(sb, tuple) else (sb,)
+            for u, v in zip(sa, sb):
+                np.testing.assert_array_equal(_v(u), _v(v))
+        for _ in range(2):
+            grads_step(a, ta)
+            grads_step(b, tb)
+        for pa, pb in zip(a.collect_params().values(), b.collect_params().values()):
+            np.testing.assert_allclose(_v(pa.data()), _v(pb.data()), rtol=1e-6, atol=1e-7)

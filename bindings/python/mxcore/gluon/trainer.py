@@ -1,5 +1,8 @@
 """Gluon Trainer: applies an Optimizer to a set of Parameters.
 
+``step`` hands every parameter to the updater in one call; with SGD (``aggregate_num`` > 0)
+that becomes one fused ``multi_sgd_update``/``multi_sgd_mom_update`` per group of weights.
+
 Single-process: ``kvstore`` is accepted and ignored and ``allreduce_grads`` only sums the
 per-context gradients when a parameter lives on several contexts.
 """
@@ -102,7 +105,10 @@ class Trainer:
         self._update(ignore_stale_grad)
 
     def _update(self, ignore_stale_grad=False):
-        updater = self._updaters[0]
+        # All parameters go to the updater in one call, so an optimizer with aggregate_num
+        # (SGD) updates many of them per fused op; the others loop inside the updater.
+        # A parameter on several contexts is updated once and copied (single process).
+        indices, grads, weights, copies = [], [], [], []
         for i, p in enumerate(self._params):
             if p.grad_req == 'null':
                 continue
@@ -110,11 +116,15 @@ class Trainer:
                 if ignore_stale_grad:
                     continue
                 raise UserWarning("Parameter '%s' has not been initialized" % p.name)
-            for w, g in zip(p.list_data(), p.list_grad()):
-                updater(i, g, w)
-                # MXNet: a parameter updated once per step even on several contexts.
-                break
             datas = p.list_data()
+            indices.append(i)
+            weights.append(datas[0])
+            grads.append(p.list_grad()[0])
+            if len(datas) > 1:
+                copies.append(datas)
+        if indices:
+            self._updaters[0](indices, grads, weights)
+        for datas in copies:
             for d in datas[1:]:
                 d[:] = datas[0].as_in_context(d.context)
 

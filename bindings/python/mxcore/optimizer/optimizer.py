@@ -1,15 +1,29 @@
 """Optimizers (``mx.optimizer``), MXNet 1.x update rules.
 
 Each ``update(index, weight, grad, state)`` rewrites ``weight`` (and ``state``) in place.
-SGD and Adam use the fused ``nd.*_update`` ops when the registry has them; the others
-(and the fallbacks) are written with elementwise nd ops, the same formulas MXNet documents.
+Every rule that has a fused core op (``nd.sgd_update``, ``nd.adam_update``, ...) runs as
+that one op with ``out=weight``; the op updates the states in place. The optimizer's job
+is the per-step scalars: learning rate (scheduler, per-parameter ``lr_mult``), weight
+decay (``wd_mult``), ``rescale_grad``, ``clip_gradient`` and the update counts. Adamax and
+Nadam have no fused op and stay composed of elementwise nd ops.
+
+SGD also updates a list of parameters per call (``update([i, j], [w_i, w_j], ...)``) with
+``multi_sgd_update``/``multi_sgd_mom_update``; ``Updater`` groups indices into lists of at
+most ``aggregate_num`` (MXNet's ``MXNET_OPTIMIZER_AGGREGATION_SIZE``).
+
+Differences from MXNet 1.x, kept on purpose:
+  * AdaGrad adds epsilon outside the square root (``g / (sqrt(history) + eps)``, the form of
+    MXNet's fused ``adagrad_update``), not inside it as MXNet 1.x's dense Python rule does.
+  * AdamW (not in MXNet 1.x's optimizer module) decays with the scheduled ``lr`` and
+    scales only the Adam step by the bias correction (``correct_bias``).
+  * Signum with ``momentum=0`` is MXNet's ``signsgd_update``: wd shrinks the weight and
+    ``wd_lh`` is not used.
 """
 from __future__ import annotations
 
 import math
+import os
 import pickle
-
-import numpy as np
 
 
 def _nd():
@@ -137,19 +151,16 @@ class Optimizer:
     def update_multi_precision(self, index, weight, grad, state):
         self.update(index, weight, grad, state)
 
+    def _get_lrs(self, indices):
+        return [self._get_lr(i) for i in indices]
+
+    def _get_wds(self, indices):
+        return [self._get_wd(i) for i in indices]
+
     # helpers
     def _clip(self):
-        return -1.0 if self.clip_gradient is None else float(self.clip_gradient)
-
-    def _prep_grad(self, grad, weight=None, wd=0.0):
-        """rescale, clip, then add wd*weight (the order used by the non-SGD rules)."""
-        nd = _nd()
-        g = grad * self.rescale_grad
-        if self.clip_gradient is not None:
-            g = nd.clip(g, a_min=-self.clip_gradient, a_max=self.clip_gradient)
-        if wd and weight is not None:
-            g = g + wd * weight
-        return g
+        """clip_gradient as the fused ops take it: MXNet passes it only when truthy."""
+        return float(self.clip_gradient) if self.clip_gradient else -1.0
 
     def _prep_grad_wd_first(self, grad, weight, wd):
         """rescale, add wd*weight, then clip (adam/rmsprop/nadam order)."""
@@ -164,6 +175,8 @@ class Optimizer:
     def __getstate__(self):
         ret = self.__dict__.copy()
         ret['param_dict'] = {}
+        ret.pop('_rescale_cache', None)   # caches are rebuilt on demand
+        ret.pop('_attr_cache', None)
         return ret
 
     def __setstate__(self, state):
@@ -188,12 +201,21 @@ def _zeros_like(w):
 
 @register
 class SGD(Optimizer):
-    """weight -= lr * (grad + wd * weight), with optional momentum."""
+    """SGD, optionally with momentum: one ``sgd_update``/``sgd_mom_update`` per weight, or one
+    ``multi_sgd_update``/``multi_sgd_mom_update`` per list of weights.
+
+    ``aggregate_num`` (``MXNET_OPTIMIZER_AGGREGATION_SIZE``, default 20: the most the multi
+    ops take) caps how many weights ``Updater`` hands over per call; 0 turns lists off.
+    """
+
+    _MAX_AGGREGATE = 20   # MX_MAX_TUPLE: lrs/wds entries one multi_sgd op call takes
 
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
         self.lazy_update = lazy_update
+        agg = int(os.getenv('MXNET_OPTIMIZER_AGGREGATION_SIZE', str(self._MAX_AGGREGATE)))
+        self.aggregate_num = max(0, min(agg, self._MAX_AGGREGATE))
 
     def create_state(self, index, weight):
         if self.momentum != 0.0:
@@ -202,30 +224,56 @@ class SGD(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
+        if isinstance(index, (list, tuple)):
+            self._update_many(nd, index, weight, grad, state)
+            return
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
-        kw = {'lr': lr, 'wd': wd, 'rescale_grad': self.rescale_grad,
-              'clip_gradient': self._clip()}
         if state is not None:
-            if hasattr(nd, 'sgd_mom_update'):
-                nd.sgd_mom_update(weight, grad, state, out=weight, momentum=self.momentum,
-                                  **kw)
-                return
-            g = self._prep_grad(grad)
-            state[:] = self.momentum * state - lr * (g + wd * weight)
-            weight[:] = weight + state
+            nd.sgd_mom_update(weight, grad, state, out=weight, lr=lr, wd=wd,
+                              momentum=self.momentum, rescale_grad=self.rescale_grad,
+                              clip_gradient=self._clip())
         else:
-            if hasattr(nd, 'sgd_update'):
-                nd.sgd_update(weight, grad, out=weight, **kw)
-                return
-            g = self._prep_grad(grad)
-            weight[:] = weight - lr * (g + wd * weight)
+            nd.sgd_update(weight, grad, out=weight, lr=lr, wd=wd,
+                          rescale_grad=self.rescale_grad, clip_gradient=self._clip())
+
+    def _update_many(self, nd, indices, weights, grads, states):
+        n = len(indices)
+        if n == 1:
+            self.update(indices[0], weights[0], grads[0], states[0])
+            return
+        self._update_count(indices)
+        kw = self._multi_attrs(tuple(self._get_lrs(indices)), tuple(self._get_wds(indices)))
+        if states[0] is not None:
+            flat = [x for trio in zip(weights, grads, states) for x in trio]
+            nd.multi_sgd_mom_update(*flat, out=weights, **kw)
+        else:
+            flat = [x for pair in zip(weights, grads) for x in pair]
+            nd.multi_sgd_update(*flat, out=weights, **kw)
+
+    def _multi_attrs(self, lrs, wds):
+        """The multi_sgd attributes as strings, memoized: formatting the float tuples costs
+        more than the update of a small network, and they change only with the schedule."""
+        key = (lrs, wds, self.rescale_grad, self.clip_gradient, self.momentum)
+        cache = self.__dict__.setdefault('_attr_cache', {})
+        kw = cache.get(key)
+        if kw is None:
+            if len(cache) > 64:
+                cache.clear()
+            kw = {'lrs': f"({','.join(map(repr, map(float, lrs)))})",
+                  'wds': f"({','.join(map(repr, map(float, wds)))})",
+                  'rescale_grad': repr(float(self.rescale_grad)),
+                  'clip_gradient': repr(self._clip()), 'num_weights': str(len(lrs))}
+            if self.momentum != 0.0:
+                kw['momentum'] = repr(float(self.momentum))
+            cache[key] = kw
+        return kw
 
 
 @register
 class NAG(Optimizer):
-    """Nesterov accelerated gradient."""
+    """Nesterov accelerated gradient (``nag_mom_update``; plain SGD without momentum)."""
 
     def __init__(self, momentum=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -235,20 +283,22 @@ class NAG(Optimizer):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
     def update(self, index, weight, grad, state):
+        nd = _nd()
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
-        g = self._prep_grad(grad, weight, wd)
         if state is not None:
-            state[:] = self.momentum * state + g
-            weight[:] = weight - lr * (g + self.momentum * state)
+            nd.nag_mom_update(weight, grad, state, out=weight, lr=lr, wd=wd,
+                              momentum=self.momentum, rescale_grad=self.rescale_grad,
+                              clip_gradient=self._clip())
         else:
-            weight[:] = weight - lr * g
+            nd.sgd_update(weight, grad, out=weight, lr=lr, wd=wd,
+                          rescale_grad=self.rescale_grad, clip_gradient=self._clip())
 
 
 @register
 class Adam(Optimizer):
-    """Adam (Kingma & Ba) with bias correction folded into the learning rate."""
+    """Adam (Kingma & Ba); the bias correction is folded into the learning rate."""
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  lazy_update=True, **kwargs):
@@ -269,20 +319,16 @@ class Adam(Optimizer):
         t = self._index_update_count[index]
         lr *= math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
         mean, var = state
-        if hasattr(nd, 'adam_update'):
-            nd.adam_update(weight, grad, mean, var, out=weight, lr=lr, wd=wd,
-                           beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
-                           rescale_grad=self.rescale_grad, clip_gradient=self._clip())
-            return
-        g = self._prep_grad_wd_first(grad, weight, wd)
-        mean[:] = self.beta1 * mean + (1. - self.beta1) * g
-        var[:] = self.beta2 * var + (1. - self.beta2) * nd.square(g)
-        weight[:] = weight - lr * mean / (nd.sqrt(var) + self.epsilon)
+        nd.adam_update(weight, grad, mean, var, out=weight, lr=lr, wd=wd, beta1=self.beta1,
+                       beta2=self.beta2, epsilon=self.epsilon, rescale_grad=self.rescale_grad,
+                       clip_gradient=self._clip())
 
 
 @register
 class AdamW(Optimizer):
-    """Adam with decoupled weight decay (Loshchilov & Hutter)."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter), via ``adamw_update``:
+    weight -= lr * (c_t * mean / (sqrt(var) + epsilon) + wd * weight), with c_t the bias
+    correction when ``correct_bias``. An inf/nan ``rescale_grad`` skips the update."""
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  correct_bias=True, **kwargs):
@@ -295,25 +341,37 @@ class AdamW(Optimizer):
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
 
+    def _rescale_array(self, ctx):
+        """rescale_grad as the 1-element array adamw_update takes, cached per context."""
+        nd = _nd()
+        rg = self.rescale_grad
+        if isinstance(rg, nd.NDArray):
+            return rg if rg.context == ctx else rg.as_in_context(ctx)
+        cache = self.__dict__.setdefault('_rescale_cache', {})
+        hit = cache.get(ctx)
+        if hit is None or hit[0] != rg:
+            hit = cache[ctx] = (rg, nd.full((1,), float(rg), ctx=ctx, dtype='float32'))
+        return hit[1]
+
     def update(self, index, weight, grad, state):
         nd = _nd()
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
         t = self._index_update_count[index]
-        g = self._prep_grad(grad)
-        mean, var = state
-        mean[:] = self.beta1 * mean + (1. - self.beta1) * g
-        var[:] = self.beta2 * var + (1. - self.beta2) * nd.square(g)
-        step = lr
+        corr = 1.0
         if self.correct_bias:
-            step = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
-        weight[:] = weight - step * mean / (nd.sqrt(var) + self.epsilon) - lr * wd * weight
+            corr = math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
+        mean, var = state
+        nd.adamw_update(weight, grad, mean, var, self._rescale_array(weight.context),
+                        out=weight, lr=corr, eta=lr, wd=wd, beta1=self.beta1, beta2=self.beta2,
+                        epsilon=self.epsilon, clip_gradient=self._clip())
 
 
 @register
 class RMSProp(Optimizer):
-    """RMSProp (Tieleman & Hinton), optionally centered (Graves)."""
+    """RMSProp (Tieleman & Hinton; ``rmsprop_update``), or centered with momentum (Graves;
+    ``rmspropalex_update``)."""
 
     def __init__(self, learning_rate=0.001, gamma1=0.9, gamma2=0.9, epsilon=1e-8,
                  centered=False, clip_weights=None, **kwargs):
@@ -334,25 +392,22 @@ class RMSProp(Optimizer):
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
-        g = self._prep_grad_wd_first(grad, weight, wd)
+        kw = {'lr': lr, 'wd': wd, 'gamma1': self.gamma1, 'epsilon': self.epsilon,
+              'rescale_grad': self.rescale_grad, 'clip_gradient': self._clip(),
+              'clip_weights': float(self.clip_weights) if self.clip_weights else -1.0}
         if not self.centered:
             (n,) = state
-            n[:] = (1 - self.gamma1) * nd.square(g) + self.gamma1 * n
-            weight[:] = weight - lr * g / nd.sqrt(n + self.epsilon)
+            nd.rmsprop_update(weight, grad, n, out=weight, **kw)
         else:
             n, gbar, delta = state
-            n[:] = (1 - self.gamma1) * nd.square(g) + self.gamma1 * n
-            gbar[:] = (1 - self.gamma1) * g + self.gamma1 * gbar
-            delta[:] = self.gamma2 * delta - lr * g / nd.sqrt(n - nd.square(gbar) +
-                                                              self.epsilon)
-            weight[:] = weight + delta
-        if self.clip_weights:
-            weight[:] = nd.clip(weight, a_min=-self.clip_weights, a_max=self.clip_weights)
+            nd.rmspropalex_update(weight, grad, n, gbar, delta, out=weight,
+                                  gamma2=self.gamma2, **kw)
 
 
 @register
 class AdaGrad(Optimizer):
-    """AdaGrad (Duchi et al.)."""
+    """AdaGrad (Duchi et al.; ``adagrad_update``). As in MXNet 1.x, weight decay is applied
+    to the weight and kept out of the squared-gradient history."""
 
     def __init__(self, eps=1e-7, **kwargs):
         super().__init__(**kwargs)
@@ -366,14 +421,17 @@ class AdaGrad(Optimizer):
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
-        g = self._prep_grad(grad)
-        state[:] = state + nd.square(g)
-        weight[:] = weight - lr * (g / nd.sqrt(state + self.float_stable_eps) + wd * weight)
+        if wd:
+            # w - lr*wd*w - lr*step == adagrad_update(wd=0) on (1 - lr*wd)*w
+            weight *= 1. - lr * wd
+        nd.adagrad_update(weight, grad, state, out=weight, lr=lr, wd=0.0,
+                          epsilon=self.float_stable_eps, rescale_grad=self.rescale_grad,
+                          clip_gradient=self._clip())
 
 
 @register
 class AdaDelta(Optimizer):
-    """AdaDelta (Zeiler); the learning rate is not used."""
+    """AdaDelta (Zeiler; ``adadelta_update``); the learning rate is not used."""
 
     def __init__(self, rho=0.90, epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
@@ -387,17 +445,15 @@ class AdaDelta(Optimizer):
         nd = _nd()
         self._update_count(index)
         wd = self._get_wd(index)
-        g = self._prep_grad(grad)
         acc_g, acc_delta = state
-        acc_g[:] = self.rho * acc_g + (1. - self.rho) * nd.square(g)
-        cur = nd.sqrt(acc_delta + self.epsilon) / nd.sqrt(acc_g + self.epsilon) * g
-        acc_delta[:] = self.rho * acc_delta + (1. - self.rho) * nd.square(cur)
-        weight[:] = weight - (cur + wd * weight)
+        nd.adadelta_update(weight, grad, acc_g, acc_delta, out=weight, rho=self.rho,
+                           epsilon=self.epsilon, wd=wd, rescale_grad=self.rescale_grad,
+                           clip_gradient=self._clip())
 
 
 @register
 class Ftrl(Optimizer):
-    """FTRL-Proximal (McMahan et al.)."""
+    """FTRL-Proximal (McMahan et al.; ``ftrl_update``)."""
 
     def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -412,12 +468,10 @@ class Ftrl(Optimizer):
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
-        g = self._prep_grad(grad)
         z, n = state
-        z[:] = z + g - (nd.sqrt(n + nd.square(g)) - nd.sqrt(n)) * weight / lr
-        n[:] = n + nd.square(g)
-        weight[:] = (nd.sign(z) * self.lamda1 - z) / ((self.beta + nd.sqrt(n)) / lr + wd) * \
-            (nd.abs(z) > self.lamda1)
+        nd.ftrl_update(weight, grad, z, n, out=weight, lr=lr, lamda1=self.lamda1,
+                       beta=self.beta, wd=wd, rescale_grad=self.rescale_grad,
+                       clip_gradient=self._clip())
 
 
 @register
@@ -485,7 +539,8 @@ class Nadam(Optimizer):
 
 @register
 class Signum(Optimizer):
-    """signSGD / Signum (Bernstein et al.)."""
+    """Signum (Bernstein et al.; ``signum_update``), or signSGD (``signsgd_update``) when
+    ``momentum`` is 0."""
 
     def __init__(self, learning_rate=0.01, momentum=0.9, wd_lh=0.0, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -500,17 +555,19 @@ class Signum(Optimizer):
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
-        g = self._prep_grad(grad)
         if state is not None:
-            state[:] = self.momentum * state - (1 - self.momentum) * (g + wd * weight)
-            weight[:] = (1 - lr * self.wd_lh) * weight + lr * nd.sign(state)
+            nd.signum_update(weight, grad, state, out=weight, lr=lr, wd=wd,
+                             momentum=self.momentum, wd_lh=self.wd_lh,
+                             rescale_grad=self.rescale_grad, clip_gradient=self._clip())
         else:
-            weight[:] = (1 - lr * self.wd_lh) * weight - lr * nd.sign(g + wd * weight)
+            nd.signsgd_update(weight, grad, out=weight, lr=lr, wd=wd,
+                              rescale_grad=self.rescale_grad, clip_gradient=self._clip())
 
 
 @register
 class LAMB(Optimizer):
-    """Layer-wise adaptive moments (You et al.)."""
+    """Layer-wise adaptive moments (You et al.): ``lamb_update_phase1`` gives the direction,
+    ``lamb_update_phase2`` scales it by the trust ratio ||weight|| / ||direction||."""
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6,
                  lower_bound=None, upper_bound=None, bias_correction=True, **kwargs):
@@ -531,24 +588,16 @@ class LAMB(Optimizer):
         lr = self._get_lr(index)
         wd = self._get_wd(index)
         t = self._index_update_count[index]
-        g = self._prep_grad(grad)
-        m, v = state
-        m[:] = self.beta1 * m + (1. - self.beta1) * g
-        v[:] = self.beta2 * v + (1. - self.beta2) * nd.square(g)
-        if self.bias_correction:
-            mh = m / (1. - self.beta1 ** t)
-            vh = v / (1. - self.beta2 ** t)
-        else:
-            mh, vh = m, v
-        r = mh / (nd.sqrt(vh) + self.epsilon) + wd * weight
-        r1 = float(np.sqrt(float(nd.sum(nd.square(weight)).asscalar())))
-        r2 = float(np.sqrt(float(nd.sum(nd.square(r)).asscalar())))
-        if self.lower_bound is not None:
-            r1 = max(r1, self.lower_bound)
-        if self.upper_bound is not None:
-            r1 = min(r1, self.upper_bound)
-        ratio = r1 / r2 if (r1 > 0 and r2 > 0) else 1.0
-        weight[:] = weight - lr * ratio * r
+        mean, var = state
+        g = nd.lamb_update_phase1(weight, grad, mean, var, beta1=self.beta1, beta2=self.beta2,
+                                  epsilon=self.epsilon, t=t,
+                                  bias_correction=bool(self.bias_correction), wd=wd,
+                                  rescale_grad=self.rescale_grad, clip_gradient=self._clip())
+        r1 = nd.norm(weight)
+        r2 = nd.norm(g)
+        nd.lamb_update_phase2(weight, g, r1, r2, out=weight, lr=lr,
+                              lower_bound=float(self.lower_bound) if self.lower_bound else -1.0,
+                              upper_bound=float(self.upper_bound) if self.upper_bound else -1.0)
 
 
 # MXNet aliases
@@ -557,21 +606,57 @@ Optimizer.opt_registry['ccsgd'] = SGD
 
 
 class Updater:
-    """Applies an optimizer to (index, grad, weight) and keeps per-index state."""
+    """Applies an optimizer to (index, grad, weight) and keeps per-index state.
+
+    Called with lists, it hands the optimizer lists of at most ``optimizer.aggregate_num``
+    indices (one fused multi-weight op each, for SGD); weights on different contexts or of
+    different dtypes go in separate lists. ``aggregate_num`` 0 (every optimizer but SGD)
+    updates one index at a time.
+    """
 
     def __init__(self, optimizer):
         self.optimizer = optimizer
         self.states = {}
         self.states_synced = {}
+        self._plan_cache = None
+
+    def _state_for(self, i, w):
+        if i not in self.states:
+            self.states[i] = self.optimizer.create_state_multi_precision(i, w)
+            self.states_synced[i] = True
+        elif not self.states_synced.get(i, True):
+            self.states[i] = _state_to(self.states[i], w.context)
+            self.states_synced[i] = True
+        return self.states[i]
 
     def __call__(self, index, grad, weight):
+        opt = self.optimizer
         if not isinstance(index, (list, tuple)):
-            index, grad, weight = [index], [grad], [weight]
-        for i, g, w in zip(index, grad, weight):
-            if i not in self.states:
-                self.states[i] = self.optimizer.create_state_multi_precision(i, w)
-                self.states_synced[i] = True
-            self.optimizer.update_multi_precision(i, w, g, self.states[i])
+            opt.update_multi_precision(index, weight, grad, self._state_for(index, weight))
+            return
+        states = [self._state_for(i, w) for i, w in zip(index, weight)]
+        agg = getattr(opt, 'aggregate_num', 0) or 0
+        if agg <= 1 or len(index) == 1:
+            for i, w, g, s in zip(index, weight, grad, states):
+                opt.update_multi_precision(i, w, g, s)
+            return
+        for pos in self._plan(weight, agg):
+            opt.update_multi_precision([index[k] for k in pos], [weight[k] for k in pos],
+                                       [grad[k] for k in pos], [states[k] for k in pos])
+
+    def _plan(self, weights, agg):
+        """Positions of ``weights`` split into lists of <= agg sharing context and dtype.
+        The plan is kept while the same weight arrays come back (Trainer passes the same
+        ones every step); holding them keeps their ids from being reused."""
+        key = (tuple(map(id, weights)), agg)
+        if self._plan_cache is not None and self._plan_cache[0] == key:
+            return self._plan_cache[2]
+        groups = {}
+        for k, w in enumerate(weights):
+            groups.setdefault((w.context, w.dtype), []).append(k)
+        plan = [g[j:j + agg] for g in groups.values() for j in range(0, len(g), agg)]
+        self._plan_cache = (key, list(weights), plan)
+        return plan
 
     @staticmethod
     def _to_np(s):
@@ -602,6 +687,15 @@ class Updater:
             self.states = states
         self.states = {k: self._from_np(v) for k, v in self.states.items()}
         self.states_synced = dict.fromkeys(self.states, False)
+
+
+def _state_to(s, ctx):
+    """An optimizer state (None, NDArray or nested tuple) on context ``ctx``."""
+    if s is None:
+        return None
+    if isinstance(s, (list, tuple)):
+        return type(s)(_state_to(x, ctx) for x in s)
+    return s if s.context == ctx else s.as_in_context(ctx)
 
 
 def get_updater(optimizer):
