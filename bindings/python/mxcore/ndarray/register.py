@@ -48,11 +48,29 @@ def _make(op: dict):
     attr_names = {a["name"] for a in op.get("attrs", [])}
     has_num_args = "num_args" in attr_names
     nvis = op.get("num_visible_outputs", op.get("num_outputs", 1))
+    ctx_drop = "ctx" not in attr_names
     handle = []
 
     def fn(*args, out=None, name=None, **kwargs):
         if not handle:
             handle.append(_get_op(op["name"]))
+        # fast path: NDArray positionals, attributes by keyword (how gluon and
+        # most user code call ops); anything else takes the general path below
+        if not has_num_args and (not kwargs or not (input_set & kwargs.keys())):
+            for a in args:
+                if type(a) is not NDArray:
+                    break
+            else:
+                for v in kwargs.values():
+                    if v is None:
+                        break
+                else:
+                    if ctx_drop and "ctx" in kwargs:
+                        kwargs.pop("ctx")
+                    res = invoke(handle[0], args, kwargs, out=out)
+                    if out is not None:
+                        return out
+                    return res[0] if nvis == 1 and len(res) == 1 else res
         arrays = []
         for a in args:
             if isinstance(a, NDArray):
