@@ -70,6 +70,7 @@ class _Bufs(threading.local):
         self.ndim = ffi.new("int *")
         self.shape = ffi.new("const int64_t **")
         self.i = ffi.new("int *")
+        self.dev = ffi.new("mx_device *")
         self.io = (self.ins, self.outs, self.nout)
 
 
@@ -97,6 +98,35 @@ def _encode_attrs(attrs: dict):
     return keys, vals, n, pins
 
 
+_attr_cache: dict = {}
+_tuple, _map, _type = tuple, map, type
+
+
+def _encode_attrs_cached(attrs: dict):
+    """Like _encode_attrs, but a call site that passes the same attributes
+    again (gluon layers, optimizers) reuses arrays encoded once. The key holds
+    the value types too, so True/1/1.0 (which encode differently) never share
+    an entry; unhashable values take the uncached path."""
+    try:
+        key = (_tuple(attrs.items()), _tuple(_map(_type, attrs.values())))
+        hit = _attr_cache.get(key)
+    except TypeError:
+        return _encode_attrs(attrs)
+    if hit is None:
+        n = len(attrs)
+        keys, vals = ffi.new("const char *[]", n), ffi.new("const char *[]", n)
+        pins = []
+        for i, (k, v) in enumerate(attrs.items()):
+            ck, cv = ffi.new("char[]", k.encode()), ffi.new("char[]", attr_str(v).encode())
+            pins += (ck, cv)
+            keys[i] = ck
+            vals[i] = cv
+        if len(_attr_cache) >= 4096:
+            _attr_cache.clear()
+        hit = _attr_cache[key] = (keys, vals, n, pins)
+    return hit
+
+
 def invoke(op, inputs, attrs=None, out=None, ctx=None):
     """Run registry op `op` (name or handle) on NDArray `inputs`.
     Returns a list of NDArrays (the visible outputs) or `out`."""
@@ -108,7 +138,7 @@ def invoke(op, inputs, attrs=None, out=None, ctx=None):
     for i, x in enumerate(inputs):
         ins[i] = x.handle
     if attrs:
-        keys, vals, na, pins = _encode_attrs(attrs)
+        keys, vals, na, pins = _encode_attrs_cached(attrs)
     else:
         keys = vals = _NULL
         na = 0
@@ -313,9 +343,14 @@ class NDArray:
 
     @property
     def context(self) -> Context:
-        d = ffi.new("mx_device *")
-        check_call(lib.mx_tensor_device(self.handle, d))
-        return Context(d.type, d.id)
+        d = _bufs.dev
+        if lib.mx_tensor_device(self.handle, d):
+            _raise()
+        c = _NEW(Context)
+        c.device_typeid = d.type
+        c.device_id = d.id
+        c._old = None
+        return c
 
     ctx = context
 
