@@ -3,7 +3,8 @@
 # machine (apt + pip), builds the core, and runs every test of every language:
 #   1. C: ctest (unit tests, op fuzzing, ABI guard, installed-library example)
 #   2. C again under AddressSanitizer + UndefinedBehaviorSanitizer (incl. leaks)
-#   3. Python: `pip install .` into a fresh venv, then pytest tests/python
+#   3. Python: `pip install .` into a fresh venv, then pytest tests/python;
+#      then the OpenCL backend against the CPU on PoCL (tests/backends)
 #   4. Python with numpy 1.26 (compatibility job, NDArray/autograd subset)
 #   5. R, Scala and Perl suites (tests/bindings/run_all.sh)
 # Environment: MXCORE_SKIP_APT=1 skips apt-get; MXCORE_JOBS sets build parallelism.
@@ -51,6 +52,21 @@ VENV=$WORK/venv
 "$VENV/bin/python" -m pip install -q "$ROOT"
 # the package uses the library it installed; the op harness uses the C build
 (cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
+
+# ---- 3b. device backends: OpenCL on PoCL (the module must load here) ------------------
+step "OpenCL backend on PoCL: cross-backend op tests vs the CPU"
+MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" - <<'PY'
+import json, os, sys
+sys.path.insert(0, os.path.join("tests", "python", "ops"))
+import harness
+out = harness.ffi.new("const char **")
+harness.check(harness.lib.mx_runtime_features_json(out))
+f = json.loads(harness.ffi.string(out[0]).decode())
+ocl = f.get("backends", {}).get("opencl", {})
+print("opencl backend:", json.dumps(ocl)[:300])
+sys.exit(0 if ocl.get("loaded") and ocl.get("devices", ocl.get("device_count", 0)) else "the OpenCL module did not load: see the reason above")
+PY
+(cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/backends")
 
 # ---- 4. numpy 1.26 compatibility -------------------------------------------------------
 step "Python with numpy 1.26"
