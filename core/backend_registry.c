@@ -203,6 +203,18 @@ void mxi_backend_free(mx_device dev, void *data) {
     pthread_mutex_unlock(&m->lock);
 }
 
+int mxi_backend_synchronize(mx_device dev) {
+    mx_backend_module *m = mod_for(dev);
+    if (!m) return no_backend(dev);
+    if (!m->b->synchronize) return MX_OK;
+    char err[512] = "";
+    pthread_mutex_lock(&m->lock);
+    int rc = m->b->synchronize(dev.id, err, sizeof err);
+    pthread_mutex_unlock(&m->lock);
+    if (rc != MXB_OK) return mxi_error(MX_ERR_DEVICE, "%s device %d: %s", m->key, dev.id, err);
+    return MX_OK;
+}
+
 static bool is_dev(const mx_tensor_s *t) {
     return t->storage->dev.type != MX_DEV_CPU && t->storage->dev.type != MX_DEV_CPU_PINNED;
 }

@@ -29,6 +29,8 @@ int mxi_backend_to_host(mx_tensor_s *t, void *data, size_t nbytes);
  * valid until the next call. */
 const char *mxi_backend_features_json(void);
 int mxi_backend_device_count(int dev_type);
+/* Wait for all queued work on `dev` (its errors are reported here). */
+int mxi_backend_synchronize(mx_device dev);
 /* JSON array of backends with a kernel for `def`, e.g. ["cpu","opencl"]
  * (thread-local storage, valid until the next call on this thread). */
 const char *mxi_backend_ops_for(const struct mx_op_def *def);

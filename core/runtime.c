@@ -1,4 +1,5 @@
 /* runtime.c — version, features, thread count and memory statistics. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,14 +56,34 @@ int mx_device_count(int32_t type, int *count) {
     return MX_OK;
 }
 
-static char features[2048];
+int mx_device_synchronize(mx_device device) {
+    if (device.type == MX_DEV_CPU || device.type == MX_DEV_CPU_PINNED) return MX_OK; /* eager CPU is synchronous */
+    return mxi_backend_synchronize(device);
+}
+
+/* The features JSON is rebuilt per call (backends may load late); the
+ * previous string is kept until the next call, as documented. */
+static char *features;
+static pthread_mutex_t features_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int mx_runtime_features_json(const char **json) {
     if (!json) return mxi_error(MX_ERR_INVALID, "mx_runtime_features_json: json is NULL");
-    snprintf(features, sizeof features,
-             "{\"version\":\"%s\",\"abi_version\":%d,\"blas\":\"%s\",\"num_threads\":%d,\"cpu\":true,"
-             "\"backends\":%s}",
-             MXCORE_VERSION, MX_ABI_VERSION, mxi_blas_name(), mxi_num_threads(), mxi_backend_features_json());
-    *json = features;
+    const char *fmt = "{\"version\":\"%s\",\"abi_version\":%d,\"blas\":\"%s\",\"num_threads\":%d,\"cpu\":true,"
+                      "\"backends\":%s}";
+    const char *backends = mxi_backend_features_json();
+    int n = snprintf(NULL, 0, fmt, MXCORE_VERSION, MX_ABI_VERSION, mxi_blas_name(), mxi_num_threads(), backends);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf) return mxi_error(MX_ERR_MEMORY, "mx_runtime_features_json: out of memory");
+    snprintf(buf, (size_t)n + 1, fmt, MXCORE_VERSION, MX_ABI_VERSION, mxi_blas_name(), mxi_num_threads(), backends);
+    pthread_mutex_lock(&features_lock);
+    free(features);
+    features = buf;
+    pthread_mutex_unlock(&features_lock);
+    *json = buf;
     return MX_OK;
+}
+
+__attribute__((destructor)) static void features_free(void) {
+    free(features);
+    features = NULL;
 }

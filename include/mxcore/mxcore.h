@@ -100,6 +100,9 @@ MX_API int mx_last_error_code(void);
 MX_API int mx_runtime_features_json(const char **json);
 /* Number of devices of `type` usable now (0 if none / module not loaded). */
 MX_API int mx_device_count(int32_t type, int *count);
+/* Wait until all work queued on `device` has finished (nd.waitall); errors
+ * of queued work surface here. A no-op for the CPU, which is synchronous. */
+MX_API int mx_device_synchronize(mx_device device);
 /* Size of the intra-op thread pool (n >= 1). */
 MX_API int mx_set_num_threads(int n);
 MX_API int mx_get_num_threads(int *n);

@@ -452,7 +452,12 @@ class NDArray:
         return self
 
     def wait_to_read(self) -> None:
-        return None
+        """CPU work is synchronous; on a device wait for its queue (and raise
+        the error of any queued op)."""
+        dev = ffi.new("mx_device *")
+        check_call(lib.mx_tensor_device(self.handle, dev))
+        if dev.type != 1:
+            check_call(lib.mx_device_synchronize(dev[0]))
 
     def wait_to_write(self) -> None:
         return None
@@ -1123,7 +1128,12 @@ def moveaxis(tensor, source, destination) -> NDArray:
 
 
 def waitall() -> None:
-    """All CPU work is synchronous; kept for compatibility."""
+    """Wait for every device queue (CPU work is synchronous already)."""
+    count = ffi.new("int *")
+    for dev_type in (2, 10):  # CUDA, OpenCL
+        if lib.mx_device_count(dev_type, count) == 0:
+            for i in range(count[0]):
+                check_call(lib.mx_device_synchronize(ffi.new("mx_device *", {"type": dev_type, "id": i})[0]))
 
 
 # ---- numpy interop (zero copy) ---------------------------------------------
