@@ -101,15 +101,25 @@ static void load_module(mx_backend_module *m) {
         return;
     }
     if (!find_module_file(m->file, m->path, sizeof m->path)) {
-        snprintf(m->reason, sizeof m->reason, "module %s not found next to libmxcore or on MXCORE_BACKEND_PATH (not built?)",
-                 m->file);
+        snprintf(m->reason, sizeof m->reason,
+                 "no %s backend is available: module %s was not found next to libmxcore or on MXCORE_BACKEND_PATH; "
+                 "rebuild with -DMXCORE_%s=ON (needs %s)",
+                 m->key, m->file, m->dev_type == MX_DEV_CUDA ? "CUDA" : "OPENCL",
+                 m->dev_type == MX_DEV_CUDA ? "nvcc" : "OpenCL headers and ocl-icd-opencl-dev");
         m->path[0] = 0;
         return;
     }
     void *rt = dlopen(m->runtime, RTLD_NOW | RTLD_GLOBAL);
     if (!rt) {
         const char *e = dlerror();
-        snprintf(m->reason, sizeof m->reason, "runtime %s does not load: %s", m->runtime, e ? e : "?");
+        /* say how to get one: the driver package for CUDA, an ICD for OpenCL */
+        const char *how = m->dev_type == MX_DEV_CUDA
+                              ? "no NVIDIA driver on this machine; install the NVIDIA driver (it provides libcuda.so.1) "
+                                "on a machine with an NVIDIA GPU, or use mx.cpu()"
+                              : "no OpenCL runtime; install an ICD loader and a driver (e.g. Debian's "
+                                "ocl-icd-libopencl1 + pocl-opencl-icd for CPUs, or your GPU/FPGA vendor's ICD)";
+        snprintf(m->reason, sizeof m->reason, "no %s backend is available: runtime %s does not load (%s): %s",
+                 m->key, m->runtime, e ? e : "?", how);
         return;
     }
     void *h = dlopen(m->path, RTLD_NOW | RTLD_LOCAL);
