@@ -27,6 +27,7 @@
 #endif
 #include <CL/cl.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -237,7 +238,7 @@ static const char *ocl_device_info_json(int i) {
 /* ---- program: source, cache, prebuilt binaries ---- */
 
 static char *build_source(const cl_dev *d) {
-    size_t cap = 1 << 17, len = 0;
+    size_t cap = 1 << 19, len = 0;
     char *s = malloc(cap);
     if (!s) return NULL;
 #define APPEND(...)                                                                     \
@@ -247,11 +248,14 @@ static char *build_source(const cl_dev *d) {
         len += (size_t)w_;                                                              \
     } while (0)
     APPEND("%s", CL_PRELUDE);
+    if (d->fp64) APPEND("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define ACC double\n");
+    else APPEND("#define ACC float\n");
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1 && !d->fp64) break;
         if (pass == 0) APPEND("#define T float\n#define SFX _f\n#define K(v) v##f\n");
         else APPEND("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define T double\n#define SFX _d\n#define K(v) v\n");
         APPEND("%s", CL_GENERIC);
+        APPEND("%s", CL_NN);
 #define GEN_BIN(K, E, EW, BC, SC, RSC) APPEND("BIN(%s, %s)\n", #K, E);
         MXCL_BINARY_OPS(GEN_BIN)
 #define GEN_UN(N, F, D) APPEND("UN(%s, %s, %s)\n", #N, F, D);
@@ -999,6 +1003,236 @@ static int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return MXB_UNSUPPORTED;
 }
 
+/* reshape family: the core hands contiguous inputs, so the output is a byte copy (any dtype) */
+static int k_copy(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const mxb_tensor *x = &c->in[0], *o = &c->out[0];
+    if (x->dtype != o->dtype || x->size != o->size) return MXB_UNSUPPORTED;
+    size_t nb = (size_t)o->size * mxb_dtype_size(o->dtype);
+    if (nb) CLCHECK(clEnqueueCopyBuffer(d->q, BUF(*x), BUF(*o), 0, 0, nb, 0, NULL, NULL), c->op);
+    d->last_op = c->op;
+    return MXB_OK;
+}
+
+/* ---- NN layers: Convolution, Pooling, BatchNorm, Dropout ---- */
+
+typedef struct { int64_t N, C, F, G, in[3], out[3], k[3], s[3], d[3], p[3]; } cg_t;
+typedef struct { int64_t planes, in[3], out[3], k[3], s[3], p[3], type, cip; } pg_t;
+
+/* the accumulation type ACC of the program: double where the device has fp64 */
+#define ASCALAR(name, d, v)                                    \
+    float name##_f = (float)(v);                               \
+    double name##_d = (double)(v);                             \
+    karg name = (d)->fp64 ? KA(name##_d) : KA(name##_f)
+
+/* spatial tuple attr (empty: def), right-aligned into 3 dims like conv.c */
+static int spatial3(const mxb_call *c, const char *name, int nsp, int64_t def, int64_t *out) {
+    const mxb_attr *a = mxb_attr_find(c, name);
+    for (int i = 0; i < 3; i++) out[i] = def;
+    if (!a || a->is_none || a->n == 0) return 0;
+    if (a->n != nsp) return -1;
+    for (int i = 0; i < nsp; i++) out[3 - nsp + i] = a->v[i];
+    return 0;
+}
+
+static int channel_first(const mxb_call *c) {
+    const mxb_attr *l = mxb_attr_find(c, "layout");
+    return !l || !l->s || !strcmp(l->s, "None") || !strncmp(l->s, "NC", 2);
+}
+
+/* Convolution geometry from data x and the call's attrs (core/ops/conv.c) */
+static int conv_geom(const mxb_call *c, const mxb_tensor *x, cg_t *g) {
+    const mxb_attr *k = mxb_attr_find(c, "kernel");
+    if (!k || k->is_none || k->n < 1 || k->n > 3 || x->ndim != k->n + 2 || !channel_first(c)) return -1;
+    int nsp = k->n;
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < 3; i++) g->k[i] = 1, g->in[i] = 1;
+    for (int i = 0; i < nsp; i++) g->k[3 - nsp + i] = k->v[i], g->in[3 - nsp + i] = x->shape[2 + i];
+    if (spatial3(c, "stride", nsp, 1, g->s) || spatial3(c, "dilate", nsp, 1, g->d) || spatial3(c, "pad", nsp, 0, g->p))
+        return -1;
+    g->N = x->shape[0];
+    g->C = x->shape[1];
+    g->F = mxb_attr_i(c, "num_filter", 0);
+    g->G = mxb_attr_i(c, "num_group", 1);
+    if (g->G < 1 || g->F < 1 || g->C % g->G || g->F % g->G) return -1;
+    for (int i = 0; i < 3; i++) {
+        int64_t dk = g->d[i] * (g->k[i] - 1) + 1, padded = g->in[i] + 2 * g->p[i];
+        if (dk > padded || g->s[i] < 1) return -1;
+        g->out[i] = (padded - dk) / g->s[i] + 1;
+    }
+    return 0;
+}
+
+static int k_conv(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    cg_t g;
+    if (dt < 0 || conv_geom(c, &c->in[0], &g)) return MXB_UNSUPPORTED;
+    cl_int hb = !mxb_attr_i(c, "no_bias", 0) && c->n_in >= 3;
+    cl_mem X = BUF(c->in[0]), W = BUF(c->in[1]), Bv = hb ? BUF(c->in[2]) : W, Y = BUF(c->out[0]);
+    karg a[] = {KA(X), KA(W), KA(Bv), KA(Y), KA(g), KA(hb)};
+    return launch(d, c->op, "conv_fw", dt, (size_t)c->out[0].size, a, NARGS(a), err, errlen);
+}
+
+/* _backward_Convolution(ograd, data, weight) -> (ddata, dweight, dbias) by grad_mask */
+static int k_conv_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    cg_t g;
+    if (dt < 0 || c->n_in < 3 || conv_geom(c, &c->in[1], &g)) return MXB_UNSUPPORTED;
+    int m = (int)mxb_attr_i(c, "grad_mask", 7);
+    cl_mem DY = BUF(c->in[0]), X = BUF(c->in[1]), W = BUF(c->in[2]);
+    if (m & 1) {
+        cl_mem DX = BUF(c->out[0]);
+        karg a[] = {KA(DY), KA(W), KA(DX), KA(g)};
+        if (launch(d, c->op, "conv_bw_data", dt, (size_t)c->out[0].size, a, NARGS(a), err, errlen)) return MXB_ERROR;
+    }
+    if ((m & 2) && c->n_out >= 2) {
+        cl_mem DW = BUF(c->out[1]);
+        karg a[] = {KA(X), KA(DY), KA(DW), KA(g)};
+        if (launch(d, c->op, "conv_bw_weight", dt, (size_t)c->out[1].size, a, NARGS(a), err, errlen)) return MXB_ERROR;
+    }
+    if ((m & 4) && c->n_out >= 3) {
+        cl_mem DB = BUF(c->out[2]);
+        cl_long N = g.N, F = g.F, SP = g.out[0] * g.out[1] * g.out[2];
+        karg a[] = {KA(DY), KA(DB), KA(N), KA(F), KA(SP)};
+        if (launch(d, c->op, "chan_sum", dt, (size_t)F, a, NARGS(a), err, errlen)) return MXB_ERROR;
+    }
+    return MXB_OK;
+}
+
+/* Pooling geometry (core/ops/pooling.c pool_geom_of); lp pooling is left to the CPU */
+static int pool_geom(const mxb_call *c, const mxb_tensor *x, pg_t *g) {
+    if (x->ndim < 3 || x->ndim > 5 || !channel_first(c)) return -1;
+    int nsp = x->ndim - 2;
+    memset(g, 0, sizeof *g);
+    g->planes = x->shape[0] * x->shape[1];
+    g->type = mxb_attr_i(c, "pool_type", 0);
+    if (g->type > 2) return -1;
+    g->cip = mxb_attr_i(c, "count_include_pad", 1);
+    for (int i = 0; i < 3; i++) g->in[i] = g->out[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
+    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
+    if (mxb_attr_i(c, "global_pool", 0)) {
+        for (int i = 0; i < 3; i++) g->k[i] = g->in[i], g->out[i] = 1;
+        return 0;
+    }
+    const mxb_attr *kv = mxb_attr_find(c, "kernel");
+    if (!kv || kv->is_none || kv->n != nsp) return -1;
+    if (spatial3(c, "stride", nsp, 1, g->s) || spatial3(c, "pad", nsp, 0, g->p)) return -1;
+    for (int i = 0; i < nsp; i++) g->k[3 - nsp + i] = kv->v[i];
+    int conv = (int)mxb_attr_i(c, "pooling_convention", 0);
+    for (int j = 3 - nsp; j < 3; j++) {
+        if (g->k[j] < 1 || g->s[j] < 1 || g->p[j] < 0) return -1;
+        int64_t padded = g->in[j] + 2 * g->p[j];
+        if (conv == 2) {
+            g->out[j] = (g->in[j] + g->s[j] - 1) / g->s[j];
+            int64_t tot = (g->out[j] - 1) * g->s[j] + g->k[j] - g->in[j];
+            g->p[j] = tot > 0 ? tot / 2 : 0;
+            continue;
+        }
+        if (g->k[j] > padded) return -1;
+        int64_t r = padded - g->k[j];
+        g->out[j] = 1 + (conv == 1 ? (r + g->s[j] - 1) / g->s[j] : r / g->s[j]);
+    }
+    return 0;
+}
+
+static int k_pool(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    pg_t g;
+    if (dt < 0 || pool_geom(c, &c->in[0], &g)) return MXB_UNSUPPORTED;
+    cl_mem X = BUF(c->in[0]), Y = BUF(c->out[0]);
+    karg a[] = {KA(X), KA(Y), KA(g)};
+    return launch(d, c->op, "pool_fw", dt, (size_t)c->out[0].size, a, NARGS(a), err, errlen);
+}
+
+/* _backward_Pooling(ograd, data, output) -> ddata */
+static int k_pool_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    pg_t g;
+    if (dt < 0 || c->n_in < 2 || pool_geom(c, &c->in[1], &g)) return MXB_UNSUPPORTED;
+    cl_mem DY = BUF(c->in[0]), X = BUF(c->in[1]), DX = BUF(c->out[0]);
+    karg a[] = {KA(DY), KA(X), KA(DX), KA(g)};
+    return launch(d, c->op, "pool_bw", dt, (size_t)c->out[0].size, a, NARGS(a), err, errlen);
+}
+
+static int bn_dims(const mxb_call *c, const mxb_tensor *x, cl_long *outer, cl_long *C, cl_long *inner) {
+    int64_t ax = mxb_attr_i(c, "axis", 1);
+    if (ax < 0) ax += x->ndim;
+    if (ax < 0 || ax >= x->ndim) return -1;
+    *outer = 1; *inner = 1;
+    for (int i = 0; i < ax; i++) *outer *= x->shape[i];
+    for (int i = (int)ax + 1; i < x->ndim; i++) *inner *= x->shape[i];
+    *C = x->shape[ax];
+    return 0;
+}
+
+/* BatchNorm(data, gamma, beta, moving_mean, moving_var) -> (out, mean, var);
+ * the moving statistics (mutated inputs 3, 4) are updated in place in training */
+static int k_batchnorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    cl_long outer, C, inner;
+    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || bn_dims(c, &c->in[0], &outer, &C, &inner)) return MXB_UNSUPPORTED;
+    for (int i = 1; i < 5; i++)
+        if (c->in[i].size != C) return MXB_UNSUPPORTED;
+    cl_int train = c->training && !mxb_attr_i(c, "use_global_stats", 0), fg = (cl_int)mxb_attr_i(c, "fix_gamma", 1);
+    ASCALAR(eps, d, mxb_attr_f(c, "eps", 1e-3));
+    ASCALAR(mom, d, mxb_attr_f(c, "momentum", 0.9));
+    cl_mem X = BUF(c->in[0]), Ga = BUF(c->in[1]), Be = BUF(c->in[2]), MM = BUF(c->in[3]), MV = BUF(c->in[4]);
+    cl_long mo = c->in[3].offset, vo = c->in[4].offset;
+    cl_mem Y = BUF(c->out[0]), Mo = BUF(c->out[1]), Vo = BUF(c->out[2]);
+    karg a[] = {KA(X), KA(Ga), KA(Be), KA(MM), KA(mo), KA(MV), KA(vo), KA(Y), KA(Mo), KA(Vo),
+                KA(outer), KA(C), KA(inner), eps, mom, KA(train), KA(fg)};
+    return launch(d, c->op, "bn_fw", dt, (size_t)C, a, NARGS(a), err, errlen);
+}
+
+/* _backward_BatchNorm(ograd, data, gamma, mean, var) -> (ddata, dgamma, dbeta) */
+static int k_batchnorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    cl_long outer, C, inner;
+    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || bn_dims(c, &c->in[1], &outer, &C, &inner)) return MXB_UNSUPPORTED;
+    cl_int fg = (cl_int)mxb_attr_i(c, "fix_gamma", 1), cs = !mxb_attr_i(c, "use_global_stats", 0);
+    ASCALAR(eps, d, mxb_attr_f(c, "eps", 1e-3));
+    cl_mem G = BUF(c->in[0]), X = BUF(c->in[1]), Ga = BUF(c->in[2]), Me = BUF(c->in[3]), Va = BUF(c->in[4]);
+    cl_mem DX = BUF(c->out[0]), DG = BUF(c->out[1]), DB = BUF(c->out[2]);
+    karg a[] = {KA(G), KA(X), KA(Ga), KA(Me), KA(Va), KA(DX), KA(DG), KA(DB), KA(outer), KA(C), KA(inner), eps,
+                KA(fg), KA(cs)};
+    return launch(d, c->op, "bn_bw", dt, (size_t)C, a, NARGS(a), err, errlen);
+}
+
+/* Dropout(data) -> (out, mask): the mask draws the CPU's Philox stream
+ * (seed, offset + i), so device and CPU masks agree bit for bit */
+static int k_dropout(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0 || c->n_out < 2) return MXB_UNSUPPORTED;
+    const mxb_tensor *x = &c->in[0], *mk = &c->out[1], *o = &c->out[0];
+    double p = mxb_attr_f(c, "p", 0.5);
+    int active = mxb_attr_i(c, "mode", 0) == 1 || c->training;
+    cl_mem X = BUF(*x), M = BUF(*mk), Y = BUF(*o);
+    cl_long nm = mk->size, n = o->size;
+    if (!active || p == 0) {
+        if (n) CLCHECK(clEnqueueCopyBuffer(d->q, X, Y, 0, 0, (size_t)n * mxb_dtype_size(dt), 0, NULL, NULL), "Dropout copy");
+        return fill(d, c->op, mk, 1.0, err, errlen);
+    }
+    cl_ulong seed = c->rng_seed, off = c->rng_offset, thr = (cl_ulong)ceil(p * 9007199254740992.0);
+    TSCALAR(scale, dt, p >= 1 ? 0.0 : 1.0 / (1.0 - p));
+    karg a[] = {KA(M), KA(nm), KA(seed), KA(off), KA(thr), scale};
+    if (launch(d, c->op, "dropout_mask", dt, (size_t)nm, a, NARGS(a), err, errlen)) return MXB_ERROR;
+    if (mk->size == x->size) {
+        karg b[] = {KA(X), KA(M), KA(Y), KA(n)};
+        return launch(d, c->op, "mul_ew", dt, (size_t)n, b, NARGS(b), err, errlen);
+    }
+    bc_t bp;
+    if (make_bcast(x, mk, o, &bp)) return fail(err, errlen, "Dropout: mask broadcast has too many dims");
+    karg b[] = {KA(X), KA(M), KA(Y), KA(n), KA(bp)};
+    return launch(d, c->op, "mul_bc", dt, (size_t)n, b, NARGS(b), err, errlen);
+}
+
 /* ---- kernel table ---- */
 
 typedef struct {
@@ -1034,6 +1268,18 @@ static const kentry KERNELS[] = {
     {"sgd_update", k_optimizer},
     {"sgd_mom_update", k_optimizer},
     {"adam_update", k_optimizer},
+    {"Convolution", k_conv},
+    {"_backward_Convolution", k_conv_bw},
+    {"Pooling", k_pool},
+    {"_backward_Pooling", k_pool_bw},
+    {"BatchNorm", k_batchnorm},
+    {"_backward_BatchNorm", k_batchnorm_bw},
+    {"Dropout", k_dropout},
+    {"reshape", k_copy},
+    {"reshape_like", k_copy},
+    {"flatten", k_copy},
+    {"expand_dims", k_copy},
+    {"squeeze", k_copy},
 };
 #define N_KERNELS ((int)(sizeof KERNELS / sizeof KERNELS[0]))
 

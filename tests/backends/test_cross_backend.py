@@ -104,6 +104,45 @@ def cases(op: str, dt) -> list:
     if op == "adam_update":
         return [([_rand((3, 4), dt), _rand((3, 4), dt), _rand((3, 4), dt), _rand((3, 4), dt, 0.1, 1)],
                  {"lr": 0.01, "wd": 0.01, "clip_gradient": 1.0}, [])]
+    if op == "Convolution":
+        x = _rand((2, 3, 9, 8), dt)
+        return [([x, _rand((4, 3, 3, 3), dt), _rand((4,), dt)], {"kernel": (3, 3), "num_filter": 4}, None),
+                ([x, _rand((4, 3, 3, 2), dt)], {"kernel": (3, 2), "num_filter": 4, "stride": (2, 1), "pad": (1, 1),
+                                               "no_bias": True}, None),
+                ([x, _rand((6, 1, 3, 3), dt), _rand((6,), dt)],
+                 {"kernel": (3, 3), "num_filter": 6, "num_group": 3, "dilate": (2, 1)}, None),
+                ([_rand((2, 2, 10), dt), _rand((3, 2, 4), dt), _rand((3,), dt)],
+                 {"kernel": (4,), "num_filter": 3, "stride": (3,), "pad": (2,)}, None),
+                ([_rand((1, 2, 4, 5, 5), dt), _rand((2, 2, 2, 3, 3), dt), _rand((2,), dt)],
+                 {"kernel": (2, 3, 3), "num_filter": 2, "pad": (0, 1, 1)}, None)]
+    if op == "Pooling":
+        x = _rand((2, 3, 9, 8), dt)
+        return [([x], {"kernel": (2, 2), "stride": (2, 2)}, None),
+                ([x], {"kernel": (3, 3), "stride": (2, 2), "pad": (1, 1), "pool_type": "avg"}, None),
+                ([x], {"kernel": (3, 3), "stride": (2, 2), "pad": (1, 1), "pool_type": "avg",
+                       "count_include_pad": False, "pooling_convention": "full"}, None),
+                ([x], {"kernel": (3, 2), "stride": (1, 2), "pool_type": "sum"}, None),
+                ([x], {"kernel": (3, 3), "stride": (2, 2), "pooling_convention": "same"}, None),
+                ([x], {"global_pool": True, "pool_type": "avg"}, None),
+                ([_rand((2, 3, 11), dt)], {"kernel": (3,), "stride": (2,)}, None),
+                ([_rand((1, 2, 4, 5, 6), dt)], {"kernel": (2, 2, 3), "stride": (2, 2, 2)}, None)]
+    if op == "BatchNorm":
+        return [([_rand((4, 3, 5, 5), dt), _rand((3,), dt), _rand((3,), dt), _rand((3,), dt), _rand((3,), dt, 0.5, 2)],
+                 {"fix_gamma": False}, [0, 1, 2]),
+                ([_rand((6, 4), dt), _rand((4,), dt), _rand((4,), dt), _rand((4,), dt), _rand((4,), dt, 0.5, 2)],
+                 {"eps": 1e-5}, [0, 2])]
+    if op == "reshape":
+        return [([_rand((2, 3, 4), dt)], {"shape": (4, -1)}, None), ([_rand((2, 3, 4), dt)], {"shape": (0, -3)}, None)]
+    if op == "reshape_like":
+        return [([_rand((2, 6), dt), _rand((3, 4), dt)], {}, [0])]
+    if op == "flatten":
+        return [([_rand((2, 3, 4), dt)], {}, None)]
+    if op == "expand_dims":
+        return [([_rand((2, 3), dt)], {"axis": 1}, None)]
+    if op == "squeeze":
+        return [([_rand((2, 1, 3), dt)], {}, None)]
+    if op == "Dropout":
+        return [([_rand((4, 5), dt)], {"p": 0.3}, None)]
     return []
 
 
@@ -224,3 +263,58 @@ def test_optimizer_state_updated_in_place(op, n_state):
     np.testing.assert_allclose(w_dev, w_cpu, rtol=1e-5, atol=1e-6)
     for k in range(2, 2 + n_state):
         np.testing.assert_allclose(H.from_mx(dev[k]), H.from_mx(cpu[k]), rtol=1e-5, atol=1e-6)
+
+
+def _training(on: bool):
+    prev = H.ffi.new("int *")
+    H.check(H.lib.mx_autograd_set_training(1 if on else 0, prev))
+    return prev[0]
+
+
+@pytest.mark.parametrize("attrs", [{"p": 0.3}, {"p": 0.5, "axes": (1,)}, {"p": 0.7, "mode": "always"}, {"p": 1.0}])
+def test_dropout_mask_matches_cpu_bit_for_bit(attrs):
+    """Training-mode Dropout draws the CPU's Philox stream: same seed, same mask."""
+    if "Dropout" not in device_ops():
+        pytest.skip(f"Dropout has no {DEVICE} kernel")
+    x = _rand((3, 5, 7), np.float32)
+    prev = _training(True)
+    try:
+        H.check(H.lib.mx_random_seed(42))
+        want = H.run_op("Dropout", [x], attrs)[0]
+        H.check(H.lib.mx_random_seed(42))
+        with strict_device():
+            got = H.from_mx(H.invoke_handles("Dropout", [to_dev(x)], attrs)[0])
+    finally:
+        _training(bool(prev))
+    np.testing.assert_array_equal(got == 0, want == 0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    if attrs["p"] < 1:
+        assert 0 < (got == 0).mean() < 1
+
+
+def test_batchnorm_training_updates_moving_stats_on_device():
+    if "BatchNorm" not in device_ops():
+        pytest.skip(f"BatchNorm has no {DEVICE} kernel")
+    x, ga, be = _rand((4, 3, 5, 5), np.float32), _rand((3,), np.float32), _rand((3,), np.float32)
+    mm, mv = _rand((3,), np.float32), _rand((3,), np.float32, 0.5, 2)
+    attrs = {"fix_gamma": False, "momentum": 0.8, "output_mean_var": True}
+    cpu = [H.to_mx(a) for a in (x, ga, be, mm, mv)]
+    dev = [to_dev(a) for a in (x, ga, be, mm, mv)]
+    prev = _training(True)
+    try:
+        want = [H.from_mx(h) for h in H.invoke_handles("BatchNorm", cpu, attrs)]
+        with strict_device():
+            got = [H.from_mx(h) for h in H.invoke_handles("BatchNorm", dev, attrs)]
+        head = RNG.uniform(-1, 1, size=x.shape)
+        g_cpu = _grads("BatchNorm", [x, ga, be, mm, mv], {"fix_gamma": False}, [0, 1, 2], head, H.to_mx)
+        with strict_device():
+            g_dev = _grads("BatchNorm", [x, ga, be, mm, mv], {"fix_gamma": False}, [0, 1, 2], head, to_dev)
+    finally:
+        _training(bool(prev))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    for k in (3, 4):
+        np.testing.assert_allclose(H.from_mx(dev[k]), H.from_mx(cpu[k]), rtol=1e-6, atol=1e-7)
+        assert not np.allclose(H.from_mx(dev[k]), (mm, mv)[k - 3])
+    for a, b in zip(g_dev, g_cpu):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
