@@ -1,92 +1,72 @@
-/* handles.c — open-addressing hash set of live handle pointers (see
- * handles.h). One mutex: lookups are a few tens of nanoseconds uncontended. */
+/* handles.c — see handles.h. */
 #include "handles.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
-#include "mxcore/mxcore.h"
+#define MAX_HANDLES (8u << 20) /* live + quarantined structs (8M) */
+#define QUARANTINE 1024
 
-#define TOMBSTONE ((uintptr_t)1)
-
-static uintptr_t *slots;
-static size_t cap, used, live; /* used counts live + tombstones */
+static char *region;             /* MAX_HANDLES * slot bytes, reserved lazily */
+static const size_t slot = MXI_HANDLE_SLOT;
+static atomic_size_t used;       /* slots handed out from the region so far */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static size_t hash(uintptr_t p) {
-    p ^= p >> 33;
-    p *= 0xff51afd7ed558ccdULL;
-    p ^= p >> 33;
-    return (size_t)p;
+/* FIFO of freed slots, linked through the slot's last pointer-sized word
+ * (tensor structs keep their tag in the first word) */
+static char *free_head, *free_tail;
+static size_t free_len;
+
+static void reserve(void) {
+    void *p = mmap(NULL, (size_t)MAX_HANDLES * slot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    region = p == MAP_FAILED ? NULL : p;
 }
 
-static int rehash(size_t new_cap) {
-    uintptr_t *ns = calloc(new_cap, sizeof *ns);
-    if (!ns) return MX_ERR_MEMORY;
-    for (size_t i = 0; i < cap; i++) {
-        uintptr_t p = slots[i];
-        if (p <= TOMBSTONE) continue;
-        size_t j = hash(p) & (new_cap - 1);
-        while (ns[j]) j = (j + 1) & (new_cap - 1);
-        ns[j] = p;
-    }
-    free(slots);
-    slots = ns;
-    cap = new_cap;
-    used = live;
-    return MX_OK;
-}
+static char **next_of(char *s) { return (char **)(s + slot - sizeof(char *)); }
 
-int mxi_handles_add(const void *ptr) {
-    uintptr_t p = (uintptr_t)ptr;
+void *mxi_handle_alloc(void) {
+    pthread_once(&once, reserve);
+    if (!region) return NULL;
+    char *s = NULL;
     pthread_mutex_lock(&lock);
-    if ((used + 1) * 2 > cap) {
-        size_t nc = cap ? cap : 1024;
-        while ((live + 1) * 4 > nc) nc *= 2;
-        if (rehash(nc > cap ? nc : cap) != MX_OK) {
-            pthread_mutex_unlock(&lock);
-            return MX_ERR_MEMORY;
+    if (free_len > QUARANTINE) {
+        s = free_head;
+        free_head = *next_of(s);
+        if (!free_head) free_tail = NULL;
+        free_len--;
+    }
+    pthread_mutex_unlock(&lock);
+    if (!s) {
+        size_t i = atomic_fetch_add(&used, 1);
+        if (i >= MAX_HANDLES) {
+            atomic_fetch_sub(&used, 1);
+            return NULL;
         }
+        s = region + i * slot;
     }
-    size_t j = hash(p) & (cap - 1);
-    while (slots[j] > TOMBSTONE) j = (j + 1) & (cap - 1);
-    if (!slots[j]) used++;
-    slots[j] = p;
-    live++;
-    pthread_mutex_unlock(&lock);
-    return MX_OK;
+    memset(s, 0, slot);
+    return s;
 }
 
-static size_t find(uintptr_t p) {
-    if (!cap) return SIZE_MAX;
-    size_t j = hash(p) & (cap - 1);
-    while (slots[j]) {
-        if (slots[j] == p) return j;
-        j = (j + 1) & (cap - 1);
-    }
-    return SIZE_MAX;
-}
-
-void mxi_handles_remove(const void *ptr) {
+void mxi_handle_free(void *p) {
+    char *s = p;
+    *next_of(s) = NULL;
     pthread_mutex_lock(&lock);
-    size_t j = find((uintptr_t)ptr);
-    if (j != SIZE_MAX) {
-        slots[j] = TOMBSTONE;
-        live--;
-    }
+    if (free_tail) *next_of(free_tail) = s;
+    else free_head = s;
+    free_tail = s;
+    free_len++;
     pthread_mutex_unlock(&lock);
 }
 
-bool mxi_handles_contains(const void *ptr) {
-    pthread_mutex_lock(&lock);
-    bool r = find((uintptr_t)ptr) != SIZE_MAX;
-    pthread_mutex_unlock(&lock);
-    return r;
-}
-
-__attribute__((destructor)) static void handles_free(void) {
-    free(slots);
-    slots = NULL;
-    cap = used = live = 0;
+bool mxi_handle_in_pool(const void *p) {
+    const char *s = p;
+    if (!region || s < region) return false;
+    size_t off = (size_t)(s - region);
+    return off / slot < atomic_load_explicit(&used, memory_order_acquire) && off % slot == 0;
 }

@@ -97,8 +97,11 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
     memcpy(orig_in, c->in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
     int final_dtype[MX_MAX_OUTPUTS];
     memcpy(final_dtype, c->out_dtype, sizeof(int) * (size_t)c->n_out);
-    mx_tensor_s *kin[MX_MAX_INPUTS] = {0}; /* owned temporaries (NULL = use original) */
-    mx_tensor_s *kout[MX_MAX_OUTPUTS] = {0};
+    mx_tensor_s *kin[MX_MAX_INPUTS]; /* owned temporaries (NULL = use original) */
+    mx_tensor_s *kout[MX_MAX_OUTPUTS];
+    /* zero only the slots in use: these arrays are kilobytes, calls are hot */
+    memset(kin, 0, sizeof(mx_tensor_s *) * (size_t)c->n_in);
+    memset(kout, 0, sizeof(mx_tensor_s *) * (size_t)c->n_out);
     int rc = MX_OK;
 
     bool is_dev = dev.type != MX_DEV_CPU && dev.type != MX_DEV_CPU_PINNED;

@@ -1,5 +1,6 @@
-/* tensor.c — refcounted storage, tensor handles (tagged, with a quarantine so
- * a freed handle is reported instead of dereferenced), views and copies. */
+/* tensor.c — refcounted storage, tensor handles (tagged and pooled in
+ * handles.c, so a freed handle is reported instead of dereferenced), views
+ * and copies. */
 #include "tensor.h"
 
 #include <pthread.h>
@@ -138,31 +139,18 @@ static void storage_release(mx_storage *s) {
     free(s);
 }
 
-/* ---- handle quarantine: freed tensor structs are recycled only after the
- * next QUARANTINE frees, so a stale handle rarely aliases a new tensor (the
- * live-handle set in handles.c is what detects stale handles) ---- */
-#define QUARANTINE 4096
-static mx_tensor_s *quarantine[QUARANTINE];
-static size_t q_head;
-static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Back to the pool a struct that never became a live tensor. */
+static void tensor_discard(mx_tensor_s *t) {
+    atomic_store_explicit(&t->magic, MX_MAGIC_DEAD, memory_order_release);
+    mxi_handle_free(t);
+}
 
 static void tensor_free(mx_tensor_s *t) {
-    mxi_handles_remove(t);
     mxi_ag_tensor_cleanup(t);
     storage_release(t->storage);
     t->storage = NULL;
-    t->magic = MX_MAGIC_DEAD;
-    pthread_mutex_lock(&q_lock);
-    mx_tensor_s *old = quarantine[q_head];
-    quarantine[q_head] = t;
-    q_head = (q_head + 1) % QUARANTINE;
-    pthread_mutex_unlock(&q_lock);
-    free(old);
-}
-
-/* free quarantined structs at exit so leak checkers stay quiet */
-__attribute__((destructor)) static void quarantine_drain(void) {
-    for (size_t i = 0; i < QUARANTINE; i++) { free(quarantine[i]); quarantine[i] = NULL; }
+    atomic_store_explicit(&t->magic, MX_MAGIC_DEAD, memory_order_release);
+    mxi_handle_free(t);
 }
 
 int64_t mxi_shape_size(const int64_t *shape, int ndim) {
@@ -188,13 +176,10 @@ void mxi_set_contiguous_strides(mx_tensor_s *t) {
 }
 
 static mx_tensor_s *tensor_struct(void) {
-    mx_tensor_s *t = calloc(1, sizeof *t);
+    _Static_assert(sizeof(mx_tensor_s) + sizeof(void *) <= MXI_HANDLE_SLOT, "tensor struct outgrew its handle slot");
+    mx_tensor_s *t = mxi_handle_alloc();
     if (!t) return NULL;
-    if (mxi_handles_add(t) != MX_OK) {
-        free(t);
-        return NULL;
-    }
-    t->magic = MX_MAGIC_TENSOR;
+    atomic_store_explicit(&t->magic, MX_MAGIC_TENSOR, memory_order_release);
     atomic_init(&t->refcount, 1);
     return t;
 }
@@ -226,7 +211,7 @@ static mx_tensor_s *tensor_new(const int64_t *shape, int ndim, int dtype, mx_dev
     t->storage = storage_new((size_t)t->size * mxi_dtype_size(dtype), dev, zero);
     if (!t->storage) {
         char b[128];
-        free(t);
+        tensor_discard(t);
         mxi_error(MX_ERR_MEMORY, "tensor_create: cannot allocate %s %s on device %d:%d",
                   mxi_shape_str(shape, ndim, b, sizeof b), mxi_dtype_name(dtype), dev.type, dev.id);
         return NULL;
@@ -274,13 +259,17 @@ bool mxi_tensor_check(const mx_tensor_s *t, const char *fn) {
         mxi_error(MX_ERR_HANDLE, "%s: tensor handle is NULL", fn);
         return false;
     }
-    if (!mxi_handles_contains(t)) {
-        /* never dereference: the pointer may be freed memory */
-        mxi_error(MX_ERR_HANDLE, "%s: tensor handle %p is not a live tensor (already released, or not a tensor)", fn,
-                  (const void *)t);
+    if (!mxi_handle_in_pool(t)) {
+        /* never dereference a pointer we did not hand out */
+        mxi_error(MX_ERR_HANDLE, "%s: handle %p is not a tensor handle", fn, (const void *)t);
         return false;
     }
-    if (t->magic != MX_MAGIC_TENSOR) {
+    uint32_t tag = atomic_load_explicit(&t->magic, memory_order_acquire);
+    if (tag == MX_MAGIC_DEAD) {
+        mxi_error(MX_ERR_HANDLE, "%s: tensor handle %p is not a live tensor (already released)", fn, (const void *)t);
+        return false;
+    }
+    if (tag != MX_MAGIC_TENSOR) {
         mxi_error(MX_ERR_HANDLE, "%s: handle %p is not a tensor", fn, (const void *)t);
         return false;
     }
@@ -683,7 +672,11 @@ int mx_tensor_from_host_buffer(void *data, const int64_t *shape, const int64_t *
         if (shape[i] < 0) return mxi_error(MX_ERR_INVALID, "mx_tensor_from_host_buffer: negative dimension");
     mx_tensor_s *t = tensor_struct();
     mx_storage *s = calloc(1, sizeof *s);
-    if (!t || !s) { free(t); free(s); return mxi_error(MX_ERR_MEMORY, "mx_tensor_from_host_buffer: out of memory"); }
+    if (!t || !s) {
+        if (t) tensor_discard(t);
+        free(s);
+        return mxi_error(MX_ERR_MEMORY, "mx_tensor_from_host_buffer: out of memory");
+    }
     atomic_init(&s->refcount, 1);
     atomic_init(&s->version, 0);
     s->data = data;

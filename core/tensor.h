@@ -31,7 +31,7 @@ typedef struct mx_storage {
 } mx_storage;
 
 struct mx_tensor_s {
-    uint32_t magic;
+    _Atomic uint32_t magic; /* MX_MAGIC_TENSOR while live, MX_MAGIC_DEAD after release */
     atomic_long refcount;
     mx_storage *storage;
     int64_t offset; /* in elements */
