@@ -663,8 +663,14 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
             }
         }
         if (rc != MX_OK) break;
+        /* in-place planning: intermediates consumed for the last time here */
+        uint64_t donate = 0;
+        for (int j = 0; j < n->n_in && j < 64; j++) {
+            gnode *p = &g->nodes[n->in[j].node];
+            if (p->op && !p->is_const && !is_deferred(p) && p->last_use[n->in[j].index] == i) donate |= 1ull << j;
+        }
         int got = 0;
-        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, outs, MX_MAX_OUTPUTS, &got);
+        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got);
         if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];

@@ -39,6 +39,33 @@ static void release_all(mx_tensor_s **t, int n) {
     }
 }
 
+/* In-place memory planning: an input the caller donated (its last use in a
+ * graph) can hold output k when the op is elementwise-safe, writes every
+ * element, and nobody else can observe the buffer: one handle, one storage
+ * reference, same shape and dtype, no autograd recording (the tape would
+ * need the input's value), and not consumed twice by this call. */
+static mx_tensor_s *donated_input(mx_call *c, int k, mx_tensor_s *const *kin) {
+    const mx_op_def *op = c->op;
+    if (!c->donate || (op->flags & (MX_OPF_INPLACE_OK | MX_OPF_WRITES_ALL)) != (MX_OPF_INPLACE_OK | MX_OPF_WRITES_ALL) ||
+        mxi_ag_recording())
+        return NULL;
+    for (int i = 0; i < c->n_in && i < 64; i++) {
+        mx_tensor_s *t = c->in[i];
+        if (!((c->donate >> i) & 1) || kin[i] || t->dtype != c->out_dtype[k] || t->ndim != c->out_ndim[k] ||
+            memcmp(t->shape, c->out_shape[k], sizeof(int64_t) * (size_t)t->ndim) ||
+            atomic_load(&t->refcount) != 1 || atomic_load(&t->storage->refcount) != 1 || t->storage->deleter ||
+            t->var || !mxi_is_contiguous(t) || t->storage->dev.type != MX_DEV_CPU)
+            continue;
+        bool twice = false;
+        for (int j = 0; j < c->n_in; j++)
+            if (j != i && c->in[j]->storage == t->storage) twice = true;
+        for (int q = 0; q < k; q++)
+            if (c->out[q] == t) twice = true;
+        if (!twice) return t;
+    }
+    return NULL;
+}
+
 /* Core of every invoke. `c` has op and attrs parsed and inputs set (borrowed).
  * outs: caller-provided outputs (n_given > 0) or filled with new references. */
 /* Input count, output count and shape/dtype inference for a parsed call. */
@@ -143,11 +170,15 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
             for (int i = 0; i < c->n_in; i++)
                 if (c->in[i]->storage == given->storage) { direct = false; break; }
         }
+        mx_tensor_s *reuse = given ? NULL : donated_input(c, k, kin);
         if (direct) {
             mxi_tensor_retain(given);
             kout[k] = given;
             if (!(op->flags & MX_OPF_WRITES_ALL) && given->size)
                 memset(mxi_data(given), 0, (size_t)given->size * mxi_dtype_size(given->dtype));
+        } else if (reuse) {
+            mxi_tensor_retain(reuse);
+            kout[k] = reuse;
         } else {
             kout[k] = (op->flags & MX_OPF_WRITES_ALL)
                           ? mxi_tensor_new_uninit(c->out_shape[k], c->out_ndim[k], c->out_dtype[k])
@@ -227,6 +258,7 @@ static mx_call *call_acquire(void) {
     if (!*slot) *slot = malloc(sizeof(mx_call));
     if (!*slot) return NULL;
     call_depth++;
+    (*slot)->donate = 0;
     return *slot;
 }
 
@@ -352,7 +384,7 @@ int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const ch
 }
 
 int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs, mx_tensor_s *const *in, int n_in,
-                      mx_tensor_s **out, int max_out, int *n_out) {
+                      uint64_t donate, mx_tensor_s **out, int max_out, int *n_out) {
     if (n_in < 0 || n_in > MX_MAX_INPUTS || n_attrs > MX_MAX_ATTRS)
         return mxi_error(MX_ERR_INVALID, "%s: bad input or attribute count", op->name);
     mx_call *c = call_acquire();
@@ -362,7 +394,9 @@ int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs
     memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in);
     c->n_attrs = n_attrs;
     memcpy(c->attrs, attrs, sizeof(mx_attr_val) * (size_t)n_attrs);
+    c->donate = donate;
     int rc = invoke_call(c, out, 0, max_out, n_out, false);
+    c->donate = 0;
     call_release();
     return rc;
 }

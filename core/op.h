@@ -89,6 +89,8 @@ typedef struct mx_call {
     int training;            /* autograd training flag at call time */
     uint64_t rng_seed;       /* MX_OPF_RANDOM ops: Philox key and */
     uint64_t rng_offset;     /* first counter reserved for this call */
+    uint64_t donate;         /* inputs the caller gives up (graph executor): an
+                                in-place-capable op may write its output into them */
 } mx_call;
 
 /* Gradient context: fill igrad[i] (new reference, or NULL for "no gradient")
