@@ -4,10 +4,12 @@
 #   1. C: ctest (unit tests, op fuzzing, ABI guard, installed-library example)
 #   2. C again under AddressSanitizer + UndefinedBehaviorSanitizer (incl. leaks)
 #   3. Python: `pip install .` into a fresh venv, then pytest tests/python;
-#      then the OpenCL backend against the CPU on PoCL (tests/backends)
+#      then the OpenCL backend against the CPU on PoCL (tests/backends), and
+#      MXNet 1.9.1 (own venv) reading the files mxcore writes (tests/compat)
 #   4. Python with numpy 1.26 (compatibility job, NDArray/autograd subset)
 #   5. R, Scala and Perl suites (tests/bindings/run_all.sh)
-# Environment: MXCORE_SKIP_APT=1 skips apt-get; MXCORE_JOBS sets build parallelism.
+# Environment: MXCORE_SKIP_APT=1 skips apt-get; MXCORE_SKIP_MXNET_COMPAT=1 skips the
+# MXNet 1.9.1 round trip (it downloads MXNet from PyPI); MXCORE_JOBS sets build parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -67,6 +69,18 @@ print("opencl backend:", json.dumps(ocl)[:300])
 sys.exit(0 if ocl.get("loaded") and ocl.get("devices", ocl.get("device_count", 0)) else "the OpenCL module did not load: see the reason above")
 PY
 (cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/backends")
+
+# ---- 3c. MXNet 1.9.1 reads what mxcore writes ------------------------------------------
+# (the other direction — mxcore reading MXNet's files — is in the pytest suites,
+# on files MXNet 1.9.1 wrote into tests/data/mxnet_ref)
+if [ "${MXCORE_SKIP_MXNET_COMPAT:-0}" != 1 ]; then
+  step "MXNet 1.9.1 loads mxcore's .params, exported models and save_parameters files"
+  VENVMX=$WORK/venv-mxnet
+  [ -x "$VENVMX/bin/python" ] || python3 -m venv "$VENVMX"
+  "$VENVMX/bin/python" -m pip install -q "mxnet==1.9.1" "numpy==1.23.5"
+  rm -rf "$WORK/compat" && "$VENV/bin/python" tests/compat/write_with_mxcore.py "$WORK/compat"
+  "$VENVMX/bin/python" tests/compat/read_with_mxnet.py "$WORK/compat"
+fi
 
 # ---- 4. numpy 1.26 compatibility -------------------------------------------------------
 step "Python with numpy 1.26"

@@ -1,0 +1,72 @@
+"""Step 2 of the MXNet-compatibility check: under MXNet 1.9.1, read what
+write_with_mxcore.py wrote and compare. Prints 'N passed, N failed'."""
+import json
+import os
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+import mxnet as mx  # noqa: E402
+from mxnet import gluon, nd  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+d = sys.argv[1]
+p = lambda name: os.path.join(d, name)  # noqa: E731
+exp = json.load(open(p("expected.json")))
+ref = np.load(p("arrays.npz"))
+passed = failed = 0
+
+
+def check(name, fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print("ok  ", name)
+    except Exception:
+        failed += 1
+        print("FAIL", name)
+        traceback.print_exc()
+
+
+def lists():
+    got = nd.load(p("list.params"))
+    assert isinstance(got, list) and len(got) == len(exp["arrays"])
+    for k, a in zip(exp["arrays"], got):
+        assert a.dtype == ref[k].dtype, (k, a.dtype)
+        np.testing.assert_array_equal(a.asnumpy(), ref[k])
+
+
+def dicts():
+    got = nd.load(p("dict.params"))
+    assert set(got) == set(exp["arrays"])
+    for k in exp["arrays"]:
+        np.testing.assert_array_equal(got[k].asnumpy(), ref[k])
+
+
+def model(name):
+    def run():
+        net = gluon.SymbolBlock.imports(p(name + "-symbol.json"), ["data"], p(name + "-0000.params"))
+        y = net(nd.array(np.load(p(name + "-x.npy")))).asnumpy()
+        np.testing.assert_allclose(y, np.load(p(name + "-y.npy")), rtol=1e-4, atol=1e-5)
+    return run
+
+
+def gluon_params():
+    g = nn.HybridSequential()
+    g.add(nn.Dense(8, in_units=5), nn.Dense(3, in_units=8))
+    g.load_parameters(p("gluon.params"))
+    y = g(nd.array(np.load(p("gluon-x.npy")))).asnumpy()
+    np.testing.assert_allclose(y, np.load(p("gluon-y.npy")), rtol=1e-5, atol=1e-6)
+
+
+check("nd.load list written by mxcore", lists)
+check("nd.load dict written by mxcore", dicts)
+for m in exp["models"]:
+    check(f"SymbolBlock.imports of mxcore-exported {m}", model(m))
+check("load_parameters of a mxcore save_parameters file", gluon_params)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

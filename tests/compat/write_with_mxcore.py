@@ -1,0 +1,61 @@
+"""Step 1 of the MXNet-compatibility check: write files with mxcore.
+
+    python write_with_mxcore.py OUTDIR
+
+Writes nd.save lists/dicts of several dtypes, an exported hybridized MLP and a
+CNN with BatchNorm (symbol JSON + params + the input and mxcore's output), and
+a Gluon save_parameters file, plus expected.json describing them. Step 2
+(read_with_mxnet.py) runs under MXNet 1.9.1 and checks it reads them all and
+predicts what mxcore predicted."""
+import json
+import os
+import sys
+
+import numpy as np
+
+import mxcore as mx
+from mxcore import gluon, nd
+from mxcore.gluon import nn
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+p = lambda name: os.path.join(out, name)  # noqa: E731
+mx.random.seed(7)
+rng = np.random.RandomState(7)
+
+arrays = {"f32": rng.randn(2, 3).astype(np.float32), "f64": rng.randn(4).astype(np.float64),
+          "i32": np.array([[1, -2], [3, 4]], dtype=np.int32), "u8": np.array([0, 255, 7], dtype=np.uint8),
+          "i64": np.array([2 ** 40, -3], dtype=np.int64), "f16": np.array([0.5, -1.25], dtype=np.float16)}
+nd.save(p("list.params"), [nd.array(v, dtype=v.dtype) for v in arrays.values()])
+nd.save(p("dict.params"), {k: nd.array(v, dtype=v.dtype) for k, v in arrays.items()})
+np.savez(p("arrays.npz"), **arrays)
+
+
+def export(net, name, x):
+    net.initialize(mx.init.Xavier())
+    net(x)
+    net.hybridize()
+    y = net(x)
+    net.export(p(name), 0)
+    np.save(p(name + "-x.npy"), x.asnumpy())
+    np.save(p(name + "-y.npy"), y.asnumpy())
+
+
+mlp = nn.HybridSequential()
+mlp.add(nn.Dense(64, activation="relu"), nn.Dense(10))
+export(mlp, "mlp", nd.array(rng.rand(4, 20)))
+
+cnn = nn.HybridSequential()
+cnn.add(nn.Conv2D(6, 3, padding=1), nn.BatchNorm(), nn.Activation("relu"), nn.MaxPool2D(2), nn.Flatten(),
+        nn.Dense(10))
+export(cnn, "cnn", nd.array(rng.rand(2, 3, 8, 8)))
+
+g = nn.HybridSequential()
+g.add(nn.Dense(8, in_units=5), nn.Dense(3, in_units=8))
+g.initialize(mx.init.Normal(0.5))
+g.save_parameters(p("gluon.params"))
+xg = rng.rand(2, 5).astype(np.float32)
+np.save(p("gluon-x.npy"), xg)
+np.save(p("gluon-y.npy"), g(nd.array(xg)).asnumpy())
+json.dump({"arrays": list(arrays), "models": ["mlp", "cnn"]}, open(p("expected.json"), "w"))
+print("wrote", out)
