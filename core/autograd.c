@@ -183,12 +183,8 @@ int mx_autograd_mark_variables(const mx_tensor *vars, const int *grad_reqs, cons
     }
     for (int i = 0; i < n; i++) {
         mx_tensor_s *t = vars[i];
-        mx_tensor_s *g = grads ? grads[i] : NULL;
+        mx_tensor_s *g = grads ? grads[i] : NULL; /* NULL: allocated lazily (var_grad_buffer) */
         if (g) mxi_tensor_retain(g);
-        else {
-            g = mxi_tensor_new_dev(t->shape, t->ndim, t->dtype, t->storage->dev);
-            if (!g) return mx_last_error_code();
-        }
         if (!t->var) {
             t->var = calloc(1, sizeof *t->var);
             if (!t->var) { mxi_tensor_release(g); return mxi_error(MX_ERR_MEMORY, "mark_variables: out of memory"); }
@@ -355,6 +351,17 @@ static int run_node(mx_ag_node *n, bw_state *s) {
     return rc;
 }
 
+/* A new buffer holding `src` (gradients are never adopted: src may be a
+ * caller's head gradient or shared with the tape). */
+static mx_tensor_s *fresh_copy(mx_tensor_s *src) {
+    mx_tensor_s *t = mxi_tensor_new_dev(src->shape, src->ndim, src->dtype, src->storage->dev);
+    if (t && mxi_assign(t, src) != MX_OK) {
+        mxi_tensor_release(t);
+        return NULL;
+    }
+    return t;
+}
+
 static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, int n_heads, const mx_tensor *vars,
                          int n_vars, int retain_graph, int create_graph, mx_tensor *grads_out) {
     if (n_heads <= 0 || !heads) return mxi_error(MX_ERR_INVALID, "backward: no heads given");
@@ -422,6 +429,11 @@ static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, in
                 mx_ag_var *v = s.vars[k]->var;
                 mx_tensor_s *acc = s.var_acc[k];
                 if (!acc || v->grad_req == MX_GRAD_NULL) continue;
+                if (!v->grad) { /* first gradient of a lazily buffered variable */
+                    v->grad = fresh_copy(acc);
+                    if (!v->grad) rc = mx_last_error_code();
+                    continue;
+                }
                 if (v->grad_req == MX_GRAD_WRITE) {
                     if (create_graph) { /* keep the history so the grad can be differentiated */
                         mxi_tensor_retain(acc);
@@ -542,6 +554,11 @@ int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx_tensor
 int mx_tensor_grad(mx_tensor t, mx_tensor *grad) {
     if (!mxi_tensor_check(t, "mx_tensor_grad")) return MX_ERR_HANDLE;
     if (!grad) return mxi_error(MX_ERR_INVALID, "mx_tensor_grad: grad is NULL");
+    if (t->var && !t->var->grad && t->var->grad_req != MX_GRAD_NULL) {
+        /* lazily buffered variable read before any backward: zeros */
+        t->var->grad = mxi_tensor_new_dev(t->shape, t->ndim, t->dtype, t->storage->dev);
+        if (!t->var->grad) return mx_last_error_code();
+    }
     *grad = t->var ? t->var->grad : NULL;
     if (*grad) mxi_tensor_retain(*grad);
     return MX_OK;

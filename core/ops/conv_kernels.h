@@ -156,11 +156,12 @@ static T CK(row_sum)(const T *r, int64_t n) {
     return s;
 }
 
-/* Items per chunk so that col + tmp stay under ~48 MB. */
+/* Items per chunk so that col + tmp stay under ~8 MB (at least one item):
+ * big enough for efficient GEMMs, small enough not to dominate peak memory. */
 static int64_t CK(chunk_items)(const conv_geom *g) {
     const int64_t OSP = g->out[0] * g->out[1] * g->out[2], KK = g->k[0] * g->k[1] * g->k[2];
     int64_t per = (g->C * KK + g->F) * OSP * (int64_t)sizeof(T);
-    int64_t nb = per > 0 ? (48LL << 20) / per : g->N;
+    int64_t nb = per > 0 ? (8LL << 20) / per : g->N;
     if (nb < 1) nb = 1;
     if (nb > g->N) nb = g->N;
     return nb;

@@ -220,7 +220,9 @@ MX_API int mx_autograd_is_recording(int *recording);
 MX_API int mx_autograd_set_training(int training, int *prev);
 MX_API int mx_autograd_is_training(int *training);
 /* Mark tensors as leaves with grad buffers `grads` (retained) and grad_req
- * (MX_GRAD_WRITE/ADD/NULL). grads[i] may be NULL to allocate a zero buffer. */
+ * (MX_GRAD_WRITE/ADD/NULL). grads (or grads[i]) may be NULL: the buffer is
+ * then allocated when first needed — by a backward (holding that gradient)
+ * or by mx_tensor_grad (zeros) — so inference never pays for it. */
 MX_API int mx_autograd_mark_variables(const mx_tensor *vars, const int *grad_reqs,
                                       const mx_tensor *grads, int n);
 /* Backward from `heads` with head gradients (NULL entries / NULL array mean

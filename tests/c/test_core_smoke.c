@@ -24,6 +24,12 @@ int main(void) {
     /* autograd: d/da sum(a*b) = b */
     int reqs[2] = {MX_GRAD_WRITE, MX_GRAD_WRITE};
     CHECK_OK(mx_autograd_mark_variables(in, reqs, NULL, 2));
+    /* no buffer yet: reading the grad of a fresh variable gives zeros */
+    mx_tensor gb;
+    CHECK_OK(mx_tensor_grad(b, &gb));
+    CHECK_OK(mx_tensor_copy_to_host(gb, ov, sizeof ov));
+    for (int i = 0; i < 6; i++) CHECK_NEAR(ov[i], 0, 0);
+    mx_tensor_release(gb);
     CHECK_OK(mx_autograd_set_recording(1, NULL));
     mx_op mul;
     CHECK_OK(mx_op_lookup("elemwise_mul", &mul));
