@@ -34,9 +34,15 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t cpu_block_size(size_t nbytes) {
     /* 64-byte multiple (vector loads), at least 64 so 0-size tensors still own
-     * a distinct valid pointer; large blocks round to 4 KiB pages */
+     * a distinct valid pointer. Cacheable blocks round up to one of 8 size
+     * classes per power of two (<= 12.5% slack), so a freed block serves any
+     * request of its class, not just the exact size it was made for. */
     size_t n = nbytes ? (nbytes + 63) & ~(size_t)63 : 64;
-    if (n >= CACHE_MIN) n = (n + 4095) & ~(size_t)4095;
+    if (n >= CACHE_MIN) {
+        size_t p = (size_t)1 << (63 - __builtin_clzll((unsigned long long)n));
+        size_t step = p / 8;
+        n = (n + step - 1) / step * step;
+    }
     return n;
 }
 
@@ -51,6 +57,8 @@ static size_t cache_limit_bytes(void) {
 
 static void *cpu_alloc(size_t n) {
     if (n >= CACHE_MIN) {
+        void *spill[CACHE_SLOTS];
+        int n_spill = 0;
         pthread_mutex_lock(&cache_lock);
         for (int i = cache_len - 1; i >= 0; i--) {
             if (cache[i].n == n) {
@@ -61,7 +69,18 @@ static void *cpu_alloc(size_t n) {
                 return p;
             }
         }
+        /* a miss: give back at least as much cached memory as we are about to
+         * take, oldest first, so blocks of sizes nobody asks for again do not
+         * pile up on top of the working set (peak RSS ~ peak live bytes) */
+        size_t freed = 0;
+        while (cache_len && freed < n) {
+            spill[n_spill++] = cache[0].p;
+            freed += cache[0].n;
+            cache_bytes -= cache[0].n;
+            memmove(cache, cache + 1, sizeof cache[0] * (size_t)--cache_len);
+        }
         pthread_mutex_unlock(&cache_lock);
+        for (int i = 0; i < n_spill; i++) free(spill[i]);
     }
     if (n >= HUGE_MIN) {
         void *p = aligned_alloc(2u << 20, (n + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1));
