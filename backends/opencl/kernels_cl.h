@@ -261,6 +261,39 @@ static const char CL_NN[] =
     "  long i = GID; if (i >= n) return; uint w[4]; philox4x32(seed, offset + (ulong)i, w);\n"
     "  ulong x = (((ulong)w[0] << 21) ^ (ulong)(w[1] >> 11)) & ((1UL << 53) - 1); Mk[i] = x >= thr ? scale : (T)0; }\n";
 
+/* GEMM for CPU-like devices (PoCL, ...): A and B are first packed into
+ * zero-padded panels (A: MR rows x K, B: K x NR columns, both contiguous in
+ * the order the micro-kernel reads them), then each work item computes one
+ * MR x NR block of C in registers: NV vectors of 16 T per row, one scalar of A
+ * broadcast per row and k. The packing also absorbs transposes/strides and
+ * ragged edges, so the inner loop has no bounds checks. GEMM_MR and GEMM_NV
+ * come from the host (opencl_backend.c, gemm_tile). */
+static const char CL_GEMM_PACKED[] =
+    "#define GEMM_NR (16 * GEMM_NV)\n"
+    "#define TV PASTE(T, 16)\n"
+    "__kernel void FN(pack_a)(__global const T *A, long ars, long acs, long M, long K, __global T *Ap, long n) {\n"
+    "  long g = GID; if (g >= n) return; long r = g % GEMM_MR, k = (g / GEMM_MR) % K, i = (g / (GEMM_MR * K)) * GEMM_MR + r;\n"
+    "  Ap[g] = i < M ? A[i * ars + k * acs] : (T)0; }\n"
+    "__kernel void FN(pack_b)(__global const T *B, long brs, long bcs, long K, long N, __global T *Bp, long n) {\n"
+    "  long g = GID; if (g >= n) return; long c = g % GEMM_NR, k = (g / GEMM_NR) % K, j = (g / (GEMM_NR * K)) * GEMM_NR + c;\n"
+    "  Bp[g] = j < N ? B[k * brs + j * bcs] : (T)0; }\n"
+    "__kernel void FN(gemm_packed)(long M, long N, long K, __global const T *Ap, __global const T *Bp, __global T *C, T alpha, T beta) {\n"
+    "  long ip = get_global_id(0), jp = get_global_id(1);\n"
+    "  __global const T *a = Ap + ip * K * GEMM_MR; __global const T *b = Bp + jp * K * GEMM_NR;\n"
+    "  TV acc[GEMM_MR][GEMM_NV];\n"
+    "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) acc[r][v] = (TV)0;\n"
+    "  for (long k = 0; k < K; k++) {\n"
+    "    TV bv[GEMM_NV];\n"
+    "    _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) bv[v] = vload16(v, b + k * GEMM_NR);\n"
+    "    _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) { TV av = (TV)a[k * GEMM_MR + r];\n"
+    "      _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) acc[r][v] = fma(av, bv[v], acc[r][v]); } }\n"
+    "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) { long i = ip * GEMM_MR + r; if (i >= M) break;\n"
+    "    _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) { long j0 = jp * GEMM_NR + v * 16; __global T *c = C + i * N + j0;\n"
+    "      if (j0 + 16 <= N && beta == 0) vstore16(alpha * acc[r][v], 0, c);\n"
+    "      else { T t[16]; vstore16(acc[r][v], 0, t);\n"
+    "        for (int q = 0; q < 16 && j0 + q < N; q++) c[q] = alpha * t[q] + (beta != 0 ? beta * c[q] : (T)0); } } } }\n"
+    "#undef TV\n#undef GEMM_NR\n";
+
 /* BINARY_OPS: X(kernel, expression of a and b, elemwise op, broadcast op, scalar op, reversed-scalar op) */
 #define MXCL_BINARY_OPS(X)                                                                                  \
     X(add, "a + b", "elemwise_add", "broadcast_add", "_plus_scalar", NULL)                                 \

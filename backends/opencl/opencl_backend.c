@@ -63,6 +63,9 @@ typedef struct cl_dev {
     cl_uint units;
     int fp64, fp16;
     const char *last_op;
+    int gemm_packed, gemm_mr, gemm_nv; /* GEMM variant (gemm_select) */
+    cl_mem scratch[2];                 /* packed GEMM panels, grown on demand */
+    size_t scratch_size[2];
     kslot kernels[KTAB];
     char info[2048];
 } cl_dev;
@@ -135,6 +138,32 @@ static int cmp_dev(const void *a, const void *b) {
     return sx < sy ? 1 : sx > sy ? -1 : 0;
 }
 
+/* GEMM variant by device capability: CPU devices (no separate local memory,
+ * wide SIMD units, big caches) get the packed register-blocked kernel; GPUs
+ * and accelerators the local-memory tiled one. MXCORE_OPENCL_GEMM=packed|tiled
+ * and MXCORE_OPENCL_GEMM_TILE=<MR>x<NV> (rows x 16-wide vectors) override. */
+static void gemm_select(cl_dev *d) {
+    cl_device_local_mem_type lt = CL_LOCAL;
+    clGetDeviceInfo(d->dev, CL_DEVICE_LOCAL_MEM_TYPE, sizeof lt, &lt, NULL);
+    d->gemm_packed = (d->type & CL_DEVICE_TYPE_CPU) || lt == CL_GLOBAL;
+    const char *e = getenv("MXCORE_OPENCL_GEMM");
+    if (e && !strcmp(e, "packed")) d->gemm_packed = 1;
+    if (e && !strcmp(e, "tiled")) d->gemm_packed = 0;
+    /* register block from the SIMD width: keep MR*NV 16-wide accumulators
+     * within ~3/4 of the vector registers (32 with 16-float SIMD, else 16) */
+    cl_uint w = 0;
+    clGetDeviceInfo(d->dev, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL);
+    if (w >= 16) d->gemm_mr = 6, d->gemm_nv = 4;      /* 24 of 32 registers */
+    else if (w >= 8) d->gemm_mr = 6, d->gemm_nv = 1;  /* 12 of 16 registers */
+    else d->gemm_mr = 3, d->gemm_nv = 1;              /* 12 of 16 (4-wide) */
+    const char *t = getenv("MXCORE_OPENCL_GEMM_TILE");
+    int mr, nv;
+    if (t && sscanf(t, "%dx%d", &mr, &nv) == 2 && mr >= 1 && mr <= 16 && nv >= 1 && nv <= 4) {
+        d->gemm_mr = mr;
+        d->gemm_nv = nv;
+    }
+}
+
 static int ocl_init(char *err, size_t errlen) {
     cl_uint np = 0;
     cl_platform_id plats[16];
@@ -191,6 +220,7 @@ static int ocl_init(char *err, size_t errlen) {
     for (int i = 0; i < ndev; i++) {
         cl_dev *d = &devs[i];
         d->id = i;
+        gemm_select(d);
         cl_int ce;
         d->ctx = clCreateContext(NULL, 1, &d->dev, NULL, NULL, &ce);
         if (ce != CL_SUCCESS) return fail(err, errlen, "clCreateContext(%s): %s", d->name, cl_err_name(ce));
@@ -206,6 +236,8 @@ static void ocl_shutdown(void) {
         cl_dev *d = &devs[i];
         for (int k = 0; k < KTAB; k++)
             if (d->kernels[k].k) clReleaseKernel(d->kernels[k].k);
+        for (int k = 0; k < 2; k++)
+            if (d->scratch[k]) clReleaseMemObject(d->scratch[k]);
         if (d->prog) clReleaseProgram(d->prog);
         if (d->q) clReleaseCommandQueue(d->q);
         if (d->ctx) clReleaseContext(d->ctx);
@@ -250,12 +282,14 @@ static char *build_source(const cl_dev *d) {
     APPEND("%s", CL_PRELUDE);
     if (d->fp64) APPEND("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define ACC double\n");
     else APPEND("#define ACC float\n");
+    APPEND("#define GEMM_MR %d\n#define GEMM_NV %d\n", d->gemm_mr, d->gemm_nv);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1 && !d->fp64) break;
         if (pass == 0) APPEND("#define T float\n#define SFX _f\n#define K(v) v##f\n");
         else APPEND("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define T double\n#define SFX _d\n#define K(v) v\n");
         APPEND("%s", CL_GENERIC);
         APPEND("%s", CL_NN);
+        APPEND("%s", CL_GEMM_PACKED);
 #define GEN_BIN(K, E, EW, BC, SC, RSC) APPEND("BIN(%s, %s)\n", #K, E);
         MXCL_BINARY_OPS(GEN_BIN)
 #define GEN_UN(N, F, D) APPEND("UN(%s, %s, %s)\n", #N, F, D);
@@ -873,10 +907,55 @@ static int k_sce(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return rc;
 }
 
+static cl_mem scratch(cl_dev *d, int slot, size_t nbytes, char *err, size_t errlen) {
+    if (d->scratch_size[slot] >= nbytes) return d->scratch[slot];
+    if (d->scratch[slot]) clReleaseMemObject(d->scratch[slot]); /* kept alive by queued work */
+    d->scratch[slot] = NULL;
+    d->scratch_size[slot] = 0;
+    cl_int e;
+    cl_mem m = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nbytes, NULL, &e);
+    if (e != CL_SUCCESS) {
+        fail(err, errlen, "GEMM scratch buffer (%zu bytes): %s", nbytes, cl_err_name(e));
+        return NULL;
+    }
+    d->scratch[slot] = m;
+    d->scratch_size[slot] = nbytes;
+    return m;
+}
+
+/* packed GEMM (CPU devices): pack A and B into padded panels, then one
+ * GEMM_MR x 16*GEMM_NV block of C per work item */
+static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ars,
+                       cl_long acs, cl_mem B, cl_long brs, cl_long bcs, cl_mem C, double alpha, double beta, char *err,
+                       size_t errlen) {
+    cl_long MR = d->gemm_mr, NR = 16 * d->gemm_nv, Mp = (M + MR - 1) / MR, Np = (N + NR - 1) / NR;
+    cl_long na = Mp * MR * K, nb = Np * NR * K;
+    size_t es = mxb_dtype_size(dt);
+    cl_mem Ap = scratch(d, 0, (size_t)na * es, err, errlen), Bp = Ap ? scratch(d, 1, (size_t)nb * es, err, errlen) : NULL;
+    if (!Ap || !Bp) return MXB_ERROR;
+    karg pa[] = {KA(A), KA(ars), KA(acs), KA(M), KA(K), KA(Ap), KA(na)};
+    if (launch(d, op, "pack_a", dt, (size_t)na, pa, NARGS(pa), err, errlen)) return MXB_ERROR;
+    karg pb[] = {KA(B), KA(brs), KA(bcs), KA(K), KA(N), KA(Bp), KA(nb)};
+    if (launch(d, op, "pack_b", dt, (size_t)nb, pb, NARGS(pb), err, errlen)) return MXB_ERROR;
+    char name[32];
+    snprintf(name, sizeof name, "gemm_packed%s", dt == MXB_F64 ? "_d" : "_f");
+    cl_kernel k = get_kernel(d, name, err, errlen);
+    if (!k) return MXB_ERROR;
+    TSCALAR(al, dt, alpha);
+    TSCALAR(be, dt, beta);
+    karg a[] = {KA(M), KA(N), KA(K), KA(Ap), KA(Bp), KA(C), al, be};
+    for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
+    size_t g[2] = {(size_t)Mp, (size_t)Np}, l[2] = {1, 1};
+    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 2, NULL, g, l, 0, NULL, NULL), name);
+    d->last_op = op;
+    return MXB_OK;
+}
+
 /* C(M,N) = alpha * A B + beta * C with A(i,k) = A[i*ars + k*acs], B(k,j) = B[k*brs + j*bcs] */
 static int gemm(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ars, cl_long acs,
                 cl_mem B, cl_long brs, cl_long bcs, cl_mem C, double alpha, double beta, char *err, size_t errlen) {
     if (!M || !N) return MXB_OK;
+    if (d->gemm_packed && K > 0) return gemm_packed(d, op, dt, M, N, K, A, ars, acs, B, brs, bcs, C, alpha, beta, err, errlen);
     char name[32];
     snprintf(name, sizeof name, "gemm%s", dt == MXB_F64 ? "_d" : "_f");
     cl_kernel k = get_kernel(d, name, err, errlen);
