@@ -19,48 +19,9 @@
 #include "autograd.h"
 #include "json_reader.h"
 #include "json_writer.h"
+#include "graph_internal.h"
 #include "op.h"
 
-#define MX_MAGIC_GRAPH 0x6A7A9001u
-
-typedef struct {
-    int node, index;
-} gref;
-
-typedef struct {
-    char *name;
-    const mx_op_def *op; /* NULL: variable */
-    char *op_name;       /* as written in the JSON */
-    int n_attrs;
-    char **keys, **vals;
-    int n_in;
-    gref *in;
-    int n_out;
-    int n_visible;       /* outputs users see (heads name only these) */
-    int is_aux;
-    int reachable;
-    int *last_use;       /* per output: index of the last node consuming it */
-    mx_attr_val *parsed; /* registry attrs parsed once at load */
-    int n_parsed;
-    int is_const;        /* folded: value cached in consts */
-    mx_tensor_s **consts;
-} gnode;
-
-typedef struct mx_graph_s mx_graph_s;
-struct mx_graph_s {
-    uint32_t magic;
-    int n_nodes;
-    gnode *nodes;
-    int n_heads;
-    gref *heads;
-    int n_args, n_aux;
-    int *args, *aux;                /* node indices */
-    const char **arg_names, **aux_names, **out_names;
-    char **out_name_store;
-    char *json;                     /* cache for to_json */
-    char *infer_json;               /* cache for infer */
-    int consts_ready;
-};
 
 /* MXNet graph-only op names that map onto registry ops. */
 static const char *canonical_op(const char *name) {
@@ -247,6 +208,7 @@ static int analyse(mx_graph_s *g) {
         if (n->is_aux) g->aux[g->n_aux++] = i;
         else g->args[g->n_args++] = i;
     }
+    mxi_fuse_plan(g);
     return build_names(g);
 }
 
@@ -528,6 +490,13 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
         mxi_json_begin_array(&j);
         for (int h = 0; h < g->n_heads; h++) write_slot(&j, &slots[row[g->heads[h].node] + g->heads[h].index]);
         mxi_json_end_array(&j);
+        mxi_json_key(&j, "plan"); /* what the executor will do besides running each node */
+        mxi_json_begin_object(&j);
+        mxi_json_key(&j, "fused_chains");
+        mxi_json_int(&j, g->n_fused_chains);
+        mxi_json_key(&j, "fused_nodes");
+        mxi_json_int(&j, g->n_fused_nodes);
+        mxi_json_end_object(&j);
         mxi_json_end_object(&j);
         free(g->infer_json);
         g->infer_json = mxi_json_take(&j);
@@ -646,9 +615,30 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
     mx_autograd_set_training(is_train, &prev_train);
     int rc = MX_OK;
     mx_tensor_s *outs[MX_MAX_OUTPUTS];
+    char *done = calloc((size_t)g->n_nodes + 1, 1); /* nodes run inside a fused chain */
+    if (!done) rc = mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
     for (int i = 0; i < g->n_nodes && rc == MX_OK; i++) {
         gnode *n = &g->nodes[i];
-        if (!n->op || !n->reachable || is_deferred(n)) continue;
+        if (!n->op || !n->reachable || is_deferred(n) || done[i]) continue;
+        if (n->fuse_head && val[row[n->in[0].node] + n->in[0].index]) {
+            mx_tensor_s *y = NULL;
+            int tail = -1;
+            int frc = mxi_fuse_run(g, i, val[row[n->in[0].node] + n->in[0].index], &y, &tail);
+            if (frc == MX_OK) {
+                for (int k = i; k >= 0; k = g->nodes[k].fuse_next) {
+                    done[k] = 1;
+                    if (k == tail) break;
+                }
+                val[row[tail]] = y;
+                gref r = n->in[0];
+                if (g->nodes[r.node].last_use[r.index] == i) {
+                    mxi_tensor_release(val[row[r.node] + r.index]);
+                    val[row[r.node] + r.index] = NULL;
+                }
+                continue;
+            }
+            if (frc != MX_ERR_UNSUPPORTED) { rc = frc; break; }
+        }
         if (n->is_const && n->consts) {
             for (int k = 0; k < n->n_out; k++) { val[row[i] + k] = n->consts[k]; mxi_tensor_retain(n->consts[k]); }
             continue;
@@ -693,6 +683,7 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
             }
         }
     }
+    free(done);
     if (rc == MX_OK) g->consts_ready = 1;
     mx_autograd_set_training(prev_train, NULL);
     if (rc == MX_OK) {

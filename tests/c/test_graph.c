@@ -110,6 +110,34 @@ int main(void) {
     mx_tensor_release(head);
     mx_tensor_release(out[0]);
     mx_tensor_release(big);
+
+    /* the chain is planned as one fused chain, and the fused run (not
+     * recording) equals the node-by-node run (recording) exactly */
+    CHECK_OK(mx_graph_infer(g, "{\"x\":{\"shape\":[10003]}}", 0, &res));
+    CHECK(strstr(res, "\"fused_chains\":1") && strstr(res, "\"fused_nodes\":4"));
+    int64_t sodd[1] = {10003}; /* not a multiple of the block size */
+    float *xv = malloc(sizeof(float) * 10003), *f1 = malloc(sizeof(float) * 10003), *f2 = malloc(sizeof(float) * 10003);
+    for (int i = 0; i < 10003; i++) xv[i] = (float)((i * 7919) % 201 - 100) / 17.0f;
+    mx_tensor xo;
+    CHECK_OK(mx_tensor_create(sodd, 1, MX_FLOAT32, cpu0, &xo));
+    CHECK_OK(mx_tensor_copy_from_host(xo, xv, sizeof(float) * 10003));
+    CHECK_OK(mx_graph_run(g, &xo, 1, NULL, 0, 0, out, 1, &n));
+    CHECK_OK(mx_tensor_copy_to_host(out[0], f1, sizeof(float) * 10003));
+    mx_tensor_release(out[0]);
+    CHECK_OK(mx_autograd_set_recording(1, NULL));
+    CHECK_OK(mx_graph_run(g, &xo, 1, NULL, 0, 0, out, 1, &n));
+    CHECK_OK(mx_autograd_set_recording(0, NULL));
+    CHECK_OK(mx_tensor_copy_to_host(out[0], f2, sizeof(float) * 10003));
+    mx_tensor_release(out[0]);
+    for (int i = 0; i < 10003; i++) {
+        float want = -(3 * (xv[i] > 0 ? xv[i] : 0) + 1);
+        CHECK_NEAR(f1[i], want, 1e-5);
+        CHECK(f1[i] == f2[i]);
+    }
+    free(xv);
+    free(f1);
+    free(f2);
+    mx_tensor_release(xo);
     mx_graph_release(g);
 
     /* malformed graphs */

@@ -1,0 +1,63 @@
+/* graph_internal.h — the graph IR shared by the executor (graph.c) and its
+ * passes (graph_fuse.c). Not installed. */
+#ifndef MXCORE_CORE_GRAPH_INTERNAL_H
+#define MXCORE_CORE_GRAPH_INTERNAL_H
+
+#include "op.h"
+
+#define MX_MAGIC_GRAPH 0x6A7A9001u
+
+typedef struct {
+    int node, index;
+} gref;
+
+typedef struct {
+    char *name;
+    const mx_op_def *op; /* NULL: variable */
+    char *op_name;       /* as written in the JSON */
+    int n_attrs;
+    char **keys, **vals;
+    int n_in;
+    gref *in;
+    int n_out;
+    int n_visible;       /* outputs users see (heads name only these) */
+    int is_aux;
+    int reachable;
+    int *last_use;       /* per output: index of the last node consuming it */
+    mx_attr_val *parsed; /* registry attrs parsed once at load */
+    int n_parsed;
+    int is_const;        /* folded: value cached in consts */
+    mx_tensor_s **consts;
+    /* elementwise fusion plan (graph_fuse.c) */
+    int fuse_next;       /* next node of this node's fused chain, or -1 */
+    int fuse_head;       /* first node of a chain of >= 2 fusable nodes */
+} gnode;
+
+typedef struct mx_graph_s mx_graph_s;
+struct mx_graph_s {
+    uint32_t magic;
+    int n_nodes;
+    gnode *nodes;
+    int n_heads;
+    gref *heads;
+    int n_args, n_aux;
+    int *args, *aux;                /* node indices */
+    const char **arg_names, **aux_names, **out_names;
+    char **out_name_store;
+    char *json;                     /* cache for to_json */
+    char *infer_json;               /* cache for infer */
+    int consts_ready;
+    int n_fused_chains, n_fused_nodes; /* fusion plan summary */
+};
+
+
+/* graph_fuse.c: find chains of single-input elementwise nodes whose
+ * intermediates have exactly one consumer (run after analysis). */
+void mxi_fuse_plan(mx_graph_s *g);
+/* Run the chain starting at `head` on input x blockwise (intermediates stay
+ * in cache-sized buffers). *out receives the tail's output. Returns
+ * MX_ERR_UNSUPPORTED (no error set) when this input cannot take the fused
+ * path; the caller then runs the nodes one by one. */
+int mxi_fuse_run(mx_graph_s *g, int head, mx_tensor_s *x, mx_tensor_s **out, int *tail);
+
+#endif
