@@ -19,27 +19,44 @@ _GRAD_REQ = {"null": 0, "write": 1, "add": 3, "inplace": 1, None: 0}
 _NULL = ffi.NULL
 
 
+class _Bufs(threading.local):
+    """Per-thread out-parameters and a one-head array, allocated once: these calls run
+    several times per training step."""
+
+    def __init__(self):
+        self.i = ffi.new("int *")
+        self.head = ffi.new("mx_tensor[]", 1)
+        self.in_backward = False
+
+
+_bufs = _Bufs()
+
+
 def set_recording(is_recording: bool) -> bool:
-    prev = ffi.new("int *")
-    check_call(lib.mx_autograd_set_recording(int(bool(is_recording)), prev))
+    prev = _bufs.i
+    if lib.mx_autograd_set_recording(1 if is_recording else 0, prev):
+        _raise()
     return bool(prev[0])
 
 
 def set_training(train_mode: bool) -> bool:
-    prev = ffi.new("int *")
-    check_call(lib.mx_autograd_set_training(int(bool(train_mode)), prev))
+    prev = _bufs.i
+    if lib.mx_autograd_set_training(1 if train_mode else 0, prev):
+        _raise()
     return bool(prev[0])
 
 
 def is_recording() -> bool:
-    v = ffi.new("int *")
-    check_call(lib.mx_autograd_is_recording(v))
+    v = _bufs.i
+    if lib.mx_autograd_is_recording(v):
+        _raise()
     return bool(v[0])
 
 
 def is_training() -> bool:
-    v = ffi.new("int *")
-    check_call(lib.mx_autograd_is_training(v))
+    v = _bufs.i
+    if lib.mx_autograd_is_training(v):
+        _raise()
     return bool(v[0])
 
 
@@ -108,6 +125,23 @@ def _handles(arrs, allow_none=False):
 
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True) -> None:
     """Compute gradients of heads w.r.t. the marked variables (into .grad)."""
+    if head_grads is None:
+        # one head without head gradient (loss.backward()): no list or array building
+        h = heads[0] if type(heads) is list and len(heads) == 1 else heads
+        b = _bufs
+        if type(h) is NDArray and not b.in_backward:  # a Function.backward may nest one
+            arr = b.head
+            arr[0] = h.handle
+            b.in_backward = True
+            prev = set_training(train_mode)
+            try:
+                rc = lib.mx_autograd_backward(arr, _NULL, 1, 1 if retain_graph else 0, 0)
+            finally:
+                b.in_backward = False
+                arr[0] = _NULL
+                set_training(prev)
+            _check_backward(rc)
+            return
     heads = _as_list(heads)
     head_grads = _as_list(head_grads)
     if head_grads is not None and len(head_grads) != len(heads):

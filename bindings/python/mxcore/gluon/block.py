@@ -20,7 +20,22 @@ import threading
 import warnings
 from collections import OrderedDict
 
+from .. import autograd as _autograd
+from .. import ndarray as _nd
+from ..base import _raise, ffi, lib
+from ..ndarray.ndarray import NDArray as _NDArray
+from ..ndarray.ndarray import _new
+from .parameter import GENERATION as _PARAM_GEN
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
+
+_SYMBOL = []  # [mx.sym.Symbol], filled on first use (mx.sym loads after gluon)
+
+
+def _symbol_cls():
+    if not _SYMBOL:
+        from ..symbol import Symbol
+        _SYMBOL.append(Symbol)
+    return _SYMBOL[0]
 
 _GLOBAL_COUNTER: dict = {}
 _COUNTER_LOCK = threading.Lock()
@@ -347,6 +362,9 @@ def _flatten(obj, what):
     return [obj], 0
 
 
+_ONE_INPUT_FMT = (True, (0,))  # _flatten's format of a 1-tuple of arrays
+
+
 def _regroup(flat, fmt):
     """Inverse of _flatten: returns (object, remaining)."""
     if fmt == -1:
@@ -399,14 +417,64 @@ class _CachedGraph:
         if missing:
             raise RuntimeError("hybridize: auxiliary state(s) %s are not Parameters" % missing)
         self.aux_src = [params[n] for n in self.aux_names]
+        self.in_slots = [(i, s) for i, s in enumerate(self.arg_src) if type(s) is int]
+        self._tls = threading.local()
+
+    def _bind(self, b, ctx, ctx_key):
+        """Fill the per-thread handle arrays with the parameters' arrays on ``ctx``.
+        The arrays are kept (``b.pins``) so their handles stay valid while bound."""
+        args = [None if type(s) is int else s.data(ctx) for s in self.arg_src]
+        aux = [p.data(ctx) for p in self.aux_src]
+        for i, a in enumerate(args):
+            if a is not None:
+                b.args[i] = a.handle
+        for i, a in enumerate(aux):
+            b.aux[i] = a.handle
+        b.pins = (args, aux)
+        b.key = (_PARAM_GEN[0], ctx_key)
 
     def __call__(self, flat_in):
-        from .. import autograd
-        ctx = flat_in[0].context if flat_in else None
-        args = [flat_in[s] if type(s) is int else s.data(ctx) for s in self.arg_src]
-        aux = [p.data(ctx) for p in self.aux_src]
-        outs = self.graph.run(args, aux, autograd.is_training(), self.n_out)
-        return _regroup(outs, self.out_fmt)[0]
+        # One mx_graph_run per call.  The parameter handles are bound once per thread and
+        # rebound when any Parameter's arrays change (GENERATION) or the input context does.
+        b = self._tls.__dict__.get('b')
+        if b is None:
+            b = self._tls.b = _GraphBufs(len(self.arg_src), len(self.aux_src), self.n_out)
+        if flat_in:
+            ctx = flat_in[0].context
+            ctx_key = (ctx.device_typeid, ctx.device_id)
+        else:
+            ctx = ctx_key = None
+        if b.key != (_PARAM_GEN[0], ctx_key):
+            self._bind(b, ctx, ctx_key)
+        a = b.args
+        for i, s in self.in_slots:
+            a[i] = flat_in[s].handle
+        flag = b.flag
+        lib.mx_autograd_is_training(flag)
+        n = b.n
+        if lib.mx_graph_run(self.graph.handle, a, len(self.arg_src), b.aux, len(self.aux_src),
+                            flag[0], b.outs, b.max_out, n):
+            _raise()
+        outs = b.outs
+        if self.out_fmt == 0 and n[0] == 1:
+            return _new(outs[0])
+        return _regroup([_new(outs[i]) for i in range(n[0])], self.out_fmt)[0]
+
+
+class _GraphBufs:
+    """Per-thread cffi arrays of one cached graph (arguments, aux states, outputs)."""
+
+    __slots__ = ('args', 'aux', 'flag', 'key', 'max_out', 'n', 'outs', 'pins')
+
+    def __init__(self, n_args, n_aux, n_out):
+        self.args = ffi.new('mx_tensor[]', max(n_args, 1))
+        self.aux = ffi.new('mx_tensor[]', max(n_aux, 1))
+        self.max_out = max(n_out, 1)
+        self.outs = ffi.new('mx_tensor[]', self.max_out)
+        self.n = ffi.new('int *')
+        self.flag = ffi.new('int *')
+        self.pins = None
+        self.key = None
 
 
 class HybridBlock(Block):
@@ -433,12 +501,14 @@ class HybridBlock(Block):
         self._clear_cached_op()
         super().cast(dtype)
 
+    _is_symbol_block = False
+
     def __call__(self, *args, **kwargs):
         # Hybridized blocks bypass subclass forward() overrides (HybridSequential, RNN
         # layers): the whole block becomes one graph; Symbols trace hybrid_forward.
-        if args and not kwargs and not isinstance(self, SymbolBlock):
-            from ..symbol import Symbol
-            if isinstance(args[0], Symbol):
+        if args and not kwargs and not self._is_symbol_block:
+            x = args[0]
+            if type(x) is not _NDArray and isinstance(x, _symbol_cls()):
                 for hook in list(self._forward_pre_hooks.values()):
                     hook(self, args)
                 out = self._symbolic_forward(*args)
@@ -446,12 +516,16 @@ class HybridBlock(Block):
                     hook(self, args, out)
                 return out
             if self._active and not _eager_only():
+                if not (self._forward_pre_hooks or self._forward_hooks):
+                    return self._call_cached(*args)
                 for hook in list(self._forward_pre_hooks.values()):
                     hook(self, args)
                 out = self._call_cached(*args)
                 for hook in list(self._forward_hooks.values()):
                     hook(self, args, out)
                 return out
+            if type(x) is _NDArray and not (self._forward_pre_hooks or self._forward_hooks):
+                return self.forward(*args)  # what Block.__call__ does when there are no hooks
         return super().__call__(*args, **kwargs)
 
     # ---- symbolic path (F = mx.sym) ----
@@ -504,14 +578,17 @@ class HybridBlock(Block):
         return _CachedGraph(sym.Group(flat_out), out_fmt, names, params)
 
     def _call_cached(self, x, *args):
-        flat_in, in_fmt = _flatten((x,) + args, 'input')
-        key = (in_fmt, tuple((a.shape, a.dtype) for a in flat_in))
+        if not args and type(x) is _NDArray:  # one array: the key _flatten would give
+            flat_in, in_fmt = [x], _ONE_INPUT_FMT
+            key = (in_fmt, ((x.shape, x.dtype),))
+        else:
+            flat_in, in_fmt = _flatten((x,) + args, 'input')
+            key = (in_fmt, tuple((a.shape, a.dtype) for a in flat_in))
         entry = self._cached.get(key)
         if entry is None:
             if any(p._data is None for p in self.collect_params().values()):
                 # shapes of deferred parameters come from one eager (inference-mode) pass
-                from .. import autograd
-                with _EagerScope(), autograd.pause(train_mode=False):
+                with _EagerScope(), _autograd.pause(train_mode=False):
                     self.forward(x, *args)
             entry = self._cached[key] = self._trace(flat_in, in_fmt)
         self._last_cached = entry
@@ -537,10 +614,33 @@ class HybridBlock(Block):
             return None
 
     def forward(self, x, *args):
-        from .. import ndarray as nd
-        from ..symbol import Symbol
-        if isinstance(x, Symbol):
+        if type(x) is _NDArray:
+            if self._active and not _eager_only():
+                return self._call_cached(x, *args)
+            reg = self._reg_params
+            if not reg:
+                return self.hybrid_forward(_nd, x, *args)
+            # Common case: every parameter has one array, on x's context.  Anything else
+            # (several contexts, not yet initialized, deferred) takes the general path.
+            ctx = x.context
+            tid, did = ctx.device_typeid, ctx.device_id
+            params = {}
+            for k, p in reg.items():
+                d = p._data
+                if d is None or len(d) != 1:
+                    break
+                c = p._ctx_list[0]
+                if c.device_typeid != tid or c.device_id != did:
+                    break
+                params[k] = d[0]
+            else:
+                return self.hybrid_forward(_nd, x, *args, **params)
+        elif isinstance(x, _symbol_cls()):
             return self._symbolic_forward(x, *args)
+        return self._forward_general(x, *args)
+
+    def _forward_general(self, x, *args):
+        nd = _nd
         if self._active and not _eager_only():
             return self._call_cached(x, *args)
         ctx = getattr(x, 'context', None)
@@ -559,9 +659,8 @@ class HybridBlock(Block):
                 p.initialize(ctx=ctx)
         params = self._param_arrays(ctx)
         if params is None:
-            from .. import autograd
             self.infer_shape(x, *args)
-            with autograd.pause():  # initialization is not part of the recorded computation
+            with _autograd.pause():  # initialization is not part of the recorded computation
                 for p in self._reg_params.values():
                     p._finish_deferred_init()
             params = {k: v.data(ctx) for k, v in self._reg_params.items()}
@@ -592,6 +691,8 @@ class HybridBlock(Block):
 
 class SymbolBlock(HybridBlock):
     """A HybridBlock made from a Symbol (e.g. a model exported by MXNet)."""
+
+    _is_symbol_block = True
 
     def __init__(self, outputs, inputs, params=None):
         from .. import symbol as sym

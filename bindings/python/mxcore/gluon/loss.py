@@ -133,15 +133,30 @@ class SoftmaxCrossEntropyLoss(Loss):
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
+        # 2-D pred without sample_weight: pick/sum drop the class axis themselves instead
+        # of keeping it for _batch_mean to average away; the same per-sample values with
+        # one op fewer each way.  A sample_weight broadcasts against the kept axis
+        # (MXNet's shapes), and other ranks need _batch_mean's axis bookkeeping.
+        keep = (sample_weight is not None or pred.ndim != 2 or not hasattr(F, 'pick')
+                or self._axis % 2 == self._batch_axis % 2)
         if self._sparse_label:
-            if label.dtype != pred.dtype:
-                label = label.astype(pred.dtype)
-            loss = -_pick(F, pred, label, self._axis)
+            # pick takes an index of any dtype; casting a float32 label to a float16 pred
+            # would round class ids above 2048
+            if keep:
+                loss = _pick(F, pred, label, self._axis)
+            else:
+                loss = F.pick(pred, label, axis=self._axis, keepdims=False)
         else:
             label = _reshape_like(F, label, pred)
-            loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
-        loss = _apply_weighting(F, loss, self._weight, sample_weight)
-        return _batch_mean(F, loss, self._batch_axis)
+            loss = F.sum(pred * label, axis=self._axis, keepdims=keep)
+        w = self._weight
+        if keep:
+            loss = _apply_weighting(F, -loss, w, sample_weight)
+            return _batch_mean(F, loss, self._batch_axis)
+        if w is None:
+            return -loss
+        # the negation and the weight in one op (_apply_weighting rejects non-numbers)
+        return _apply_weighting(F, loss, -w if isinstance(w, (int, float)) else w)
 
 
 SoftmaxCELoss = SoftmaxCrossEntropyLoss

@@ -6,6 +6,7 @@ input shape at its first forward and calls ``_finish_deferred_init``.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections import OrderedDict
 
@@ -41,8 +42,35 @@ def _shape_known(shape):
     return shape is not None and all(int(s) > 0 for s in shape)
 
 
+# Generation of every Parameter's arrays: bumped whenever any Parameter's data, grad,
+# context list, grad_req or deferred-init state is assigned (initialize, reinit, cast,
+# reset_ctx, grad_req changes, deferred init finishing).  Trainer and hybridized graphs
+# keep the arrays and C handles they gathered while it is unchanged.  In-place writes
+# (set_data, zero_grad, optimizer updates) keep the arrays and do not bump it.
+GENERATION = [0]
+_NEXT_GENERATION = itertools.count(1).__next__  # atomic under the GIL, unlike += 1
+
+
+class _Tracked:
+    """A write-tracking attribute: assignment bumps GENERATION.  It has no __get__, so
+    reads come straight from the instance dict."""
+
+    def __set_name__(self, owner, name):
+        self._name = name
+
+    def __set__(self, obj, value, _gen=GENERATION):
+        obj.__dict__[self._name] = value
+        _gen[0] = _NEXT_GENERATION()
+
+
 class Parameter:
     """A trainable (or auxiliary) tensor of a Block."""
+
+    _data = _Tracked()
+    _grad = _Tracked()
+    _ctx_list = _Tracked()
+    _deferred_init = _Tracked()
+    _grad_req = _Tracked()
 
     def __init__(self, name, grad_req='write', shape=None, dtype='float32', lr_mult=1.0,
                  wd_mult=1.0, init=None, allow_deferred_init=False, differentiable=True,
@@ -186,9 +214,14 @@ class Parameter:
         if arr_list is not None:
             if ctx is list:
                 return arr_list
-            if ctx is None:
-                if len(arr_list) == 1:
+            if len(arr_list) == 1:
+                if ctx is None:
                     return arr_list[0]
+                c = self._ctx_list[0]
+                if c is ctx or (c.device_typeid == getattr(ctx, 'device_typeid', None)
+                                and c.device_id == getattr(ctx, 'device_id', None)):
+                    return arr_list[0]
+            elif ctx is None:
                 ctx = _ctx_mod().current_context()
             for i, c in enumerate(self._ctx_list):
                 if c == ctx:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 from .. import optimizer as opt
+from .parameter import GENERATION as _PARAM_GEN
 from .parameter import Parameter, ParameterDict
 
 
@@ -39,6 +40,7 @@ class Trainer:
         self._scale = float(optimizer_params.get('rescale_grad', 1.0))
         self._init_optimizer(optimizer, optimizer_params)
         self._kv_initialized = True
+        self._plan = None
 
     def _init_optimizer(self, optimizer, optimizer_params):
         param_dict = {i: param for i, param in enumerate(self._params)}
@@ -79,9 +81,32 @@ class Trainer:
     def step(self, batch_size, ignore_stale_grad=False):
         """One update with gradients rescaled by 1/batch_size."""
         self._optimizer.rescale_grad = self._scale / batch_size
+        plan = self._step_plan(ignore_stale_grad)
+        for grads in plan[1]:
+            self._sum_grads(grads)
+        self._apply(plan)
+
+    def _step_plan(self, ignore_stale_grad):
+        """What one step touches: the multi-context gradients to sum, and the indices,
+        gradients and weights the updater gets.  Gathering them walks every Parameter, so
+        the result is kept until any Parameter's arrays change (parameter.GENERATION):
+        initialization, reinit, cast, reset_ctx, grad_req changes."""
+        key = (_PARAM_GEN[0], bool(ignore_stale_grad))
+        plan = self._plan
+        if plan is not None and plan[0] == key:
+            return plan
         self._check_initialized()
-        self._allreduce_grads()
-        self._update(ignore_stale_grad)
+        multi = []
+        for p in self._params:
+            if p.grad_req == 'null' or p._data is None:
+                continue
+            grads = p.list_grad()
+            if len(grads) > 1:
+                multi.append(grads)
+        plan = (key, multi) + self._gather(ignore_stale_grad)
+        if key[0] == _PARAM_GEN[0]:  # nothing above (re)initialized a Parameter
+            self._plan = plan
+        return plan
 
     def allreduce_grads(self):
         self._check_initialized()
@@ -93,18 +118,34 @@ class Trainer:
                 continue
             grads = p.list_grad()
             if len(grads) > 1:
-                total = grads[0].copy()
-                for g in grads[1:]:
-                    total = total + g.as_in_context(total.context)
-                for g in grads:
-                    g[:] = total.as_in_context(g.context)
+                self._sum_grads(grads)
+
+    @staticmethod
+    def _sum_grads(grads):
+        total = grads[0].copy()
+        for g in grads[1:]:
+            total = total + g.as_in_context(total.context)
+        for g in grads:
+            g[:] = total.as_in_context(g.context)
 
     def update(self, batch_size, ignore_stale_grad=False):
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._check_initialized()
-        self._update(ignore_stale_grad)
+        self._apply(self._step_plan(ignore_stale_grad))
 
     def _update(self, ignore_stale_grad=False):
+        self._apply((None, None) + self._gather(ignore_stale_grad))
+
+    def _apply(self, plan):
+        _, _, indices, grads, weights, copies = plan
+        # The updater gets the plan's own lists every step (its grouping cache keys on
+        # them); it reads them and must not change them.
+        if indices:
+            self._updaters[0](indices, grads, weights)
+        for datas in copies:
+            for d in datas[1:]:
+                d[:] = datas[0].as_in_context(d.context)
+
+    def _gather(self, ignore_stale_grad):
         # All parameters go to the updater in one call, so an optimizer with aggregate_num
         # (SGD) updates many of them per fused op; the others loop inside the updater.
         # A parameter on several contexts is updated once and copied (single process).
@@ -122,11 +163,7 @@ class Trainer:
             grads.append(p.list_grad()[0])
             if len(datas) > 1:
                 copies.append(datas)
-        if indices:
-            self._updaters[0](indices, grads, weights)
-        for datas in copies:
-            for d in datas[1:]:
-                d[:] = datas[0].as_in_context(d.context)
+        return indices, grads, weights, copies
 
     def save_states(self, fname):
         assert self._optimizer is not None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...ndarray.ndarray import NDArray as _NDArray
 from ..block import Block, HybridBlock
 
 
@@ -30,8 +31,9 @@ class Sequential(Block):
     def forward(self, x, *args):
         for block in self._children.values():
             x = block(x, *args)
-            args = []
-            if isinstance(x, (tuple, list)) and not hasattr(x, 'context'):
+            args = ()
+            if type(x) is not _NDArray and isinstance(x, (tuple, list)) \
+                    and not hasattr(x, 'context'):
                 args = x[1:]
                 x = x[0]
         if args:
