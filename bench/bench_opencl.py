@@ -4,11 +4,17 @@
 
 Times mx `dot` (float32, n x n by n x n) on CPU tensors (OpenBLAS, or the
 builtin GEMM) and on device tensors; a device run ends with a read of the
-result, so queued work is included. Prints GFLOP/s and the device/CPU ratio."""
+result, so queued work is included. Prints GFLOP/s and the device/CPU ratio.
+--trials repeats CPU and device measurements interleaved (the machine may be
+shared) and reports each trial plus the median ratio; --variants runs the
+OpenCL GEMM variants (MXCORE_OPENCL_GEMM=packed|tiled, optional :<tile>) one
+subprocess each, e.g. --variants packed packed:4x4 tiled."""
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
 import sys
 import time
 
@@ -48,18 +54,35 @@ def main() -> None:
     ap.add_argument("--device", default=os.environ.get("MXCORE_TEST_DEVICE", "opencl"), choices=list(DEV_TYPES))
     ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--trials", type=int, default=1)
+    ap.add_argument("--variants", nargs="*", default=[])
     args = ap.parse_args()
     dev = DEV_TYPES[args.device]
     cnt = H.ffi.new("int *")
     if H.lib.mx_device_count(dev, cnt) != 0 or cnt[0] == 0:
         print(f"no {args.device} device (backend module not loaded; see mx_runtime_features_json)")
         return
+    if args.variants:
+        for v in args.variants:
+            kind, _, tile = v.partition(":")
+            env = dict(os.environ, MXCORE_OPENCL_GEMM=kind)
+            if tile:
+                env["MXCORE_OPENCL_GEMM_TILE"] = tile
+            print(f"== variant {v}", flush=True)
+            cmd = [sys.executable, __file__, "--device", args.device, "--reps", str(args.reps),
+                   "--trials", str(args.trials), "--sizes", *map(str, args.sizes)]
+            subprocess.run(cmd, env=env, check=True)
+        return
     print(f"{'n':>6} {'cpu GFLOP/s':>12} {args.device + ' GFLOP/s':>16} {'ratio':>8}")
     for n in args.sizes:
-        cpu = gemm_gflops(n, 1, args.reps)
-        dv = gemm_gflops(n, dev, args.reps)
-        print(f"{n:>6} {cpu:>12.1f} {dv:>16.1f} {dv / cpu:>8.3f}")
-
+        ratios = []
+        for _ in range(args.trials):
+            cpu = gemm_gflops(n, 1, args.reps)
+            dv = gemm_gflops(n, dev, args.reps)
+            ratios.append(dv / cpu)
+            print(f"{n:>6} {cpu:>12.1f} {dv:>16.1f} {dv / cpu:>8.3f}", flush=True)
+        if args.trials > 1:
+            print(f"{n:>6} median ratio {statistics.median(ratios):.3f}", flush=True)
 
 if __name__ == "__main__":
     main()

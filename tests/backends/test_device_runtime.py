@@ -115,3 +115,27 @@ print(json.dumps([b, rc, H.ffi.string(H.lib.mx_last_error()).decode()]))
     b, rc, msg = json.loads(_run(code, {"MXCORE_DISABLE_BACKENDS": DEVICE}))
     assert b["loaded"] is False and "MXCORE_DISABLE_BACKENDS" in b["reason"]
     assert rc != 0 and "MXCORE_DISABLE_BACKENDS" in msg
+
+
+GEMM_PROBE = """
+import numpy as np
+from conftest import H, to_dev, strict_device
+rng = np.random.default_rng(5)
+for (m, k, n, ta, tb) in [(67, 130, 66, 0, 0), (5, 3, 40, 1, 0), (33, 17, 9, 0, 1), (1, 64, 1, 1, 1)]:
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    with strict_device():
+        r = H.from_mx(H.invoke_handles('dot', [to_dev(a), to_dev(b)], {'transpose_a': bool(ta), 'transpose_b': bool(tb)})[0])
+    want = (a.T if ta else a) @ (b.T if tb else b)
+    np.testing.assert_allclose(r, want, rtol=1e-4, atol=1e-4)
+print('ok')
+"""
+
+
+@pytest.mark.skipif(DEVICE != "opencl", reason="OpenCL GEMM variants")
+@pytest.mark.parametrize("env", [{"MXCORE_OPENCL_GEMM": "tiled"}, {"MXCORE_OPENCL_GEMM": "packed", "MXCORE_OPENCL_GEMM_TILE": "3x1"},
+                                 {"MXCORE_OPENCL_GEMM": "packed", "MXCORE_OPENCL_GEMM_TILE": "8x2"}])
+def test_every_gemm_variant_matches_numpy(env):
+    """The kernel a device does not pick by default still computes the same GEMM."""
+    require_backend()
+    assert _run(GEMM_PROBE, env).strip().endswith("ok")
