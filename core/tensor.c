@@ -390,12 +390,10 @@ mx_tensor_s *mxi_contiguous(mx_tensor_s *t) {
 
 mx_tensor_s *mxi_cast(mx_tensor_s *t, int dtype) {
     mx_tensor_s *src = t, *tmp = NULL;
-    if (!on_cpu(t)) {
-        mx_device cpu = {MX_DEV_CPU, 0};
+    if (!on_cpu(t)) { /* device data: bring it to the host first */
         tmp = mxi_tensor_new(t->shape, t->ndim, t->dtype);
         if (!tmp) return NULL;
         if (mxi_backend_copy(tmp, t) != MX_OK) { mxi_tensor_release(tmp); return NULL; }
-        (void)cpu;
         src = tmp;
     }
     mx_tensor_s *out = mxi_tensor_new(src->shape, src->ndim, dtype);
@@ -569,11 +567,6 @@ int mx_tensor_fill(mx_tensor t, double value) {
     return rc;
 }
 
-static mx_tensor_s *view_of(mx_tensor_s *t) {
-    mx_tensor_s *v = mxi_tensor_alias(t);
-    return v;
-}
-
 int mx_tensor_reshape_view(mx_tensor t, const int64_t *shape, int ndim, mx_tensor *out) {
     CHECK(t, "mx_tensor_reshape_view");
     if (!out || (ndim && !shape) || ndim < 0 || ndim > MX_MAX_NDIM)
@@ -586,7 +579,7 @@ int mx_tensor_reshape_view(mx_tensor t, const int64_t *shape, int ndim, mx_tenso
     if (!mxi_is_contiguous(t))
         return mxi_error(MX_ERR_INVALID, "reshape: view of non-contiguous tensor %s is not possible",
                          mxi_shape_str(t->shape, t->ndim, a, sizeof a));
-    mx_tensor_s *v = view_of(t);
+    mx_tensor_s *v = mxi_tensor_alias(t);
     if (!v) return mx_last_error_code();
     v->ndim = ndim;
     memcpy(v->shape, shape, sizeof(int64_t) * (size_t)ndim);
@@ -605,7 +598,7 @@ int mx_tensor_slice_view(mx_tensor t, int axis, int64_t begin, int64_t end, int6
                          (long long)begin, (long long)end, (long long)step,
                          mxi_shape_str(t->shape, t->ndim, a, sizeof a));
     }
-    mx_tensor_s *v = view_of(t);
+    mx_tensor_s *v = mxi_tensor_alias(t);
     if (!v) return mx_last_error_code();
     v->offset += begin * t->strides[axis];
     v->shape[axis] = (end - begin + step - 1) / step;
@@ -628,7 +621,7 @@ int mx_tensor_transpose_view(mx_tensor t, const int64_t *axes, mx_tensor *out) {
         seen[a] = 1;
         perm[i] = a;
     }
-    mx_tensor_s *v = view_of(t);
+    mx_tensor_s *v = mxi_tensor_alias(t);
     if (!v) return mx_last_error_code();
     for (int i = 0; i < t->ndim; i++) {
         v->shape[i] = t->shape[perm[i]];
@@ -644,7 +637,7 @@ int mx_tensor_broadcast_view(mx_tensor t, const int64_t *shape, int ndim, mx_ten
     if (!out || ndim < t->ndim || ndim > MX_MAX_NDIM || (ndim && !shape))
         return mxi_error(MX_ERR_INVALID, "broadcast_to: cannot broadcast %s to rank %d",
                          mxi_shape_str(t->shape, t->ndim, a, sizeof a), ndim);
-    mx_tensor_s *v = view_of(t);
+    mx_tensor_s *v = mxi_tensor_alias(t);
     if (!v) return mx_last_error_code();
     int off = ndim - t->ndim;
     for (int i = 0; i < ndim; i++) {
@@ -700,9 +693,9 @@ int mx_tensor_from_host_buffer(void *data, const int64_t *shape, const int64_t *
     atomic_init(&s->version, 0);
     s->data = data;
     s->dev.type = MX_DEV_CPU;
-    s->deleter = deleter ? deleter : NULL;
+    /* borrowed memory (no deleter) gets a no-op one so free() never runs on it */
+    s->deleter = deleter ? deleter : mxi_noop_deleter;
     s->deleter_ctx = ctx;
-    if (!deleter) s->deleter = NULL;
     t->storage = s;
     t->ndim = ndim;
     t->dtype = dtype;
@@ -711,10 +704,6 @@ int mx_tensor_from_host_buffer(void *data, const int64_t *shape, const int64_t *
     if (strides) memcpy(t->strides, strides, sizeof(int64_t) * (size_t)ndim);
     else mxi_set_contiguous_strides(t);
     s->nbytes = (size_t)t->size * mxi_dtype_size(dtype);
-    if (!deleter) {
-        /* borrowed memory: mark with a no-op deleter so free() is never called */
-        s->deleter = mxi_noop_deleter;
-    }
     *out = t;
     return MX_OK;
 }
