@@ -1,21 +1,32 @@
-"""Loading libmxcore through cffi (ABI mode) and the error/dtype plumbing
-shared by every module of the package.
+"""Loading libmxcore through cffi and the error/dtype plumbing shared by
+every module of the package.
 
-Library lookup order: $MXCORE_LIB, mxcore/lib/libmxcore.so inside the
-package, then <repo>/build*/libmxcore.so (newest first) for development.
-The C declarations come from the shipped mxcore.h (mxcore/include/ in a
-wheel, include/mxcore/ in the repository), so the binding never drifts from
-the header."""
+Two cffi modes give the same `ffi`/`lib` pair, so nothing else in the package
+knows which one is active (`CFFI_MODE`, also in mx.runtime.Features()):
+
+* "api" (primary): the compiled extension mxcore._mxcore_cffi, generated from
+  mxcore.h by tools/build_cffi_ext.py and built by `pip install .`. Calls are
+  direct C calls; it links the wheel's mxcore/lib/libmxcore.so via rpath.
+* "abi" (fallback): FFI.cdef of the shipped header + ffi.dlopen, used when the
+  extension is absent (development from the source tree with
+  PYTHONPATH=bindings/python), when $MXCORE_LIB names a library (the
+  extension is bound to its own copy), or when MXCORE_CFFI_MODE=abi.
+  MXCORE_CFFI_MODE=api makes a missing extension an ImportError instead.
+
+ABI-mode library lookup: $MXCORE_LIB, mxcore/lib/libmxcore.so inside the
+package, then <repo>/build*/libmxcore.so (newest first). The declarations come
+from the shipped mxcore.h (mxcore/include/ in a wheel, include/mxcore/ in the
+repository) in both modes, so the binding never drifts from the header."""
 from __future__ import annotations
 
 import glob
 import os
-import re
 
 import numpy as np
-from cffi import FFI
 
-__all__ = ["MXNetError", "ffi", "lib", "check_call", "py_str", "c_str"]
+from ._cdef import binding_cdef
+
+__all__ = ["CFFI_MODE", "MXNetError", "c_str", "check_call", "ffi", "lib", "py_str"]
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.abspath(os.path.join(_PKG, "..", "..", ".."))
@@ -36,11 +47,7 @@ def _find_header() -> str:
 
 
 def _cdef(path: str) -> str:
-    text = re.sub(r"/\*.*?\*/", "", open(path).read(), flags=re.S)
-    text = re.sub(r"//[^\n]*", "", text)
-    keep = [ln for ln in text.splitlines()
-            if not ln.strip().startswith("#") and ln.strip() not in ('extern "C" {', "}")]
-    return "\n".join(keep).replace("MX_API ", "")
+    return binding_cdef(path)
 
 
 def _find_lib() -> str:
@@ -58,10 +65,47 @@ def _find_lib() -> str:
                       "build it with `cmake -B build && cmake --build build`, or set MXCORE_LIB")
 
 
-ffi = FFI()
-ffi.cdef(_cdef(_find_header()))
-LIB_PATH = _find_lib()
-lib = ffi.dlopen(LIB_PATH)
+def _load_api():
+    """(ffi, lib, path) from the compiled extension, or None with the reason in _API_UNAVAILABLE."""
+    global _API_UNAVAILABLE
+    want = os.environ.get("MXCORE_CFFI_MODE", "").strip().lower()
+    if want not in ("", "api", "abi"):
+        raise ImportError(f"mxcore: MXCORE_CFFI_MODE must be 'api' or 'abi', not {want!r}")
+    if want == "abi":
+        _API_UNAVAILABLE = "MXCORE_CFFI_MODE=abi"
+        return None
+    if os.environ.get("MXCORE_LIB") and want != "api":
+        _API_UNAVAILABLE = "MXCORE_LIB is set (the extension is linked to the package's own library)"
+        return None
+    try:
+        from . import _mxcore_cffi  # type: ignore[attr-defined]
+    except ImportError as e:
+        if want == "api":
+            raise ImportError(f"mxcore: MXCORE_CFFI_MODE=api but the extension mxcore._mxcore_cffi "
+                              f"did not load: {e}") from e
+        _API_UNAVAILABLE = f"extension mxcore._mxcore_cffi not importable ({e})"
+        return None
+    return _mxcore_cffi.ffi, _mxcore_cffi.lib, os.path.join(_PKG, "lib", "libmxcore.so")
+
+
+def _load_abi():
+    from cffi import FFI
+
+    f = FFI()
+    f.cdef(_cdef(_find_header()))
+    path = _find_lib()
+    return f, f.dlopen(path), path
+
+
+_API_UNAVAILABLE = None
+_loaded = _load_api()
+if _loaded is not None:
+    CFFI_MODE = "api"
+else:
+    CFFI_MODE = "abi"
+    _loaded = _load_abi()
+ffi, lib, LIB_PATH = _loaded
+del _loaded
 
 if lib.mx_abi_version() != EXPECTED_ABI:
     raise ImportError(f"mxcore: {LIB_PATH} has ABI version {lib.mx_abi_version()}, "

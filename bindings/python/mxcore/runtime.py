@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .base import check_call, ffi, lib
+from .base import CFFI_MODE, check_call, ffi, lib
 
 __all__ = ["Feature", "Features", "feature_list", "features"]
 
@@ -50,6 +50,8 @@ def _flatten(obj) -> dict:
         out["BLAS_" + blas.upper()] = (blas.lower() not in ("none", "builtin"), blas)
     for name in ("CUDA", "OPENCL"):
         out.setdefault(name, (False, None))
+    # the Python binding's own feature: compiled cffi extension ("api") or dlopen ("abi")
+    out["CFFI_API"] = (CFFI_MODE == "api", CFFI_MODE)
     return out
 
 

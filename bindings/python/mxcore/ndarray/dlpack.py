@@ -11,18 +11,7 @@ from ..base import _raise, check_call, ffi, lib
 
 __all__ = ["to_capsule", "from_dlpack"]
 
-ffi.cdef("""
-typedef struct { uint32_t major, minor; } mxdl_version;
-typedef struct { int32_t device_type; int32_t device_id; } mxdl_device;
-typedef struct { uint8_t code; uint8_t bits; uint16_t lanes; } mxdl_dtype;
-typedef struct { void *data; mxdl_device device; int32_t ndim; mxdl_dtype dtype;
-                 int64_t *shape; int64_t *strides; uint64_t byte_offset; } mxdl_tensor;
-typedef struct mxdl_managed { mxdl_tensor dl_tensor; void *manager_ctx;
-                              void (*deleter)(struct mxdl_managed *); } mxdl_managed;
-typedef struct mxdl_managed_v { mxdl_version version; void *manager_ctx;
-                                void (*deleter)(struct mxdl_managed_v *); uint64_t flags;
-                                mxdl_tensor dl_tensor; } mxdl_managed_v;
-""")
+# the mxdl_* DLPack struct types are declared in mxcore/_cdef.py, for both cffi modes
 
 _api = ctypes.pythonapi
 _Destructor = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
