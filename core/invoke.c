@@ -249,8 +249,9 @@ fail:
  * of on the stack or the heap for every call. Gradients call ops from inside
  * ops, so allow some depth. */
 #define MAX_DEPTH 16
-static _Thread_local mx_call *call_stack[MAX_DEPTH];
-static _Thread_local int call_depth;
+static MXI_TLS_FAST mx_call *call_stack[MAX_DEPTH];
+static MXI_TLS_FAST int call_depth;
+static MXI_TLS_FAST bool call_key_set; /* this thread registered free_calls */
 
 static mx_call *call_acquire(void) {
     if (call_depth >= MAX_DEPTH) return NULL;
@@ -289,8 +290,11 @@ static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_
     for (int k = 0; k < n_given; k++) {
         if (!mxi_tensor_check(outputs[k], op->name)) return mxi_error_prefix(MX_ERR_HANDLE, "output %d", k);
     }
-    pthread_once(&call_key_once, make_key);
-    pthread_setspecific(call_key, (void *)1);
+    if (!call_key_set) { /* once per thread: free the call buffers at thread exit */
+        pthread_once(&call_key_once, make_key);
+        pthread_setspecific(call_key, (void *)1);
+        call_key_set = true;
+    }
     mx_call *c = call_acquire();
     if (!c) return mxi_error(MX_ERR_INTERNAL, "%s: op calls nested too deeply", op->name);
     c->op = op;
