@@ -28,8 +28,8 @@ typedef struct mx_ag_node {
     mx_tensor_s **ograd;
 } mx_ag_node;
 
-static MXI_TLS_FAST bool g_recording = false;
-static MXI_TLS_FAST bool g_training = false;
+static _Thread_local bool g_recording = false;
+static _Thread_local bool g_training = false;
 static _Atomic uint64_t g_epoch = 1;
 
 bool mxi_ag_recording(void) { return g_recording; }

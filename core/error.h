@@ -19,11 +19,6 @@ int mxi_error_prefix(int code, const char *fmt, ...) MXI_PRINTF(2, 3);
 /* Clear the error state of this thread. */
 void mxi_error_clear(void);
 
-/* Thread-local variables on the dispatch hot path: the initial-exec model
- * avoids a __tls_get_addr call per access. Only for a few small variables —
- * a dlopen'ed library draws them from glibc's small static-TLS reserve. */
-#define MXI_TLS_FAST _Thread_local __attribute__((tls_model("initial-exec")))
-
 /* Propagate a failing status. */
 #define MXI_TRY(expr)                  \
     do {                               \

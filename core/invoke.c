@@ -249,9 +249,9 @@ fail:
  * of on the stack or the heap for every call. Gradients call ops from inside
  * ops, so allow some depth. */
 #define MAX_DEPTH 16
-static MXI_TLS_FAST mx_call *call_stack[MAX_DEPTH];
-static MXI_TLS_FAST int call_depth;
-static MXI_TLS_FAST bool call_key_set; /* this thread registered free_calls */
+static _Thread_local mx_call *call_stack[MAX_DEPTH];
+static _Thread_local int call_depth;
+static _Thread_local bool call_key_set; /* this thread registered free_calls */
 
 static mx_call *call_acquire(void) {
     if (call_depth >= MAX_DEPTH) return NULL;

@@ -27,7 +27,7 @@ typedef struct {
 static pool_t pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Thread_local __attribute__((tls_model("initial-exec"))) int in_worker;
+static _Thread_local int in_worker;
 static int requested_threads;
 
 extern void mxi_blas_set_threads(int n);
