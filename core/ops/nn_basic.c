@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../backends/cpu/cpu.h"
+#include "../autograd.h"
 #include "../op.h"
 
 static int64_t prod(const int64_t *s, int a, int b) {
@@ -35,6 +36,17 @@ static const mx_attr_spec fc_attrs[] = {
     {"no_bias", MX_ATTR_BOOL, "False", "Whether to disable the bias input.", NULL, 0, 0, 0},
     {"flatten", MX_ATTR_BOOL, "True",
      "Whether to collapse all but the first axis of the input (True) or apply to the last axis only (False).", NULL, 0, 0, 0},
+};
+
+/* the backward op has one more attribute: whether the data gradient is wanted
+ * (the first layer's input needs none: that skips a third of the GEMM work) */
+enum { FCB_DATA_GRAD = 3 };
+static const mx_attr_spec fcb_attrs[] = {
+    {"num_hidden", MX_ATTR_INT, NULL, "Number of hidden units (output features).", NULL, 1, 1, 9.2e18},
+    {"no_bias", MX_ATTR_BOOL, "False", "Whether to disable the bias input.", NULL, 0, 0, 0},
+    {"flatten", MX_ATTR_BOOL, "True",
+     "Whether to collapse all but the first axis of the input (True) or apply to the last axis only (False).", NULL, 0, 0, 0},
+    {"data_grad", MX_ATTR_BOOL, "True", "Compute the data gradient; when False output 0 is an empty (0,) array.", NULL, 0, 0, 0},
 };
 
 static int fc_num_inputs(const mx_call *c) { return c->attrs[FC_NO_BIAS].i ? 2 : 3; }
@@ -116,6 +128,10 @@ static int fcb_num_outputs(const mx_call *c) { return c->attrs[FC_NO_BIAS].i ? 2
 static int fcb_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
     mxi_same_as_in(c, 0, 1);
+    if (!c->attrs[FCB_DATA_GRAD].i) {
+        static const int64_t zero = 0;
+        mxi_set_out(c, 0, &zero, 1, c->in[0]->dtype);
+    }
     mxi_same_as_in(c, 1, 2);
     if (c->n_out > 2) {
         int64_t s = c->attrs[FC_NUM_HIDDEN].i;
@@ -128,7 +144,7 @@ static int fcb_infer(mx_call *c) {
     static void fc_bwd_##SUF(mx_call *c, int64_t M, int64_t N, int64_t K) {              \
         const T *G = mxi_data(c->in[0]), *X = mxi_data(c->in[1]), *W = mxi_data(c->in[2]); \
         T *DX = mxi_data(c->out[0]), *DW = mxi_data(c->out[1]);                          \
-        if (M > 0 && K > 0) {                                                            \
+        if (M > 0 && K > 0 && c->attrs[FCB_DATA_GRAD].i) {                               \
             if (N > 0) GEMM(0, 0, M, K, N, 1, G, N, W, K, 0, DX, K);                     \
             else memset(DX, 0, sizeof(T) * (size_t)(M * K));                             \
         }                                                                                \
@@ -159,12 +175,17 @@ static int fcb_cpu(mx_call *c) {
 static int fc_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     char attrs[128];
-    snprintf(attrs, sizeof attrs, "num_hidden=%lld;no_bias=%d;flatten=%d", (long long)c->attrs[FC_NUM_HIDDEN].i,
-             (int)c->attrs[FC_NO_BIAS].i, (int)c->attrs[FC_FLATTEN].i);
+    int data_grad = mxi_ag_wants_grad(g->in[0]);
+    snprintf(attrs, sizeof attrs, "num_hidden=%lld;no_bias=%d;flatten=%d;data_grad=%d", (long long)c->attrs[FC_NUM_HIDDEN].i,
+             (int)c->attrs[FC_NO_BIAS].i, (int)c->attrs[FC_FLATTEN].i, data_grad);
     mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->in[1]};
     mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
     MXI_TRY(mxi_call("_backward_FullyConnected", in, 3, attrs, out, MX_MAX_OUTPUTS));
     for (int i = 0; i < c->n_in; i++) g->igrad[i] = out[i];
+    if (!data_grad) { /* nobody needs it: no gradient rather than an empty one */
+        mxi_tensor_release(g->igrad[0]);
+        g->igrad[0] = NULL;
+    }
     return MX_OK;
 }
 
@@ -680,7 +701,7 @@ static const mx_op_def ops[] = {
      .num_inputs_fn = fc_num_inputs, .infer = fc_infer, .cpu = fc_cpu, .grad = fc_grad,
      .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_FullyConnected", .doc = "Gradient of FullyConnected w.r.t. data, weight and bias.",
-     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = fc_attrs, .n_attrs = NA(fc_attrs),
+     .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = fcb_attrs, .n_attrs = NA(fcb_attrs),
      .num_outputs_fn = fcb_num_outputs, .infer = fcb_infer, .cpu = fcb_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
 
