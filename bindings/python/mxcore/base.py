@@ -97,15 +97,28 @@ def _load_abi():
     return f, f.dlopen(path), path
 
 
+def _load():
+    """Load the core. The OpenBLAS it links reads OPENBLAS_NUM_THREADS once, when
+    it is loaded: mxcore parallelises GEMM on its own pool and calls OpenBLAS
+    single-threaded, so OpenBLAS's own pthread workers would only spin. Ask for
+    none while loading, then restore the variable for other libraries."""
+    global CFFI_MODE
+    saved = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        loaded = _load_api()
+        CFFI_MODE = "api" if loaded is not None else "abi"
+        return loaded if loaded is not None else _load_abi()
+    finally:
+        if saved is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            os.environ["OPENBLAS_NUM_THREADS"] = saved
+
+
 _API_UNAVAILABLE = None
-_loaded = _load_api()
-if _loaded is not None:
-    CFFI_MODE = "api"
-else:
-    CFFI_MODE = "abi"
-    _loaded = _load_abi()
-ffi, lib, LIB_PATH = _loaded
-del _loaded
+CFFI_MODE = "abi"
+ffi, lib, LIB_PATH = _load()
 
 if lib.mx_abi_version() != EXPECTED_ABI:
     raise ImportError(f"mxcore: {LIB_PATH} has ABI version {lib.mx_abi_version()}, "
