@@ -15,6 +15,31 @@ import numpy as np
 from .. import initializer as _init_mod
 
 
+
+class _LazyGrads:
+    """The gradient arrays of a parameter's copies, fetched from the core on
+    first access (which is when the core allocates them, if no backward has)."""
+
+    __slots__ = ("_data", "_items")
+
+    def __init__(self, data):
+        self._data = data
+        self._items = None
+
+    def _get(self):
+        if self._items is None:
+            self._items = [d.grad for d in self._data]
+        return self._items
+
+    def __len__(self):
+        return len(self._data)
+
+    def __getitem__(self, i):
+        return self._get()[i]
+
+    def __iter__(self):
+        return iter(self._get())
+
 class DeferredInitializationError(Exception):
     """Raised when a parameter's data is requested before its shape is known."""
 
@@ -207,8 +232,9 @@ class Parameter:
             return
         for d in self._data:
             d.attach_grad(self.grad_req)
-        # The core owns the gradient buffers; read them back through NDArray.grad.
-        self._grad = [d.grad for d in self._data]
+        # The core owns the gradient buffers and creates them on first use (a
+        # backward, or reading .grad()), so inference never allocates them.
+        self._grad = _LazyGrads(self._data)
 
     def _check_and_get(self, arr_list, ctx):
         if arr_list is not None:
