@@ -9,8 +9,22 @@
  * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
  *
  * Forward: one GEMM projects all time steps of a layer's input, then one
- * h2h GEMM per step. Backward recomputes the forward keeping every gate and
- * runs BPTT with GEMMs per step for the recurrent part. */
+ * h2h GEMM per step accumulates into that step's gates. The forward writes
+ * its gates, cells and hidden layer outputs to a reserve (like cuDNN's
+ * reserve space). `_rnn_with_reserve` is RNN that returns the reserve as a
+ * hidden last output, so its `_backward_RNN` reads it instead of recomputing
+ * the forward; Gluon's eager layers use it. The public RNN keeps MXNet's
+ * outputs (graphs and exports name it), and its backward recomputes the
+ * forward into a scratch reserve. BPTT runs one GEMM per step
+ * for the recurrent grad; the weight/bias grads of all steps are one GEMM
+ * each. The per-step loops run on the pool split by batch rows (rows never
+ * interact), so a layer's recurrence needs no per-step synchronisation. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* Let GCC if-convert the selects in the gate loops (clamps, tanh's branch)
+ * and vectorize them; FP exceptions are never unmasked in mxcore. Clang
+ * already compiles this way by default. */
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +56,62 @@ static int64_t rnn_b_off(const rnn_cfg *c, int64_t l, int64_t d) {
 }
 static int64_t rnn_param_size(const rnn_cfg *c) { return rnn_b_off(c, c->L, 0); }
 
+/* Run the per-batch-slice recurrence loops with AVX2/AVX-512 where the CPU
+ * has them (GCC function multiversioning by CPU feature, resolved once at
+ * load; the gate loops are 4-16 wide). The row kernels they call are
+ * always_inline so they are compiled for the clone's ISA. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MXI_RNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MXI_RNN_CLONES
+#endif
+#define MXI_RNN_INLINE static inline __attribute__((always_inline))
+
+/* the reserve keeps dropped-out layer inputs when dropout can apply */
+static int rnn_has_xd(const rnn_cfg *c) { return c->p > 0 && c->L > 1; }
+
+/* Elements of the reserve (see rnn_kernels.h rnn_res). */
+static int64_t rnn_reserve_size(const rnn_cfg *c) {
+    const int64_t TN = c->S * c->N, K = c->L * c->D, TND = TN * c->D * c->H;
+    int64_t n = K * TN * c->ng * c->H + (c->L - 1) * TND;
+    if (c->mode == RNN_LSTM || c->mode == RNN_GRU) n += K * TN * c->H;
+    if (rnn_has_xd(c)) n += (c->L - 1) * TND;
+    return n;
+}
+
+/* exp for float without a libm call so the gate loops vectorize:
+ * 2^n * p(r) with n = round(x / ln 2), |r| <= ln2 / 2 and p the degree-7
+ * Taylor polynomial (truncation < 1e-8 relative; about 2 ulp overall). */
+MXI_RNN_INLINE float rnn_expf(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round to nearest via the 1.5*2^23 shift */
+    float r = x - n * 0.693359375f;                           /* ln 2 split hi + lo: n*hi is exact */
+    r = r - n * -2.12194440e-4f;
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { int32_t i; float f; } sc = {.i = ((int32_t)n + 127) << 23};
+    return p * sc.f;
+}
+
+/* tanh for float, vectorizable: odd Taylor series for |x| < 0.25 (where
+ * 1 - e^-2|x| would cancel), else (1 - e) / (1 + e) with e = e^-2|x|. */
+MXI_RNN_INLINE float rnn_tanhf(float x) {
+    float a = x < 0 ? -x : x;
+    float e = rnn_expf(-2.0f * a);
+    float t = (1.0f - e) / (1.0f + e);
+    t = x < 0 ? -t : t;
+    float x2 = x * x;
+    float s = x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835)))));
+    return a < 0.25f ? s : t;
+}
+
 /* dropout keep decision for element i of the inter-layer stream */
 static int rnn_keep(const rnn_cfg *c, int64_t i) {
     uint32_t w[4];
@@ -53,8 +123,8 @@ static int rnn_keep(const rnn_cfg *c, int64_t i) {
 #define T float
 #define SFX f32
 #define GEMM mxi_sgemm
-#define EXPF expf
-#define TANHF tanhf
+#define EXPF rnn_expf
+#define TANHF rnn_tanhf
 #include "rnn_kernels.h"
 #undef T
 #undef SFX
@@ -74,7 +144,7 @@ static int rnn_keep(const rnn_cfg *c, int64_t i) {
 #undef TANHF
 
 enum { R_STATE_SIZE, R_NUM_LAYERS, R_BIDIR, R_MODE, R_P, R_STATE_OUTPUTS, R_PROJ, R_CLIP_MIN, R_CLIP_MAX, R_CLIP_NAN,
-       R_USE_SEQLEN, R_SEED, R_OFFSET };
+       R_USE_SEQLEN, R_SEED, R_OFFSET, R_FWD_TRAINING, R_HAS_RESERVE };
 
 #define RNN_ATTRS                                                                                                     \
     {"state_size", MX_ATTR_INT, NULL, "Size of the hidden state H.", NULL, 1, 1, 1e12},                               \
@@ -95,12 +165,17 @@ static const mx_attr_spec rnn_bwd_attrs[] = {
     RNN_ATTRS,
     {"seed", MX_ATTR_INT, "0", "Dropout stream key of the forward call."},
     {"offset", MX_ATTR_INT, "0", "Dropout stream counter of the forward call."},
+    {"fwd_training", MX_ATTR_BOOL, "False", "Whether the forward call ran in training mode (applied dropout)."},
+    {"has_reserve", MX_ATTR_BOOL, "False", "reserve and out inputs given (else the forward is recomputed)."},
 };
 
 static int rnn_num_inputs(const mx_call *c) { return c->attrs[R_MODE].i == RNN_LSTM ? 4 : 3; }
-static int rnn_num_outputs(const mx_call *c) {
+static int rnn_num_visible(const mx_call *c) {
     return c->attrs[R_STATE_OUTPUTS].i ? (c->attrs[R_MODE].i == RNN_LSTM ? 3 : 2) : 1;
 }
+/* _rnn_with_reserve: the visible outputs, then the hidden reserve */
+static int rnn_res_num_outputs(const mx_call *c) { return rnn_num_visible(c) + 1; }
+static int rnn_bwd_num_inputs(const mx_call *c) { return c->attrs[R_HAS_RESERVE].i ? 9 : 7; }
 
 static int parse_clip(const mx_call *c, int a, double *v) {
     const char *s = c->attrs[a].s;
@@ -161,7 +236,12 @@ static int rnn_infer(mx_call *c) {
     int64_t os[3] = {r.S, r.N, r.D * r.H}, ss[3] = {r.L * r.D, r.N, r.H};
     int dt = c->in[0]->dtype;
     mxi_set_out(c, 0, os, 3, dt);
-    for (int k = 1; k < c->n_out; k++) mxi_set_out(c, k, ss, 3, dt);
+    const int nv = rnn_num_visible(c);
+    for (int k = 1; k < nv; k++) mxi_set_out(c, k, ss, 3, dt);
+    if (c->n_out > nv) {
+        int64_t rs = rnn_reserve_size(&r);
+        mxi_set_out(c, nv, &rs, 1, dt);
+    }
     return MX_OK;
 }
 
@@ -170,35 +250,37 @@ static int rnn_cpu(mx_call *c) {
     MXI_TRY(rnn_cfg_of(c, c->in, &r));
     r.dropout = c->training && r.p > 0 && r.L > 1;
     r.rng = c;
-    int lstm = r.mode == RNN_LSTM;
-    int rc;
-    if (c->in[0]->dtype == MX_FLOAT64) {
-        rnn_ws_f64 w;
-        MXI_TRY(rnn_ws_alloc_f64(&r, &w, 0));
-        rc = rnn_forward_f64(&r, MXI_PTR(double, c->in[0]), MXI_PTR(double, c->in[1]), MXI_PTR(double, c->in[2]),
-                             lstm ? MXI_PTR(double, c->in[3]) : NULL, MXI_PTR(double, c->out[0]),
-                             c->n_out > 1 ? MXI_PTR(double, c->out[1]) : NULL,
-                             c->n_out > 2 ? MXI_PTR(double, c->out[2]) : NULL, &w, 0);
-        rnn_ws_free_f64(&w);
-    } else {
-        rnn_ws_f32 w;
-        MXI_TRY(rnn_ws_alloc_f32(&r, &w, 0));
-        rc = rnn_forward_f32(&r, MXI_PTR(float, c->in[0]), MXI_PTR(float, c->in[1]), MXI_PTR(float, c->in[2]),
-                             lstm ? MXI_PTR(float, c->in[3]) : NULL, MXI_PTR(float, c->out[0]),
-                             c->n_out > 1 ? MXI_PTR(float, c->out[1]) : NULL,
-                             c->n_out > 2 ? MXI_PTR(float, c->out[2]) : NULL, &w, 0);
-        rnn_ws_free_f32(&w);
-    }
+    const int lstm = r.mode == RNN_LSTM, nv = rnn_num_visible(c), dbl = c->in[0]->dtype == MX_FLOAT64;
+    const size_t res_bytes = (dbl ? sizeof(double) : sizeof(float)) * (size_t)(rnn_reserve_size(&r) + 1);
+    void *res = c->n_out > nv ? mxi_data(c->out[nv]) : mxi_scratch_alloc(res_bytes);
+    if (!res) return mxi_error(MX_ERR_MEMORY, "RNN: out of memory for the workspace");
+#define RNN_FWD(SUF, TT)                                                                                             \
+    rnn_forward_##SUF(&r, MXI_PTR(TT, c->in[0]), MXI_PTR(TT, c->in[1]), MXI_PTR(TT, c->in[2]),                        \
+                      lstm ? MXI_PTR(TT, c->in[3]) : NULL, MXI_PTR(TT, c->out[0]),                                     \
+                      nv > 1 ? MXI_PTR(TT, c->out[1]) : NULL, nv > 2 ? MXI_PTR(TT, c->out[2]) : NULL, (TT *)res)
+    int rc = dbl ? RNN_FWD(f64, double) : RNN_FWD(f32, float);
+#undef RNN_FWD
+    if (c->n_out <= nv) mxi_scratch_free(res, res_bytes);
     return rc;
 }
 
 /* _backward_RNN: (data, parameters, state, state_cell, ograd_out, ograd_hy,
- * ograd_cy) -> (ddata, dparameters, dstate, dstate_cell). Non-LSTM modes pass
- * state as state_cell; ograd_hy/cy are ignored unless state_outputs. */
+ * ograd_cy[, reserve, out]) -> (ddata, dparameters, dstate, dstate_cell).
+ * Non-LSTM modes pass state as state_cell; ograd_hy/cy are ignored unless
+ * state_outputs. reserve and out (has_reserve=True) are the forward's hidden
+ * output and output; without them the forward is recomputed. */
 static int rnn_bwd_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
     rnn_cfg r;
     MXI_TRY(rnn_cfg_of(c, c->in, &r));
+    if (c->attrs[R_HAS_RESERVE].i) {
+        const mx_tensor_s *res = c->in[7], *y = c->in[8];
+        if (res->ndim != 1 || res->shape[0] != rnn_reserve_size(&r))
+            return mxi_op_error(c, MX_ERR_INVALID, "reserve must be the forward's hidden output (%lld elements)",
+                                (long long)rnn_reserve_size(&r));
+        if (y->ndim != 3 || y->shape[0] != r.S || y->shape[1] != r.N || y->shape[2] != r.D * r.H)
+            return mxi_op_error(c, MX_ERR_INVALID, "out must be the forward's output (seq_length, batch, D*state_size)");
+    }
     for (int k = 0; k < 4; k++) mxi_same_as_in(c, k, k);
     return MX_OK;
 }
@@ -208,25 +290,35 @@ static int rnn_bwd_cpu(mx_call *c) {
     MXI_TRY(rnn_cfg_of(c, c->in, &r));
     c->rng_seed = (uint64_t)c->attrs[R_SEED].i;
     c->rng_offset = (uint64_t)c->attrs[R_OFFSET].i;
-    r.dropout = c->training && r.p > 0 && r.L > 1;
+    r.dropout = c->attrs[R_FWD_TRAINING].i && r.p > 0 && r.L > 1;
     r.rng = c;
-    int lstm = r.mode == RNN_LSTM, rc;
+    const int lstm = r.mode == RNN_LSTM, given = (int)c->attrs[R_HAS_RESERVE].i, dbl = c->in[0]->dtype == MX_FLOAT64;
+    const size_t es = dbl ? sizeof(double) : sizeof(float);
+    const size_t res_bytes = es * (size_t)(rnn_reserve_size(&r) + 1), y_bytes = es * (size_t)(r.S * r.N * r.D * r.H + 1);
+    void *res = given ? mxi_data(c->in[7]) : mxi_scratch_alloc(res_bytes);
+    void *y = given ? mxi_data(c->in[8]) : mxi_scratch_alloc(y_bytes);
+    int rc = MX_OK;
+    if (!res || !y) rc = mxi_error(MX_ERR_MEMORY, "RNN: out of memory for the backward workspace");
 #define RNN_BWD(SUF, TT)                                                                                             \
     do {                                                                                                             \
-        rnn_ws_##SUF w;                                                                                              \
-        MXI_TRY(rnn_ws_alloc_##SUF(&r, &w, 1));                                                                      \
         const TT *x = MXI_PTR(TT, c->in[0]), *pr = MXI_PTR(TT, c->in[1]), *h0 = MXI_PTR(TT, c->in[2]);               \
         const TT *c0 = lstm ? MXI_PTR(TT, c->in[3]) : NULL;                                                          \
-        rc = rnn_forward_##SUF(&r, x, pr, h0, c0, NULL, NULL, NULL, &w, 1);                                          \
+        if (!given) rc = rnn_forward_##SUF(&r, x, pr, h0, c0, (TT *)y, NULL, NULL, (TT *)res);                      \
         if (rc == MX_OK)                                                                                             \
             rc = rnn_backward_##SUF(&r, x, pr, h0, c0, MXI_PTR(TT, c->in[4]), MXI_PTR(TT, c->in[5]),                \
-                                    lstm ? MXI_PTR(TT, c->in[6]) : NULL, MXI_PTR(TT, c->out[0]),                     \
-                                    MXI_PTR(TT, c->out[1]), MXI_PTR(TT, c->out[2]), MXI_PTR(TT, c->out[3]), &w);     \
-        rnn_ws_free_##SUF(&w);                                                                                       \
+                                    lstm ? MXI_PTR(TT, c->in[6]) : NULL, (const TT *)res, (const TT *)y,             \
+                                    MXI_PTR(TT, c->out[0]), MXI_PTR(TT, c->out[1]), MXI_PTR(TT, c->out[2]),          \
+                                    MXI_PTR(TT, c->out[3]));                                                         \
     } while (0)
-    if (c->in[0]->dtype == MX_FLOAT64) RNN_BWD(f64, double);
-    else RNN_BWD(f32, float);
+    if (rc == MX_OK) {
+        if (dbl) RNN_BWD(f64, double);
+        else RNN_BWD(f32, float);
+    }
 #undef RNN_BWD
+    if (!given) {
+        mxi_scratch_free(res, res_bytes);
+        mxi_scratch_free(y, y_bytes);
+    }
     return rc;
 }
 
@@ -235,33 +327,44 @@ static int rnn_grad(mx_grad_ctx *g) {
     char attrs[1200];
     mxi_conv_attr_string(c, attrs, sizeof attrs - 80);
     size_t n = strlen(attrs);
-    snprintf(attrs + n, sizeof attrs - n, ";seed=%lld;offset=%lld", (long long)c->rng_seed, (long long)c->rng_offset);
-    int lstm = c->attrs[R_MODE].i == RNN_LSTM;
+    const int lstm = c->attrs[R_MODE].i == RNN_LSTM, nv = rnn_num_visible(c), given = c->n_out > nv;
+    snprintf(attrs + n, sizeof attrs - n, ";seed=%lld;offset=%lld;fwd_training=%d;has_reserve=%d",
+             (long long)c->rng_seed, (long long)c->rng_offset, c->training ? 1 : 0, given);
     mx_tensor_s *dy = g->ograd[0];
-    mx_tensor_s *dhy = c->n_out > 1 ? g->ograd[1] : dy;
-    mx_tensor_s *dcy = c->n_out > 2 ? g->ograd[2] : dhy;
-    mx_tensor_s *in[7] = {g->in[0], g->in[1], g->in[2], lstm ? g->in[3] : g->in[2], dy, dhy, dcy};
+    mx_tensor_s *dhy = nv > 1 ? g->ograd[1] : dy;
+    mx_tensor_s *dcy = nv > 2 ? g->ograd[2] : dhy;
+    mx_tensor_s *in[9] = {g->in[0], g->in[1], g->in[2], lstm ? g->in[3] : g->in[2], dy, dhy, dcy,
+                          given ? g->out[nv] : NULL, g->out[0]};
     mx_tensor_s *out[4] = {0};
-    MXI_TRY(mxi_call("_backward_RNN", in, 7, attrs, out, 4));
+    MXI_TRY(mxi_call("_backward_RNN", in, given ? 9 : 7, attrs, out, 4));
     for (int i = 0; i < 3; i++) g->igrad[i] = out[i];
     if (lstm) g->igrad[3] = out[3];
     else mxi_tensor_release(out[3]);
     return MX_OK;
 }
 
+#define RNN_DOC                                                                                                      \
+    "Fused multi-layer recurrent network over (seq_length, batch, input_size) data: rnn_relu, rnn_tanh, lstm or gru, " \
+    "optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and direction, then " \
+    "all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size)."
+
 static const mx_op_def ops[] = {
-    {.name = "RNN", .aliases = "_npx_rnn",
-     .doc = "Fused multi-layer recurrent network over (seq_length, batch, input_size) data: rnn_relu, rnn_tanh, lstm "
-            "or gru, optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and "
-            "direction, then all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size).",
-     .inputs = "data,parameters,state,state_cell", .num_outputs = 1, .num_outputs_fn = rnn_num_outputs,
-     .attrs = rnn_attrs, .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]), .num_inputs_fn = rnn_num_inputs,
-     .infer = rnn_infer, .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT,
-     .flags = MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
+    {.name = "RNN", .aliases = "_npx_rnn", .doc = RNN_DOC, .inputs = "data,parameters,state,state_cell",
+     .num_outputs = 1, .num_outputs_fn = rnn_num_visible, .attrs = rnn_attrs,
+     .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]), .num_inputs_fn = rnn_num_inputs, .infer = rnn_infer,
+     .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
+    {.name = "_rnn_with_reserve",
+     .doc = RNN_DOC " Also returns the forward's saved gates and states as a hidden output, so backward does not "
+                    "recompute the forward (what Gluon's eager RNN layers call).",
+     .inputs = "data,parameters,state,state_cell", .num_outputs = 1, .num_outputs_fn = rnn_res_num_outputs,
+     .num_visible_fn = rnn_num_visible, .attrs = rnn_attrs, .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]),
+     .num_inputs_fn = rnn_num_inputs, .infer = rnn_infer, .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
     {.name = "_backward_RNN", .doc = "Backpropagation through time for the fused RNN op.",
-     .inputs = "data,parameters,state,state_cell,ograd,ograd_state,ograd_state_cell", .num_outputs = 4,
-     .attrs = rnn_bwd_attrs, .n_attrs = (int)(sizeof rnn_bwd_attrs / sizeof rnn_bwd_attrs[0]), .infer = rnn_bwd_infer,
-     .cpu = rnn_bwd_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
+     .inputs = "data,parameters,state,state_cell,ograd,ograd_state,ograd_state_cell,reserve,out",
+     .num_outputs = 4, .num_inputs_fn = rnn_bwd_num_inputs, .attrs = rnn_bwd_attrs,
+     .n_attrs = (int)(sizeof rnn_bwd_attrs / sizeof rnn_bwd_attrs[0]), .infer = rnn_bwd_infer, .cpu = rnn_bwd_cpu,
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
 };
 
 void mxi_register_rnn(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }

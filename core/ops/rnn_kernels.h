@@ -1,234 +1,361 @@
 /* rnn_kernels.h — dtype-generic fused RNN forward and BPTT, included by rnn.c
- * once per dtype with T, SFX, GEMM, EXPF and TANHF defined. */
+ * once per dtype with T, SFX, GEMM, EXPF and TANHF defined (EXPF/TANHF are
+ * inline, call-free versions for float so the gate loops vectorize).
+ *
+ * The forward writes every activated gate, LSTM cell state, GRU h2h n-gate
+ * product, layer output and dropped-out layer input into the reserve (the
+ * op's hidden output); BPTT reads them instead of recomputing the forward. */
 #define RK_CAT2(a, b) a##_##b
 #define RK_CAT(a, b) RK_CAT2(a, b)
 #define RK(name) RK_CAT(name, SFX)
 
-static inline T RK(sigm)(T x) { return (T)1 / ((T)1 + EXPF(-x)); }
+MXI_RNN_INLINE T RK(sigm)(T x) { return (T)1 / ((T)1 + EXPF(-x)); }
 
-/* Working buffers of one forward pass. With `save` every layer/direction
- * keeps its own slice (needed by BPTT); otherwise slices are shared. */
+/* Views into the reserve; sizes as rnn_reserve_size() (K = L*D slices). */
 typedef struct {
-    T *gates;  /* per (l,d): (T, N, ng*H) activated gates */
-    T *cells;  /* LSTM: per (l,d): (T, N, H) cell states */
-    T *hn;     /* GRU: per (l,d): (T, N, H) Wh_n h + bh_n */
-    T *ys;     /* per layer: (T, N, D*H) outputs before dropout */
-    T *xd;     /* per layer >= 1: dropped-out inputs (T, N, D*H) */
-    T *hw;     /* (N, ng*H) scratch */
-} RK(rnn_ws);
+    T *gates; /* per (l,d): (S, N, ng*H) activated gates */
+    T *cells; /* LSTM: per (l,d): (S, N, H) cell states */
+    T *hn;    /* GRU: per (l,d): (S, N, H) Wh_n h + bh_n */
+    T *ys;    /* per layer but the last (that is y): (S, N, D*H) outputs before dropout */
+    T *xd;    /* per layer >= 1: dropped-out inputs (S, N, D*H) */
+} RK(rnn_res);
 
-static void RK(rnn_ws_free)(RK(rnn_ws) *w) {
-    free(w->gates);
-    free(w->cells);
-    free(w->hn);
-    free(w->ys);
-    free(w->xd);
-    free(w->hw);
+static void RK(res_view)(const rnn_cfg *c, T *p, RK(rnn_res) *v) {
+    const int64_t TN = c->S * c->N, K = c->L * c->D, TND = TN * c->D * c->H;
+    memset(v, 0, sizeof *v);
+    v->gates = p;
+    p += K * TN * c->ng * c->H;
+    if (c->mode == RNN_LSTM) v->cells = p;
+    if (c->mode == RNN_GRU) v->hn = p;
+    if (c->mode == RNN_LSTM || c->mode == RNN_GRU) p += K * TN * c->H;
+    v->ys = p;
+    p += (c->L - 1) * TND;
+    if (rnn_has_xd(c)) v->xd = p;
 }
 
-static int RK(rnn_ws_alloc)(const rnn_cfg *c, RK(rnn_ws) *w, int save) {
-    memset(w, 0, sizeof *w);
-    int64_t TN = c->S * c->N, G = c->ng * c->H, K = save ? c->L * c->D : 1, Ly = save ? c->L : 2;
-    size_t sz = sizeof(T);
-    w->gates = malloc(sz * (size_t)(K * TN * G + 1));
-    w->cells = c->mode == RNN_LSTM ? malloc(sz * (size_t)(K * TN * c->H + 1)) : NULL;
-    w->hn = c->mode == RNN_GRU ? malloc(sz * (size_t)(K * TN * c->H + 1)) : NULL;
-    w->ys = malloc(sz * (size_t)(Ly * TN * c->D * c->H + 1));
-    w->xd = c->dropout && c->L > 1 ? malloc(sz * (size_t)((save ? c->L : 1) * TN * c->D * c->H + 1)) : NULL;
-    w->hw = malloc(sz * (size_t)(c->N * G * 2 + c->N * c->H * 2 + 1));
-    if (!w->gates || !w->ys || !w->hw || (c->mode == RNN_LSTM && !w->cells) || (c->mode == RNN_GRU && !w->hn) ||
-        (c->dropout && c->L > 1 && !w->xd)) {
-        RK(rnn_ws_free)(w);
-        return mxi_error(MX_ERR_MEMORY, "RNN: out of memory for the workspace");
-    }
-    return MX_OK;
-}
-
-/* Pointers of one layer's input (after dropout) */
-static const T *RK(layer_input)(const rnn_cfg *c, const RK(rnn_ws) *w, const T *x, int64_t l, int save) {
+static const T *RK(layer_input)(const rnn_cfg *c, const RK(rnn_res) *v, const T *x, int64_t l) {
     if (l == 0) return x;
-    int64_t TND = c->S * c->N * c->D * c->H;
-    if (c->dropout) return w->xd + (save ? l : 0) * TND;
-    return w->ys + (save ? l - 1 : (l - 1) % 2) * TND;
+    const int64_t TND = c->S * c->N * c->D * c->H;
+    return (c->dropout ? v->xd : v->ys) + (l - 1) * TND;
 }
 
-static T *RK(layer_out)(const rnn_cfg *c, const RK(rnn_ws) *w, int64_t l, int save) {
-    return w->ys + (save ? l : l % 2) * c->S * c->N * c->D * c->H;
+/* ---- gate math of one step for one batch row ---- */
+
+MXI_RNN_INLINE void RK(lstm_fwd_row)(T *restrict gi, T *restrict gf, T *restrict gg, T *restrict go,
+                                    const T *restrict cp, T *restrict ct, T *restrict ho, int64_t H, T lo, T hi) {
+    for (int64_t j = 0; j < H; j++) {
+        T i = RK(sigm)(gi[j]), f = RK(sigm)(gf[j]), g = TANHF(gg[j]), o = RK(sigm)(go[j]);
+        T cv = f * cp[j] + i * g;
+        cv = cv < lo ? lo : cv; /* no-op for the default (-inf, inf); NaN passes */
+        cv = cv > hi ? hi : cv;
+        ct[j] = cv;
+        ho[j] = o * TANHF(cv);
+        gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
+    }
 }
 
-/* Forward over all layers. hy/cy may be NULL. */
+MXI_RNN_INLINE void RK(gru_fwd_row)(T *restrict gr, T *restrict gz, T *restrict gn, const T *restrict hr,
+                                   const T *restrict hz, const T *restrict hnr, const T *restrict bhn,
+                                   const T *restrict hp, T *restrict hns, T *restrict ho, int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        T r = RK(sigm)(gr[j] + hr[j]);
+        T z = RK(sigm)(gz[j] + hz[j]);
+        T hnv = hnr[j] + bhn[j];
+        T n = TANHF(gn[j] + r * hnv);
+        ho[j] = (1 - z) * n + z * hp[j];
+        hns[j] = hnv;
+        gr[j] = r, gz[j] = z, gn[j] = n;
+    }
+}
+
+MXI_RNN_INLINE void RK(lstm_bwd_row)(const T *restrict gi, const T *restrict gf, const T *restrict gg,
+                                    const T *restrict go, const T *restrict ct, const T *restrict cp,
+                                    const T *restrict dy, const T *restrict dh, T *restrict dc, T *restrict di,
+                                    T *restrict df, T *restrict dgg, T *restrict dgo, int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        T i = gi[j], f = gf[j], g = gg[j], o = go[j];
+        T dhj = dy[j] + dh[j];
+        T tc = TANHF(ct[j]);
+        T dcj = dc[j] + dhj * o * (1 - tc * tc);
+        di[j] = dcj * g * i * (1 - i);
+        df[j] = dcj * cp[j] * f * (1 - f);
+        dgg[j] = dcj * i * (1 - g * g);
+        dgo[j] = dhj * tc * o * (1 - o);
+        dc[j] = dcj * f;
+    }
+}
+
+MXI_RNN_INLINE void RK(gru_bwd_row)(const T *restrict gr, const T *restrict gz, const T *restrict gn,
+                                   const T *restrict hnt, const T *restrict hp, const T *restrict dy,
+                                   T *restrict dh, T *restrict dgr, T *restrict dgz, T *restrict dgn,
+                                   T *restrict drr, T *restrict drz, T *restrict drn, int64_t H) {
+    for (int64_t j = 0; j < H; j++) {
+        T r = gr[j], z = gz[j], n = gn[j];
+        T dhj = dy[j] + dh[j];
+        T dan = dhj * (1 - z) * (1 - n * n);
+        T daz = dhj * (hp[j] - n) * z * (1 - z);
+        T dar = dan * hnt[j] * r * (1 - r);
+        dgr[j] = dar, dgz[j] = daz, dgn[j] = dan;
+        drr[j] = dar, drz[j] = daz, drn[j] = dan * r;
+        dh[j] = dhj * z; /* direct path; the GEMM part is added after */
+    }
+}
+
+/* ---- the recurrence of one (layer, direction) over a slice of the batch ----
+ * Batch rows never interact, so each pool task runs every time step for its
+ * own rows: no synchronisation per step, only per-step GEMMs on fewer rows. */
+
+typedef struct {
+    const rnn_cfg *c;
+    int64_t d, ldo;         /* direction; row stride of the layer output (D*H) */
+    const T *Wh, *bh;       /* h2h weight (G, H) and bias */
+    const T *h0, *c0;       /* (N, H) initial states of this (l, d) */
+    T *gates;               /* (S, N, G) input projections in; activated gates out */
+    T *cells, *hn;          /* LSTM cells / GRU h2h n-gate products (S, N, H) */
+    T *yl;                  /* (S, N, ldo) layer output; this direction at column d*H */
+    T *hw;                  /* GRU: (N, G) scratch for the h2h products */
+} RK(fwd_seq);
+
+static MXI_RNN_CLONES void RK(fwd_seq_rows)(void *ctx, int64_t n0, int64_t n1) {
+    const RK(fwd_seq) *q = ctx;
+    const rnn_cfg *c = q->c;
+    const int64_t N = c->N, H = c->H, G = c->ng * H, S = c->S, ldo = q->ldo, nr = n1 - n0;
+    const T lo = (T)c->clip_min, hi = (T)c->clip_max;
+    const T *hp = q->h0 + n0 * H, *cp = q->c0 ? q->c0 + n0 * H : NULL;
+    int64_t ldp = H;
+    for (int64_t s = 0; s < S; s++) {
+        const int64_t t = q->d ? S - 1 - s : s;
+        T *gt = q->gates + (t * N + n0) * G;
+        T *ho = q->yl + (t * N + n0) * ldo + q->d * H;
+        if (c->mode == RNN_GRU) {
+            T *hr = q->hw + n0 * G, *hnt = q->hn + (t * N + n0) * H;
+            GEMM(0, 1, nr, G, H, 1, hp, ldp, q->Wh, H, 0, hr, G);
+            for (int64_t n = 0; n < nr; n++)
+                RK(gru_fwd_row)(gt + n * G, gt + n * G + H, gt + n * G + 2 * H, hr + n * G, hr + n * G + H,
+                                hr + n * G + 2 * H, q->bh + 2 * H, hp + n * ldp, hnt + n * H, ho + n * ldo, H);
+        } else {
+            GEMM(0, 1, nr, G, H, 1, hp, ldp, q->Wh, H, 1, gt, G);
+            if (c->mode == RNN_LSTM) {
+                T *ct = q->cells + (t * N + n0) * H;
+                for (int64_t n = 0; n < nr; n++) {
+                    T *g = gt + n * G;
+                    RK(lstm_fwd_row)(g, g + H, g + 2 * H, g + 3 * H, cp + n * H, ct + n * H, ho + n * ldo, H, lo, hi);
+                }
+                cp = ct;
+            } else if (c->mode == RNN_RELU) {
+                for (int64_t n = 0; n < nr; n++) {
+                    T *restrict g = gt + n * G, *restrict o = ho + n * ldo;
+                    for (int64_t j = 0; j < H; j++) {
+                        T a = g[j] > 0 ? g[j] : 0;
+                        g[j] = a, o[j] = a;
+                    }
+                }
+            } else {
+                for (int64_t n = 0; n < nr; n++) {
+                    T *restrict g = gt + n * G, *restrict o = ho + n * ldo;
+                    for (int64_t j = 0; j < H; j++) {
+                        T a = TANHF(g[j]);
+                        g[j] = a, o[j] = a;
+                    }
+                }
+            }
+        }
+        hp = ho;
+        ldp = ldo;
+    }
+}
+
+/* Rows per pool task: enough that the per-step GEMMs stay efficient. */
+static int64_t RK(seq_grain)(const rnn_cfg *c) { return c->N >= 32 ? 16 : c->N; }
+
+/* Forward over all layers: the last layer's output goes to y, everything
+ * BPTT needs to the reserve. hy/cy may be NULL. */
 static int RK(rnn_forward)(const rnn_cfg *c, const T *x, const T *params, const T *h0, const T *c0, T *y, T *hy,
-                           T *cy, RK(rnn_ws) *w, int save) {
-    const int64_t N = c->N, H = c->H, D = c->D, G = c->ng * H, TN = c->S * c->N, DH = D * H;
+                           T *cy, T *reserve) {
+    const int64_t N = c->N, H = c->H, D = c->D, G = c->ng * H, TN = c->S * c->N, DH = D * H, S = c->S;
+    RK(rnn_res) v;
+    RK(res_view)(c, reserve, &v);
+    T *hw = NULL;
+    size_t hw_bytes = sizeof(T) * (size_t)(N * G + 1);
+    if (c->mode == RNN_GRU) {
+        hw = mxi_scratch_alloc(hw_bytes);
+        if (!hw) return mxi_error(MX_ERR_MEMORY, "RNN: out of memory for the workspace");
+    }
     for (int64_t l = 0; l < c->L; l++) {
         const int64_t I = l == 0 ? c->I : DH;
         if (l > 0 && c->dropout) {
-            const T *src = RK(layer_out)(c, w, l - 1, save);
-            T *dst = w->xd + (save ? l : 0) * TN * DH;
+            const T *src = v.ys + (l - 1) * TN * DH;
+            T *dst = v.xd + (l - 1) * TN * DH;
             const T scale = (T)(1.0 / (1.0 - c->p));
             for (int64_t i = 0; i < TN * DH; i++) dst[i] = rnn_keep(c, (l - 1) * TN * DH + i) ? src[i] * scale : 0;
         }
-        const T *xin = RK(layer_input)(c, w, x, l, save);
-        T *yl = RK(layer_out)(c, w, l, save);
+        const T *xin = RK(layer_input)(c, &v, x, l);
+        T *yl = l == c->L - 1 ? y : v.ys + l * TN * DH;
         for (int64_t d = 0; d < D; d++) {
-            const int64_t k = l * D + d, ks = save ? k : 0;
-            const T *Wx = params + rnn_wx_off(c, l, d), *Wh = params + rnn_wh_off(c, l, d);
+            const int64_t k = l * D + d;
+            const T *Wx = params + rnn_wx_off(c, l, d);
             const T *bx = params + rnn_b_off(c, l, d), *bh = bx + G;
-            T *gates = w->gates + ks * TN * G;
-            T *cells = w->cells ? w->cells + ks * TN * H : NULL;
-            T *hn = w->hn ? w->hn + ks * TN * H : NULL;
+            T *gates = v.gates + k * TN * G;
+            /* input projection of all steps in one GEMM, both biases folded in
+             * (GRU keeps bh_n apart: it sits inside r * (Wh_n h + bh_n)) */
             GEMM(0, 1, TN, G, I, 1, xin, I, Wx, I, 0, gates, G);
-            for (int64_t r = 0; r < TN; r++)
-                for (int64_t j = 0; j < G; j++) gates[r * G + j] += bx[j];
-            const T *hprev = h0 + k * N * H, *cprev = c0 ? c0 + k * N * H : NULL;
-            int64_t ldh = H;
-            for (int64_t s = 0; s < c->S; s++) {
-                const int64_t t = d ? c->S - 1 - s : s;
-                T *hw = w->hw;
-                GEMM(0, 1, N, G, H, 1, hprev, ldh, Wh, H, 0, hw, G);
-                T *hout = yl + t * N * DH + d * H;
-                for (int64_t n = 0; n < N; n++) {
-                    T *gt = gates + (t * N + n) * G;
-                    const T *hr = hw + n * G;
-                    T *ho = hout + n * DH;
-                    const T *hp = hprev + n * ldh;
-                    if (c->mode == RNN_LSTM) {
-                        T *ct = cells + (t * N + n) * H;
-                        const T *cp = cprev + n * H;
-                        for (int64_t j = 0; j < H; j++) {
-                            T gi = RK(sigm)(gt[j] + hr[j] + bh[j]);
-                            T gf = RK(sigm)(gt[H + j] + hr[H + j] + bh[H + j]);
-                            T gg = TANHF(gt[2 * H + j] + hr[2 * H + j] + bh[2 * H + j]);
-                            T go = RK(sigm)(gt[3 * H + j] + hr[3 * H + j] + bh[3 * H + j]);
-                            T cv = gf * cp[j] + gi * gg;
-                            if (c->clip) cv = cv < (T)c->clip_min ? (T)c->clip_min : cv > (T)c->clip_max ? (T)c->clip_max : cv;
-                            ct[j] = cv;
-                            ho[j] = go * TANHF(cv);
-                            gt[j] = gi, gt[H + j] = gf, gt[2 * H + j] = gg, gt[3 * H + j] = go;
-                        }
-                    } else if (c->mode == RNN_GRU) {
-                        T *hnt = hn + (t * N + n) * H;
-                        for (int64_t j = 0; j < H; j++) {
-                            T r = RK(sigm)(gt[j] + hr[j] + bh[j]);
-                            T z = RK(sigm)(gt[H + j] + hr[H + j] + bh[H + j]);
-                            T hnv = hr[2 * H + j] + bh[2 * H + j];
-                            T nn = TANHF(gt[2 * H + j] + r * hnv);
-                            ho[j] = (1 - z) * nn + z * hp[j];
-                            hnt[j] = hnv;
-                            gt[j] = r, gt[H + j] = z, gt[2 * H + j] = nn;
-                        }
-                    } else {
-                        for (int64_t j = 0; j < H; j++) {
-                            T a = gt[j] + hr[j] + bh[j];
-                            a = c->mode == RNN_RELU ? (a > 0 ? a : 0) : TANHF(a);
-                            ho[j] = a;
-                            gt[j] = a;
-                        }
-                    }
-                }
-                hprev = hout;
-                ldh = DH;
-                if (cells) cprev = cells + t * N * H;
+            const int64_t Gb = c->mode == RNN_GRU ? 2 * H : G;
+            for (int64_t r = 0; r < TN; r++) {
+                T *restrict gr = gates + r * G;
+                for (int64_t j = 0; j < Gb; j++) gr[j] += bx[j] + bh[j];
+                for (int64_t j = Gb; j < G; j++) gr[j] += bx[j];
             }
-            if (hy)
-                for (int64_t n = 0; n < N; n++) memcpy(hy + (k * N + n) * H, hprev + n * ldh, sizeof(T) * (size_t)H);
-            if (cy && cells) memcpy(cy + k * N * H, cprev, sizeof(T) * (size_t)(N * H));
+            RK(fwd_seq) q = {.c = c, .d = d, .ldo = DH, .Wh = params + rnn_wh_off(c, l, d), .bh = bh,
+                             .h0 = h0 + k * N * H, .c0 = c0 ? c0 + k * N * H : NULL, .gates = gates,
+                             .cells = v.cells ? v.cells + k * TN * H : NULL, .hn = v.hn ? v.hn + k * TN * H : NULL,
+                             .yl = yl, .hw = hw};
+            mxi_parallel_for(N, RK(seq_grain)(c), RK(fwd_seq_rows), &q);
+            const int64_t tl = d ? 0 : S - 1; /* last step in processing order */
+            if (hy) {
+                for (int64_t n = 0; n < N; n++)
+                    memcpy(hy + (k * N + n) * H, S ? yl + (tl * N + n) * DH + d * H : q.h0 + n * H,
+                           sizeof(T) * (size_t)H);
+            }
+            if (cy && q.cells) memcpy(cy + k * N * H, S ? q.cells + tl * N * H : q.c0, sizeof(T) * (size_t)(N * H));
         }
     }
-    if (y) memcpy(y, RK(layer_out)(c, w, c->L - 1, save), sizeof(T) * (size_t)(TN * DH));
+    if (hw) mxi_scratch_free(hw, hw_bytes);
     return MX_OK;
 }
 
-/* BPTT after rnn_forward(save=1). dy (T,N,DH); dhy/dcy may be NULL.
- * Outputs dx, dparams, dh0, dc0 are zeroed on entry and accumulated. */
-static int RK(rnn_backward)(const rnn_cfg *c, const T *x, const T *params, const T *h0, const T *c0, const T *dy,
-                            const T *dhy, const T *dcy, T *dx, T *dparams, T *dh0, T *dc0, RK(rnn_ws) *w) {
-    const int64_t N = c->N, H = c->H, D = c->D, G = c->ng * H, TN = c->S * c->N, DH = D * H;
-    T *dyl = malloc(sizeof(T) * (size_t)(TN * DH + 1));      /* grad of this layer's output */
-    T *dxin = malloc(sizeof(T) * (size_t)(TN * (c->I > DH ? c->I : DH) + 1));
-    T *dxw = malloc(sizeof(T) * (size_t)(TN * G + 1));       /* grads of pre-activations (x part) */
-    T *dhw = malloc(sizeof(T) * (size_t)(N * G + 1));        /* grads of pre-activations (h part) */
-    T *dh = malloc(sizeof(T) * (size_t)(N * H * 3 + 1));     /* dh_next, dc_next, scratch */
-    if (!dyl || !dxin || !dxw || !dhw || !dh) {
-        free(dyl), free(dxin), free(dxw), free(dhw), free(dh);
-        return mxi_error(MX_ERR_MEMORY, "RNN: out of memory for the backward workspace");
+typedef struct {
+    const rnn_cfg *c;
+    int64_t d, ldy;
+    const T *Wh;
+    const T *h0, *c0;       /* (N, H) initial states of this (l, d) */
+    const T *gates, *cells, *hn, *yl, *dy;
+    T *dG, *dR;             /* (S, N, G) grads of the pre-activations / h2h products */
+    T *dh, *dc;             /* (N, H) grads of h and c flowing back in time */
+} RK(bwd_seq);
+
+static MXI_RNN_CLONES void RK(bwd_seq_rows)(void *ctx, int64_t n0, int64_t n1) {
+    const RK(bwd_seq) *q = ctx;
+    const rnn_cfg *c = q->c;
+    const int64_t N = c->N, H = c->H, G = c->ng * H, S = c->S, ldy = q->ldy, nr = n1 - n0, DH = ldy;
+    T *dh = q->dh + n0 * H, *dc = q->dc + n0 * H;
+    for (int64_t s = S - 1; s >= 0; s--) {
+        const int64_t t = q->d ? S - 1 - s : s;
+        const int64_t tp = q->d ? t + 1 : t - 1; /* previous step in processing order */
+        const T *gt = q->gates + (t * N + n0) * G, *dy = q->dy + (t * N + n0) * ldy + q->d * H;
+        T *dg = q->dG + (t * N + n0) * G, *dr = q->dR + (t * N + n0) * G;
+        if (c->mode == RNN_LSTM) {
+            const T *ct = q->cells + (t * N + n0) * H, *cp = s == 0 ? q->c0 + n0 * H : q->cells + (tp * N + n0) * H;
+            for (int64_t n = 0; n < nr; n++) {
+                const T *g = gt + n * G;
+                T *o = dg + n * G;
+                RK(lstm_bwd_row)(g, g + H, g + 2 * H, g + 3 * H, ct + n * H, cp + n * H, dy + n * ldy, dh + n * H,
+                                 dc + n * H, o, o + H, o + 2 * H, o + 3 * H, H);
+            }
+        } else if (c->mode == RNN_GRU) {
+            const T *hnt = q->hn + (t * N + n0) * H;
+            const T *hp = s == 0 ? q->h0 + n0 * H : q->yl + (tp * N + n0) * DH + q->d * H;
+            const int64_t ldp = s == 0 ? H : DH;
+            for (int64_t n = 0; n < nr; n++) {
+                const T *g = gt + n * G;
+                T *o = dg + n * G, *r = dr + n * G;
+                RK(gru_bwd_row)(g, g + H, g + 2 * H, hnt + n * H, hp + n * ldp, dy + n * ldy, dh + n * H, o, o + H,
+                                o + 2 * H, r, r + H, r + 2 * H, H);
+            }
+        } else {
+            for (int64_t n = 0; n < nr; n++) {
+                const T *restrict g = gt + n * G, *restrict dyv = dy + n * ldy, *restrict dhv = dh + n * H;
+                T *restrict o = dg + n * G;
+                if (c->mode == RNN_RELU)
+                    for (int64_t j = 0; j < H; j++) o[j] = g[j] > 0 ? dyv[j] + dhv[j] : 0;
+                else
+                    for (int64_t j = 0; j < H; j++) o[j] = (dyv[j] + dhv[j]) * (1 - g[j] * g[j]);
+            }
+        }
+        /* dh_{t-1} = dR_t Wh (+ the direct GRU path already in dh) */
+        GEMM(0, 0, nr, H, G, 1, dr, G, q->Wh, H, c->mode == RNN_GRU ? 1 : 0, dh, H);
     }
-    memcpy(dyl, dy, sizeof(T) * (size_t)(TN * DH));
+}
+
+/* out[j] += column sums of the (R, G) matrix a */
+static void RK(col_sums)(const T *restrict a, int64_t R, int64_t G, T *restrict out) {
+    for (int64_t r = 0; r < R; r++)
+        for (int64_t j = 0; j < G; j++) out[j] += a[r * G + j];
+}
+
+/* BPTT from the reserve filled by rnn_forward and its output y. dy (S,N,DH);
+ * dhy/dcy may be NULL. Writes every element of dx, dparams, dh0 and dc0. */
+static int RK(rnn_backward)(const rnn_cfg *c, const T *x, const T *params, const T *h0, const T *c0, const T *dy,
+                            const T *dhy, const T *dcy, const T *reserve, const T *y, T *dx, T *dparams, T *dh0,
+                            T *dc0) {
+    const int64_t N = c->N, H = c->H, D = c->D, G = c->ng * H, TN = c->S * c->N, DH = D * H, S = c->S;
+    RK(rnn_res) v;
+    RK(res_view)(c, (T *)reserve, &v);
+    const int gru = c->mode == RNN_GRU;
+    /* dya/dyb: grads of a hidden layer's output / input (swapped per layer) */
+    size_t b_g = sizeof(T) * (size_t)(TN * G + 1), b_y = sizeof(T) * (size_t)(c->L > 1 ? TN * DH + 1 : 1),
+           b_h = sizeof(T) * (size_t)(2 * N * H + 1);
+    T *dG = mxi_scratch_alloc(b_g);
+    T *dR = gru ? mxi_scratch_alloc(b_g) : dG;
+    T *dya = mxi_scratch_alloc(b_y), *dyb = mxi_scratch_alloc(b_y);
+    T *dhc = mxi_scratch_alloc(b_h);
+    int rc = MX_OK;
+    if (!dG || !dR || !dya || !dyb || !dhc) {
+        rc = mxi_error(MX_ERR_MEMORY, "RNN: out of memory for the backward workspace");
+        goto done;
+    }
+    if (TN == 0) { /* nothing ran: all grads are zero, the states' pass through */
+        memset(dx, 0, sizeof(T) * (size_t)(TN * c->I));
+        memset(dparams, 0, sizeof(T) * (size_t)rnn_param_size(c));
+        const int64_t ns = c->L * D * N * H;
+        if (dhy && c->state_outputs) memcpy(dh0, dhy, sizeof(T) * (size_t)ns);
+        else memset(dh0, 0, sizeof(T) * (size_t)ns);
+        if (c->mode == RNN_LSTM && dcy && c->state_outputs) memcpy(dc0, dcy, sizeof(T) * (size_t)ns);
+        else memset(dc0, 0, sizeof(T) * (size_t)ns);
+        goto done;
+    }
+    if (c->mode != RNN_LSTM) memset(dc0, 0, sizeof(T) * (size_t)(c->L * D * N * H)); /* unused output */
+    const T *dyl = dy; /* grad of this layer's output */
     for (int64_t l = c->L - 1; l >= 0; l--) {
         const int64_t I = l == 0 ? c->I : DH;
-        const T *xin = RK(layer_input)(c, w, x, l, 1);
-        const T *yl = RK(layer_out)(c, w, l, 1);
-        T *dxl = l == 0 ? dx : dxin;
-        if (l > 0) memset(dxin, 0, sizeof(T) * (size_t)(TN * I));
+        const T *xin = RK(layer_input)(c, &v, x, l);
+        const T *yl = l == c->L - 1 ? y : v.ys + l * TN * DH;
+        T *dxl = l == 0 ? dx : dyb;
         for (int64_t d = 0; d < D; d++) {
             const int64_t k = l * D + d;
             const T *Wx = params + rnn_wx_off(c, l, d), *Wh = params + rnn_wh_off(c, l, d);
             T *dWx = dparams + rnn_wx_off(c, l, d), *dWh = dparams + rnn_wh_off(c, l, d);
             T *dbx = dparams + rnn_b_off(c, l, d), *dbh = dbx + G;
-            const T *gates = w->gates + k * TN * G;
-            const T *cells = w->cells ? w->cells + k * TN * H : NULL;
-            const T *hn = w->hn ? w->hn + k * TN * H : NULL;
-            T *dhn = dh, *dcn = dh + N * H;
+            const T *gates = v.gates + k * TN * G;
+            const T *cells = v.cells ? v.cells + k * TN * H : NULL;
+            const T *hn = v.hn ? v.hn + k * TN * H : NULL;
+            T *dhn = dhc, *dcn = dhc + N * H;
             if (dhy && c->state_outputs) memcpy(dhn, dhy + k * N * H, sizeof(T) * (size_t)(N * H));
             else memset(dhn, 0, sizeof(T) * (size_t)(N * H));
             if (c->mode == RNN_LSTM && dcy && c->state_outputs) memcpy(dcn, dcy + k * N * H, sizeof(T) * (size_t)(N * H));
             else memset(dcn, 0, sizeof(T) * (size_t)(N * H));
-            for (int64_t s = c->S - 1; s >= 0; s--) {
-                const int64_t t = d ? c->S - 1 - s : s;
-                const int64_t tp = d ? t + 1 : t - 1; /* previous step in processing order */
-                const T *hprev = s == 0 ? h0 + k * N * H : yl + tp * N * DH + d * H;
-                const int64_t ldh = s == 0 ? H : DH;
-                const T *cprev = c->mode == RNN_LSTM ? (s == 0 ? c0 + k * N * H : cells + tp * N * H) : NULL;
-                for (int64_t n = 0; n < N; n++) {
-                    const T *gt = gates + (t * N + n) * G;
-                    T *dg = dxw + (t * N + n) * G, *dr = dhw + n * G;
-                    T *dhv = dhn + n * H;
-                    const T *dyv = dyl + (t * N + n) * DH + d * H;
-                    const T *hp = hprev + n * ldh;
-                    if (c->mode == RNN_LSTM) {
-                        const T *ct = cells + (t * N + n) * H, *cp = cprev + n * H;
-                        T *dcv = dcn + n * H;
-                        for (int64_t j = 0; j < H; j++) {
-                            T gi = gt[j], gf = gt[H + j], gg = gt[2 * H + j], go = gt[3 * H + j];
-                            T dhj = dyv[j] + dhv[j];
-                            T tc = TANHF(ct[j]);
-                            T dcj = dcv[j] + dhj * go * (1 - tc * tc);
-                            T dai = dcj * gg * gi * (1 - gi), daf = dcj * cp[j] * gf * (1 - gf);
-                            T dag = dcj * gi * (1 - gg * gg), dao = dhj * tc * go * (1 - go);
-                            dg[j] = dai, dg[H + j] = daf, dg[2 * H + j] = dag, dg[3 * H + j] = dao;
-                            dr[j] = dai, dr[H + j] = daf, dr[2 * H + j] = dag, dr[3 * H + j] = dao;
-                            dcv[j] = dcj * gf;
-                        }
-                    } else if (c->mode == RNN_GRU) {
-                        const T *hnt = hn + (t * N + n) * H;
-                        for (int64_t j = 0; j < H; j++) {
-                            T r = gt[j], z = gt[H + j], nn = gt[2 * H + j];
-                            T dhj = dyv[j] + dhv[j];
-                            T dan = dhj * (1 - z) * (1 - nn * nn);
-                            T daz = dhj * (hp[j] - nn) * z * (1 - z);
-                            T dar = dan * hnt[j] * r * (1 - r);
-                            dg[j] = dar, dg[H + j] = daz, dg[2 * H + j] = dan;
-                            dr[j] = dar, dr[H + j] = daz, dr[2 * H + j] = dan * r;
-                            dhv[j] = dhj * z; /* direct path; GEMM part added below */
-                        }
-                    } else {
-                        for (int64_t j = 0; j < H; j++) {
-                            T a = gt[j], dhj = dyv[j] + dhv[j];
-                            T da = c->mode == RNN_RELU ? (a > 0 ? dhj : 0) : dhj * (1 - a * a);
-                            dg[j] = da, dr[j] = da;
-                        }
-                    }
-                }
-                /* dWh += dHWᵀ h_prev; dbh += Σ dHW; dh_prev = dHW Wh (+ direct GRU path) */
-                GEMM(1, 0, G, H, N, 1, dhw, G, hprev, ldh, 1, dWh, H);
-                for (int64_t n = 0; n < N; n++)
-                    for (int64_t j = 0; j < G; j++) dbh[j] += dhw[n * G + j];
-                GEMM(0, 0, N, H, G, 1, dhw, G, Wh, H, c->mode == RNN_GRU ? 1 : 0, dhn, H);
+            RK(bwd_seq) q = {.c = c, .d = d, .ldy = DH, .Wh = Wh, .h0 = h0 + k * N * H,
+                             .c0 = c0 ? c0 + k * N * H : NULL, .gates = gates, .cells = cells, .hn = hn, .yl = yl,
+                             .dy = dyl, .dG = dG, .dR = dR, .dh = dhn, .dc = dcn};
+            mxi_parallel_for(N, RK(seq_grain)(c), RK(bwd_seq_rows), &q);
+            /* weight and bias grads of all steps at once:
+             * dWh += dRᵀ [h_prev of every step]; the first processed step's
+             * h_prev is h0, the others' are rows of this layer's output */
+            const T *dR0 = dR + (d ? (S - 1) * N * G : 0); /* rows of the step reading h0 */
+            GEMM(1, 0, G, H, N, 1, dR0, G, h0 + k * N * H, H, 0, dWh, H);
+            if (S > 1) {
+                if (d == 0) GEMM(1, 0, G, H, (S - 1) * N, 1, dR + N * G, G, yl + d * H, DH, 1, dWh, H);
+                else GEMM(1, 0, G, H, (S - 1) * N, 1, dR, G, yl + N * DH + d * H, DH, 1, dWh, H);
             }
-            GEMM(1, 0, G, I, TN, 1, dxw, G, xin, I, 1, dWx, I);
-            for (int64_t r = 0; r < TN; r++)
-                for (int64_t j = 0; j < G; j++) dbx[j] += dxw[r * G + j];
-            GEMM(0, 0, TN, I, G, 1, dxw, G, Wx, I, 1, dxl, I);
+            memset(dbx, 0, sizeof(T) * (size_t)G);
+            RK(col_sums)(dG, TN, G, dbx);
+            if (gru) {
+                memset(dbh, 0, sizeof(T) * (size_t)G);
+                RK(col_sums)(dR, TN, G, dbh);
+            } else {
+                memcpy(dbh, dbx, sizeof(T) * (size_t)G);
+            }
+            GEMM(1, 0, G, I, TN, 1, dG, G, xin, I, 0, dWx, I);
+            GEMM(0, 0, TN, I, G, 1, dG, G, Wx, I, d ? 1 : 0, dxl, I); /* directions add up */
             memcpy(dh0 + k * N * H, dhn, sizeof(T) * (size_t)(N * H));
             if (c->mode == RNN_LSTM) memcpy(dc0 + k * N * H, dcn, sizeof(T) * (size_t)(N * H));
         }
@@ -236,14 +363,21 @@ static int RK(rnn_backward)(const rnn_cfg *c, const T *x, const T *params, const
             /* through the dropout between layer l-1 and l */
             if (c->dropout) {
                 const T scale = (T)(1.0 / (1.0 - c->p));
-                for (int64_t i = 0; i < TN * DH; i++) dyl[i] = rnn_keep(c, (l - 1) * TN * DH + i) ? dxin[i] * scale : 0;
+                for (int64_t i = 0; i < TN * DH; i++) dya[i] = rnn_keep(c, (l - 1) * TN * DH + i) ? dyb[i] * scale : 0;
             } else {
-                memcpy(dyl, dxin, sizeof(T) * (size_t)(TN * DH));
+                T *tmp = dya;
+                dya = dyb, dyb = tmp;
             }
+            dyl = dya;
         }
     }
-    free(dyl), free(dxin), free(dxw), free(dhw), free(dh);
-    return MX_OK;
+done:
+    mxi_scratch_free(dG, b_g);
+    if (gru) mxi_scratch_free(dR, b_g);
+    mxi_scratch_free(dya, b_y);
+    mxi_scratch_free(dyb, b_y);
+    mxi_scratch_free(dhc, b_h);
+    return rc;
 }
 
 #undef RK

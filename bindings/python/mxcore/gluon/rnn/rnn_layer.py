@@ -137,7 +137,10 @@ class _RNNLayer(HybridBlock):
 
     def _forward_kernel(self, F, x, states, params):
         flat = self._flat_params(F, params)
-        rnn = F.RNN(x, flat, *states, state_size=self._hidden_size,
+        # eager path: RNN plus a hidden reserve of the forward's gates and
+        # states, so backward does not recompute the forward (hybrid graphs
+        # keep the MXNet op name RNN)
+        rnn = F._rnn_with_reserve(x, flat, *states, state_size=self._hidden_size,
                     num_layers=self._num_layers, bidirectional=self._dir == 2,
                     p=self._dropout, state_outputs=True, mode=self._mode)
         if not isinstance(rnn, (list, tuple)):
