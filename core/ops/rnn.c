@@ -1,6 +1,7 @@
 /* rnn.c — op family "rnn": the fused multi-layer RNN op (rnn_relu, rnn_tanh,
  * lstm, gru; uni- or bidirectional; dropout between layers) with MXNet's flat
- * parameter layout, and its internal BPTT op `_backward_RNN`.
+ * parameter layout, its internal BPTT op `_backward_RNN`, and `_rnn_param_flat`,
+ * which builds the fused parameter vector for Gluon's eager layers.
  *
  * Parameter vector (as MXNet's fused RNN): for each layer, for each
  * direction, i2h weight (ng*H, I_l) then h2h weight (ng*H, H); after all
@@ -343,6 +344,70 @@ static int rnn_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* _rnn_param_flat: the fused parameter vector from the per-layer weights and
+ * biases (flattened, joined in input order) in one copy; its backward hands
+ * each input its slice of the gradient in one copy. Gluon's eager layers use
+ * it instead of reshape + concat (two copies each way and 2n+1 op calls). */
+static const mx_attr_spec flat_attrs[] = {
+    {"num_args", MX_ATTR_INT, NULL, "Number of inputs.", NULL, 1, 1, MX_MAX_INPUTS},
+};
+static const mx_attr_spec flat_bwd_attrs[] = {
+    {"num_args", MX_ATTR_INT, NULL, "Number of inputs: the gradient, then the forward's inputs.", NULL, 1, 2,
+     MX_MAX_INPUTS},
+};
+
+static int flat_infer(mx_call *c) {
+    MXI_TRY(mxi_require_same_dtype(c));
+    int64_t n = 0;
+    for (int i = 0; i < c->n_in; i++) n += c->in[i]->size;
+    mxi_set_out(c, 0, &n, 1, c->in[0]->dtype);
+    return MX_OK;
+}
+
+static int flat_cpu(mx_call *c) {
+    const size_t es = mxi_dtype_size(c->in[0]->dtype);
+    char *o = mxi_data(c->out[0]);
+    for (int i = 0; i < c->n_in; i++) {
+        memcpy(o, mxi_data(c->in[i]), es * (size_t)c->in[i]->size);
+        o += es * (size_t)c->in[i]->size;
+    }
+    return MX_OK;
+}
+
+static int flat_grad(mx_grad_ctx *g) {
+    const int n = g->call->n_in;
+    mx_tensor_s *in[MX_MAX_INPUTS];
+    if (n + 1 > MX_MAX_INPUTS) return mxi_error(MX_ERR_UNSUPPORTED, "_rnn_param_flat: too many inputs for backward");
+    in[0] = g->ograd[0];
+    for (int i = 0; i < n; i++) in[i + 1] = g->in[i];
+    char attrs[32];
+    snprintf(attrs, sizeof attrs, "num_args=%d", n + 1);
+    return mxi_call("_backward_rnn_param_flat", in, n + 1, attrs, g->igrad, n);
+}
+
+static int flat_bwd_num_outputs(const mx_call *c) { return (int)c->attrs[0].i - 1; }
+
+static int flat_bwd_infer(mx_call *c) {
+    MXI_TRY(mxi_require_same_dtype(c));
+    int64_t n = 0;
+    for (int i = 1; i < c->n_in; i++) n += c->in[i]->size;
+    if (c->in[0]->size != n)
+        return mxi_op_error(c, MX_ERR_INVALID, "gradient has %lld elements, the inputs %lld", (long long)c->in[0]->size,
+                            (long long)n);
+    for (int k = 0; k < c->n_out; k++) mxi_same_as_in(c, k, k + 1);
+    return MX_OK;
+}
+
+static int flat_bwd_cpu(mx_call *c) {
+    const size_t es = mxi_dtype_size(c->in[0]->dtype);
+    const char *g = mxi_data(c->in[0]);
+    for (int k = 0; k < c->n_out; k++) {
+        memcpy(mxi_data(c->out[k]), g, es * (size_t)c->out[k]->size);
+        g += es * (size_t)c->out[k]->size;
+    }
+    return MX_OK;
+}
+
 #define RNN_DOC                                                                                                      \
     "Fused multi-layer recurrent network over (seq_length, batch, input_size) data: rnn_relu, rnn_tanh, lstm or gru, " \
     "optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and direction, then " \
@@ -365,6 +430,15 @@ static const mx_op_def ops[] = {
      .num_outputs = 4, .num_inputs_fn = rnn_bwd_num_inputs, .attrs = rnn_bwd_attrs,
      .n_attrs = (int)(sizeof rnn_bwd_attrs / sizeof rnn_bwd_attrs[0]), .infer = rnn_bwd_infer, .cpu = rnn_bwd_cpu,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
+    {.name = "_rnn_param_flat",
+     .doc = "Flattens the inputs and joins them into one vector (the fused RNN parameter vector).",
+     .inputs = "*data", .num_outputs = 1, .attrs = flat_attrs, .n_attrs = 1, .infer = flat_infer, .cpu = flat_cpu,
+     .grad = flat_grad, .dtypes = MX_DT_ALL,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "_backward_rnn_param_flat", .doc = "Splits the gradient of _rnn_param_flat back into its inputs' shapes.",
+     .inputs = "*data", .num_outputs = 1, .num_outputs_fn = flat_bwd_num_outputs, .attrs = flat_bwd_attrs,
+     .n_attrs = 1, .infer = flat_bwd_infer, .cpu = flat_bwd_cpu, .dtypes = MX_DT_ALL,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
 };
 
 void mxi_register_rnn(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }

@@ -231,3 +231,10 @@ def test_rnn_grad_zero_length(op, mode):
     assert g[0].shape == (0, 2, 3)
     assert not g[1].any()
     np.testing.assert_allclose(g[2], w)  # hy is h0 when nothing ran
+
+
+def test_rnn_param_flat():
+    rng = np.random.default_rng(4)
+    ins = [rng.standard_normal(s) for s in [(4, 3), (4, 2), (4,), (4,)]]
+    check_op("_rnn_param_flat", ins, {"num_args": 4}, lambda *a: np.concatenate([x.ravel() for x in a]))
+    check_grad("_rnn_param_flat", ins, {"num_args": 4}, rtol=1e-6, atol=1e-8)

@@ -127,16 +127,21 @@ class _RNNLayer(HybridBlock):
             outputs = F.swapaxes(outputs, dim1=0, dim2=1)
         return outputs if skip_states else (outputs, new_states)
 
+    def _param_order(self, params):
+        return [params['%s%d_%s_%s' % (d, i, g, t)]
+                for t in ['weight', 'bias']
+                for i in range(self._num_layers)
+                for d in ['l', 'r'][:self._dir]
+                for g in ['i2h', 'h2h']]
+
     def _flat_params(self, F, params):
-        order = [params['%s%d_%s_%s' % (d, i, g, t)].reshape((-1,))
-                 for t in ['weight', 'bias']
-                 for i in range(self._num_layers)
-                 for d in ['l', 'r'][:self._dir]
-                 for g in ['i2h', 'h2h']]
-        return F.concat(*order, dim=0)
+        # graphs keep MXNet's reshape + concat so exports load in MXNet
+        return F.concat(*[p.reshape((-1,)) for p in self._param_order(params)], dim=0)
 
     def _forward_kernel(self, F, x, states, params):
-        flat = self._flat_params(F, params)
+        order = self._param_order(params)
+        # eager path: one op flattens and joins (one copy each way)
+        flat = F._rnn_param_flat(*order, num_args=len(order))
         # eager path: RNN plus a hidden reserve of the forward's gates and
         # states, so backward does not recompute the forward (hybrid graphs
         # keep the MXNet op name RNN)
