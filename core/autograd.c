@@ -306,12 +306,6 @@ static int run_node(mx_ag_node *n, bw_state *s) {
     if (!any) return MX_OK;
     if (!n->op->grad)
         return mxi_error(MX_ERR_UNSUPPORTED, "backward: op '%s' has no gradient defined", n->op->name);
-    for (int k = 0; k < n->n_out; k++) {
-        if (!n->ograd[k]) {
-            n->ograd[k] = mxi_call1("zeros_like", NULL, 1, n->outputs[k]);
-            if (!n->ograd[k]) return mx_last_error_code();
-        }
-    }
     mx_call *c = malloc(sizeof *c);
     mx_tensor_s **igrad = calloc((size_t)n->n_in + 1, sizeof *igrad);
     if (!c || !igrad) { free(c); free(igrad); return mxi_error(MX_ERR_MEMORY, "backward: out of memory"); }
@@ -328,6 +322,17 @@ static int run_node(mx_ag_node *n, bw_state *s) {
     c->training = n->training;
     c->rng_seed = n->rng_seed;
     c->rng_offset = n->rng_offset;
+    /* visible outputs nobody differentiated get zeros; hidden ones (saved
+     * masks, statistics, RNN reserve) stay NULL — no op differentiates them,
+     * and zero-filling a large reserve costs real time every step */
+    int nv = n->op->num_visible_fn ? n->op->num_visible_fn(c) : n->op->num_visible_outputs;
+    if (nv <= 0 || nv > n->n_out) nv = n->n_out;
+    for (int k = 0; k < nv; k++) {
+        if (!n->ograd[k]) {
+            n->ograd[k] = mxi_call1("zeros_like", NULL, 1, n->outputs[k]);
+            if (!n->ograd[k]) { free(igrad); free(c); return mx_last_error_code(); }
+        }
+    }
     mx_grad_ctx g = {c, n->inputs, n->outputs, n->ograd, igrad};
     int rc = n->op->grad(&g);
     if (rc != MX_OK) {

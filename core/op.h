@@ -94,8 +94,9 @@ typedef struct mx_call {
 } mx_call;
 
 /* Gradient context: fill igrad[i] (new reference, or NULL for "no gradient")
- * for each input from ograd (always non-NULL; zeros where unused). in/out
- * hold the forward inputs and outputs (values only). */
+ * for each input from ograd — non-NULL (zeros where unused) for the visible
+ * outputs; hidden outputs' entries are NULL unless something differentiated
+ * them. in/out hold the forward inputs and outputs (values only). */
 typedef struct mx_grad_ctx {
     const mx_call *call;
     mx_tensor_s *const *in;
