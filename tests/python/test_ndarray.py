@@ -191,3 +191,17 @@ def test_errors_are_mxneterror():
     assert issubclass(MXNetError, Exception)
     with pytest.raises(MXNetError):
         mx.nd.zeros((2, 3)) + mx.nd.zeros((4, 5))
+
+
+def test_ops_with_one_visible_output_return_an_ndarray():
+    # MXNet returns a single NDArray whenever an op yields one output, also for
+    # ops whose output count depends on attributes (BatchNorm, split)
+    x = mx.nd.ones((2, 3))
+    bn = mx.nd.BatchNorm(x, mx.nd.ones((3,)), mx.nd.zeros((3,)), mx.nd.zeros((3,)), mx.nd.ones((3,)))
+    assert isinstance(bn, mx.nd.NDArray) and bn.shape == (2, 3)
+    assert isinstance(mx.nd.split(x, num_outputs=1, axis=1), mx.nd.NDArray)
+    parts = mx.nd.split(x, num_outputs=3, axis=1)
+    assert isinstance(parts, list) and len(parts) == 3
+    three = mx.nd.BatchNorm(x, mx.nd.ones((3,)), mx.nd.zeros((3,)), mx.nd.zeros((3,)), mx.nd.ones((3,)),
+                            output_mean_var=True)
+    assert isinstance(three, list) and len(three) == 3

@@ -47,7 +47,6 @@ def _make(op: dict):
     variadic = bool(op.get("variadic"))
     attr_names = {a["name"] for a in op.get("attrs", [])}
     has_num_args = "num_args" in attr_names
-    nvis = op.get("num_visible_outputs", op.get("num_outputs", 1))
     ctx_drop = "ctx" not in attr_names
     handle = []
 
@@ -70,7 +69,7 @@ def _make(op: dict):
                     res = invoke(handle[0], args, kwargs, out=out)
                     if out is not None:
                         return out
-                    return res[0] if nvis == 1 and len(res) == 1 else res
+                    return res[0] if len(res) == 1 else res  # MXNet: one output -> an NDArray
         arrays = []
         for a in args:
             if isinstance(a, NDArray):
@@ -103,7 +102,7 @@ def _make(op: dict):
         res = invoke(handle[0], arrays, kwargs, out=out)
         if out is not None:
             return out
-        return res[0] if nvis == 1 and len(res) == 1 else res
+        return res[0] if len(res) == 1 else res  # MXNet: one output -> an NDArray
 
     pyname = name if not keyword.iskeyword(name) else name + "_"
     fn.__name__ = pyname
