@@ -208,3 +208,42 @@ int mxi_attr_index(const mx_op_def *op, const char *name) {
         if (!strcmp(op->attrs[a].name, name)) return a;
     return -1;
 }
+
+int mxi_attrs_string(const mx_call *c, char *buf, size_t n) {
+    size_t k = 0;
+    if (!n) return MX_ERR_INVALID;
+    buf[0] = 0;
+    for (int i = 0; i < c->op->n_attrs; i++) {
+        const mx_attr_spec *s = &c->op->attrs[i];
+        const mx_attr_val *v = &c->attrs[i];
+        char val[32 * MX_MAX_TUPLE];
+        size_t m = 0;
+        if (v->is_none && s->type != MX_ATTR_BOOL) {
+            snprintf(val, sizeof val, "None");
+        } else {
+            switch (s->type) {
+            case MX_ATTR_INT: case MX_ATTR_OPT_INT: snprintf(val, sizeof val, "%lld", (long long)v->i); break;
+            case MX_ATTR_BOOL: snprintf(val, sizeof val, "%s", v->i ? "True" : "False"); break;
+            case MX_ATTR_FLOAT: snprintf(val, sizeof val, "%.17g", v->f); break;
+            case MX_ATTR_STR: case MX_ATTR_ENUM: snprintf(val, sizeof val, "%s", v->s); break;
+            case MX_ATTR_DTYPE: snprintf(val, sizeof val, "%s", v->i < 0 ? "None" : mxi_dtype_name((int)v->i)); break;
+            case MX_ATTR_SHAPE: case MX_ATTR_FLOATS:
+                m = (size_t)snprintf(val, sizeof val, "(");
+                for (int j = 0; j < v->n && m < sizeof val; j++) {
+                    if (s->type == MX_ATTR_FLOATS) m += (size_t)snprintf(val + m, sizeof val - m, "%s%.17g", j ? "," : "", v->fv[j]);
+                    else if (v->v[j] == INT64_MIN) m += (size_t)snprintf(val + m, sizeof val - m, "%sNone", j ? "," : "");
+                    else m += (size_t)snprintf(val + m, sizeof val - m, "%s%lld", j ? "," : "", (long long)v->v[j]);
+                }
+                if (m < sizeof val) snprintf(val + m, sizeof val - m, ")");
+                break;
+            }
+        }
+        int w = snprintf(buf + k, n - k, "%s%s=%s", i ? ";" : "", s->name, val);
+        if (w < 0 || (size_t)w >= n - k) {
+            buf[k] = 0;
+            return mxi_error(MX_ERR_INTERNAL, "%s: attribute string longer than %zu bytes", c->op->name, n);
+        }
+        k += (size_t)w;
+    }
+    return MX_OK;
+}

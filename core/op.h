@@ -152,6 +152,11 @@ int mxi_call(const char *op, mx_tensor_s *const *in, int n_in, const char *attrs
 /* Single output convenience: returns a new reference or NULL (error set). */
 mx_tensor_s *mxi_call1(const char *op, const char *attrs, int n_in, ...);
 
+/* The call's attributes back in "k=v;k=v" form (attrs.c), for a gradient
+ * that calls a backward op with its forward's attributes. Errors (with the
+ * op name) if `n` bytes are not enough. */
+int mxi_attrs_string(const mx_call *c, char *buf, size_t n);
+
 /* ---- helpers for infer functions (infer_util.c) ---- */
 /* Standard error text: "<op>: <what> (inputs: data=(2,3) float32, ...)". */
 int mxi_op_error(const mx_call *c, int code, const char *fmt, ...) MXI_PRINTF(3, 4);

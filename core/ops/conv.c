@@ -7,11 +7,12 @@
  * the NCHW output. Deconvolution is the transpose: its forward is the data
  * gradient of a convolution and its data gradient a convolution. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../backends/cpu/cpu.h"
 #include "../autograd.h"
-#include "conv_common.h"
+#include "../op.h"
 
 typedef struct {
     int64_t N, C, F, G;
@@ -233,7 +234,7 @@ static int wants_grad(const mx_tensor_s *t) { return mxi_ag_wants_grad(t); }
 
 static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
     char attrs[1024];
-    mxi_conv_attr_string(g->call, attrs, sizeof attrs - 32);
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs - 32));
     int nb = (int)g->call->attrs[A_NO_BIAS].i;
     int mask = (wants_grad(g->in[0]) ? 1 : 0) | (wants_grad(g->in[1]) ? 2 : 0) | (!nb && wants_grad(g->in[2]) ? 4 : 0);
     size_t n = strlen(attrs);

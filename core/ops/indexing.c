@@ -104,7 +104,7 @@ static int take_bw_cpu(mx_call *c) {
 
 static int take_grad(mx_grad_ctx *g) {
     char a[256];
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     g->igrad[0] = mxi_call1("_backward_take", a, 3, g->ograd[0], g->in[1], g->in[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
@@ -183,7 +183,7 @@ static int pick_bw_cpu(mx_call *c) {
 
 static int pick_grad(mx_grad_ctx *g) {
     char a[256];
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     g->igrad[0] = mxi_call1("_backward_pick", a, 3, g->ograd[0], g->in[1], g->in[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
@@ -487,7 +487,7 @@ static int topk_grad(mx_grad_ctx *g) {
         return g->igrad[0] ? MX_OK : mx_last_error_code();
     }
     char a[512];
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     g->igrad[0] = mxi_call1("_backward_topk", a, 2, g->ograd[0], g->in[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
@@ -786,7 +786,7 @@ static int sa_cpu(mx_call *c) {
     return MX_OK;
 }
 
-static void slice_attr_str(const mx_call *c, int first, char *a, size_t cap) {
+static int slice_attr_str(const mx_call *c, int first, char *a, size_t cap) {
     /* begin/end/step at attrs[first..first+2], serialised via a temp call view */
     mx_call tmp;
     static const mx_attr_spec names[3] = {
@@ -797,12 +797,12 @@ static void slice_attr_str(const mx_call *c, int first, char *a, size_t cap) {
     static const mx_op_def fake = {.name = "slice", .attrs = names, .n_attrs = 3};
     tmp.op = &fake;
     memcpy(tmp.attrs, c->attrs + first, sizeof(mx_attr_val) * 3);
-    mxv_attrs_str(&tmp, a, cap);
+    return mxi_attrs_string(&tmp, a, cap);
 }
 
 static int sa_grad(mx_grad_ctx *g) {
     char a[900], b[1000];
-    slice_attr_str(g->call, g->call->n_in == 1 ? 1 : 0, a, sizeof a);
+    MXI_TRY(slice_attr_str(g->call, g->call->n_in == 1 ? 1 : 0, a, sizeof a));
     snprintf(b, sizeof b, "scalar=0;%s", a);
     g->igrad[0] = mxi_call1("_slice_assign_scalar", b, 1, g->ograd[0]);
     if (!g->igrad[0]) return mx_last_error_code();

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../../backends/cpu/cpu.h"
-#include "conv_common.h"
+#include "../op.h"
 
 enum { POOL_MAX, POOL_AVG, POOL_SUM, POOL_LP };
 enum { CONV_VALID, CONV_FULL, CONV_SAME };
@@ -152,7 +152,7 @@ static int pool_bwd_cpu(mx_call *c) {
 
 static int pool_grad(mx_grad_ctx *g) {
     char attrs[1024];
-    mxi_conv_attr_string(g->call, attrs, sizeof attrs);
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
     mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->out[0]};
     mx_tensor_s *out[1] = {0};
     MXI_TRY(mxi_call("_backward_Pooling", in, 3, attrs, out, 1));

@@ -28,10 +28,11 @@
 #endif
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../backends/cpu/cpu.h"
-#include "conv_common.h"
+#include "../op.h"
 
 enum { RNN_RELU, RNN_TANH, RNN_LSTM, RNN_GRU };
 
@@ -326,7 +327,7 @@ static int rnn_bwd_cpu(mx_call *c) {
 static int rnn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     char attrs[1200];
-    mxi_conv_attr_string(c, attrs, sizeof attrs - 80);
+    MXI_TRY(mxi_attrs_string(c, attrs, sizeof attrs - 80));
     size_t n = strlen(attrs);
     const int lstm = c->attrs[R_MODE].i == RNN_LSTM, nv = rnn_num_visible(c), given = c->n_out > nv;
     snprintf(attrs + n, sizeof attrs - n, ";seed=%lld;offset=%lld;fwd_training=%d;has_reserve=%d",

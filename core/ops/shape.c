@@ -408,7 +408,7 @@ static int vbw_cpu(mx_call *c) {
 static int vbw_grad(mx_grad_ctx *g) {
     /* the backward is linear in ograd; its own gradient is the forward view */
     char a[1024];
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     mx_tensor_s *in[2] = {g->ograd[0], g->call->n_in == 3 ? g->in[2] : NULL};
     mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
     MXI_TRY(mxi_call(g->call->op->name + 10, in, g->call->n_in - 1, a, out, MX_MAX_OUTPUTS));
@@ -419,7 +419,7 @@ static int vbw_grad(mx_grad_ctx *g) {
 static int view_grad(mx_grad_ctx *g) {
     char bw[64], a[1024];
     snprintf(bw, sizeof bw, "_backward_%s", g->call->op->name);
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->call->n_in > 1 ? g->in[1] : NULL};
     mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
     MXI_TRY(mxi_call(bw, in, g->call->n_in + 1, a, out, MX_MAX_OUTPUTS));
@@ -450,7 +450,7 @@ static int transpose_grad(mx_grad_ctx *g) {
 
 static int self_grad(mx_grad_ctx *g) { /* swapaxes / flip are their own inverse */
     char a[1024];
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     g->igrad[0] = mxi_call1(g->call->op->name, a, 1, g->ograd[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
@@ -855,7 +855,7 @@ static int pad_bw_cpu(mx_call *c) {
 
 static int pad_grad(mx_grad_ctx *g) {
     char a[1024];
-    mxv_attrs_str(g->call, a, sizeof a);
+    MXI_TRY(mxi_attrs_string(g->call, a, sizeof a));
     g->igrad[0] = mxi_call1("_backward_pad", a, 2, g->ograd[0], g->in[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }

@@ -128,39 +128,6 @@ static inline void mxv_scatter_add(const mxv_view *view, const void *src, void *
     }
 }
 
-/* Serialise c's attributes as "k=v;k=v" (for calling a sibling op). */
-static inline char *mxv_attrs_str(const mx_call *c, char *buf, size_t cap) {
-    size_t k = 0;
-    buf[0] = 0;
-    for (int i = 0; i < c->op->n_attrs && k < cap; i++) {
-        const mx_attr_spec *s = &c->op->attrs[i];
-        const mx_attr_val *a = &c->attrs[i];
-        k += (size_t)snprintf(buf + k, cap - k, "%s%s=", i ? ";" : "", s->name);
-        if (k >= cap) break;
-        if (a->is_none && s->type != MX_ATTR_BOOL) { k += (size_t)snprintf(buf + k, cap - k, "None"); continue; }
-        switch (s->type) {
-        case MX_ATTR_INT: case MX_ATTR_OPT_INT: k += (size_t)snprintf(buf + k, cap - k, "%lld", (long long)a->i); break;
-        case MX_ATTR_FLOAT: k += (size_t)snprintf(buf + k, cap - k, "%.17g", a->f); break;
-        case MX_ATTR_BOOL: k += (size_t)snprintf(buf + k, cap - k, "%s", a->i ? "True" : "False"); break;
-        case MX_ATTR_STR: case MX_ATTR_ENUM: k += (size_t)snprintf(buf + k, cap - k, "%s", a->s); break;
-        case MX_ATTR_DTYPE: k += (size_t)snprintf(buf + k, cap - k, "%s", a->i < 0 ? "None" : mxi_dtype_name((int)a->i)); break;
-        case MX_ATTR_SHAPE:
-            k += (size_t)snprintf(buf + k, cap - k, "(");
-            for (int j = 0; j < a->n && k < cap; j++) {
-                if (a->v[j] == INT64_MIN) k += (size_t)snprintf(buf + k, cap - k, "%sNone", j ? "," : "");
-                else k += (size_t)snprintf(buf + k, cap - k, "%s%lld", j ? "," : "", (long long)a->v[j]);
-            }
-            if (k < cap) k += (size_t)snprintf(buf + k, cap - k, "%s)", a->n == 1 ? "," : "");
-            break;
-        case MX_ATTR_FLOATS:
-            k += (size_t)snprintf(buf + k, cap - k, "(");
-            for (int j = 0; j < a->n && k < cap; j++) k += (size_t)snprintf(buf + k, cap - k, "%s%.17g", j ? "," : "", a->fv[j]);
-            if (k < cap) k += (size_t)snprintf(buf + k, cap - k, "%s)", a->n == 1 ? "," : "");
-            break;
-        }
-    }
-    return buf;
-}
 
 /* numpy/MXNet slice of one axis: normalised start and count, python rules. */
 static inline void mxv_slice_axis(int64_t n, int64_t b, int64_t e, int64_t s, int64_t *start, int64_t *count) {

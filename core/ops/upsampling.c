@@ -3,10 +3,11 @@
  * Part of the "conv" family: registered from mxi_register_conv() in conv.c. */
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../backends/cpu/cpu.h"
-#include "conv_common.h"
+#include "../op.h"
 
 int mxi_conv_bilinear_upsample(const mx_tensor_s *x, const mx_tensor_s *w, mx_tensor_s *y, int64_t scale);
 
@@ -172,7 +173,7 @@ static int up_grad(mx_grad_ctx *g) {
         mxi_tensor_release(out[2]);
         return MX_OK;
     }
-    mxi_conv_attr_string(c, attrs, sizeof attrs);
+    MXI_TRY(mxi_attrs_string(c, attrs, sizeof attrs));
     mx_tensor_s *in[MX_MAX_INPUTS];
     in[0] = g->ograd[0];
     for (int i = 0; i < c->n_in; i++) in[i + 1] = g->in[i];
@@ -329,7 +330,7 @@ static int bil_bwd_cpu(mx_call *c) {
 
 static int bil_grad(mx_grad_ctx *g) {
     char attrs[512];
-    mxi_conv_attr_string(g->call, attrs, sizeof attrs);
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
     /* mode=like's second input only donates its shape */
     char *m = strstr(attrs, "mode=like");
     if (m) memcpy(m, "mode=size", 9);
