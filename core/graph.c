@@ -240,6 +240,11 @@ int mx_graph_from_json(const char *json, mx_graph *out) {
         n->op_name = dupstr(op->str);
         if (strcmp(op->str, "null") != 0) {
             n->op = mxi_find_op(canonical_op(op->str));
+            if (n->op && !strncmp(n->op->name, "_backward_", 10)) {
+                rc = mxi_error(MX_ERR_INVALID, "symbol JSON: node '%s' uses the internal gradient kernel '%s'", name->str,
+                               op->str);
+                break;
+            }
             if (!n->op) {
                 rc = mxi_error(MX_ERR_NOT_FOUND, "symbol JSON: node '%s' uses unknown op '%s'", name->str, op->str);
                 break;

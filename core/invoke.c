@@ -281,6 +281,11 @@ static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_
                          int *n_out, bool visible_only) {
     int idx = mxi_op_index(op);
     if (idx < 0) return mxi_error(MX_ERR_HANDLE, "mx_op_invoke: invalid op handle");
+    /* gradient kernels take inputs the library itself produced (shapes paired
+     * by the forward op); they are reached through autograd, not called */
+    if (visible_only && !strncmp(op->name, "_backward_", 10))
+        return mxi_error(MX_ERR_INVALID, "%s is an internal gradient kernel; it runs through autograd (backward), "
+                         "not as a direct call", op->name);
     if (n_in < 0 || n_in > MX_MAX_INPUTS)
         return mxi_error(MX_ERR_INVALID, "%s: %d inputs given, at most %d supported", op->name, n_in, MX_MAX_INPUTS);
     if (n_in && !inputs) return mxi_error(MX_ERR_INVALID, "%s: inputs array is NULL", op->name);

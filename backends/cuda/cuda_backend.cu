@@ -762,7 +762,10 @@ int k_fc_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     if (dt < 0 || c->n_in < 3 || c->in[2].ndim != 2) return MXB_UNSUPPORTED;
     const mxb_tensor &g = c->in[0], &x = c->in[1], &w = c->in[2];
     long long H = w.shape[0], K = w.shape[1], M = K ? x.size / K : 0;
-    if (gemm(d, c->op, dt, M, K, H, g.buf, H, 1, w.buf, K, 1, c->out[0].buf, 1, 0, err, errlen)) return MXB_ERROR;
+    /* data_grad=False (the input needs no gradient): output 0 is empty */
+    if (mxb_attr_i(c, "data_grad", 1) && c->out[0].size == M * K &&
+        gemm(d, c->op, dt, M, K, H, g.buf, H, 1, w.buf, K, 1, c->out[0].buf, 1, 0, err, errlen))
+        return MXB_ERROR;
     if (c->n_out >= 2 && gemm(d, c->op, dt, H, K, M, g.buf, 1, H, x.buf, K, 1, c->out[1].buf, 1, 0, err, errlen))
         return MXB_ERROR;
     if (c->n_out >= 3 && c->out[2].size == H && H) {

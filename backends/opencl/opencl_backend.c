@@ -997,7 +997,10 @@ static int k_fully_connected_bw(void *ctx, const mxb_call *c, char *err, size_t 
     cl_long H = w->shape[0], K = w->shape[1];
     cl_long M = K ? x->size / K : 0;
     cl_mem G = BUF(*g), X = BUF(*x), W = BUF(*w);
-    if (gemm(d, c->op, dt, M, K, H, G, H, 1, W, K, 1, BUF(c->out[0]), 1, 0, err, errlen)) return MXB_ERROR;
+    /* data_grad=False (the input needs no gradient): output 0 is empty */
+    if (mxb_attr_i(c, "data_grad", 1) && c->out[0].size == M * K &&
+        gemm(d, c->op, dt, M, K, H, G, H, 1, W, K, 1, BUF(c->out[0]), 1, 0, err, errlen))
+        return MXB_ERROR;
     if (c->n_out >= 2 && gemm(d, c->op, dt, H, K, M, G, 1, H, X, K, 1, BUF(c->out[1]), 1, 0, err, errlen))
         return MXB_ERROR;
     if (c->n_out >= 3 && c->out[2].size == H) {

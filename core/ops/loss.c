@@ -297,6 +297,12 @@ static int rg_cpu(mx_call *c) {
 /* _backward_*RegressionOutput(out, label) -> grad_scale / num_output * f(out - label),
  * num_output = label.size / label.shape[0] */
 static int rgb_infer(mx_call *c) {
+    const mx_tensor_s *y = c->in[0], *l = c->in[1];
+    if (l->size != y->size) {
+        char a[128], b[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "label shape %s does not match output shape %s",
+                            mxi_shape_str(l->shape, l->ndim, a, sizeof a), mxi_shape_str(y->shape, y->ndim, b, sizeof b));
+    }
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
