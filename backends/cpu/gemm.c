@@ -13,15 +13,25 @@
 
 #ifdef MXCORE_HAVE_CBLAS
 #include <cblas.h>
+/* the scipy-openblas wheels (used for pip builds) prefix every symbol */
+#ifdef MXCORE_BLAS_SCIPY_PREFIX
+#define MX_SGEMM scipy_cblas_sgemm
+#define MX_DGEMM scipy_cblas_dgemm
+#define MX_OPENBLAS_SET_THREADS scipy_openblas_set_num_threads
+#else
+#define MX_SGEMM cblas_sgemm
+#define MX_DGEMM cblas_dgemm
+#define MX_OPENBLAS_SET_THREADS openblas_set_num_threads
 #ifdef MXCORE_HAVE_OPENBLAS_SET_THREADS
 void openblas_set_num_threads(int n);
+#endif
 #endif
 #endif
 
 void mxi_blas_set_threads(int n) {
     (void)n; /* parallelism comes from our pool; the BLAS stays single-threaded */
 #if defined(MXCORE_HAVE_CBLAS) && defined(MXCORE_HAVE_OPENBLAS_SET_THREADS)
-    openblas_set_num_threads(1);
+    MX_OPENBLAS_SET_THREADS(1);
 #endif
 }
 
@@ -129,10 +139,10 @@ static void gemm_serial(int ta, int tb, int64_t M, int64_t N, int64_t K, double 
     }
 #ifdef MXCORE_HAVE_CBLAS
     if (dbl)
-        cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+        MX_DGEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
                     (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
     else
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+        MX_SGEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
                     (int)K, (float)alpha, A, (int)lda, B, (int)ldb, (float)beta, C, (int)ldc);
 #else
     if (dbl) gemm_f64(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
