@@ -205,3 +205,12 @@ def test_ops_with_one_visible_output_return_an_ndarray():
     three = mx.nd.BatchNorm(x, mx.nd.ones((3,)), mx.nd.zeros((3,)), mx.nd.zeros((3,)), mx.nd.ones((3,)),
                             output_mean_var=True)
     assert isinstance(three, list) and len(three) == 3
+
+
+def test_errors_name_the_op_the_shapes_and_the_users_line():
+    a, b = mx.nd.ones((2, 3)), mx.nd.ones((4,))
+    with pytest.raises(mx.base.MXNetError) as e:
+        mx.nd.elemwise_add(a, b)
+    msg = str(e.value)
+    assert "elemwise_add" in msg and "(2,3)" in msg and "(4,)" in msg
+    assert f"{__file__}:" in msg  # the caller's own line, not a line inside mxcore

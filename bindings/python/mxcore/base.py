@@ -127,8 +127,22 @@ if lib.mx_abi_version() != EXPECTED_ABI:
 __version__ = ffi.string(lib.mx_version_string()).decode()
 
 
+def _user_line() -> str:
+    """' [at file:line]' for the innermost frame outside the mxcore package: the
+    user's own line that led to the failing call ('' if there is none)."""
+    import sys
+
+    f = sys._getframe(2)
+    while f is not None:
+        path = f.f_code.co_filename
+        if not os.path.abspath(path).startswith(_PKG + os.sep):
+            return f" [at {path}:{f.f_lineno}]"
+        f = f.f_back
+    return ""
+
+
 def _raise() -> None:
-    raise MXNetError(ffi.string(lib.mx_last_error()).decode("utf-8", "replace"))
+    raise MXNetError(ffi.string(lib.mx_last_error()).decode("utf-8", "replace") + _user_line())
 
 
 def check_call(rc: int) -> None:
