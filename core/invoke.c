@@ -327,6 +327,23 @@ int mx_op_invoke(mx_op op, const mx_tensor *inputs, int n_in, const char *const 
     return rc;
 }
 
+static int call_n(mx_op op, mx_tensor_s *const *in, int n_in, mx_tensor *out) {
+    if (!op) return mxi_error(MX_ERR_HANDLE, "mx_op_call: op handle is NULL");
+    if (!out) return mxi_error(MX_ERR_INVALID, "mx_op_call: out is NULL");
+    int produced = 0;
+    mx_tensor res = NULL;
+    int rc = invoke_common((const mx_op_def *)op, in, n_in, NULL, NULL, 0, &res, 0, 1, &produced, true);
+    if (rc == MX_OK) *out = res;
+    return rc;
+}
+
+int mx_op_call1(mx_op op, mx_tensor a, mx_tensor *out) { return call_n(op, &a, 1, out); }
+
+int mx_op_call2(mx_op op, mx_tensor a, mx_tensor b, mx_tensor *out) {
+    mx_tensor in[2] = {a, b};
+    return call_n(op, in, 2, out);
+}
+
 int mx_invoke_by_name(const char *name, const mx_tensor *inputs, int n_in, const char *const *attr_keys,
                       const char *const *attr_vals, int n_attr, mx_tensor *outputs, int max_out, int *n_out) {
     mx_op op;

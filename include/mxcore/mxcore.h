@@ -206,6 +206,11 @@ MX_API int mx_op_name(mx_op op, const char **name);
 MX_API int mx_op_invoke(mx_op op, const mx_tensor *inputs, int n_in, const char *const *attr_keys,
                         const char *const *attr_vals, int n_attr, mx_tensor *outputs,
                         int max_out, int *n_out);
+/* Fast paths for the commonest eager calls (unary / binary op, no
+ * attributes, one output): same semantics and errors as mx_op_invoke with
+ * library-allocated output; *out receives a new reference. */
+MX_API int mx_op_call1(mx_op op, mx_tensor a, mx_tensor *out);
+MX_API int mx_op_call2(mx_op op, mx_tensor a, mx_tensor b, mx_tensor *out);
 /* Same as mx_op_invoke but looks the op up by name (convenience, slower). */
 MX_API int mx_invoke_by_name(const char *name, const mx_tensor *inputs, int n_in,
                              const char *const *attr_keys, const char *const *attr_vals,
