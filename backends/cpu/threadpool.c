@@ -1,27 +1,42 @@
-/* threadpool.c — the one intra-op thread pool. Workers block on a condition
- * variable when idle (no spinning: on shared 2-vCPU machines spinning workers
- * made timings swing by orders of magnitude). Size from MXCORE_NUM_THREADS,
- * default: online cores. BLAS threads are capped to the same number and BLAS
- * is only called from the caller's thread, so the two never oversubscribe. */
+/* threadpool.c — the one intra-op thread pool.
+ *
+ * Idle workers spin for a short, bounded time (SPIN_NS, ~30 us) and then
+ * block on a condition variable. Blocking matters on shared 2-vCPU machines:
+ * OpenMP-style workers that spin for hundreds of milliseconds made timings
+ * swing by orders of magnitude there. The short spin matters too: waking a
+ * blocked thread costs tens of microseconds on a VM, more than a
+ * 100k-element kernel takes, so back-to-back parallel ops (a training step)
+ * find the workers still awake while a pool left alone sleeps almost at once.
+ *
+ * Size from MXCORE_NUM_THREADS, default: online cores. The BLAS runs
+ * single-threaded on panels this pool hands out, so the two never
+ * oversubscribe. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpu.h"
+
+#define SPIN_NS 30000 /* how long an idle worker (or the waiting caller) spins */
 
 typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
     pthread_t *threads;
-    int n_workers;         /* threads besides the caller */
-    uint64_t generation;   /* bumped for each job */
+    int n_workers;             /* threads besides the caller */
+    atomic_uint_fast64_t gen;  /* bumped for each job (seq_cst: pairs with sleepers) */
+    atomic_int sleepers;       /* workers blocked (or about to block) on `wake` */
+    atomic_int caller_waiting; /* the submitting thread blocked on `done` */
     mxi_range_fn fn;
     void *ctx;
     int64_t n, chunk;
-    atomic_llong next;     /* next chunk start */
-    int active;            /* workers still running the current job */
-    int stop;
+    atomic_llong next;         /* next chunk start */
+    atomic_int active;         /* workers still running the current job */
+    atomic_int stop;
 } pool_t;
 
 static pool_t pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
@@ -31,6 +46,36 @@ static _Thread_local int in_worker;
 static int requested_threads;
 
 extern void mxi_blas_set_threads(int n);
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Spin until cond(arg) holds or SPIN_NS pass; returns whether it held. */
+static bool spin_until(bool (*cond)(uint64_t), uint64_t arg) {
+    uint64_t t0 = now_ns();
+    for (int i = 0;; i++) {
+        if (cond(arg)) return true;
+        cpu_relax();
+        if ((i & 63) == 63 && now_ns() - t0 > SPIN_NS) return cond(arg);
+    }
+}
+
+static bool new_job(uint64_t seen) { return atomic_load(&pool.gen) != seen || atomic_load(&pool.stop); }
+static bool job_done(uint64_t unused) {
+    (void)unused;
+    return atomic_load(&pool.active) == 0;
+}
 
 static void run_chunks(void) {
     for (;;) {
@@ -42,30 +87,39 @@ static void run_chunks(void) {
 }
 
 static void *worker(void *arg) {
-    (void)arg;
     in_worker = 1;
-    uint64_t seen = 0;
-    pthread_mutex_lock(&pool.lock);
+    /* the generation current when this worker was created (read by the
+     * creator, before any job it must run was published) */
+    uint64_t seen = (uint64_t)(uintptr_t)arg;
     for (;;) {
-        while (!pool.stop && pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
-        if (pool.stop) break;
-        seen = pool.generation;
-        pthread_mutex_unlock(&pool.lock);
+        if (!spin_until(new_job, seen)) {
+            pthread_mutex_lock(&pool.lock);
+            atomic_fetch_add(&pool.sleepers, 1);
+            /* re-check after announcing: a submitter that bumped gen before
+             * seeing sleepers > 0 is seen here (both are seq_cst) */
+            while (!new_job(seen)) pthread_cond_wait(&pool.wake, &pool.lock);
+            atomic_fetch_sub(&pool.sleepers, 1);
+            pthread_mutex_unlock(&pool.lock);
+        }
+        if (atomic_load(&pool.stop)) break;
+        seen = atomic_load(&pool.gen);
         run_chunks();
-        pthread_mutex_lock(&pool.lock);
-        if (--pool.active == 0) pthread_cond_signal(&pool.done);
+        if (atomic_fetch_sub(&pool.active, 1) == 1 && atomic_load(&pool.caller_waiting)) {
+            pthread_mutex_lock(&pool.lock);
+            pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.lock);
+        }
     }
-    pthread_mutex_unlock(&pool.lock);
     return NULL;
 }
 
 static void start_workers(int total) {
     pool.n_workers = total - 1;
-    pool.stop = 0;
+    atomic_store(&pool.stop, 0);
     if (pool.n_workers <= 0) return;
     pool.threads = calloc((size_t)pool.n_workers, sizeof(pthread_t));
     for (int i = 0; i < pool.n_workers; i++) {
-        if (pthread_create(&pool.threads[i], NULL, worker, NULL) != 0) {
+        if (pthread_create(&pool.threads[i], NULL, worker, (void *)(uintptr_t)atomic_load(&pool.gen)) != 0) {
             pool.n_workers = i; /* run with what we got */
             break;
         }
@@ -74,7 +128,7 @@ static void start_workers(int total) {
 
 static void stop_workers(void) {
     pthread_mutex_lock(&pool.lock);
-    pool.stop = 1;
+    atomic_store(&pool.stop, 1);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     for (int i = 0; i < pool.n_workers; i++) pthread_join(pool.threads[i], NULL);
@@ -128,21 +182,27 @@ void mxi_parallel_for(int64_t n, int64_t grain, mxi_range_fn fn, void *ctx) {
     int64_t chunks = n / grain;
     if (chunks > total * 4) chunks = total * 4;
     if (chunks < 1) chunks = 1;
-    pthread_mutex_lock(&pool.lock);
     pool.fn = fn;
     pool.ctx = ctx;
     pool.n = n;
     pool.chunk = (n + chunks - 1) / chunks;
     atomic_store(&pool.next, 0);
-    pool.active = pool.n_workers;
-    pool.generation++;
-    pthread_cond_broadcast(&pool.wake);
-    pthread_mutex_unlock(&pool.lock);
+    atomic_store(&pool.active, pool.n_workers);
+    atomic_fetch_add(&pool.gen, 1); /* publishes the job (seq_cst) */
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
     in_worker = 1; /* the caller works too; nested loops inside run inline */
     run_chunks();
     in_worker = 0;
-    pthread_mutex_lock(&pool.lock);
-    while (pool.active > 0) pthread_cond_wait(&pool.done, &pool.lock);
-    pthread_mutex_unlock(&pool.lock);
+    if (!spin_until(job_done, 0)) {
+        pthread_mutex_lock(&pool.lock);
+        atomic_store(&pool.caller_waiting, 1);
+        while (atomic_load(&pool.active) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+        atomic_store(&pool.caller_waiting, 0);
+        pthread_mutex_unlock(&pool.lock);
+    }
     pthread_mutex_unlock(&submit_lock);
 }
