@@ -117,20 +117,27 @@ _KEEP = {"array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace",
          "concatenate", "waitall", "from_numpy", "moveaxis"}
 
 
-def register_all(namespace: dict) -> list:
-    """Create every public op (and its aliases) in `namespace`; returns the names."""
+def register_ops(namespace: dict, make, keep) -> list:
+    """Put make(op) in `namespace` under every public op's name and aliases
+    (and under internal "_" names, unlisted), skipping the hand-written names
+    in `keep`; returns the public names. Shared by mx.nd and mx.sym."""
     names = []
     for op in manifest()["ops"]:
-        fn = _make(op)
+        fn = make(op)
         is_public = op.get("public", True)
         for n in [op["name"]] + list(op.get("aliases") or []):
-            if n in _KEEP:
+            if n in keep:
                 continue
             if n.startswith("_") or is_public:
                 namespace.setdefault(n, fn)
                 if not n.startswith("_"):
                     names.append(n)
     return names
+
+
+def register_all(namespace: dict) -> list:
+    """Create every public op (and its aliases) in `namespace`; returns the names."""
+    return register_ops(namespace, _make, _KEEP)
 
 
 # fluent methods: x.op(...) == nd.op(x, ...)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import keyword
 
-from ..ndarray.register import _doc, manifest
+from ..ndarray.register import _doc, register_ops
 from .symbol import _invoke_sym
 
 # hand-written in symbol/__init__.py (MXNet's convenience signatures)
@@ -26,15 +26,4 @@ def _make(op: dict):
 
 def register_all(namespace: dict) -> list:
     """Create mx.sym.<op> (and aliases) in `namespace`; returns the public names."""
-    names = []
-    for op in manifest()["ops"]:
-        fn = _make(op)
-        is_public = op.get("public", True)
-        for n in [op["name"]] + list(op.get("aliases") or []):
-            if n in _KEEP:
-                continue
-            if n.startswith("_") or is_public:
-                namespace.setdefault(n, fn)
-                if not n.startswith("_"):
-                    names.append(n)
-    return names
+    return register_ops(namespace, _make, _KEEP)
