@@ -18,6 +18,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import gluon, nd
 from mxnet.gluon import nn, rnn
+from regen import regen_params  # shared with the tests (numpy only)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 mx.random.seed(0)
@@ -26,18 +27,6 @@ np.random.seed(0)
 
 def p(name):
     return os.path.join(HERE, name)
-
-
-def regen_params(names_shapes):
-    """Deterministic parameters from names and shapes (mirrored in the tests)."""
-    rs = np.random.RandomState(0)
-    out = {}
-    for name, shape in sorted(names_shapes):
-        if name.endswith("running_var") or name.endswith("moving_var"):
-            out[name] = rs.uniform(0.5, 1.5, shape).astype(np.float32)
-        else:
-            out[name] = rs.uniform(-0.1, 0.1, shape).astype(np.float32)
-    return out
 
 
 # ---- nd.save lists and dicts

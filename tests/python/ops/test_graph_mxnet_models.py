@@ -1,12 +1,15 @@
 """Graph executor (C ABI) on models exported by MXNet 1.9.1: load the symbol
 JSON and the .params file, run, and compare with MXNet's own output."""
 import os
+import sys
 
 import numpy as np
 import pytest
 from harness import MXError, check, ffi, from_mx, lib, to_mx
 
 REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mxnet_ref")
+sys.path.insert(0, REF)
+from regen import read_params_txt  # noqa: E402
 
 
 def load_params(path):
@@ -52,20 +55,6 @@ class Graph:
         return [from_mx(ffi.gc(outs[i], lib.mx_tensor_release)) for i in range(n[0])]
 
 
-def regen_params(path):
-    """Mirror of make_refs.regen_params for the model-zoo nets."""
-    rs = np.random.RandomState(0)
-    items = []
-    for line in open(path):
-        name, shape = line.split()
-        items.append((name, tuple(int(s) for s in shape.split(","))))
-    out = {}
-    for name, shape in sorted(items):
-        lo, hi = (0.5, 1.5) if name.endswith(("running_var", "moving_var")) else (-0.1, 0.1)
-        out[name] = rs.uniform(lo, hi, shape).astype(np.float32)
-    return out
-
-
 @pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm"])
 def test_exported_gluon_models(model):
     g = Graph(open(os.path.join(REF, f"{model}-symbol.json")).read())
@@ -81,7 +70,7 @@ def test_exported_gluon_models(model):
 @pytest.mark.parametrize("model", ["resnet18_v1", "mobilenet0.25"])
 def test_model_zoo_symbols(model):
     g = Graph(open(os.path.join(REF, f"{model}-symbol.json")).read())
-    params = regen_params(os.path.join(REF, f"{model}-params.txt"))
+    params = read_params_txt(os.path.join(REF, f"{model}-params.txt"))
     io = load_params(os.path.join(REF, f"{model}-io.params"))
     params["data"] = io["x"]
     out = g.run(params)[0]

@@ -1,5 +1,6 @@
 """hybridize (CachedOp equivalent), export/imports and SymbolBlock."""
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ from mxcore.base import ffi, lib
 from mxcore.gluon import nn, rnn
 
 REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mxnet_ref")
+sys.path.insert(0, REF)
+from regen import read_params_txt  # noqa: E402  (numpy-only helper shared with make_refs.py)
 R = np.random.RandomState(0)
 
 
@@ -245,22 +248,9 @@ def test_imports_mxnet_exported_models(model):
     np.testing.assert_allclose(net(io["x"]).asnumpy(), io["y"].asnumpy(), rtol=1e-4, atol=1e-4)
 
 
-def _regen_params(path):
-    rs = np.random.RandomState(0)
-    items = []
-    for line in open(path):
-        name, shape = line.split()
-        items.append((name, tuple(int(s) for s in shape.split(","))))
-    out = {}
-    for name, shape in sorted(items):
-        lo, hi = (0.5, 1.5) if name.endswith(("running_var", "moving_var")) else (-0.1, 0.1)
-        out[name] = rs.uniform(lo, hi, shape).astype(np.float32)
-    return out
-
-
 @pytest.mark.parametrize("model", ["resnet18_v1", "mobilenet0.25"])
 def test_imports_mxnet_model_zoo_symbols(model, tmp_path):
-    params = _regen_params(os.path.join(REF, model + "-params.txt"))
+    params = read_params_txt(os.path.join(REF, model + "-params.txt"))
     s = mx.sym.load(os.path.join(REF, model + "-symbol.json"))
     aux = set(s.list_auxiliary_states())
     pf = str(tmp_path / "p.params")
