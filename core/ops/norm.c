@@ -773,7 +773,9 @@ static const mx_op_def ops[] = {
             "updates moving_mean/moving_var in place; inference uses the moving statistics.",
      .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
      .attrs = bn_attrs, .n_attrs = NA(bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
-     .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
+     /* in place is safe: each channel's statistics are read before any of its
+      * outputs are written, and each output element only reads its input */
+     .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
     {.name = "_backward_BatchNorm", .doc = "Gradient of BatchNorm w.r.t. data, gamma and beta.",
      .inputs = "ograd,data,gamma,mean,var", .num_outputs = 3, .attrs = bn_attrs, .n_attrs = NA(bn_attrs),
      .infer = bnb_infer, .cpu = bnb_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
