@@ -43,6 +43,8 @@ def _find_lib() -> str:
             return os.environ[var]
     cands = glob.glob(os.path.join(ROOT, "build*", "libmxcore.so")) + \
         glob.glob(os.path.join(ROOT, "build*", "*", "libmxcore.so"))
+    # a sanitizer build cannot be dlopen'ed into a plain Python process
+    cands = [c for c in cands if "asan" not in os.path.relpath(c, ROOT)]
     cands.sort(key=os.path.getmtime, reverse=True)
     if not cands:
         raise RuntimeError("libmxcore.so not found: build with cmake -B build && cmake --build build, or set MXCORE_LIB")
