@@ -10,7 +10,7 @@
 #define MAX_HANDLES (8u << 20) /* live + quarantined structs (8M) */
 #define QUARANTINE 1024
 
-static char *region;             /* MAX_HANDLES * slot bytes, reserved lazily */
+static char *region;             /* capacity * slot bytes, reserved lazily */
 static const size_t slot = MXI_HANDLE_SLOT;
 static atomic_size_t used;       /* slots handed out from the region so far */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -21,10 +21,19 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char *free_head, *free_tail;
 static size_t free_len;
 
+static size_t capacity; /* slots in the region */
+
 static void reserve(void) {
-    void *p = mmap(NULL, (size_t)MAX_HANDLES * slot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    region = p == MAP_FAILED ? NULL : p;
+    /* address space only (pages appear on first touch); where the system
+     * refuses a large reservation (strict overcommit) settle for less */
+    for (size_t n = MAX_HANDLES; n >= (64u << 10); n /= 2) {
+        void *p = mmap(NULL, n * slot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p != MAP_FAILED) {
+            region = p;
+            capacity = n;
+            return;
+        }
+    }
 }
 
 static char **next_of(char *s) { return (char **)(s + slot - sizeof(char *)); }
@@ -43,7 +52,7 @@ void *mxi_handle_alloc(void) {
     pthread_mutex_unlock(&lock);
     if (!s) {
         size_t i = atomic_fetch_add(&used, 1);
-        if (i >= MAX_HANDLES) {
+        if (i >= capacity) {
             atomic_fetch_sub(&used, 1);
             return NULL;
         }
