@@ -1286,6 +1286,82 @@ static int k_batchnorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen
     return launch(d, c->op, "bn_bw", dt, (size_t)C, a, NARGS(a), err, errlen);
 }
 
+/* Row normalisations (core/ops/norm.c): LayerNorm, InstanceNorm, GroupNorm
+ * and their _backward_ ops share one geometry, the CPU's rn_geom. */
+typedef struct { cl_int kind; cl_long R, M, inner, pdiv, C, G; } rn_geom;
+
+static int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
+    const char *n = c->op;
+    g->kind = strstr(n, "LayerNorm") ? 0 : strstr(n, "InstanceNorm") ? 1 : 2;
+    if (g->kind == 0) {
+        int64_t ax = mxb_attr_i(c, "axis", -1);
+        if (x->ndim < 1) return -1;
+        if (ax < 0) ax += x->ndim;
+        if (ax < 0 || ax >= x->ndim) return -1;
+        g->M = x->shape[ax];
+        g->inner = 1;
+        for (int i = (int)ax + 1; i < x->ndim; i++) g->inner *= x->shape[i];
+        g->R = g->inner;
+        for (int i = 0; i < ax; i++) g->R *= x->shape[i];
+        g->pdiv = 1;
+        g->C = g->M;
+        g->G = 1;
+        return 0;
+    }
+    if (x->ndim < (g->kind == 1 ? 3 : 2)) return -1;
+    int64_t N = x->shape[0], C = x->shape[1], S = 1;
+    for (int i = 2; i < x->ndim; i++) S *= x->shape[i];
+    g->C = C;
+    g->inner = 1;
+    g->pdiv = S;
+    if (g->kind == 1) {
+        g->G = C;
+        g->R = N * C;
+        g->M = S;
+    } else {
+        int64_t G = mxb_attr_i(c, "num_groups", 1);
+        if (G < 1 || C % G) return -1;
+        g->G = G;
+        g->R = N * G;
+        g->M = (C / G) * S;
+    }
+    return 0;
+}
+
+/* LayerNorm/InstanceNorm/GroupNorm(data, gamma, beta) -> (out, mean, std) */
+static int k_rownorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    rn_geom g;
+    if (dt < 0 || c->n_in < 3 || c->n_out < 3 || rn_dims(c, &c->in[0], &g)) return MXB_UNSUPPORTED;
+    if (c->in[1].size != g.C || c->in[2].size != g.C || c->out[1].size != g.R) return MXB_UNSUPPORTED;
+    ASCALAR(eps, d, mxb_attr_f(c, "eps", g.kind == 1 ? 1e-3 : 1e-5));
+    cl_mem X = BUF(c->in[0]), Ga = BUF(c->in[1]), Be = BUF(c->in[2]);
+    cl_mem Y = BUF(c->out[0]), Me = BUF(c->out[1]), Sd = BUF(c->out[2]);
+    karg a[] = {KA(X), KA(Ga), KA(Be), KA(Y), KA(Me), KA(Sd), KA(g.R), KA(g.M), KA(g.inner), KA(g.pdiv),
+                KA(g.kind), KA(g.C), KA(g.G), eps};
+    return launch(d, c->op, "rn_fw", dt, (size_t)g.R, a, NARGS(a), err, errlen);
+}
+
+/* _backward_<norm>(ograd, data, gamma, mean, std) -> (ddata, dgamma, dbeta) */
+static int k_rownorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    rn_geom g;
+    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || rn_dims(c, &c->in[1], &g)) return MXB_UNSUPPORTED;
+    if (c->in[2].size != g.C || c->in[3].size != g.R || c->in[4].size != g.R || c->out[1].size != g.C)
+        return MXB_UNSUPPORTED;
+    cl_mem G = BUF(c->in[0]), X = BUF(c->in[1]), Ga = BUF(c->in[2]), Me = BUF(c->in[3]), Sd = BUF(c->in[4]);
+    cl_mem DX = BUF(c->out[0]), DG = BUF(c->out[1]), DB = BUF(c->out[2]);
+    karg a[] = {KA(G), KA(X), KA(Ga), KA(Me), KA(Sd), KA(DX), KA(g.R), KA(g.M), KA(g.inner), KA(g.pdiv),
+                KA(g.kind), KA(g.C), KA(g.G)};
+    int rc = launch(d, c->op, "rn_bw", dt, (size_t)g.R, a, NARGS(a), err, errlen);
+    if (rc != MXB_OK) return rc;
+    karg b[] = {KA(G), KA(X), KA(Me), KA(Sd), KA(DG), KA(DB), KA(g.R), KA(g.M), KA(g.inner), KA(g.pdiv),
+                KA(g.kind), KA(g.C), KA(g.G)};
+    return launch(d, c->op, "rn_pgrad", dt, (size_t)g.C, b, NARGS(b), err, errlen);
+}
+
 /* Dropout(data) -> (out, mask): the mask draws the CPU's Philox stream
  * (seed, offset + i), so device and CPU masks agree bit for bit */
 static int k_dropout(void *ctx, const mxb_call *c, char *err, size_t errlen) {
@@ -1357,6 +1433,12 @@ static const kentry KERNELS[] = {
     {"BatchNorm", k_batchnorm},
     {"_backward_BatchNorm", k_batchnorm_bw},
     {"Dropout", k_dropout},
+    {"LayerNorm", k_rownorm},
+    {"_backward_LayerNorm", k_rownorm_bw},
+    {"InstanceNorm", k_rownorm},
+    {"_backward_InstanceNorm", k_rownorm_bw},
+    {"GroupNorm", k_rownorm},
+    {"_backward_GroupNorm", k_rownorm_bw},
     {"reshape", k_copy},
     {"reshape_like", k_copy},
     {"flatten", k_copy},

@@ -131,6 +131,19 @@ def cases(op: str, dt) -> list:
                  {"fix_gamma": False}, [0, 1, 2]),
                 ([_rand((6, 4), dt), _rand((4,), dt), _rand((4,), dt), _rand((4,), dt), _rand((4,), dt, 0.5, 2)],
                  {"eps": 1e-5}, [0, 2])]
+    if op == "LayerNorm":
+        return [([_rand((4, 7), dt), _rand((7,), dt), _rand((7,), dt)], {}, None),
+                ([_rand((2, 5, 3), dt), _rand((5,), dt), _rand((5,), dt)], {"axis": 1, "output_mean_var": True}, None),
+                ([_rand((3, 2, 4), dt), _rand((3,), dt), _rand((3,), dt)], {"axis": 0, "eps": 1e-3}, None),
+                ([_rand((9,), dt), _rand((9,), dt), _rand((9,), dt)], {"axis": -1}, None)]
+    if op == "InstanceNorm":
+        return [([_rand((2, 3, 5), dt), _rand((3,), dt), _rand((3,), dt)], {}, None),
+                ([_rand((3, 4, 3, 2), dt), _rand((4,), dt), _rand((4,), dt)], {"eps": 1e-5}, None)]
+    if op == "GroupNorm":
+        return [([_rand((2, 6, 4), dt), _rand((6,), dt), _rand((6,), dt)], {"num_groups": 3}, None),
+                ([_rand((3, 4, 2, 3), dt), _rand((4,), dt), _rand((4,), dt)],
+                 {"num_groups": 2, "output_mean_var": True}, None),
+                ([_rand((4, 5), dt), _rand((5,), dt), _rand((5,), dt)], {}, None)]
     if op == "reshape":
         return [([_rand((2, 3, 4), dt)], {"shape": (4, -1)}, None), ([_rand((2, 3, 4), dt)], {"shape": (0, -3)}, None)]
     if op == "reshape_like":
@@ -318,3 +331,19 @@ def test_batchnorm_training_updates_moving_stats_on_device():
         assert not np.allclose(H.from_mx(dev[k]), (mm, mv)[k - 3])
     for a, b in zip(g_dev, g_cpu):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("op", ["LayerNorm", "InstanceNorm", "GroupNorm"])
+def test_row_norm_gradients_run_on_device(op):
+    """The row normalisations' backward kernels run on the device (strict
+    mode: no CPU fallback) and match the CPU, for every case and dtype."""
+    if op not in device_ops() or f"_backward_{op}" not in device_ops():
+        pytest.skip(f"{op} has no {DEVICE} forward and backward kernel")
+    for dt in device_dtypes():
+        for inputs, attrs, _ in cases(op, dt):
+            head = RNG.uniform(-1, 1, size=inputs[0].shape)
+            g_cpu = _grads(op, inputs, attrs, [0, 1, 2], head, H.to_mx)
+            with strict_device():
+                g_dev = _grads(op, inputs, attrs, [0, 1, 2], head, to_dev)
+            for i, a, b in zip(range(3), g_dev, g_cpu):
+                np.testing.assert_allclose(a, b, err_msg=f"{op} gradient wrt input {i} {attrs}", **_tol(dt))
