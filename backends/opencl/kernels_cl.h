@@ -335,6 +335,23 @@ static const char CL_GEMM_PACKED[] =
     "      if (j0 + 16 <= N && beta == 0) vstore16(alpha * acc[r][v], 0, c);\n"
     "      else { T t[16]; vstore16(acc[r][v], 0, t);\n"
     "        for (int q = 0; q < 16 && j0 + q < N; q++) c[q] = alpha * t[q] + (beta != 0 ? beta * c[q] : (T)0); } } } }\n"
+    /* small products: the same micro-kernel reading A (any strides) and a row-major B directly, no packing;
+     * the host uses it only when N is a multiple of GEMM_NR; rows past M load row M - 1 and are not stored */
+    "__kernel void FN(gemm_direct)(long M, long N, long K, __global const T *A, long ars, long acs,\n"
+    "                              __global const T *B, long brs, __global T *C, T alpha, T beta) {\n"
+    "  long ip = get_global_id(0), jp = get_global_id(1); __global const T *b = B + jp * GEMM_NR;\n"
+    "  __global const T *ar[GEMM_MR];\n"
+    "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) ar[r] = A + min(ip * GEMM_MR + r, M - 1) * ars;\n"
+    "  TV acc[GEMM_MR][GEMM_NV];\n"
+    "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) acc[r][v] = (TV)0;\n"
+    "  for (long k = 0; k < K; k++) {\n"
+    "    TV bv[GEMM_NV];\n"
+    "    _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) bv[v] = vload16(v, b + k * brs);\n"
+    "    _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) { TV av = (TV)ar[r][k * acs];\n"
+    "      _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) acc[r][v] = fma(av, bv[v], acc[r][v]); } }\n"
+    "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) { long i = ip * GEMM_MR + r; if (i >= M) break;\n"
+    "    _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) { __global T *c = C + i * N + jp * GEMM_NR + v * 16;\n"
+    "      if (beta == 0) vstore16(alpha * acc[r][v], 0, c); else vstore16(alpha * acc[r][v] + beta * vload16(0, c), 0, c); } } }\n"
     "#undef TV\n#undef GEMM_NR\n";
 
 /* BINARY_OPS: X(kernel, expression of a and b, elemwise op, broadcast op, scalar op, reversed-scalar op) */

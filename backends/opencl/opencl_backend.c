@@ -64,6 +64,7 @@ typedef struct cl_dev {
     int fp64, fp16;
     const char *last_op;
     int gemm_packed, gemm_mr, gemm_nv; /* GEMM variant (gemm_select) */
+    double gemm_direct;                /* unpacked below this many multiply-adds */
     cl_mem scratch[2];                 /* packed GEMM panels, grown on demand */
     size_t scratch_size[2];
     kslot kernels[KTAB];
@@ -156,6 +157,9 @@ static void gemm_select(cl_dev *d) {
     if (w >= 16) d->gemm_mr = 6, d->gemm_nv = 4;      /* 24 of 32 registers */
     else if (w >= 8) d->gemm_mr = 6, d->gemm_nv = 1;  /* 12 of 16 registers */
     else d->gemm_mr = 3, d->gemm_nv = 1;              /* 12 of 16 (4-wide) */
+    /* products of up to MXCORE_OPENCL_GEMM_DIRECT multiply-adds (default 512^3; 0 disables) skip packing */
+    const char *dm = getenv("MXCORE_OPENCL_GEMM_DIRECT");
+    d->gemm_direct = dm && *dm ? strtod(dm, NULL) : 134217728.0;
     const char *t = getenv("MXCORE_OPENCL_GEMM_TILE");
     int mr, nv;
     if (t && sscanf(t, "%dx%d", &mr, &nv) == 2 && mr >= 1 && mr <= 16 && nv >= 1 && nv <= 4) {
@@ -931,13 +935,27 @@ static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, 
     cl_long MR = d->gemm_mr, NR = 16 * d->gemm_nv, Mp = (M + MR - 1) / MR, Np = (N + NR - 1) / NR;
     cl_long na = Mp * MR * K, nb = Np * NR * K;
     size_t es = mxb_dtype_size(dt);
+    char name[32];
+    if (d->gemm_direct && bcs == 1 && N % NR == 0 && (double)M * N * K <= (double)d->gemm_direct) {
+        /* small product: packing and its two launches cost more than they save */
+        snprintf(name, sizeof name, "gemm_direct%s", dt == MXB_F64 ? "_d" : "_f");
+        cl_kernel k = get_kernel(d, name, err, errlen);
+        if (!k) return MXB_ERROR;
+        TSCALAR(al, dt, alpha);
+        TSCALAR(be, dt, beta);
+        karg a[] = {KA(M), KA(N), KA(K), KA(A), KA(ars), KA(acs), KA(B), KA(brs), KA(C), al, be};
+        for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
+        size_t g[2] = {(size_t)Mp, (size_t)Np}, l[2] = {1, 1};
+        CLCHECK(clEnqueueNDRangeKernel(d->q, k, 2, NULL, g, l, 0, NULL, NULL), name);
+        d->last_op = op;
+        return MXB_OK;
+    }
     cl_mem Ap = scratch(d, 0, (size_t)na * es, err, errlen), Bp = Ap ? scratch(d, 1, (size_t)nb * es, err, errlen) : NULL;
     if (!Ap || !Bp) return MXB_ERROR;
     karg pa[] = {KA(A), KA(ars), KA(acs), KA(M), KA(K), KA(Ap), KA(na)};
     if (launch(d, op, "pack_a", dt, (size_t)na, pa, NARGS(pa), err, errlen)) return MXB_ERROR;
     karg pb[] = {KA(B), KA(brs), KA(bcs), KA(K), KA(N), KA(Bp), KA(nb)};
     if (launch(d, op, "pack_b", dt, (size_t)nb, pb, NARGS(pb), err, errlen)) return MXB_ERROR;
-    char name[32];
     snprintf(name, sizeof name, "gemm_packed%s", dt == MXB_F64 ? "_d" : "_f");
     cl_kernel k = get_kernel(d, name, err, errlen);
     if (!k) return MXB_ERROR;

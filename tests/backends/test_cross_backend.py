@@ -92,6 +92,10 @@ def cases(op: str, dt) -> list:
                 ([_rand((4, 3), dt), _rand((4, 5), dt)], {"transpose_a": True}, None),
                 ([_rand((3, 4), dt), _rand((5, 4), dt)], {"transpose_b": True}, None),
                 ([_rand((67, 130), dt), _rand((130, 66), dt)], {}, None),
+                # N a multiple of every packed-GEMM column block: the unpacked small-product path
+                ([_rand((13, 40), dt), _rand((40, 192), dt)], {}, None),
+                ([_rand((40, 13), dt), _rand((40, 192), dt)], {"transpose_a": True}, None),
+                ([_rand((5, 3), dt), _rand((3, 192), dt)], {}, None),
                 ([_rand((7,), dt), _rand((7,), dt)], {}, None)]
     if op == "Embedding":
         return [([RNG.integers(0, 10, size=(2, 3)).astype(dt), _rand((10, 4), dt)],
