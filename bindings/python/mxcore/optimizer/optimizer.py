@@ -118,6 +118,12 @@ class Optimizer:
             self._index_update_count[idx] += 1
             self.num_update = max(self._index_update_count[idx], self.num_update)
 
+    def _begin_update(self, index):
+        """Count this update of parameter `index`; return its (lr, wd) with the
+        scheduler and the per-parameter multipliers applied."""
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
     def _get_lr(self, index):
         lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
         if index in self.param_dict:
@@ -227,9 +233,7 @@ class SGD(Optimizer):
         if isinstance(index, (list, tuple)):
             self._update_many(nd, index, weight, grad, state)
             return
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         if state is not None:
             nd.sgd_mom_update(weight, grad, state, out=weight, lr=lr, wd=wd,
                               momentum=self.momentum, rescale_grad=self.rescale_grad,
@@ -284,9 +288,7 @@ class NAG(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         if state is not None:
             nd.nag_mom_update(weight, grad, state, out=weight, lr=lr, wd=wd,
                               momentum=self.momentum, rescale_grad=self.rescale_grad,
@@ -313,9 +315,7 @@ class Adam(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
         lr *= math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
         mean, var = state
@@ -355,9 +355,7 @@ class AdamW(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
         corr = 1.0
         if self.correct_bias:
@@ -389,9 +387,7 @@ class RMSProp(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         kw = {'lr': lr, 'wd': wd, 'gamma1': self.gamma1, 'epsilon': self.epsilon,
               'rescale_grad': self.rescale_grad, 'clip_gradient': self._clip(),
               'clip_weights': float(self.clip_weights) if self.clip_weights else -1.0}
@@ -418,9 +414,7 @@ class AdaGrad(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         if wd:
             # w - lr*wd*w - lr*step == adagrad_update(wd=0) on (1 - lr*wd)*w
             weight *= 1. - lr * wd
@@ -465,9 +459,7 @@ class Ftrl(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         z, n = state
         nd.ftrl_update(weight, grad, z, n, out=weight, lr=lr, lamda1=self.lamda1,
                        beta=self.beta, wd=wd, rescale_grad=self.rescale_grad,
@@ -488,9 +480,7 @@ class Adamax(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
         lr /= (1. - self.beta1 ** t)
         g = self._prep_grad_wd_first(grad, weight, wd)
@@ -518,9 +508,7 @@ class Nadam(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
         g = self._prep_grad_wd_first(grad, weight, wd)
         mom_t = self.beta1 * (1. - 0.5 * (pow(0.96, t * self.schedule_decay)))
@@ -552,9 +540,7 @@ class Signum(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         if state is not None:
             nd.signum_update(weight, grad, state, out=weight, lr=lr, wd=wd,
                              momentum=self.momentum, wd_lh=self.wd_lh,
@@ -584,9 +570,7 @@ class LAMB(Optimizer):
 
     def update(self, index, weight, grad, state):
         nd = _nd()
-        self._update_count(index)
-        lr = self._get_lr(index)
-        wd = self._get_wd(index)
+        lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
         mean, var = state
         g = nd.lamb_update_phase1(weight, grad, mean, var, beta1=self.beta1, beta2=self.beta2,
