@@ -245,16 +245,21 @@ static const mx_attr_spec batch_dot_attrs[] = {
     ATTR_ENUM("forward_stype", "None", "Desired storage type of the output (accepted and ignored: dense only).", "None,csr,default,row_sparse"),
 };
 
+/* Output of a batched product: lhs's batch dims, then (M, N). */
+static int set_batched_out(mx_call *c, const bdot_dims *d) {
+    int64_t shape[MX_MAX_NDIM];
+    int n = c->in[0]->ndim;
+    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)(n - 2));
+    shape[n - 2] = d->M, shape[n - 1] = d->N;
+    mxi_set_out(c, 0, shape, n, c->in[0]->dtype);
+    return MX_OK;
+}
+
 static int batch_dot_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
     bdot_dims d = {0};
     MXI_TRY(bmm_geometry(c, (int)c->attrs[BD_TA].i, (int)c->attrs[BD_TB].i, &d, "batch_dot"));
-    int64_t shape[MX_MAX_NDIM];
-    int n = c->in[0]->ndim;
-    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)(n - 2));
-    shape[n - 2] = d.M, shape[n - 1] = d.N;
-    mxi_set_out(c, 0, shape, n, c->in[0]->dtype);
-    return MX_OK;
+    return set_batched_out(c, &d);
 }
 
 static int batch_dot_cpu(mx_call *c) {
@@ -311,12 +316,7 @@ static int gemm2_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
     bdot_dims d = {0};
     MXI_TRY(la_geometry(c, (int)c->attrs[G2_TA].i, (int)c->attrs[G2_TB].i, c->attrs[G2_AXIS].i, &d));
-    int64_t shape[MX_MAX_NDIM];
-    int n = c->in[0]->ndim;
-    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)(n - 2));
-    shape[n - 2] = d.M, shape[n - 1] = d.N;
-    mxi_set_out(c, 0, shape, n, c->in[0]->dtype);
-    return MX_OK;
+    return set_batched_out(c, &d);
 }
 
 static int gemm2_cpu(mx_call *c) {
