@@ -12,9 +12,9 @@ build*/libmxcore.so or build*/*/libmxcore.so under the repository.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import json
 import os
-import re
 
 import numpy as np
 from cffi import FFI
@@ -29,12 +29,14 @@ MX2NP = {v: k for k, v in NP2MX.items()}
 
 
 def _cdef_from_header(path: str) -> str:
-    """The header minus comments, preprocessor lines, the extern "C" wrapper
-    and export macros: exactly what ffi.cdef accepts."""
-    text = re.sub(r"/\*.*?\*/", "", open(path).read(), flags=re.S)
-    keep = [ln for ln in text.splitlines()
-            if not ln.strip().startswith("#") and ln.strip() not in ('extern "C" {', "}")]
-    return "\n".join(keep).replace("MX_API ", "")
+    """The header as ffi.cdef text, by the package's own converter
+    (bindings/python/mxcore/_cdef.py, standard library only), loaded by path
+    so the harness never imports — or depends on — the mxcore package."""
+    spec = importlib.util.spec_from_file_location(
+        "_mxcore_cdef", os.path.join(ROOT, "bindings", "python", "mxcore", "_cdef.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.cdef_from_header(path)
 
 
 def _find_lib() -> str:
