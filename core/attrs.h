@@ -25,11 +25,19 @@ const mx_op_def *mxi_registry_at(int i);
  * and inference only (fills c->n_out, out_ndim/out_shape/out_dtype). */
 int mxi_invoke_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const char *const *keys,
                   const char *const *vals, int n_attr, mx_tensor_s **out, int max_out, int *n_out);
+/* What a gradient needs to know of a call besides its values: the training
+ * flag and the RNG stream it drew from. */
+typedef struct mxi_call_info {
+    int training;
+    uint64_t rng_seed, rng_offset;
+} mxi_call_info;
+
 /* Invoke with attributes already parsed (graph nodes parse once). `donate`
  * marks inputs the caller gives up (bit i: input i), which an in-place-capable
- * op may overwrite with its output. */
+ * op may overwrite with its output. `info` (optional) receives the call's
+ * training flag and RNG stream, for a backward run without the tape. */
 int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs, mx_tensor_s *const *in, int n_in,
-                      uint64_t donate, mx_tensor_s **out, int max_out, int *n_out);
+                      uint64_t donate, mx_tensor_s **out, int max_out, int *n_out, mxi_call_info *info);
 int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const char *const *keys,
                  const char *const *vals, int n_attr, mx_call *c);
 

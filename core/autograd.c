@@ -23,6 +23,8 @@ typedef struct mx_ag_node {
     mx_tensor_s **inputs;  /* owned references (graph edges) */
     mx_tensor_s **outputs; /* owned value aliases */
     bool freed;            /* released by a backward without retain_graph */
+    void *state;           /* mxi_ag_record_stateful: private state, */
+    void (*release_state)(void *); /* freed with the node */
     /* backward scratch */
     uint64_t epoch;
     mx_tensor_s **ograd;
@@ -51,19 +53,16 @@ static _Thread_local size_t free_len, free_cap;
 static _Thread_local bool draining;
 
 static void node_drop_saved(mx_ag_node *n) {
+    if (n->release_state) n->release_state(n->state); /* saved by the node's owner */
+    n->release_state = NULL;
+    n->state = NULL;
     for (int i = 0; i < n->n_in; i++) mxi_tensor_release(n->inputs[i]);
     for (int k = 0; k < n->n_out; k++) mxi_tensor_release(n->outputs[k]);
     memset(n->inputs, 0, sizeof *n->inputs * (size_t)n->n_in);
     memset(n->outputs, 0, sizeof *n->outputs * (size_t)n->n_out);
 }
 
-static const mx_op_def custom_def;
-
 static void node_destroy(mx_ag_node *n) {
-    if (n->op == &custom_def && n->n_attrs == 3 && n->attrs[2].i) {
-        void (*release)(void *) = (void (*)(void *))(uintptr_t)n->attrs[2].i;
-        release((void *)(uintptr_t)n->attrs[1].i);
-    }
     node_drop_saved(n);
     free(n->inputs);
     free(n->outputs);
@@ -333,7 +332,9 @@ static int run_node(mx_ag_node *n, bw_state *s) {
             if (!n->ograd[k]) { free(igrad); free(c); return mx_last_error_code(); }
         }
     }
-    mx_grad_ctx g = {c, n->inputs, n->outputs, n->ograd, igrad};
+    bool need[MX_MAX_INPUTS];
+    for (int i = 0; i < n->n_in; i++) need[i] = mxi_ag_wants_grad(n->inputs[i]);
+    mx_grad_ctx g = {c, n->inputs, n->outputs, n->ograd, igrad, need, n->state};
     int rc = n->op->grad(&g);
     if (rc != MX_OK) {
         if (!strstr(mx_last_error(), n->op->name)) mxi_error_prefix(rc, "backward of %s", n->op->name);
@@ -365,6 +366,26 @@ static mx_tensor_s *fresh_copy(mx_tensor_s *src) {
         return NULL;
     }
     return t;
+}
+
+/* grad_req='write' without a copy: when the accumulated gradient and the
+ * variable's gradient buffer are both private (one handle, one storage
+ * reference, plain contiguous memory of the same layout), they swap
+ * storages. The gradient handle the user holds stays the same; only its
+ * buffer is new. Saves a full copy of every weight gradient per step. */
+static bool adopt_buffer(mx_tensor_s *dst, mx_tensor_s *src) {
+    if (atomic_load(&src->refcount) != 1 || src->node || src->var || src->dtype != dst->dtype ||
+        src->ndim != dst->ndim || memcmp(src->shape, dst->shape, sizeof(int64_t) * (size_t)dst->ndim))
+        return false;
+    mx_storage *a = dst->storage, *b = src->storage;
+    if (atomic_load(&a->refcount) != 1 || atomic_load(&b->refcount) != 1 || a->deleter || b->deleter ||
+        a->dev.type != b->dev.type || a->dev.id != b->dev.id || dst->offset || src->offset ||
+        !mxi_is_contiguous(dst) || !mxi_is_contiguous(src))
+        return false;
+    dst->storage = b;
+    src->storage = a;
+    mxi_bump_version(dst);
+    return true;
 }
 
 static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, int n_heads, const mx_tensor *vars,
@@ -444,7 +465,7 @@ static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, in
                         mxi_tensor_retain(acc);
                         mxi_tensor_release(v->grad);
                         v->grad = acc;
-                    } else {
+                    } else if (!adopt_buffer(v->grad, acc)) {
                         rc = mxi_assign(v->grad, acc);
                     }
                 } else {
@@ -495,16 +516,40 @@ int mx_autograd_grad(const mx_tensor *heads, const mx_tensor *head_grads, int n_
     return backward_impl(heads, head_grads, n_heads, vars, n_vars, retain_graph, create_graph, grads_out);
 }
 
+int mxi_ag_record_stateful(const mx_call *c, void *state, void (*release)(void *)) {
+    int rc = c->n_out > 0 ? mxi_ag_record(c)
+                          : mxi_error(MX_ERR_INVALID, "%s: a recorded node needs an output", c->op->name);
+    if (rc != MX_OK) {
+        if (release) release(state);
+        return rc;
+    }
+    mx_ag_node *n = c->out[0]->node;
+    n->state = state;
+    n->release_state = release;
+    return MX_OK;
+}
+
 /* ---- custom nodes (autograd.Function) ----
- * The node stores the callback, its context and release function in three
- * integer attribute slots of a private op definition that is not in the
- * registry (so it cannot be invoked, only recorded). */
+ * The node's state is the callback, its context and release function; its
+ * op is a private definition that is not in the registry (so it cannot be
+ * invoked, only recorded). */
+typedef struct {
+    mx_custom_backward_fn fn;
+    void *ctx;
+    void (*release)(void *ctx);
+} custom_state;
+
+static void custom_release(void *p) {
+    custom_state *s = p;
+    if (s->release) s->release(s->ctx);
+    free(s);
+}
+
 static int custom_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
-    mx_custom_backward_fn fn = (mx_custom_backward_fn)(uintptr_t)c->attrs[0].i;
-    void *ctx = (void *)(uintptr_t)c->attrs[1].i;
+    const custom_state *s = g->state;
     mx_tensor *og = (mx_tensor *)g->ograd;
-    int rc = fn(ctx, (const mx_tensor *)og, c->n_out, g->igrad, c->n_in);
+    int rc = s->fn(s->ctx, (const mx_tensor *)og, c->n_out, g->igrad, c->n_in);
     if (rc != 0) {
         for (int i = 0; i < c->n_in; i++) { mxi_tensor_release(g->igrad[i]); g->igrad[i] = NULL; }
         return mxi_error(MX_ERR_INVALID, "backward of a custom Function failed (code %d)", rc);
@@ -534,24 +579,22 @@ int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx_tensor
     for (int k = 0; k < n_out && rc == MX_OK; k++)
         if (!mxi_tensor_check(outputs[k], "record_custom")) rc = MX_ERR_HANDLE;
     mx_call *c = rc == MX_OK ? calloc(1, sizeof *c) : NULL;
-    if (rc == MX_OK && !c) rc = mxi_error(MX_ERR_MEMORY, "record_custom: out of memory");
+    custom_state *s = rc == MX_OK ? malloc(sizeof *s) : NULL;
+    if (rc == MX_OK && (!c || !s)) rc = mxi_error(MX_ERR_MEMORY, "record_custom: out of memory");
     if (rc != MX_OK) {
+        free(c);
+        free(s);
         if (release) release(ctx);
         return rc;
     }
+    *s = (custom_state){fn, ctx, release};
     c->op = &custom_def;
-    c->n_attrs = 3;
-    c->attrs[0].i = (int64_t)(uintptr_t)fn;
-    c->attrs[1].i = (int64_t)(uintptr_t)ctx;
-    c->attrs[2].i = 0; /* the release hook is attached only once the node exists */
     c->n_in = n_in;
     memcpy(c->in, inputs, sizeof(mx_tensor) * (size_t)n_in);
     c->n_out = n_out;
     memcpy(c->out, outputs, sizeof(mx_tensor) * (size_t)n_out);
     c->training = g_training;
-    rc = mxi_ag_record(c);
-    if (rc == MX_OK) outputs[0]->node->attrs[2].i = (int64_t)(uintptr_t)release;
-    else if (release) release(ctx);
+    rc = mxi_ag_record_stateful(c, s, custom_release);
     free(c);
     return rc;
 }

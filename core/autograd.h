@@ -20,6 +20,10 @@ bool mxi_ag_wants_grad(const mx_tensor_s *t);
 bool mxi_ag_needs_record(const mx_call *c);
 /* Record call `c` (outputs already computed) on the tape; links outputs. */
 int mxi_ag_record(const mx_call *c);
+/* Record `c` as one node carrying private `state` (handed to its gradient as
+ * mx_grad_ctx.state); `release` frees the state with the node, or at once if
+ * recording fails. The graph executor records a whole graph this way. */
+int mxi_ag_record_stateful(const mx_call *c, void *state, void (*release)(void *));
 /* Drop autograd links of a tensor being freed. */
 void mxi_ag_tensor_cleanup(mx_tensor_s *t);
 

@@ -10,7 +10,8 @@
  *   - memory planning: each intermediate is released right after its last
  *     consumer runs, so its buffer is reused by later allocations.
  * Running is one ABI call; ops go through the same invoke path as eager
- * calls, so autograd records them when recording is on. */
+ * calls. Under autograd recording the whole run becomes one tape node whose
+ * backward walks the graph in reverse (graph_backward.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,7 @@ int mx_graph_from_json(const char *json, mx_graph *out) {
     const mxi_jv *nodes = mxi_jv_get(root, "nodes"), *heads = mxi_jv_get(root, "heads");
     if (!g) { rc = mxi_error(MX_ERR_MEMORY, "graph: out of memory"); goto done; }
     g->magic = MX_MAGIC_GRAPH;
+    atomic_init(&g->refs, 1);
     if (!nodes || nodes->type != MXI_JV_ARR || !heads || heads->type != MXI_JV_ARR) {
         rc = mxi_error(MX_ERR_INVALID, "symbol JSON: expected an object with \"nodes\" and \"heads\" arrays");
         goto done;
@@ -286,10 +288,17 @@ done:
     return MX_OK;
 }
 
+void mxi_graph_retain(mx_graph_s *g) { atomic_fetch_add(&g->refs, 1); }
+
+void mxi_graph_drop(mx_graph_s *g) {
+    if (atomic_fetch_sub(&g->refs, 1) == 1) graph_free(g);
+}
+
 int mx_graph_release(mx_graph g) {
     if (!g) return MX_OK;
     if (!graph_check(g, "mx_graph_release")) return MX_ERR_HANDLE;
-    graph_free(g);
+    g->magic = 0; /* dead to the caller; a tape node may still hold it */
+    mxi_graph_drop(g);
     return MX_OK;
 }
 
@@ -592,40 +601,22 @@ static bool subgraph_constant(mx_graph_s *g, int i) {
     return true;
 }
 
-int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor *aux, int n_aux, int is_train,
-                 mx_tensor *outputs, int max_out, int *n_out) {
-    if (!graph_check(g, "mx_graph_run")) return MX_ERR_HANDLE;
-    if (!n_out || (max_out && !outputs)) return mxi_error(MX_ERR_INVALID, "mx_graph_run: bad output arguments");
-    if (n_args != g->n_args)
-        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d argument(s), %d given", g->n_args, n_args);
-    if (n_aux != g->n_aux)
-        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d auxiliary state(s), %d given", g->n_aux, n_aux);
-    if (max_out < g->n_heads)
-        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d output(s), room for %d", g->n_heads, max_out);
-    for (int i = 0; i < n_args; i++)
-        if (!mxi_tensor_check(args[i], g->arg_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: argument");
-    for (int i = 0; i < n_aux; i++)
-        if (!mxi_tensor_check(aux[i], g->aux_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: aux state");
-
-    int total = 0;
-    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
-    if (!row) return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
-    for (int i = 0; i < g->n_nodes; i++) { row[i] = total; total += g->nodes[i].n_out; }
-    mx_tensor_s **val = calloc((size_t)total + 1, sizeof *val);
-    if (!val) { free(row); return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory"); }
-    for (int i = 0; i < n_args; i++) { val[row[g->args[i]]] = args[i]; mxi_tensor_retain(args[i]); }
-    for (int i = 0; i < n_aux; i++) { val[row[g->aux[i]]] = aux[i]; mxi_tensor_retain(aux[i]); }
-
-    int prev_train;
-    mx_autograd_set_training(is_train, &prev_train);
+/* Run every reachable op node in order, filling val (indexed by row).
+ * Without `info` (inference, or no gradient wanted) the memory plan applies:
+ * elementwise chains run fused, inputs are released after their last
+ * consumer and donated to in-place ops. With `info` (the whole-graph tape
+ * node needs every value for backward) all values stay, nothing is fused or
+ * overwritten, and info[i] receives node i's call info. */
+static int run_nodes(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call_info *info) {
+    const bool plan = info == NULL;
     int rc = MX_OK;
     mx_tensor_s *outs[MX_MAX_OUTPUTS];
     char *done = calloc((size_t)g->n_nodes + 1, 1); /* nodes run inside a fused chain */
-    if (!done) rc = mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
+    if (!done) return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
     for (int i = 0; i < g->n_nodes && rc == MX_OK; i++) {
         gnode *n = &g->nodes[i];
         if (!n->op || !n->reachable || is_deferred(n) || done[i]) continue;
-        if (n->fuse_head && val[row[n->in[0].node] + n->in[0].index]) {
+        if (plan && n->fuse_head && val[row[n->in[0].node] + n->in[0].index]) {
             mx_tensor_s *y = NULL;
             int tail = -1;
             int frc = mxi_fuse_run(g, i, val[row[n->in[0].node] + n->in[0].index], &y, &tail);
@@ -660,12 +651,13 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
         if (rc != MX_OK) break;
         /* in-place planning: intermediates consumed for the last time here */
         uint64_t donate = 0;
-        for (int j = 0; j < n->n_in && j < 64; j++) {
+        for (int j = 0; plan && j < n->n_in && j < 64; j++) {
             gnode *p = &g->nodes[n->in[j].node];
             if (p->op && !p->is_const && !is_deferred(p) && p->last_use[n->in[j].index] == i) donate |= 1ull << j;
         }
         int got = 0;
-        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got);
+        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
+                               info ? &info[i] : NULL);
         if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];
@@ -680,7 +672,7 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
             }
         }
         /* memory planning: drop inputs after their last consumer */
-        for (int j = 0; j < n->n_in; j++) {
+        for (int j = 0; plan && j < n->n_in; j++) {
             gref r = n->in[j];
             if (g->nodes[r.node].last_use[r.index] == i) {
                 mxi_tensor_release(val[row[r.node] + r.index]);
@@ -690,17 +682,77 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
     }
     free(done);
     if (rc == MX_OK) g->consts_ready = 1;
+    return rc;
+}
+
+/* Record the run as one tape node (graph_backward.c) when autograd records
+ * and some argument wants a gradient; MXCORE_GRAPH_BACKWARD=0 records the
+ * graph's ops one by one instead (the eager tape). */
+static bool whole_graph_tape(mx_graph_s *g, const mx_tensor *args) {
+    static int enabled = -1;
+    if (enabled < 0) {
+        const char *e = getenv("MXCORE_GRAPH_BACKWARD");
+        enabled = !(e && !strcmp(e, "0"));
+    }
+    if (!enabled || !mxi_ag_recording()) return false;
+    for (int i = 0; i < g->n_args; i++)
+        if (mxi_ag_wants_grad(args[i])) return true;
+    return false;
+}
+
+int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor *aux, int n_aux, int is_train,
+                 mx_tensor *outputs, int max_out, int *n_out) {
+    if (!graph_check(g, "mx_graph_run")) return MX_ERR_HANDLE;
+    if (!n_out || (max_out && !outputs)) return mxi_error(MX_ERR_INVALID, "mx_graph_run: bad output arguments");
+    if (n_args != g->n_args)
+        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d argument(s), %d given", g->n_args, n_args);
+    if (n_aux != g->n_aux)
+        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d auxiliary state(s), %d given", g->n_aux, n_aux);
+    if (max_out < g->n_heads)
+        return mxi_error(MX_ERR_INVALID, "mx_graph_run: graph has %d output(s), room for %d", g->n_heads, max_out);
+    for (int i = 0; i < n_args; i++)
+        if (!mxi_tensor_check(args[i], g->arg_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: argument");
+    for (int i = 0; i < n_aux; i++)
+        if (!mxi_tensor_check(aux[i], g->aux_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: aux state");
+
+    int total = 0;
+    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    if (!row) return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
+    for (int i = 0; i < g->n_nodes; i++) { row[i] = total; total += g->nodes[i].n_out; }
+    mx_tensor_s **val = calloc((size_t)total + 1, sizeof *val);
+    bool tape = whole_graph_tape(g, args);
+    mxi_call_info *info = tape ? calloc((size_t)g->n_nodes + 1, sizeof *info) : NULL;
+    if (!val || (tape && !info)) {
+        free(row);
+        free(val);
+        free(info);
+        return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
+    }
+    for (int i = 0; i < n_args; i++) { val[row[g->args[i]]] = args[i]; mxi_tensor_retain(args[i]); }
+    for (int i = 0; i < n_aux; i++) { val[row[g->aux[i]]] = aux[i]; mxi_tensor_retain(aux[i]); }
+
+    int prev_train, prev_rec = 0;
+    mx_autograd_set_training(is_train, &prev_train);
+    if (tape) mx_autograd_set_recording(0, &prev_rec); /* one node for the whole graph, below */
+    int rc = run_nodes(g, val, row, info);
+    if (tape) mx_autograd_set_recording(prev_rec, NULL);
     mx_autograd_set_training(prev_train, NULL);
-    if (rc == MX_OK) {
-        for (int h = 0; h < g->n_heads; h++) {
-            mx_tensor_s *t = val[row[g->heads[h].node] + g->heads[h].index];
-            mxi_tensor_retain(t);
-            outputs[h] = t;
-        }
-        *n_out = g->n_heads;
+    for (int h = 0; h < g->n_heads && rc == MX_OK; h++) {
+        mx_tensor_s *t = val[row[g->heads[h].node] + g->heads[h].index];
+        mxi_tensor_retain(t);
+        outputs[h] = t;
+    }
+    if (rc == MX_OK) *n_out = g->n_heads;
+    if (rc == MX_OK && tape) {
+        /* the tape node owns val, row and info from here on */
+        rc = mxi_graph_record(g, val, row, info, args, outputs);
+        if (rc != MX_OK)
+            for (int h = 0; h < g->n_heads; h++) mxi_tensor_release(outputs[h]);
+        return rc;
     }
     for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
     free(val);
     free(row);
+    free(info);
     return rc;
 }

@@ -3,6 +3,9 @@
 #ifndef MXCORE_CORE_GRAPH_INTERNAL_H
 #define MXCORE_CORE_GRAPH_INTERNAL_H
 
+#include <stdatomic.h>
+
+#include "attrs.h"
 #include "op.h"
 
 #define MX_MAGIC_GRAPH 0x6A7A9001u
@@ -36,6 +39,7 @@ typedef struct {
 typedef struct mx_graph_s mx_graph_s;
 struct mx_graph_s {
     uint32_t magic;
+    atomic_int refs;                /* the handle + tape nodes that ran it */
     int n_nodes;
     gnode *nodes;
     int n_heads;
@@ -59,5 +63,17 @@ void mxi_fuse_plan(mx_graph_s *g);
  * MX_ERR_UNSUPPORTED (no error set) when this input cannot take the fused
  * path; the caller then runs the nodes one by one. */
 int mxi_fuse_run(mx_graph_s *g, int head, mx_tensor_s *x, mx_tensor_s **out, int *tail);
+
+/* graph.c: reference counting (mx_graph_release drops the handle's). */
+void mxi_graph_retain(mx_graph_s *g);
+void mxi_graph_drop(mx_graph_s *g);
+
+/* graph_backward.c: record a finished run as one autograd node over `args`
+ * whose outputs are `heads` (one per graph head; replaced by copies where a
+ * head is a variable, a folded constant or repeats another head). Takes
+ * ownership of val/row/info (every node's values and call info, as
+ * run_nodes left them with info), also on error. */
+int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *info, const mx_tensor *args,
+                     mx_tensor *heads);
 
 #endif

@@ -410,7 +410,7 @@ int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const ch
 }
 
 int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs, mx_tensor_s *const *in, int n_in,
-                      uint64_t donate, mx_tensor_s **out, int max_out, int *n_out) {
+                      uint64_t donate, mx_tensor_s **out, int max_out, int *n_out, mxi_call_info *info) {
     if (n_in < 0 || n_in > MX_MAX_INPUTS || n_attrs > MX_MAX_ATTRS)
         return mxi_error(MX_ERR_INVALID, "%s: bad input or attribute count", op->name);
     mx_call *c = call_acquire();
@@ -422,6 +422,7 @@ int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs
     memcpy(c->attrs, attrs, sizeof(mx_attr_val) * (size_t)n_attrs);
     c->donate = donate;
     int rc = invoke_call(c, out, 0, max_out, n_out, false);
+    if (info) *info = (mxi_call_info){c->training, c->rng_seed, c->rng_offset};
     c->donate = 0;
     call_release();
     return rc;

@@ -96,14 +96,21 @@ typedef struct mx_call {
 /* Gradient context: fill igrad[i] (new reference, or NULL for "no gradient")
  * for each input from ograd — non-NULL (zeros where unused) for the visible
  * outputs; hidden outputs' entries are NULL unless something differentiated
- * them. in/out hold the forward inputs and outputs (values only). */
+ * them. in/out hold the forward inputs and outputs (values only).
+ * need[i] says whether anybody wants input i's gradient (NULL: all inputs);
+ * a gradient may skip work for the others (mxi_grad_needed). state is the
+ * private state of a node recorded with mxi_ag_record_stateful, else NULL. */
 typedef struct mx_grad_ctx {
     const mx_call *call;
     mx_tensor_s *const *in;
     mx_tensor_s *const *out;
     mx_tensor_s *const *ograd;
     mx_tensor_s **igrad;
+    const bool *need;
+    void *state;
 } mx_grad_ctx;
+
+static inline bool mxi_grad_needed(const mx_grad_ctx *g, int i) { return !g->need || g->need[i]; }
 
 typedef struct mx_op_def {
     const char *name;

@@ -229,14 +229,11 @@ static int conv_bwd_cpu(mx_call *c) {
                              OUTP(float, 0), OUTP(float, 1), OUTP(float, 2));
 }
 
-/* Does the tape want a gradient for this input? (conservative) */
-static int wants_grad(const mx_tensor_s *t) { return mxi_ag_wants_grad(t); }
-
 static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
     char attrs[1024];
     MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs - 32));
     int nb = (int)g->call->attrs[A_NO_BIAS].i;
-    int mask = (wants_grad(g->in[0]) ? 1 : 0) | (wants_grad(g->in[1]) ? 2 : 0) | (!nb && wants_grad(g->in[2]) ? 4 : 0);
+    int mask = (mxi_grad_needed(g, 0) ? 1 : 0) | (mxi_grad_needed(g, 1) ? 2 : 0) | (!nb && mxi_grad_needed(g, 2) ? 4 : 0);
     size_t n = strlen(attrs);
     snprintf(attrs + n, sizeof attrs - n, ";grad_mask=%d", mask);
     mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->in[1]};

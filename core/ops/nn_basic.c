@@ -175,7 +175,7 @@ static int fcb_cpu(mx_call *c) {
 static int fc_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     char attrs[128];
-    int data_grad = mxi_ag_wants_grad(g->in[0]);
+    int data_grad = mxi_grad_needed(g, 0);
     snprintf(attrs, sizeof attrs, "num_hidden=%lld;no_bias=%d;flatten=%d;data_grad=%d", (long long)c->attrs[FC_NUM_HIDDEN].i,
              (int)c->attrs[FC_NO_BIAS].i, (int)c->attrs[FC_FLATTEN].i, data_grad);
     mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->in[1]};

@@ -1,0 +1,244 @@
+/* graph_backward.c — training through a graph: one tape node per run.
+ *
+ * A graph run under autograd recording (mx_graph_run) executes its ops with
+ * per-op recording off, keeps every node's values, and records a single
+ * autograd node over the graph's arguments. Its backward is a planned pass
+ * over the graph in reverse: only nodes on a path from an argument that
+ * wants a gradient run (decided once, when the node is recorded), each
+ * calls its op's registered gradient with the saved values, gradients
+ * accumulate per node output and are freed as soon as their node has used
+ * them, and each op is told which of its inputs need a gradient at all, so
+ * e.g. the first layer never computes the gradient of the data.
+ *
+ * Compared with recording every op on the tape this saves a tape node per
+ * op per step, the per-backward topological sort, and the gradient kernels
+ * nobody needs. Higher-order gradients (create_graph) need the per-op tape:
+ * set MXCORE_GRAPH_BACKWARD=0 for those. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "autograd.h"
+#include "graph_internal.h"
+
+typedef struct {
+    mx_graph_s *g;         /* retained */
+    mx_tensor_s **val;     /* every node output (row-indexed), owned */
+    int *row;              /* first val slot of each node */
+    mxi_call_info *info;   /* per node: training flag and RNG stream */
+    bool *node_need;       /* per node: some input depends on a wanted argument */
+    bool *arg_need;        /* per argument (g->args order) */
+    int total;             /* val slots */
+} graph_tape;
+
+static void tape_release(void *p) {
+    graph_tape *t = p;
+    for (int k = 0; k < t->total; k++) mxi_tensor_release(t->val[k]);
+    free(t->val);
+    free(t->row);
+    free(t->info);
+    free(t->node_need);
+    free(t->arg_need);
+    mxi_graph_drop(t->g);
+    free(t);
+}
+
+/* acc += grad (takes ownership of grad). */
+static int accumulate(mx_tensor_s **acc, mx_tensor_s *grad) {
+    if (!*acc) {
+        *acc = grad;
+        return MX_OK;
+    }
+    mx_tensor_s *sum = mxi_call1("elemwise_add", NULL, 2, *acc, grad);
+    mxi_tensor_release(grad);
+    if (!sum) return mx_last_error_code();
+    mxi_tensor_release(*acc);
+    *acc = sum;
+    return MX_OK;
+}
+
+/* Does input ref r of some node carry a wanted gradient? */
+static bool ref_needs(const graph_tape *t, gref r, const int *arg_index) {
+    const gnode *p = &t->g->nodes[r.node];
+    if (!p->op) return arg_index[r.node] >= 0 && t->arg_need[arg_index[r.node]];
+    return t->node_need[r.node];
+}
+
+/* Gradient of node i from the accumulated gradients of its outputs. */
+static int node_backward(graph_tape *t, int i, mx_tensor_s **acc, const int *arg_index, mx_call *c) {
+    const gnode *n = &t->g->nodes[i];
+    const int base = t->row[i];
+    bool any = false;
+    for (int k = 0; k < n->n_out; k++) any |= acc[base + k] != NULL;
+    if (!any) return MX_OK;
+    if (!n->op->grad)
+        return mxi_error(MX_ERR_UNSUPPORTED, "backward: graph node '%s' (op %s) has no gradient defined", n->name,
+                         n->op->name);
+    c->op = n->op;
+    c->n_attrs = n->n_parsed;
+    memcpy(c->attrs, n->parsed, sizeof *n->parsed * (size_t)n->n_parsed);
+    c->n_in = n->n_in;
+    for (int j = 0; j < n->n_in; j++) c->in[j] = t->val[t->row[n->in[j].node] + n->in[j].index];
+    c->n_out = n->n_out;
+    for (int k = 0; k < n->n_out; k++) {
+        c->out[k] = t->val[base + k];
+        mxi_set_out(c, k, c->out[k]->shape, c->out[k]->ndim, c->out[k]->dtype);
+    }
+    c->training = t->info[i].training;
+    c->rng_seed = t->info[i].rng_seed;
+    c->rng_offset = t->info[i].rng_offset;
+    c->donate = 0;
+    /* as on the tape: visible outputs nobody differentiated get zeros,
+     * hidden ones (masks, saved statistics) stay NULL */
+    int nv = n->n_visible > 0 && n->n_visible < n->n_out ? n->n_visible : n->n_out;
+    for (int k = 0; k < nv; k++) {
+        if (!acc[base + k]) {
+            acc[base + k] = mxi_call1("zeros_like", NULL, 1, c->out[k]);
+            if (!acc[base + k]) return mx_last_error_code();
+        }
+    }
+    bool need[MX_MAX_INPUTS];
+    for (int j = 0; j < n->n_in; j++) need[j] = ref_needs(t, n->in[j], arg_index);
+    mx_tensor_s *igrad[MX_MAX_INPUTS];
+    memset(igrad, 0, sizeof *igrad * (size_t)n->n_in);
+    mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, NULL};
+    int rc = n->op->grad(&gc);
+    if (rc != MX_OK) mxi_error_prefix(rc, "backward of graph node '%s'", n->name);
+    for (int j = 0; j < n->n_in; j++) {
+        mx_tensor_s *gi = igrad[j];
+        if (!gi) continue;
+        if (rc != MX_OK || !need[j]) { mxi_tensor_release(gi); continue; }
+        const mx_tensor_s *x = c->in[j];
+        if (gi->ndim != x->ndim || memcmp(gi->shape, x->shape, sizeof(int64_t) * (size_t)x->ndim)) {
+            char a[128], b[128];
+            rc = mxi_error(MX_ERR_INTERNAL, "backward of graph node '%s': gradient for input %d has shape %s, input is %s",
+                           n->name, j, mxi_shape_str(gi->shape, gi->ndim, a, sizeof a),
+                           mxi_shape_str(x->shape, x->ndim, b, sizeof b));
+            mxi_tensor_release(gi);
+            continue;
+        }
+        rc = accumulate(&acc[t->row[n->in[j].node] + n->in[j].index], gi);
+    }
+    /* this node's output gradients are used up */
+    for (int k = 0; k < n->n_out; k++) {
+        mxi_tensor_release(acc[base + k]);
+        acc[base + k] = NULL;
+    }
+    return rc;
+}
+
+static int graph_grad(mx_grad_ctx *gc) {
+    graph_tape *t = gc->state;
+    mx_graph_s *g = t->g;
+    if (mxi_ag_recording())
+        return mxi_error(MX_ERR_UNSUPPORTED,
+                         "backward with create_graph=True through a hybridized graph is not supported by the whole-graph "
+                         "tape; set MXCORE_GRAPH_BACKWARD=0 (records each op of the graph) for higher-order gradients");
+    int *arg_index = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    mx_tensor_s **acc = calloc((size_t)t->total + 1, sizeof *acc);
+    mx_call *c = malloc(sizeof *c);
+    int rc = MX_OK;
+    if (!arg_index || !acc || !c) rc = mxi_error(MX_ERR_MEMORY, "backward of a graph: out of memory");
+    for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) arg_index[i] = -1;
+    for (int a = 0; rc == MX_OK && a < g->n_args; a++) arg_index[g->args[a]] = a;
+    for (int h = 0; rc == MX_OK && h < g->n_heads; h++) {
+        if (!gc->ograd[h]) continue;
+        mxi_tensor_retain(gc->ograd[h]);
+        rc = accumulate(&acc[t->row[g->heads[h].node] + g->heads[h].index], gc->ograd[h]);
+    }
+    for (int i = g->n_nodes - 1; i >= 0 && rc == MX_OK; i--) {
+        const gnode *n = &g->nodes[i];
+        if (n->op && n->reachable && t->node_need[i]) rc = node_backward(t, i, acc, arg_index, c);
+    }
+    for (int a = 0; rc == MX_OK && a < g->n_args; a++) {
+        mx_tensor_s **slot = &acc[t->row[g->args[a]]];
+        if (t->arg_need[a]) { gc->igrad[a] = *slot; *slot = NULL; }
+    }
+    if (acc)
+        for (int k = 0; k < t->total; k++) mxi_tensor_release(acc[k]);
+    free(acc);
+    free(arg_index);
+    free(c);
+    return rc;
+}
+
+/* Private op definition of the tape node: not in the registry, so it can
+ * only be recorded, never invoked. */
+static const mx_op_def graph_def = {.name = "_graph", .doc = "A hybridized graph run, recorded as one node.",
+                                    .grad = graph_grad, .flags = MX_OPF_INTERNAL};
+
+int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *info, const mx_tensor *args,
+                     mx_tensor *heads) {
+    int total = row[g->n_nodes - 1] + g->nodes[g->n_nodes - 1].n_out;
+    graph_tape *t = calloc(1, sizeof *t);
+    mx_call *c = calloc(1, sizeof *c);
+    int rc = MX_OK;
+    if (t) {
+        *t = (graph_tape){.g = g, .val = val, .row = row, .info = info, .total = total};
+        mxi_graph_retain(g);
+        t->node_need = calloc((size_t)g->n_nodes + 1, sizeof *t->node_need);
+        t->arg_need = calloc((size_t)g->n_args + 1, sizeof *t->arg_need);
+    }
+    if (!t || !c || !t->node_need || !t->arg_need) rc = mxi_error(MX_ERR_MEMORY, "graph run: out of memory recording it");
+    if (!t) {
+        for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
+        free(val);
+        free(row);
+        free(info);
+        free(c);
+        return rc;
+    }
+    /* which nodes lie on a path from a wanted argument (nodes are in
+     * topological order) */
+    for (int a = 0; rc == MX_OK && a < g->n_args; a++) t->arg_need[a] = mxi_ag_wants_grad(args[a]);
+    for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) {
+        const gnode *n = &g->nodes[i];
+        if (!n->op || !n->reachable || n->is_const) continue;
+        for (int j = 0; j < n->n_in && !t->node_need[i]; j++) {
+            const gnode *p = &g->nodes[n->in[j].node];
+            if (p->op) t->node_need[i] = t->node_need[n->in[j].node];
+            else
+                for (int a = 0; a < g->n_args; a++)
+                    if (g->args[a] == n->in[j].node && t->arg_need[a]) t->node_need[i] = true;
+        }
+    }
+    /* Each head gets its own tensor that nothing else holds: a variable, a
+     * cached constant or a repeated head is copied. The saved value of a
+     * head becomes a value-only alias, so the head (which holds the tape
+     * node) is not also held by the node's state — no reference cycle. */
+    for (int h = 0; rc == MX_OK && h < g->n_heads; h++) {
+        const gnode *n = &g->nodes[g->heads[h].node];
+        bool shared = !n->op || n->is_const;
+        for (int q = 0; q < h; q++) shared |= heads[q] == heads[h];
+        if (shared) {
+            int prev;
+            mx_autograd_set_recording(0, &prev); /* the graph node records it */
+            mx_tensor_s *cp = mxi_call1("_copy", NULL, 1, heads[h]);
+            mx_autograd_set_recording(prev, NULL);
+            if (!cp) { rc = mx_last_error_code(); break; }
+            mxi_tensor_release(heads[h]);
+            heads[h] = cp;
+            continue;
+        }
+        mx_tensor_s **slot = &val[row[g->heads[h].node] + g->heads[h].index];
+        if (*slot == heads[h]) {
+            mx_tensor_s *alias = mxi_tensor_alias(heads[h]);
+            if (!alias) { rc = mx_last_error_code(); break; }
+            mxi_tensor_release(*slot);
+            *slot = alias;
+        }
+    }
+    if (rc != MX_OK) {
+        tape_release(t);
+        free(c);
+        return rc;
+    }
+    c->op = &graph_def;
+    c->n_in = g->n_args;
+    memcpy(c->in, args, sizeof(mx_tensor) * (size_t)g->n_args);
+    c->n_out = g->n_heads;
+    memcpy(c->out, heads, sizeof(mx_tensor) * (size_t)g->n_heads);
+    c->training = mxi_ag_training();
+    rc = mxi_ag_record_stateful(c, t, tape_release);
+    free(c);
+    return rc;
+}
