@@ -247,9 +247,10 @@ typedef int (*mx_custom_backward_fn)(void *ctx, const mx_tensor *ograds, int n_o
                                      int n_in);
 /* Record a node whose forward ran outside the library (e.g. under pause):
  * `outputs` get `inputs` as their history, and backward calls fn(ctx, ...)
- * for their input gradients. release(ctx) (may be NULL) is called once when
- * the node is freed — also when this call fails. Gradients returned by fn
- * must match the inputs' shapes. */
+ * for their input gradients. release(ctx) (may be NULL) is called exactly
+ * once: after a backward without retain_graph has used the node (the tape
+ * frees what it saved), when the node is freed, or when this call fails.
+ * Gradients returned by fn must match the inputs' shapes. */
 MX_API int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx_tensor *outputs, int n_out,
                                      mx_custom_backward_fn fn, void *ctx, void (*release)(void *ctx));
 /* The grad buffer of a marked variable (new reference), or *grad = NULL. */

@@ -1,5 +1,7 @@
 /* test_custom_node.c — mx_autograd_record_custom: a callback supplies the
- * gradient, its context is released exactly once, bad arguments fail cleanly. */
+ * gradient, its context is released exactly once (after a backward that
+ * frees the node's saved data, or with the node), bad arguments fail
+ * cleanly. */
 #include "check.h"
 
 static int released = 0;
@@ -39,9 +41,18 @@ int main(void) {
     CHECK_OK(mx_tensor_copy_to_host(g, gv, sizeof gv));
     for (int i = 0; i < 4; i++) CHECK_NEAR(gv[i], 3.0, 0);
     mx_tensor_release(g);
-    CHECK(released == 0);
-    mx_tensor_release(y); /* frees the node -> release once */
+    CHECK(released == 1); /* a backward without retain_graph frees what the node saved */
+    mx_tensor_release(y); /* frees the node: no second release */
     CHECK(released == 1);
+    /* with retain_graph the context lives until the node is freed */
+    CHECK_OK(mx_tensor_create(shape, 1, MX_FLOAT32, cpu, &y));
+    CHECK_OK(mx_autograd_record_custom(&x, 1, &y, 1, triple, &one, release_ctx));
+    CHECK_OK(mx_autograd_backward(&y, NULL, 1, 1, 0));
+    CHECK_OK(mx_autograd_backward(&y, NULL, 1, 1, 0));
+    CHECK(released == 1);
+    mx_tensor_release(y);
+    CHECK(released == 2);
+    released = 1;
 
     /* a failing callback turns into an error, not a crash */
     CHECK_OK(mx_tensor_create(shape, 1, MX_FLOAT32, cpu, &y));
