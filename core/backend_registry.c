@@ -653,6 +653,74 @@ fail:
     return rc;
 }
 
+static bool half_dtype(int dt) { return dt == MX_FLOAT16 || dt == MX_BFLOAT16; }
+
+/* A copy of device tensor `t` in `dtype`, converted on the device by the Cast
+ * op (the module's kernel, or the CPU fallback where it has none). Not
+ * recorded: the caller's op is. NULL on error. */
+static mx_tensor_s *device_cast(mx_tensor_s *t, int dtype) {
+    char attrs[32];
+    snprintf(attrs, sizeof attrs, "dtype=%s", mxi_dtype_name(dtype));
+    int prev;
+    mx_autograd_set_recording(0, &prev);
+    mx_tensor_s *r = mxi_call1("Cast", attrs, 1, t);
+    mx_autograd_set_recording(prev, NULL);
+    return r;
+}
+
+/* float16/bfloat16 on a device whose kernels are float32: as the CPU ops do,
+ * convert the inputs to float32 (on the device), run the float32 kernel and
+ * convert the outputs back — and the inputs the op updates in place
+ * (optimizer state, running statistics), which are then copied into the
+ * caller's tensors. RUN_FALLBACK when there is nothing to convert. */
+static int run_kernel_as_f32(mx_backend_module *m, mx_call *c, mx_device dev, mxb_kernel_fn fn) {
+    const mx_op_def *op = c->op;
+    uint32_t native = m->b->device_dtypes ? m->b->device_dtypes(dev.id) : 0;
+    if (!(native & (1u << MXB_F32)) || !strcmp(op->name, "Cast")) return RUN_FALLBACK;
+    bool any = false;
+    for (int i = 0; i < c->n_in; i++) any |= half_dtype(c->in[i]->dtype) && !(native & (1u << c->in[i]->dtype));
+    for (int k = 0; k < c->n_out; k++) any |= half_dtype(c->out_dtype[k]) && !(native & (1u << c->out_dtype[k]));
+    if (!any) return RUN_FALLBACK;
+    mx_tensor_s *orig_in[MX_MAX_INPUTS], *conv[MX_MAX_INPUTS] = {0};
+    int final_dtype[MX_MAX_OUTPUTS];
+    memcpy(orig_in, c->in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
+    memcpy(final_dtype, c->out_dtype, sizeof(int) * (size_t)c->n_out);
+    int rc = MX_OK;
+    for (int i = 0; i < c->n_in && rc == MX_OK; i++) {
+        if (!half_dtype(c->in[i]->dtype) || (native & (1u << c->in[i]->dtype))) continue;
+        conv[i] = device_cast(c->in[i], MX_FLOAT32);
+        if (!conv[i]) rc = mx_last_error_code();
+        else c->in[i] = conv[i];
+    }
+    if (rc == MX_OK) rc = op->infer(c); /* the float32 kernel's output dtypes */
+    for (int k = 0; k < c->n_out && rc == MX_OK; k++) /* half asked for by a dtype attribute */
+        if (half_dtype(c->out_dtype[k]) && !(native & (1u << c->out_dtype[k]))) c->out_dtype[k] = MX_FLOAT32;
+    if (rc == MX_OK) rc = run_kernel(m, c, dev, fn);
+    for (int i = 0; i < c->n_in && rc == MX_OK; i++) {
+        if (!conv[i] || !((op->mutates >> i) & 1)) continue;
+        mx_tensor_s *back = device_cast(conv[i], orig_in[i]->dtype);
+        rc = back ? mxi_assign(orig_in[i], back) : mx_last_error_code();
+        mxi_tensor_release(back);
+        if (rc != MX_OK)
+            for (int q = 0; q < c->n_out; q++) { mxi_tensor_release(c->out[q]); c->out[q] = NULL; }
+    }
+    for (int k = 0; k < c->n_out && rc == MX_OK; k++) {
+        if (c->out[k]->dtype == final_dtype[k]) continue;
+        mx_tensor_s *back = device_cast(c->out[k], final_dtype[k]);
+        if (!back) {
+            rc = mx_last_error_code();
+            for (int q = 0; q < c->n_out; q++) { mxi_tensor_release(c->out[q]); c->out[q] = NULL; }
+            break;
+        }
+        mxi_tensor_release(c->out[k]);
+        c->out[k] = back;
+    }
+    memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
+    memcpy(c->out_dtype, final_dtype, sizeof(int) * (size_t)c->n_out);
+    release_n(conv, c->n_in);
+    return rc;
+}
+
 int mxi_device_invoke(mx_call *c, mx_device dev) {
     mx_backend_module *m = mod_for(dev);
     if (!m)
@@ -661,6 +729,7 @@ int mxi_device_invoke(mx_call *c, mx_device dev) {
     mxb_kernel_fn fn = kernel_for(m, c->op);
     if (fn) {
         int rc = run_kernel(m, c, dev, fn);
+        if (rc == RUN_FALLBACK) rc = run_kernel_as_f32(m, c, dev, fn);
         if (rc != RUN_FALLBACK) return rc;
     }
     return run_on_cpu(m, c, dev, fn != NULL);

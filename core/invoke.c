@@ -145,8 +145,18 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
     for (int i = 0; i < c->n_in; i++) {
         mx_tensor_s *t = c->in[i];
         bool mut = (op->mutates >> i) & 1;
-        if (mut) continue;
         bool bad_dtype = !(op->dtypes & MX_DT(t->dtype)) && !(op->flags & MX_OPF_NO_INPUT_CAST);
+        if (mut) {
+            /* state updated in place in a float dtype the kernel does not
+             * take (float16 optimizer state): the kernel updates a float32
+             * copy, written back after it ran */
+            if (bad_dtype && mxi_dtype_is_float(t->dtype)) {
+                if (!(kin[i] = mxi_cast(t, MX_FLOAT32))) { rc = mx_last_error_code(); goto fail; }
+                c->in[i] = kin[i];
+                cast = true;
+            }
+            continue;
+        }
         if (bad_dtype) {
             kin[i] = mxi_cast(t, MX_FLOAT32);
             cast = true;
@@ -161,6 +171,12 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         rc = op->infer(c);
         if (rc != MX_OK) goto fail;
     }
+    /* an output dtype the kernel does not write (float16 asked for by a dtype
+     * attribute): the kernel writes float32, converted below like a cast */
+    for (int k = 0; k < c->n_out; k++)
+        if (mxi_dtype_is_float(c->out_dtype[k]) && !(op->dtypes & MX_DT(c->out_dtype[k])) &&
+            !(op->flags & MX_OPF_NO_INPUT_CAST))
+            c->out_dtype[k] = MX_FLOAT32;
 
     /* kernel outputs */
     for (int k = 0; k < c->n_out; k++) {
@@ -198,6 +214,8 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         if (!strstr(mx_last_error(), op->name)) mxi_error_prefix(rc, "%s", op->name);
         goto fail;
     }
+    for (int i = 0; i < c->n_in && i < 64; i++)
+        if (((op->mutates >> i) & 1) && kin[i] && (rc = mxi_assign(orig_in[i], kin[i])) != MX_OK) goto fail;
 
 write_outputs:
     for (int k = 0; k < c->n_out; k++) {

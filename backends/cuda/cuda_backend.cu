@@ -7,6 +7,7 @@
 // launched; an error raised while queued work runs is remembered per device
 // ("sticky"), names the last op queued, and is returned by every later read
 // of the device until it is read once.
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
@@ -114,7 +115,7 @@ const char *cu_device_info_json(int i) {
     Dev &d = devs[i];
     snprintf(d.info, sizeof d.info,
              "{\"id\":%d,\"name\":\"%s\",\"type\":\"gpu\",\"compute_capability\":\"%d.%d\",\"global_mem\":%zu,"
-             "\"multiprocessors\":%d,\"dtypes\":[\"float32\",\"float64\"],\"cublas\":\"%s\"}",
+             "\"multiprocessors\":%d,\"dtypes\":[\"float32\",\"float64\",\"float16\"],\"cublas\":\"%s\"}",
              i, d.prop.name, d.prop.major, d.prop.minor, d.prop.totalGlobalMem, d.prop.multiProcessorCount,
              cublas_status);
     return d.info;
@@ -858,6 +859,49 @@ int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return dt == MXB_F32 ? run_opt<float>(*(Dev *)ctx, c, err, errlen) : run_opt<double>(*(Dev *)ctx, c, err, errlen);
 }
 
+// ---- Cast: any pair of float16/32/64, int32/64, uint8. float16 tensors are
+// storage here: the core runs other ops on them through the float32 kernels,
+// converting with this one (core/backend_registry.c). ----
+__device__ inline double cast_ld(const __half *p, long long i) { return (double)__half2float(p[i]); }
+template <typename S> __device__ inline double cast_ld(const S *p, long long i) { return (double)p[i]; }
+__device__ inline void cast_st(__half *p, long long i, double v) { p[i] = __float2half_rn((float)v); }
+template <typename D> __device__ inline void cast_st(D *p, long long i, double v) { p[i] = (D)v; }
+template <typename S, typename D> __global__ void k_cast(const S *X, D *Y, long long n) {
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (i < n) cast_st(Y, i, cast_ld(X, i));
+}
+
+template <typename S> int cast_from(Dev &d, const mxb_call *c, char *err, size_t errlen) {
+    const S *X = (const S *)c->in[0].buf;
+    long long n = c->out[0].size;
+    void *Y = c->out[0].buf;
+    switch (c->out[0].dtype) {
+    case MXB_F32: k_cast<S, float><<<blocks(n), 256, 0, d.stream>>>(X, (float *)Y, n); break;
+    case MXB_F64: k_cast<S, double><<<blocks(n), 256, 0, d.stream>>>(X, (double *)Y, n); break;
+    case MXB_F16: k_cast<S, __half><<<blocks(n), 256, 0, d.stream>>>(X, (__half *)Y, n); break;
+    case MXB_I32: k_cast<S, int><<<blocks(n), 256, 0, d.stream>>>(X, (int *)Y, n); break;
+    case MXB_I64: k_cast<S, long long><<<blocks(n), 256, 0, d.stream>>>(X, (long long *)Y, n); break;
+    case MXB_U8: k_cast<S, unsigned char><<<blocks(n), 256, 0, d.stream>>>(X, (unsigned char *)Y, n); break;
+    default: return MXB_UNSUPPORTED;
+    }
+    return launched(d, c->op, err, errlen);
+}
+
+int k_cast_op(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    Dev &d = *(Dev *)ctx;
+    if (!c->out[0].size) return MXB_OK;
+    cudaSetDevice(d.id);
+    switch (c->in[0].dtype) {
+    case MXB_F32: return cast_from<float>(d, c, err, errlen);
+    case MXB_F64: return cast_from<double>(d, c, err, errlen);
+    case MXB_F16: return cast_from<__half>(d, c, err, errlen);
+    case MXB_I32: return cast_from<int>(d, c, err, errlen);
+    case MXB_I64: return cast_from<long long>(d, c, err, errlen);
+    case MXB_U8: return cast_from<unsigned char>(d, c, err, errlen);
+    default: return MXB_UNSUPPORTED;
+    }
+}
+
 // ---- kernel table ----
 struct KEntry {
     const char *op;
@@ -872,6 +916,7 @@ const KEntry KERNELS[] = {
     {"_backward_softmin", k_softmax_op}, {"softmax_cross_entropy", k_sce_op},
     {"_backward_softmax_cross_entropy", k_sce_op}, {"FullyConnected", k_fc}, {"_backward_FullyConnected", k_fc_bw},
     {"dot", k_dot}, {"sgd_update", k_optimizer}, {"sgd_mom_update", k_optimizer}, {"adam_update", k_optimizer},
+    {"Cast", k_cast_op},
 };
 
 mxb_kernel_fn cu_find_kernel(const char *op) {

@@ -53,6 +53,39 @@ static const char CL_PRELUDE[] =
     "#define SOFTPLUS(v) ((v) > 20 ? (v) : log1p(exp(v)))\n"
     "#define FMODP(a, b) ((b) == 0 ? 0 : ((fmod(a, b) != 0 && ((fmod(a, b) < 0) != ((b) < 0))) ? fmod(a, b) + (b) : fmod(a, b)))\n";
 
+/* Cast between element types, one kernel per (source, destination) pair in
+ * MXCL_CASTS, named cast_<src>_<dst> with letters h half, f float, d double,
+ * i int, l long, b uchar. half is a storage type here (vload_half /
+ * vstore_half_rte are core OpenCL, no cl_khr_fp16 needed); conversions to
+ * half round to nearest even like the CPU's. The source may start at an
+ * element offset. Pairs with d are built only where the device has fp64. */
+static const char CL_CAST[] =
+    "#define CLD_h(p, i) vload_half((i), (p))\n"
+    "#define CST_h(p, i, v) vstore_half_rte((float)(v), (i), (p))\n"
+    "#define CLD_x(p, i) ((p)[i])\n"
+    "#define CST_x(p, i, v) ((p)[i] = (v))\n"
+    "#define CAST(SN, S, LDK, DN, D, CV, STK) \\\n"
+    "__kernel void cast_##SN##_##DN(__global const S *X, long xo, __global D *Y, long n) \\\n"
+    "  { long i = GID; if (i < n) CST_##STK(Y, i, (CV)CLD_##LDK(X, xo + i)); }\n";
+/* X(src letter, src type, load kind, dst letter, dst type, value type,
+ * store kind, needs fp64, src dtype, dst dtype) */
+#define MXCL_CASTS(X)                                                  \
+    X(h, half, h, f, float, float, x, 0, MXB_F16, MXB_F32)             \
+    X(f, float, x, h, half, float, h, 0, MXB_F32, MXB_F16)             \
+    X(i, int, x, f, float, float, x, 0, MXB_I32, MXB_F32)              \
+    X(l, long, x, f, float, float, x, 0, MXB_I64, MXB_F32)             \
+    X(b, uchar, x, f, float, float, x, 0, MXB_U8, MXB_F32)             \
+    X(i, int, x, h, half, float, h, 0, MXB_I32, MXB_F16)               \
+    X(l, long, x, h, half, float, h, 0, MXB_I64, MXB_F16)              \
+    X(b, uchar, x, h, half, float, h, 0, MXB_U8, MXB_F16)              \
+    X(f, float, x, i, int, int, x, 0, MXB_F32, MXB_I32)                \
+    X(f, float, x, l, long, long, x, 0, MXB_F32, MXB_I64)              \
+    X(f, float, x, b, uchar, uchar, x, 0, MXB_F32, MXB_U8)             \
+    X(d, double, x, f, float, float, x, 1, MXB_F64, MXB_F32)           \
+    X(f, float, x, d, double, double, x, 1, MXB_F32, MXB_F64)          \
+    X(d, double, x, h, half, float, h, 1, MXB_F64, MXB_F16)            \
+    X(h, half, h, d, double, double, x, 1, MXB_F16, MXB_F64)
+
 /* Kernels written once per element type T (not per op). */
 static const char CL_GENERIC[] =
     "__kernel void FN(fill)(__global T *Y, long n, T v) { long i = GID; if (i < n) Y[i] = v; }\n"

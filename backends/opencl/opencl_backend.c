@@ -263,7 +263,7 @@ static const char *ocl_device_info_json(int i) {
     snprintf(d->info, sizeof d->info,
              "{\"id\":%d,\"name\":\"%s\",\"platform\":\"%s\",\"type\":\"%s\",\"version\":\"%s\",\"driver\":\"%s\","
              "\"global_mem\":%llu,\"max_alloc\":%llu,\"compute_units\":%u,\"fp64\":%s,\"fp16\":%s,"
-             "\"dtypes\":[\"float32\"%s],\"program\":\"%s\"%s%s%s}",
+             "\"dtypes\":[\"float32\"%s,\"float16\"],\"program\":\"%s\"%s%s%s}",
              i, d->name, d->plat_name, type_name(d->type), d->version, d->driver, (unsigned long long)d->mem,
              (unsigned long long)d->max_alloc, d->units, d->fp64 ? "true" : "false", d->fp16 ? "true" : "false",
              d->fp64 ? ",\"float64\"" : "", d->built == 1 ? d->origin : d->built < 0 ? "failed" : "not built yet",
@@ -287,6 +287,11 @@ static char *build_source(const cl_dev *d) {
     if (d->fp64) APPEND("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define ACC double\n");
     else APPEND("#define ACC float\n");
     APPEND("#define GEMM_MR %d\n#define GEMM_NV %d\n", d->gemm_mr, d->gemm_nv);
+    APPEND("%s", CL_CAST);
+#define GEN_CAST(SN, S, LDK, DN, D, CV, STK, F64, SDT, DDT) \
+    if (!F64 || d->fp64) APPEND("CAST(%s, %s, %s, %s, %s, %s, %s)\n", #SN, #S, #LDK, #DN, #D, #CV, #STK);
+    MXCL_CASTS(GEN_CAST)
+#undef GEN_CAST
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1 && !d->fp64) break;
         if (pass == 0) APPEND("#define T float\n#define SFX _f\n#define K(v) v##f\n");
@@ -1114,6 +1119,32 @@ static int k_copy(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return MXB_OK;
 }
 
+/* Cast: a kernel per dtype pair (kernels_cl.h MXCL_CASTS). float16 tensors
+ * live on every device as storage; the core runs other ops on them through
+ * float32 kernels, converting with this one (backend_registry.c). */
+static int k_cast(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const mxb_tensor *x = &c->in[0], *o = &c->out[0];
+    if (x->dtype == o->dtype) return k_copy(ctx, c, err, errlen);
+    const char *name = NULL;
+#define FIND_CAST(SN, S, LDK, DN, D, CV, STK, F64, SDT, DDT) \
+    if (!name && x->dtype == SDT && o->dtype == DDT && (!F64 || d->fp64)) name = "cast_" #SN "_" #DN;
+    MXCL_CASTS(FIND_CAST)
+#undef FIND_CAST
+    if (!name) return MXB_UNSUPPORTED;
+    if (!o->size) return MXB_OK;
+    cl_kernel k = get_kernel(d, name, err, errlen);
+    if (!k) return MXB_ERROR;
+    cl_mem X = BUF(*x), Y = BUF(*o);
+    cl_long xo = x->offset, n = o->size;
+    karg a[] = {KA(X), KA(xo), KA(Y), KA(n)};
+    for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
+    size_t global = (size_t)n;
+    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 1, NULL, &global, NULL, 0, NULL, NULL), name);
+    d->last_op = c->op;
+    return MXB_OK;
+}
+
 /* ---- NN layers: Convolution, Pooling, BatchNorm, Dropout ---- */
 
 typedef struct { int64_t N, C, F, G, in[3], out[3], k[3], s[3], d[3], p[3]; } cg_t;
@@ -1457,6 +1488,7 @@ static const kentry KERNELS[] = {
     {"_backward_InstanceNorm", k_rownorm_bw},
     {"GroupNorm", k_rownorm},
     {"_backward_GroupNorm", k_rownorm_bw},
+    {"Cast", k_cast},
     {"reshape", k_copy},
     {"reshape_like", k_copy},
     {"flatten", k_copy},

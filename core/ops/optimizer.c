@@ -163,7 +163,8 @@ static int same_shape(const mx_tensor_s *a, const mx_tensor_s *b) {
 }
 
 /* inputs [first, first+n) must match input `w`'s shape; mutated ones must be
- * contiguous float32/float64 of the weight's dtype (they are never cast). */
+ * contiguous and of a float dtype (float16 state is updated through a
+ * float32 copy by invoke.c, as the CPU kernels are float32/float64). */
 static int check_group(mx_call *c, int wi, int n) {
     const mx_tensor_s *w = c->in[wi];
     for (int k = 1; k < n; k++) {
@@ -175,9 +176,12 @@ static int check_group(mx_call *c, int wi, int n) {
                                 mxi_shape_str(w->shape, w->ndim, b, sizeof b));
         }
         if ((c->op->mutates >> (wi + k)) & 1) {
-            if (t->dtype != MX_FLOAT32 && t->dtype != MX_FLOAT64)
-                return mxi_op_error(c, MX_ERR_DTYPE, "optimizer state %d must be float32 or float64, got %s", wi + k,
+            if (!mxi_dtype_is_float(t->dtype))
+                return mxi_op_error(c, MX_ERR_DTYPE, "optimizer state %d must be a float dtype, got %s", wi + k,
                                     mxi_dtype_name(t->dtype));
+            if (t->dtype != w->dtype)
+                return mxi_op_error(c, MX_ERR_DTYPE, "optimizer state %d has dtype %s but the weight has %s (use matching dtypes)",
+                                    wi + k, mxi_dtype_name(t->dtype), mxi_dtype_name(w->dtype));
             if (!mxi_is_contiguous(t))
                 return mxi_op_error(c, MX_ERR_INVALID, "optimizer state %d must be contiguous", wi + k);
         }

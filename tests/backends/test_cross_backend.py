@@ -65,6 +65,16 @@ def cases(op: str, dt) -> list:
         return [([_rand(s, dt, lo, hi)], {}, nog) for s in SHAPES]
     if op == "Activation":
         return [([_rand((3, 5), dt)], {"act_type": a}, None) for a in ("relu", "sigmoid", "tanh", "softrelu", "softsign")]
+    if op == "Cast":  # every pair the OpenCL module converts on the device (kernels_cl.h MXCL_CASTS)
+        floats = [d for d in ("float16", "float32", "float64") if np.dtype(d) in device_dtypes()]
+        out = [([_rand((3, 7), dt)], {"dtype": t}, None) for t in floats if t != np.dtype(dt).name]
+        if dt == np.float32:
+            # (negative floats to uint8 are undefined in C and OpenCL C alike)
+            out += [([_rand((2, 5), dt, -50 if t != "uint8" else 0, 250)], {"dtype": t}, [])
+                    for t in ("int32", "int64", "uint8")]
+            out += [([RNG.integers(0, 200, size=(4, 3)).astype(t)], {"dtype": d}, [])
+                    for t in ("int32", "int64", "uint8") for d in ("float16", "float32")]
+        return out
     if op in ("zeros_like", "ones_like"):
         return [([_rand(s, dt)], {}, []) for s in SHAPES]
     if op == "full_like":
@@ -198,6 +208,8 @@ def _grads(name, inputs, attrs, wrt, head, put):
 
 
 def _tol(dt):
+    if dt == np.float16:  # computed in float32 on both sides, rounded to half at each op's output
+        return dict(rtol=1e-2, atol=1e-2)
     return dict(rtol=1e-4, atol=2e-5) if dt == np.float32 else dict(rtol=1e-9, atol=1e-11)
 
 
@@ -206,7 +218,7 @@ def _ops_and_dtypes():
         ops, dts = device_ops(), device_dtypes()
     except BaseException:  # backend missing: one skipped placeholder
         return [pytest.param("none", np.float32, marks=pytest.mark.skip(reason=f"{DEVICE} backend not loaded"))]
-    return [(op, dt) for op in ops if not _is_helper(op) for dt in dts]
+    return [pytest.param(op, dt, id=f"{op}-{dt.name}") for op in ops if not _is_helper(op) for dt in dts]
 
 
 def test_every_device_op_has_cases():

@@ -16,15 +16,15 @@ from conftest import DEVICE, DEV_TYPE, H, require_backend, strict_device, to_dev
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _train_mlp(put, steps=20, lr=0.1):
+def _train_mlp(put, steps=20, lr=0.1, dtype=np.float32):
     """Seed MLP 784-100-10, relu, softmax_cross_entropy, SGD on a fixed
     dataset; returns the mean loss of every step."""
     rng = np.random.default_rng(7)
     n = 64
-    x = rng.uniform(0, 1, size=(n, 784)).astype(np.float32)
-    y = rng.integers(0, 10, size=(n,)).astype(np.float32)
-    params = [rng.normal(0, 0.05, size=(100, 784)).astype(np.float32), np.zeros(100, np.float32),
-              rng.normal(0, 0.1, size=(10, 100)).astype(np.float32), np.zeros(10, np.float32)]
+    x = rng.uniform(0, 1, size=(n, 784)).astype(dtype)
+    y = rng.integers(0, 10, size=(n,)).astype(dtype)
+    params = [rng.normal(0, 0.05, size=(100, 784)).astype(dtype), np.zeros(100, dtype),
+              rng.normal(0, 0.1, size=(10, 100)).astype(dtype), np.zeros(10, dtype)]
     ps = [put(p) for p in params]
     xd, yd = put(x), put(y)
     have_sgd = any(op["name"] == "sgd_update" for op in H.manifest()["ops"])
@@ -63,6 +63,17 @@ def test_seed_mlp_trains_on_device_like_cpu():
         dev = _train_mlp(to_dev)
     assert cpu[-1] < cpu[0]
     np.testing.assert_allclose(dev, cpu, rtol=1e-4, atol=1e-4)
+
+
+def test_seed_mlp_trains_in_float16_on_device_like_cpu():
+    """float16 tensors on the device: every op runs its float32 kernel on
+    device-side conversions (strict mode: nothing falls back to the CPU)."""
+    require_backend()
+    cpu = _train_mlp(H.to_mx, steps=10, dtype=np.float16)
+    with strict_device():
+        dev = _train_mlp(to_dev, steps=10, dtype=np.float16)
+    assert cpu[-1] < cpu[0]
+    np.testing.assert_allclose(dev, cpu, rtol=1e-2, atol=1e-2)
 
 
 def _run(code: str, env: dict) -> str:

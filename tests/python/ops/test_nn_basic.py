@@ -89,6 +89,23 @@ def test_softmax_stable_temperature_dtype():
     assert out.dtype == np.float16
 
 
+def test_float16_output_by_dtype_attr_and_its_gradient():
+    # dtype=float16 on a float32 kernel: the kernel writes float32 and the
+    # result is converted (it used to write floats into a half-sized buffer)
+    x = R(2, 4, dtype=np.float32)
+    out = run_op("softmax", [x], {"dtype": "float16"})[0]
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, np_softmax(x.astype(np.float64)), rtol=2e-3, atol=2e-3)
+    # log_softmax backward in float16 (its gradient op gets dtype=float16)
+    xh = R(3, 5, dtype=np.float16)
+    head = np.ones((3, 5))
+    g = autograd_grads("log_softmax", [xh], {}, [0], head)[0]
+    y = np_log_softmax(xh.astype(np.float64))
+    want = 1 - np.exp(y) * 5
+    assert g.dtype == np.float16
+    np.testing.assert_allclose(g, want, rtol=1e-2, atol=1e-2)
+
+
 def test_softmax_use_length():
     x = R(2, 5)
     length = np.array([3, 5], np.int32)

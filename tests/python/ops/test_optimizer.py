@@ -157,14 +157,19 @@ def init_states(name, shape, n, dtype):
 
 
 @pytest.mark.parametrize("name,ref,nstates,attrs", CASES)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_update_steps_inplace(name, ref, nstates, attrs, dtype, shape):
+    """float16 weights and state: the float32 kernels run on converted copies
+    and the state is written back in place (one rounding to half per step)."""
+    if dtype == np.float16 and name in ("signum_update", "signsgd_update"):
+        pytest.skip("sign() of a value rounded to half flips near zero")
     w = rng.standard_normal(shape).astype(dtype)
     states = init_states(name, shape, nstates, dtype)
     hw = to_mx(w)
     hs = [to_mx(s) for s in states]
-    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-12)
+    tol = {np.float16: dict(rtol=5e-3, atol=5e-3), np.float32: dict(rtol=1e-4, atol=1e-5),
+           np.float64: dict(rtol=1e-9, atol=1e-12)}[dtype]
     is_phase1 = name == "lamb_update_phase1"
     kw = {k: v for k, v in attrs.items()}
     t = kw.pop("t", None)
