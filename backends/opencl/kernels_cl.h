@@ -89,6 +89,10 @@ static const char CL_CAST[] =
 /* Kernels written once per element type T (not per op). */
 static const char CL_GENERIC[] =
     "__kernel void FN(fill)(__global T *Y, long n, T v) { long i = GID; if (i < n) Y[i] = v; }\n"
+    "__kernel void FN(bcast)(__global const T *A, __global T *Y, long n, bc_t p) {\n"
+    "  long i = GID; if (i >= n) return; long r = i, ia = 0;\n"
+    "  for (int d = (int)p.nd - 1; d >= 0; d--) { long c = r % p.shape[d]; r /= p.shape[d]; ia += c * p.sa[d]; }\n"
+    "  Y[i] = A[ia]; }\n"
     "__kernel void FN(axpy_into)(__global T *Y, __global const T *X, long n) { long i = GID; if (i < n) Y[i] += X[i]; }\n"
     /* reduction over the rd_t-described axes: one work item per output */
     "__kernel void FN(reduce)(__global const T *X, __global T *Y, long n_out, long n_red, rd_t p, int kind) {\n"
@@ -142,6 +146,16 @@ static const char CL_GENERIC[] =
     "__kernel void FN(embedding)(__global const T *I, __global const T *W, __global T *O, long n, long D, long V) {\n"
     "  long i = GID; if (i >= n * D) return; long r = i / D, c = i % D; long k = (long)I[r];\n"
     "  k = k < 0 ? 0 : (k >= V ? V - 1 : k); O[i] = W[k * D + c]; }\n"
+    /* pick along an axis of (outer, n, inner) data, index clipped or wrapped;
+     * backward: the picked positions get the gradient, the others 0 */
+    "#define PICK_K(v) (wrap ? ((((long)floor(v)) % n) + n) % n : clamp((long)floor(v), 0L, n - 1))\n"
+    "__kernel void FN(pick)(__global const T *X, __global const T *I, __global T *Y, long outer, long n, long inner, int wrap) {\n"
+    "  long i = GID; if (i >= outer * inner) return; long o = i / inner, j = i % inner;\n"
+    "  Y[i] = X[(o * n + PICK_K(I[i])) * inner + j]; }\n"
+    "__kernel void FN(pick_bw)(__global const T *G, __global const T *I, __global T *DX, long outer, long n, long inner, int wrap) {\n"
+    "  long i = GID; if (i >= outer * n * inner) return; long o = i / (n * inner), r = i % (n * inner), j = r % inner;\n"
+    "  DX[i] = r / inner == PICK_K(I[o * inner + j]) ? G[o * inner + j] : (T)0; }\n"
+    "#undef PICK_K\n"
     /* optimizers (MXNet semantics); state buffers updated in place at element offsets */
     "#define CLIPG(g, c) ((c) >= 0 ? clamp((g), -(c), (c)) : (g))\n"
     "__kernel void FN(sgd)(__global const T *W, __global const T *Gr, __global T *O, long n, T lr, T wd, T rs, T clip) {\n"
@@ -155,12 +169,14 @@ static const char CL_GENERIC[] =
     "  long i = GID; if (i >= n) return; T g = CLIPG(rs * Gr[i] + wd * W[i], clip);\n"
     "  T m = b1 * Me[me_off + i] + (1 - b1) * g; T v = b2 * Va[va_off + i] + (1 - b2) * g * g;\n"
     "  Me[me_off + i] = m; Va[va_off + i] = v; O[i] = W[i] - lr * m / (sqrt(v) + eps); }\n"
-    /* tiled GEMM: C(M,N) = alpha * A(M,K) B(K,N) + beta * C, A(i,k) = A[i*ars + k*acs].
+    /* tiled GEMM: C(M,N) = alpha * A(M,K) B(K,N) + beta * C, A(i,k) = A[ao + i*ars + k*acs];
+     * ao/bo/co: element offsets into the buffers (every GEMM kernel takes them).
      * 64x64 output tile per 16x16 work group, 4x4 outputs per work item. */
     "#define TM 64\n#define TN 64\n#define TK 16\n"
     "__kernel __attribute__((reqd_work_group_size(16, 16, 1)))\n"
-    "void FN(gemm)(long M, long N, long K, __global const T *A, long ars, long acs, __global const T *B, long brs, long bcs,\n"
-    "              __global T *C, T alpha, T beta) {\n"
+    "void FN(gemm)(long M, long N, long K, __global const T *A, long ao, long ars, long acs, __global const T *B, long bo,\n"
+    "              long brs, long bcs, __global T *C, long co, T alpha, T beta) {\n"
+    "  A += ao; B += bo; C += co;\n"
     "  __local T As[TK][TM]; __local T Bs[TK][TN];\n"
     "  int tx = get_local_id(0), ty = get_local_id(1), t = ty * 16 + tx;\n"
     "  long bm = (long)get_group_id(1) * TM, bn = (long)get_group_id(0) * TN;\n"
@@ -347,14 +363,15 @@ static const char CL_NN[] =
 static const char CL_GEMM_PACKED[] =
     "#define GEMM_NR (16 * GEMM_NV)\n"
     "#define TV PASTE(T, 16)\n"
-    "__kernel void FN(pack_a)(__global const T *A, long ars, long acs, long M, long K, __global T *Ap, long n) {\n"
-    "  long g = GID; if (g >= n) return; long r = g % GEMM_MR, k = (g / GEMM_MR) % K, i = (g / (GEMM_MR * K)) * GEMM_MR + r;\n"
+    "__kernel void FN(pack_a)(__global const T *A, long ao, long ars, long acs, long M, long K, __global T *Ap, long n) {\n"
+    "  long g = GID; if (g >= n) return; A += ao; long r = g % GEMM_MR, k = (g / GEMM_MR) % K, i = (g / (GEMM_MR * K)) * GEMM_MR + r;\n"
     "  Ap[g] = i < M ? A[i * ars + k * acs] : (T)0; }\n"
-    "__kernel void FN(pack_b)(__global const T *B, long brs, long bcs, long K, long N, __global T *Bp, long n) {\n"
-    "  long g = GID; if (g >= n) return; long c = g % GEMM_NR, k = (g / GEMM_NR) % K, j = (g / (GEMM_NR * K)) * GEMM_NR + c;\n"
+    "__kernel void FN(pack_b)(__global const T *B, long bo, long brs, long bcs, long K, long N, __global T *Bp, long n) {\n"
+    "  long g = GID; if (g >= n) return; B += bo; long c = g % GEMM_NR, k = (g / GEMM_NR) % K, j = (g / (GEMM_NR * K)) * GEMM_NR + c;\n"
     "  Bp[g] = j < N ? B[k * brs + j * bcs] : (T)0; }\n"
-    "__kernel void FN(gemm_packed)(long M, long N, long K, __global const T *Ap, __global const T *Bp, __global T *C, T alpha, T beta) {\n"
-    "  long ip = get_global_id(0), jp = get_global_id(1);\n"
+    "__kernel void FN(gemm_packed)(long M, long N, long K, __global const T *Ap, __global const T *Bp, __global T *C, long co,\n"
+    "                              T alpha, T beta) {\n"
+    "  long ip = get_global_id(0), jp = get_global_id(1); C += co;\n"
     "  __global const T *a = Ap + ip * K * GEMM_MR; __global const T *b = Bp + jp * K * GEMM_NR;\n"
     "  TV acc[GEMM_MR][GEMM_NV];\n"
     "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) _Pragma(\"unroll\") for (int v = 0; v < GEMM_NV; v++) acc[r][v] = (TV)0;\n"
@@ -370,9 +387,9 @@ static const char CL_GEMM_PACKED[] =
     "        for (int q = 0; q < 16 && j0 + q < N; q++) c[q] = alpha * t[q] + (beta != 0 ? beta * c[q] : (T)0); } } } }\n"
     /* small products: the same micro-kernel reading A (any strides) and a row-major B directly, no packing;
      * the host uses it only when N is a multiple of GEMM_NR; rows past M load row M - 1 and are not stored */
-    "__kernel void FN(gemm_direct)(long M, long N, long K, __global const T *A, long ars, long acs,\n"
-    "                              __global const T *B, long brs, __global T *C, T alpha, T beta) {\n"
-    "  long ip = get_global_id(0), jp = get_global_id(1); __global const T *b = B + jp * GEMM_NR;\n"
+    "__kernel void FN(gemm_direct)(long M, long N, long K, __global const T *A, long ao, long ars, long acs,\n"
+    "                              __global const T *B, long bo, long brs, __global T *C, long co, T alpha, T beta) {\n"
+    "  long ip = get_global_id(0), jp = get_global_id(1); A += ao; C += co; __global const T *b = B + bo + jp * GEMM_NR;\n"
     "  __global const T *ar[GEMM_MR];\n"
     "  _Pragma(\"unroll\") for (int r = 0; r < GEMM_MR; r++) ar[r] = A + min(ip * GEMM_MR + r, M - 1) * ars;\n"
     "  TV acc[GEMM_MR][GEMM_NV];\n"

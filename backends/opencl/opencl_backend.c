@@ -37,44 +37,14 @@
 #include <unistd.h>
 
 #include "kernels_cl.h"
+#include "kernels_rnn_cl.h"
 #include "mxcore/backend.h"
-
-#define MAX_DEV 16
-#define KTAB 512
-
-typedef struct {
-    char name[64];
-    cl_kernel k;
-} kslot;
-
-typedef struct cl_dev {
-    int id;
-    cl_platform_id plat;
-    cl_device_id dev;
-    cl_device_type type;
-    cl_context ctx;
-    cl_command_queue q;
-    cl_program prog;
-    int built;          /* 0 not yet, 1 ok, -1 failed */
-    char build_err[512];
-    char origin[300];   /* "source", "cache", "prebuilt:<path>" */
-    char name[256], version[128], driver[128], plat_name[128];
-    cl_ulong mem, max_alloc;
-    cl_uint units;
-    int fp64, fp16;
-    const char *last_op;
-    int gemm_packed, gemm_mr, gemm_nv; /* GEMM variant (gemm_select) */
-    double gemm_direct;                /* unpacked below this many multiply-adds */
-    cl_mem scratch[2];                 /* packed GEMM panels, grown on demand */
-    size_t scratch_size[2];
-    kslot kernels[KTAB];
-    char info[2048];
-} cl_dev;
+#include "opencl_internal.h"
 
 static cl_dev devs[MAX_DEV];
 static int ndev;
 
-static const char *cl_err_name(cl_int e) {
+const char *cl_err_name(cl_int e) {
     switch (e) {
     case CL_SUCCESS: return "CL_SUCCESS";
     case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
@@ -95,7 +65,7 @@ static const char *cl_err_name(cl_int e) {
     }
 }
 
-static int fail(char *err, size_t n, const char *fmt, ...) {
+int mxcl_fail(char *err, size_t n, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     if (err && n) vsnprintf(err, n, fmt, ap);
@@ -103,11 +73,6 @@ static int fail(char *err, size_t n, const char *fmt, ...) {
     return MXB_ERROR;
 }
 
-#define CLCHECK(call, what)                                                                  \
-    do {                                                                                     \
-        cl_int e_ = (call);                                                                  \
-        if (e_ != CL_SUCCESS) return fail(err, errlen, "%s: %s (%d)", what, cl_err_name(e_), e_); \
-    } while (0)
 
 /* ---- device discovery ---- */
 
@@ -227,9 +192,9 @@ static int ocl_init(char *err, size_t errlen) {
         gemm_select(d);
         cl_int ce;
         d->ctx = clCreateContext(NULL, 1, &d->dev, NULL, NULL, &ce);
-        if (ce != CL_SUCCESS) return fail(err, errlen, "clCreateContext(%s): %s", d->name, cl_err_name(ce));
+        if (ce != CL_SUCCESS) return mxcl_fail(err, errlen, "clCreateContext(%s): %s", d->name, cl_err_name(ce));
         d->q = clCreateCommandQueue(d->ctx, d->dev, 0, &ce);
-        if (ce != CL_SUCCESS) return fail(err, errlen, "clCreateCommandQueue(%s): %s", d->name, cl_err_name(ce));
+        if (ce != CL_SUCCESS) return mxcl_fail(err, errlen, "clCreateCommandQueue(%s): %s", d->name, cl_err_name(ce));
     }
     if (!ndev) snprintf(err, errlen, "no OpenCL device qualifies%s%s", why[0] ? ": " : "", why);
     return MXB_OK;
@@ -299,6 +264,7 @@ static char *build_source(const cl_dev *d) {
         APPEND("%s", CL_GENERIC);
         APPEND("%s", CL_NN);
         APPEND("%s", CL_GEMM_PACKED);
+        APPEND("%s", CL_RNN);
 #define GEN_BIN(K, E, EW, BC, SC, RSC) APPEND("BIN(%s, %s)\n", #K, E);
         MXCL_BINARY_OPS(GEN_BIN)
 #define GEN_UN(N, F, D) APPEND("UN(%s, %s, %s)\n", #N, F, D);
@@ -408,7 +374,7 @@ static const char *BUILD_OPTS = "-cl-std=CL1.2";
 
 static int ensure_program(cl_dev *d, char *err, size_t errlen) {
     if (d->built == 1) return MXB_OK;
-    if (d->built < 0) return fail(err, errlen, "OpenCL program for %s failed to build: %s", d->name, d->build_err);
+    if (d->built < 0) return mxcl_fail(err, errlen, "OpenCL program for %s failed to build: %s", d->name, d->build_err);
     char devname[200], path[1400];
     sanitize(d->name, devname, sizeof devname);
     const char *bdir = getenv("MXCORE_OPENCL_BINARIES");
@@ -424,7 +390,7 @@ static int ensure_program(cl_dev *d, char *err, size_t errlen) {
     char cpath[1400] = "";
     if (!d->prog) {
         src = build_source(d);
-        if (!src) return fail(err, errlen, "OpenCL source generation failed (out of memory)");
+        if (!src) return mxcl_fail(err, errlen, "OpenCL source generation failed (out of memory)");
         char cdir[1024];
         if (cache_dir(cdir, sizeof cdir) == 0) {
             uint64_t h = 1469598103934665603ull;
@@ -452,7 +418,7 @@ static int ensure_program(cl_dev *d, char *err, size_t errlen) {
             if (p) clReleaseProgram(p);
             free(src);
             d->built = -1;
-            return fail(err, errlen, "OpenCL program for %s failed to build: %s", d->name, d->build_err);
+            return mxcl_fail(err, errlen, "OpenCL program for %s failed to build: %s", d->name, d->build_err);
         }
         d->prog = p;
         snprintf(d->origin, sizeof d->origin, "source");
@@ -484,7 +450,7 @@ static int ensure_program(cl_dev *d, char *err, size_t errlen) {
 }
 
 /* kernel object by name (created once per device) */
-static cl_kernel get_kernel(cl_dev *d, const char *name, char *err, size_t errlen) {
+cl_kernel get_kernel(cl_dev *d, const char *name, char *err, size_t errlen) {
     if (ensure_program(d, err, errlen) != MXB_OK) return NULL;
     uint64_t h = fnv1a(1469598103934665603ull, name);
     for (int i = 0; i < KTAB; i++) {
@@ -494,7 +460,7 @@ static cl_kernel get_kernel(cl_dev *d, const char *name, char *err, size_t errle
             cl_int e;
             cl_kernel k = clCreateKernel(d->prog, name, &e);
             if (e != CL_SUCCESS) {
-                fail(err, errlen, "kernel %s missing from the program (%s)", name, cl_err_name(e));
+                mxcl_fail(err, errlen, "kernel %s missing from the program (%s)", name, cl_err_name(e));
                 return NULL;
             }
             snprintf(s->name, sizeof s->name, "%s", name);
@@ -502,7 +468,7 @@ static cl_kernel get_kernel(cl_dev *d, const char *name, char *err, size_t errle
             return k;
         }
     }
-    fail(err, errlen, "kernel table full");
+    mxcl_fail(err, errlen, "kernel table full");
     return NULL;
 }
 
@@ -512,14 +478,14 @@ static int ocl_alloc(int i, size_t nbytes, void **buf, char *err, size_t errlen)
     cl_dev *d = &devs[i];
     cl_int e;
     size_t n = nbytes ? nbytes : 4;
-    if (n > d->max_alloc) return fail(err, errlen, "%zu bytes exceed the device's max allocation %llu", n, (unsigned long long)d->max_alloc);
+    if (n > d->max_alloc) return mxcl_fail(err, errlen, "%zu bytes exceed the device's max allocation %llu", n, (unsigned long long)d->max_alloc);
     cl_mem m = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, n, NULL, &e);
-    if (e != CL_SUCCESS) return fail(err, errlen, "clCreateBuffer(%zu): %s", n, cl_err_name(e));
+    if (e != CL_SUCCESS) return mxcl_fail(err, errlen, "clCreateBuffer(%zu): %s", n, cl_err_name(e));
     cl_uchar zero = 0;
     e = clEnqueueFillBuffer(d->q, m, &zero, 1, 0, n, 0, NULL, NULL);
     if (e != CL_SUCCESS) {
         clReleaseMemObject(m);
-        return fail(err, errlen, "clEnqueueFillBuffer: %s", cl_err_name(e));
+        return mxcl_fail(err, errlen, "clEnqueueFillBuffer: %s", cl_err_name(e));
     }
     *buf = m;
     return MXB_OK;
@@ -539,7 +505,7 @@ static int ocl_from_host(int i, void *buf, size_t off, const void *host, size_t 
 static int ocl_to_host(int i, void *buf, size_t off, void *host, size_t n, char *err, size_t errlen) {
     cl_int e = clEnqueueReadBuffer(devs[i].q, (cl_mem)buf, CL_TRUE, off, n, host, 0, NULL, NULL);
     if (e != CL_SUCCESS)
-        return fail(err, errlen, "read from device: %s (%d); last op queued: %s", cl_err_name(e), e,
+        return mxcl_fail(err, errlen, "read from device: %s (%d); last op queued: %s", cl_err_name(e), e,
                     devs[i].last_op ? devs[i].last_op : "none");
     return MXB_OK;
 }
@@ -552,20 +518,13 @@ static int ocl_copy(int i, void *dst, size_t doff, const void *src, size_t soff,
 static int ocl_sync(int i, char *err, size_t errlen) {
     cl_int e = clFinish(devs[i].q);
     if (e != CL_SUCCESS)
-        return fail(err, errlen, "clFinish: %s; last op queued: %s", cl_err_name(e), devs[i].last_op ? devs[i].last_op : "none");
+        return mxcl_fail(err, errlen, "clFinish: %s; last op queued: %s", cl_err_name(e), devs[i].last_op ? devs[i].last_op : "none");
     return MXB_OK;
 }
 
 /* ---- launching ---- */
 
-typedef struct {
-    size_t sz;
-    const void *p;
-} karg;
-#define KA(x) ((karg){sizeof(x), &(x)})
-#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static int launch(cl_dev *d, const char *op, const char *base, int dtype, size_t global, const karg *args, int na,
+int launch(cl_dev *d, const char *op, const char *base, int dtype, size_t global, const karg *args, int na,
                   char *err, size_t errlen) {
     if (!global) return MXB_OK;
     char name[96];
@@ -578,8 +537,7 @@ static int launch(cl_dev *d, const char *op, const char *base, int dtype, size_t
     return MXB_OK;
 }
 
-/* the element type of a call: all float inputs share one supported dtype */
-static int call_dtype(const cl_dev *d, const mxb_call *c, int n_check) {
+int call_dtype(const cl_dev *d, const mxb_call *c, int n_check) {
     int dt = c->n_in ? c->in[0].dtype : -1;
     for (int i = 0; i < n_check && i < c->n_in; i++)
         if (c->in[i].dtype != dt) return -1;
@@ -589,11 +547,6 @@ static int call_dtype(const cl_dev *d, const mxb_call *c, int n_check) {
     return -1;
 }
 
-#define BUF(t) ((cl_mem)(t).buf)
-#define TSCALAR(name, dt, v)                                  \
-    float name##_f = (float)(v);                              \
-    double name##_d = (double)(v);                            \
-    karg name = (dt) == MXB_F64 ? KA(name##_d) : KA(name##_f)
 
 /* ---- op kernels ---- */
 
@@ -739,7 +692,7 @@ static int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen
     return unary_launch(ctx, c, ACT_NAMES[k], 1, err, errlen);
 }
 
-static int fill(cl_dev *d, const char *op, const mxb_tensor *t, double v, char *err, size_t errlen) {
+int fill(cl_dev *d, const char *op, const mxb_tensor *t, double v, char *err, size_t errlen) {
     int dt = t->dtype;
     if (!(dt == MXB_F32 || (dt == MXB_F64 && d->fp64))) return MXB_UNSUPPORTED;
     cl_mem Y = BUF(*t);
@@ -830,6 +783,25 @@ static int k_reduce(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 }
 
 /* _reduce_to_shape_like(data, like): sum data down to like's shape */
+/* broadcast_to / broadcast_axis / broadcast_like: the output (shape already
+ * inferred by the core) reads the input with stride 0 on its size-1 axes */
+static int k_broadcast(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 1);
+    const mxb_tensor *x = &c->in[0], *o = &c->out[0];
+    if (dt < 0 || x->ndim > o->ndim) return MXB_UNSUPPORTED;
+    for (int i = 0; i < x->ndim; i++) {
+        int64_t xd = x->shape[i], od = o->shape[i + o->ndim - x->ndim];
+        if (xd != od && xd != 1) return MXB_UNSUPPORTED;
+    }
+    bc_t p;
+    if (make_bcast(x, o, o, &p)) return MXB_UNSUPPORTED;
+    cl_mem A = BUF(*x), Y = BUF(*o);
+    cl_long n = o->size;
+    karg a[] = {KA(A), KA(Y), KA(n), KA(p)};
+    return launch(d, c->op, "bcast", dt, (size_t)n, a, NARGS(a), err, errlen);
+}
+
 static int k_reduce_like(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, 1);
@@ -905,7 +877,7 @@ static int k_sce(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     }
     cl_int e;
     cl_mem R = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)(N ? N : 1) * mxb_dtype_size(dt), NULL, &e);
-    if (e != CL_SUCCESS) return fail(err, errlen, "temporary buffer: %s", cl_err_name(e));
+    if (e != CL_SUCCESS) return mxcl_fail(err, errlen, "temporary buffer: %s", cl_err_name(e));
     karg a[] = {KA(X), KA(L), KA(R), KA(N), KA(C)};
     int rc = launch(d, c->op, "sce_rows", dt, (size_t)N, a, NARGS(a), err, errlen);
     if (rc == MXB_OK) {
@@ -924,7 +896,7 @@ static cl_mem scratch(cl_dev *d, int slot, size_t nbytes, char *err, size_t errl
     cl_int e;
     cl_mem m = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nbytes, NULL, &e);
     if (e != CL_SUCCESS) {
-        fail(err, errlen, "GEMM scratch buffer (%zu bytes): %s", nbytes, cl_err_name(e));
+        mxcl_fail(err, errlen, "GEMM scratch buffer (%zu bytes): %s", nbytes, cl_err_name(e));
         return NULL;
     }
     d->scratch[slot] = m;
@@ -934,9 +906,9 @@ static cl_mem scratch(cl_dev *d, int slot, size_t nbytes, char *err, size_t errl
 
 /* packed GEMM (CPU devices): pack A and B into padded panels, then one
  * GEMM_MR x 16*GEMM_NV block of C per work item */
-static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ars,
-                       cl_long acs, cl_mem B, cl_long brs, cl_long bcs, cl_mem C, double alpha, double beta, char *err,
-                       size_t errlen) {
+static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ao,
+                       cl_long ars, cl_long acs, cl_mem B, cl_long bo, cl_long brs, cl_long bcs, cl_mem C, cl_long co,
+                       double alpha, double beta, char *err, size_t errlen) {
     cl_long MR = d->gemm_mr, NR = 16 * d->gemm_nv, Mp = (M + MR - 1) / MR, Np = (N + NR - 1) / NR;
     cl_long na = Mp * MR * K, nb = Np * NR * K;
     size_t es = mxb_dtype_size(dt);
@@ -948,7 +920,7 @@ static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, 
         if (!k) return MXB_ERROR;
         TSCALAR(al, dt, alpha);
         TSCALAR(be, dt, beta);
-        karg a[] = {KA(M), KA(N), KA(K), KA(A), KA(ars), KA(acs), KA(B), KA(brs), KA(C), al, be};
+        karg a[] = {KA(M), KA(N), KA(K), KA(A), KA(ao), KA(ars), KA(acs), KA(B), KA(bo), KA(brs), KA(C), KA(co), al, be};
         for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
         size_t g[2] = {(size_t)Mp, (size_t)Np}, l[2] = {1, 1};
         CLCHECK(clEnqueueNDRangeKernel(d->q, k, 2, NULL, g, l, 0, NULL, NULL), name);
@@ -957,16 +929,16 @@ static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, 
     }
     cl_mem Ap = scratch(d, 0, (size_t)na * es, err, errlen), Bp = Ap ? scratch(d, 1, (size_t)nb * es, err, errlen) : NULL;
     if (!Ap || !Bp) return MXB_ERROR;
-    karg pa[] = {KA(A), KA(ars), KA(acs), KA(M), KA(K), KA(Ap), KA(na)};
+    karg pa[] = {KA(A), KA(ao), KA(ars), KA(acs), KA(M), KA(K), KA(Ap), KA(na)};
     if (launch(d, op, "pack_a", dt, (size_t)na, pa, NARGS(pa), err, errlen)) return MXB_ERROR;
-    karg pb[] = {KA(B), KA(brs), KA(bcs), KA(K), KA(N), KA(Bp), KA(nb)};
+    karg pb[] = {KA(B), KA(bo), KA(brs), KA(bcs), KA(K), KA(N), KA(Bp), KA(nb)};
     if (launch(d, op, "pack_b", dt, (size_t)nb, pb, NARGS(pb), err, errlen)) return MXB_ERROR;
     snprintf(name, sizeof name, "gemm_packed%s", dt == MXB_F64 ? "_d" : "_f");
     cl_kernel k = get_kernel(d, name, err, errlen);
     if (!k) return MXB_ERROR;
     TSCALAR(al, dt, alpha);
     TSCALAR(be, dt, beta);
-    karg a[] = {KA(M), KA(N), KA(K), KA(Ap), KA(Bp), KA(C), al, be};
+    karg a[] = {KA(M), KA(N), KA(K), KA(Ap), KA(Bp), KA(C), KA(co), al, be};
     for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
     size_t g[2] = {(size_t)Mp, (size_t)Np}, l[2] = {1, 1};
     CLCHECK(clEnqueueNDRangeKernel(d->q, k, 2, NULL, g, l, 0, NULL, NULL), name);
@@ -974,23 +946,30 @@ static int gemm_packed(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, 
     return MXB_OK;
 }
 
-/* C(M,N) = alpha * A B + beta * C with A(i,k) = A[i*ars + k*acs], B(k,j) = B[k*brs + j*bcs] */
-static int gemm(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ars, cl_long acs,
-                cl_mem B, cl_long brs, cl_long bcs, cl_mem C, double alpha, double beta, char *err, size_t errlen) {
+int gemm_at(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ao, cl_long ars,
+            cl_long acs, cl_mem B, cl_long bo, cl_long brs, cl_long bcs, cl_mem C, cl_long co, double alpha, double beta,
+            char *err, size_t errlen) {
     if (!M || !N) return MXB_OK;
-    if (d->gemm_packed && K > 0) return gemm_packed(d, op, dt, M, N, K, A, ars, acs, B, brs, bcs, C, alpha, beta, err, errlen);
+    if (d->gemm_packed && K > 0)
+        return gemm_packed(d, op, dt, M, N, K, A, ao, ars, acs, B, bo, brs, bcs, C, co, alpha, beta, err, errlen);
     char name[32];
     snprintf(name, sizeof name, "gemm%s", dt == MXB_F64 ? "_d" : "_f");
     cl_kernel k = get_kernel(d, name, err, errlen);
     if (!k) return MXB_ERROR;
     TSCALAR(al, dt, alpha);
     TSCALAR(be, dt, beta);
-    karg a[] = {KA(M), KA(N), KA(K), KA(A), KA(ars), KA(acs), KA(B), KA(brs), KA(bcs), KA(C), al, be};
+    karg a[] = {KA(M), KA(N), KA(K), KA(A), KA(ao), KA(ars), KA(acs), KA(B), KA(bo), KA(brs), KA(bcs), KA(C), KA(co), al, be};
     for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
     size_t g[2] = {(size_t)((N + 63) / 64) * 16, (size_t)((M + 63) / 64) * 16}, l[2] = {16, 16};
     CLCHECK(clEnqueueNDRangeKernel(d->q, k, 2, NULL, g, l, 0, NULL, NULL), name);
     d->last_op = op;
     return MXB_OK;
+}
+
+/* gemm_at on whole buffers (no element offsets) */
+static int gemm(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, cl_mem A, cl_long ars, cl_long acs,
+                cl_mem B, cl_long brs, cl_long bcs, cl_mem C, double alpha, double beta, char *err, size_t errlen) {
+    return gemm_at(d, op, dt, M, N, K, A, 0, ars, acs, B, 0, brs, bcs, C, 0, alpha, beta, err, errlen);
 }
 
 static int k_fully_connected(void *ctx, const mxb_call *c, char *err, size_t errlen) {
@@ -1073,6 +1052,28 @@ static int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return launch(d, c->op, "embedding", dt, (size_t)(n * D), a, NARGS(a), err, errlen);
 }
 
+/* pick(data, index) and _backward_pick(ograd, index, data); float indices
+ * (the common case: labels in the data's dtype) */
+static int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const int bw = !strncmp(c->op, "_backward_", 10);
+    const mxb_attr *ax = mxb_attr_find(c, "axis");
+    int dt = call_dtype(d, c, c->n_in);
+    const mxb_tensor *x = bw ? &c->in[2] : &c->in[0];
+    if (dt < 0 || !ax || ax->is_none || x->ndim == 0) return MXB_UNSUPPORTED;
+    int64_t a = ax->i < 0 ? ax->i + x->ndim : ax->i;
+    if (a < 0 || a >= x->ndim) return MXB_UNSUPPORTED;
+    cl_long outer = 1, inner = 1, n = x->shape[a];
+    for (int64_t i = 0; i < a; i++) outer *= x->shape[i];
+    for (int64_t i = a + 1; i < x->ndim; i++) inner *= x->shape[i];
+    int wrap = (int)mxb_attr_i(c, "mode", 0) == 1;
+    if (!n) return bw ? MXB_OK : MXB_UNSUPPORTED;
+    cl_mem S = BUF(c->in[0]), I = BUF(c->in[1]), O = BUF(c->out[0]);
+    karg args[] = {KA(S), KA(I), KA(O), KA(outer), KA(n), KA(inner), KA(wrap)};
+    return launch(d, c->op, bw ? "pick_bw" : "pick", dt, (size_t)(bw ? outer * n * inner : outer * inner), args,
+                  NARGS(args), err, errlen);
+}
+
 static int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, c->n_in);
@@ -1106,6 +1107,40 @@ static int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
         return launch(d, c->op, "adam", dt, (size_t)n, a, NARGS(a), err, errlen);
     }
     return MXB_UNSUPPORTED;
+}
+
+/* multi_sgd_update / multi_sgd_mom_update (what gluon.Trainer calls): the
+ * sgd / sgd_mom kernels once per (weight, grad[, mom]) group */
+static int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    const int mom = !strcmp(c->op, "multi_sgd_mom_update"), gs = mom ? 3 : 2, nw = c->n_out;
+    const mxb_attr *lrs = mxb_attr_find(c, "lrs"), *wds = mxb_attr_find(c, "wds");
+    if (dt < 0 || !lrs || !wds || lrs->n != nw || wds->n != nw || c->n_in != nw * gs) return MXB_UNSUPPORTED;
+    for (int k = 0; k < nw; k++)
+        for (int j = 0; j < gs; j++)
+            if (c->in[k * gs + j].size != c->out[k].size) return MXB_UNSUPPORTED;
+    TSCALAR(rs, dt, mxb_attr_f(c, "rescale_grad", 1));
+    TSCALAR(clip, dt, mxb_attr_f(c, "clip_gradient", -1));
+    TSCALAR(mo, dt, mxb_attr_f(c, "momentum", 0));
+    for (int k = 0; k < nw; k++) {
+        cl_mem W = BUF(c->in[k * gs]), G = BUF(c->in[k * gs + 1]), O = BUF(c->out[k]);
+        cl_long n = c->out[k].size;
+        TSCALAR(lr, dt, lrs->fv[k]);
+        TSCALAR(wd, dt, wds->fv[k]);
+        int rc;
+        if (mom) {
+            cl_mem Mo = BUF(c->in[k * gs + 2]);
+            cl_long mo_off = c->in[k * gs + 2].offset;
+            karg a[] = {KA(W), KA(G), KA(Mo), KA(mo_off), KA(O), KA(n), lr, wd, rs, clip, mo};
+            rc = launch(d, c->op, "sgd_mom", dt, (size_t)n, a, NARGS(a), err, errlen);
+        } else {
+            karg a[] = {KA(W), KA(G), KA(O), KA(n), lr, wd, rs, clip};
+            rc = launch(d, c->op, "sgd", dt, (size_t)n, a, NARGS(a), err, errlen);
+        }
+        if (rc != MXB_OK) return rc;
+    }
+    return MXB_OK;
 }
 
 /* reshape family: the core hands contiguous inputs, so the output is a byte copy (any dtype) */
@@ -1435,7 +1470,7 @@ static int k_dropout(void *ctx, const mxb_call *c, char *err, size_t errlen) {
         return launch(d, c->op, "mul_ew", dt, (size_t)n, b, NARGS(b), err, errlen);
     }
     bc_t bp;
-    if (make_bcast(x, mk, o, &bp)) return fail(err, errlen, "Dropout: mask broadcast has too many dims");
+    if (make_bcast(x, mk, o, &bp)) return mxcl_fail(err, errlen, "Dropout: mask broadcast has too many dims");
     karg b[] = {KA(X), KA(M), KA(Y), KA(n), KA(bp)};
     return launch(d, c->op, "mul_bc", dt, (size_t)n, b, NARGS(b), err, errlen);
 }
@@ -1460,6 +1495,9 @@ static const kentry KERNELS[] = {
     {"min", k_reduce},
     {"prod", k_reduce},
     {"_reduce_to_shape_like", k_reduce_like},
+    {"broadcast_to", k_broadcast},
+    {"broadcast_axis", k_broadcast},
+    {"broadcast_like", k_broadcast},
     {"softmax", k_softmax},
     {"log_softmax", k_softmax},
     {"softmin", k_softmax},
@@ -1489,6 +1527,15 @@ static const kentry KERNELS[] = {
     {"GroupNorm", k_rownorm},
     {"_backward_GroupNorm", k_rownorm_bw},
     {"Cast", k_cast},
+    {"multi_sgd_update", k_multi_sgd},
+    {"multi_sgd_mom_update", k_multi_sgd},
+    {"pick", k_pick},
+    {"_backward_pick", k_pick},
+    {"RNN", k_rnn},
+    {"_rnn_with_reserve", k_rnn},
+    {"_backward_RNN", k_rnn_bw},
+    {"_rnn_param_flat", k_rnn_param_flat},
+    {"_backward_rnn_param_flat", k_rnn_param_flat},
     {"reshape", k_copy},
     {"reshape_like", k_copy},
     {"flatten", k_copy},

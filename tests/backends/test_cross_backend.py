@@ -41,6 +41,13 @@ def _bin_inputs(k, sa, sb, dt):
     return [_rand(sa, dt), _rand(sb, dt)]
 
 
+# (mode, layers, bidirectional, extra attrs) of the fused RNN cases
+RNN_CONFIGS = [("lstm", 2, True, {"state_outputs": True}), ("gru", 2, True, {"state_outputs": True}),
+               ("rnn_tanh", 1, False, {"state_outputs": True}), ("rnn_relu", 2, False, {}),
+               ("lstm", 1, False, {"lstm_state_clip_min": -0.3, "lstm_state_clip_max": 0.3}),
+               ("gru", 1, False, {"p": 0.3})]
+
+
 def cases(op: str, dt) -> list:
     """(inputs, attrs, wrt) triples for `op`; wrt=None means all float inputs,
     [] means no gradient check."""
@@ -75,6 +82,38 @@ def cases(op: str, dt) -> list:
             out += [([RNG.integers(0, 200, size=(4, 3)).astype(t)], {"dtype": d}, [])
                     for t in ("int32", "int64", "uint8") for d in ("float16", "float32")]
         return out
+    if op in ("RNN", "_rnn_with_reserve"):
+        for mode, L, bidir, extra in RNN_CONFIGS:
+            ng, D, T, N, I, H = {"lstm": 4, "gru": 3}.get(mode, 1), 2 if bidir else 1, 4, 3, 5, 6
+            size = sum(D * (ng * H * (I if l == 0 else D * H) + ng * H * H + 2 * ng * H) for l in range(L))
+            ins = [_rand((T, N, I), dt), _rand((size,), dt, -0.5, 0.5), _rand((L * D, N, H), dt, -0.5, 0.5)]
+            if mode == "lstm":
+                ins.append(_rand((L * D, N, H), dt, -0.5, 0.5))
+            out.append((ins, dict({"mode": mode, "state_size": H, "num_layers": L, "bidirectional": bidir}, **extra),
+                        None))
+        return out
+    if op == "multi_sgd_update":
+        ws = [_rand(s, dt) for s in ((3, 4), (5,))]
+        return [([ws[0], _rand((3, 4), dt), ws[1], _rand((5,), dt)],
+                 {"lrs": (0.1, 0.2), "wds": (0.01, 0.0), "num_weights": 2, "rescale_grad": 0.5}, [])]
+    if op == "multi_sgd_mom_update":
+        return [([_rand((3, 4), dt), _rand((3, 4), dt), _rand((3, 4), dt), _rand((6,), dt), _rand((6,), dt),
+                  _rand((6,), dt)], {"lrs": (0.1, 0.05), "wds": (0.0, 0.01), "momentum": 0.9, "num_weights": 2,
+                                     "clip_gradient": 0.5}, [])]
+    if op == "broadcast_to":
+        return [([_rand((3, 1, 4), dt)], {"shape": (2, 3, 5, 4)}, None), ([_rand((1,), dt)], {"shape": (3, 2)}, None)]
+    if op == "broadcast_axis":
+        return [([_rand((3, 1, 1), dt)], {"axis": (1, 2), "size": (4, 2)}, None)]
+    if op == "broadcast_like":
+        return [([_rand((7, 1, 1), dt), _rand((7, 4, 1), dt)], {}, [0]),
+                ([_rand((2, 1), dt), _rand((5, 2, 3), dt)], {}, [0])]
+    if op == "pick":  # float indices, out of range ones clipped or wrapped
+        x = _rand((3, 4, 5), dt)
+        return [([x, RNG.integers(-1, 6, size=(3, 5)).astype(dt)], {"axis": 1}, [0]),
+                ([x, RNG.integers(-7, 9, size=(3, 4)).astype(dt)], {"axis": -1, "mode": "wrap"}, [0]),
+                ([x, RNG.integers(0, 3, size=(4, 5)).astype(dt)], {"axis": 0, "keepdims": True}, [0])]
+    if op == "_rnn_param_flat":
+        return [([_rand((4, 3), dt), _rand((5,), dt), _rand((2, 2, 2), dt)], {"num_args": 3}, None)]
     if op in ("zeros_like", "ones_like"):
         return [([_rand(s, dt)], {}, []) for s in SHAPES]
     if op == "full_like":
@@ -279,19 +318,27 @@ def test_views_and_copies_round_trip():
     np.testing.assert_array_equal(H.from_mx(H.ffi.gc(o[0], H._release)), a)
 
 
-@pytest.mark.parametrize("op,n_state", [("sgd_mom_update", 1), ("adam_update", 2)])
-def test_optimizer_state_updated_in_place(op, n_state):
+@pytest.mark.parametrize("dt", [np.float32, np.float16])
+@pytest.mark.parametrize("op,states", [("sgd_mom_update", (2,)), ("adam_update", (2, 3)),
+                                       ("multi_sgd_mom_update", (2, 5))])
+def test_optimizer_state_updated_in_place(op, states, dt):
+    """The state inputs change in place on the device as on the CPU — in
+    float16 too, where the core updates float32 copies and writes them back."""
     if op not in device_ops():
         pytest.skip(f"{op} has no {DEVICE} kernel")
-    inputs, attrs, _ = cases(op, np.float32)[0]
+    inputs, attrs, _ = cases(op, dt)[0]
     cpu = [H.to_mx(x) for x in inputs]
     dev = [to_dev(x) for x in inputs]
-    w_cpu = H.from_mx(H.invoke_handles(op, cpu, attrs)[0])
+    w_cpu = [H.from_mx(h) for h in H.invoke_handles(op, cpu, attrs)]
     with strict_device():
-        w_dev = H.from_mx(H.invoke_handles(op, dev, attrs)[0])
-    np.testing.assert_allclose(w_dev, w_cpu, rtol=1e-5, atol=1e-6)
-    for k in range(2, 2 + n_state):
-        np.testing.assert_allclose(H.from_mx(dev[k]), H.from_mx(cpu[k]), rtol=1e-5, atol=1e-6)
+        w_dev = [H.from_mx(h) for h in H.invoke_handles(op, dev, attrs)]
+    tol = _tol(dt) if dt == np.float16 else dict(rtol=1e-5, atol=1e-6)
+    for a, b in zip(w_dev, w_cpu):
+        np.testing.assert_allclose(a, b, **tol)
+    for k in states:
+        assert H.from_mx(dev[k]).dtype == dt
+        np.testing.assert_allclose(H.from_mx(dev[k]), H.from_mx(cpu[k]), **tol)
+        assert not np.allclose(H.from_mx(cpu[k]), inputs[k])  # the state did change
 
 
 def _training(on: bool):
@@ -363,3 +410,37 @@ def test_row_norm_gradients_run_on_device(op):
                 g_dev = _grads(op, inputs, attrs, [0, 1, 2], head, to_dev)
             for i, a, b in zip(range(3), g_dev, g_cpu):
                 np.testing.assert_allclose(a, b, err_msg=f"{op} gradient wrt input {i} {attrs}", **_tol(dt))
+
+
+@pytest.mark.parametrize("op", ["RNN", "_rnn_with_reserve"])
+def test_rnn_dropout_in_training_matches_cpu(op):
+    """Dropout between stacked RNN layers draws the CPU op's Philox stream on
+    the device: same seed, same masks, so outputs and gradients (BPTT through
+    the masks, with the reserve or recomputing the forward) match."""
+    if op not in device_ops() or "_backward_RNN" not in device_ops():
+        pytest.skip(f"{op} has no {DEVICE} kernel")
+    ins, attrs, _ = cases("RNN", np.float32)[0]
+    attrs = dict(attrs, num_layers=2, p=0.5)
+    head = RNG.uniform(-1, 1, size=(4, 3, 12))
+    prev = _training(True)
+    try:
+        H.check(H.lib.mx_random_seed(5))
+        want = H.run_op(op, ins, attrs)
+        g_cpu = _grads(op, ins, attrs, [0, 1, 2, 3], head, H.to_mx)
+        H.check(H.lib.mx_random_seed(5))
+        with strict_device():
+            got = [H.from_mx(h) for h in H.invoke_handles(op, [to_dev(x) for x in ins], attrs)]
+            g_dev = _grads(op, ins, attrs, [0, 1, 2, 3], head, to_dev)
+    finally:
+        _training(bool(prev))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5)
+    for i, a, b in zip(range(4), g_dev, g_cpu):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5, err_msg=f"{op} gradient wrt input {i}")
+    H.check(H.lib.mx_random_seed(6))
+    prev = _training(True)
+    try:
+        other = H.run_op(op, ins, attrs)[0]
+    finally:
+        _training(bool(prev))
+    assert not np.allclose(other, want[0])  # dropout really applies (another seed, other masks)
