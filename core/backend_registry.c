@@ -29,6 +29,7 @@
 #include "error.h"
 #include "mxcore/backend.h"
 #include "op.h"
+#include "ops/shape_util.h"
 
 typedef struct mx_backend_module {
     const char *key;        /* "opencl" */
@@ -41,6 +42,9 @@ typedef struct mx_backend_module {
     char path[1024];
     char reason[1600];
     pthread_mutex_t lock;
+    /* generic view kernels (run_view_kernel), looked up once */
+    mxb_kernel_fn view_fn[2];
+    int views_looked;
 } mx_backend_module;
 
 static mx_backend_module mods[] = {
@@ -477,6 +481,19 @@ static mxb_kernel_fn kernel_for(mx_backend_module *m, const mx_op_def *op) {
     return fn;
 }
 
+/* the module's _view_gather (0) or _view_scatter (1) kernel, or NULL */
+static mxb_kernel_fn view_kernel(mx_backend_module *m, int scatter) {
+    pthread_mutex_lock(&kc_lock);
+    if (!m->views_looked && m->b->find_kernel) {
+        m->view_fn[0] = m->b->find_kernel("_view_gather");
+        m->view_fn[1] = m->b->find_kernel("_view_scatter");
+    }
+    m->views_looked = 1;
+    mxb_kernel_fn fn = m->view_fn[scatter];
+    pthread_mutex_unlock(&kc_lock);
+    return fn;
+}
+
 /* true the first time it is called for (op, module) */
 static bool first_warning(mx_backend_module *m, const mx_op_def *op) {
     int mi = (int)(m - mods);
@@ -494,7 +511,8 @@ const char *mxi_backend_ops_for(const mx_op_def *def) {
     size_t k = (size_t)snprintf(buf, sizeof buf, "[\"cpu\"");
     for (int i = 0; i < N_MODS; i++) {
         mx_backend_module *m = &mods[i];
-        if (m->b && m->ndev > 0 && kernel_for(m, def) && k < sizeof buf)
+        int vk = m->b && m->ndev > 0 ? mxi_view_kind(def->name) : 0;
+        if (m->b && m->ndev > 0 && (kernel_for(m, def) || (vk && view_kernel(m, vk == 2))) && k < sizeof buf)
             k += (size_t)snprintf(buf + k, sizeof buf - k, ",\"%s\"", m->key);
     }
     if (k < sizeof buf) snprintf(buf + k, sizeof buf - k, "]");
@@ -530,12 +548,18 @@ static void view_of(mxb_tensor *v, const mx_tensor_s *t) {
     v->shape = t->shape;
 }
 
-static int run_kernel(mx_backend_module *m, mx_call *c, mx_device dev, mxb_kernel_fn fn) {
+/* Run a module kernel on the call: inputs made contiguous on the device,
+ * outputs allocated there. `attrs` (n_attrs) replaces the op's parsed
+ * attributes and n_in (>= 0) the number of inputs handed over, for kernels
+ * the core calls with a plan of its own (views); NULL / -1: the call's. */
+static int run_kernel_with(mx_backend_module *m, mx_call *c, mx_device dev, mxb_kernel_fn fn, const mxb_attr *attrs,
+                           int n_attrs, int n_in) {
     const mx_op_def *op = c->op;
     kscratch *s = calloc(1, sizeof *s);
     if (!s) return mxi_error(MX_ERR_MEMORY, "%s: out of memory", op->name);
     int rc = MX_OK;
-    for (int i = 0; i < c->n_in; i++) {
+    if (n_in < 0) n_in = c->n_in;
+    for (int i = 0; i < n_in; i++) {
         mx_tensor_s *t = c->in[i];
         bool mut = (op->mutates >> i) & 1;
         if (mut) {
@@ -553,13 +577,14 @@ static int run_kernel(mx_backend_module *m, mx_call *c, mx_device dev, mxb_kerne
         view_of(&s->out[k], s->outs[k]);
     }
     int na = op->n_attrs < MX_MAX_ATTRS ? op->n_attrs : MX_MAX_ATTRS;
-    for (int a = 0; a < na; a++) {
+    for (int a = 0; a < na && !attrs; a++) {
         const mx_attr_val *v = &c->attrs[a];
         s->attrs[a] = (mxb_attr){.name = op->attrs[a].name, .type = (int)op->attrs[a].type, .is_none = v->is_none,
                                  .i = v->i, .f = v->f, .n = v->n, .v = v->v, .fv = v->fv, .s = v->s};
     }
-    mxb_call call = {.op = op->name, .device = dev.id, .n_in = c->n_in, .n_out = c->n_out, .n_attrs = na,
-                     .in = s->in, .out = s->out, .attrs = s->attrs, .training = c->training,
+    if (attrs) na = n_attrs;
+    mxb_call call = {.op = op->name, .device = dev.id, .n_in = n_in, .n_out = c->n_out, .n_attrs = na,
+                     .in = s->in, .out = s->out, .attrs = attrs ? attrs : s->attrs, .training = c->training,
                      .rng_seed = c->rng_seed, .rng_offset = c->rng_offset};
     char err[1024] = "";
     pthread_mutex_lock(&m->lock);
@@ -584,6 +609,30 @@ done:
     release_n(s->outs, c->n_out);
     free(s);
     return rc;
+}
+
+static int run_kernel(mx_backend_module *m, mx_call *c, mx_device dev, mxb_kernel_fn fn) {
+    return run_kernel_with(m, c, dev, fn, NULL, 0, -1);
+}
+
+/* View ops (transpose, slice, flip, ...) and the backward of the
+ * non-aliasing ones, on a module without a kernel of their own: the core
+ * plans the strided view (ops/shape.c) and hands it to the module's generic
+ * `_view_gather` / `_view_scatter` kernel as attributes shape, strides
+ * (element strides into the source / destination) and offset. */
+static int run_view_kernel(mx_backend_module *m, mx_call *c, mx_device dev) {
+    int backward;
+    mxv_view v;
+    if (c->n_out != 1 || mxi_view_plan(c, &backward, &v) != MX_OK) return RUN_FALLBACK;
+    mxb_kernel_fn fn = view_kernel(m, backward);
+    if (!fn) return RUN_FALLBACK;
+    mxv_collapse(&v);
+    mxb_attr attrs[3] = {
+        {.name = "shape", .type = MXB_ATTR_SHAPE, .n = v.nd, .v = v.shape},
+        {.name = "strides", .type = MXB_ATTR_SHAPE, .n = v.nd, .v = v.st},
+        {.name = "offset", .type = MXB_ATTR_INT, .i = v.off},
+    };
+    return run_kernel_with(m, c, dev, fn, attrs, 3, 1); /* forward: data; backward: the gradient */
 }
 
 static bool strict_mode(void) {
@@ -730,6 +779,9 @@ int mxi_device_invoke(mx_call *c, mx_device dev) {
     if (fn) {
         int rc = run_kernel(m, c, dev, fn);
         if (rc == RUN_FALLBACK) rc = run_kernel_as_f32(m, c, dev, fn);
+        if (rc != RUN_FALLBACK) return rc;
+    } else {
+        int rc = run_view_kernel(m, c, dev);
         if (rc != RUN_FALLBACK) return rc;
     }
     return run_on_cpu(m, c, dev, fn != NULL);

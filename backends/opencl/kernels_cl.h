@@ -86,6 +86,21 @@ static const char CL_CAST[] =
     X(d, double, x, h, half, float, h, 1, MXB_F64, MXB_F16)            \
     X(h, half, h, d, double, double, x, 1, MXB_F16, MXB_F64)
 
+/* Strided views (transpose, slice, flip, depth_to_space, ...; the core
+ * plans them, backend_registry.c run_view_kernel): element i of the
+ * contiguous side sits at off + sum(coord_d * st[d]) of the strided side.
+ * One kernel per element size, so every dtype is covered. */
+static const char CL_VIEW[] =
+    "typedef struct { long nd; long shape[MAXD]; long st[MAXD]; long off; } vw_t;\n"
+    "#define VIEW_K(SZ, UT) \\\n"
+    "__kernel void view_gather_##SZ(__global const UT *S, __global UT *D, long n, vw_t p) { \\\n"
+    "  long i = GID; if (i >= n) return; long r = i, o = p.off; \\\n"
+    "  for (int d = (int)p.nd - 1; d >= 0; d--) { long c = r % p.shape[d]; r /= p.shape[d]; o += c * p.st[d]; } D[i] = S[o]; } \\\n"
+    "__kernel void view_scatter_##SZ(__global const UT *G, __global UT *D, long n, vw_t p) { \\\n"
+    "  long i = GID; if (i >= n) return; long r = i, o = p.off; \\\n"
+    "  for (int d = (int)p.nd - 1; d >= 0; d--) { long c = r % p.shape[d]; r /= p.shape[d]; o += c * p.st[d]; } D[o] = G[i]; }\n"
+    "VIEW_K(1, uchar)\nVIEW_K(2, ushort)\nVIEW_K(4, uint)\nVIEW_K(8, ulong)\n";
+
 /* Kernels written once per element type T (not per op). */
 static const char CL_GENERIC[] =
     "__kernel void FN(fill)(__global T *Y, long n, T v) { long i = GID; if (i < n) Y[i] = v; }\n"

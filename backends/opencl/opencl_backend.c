@@ -253,6 +253,7 @@ static char *build_source(const cl_dev *d) {
     else APPEND("#define ACC float\n");
     APPEND("#define GEMM_MR %d\n#define GEMM_NV %d\n", d->gemm_mr, d->gemm_nv);
     APPEND("%s", CL_CAST);
+    APPEND("%s", CL_VIEW);
 #define GEN_CAST(SN, S, LDK, DN, D, CV, STK, F64, SDT, DDT) \
     if (!F64 || d->fp64) APPEND("CAST(%s, %s, %s, %s, %s, %s, %s)\n", #SN, #S, #LDK, #DN, #D, #CV, #STK);
     MXCL_CASTS(GEN_CAST)
@@ -1109,6 +1110,78 @@ static int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return MXB_UNSUPPORTED;
 }
 
+/* _view_gather / _view_scatter: a strided view planned by the core (shape,
+ * strides, offset attributes); any dtype, by element size */
+typedef struct { int64_t nd, shape[MXCL_MAXD], st[MXCL_MAXD], off; } vw_t;
+
+static int k_view(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const int scatter = !strcmp(c->op, "_view_scatter") || !strncmp(c->op, "_backward_", 10);
+    const mxb_attr *sh = mxb_attr_find(c, "shape"), *st = mxb_attr_find(c, "strides");
+    size_t es = mxb_dtype_size(c->out[0].dtype);
+    if (!sh || !st || sh->n != st->n || sh->n > MXCL_MAXD || c->n_in < 1 || mxb_dtype_size(c->in[0].dtype) != es ||
+        (es != 1 && es != 2 && es != 4 && es != 8))
+        return MXB_UNSUPPORTED;
+    vw_t p = {.nd = sh->n, .off = mxb_attr_i(c, "offset", 0)};
+    cl_long n = 1;
+    for (int i = 0; i < sh->n; i++) { p.shape[i] = sh->v[i]; p.st[i] = st->v[i]; n *= sh->v[i]; }
+    if (n != (scatter ? c->in[0].size : c->out[0].size)) return MXB_UNSUPPORTED;
+    if (!n) return MXB_OK;
+    char name[32];
+    snprintf(name, sizeof name, "view_%s_%zu", scatter ? "scatter" : "gather", es);
+    cl_kernel k = get_kernel(d, name, err, errlen);
+    if (!k) return MXB_ERROR;
+    cl_mem S = BUF(c->in[0]), D = BUF(c->out[0]);
+    karg a[] = {KA(S), KA(D), KA(n), KA(p)};
+    for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
+    size_t global = (size_t)n;
+    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 1, NULL, &global, NULL, 0, NULL, NULL), name);
+    d->last_op = c->op;
+    return MXB_OK;
+}
+
+/* concat / stack / split: each part is a block of rows (outer x width
+ * bytes) at a column offset of the whole, one rectangular buffer copy per
+ * part (any dtype). */
+static int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const int split = !strcmp(c->op, "split"), stack = !strcmp(c->op, "stack");
+    const mxb_tensor *whole = split ? &c->in[0] : &c->out[0];
+    const int parts = split ? c->n_out : c->n_in;
+    const size_t es = mxb_dtype_size(whole->dtype);
+    int64_t axis = split ? mxb_attr_i(c, "axis", 1) : stack ? mxb_attr_i(c, "axis", 0) : mxb_attr_i(c, "dim", 1);
+    if (axis < 0) axis += whole->ndim;
+    if (axis < 0 || axis >= whole->ndim) return MXB_UNSUPPORTED;
+    size_t outer = 1, inner = es;
+    for (int64_t i = 0; i < axis; i++) outer *= (size_t)whole->shape[i];
+    for (int64_t i = axis + 1; i < whole->ndim; i++) inner *= (size_t)whole->shape[i];
+    const size_t pitch = (size_t)whole->shape[axis] * inner; /* bytes per row of the whole */
+    size_t col = 0;
+    for (int p = 0; p < parts; p++) { /* the parts must tile the rows exactly */
+        const mxb_tensor *t = split ? &c->out[p] : &c->in[p];
+        if (t->dtype != whole->dtype) return MXB_UNSUPPORTED;
+        col += outer ? (size_t)t->size * es / outer : 0;
+    }
+    if (outer && col != pitch) return MXB_UNSUPPORTED;
+    col = 0;
+    for (int p = 0; p < parts; p++) {
+        const mxb_tensor *t = split ? &c->out[p] : &c->in[p];
+        size_t width = outer ? (size_t)t->size * es / outer : 0; /* this part's bytes per row */
+        if (width && outer) {
+            size_t wo[3] = {col, 0, 0}, po[3] = {0, 0, 0}, region[3] = {width, outer, 1};
+            if (split)
+                CLCHECK(clEnqueueCopyBufferRect(d->q, BUF(*whole), BUF(*t), wo, po, region, pitch, 0, width, 0, 0,
+                                                NULL, NULL), c->op);
+            else
+                CLCHECK(clEnqueueCopyBufferRect(d->q, BUF(*t), BUF(*whole), po, wo, region, width, 0, pitch, 0, 0,
+                                                NULL, NULL), c->op);
+        }
+        col += width;
+    }
+    d->last_op = c->op;
+    return MXB_OK;
+}
+
 /* multi_sgd_update / multi_sgd_mom_update (what gluon.Trainer calls): the
  * sgd / sgd_mom kernels once per (weight, grad[, mom]) group */
 static int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen) {
@@ -1527,6 +1600,11 @@ static const kentry KERNELS[] = {
     {"GroupNorm", k_rownorm},
     {"_backward_GroupNorm", k_rownorm_bw},
     {"Cast", k_cast},
+    {"_view_gather", k_view},
+    {"_view_scatter", k_view},
+    {"concat", k_join_split},
+    {"stack", k_join_split},
+    {"split", k_join_split},
     {"multi_sgd_update", k_multi_sgd},
     {"multi_sgd_mom_update", k_multi_sgd},
     {"pick", k_pick},

@@ -371,6 +371,25 @@ static view_fn find_view(const char *name) {
     return NULL;
 }
 
+int mxi_view_kind(const char *name) {
+    const int backward = !strncmp(name, "_backward_", 10);
+    const char *base = backward ? name + 10 : name;
+    if (!find_view(name) || !strcmp(base, "diag")) return 0;
+    if (!backward) return 1;
+    return !strncmp(base, "broadcast_", 10) || !strcmp(base, "tile") || !strcmp(base, "repeat") ? 0 : 2;
+}
+
+int mxi_view_plan(const mx_call *c, int *backward, mxv_view *v) {
+    const int kind = mxi_view_kind(c->op->name);
+    if (!kind) return MX_ERR_UNSUPPORTED;
+    *backward = kind == 2;
+    view_fn fn = find_view(c->op->name);
+    int64_t os[MX_MAX_NDIM];
+    int ond;
+    if (fn(c, *backward ? c->in + 1 : c->in, v, os, &ond) != MX_OK) return MX_ERR_UNSUPPORTED;
+    return MX_OK;
+}
+
 static int view_infer(mx_call *c) {
     mxv_view v;
     int64_t os[MX_MAX_NDIM];

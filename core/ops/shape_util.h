@@ -44,6 +44,19 @@ static inline void mxv_collapse(mxv_view *v) {
     memcpy(v->st, st, sizeof(int64_t) * (size_t)n);
 }
 
+/* shape.c: the strided view behind a view op (transpose, swapaxes, slice,
+ * slice_axis, slice_like, flip, broadcast_to/axis/like, tile, repeat,
+ * depth_to_space, space_to_depth) or its _backward_ op, for device backends
+ * that run views as one gather kernel (forward: out[i] = src[view(i)]) or
+ * one scatter kernel (backward: out[view(i)] = ograd[i], into zeros). A
+ * scatter only works when no two positions share an element, so the
+ * backward of an aliasing view (broadcast, tile, repeat) is not planned.
+ * Returns MX_ERR_UNSUPPORTED (no error set) when there is no such plan. */
+int mxi_view_plan(const mx_call *c, int *backward, mxv_view *v);
+/* Which plans op `name` gets: 0 none, 1 a gather (a view op), 2 a scatter
+ * (the backward of a non-aliasing view op). */
+int mxi_view_kind(const char *name);
+
 static inline int64_t mxv_size(const mxv_view *v) {
     int64_t s = 1;
     for (int i = 0; i < v->nd; i++) s *= v->shape[i];

@@ -22,7 +22,15 @@
  * into err (errlen bytes, always NUL-terminated). The core adds the op name
  * and input shapes. A kernel returns MXB_UNSUPPORTED (with no message
  * needed) when it does not handle this particular call (dtype, rank, an
- * attribute value); the core then runs the op on the CPU with copies. */
+ * attribute value); the core then runs the op on the CPU with copies.
+ *
+ * Two kernels are generic: "_view_gather" and "_view_scatter" (optional)
+ * receive attributes shape, strides (SHAPE) and offset (INT) describing a
+ * strided view planned by the core; gather writes out[i] = in[view(i)],
+ * scatter writes out[view(i)] = in[i] into the zero-filled output. With
+ * them the core runs every view op (transpose, slice, flip, ...) on the
+ * device. float16 inputs of a float32 kernel are converted by the core
+ * through the module's "Cast" kernel. */
 #ifndef MXCORE_BACKEND_H
 #define MXCORE_BACKEND_H
 

@@ -100,6 +100,37 @@ def cases(op: str, dt) -> list:
         return [([_rand((3, 4), dt), _rand((3, 4), dt), _rand((3, 4), dt), _rand((6,), dt), _rand((6,), dt),
                   _rand((6,), dt)], {"lrs": (0.1, 0.05), "wds": (0.0, 0.01), "momentum": 0.9, "num_weights": 2,
                                      "clip_gradient": 0.5}, [])]
+    # views: the core plans them, the module gathers (backward: scatters)
+    if op == "transpose":
+        return [([_rand((2, 3, 4), dt)], {"axes": (2, 0, 1)}, None), ([_rand((3, 5), dt)], {}, None)]
+    if op == "swapaxes":
+        return [([_rand((2, 3, 4), dt)], {"dim1": 0, "dim2": 2}, None)]
+    if op == "slice":
+        return [([_rand((4, 5), dt)], {"begin": (1, 0), "end": (3, 4)}, None),
+                ([_rand((4, 6, 3), dt)], {"begin": (None, 5), "end": (None, 0), "step": (2, -2)}, None)]
+    if op == "slice_axis":
+        return [([_rand((3, 6), dt)], {"axis": 1, "begin": 1, "end": 4}, None),
+                ([_rand((2, 3, 5), dt)], {"axis": -1, "begin": -3, "end": None}, None)]
+    if op == "slice_like":
+        return [([_rand((4, 5), dt), _rand((2, 3), dt)], {"axes": (1,)}, [0])]
+    if op == "flip":
+        return [([_rand((2, 3, 4), dt)], {"axis": (0, 2)}, None)]
+    if op == "tile":
+        return [([_rand((2, 3), dt)], {"reps": (2, 1, 3)}, None)]
+    if op == "repeat":
+        return [([_rand((2, 3), dt)], {"repeats": 2, "axis": 1}, None)]
+    if op == "depth_to_space":
+        return [([_rand((1, 8, 2, 3), dt)], {"block_size": 2}, None)]
+    if op == "space_to_depth":
+        return [([_rand((1, 2, 4, 6), dt)], {"block_size": 2}, None)]
+    if op == "concat":
+        return [([_rand((2, 3), dt), _rand((2, 1), dt), _rand((2, 4), dt)], {"dim": 1, "num_args": 3}, None),
+                ([_rand((1, 3, 2), dt), _rand((2, 3, 2), dt)], {"dim": 0, "num_args": 2}, None)]
+    if op == "stack":
+        return [([_rand((2, 3), dt) for _ in range(3)], {"axis": 1, "num_args": 3}, None)]
+    if op == "split":
+        return [([_rand((4, 6), dt)], {"num_outputs": 3, "axis": 1}, None),
+                ([_rand((3, 4), dt)], {"num_outputs": 3, "axis": 0, "squeeze_axis": True}, None)]
     if op == "broadcast_to":
         return [([_rand((3, 1, 4), dt)], {"shape": (2, 3, 5, 4)}, None), ([_rand((1,), dt)], {"shape": (3, 2)}, None)]
     if op == "broadcast_axis":
