@@ -526,10 +526,15 @@ static int ocl_sync(int i, char *err, size_t errlen) {
 /* ---- launching ---- */
 
 int launch(cl_dev *d, const char *op, const char *base, int dtype, size_t global, const karg *args, int na,
-                  char *err, size_t errlen) {
-    if (!global) return MXB_OK;
+           char *err, size_t errlen) {
     char name[96];
     snprintf(name, sizeof name, "%s%s", base, dtype == MXB_F64 ? "_d" : "_f");
+    return launch_named(d, op, name, global, args, na, err, errlen);
+}
+
+int launch_named(cl_dev *d, const char *op, const char *name, size_t global, const karg *args, int na, char *err,
+                 size_t errlen) {
+    if (!global) return MXB_OK;
     cl_kernel k = get_kernel(d, name, err, errlen);
     if (!k) return MXB_ERROR;
     for (int a = 0; a < na; a++) CLCHECK(clSetKernelArg(k, (cl_uint)a, args[a].sz, args[a].p), name);
@@ -1129,15 +1134,9 @@ static int k_view(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     if (!n) return MXB_OK;
     char name[32];
     snprintf(name, sizeof name, "view_%s_%zu", scatter ? "scatter" : "gather", es);
-    cl_kernel k = get_kernel(d, name, err, errlen);
-    if (!k) return MXB_ERROR;
     cl_mem S = BUF(c->in[0]), D = BUF(c->out[0]);
     karg a[] = {KA(S), KA(D), KA(n), KA(p)};
-    for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
-    size_t global = (size_t)n;
-    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 1, NULL, &global, NULL, 0, NULL, NULL), name);
-    d->last_op = c->op;
-    return MXB_OK;
+    return launch_named(d, c->op, name, (size_t)n, a, NARGS(a), err, errlen);
 }
 
 /* concat / stack / split: each part is a block of rows (outer x width
@@ -1240,17 +1239,10 @@ static int k_cast(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     MXCL_CASTS(FIND_CAST)
 #undef FIND_CAST
     if (!name) return MXB_UNSUPPORTED;
-    if (!o->size) return MXB_OK;
-    cl_kernel k = get_kernel(d, name, err, errlen);
-    if (!k) return MXB_ERROR;
     cl_mem X = BUF(*x), Y = BUF(*o);
     cl_long xo = x->offset, n = o->size;
     karg a[] = {KA(X), KA(xo), KA(Y), KA(n)};
-    for (int i = 0; i < NARGS(a); i++) CLCHECK(clSetKernelArg(k, (cl_uint)i, a[i].sz, a[i].p), name);
-    size_t global = (size_t)n;
-    CLCHECK(clEnqueueNDRangeKernel(d->q, k, 1, NULL, &global, NULL, 0, NULL, NULL), name);
-    d->last_op = c->op;
-    return MXB_OK;
+    return launch_named(d, c->op, name, (size_t)n, a, NARGS(a), err, errlen);
 }
 
 /* ---- NN layers: Convolution, Pooling, BatchNorm, Dropout ---- */

@@ -73,6 +73,9 @@ cl_kernel get_kernel(cl_dev *d, const char *name, char *err, size_t errlen);
 /* Enqueue kernel base + "_f"/"_d" (by dtype) over `global` work items. */
 int launch(cl_dev *d, const char *op, const char *base, int dtype, size_t global, const karg *args, int na,
            char *err, size_t errlen);
+/* Enqueue the kernel called `name` over `global` work items (nothing when 0). */
+int launch_named(cl_dev *d, const char *op, const char *name, size_t global, const karg *args, int na, char *err,
+                 size_t errlen);
 /* The common float dtype of a call's first n_check inputs and its outputs,
  * or -1 when they differ or the device has no kernels for it. */
 int call_dtype(const cl_dev *d, const mxb_call *c, int n_check);
