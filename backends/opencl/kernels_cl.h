@@ -108,6 +108,11 @@ static const char CL_GENERIC[] =
     "  long i = GID; if (i >= n) return; long r = i, ia = 0;\n"
     "  for (int d = (int)p.nd - 1; d >= 0; d--) { long c = r % p.shape[d]; r /= p.shape[d]; ia += c * p.sa[d]; }\n"
     "  Y[i] = A[ia]; }\n"
+    "__kernel void FN(clip)(__global const T *X, __global T *Y, long n, T lo, T hi) {\n"
+    "  long i = GID; if (i >= n) return; T x = X[i]; x = x < lo ? lo : x; Y[i] = x > hi ? hi : x; }\n"
+    /* where: condition per element, or per row (inner elements) for a 1-d condition */
+    "__kernel void FN(where)(__global const T *Cd, __global const T *X, __global const T *Yv, __global T *O, long n, long inner) {\n"
+    "  long i = GID; if (i >= n) return; O[i] = Cd[i / inner] != 0 ? X[i] : Yv[i]; }\n"
     "__kernel void FN(axpy_into)(__global T *Y, __global const T *X, long n) { long i = GID; if (i < n) Y[i] += X[i]; }\n"
     /* reduction over the rd_t-described axes: one work item per output */
     "__kernel void FN(reduce)(__global const T *X, __global T *Y, long n_out, long n_red, rd_t p, int kind) {\n"

@@ -1181,6 +1181,48 @@ static int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen) 
     return MXB_OK;
 }
 
+static int k_clip(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 1);
+    if (dt < 0) return MXB_UNSUPPORTED;
+    cl_mem X = BUF(c->in[0]), Y = BUF(c->out[0]);
+    cl_long n = c->out[0].size;
+    TSCALAR(lo, dt, mxb_attr_f(c, "a_min", 0));
+    TSCALAR(hi, dt, mxb_attr_f(c, "a_max", 0));
+    karg a[] = {KA(X), KA(Y), KA(n), lo, hi};
+    return launch(d, c->op, "clip", dt, (size_t)n, a, NARGS(a), err, errlen);
+}
+
+/* where(condition, x, y): condition in the data's dtype (else the CPU runs it) */
+static int k_where(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 3);
+    if (dt < 0 || !c->in[0].size) return MXB_UNSUPPORTED;
+    cl_mem C = BUF(c->in[0]), X = BUF(c->in[1]), Yv = BUF(c->in[2]), O = BUF(c->out[0]);
+    cl_long n = c->out[0].size, inner = n / c->in[0].size;
+    karg a[] = {KA(C), KA(X), KA(Yv), KA(O), KA(n), KA(inner)};
+    return launch(d, c->op, "where", dt, (size_t)n, a, NARGS(a), err, errlen);
+}
+
+/* batch_dot: one GEMM per batch entry on buffer offsets */
+static int k_batch_dot(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, 2);
+    const mxb_tensor *l = &c->in[0], *r = &c->in[1];
+    if (dt < 0 || l->ndim < 3 || r->ndim != l->ndim) return MXB_UNSUPPORTED;
+    const int nd = l->ndim, ta = (int)mxb_attr_i(c, "transpose_a", 0), tb = (int)mxb_attr_i(c, "transpose_b", 0);
+    cl_long M = ta ? l->shape[nd - 1] : l->shape[nd - 2], K = ta ? l->shape[nd - 2] : l->shape[nd - 1];
+    cl_long N = tb ? r->shape[nd - 2] : r->shape[nd - 1], B = M * K ? l->size / (M * K) : 0;
+    cl_mem A = BUF(*l), Bm = BUF(*r), C = BUF(c->out[0]);
+    for (cl_long b = 0; b < B; b++) {
+        /* A(i,k) and B(k,j) strides for the (transposed) row-major operands */
+        int rc = gemm_at(d, c->op, dt, M, N, K, A, b * M * K, ta ? 1 : K, ta ? M : 1, Bm, b * K * N, tb ? 1 : N,
+                         tb ? K : 1, C, b * M * N, 1, 0, err, errlen);
+        if (rc != MXB_OK) return rc;
+    }
+    return MXB_OK;
+}
+
 /* multi_sgd_update / multi_sgd_mom_update (what gluon.Trainer calls): the
  * sgd / sgd_mom kernels once per (weight, grad[, mom]) group */
 static int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen) {
@@ -1592,6 +1634,9 @@ static const kentry KERNELS[] = {
     {"GroupNorm", k_rownorm},
     {"_backward_GroupNorm", k_rownorm_bw},
     {"Cast", k_cast},
+    {"clip", k_clip},
+    {"where", k_where},
+    {"batch_dot", k_batch_dot},
     {"_view_gather", k_view},
     {"_view_scatter", k_view},
     {"concat", k_join_split},

@@ -100,6 +100,16 @@ def cases(op: str, dt) -> list:
         return [([_rand((3, 4), dt), _rand((3, 4), dt), _rand((3, 4), dt), _rand((6,), dt), _rand((6,), dt),
                   _rand((6,), dt)], {"lrs": (0.1, 0.05), "wds": (0.0, 0.01), "momentum": 0.9, "num_weights": 2,
                                      "clip_gradient": 0.5}, [])]
+    if op == "clip":
+        return [([_rand((4, 5), dt)], {"a_min": -0.5, "a_max": 1.0}, None)]
+    if op == "where":
+        cond = (RNG.random((3, 4)) < 0.5).astype(dt)
+        return [([cond, _rand((3, 4), dt), _rand((3, 4), dt)], {}, [1, 2]),
+                ([(RNG.random(3) < 0.5).astype(dt), _rand((3, 2, 2), dt), _rand((3, 2, 2), dt)], {}, [1, 2])]
+    if op == "batch_dot":
+        return [([_rand((3, 4, 5), dt), _rand((3, 5, 2), dt)], {}, None),
+                ([_rand((2, 5, 4), dt), _rand((2, 6, 5), dt)], {"transpose_a": True, "transpose_b": True}, None),
+                ([_rand((2, 3, 7, 4), dt), _rand((2, 3, 4, 32), dt)], {}, None)]
     # views: the core plans them, the module gathers (backward: scatters)
     if op == "transpose":
         return [([_rand((2, 3, 4), dt)], {"axes": (2, 0, 1)}, None), ([_rand((3, 5), dt)], {}, None)]
