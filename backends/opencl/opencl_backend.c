@@ -684,18 +684,63 @@ static int k_unary(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 /* Activation / _backward_act: the activation's index in activation.c's ACT_LIST */
 static const char *const ACT_NAMES[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign"};
 
+/* parametrised activations (kernels_cl.h act_p): kind is the index in
+ * core/ops/activation.c's ACT_LIST, a and b its parameters */
+enum { A_LOGSIG = 5, A_MISH, A_HARDSIG, A_GELU, A_SWISH, A_LEAKY, A_ELU, A_SELU, A_RRELU };
+
+static int act_p_launch(cl_dev *d, const mxb_call *c, int kind, double a, double b, int bw, char *err, size_t errlen) {
+    int dt = call_dtype(d, c, c->n_in);
+    if (dt < 0 || (bw && c->n_in < 3)) return MXB_UNSUPPORTED;
+    cl_long n = c->out[0].size;
+    cl_mem O = BUF(c->out[0]);
+    TSCALAR(av, dt, a);
+    TSCALAR(bv, dt, b);
+    if (!bw) {
+        cl_mem X = BUF(c->in[0]);
+        karg args[] = {KA(X), KA(O), KA(n), KA(kind), av, bv};
+        return launch(d, c->op, "act_p", dt, (size_t)n, args, NARGS(args), err, errlen);
+    }
+    cl_mem G = BUF(c->in[0]), X = BUF(c->in[1]), Y = BUF(c->in[2]);
+    karg args[] = {KA(G), KA(X), KA(Y), KA(O), KA(n), KA(kind), av, bv};
+    return launch(d, c->op, "act_p_bw", dt, (size_t)n, args, NARGS(args), err, errlen);
+}
+
 static int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_attr *a = mxb_attr_find(c, "act_type");
     if (!a || !a->s) return MXB_UNSUPPORTED;
     for (int i = 0; i < 5; i++)
         if (!strcmp(a->s, ACT_NAMES[i])) return unary_launch(ctx, c, ACT_NAMES[i], 0, err, errlen);
+    if (!strcmp(a->s, "log_sigmoid")) return act_p_launch(ctx, c, A_LOGSIG, 0, 0, 0, err, errlen);
+    if (!strcmp(a->s, "mish")) return act_p_launch(ctx, c, A_MISH, 0, 0, 0, err, errlen);
     return MXB_UNSUPPORTED;
 }
 
 static int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int64_t k = mxb_attr_i(c, "act", -1);
-    if (k < 0 || k >= 5) return MXB_UNSUPPORTED;
-    return unary_launch(ctx, c, ACT_NAMES[k], 1, err, errlen);
+    if (k >= 0 && k < 5) return unary_launch(ctx, c, ACT_NAMES[k], 1, err, errlen);
+    if (k < A_LOGSIG || k > A_RRELU) return MXB_UNSUPPORTED;
+    return act_p_launch(ctx, c, (int)k, mxb_attr_f(c, "alpha", 0), mxb_attr_f(c, "beta", 0), 1, err, errlen);
+}
+
+/* gelu, log_sigmoid, mish, hard_sigmoid, swish and LeakyReLU (all but
+ * prelu, and rrelu outside training, whose slopes are random) */
+static int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    const char *op = c->op;
+    if (!strcmp(op, "gelu")) return act_p_launch(ctx, c, A_GELU, 0, 0, 0, err, errlen);
+    if (!strcmp(op, "log_sigmoid")) return act_p_launch(ctx, c, A_LOGSIG, 0, 0, 0, err, errlen);
+    if (!strcmp(op, "mish")) return act_p_launch(ctx, c, A_MISH, 0, 0, 0, err, errlen);
+    if (!strcmp(op, "hard_sigmoid"))
+        return act_p_launch(ctx, c, A_HARDSIG, mxb_attr_f(c, "alpha", 0.2), mxb_attr_f(c, "beta", 0.5), 0, err, errlen);
+    if (!strcmp(op, "swish")) return act_p_launch(ctx, c, A_SWISH, 0, mxb_attr_f(c, "beta", 1), 0, err, errlen);
+    /* LeakyReLU act_type: elu, gelu, leaky, prelu, rrelu, selu */
+    static const int kinds[] = {A_ELU, A_GELU, A_LEAKY, -1, A_RRELU, A_SELU};
+    int64_t t = mxb_attr_i(c, "act_type", 2);
+    if (t < 0 || t > 5 || kinds[t] < 0 || (kinds[t] == A_RRELU && c->training)) return MXB_UNSUPPORTED;
+    double slope = mxb_attr_f(c, "slope", 0.25);
+    if (kinds[t] == A_RRELU)
+        return act_p_launch(ctx, c, A_RRELU, mxb_attr_f(c, "lower_bound", 0.125), mxb_attr_f(c, "upper_bound", 0.334), 0,
+                            err, errlen);
+    return act_p_launch(ctx, c, kinds[t], slope, 0, 0, err, errlen);
 }
 
 int fill(cl_dev *d, const char *op, const mxb_tensor *t, double v, char *err, size_t errlen) {
@@ -1592,6 +1637,12 @@ typedef struct {
 static const kentry KERNELS[] = {
     {"Activation", k_activation},
     {"_backward_act", k_backward_act},
+    {"gelu", k_act_param},
+    {"log_sigmoid", k_act_param},
+    {"mish", k_act_param},
+    {"hard_sigmoid", k_act_param},
+    {"swish", k_act_param},
+    {"LeakyReLU", k_act_param},
     {"zeros_like", k_fill},
     {"ones_like", k_fill},
     {"full_like", k_fill},

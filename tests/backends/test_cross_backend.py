@@ -71,7 +71,17 @@ def cases(op: str, dt) -> list:
         nog = [] if op in ("sign", "ceil", "floor", "round", "rint", "trunc", "fix", "logical_not") else None
         return [([_rand(s, dt, lo, hi)], {}, nog) for s in SHAPES]
     if op == "Activation":
-        return [([_rand((3, 5), dt)], {"act_type": a}, None) for a in ("relu", "sigmoid", "tanh", "softrelu", "softsign")]
+        return [([_rand((3, 5), dt)], {"act_type": a}, None)
+                for a in ("relu", "sigmoid", "tanh", "softrelu", "softsign", "log_sigmoid", "mish")]
+    if op in ("gelu", "log_sigmoid", "mish"):
+        return [([_rand((4, 5), dt, -3, 3)], {}, None)]
+    if op == "hard_sigmoid":
+        return [([_rand((4, 5), dt, -4, 4)], {"alpha": 0.3, "beta": 0.4}, None)]
+    if op == "swish":
+        return [([_rand((4, 5), dt, -3, 3)], {"beta": 1.5}, None)]
+    if op == "LeakyReLU":  # rrelu outside training: the mean slope
+        return [([_rand((3, 4), dt)], {"act_type": t, "slope": 0.2}, None) for t in ("elu", "gelu", "leaky", "selu")] + \
+               [([_rand((3, 4), dt)], {"act_type": "rrelu", "lower_bound": 0.1, "upper_bound": 0.3}, None)]
     if op == "Cast":  # every pair the OpenCL module converts on the device (kernels_cl.h MXCL_CASTS)
         floats = [d for d in ("float16", "float32", "float64") if np.dtype(d) in device_dtypes()]
         out = [([_rand((3, 7), dt)], {"dtype": t}, None) for t in floats if t != np.dtype(dt).name]
