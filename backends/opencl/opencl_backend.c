@@ -40,6 +40,7 @@
 #include "kernels_rnn_cl.h"
 #include "mxcore/backend.h"
 #include "opencl_internal.h"
+#include "../common/layer_geometry.h"
 
 static cl_dev devs[MAX_DEV];
 static int ndev;
@@ -1257,7 +1258,7 @@ static int k_batch_dot(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     if (dt < 0 || l->ndim < 3 || r->ndim != l->ndim) return MXB_UNSUPPORTED;
     const int nd = l->ndim, ta = (int)mxb_attr_i(c, "transpose_a", 0), tb = (int)mxb_attr_i(c, "transpose_b", 0);
     cl_long M = ta ? l->shape[nd - 1] : l->shape[nd - 2], K = ta ? l->shape[nd - 2] : l->shape[nd - 1];
-    cl_long N = tb ? r->shape[nd - 2] : r->shape[nd - 1], B = M * K ? l->size / (M * K) : 0;
+    cl_long N = tb ? r->shape[nd - 2] : r->shape[nd - 1], B = M * K != 0 ? l->size / (M * K) : 0;
     cl_mem A = BUF(*l), Bm = BUF(*r), C = BUF(c->out[0]);
     for (cl_long b = 0; b < B; b++) {
         /* A(i,k) and B(k,j) strides for the (transposed) row-major operands */
@@ -1334,52 +1335,11 @@ static int k_cast(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 
 /* ---- NN layers: Convolution, Pooling, BatchNorm, Dropout ---- */
 
-typedef struct { int64_t N, C, F, G, in[3], out[3], k[3], s[3], d[3], p[3]; } cg_t;
-typedef struct { int64_t planes, in[3], out[3], k[3], s[3], p[3], type, cip; } pg_t;
-
 /* the accumulation type ACC of the program: double where the device has fp64 */
 #define ASCALAR(name, d, v)                                    \
     float name##_f = (float)(v);                               \
     double name##_d = (double)(v);                             \
     karg name = (d)->fp64 ? KA(name##_d) : KA(name##_f)
-
-/* spatial tuple attr (empty: def), right-aligned into 3 dims like conv.c */
-static int spatial3(const mxb_call *c, const char *name, int nsp, int64_t def, int64_t *out) {
-    const mxb_attr *a = mxb_attr_find(c, name);
-    for (int i = 0; i < 3; i++) out[i] = def;
-    if (!a || a->is_none || a->n == 0) return 0;
-    if (a->n != nsp) return -1;
-    for (int i = 0; i < nsp; i++) out[3 - nsp + i] = a->v[i];
-    return 0;
-}
-
-static int channel_first(const mxb_call *c) {
-    const mxb_attr *l = mxb_attr_find(c, "layout");
-    return !l || !l->s || !strcmp(l->s, "None") || !strncmp(l->s, "NC", 2);
-}
-
-/* Convolution geometry from data x and the call's attrs (core/ops/conv.c) */
-static int conv_geom(const mxb_call *c, const mxb_tensor *x, cg_t *g) {
-    const mxb_attr *k = mxb_attr_find(c, "kernel");
-    if (!k || k->is_none || k->n < 1 || k->n > 3 || x->ndim != k->n + 2 || !channel_first(c)) return -1;
-    int nsp = k->n;
-    memset(g, 0, sizeof *g);
-    for (int i = 0; i < 3; i++) g->k[i] = 1, g->in[i] = 1;
-    for (int i = 0; i < nsp; i++) g->k[3 - nsp + i] = k->v[i], g->in[3 - nsp + i] = x->shape[2 + i];
-    if (spatial3(c, "stride", nsp, 1, g->s) || spatial3(c, "dilate", nsp, 1, g->d) || spatial3(c, "pad", nsp, 0, g->p))
-        return -1;
-    g->N = x->shape[0];
-    g->C = x->shape[1];
-    g->F = mxb_attr_i(c, "num_filter", 0);
-    g->G = mxb_attr_i(c, "num_group", 1);
-    if (g->G < 1 || g->F < 1 || g->C % g->G || g->F % g->G) return -1;
-    for (int i = 0; i < 3; i++) {
-        int64_t dk = g->d[i] * (g->k[i] - 1) + 1, padded = g->in[i] + 2 * g->p[i];
-        if (dk > padded || g->s[i] < 1) return -1;
-        g->out[i] = (padded - dk) / g->s[i] + 1;
-    }
-    return 0;
-}
 
 static int k_conv(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
@@ -1419,42 +1379,6 @@ static int k_conv_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return MXB_OK;
 }
 
-/* Pooling geometry (core/ops/pooling.c pool_geom_of); lp pooling is left to the CPU */
-static int pool_geom(const mxb_call *c, const mxb_tensor *x, pg_t *g) {
-    if (x->ndim < 3 || x->ndim > 5 || !channel_first(c)) return -1;
-    int nsp = x->ndim - 2;
-    memset(g, 0, sizeof *g);
-    g->planes = x->shape[0] * x->shape[1];
-    g->type = mxb_attr_i(c, "pool_type", 0);
-    if (g->type > 2) return -1;
-    g->cip = mxb_attr_i(c, "count_include_pad", 1);
-    for (int i = 0; i < 3; i++) g->in[i] = g->out[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
-    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
-    if (mxb_attr_i(c, "global_pool", 0)) {
-        for (int i = 0; i < 3; i++) g->k[i] = g->in[i], g->out[i] = 1;
-        return 0;
-    }
-    const mxb_attr *kv = mxb_attr_find(c, "kernel");
-    if (!kv || kv->is_none || kv->n != nsp) return -1;
-    if (spatial3(c, "stride", nsp, 1, g->s) || spatial3(c, "pad", nsp, 0, g->p)) return -1;
-    for (int i = 0; i < nsp; i++) g->k[3 - nsp + i] = kv->v[i];
-    int conv = (int)mxb_attr_i(c, "pooling_convention", 0);
-    for (int j = 3 - nsp; j < 3; j++) {
-        if (g->k[j] < 1 || g->s[j] < 1 || g->p[j] < 0) return -1;
-        int64_t padded = g->in[j] + 2 * g->p[j];
-        if (conv == 2) {
-            g->out[j] = (g->in[j] + g->s[j] - 1) / g->s[j];
-            int64_t tot = (g->out[j] - 1) * g->s[j] + g->k[j] - g->in[j];
-            g->p[j] = tot > 0 ? tot / 2 : 0;
-            continue;
-        }
-        if (g->k[j] > padded) return -1;
-        int64_t r = padded - g->k[j];
-        g->out[j] = 1 + (conv == 1 ? (r + g->s[j] - 1) / g->s[j] : r / g->s[j]);
-    }
-    return 0;
-}
-
 static int k_pool(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, c->n_in);
@@ -1474,17 +1398,6 @@ static int k_pool_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_mem DY = BUF(c->in[0]), X = BUF(c->in[1]), DX = BUF(c->out[0]);
     karg a[] = {KA(DY), KA(X), KA(DX), KA(g)};
     return launch(d, c->op, "pool_bw", dt, (size_t)c->out[0].size, a, NARGS(a), err, errlen);
-}
-
-static int bn_dims(const mxb_call *c, const mxb_tensor *x, cl_long *outer, cl_long *C, cl_long *inner) {
-    int64_t ax = mxb_attr_i(c, "axis", 1);
-    if (ax < 0) ax += x->ndim;
-    if (ax < 0 || ax >= x->ndim) return -1;
-    *outer = 1; *inner = 1;
-    for (int i = 0; i < ax; i++) *outer *= x->shape[i];
-    for (int i = (int)ax + 1; i < x->ndim; i++) *inner *= x->shape[i];
-    *C = x->shape[ax];
-    return 0;
 }
 
 /* BatchNorm(data, gamma, beta, moving_mean, moving_var) -> (out, mean, var);
@@ -1520,48 +1433,6 @@ static int k_batchnorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen
     karg a[] = {KA(G), KA(X), KA(Ga), KA(Me), KA(Va), KA(DX), KA(DG), KA(DB), KA(outer), KA(C), KA(inner), eps,
                 KA(fg), KA(cs)};
     return launch(d, c->op, "bn_bw", dt, (size_t)C, a, NARGS(a), err, errlen);
-}
-
-/* Row normalisations (core/ops/norm.c): LayerNorm, InstanceNorm, GroupNorm
- * and their _backward_ ops share one geometry, the CPU's rn_geom. */
-typedef struct { cl_int kind; cl_long R, M, inner, pdiv, C, G; } rn_geom;
-
-static int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
-    const char *n = c->op;
-    g->kind = strstr(n, "LayerNorm") ? 0 : strstr(n, "InstanceNorm") ? 1 : 2;
-    if (g->kind == 0) {
-        int64_t ax = mxb_attr_i(c, "axis", -1);
-        if (x->ndim < 1) return -1;
-        if (ax < 0) ax += x->ndim;
-        if (ax < 0 || ax >= x->ndim) return -1;
-        g->M = x->shape[ax];
-        g->inner = 1;
-        for (int i = (int)ax + 1; i < x->ndim; i++) g->inner *= x->shape[i];
-        g->R = g->inner;
-        for (int i = 0; i < ax; i++) g->R *= x->shape[i];
-        g->pdiv = 1;
-        g->C = g->M;
-        g->G = 1;
-        return 0;
-    }
-    if (x->ndim < (g->kind == 1 ? 3 : 2)) return -1;
-    int64_t N = x->shape[0], C = x->shape[1], S = 1;
-    for (int i = 2; i < x->ndim; i++) S *= x->shape[i];
-    g->C = C;
-    g->inner = 1;
-    g->pdiv = S;
-    if (g->kind == 1) {
-        g->G = C;
-        g->R = N * C;
-        g->M = S;
-    } else {
-        int64_t G = mxb_attr_i(c, "num_groups", 1);
-        if (G < 1 || C % G) return -1;
-        g->G = G;
-        g->R = N * G;
-        g->M = (C / G) * S;
-    }
-    return 0;
 }
 
 /* LayerNorm/InstanceNorm/GroupNorm(data, gamma, beta) -> (out, mean, std) */

@@ -1,0 +1,148 @@
+/* layer_geometry.h — geometry of the NN layers as device modules see them
+ * (include/mxcore/backend.h mxb_call): Convolution and Pooling windows,
+ * BatchNorm's (outer, C, inner) and the row normalisations' rows, from the
+ * call's attributes and data, computed exactly as the CPU ops do
+ * (core/ops/conv.c, pooling.c, norm.c). Shared by the OpenCL and CUDA
+ * modules (C and C++); each returns non-zero for a call it does not cover,
+ * which the module answers with MXB_UNSUPPORTED. */
+#ifndef MXCORE_BACKENDS_LAYER_GEOMETRY_H
+#define MXCORE_BACKENDS_LAYER_GEOMETRY_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "mxcore/backend.h"
+
+/* Spatial geometry is always 3-D: 1-D/2-D layers use leading size-1 dims. */
+typedef struct { int64_t N, C, F, G, in[3], out[3], k[3], s[3], d[3], p[3]; } cg_t;
+typedef struct { int64_t planes, in[3], out[3], k[3], s[3], p[3], type, cip; } pg_t;
+
+/* spatial tuple attr (empty: def), right-aligned into 3 dims like conv.c */
+static inline int spatial3(const mxb_call *c, const char *name, int nsp, int64_t def, int64_t *out) {
+    const mxb_attr *a = mxb_attr_find(c, name);
+    for (int i = 0; i < 3; i++) out[i] = def;
+    if (!a || a->is_none || a->n == 0) return 0;
+    if (a->n != nsp) return -1;
+    for (int i = 0; i < nsp; i++) out[3 - nsp + i] = a->v[i];
+    return 0;
+}
+
+static inline int channel_first(const mxb_call *c) {
+    const mxb_attr *l = mxb_attr_find(c, "layout");
+    return !l || !l->s || !strcmp(l->s, "None") || !strncmp(l->s, "NC", 2);
+}
+
+/* Convolution geometry from data x and the call's attrs (core/ops/conv.c) */
+static inline int conv_geom(const mxb_call *c, const mxb_tensor *x, cg_t *g) {
+    const mxb_attr *k = mxb_attr_find(c, "kernel");
+    if (!k || k->is_none || k->n < 1 || k->n > 3 || x->ndim != k->n + 2 || !channel_first(c)) return -1;
+    int nsp = k->n;
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < 3; i++) g->k[i] = 1, g->in[i] = 1;
+    for (int i = 0; i < nsp; i++) g->k[3 - nsp + i] = k->v[i], g->in[3 - nsp + i] = x->shape[2 + i];
+    if (spatial3(c, "stride", nsp, 1, g->s) || spatial3(c, "dilate", nsp, 1, g->d) || spatial3(c, "pad", nsp, 0, g->p))
+        return -1;
+    g->N = x->shape[0];
+    g->C = x->shape[1];
+    g->F = mxb_attr_i(c, "num_filter", 0);
+    g->G = mxb_attr_i(c, "num_group", 1);
+    if (g->G < 1 || g->F < 1 || g->C % g->G || g->F % g->G) return -1;
+    for (int i = 0; i < 3; i++) {
+        int64_t dk = g->d[i] * (g->k[i] - 1) + 1, padded = g->in[i] + 2 * g->p[i];
+        if (dk > padded || g->s[i] < 1) return -1;
+        g->out[i] = (padded - dk) / g->s[i] + 1;
+    }
+    return 0;
+}
+
+/* Pooling geometry (core/ops/pooling.c pool_geom_of); lp pooling is left to the CPU */
+static inline int pool_geom(const mxb_call *c, const mxb_tensor *x, pg_t *g) {
+    if (x->ndim < 3 || x->ndim > 5 || !channel_first(c)) return -1;
+    int nsp = x->ndim - 2;
+    memset(g, 0, sizeof *g);
+    g->planes = x->shape[0] * x->shape[1];
+    g->type = mxb_attr_i(c, "pool_type", 0);
+    if (g->type > 2) return -1;
+    g->cip = mxb_attr_i(c, "count_include_pad", 1);
+    for (int i = 0; i < 3; i++) g->in[i] = g->out[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
+    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
+    if (mxb_attr_i(c, "global_pool", 0)) {
+        for (int i = 0; i < 3; i++) g->k[i] = g->in[i], g->out[i] = 1;
+        return 0;
+    }
+    const mxb_attr *kv = mxb_attr_find(c, "kernel");
+    if (!kv || kv->is_none || kv->n != nsp) return -1;
+    if (spatial3(c, "stride", nsp, 1, g->s) || spatial3(c, "pad", nsp, 0, g->p)) return -1;
+    for (int i = 0; i < nsp; i++) g->k[3 - nsp + i] = kv->v[i];
+    int conv = (int)mxb_attr_i(c, "pooling_convention", 0);
+    for (int j = 3 - nsp; j < 3; j++) {
+        if (g->k[j] < 1 || g->s[j] < 1 || g->p[j] < 0) return -1;
+        int64_t padded = g->in[j] + 2 * g->p[j];
+        if (conv == 2) {
+            g->out[j] = (g->in[j] + g->s[j] - 1) / g->s[j];
+            int64_t tot = (g->out[j] - 1) * g->s[j] + g->k[j] - g->in[j];
+            g->p[j] = tot > 0 ? tot / 2 : 0;
+            continue;
+        }
+        if (g->k[j] > padded) return -1;
+        int64_t r = padded - g->k[j];
+        g->out[j] = 1 + (conv == 1 ? (r + g->s[j] - 1) / g->s[j] : r / g->s[j]);
+    }
+    return 0;
+}
+
+static inline int bn_dims(const mxb_call *c, const mxb_tensor *x, int64_t *outer, int64_t *C, int64_t *inner) {
+    int64_t ax = mxb_attr_i(c, "axis", 1);
+    if (ax < 0) ax += x->ndim;
+    if (ax < 0 || ax >= x->ndim) return -1;
+    *outer = 1; *inner = 1;
+    for (int i = 0; i < ax; i++) *outer *= x->shape[i];
+    for (int i = (int)ax + 1; i < x->ndim; i++) *inner *= x->shape[i];
+    *C = x->shape[ax];
+    return 0;
+}
+
+/* Row normalisations (core/ops/norm.c): LayerNorm, InstanceNorm, GroupNorm
+ * and their _backward_ ops share one geometry, the CPU's rn_geom. */
+typedef struct { int kind; int64_t R, M, inner, pdiv, C, G; } rn_geom;
+
+static inline int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
+    const char *n = c->op;
+    g->kind = strstr(n, "LayerNorm") ? 0 : strstr(n, "InstanceNorm") ? 1 : 2;
+    if (g->kind == 0) {
+        int64_t ax = mxb_attr_i(c, "axis", -1);
+        if (x->ndim < 1) return -1;
+        if (ax < 0) ax += x->ndim;
+        if (ax < 0 || ax >= x->ndim) return -1;
+        g->M = x->shape[ax];
+        g->inner = 1;
+        for (int i = (int)ax + 1; i < x->ndim; i++) g->inner *= x->shape[i];
+        g->R = g->inner;
+        for (int i = 0; i < ax; i++) g->R *= x->shape[i];
+        g->pdiv = 1;
+        g->C = g->M;
+        g->G = 1;
+        return 0;
+    }
+    if (x->ndim < (g->kind == 1 ? 3 : 2)) return -1;
+    int64_t N = x->shape[0], C = x->shape[1], S = 1;
+    for (int i = 2; i < x->ndim; i++) S *= x->shape[i];
+    g->C = C;
+    g->inner = 1;
+    g->pdiv = S;
+    if (g->kind == 1) {
+        g->G = C;
+        g->R = N * C;
+        g->M = S;
+    } else {
+        int64_t G = mxb_attr_i(c, "num_groups", 1);
+        if (G < 1 || C % G) return -1;
+        g->G = G;
+        g->R = N * G;
+        g->M = (C / G) * S;
+    }
+    return 0;
+}
+
+
+#endif
