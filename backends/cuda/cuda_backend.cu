@@ -16,21 +16,12 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cuda_internal.h"
 #include "mxcore/backend.h"
 
-namespace {
-
-constexpr int MAX_DEV = 16;
-
-struct Dev {
-    int id;
-    cudaStream_t stream;
-    void *cublas;
-    const char *last_op;
-    char sticky[512];
-    char info[1024];
-    cudaDeviceProp prop;
-};
+// One namespace for the module's files (cuda_internal.h); hidden visibility
+// keeps all of it out of the module's exported symbols.
+namespace mxcu {
 
 Dev devs[MAX_DEV];
 int ndev = 0;
@@ -43,11 +34,6 @@ int fail(char *err, size_t n, const char *fmt, ...) {
     return MXB_ERROR;
 }
 
-#define CUCHECK(call, what)                                                                         \
-    do {                                                                                            \
-        cudaError_t e_ = (call);                                                                    \
-        if (e_ != cudaSuccess) return fail(err, errlen, "%s: %s", what, cudaGetErrorString(e_));    \
-    } while (0)
 
 // ---- cuBLAS, resolved at run time ----
 typedef int (*cublasCreate_t)(void **);
@@ -188,7 +174,6 @@ int launched(Dev &d, const char *op, char *err, size_t errlen) {
     return MXB_OK;
 }
 
-inline unsigned blocks(long long n) { return (unsigned)((n + 255) / 256); }
 
 // ---- elementwise: one template per family, ops as functors ----
 template <typename T> __device__ T fmodp(T a, T b) {
@@ -210,10 +195,6 @@ template <typename T> __device__ T fmodp(T a, T b) {
     };
 BINARY_OPS(DEF_BIN)
 
-struct Bcast {
-    int nd;
-    long long shape[6], sa[6], sb[6];
-};
 
 template <typename T, typename F> __global__ void k_bin_ew(const T *A, const T *B, T *Y, long long n, F f) {
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
@@ -303,6 +284,17 @@ int make_bcast(const mxb_tensor &a, const mxb_tensor &b, const mxb_tensor &o, Bc
     }
     p.nd = n;
     return 0;
+}
+
+int mul_bcast(Dev &d, const char *op, int dt, const void *A, const void *B, void *Y, long long n, const Bcast &p,
+              char *err, size_t errlen) {
+    if (!n) return MXB_OK;
+    cudaSetDevice(d.id);
+    if (dt == MXB_F32)
+        k_bin_bc<float><<<blocks(n), 256, 0, d.stream>>>((const float *)A, (const float *)B, (float *)Y, n, p, bin_mul());
+    else
+        k_bin_bc<double><<<blocks(n), 256, 0, d.stream>>>((const double *)A, (const double *)B, (double *)Y, n, p, bin_mul());
+    return launched(d, op, err, errlen);
 }
 
 template <typename T, typename F> int run_binary(Dev &d, const mxb_call *c, int mode, F f, char *err, size_t errlen) {
@@ -417,12 +409,12 @@ int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_attr *a = mxb_attr_find(c, "act_type");
     for (int i = 0; a && a->s && i < 5; i++)
         if (!strcmp(a->s, ACT_NAMES[i])) return unary_by_name(*(Dev *)ctx, c, ACT_NAMES[i], false, err, errlen);
-    return MXB_UNSUPPORTED;
+    return k_act_param(ctx, c, err, errlen); /* log_sigmoid, mish (cuda_nn.cu) */
 }
 
 int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int64_t k = mxb_attr_i(c, "act", -1);
-    if (k < 0 || k >= 5) return MXB_UNSUPPORTED;
+    if (k < 0 || k >= 5) return k_backward_act_param(ctx, c, err, errlen);
     return unary_by_name(*(Dev *)ctx, c, ACT_NAMES[k], true, err, errlen);
 }
 
@@ -850,6 +842,19 @@ template <typename T> int run_opt(Dev &d, const mxb_call *c, char *err, size_t e
     return launched(d, c->op, err, errlen);
 }
 
+int sgd_launch(Dev &d, const char *op, int dt, const void *W, const void *G, void *Mo, void *O, long long n, double lr,
+               double wd, double rs, double clip, double mom, char *err, size_t errlen) {
+    if (!n) return MXB_OK;
+    cudaSetDevice(d.id);
+    if (dt == MXB_F32)
+        k_sgd<float><<<blocks(n), 256, 0, d.stream>>>((const float *)W, (const float *)G, (float *)Mo, (float *)O, n,
+                                                      (float)lr, (float)wd, (float)rs, (float)clip, (float)mom);
+    else
+        k_sgd<double><<<blocks(n), 256, 0, d.stream>>>((const double *)W, (const double *)G, (double *)Mo, (double *)O, n,
+                                                       lr, wd, rs, clip, mom);
+    return launched(d, op, err, errlen);
+}
+
 int k_optimizer(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int dt = call_dtype(c, c->n_in);
     if (dt < 0) return MXB_UNSUPPORTED;
@@ -917,6 +922,17 @@ const KEntry KERNELS[] = {
     {"_backward_softmax_cross_entropy", k_sce_op}, {"FullyConnected", k_fc}, {"_backward_FullyConnected", k_fc_bw},
     {"dot", k_dot}, {"sgd_update", k_optimizer}, {"sgd_mom_update", k_optimizer}, {"adam_update", k_optimizer},
     {"Cast", k_cast_op},
+    // cuda_nn.cu
+    {"Convolution", k_conv}, {"_backward_Convolution", k_conv_bw}, {"Pooling", k_pool}, {"_backward_Pooling", k_pool_bw},
+    {"BatchNorm", k_batchnorm}, {"_backward_BatchNorm", k_batchnorm_bw}, {"LayerNorm", k_rownorm},
+    {"_backward_LayerNorm", k_rownorm_bw}, {"InstanceNorm", k_rownorm}, {"_backward_InstanceNorm", k_rownorm_bw},
+    {"GroupNorm", k_rownorm}, {"_backward_GroupNorm", k_rownorm_bw}, {"Dropout", k_dropout}, {"Embedding", k_embedding},
+    {"pick", k_pick}, {"_backward_pick", k_pick}, {"clip", k_clip}, {"where", k_where}, {"broadcast_to", k_broadcast},
+    {"broadcast_axis", k_broadcast}, {"broadcast_like", k_broadcast}, {"_view_gather", k_view}, {"_view_scatter", k_view},
+    {"concat", k_join_split}, {"stack", k_join_split}, {"split", k_join_split}, {"batch_dot", k_batch_dot},
+    {"multi_sgd_update", k_multi_sgd}, {"multi_sgd_mom_update", k_multi_sgd}, {"gelu", k_act_param},
+    {"log_sigmoid", k_act_param}, {"mish", k_act_param}, {"hard_sigmoid", k_act_param}, {"swish", k_act_param},
+    {"LeakyReLU", k_act_param},
 };
 
 mxb_kernel_fn cu_find_kernel(const char *op) {
@@ -928,7 +944,7 @@ mxb_kernel_fn cu_find_kernel(const char *op) {
     return nullptr;
 }
 
-const char *names_buf[256];
+const char *names_buf[512];
 char bw_names[64][48];
 
 const char *const *cu_kernel_names() {
@@ -974,8 +990,8 @@ mxb_backend make_table() {
 
 const mxb_backend CUDA_TABLE = make_table();
 
-}  // namespace
+}  // namespace mxcu
 
 extern "C" __attribute__((visibility("default"))) const mxb_backend *mxb_backend_entry(uint32_t) {
-    return &CUDA_TABLE;
+    return &mxcu::CUDA_TABLE;
 }

@@ -40,7 +40,7 @@
 #include "kernels_rnn_cl.h"
 #include "mxcore/backend.h"
 #include "opencl_internal.h"
-#include "../common/layer_geometry.h"
+#include "../common/call_geometry.h"
 
 static cl_dev devs[MAX_DEV];
 static int ndev;
@@ -1273,13 +1273,9 @@ static int k_batch_dot(void *ctx, const mxb_call *c, char *err, size_t errlen) {
  * sgd / sgd_mom kernels once per (weight, grad[, mom]) group */
 static int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
-    int dt = call_dtype(d, c, c->n_in);
-    const int mom = !strcmp(c->op, "multi_sgd_mom_update"), gs = mom ? 3 : 2, nw = c->n_out;
+    int dt = call_dtype(d, c, c->n_in), gs = multi_sgd_group_size(c), mom = gs == 3, nw = c->n_out;
     const mxb_attr *lrs = mxb_attr_find(c, "lrs"), *wds = mxb_attr_find(c, "wds");
-    if (dt < 0 || !lrs || !wds || lrs->n != nw || wds->n != nw || c->n_in != nw * gs) return MXB_UNSUPPORTED;
-    for (int k = 0; k < nw; k++)
-        for (int j = 0; j < gs; j++)
-            if (c->in[k * gs + j].size != c->out[k].size) return MXB_UNSUPPORTED;
+    if (dt < 0 || !gs) return MXB_UNSUPPORTED;
     TSCALAR(rs, dt, mxb_attr_f(c, "rescale_grad", 1));
     TSCALAR(clip, dt, mxb_attr_f(c, "clip_gradient", -1));
     TSCALAR(mo, dt, mxb_attr_f(c, "momentum", 0));

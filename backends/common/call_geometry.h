@@ -1,12 +1,13 @@
-/* layer_geometry.h — geometry of the NN layers as device modules see them
- * (include/mxcore/backend.h mxb_call): Convolution and Pooling windows,
- * BatchNorm's (outer, C, inner) and the row normalisations' rows, from the
- * call's attributes and data, computed exactly as the CPU ops do
- * (core/ops/conv.c, pooling.c, norm.c). Shared by the OpenCL and CUDA
- * modules (C and C++); each returns non-zero for a call it does not cover,
- * which the module answers with MXB_UNSUPPORTED. */
-#ifndef MXCORE_BACKENDS_LAYER_GEOMETRY_H
-#define MXCORE_BACKENDS_LAYER_GEOMETRY_H
+/* call_geometry.h — what device modules read off an mxb_call
+ * (include/mxcore/backend.h) the same way: the geometry of Convolution and
+ * Pooling windows, BatchNorm's (outer, C, inner), the row normalisations'
+ * rows, and the weight groups of the multi-weight optimizer updates, from
+ * the call's attributes and inputs, computed exactly as the CPU ops do
+ * (core/ops/conv.c, pooling.c, norm.c, optimizer.c). Shared by the OpenCL
+ * and CUDA modules (C and C++); each returns non-zero / 0 for a call it does
+ * not cover, which the module answers with MXB_UNSUPPORTED. */
+#ifndef MXCORE_BACKENDS_CALL_GEOMETRY_H
+#define MXCORE_BACKENDS_CALL_GEOMETRY_H
 
 #include <stdint.h>
 #include <string.h>
@@ -144,5 +145,18 @@ static inline int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
     return 0;
 }
 
+
+/* multi_sgd_update (groups weight, grad) / multi_sgd_mom_update (weight,
+ * grad, mom): the group size when every group matches its output and lrs /
+ * wds have one entry per weight, else 0 */
+static inline int multi_sgd_group_size(const mxb_call *c) {
+    const int gs = !strcmp(c->op, "multi_sgd_mom_update") ? 3 : 2, nw = c->n_out;
+    const mxb_attr *lrs = mxb_attr_find(c, "lrs"), *wds = mxb_attr_find(c, "wds");
+    if (!lrs || !wds || lrs->n != nw || wds->n != nw || c->n_in != nw * gs) return 0;
+    for (int k = 0; k < nw; k++)
+        for (int j = 0; j < gs; j++)
+            if (c->in[k * gs + j].size != c->out[k].size) return 0;
+    return gs;
+}
 
 #endif

@@ -1,0 +1,86 @@
+// cuda_internal.h — what the CUDA module's source files share: the
+// per-device state and the launch, error, dtype, broadcast and GEMM helpers
+// (cuda_backend.cu), and the op families in their own files (cuda_nn.cu).
+// Not installed.
+#ifndef MXCORE_CUDA_INTERNAL_H
+#define MXCORE_CUDA_INTERNAL_H
+
+#include <cuda_runtime.h>
+
+#include "mxcore/backend.h"
+
+namespace mxcu {
+
+constexpr int MAX_DEV = 16;
+
+struct Dev {
+    int id;
+    cudaStream_t stream;
+    void *cublas;
+    const char *last_op;
+    char sticky[512];
+    char info[1024];
+    cudaDeviceProp prop;
+};
+
+// Write a message into err (errlen bytes); returns MXB_ERROR.
+int fail(char *err, size_t n, const char *fmt, ...);
+// Return MXB_ERROR with a message naming `what` when a CUDA call fails
+// (needs err/errlen in scope).
+#define CUCHECK(call, what)                                                                         \
+    do {                                                                                            \
+        cudaError_t e_ = (call);                                                                    \
+        if (e_ != cudaSuccess) return fail(err, errlen, "%s: %s", what, cudaGetErrorString(e_));    \
+    } while (0)
+// After a launch: report a launch error, else remember op as the last one queued.
+int launched(Dev &d, const char *op, char *err, size_t errlen);
+// Blocks of 256 threads covering n work items.
+inline unsigned blocks(long long n) { return (unsigned)((n + 255) / 256); }
+// The common float dtype of a call's first n_check inputs and its outputs, or -1.
+int call_dtype(const mxb_call *c, int n_check);
+
+// broadcast strides of two operands against an output, dims collapsed (<= 6)
+struct Bcast {
+    int nd;
+    long long shape[6], sa[6], sb[6];
+};
+int make_bcast(const mxb_tensor &a, const mxb_tensor &b, const mxb_tensor &o, Bcast &p);
+
+// row-major C(M,N) = alpha A B + beta C, A(i,k) = A[i*ars + k*acs],
+// B(k,j) = B[k*brs + j*bcs], C contiguous (cuBLAS when loaded)
+int gemm(Dev &d, const char *op, int dt, long long M, long long N, long long K, const void *A, long long ars,
+         long long acs, const void *B, long long brs, long long bcs, void *C, double alpha, double beta, char *err,
+         size_t errlen);
+
+// Y = A * B over n output elements with broadcast strides p
+int mul_bcast(Dev &d, const char *op, int dt, const void *A, const void *B, void *Y, long long n, const Bcast &p,
+              char *err, size_t errlen);
+// sgd / sgd_mom update of n elements (Mo NULL: plain sgd), as sgd_update
+int sgd_launch(Dev &d, const char *op, int dt, const void *W, const void *G, void *Mo, void *O, long long n, double lr,
+               double wd, double rs, double clip, double mom, char *err, size_t errlen);
+
+// cuda_nn.cu: NN layers, shape and indexing ops, parametrised activations
+int k_conv(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_conv_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_pool(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_pool_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_batchnorm(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_batchnorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_rownorm(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_rownorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_dropout(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_clip(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_where(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_broadcast(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_view(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_batch_dot(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_backward_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen);
+
+}  // namespace mxcu
+
+#endif
