@@ -2,7 +2,8 @@
 # GPU check for the CUDA backend module (one H100 is plenty; < 8 minutes):
 #   1. configure + build libmxcore and libmxcore-cuda (sm_80/sm_90)
 #   2. cross-backend op test CPU vs CUDA (MXCORE_TEST_DEVICE=cuda)
-#   3. seed MLP trained on the GPU, losses vs the CPU (strict: no CPU fallback)
+#   3. seed MLP (float32 and float16) and a LeNet CNN with BatchNorm and Dropout
+#      trained on the GPU, losses vs the CPU (strict: no CPU fallback)
 #   4. GEMM benchmark GPU vs CPU BLAS
 # Writes $OUT/gpu_report.md (plus logs); OUT defaults to ./gpu-out.
 # Usage: tests/gpu/run.sh   (from anywhere; needs cmake, nvcc, python3 with numpy, cffi, pytest)
@@ -47,9 +48,10 @@ else
   echo "- cross-backend CPU vs CUDA: FAILED: $(tail -1 "$OUT/cross_backend.log")" >> "$REPORT"
 fi
 
-step "seed MLP on the GPU"
-if timeout 120 python3 -m pytest -q "$ROOT/tests/backends/test_device_runtime.py" -k "mlp or disabled" > "$OUT/mlp.log" 2>&1; then
-  echo "- seed MLP (20 SGD steps, strict device) matches CPU losses: $(tail -1 "$OUT/mlp.log")" >> "$REPORT"
+step "seed MLP and LeNet on the GPU"
+if timeout 150 python3 -m pytest -q "$ROOT/tests/backends/test_device_runtime.py" -k "mlp or disabled" \
+     "$ROOT/tests/backends/test_train_lenet.py" > "$OUT/mlp.log" 2>&1; then
+  echo "- seed MLP (fp32, fp16) and LeNet (strict device) match CPU losses: $(tail -1 "$OUT/mlp.log")" >> "$REPORT"
 else
   status=1
   echo "- seed MLP: FAILED: $(tail -1 "$OUT/mlp.log")" >> "$REPORT"
