@@ -334,8 +334,22 @@ static int run_node(mx_ag_node *n, bw_state *s) {
     }
     bool need[MX_MAX_INPUTS];
     for (int i = 0; i < n->n_in; i++) need[i] = mxi_ag_wants_grad(n->inputs[i]);
-    mx_grad_ctx g = {c, n->inputs, n->outputs, n->ograd, igrad, need, n->state};
-    int rc = n->op->grad(&g);
+    /* The node keeps its outputs as value-only aliases (no reference
+     * cycle). With create_graph a gradient that reads an output (tanh, exp,
+     * sigmoid ...) must see it with this node as its history, or the second
+     * derivative misses the terms through the output. */
+    mx_tensor_s *hist[MX_MAX_OUTPUTS];
+    int n_hist = 0, rc = MX_OK;
+    for (; g_recording && n_hist < n->n_out && rc == MX_OK; n_hist++) {
+        hist[n_hist] = mxi_tensor_alias(n->outputs[n_hist]);
+        if (!hist[n_hist]) { rc = mx_last_error_code(); break; }
+        node_retain(n);
+        hist[n_hist]->node = n;
+        hist[n_hist]->out_index = n_hist;
+    }
+    mx_grad_ctx g = {c, n->inputs, g_recording ? hist : n->outputs, n->ograd, igrad, need, n->state};
+    if (rc == MX_OK) rc = n->op->grad(&g);
+    for (int k = 0; k < n_hist; k++) mxi_tensor_release(hist[k]);
     if (rc != MX_OK) {
         if (!strstr(mx_last_error(), n->op->name)) mxi_error_prefix(rc, "backward of %s", n->op->name);
     }

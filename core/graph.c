@@ -18,6 +18,7 @@
 
 #include "attrs.h"
 #include "autograd.h"
+#include "rng.h"
 #include "json_reader.h"
 #include "json_writer.h"
 #include "graph_internal.h"
@@ -606,9 +607,12 @@ static bool subgraph_constant(mx_graph_s *g, int i) {
  * elementwise chains run fused, inputs are released after their last
  * consumer and donated to in-place ops. With `info` (the whole-graph tape
  * node needs every value for backward) all values stay, nothing is fused or
- * overwritten, and info[i] receives node i's call info. */
-static int run_nodes(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call_info *info) {
-    const bool plan = info == NULL;
+ * overwritten, and info[i] receives node i's call info. With `replay` (a
+ * recomputation) all values stay too and random ops draw the streams
+ * replay[i] recorded. */
+int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call_info *info,
+                      const mxi_call_info *replay) {
+    const bool plan = info == NULL && replay == NULL;
     int rc = MX_OK;
     mx_tensor_s *outs[MX_MAX_OUTPUTS];
     char *done = calloc((size_t)g->n_nodes + 1, 1); /* nodes run inside a fused chain */
@@ -656,6 +660,7 @@ static int run_nodes(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call_
             if (p->op && !p->is_const && !is_deferred(p) && p->last_use[n->in[j].index] == i) donate |= 1ull << j;
         }
         int got = 0;
+        if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
         rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
                                info ? &info[i] : NULL);
         if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
@@ -734,7 +739,7 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
     int prev_train, prev_rec = 0;
     mx_autograd_set_training(is_train, &prev_train);
     if (tape) mx_autograd_set_recording(0, &prev_rec); /* one node for the whole graph, below */
-    int rc = run_nodes(g, val, row, info);
+    int rc = mxi_graph_forward(g, val, row, info, NULL);
     if (tape) mx_autograd_set_recording(prev_rec, NULL);
     mx_autograd_set_training(prev_train, NULL);
     for (int h = 0; h < g->n_heads && rc == MX_OK; h++) {

@@ -12,8 +12,14 @@
  *
  * Compared with recording every op on the tape this saves a tape node per
  * op per step, the per-backward topological sort, and the gradient kernels
- * nobody needs. Higher-order gradients (create_graph) need the per-op tape:
- * set MXCORE_GRAPH_BACKWARD=0 for those. */
+ * nobody needs.
+ *
+ * Higher-order gradients (backward with create_graph) need gradients whose
+ * history reaches back through the forward values, which the saved values
+ * lack. Then the forward is recomputed first with per-op recording from the
+ * arguments (random ops replay their recorded streams, auxiliary states are
+ * copied so running statistics are not updated twice) and the reverse pass
+ * runs, recorded, over the recomputed values. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +69,10 @@ static bool ref_needs(const graph_tape *t, gref r, const int *arg_index) {
     return t->node_need[r.node];
 }
 
-/* Gradient of node i from the accumulated gradients of its outputs. */
-static int node_backward(graph_tape *t, int i, mx_tensor_s **acc, const int *arg_index, mx_call *c) {
+/* Gradient of node i from the accumulated gradients of its outputs, with
+ * the forward values vals (row-indexed). */
+static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tensor_s **acc, const int *arg_index,
+                         mx_call *c) {
     const gnode *n = &t->g->nodes[i];
     const int base = t->row[i];
     bool any = false;
@@ -77,10 +85,10 @@ static int node_backward(graph_tape *t, int i, mx_tensor_s **acc, const int *arg
     c->n_attrs = n->n_parsed;
     memcpy(c->attrs, n->parsed, sizeof *n->parsed * (size_t)n->n_parsed);
     c->n_in = n->n_in;
-    for (int j = 0; j < n->n_in; j++) c->in[j] = t->val[t->row[n->in[j].node] + n->in[j].index];
+    for (int j = 0; j < n->n_in; j++) c->in[j] = vals[t->row[n->in[j].node] + n->in[j].index];
     c->n_out = n->n_out;
     for (int k = 0; k < n->n_out; k++) {
-        c->out[k] = t->val[base + k];
+        c->out[k] = vals[base + k];
         mxi_set_out(c, k, c->out[k]->shape, c->out[k]->ndim, c->out[k]->dtype);
     }
     c->training = t->info[i].training;
@@ -126,17 +134,48 @@ static int node_backward(graph_tape *t, int i, mx_tensor_s **acc, const int *arg
     return rc;
 }
 
+/* The forward again, recorded op by op, from the arguments the node saved
+ * (they carry their own history): *out gets every value, row-indexed. */
+static int recompute(graph_tape *t, mx_tensor_s ***out) {
+    mx_graph_s *g = t->g;
+    mx_tensor_s **v = calloc((size_t)t->total + 1, sizeof *v);
+    if (!v) return mxi_error(MX_ERR_MEMORY, "backward of a graph: out of memory");
+    int rc = MX_OK, train = 0, prev_rec, prev_train;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op && g->nodes[i].reachable) { train = t->info[i].training; break; }
+    for (int a = 0; a < g->n_args; a++) {
+        v[t->row[g->args[a]]] = t->val[t->row[g->args[a]]];
+        mxi_tensor_retain(v[t->row[g->args[a]]]);
+    }
+    mx_autograd_set_recording(0, &prev_rec); /* running statistics update copies, unrecorded */
+    for (int a = 0; a < g->n_aux && rc == MX_OK; a++) {
+        mx_tensor_s *cp = mxi_call1("_copy", NULL, 1, t->val[t->row[g->aux[a]]]);
+        if (!cp) rc = mx_last_error_code();
+        v[t->row[g->aux[a]]] = cp;
+    }
+    mx_autograd_set_recording(prev_rec, NULL);
+    mx_autograd_set_training(train, &prev_train);
+    if (rc == MX_OK) rc = mxi_graph_forward(g, v, t->row, NULL, t->info);
+    mx_autograd_set_training(prev_train, NULL);
+    if (rc != MX_OK) {
+        for (int k = 0; k < t->total; k++) mxi_tensor_release(v[k]);
+        free(v);
+        return mxi_error_prefix(rc, "recomputing a hybridized graph for create_graph");
+    }
+    *out = v;
+    return MX_OK;
+}
+
 static int graph_grad(mx_grad_ctx *gc) {
     graph_tape *t = gc->state;
     mx_graph_s *g = t->g;
-    if (mxi_ag_recording())
-        return mxi_error(MX_ERR_UNSUPPORTED,
-                         "backward with create_graph=True through a hybridized graph is not supported by the whole-graph "
-                         "tape; set MXCORE_GRAPH_BACKWARD=0 (records each op of the graph) for higher-order gradients");
+    mx_tensor_s **recomputed = NULL;
+    int rc = mxi_ag_recording() ? recompute(t, &recomputed) : MX_OK; /* create_graph */
+    if (rc != MX_OK) return rc;
+    mx_tensor_s *const *vals = recomputed ? recomputed : t->val;
     int *arg_index = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
     mx_tensor_s **acc = calloc((size_t)t->total + 1, sizeof *acc);
     mx_call *c = malloc(sizeof *c);
-    int rc = MX_OK;
     if (!arg_index || !acc || !c) rc = mxi_error(MX_ERR_MEMORY, "backward of a graph: out of memory");
     for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) arg_index[i] = -1;
     for (int a = 0; rc == MX_OK && a < g->n_args; a++) arg_index[g->args[a]] = a;
@@ -147,15 +186,18 @@ static int graph_grad(mx_grad_ctx *gc) {
     }
     for (int i = g->n_nodes - 1; i >= 0 && rc == MX_OK; i--) {
         const gnode *n = &g->nodes[i];
-        if (n->op && n->reachable && t->node_need[i]) rc = node_backward(t, i, acc, arg_index, c);
+        if (n->op && n->reachable && t->node_need[i]) rc = node_backward(t, vals, i, acc, arg_index, c);
     }
     for (int a = 0; rc == MX_OK && a < g->n_args; a++) {
         mx_tensor_s **slot = &acc[t->row[g->args[a]]];
         if (t->arg_need[a]) { gc->igrad[a] = *slot; *slot = NULL; }
     }
-    if (acc)
-        for (int k = 0; k < t->total; k++) mxi_tensor_release(acc[k]);
+    for (int k = 0; k < t->total; k++) {
+        if (acc) mxi_tensor_release(acc[k]);
+        if (recomputed) mxi_tensor_release(recomputed[k]);
+    }
     free(acc);
+    free(recomputed);
     free(arg_index);
     free(c);
     return rc;

@@ -64,6 +64,11 @@ void mxi_fuse_plan(mx_graph_s *g);
  * path; the caller then runs the nodes one by one. */
 int mxi_fuse_run(mx_graph_s *g, int head, mx_tensor_s *x, mx_tensor_s **out, int *tail);
 
+/* graph.c: run the graph's op nodes into val (args/aux rows filled by the
+ * caller); info (optional) receives each node's call info and keeps every
+ * value; replay (optional) makes random ops redraw recorded streams. */
+int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call_info *info,
+                      const mxi_call_info *replay);
 /* graph.c: reference counting (mx_graph_release drops the handle's). */
 void mxi_graph_retain(mx_graph_s *g);
 void mxi_graph_drop(mx_graph_s *g);

@@ -9,7 +9,22 @@
 static _Atomic uint64_t g_seed = 0x5eed5eedULL;
 static _Atomic uint64_t g_counter = 0;
 
+static _Thread_local int replay_pending;
+static _Thread_local uint64_t replay_seed, replay_offset;
+
+void mxi_rng_replay_next(uint64_t seed, uint64_t offset) {
+    replay_pending = 1;
+    replay_seed = seed;
+    replay_offset = offset;
+}
+
 void mxi_rng_reserve(uint64_t n, uint64_t *seed, uint64_t *offset) {
+    if (replay_pending) {
+        replay_pending = 0;
+        *seed = replay_seed;
+        *offset = replay_offset;
+        return;
+    }
     *seed = atomic_load(&g_seed);
     *offset = atomic_fetch_add(&g_counter, n);
 }

@@ -8,5 +8,9 @@
 #include <stdint.h>
 
 void mxi_rng_reserve(uint64_t n, uint64_t *seed, uint64_t *offset);
+/* Make this thread's next reservation return (seed, offset) instead of
+ * drawing new counters: a replay of a recorded call draws the same numbers
+ * (graph_backward.c recomputes a forward for higher-order gradients). */
+void mxi_rng_replay_next(uint64_t seed, uint64_t offset);
 
 #endif
