@@ -322,7 +322,7 @@ static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_
     if (!c) return mxi_error(MX_ERR_INTERNAL, "%s: op calls nested too deeply", op->name);
     c->op = op;
     c->n_in = n_in;
-    memcpy(c->in, inputs, sizeof(mx_tensor_s *) * (size_t)n_in);
+    if (n_in) memcpy(c->in, inputs, sizeof(mx_tensor_s *) * (size_t)n_in); /* inputs may be NULL then */
     int rc = mxi_parse_attrs(op, mxi_op_defaults(idx), keys, vals, n_attr, c);
     if (rc == MX_OK) rc = invoke_call(c, outputs, n_given, max_out, n_out, visible_only);
     call_release();
@@ -422,7 +422,7 @@ int mxi_infer_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const ch
     if (idx < 0) return mxi_error(MX_ERR_HANDLE, "infer: invalid op handle");
     c->op = op;
     c->n_in = n_in;
-    memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in);
+    if (n_in) memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in); /* in may be NULL then */
     MXI_TRY(mxi_parse_attrs(op, mxi_op_defaults(idx), keys, vals, n_attr, c));
     return prepare_call(c);
 }
@@ -435,7 +435,7 @@ int mxi_invoke_parsed(const mx_op_def *op, const mx_attr_val *attrs, int n_attrs
     if (!c) return mxi_error(MX_ERR_INTERNAL, "%s: op calls nested too deeply", op->name);
     c->op = op;
     c->n_in = n_in;
-    memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in);
+    if (n_in) memcpy(c->in, in, sizeof(mx_tensor_s *) * (size_t)n_in); /* in may be NULL then */
     c->n_attrs = n_attrs;
     memcpy(c->attrs, attrs, sizeof(mx_attr_val) * (size_t)n_attrs);
     c->donate = donate;

@@ -4,8 +4,9 @@
 #   1. C: ctest (unit tests, op fuzzing, ABI guard, installed-library example)
 #   2. C again under AddressSanitizer + UndefinedBehaviorSanitizer (incl. leaks)
 #   3. Python: `pip install .` into a fresh venv, then pytest tests/python;
-#      then the OpenCL backend against the CPU on PoCL (tests/backends), and
-#      MXNet 1.9.1 (own venv) reading the files mxcore writes (tests/compat)
+#      then the OpenCL backend against the CPU on PoCL (tests/backends), both
+#      suites again over the ASan + UBSan build of the core, and MXNet 1.9.1
+#      (own venv) reading the files mxcore writes (tests/compat)
 #   4. Python with numpy 1.26 (compatibility job, NDArray/autograd subset)
 #   5. R, Scala and Perl suites (tests/bindings/run_all.sh)
 # Environment: MXCORE_SKIP_APT=1 skips apt-get; MXCORE_SKIP_MXNET_COMPAT=1 skips the
@@ -70,7 +71,17 @@ sys.exit(0 if ocl.get("loaded") and ocl.get("devices", ocl.get("device_count", 0
 PY
 (cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/backends")
 
-# ---- 3c. MXNet 1.9.1 reads what mxcore writes ------------------------------------------
+# ---- 3c. the same suites on the core built with ASan + UBSan --------------------------
+# (the source-tree package in cffi ABI mode over the sanitized library; the
+# packaging tests need the installed wheel and ran above)
+step "Python and OpenCL suites on the ASan + UBSan core"
+SAN_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+(cd "$WORK" && LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   PYTHONPATH="$ROOT/bindings/python" MXCORE_LIB="$WORK/asan/libmxcore.so" MXCORE_HARNESS_LIB="$WORK/asan/libmxcore.so" \
+   "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python" "$ROOT/tests/backends" \
+   -k "not packaging and not pyi_fresh and not gluon_on_device")
+
+# ---- 3d. MXNet 1.9.1 reads what mxcore writes ------------------------------------------
 # (the other direction — mxcore reading MXNet's files — is in the pytest suites,
 # on files MXNet 1.9.1 wrote into tests/data/mxnet_ref)
 if [ "${MXCORE_SKIP_MXNET_COMPAT:-0}" != 1 ]; then

@@ -637,7 +637,7 @@ static int seqlast_bw_cpu(mx_call *c) {
 static int seqlast_grad(mx_grad_ctx *g) {
     char a[128];
     snprintf(a, sizeof a, "use_sequence_length=%s;axis=%d", g->call->n_in == 2 ? "True" : "False", seq_axis(g->call));
-    mx_tensor_s *in[3] = {g->in[0], g->in[1], NULL};
+    mx_tensor_s *in[3] = {g->in[0], g->call->n_in > 1 ? g->in[1] : NULL, NULL}; /* in[1] exists only then */
     in[g->call->n_in] = g->ograd[0];
     return mxi_call("_backward_SequenceLast", in, g->call->n_in + 1, a, g->igrad, 1);
 }
