@@ -663,6 +663,7 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
         if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
         rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
                                info ? &info[i] : NULL);
+        if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
         if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];

@@ -18,6 +18,8 @@ void mxi_rng_replay_next(uint64_t seed, uint64_t offset) {
     replay_offset = offset;
 }
 
+void mxi_rng_replay_clear(void) { replay_pending = 0; }
+
 void mxi_rng_reserve(uint64_t n, uint64_t *seed, uint64_t *offset) {
     if (replay_pending) {
         replay_pending = 0;

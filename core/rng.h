@@ -12,5 +12,7 @@ void mxi_rng_reserve(uint64_t n, uint64_t *seed, uint64_t *offset);
  * drawing new counters: a replay of a recorded call draws the same numbers
  * (graph_backward.c recomputes a forward for higher-order gradients). */
 void mxi_rng_replay_next(uint64_t seed, uint64_t offset);
+/* Drop a replay nobody consumed (the call failed before drawing). */
+void mxi_rng_replay_clear(void);
 
 #endif
