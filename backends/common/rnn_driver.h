@@ -358,4 +358,31 @@ out:
 
 #undef RNN_TRY
 
+/* RNN / _rnn_with_reserve / _backward_RNN */
+static inline int rnn_d_run(rnn_ops *o, const mxb_call *c) {
+    return !strcmp(c->op, "_backward_RNN") ? rnn_d_run_backward(o, c) : rnn_d_run_forward(o, c);
+}
+
+/* _rnn_param_flat (parts in, the whole vector out) and its backward (the
+ * whole gradient in, the parts out): parts lie back to back in the whole.
+ * copy(ctx, whole, byte offset, part, bytes, to_part) moves one part. */
+typedef int (*rnn_flat_copy_fn)(void *ctx, const mxb_tensor *whole, size_t off, const mxb_tensor *part, size_t nbytes,
+                                int to_part, char *err, size_t errlen);
+
+static inline int rnn_d_param_flat(void *ctx, const mxb_call *c, rnn_flat_copy_fn copy, char *err, size_t errlen) {
+    const int bw = !strncmp(c->op, "_backward_", 10), n = bw ? c->n_out : c->n_in;
+    const mxb_tensor *whole = bw ? &c->in[0] : &c->out[0];
+    const size_t es = mxb_dtype_size(whole->dtype), total = (size_t)whole->size * es;
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const mxb_tensor *part = bw ? &c->out[i] : &c->in[i];
+        const size_t nb = (size_t)part->size * es;
+        if (part->dtype != whole->dtype || off + nb > total) return MXB_UNSUPPORTED;
+        int rc = nb ? copy(ctx, whole, off, part, nb, bw, err, errlen) : MXB_OK;
+        if (rc != MXB_OK) return rc;
+        off += nb;
+    }
+    return MXB_OK;
+}
+
 #endif

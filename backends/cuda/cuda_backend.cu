@@ -933,6 +933,9 @@ const KEntry KERNELS[] = {
     {"multi_sgd_update", k_multi_sgd}, {"multi_sgd_mom_update", k_multi_sgd}, {"gelu", k_act_param},
     {"log_sigmoid", k_act_param}, {"mish", k_act_param}, {"hard_sigmoid", k_act_param}, {"swish", k_act_param},
     {"LeakyReLU", k_act_param},
+    // cuda_rnn.cu
+    {"RNN", k_rnn}, {"_rnn_with_reserve", k_rnn}, {"_backward_RNN", k_rnn}, {"_rnn_param_flat", k_rnn_param_flat},
+    {"_backward_rnn_param_flat", k_rnn_param_flat},
 };
 
 mxb_kernel_fn cu_find_kernel(const char *op) {

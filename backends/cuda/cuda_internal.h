@@ -39,6 +39,20 @@ inline unsigned blocks(long long n) { return (unsigned)((n + 255) / 256); }
 // The common float dtype of a call's first n_check inputs and its outputs, or -1.
 int call_dtype(const mxb_call *c, int n_check);
 
+// Philox4x32-10, the CPU's stream (core/rng.c): 4 words for counter ctr
+__device__ inline void philox(unsigned long long seed, unsigned long long ctr, unsigned *out) {
+    unsigned c0 = (unsigned)ctr, c1 = (unsigned)(ctr >> 32), c2 = 0, c3 = 0, k0 = (unsigned)seed, k1 = (unsigned)(seed >> 32);
+    for (int r = 0; r < 10; r++) {
+        unsigned hi0 = __umulhi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
+        unsigned hi1 = __umulhi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
+        unsigned n0 = hi1 ^ c1 ^ k0, n1 = lo1, n2 = hi0 ^ c3 ^ k1, n3 = lo0;
+        c0 = n0, c1 = n1, c2 = n2, c3 = n3;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    out[0] = c0, out[1] = c1, out[2] = c2, out[3] = c3;
+}
+
 // broadcast strides of two operands against an output, dims collapsed (<= 6)
 struct Bcast {
     int nd;
@@ -80,6 +94,10 @@ int k_batch_dot(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_backward_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen);
+
+// cuda_rnn.cu: the fused RNN op and its backward (backends/common/rnn_driver.h), _rnn_param_flat
+int k_rnn(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_rnn_param_flat(void *ctx, const mxb_call *c, char *err, size_t errlen);
 
 }  // namespace mxcu
 

@@ -353,19 +353,6 @@ __global__ void rn_pgrad(const T *G, const T *X, const T *MEAN, const T *STD, T 
 }
 
 // ---- Dropout: the CPU's Philox4x32-10 stream (core/rng.c) ----
-__device__ inline void philox(unsigned long long seed, unsigned long long ctr, unsigned *out) {
-    unsigned c0 = (unsigned)ctr, c1 = (unsigned)(ctr >> 32), c2 = 0, c3 = 0, k0 = (unsigned)seed, k1 = (unsigned)(seed >> 32);
-    for (int r = 0; r < 10; r++) {
-        unsigned hi0 = __umulhi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
-        unsigned hi1 = __umulhi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
-        unsigned n0 = hi1 ^ c1 ^ k0, n1 = lo1, n2 = hi0 ^ c3 ^ k1, n3 = lo0;
-        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
-}
-
 // keep iff the 53-bit uniform integer >= thr = ceil(p * 2^53)
 template <typename T>
 __global__ void dropout_mask(T *Mk, long long n, unsigned long long seed, unsigned long long offset,

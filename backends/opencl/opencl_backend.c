@@ -1566,7 +1566,7 @@ static const kentry KERNELS[] = {
     {"_backward_pick", k_pick},
     {"RNN", k_rnn},
     {"_rnn_with_reserve", k_rnn},
-    {"_backward_RNN", k_rnn_bw},
+    {"_backward_RNN", k_rnn},
     {"_rnn_param_flat", k_rnn_param_flat},
     {"_backward_rnn_param_flat", k_rnn_param_flat},
     {"reshape", k_copy},

@@ -90,7 +90,6 @@ int gemm_at(cl_dev *d, const char *op, int dt, cl_long M, cl_long N, cl_long K, 
 
 /* opencl_rnn.c: the fused RNN op (RNN, _rnn_with_reserve) and _backward_RNN */
 int k_rnn(void *ctx, const mxb_call *c, char *err, size_t errlen);
-int k_rnn_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
 /* _rnn_param_flat and its backward */
 int k_rnn_param_flat(void *ctx, const mxb_call *c, char *err, size_t errlen);
 

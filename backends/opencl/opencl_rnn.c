@@ -145,38 +145,23 @@ static int ops_for(cl_dev *d, const mxb_call *c, rnn_ops *o, char *err, size_t e
     return MXB_OK;
 }
 
-/* RNN (outputs y[, hy[, cy]]) and _rnn_with_reserve (then the reserve) */
+/* RNN, _rnn_with_reserve and _backward_RNN (rnn_driver.h) */
 int k_rnn(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     rnn_ops o;
     int rc = ops_for(ctx, c, &o, err, errlen);
-    return rc != MXB_OK ? rc : rnn_d_run_forward(&o, c);
+    return rc != MXB_OK ? rc : rnn_d_run(&o, c);
 }
 
-/* _backward_RNN (with the forward's reserve, or recomputing it) */
-int k_rnn_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
-    rnn_ops o;
-    int rc = ops_for(ctx, c, &o, err, errlen);
-    return rc != MXB_OK ? rc : rnn_d_run_backward(&o, c);
-}
-
-/* _rnn_param_flat: the inputs (Gluon's per-layer weights and biases) back to
- * back in one vector, and its backward, which hands each input its slice.
- * Byte copies on the device queue, any dtype. */
-int k_rnn_param_flat(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+/* _rnn_param_flat and its backward: byte copies on the device queue */
+static int flat_copy(void *ctx, const mxb_tensor *whole, size_t off, const mxb_tensor *part, size_t nbytes, int to_part,
+                     char *err, size_t errlen) {
     cl_dev *d = ctx;
-    const int bw = !strncmp(c->op, "_backward_", 10);
-    const mxb_tensor *whole = bw ? &c->in[0] : &c->out[0];
-    const int n = bw ? c->n_out : c->n_in;
-    size_t off = 0, es = mxb_dtype_size(whole->dtype);
-    for (int i = 0; i < n; i++) {
-        const mxb_tensor *part = bw ? &c->out[i] : &c->in[i];
-        if (part->dtype != whole->dtype) return MXB_UNSUPPORTED;
-        size_t nb = (size_t)part->size * es;
-        if (off + nb > (size_t)whole->size * es) return MXB_UNSUPPORTED;
-        if (nb && bw) CLCHECK(clEnqueueCopyBuffer(d->q, BUF(*whole), BUF(*part), off, 0, nb, 0, NULL, NULL), c->op);
-        if (nb && !bw) CLCHECK(clEnqueueCopyBuffer(d->q, BUF(*part), BUF(*whole), 0, off, nb, 0, NULL, NULL), c->op);
-        off += nb;
-    }
-    d->last_op = c->op;
+    if (to_part) CLCHECK(clEnqueueCopyBuffer(d->q, BUF(*whole), BUF(*part), off, 0, nbytes, 0, NULL, NULL), "RNN params");
+    else CLCHECK(clEnqueueCopyBuffer(d->q, BUF(*part), BUF(*whole), 0, off, nbytes, 0, NULL, NULL), "RNN params");
+    d->last_op = "_rnn_param_flat";
     return MXB_OK;
+}
+
+int k_rnn_param_flat(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    return rnn_d_param_flat(ctx, c, flat_copy, err, errlen);
 }
