@@ -86,6 +86,7 @@ int k_dropout(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_clip(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_where(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_broadcast(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_view(void *ctx, const mxb_call *c, char *err, size_t errlen);

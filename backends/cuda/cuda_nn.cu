@@ -392,6 +392,23 @@ __global__ void pick_bw(const T *G, const T *I, T *DX, long long outer, long lon
     DX[i] = r / inner == pick_k(I[o * inner + j], n, wrap) ? G[o * inner + j] : (T)0;
 }
 
+// argmax (mx 1) / argmin along (outer, n, inner): float indices, the first NaN wins
+template <typename T> __global__ void argext(const T *X, float *O, long long outer, long long n, long long inner, int mx) {
+    long long i = GID;
+    if (i >= outer * inner) return;
+    const T *p = X + (i / inner) * n * inner + i % inner;
+    long long best = 0;
+    T bv = p[0];
+    for (long long k = 1; k < n; k++) {
+        T v = p[k * inner];
+        if (mx ? (v > bv || (isnan(bv) ? 0 : isnan(v))) : (v < bv || (isnan(bv) ? 0 : isnan(v)))) {
+            bv = v;
+            best = k;
+        }
+    }
+    O[i] = (float)best;
+}
+
 template <typename T> __global__ void clip_k(const T *X, T *Y, long long n, T lo, T hi) {
     long long i = GID;
     if (i >= n) return;
@@ -712,6 +729,29 @@ int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     else
         BY_DTYPE(dt, (pick<float><<<blocks(total), 256, 0, d.stream>>>(cin<float>(c, 0), cin<float>(c, 1), cout<float>(c, 0), outer, n, inner, wrap), 0),
                  (pick<double><<<blocks(total), 256, 0, d.stream>>>(cin<double>(c, 0), cin<double>(c, 1), cout<double>(c, 0), outer, n, inner, wrap), 0));
+    return launched(d, c->op, err, errlen);
+}
+
+// argmax / argmin along an axis (or the flattened data) -> float32 indices
+int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    Dev &d = *(Dev *)ctx;
+    const mxb_tensor &x = c->in[0];
+    int dt = x.dtype;
+    if ((dt != MXB_F32 && dt != MXB_F64) || c->out[0].dtype != MXB_F32 || !x.size) return MXB_UNSUPPORTED;
+    const mxb_attr *ax = mxb_attr_find(c, "axis");
+    long long outer = 1, n = x.size, inner = 1;
+    if (ax && !ax->is_none) {
+        int64_t a = ax->i < 0 ? ax->i + x.ndim : ax->i;
+        if (a < 0 || a >= x.ndim) return MXB_UNSUPPORTED;
+        n = x.shape[a];
+        for (int64_t i = 0; i < a; i++) outer *= x.shape[i];
+        for (int64_t i = a + 1; i < x.ndim; i++) inner *= x.shape[i];
+    }
+    if (!n) return MXB_UNSUPPORTED;
+    int mx = !strcmp(c->op, "argmax");
+    cudaSetDevice(d.id);
+    BY_DTYPE(dt, (argext<float><<<blocks(outer * inner), 256, 0, d.stream>>>(cin<float>(c, 0), cout<float>(c, 0), outer, n, inner, mx), 0),
+             (argext<double><<<blocks(outer * inner), 256, 0, d.stream>>>(cin<double>(c, 0), cout<float>(c, 0), outer, n, inner, mx), 0));
     return launched(d, c->op, err, errlen);
 }
 

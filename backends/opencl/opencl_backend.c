@@ -1227,6 +1227,28 @@ static int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen) 
     return MXB_OK;
 }
 
+/* argmax / argmin along an axis (or the flattened data) -> float32 indices */
+static int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    const mxb_tensor *x = &c->in[0];
+    int dt = x->dtype;
+    if (!(dt == MXB_F32 || (dt == MXB_F64 && d->fp64)) || c->out[0].dtype != MXB_F32 || !x->size) return MXB_UNSUPPORTED;
+    const mxb_attr *ax = mxb_attr_find(c, "axis");
+    cl_long outer = 1, n = x->size, inner = 1;
+    if (ax && !ax->is_none) {
+        int64_t a = ax->i < 0 ? ax->i + x->ndim : ax->i;
+        if (a < 0 || a >= x->ndim) return MXB_UNSUPPORTED;
+        n = x->shape[a];
+        for (int64_t i = 0; i < a; i++) outer *= x->shape[i];
+        for (int64_t i = a + 1; i < x->ndim; i++) inner *= x->shape[i];
+    }
+    if (!n) return MXB_UNSUPPORTED;
+    cl_mem X = BUF(*x), O = BUF(c->out[0]);
+    cl_int mx = !strcmp(c->op, "argmax");
+    karg a[] = {KA(X), KA(O), KA(outer), KA(n), KA(inner), KA(mx)};
+    return launch(d, c->op, "argext", dt, (size_t)(outer * inner), a, NARGS(a), err, errlen);
+}
+
 static int k_clip(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, 1);
@@ -1553,6 +1575,8 @@ static const kentry KERNELS[] = {
     {"_backward_GroupNorm", k_rownorm_bw},
     {"Cast", k_cast},
     {"clip", k_clip},
+    {"argmax", k_argext},
+    {"argmin", k_argext},
     {"where", k_where},
     {"batch_dot", k_batch_dot},
     {"_view_gather", k_view},

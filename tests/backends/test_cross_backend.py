@@ -110,6 +110,9 @@ def cases(op: str, dt) -> list:
         return [([_rand((3, 4), dt), _rand((3, 4), dt), _rand((3, 4), dt), _rand((6,), dt), _rand((6,), dt),
                   _rand((6,), dt)], {"lrs": (0.1, 0.05), "wds": (0.0, 0.01), "momentum": 0.9, "num_weights": 2,
                                      "clip_gradient": 0.5}, [])]
+    if op in ("argmax", "argmin"):
+        x = _rand((3, 4, 5), dt)
+        return [([x], {"axis": 1}, []), ([x], {"axis": -1, "keepdims": True}, []), ([x], {}, [])]
     if op == "clip":
         return [([_rand((4, 5), dt)], {"a_min": -0.5, "a_max": 1.0}, None)]
     if op == "where":
