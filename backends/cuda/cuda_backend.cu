@@ -926,7 +926,7 @@ const KEntry KERNELS[] = {
     {"Convolution", k_conv}, {"_backward_Convolution", k_conv_bw}, {"Pooling", k_pool}, {"_backward_Pooling", k_pool_bw},
     {"BatchNorm", k_batchnorm}, {"_backward_BatchNorm", k_batchnorm_bw}, {"LayerNorm", k_rownorm},
     {"_backward_LayerNorm", k_rownorm_bw}, {"InstanceNorm", k_rownorm}, {"_backward_InstanceNorm", k_rownorm_bw},
-    {"GroupNorm", k_rownorm}, {"_backward_GroupNorm", k_rownorm_bw}, {"Dropout", k_dropout}, {"Embedding", k_embedding},
+    {"GroupNorm", k_rownorm}, {"_backward_GroupNorm", k_rownorm_bw}, {"Dropout", k_dropout}, {"Embedding", k_embedding}, {"_backward_Embedding", k_embedding_bw},
     {"pick", k_pick}, {"_backward_pick", k_pick}, {"clip", k_clip}, {"argmax", k_argext}, {"argmin", k_argext}, {"where", k_where}, {"broadcast_to", k_broadcast},
     {"broadcast_axis", k_broadcast}, {"broadcast_like", k_broadcast}, {"_view_gather", k_view}, {"_view_scatter", k_view},
     {"concat", k_join_split}, {"stack", k_join_split}, {"split", k_join_split}, {"batch_dot", k_batch_dot},

@@ -84,6 +84,7 @@ int k_rownorm(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_rownorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_dropout(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen);
+int k_embedding_bw(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_clip(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen);

@@ -374,6 +374,18 @@ template <typename T> __global__ void embedding(const T *I, const T *W, T *O, lo
     O[i] = W[k * D + c];
 }
 
+// embedding backward: one thread per column adds the rows in index order
+// (no two threads touch one element; the sums round like the CPU's)
+template <typename T> __global__ void embedding_bw(const T *G, const T *I, T *O, long long n, long long D, long long V) {
+    long long j = GID;
+    if (j >= D) return;
+    for (long long i = 0; i < n; i++) {
+        long long k = (long long)I[i];
+        k = k < 0 ? 0 : (k >= V ? V - 1 : k);
+        O[k * D + j] += G[i * D + j];
+    }
+}
+
 template <typename T> __device__ inline long long pick_k(T v, long long n, int wrap) {
     long long k = (long long)floor((double)v);
     return wrap ? ((k % n) + n) % n : (k < 0 ? 0 : (k >= n ? n - 1 : k));
@@ -702,6 +714,20 @@ int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cudaSetDevice(d.id);
     BY_DTYPE(dt, (embedding<float><<<blocks(n * D), 256, 0, d.stream>>>(cin<float>(c, 0), cin<float>(c, 1), cout<float>(c, 0), n, D, V), 0),
              (embedding<double><<<blocks(n * D), 256, 0, d.stream>>>(cin<double>(c, 0), cin<double>(c, 1), cout<double>(c, 0), n, D, V), 0));
+    return launched(d, c->op, err, errlen);
+}
+
+// _backward_Embedding(ograd, data) -> weight gradient (zero-filled output)
+int k_embedding_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    Dev &d = *(Dev *)ctx;
+    int dt = call_dtype(c, c->n_in);
+    const mxb_tensor &o = c->out[0];
+    if (dt < 0 || o.ndim != 2 || c->in[0].size != c->in[1].size * o.shape[1]) return MXB_UNSUPPORTED;
+    long long n = c->in[1].size, D = o.shape[1], V = o.shape[0];
+    if (!D) return MXB_OK;
+    cudaSetDevice(d.id);
+    BY_DTYPE(dt, (embedding_bw<float><<<blocks(D), 256, 0, d.stream>>>(cin<float>(c, 0), cin<float>(c, 1), cout<float>(c, 0), n, D, V), 0),
+             (embedding_bw<double><<<blocks(D), 256, 0, d.stream>>>(cin<double>(c, 0), cin<double>(c, 1), cout<double>(c, 0), n, D, V), 0));
     return launched(d, c->op, err, errlen);
 }
 

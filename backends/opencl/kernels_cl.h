@@ -209,6 +209,11 @@ static const char CL_GENERIC[] =
     "__kernel void FN(embedding)(__global const T *I, __global const T *W, __global T *O, long n, long D, long V) {\n"
     "  long i = GID; if (i >= n * D) return; long r = i / D, c = i % D; long k = (long)I[r];\n"
     "  k = k < 0 ? 0 : (k >= V ? V - 1 : k); O[i] = W[k * D + c]; }\n"
+    /* embedding backward: one work item per column adds the rows in index
+     * order, so no two items touch one element and the sums round like the CPU's */
+    "__kernel void FN(embedding_bw)(__global const T *G, __global const T *I, __global T *O, long n, long D, long V) {\n"
+    "  long j = GID; if (j >= D) return;\n"
+    "  for (long i = 0; i < n; i++) { long k = (long)I[i]; k = k < 0 ? 0 : (k >= V ? V - 1 : k); O[k * D + j] += G[i * D + j]; } }\n"
     /* pick along an axis of (outer, n, inner) data, index clipped or wrapped;
      * backward: the picked positions get the gradient, the others 0 */
     "#define PICK_K(v) (wrap ? ((((long)floor(v)) % n) + n) % n : clamp((long)floor(v), 0L, n - 1))\n"

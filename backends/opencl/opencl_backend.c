@@ -1104,6 +1104,18 @@ static int k_embedding(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return launch(d, c->op, "embedding", dt, (size_t)(n * D), a, NARGS(a), err, errlen);
 }
 
+/* _backward_Embedding(ograd, data) -> weight gradient (zero-filled output) */
+static int k_embedding_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    cl_dev *d = ctx;
+    int dt = call_dtype(d, c, c->n_in);
+    const mxb_tensor *o = &c->out[0];
+    if (dt < 0 || o->ndim != 2 || c->in[0].size != c->in[1].size * o->shape[1]) return MXB_UNSUPPORTED;
+    cl_mem G = BUF(c->in[0]), I = BUF(c->in[1]), O = BUF(*o);
+    cl_long n = c->in[1].size, D = o->shape[1], V = o->shape[0];
+    karg a[] = {KA(G), KA(I), KA(O), KA(n), KA(D), KA(V)};
+    return launch(d, c->op, "embedding_bw", dt, (size_t)D, a, NARGS(a), err, errlen);
+}
+
 /* pick(data, index) and _backward_pick(ograd, index, data); float indices
  * (the common case: labels in the data's dtype) */
 static int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen) {
@@ -1586,6 +1598,7 @@ static const kentry KERNELS[] = {
     {"split", k_join_split},
     {"multi_sgd_update", k_multi_sgd},
     {"multi_sgd_mom_update", k_multi_sgd},
+    {"_backward_Embedding", k_embedding_bw},
     {"pick", k_pick},
     {"_backward_pick", k_pick},
     {"RNN", k_rnn},
