@@ -446,6 +446,36 @@ static int view_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* tile / repeat: their view repeats input elements along stride-0 axes, in
+ * output order, so the gradient is the output gradient reshaped to the view's
+ * shape, summed over those axes and reshaped to the input — registered ops
+ * only (every device runs them; differentiable again). Views with more axes
+ * than a tensor can have take the scatter-add kernel instead. */
+static int repeating_view_grad(mx_grad_ctx *g) {
+    mxv_view v;
+    int64_t os[MX_MAX_NDIM];
+    int ond;
+    MXI_TRY(find_view(g->call->op->name)(g->call, g->in, &v, os, &ond));
+    if (v.nd > MX_MAX_NDIM) return view_grad(g);
+    int64_t axes[MXV_MAX];
+    int na = 0;
+    for (int i = 0; i < v.nd; i++)
+        if (v.st[i] == 0 && v.shape[i] != 1) axes[na++] = i;
+    char b1[512], b2[512], a[600];
+    snprintf(a, sizeof a, "shape=%s", mxr_tuple_str(v.shape, v.nd, b1, sizeof b1));
+    mx_tensor_s *r = mxi_call1("reshape", a, 1, g->ograd[0]);
+    if (!r) return mx_last_error_code();
+    if (na) {
+        snprintf(a, sizeof a, "axis=%s", mxr_tuple_str(axes, na, b2, sizeof b2));
+        mx_tensor_s *s = mxi_call1("sum", a, 1, r);
+        mxi_tensor_release(r);
+        if (!(r = s)) return mx_last_error_code();
+    }
+    g->igrad[0] = mxi_call1("reshape_like", NULL, 2, r, g->in[0]);
+    mxi_tensor_release(r);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
 /* broadcast ops: gradient sums back with _reduce_to_shape_like */
 static int bcast_grad(mx_grad_ctx *g) {
     g->igrad[0] = mxi_call1("_reduce_to_shape_like", NULL, 2, g->ograd[0], g->in[0]);
@@ -1012,8 +1042,9 @@ static const mx_op_def ops[] = {
     {.name = "broadcast_like", .doc = "Broadcasts lhs to the shape of rhs (or to rhs's sizes on the given axes).",
      .inputs = "lhs,rhs", .num_outputs = 1, NA(blike_attrs), .infer = view_infer, .cpu = view_cpu,
      .grad = bcast_grad, .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
-    VIEW("tile", NULL, "Repeats the whole array reps times along each axis.", tile_attrs, view_grad),
-    VIEW("repeat", NULL, "Repeats each element along an axis (or of the flattened array).", repeat_attrs, view_grad),
+    VIEW("tile", NULL, "Repeats the whole array reps times along each axis.", tile_attrs, repeating_view_grad),
+    VIEW("repeat", NULL, "Repeats each element along an axis (or of the flattened array).", repeat_attrs,
+         repeating_view_grad),
     {.name = "diag", .doc = "Extracts a diagonal (inputs of 2+ dims) or builds a diagonal matrix (1-d input).",
      .inputs = "data", .num_outputs = 1, NA(diag_attrs), .infer = diag_infer, .cpu = diag_cpu, .grad = diag_grad,
      .dtypes = MX_DT_ALL, .flags = MX_OPF_NO_INPUT_CAST},
