@@ -229,6 +229,13 @@ int mxi_backend_synchronize(mx_device dev) {
     return MX_OK;
 }
 
+int mxi_backend_native_stream(mx_device dev, void **stream) {
+    mx_backend_module *m = mod_for(dev);
+    if (!m) return no_backend(dev);
+    *stream = m->b->native_stream ? m->b->native_stream(dev.id) : NULL;
+    return MX_OK;
+}
+
 static bool is_dev(const mx_tensor_s *t) {
     return t->storage->dev.type != MX_DEV_CPU && t->storage->dev.type != MX_DEV_CPU_PINNED;
 }

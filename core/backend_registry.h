@@ -31,6 +31,8 @@ const char *mxi_backend_features_json(void);
 int mxi_backend_device_count(int dev_type);
 /* Wait for all queued work on `dev` (its errors are reported here). */
 int mxi_backend_synchronize(mx_device dev);
+/* The module's native queue of `dev` (NULL when it has none). */
+int mxi_backend_native_stream(mx_device dev, void **stream);
 /* JSON array of backends with a kernel for `def`, e.g. ["cpu","opencl"]
  * (thread-local storage, valid until the next call on this thread). */
 const char *mxi_backend_ops_for(const struct mx_op_def *def);

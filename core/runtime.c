@@ -61,6 +61,13 @@ int mx_device_synchronize(mx_device device) {
     return mxi_backend_synchronize(device);
 }
 
+int mx_device_native_stream(mx_device device, void **stream) {
+    if (!stream) return mxi_error(MX_ERR_INVALID, "mx_device_native_stream: stream is NULL");
+    *stream = NULL;
+    if (device.type == MX_DEV_CPU || device.type == MX_DEV_CPU_PINNED) return MX_OK;
+    return mxi_backend_native_stream(device, stream);
+}
+
 /* The features JSON is rebuilt per call (backends may load late); the
  * previous string is kept until the next call, as documented. */
 static char *features;

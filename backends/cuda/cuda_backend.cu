@@ -94,6 +94,7 @@ int cu_init(char *err, size_t errlen) {
 void cu_shutdown() {}
 int cu_device_count() { return ndev; }
 void *cu_device_context(int i) { return i >= 0 && i < ndev ? &devs[i] : nullptr; }
+void *cu_native_stream(int i) { return i >= 0 && i < ndev ? (void *)devs[i].stream : nullptr; }
 uint32_t cu_device_dtypes(int) { return (1u << MXB_F32) | (1u << MXB_F64); }
 
 const char *cu_device_info_json(int i) {
@@ -988,6 +989,7 @@ mxb_backend make_table() {
     b.find_kernel = cu_find_kernel;
     b.kernel_names = cu_kernel_names;
     b.run_graph = nullptr;
+    b.native_stream = cu_native_stream;
     return b;
 }
 

@@ -218,6 +218,8 @@ static void ocl_shutdown(void) {
 static int ocl_device_count(void) { return ndev; }
 static void *ocl_device_context(int i) { return i >= 0 && i < ndev ? &devs[i] : NULL; }
 
+static void *ocl_native_stream(int i) { return i >= 0 && i < ndev ? (void *)devs[i].q : NULL; }
+
 static uint32_t ocl_device_dtypes(int i) {
     if (i < 0 || i >= ndev) return 0;
     return (1u << MXB_F32) | (devs[i].fp64 ? 1u << MXB_F64 : 0);
@@ -1659,6 +1661,7 @@ static const mxb_backend OCL = {
     .find_kernel = ocl_find_kernel,
     .kernel_names = ocl_kernel_names,
     .run_graph = NULL,
+    .native_stream = ocl_native_stream,
 };
 
 __attribute__((visibility("default"))) const mxb_backend *mxb_backend_entry(uint32_t core_api_version) {

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct below changes layout or meaning. */
-#define MXB_API_VERSION 1u
+#define MXB_API_VERSION 2u
 
 enum { MXB_OK = 0, MXB_ERROR = 1, MXB_UNSUPPORTED = 2, MXB_NO_MEMORY = 3 };
 
@@ -140,6 +140,10 @@ typedef struct mxb_backend {
 
     /* optional: run a whole graph (reserved; NULL in API version 1) */
     int (*run_graph)(void *ctx, const void *graph, char *err, size_t errlen);
+    /* optional (API 2): the device's native queue (cudaStream_t,
+     * cl_command_queue) on which all its work runs, for DLPack consumers
+     * and producers that order work by stream; NULL if none */
+    void *(*native_stream)(int device);
 } mxb_backend;
 
 typedef const mxb_backend *(*mxb_entry_fn)(uint32_t core_api_version);

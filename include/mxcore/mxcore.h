@@ -103,6 +103,11 @@ MX_API int mx_device_count(int32_t type, int *count);
 /* Wait until all work queued on `device` has finished (nd.waitall); errors
  * of queued work surface here. A no-op for the CPU, which is synchronous. */
 MX_API int mx_device_synchronize(mx_device device);
+/* The device's native queue, on which all of its work runs in order: a
+ * cudaStream_t for CUDA, a cl_command_queue for OpenCL, NULL for the CPU
+ * (borrowed; valid while the library is loaded). For DLPack exchange by
+ * stream (a consumer passes it to a producer's __dlpack__(stream=...)). */
+MX_API int mx_device_native_stream(mx_device device, void **stream);
 /* Size of the intra-op thread pool (n >= 1). */
 MX_API int mx_set_num_threads(int n);
 MX_API int mx_get_num_threads(int *n);

@@ -52,3 +52,43 @@ def test_capsules_and_device():
     del capv  # unconsumed capsule: destructor frees the export
     c = mx.nd.from_dlpack(a.__dlpack__(max_version=(1, 0)))
     assert c.asnumpy().sum() == 12
+
+
+class _Producer:
+    """A DLPack producer that records what the consumer asked for."""
+
+    def __init__(self, arr, device):
+        self.arr, self.device, self.kwargs = arr, device, None
+
+    def __dlpack_device__(self):
+        return self.device
+
+    def __dlpack__(self, **kwargs):
+        self.kwargs = kwargs
+        return self.arr.__dlpack__(max_version=kwargs.get("max_version"))
+
+
+def test_stream_argument_follows_the_array_api():
+    a = mx.nd.ones((2, 3))
+    with pytest.raises(BufferError, match="stream must be None"):
+        a.__dlpack__(stream=1)  # a CPU array has no stream to order by
+    assert mx.nd.from_dlpack(a.__dlpack__(stream=None)).asnumpy().sum() == 6
+    # a CPU producer is asked without a stream
+    p = _Producer(a, (1, 0))
+    assert mx.nd.from_dlpack(p).asnumpy().sum() == 6
+    assert "stream" not in p.kwargs and p.kwargs["max_version"] == (1, 0)
+    # a CUDA producer is asked for our stream; without the CUDA module that is a clear error
+    if mx.context.num_gpus() == 0:
+        with pytest.raises(mx.base.MXNetError, match="cuda"):
+            mx.nd.from_dlpack(_Producer(a, (2, 0)))
+
+
+def test_dl_device_asks_for_a_copy_or_refuses():
+    a = mx.nd.array([[1.0, 2.0]])
+    b = mx.nd.from_dlpack(a.__dlpack__(dl_device=(1, 0)))
+    assert b.asnumpy().tolist() == [[1.0, 2.0]]
+    with pytest.raises(BufferError):
+        a.__dlpack__(dl_device=(2, 0))
+    c = mx.nd.from_dlpack(a.__dlpack__(copy=True))
+    c[:] = 5
+    assert a.asnumpy().tolist() == [[1.0, 2.0]]  # a copy, not a view

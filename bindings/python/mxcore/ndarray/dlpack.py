@@ -80,16 +80,36 @@ def to_capsule(x, max_version=None):
     return _api.PyCapsule_New(int(ffi.cast("uintptr_t", legacy)), _L_NAME, _destroy_l_c)
 
 
+def _consumer_stream(obj):
+    """The stream a CUDA producer must order its work before: our device's
+    stream (all mxcore work on a GPU runs on it), as the array API asks.
+    None (the default) for other devices."""
+    dev = getattr(obj, "__dlpack_device__", None)
+    if dev is None:
+        return None
+    dev_type, dev_id = dev()
+    if dev_type != 2:  # kDLCUDA
+        return None
+    out = ffi.new("void **")
+    if lib.mx_device_native_stream({"type": 2, "id": dev_id}, out):
+        _raise()  # no CUDA module: say why rather than import blindly
+    return int(ffi.cast("uintptr_t", out[0])) or None  # 0 is not a valid DLPack stream
+
+
 def from_dlpack(obj):
     """NDArray sharing memory with a DLPack producer (object with __dlpack__,
     or a capsule)."""
     from .ndarray import _new
     cap = obj
     if hasattr(obj, "__dlpack__"):
+        kw = {}
+        stream = _consumer_stream(obj)
+        if stream is not None:
+            kw["stream"] = stream
         try:
-            cap = obj.__dlpack__(max_version=(1, 0))
+            cap = obj.__dlpack__(max_version=(1, 0), **kw)
         except TypeError:
-            cap = obj.__dlpack__()
+            cap = obj.__dlpack__(**kw)
     if _api.PyCapsule_IsValid(cap, _V_NAME):
         name, used, versioned = _V_NAME, _USED_V, 1
     elif _api.PyCapsule_IsValid(cap, _L_NAME):

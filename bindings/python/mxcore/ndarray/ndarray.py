@@ -716,10 +716,29 @@ class NDArray:
 
     # ---- dlpack ----
     def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        """DLPack export (array API semantics). ``stream`` is the consumer's:
+        for a CPU array it must be None; for a device array the data is made
+        complete for any consumer stream (this device's queue is waited for)
+        unless ``stream == -1`` (the consumer orders it itself). ``dl_device``
+        other than this array's device gives a CPU copy when it asks for the
+        CPU and ``copy`` is not False."""
         from .dlpack import to_capsule
+        dev = self.__dlpack_device__()
+        src = self
+        if dl_device is not None and tuple(dl_device) != dev:
+            if copy is False or tuple(dl_device)[0] != 1:
+                raise BufferError("__dlpack__: cannot export an array on DLPack device %r to %r%s"
+                                  % (dev, tuple(dl_device), " without a copy" if copy is False else ""))
+            from ..context import cpu
+            src, dev, copy = self.as_in_context(cpu()), (1, 0), False
+        if dev[0] == 1:
+            if stream is not None:
+                raise BufferError("__dlpack__: stream must be None for an array on the CPU, got %r" % (stream,))
+        elif stream != -1:
+            src.wait_to_read()
         if copy:
-            return to_capsule(self.copy(), max_version)
-        return to_capsule(self, max_version)
+            src = src.copy()
+        return to_capsule(src, max_version)
 
     def __dlpack_device__(self):
         ctx = self.context
