@@ -258,8 +258,14 @@ static int topo_sort(bw_state *s, mx_ag_node *root, uint64_t epoch) {
     return rc;
 }
 
-/* acc += g (takes ownership of g) */
-static int accumulate(mx_tensor_s **acc, mx_tensor_s *g) {
+int mxi_ag_check_grad_shape(const mx_tensor_s *gi, const mx_tensor_s *x, const char *who, int i) {
+    if (gi->ndim == x->ndim && !memcmp(gi->shape, x->shape, sizeof(int64_t) * (size_t)gi->ndim)) return MX_OK;
+    char a[128], b[128];
+    return mxi_error(MX_ERR_INTERNAL, "backward of %s: gradient for input %d has shape %s, input is %s", who, i,
+                     mxi_shape_str(gi->shape, gi->ndim, a, sizeof a), mxi_shape_str(x->shape, x->ndim, b, sizeof b));
+}
+
+int mxi_ag_accumulate(mx_tensor_s **acc, mx_tensor_s *g) {
     if (!*acc) {
         *acc = g;
         return MX_OK;
@@ -289,11 +295,11 @@ static int var_slot(bw_state *s, mx_tensor_s *v) {
 static int route_grad(bw_state *s, mx_tensor_s *target, mx_tensor_s *g) {
     if (target->node && !target->node->freed) {
         mx_ag_node *p = target->node;
-        return accumulate(&p->ograd[target->out_index], g);
+        return mxi_ag_accumulate(&p->ograd[target->out_index], g);
     }
     if (target->var && target->var->grad_req != MX_GRAD_NULL) {
         int k = var_slot(s, target);
-        return accumulate(&s->var_acc[k], g);
+        return mxi_ag_accumulate(&s->var_acc[k], g);
     }
     mxi_tensor_release(g);
     return MX_OK;
@@ -356,13 +362,7 @@ static int run_node(mx_ag_node *n, bw_state *s) {
     for (int i = 0; i < n->n_in; i++) {
         mx_tensor_s *gi = igrad[i];
         if (!gi) continue;
-        if (rc == MX_OK && (gi->ndim != n->inputs[i]->ndim ||
-                            memcmp(gi->shape, n->inputs[i]->shape, sizeof(int64_t) * (size_t)gi->ndim))) {
-            char a[128], b[128];
-            rc = mxi_error(MX_ERR_INTERNAL, "backward of %s: gradient for input %d has shape %s, input is %s",
-                           n->op->name, i, mxi_shape_str(gi->shape, gi->ndim, a, sizeof a),
-                           mxi_shape_str(n->inputs[i]->shape, n->inputs[i]->ndim, b, sizeof b));
-        }
+        if (rc == MX_OK) rc = mxi_ag_check_grad_shape(gi, n->inputs[i], n->op->name, i);
         if (rc == MX_OK) rc = route_grad(s, n->inputs[i], gi);
         else mxi_tensor_release(gi);
     }

@@ -24,6 +24,11 @@ int mxi_ag_record(const mx_call *c);
  * mx_grad_ctx.state); `release` frees the state with the node, or at once if
  * recording fails. The graph executor records a whole graph this way. */
 int mxi_ag_record_stateful(const mx_call *c, void *state, void (*release)(void *));
+/* *acc += g, taking ownership of g (*acc NULL: g becomes it). */
+int mxi_ag_accumulate(mx_tensor_s **acc, mx_tensor_s *g);
+/* MX_OK when gradient gi has input x's shape, else an error naming `who`
+ * (the op or graph node) and input i. */
+int mxi_ag_check_grad_shape(const mx_tensor_s *gi, const mx_tensor_s *x, const char *who, int i);
 /* Drop autograd links of a tensor being freed. */
 void mxi_ag_tensor_cleanup(mx_tensor_s *t);
 

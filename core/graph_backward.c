@@ -31,8 +31,8 @@ typedef struct {
     mx_tensor_s **val;     /* every node output (row-indexed), owned */
     int *row;              /* first val slot of each node */
     mxi_call_info *info;   /* per node: training flag and RNG stream */
-    bool *node_need;       /* per node: some input depends on a wanted argument */
-    bool *arg_need;        /* per argument (g->args order) */
+    bool *need;            /* per node: an argument that wants a gradient, or an op
+                              node with an input on a path from one */
     int total;             /* val slots */
 } graph_tape;
 
@@ -42,37 +42,14 @@ static void tape_release(void *p) {
     free(t->val);
     free(t->row);
     free(t->info);
-    free(t->node_need);
-    free(t->arg_need);
+    free(t->need);
     mxi_graph_drop(t->g);
     free(t);
 }
 
-/* acc += grad (takes ownership of grad). */
-static int accumulate(mx_tensor_s **acc, mx_tensor_s *grad) {
-    if (!*acc) {
-        *acc = grad;
-        return MX_OK;
-    }
-    mx_tensor_s *sum = mxi_call1("elemwise_add", NULL, 2, *acc, grad);
-    mxi_tensor_release(grad);
-    if (!sum) return mx_last_error_code();
-    mxi_tensor_release(*acc);
-    *acc = sum;
-    return MX_OK;
-}
-
-/* Does input ref r of some node carry a wanted gradient? */
-static bool ref_needs(const graph_tape *t, gref r, const int *arg_index) {
-    const gnode *p = &t->g->nodes[r.node];
-    if (!p->op) return arg_index[r.node] >= 0 && t->arg_need[arg_index[r.node]];
-    return t->node_need[r.node];
-}
-
 /* Gradient of node i from the accumulated gradients of its outputs, with
  * the forward values vals (row-indexed). */
-static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tensor_s **acc, const int *arg_index,
-                         mx_call *c) {
+static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tensor_s **acc, mx_call *c) {
     const gnode *n = &t->g->nodes[i];
     const int base = t->row[i];
     bool any = false;
@@ -105,7 +82,7 @@ static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tens
         }
     }
     bool need[MX_MAX_INPUTS];
-    for (int j = 0; j < n->n_in; j++) need[j] = ref_needs(t, n->in[j], arg_index);
+    for (int j = 0; j < n->n_in; j++) need[j] = t->need[n->in[j].node];
     mx_tensor_s *igrad[MX_MAX_INPUTS];
     memset(igrad, 0, sizeof *igrad * (size_t)n->n_in);
     mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, NULL};
@@ -114,17 +91,9 @@ static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tens
     for (int j = 0; j < n->n_in; j++) {
         mx_tensor_s *gi = igrad[j];
         if (!gi) continue;
+        if (rc == MX_OK && need[j]) rc = mxi_ag_check_grad_shape(gi, c->in[j], n->name, j);
         if (rc != MX_OK || !need[j]) { mxi_tensor_release(gi); continue; }
-        const mx_tensor_s *x = c->in[j];
-        if (gi->ndim != x->ndim || memcmp(gi->shape, x->shape, sizeof(int64_t) * (size_t)x->ndim)) {
-            char a[128], b[128];
-            rc = mxi_error(MX_ERR_INTERNAL, "backward of graph node '%s': gradient for input %d has shape %s, input is %s",
-                           n->name, j, mxi_shape_str(gi->shape, gi->ndim, a, sizeof a),
-                           mxi_shape_str(x->shape, x->ndim, b, sizeof b));
-            mxi_tensor_release(gi);
-            continue;
-        }
-        rc = accumulate(&acc[t->row[n->in[j].node] + n->in[j].index], gi);
+        rc = mxi_ag_accumulate(&acc[t->row[n->in[j].node] + n->in[j].index], gi);
     }
     /* this node's output gradients are used up */
     for (int k = 0; k < n->n_out; k++) {
@@ -173,24 +142,21 @@ static int graph_grad(mx_grad_ctx *gc) {
     int rc = mxi_ag_recording() ? recompute(t, &recomputed) : MX_OK; /* create_graph */
     if (rc != MX_OK) return rc;
     mx_tensor_s *const *vals = recomputed ? recomputed : t->val;
-    int *arg_index = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
     mx_tensor_s **acc = calloc((size_t)t->total + 1, sizeof *acc);
     mx_call *c = malloc(sizeof *c);
-    if (!arg_index || !acc || !c) rc = mxi_error(MX_ERR_MEMORY, "backward of a graph: out of memory");
-    for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) arg_index[i] = -1;
-    for (int a = 0; rc == MX_OK && a < g->n_args; a++) arg_index[g->args[a]] = a;
+    if (!acc || !c) rc = mxi_error(MX_ERR_MEMORY, "backward of a graph: out of memory");
     for (int h = 0; rc == MX_OK && h < g->n_heads; h++) {
         if (!gc->ograd[h]) continue;
         mxi_tensor_retain(gc->ograd[h]);
-        rc = accumulate(&acc[t->row[g->heads[h].node] + g->heads[h].index], gc->ograd[h]);
+        rc = mxi_ag_accumulate(&acc[t->row[g->heads[h].node] + g->heads[h].index], gc->ograd[h]);
     }
     for (int i = g->n_nodes - 1; i >= 0 && rc == MX_OK; i--) {
         const gnode *n = &g->nodes[i];
-        if (n->op && n->reachable && t->node_need[i]) rc = node_backward(t, vals, i, acc, arg_index, c);
+        if (n->op && n->reachable && t->need[i]) rc = node_backward(t, vals, i, acc, c);
     }
     for (int a = 0; rc == MX_OK && a < g->n_args; a++) {
         mx_tensor_s **slot = &acc[t->row[g->args[a]]];
-        if (t->arg_need[a]) { gc->igrad[a] = *slot; *slot = NULL; }
+        if (t->need[g->args[a]]) { gc->igrad[a] = *slot; *slot = NULL; }
     }
     for (int k = 0; k < t->total; k++) {
         if (acc) mxi_tensor_release(acc[k]);
@@ -198,7 +164,6 @@ static int graph_grad(mx_grad_ctx *gc) {
     }
     free(acc);
     free(recomputed);
-    free(arg_index);
     free(c);
     return rc;
 }
@@ -217,10 +182,9 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
     if (t) {
         *t = (graph_tape){.g = g, .val = val, .row = row, .info = info, .total = total};
         mxi_graph_retain(g);
-        t->node_need = calloc((size_t)g->n_nodes + 1, sizeof *t->node_need);
-        t->arg_need = calloc((size_t)g->n_args + 1, sizeof *t->arg_need);
+        t->need = calloc((size_t)g->n_nodes + 1, sizeof *t->need);
     }
-    if (!t || !c || !t->node_need || !t->arg_need) rc = mxi_error(MX_ERR_MEMORY, "graph run: out of memory recording it");
+    if (!t || !c || !t->need) rc = mxi_error(MX_ERR_MEMORY, "graph run: out of memory recording it");
     if (!t) {
         for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
         free(val);
@@ -231,17 +195,11 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
     }
     /* which nodes lie on a path from a wanted argument (nodes are in
      * topological order) */
-    for (int a = 0; rc == MX_OK && a < g->n_args; a++) t->arg_need[a] = mxi_ag_wants_grad(args[a]);
+    for (int a = 0; rc == MX_OK && a < g->n_args; a++) t->need[g->args[a]] = mxi_ag_wants_grad(args[a]);
     for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) {
         const gnode *n = &g->nodes[i];
         if (!n->op || !n->reachable || n->is_const) continue;
-        for (int j = 0; j < n->n_in && !t->node_need[i]; j++) {
-            const gnode *p = &g->nodes[n->in[j].node];
-            if (p->op) t->node_need[i] = t->node_need[n->in[j].node];
-            else
-                for (int a = 0; a < g->n_args; a++)
-                    if (g->args[a] == n->in[j].node && t->arg_need[a]) t->node_need[i] = true;
-        }
+        for (int j = 0; j < n->n_in && !t->need[i]; j++) t->need[i] = t->need[n->in[j].node];
     }
     /* Each head gets its own tensor that nothing else holds: a variable, a
      * cached constant or a repeated head is copied. The saved value of a
