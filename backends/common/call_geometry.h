@@ -1,7 +1,9 @@
 /* call_geometry.h — what device modules read off an mxb_call
  * (include/mxcore/backend.h) the same way: the geometry of Convolution and
  * Pooling windows, BatchNorm's (outer, C, inner), the row normalisations'
- * rows, and the weight groups of the multi-weight optimizer updates, from
+ * rows, an axis as (outer, n, inner), the parts of concat/stack/split, the
+ * parametrised activations' kind, and the weight groups of the
+ * multi-weight optimizer updates, from
  * the call's attributes and inputs, computed exactly as the CPU ops do
  * (core/ops/conv.c, pooling.c, norm.c, optimizer.c). Shared by the OpenCL
  * and CUDA modules (C and C++); each returns non-zero / 0 for a call it does
@@ -145,6 +147,96 @@ static inline int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
     return 0;
 }
 
+
+/* x viewed as (outer, n, inner) around `axis` (negative counts from the
+ * end); a NULL or None axis means the flattened data (outer = inner = 1).
+ * Non-zero for an axis out of range. */
+static inline int axis_geom(const mxb_tensor *x, const mxb_attr *axis, int64_t *outer, int64_t *n, int64_t *inner) {
+    *outer = 1, *n = x->size, *inner = 1;
+    if (!axis || axis->is_none) return 0;
+    int64_t a = axis->i < 0 ? axis->i + x->ndim : axis->i;
+    if (a < 0 || a >= x->ndim) return -1;
+    *n = x->shape[a];
+    for (int64_t i = 0; i < a; i++) *outer *= x->shape[i];
+    for (int64_t i = a + 1; i < x->ndim; i++) *inner *= x->shape[i];
+    return 0;
+}
+
+/* concat / stack (parts in, the whole out) and split (the whole in, parts
+ * out): the whole is `outer` rows of `pitch` bytes and part p the block of
+ * rows x join_width(p) bytes at the column after the parts before it.
+ * Non-zero unless the parts tile the rows exactly in one dtype. */
+typedef struct {
+    const mxb_tensor *whole;
+    int parts, split;
+    size_t outer, pitch, es;
+} join_geom;
+
+static inline const mxb_tensor *join_part(const mxb_call *c, const join_geom *g, int p) {
+    return g->split ? &c->out[p] : &c->in[p];
+}
+static inline size_t join_width(const join_geom *g, const mxb_tensor *part) {
+    return g->outer ? (size_t)part->size * g->es / g->outer : 0;
+}
+
+static inline int join_split_geom(const mxb_call *c, join_geom *g) {
+    const int stack = !strcmp(c->op, "stack");
+    g->split = !strcmp(c->op, "split");
+    g->whole = g->split ? &c->in[0] : &c->out[0];
+    g->parts = g->split ? c->n_out : c->n_in;
+    g->es = mxb_dtype_size(g->whole->dtype);
+    int64_t axis = g->split ? mxb_attr_i(c, "axis", 1) : stack ? mxb_attr_i(c, "axis", 0) : mxb_attr_i(c, "dim", 1);
+    if (axis < 0) axis += g->whole->ndim;
+    if (axis < 0 || axis >= g->whole->ndim) return -1;
+    size_t inner = g->es;
+    g->outer = 1;
+    for (int64_t i = 0; i < axis; i++) g->outer *= (size_t)g->whole->shape[i];
+    for (int64_t i = axis + 1; i < g->whole->ndim; i++) inner *= (size_t)g->whole->shape[i];
+    g->pitch = (size_t)g->whole->shape[axis] * inner;
+    size_t cols = 0;
+    for (int p = 0; p < g->parts; p++) {
+        const mxb_tensor *t = join_part(c, g, p);
+        if (t->dtype != g->whole->dtype) return -1;
+        cols += join_width(g, t);
+    }
+    return g->outer && cols != g->pitch ? -1 : 0;
+}
+
+/* The parametrised activations, numbered as core/ops/activation.c's
+ * ACT_LIST (what _backward_act's `act` attribute holds). */
+enum { ACTP_LOGSIG = 5, ACTP_MISH, ACTP_HARDSIG, ACTP_GELU, ACTP_SWISH, ACTP_LEAKY, ACTP_ELU, ACTP_SELU, ACTP_RRELU };
+
+/* The kind and parameters a, b of gelu / log_sigmoid / mish / hard_sigmoid /
+ * swish / Activation(log_sigmoid, mish) / LeakyReLU (all but prelu, and
+ * rrelu in training, whose slopes are random); -1 for anything else. */
+static inline int act_param_kind(const mxb_call *c, double *a, double *b) {
+    const char *op = c->op;
+    *a = *b = 0;
+    if (!strcmp(op, "Activation")) {
+        const mxb_attr *t = mxb_attr_find(c, "act_type");
+        if (t && t->s && !strcmp(t->s, "log_sigmoid")) return ACTP_LOGSIG;
+        if (t && t->s && !strcmp(t->s, "mish")) return ACTP_MISH;
+        return -1;
+    }
+    if (!strcmp(op, "gelu")) return ACTP_GELU;
+    if (!strcmp(op, "log_sigmoid")) return ACTP_LOGSIG;
+    if (!strcmp(op, "mish")) return ACTP_MISH;
+    if (!strcmp(op, "hard_sigmoid")) {
+        *a = mxb_attr_f(c, "alpha", 0.2), *b = mxb_attr_f(c, "beta", 0.5);
+        return ACTP_HARDSIG;
+    }
+    if (!strcmp(op, "swish")) {
+        *b = mxb_attr_f(c, "beta", 1);
+        return ACTP_SWISH;
+    }
+    if (strcmp(op, "LeakyReLU")) return -1;
+    static const int kinds[] = {ACTP_ELU, ACTP_GELU, ACTP_LEAKY, -1, ACTP_RRELU, ACTP_SELU}; /* act_type order */
+    int64_t t = mxb_attr_i(c, "act_type", 2);
+    if (t < 0 || t > 5 || kinds[t] < 0 || (kinds[t] == ACTP_RRELU && c->training)) return -1;
+    if (kinds[t] == ACTP_RRELU) *a = mxb_attr_f(c, "lower_bound", 0.125), *b = mxb_attr_f(c, "upper_bound", 0.334);
+    else *a = mxb_attr_f(c, "slope", 0.25);
+    return kinds[t];
+}
 
 /* multi_sgd_update (groups weight, grad) / multi_sgd_mom_update (weight,
  * grad, mom): the group size when every group matches its output and lrs /

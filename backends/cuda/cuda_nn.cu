@@ -465,8 +465,7 @@ template <typename U> __global__ void view_k(const U *S, U *D, long long n, View
     else D[i] = S[o];
 }
 
-// parametrised activations, kind = index in core/ops/activation.c ACT_LIST
-enum { A_LOGSIG = 5, A_MISH, A_HARDSIG, A_GELU, A_SWISH, A_LEAKY, A_ELU, A_SELU, A_RRELU };
+// parametrised activations, kind = ACTP_* (call_geometry.h, core/ops/activation.c ACT_LIST)
 #define SELU_L 1.0507009873554804934193349852946
 #define SELU_A 1.6732632423543772848170429916717
 template <typename T> __device__ inline T sigm(T x) { return 1 / (1 + exp(-x)); }
@@ -477,15 +476,15 @@ template <typename T> __global__ void act_p(const T *X, T *Y, long long n, int k
     if (i >= n) return;
     T x = X[i], r = x, v;
     switch (kind) {
-    case A_LOGSIG: r = x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x)); break;
-    case A_MISH: r = x * tanh(softplus(x)); break;
-    case A_HARDSIG: v = a * x + b; r = v < 0 ? 0 : (v > 1 ? 1 : v); break;
-    case A_GELU: r = (T)0.5 * x * (1 + erf(x * (T)0.70710678118654752440)); break;
-    case A_SWISH: r = x * sigm(b * x); break;
-    case A_LEAKY: r = x > 0 ? x : a * x; break;
-    case A_ELU: r = x > 0 ? x : a * (exp(x) - 1); break;
-    case A_SELU: r = x > 0 ? (T)SELU_L * x : (T)(SELU_L * SELU_A) * (exp(x) - 1); break;
-    case A_RRELU: r = x > 0 ? x : (T)0.5 * (a + b) * x; break;
+    case ACTP_LOGSIG: r = x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x)); break;
+    case ACTP_MISH: r = x * tanh(softplus(x)); break;
+    case ACTP_HARDSIG: v = a * x + b; r = v < 0 ? 0 : (v > 1 ? 1 : v); break;
+    case ACTP_GELU: r = (T)0.5 * x * (1 + erf(x * (T)0.70710678118654752440)); break;
+    case ACTP_SWISH: r = x * sigm(b * x); break;
+    case ACTP_LEAKY: r = x > 0 ? x : a * x; break;
+    case ACTP_ELU: r = x > 0 ? x : a * (exp(x) - 1); break;
+    case ACTP_SELU: r = x > 0 ? (T)SELU_L * x : (T)(SELU_L * SELU_A) * (exp(x) - 1); break;
+    case ACTP_RRELU: r = x > 0 ? x : (T)0.5 * (a + b) * x; break;
     }
     Y[i] = r;
 }
@@ -495,17 +494,17 @@ template <typename T> __global__ void act_p_bw(const T *G, const T *X, const T *
     if (i >= n) return;
     T x = X[i], y = Yv[i], dv = 1, v, s, t;
     switch (kind) {
-    case A_LOGSIG: dv = 1 / (1 + exp(x)); break;
-    case A_MISH: t = tanh(softplus(x)); dv = t + x * sigm(x) * (1 - t * t); break;
-    case A_HARDSIG: v = a * x + b; dv = v > 0 && v < 1 ? a : 0; break;
-    case A_GELU:
+    case ACTP_LOGSIG: dv = 1 / (1 + exp(x)); break;
+    case ACTP_MISH: t = tanh(softplus(x)); dv = t + x * sigm(x) * (1 - t * t); break;
+    case ACTP_HARDSIG: v = a * x + b; dv = v > 0 && v < 1 ? a : 0; break;
+    case ACTP_GELU:
         dv = (T)0.5 * (1 + erf(x * (T)0.70710678118654752440)) + x * (T)0.39894228040143267794 * exp((T)-0.5 * x * x);
         break;
-    case A_SWISH: s = sigm(b * x); dv = s + b * x * s * (1 - s); break;
-    case A_LEAKY: dv = x > 0 ? 1 : a; break;
-    case A_ELU: dv = x > 0 ? 1 : y + a; break;
-    case A_SELU: dv = x > 0 ? (T)SELU_L : y + (T)(SELU_L * SELU_A); break;
-    case A_RRELU: dv = x > 0 ? 1 : (x < 0 ? y / x : (T)0.5 * (a + b)); break;
+    case ACTP_SWISH: s = sigm(b * x); dv = s + b * x * s * (1 - s); break;
+    case ACTP_LEAKY: dv = x > 0 ? 1 : a; break;
+    case ACTP_ELU: dv = x > 0 ? 1 : y + a; break;
+    case ACTP_SELU: dv = x > 0 ? (T)SELU_L : y + (T)(SELU_L * SELU_A); break;
+    case ACTP_RRELU: dv = x > 0 ? 1 : (x < 0 ? y / x : (T)0.5 * (a + b)); break;
     }
     O[i] = G[i] * dv;
 }
@@ -738,12 +737,8 @@ int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_attr *ax = mxb_attr_find(c, "axis");
     int dt = call_dtype(c, c->n_in);
     const mxb_tensor &x = bw ? c->in[2] : c->in[0];
-    if (dt < 0 || !ax || ax->is_none || x.ndim == 0) return MXB_UNSUPPORTED;
-    int64_t a = ax->i < 0 ? ax->i + x.ndim : ax->i;
-    if (a < 0 || a >= x.ndim) return MXB_UNSUPPORTED;
-    long long outer = 1, inner = 1, n = x.shape[a];
-    for (int64_t i = 0; i < a; i++) outer *= x.shape[i];
-    for (int64_t i = a + 1; i < x.ndim; i++) inner *= x.shape[i];
+    int64_t outer, n, inner;
+    if (dt < 0 || !ax || ax->is_none || x.ndim == 0 || axis_geom(&x, ax, &outer, &n, &inner)) return MXB_UNSUPPORTED;
     int wrap = (int)mxb_attr_i(c, "mode", 0) == 1;
     if (!n) return bw ? MXB_OK : MXB_UNSUPPORTED;
     long long total = bw ? outer * n * inner : outer * inner;
@@ -764,15 +759,8 @@ int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_tensor &x = c->in[0];
     int dt = x.dtype;
     if ((dt != MXB_F32 && dt != MXB_F64) || c->out[0].dtype != MXB_F32 || !x.size) return MXB_UNSUPPORTED;
-    const mxb_attr *ax = mxb_attr_find(c, "axis");
-    long long outer = 1, n = x.size, inner = 1;
-    if (ax && !ax->is_none) {
-        int64_t a = ax->i < 0 ? ax->i + x.ndim : ax->i;
-        if (a < 0 || a >= x.ndim) return MXB_UNSUPPORTED;
-        n = x.shape[a];
-        for (int64_t i = 0; i < a; i++) outer *= x.shape[i];
-        for (int64_t i = a + 1; i < x.ndim; i++) inner *= x.shape[i];
-    }
+    int64_t outer, n, inner;
+    if (axis_geom(&x, mxb_attr_find(c, "axis"), &outer, &n, &inner)) return MXB_UNSUPPORTED;
     if (!n) return MXB_UNSUPPORTED;
     int mx = !strcmp(c->op, "argmax");
     cudaSetDevice(d.id);
@@ -863,35 +851,19 @@ int k_view(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 // at a column offset of the whole, one 2-D copy per part (any dtype)
 int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     Dev &d = *(Dev *)ctx;
-    const int split = !strcmp(c->op, "split"), stack = !strcmp(c->op, "stack");
-    const mxb_tensor &whole = split ? c->in[0] : c->out[0];
-    const int parts = split ? c->n_out : c->n_in;
-    const size_t es = mxb_dtype_size(whole.dtype);
-    int64_t axis = split ? mxb_attr_i(c, "axis", 1) : stack ? mxb_attr_i(c, "axis", 0) : mxb_attr_i(c, "dim", 1);
-    if (axis < 0) axis += whole.ndim;
-    if (axis < 0 || axis >= whole.ndim) return MXB_UNSUPPORTED;
-    size_t outer = 1, inner = es;
-    for (int64_t i = 0; i < axis; i++) outer *= (size_t)whole.shape[i];
-    for (int64_t i = axis + 1; i < whole.ndim; i++) inner *= (size_t)whole.shape[i];
-    const size_t pitch = (size_t)whole.shape[axis] * inner;
-    size_t col = 0;
-    for (int p = 0; p < parts; p++) {  // the parts must tile the rows exactly
-        const mxb_tensor &t = split ? c->out[p] : c->in[p];
-        if (t.dtype != whole.dtype) return MXB_UNSUPPORTED;
-        col += outer ? (size_t)t.size * es / outer : 0;
-    }
-    if (outer && col != pitch) return MXB_UNSUPPORTED;
+    join_geom g;
+    if (join_split_geom(c, &g)) return MXB_UNSUPPORTED;
     cudaSetDevice(d.id);
-    col = 0;
-    for (int p = 0; p < parts; p++) {
-        const mxb_tensor &t = split ? c->out[p] : c->in[p];
-        size_t width = outer ? (size_t)t.size * es / outer : 0;
-        if (width && outer) {
-            if (split)
-                CUCHECK(cudaMemcpy2DAsync(t.buf, width, (const char *)whole.buf + col, pitch, width, outer,
+    size_t col = 0;
+    for (int p = 0; p < g.parts; p++) {
+        const mxb_tensor *t = join_part(c, &g, p);
+        size_t width = join_width(&g, t);
+        if (width && g.outer) {
+            if (g.split)
+                CUCHECK(cudaMemcpy2DAsync(t->buf, width, (const char *)g.whole->buf + col, g.pitch, width, g.outer,
                                           cudaMemcpyDeviceToDevice, d.stream), c->op);
             else
-                CUCHECK(cudaMemcpy2DAsync((char *)whole.buf + col, pitch, t.buf, width, width, outer,
+                CUCHECK(cudaMemcpy2DAsync((char *)g.whole->buf + col, g.pitch, t->buf, width, width, g.outer,
                                           cudaMemcpyDeviceToDevice, d.stream), c->op);
         }
         col += width;
@@ -937,36 +909,17 @@ int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return MXB_OK;
 }
 
-// gelu, log_sigmoid, mish, hard_sigmoid, swish, Activation(log_sigmoid/mish)
-// and LeakyReLU (all but prelu, and rrelu outside training)
+// gelu, log_sigmoid, mish, hard_sigmoid, swish, Activation(log_sigmoid/mish), LeakyReLU
 int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
-    Dev &d = *(Dev *)ctx;
-    const char *op = c->op;
-    if (!strcmp(op, "Activation")) {
-        const mxb_attr *a = mxb_attr_find(c, "act_type");
-        if (a && a->s && !strcmp(a->s, "log_sigmoid")) return act_p_launch(d, c, A_LOGSIG, 0, 0, 0, err, errlen);
-        if (a && a->s && !strcmp(a->s, "mish")) return act_p_launch(d, c, A_MISH, 0, 0, 0, err, errlen);
-        return MXB_UNSUPPORTED;
-    }
-    if (!strcmp(op, "gelu")) return act_p_launch(d, c, A_GELU, 0, 0, 0, err, errlen);
-    if (!strcmp(op, "log_sigmoid")) return act_p_launch(d, c, A_LOGSIG, 0, 0, 0, err, errlen);
-    if (!strcmp(op, "mish")) return act_p_launch(d, c, A_MISH, 0, 0, 0, err, errlen);
-    if (!strcmp(op, "hard_sigmoid"))
-        return act_p_launch(d, c, A_HARDSIG, mxb_attr_f(c, "alpha", 0.2), mxb_attr_f(c, "beta", 0.5), 0, err, errlen);
-    if (!strcmp(op, "swish")) return act_p_launch(d, c, A_SWISH, 0, mxb_attr_f(c, "beta", 1), 0, err, errlen);
-    static const int kinds[] = {A_ELU, A_GELU, A_LEAKY, -1, A_RRELU, A_SELU};  // LeakyReLU act_type order
-    int64_t t = mxb_attr_i(c, "act_type", 2);
-    if (t < 0 || t > 5 || kinds[t] < 0 || (kinds[t] == A_RRELU && c->training)) return MXB_UNSUPPORTED;
-    if (kinds[t] == A_RRELU)
-        return act_p_launch(d, c, A_RRELU, mxb_attr_f(c, "lower_bound", 0.125), mxb_attr_f(c, "upper_bound", 0.334), 0,
-                            err, errlen);
-    return act_p_launch(d, c, kinds[t], mxb_attr_f(c, "slope", 0.25), 0, 0, err, errlen);
+    double a, b;
+    int kind = act_param_kind(c, &a, &b);
+    return kind < 0 ? MXB_UNSUPPORTED : act_p_launch(*(Dev *)ctx, c, kind, a, b, 0, err, errlen);
 }
 
 // _backward_act for the parametrised kinds (>= 5)
 int k_backward_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int64_t k = mxb_attr_i(c, "act", -1);
-    if (k < A_LOGSIG || k > A_RRELU) return MXB_UNSUPPORTED;
+    if (k < ACTP_LOGSIG || k > ACTP_RRELU) return MXB_UNSUPPORTED;
     return act_p_launch(*(Dev *)ctx, c, (int)k, mxb_attr_f(c, "alpha", 0), mxb_attr_f(c, "beta", 0), 1, err, errlen);
 }
 

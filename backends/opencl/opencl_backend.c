@@ -687,10 +687,8 @@ static int k_unary(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 /* Activation / _backward_act: the activation's index in activation.c's ACT_LIST */
 static const char *const ACT_NAMES[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign"};
 
-/* parametrised activations (kernels_cl.h act_p): kind is the index in
- * core/ops/activation.c's ACT_LIST, a and b its parameters */
-enum { A_LOGSIG = 5, A_MISH, A_HARDSIG, A_GELU, A_SWISH, A_LEAKY, A_ELU, A_SELU, A_RRELU };
-
+/* parametrised activations (kernels_cl.h act_p): kind and parameters from
+ * backends/common/call_geometry.h act_param_kind */
 static int act_p_launch(cl_dev *d, const mxb_call *c, int kind, double a, double b, int bw, char *err, size_t errlen) {
     int dt = call_dtype(d, c, c->n_in);
     if (dt < 0 || (bw && c->n_in < 3)) return MXB_UNSUPPORTED;
@@ -708,42 +706,26 @@ static int act_p_launch(cl_dev *d, const mxb_call *c, int kind, double a, double
     return launch(d, c->op, "act_p_bw", dt, (size_t)n, args, NARGS(args), err, errlen);
 }
 
+/* gelu, log_sigmoid, mish, hard_sigmoid, swish, LeakyReLU */
+static int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    double a, b;
+    int kind = act_param_kind(c, &a, &b);
+    return kind < 0 ? MXB_UNSUPPORTED : act_p_launch(ctx, c, kind, a, b, 0, err, errlen);
+}
+
 static int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_attr *a = mxb_attr_find(c, "act_type");
     if (!a || !a->s) return MXB_UNSUPPORTED;
     for (int i = 0; i < 5; i++)
         if (!strcmp(a->s, ACT_NAMES[i])) return unary_launch(ctx, c, ACT_NAMES[i], 0, err, errlen);
-    if (!strcmp(a->s, "log_sigmoid")) return act_p_launch(ctx, c, A_LOGSIG, 0, 0, 0, err, errlen);
-    if (!strcmp(a->s, "mish")) return act_p_launch(ctx, c, A_MISH, 0, 0, 0, err, errlen);
-    return MXB_UNSUPPORTED;
+    return k_act_param(ctx, c, err, errlen); /* log_sigmoid, mish */
 }
 
 static int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int64_t k = mxb_attr_i(c, "act", -1);
     if (k >= 0 && k < 5) return unary_launch(ctx, c, ACT_NAMES[k], 1, err, errlen);
-    if (k < A_LOGSIG || k > A_RRELU) return MXB_UNSUPPORTED;
+    if (k < ACTP_LOGSIG || k > ACTP_RRELU) return MXB_UNSUPPORTED;
     return act_p_launch(ctx, c, (int)k, mxb_attr_f(c, "alpha", 0), mxb_attr_f(c, "beta", 0), 1, err, errlen);
-}
-
-/* gelu, log_sigmoid, mish, hard_sigmoid, swish and LeakyReLU (all but
- * prelu, and rrelu outside training, whose slopes are random) */
-static int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
-    const char *op = c->op;
-    if (!strcmp(op, "gelu")) return act_p_launch(ctx, c, A_GELU, 0, 0, 0, err, errlen);
-    if (!strcmp(op, "log_sigmoid")) return act_p_launch(ctx, c, A_LOGSIG, 0, 0, 0, err, errlen);
-    if (!strcmp(op, "mish")) return act_p_launch(ctx, c, A_MISH, 0, 0, 0, err, errlen);
-    if (!strcmp(op, "hard_sigmoid"))
-        return act_p_launch(ctx, c, A_HARDSIG, mxb_attr_f(c, "alpha", 0.2), mxb_attr_f(c, "beta", 0.5), 0, err, errlen);
-    if (!strcmp(op, "swish")) return act_p_launch(ctx, c, A_SWISH, 0, mxb_attr_f(c, "beta", 1), 0, err, errlen);
-    /* LeakyReLU act_type: elu, gelu, leaky, prelu, rrelu, selu */
-    static const int kinds[] = {A_ELU, A_GELU, A_LEAKY, -1, A_RRELU, A_SELU};
-    int64_t t = mxb_attr_i(c, "act_type", 2);
-    if (t < 0 || t > 5 || kinds[t] < 0 || (kinds[t] == A_RRELU && c->training)) return MXB_UNSUPPORTED;
-    double slope = mxb_attr_f(c, "slope", 0.25);
-    if (kinds[t] == A_RRELU)
-        return act_p_launch(ctx, c, A_RRELU, mxb_attr_f(c, "lower_bound", 0.125), mxb_attr_f(c, "upper_bound", 0.334), 0,
-                            err, errlen);
-    return act_p_launch(ctx, c, kinds[t], slope, 0, 0, err, errlen);
 }
 
 int fill(cl_dev *d, const char *op, const mxb_tensor *t, double v, char *err, size_t errlen) {
@@ -1126,12 +1108,8 @@ static int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_attr *ax = mxb_attr_find(c, "axis");
     int dt = call_dtype(d, c, c->n_in);
     const mxb_tensor *x = bw ? &c->in[2] : &c->in[0];
-    if (dt < 0 || !ax || ax->is_none || x->ndim == 0) return MXB_UNSUPPORTED;
-    int64_t a = ax->i < 0 ? ax->i + x->ndim : ax->i;
-    if (a < 0 || a >= x->ndim) return MXB_UNSUPPORTED;
-    cl_long outer = 1, inner = 1, n = x->shape[a];
-    for (int64_t i = 0; i < a; i++) outer *= x->shape[i];
-    for (int64_t i = a + 1; i < x->ndim; i++) inner *= x->shape[i];
+    cl_long outer, n, inner;
+    if (dt < 0 || !ax || ax->is_none || x->ndim == 0 || axis_geom(x, ax, &outer, &n, &inner)) return MXB_UNSUPPORTED;
     int wrap = (int)mxb_attr_i(c, "mode", 0) == 1;
     if (!n) return bw ? MXB_OK : MXB_UNSUPPORTED;
     cl_mem S = BUF(c->in[0]), I = BUF(c->in[1]), O = BUF(c->out[0]);
@@ -1204,35 +1182,19 @@ static int k_view(void *ctx, const mxb_call *c, char *err, size_t errlen) {
  * part (any dtype). */
 static int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
-    const int split = !strcmp(c->op, "split"), stack = !strcmp(c->op, "stack");
-    const mxb_tensor *whole = split ? &c->in[0] : &c->out[0];
-    const int parts = split ? c->n_out : c->n_in;
-    const size_t es = mxb_dtype_size(whole->dtype);
-    int64_t axis = split ? mxb_attr_i(c, "axis", 1) : stack ? mxb_attr_i(c, "axis", 0) : mxb_attr_i(c, "dim", 1);
-    if (axis < 0) axis += whole->ndim;
-    if (axis < 0 || axis >= whole->ndim) return MXB_UNSUPPORTED;
-    size_t outer = 1, inner = es;
-    for (int64_t i = 0; i < axis; i++) outer *= (size_t)whole->shape[i];
-    for (int64_t i = axis + 1; i < whole->ndim; i++) inner *= (size_t)whole->shape[i];
-    const size_t pitch = (size_t)whole->shape[axis] * inner; /* bytes per row of the whole */
+    join_geom g;
+    if (join_split_geom(c, &g)) return MXB_UNSUPPORTED;
     size_t col = 0;
-    for (int p = 0; p < parts; p++) { /* the parts must tile the rows exactly */
-        const mxb_tensor *t = split ? &c->out[p] : &c->in[p];
-        if (t->dtype != whole->dtype) return MXB_UNSUPPORTED;
-        col += outer ? (size_t)t->size * es / outer : 0;
-    }
-    if (outer && col != pitch) return MXB_UNSUPPORTED;
-    col = 0;
-    for (int p = 0; p < parts; p++) {
-        const mxb_tensor *t = split ? &c->out[p] : &c->in[p];
-        size_t width = outer ? (size_t)t->size * es / outer : 0; /* this part's bytes per row */
-        if (width && outer) {
-            size_t wo[3] = {col, 0, 0}, po[3] = {0, 0, 0}, region[3] = {width, outer, 1};
-            if (split)
-                CLCHECK(clEnqueueCopyBufferRect(d->q, BUF(*whole), BUF(*t), wo, po, region, pitch, 0, width, 0, 0,
+    for (int p = 0; p < g.parts; p++) {
+        const mxb_tensor *t = join_part(c, &g, p);
+        size_t width = join_width(&g, t);
+        if (width && g.outer) {
+            size_t wo[3] = {col, 0, 0}, po[3] = {0, 0, 0}, region[3] = {width, g.outer, 1};
+            if (g.split)
+                CLCHECK(clEnqueueCopyBufferRect(d->q, BUF(*g.whole), BUF(*t), wo, po, region, g.pitch, 0, width, 0, 0,
                                                 NULL, NULL), c->op);
             else
-                CLCHECK(clEnqueueCopyBufferRect(d->q, BUF(*t), BUF(*whole), po, wo, region, width, 0, pitch, 0, 0,
+                CLCHECK(clEnqueueCopyBufferRect(d->q, BUF(*t), BUF(*g.whole), po, wo, region, width, 0, g.pitch, 0, 0,
                                                 NULL, NULL), c->op);
         }
         col += width;
@@ -1247,15 +1209,8 @@ static int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     const mxb_tensor *x = &c->in[0];
     int dt = x->dtype;
     if (!(dt == MXB_F32 || (dt == MXB_F64 && d->fp64)) || c->out[0].dtype != MXB_F32 || !x->size) return MXB_UNSUPPORTED;
-    const mxb_attr *ax = mxb_attr_find(c, "axis");
-    cl_long outer = 1, n = x->size, inner = 1;
-    if (ax && !ax->is_none) {
-        int64_t a = ax->i < 0 ? ax->i + x->ndim : ax->i;
-        if (a < 0 || a >= x->ndim) return MXB_UNSUPPORTED;
-        n = x->shape[a];
-        for (int64_t i = 0; i < a; i++) outer *= x->shape[i];
-        for (int64_t i = a + 1; i < x->ndim; i++) inner *= x->shape[i];
-    }
+    cl_long outer, n, inner;
+    if (axis_geom(x, mxb_attr_find(c, "axis"), &outer, &n, &inner)) return MXB_UNSUPPORTED;
     if (!n) return MXB_UNSUPPORTED;
     cl_mem X = BUF(*x), O = BUF(c->out[0]);
     cl_int mx = !strcmp(c->op, "argmax");
