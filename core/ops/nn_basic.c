@@ -352,30 +352,6 @@ SM_FWD(dd, double, double)
 
 static int64_t sm_grain(int64_t A) { return A > 0 ? (32768 / A) + 1 : 32768; }
 
-static int sm_run(mx_call *c, int kind) {
-    sm_args p;
-    int axis;
-    MXI_TRY(sm_geometry(c, c->in[0], &p.gm, &axis));
-    p.c = c;
-    p.kind = kind;
-    p.temp = sm_temp(c);
-    p.x = mxi_data(c->in[0]);
-    p.y = NULL;
-    p.o = mxi_data(c->out[0]);
-    p.len = c->attrs[SM_USE_LENGTH].i ? c->in[1] : NULL;
-    int64_t rows = p.gm.outer * p.gm.inner;
-    if (p.gm.A == 0 || rows == 0) return MX_OK;
-    int fi = c->in[0]->dtype == MX_FLOAT64, fo = c->out[0]->dtype == MX_FLOAT64;
-    mxi_range_fn fn = fi ? (fo ? sm_fwd_dd : sm_fwd_df) : (fo ? sm_fwd_fd : sm_fwd_ff);
-    if (!fi && !fo && p.gm.inner == 1 && !p.len) fn = sm_fwd_f32_last;
-    mxi_parallel_for(rows, sm_grain(p.gm.A), fn, &p);
-    return MX_OK;
-}
-
-static int softmax_cpu(mx_call *c) { return sm_run(c, SM_SOFTMAX); }
-static int log_softmax_cpu(mx_call *c) { return sm_run(c, SM_LOG); }
-static int softmin_cpu(mx_call *c) { return sm_run(c, SM_MIN); }
-
 /* _backward_<softmax>(ograd, out[, length]); attr dtype = the data's dtype
  * (the gradient's dtype). */
 static int smb_num_inputs(const mx_call *c) { return c->attrs[SM_USE_LENGTH].i ? 3 : 2; }
@@ -444,7 +420,12 @@ static void sm_bwd_f32_last(void *ctx, int64_t b, int64_t e) {
     }
 }
 
-static int smb_run(mx_call *c, int kind) {
+/* One launcher for the softmax family, forward (data[, length]) and
+ * backward (ograd, out[, length]): kernels picked by (in, out) dtype, the
+ * float32 last-axis fast path when no lengths mask rows. */
+static int sm_launch(mx_call *c, int kind, int backward) {
+    static const mxi_range_fn fwd[2][2] = {{sm_fwd_ff, sm_fwd_fd}, {sm_fwd_df, sm_fwd_dd}};
+    static const mxi_range_fn bwd[2][2] = {{sm_bwd_ff, sm_bwd_fd}, {sm_bwd_df, sm_bwd_dd}};
     sm_args p;
     int axis;
     MXI_TRY(sm_geometry(c, c->in[0], &p.gm, &axis));
@@ -452,22 +433,25 @@ static int smb_run(mx_call *c, int kind) {
     p.kind = kind;
     p.temp = sm_temp(c);
     p.x = mxi_data(c->in[0]);
-    p.y = mxi_data(c->in[1]);
+    p.y = backward ? mxi_data(c->in[1]) : NULL;
     p.o = mxi_data(c->out[0]);
-    p.len = c->attrs[SM_USE_LENGTH].i ? c->in[2] : NULL;
+    p.len = c->attrs[SM_USE_LENGTH].i ? c->in[backward ? 2 : 1] : NULL;
     int64_t rows = p.gm.outer * p.gm.inner;
     if (p.gm.A == 0 || rows == 0) return MX_OK;
-    if (c->in[0]->dtype != c->in[1]->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "ograd and output dtypes differ");
+    if (backward && c->in[0]->dtype != c->in[1]->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "ograd and output dtypes differ");
     int fi = c->in[0]->dtype == MX_FLOAT64, fo = c->out[0]->dtype == MX_FLOAT64;
-    mxi_range_fn fn = fi ? (fo ? sm_bwd_dd : sm_bwd_df) : (fo ? sm_bwd_fd : sm_bwd_ff);
-    if (!fi && !fo && p.gm.inner == 1 && !p.len) fn = sm_bwd_f32_last;
+    mxi_range_fn fn = (backward ? bwd : fwd)[fi][fo];
+    if (!fi && !fo && p.gm.inner == 1 && !p.len) fn = backward ? sm_bwd_f32_last : sm_fwd_f32_last;
     mxi_parallel_for(rows, sm_grain(p.gm.A), fn, &p);
     return MX_OK;
 }
 
-static int softmax_bwd_cpu(mx_call *c) { return smb_run(c, SM_SOFTMAX); }
-static int log_softmax_bwd_cpu(mx_call *c) { return smb_run(c, SM_LOG); }
-static int softmin_bwd_cpu(mx_call *c) { return smb_run(c, SM_MIN); }
+static int softmax_cpu(mx_call *c) { return sm_launch(c, SM_SOFTMAX, 0); }
+static int log_softmax_cpu(mx_call *c) { return sm_launch(c, SM_LOG, 0); }
+static int softmin_cpu(mx_call *c) { return sm_launch(c, SM_MIN, 0); }
+static int softmax_bwd_cpu(mx_call *c) { return sm_launch(c, SM_SOFTMAX, 1); }
+static int log_softmax_bwd_cpu(mx_call *c) { return sm_launch(c, SM_LOG, 1); }
+static int softmin_bwd_cpu(mx_call *c) { return sm_launch(c, SM_MIN, 1); }
 
 static int sm_grad_common(mx_grad_ctx *g, const char *bwd) {
     const mx_call *c = g->call;
