@@ -562,6 +562,14 @@ static inline int64_t seq_off(int ax, int64_t T, int64_t B, int64_t t, int64_t b
     return ax == 0 ? t * B + b : b * T + t;
 }
 
+/* x as (T, B, inner) or (B, T, inner) for the call's axis; returns the axis */
+static int seq_geom(const mx_call *c, const mx_tensor_s *x, int64_t *T, int64_t *B, int64_t *inner) {
+    int ax = seq_axis(c);
+    *T = x->shape[ax], *B = x->shape[1 - ax];
+    *inner = x->size / ((*T * *B) != 0 ? *T * *B : 1);
+    return ax;
+}
+
 static int64_t seq_len(const mx_call *c, int64_t b, int64_t T) {
     if (!c->attrs[SQ_USE].i) return T;
     int64_t v = (int64_t)ld(c->in[1], b);
@@ -576,8 +584,8 @@ static int seqmask_infer(mx_call *c) {
 
 static int seqmask_cpu(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
-    int ax = seq_axis(c);
-    int64_t T = x->shape[ax], B = x->shape[1 - ax], inner = x->size / ((T * B) != 0 ? T * B : 1);
+    int64_t T, B, inner;
+    int ax = seq_geom(c, x, &T, &B, &inner);
     double val = c->attrs[SQ_VALUE_OR_AXIS].f;
     size_t esz = mxi_dtype_size(x->dtype);
     if (x->size) memcpy(mxi_data(c->out[0]), mxi_data(x), (size_t)x->size * esz);
@@ -588,12 +596,16 @@ static int seqmask_cpu(mx_call *c) {
     return MX_OK;
 }
 
-static int seqmask_grad(mx_grad_ctx *g) {
+/* SequenceMask (with value 0) and SequenceReverse are their own adjoints:
+ * the gradient is the same op on ograd with the same lengths and axis. */
+static int seq_self_grad(mx_grad_ctx *g, const char *op, const char *extra) {
     char a[128];
-    snprintf(a, sizeof a, "use_sequence_length=%s;value=0;axis=%d", g->call->n_in == 2 ? "True" : "False", seq_axis(g->call));
+    snprintf(a, sizeof a, "use_sequence_length=%s;%saxis=%d", g->call->n_in == 2 ? "True" : "False", extra, seq_axis(g->call));
     mx_tensor_s *in[2] = {g->ograd[0], g->call->n_in == 2 ? g->in[1] : NULL};
-    return mxi_call("SequenceMask", in, g->call->n_in, a, g->igrad, 1);
+    return mxi_call(op, in, g->call->n_in, a, g->igrad, 1);
 }
+
+static int seqmask_grad(mx_grad_ctx *g) { return seq_self_grad(g, "SequenceMask", "value=0;"); }
 
 static int seqlast_infer(mx_call *c) {
     MXI_TRY(seq_check(c));
@@ -607,8 +619,8 @@ static int seqlast_infer(mx_call *c) {
 }
 
 static void seqlast_walk(mx_call *c, const mx_tensor_s *x, void *dst, const void *src, int bw) {
-    int ax = seq_axis(c);
-    int64_t T = x->shape[ax], B = x->shape[1 - ax], inner = x->size / ((T * B) != 0 ? T * B : 1);
+    int64_t T, B, inner;
+    int ax = seq_geom(c, x, &T, &B, &inner);
     for (int64_t b = 0; b < B; b++) {
         int64_t t = seq_len(c, b, T) - 1;
         if (t < 0) continue;
@@ -644,8 +656,8 @@ static int seqlast_grad(mx_grad_ctx *g) {
 
 static int seqrev_cpu(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
-    int ax = seq_axis(c);
-    int64_t T = x->shape[ax], B = x->shape[1 - ax], inner = x->size / ((T * B) != 0 ? T * B : 1);
+    int64_t T, B, inner;
+    int ax = seq_geom(c, x, &T, &B, &inner);
     size_t esz = mxi_dtype_size(x->dtype);
     for (int64_t b = 0; b < B; b++) {
         int64_t L = seq_len(c, b, T);
@@ -657,12 +669,7 @@ static int seqrev_cpu(mx_call *c) {
     return MX_OK;
 }
 
-static int seqrev_grad(mx_grad_ctx *g) {
-    char a[128];
-    snprintf(a, sizeof a, "use_sequence_length=%s;axis=%d", g->call->n_in == 2 ? "True" : "False", seq_axis(g->call));
-    mx_tensor_s *in[2] = {g->ograd[0], g->call->n_in == 2 ? g->in[1] : NULL};
-    return mxi_call("SequenceReverse", in, g->call->n_in, a, g->igrad, 1);
-}
+static int seqrev_grad(mx_grad_ctx *g) { return seq_self_grad(g, "SequenceReverse", ""); }
 
 /* ---- boolean_mask ---- */
 static int bmask_infer(mx_call *c) {
