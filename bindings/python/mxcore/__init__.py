@@ -16,33 +16,12 @@ from . import autograd, random, runtime
 from . import io
 from . import test_utils
 
-# Gluon and friends are written alongside; a missing module must not break import.
-try:
-    from . import gluon
-except ImportError as _e:  # pragma: no cover
-    if "gluon" not in str(_e):
-        raise
-try:
-    from . import initializer
-    from . import initializer as init
-except ImportError as _e:  # pragma: no cover
-    if "initializer" not in str(_e):
-        raise
-try:
-    from . import metric
-except ImportError as _e:  # pragma: no cover
-    if "metric" not in str(_e):
-        raise
-try:
-    from . import optimizer
-except ImportError as _e:  # pragma: no cover
-    if "optimizer" not in str(_e):
-        raise
-try:
-    from . import lr_scheduler
-except ImportError as _e:  # pragma: no cover
-    if "lr_scheduler" not in str(_e):
-        raise
+from . import gluon
+from . import initializer
+from . import initializer as init
+from . import metric
+from . import optimizer
+from . import lr_scheduler
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "nd",
            "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]
