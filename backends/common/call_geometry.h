@@ -1,7 +1,7 @@
 /* call_geometry.h — what device modules read off an mxb_call
  * (include/mxcore/backend.h) the same way: the geometry of Convolution and
  * Pooling windows, BatchNorm's (outer, C, inner), the row normalisations'
- * rows, an axis as (outer, n, inner), the parts of concat/stack/split, the
+ * rows, an axis as (outer, n, inner), the reduced axes, the parts of concat/stack/split, the
  * parametrised activations' kind, and the weight groups of the
  * multi-weight optimizer updates, from
  * the call's attributes and inputs, computed exactly as the CPU ops do
@@ -200,6 +200,28 @@ static inline int join_split_geom(const mxb_call *c, join_geom *g) {
         cols += join_width(g, t);
     }
     return g->outer && cols != g->pitch ? -1 : 0;
+}
+
+/* sum / mean / max / min / prod: the kind (0..4 in that order; any other op
+ * counts as prod) and which of in[0]'s dims are reduced, from axis (None or
+ * () for all) and exclude, as core/ops/reduce.c reads them. Non-zero for an
+ * axis out of range. */
+static inline int reduce_axes(const mxb_call *c, int red[MXB_MAX_NDIM], int *kind) {
+    const char *op = c->op;
+    *kind = !strcmp(op, "sum") ? 0 : !strcmp(op, "mean") ? 1 : !strcmp(op, "max") ? 2 : !strcmp(op, "min") ? 3 : 4;
+    const int nd = c->in[0].ndim;
+    const mxb_attr *ax = mxb_attr_find(c, "axis");
+    const int all = !ax || ax->is_none || ax->n == 0;
+    for (int i = 0; i < MXB_MAX_NDIM; i++) red[i] = i < nd && all;
+    if (all) return 0;
+    for (int j = 0; j < ax->n; j++) {
+        int64_t a = ax->v[j] < 0 ? ax->v[j] + nd : ax->v[j];
+        if (a < 0 || a >= nd) return -1;
+        red[a] = 1;
+    }
+    if (mxb_attr_i(c, "exclude", 0))
+        for (int i = 0; i < nd; i++) red[i] = !red[i];
+    return 0;
 }
 
 /* The parametrised activations, numbered as core/ops/activation.c's

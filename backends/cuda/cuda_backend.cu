@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "../common/call_geometry.h"
 #include "cuda_internal.h"
 #include "mxcore/backend.h"
 
@@ -524,21 +525,8 @@ int reduce_dims(Dev &d, const mxb_call *c, const int *red, int kind, int dt, cha
 int k_reduce_op(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int dt = call_dtype(c, 1);
     if (dt < 0) return MXB_UNSUPPORTED;
-    int kind = !strcmp(c->op, "sum") ? 0 : !strcmp(c->op, "mean") ? 1 : !strcmp(c->op, "max") ? 2
-             : !strcmp(c->op, "min") ? 3 : 4;
-    int nd = c->in[0].ndim, red[MXB_MAX_NDIM] = {0};
-    const mxb_attr *ax = mxb_attr_find(c, "axis");
-    bool all = !ax || ax->is_none || ax->n == 0;
-    for (int i = 0; i < nd; i++) red[i] = all;
-    if (!all) {
-        for (int j = 0; j < ax->n; j++) {
-            int64_t a = ax->v[j] < 0 ? ax->v[j] + nd : ax->v[j];
-            if (a < 0 || a >= nd) return MXB_UNSUPPORTED;
-            red[a] = 1;
-        }
-        if (mxb_attr_i(c, "exclude", 0))
-            for (int i = 0; i < nd; i++) red[i] = !red[i];
-    }
+    int red[MXB_MAX_NDIM], kind;
+    if (reduce_axes(c, red, &kind)) return MXB_UNSUPPORTED;
     cudaSetDevice(((Dev *)ctx)->id);
     return reduce_dims(*(Dev *)ctx, c, red, kind, dt, err, errlen);
 }

@@ -799,22 +799,9 @@ static int k_reduce(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, 1);
     if (dt < 0) return MXB_UNSUPPORTED;
-    int kind = !strcmp(c->op, "sum") ? 0 : !strcmp(c->op, "mean") ? 1 : !strcmp(c->op, "max") ? 2
-             : !strcmp(c->op, "min") ? 3 : 4;
+    int red[MXB_MAX_NDIM], kind;
+    if (reduce_axes(c, red, &kind)) return MXB_UNSUPPORTED;
     const mxb_tensor *x = &c->in[0];
-    int nd = x->ndim, red[MXB_MAX_NDIM] = {0};
-    const mxb_attr *ax = mxb_attr_find(c, "axis");
-    int all = !ax || ax->is_none || ax->n == 0;
-    for (int i = 0; i < nd; i++) red[i] = all;
-    if (!all) {
-        for (int j = 0; j < ax->n; j++) {
-            int64_t a = ax->v[j] < 0 ? ax->v[j] + nd : ax->v[j];
-            if (a < 0 || a >= nd) return MXB_UNSUPPORTED;
-            red[a] = 1;
-        }
-        if (mxb_attr_i(c, "exclude", 0))
-            for (int i = 0; i < nd; i++) red[i] = !red[i];
-    }
     return reduce_dims(d, c, x, &c->out[0], red, kind, dt, err, errlen);
 }
 
