@@ -223,6 +223,16 @@ class BatchNorm(HybridBlock):
 
 
 class _NormBase(HybridBlock):
+    """gamma and beta of one size, the input's length on ``_axis`` (the
+    channel axis 1 unless a subclass sets its own)."""
+
+    _axis = 1
+
+    def _infer_param_shapes(self, x, *args):
+        c = int(x.shape[self._axis])
+        self.gamma.shape = (c,)
+        self.beta.shape = (c,)
+
     def _make(self, center, scale, beta_initializer, gamma_initializer, in_channels):
         self.gamma = self.params.get('gamma', grad_req='write' if scale else 'null',
                                      shape=(in_channels,), init=gamma_initializer,
@@ -242,11 +252,6 @@ class LayerNorm(_NormBase):
         self._axis = axis
         self._epsilon = epsilon
         self._make(center, scale, beta_initializer, gamma_initializer, in_channels)
-
-    def _infer_param_shapes(self, x, *args):
-        c = int(x.shape[self._axis])
-        self.gamma.shape = (c,)
-        self.beta.shape = (c,)
 
     def hybrid_forward(self, F, data, gamma, beta):
         return _one(F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis,
@@ -269,11 +274,6 @@ class InstanceNorm(_NormBase):
         self._axis = axis
         self._epsilon = epsilon
         self._make(center, scale, beta_initializer, gamma_initializer, in_channels)
-
-    def _infer_param_shapes(self, x, *args):
-        c = int(x.shape[self._axis])
-        self.gamma.shape = (c,)
-        self.beta.shape = (c,)
 
     def hybrid_forward(self, F, x, gamma, beta):
         axis = self._axis % x.ndim
@@ -305,11 +305,6 @@ class GroupNorm(_NormBase):
         self._num_groups = num_groups
         self._epsilon = epsilon
         self._make(center, scale, beta_initializer, gamma_initializer, in_channels)
-
-    def _infer_param_shapes(self, x, *args):
-        c = int(x.shape[1])
-        self.gamma.shape = (c,)
-        self.beta.shape = (c,)
 
     def hybrid_forward(self, F, data, gamma, beta):
         if hasattr(F, 'GroupNorm'):
