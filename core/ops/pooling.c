@@ -18,6 +18,13 @@ typedef struct {
     int64_t p_value;
 } pool_geom;
 
+/* max pooling over 2-D planes (or 1-D rows) where every window lies inside the
+ * input: no padding and no clipped last window ('full' convention) */
+static inline int pool_is_max2d_inside(const pool_geom *g) {
+    return g->type == POOL_MAX && g->in[0] == 1 && g->k[0] == 1 && g->p[0] == 0 && g->p[1] == 0 && g->p[2] == 0 &&
+           (g->out[1] - 1) * g->s[1] + g->k[1] <= g->in[1] && (g->out[2] - 1) * g->s[2] + g->k[2] <= g->in[2];
+}
+
 #define T float
 #define SFX f32
 #include "pooling_kernels.h"
@@ -169,7 +176,7 @@ static const mx_op_def pool_ops[] = {
     {.name = "_backward_Pooling", .doc = "Gradient of Pooling w.r.t. its data (max: routed to the window's argmax).",
      .inputs = "ograd,data,output", .num_outputs = 1, .attrs = pool_attrs,
      .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]), .infer = pool_bwd_infer, .cpu = pool_bwd_cpu,
-     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
 };
 
 void mxi_register_pooling(void);

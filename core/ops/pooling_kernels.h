@@ -21,9 +21,66 @@ static inline void PK(win)(int64_t o, int64_t s, int64_t p, int64_t k, int64_t i
     *hi = b > in ? in : b;
 }
 
+/* Max pooling of one 2-D plane whose windows all lie inside it (no padding,
+ * no clipped last window): the common CNN case gets loops without per-window
+ * bounds, and a dedicated 2x2 stride-2 body. Same comparisons, in the same
+ * order, as the general loop below, so NaN handling and ties do not change. */
+static void PK(max2d_fwd_plane)(const pool_geom *g, const T *x, T *y) {
+    const int64_t IW = g->in[2], OH = g->out[1], OW = g->out[2];
+    const int64_t kh = g->k[1], kw = g->k[2], sh = g->s[1], sw = g->s[2];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        const T *r0 = x + oh * sh * IW;
+        T *yr = y + oh * OW;
+        if (kh == 2 && kw == 2 && sw == 2) {
+            const T *r1 = r0 + IW;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                T m = -INFINITY, a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                m = a > m ? a : m;
+                m = b > m ? b : m;
+                m = c > m ? c : m;
+                yr[ow] = d > m ? d : m;
+            }
+            continue;
+        }
+        for (int64_t ow = 0; ow < OW; ow++) {
+            T m = -INFINITY;
+            for (int64_t h = 0; h < kh; h++) {
+                const T *row = r0 + h * IW + ow * sw;
+                for (int64_t w = 0; w < kw; w++) m = row[w] > m ? row[w] : m;
+            }
+            yr[ow] = m;
+        }
+    }
+}
+
+/* Gradient of max2d_fwd_plane: each output's gradient goes to its window's
+ * first maximum (dx is zeroed by the caller; += for overlapping windows). */
+static void PK(max2d_bwd_plane)(const pool_geom *g, const T *x, const T *dy, T *dx) {
+    const int64_t IW = g->in[2], OH = g->out[1], OW = g->out[2];
+    const int64_t kh = g->k[1], kw = g->k[2], sh = g->s[1], sw = g->s[2];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t base = oh * sh * IW;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t arg = base + ow * sw;
+            T m = x[arg];
+            for (int64_t h = 0; h < kh; h++) {
+                const int64_t ro = base + h * IW + ow * sw;
+                for (int64_t w = 0; w < kw; w++)
+                    if (x[ro + w] > m) m = x[ro + w], arg = ro + w;
+            }
+            dx[arg] += dy[oh * OW + ow];
+        }
+    }
+}
+
 static void PK(pool_fwd_range)(void *ctx, int64_t b0, int64_t e0) {
     PK(pool_job) *j = ctx;
     const pool_geom *g = j->g;
+    if (pool_is_max2d_inside(g)) {
+        const int64_t ISP = g->in[1] * g->in[2], OSP = g->out[1] * g->out[2];
+        for (int64_t t = b0; t < e0; t++) PK(max2d_fwd_plane)(g, j->x + t * ISP, j->out + t * OSP);
+        return;
+    }
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], OD = g->out[0], OH = g->out[1], OW = g->out[2];
     const int64_t ISP = ID * IH * IW, OSP = OD * OH * OW;
     const double pv = (double)g->p_value;
@@ -88,6 +145,13 @@ static void PK(pool_bwd_range)(void *ctx, int64_t b0, int64_t e0) {
     for (int64_t t = b0; t < e0; t++) {
         const T *x = j->x + t * ISP, *y = j->y + t * OSP, *dy = j->dy + t * OSP;
         T *dx = j->out + t * ISP;
+        /* zeroed here, per plane and on the thread that fills it, not by the
+         * core beforehand: one pass over dx while it is in cache */
+        memset(dx, 0, sizeof(T) * (size_t)ISP);
+        if (pool_is_max2d_inside(g)) {
+            PK(max2d_bwd_plane)(g, x, dy, dx);
+            continue;
+        }
         for (int64_t od = 0; od < OD; od++) {
             int64_t d0, d1, pd;
             PK(win)(od, g->s[0], g->p[0], g->k[0], ID, &d0, &d1, &pd);
