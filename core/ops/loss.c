@@ -246,6 +246,76 @@ static int sce_grad(mx_grad_ctx *g) {
 }
 
 /* ======================================================================
+ * _sparse_softmax_ce(data (N, C), label (N,)) -> (N,) per-sample CE
+ *
+ * What gluon's SoftmaxCrossEntropyLoss computes for class-index labels
+ * (log_softmax, pick, negate: three ops and three tape nodes each way), as
+ * one kernel per direction. Labels are clipped into [0, C) after floor, as
+ * pick's default mode does.
+ * ====================================================================== */
+static int sce_rows_infer(mx_call *c) {
+    MXI_TRY(sce_infer(c));
+    mxi_set_out(c, 0, c->in[0]->shape, 1, c->in[0]->dtype);
+    return MX_OK;
+}
+
+typedef struct {
+    const mx_tensor_s *data, *label, *ograd; /* ograd NULL: forward */
+    mx_tensor_s *out;
+    int64_t C;
+} sce_rows_job;
+
+/* Per row: lse = log(sum(exp(x - max))) + max; forward writes lse - x[k],
+ * backward writes (exp(x - lse) - onehot(k)) * ograd[i]. */
+#define SCE_ROWS(SUF, T)                                                                    \
+    static void sce_rows_##SUF(void *ctx, int64_t r0, int64_t r1) {                         \
+        const sce_rows_job *j = ctx;                                                        \
+        const int64_t C = j->C;                                                             \
+        const T *x = MXI_PTR(T, j->data), *go = j->ograd ? MXI_PTR(T, j->ograd) : NULL;     \
+        T *o = MXI_PTR(T, j->out);                                                          \
+        for (int64_t i = r0; i < r1; i++) {                                                 \
+            const T *row = x + i * C;                                                       \
+            T m = row[0];                                                                   \
+            for (int64_t a = 1; a < C; a++) m = row[a] > m ? row[a] : m;                    \
+            T s = 0;                                                                        \
+            for (int64_t a = 0; a < C; a++) s += (T)exp((double)(row[a] - m));             \
+            const T lse = (T)log((double)s) + m;                                            \
+            int64_t k = (int64_t)floor(ld(j->label, i));                                    \
+            k = k < 0 ? 0 : (k >= C ? C - 1 : k);                                           \
+            if (!go) {                                                                      \
+                o[i] = lse - row[k];                                                        \
+                continue;                                                                   \
+            }                                                                               \
+            T *d = o + i * C;                                                               \
+            for (int64_t a = 0; a < C; a++) d[a] = (T)exp((double)(row[a] - lse)) * go[i]; \
+            d[k] -= go[i];                                                                  \
+        }                                                                                   \
+    }
+SCE_ROWS(f32, float)
+SCE_ROWS(f64, double)
+
+static int sce_rows_run(mx_call *c, const mx_tensor_s *data, const mx_tensor_s *label, const mx_tensor_s *ograd) {
+    const int64_t N = data->shape[0], C = data->shape[1];
+    if (N == 0) return MX_OK;
+    if (C == 0) return mxi_op_error(c, MX_ERR_INVALID, "data has no classes (shape (%lld, 0))", (long long)N);
+    sce_rows_job j = {data, label, ograd, c->out[0], C};
+    int64_t grain = 16384 / C + 1;
+    mxi_parallel_for(N, grain, data->dtype == MX_FLOAT64 ? sce_rows_f64 : sce_rows_f32, &j);
+    return MX_OK;
+}
+
+static int sce_rows_cpu(mx_call *c) { return sce_rows_run(c, c->in[0], c->in[1], NULL); }
+
+/* _backward_sparse_softmax_ce(ograd (N,), data, label) -> ddata (N, C) */
+static int sce_rows_bwd_cpu(mx_call *c) { return sce_rows_run(c, c->in[1], c->in[2], c->in[0]); }
+
+static int sce_rows_grad(mx_grad_ctx *g) {
+    if (!mxi_grad_needed(g, 0)) return MX_OK; /* labels get no gradient, as with pick */
+    g->igrad[0] = mxi_call1("_backward_sparse_softmax_ce", NULL, 3, g->ograd[0], g->in[0], g->in[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+/* ======================================================================
  * LinearRegressionOutput / LogisticRegressionOutput / MAERegressionOutput
  * ====================================================================== */
 enum { RG_GRAD_SCALE };
@@ -565,6 +635,15 @@ static const mx_op_def ops[] = {
      .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_softmax_cross_entropy", .doc = "Gradient of softmax_cross_entropy.",
      .inputs = "ograd,data,label", .num_outputs = 1, .infer = sceb_infer, .cpu = sceb_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "_sparse_softmax_ce",
+     .doc = "Per-sample softmax cross-entropy of data (N, C) against class indices label (N,): "
+            "-log_softmax(data)[i, label[i]], shape (N,). Labels are floored and clipped into [0, C) like pick. "
+            "Gluon's SoftmaxCrossEntropyLoss uses it for CPU arrays in place of log_softmax + pick + negation.",
+     .inputs = "data,label", .num_outputs = 1, .infer = sce_rows_infer, .cpu = sce_rows_cpu, .grad = sce_rows_grad,
+     .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_sparse_softmax_ce", .doc = "Gradient of _sparse_softmax_ce: (softmax(data) - onehot) * ograd.",
+     .inputs = "ograd,data,label", .num_outputs = 1, .infer = sceb_infer, .cpu = sce_rows_bwd_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "CTCLoss", .aliases = "ctc_loss,_contrib_CTCLoss,_contrib_ctc_loss",
      .doc = "Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels "

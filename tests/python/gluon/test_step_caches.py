@@ -150,3 +150,30 @@ def test_backward_inside_function_backward_and_head_lists():
     autograd.backward([y])
     np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 4.0])
     assert not autograd.is_training() and not autograd.is_recording()
+
+
+def test_softmax_ce_fused_path_matches_composed_ops():
+    """Eager CPU calls take the fused _sparse_softmax_ce op; its loss and gradient equal
+    log_softmax + pick (the from_logits route), and the other cases keep the ops."""
+    x = R.randn(7, 4).astype('float64')
+    lab = nd.array(R.randint(0, 4, 7))
+    lossf = gloss.SoftmaxCrossEntropyLoss(weight=1.5)
+    assert lossf._fused_ok(nd, nd.array(x), lab, None)
+    assert not lossf._fused_ok(nd, nd.array(x), lab, nd.ones((7, 1)))
+    assert not lossf._fused_ok(mx.sym, mx.sym.var('x'), mx.sym.var('y'), None)
+    assert not gloss.SoftmaxCrossEntropyLoss(sparse_label=False)._fused_ok(nd, nd.array(x), lab, None)
+    assert not lossf._fused_ok(nd, nd.array(x, dtype='float16'), lab, None)
+    head = nd.array(np.linspace(0.5, 2, 7), dtype='float64')
+    res = []
+    for fused in (True, False):
+        xa = nd.array(x, dtype='float64')
+        xa.attach_grad()
+        with autograd.record():
+            if fused:
+                lo = lossf(xa, lab)
+            else:
+                lo = gloss.SoftmaxCrossEntropyLoss(weight=1.5, from_logits=True)(nd.log_softmax(xa), lab)
+        lo.backward(head)
+        res.append((lo.asnumpy(), xa.grad.asnumpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12, atol=1e-12)

@@ -96,6 +96,32 @@ def test_softmax_cross_entropy_errors():
                  contains=("softmax_cross_entropy", "(3,4)", "(2,)"))
 
 
+# ---------------------------------------------------------------- _sparse_softmax_ce (per sample)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sparse_softmax_ce_per_sample(dtype):
+    x = R(5, 4, dtype=dtype)
+    lab = np.array([1, 0, 3, 7.5, -1.5], np.float32)  # out of range: floored, then clipped
+
+    def ref(x, l):
+        lp = np.log(np_softmax(x.astype(np.float64)))
+        k = np.clip(np.floor(l).astype(int), 0, 3)
+        return -lp[np.arange(5), k]
+
+    check_op("_sparse_softmax_ce", [x, lab], {}, ref, rtol=1e-5)
+    check_op("_sparse_softmax_ce", [x, lab.astype(np.int32)], {}, ref, rtol=1e-5)
+    check_grad("_sparse_softmax_ce", [x.astype(np.float64), np.array([1, 0, 3, 2, 0], np.float64)], {}, wrt=[0])
+    # a batch big enough to run on several threads
+    xb, lb = R(3000, 7, dtype=dtype), rng.integers(0, 7, 3000).astype(np.float32)
+    check_op("_sparse_softmax_ce", [xb, lb], {},
+             lambda x, l: -np.log(np_softmax(x.astype(np.float64)))[np.arange(3000), l.astype(int)], rtol=1e-5)
+
+
+def test_sparse_softmax_ce_errors():
+    expect_error("_sparse_softmax_ce", [R(3, 4), np.zeros(2)], {}, contains=("_sparse_softmax_ce", "(3,4)", "(2,)"))
+    expect_error("_sparse_softmax_ce", [R(3, 4, 2), np.zeros(3)], {}, contains=("_sparse_softmax_ce", "(N, C)"))
+    expect_error("_sparse_softmax_ce", [R(3, 0), np.zeros(3)], {}, contains=("_sparse_softmax_ce", "no classes"))
+
+
 # ---------------------------------------------------------------- regression outputs
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_regression_outputs_forward(dtype):

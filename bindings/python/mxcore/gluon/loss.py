@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..context import cpu as _cpu
+from ..ndarray.ndarray import NDArray as _NDArray
 from .block import HybridBlock
+
+_FUSED_CE_DTYPES = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+_CPU_TYPEID = _cpu().device_typeid
 
 
 def _apply_weighting(F, loss, weight=None, sample_weight=None):
@@ -131,6 +136,11 @@ class SoftmaxCrossEntropyLoss(Loss):
         self._from_logits = from_logits
 
     def hybrid_forward(self, F, pred, label, sample_weight=None):
+        if self._fused_ok(F, pred, label, sample_weight):
+            # one fused op each way instead of log_softmax + pick + negation
+            loss = F._sparse_softmax_ce(pred, label)
+            w = self._weight
+            return loss if w is None else _apply_weighting(F, loss, w)
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         # 2-D pred without sample_weight: pick/sum drop the class axis themselves instead
@@ -157,6 +167,17 @@ class SoftmaxCrossEntropyLoss(Loss):
             return -loss
         # the negation and the weight in one op (_apply_weighting rejects non-numbers)
         return _apply_weighting(F, loss, -w if isinstance(w, (int, float)) else w)
+
+    def _fused_ok(self, F, pred, label, sample_weight):
+        """The fused per-sample op covers eager CPU calls with class-index labels, (N, C)
+        float32/float64 predictions and no sample weights. Traced (symbolic) calls keep
+        MXNet's ops so exported graphs stay loadable by MXNet; other devices keep ops that
+        have device kernels. Ordered cheapest first: this runs every training step."""
+        return (self._sparse_label and not self._from_logits and sample_weight is None
+                and type(pred) is _NDArray and type(label) is _NDArray
+                and self._axis in (-1, 1) and self._batch_axis == 0
+                and len(pred.shape) == 2 and len(label.shape) == 1
+                and pred.dtype in _FUSED_CE_DTYPES and pred.context.device_typeid == _CPU_TYPEID)
 
 
 SoftmaxCELoss = SoftmaxCrossEntropyLoss

@@ -1298,6 +1298,10 @@ def softmax_cross_entropy(data: NDArray, label: NDArray, *, out: NDArray | None 
     """Sum over the batch of the softmax cross-entropy of data (N, C) and integer labels (N,); returns shape (1,)."""
     ...
 
+def _sparse_softmax_ce(data: NDArray, label: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Per-sample softmax cross-entropy of data (N, C) against class indices label (N,): -log_softmax(data)[i, label[i]], shape (N,). Labels are floored and clipped into [0, C) like pick. Gluon's SoftmaxCrossEntropyLoss uses it for CPU arrays in place of log_softmax + pick + negation."""
+    ...
+
 def CTCLoss(data: NDArray, label: NDArray, data_lengths: NDArray, label_lengths: NDArray, *, use_data_lengths: bool | None = ..., use_label_lengths: bool | None = ..., blank_label: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels (N, L); returns the per-sequence negative log-likelihood (N,)."""
     ...
