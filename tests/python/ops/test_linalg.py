@@ -61,6 +61,21 @@ def test_dot_forward(ls, rs, ta, tb, dtype):
     assert out[0].dtype == dtype
 
 
+# Mid-size products that the CPU GEMM cuts into many panels (rows or columns,
+# every transpose), including extents that do not divide evenly.
+@pytest.mark.parametrize("ls,rs,ta,tb", [
+    ((32, 784), (100, 784), False, True),   # an MLP layer forward at batch 32
+    ((32, 100), (32, 784), True, False),    # its weight gradient
+    ((32, 100), (100, 784), False, False),  # its data gradient
+    ((784, 33), (101, 784), True, True),
+    ((61, 517), (517, 97), False, False),
+])
+def test_dot_mid_size_panels(ls, rs, ta, tb):
+    a, b = r(*ls, dtype=np.float32), r(*rs, dtype=np.float32)
+    check_op("dot", [a, b], {"transpose_a": ta, "transpose_b": tb},
+             lambda x, y: np_dot(x.astype(np.float64), y.astype(np.float64), ta, tb), rtol=1e-4, atol=1e-4)
+
+
 def test_dot_other_dtypes():
     a = rng.integers(-3, 4, (3, 4)).astype(np.int32)
     b = rng.integers(-3, 4, (4, 2)).astype(np.int32)
