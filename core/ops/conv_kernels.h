@@ -156,6 +156,12 @@ static T CK(row_sum)(const T *r, int64_t n) {
     return s;
 }
 
+/* db[f] += sum of row f of tmp (F, NB*OSP); j->y is db */
+static void CK(bias_grad_range)(void *ctx, int64_t b, int64_t e) {
+    CK(conv_job) *j = ctx;
+    for (int64_t f = b; f < e; f++) j->y[f] += CK(row_sum)(j->tmp + f * j->ldcol, j->ldcol);
+}
+
 /* Items per chunk so that col + tmp stay under ~8 MB (at least one item):
  * big enough for efficient GEMMs, small enough not to dominate peak memory. */
 static int64_t CK(chunk_items)(const conv_geom *g) {
@@ -225,8 +231,10 @@ static int CK(conv_backward)(const conv_geom *g, const T *x, const T *w, const T
         const int64_t nb = g->N - n0 < NB ? g->N - n0 : NB;
         CK(conv_job) j = {.g = g, .x = x, .xw = dx, .col = col, .tmp = tmp, .ycst = dy, .n0 = n0, .ldcol = nb * OSP};
         mxi_parallel_for(nb * g->F, CK(grain_for)(OSP), CK(gather_range), &j);
-        if (db)
-            for (int64_t f = 0; f < g->F; f++) db[f] += CK(row_sum)(tmp + f * j.ldcol, j.ldcol);
+        if (db) {
+            j.y = db; /* one filter's row sum per task: rows are long (nb * OSP) */
+            mxi_parallel_for(g->F, CK(grain_for)(j.ldcol), CK(bias_grad_range), &j);
+        }
         if (dw) {
             mxi_parallel_for(nb * g->C, CK(grain_for)(KK * OSP), CK(im2col_range), &j);
             for (int64_t gi = 0; gi < g->G; gi++)
