@@ -22,6 +22,7 @@ from . import initializer as init
 from . import metric
 from . import optimizer
 from . import lr_scheduler
+from . import model
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "nd",
            "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]

@@ -4,15 +4,18 @@ from . import ndarray as _ndmod
 from .dlpack import from_dlpack
 from .ndarray import (NDArray, arange, array, concat, concatenate, empty, eye, from_numpy, full, invoke, linspace,
                       moveaxis, ones, stack, to_dlpack_for_read, to_dlpack_for_write, waitall, zeros)
-from .register import attach_fluent, manifest, register_all
+from .register import attach_fluent, manifest, prefixed_namespace, register_all
 from .utils import load, load_frombuffer, save
 
 _OP_NAMES = register_all(globals())
 attach_fluent(globals())
+contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
+linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 
 from . import random  # noqa: E402  (uses the generated ops)
 from . import sparse  # noqa: E402,F401
 
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
            "concatenate", "stack", "moveaxis", "waitall", "from_numpy", "from_dlpack", "to_dlpack_for_read",
-           "to_dlpack_for_write", "save", "load", "load_frombuffer", "random", "invoke"] + _OP_NAMES
+           "to_dlpack_for_write", "save", "load", "load_frombuffer", "random", "invoke", "contrib",
+           "linalg"] + _OP_NAMES

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import keyword
+import types
 
 from ..base import check_call, ffi, lib
 from . import ndarray as _nd
@@ -133,6 +134,20 @@ def register_ops(namespace: dict, make, keep) -> list:
                 if not n.startswith("_"):
                     names.append(n)
     return names
+
+
+def prefixed_namespace(namespace: dict, prefix: str, qualname: str):
+    """MXNet's op sub-namespaces: ``_contrib_boolean_mask`` is also
+    ``mx.nd.contrib.boolean_mask`` (and ``mx.sym.contrib.boolean_mask``),
+    ``_linalg_gemm2`` is ``linalg.gemm2``. Returns a module holding the ops of
+    `namespace` whose name starts with ``_<prefix>_``, under the rest of the name."""
+    mod = types.ModuleType(qualname, f"MXNet's {prefix} ops ({qualname}), generated from the registry.")
+    head = "_" + prefix + "_"
+    names = sorted(n for n in namespace if n.startswith(head) and len(n) > len(head))
+    for n in names:
+        setattr(mod, n[len(head):], namespace[n])
+    mod.__all__ = [n[len(head):] for n in names]
+    return mod
 
 
 def register_all(namespace: dict) -> list:

@@ -2,12 +2,15 @@
 core's registry manifest (register.py); graphs are validated, serialised,
 inferred and run by the core's graph executor (symbol.py, ../executor.py)."""
 from . import symbol as _symmod
+from ..ndarray.register import prefixed_namespace
 from .register import register_all
 from .symbol import (Group, NameManager, Prefix, Symbol, Variable, fromjson, load, load_json,  # noqa: F401
                      var)
 from .symbol import _invoke_sym
 
 _OP_NAMES = register_all(globals())
+contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
+linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 
 
 def zeros(shape, dtype=None, name=None, **kwargs):
