@@ -1,4 +1,4 @@
-"""mx.model checkpoints (prefix-symbol.json + prefix-%04d.params) and MXNet's op
+"""mx.model checkpoints (prefix-symbol.json + prefix-%04d.params), mx.sym.random, and MXNet's op
 sub-namespaces (mx.nd.contrib, mx.sym.contrib, mx.nd.linalg, mx.sym.linalg)."""
 import os
 
@@ -65,3 +65,28 @@ def test_contrib_and_linalg_namespaces():
     s = mx.sym.linalg.gemm2(mx.sym.var("a"), mx.sym.var("b"), alpha=2.0)
     res = s.eval(ctx=mx.cpu(), a=nd.array(a), b=nd.array(b))[0]
     np.testing.assert_allclose(res.asnumpy(), 2 * a @ b, rtol=1e-5)
+
+
+def test_sym_random_in_hybridized_blocks():
+    """F.random inside hybrid_forward: traced into random_*/sample_* graph nodes that
+    draw what the eager block draws under the same seed."""
+    class Noisy(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x + F.random.uniform(low=2, high=3, shape=(50, 3)) + F.random.normal(loc=0, scale=0.1,
+                                                                                          shape=(50, 3))
+
+    outs = []
+    for hybrid in (False, True):
+        net = Noisy()
+        if hybrid:
+            net.hybridize()
+        mx.random.seed(11)
+        outs.append(net(nd.zeros((50, 3))).asnumpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-6)
+    assert 1.6 < outs[1].min() and outs[1].max() < 3.4 and abs(outs[1].mean() - 2.5) < 0.1
+    s = mx.sym.random.normal(mx.sym.var("m"), mx.sym.var("s"), shape=(4,))  # Symbol parameters: sample_normal
+    assert s.infer_shape(m=(2,), s=(2,))[1] == [(2, 4)]
+    draws = mx.sym.random.randint(0, 5, shape=(200,)).eval()[0].asnumpy()
+    assert set(np.unique(draws)) <= set(range(5)) and len(np.unique(draws)) == 5
+    with pytest.raises(ValueError, match="all Symbols or all scalars"):
+        mx.sym.random.uniform(mx.sym.var("a"), 1.0)

@@ -11,6 +11,7 @@ from .symbol import _invoke_sym
 _OP_NAMES = register_all(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
+from . import random  # noqa: E402  (F.random inside a traced hybrid_forward)
 
 
 def zeros(shape, dtype=None, name=None, **kwargs):

@@ -1,0 +1,86 @@
+"""mx.sym.random: MXNet's sampling functions for symbols (what ``F.random`` is
+inside a hybridized ``hybrid_forward``). Scalar parameters use the registry's
+random_* ops; Symbol parameters use its sample_* ops, as mx.nd.random does."""
+from __future__ import annotations
+
+from ..base import np_dtype
+from .symbol import Symbol, _invoke_sym
+
+__all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poisson", "negative_binomial",
+           "bernoulli", "multinomial", "shuffle"]
+
+
+def _shape(shape):
+    if shape is None:
+        return (1,)
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(shape)
+
+
+def _attrs(shape, dtype, name, **extra):
+    attrs = {"shape": shape, "name": name}
+    if dtype is not None:
+        attrs["dtype"] = np_dtype(dtype).name
+    attrs.update(extra)
+    return attrs
+
+
+def _scalar_or_symbol(op, sample_op, params: dict, shape, dtype, name):
+    syms = [v for v in params.values() if isinstance(v, Symbol)]
+    if syms:
+        if len(syms) != len(params):
+            raise ValueError(f"{op}: parameters must be all Symbols or all scalars, got {params}")
+        return _invoke_sym(sample_op, tuple(params.values()),
+                           _attrs(() if shape is None else _shape(shape), dtype, name))
+    return _invoke_sym(op, (), _attrs(_shape(shape), dtype, name, **params))
+
+
+def uniform(low=0, high=1, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_uniform", "sample_uniform", {"low": low, "high": high}, shape, dtype, name)
+
+
+def normal(loc=0, scale=1, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_normal", "sample_normal", {"loc": loc, "scale": scale}, shape, dtype, name)
+
+
+def randn(*shape, loc=0, scale=1, dtype=None, name=None, **kwargs):
+    return normal(loc, scale, shape or None, dtype, name)
+
+
+def randint(low, high, shape=None, dtype=None, name=None, **kwargs):
+    return _invoke_sym("random_randint", (), _attrs(_shape(shape), dtype, name, low=int(low), high=int(high)))
+
+
+def exponential(scale=1, shape=None, dtype=None, name=None, **kwargs):
+    if isinstance(scale, Symbol):
+        raise ValueError("random.exponential: a Symbol scale is not supported (no sample_exponential op); "
+                         "pass a number")
+    return _scalar_or_symbol("random_exponential", "", {"lam": 1.0 / scale}, shape, dtype, name)
+
+
+def gamma(alpha=1, beta=1, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_gamma", "sample_gamma", {"alpha": alpha, "beta": beta}, shape, dtype, name)
+
+
+def poisson(lam=1, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_poisson", "sample_poisson", {"lam": lam}, shape, dtype, name)
+
+
+def negative_binomial(k=1, p=1, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_negative_binomial", "sample_negative_binomial", {"k": k, "p": p}, shape,
+                             dtype, name)
+
+
+def bernoulli(prob=0.5, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_bernoulli", "sample_bernoulli", {"p": prob}, shape, dtype, name)
+
+
+def multinomial(data, shape=None, get_prob=False, dtype="int32", name=None, **kwargs):
+    return _invoke_sym("sample_multinomial", (data,),
+                       {"shape": () if shape is None else _shape(shape), "get_prob": bool(get_prob), "dtype": dtype,
+                        "name": name})
+
+
+def shuffle(data, name=None, **kwargs):
+    return _invoke_sym("shuffle", (data,), {"name": name})
