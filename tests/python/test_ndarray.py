@@ -214,3 +214,26 @@ def test_errors_name_the_op_the_shapes_and_the_users_line():
     msg = str(e.value)
     assert "elemwise_add" in msg and "(2,3)" in msg and "(4,)" in msg
     assert f"{__file__}:" in msg  # the caller's own line, not a line inside mxcore
+
+
+def test_attributes_positionally_after_the_inputs():
+    """MXNet's generated functions take attributes positionally after the inputs, in the
+    op's declared order: nd.clip(x, 0, 1), nd.topk(x, 1, 2), sym.clip(s, 0, 1)."""
+    xn = np.array([[1, 5, 3], [4, 2, 6]], np.float32)
+    x = mx.nd.array(xn)
+    np.testing.assert_array_equal(mx.nd.clip(x, 2, 4).asnumpy(), np.clip(xn, 2, 4))
+    assert mx.nd.transpose(x, (1, 0)).shape == (3, 2)
+    np.testing.assert_array_equal(mx.nd.sum(x, 1).asnumpy(), xn.sum(1))
+    np.testing.assert_array_equal(mx.nd.topk(x, 1, 2).asnumpy(), [[1, 2], [2, 0]])
+    np.testing.assert_array_equal(mx.nd.FullyConnected(x, mx.nd.ones((2, 3)), mx.nd.zeros(2), 2).asnumpy(),
+                                  xn @ np.ones((3, 2)))
+    s = mx.sym.clip(mx.sym.var("a"), 2, 4)
+    np.testing.assert_array_equal(s.eval(a=x)[0].asnumpy(), np.clip(xn, 2, 4))
+    with pytest.raises(TypeError, match=r"clip: got 3 positional attribute\(s\).*a_min, a_max"):
+        mx.nd.clip(x, 1, 2, 3)
+    with pytest.raises(TypeError, match="'a_min' given positionally and by keyword"):
+        mx.nd.clip(x, 1, a_min=2)
+    with pytest.raises(TypeError, match="concat: input 1 must be an NDArray, got int"):
+        mx.nd.concat(x, 1)
+    with pytest.raises(TypeError, match="takes any number"):
+        mx.nd.add_n(x, 2)

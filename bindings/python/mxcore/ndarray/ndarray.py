@@ -38,6 +38,12 @@ def _get_op(name: str):
     return h
 
 
+def _op_name(h) -> str:
+    """The registry name of op handle `h` (for error messages)."""
+    p = ffi.new("const char **")
+    return ffi.string(p[0]).decode() if lib.mx_op_name(h, p) == 0 else "op"
+
+
 def _has_op(name: str) -> bool:
     if name in _op_cache:
         return True
@@ -136,8 +142,12 @@ def invoke(op, inputs, attrs=None, out=None, ctx=None):
     b = _bufs
     n = len(inputs)
     ins = b.ins if n <= _MAX_IO else ffi.new("mx_tensor[]", n)
-    for i, x in enumerate(inputs):
-        ins[i] = x.handle
+    try:
+        for i, x in enumerate(inputs):
+            ins[i] = x.handle
+    except AttributeError:
+        name = op if isinstance(op, str) else _op_name(op)
+        raise TypeError("%s: input %d must be an NDArray, got %s %r" % (name, i, type(x).__name__, x)) from None
     if attrs:
         keys, vals, na, pins = _encode_attrs_cached(attrs)
     else:

@@ -46,7 +46,8 @@ def _make(op: dict):
     inputs = list(op.get("inputs", []))
     input_set = set(inputs)
     variadic = bool(op.get("variadic"))
-    attr_names = {a["name"] for a in op.get("attrs", [])}
+    attr_order = [a["name"] for a in op.get("attrs", [])]
+    attr_names = set(attr_order)
     has_num_args = "num_args" in attr_names
     ctx_drop = "ctx" not in attr_names
     handle = []
@@ -72,16 +73,16 @@ def _make(op: dict):
                         return out
                     return res[0] if len(res) == 1 else res  # MXNet: one output -> an NDArray
         arrays = []
-        for a in args:
+        for i, a in enumerate(args):
             if isinstance(a, NDArray):
                 arrays.append(a)
             elif isinstance(a, (list, tuple)) and a and all(isinstance(x, NDArray) for x in a):
                 arrays.extend(a)
             elif a is None:
                 continue
-            else:
-                raise TypeError(f"{op['name']}: positional arguments must be NDArrays, got {type(a).__name__} "
-                                f"(pass attributes by keyword)")
+            else:  # nd.clip(x, 0, 1): what follows the arrays are attributes, in order
+                positional_attrs(op["name"], attr_order, args[i:], kwargs, variadic)
+                break
         if input_set and kwargs:
             named = [kwargs.pop(k) for k in inputs if k in kwargs]
             for x in named:
@@ -110,6 +111,22 @@ def _make(op: dict):
     fn.__qualname__ = pyname
     fn.__doc__ = _doc(op)
     return fn
+
+
+def positional_attrs(opname: str, attr_order: list, values, kwargs: dict, variadic: bool) -> None:
+    """MXNet's generated op functions take attributes positionally after the inputs
+    (``nd.clip(x, 0, 1)``, ``nd.transpose(x, (1, 0))``, ``nd.topk(x, 1, 3)``), in the
+    op's declared attribute order; put them into `kwargs`. Shared by mx.nd and mx.sym."""
+    if variadic:
+        raise TypeError(f"{opname}: positional arguments must be arrays (it takes any number of them); "
+                        f"pass attributes by keyword")
+    if len(values) > len(attr_order):
+        raise TypeError(f"{opname}: got {len(values)} positional attribute(s) {tuple(values)!r} but it has "
+                        f"{len(attr_order)} ({', '.join(attr_order) or 'none'})")
+    for k, v in zip(attr_order, values):
+        if k in kwargs:
+            raise TypeError(f"{opname}: attribute '{k}' given positionally and by keyword")
+        kwargs[k] = v
 
 
 # helpers that must keep their hand-written Python signatures (creation,

@@ -20,6 +20,7 @@ from numbers import Number
 import numpy as np
 
 from ..base import MXNetError, attr_str, check_call, ffi, lib, np_dtype, py_str
+from ..ndarray.register import positional_attrs
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "NameManager", "Prefix", "Graph"]
 
@@ -183,6 +184,8 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
         dflt = next((a.get("default") for a in op.get("attrs", []) if a["name"] == "no_bias"), False)
         if _truthy(attrs.get("no_bias", dflt)):
             return True
+    if opname.endswith("BilinearResize2D") and inp == "like":
+        return attrs.get("mode", "size") != "like"
     if opname == "LeakyReLU" and inp == "gamma":
         return attrs.get("act_type", "leaky") != "prelu"
     if opname == "RNN":
@@ -234,16 +237,17 @@ def _invoke_sym(opname: str, args, kwargs):
     inputs_spec = list(op.get("inputs", []))
     variadic = bool(op.get("variadic"))
     pos = []
-    for a in args:
+    for i, a in enumerate(args):
         if isinstance(a, Symbol):
             pos.append(a)
-        elif isinstance(a, (list, tuple)) and all(isinstance(x, Symbol) for x in a):
+        elif isinstance(a, (list, tuple)) and a and all(isinstance(x, Symbol) for x in a):
             pos.extend(a)
         elif a is None:
             continue
-        else:
-            raise TypeError("mx.sym.%s: positional arguments must be Symbols, got %s (pass attributes by "
-                            "keyword)" % (opname, type(a).__name__))
+        else:  # sym.clip(x, 0, 1): what follows the inputs are attributes, in order
+            positional_attrs("mx.sym." + opname, [t["name"] for t in op.get("attrs", [])], args[i:], kwargs,
+                             bool(op.get("variadic")))
+            break
     named = {}
     for k in list(kwargs):
         v = kwargs[k]
