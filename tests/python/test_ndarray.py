@@ -237,3 +237,29 @@ def test_attributes_positionally_after_the_inputs():
         mx.nd.concat(x, 1)
     with pytest.raises(TypeError, match="takes any number"):
         mx.nd.add_n(x, 2)
+
+
+@pytest.mark.parametrize("name,ref", [
+    ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply), ("divide", np.divide),
+    ("true_divide", np.true_divide), ("modulo", np.mod), ("power", np.power), ("pow", np.power),
+    ("maximum", np.maximum), ("minimum", np.minimum), ("hypot", np.hypot),
+    ("equal", np.equal), ("not_equal", np.not_equal), ("greater", np.greater),
+    ("greater_equal", np.greater_equal), ("lesser", np.less), ("lesser_equal", np.less_equal),
+    ("logical_and", np.logical_and), ("logical_or", np.logical_or), ("logical_xor", np.logical_xor)])
+def test_two_operand_helpers(name, ref):
+    """mx.nd.<name> / mx.sym.<name> with arrays, broadcasting and numbers on either side."""
+    rs = np.random.RandomState(3)
+    a = (rs.rand(3, 4) * 4 + 0.5).round(1).astype(np.float32)
+    b = (rs.rand(1, 4) * 4 + 0.5).round(1).astype(np.float32)
+    a[0, 0] = b[0, 0]  # one tie for the comparisons
+    fn, sfn = getattr(mx.nd, name), getattr(mx.sym, name)
+    for lhs, rhs in ((a, b), (a, 2.0), (3.0, a)):
+        want = ref(lhs, rhs).astype(np.float32)
+        L = mx.nd.array(lhs) if isinstance(lhs, np.ndarray) else lhs
+        R = mx.nd.array(rhs) if isinstance(rhs, np.ndarray) else rhs
+        np.testing.assert_allclose(fn(L, R).asnumpy(), want, rtol=1e-5, atol=1e-6)
+        SL = mx.sym.var("l") if isinstance(lhs, np.ndarray) else lhs
+        SR = mx.sym.var("r") if isinstance(rhs, np.ndarray) else rhs
+        feed = {k: mx.nd.array(v) for k, v in (("l", lhs), ("r", rhs)) if isinstance(v, np.ndarray)}
+        np.testing.assert_allclose(sfn(SL, SR).eval(**feed)[0].asnumpy(), want, rtol=1e-5, atol=1e-6)
+    assert float(fn(3.0, 2.0)) == float(ref(3.0, 2.0))

@@ -12,10 +12,12 @@ attach_fluent(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 
+from . import binary_funcs as _binary_funcs  # noqa: E402
+_BINARY_NAMES = _binary_funcs.install(globals(), NDArray, lambda op, ins, attrs: invoke(op, list(ins), attrs)[0])
 from . import random  # noqa: E402  (uses the generated ops)
 from . import sparse  # noqa: E402,F401
 
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
            "concatenate", "stack", "moveaxis", "waitall", "from_numpy", "from_dlpack", "to_dlpack_for_read",
            "to_dlpack_for_write", "save", "load", "load_frombuffer", "random", "invoke", "contrib",
-           "linalg"] + _OP_NAMES
+           "linalg"] + _BINARY_NAMES + _OP_NAMES

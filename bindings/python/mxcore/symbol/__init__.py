@@ -34,23 +34,9 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, d
                                            dtype=dtype or "float32", name=name))
 
 
-def pow(base, exp):  # noqa: A001  (MXNet's name)
-    return base ** exp
-
-
-def maximum(left, right):
-    if isinstance(left, Symbol) and isinstance(right, Symbol):
-        return _invoke_sym("broadcast_maximum", (left, right), {})
-    s, v = (left, right) if isinstance(left, Symbol) else (right, left)
-    return _invoke_sym("_maximum_scalar", (s,), {"scalar": v})
-
-
-def minimum(left, right):
-    if isinstance(left, Symbol) and isinstance(right, Symbol):
-        return _invoke_sym("broadcast_minimum", (left, right), {})
-    s, v = (left, right) if isinstance(left, Symbol) else (right, left)
-    return _invoke_sym("_minimum_scalar", (s,), {"scalar": v})
+from ..ndarray import binary_funcs as _binary_funcs  # noqa: E402
+_BINARY_NAMES = _binary_funcs.install(globals(), Symbol, lambda op, ins, attrs: _invoke_sym(op, ins, attrs))
 
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "zeros", "ones", "full", "arange",
-           "pow", "maximum", "minimum"] + _OP_NAMES
+           "random", "contrib", "linalg"] + _BINARY_NAMES + _OP_NAMES
