@@ -1,5 +1,6 @@
-/* loss.c — op family "loss": SoftmaxOutput, softmax_cross_entropy, the
- * regression outputs (Linear/Logistic/MAE) and CTCLoss, MXNet 1.x semantics.
+/* loss.c — op family "loss": SoftmaxOutput, softmax_cross_entropy (summed
+ * and per sample), MakeLoss, smooth_l1, the regression outputs
+ * (Linear/Logistic/MAE) and CTCLoss, MXNet 1.x semantics.
  *
  * The *Output ops are MXNet's "loss layers": the forward returns the
  * prediction and the backward ignores the head gradient (unless out_grad),
@@ -312,6 +313,114 @@ static int sce_rows_bwd_cpu(mx_call *c) { return sce_rows_run(c, c->in[1], c->in
 static int sce_rows_grad(mx_grad_ctx *g) {
     if (!mxi_grad_needed(g, 0)) return MX_OK; /* labels get no gradient, as with pick */
     g->igrad[0] = mxi_call1("_backward_sparse_softmax_ce", NULL, 3, g->ograd[0], g->in[0], g->in[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+/* ======================================================================
+ * MakeLoss(data) -> data; its gradient ignores the head gradient
+ * ====================================================================== */
+enum { ML_GRAD_SCALE, ML_VALID_THRESH, ML_NORM };
+enum { ML_NORM_NULL, ML_NORM_BATCH, ML_NORM_VALID };
+static const mx_attr_spec ml_attrs[] = {
+    {"grad_scale", MX_ATTR_FLOAT, "1", "Scales the gradient.", NULL, 0, 0, 0},
+    {"valid_thresh", MX_ATTR_FLOAT, "0", "normalization='valid' counts the elements greater than this.", NULL, 0, 0,
+     0},
+    {"normalization", MX_ATTR_ENUM, "null",
+     "Gradient normalisation: null (none), batch (divide by the batch size, data.shape[0]) or valid (divide by "
+     "the number of elements greater than valid_thresh, at least 1).", "null,batch,valid", 0, 0, 0},
+};
+
+static int ml_infer(mx_call *c) {
+    MXI_TRY(require_float(c, 0));
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int ml_cpu(mx_call *c) {
+    if (c->out[0]->storage != c->in[0]->storage || c->out[0]->offset != c->in[0]->offset)
+        memcpy(mxi_data(c->out[0]), mxi_data(c->in[0]), (size_t)c->in[0]->size * mxi_dtype_size(c->in[0]->dtype));
+    return MX_OK;
+}
+
+/* grad_scale * ones, divided per `normalization`; written with registered
+ * ops, so it runs on any device and has its own (zero) gradient. */
+static int ml_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    const mx_tensor_s *x = g->in[0];
+    double scale = c->attrs[ML_GRAD_SCALE].f;
+    int norm = (int)c->attrs[ML_NORM].i;
+    if (norm == ML_NORM_BATCH && x->ndim > 0 && x->shape[0] > 0) scale /= (double)x->shape[0];
+    char a[64];
+    mx_tensor_s *ones = mxi_call1("ones_like", NULL, 1, g->in[0]);
+    if (!ones) return mx_last_error_code();
+    snprintf(a, sizeof a, "scalar=%.17g", scale);
+    mx_tensor_s *gs = mxi_call1("_mul_scalar", a, 1, ones);
+    mxi_tensor_release(ones);
+    if (!gs || norm != ML_NORM_VALID) {
+        g->igrad[0] = gs;
+        return gs ? MX_OK : mx_last_error_code();
+    }
+    snprintf(a, sizeof a, "scalar=%.17g", c->attrs[ML_VALID_THRESH].f);
+    mx_tensor_s *mask = mxi_call1("_greater_scalar", a, 1, g->in[0]);
+    mx_tensor_s *cnt = mask ? mxi_call1("sum", NULL, 1, mask) : NULL;
+    mx_tensor_s *den = cnt ? mxi_call1("_maximum_scalar", "scalar=1", 1, cnt) : NULL;
+    g->igrad[0] = den ? mxi_call1("broadcast_div", NULL, 2, gs, den) : NULL;
+    mxi_tensor_release(mask);
+    mxi_tensor_release(cnt);
+    mxi_tensor_release(den);
+    mxi_tensor_release(gs);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+/* ======================================================================
+ * smooth_l1(data; scalar s): 0.5 (s x)^2 where |x| < 1/s^2, else |x| - 0.5/s^2
+ * ====================================================================== */
+static const mx_attr_spec sl1_attrs[] = {
+    {"scalar", MX_ATTR_FLOAT, "1", "sigma: the quadratic zone is |x| < 1/sigma^2.", NULL, 0, 0, 0},
+};
+
+#define SL1(SUF, T)                                                                                     \
+    static void sl1_##SUF(const mx_call *c, int backward) {                                             \
+        const double s2 = c->attrs[0].f * c->attrs[0].f, lim = s2 > 0 ? 1.0 / s2 : INFINITY;             \
+        const T *x = MXI_PTR(T, c->in[backward]), *go = backward ? MXI_PTR(T, c->in[0]) : NULL;          \
+        T *y = MXI_PTR(T, c->out[0]);                                                                   \
+        for (int64_t i = 0; i < c->out[0]->size; i++) {                                                 \
+            const double v = (double)x[i], a = fabs(v);                                                 \
+            if (!backward) y[i] = (T)(a < lim ? 0.5 * s2 * v * v : a - 0.5 * (s2 > 0 ? 1.0 / s2 : 0));  \
+            else y[i] = (T)((a < lim ? s2 * v : (v > 0) - (v < 0)) * (double)go[i]);                   \
+        }                                                                                               \
+    }
+SL1(f32, float)
+SL1(f64, double)
+
+static int sl1_infer(mx_call *c) {
+    MXI_TRY(require_float(c, 0));
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int sl1_cpu(mx_call *c) {
+    if (c->in[0]->dtype == MX_FLOAT64) sl1_f64(c, 0);
+    else sl1_f32(c, 0);
+    return MX_OK;
+}
+
+/* _backward_smooth_l1(ograd, data) -> ograd * d smooth_l1 / d data */
+static int sl1_bwd_infer(mx_call *c) {
+    mxi_same_as_in(c, 0, 1);
+    return MX_OK;
+}
+
+static int sl1_bwd_cpu(mx_call *c) {
+    if (c->in[1]->dtype == MX_FLOAT64) sl1_f64(c, 1);
+    else sl1_f32(c, 1);
+    return MX_OK;
+}
+
+static int sl1_grad(mx_grad_ctx *g) {
+    char a[64];
+    snprintf(a, sizeof a, "scalar=%.17g", g->call->attrs[0].f);
+    g->igrad[0] = mxi_call1("_backward_smooth_l1", a, 2, g->ograd[0], g->in[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
 
@@ -644,6 +753,18 @@ static const mx_op_def ops[] = {
      .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_sparse_softmax_ce", .doc = "Gradient of _sparse_softmax_ce: (softmax(data) - onehot) * ograd.",
      .inputs = "ograd,data,label", .num_outputs = 1, .infer = sceb_infer, .cpu = sce_rows_bwd_cpu,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "MakeLoss",
+     .doc = "Marks data as a loss: the forward returns data; the backward ignores the head gradient and returns "
+            "grad_scale * ones, normalised per `normalization` (custom losses in symbolic graphs).",
+     .inputs = "data", .num_outputs = 1, .attrs = ml_attrs, .n_attrs = NA(ml_attrs), .infer = ml_infer,
+     .cpu = ml_cpu, .grad = ml_grad, .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT},
+    {.name = "smooth_l1", .doc = "Smooth L1 (Huber-like) of data: 0.5 (scalar*x)^2 where |x| < 1/scalar^2, "
+                                 "|x| - 0.5/scalar^2 elsewhere.",
+     .inputs = "data", .num_outputs = 1, .attrs = sl1_attrs, .n_attrs = NA(sl1_attrs), .infer = sl1_infer,
+     .cpu = sl1_cpu, .grad = sl1_grad, .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT},
+    {.name = "_backward_smooth_l1", .doc = "Gradient of smooth_l1 from (ograd, data).", .inputs = "ograd,data",
+     .num_outputs = 1, .attrs = sl1_attrs, .n_attrs = NA(sl1_attrs), .infer = sl1_bwd_infer, .cpu = sl1_bwd_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "CTCLoss", .aliases = "ctc_loss,_contrib_CTCLoss,_contrib_ctc_loss",
      .doc = "Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels "

@@ -122,6 +122,43 @@ def test_sparse_softmax_ce_errors():
     expect_error("_sparse_softmax_ce", [R(3, 0), np.zeros(3)], {}, contains=("_sparse_softmax_ce", "no classes"))
 
 
+# ---------------------------------------------------------------- MakeLoss, smooth_l1
+# Values checked against MXNet 1.9.1 (same inputs, same attributes).
+ML_X = np.array([[-2, 0.5, 3], [1, -0.2, 0.1]])
+
+
+@pytest.mark.parametrize("attrs,scale", [({}, 1.0), ({"grad_scale": 2.0}, 2.0),
+                                         ({"normalization": "batch"}, 0.5),
+                                         ({"normalization": "valid", "valid_thresh": 0.3}, 1 / 3.0),
+                                         ({"normalization": "valid", "valid_thresh": 9.0}, 1.0)])
+def test_make_loss_forward_is_identity_and_gradient_ignores_the_head(attrs, scale):
+    check_op("MakeLoss", [ML_X], attrs, lambda x: x)
+    g = autograd_grads("MakeLoss", [ML_X], attrs, [0], 5 * np.ones_like(ML_X))[0]
+    np.testing.assert_allclose(g, np.full(ML_X.shape, scale), rtol=1e-12)
+
+
+def test_make_loss_errors():
+    expect_error("MakeLoss", [ML_X], {"normalization": "mean"}, contains=("MakeLoss", "normalization", "mean"))
+    expect_error("MakeLoss", [np.ones((2, 2), np.int32)], {}, contains=("MakeLoss", "int32"))
+
+
+def np_smooth_l1(x, s):
+    a = np.abs(x)
+    return np.where(a < 1 / s ** 2, 0.5 * (s * x) ** 2, a - 0.5 / s ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sigma", [1.0, 2.0, 0.5])
+def test_smooth_l1(dtype, sigma):
+    x = R(4, 5, dtype=dtype) * 3
+    check_op("smooth_l1", [x], {"scalar": sigma}, lambda x: np_smooth_l1(x.astype(np.float64), sigma), rtol=1e-5)
+    np.testing.assert_allclose(run_op("smooth_l1", [ML_X], {"scalar": 2.0})[0],
+                               [[1.875, 0.375, 2.875], [0.875, 0.08, 0.02]], rtol=1e-6)
+    xg = x.astype(np.float64)
+    xg = np.where(np.abs(np.abs(xg) - 1 / sigma ** 2) < 1e-3, xg + 0.01, xg)  # keep off the kink
+    check_grad("smooth_l1", [xg], {"scalar": sigma})
+
+
 # ---------------------------------------------------------------- regression outputs
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_regression_outputs_forward(dtype):

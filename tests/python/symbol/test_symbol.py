@@ -180,3 +180,23 @@ def test_bind_batchnorm_updates_aux_in_train_mode():
     ex.forward(is_train=True, x=x)
     mm = ex.aux_dict["bn_moving_mean"].asnumpy()
     np.testing.assert_allclose(mm, 0.5 * x.asnumpy().mean(0), rtol=1e-5)
+
+
+def test_make_loss_custom_loss_in_a_symbolic_graph():
+    """MXNet 1.x custom losses: MakeLoss(mean-free squared error) of an FC layer; the
+    executor's gradients ignore head gradients and equal the analytic ones."""
+    data, label = mx.sym.var("data"), mx.sym.var("label")
+    fc = mx.sym.FullyConnected(data, num_hidden=2, name="fc")
+    loss = mx.sym.MakeLoss(mx.sym.sum(mx.sym.square(fc - label), axis=1), normalization="batch", name="loss")
+    rs = np.random.RandomState(0)
+    x, y = rs.randn(5, 3), rs.randn(5, 2)
+    w, b = rs.randn(2, 3), rs.randn(2)
+    ex = loss.simple_bind(mx.cpu(), data=(5, 3), label=(5, 2))
+    for k, v in (("data", x), ("label", y), ("fc_weight", w), ("fc_bias", b)):
+        ex.arg_dict[k][:] = v
+    out = ex.forward(is_train=True)[0].asnumpy()
+    r = x @ w.T + b - y
+    np.testing.assert_allclose(out, (r ** 2).sum(1), rtol=1e-5)
+    ex.backward()
+    np.testing.assert_allclose(ex.grad_dict["fc_weight"].asnumpy(), (2 * r / 5).T @ x, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ex.grad_dict["fc_bias"].asnumpy(), (2 * r / 5).sum(0), rtol=1e-4, atol=1e-5)

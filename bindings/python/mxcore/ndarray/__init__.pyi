@@ -1302,6 +1302,14 @@ def _sparse_softmax_ce(data: NDArray, label: NDArray, *, out: NDArray | None = .
     """Per-sample softmax cross-entropy of data (N, C) against class indices label (N,): -log_softmax(data)[i, label[i]], shape (N,). Labels are floored and clipped into [0, C) like pick. Gluon's SoftmaxCrossEntropyLoss uses it for CPU arrays in place of log_softmax + pick + negation."""
     ...
 
+def MakeLoss(data: NDArray, *, grad_scale: float | None = ..., valid_thresh: float | None = ..., normalization: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Marks data as a loss: the forward returns data; the backward ignores the head gradient and returns grad_scale * ones, normalised per `normalization` (custom losses in symbolic graphs)."""
+    ...
+
+def smooth_l1(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Smooth L1 (Huber-like) of data: 0.5 (scalar*x)^2 where |x| < 1/scalar^2, |x| - 0.5/scalar^2 elsewhere."""
+    ...
+
 def CTCLoss(data: NDArray, label: NDArray, data_lengths: NDArray, label_lengths: NDArray, *, use_data_lengths: bool | None = ..., use_label_lengths: bool | None = ..., blank_label: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels (N, L); returns the per-sequence negative log-likelihood (N,)."""
     ...
