@@ -23,7 +23,9 @@ from . import metric
 from . import optimizer
 from . import lr_scheduler
 from . import model
+from . import kvstore, kvstore as kv
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "nd",
            "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]
 from . import symbol, symbol as sym  # noqa: E402  (mx.sym; uses nd's manifest)
+from . import name  # noqa: E402

@@ -1,0 +1,123 @@
+"""``mx.kv``: MXNet's key-value store, single process.
+
+mxcore runs one process, so the only stores are the local kinds ('local',
+'device', 'local_update_cpu', 'local_allreduce_cpu', 'local_allreduce_device'
+and 'nccl', all the same here): ``push`` sums the values pushed for a key
+(one per device) and, with an optimizer set, applies it to the stored value
+as a gradient; ``pull`` copies the stored value out. Distributed kinds
+('dist_sync', ...) raise: there is no parameter server."""
+from __future__ import annotations
+
+import pickle
+
+from .base import MXNetError
+from .ndarray import NDArray
+
+__all__ = ["KVStore", "create"]
+
+_LOCAL = ("local", "device", "local_update_cpu", "local_allreduce_cpu", "local_allreduce_device", "nccl")
+
+
+def _pairs(key, value, what):
+    """Normalise (key, value) or (keys, values) into [(key, [arrays])]."""
+    if isinstance(key, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(key) != len(value):
+            raise MXNetError("KVStore.%s: %d keys need %d values (a list per key for several devices)"
+                             % (what, len(key), len(key)))
+        return [(k, v if isinstance(v, (list, tuple)) else [v]) for k, v in zip(key, value)]
+    return [(key, list(value) if isinstance(value, (list, tuple)) else [value])]
+
+
+class KVStore:
+    """A single-process key-value store (see the module docstring)."""
+
+    def __init__(self, kind="local"):
+        self._type = kind
+        self._store = {}
+        self._updater = None
+
+    type = property(lambda self: self._type)
+    rank = property(lambda self: 0)
+    num_workers = property(lambda self: 1)
+
+    def init(self, key, value):
+        """Store an initial value (a copy) per key; a key may be initialised once."""
+        for k, vals in _pairs(key, value, "init"):
+            if k in self._store:
+                raise MXNetError("KVStore.init: key %r is already initialised" % (k,))
+            self._store[k] = vals[0].copy()
+
+    def _stored(self, k, what):
+        if k not in self._store:
+            raise MXNetError("KVStore.%s: key %r was never initialised (call init first; keys: %s)"
+                             % (what, k, sorted(self._store, key=str)))
+        return self._store[k]
+
+    def push(self, key, value, priority=0):
+        """Sum the values pushed for each key; with an optimizer, update the stored value
+        with the sum as its gradient, otherwise replace it by the sum."""
+        for k, vals in _pairs(key, value, "push"):
+            stored = self._stored(k, "push")
+            total = vals[0].as_in_context(stored.context)
+            for v in vals[1:]:
+                total = total + v.as_in_context(stored.context)
+            if self._updater is not None:
+                self._updater(k, total, stored)
+            else:
+                total.copyto(stored)
+
+    def pull(self, key, out=None, priority=0, ignore_sparse=True):
+        """Copy the stored value of each key into out (an array, or a list per key)."""
+        if out is None:
+            raise MXNetError("KVStore.pull: pass out= (the arrays to fill)")
+        for k, outs in _pairs(key, out, "pull"):
+            stored = self._stored(k, "pull")
+            for o in outs:
+                if not isinstance(o, NDArray):
+                    raise MXNetError("KVStore.pull: out must hold NDArrays, got %s" % type(o).__name__)
+                stored.copyto(o)
+
+    def pushpull(self, key, value, out=None, priority=0):
+        """push then pull (into value when out is None)."""
+        self.push(key, value, priority)
+        self.pull(key, value if out is None else out, priority)
+
+    def row_sparse_pull(self, key, out=None, priority=0, row_ids=None):
+        self.pull(key, out, priority)
+
+    def set_optimizer(self, optimizer):
+        """Apply `optimizer` to pushed values from now on (update on the store)."""
+        from .optimizer import get_updater
+        self._updater = get_updater(optimizer)
+
+    def set_gradient_compression(self, compression_params):
+        raise MXNetError("KVStore.set_gradient_compression: gradient compression is for distributed "
+                         "stores; this single-process store does not compress")
+
+    def save_optimizer_states(self, fname, dump_optimizer=False):
+        if self._updater is None:
+            raise MXNetError("KVStore.save_optimizer_states: no optimizer set (set_optimizer first)")
+        with open(fname, "wb") as f:
+            f.write(self._updater.get_states(dump_optimizer))
+
+    def load_optimizer_states(self, fname):
+        if self._updater is None:
+            raise MXNetError("KVStore.load_optimizer_states: no optimizer set (set_optimizer first)")
+        with open(fname, "rb") as f:
+            self._updater.set_states(f.read())
+
+    def barrier(self):
+        pass  # one worker: nothing to wait for
+
+    def __getstate__(self):
+        raise pickle.PicklingError("KVStore objects cannot be pickled")
+
+
+def create(name="local"):
+    """A KVStore of kind `name` (the local kinds; see the module docstring)."""
+    if isinstance(name, KVStore):
+        return name
+    if not isinstance(name, str) or name not in _LOCAL:
+        raise MXNetError("mx.kv.create: kind %r is not available: mxcore runs in one process, so only the "
+                         "local kinds %s exist (no parameter server for dist_*)" % (name, ", ".join(_LOCAL)))
+    return KVStore(name)
