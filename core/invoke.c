@@ -206,7 +206,7 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
     if (mxi_profiling()) {
         uint64_t t0 = mxi_now_ns();
         rc = op->cpu(c);
-        mxi_profile_add(op, mxi_now_ns() - t0);
+        mxi_profile_add(op, t0, mxi_now_ns() - t0);
     } else {
         rc = op->cpu(c);
     }

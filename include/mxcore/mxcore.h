@@ -118,6 +118,19 @@ MX_API int mx_random_seed(uint64_t seed);
  * since the last reset (for memory-planning tests and benchmarks). */
 MX_API int mx_memory_stats(int64_t *current_bytes, int64_t *peak_bytes);
 MX_API int mx_memory_reset_peak(void);
+/* Per-op profiler (mx.profiler): while running, every CPU kernel call adds its
+ * time to a per-op table, and with `trace` one event (op, thread, start,
+ * duration; at most 1M kept) to a trace. Off by default; MXCORE_PROFILE=1
+ * starts it at load and prints the table at exit. Never fails. */
+MX_API int mx_profiler_set_state(int running, int trace);
+/* The per-op table as text (op, calls, total ms, mean us, %), sorted by total
+ * time; *text lives until the next call on any thread. `reset` clears the
+ * table and the trace after formatting. Errors: MX_ERR_INVALID (NULL text). */
+MX_API int mx_profiler_dumps(int reset, const char **text);
+/* Write the trace to `path` as Chrome trace-event JSON (chrome://tracing,
+ * Perfetto; times in microseconds from the first event); `reset` clears the
+ * table and the trace after writing. Errors: MX_ERR_IO (cannot write path). */
+MX_API int mx_profiler_dump_trace(const char *path, int reset);
 
 /* ---- tensor lifecycle ----------------------------------------------------- */
 

@@ -24,6 +24,7 @@ from . import optimizer
 from . import lr_scheduler
 from . import model
 from . import kvstore, kvstore as kv
+from . import profiler
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "nd",
            "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]
