@@ -98,6 +98,24 @@ def test_ndarray_iter():
     assert it.provide_data[0].shape == (4, 3)
 
 
+def test_ndarray_iter_roll_over_and_dtypes_match_mxnet():
+    """Batches, pads and dtypes as MXNet 1.9.1's NDArrayIter gives them for the same input."""
+    it = mx.io.NDArrayIter(np.arange(10).reshape(10, 1), np.arange(10), batch_size=4, last_batch_handle="roll_over")
+    epochs = []
+    for _ in range(3):
+        epochs.append([(b.data[0].asnumpy().ravel().tolist(), b.pad) for b in it])
+        it.reset()
+    assert epochs == [[([0, 1, 2, 3], 0), ([4, 5, 6, 7], 0)],
+                      [([8, 9, 0, 1], 2), ([2, 3, 4, 5], 0), ([6, 7, 8, 9], 0)],
+                      [([0, 1, 2, 3], 0), ([4, 5, 6, 7], 0)]]
+    # numpy data of any dtype becomes float32; NDArray data keeps its dtype
+    it = mx.io.NDArrayIter(np.arange(8, dtype=np.int32).reshape(4, 2), np.arange(4), batch_size=2)
+    assert it.provide_data[0].dtype == np.float32 and it.provide_label[0].dtype == np.float32
+    assert next(iter(it)).label[0].dtype == np.float32
+    it = mx.io.NDArrayIter(mx.nd.ones((4, 2), dtype="float64"), batch_size=2)
+    assert next(iter(it)).data[0].dtype == np.float64
+
+
 REF = os.path.join(os.path.dirname(__file__), "..", "data", "mxnet_ref")
 
 

@@ -6,6 +6,8 @@ variables (their grad buffers are the executor's grad arrays) and runs the
 graph under recording, so backward() is the core's tape backward."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import autograd
 from .base import MXNetError, check_call, ffi, lib
 from .context import current_context
@@ -116,7 +118,35 @@ class Executor:
                 raise ValueError("Find name %s that is not in the auxiliary states" % name)
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
-        return simple_bind(self._symbol, self._ctx, self._grad_req, {}, kwargs)
+        """A new executor for new input shapes (``kwargs``: name -> shape) that shares
+        every argument, gradient and aux array whose shape does not change (the
+        parameters, typically). A changed shape not given in ``kwargs`` needs
+        ``partial_shaping=True``; an array that grows needs ``allow_up_sizing=True``
+        (MXNet's rules)."""
+        from . import ndarray as nd
+        _, res = self._symbol._infer(kwargs, {}, True)
+
+        def pick(name, spec, old, what):
+            shape = tuple(spec["shape"])
+            if old is not None and tuple(old.shape) == shape:
+                return old, False
+            if name not in kwargs and not partial_shaping:
+                raise MXNetError("reshape: %s '%s' would change shape from %s to %s; pass its shape or "
+                                 "partial_shaping=True" % (what, name, old.shape if old is not None else None, shape))
+            if old is not None and not allow_up_sizing and int(np.prod(shape)) > old.size:
+                raise MXNetError("reshape: %s '%s' grows from %s to %s; pass allow_up_sizing=True"
+                                 % (what, name, tuple(old.shape), shape))
+            return nd.zeros(shape, ctx=self._ctx, dtype=spec["dtype"]), True
+
+        args, grads, aux = {}, {}, {}
+        for name, spec in res["arguments"].items():
+            args[name], fresh = pick(name, spec, self.arg_dict.get(name), "argument")
+            g = self.grad_dict.get(name)
+            if g is not None:
+                grads[name] = nd.zeros(args[name].shape, ctx=g.context, dtype=g.dtype) if fresh else g
+        for name, spec in res["aux_states"].items():
+            aux[name], _ = pick(name, spec, self.aux_dict.get(name), "auxiliary state")
+        return Executor(self._symbol, self._ctx, args, grads, self._grad_req, aux)
 
     def debug_str(self):
         return self._symbol.tojson()

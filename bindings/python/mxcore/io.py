@@ -83,12 +83,16 @@ def _init_data(data, allow_empty, default_name):
                             for i, d in enumerate(data)])
     if not isinstance(data, dict):
         raise TypeError("Input must be NDArray, numpy.ndarray, a list of them or dict with them as values")
-    return [(k, v.asnumpy() if isinstance(v, NDArray) else np.asarray(v)) for k, v in data.items()]
+    # as in MXNet, numpy (and list) data become float32; NDArrays keep their dtype
+    return [(k, v.asnumpy() if isinstance(v, NDArray) else np.asarray(v, dtype=np.float32)) for k, v in data.items()]
 
 
 class NDArrayIter(DataIter):
-    """Iterate over in-memory arrays in batches. last_batch_handle: 'pad'
-    (wrap around and report pad), 'discard', or 'roll_over'."""
+    """Iterate over in-memory arrays in batches. last_batch_handle: 'pad' (the last
+    batch wraps around to the start and reports the wrapped count as pad),
+    'discard' (drop the last partial batch) or 'roll_over' (keep it for the next
+    epoch: that epoch's first batch is the leftovers plus its first samples, and
+    reports the leftover count as pad, as MXNet does). numpy data become float32."""
 
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle="pad",
                  data_name="data", label_name="softmax_label"):
@@ -132,7 +136,7 @@ class NDArrayIter(DataIter):
 
     def iter_next(self):
         self.cursor += self.batch_size
-        if self.last_batch_handle == "discard":
+        if self.last_batch_handle in ("discard", "roll_over"):
             return self.cursor + self.batch_size <= self.num_data
         return self.cursor < self.num_data
 
@@ -162,4 +166,6 @@ class NDArrayIter(DataIter):
     def getpad(self):
         if self.last_batch_handle == "pad" and self.cursor + self.batch_size > self.num_data:
             return self.cursor + self.batch_size - self.num_data
+        if self.last_batch_handle == "roll_over" and -self.batch_size < self.cursor < 0:
+            return -self.cursor
         return 0

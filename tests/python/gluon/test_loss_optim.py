@@ -558,3 +558,15 @@ def test_trainer_states_save_load_round_trip(tmp_path):
             grads_step(b, tb)
         for pa, pb in zip(a.collect_params().values(), b.collect_params().values()):
             np.testing.assert_allclose(_v(pa.data()), _v(pb.data()), rtol=1e-6, atol=1e-7)
+
+
+def test_optimizer_reads_lr_and_wd_mult_from_the_symbol():
+    """Optimizer(sym=...) takes the variables' __lr_mult__ / __wd_mult__ (MXNet 1.x);
+    explicit set_lr_mult / set_wd_mult entries win."""
+    w = mx.sym.var('fc_weight', lr_mult=0.5, wd_mult=2.0)
+    s = mx.sym.FullyConnected(mx.sym.var('data'), weight=w, num_hidden=2, name='fc')
+    o = mx.optimizer.create('sgd', sym=s, param_idx2name={0: 'fc_weight', 1: 'fc_bias'}, learning_rate=0.1, wd=0.1)
+    assert o._get_lr(0) == pytest.approx(0.05) and o._get_lr(1) == pytest.approx(0.1)
+    assert o._get_wd(0) == pytest.approx(0.2) and o._get_wd(1) == 0.0  # biases get no weight decay
+    o.set_lr_mult({'fc_weight': 3.0})
+    assert o._get_lr(0) == pytest.approx(0.3)

@@ -200,3 +200,21 @@ def test_make_loss_custom_loss_in_a_symbolic_graph():
     ex.backward()
     np.testing.assert_allclose(ex.grad_dict["fc_weight"].asnumpy(), (2 * r / 5).T @ x, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(ex.grad_dict["fc_bias"].asnumpy(), (2 * r / 5).sum(0), rtol=1e-4, atol=1e-5)
+
+
+def test_executor_reshape_shares_parameters():
+    s = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=3, name="fc")
+    ex = s.simple_bind(mx.cpu(), data=(4, 5))
+    ex.arg_dict["fc_weight"][:] = 0.5
+    ex2 = ex.reshape(data=(2, 5))
+    assert ex2.arg_dict["fc_weight"] is ex.arg_dict["fc_weight"]  # shared, not re-created
+    assert ex2.grad_dict["fc_weight"] is ex.grad_dict["fc_weight"]
+    out = ex2.forward(data=nd.ones((2, 5)))[0]
+    np.testing.assert_allclose(out.asnumpy(), np.full((2, 3), 2.5))
+    with pytest.raises(mx.MXNetError, match="grows from \\(4, 5\\) to \\(8, 5\\); pass allow_up_sizing"):
+        ex.reshape(data=(8, 5))
+    assert ex.reshape(data=(8, 5), allow_up_sizing=True).arg_dict["data"].shape == (8, 5)
+    with pytest.raises(mx.MXNetError, match="'fc_weight' would change shape.*partial_shaping"):
+        ex.reshape(data=(4, 6), allow_up_sizing=True)
+    ex4 = ex.reshape(data=(4, 6), allow_up_sizing=True, partial_shaping=True)
+    assert ex4.arg_dict["fc_weight"].shape == (3, 6)

@@ -60,7 +60,8 @@ class Optimizer:
             param_idx2name = {}
         self.idx2name = dict(param_idx2name)
         self.param_dict = param_dict if param_dict else {}
-        self.sym_info = ()
+        # a Symbol's __lr_mult__ / __wd_mult__ variable attributes seed the multipliers
+        self.sym_info = (sym.attr_dict(), sym.list_arguments()) if sym is not None else ()
         self.set_lr_mult({})
         self.set_wd_mult({})
 
@@ -94,14 +95,23 @@ class Optimizer:
     def set_lr_scale(self, args_lrscale):
         raise DeprecationWarning
 
+    def _sym_mults(self, key):
+        """{argument name: float(attribute `key`)} from the Symbol given as ``sym``."""
+        if not self.sym_info:
+            return {}
+        attrs, names = self.sym_info
+        return {n: float(attrs[n][key]) for n in names if key in attrs.get(n, {})}
+
     def set_lr_mult(self, args_lr_mult):
-        self.lr_mult = dict(args_lr_mult)
+        self.lr_mult = self._sym_mults('__lr_mult__')
+        self.lr_mult.update(args_lr_mult)
 
     def set_wd_mult(self, args_wd_mult):
         self.wd_mult = {}
         for n in self.idx2name.values():
             if not (n.endswith('_weight') or n.endswith('_gamma')):
                 self.wd_mult[n] = 0.0
+        self.wd_mult.update(self._sym_mults('__wd_mult__'))
         self.wd_mult.update(args_wd_mult)
 
     def _set_current_context(self, device_id):
