@@ -30,3 +30,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "curre
            "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]
 from . import symbol, symbol as sym  # noqa: E402  (mx.sym; uses nd's manifest)
 from . import name  # noqa: E402
+from . import callback  # noqa: E402
+from . import module, module as mod  # noqa: E402  (mx.mod.Module: the symbolic training API)

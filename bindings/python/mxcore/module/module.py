@@ -1,0 +1,580 @@
+"""``Module``: a Symbol bound to one device, trained with an optimizer (MXNet 1.x
+``mx.mod.Module``).
+
+The module keeps two copies of the parameters, as MXNet does: the executor's arrays
+(on the module's context; the optimizer updates them in place) and CPU arrays returned by
+``get_params``. ``_params_dirty`` marks the CPU copies as stale after ``update()`` or a
+training forward (BatchNorm moving statistics), and ``get_params`` re-syncs them."""
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+
+from .. import ndarray as nd
+from .. import optimizer as opt
+from ..base import MXNetError
+from ..context import Context, cpu
+from ..executor import Executor, simple_bind
+from ..initializer import InitDesc
+from ..io import DataDesc
+from ..model import load_checkpoint, save_checkpoint
+from .base_module import _DEFAULT_INIT, BaseModule, _check_input_names, _parse_data_desc
+
+__all__ = ["Module"]
+
+
+def _single_context(context):
+    if context is None:
+        return cpu()
+    if isinstance(context, Context):
+        return context
+    context = list(context)
+    if len(context) == 1:
+        return context[0]
+    if not context:
+        raise ValueError("Module: context is an empty list; pass one context such as mx.cpu()")
+    raise NotImplementedError("Module: data-parallel training over several contexts (%s) is not supported "
+                              "by mxcore; pass a single context" % context)
+
+
+def _copy_into(src, dst, name):
+    """Copy ``src`` (NDArray or numpy) into ``dst`` in place, converting context and dtype."""
+    shape = tuple(src.shape)
+    if shape != tuple(dst.shape):
+        raise ValueError("'%s' has shape %s but the module binds it with shape %s" % (name, shape, tuple(dst.shape)))
+    if isinstance(src, nd.NDArray):
+        src.copyto(dst)
+    else:
+        dst[:] = np.asarray(src)
+
+
+def _batch_axis(desc):
+    layout = getattr(desc, "layout", None)
+    axis = layout.find("N") if isinstance(layout, str) else 0
+    return max(axis, 0)
+
+
+def _bind_dtype(dtype):
+    """dtype to bind an input with, or None to let the graph infer it. Only floating dtypes
+    are forced: mxcore's NDArrayIter keeps numpy's integer dtypes (MXNet's yields float32),
+    and an integer data input would otherwise make FullyConnected's weights integer too."""
+    try:
+        return dtype if np.dtype(dtype).kind == "f" else None
+    except TypeError:
+        return None
+
+
+class Module(BaseModule):
+    """A Symbol trained on one device (MXNet 1.x ``mx.mod.Module``).
+
+    Parameters are the symbol's arguments that are not data, label or state inputs.
+    ``context`` is one Context (default ``mx.cpu()``) or a list holding one; several
+    contexts (data parallelism) raise NotImplementedError, and ``work_load_list``,
+    ``group2ctxs`` and ``compression_params`` are accepted and ignored. Data, state and
+    fixed parameter names must be arguments of the symbol (ValueError); a label name that
+    is not (a symbol without a loss) only warns."""
+
+    def __init__(self, symbol, data_names=('data',), label_names=('softmax_label',), logger=logging,
+                 context=None, work_load_list=None, fixed_param_names=None, state_names=None,
+                 group2ctxs=None, compression_params=None):
+        super().__init__(logger=logger)
+        self._context = _single_context(context)
+        self._symbol = symbol
+        data_names = list(data_names) if data_names is not None else []
+        label_names = list(label_names) if label_names is not None else []
+        state_names = list(state_names) if state_names is not None else []
+        fixed_param_names = list(fixed_param_names) if fixed_param_names is not None else []
+        _check_input_names(symbol, data_names, 'data', True)
+        _check_input_names(symbol, label_names, 'label', False)
+        _check_input_names(symbol, state_names, 'state', True)
+        _check_input_names(symbol, fixed_param_names, 'fixed_param', True)
+        inputs = set(data_names + label_names + state_names)
+        self._param_names = [n for n in symbol.list_arguments() if n not in inputs]
+        self._fixed_param_names = fixed_param_names
+        self._aux_names = symbol.list_auxiliary_states()
+        self._data_names = data_names
+        self._label_names = label_names
+        self._state_names = state_names
+        self._output_names = symbol.list_outputs()
+        self._arg_params = None
+        self._aux_params = None
+        self._params_dirty = False
+        self._optimizer = None
+        self._updater = None
+        self._preload_opt_states = None
+        self._grad_req = None
+        self._exec = None
+        self._last_is_train = None
+        self._data_shapes = None
+        self._label_shapes = None
+
+    # ---- checkpoints -----------------------------------------------------------------
+    @classmethod
+    def load(cls, prefix, epoch, load_optimizer_states=False, **kwargs):
+        """A Module for the checkpoint ``prefix-symbol.json`` + ``prefix-%04d.params``;
+        ``kwargs`` go to the constructor. The parameters are applied when the module is
+        bound (``params_initialized`` is already True); ``load_optimizer_states`` reads
+        ``prefix-%04d.states`` when the optimizer is initialized."""
+        sym, args, auxs = load_checkpoint(prefix, epoch)
+        mod = cls(symbol=sym, **kwargs)
+        mod._arg_params = args
+        mod._aux_params = auxs
+        mod.params_initialized = True
+        if load_optimizer_states:
+            mod._preload_opt_states = '%s-%04d.states' % (prefix, epoch)
+        return mod
+
+    def save_checkpoint(self, prefix, epoch, save_optimizer_states=False, remove_amp_cast=True):
+        """Write ``prefix-symbol.json``, ``prefix-%04d.params`` and, with
+        ``save_optimizer_states``, ``prefix-%04d.states``."""
+        arg_params, aux_params = self.get_params()
+        save_checkpoint(prefix, epoch, self._symbol, arg_params, aux_params, remove_amp_cast=remove_amp_cast)
+        if save_optimizer_states:
+            state_name = '%s-%04d.states' % (prefix, epoch)
+            self.save_optimizer_states(state_name)
+            logging.info('Saved optimizer state to "%s"', state_name)
+
+    def save_optimizer_states(self, fname):
+        """Write the updater's states (pickled; mxcore's own format, not MXNet's) to ``fname``."""
+        self._require_optimizer("save_optimizer_states")
+        with open(fname, 'wb') as f:
+            f.write(self._updater.get_states())
+
+    def load_optimizer_states(self, fname):
+        """Read updater states written by save_optimizer_states."""
+        self._require_optimizer("load_optimizer_states")
+        with open(fname, 'rb') as f:
+            self._updater.set_states(f.read())
+
+    # ---- properties ------------------------------------------------------------------
+    @property
+    def data_names(self):
+        """Names of the data inputs."""
+        return self._data_names
+
+    @property
+    def label_names(self):
+        """Names of the label inputs."""
+        return self._label_names
+
+    @property
+    def output_names(self):
+        """Names of the symbol's outputs."""
+        return self._output_names
+
+    @property
+    def data_shapes(self):
+        """DataDesc of each data input."""
+        self._require_bound("data_shapes")
+        return self._data_shapes
+
+    @property
+    def label_shapes(self):
+        """DataDesc of each label input (None when bound without labels)."""
+        self._require_bound("label_shapes")
+        return self._label_shapes
+
+    @property
+    def output_shapes(self):
+        """``[(output_name, shape), ...]`` for the bound input shapes."""
+        self._require_bound("output_shapes")
+        _, out_shapes, _ = self._symbol.infer_shape(**self._input_shapes(self._data_shapes, self._label_shapes))
+        return list(zip(self._output_names, out_shapes))
+
+    # ---- state checks ----------------------------------------------------------------
+    def _require_bound(self, what):
+        if not self.binded:
+            raise MXNetError("%s: the module is not bound; call bind(data_shapes=..., label_shapes=...) "
+                             "first (fit() binds too)" % what)
+
+    def _require_optimizer(self, what):
+        self._require_ready(what)
+        if not self.optimizer_initialized:
+            raise MXNetError("%s: the optimizer is not initialized; call init_optimizer() first "
+                             "(fit() does it)" % what)
+
+    # ---- parameters ------------------------------------------------------------------
+    def get_params(self):
+        """``(arg_params, aux_params)``: CPU copies of the parameters. As in MXNet the same
+        dicts are returned each call and refreshed in place; copy them to keep a snapshot."""
+        if not self.params_initialized:
+            raise MXNetError("get_params: the parameters are not initialized; call init_params() "
+                             "(after bind()) or fit() first")
+        if self._params_dirty:
+            self._sync_params_from_devices()
+        return self._arg_params, self._aux_params
+
+    def init_params(self, initializer=_DEFAULT_INIT, arg_params=None, aux_params=None,
+                    allow_missing=False, force_init=False, allow_extra=False):
+        """Initialize parameters and auxiliary states (after bind).
+
+        A name found in ``arg_params``/``aux_params`` is copied from there. When the dict is
+        None every entry comes from ``initializer`` (called as
+        ``initializer(InitDesc(name, attrs), array)``, so BatchNorm's ``moving_var`` becomes 1
+        and a variable's ``__init__`` attribute wins); when it is given, a name missing from
+        it raises RuntimeError unless ``allow_missing`` (then the initializer fills it).
+        Names in the dicts that the module does not have are ignored (MXNet does the same
+        here; ``allow_extra`` matters for ``set_params(..., allow_missing=True)``). Already
+        initialized parameters are kept unless ``force_init``."""
+        if self.params_initialized and not force_init:
+            warnings.warn("Parameters already initialized and force_init=False. init_params call ignored.",
+                          stacklevel=2)
+            return
+        self._require_bound("init_params")
+        attrs = self._symbol.attr_dict()
+        for name, arr in sorted(self._arg_params.items()):
+            self._init_one(name, arr, arg_params, 'arg_params', attrs, initializer, allow_missing)
+        for name, arr in sorted(self._aux_params.items()):
+            self._init_one(name, arr, aux_params, 'aux_params', attrs, initializer, allow_missing)
+        self.params_initialized = True
+        self._params_dirty = False
+        self._copy_to_exec(self._arg_params, self._aux_params, allow_extra=True)
+
+    @staticmethod
+    def _init_one(name, arr, given, what, attrs, initializer, allow_missing):
+        if given is not None and name in given:
+            if given[name] is not arr:
+                _copy_into(given[name], arr, name)
+            return
+        if given is not None and not allow_missing:
+            raise RuntimeError("init_params: '%s' is not presented in %s (it holds %s); pass it, or "
+                               "allow_missing=True to initialize it with the initializer"
+                               % (name, what, sorted(given)))
+        if initializer is None:
+            if given is not None:
+                return
+            raise RuntimeError("init_params: no value for '%s': %s is None and there is no initializer" % (name, what))
+        initializer(InitDesc(name, attrs.get(name)), arr)
+
+    def set_params(self, arg_params, aux_params, allow_missing=False, force_init=True, allow_extra=False):
+        """Assign parameter values. Without ``allow_missing`` every parameter must be in
+        ``arg_params``/``aux_params`` (RuntimeError naming the missing one); with it, only the
+        given names are copied, and names the symbol lacks raise ValueError unless
+        ``allow_extra``."""
+        if not allow_missing:
+            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                             allow_missing=allow_missing, force_init=force_init, allow_extra=allow_extra)
+            return
+        if self.params_initialized and not force_init:
+            warnings.warn("Parameters already initialized and force_init=False. set_params call ignored.",
+                          stacklevel=2)
+            return
+        self._require_bound("set_params")
+        self._copy_to_exec(arg_params or {}, aux_params or {}, allow_extra=allow_extra)
+        self._params_dirty = True
+        self.params_initialized = True
+
+    def _copy_to_exec(self, arg_params, aux_params, allow_extra=False):
+        for given, dst_dict, what in ((arg_params, self._exec.arg_dict, "an argument"),
+                                      (aux_params, self._exec.aux_dict, "an auxiliary state")):
+            for name, arr in given.items():
+                if name in dst_dict:
+                    _copy_into(arr, dst_dict[name], name)
+                elif not allow_extra:
+                    raise ValueError("set_params: '%s' is not %s of the symbol; pass allow_extra=True to "
+                                     "ignore it" % (name, what))
+
+    def _sync_params_from_devices(self):
+        """Refresh the CPU copies from the executor's arrays."""
+        for names, src, dst in ((self._param_names, self._exec.arg_dict, self._arg_params),
+                                (self._aux_names, self._exec.aux_dict, self._aux_params)):
+            for name in names:
+                if name in dst and tuple(dst[name].shape) == tuple(src[name].shape):
+                    src[name].copyto(dst[name])
+                else:
+                    dst[name] = src[name].copyto(cpu())
+        self._params_dirty = False
+
+    # ---- binding ---------------------------------------------------------------------
+    def bind(self, data_shapes, label_shapes=None, for_training=True, inputs_need_grad=False,
+             force_rebind=False, shared_module=None, grad_req='write'):
+        """Allocate the executor for ``data_shapes``/``label_shapes`` (DataDesc or
+        ``(name, shape)``). Parameters get gradients ``grad_req`` (a str, a list per argument
+        or a dict) except fixed ones ('null'); data inputs only with ``inputs_need_grad``.
+        With ``shared_module`` (bound and initialized) the parameter arrays are shared.
+        Binding again without ``force_rebind`` warns and does nothing; a rebind keeps the
+        parameter values."""
+        if force_rebind:
+            self._reset_bind()
+        if self.binded:
+            self.logger.warning('Already bound, ignoring bind()')
+            return
+        if inputs_need_grad and not for_training:
+            raise ValueError("bind: inputs_need_grad=True needs for_training=True")
+        self.for_training = for_training
+        self.inputs_need_grad = inputs_need_grad
+        self._grad_req = grad_req
+        data_shapes, label_shapes = _parse_data_desc(self._data_names, self._label_names, data_shapes, label_shapes)
+        shared_exec = None
+        if shared_module is not None:
+            if not (isinstance(shared_module, Module) and shared_module.binded and shared_module.params_initialized):
+                raise ValueError("bind: shared_module must be a bound Module with initialized parameters")
+            shared_exec = shared_module._exec
+        self._exec = self._make_executor(data_shapes, label_shapes, shared_exec)
+        self._data_shapes, self._label_shapes = data_shapes, label_shapes
+
+        if shared_module is not None:
+            self.params_initialized = True
+            self._arg_params = shared_module._arg_params
+            self._aux_params = shared_module._aux_params
+        elif self.params_initialized:
+            # values from load(), set_params or a previous bind
+            missing = [n for n in self._param_names + self._aux_names
+                       if n not in self._arg_params and n not in self._aux_params]
+            if missing:
+                self.logger.warning("bind: no values for %s in the loaded parameters; they stay zero", missing)
+            self._copy_to_exec(self._arg_params, self._aux_params)
+        else:
+            self._arg_params = {n: nd.zeros(self._exec.arg_dict[n].shape, dtype=self._exec.arg_dict[n].dtype)
+                                for n in self._param_names}
+            self._aux_params = {n: nd.zeros(self._exec.aux_dict[n].shape, dtype=self._exec.aux_dict[n].dtype)
+                                for n in self._aux_names}
+        if shared_module is not None and shared_module.optimizer_initialized:
+            self.borrow_optimizer(shared_module)
+        self.binded = True
+
+    def _reset_bind(self):
+        if self.binded and self.params_initialized and self._params_dirty:
+            self._sync_params_from_devices()  # keep trained values across the rebind
+        self.binded = False
+        self._exec = None
+        self._data_shapes = None
+        self._label_shapes = None
+
+    def reshape(self, data_shapes, label_shapes=None):
+        """Rebind for new input shapes, keeping (sharing) the parameter arrays."""
+        self._require_bound("reshape")
+        data_shapes, label_shapes = _parse_data_desc(self._data_names, self._label_names, data_shapes, label_shapes)
+        self._exec = self._make_executor(data_shapes, label_shapes, self._exec)
+        self._data_shapes, self._label_shapes = data_shapes, label_shapes
+
+    def _input_shapes(self, data_shapes, label_shapes):
+        args = set(self._symbol.list_arguments())
+        descs = list(data_shapes) + [d for d in (label_shapes or []) if d.name in args]
+        return {d.name: tuple(d.shape) for d in descs}
+
+    def _grad_req_dict(self):
+        arg_names = self._symbol.list_arguments()
+        if not self.for_training:
+            return dict.fromkeys(arg_names, 'null')
+        req = self._grad_req
+        if isinstance(req, (list, tuple)):
+            if len(req) != len(arg_names):
+                raise ValueError("bind: grad_req has %d entries, the symbol has %d arguments %s"
+                                 % (len(req), len(arg_names), arg_names))
+            return dict(zip(arg_names, req))
+        if not isinstance(req, (str, dict)):
+            raise ValueError("bind: grad_req must be a str, list, tuple or dict, got %r" % (req,))
+        base = req if isinstance(req, str) else 'write'
+        out = {}
+        for n in arg_names:
+            if n in self._param_names:
+                out[n] = 'null' if n in self._fixed_param_names else base
+            elif n in self._data_names:
+                out[n] = base if self.inputs_need_grad else 'null'
+            else:
+                out[n] = 'null'
+        if isinstance(req, dict):
+            out.update(req)
+        return out
+
+    def _make_executor(self, data_shapes, label_shapes, share_from=None):
+        args = set(self._symbol.list_arguments())
+        shapes = self._input_shapes(data_shapes, label_shapes)
+        types = {}
+        for d in list(data_shapes) + list(label_shapes or []):
+            dt = _bind_dtype(getattr(d, "dtype", None))
+            if d.name in args and dt is not None:
+                types[d.name] = dt
+        grad_req = self._grad_req_dict()
+        try:
+            ex = simple_bind(self._symbol, self._context, grad_req, types, shapes)
+        except MXNetError as e:
+            raise MXNetError("Module.bind(data_shapes=%s, label_shapes=%s): %s" % (data_shapes, label_shapes, e)) from None
+        if share_from is None:
+            return ex
+        # rebind with the parameter, gradient and aux arrays of share_from so both executors
+        # (old/new shapes, or two modules) read and update the same weights
+        arg_d, grad_d, aux_d = dict(ex.arg_dict), dict(ex.grad_dict), dict(ex.aux_dict)
+        for names, mine, theirs in ((self._param_names, arg_d, share_from.arg_dict),
+                                    (self._aux_names, aux_d, share_from.aux_dict)):
+            for n in names:
+                if n in theirs and n in mine and theirs[n].shape == mine[n].shape and theirs[n].dtype == mine[n].dtype:
+                    mine[n] = theirs[n]
+                    if mine is arg_d and n in grad_d and share_from.grad_dict.get(n) is not None:
+                        grad_d[n] = share_from.grad_dict[n]
+        return Executor(self._symbol, self._context, arg_d, grad_d, grad_req, aux_d)
+
+    # ---- optimizer -------------------------------------------------------------------
+    def init_optimizer(self, kvstore='local', optimizer='sgd', optimizer_params=(('learning_rate', 0.01),),
+                       force_init=False):
+        """Create the optimizer (a name plus ``optimizer_params``, or an Optimizer) and its
+        Updater. A named optimizer gets ``rescale_grad=1/batch_size`` unless given, the
+        parameter index -> name map, and the variables' ``__lr_mult__``/``__wd_mult__``.
+        ``kvstore`` is ignored on one device ('dist*' kvstores raise NotImplementedError)."""
+        self._require_ready("init_optimizer")
+        if self.optimizer_initialized and not force_init:
+            self.logger.warning('optimizer already initialized, ignoring...')
+            return
+        kv_type = kvstore if isinstance(kvstore, str) else getattr(kvstore, "type", "")
+        if kv_type and "dist" in kv_type:
+            raise NotImplementedError("init_optimizer: distributed kvstore '%s' is not supported" % kv_type)
+        if self._params_dirty:
+            self._sync_params_from_devices()
+        lead = self._data_shapes[0]
+        batch_size = lead.shape[_batch_axis(lead)]
+        rescale_grad = 1.0 / batch_size
+        idx2name = dict(enumerate(self._param_names))
+        if isinstance(optimizer, str):
+            params = dict(optimizer_params)
+            params.setdefault('rescale_grad', rescale_grad)
+            optimizer = opt.create(optimizer, sym=self._symbol, param_idx2name=idx2name, **params)
+        elif isinstance(optimizer, opt.Optimizer):
+            if optimizer.rescale_grad != rescale_grad:
+                warnings.warn("Optimizer created manually outside Module but rescale_grad is not normalized "
+                              "to 1.0/batch_size (%s vs. %s). Is this intended?" % (optimizer.rescale_grad, rescale_grad),
+                              stacklevel=2)
+            if not optimizer.idx2name:
+                optimizer.idx2name = idx2name.copy()
+        else:
+            raise TypeError("init_optimizer: optimizer must be a name or an mx.optimizer.Optimizer, got %r"
+                            % (optimizer,))
+        self._optimizer = optimizer
+        self._updater = opt.get_updater(optimizer)
+        self.optimizer_initialized = True
+        if self._preload_opt_states is not None:
+            self.load_optimizer_states(self._preload_opt_states)
+            self._preload_opt_states = None
+
+    def borrow_optimizer(self, shared_module):
+        """Use ``shared_module``'s optimizer and updater."""
+        if not shared_module.optimizer_initialized:
+            raise MXNetError("borrow_optimizer: the shared module has no optimizer")
+        self._optimizer = shared_module._optimizer
+        self._updater = shared_module._updater
+        self.optimizer_initialized = True
+
+    # ---- computation -----------------------------------------------------------------
+    def forward(self, data_batch, is_train=None):
+        """Run the symbol on ``data_batch`` (``is_train`` None means ``for_training``). A batch
+        whose data shapes differ from the bound ones rebinds (``reshape``) first."""
+        self._require_ready("forward")
+        if isinstance(data_batch, (list, tuple)):
+            if len(data_batch) != 1:
+                raise NotImplementedError("forward: a list of %d batches (one per device) needs several "
+                                          "contexts, which mxcore modules do not support" % len(data_batch))
+            data_batch = data_batch[0]
+        data = list(data_batch.data or [])
+        if len(data) != len(self._data_shapes):
+            raise ValueError("forward: the batch has %d data array(s) but the module takes %d (%s)"
+                             % (len(data), len(self._data_shapes), [d.name for d in self._data_shapes]))
+        new_shapes = tuple(tuple(d.shape) for d in data)
+        if new_shapes != tuple(tuple(d.shape) for d in self._data_shapes):
+            self._reshape_for(data_batch, new_shapes)
+        for desc, src in zip(self._data_shapes, data):
+            _copy_into(src, self._exec.arg_dict[desc.name], desc.name)
+        if self._label_shapes is not None and data_batch.label:
+            for desc, src in zip(self._label_shapes, data_batch.label):
+                if desc.name in self._exec.arg_dict:
+                    _copy_into(src, self._exec.arg_dict[desc.name], desc.name)
+        if is_train is None:
+            is_train = self.for_training
+        self._exec.forward(is_train=is_train)
+        self._last_is_train = is_train
+        if is_train:
+            self._params_dirty = True  # BatchNorm moving statistics change in train mode
+
+    def _reshape_for(self, data_batch, new_shapes):
+        provide_data = getattr(data_batch, "provide_data", None)
+        if provide_data:
+            new_dshape = provide_data
+        else:
+            new_dshape = [DataDesc(d.name, s, d.dtype, d.layout) for d, s in zip(self._data_shapes, new_shapes)]
+        provide_label = getattr(data_batch, "provide_label", None)
+        if provide_label:
+            new_lshape = provide_label
+        elif self._label_shapes and data_batch.label:
+            new_lshape = [DataDesc(d.name, tuple(lb.shape), d.dtype, d.layout)
+                          for d, lb in zip(self._label_shapes, data_batch.label)]
+        else:
+            new_lshape = None
+        self.reshape(new_dshape, new_lshape)
+
+    def backward(self, out_grads=None):
+        """Back-propagate from the last ``forward(is_train=True)``; ``out_grads`` are the head
+        gradients (ignored by loss outputs such as SoftmaxOutput)."""
+        self._require_ready("backward")
+        if not self.for_training:
+            raise MXNetError("backward: the module was bound with for_training=False; "
+                             "bind(..., for_training=True) to compute gradients")
+        if not self._last_is_train:
+            raise MXNetError("backward: call forward(data_batch, is_train=True) first")
+        self._exec.backward(out_grads)
+
+    def update(self):
+        """One optimizer step on every parameter that has a gradient (fixed ones have none)."""
+        self._require_optimizer("update")
+        if not self.for_training:
+            raise MXNetError("update: the module was bound with for_training=False, it has no gradients")
+        self._params_dirty = True
+        indices, grads, weights = [], [], []
+        for i, name in enumerate(self._param_names):
+            g = self._exec.grad_dict.get(name)
+            if g is None:
+                continue
+            indices.append(i)
+            grads.append(g)
+            weights.append(self._exec.arg_dict[name])
+        if indices:
+            self._updater(indices, grads, weights)
+
+    def get_outputs(self, merge_multi_context=True):
+        """Outputs of the last forward: a list of NDArrays (``[[out], ...]`` per device when
+        ``merge_multi_context`` is False)."""
+        self._require_ready("get_outputs")
+        outs = list(self._exec.outputs)
+        return outs if merge_multi_context else [[o] for o in outs]
+
+    def get_input_grads(self, merge_multi_context=True):
+        """Gradients of the data inputs (bind with ``inputs_need_grad=True``)."""
+        self._require_ready("get_input_grads")
+        if not self.inputs_need_grad:
+            raise MXNetError("get_input_grads: bind(..., inputs_need_grad=True) to get input gradients")
+        grads = [self._exec.grad_dict[n] for n in self._data_names]
+        return grads if merge_multi_context else [[g] for g in grads]
+
+    def get_states(self, merge_multi_context=True):
+        """The arrays of the state inputs (``state_names``)."""
+        self._require_ready("get_states")
+        states = [self._exec.arg_dict[n] for n in self._state_names]
+        return states if merge_multi_context else [[s] for s in states]
+
+    def set_states(self, states=None, value=None):
+        """Set the state inputs from ``states`` (arrays, in ``state_names`` order) or fill them
+        with the scalar ``value``."""
+        self._require_ready("set_states")
+        if states is not None:
+            if value is not None:
+                raise ValueError("set_states: pass states or value, not both")
+            for name, src in zip(self._state_names, states):
+                if isinstance(src, (list, tuple)):  # MXNet's per-device form
+                    src = src[0]
+                _copy_into(src, self._exec.arg_dict[name], name)
+        elif value is not None:
+            for name in self._state_names:
+                self._exec.arg_dict[name][:] = value
+        else:
+            raise ValueError("set_states: pass states or value")
+
+    def update_metric(self, eval_metric, labels, pre_sliced=False):
+        """Accumulate ``eval_metric`` with ``labels`` (the batch's labels) against the last
+        outputs; the metric sees them keyed by label and output names."""
+        from collections import OrderedDict
+        self._require_ready("update_metric")
+        if pre_sliced:
+            labels = labels[0]
+        names = [d.name for d in self._label_shapes] if self._label_shapes else self._label_names
+        eval_metric.update_dict(OrderedDict(zip(names, labels or [])),
+                                OrderedDict(zip(self._output_names, self._exec.outputs)))
