@@ -55,7 +55,8 @@ step_mlp_reference() {
 step_r() {
   need R "r-base-core" && need Rscript "r-base-core" || return 1
   lib="$WORK/r-lib"; rm -rf "$lib"; mkdir -p "$lib"
-  R CMD INSTALL --no-test-load -l "$lib" "$ROOT/bindings/r" >"$WORK/r-install.log" 2>&1 ||
+  # --preclean: object files left in src/ by an earlier build against another prefix would be relinked as is
+  R CMD INSTALL --preclean --no-test-load -l "$lib" "$ROOT/bindings/r" >"$WORK/r-install.log" 2>&1 ||
     { cat "$WORK/r-install.log"; return 1; }
   cd "$ROOT/bindings/r/tests/testthat" &&
   R_LIBS="$lib" Rscript -e 'library(testthat); library(mxcore);
