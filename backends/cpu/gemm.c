@@ -106,6 +106,71 @@ static void gemm_panel(void *ctx, int64_t b, int64_t e) {
     }
 }
 
+/* Tall reductions: C is small and K long (a convolution's weight gradient over
+ * a whole batch: 20x25 outputs, K = 36,864). Panels of C would leave each
+ * thread packing the whole of K for a sliver of C, so K is split instead:
+ * each chunk writes its own partial product, and C = beta*C + the partials
+ * summed in chunk order (deterministic for any thread count). Chunks fit the
+ * small-matrix kernel where there is one. LeNet conv1's weight gradient:
+ * 0.86 -> ~0.3 ms. */
+#define SPLITK_MAX_C 16384               /* elements of C */
+#define SPLITK_MAX_PARTIALS (1 << 20)    /* elements of all partials together */
+
+typedef struct {
+    int ta, tb, dbl;
+    int64_t M, N, K, lda, ldb, kc;
+    double alpha;
+    const void *A, *B;
+    void *partial; /* chunk c at element c*M*N, row-major M x N */
+} splitk_job;
+
+static void splitk_chunk(void *ctx, int64_t b, int64_t e) {
+    splitk_job *j = ctx;
+    size_t es = j->dbl ? sizeof(double) : sizeof(float);
+    for (int64_t c = b; c < e; c++) {
+        int64_t k0 = c * j->kc, kk = j->K - k0 < j->kc ? j->K - k0 : j->kc;
+        /* columns k0.. of op(A) and rows k0.. of op(B) */
+        const char *a = (const char *)j->A + (size_t)(j->ta ? k0 * j->lda : k0) * es;
+        const char *bb = (const char *)j->B + (size_t)(j->tb ? k0 : k0 * j->ldb) * es;
+        gemm_serial(j->ta, j->tb, j->M, j->N, kk, j->alpha, a, j->lda, bb, j->ldb, 0,
+                    (char *)j->partial + (size_t)(c * j->M * j->N) * es, j->N, j->dbl);
+    }
+}
+
+/* Returns 0 when done, -1 when the shape does not qualify or memory ran out. */
+static int gemm_split_k(int ta, int tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A, int64_t lda,
+                        const void *B, int64_t ldb, double beta, void *C, int64_t ldc, int dbl, int nt) {
+    const int64_t mn = M * N;
+    if (mn == 0 || mn > SPLITK_MAX_C || K < 8 * (M > N ? M : N)) return -1;
+    int64_t kc = (K + nt - 1) / nt;
+    if (!dbl && small_kernel_blas()) {
+        int64_t small = (int64_t)(SMALL_PANEL_MACS / (double)mn);
+        if (small >= 64 && small < kc) kc = small;
+    }
+    int64_t chunks = (K + kc - 1) / kc;
+    if (chunks < 2 || chunks * mn > SPLITK_MAX_PARTIALS) return -1;
+    size_t es = dbl ? sizeof(double) : sizeof(float);
+    void *partial = malloc((size_t)(chunks * mn) * es);
+    if (!partial) return -1;
+    splitk_job j = {ta, tb, dbl, M, N, K, lda, ldb, kc, alpha, A, B, partial};
+    mxi_parallel_for(chunks, 1, splitk_chunk, &j);
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t jj = 0; jj < N; jj++) {
+            double acc = 0;
+            for (int64_t c = 0; c < chunks; c++)
+                acc += dbl ? ((double *)partial)[c * mn + i * N + jj] : ((float *)partial)[c * mn + i * N + jj];
+            if (dbl) {
+                double *cp = (double *)C + i * ldc + jj;
+                *cp = (beta == 0 ? 0 : beta * *cp) + acc;
+            } else {
+                float *cp = (float *)C + i * ldc + jj;
+                *cp = (float)((beta == 0 ? 0 : beta * (double)*cp) + acc);
+            }
+        }
+    free(partial);
+    return 0;
+}
+
 /* Split C into panels along its longer side: one per thread, or (mid-size
  * products on a BLAS with a small-matrix kernel) as many as keep each panel
  * under SMALL_PANEL_MACS. */
@@ -113,6 +178,9 @@ static void gemm_dispatch(int ta, int tb, int64_t M, int64_t N, int64_t K, doubl
                           const void *B, int64_t ldb, double beta, void *C, int64_t ldc, int dbl) {
     int nt = mxi_num_threads();
     const double macs = (double)M * (double)N * (double)K;
+    if (nt > 1 && macs >= PARALLEL_MIN_MACS &&
+        gemm_split_k(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, dbl, nt) == 0)
+        return;
     int64_t panels = nt > 1 && macs >= PARALLEL_MIN_MACS ? nt : 1;
     if (!dbl && macs > SMALL_PANEL_MACS && macs <= SMALL_SPLIT_MAX_MACS * nt && small_kernel_blas()) {
         int64_t want = (int64_t)(macs / SMALL_PANEL_MACS) + 1;

@@ -430,3 +430,20 @@ def test_conv_grad_subset_of_inputs():
     xd = rnd(1, 3, 3, 3, dtype=np.float64)
     check_grad("Deconvolution", [xd, rnd(3, 2, 2, 2, dtype=np.float64)], {"kernel": (2, 2), "num_filter": 2},
                wrt=[1], rtol=1e-4, atol=1e-6)
+
+
+def test_conv_weight_gradient_over_a_long_batch():
+    """LeNet conv1's shape (batch 64, 1 -> 20 channels, 5x5 on 28x28): the weight and
+    bias gradients are tall reductions over 36,864 positions (the GEMM splits them);
+    checked against numpy's direct sum."""
+    rs = np.random.RandomState(5)
+    x = rs.rand(64, 1, 28, 28).astype(np.float32)
+    w = (rs.rand(20, 1, 5, 5).astype(np.float32) - 0.5)
+    head = rs.rand(64, 20, 24, 24).astype(np.float32)
+    cols = np.lib.stride_tricks.sliding_window_view(x[:, 0].astype(np.float64), (5, 5), axis=(1, 2))
+    dw_ref = np.einsum("nfhw,nhwij->fij", head.astype(np.float64), cols)[:, None]
+    from harness import autograd_grads
+    dw, db = autograd_grads("Convolution", [x, w, np.zeros(20, np.float32)], {"kernel": (5, 5), "num_filter": 20},
+                            [1, 2], head)
+    np.testing.assert_allclose(dw, dw_ref, rtol=2e-4, atol=1e-3)
+    np.testing.assert_allclose(db, head.astype(np.float64).sum((0, 2, 3)), rtol=1e-4)

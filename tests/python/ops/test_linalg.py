@@ -69,11 +69,17 @@ def test_dot_forward(ls, rs, ta, tb, dtype):
     ((32, 100), (100, 784), False, False),  # its data gradient
     ((784, 33), (101, 784), True, True),
     ((61, 517), (517, 97), False, False),
+    # tall reductions (small C, long K): the GEMM splits K into chunks
+    ((20, 36864), (25, 36864), False, True),   # LeNet conv1's weight gradient
+    ((4096, 20), (4096, 25), True, False),
+    ((7, 9000), (9000, 3), False, False),
 ])
-def test_dot_mid_size_panels(ls, rs, ta, tb):
-    a, b = r(*ls, dtype=np.float32), r(*rs, dtype=np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dot_mid_size_panels(ls, rs, ta, tb, dtype):
+    a, b = r(*ls, dtype=dtype), r(*rs, dtype=dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
     check_op("dot", [a, b], {"transpose_a": ta, "transpose_b": tb},
-             lambda x, y: np_dot(x.astype(np.float64), y.astype(np.float64), ta, tb), rtol=1e-4, atol=1e-4)
+             lambda x, y: np_dot(x.astype(np.float64), y.astype(np.float64), ta, tb), rtol=tol, atol=tol)
 
 
 def test_dot_other_dtypes():
