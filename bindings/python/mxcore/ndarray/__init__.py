@@ -15,6 +15,9 @@ linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 from . import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), NDArray, lambda op, ins, attrs: invoke(op, list(ins), attrs)[0])
 from . import random  # noqa: E402  (uses the generated ops)
+from ..control_flow import nd_cond, nd_foreach, nd_while_loop  # noqa: E402
+contrib.foreach, contrib.while_loop, contrib.cond = nd_foreach, nd_while_loop, nd_cond
+contrib.__all__ += ["foreach", "while_loop", "cond"]
 from . import sparse  # noqa: E402,F401
 
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",

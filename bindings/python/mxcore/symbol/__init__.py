@@ -12,6 +12,9 @@ _OP_NAMES = register_all(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 from . import random  # noqa: E402  (F.random inside a traced hybrid_forward)
+from ..control_flow import sym_cond, sym_foreach, sym_while_loop  # noqa: E402
+contrib.foreach, contrib.while_loop, contrib.cond = sym_foreach, sym_while_loop, sym_cond
+contrib.__all__ += ["foreach", "while_loop", "cond"]
 
 
 def zeros(shape, dtype=None, name=None, **kwargs):
