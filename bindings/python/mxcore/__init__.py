@@ -31,4 +31,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "curre
 from . import symbol, symbol as sym  # noqa: E402  (mx.sym; uses nd's manifest)
 from . import name  # noqa: E402
 from . import callback  # noqa: E402
+from . import visualization, visualization as viz  # noqa: E402
 from . import module, module as mod  # noqa: E402  (mx.mod.Module: the symbolic training API)
