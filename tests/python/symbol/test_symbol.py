@@ -218,3 +218,12 @@ def test_executor_reshape_shares_parameters():
         ex.reshape(data=(4, 6), allow_up_sizing=True)
     ex4 = ex.reshape(data=(4, 6), allow_up_sizing=True, partial_shaping=True)
     assert ex4.arg_dict["fc_weight"].shape == (3, 6)
+
+
+def test_infer_type_partial():
+    d = mx.sym.var("data")
+    s = mx.sym.elemwise_add(mx.sym.FullyConnected(d, num_hidden=3, name="fc"), mx.sym.FullyConnected(d, num_hidden=3))
+    args, outs, aux = s.infer_type_partial()
+    assert args == [None] * len(s.list_arguments()) and outs == [None] and aux == []
+    args, outs, _ = s.infer_type_partial(data="float16")
+    assert all(a == np.float16 for a in args) and outs == [np.float16]

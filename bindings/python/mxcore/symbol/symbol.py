@@ -490,6 +490,14 @@ class Symbol:
         return ([shp(res["arguments"][k]) for k in g.names(0)], [shp(v) for v in res["outputs"]],
                 [shp(res["aux_states"][k]) for k in g.names(1)])
 
+    def infer_type_partial(self, *args, **kwargs):
+        """infer_type that reports None for what no given type determines (with nothing
+        given: every entry None, as MXNet does)."""
+        if not any(a is not None for a in args) and not kwargs:
+            return ([None] * len(self.list_arguments()), [None] * len(self.list_outputs()),
+                    [None] * len(self.list_auxiliary_states()))
+        return self.infer_type(*args, **kwargs)
+
     def infer_type(self, *args, **kwargs):
         names = self.list_arguments()
         if args:
