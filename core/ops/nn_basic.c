@@ -1,5 +1,6 @@
 /* nn_basic.c — op family "nn_basic": FullyConnected, softmax / log_softmax /
- * softmin, Dropout and Embedding (MXNet 1.x names, attributes and semantics).
+ * softmin, SoftmaxActivation, Dropout and Embedding (MXNet 1.x names,
+ * attributes and semantics).
  *
  * Matmul-like work goes to BLAS (mxi_sgemm/mxi_dgemm). Backward passes that
  * need dedicated kernels are internal `_backward_*` ops registered here. */
@@ -420,22 +421,23 @@ static void sm_bwd_f32_last(void *ctx, int64_t b, int64_t e) {
     }
 }
 
-/* One launcher for the softmax family, forward (data[, length]) and
- * backward (ograd, out[, length]): kernels picked by (in, out) dtype, the
- * float32 last-axis fast path when no lengths mask rows. */
-static int sm_launch(mx_call *c, int kind, int backward) {
+/* One launcher for the softmax family and SoftmaxActivation, forward
+ * (data[, length]) and backward (ograd, out[, length]) over an outer x A x
+ * inner geometry: kernels picked by (in, out) dtype, the float32 last-axis
+ * fast path when no lengths mask rows. */
+static int sm_launch_geom(mx_call *c, int kind, int backward, const sm_geom *gm, double temp,
+                          const mx_tensor_s *len) {
     static const mxi_range_fn fwd[2][2] = {{sm_fwd_ff, sm_fwd_fd}, {sm_fwd_df, sm_fwd_dd}};
     static const mxi_range_fn bwd[2][2] = {{sm_bwd_ff, sm_bwd_fd}, {sm_bwd_df, sm_bwd_dd}};
     sm_args p;
-    int axis;
-    MXI_TRY(sm_geometry(c, c->in[0], &p.gm, &axis));
+    p.gm = *gm;
     p.c = c;
     p.kind = kind;
-    p.temp = sm_temp(c);
+    p.temp = temp;
     p.x = mxi_data(c->in[0]);
     p.y = backward ? mxi_data(c->in[1]) : NULL;
     p.o = mxi_data(c->out[0]);
-    p.len = c->attrs[SM_USE_LENGTH].i ? c->in[backward ? 2 : 1] : NULL;
+    p.len = len;
     int64_t rows = p.gm.outer * p.gm.inner;
     if (p.gm.A == 0 || rows == 0) return MX_OK;
     if (backward && c->in[0]->dtype != c->in[1]->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "ograd and output dtypes differ");
@@ -444,6 +446,15 @@ static int sm_launch(mx_call *c, int kind, int backward) {
     if (!fi && !fo && p.gm.inner == 1 && !p.len) fn = backward ? sm_bwd_f32_last : sm_fwd_f32_last;
     mxi_parallel_for(rows, sm_grain(p.gm.A), fn, &p);
     return MX_OK;
+}
+
+/* The softmax family's kernels: geometry from the axis attribute. */
+static int sm_launch(mx_call *c, int kind, int backward) {
+    sm_geom gm;
+    int axis;
+    MXI_TRY(sm_geometry(c, c->in[0], &gm, &axis));
+    return sm_launch_geom(c, kind, backward, &gm, sm_temp(c),
+                          c->attrs[SM_USE_LENGTH].i ? c->in[backward ? 2 : 1] : NULL);
 }
 
 static int softmax_cpu(mx_call *c) { return sm_launch(c, SM_SOFTMAX, 0); }
@@ -468,6 +479,71 @@ static int sm_grad_common(mx_grad_ctx *g, const char *bwd) {
 static int softmax_grad(mx_grad_ctx *g) { return sm_grad_common(g, "_backward_softmax"); }
 static int log_softmax_grad(mx_grad_ctx *g) { return sm_grad_common(g, "_backward_log_softmax"); }
 static int softmin_grad(mx_grad_ctx *g) { return sm_grad_common(g, "_backward_softmin"); }
+
+/* ======================================================================
+ * SoftmaxActivation (MXNet's legacy op; softmax with a mode instead of an axis)
+ *   instance: softmax over the last axis of every instance. MXNet 1.x flattens
+ *             the data to 2-D as (all leading axes, last axis), so for N-D data
+ *             this is the last axis, not all non-batch axes; 2-D data: axis 1.
+ *   channel:  softmax over axis 1 at every spatial position (data rank >= 3).
+ * The same kernels as softmax (sm_launch_geom); the gradient is softmax's,
+ * along the matching axis. (MXNet 1.9.1's own instance-mode backward on N-D
+ * data reduces over axis 1, which does not match its forward; this is the
+ * true gradient of the forward, as for 2-D data, where both agree.)
+ * ====================================================================== */
+enum { SA_MODE };
+enum { SA_INSTANCE, SA_CHANNEL };
+static const mx_attr_spec sa_attrs[] = {
+    {"mode", MX_ATTR_ENUM, "instance",
+     "instance: softmax over the last axis (for 2-D data, over each row); channel: softmax over axis 1 at each "
+     "spatial position (needs at least 3 dimensions).",
+     "instance,channel", 0, 0, 0},
+};
+
+static int sa_geometry(const mx_call *c, const mx_tensor_s *d, sm_geom *gm) {
+    if (c->attrs[SA_MODE].i == SA_CHANNEL) {
+        if (d->ndim < 3) {
+            char b[128];
+            return mxi_op_error(c, MX_ERR_INVALID, "mode=channel needs data with at least 3 dimensions (N, C, ...), got %s",
+                                mxi_shape_str(d->shape, d->ndim, b, sizeof b));
+        }
+        gm->outer = d->shape[0];
+        gm->A = d->shape[1];
+        gm->inner = prod(d->shape, 2, d->ndim);
+        return MX_OK;
+    }
+    if (d->ndim < 1) return mxi_op_error(c, MX_ERR_INVALID, "data must have at least 1 dimension");
+    gm->outer = prod(d->shape, 0, d->ndim - 1);
+    gm->A = d->shape[d->ndim - 1];
+    gm->inner = 1;
+    return MX_OK;
+}
+
+static int sa_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0];
+    sm_geom gm;
+    MXI_TRY(sa_geometry(c, d, &gm));
+    if (!mxi_dtype_is_float(d->dtype))
+        return mxi_op_error(c, MX_ERR_DTYPE, "data must be a floating point array, got %s", mxi_dtype_name(d->dtype));
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int sa_cpu(mx_call *c) {
+    sm_geom gm;
+    MXI_TRY(sa_geometry(c, c->in[0], &gm));
+    return sm_launch_geom(c, SM_SOFTMAX, 0, &gm, 1.0, NULL);
+}
+
+/* softmax's backward along the mode's axis (last, or 1) from (ograd, out) */
+static int sa_grad(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    char attrs[96];
+    snprintf(attrs, sizeof attrs, "axis=%d;dtype=%s", c->attrs[SA_MODE].i == SA_CHANNEL ? 1 : -1,
+             mxi_dtype_name(g->in[0]->dtype));
+    g->igrad[0] = mxi_call1("_backward_softmax", attrs, 2, g->ograd[0], g->out[0]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
 
 /* ======================================================================
  * Dropout
@@ -713,6 +789,12 @@ static const mx_op_def ops[] = {
      .num_outputs = 1, .attrs = sm_attrs, .n_attrs = NA(sm_attrs), .num_inputs_fn = smb_num_inputs,
      .infer = smb_infer, .cpu = softmin_bwd_cpu, .flags = MX_OPF_INTERNAL,
      .dtypes = MX_DT_FLOAT},
+
+    {.name = "SoftmaxActivation",
+     .doc = "MXNet's legacy softmax: mode=instance applies softmax over the last axis (each row of 2-D data), "
+            "mode=channel over axis 1 at each spatial position of N-D (rank >= 3) data.",
+     .inputs = "data", .num_outputs = 1, .attrs = sa_attrs, .n_attrs = NA(sa_attrs), .infer = sa_infer,
+     .cpu = sa_cpu, .grad = sa_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
 
     {.name = "Dropout", .doc = "Randomly zeroes elements with probability p during training and scales the rest by "
                                "1/(1-p); identity at inference unless mode='always'.",

@@ -1,5 +1,6 @@
-/* reduce_util.h — small helpers shared by the reduce, shape and indexing op
- * families (attribute formatting for mxi_call1, contiguous strides). */
+/* reduce_util.h — small helpers shared by the reduce, norm, shape and
+ * indexing op families (attribute formatting for mxi_call1, contiguous
+ * strides, strided offsets). */
 #ifndef MXCORE_CORE_OPS_REDUCE_UTIL_H
 #define MXCORE_CORE_OPS_REDUCE_UTIL_H
 
@@ -25,6 +26,18 @@ static inline void mxr_strides(const int64_t *shape, int nd, int64_t *st) {
         st[i] = s;
         s *= shape[i];
     }
+}
+
+/* Element offset of the idx-th position (row-major over `shape`) in a
+ * strided layout: walks the dims innermost first. */
+static inline int64_t mxr_decomp(int64_t idx, int n, const int64_t *shape, const int64_t *stride) {
+    int64_t off = 0;
+    for (int d = n - 1; d >= 0; d--) {
+        int64_t q = idx / shape[d];
+        off += (idx - q * shape[d]) * stride[d];
+        idx = q;
+    }
+    return off;
 }
 
 static inline int mxr_same_shape(const mx_tensor_s *a, const mx_tensor_s *b) {

@@ -1,5 +1,5 @@
 """Tests for the nn_basic family: FullyConnected, softmax, log_softmax,
-softmin, Dropout, Embedding."""
+softmin, SoftmaxActivation, Dropout, Embedding."""
 import numpy as np
 import pytest
 from harness import autograd_grads, check_grad, check_op, expect_error, run_op
@@ -136,6 +136,51 @@ def test_softmax_errors():
     expect_error("softmax", [R(2, 3), np.array([1.0, 2, 3])], {"use_length": True},
                  contains=("softmax", "length", "(2,)"))
     expect_error("log_softmax", [R(2, 3)], {"temperature": 0}, contains=("log_softmax",))
+
+
+# ---------------------------------------------------------------- SoftmaxActivation
+def softmax_activation_ref(x, mode):
+    # MXNet 1.9.1: instance mode flattens the data to (all leading axes, last axis), so N-D data get a softmax
+    # over the last axis (not over all non-batch axes); channel mode is a softmax over axis 1
+    return np_softmax(x.astype(np.float64), axis=-1 if mode == "instance" else 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,mode", [((3, 5), "instance"), ((2, 3, 4), "instance"), ((5,), "instance"),
+                                        ((2, 3, 2, 2), "instance"), ((2, 3, 4), "channel"), ((2, 3, 2, 2), "channel"),
+                                        ((2, 1, 3), "channel"), ((0, 3, 2), "channel"), ((0, 4), "instance")])
+def test_softmax_activation_forward(dtype, shape, mode):
+    x = (R(*shape) * 3).astype(dtype)
+    check_op("SoftmaxActivation", [x], {"mode": mode}, lambda x: softmax_activation_ref(x, mode), rtol=1e-5,
+             atol=1e-7)
+
+
+def test_softmax_activation_matches_mxnet_values():
+    x = np.array([[[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]]], np.float32)  # default mode=instance: rows of the last axis
+    want = [[[0.09003057, 0.24472848, 0.66524094], [0.017867982, 0.006573263, 0.9755587]]]
+    np.testing.assert_allclose(run_op("SoftmaxActivation", [x])[0], want, rtol=1e-6)
+    xh = R(2, 3, 4, dtype=np.float16)
+    out = run_op("SoftmaxActivation", [xh], {"mode": "channel"})[0]
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, softmax_activation_ref(xh, "channel"), rtol=1e-2, atol=1e-3)
+
+
+@pytest.mark.parametrize("mode", ["instance", "channel"])
+def test_softmax_activation_grad(mode):
+    check_grad("SoftmaxActivation", [R(2, 3, 4)], {"mode": mode})
+    check_grad("SoftmaxActivation", [R(2, 3, 2, 2)], {"mode": mode})
+    x, w = R(3, 4, 2, dtype=np.float32), R(3, 4, 2, dtype=np.float32)
+    g = autograd_grads("SoftmaxActivation", [x], {"mode": mode}, [0], w)[0]
+    ax = -1 if mode == "instance" else 1
+    y = softmax_activation_ref(x, mode)
+    np.testing.assert_allclose(g, (w - (w * y).sum(ax, keepdims=True)) * y, rtol=1e-4, atol=1e-6)
+
+
+def test_softmax_activation_errors():
+    expect_error("SoftmaxActivation", [R(3, 5)], {"mode": "channel"}, contains=("SoftmaxActivation", "(3,5)", "3 dim"))
+    expect_error("SoftmaxActivation", [R(3, 5)], {"mode": "bogus"}, contains=("SoftmaxActivation", "mode"))
+    expect_error("SoftmaxActivation", [np.ones((2, 3), np.int32)], {}, contains=("SoftmaxActivation", "floating"))
+    expect_error("SoftmaxActivation", [np.float64(1.0)], {}, contains=("SoftmaxActivation",))
 
 
 # ---------------------------------------------------------------- Dropout

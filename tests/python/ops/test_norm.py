@@ -1,10 +1,10 @@
 """Tests for the norm family: BatchNorm, LayerNorm, InstanceNorm, GroupNorm,
-L2Normalization."""
+L2Normalization, LRN, moments."""
 import contextlib
 
 import numpy as np
 import pytest
-from harness import (autograd_grads, check_grad, check_op, expect_error, ffi, from_mx, invoke_handles, lib,
+from harness import (autograd_grads, check, check_grad, check_op, expect_error, ffi, from_mx, invoke_handles, lib,
                      run_op, to_mx)
 
 rng = np.random.default_rng(1)
@@ -228,3 +228,161 @@ def test_l2normalization_2d_and_errors():
     check_op("L2Normalization", [R(3, 4)], {"mode": "channel"}, lambda x: l2_ref(x, "channel"))
     expect_error("L2Normalization", [R(3)], {"mode": "channel"}, contains=("L2Normalization", "(3,)"))
     expect_error("L2Normalization", [R(3, 2)], {"mode": "bogus"}, contains=("L2Normalization", "mode"))
+
+
+# ---------------------------------------------------------------- LRN
+def lrn_ref(x, nsize, alpha=1e-4, beta=0.75, knorm=2.0):
+    """MXNet 1.9.1's LRN: a symmetric window of (nsize-1)//2 channels on each
+    side (clipped at the edges; an even nsize thus sums nsize-1 channels) and
+    the scale alpha/nsize. Returns (out, norm)."""
+    x = x.astype(np.float64)
+    C, h = x.shape[1], (nsize - 1) // 2
+    sq = x * x
+    norm = np.empty_like(x)
+    for c in range(C):
+        norm[:, c] = knorm + alpha / nsize * sq[:, max(0, c - h):c + h + 1].sum(axis=1)
+    return x * norm ** -beta, norm
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 7, 3, 4), (2, 5, 6), (1, 4, 2, 2, 2), (0, 3, 2, 2), (2, 3, 0, 2)])
+def test_lrn_forward(dtype, shape):
+    x = (R(*shape) * 2).astype(dtype)
+    for nsize in (1, 2, 3, 4, 5, 9):
+        check_op("LRN", [x], {"nsize": nsize}, lambda x: lrn_ref(x, nsize)[0], rtol=1e-5, atol=1e-6)
+        for beta in (0.6, 0.5, 1.0):  # the kernel has fast paths for beta 0.75 (default), 0.5 and 1
+            attrs = {"nsize": nsize, "alpha": 0.7, "beta": beta, "knorm": 1.3}
+            check_op("LRN", [x], attrs, lambda x: lrn_ref(x, nsize, 0.7, beta, 1.3)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_lrn_matches_mxnet_values():
+    # outputs of MXNet 1.9.1 (float32, alpha=0.5, beta=0.75, knorm=1): nsize 2 and 4 use windows of 1 and 3 channels
+    x = np.array([1.0, -2.0, 3.0, 0.5, -1.5], np.float32).reshape(1, 5, 1, 1)
+    want = {2: [0.845897, -1.1892071, 1.2393922, 0.47777486, -1.0733126],
+            3: [0.63470066, -0.8107201, 1.2514447, 0.22402935, -1.1551557],
+            4: [0.69480026, -0.93654895, 1.4418482, 0.25630763, -1.2232543]}
+    for nsize, w in want.items():
+        out = run_op("LRN", [x], {"nsize": nsize, "alpha": 0.5, "beta": 0.75, "knorm": 1.0})[0]
+        np.testing.assert_allclose(out.ravel(), w, rtol=1e-6)
+
+
+def test_lrn_hidden_norm_and_f16():
+    outs = invoke_handles("LRN", [to_mx(R(2, 5, 3))], {"nsize": 3, "alpha": 0.2})
+    assert len(outs) == 1  # tmp_norm is hidden
+    xh = R(2, 4, 3, dtype=np.float16)
+    out = run_op("LRN", [xh], {"nsize": 3, "alpha": 0.5, "knorm": 1.0})[0]
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out, lrn_ref(xh, 3, 0.5, 0.75, 1.0)[0], rtol=1e-2, atol=1e-2)
+
+
+def test_lrn_grad():
+    check_grad("LRN", [R(2, 5, 3)], {"nsize": 3, "alpha": 0.3, "beta": 0.6, "knorm": 1.2}, eps=1e-5, rtol=1e-4,
+               atol=1e-6)
+    check_grad("LRN", [R(2, 6, 2, 2)], {"nsize": 4, "alpha": 0.5, "beta": 1.5, "knorm": 0.8}, eps=1e-5, rtol=1e-4,
+               atol=1e-6)
+    check_grad("LRN", [R(1, 3, 2, 1, 2)], {"nsize": 7, "alpha": 0.9}, eps=1e-5, rtol=1e-4, atol=1e-6)
+    check_grad("LRN", [R(1, 4, 3)], {"nsize": 1, "alpha": 2.0, "knorm": 0.5}, eps=1e-5, rtol=1e-4, atol=1e-6)
+    for beta in (0.5, 1.0):
+        check_grad("LRN", [R(2, 5, 2)], {"nsize": 3, "alpha": 0.8, "beta": beta, "knorm": 1.1}, eps=1e-5, rtol=1e-4,
+                   atol=1e-6)
+
+
+def test_lrn_grad_f32_matches_formula():
+    x, w = R(2, 6, 3, dtype=np.float32), R(2, 6, 3, dtype=np.float32)
+    g = autograd_grads("LRN", [x], {"nsize": 5, "alpha": 0.4, "beta": 0.75, "knorm": 1.0}, [0], w)[0]
+    y, n = lrn_ref(x, 5, 0.4, 0.75, 1.0)
+    t = w * y / n
+    s = np.stack([t[:, max(0, c - 2):c + 3].sum(1) for c in range(6)], axis=1)
+    np.testing.assert_allclose(g, w * n ** -0.75 - 2 * 0.75 * 0.4 / 5 * x * s, rtol=1e-4, atol=1e-6)
+
+
+def test_lrn_errors():
+    expect_error("LRN", [R(2, 3)], {"nsize": 3}, contains=("LRN", "(2,3)", "3 dimensions"))
+    expect_error("LRN", [R(2, 3, 4)], {}, contains=("LRN", "nsize"))
+    expect_error("LRN", [R(2, 3, 4)], {"nsize": 0}, contains=("LRN", "nsize"))
+    expect_error("LRN", [np.ones((2, 3, 4), np.int32)], {"nsize": 3}, contains=("LRN", "floating point"))
+
+
+# ---------------------------------------------------------------- moments
+def moments_ref(x, axes, keepdims=False):
+    x = x.astype(np.float64)
+    m, v = x.mean(axis=axes, keepdims=keepdims), x.var(axis=axes, keepdims=keepdims)
+    return (m.reshape(1), v.reshape(1)) if m.ndim == 0 else (m, v)  # MXNet: a full reduction has shape (1,)
+
+
+MOMENT_CASES = [((3, 4, 5), (0,)), ((3, 4, 5), (1,)), ((3, 4, 5), (2,)), ((3, 4, 5), (0, 2)), ((3, 4, 5), (-1, 0)),
+                ((3, 4, 5), (0, 1, 2)), ((3, 4, 5), (1, 2)), ((3, 4, 5), (0, 1)), ((2, 1, 3, 1, 4), (1, 3)),
+                ((2, 1, 3, 1, 4), (0, 4)), ((6,), (0,)), ((5, 300), (0,)), ((4, 3, 2, 5), (0, 2, 3))]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_moments_forward(dtype, keepdims):
+    for shape, axes in MOMENT_CASES:
+        x = (R(*shape) * 2 + 1).astype(dtype)
+        check_op("moments", [x], {"axes": axes, "keepdims": keepdims}, lambda x: moments_ref(x, axes, keepdims),
+                 rtol=1e-5, atol=1e-6)
+
+
+def test_moments_matches_mxnet_values():
+    x = np.array([[[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]]], np.float32)  # MXNet 1.9.1: mean [2, 1], var [2/3, 14/3]
+    mean, var = run_op("moments", [x], {"axes": (0, 2)})
+    np.testing.assert_allclose(mean, [2.0, 1.0])
+    np.testing.assert_allclose(var, [0.6666667, 4.6666665], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_moments_long_reductions(dtype):
+    # long reductions split across threads in fixed chunks; statistics accumulate in double
+    for shape, axes in [((300001,), (0,)), ((2, 150000), (1,)), ((3, 70000, 2), (0, 1)), ((5000, 40), (0,))]:
+        x = (R(*shape) * 3 + 5).astype(dtype)
+        check_op("moments", [x], {"axes": axes}, lambda x: moments_ref(x, axes), rtol=1e-5, atol=1e-6)
+
+
+def test_moments_empty_and_f16():
+    mean, var = run_op("moments", [np.zeros((0, 3))], {"axes": (0,)})
+    assert mean.shape == (3,) and np.isnan(mean).all() and np.isnan(var).all()  # 0/0, as in MXNet
+    mean, var = run_op("moments", [np.zeros((0, 3))], {"axes": (1,), "keepdims": True})
+    assert mean.shape == (0, 1) and var.shape == (0, 1)
+    xh = R(4, 6, dtype=np.float16)
+    mean, var = run_op("moments", [xh], {"axes": (1,)})
+    assert mean.dtype == var.dtype == np.float16
+    m, v = moments_ref(xh, (1,))
+    np.testing.assert_allclose(mean, m, rtol=1e-2, atol=1e-2)
+    np.testing.assert_allclose(var, v, rtol=1e-2, atol=1e-2)
+
+
+def test_moments_grad():
+    for shape, axes, keepdims in [((3, 4, 2), (1,), False), ((3, 4, 2), (0, 2), True), ((2, 3), (0, 1), False),
+                                  ((2, 1, 3, 2), (0, 3), False), ((4, 3), (0,), False)]:
+        for out_index in (0, 1):
+            check_grad("moments", [R(*shape)], {"axes": axes, "keepdims": keepdims}, out_index=out_index, eps=1e-5,
+                       rtol=1e-4, atol=1e-6)
+
+
+def test_moments_grad_both_outputs():
+    # d/dx sum(wm * mean + wv * var) = (wm + 2 wv (x - mean)) / n, both heads in one backward
+    x = R(3, 4, 5)
+    wm, wv = R(3, 1, 5), R(3, 1, 5)
+    hs = [to_mx(x)]
+    check(lib.mx_autograd_mark_variables(ffi.new("mx_tensor[]", hs), ffi.new("int[]", [1]), ffi.NULL, 1))
+    check(lib.mx_autograd_set_recording(1, ffi.NULL))
+    try:
+        outs = invoke_handles("moments", hs, {"axes": (1,), "keepdims": True})
+    finally:
+        check(lib.mx_autograd_set_recording(0, ffi.NULL))
+    hgrads = [to_mx(wm), to_mx(wv)]  # kept alive until backward is done
+    check(lib.mx_autograd_backward(ffi.new("mx_tensor[]", outs), ffi.new("mx_tensor[]", hgrads), 2, 0, 0))
+    g = ffi.new("mx_tensor *")
+    check(lib.mx_tensor_grad(hs[0], g))
+    got = from_mx(g[0])
+    lib.mx_tensor_release(g[0])
+    want = (wm + 2 * wv * (x - x.mean(1, keepdims=True))) / 4
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_moments_errors():
+    expect_error("moments", [R(2, 3)], {}, contains=("moments", "axes", "(2,3)"))
+    expect_error("moments", [R(2, 3)], {"axes": ()}, contains=("moments", "axes"))
+    expect_error("moments", [R(2, 3)], {"axes": (1, -1)}, contains=("moments", "more than once"))
+    expect_error("moments", [R(2, 3)], {"axes": (2,)}, contains=("moments", "(2,3)"))
