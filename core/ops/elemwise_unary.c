@@ -1,6 +1,7 @@
 /* elemwise_unary.c — element-wise math on one array: rounding, exp/log,
  * powers and roots, trigonometric and hyperbolic functions, erf/gamma,
- * logical_not, identity/BlockGrad/make_loss, cast and clip.
+ * logical_not, identity/BlockGrad/make_loss, cast and clip, and the AMP
+ * helpers amp_cast, amp_multicast, all_finite and multi_all_finite.
  *
  * Each op is one line of UNARY_LIST: name, aliases, doc, forward expression
  * in x, derivative expression in x and y (= forward output), whether integer
@@ -9,6 +10,7 @@
  * "ug_bwd" get an internal `_backward_<name>` op computing ograd * f'(x);
  * the most used ones (exp, log, sqrt, square, negative, ...) have gradients
  * composed of registered ops instead (so they are twice differentiable). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <tgmath.h>
@@ -281,6 +283,26 @@ enum { CAST_DTYPE };
 static const mx_attr_spec cast_attrs[] = {
     {.name = "dtype", .type = MX_ATTR_DTYPE, .def = NULL, .doc = "Output data type."},
 };
+static const mx_attr_spec amp_cast_attrs[] = {
+    {.name = "dtype", .type = MX_ATTR_DTYPE, .def = NULL,
+     .doc = "Output data type for float16/bfloat16/float32 inputs; other inputs keep their dtype."},
+};
+static const mx_attr_spec amp_multicast_attrs[] = {
+    {.name = "num_outputs", .type = MX_ATTR_INT, .def = NULL, .doc = "Number of inputs (and outputs).",
+     .bounded = 1, .lo = 1, .hi = MX_MAX_OUTPUTS},
+    {.name = "cast_narrow", .type = MX_ATTR_BOOL, .def = "False",
+     .doc = "Cast to the narrowest AMP dtype among the inputs instead of the widest."},
+};
+static const mx_attr_spec all_finite_attrs[] = {
+    {.name = "init_output", .type = MX_ATTR_BOOL, .def = "True",
+     .doc = "Set the output to 1 before checking; False only clears it (AND into an out= array)."},
+};
+static const mx_attr_spec multi_all_finite_attrs[] = {
+    {.name = "num_arrays", .type = MX_ATTR_INT, .def = "1", .doc = "Number of input arrays.",
+     .bounded = 1, .lo = 1, .hi = MX_MAX_INPUTS},
+    {.name = "init_output", .type = MX_ATTR_BOOL, .def = "True",
+     .doc = "Set the output to 1 before checking; False only clears it (AND into an out= array)."},
+};
 static int infer_cast(mx_call *c) {
     if (c->attrs[CAST_DTYPE].is_none || c->attrs[CAST_DTYPE].i < 0)
         return mxi_op_error(c, MX_ERR_INVALID, "dtype must be a concrete data type, got None");
@@ -295,6 +317,136 @@ static int cast_grad(mx_grad_ctx *g) {
     char buf[64];
     snprintf(buf, sizeof buf, "dtype=%s", mxi_dtype_name(g->in[0]->dtype));
     return set1(g, mxi_call1("Cast", buf, 1, g->ograd[0]));
+}
+
+/* ---- AMP casts (MXNet's automatic mixed precision) ----
+ * AMP-converted symbol files wrap ops in amp_cast / amp_multicast. Both only
+ * touch the "AMP" dtypes (float16, bfloat16, float32) and pass any other
+ * dtype (float64, integers) through unchanged, as MXNet does. Gradients cast
+ * each output gradient back to its input's dtype. */
+static bool amp_dtype(int d) { return d == MX_FLOAT16 || d == MX_BFLOAT16 || d == MX_FLOAT32; }
+
+static int infer_amp_cast(mx_call *c) {
+    MXI_TRY(infer_cast(c));
+    if (!amp_dtype(c->in[0]->dtype)) c->out_dtype[0] = c->in[0]->dtype;
+    return MX_OK;
+}
+
+/* output dtype of every AMP input: widest (float32 if any input is float32,
+ * or if float16 and bfloat16 meet) or, with cast_narrow, the low-precision one */
+enum { AMC_NUM, AMC_NARROW };
+static int amc_num(const mx_call *c) { return (int)c->attrs[AMC_NUM].i; }
+
+static int infer_amp_multicast(mx_call *c) {
+    bool f16 = false, bf16 = false, f32 = false;
+    for (int i = 0; i < c->n_in; i++) {
+        f16 |= c->in[i]->dtype == MX_FLOAT16;
+        bf16 |= c->in[i]->dtype == MX_BFLOAT16;
+        f32 |= c->in[i]->dtype == MX_FLOAT32;
+    }
+    int target;
+    if (c->attrs[AMC_NARROW].i) {
+        if (f16 && bf16)
+            return mxi_op_error(c, MX_ERR_INVALID, "cast_narrow has no narrowest type for inputs mixing float16 and bfloat16");
+        target = f16 ? MX_FLOAT16 : bf16 ? MX_BFLOAT16 : MX_FLOAT32;
+    } else {
+        target = f32 || (f16 && bf16) ? MX_FLOAT32 : f16 ? MX_FLOAT16 : MX_BFLOAT16;
+    }
+    for (int i = 0; i < c->n_in; i++) {
+        const mx_tensor_s *x = c->in[i];
+        mxi_set_out(c, i, x->shape, x->ndim, amp_dtype(x->dtype) ? target : x->dtype);
+    }
+    return MX_OK;
+}
+
+static int amp_multicast_cpu(mx_call *c) {
+    for (int i = 0; i < c->n_in; i++)
+        mxi_convert(mxi_data(c->in[i]), c->in[i]->dtype, mxi_data(c->out[i]), c->out[i]->dtype, c->out[i]->size);
+    return MX_OK;
+}
+
+static int amp_multicast_grad(mx_grad_ctx *g) {
+    for (int i = 0; i < g->call->n_in; i++) {
+        if (!mxi_grad_needed(g, i)) continue;
+        if (g->ograd[i]->dtype == g->in[i]->dtype) {
+            mxi_tensor_retain(g->ograd[i]);
+            g->igrad[i] = g->ograd[i];
+            continue;
+        }
+        char buf[64];
+        snprintf(buf, sizeof buf, "dtype=%s", mxi_dtype_name(g->in[i]->dtype));
+        if (!(g->igrad[i] = mxi_call1("Cast", buf, 1, g->ograd[i]))) return mx_last_error_code();
+    }
+    return MX_OK;
+}
+
+/* ---- all_finite / multi_all_finite (AMP overflow checks) ----
+ * Output (1,) float32: 1 when every element of every input is finite, else 0.
+ * init_output=False keeps the output's current value and only clears it on a
+ * non-finite element, so repeated calls with out= AND their results (MXNet's
+ * loss scaler does this over chunks of gradients); a fresh output's starting
+ * value is then unspecified, as in MXNet. Finiteness is read from the
+ * exponent bits (all ones = inf or NaN), whatever the compiler's float mode. */
+enum { AF_INIT };
+enum { MAF_NUM, MAF_INIT };
+static int maf_num(const mx_call *c) { return (int)c->attrs[MAF_NUM].i; }
+
+typedef struct {
+    const void *x;
+    int dtype;
+    atomic_int *bad;
+} af_args;
+
+static void af_range(void *ctx, int64_t b0, int64_t e0) {
+    af_args *p = ctx;
+    if (atomic_load_explicit(p->bad, memory_order_relaxed)) return; /* another chunk found one */
+    int bad = 0;
+    switch (p->dtype) {
+    case MX_FLOAT32: {
+        const uint32_t *X = p->x;
+        for (int64_t i = b0; i < e0; i++) bad |= (X[i] & 0x7F800000u) == 0x7F800000u;
+        break;
+    }
+    case MX_FLOAT64: {
+        const uint64_t *X = p->x;
+        for (int64_t i = b0; i < e0; i++) bad |= (X[i] & 0x7FF0000000000000ull) == 0x7FF0000000000000ull;
+        break;
+    }
+    case MX_FLOAT16: {
+        const uint16_t *X = p->x;
+        for (int64_t i = b0; i < e0; i++) bad |= (X[i] & 0x7C00u) == 0x7C00u;
+        break;
+    }
+    default: { /* bfloat16 */
+        const uint16_t *X = p->x;
+        for (int64_t i = b0; i < e0; i++) bad |= (X[i] & 0x7F80u) == 0x7F80u;
+        break;
+    }
+    }
+    if (bad) atomic_store_explicit(p->bad, 1, memory_order_relaxed);
+}
+
+static int infer_all_finite(mx_call *c) {
+    for (int i = 0; i < c->n_in; i++)
+        if (!mxi_dtype_is_float(c->in[i]->dtype))
+            return mxi_op_error(c, MX_ERR_DTYPE, "input %d is %s: only floating-point arrays can be checked", i,
+                                mxi_dtype_name(c->in[i]->dtype));
+    const int64_t one = 1;
+    mxi_set_out(c, 0, &one, 1, MX_FLOAT32);
+    return MX_OK;
+}
+
+static int all_finite_cpu(mx_call *c) {
+    const int init = (int)c->attrs[strcmp(c->op->name, "all_finite") ? MAF_INIT : AF_INIT].i;
+    float *out = mxi_data(c->out[0]);
+    atomic_int bad = 0;
+    for (int i = 0; i < c->n_in && !atomic_load(&bad); i++) {
+        af_args p = {mxi_data(c->in[i]), c->in[i]->dtype, &bad};
+        mxi_parallel_for(c->in[i]->size, GRAIN * 8, af_range, &p);
+    }
+    if (init) out[0] = 1.0f;
+    if (atomic_load(&bad)) out[0] = 0.0f;
+    return MX_OK;
 }
 
 /* ---- clip ---- */
@@ -369,6 +521,24 @@ static mx_op_def ops[] = {
     {.name = "Cast", .aliases = "cast", .doc = "Casts all elements of the input to a new dtype.", .inputs = "data",
      .num_outputs = 1, .attrs = cast_attrs, .n_attrs = 1, .infer = infer_cast, .cpu = cast_cpu, .grad = cast_grad,
      .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "amp_cast", .doc = "AMP cast: casts float16/bfloat16/float32 inputs to dtype; other dtypes pass through.",
+     .inputs = "data", .num_outputs = 1, .attrs = amp_cast_attrs, .n_attrs = 1, .infer = infer_amp_cast,
+     .cpu = cast_cpu, .grad = cast_grad, .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "amp_multicast",
+     .doc = "AMP cast of several arrays to their widest (or narrowest) float16/bfloat16/float32 dtype; other "
+            "dtypes pass through.",
+     .inputs = "*data", .num_inputs_fn = amc_num, .num_outputs_fn = amc_num, .attrs = amp_multicast_attrs,
+     .n_attrs = 2, .infer = infer_amp_multicast, .cpu = amp_multicast_cpu, .grad = amp_multicast_grad,
+     .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "all_finite", .doc = "(1,) float32: 1 if every element of the input is finite (no inf or NaN), else 0.",
+     .inputs = "data", .num_outputs = 1, .attrs = all_finite_attrs, .n_attrs = 1, .infer = infer_all_finite,
+     .cpu = all_finite_cpu, .dtypes = MX_DT_FLOAT | MX_DT(MX_FLOAT16) | MX_DT(MX_BFLOAT16),
+     .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST | MX_OPF_NO_GRAD},
+    {.name = "multi_all_finite",
+     .doc = "(1,) float32: 1 if every element of all num_arrays inputs is finite (no inf or NaN), else 0.",
+     .inputs = "*data", .num_inputs_fn = maf_num, .num_outputs = 1, .attrs = multi_all_finite_attrs, .n_attrs = 2,
+     .infer = infer_all_finite, .cpu = all_finite_cpu, .dtypes = MX_DT_FLOAT | MX_DT(MX_FLOAT16) | MX_DT(MX_BFLOAT16),
+     .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST | MX_OPF_NO_GRAD},
     {.name = "clip", .doc = "Clips (limits) the values of an array to [a_min, a_max].", .inputs = "data", .num_outputs = 1,
      .attrs = clip_attrs, .n_attrs = 2, .infer = infer_clip, .cpu = clip_cpu, .grad = clip_grad,
      .dtypes = MX_DT_FLOAT | MX_DT(MX_INT32) | MX_DT(MX_INT64), .flags = UN_FLAGS},

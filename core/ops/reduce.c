@@ -1,6 +1,7 @@
 /* reduce.c — reductions over axes: sum, mean, prod, max, min, nansum, nanprod,
- * norm, logsumexp, argmax/argmin, and the internal _reduce_to_shape_like that
- * undoes numpy broadcasting in every broadcast gradient.
+ * norm, logsumexp, argmax/argmin/argmax_channel, and the internal
+ * _reduce_to_shape_like that undoes numpy broadcasting in every broadcast
+ * gradient.
  *
  * Plan: the input's axes are marked reduced/kept, size-1 axes dropped and
  * neighbours of the same kind merged. Two kernel shapes then cover every case:
@@ -67,16 +68,6 @@ static void make_plan(rplan *p, const int64_t *shape, int nd, const int *red) {
     p->n_chunks = p->last_red ? 1 : (p->L + CHUNK - 1) / CHUNK;
 }
 
-static inline int64_t decomp(int64_t idx, int n, const int64_t *shape, const int64_t *stride) {
-    int64_t off = 0;
-    for (int d = n - 1; d >= 0; d--) {
-        int64_t q = idx / shape[d];
-        off += (idx - q * shape[d]) * stride[d];
-        idx = q;
-    }
-    return off;
-}
-
 /* ---- per-op element combinators ---- */
 #define C_SUM(a, x, s) ((a) + (x))
 #define C_PROD(a, x, s) ((a) * (x))
@@ -114,12 +105,12 @@ static inline int64_t decomp(int64_t idx, int n, const int64_t *shape, const int
         OT *A = p->acc;                                                                              \
         for (int64_t t = t0; t < t1; t++) {                                                          \
             int64_t b = t / p->n_chunks, ch = t - b * p->n_chunks;                                   \
-            int64_t base = decomp(b, p->nk, p->kshape, p->kstride);                                  \
+            int64_t base = mxr_decomp(b, p->nk, p->kshape, p->kstride);                                  \
             if (p->last_red) {                                                                       \
                 double s = p->shift ? p->shift[b] : 0.0;                                             \
                 OT acc = (OT)(INIT);                                                                 \
                 for (int64_t r = 0; r < p->n_red; r++) {                                             \
-                    int64_t off = base + decomp(r, p->nr, p->rshape, p->rstride);                    \
+                    int64_t off = base + mxr_decomp(r, p->nr, p->rshape, p->rstride);                    \
                     acc = (OT)MERGE(acc, NAME##_run(X + off, p->L, s));                              \
                 }                                                                                    \
                 A[b] = acc;                                                                          \
@@ -133,7 +124,7 @@ static inline int64_t decomp(int64_t idx, int n, const int64_t *shape, const int
                 }                                                                                    \
                 (void)sh;                                                                            \
                 for (int64_t r = 0; r < p->n_red; r++) {                                             \
-                    const T *xr = X + base + decomp(r, p->nr, p->rshape, p->rstride) + j0;           \
+                    const T *xr = X + base + mxr_decomp(r, p->nr, p->rshape, p->rstride) + j0;           \
                     for (int64_t j = 0; j < len; j++) lanes[j] = (OT)COMB(lanes[j], (OT)xr[j], sh[j]); \
                 }                                                                                    \
                 memcpy(A + b * p->L + j0, lanes, sizeof(OT) * (size_t)len);                          \
@@ -162,7 +153,7 @@ static inline int64_t decomp(int64_t idx, int n, const int64_t *shape, const int
                 p->partial = part;                                                                   \
                 OT *A = p->acc;                                                                      \
                 for (int64_t b = 0; b < p->n_blocks; b++) {                                          \
-                    p->split_base = decomp(b, p->nk, p->kshape, p->kstride);                         \
+                    p->split_base = mxr_decomp(b, p->nk, p->kshape, p->kstride);                         \
                     p->split_block = b;                                                              \
                     mxi_parallel_for(nc, 1, NAME##_split, p);                                        \
                     OT acc = (OT)(INIT);                                                             \
@@ -536,8 +527,10 @@ static int infer_arg(mx_call *c) {
     return MX_OK;
 }
 
-#define ARG_KERNEL(NAME, T)                                                                     \
-    static void NAME(const T *X, float *O, int64_t outer, int64_t n, int64_t inner, int mx) {   \
+/* index of the max (mx) or min along the middle of (outer, n, inner), first
+ * occurrence wins and NaN beats any number; written as OT */
+#define ARG_KERNEL(NAME, T, OT)                                                                 \
+    static void NAME(const T *X, OT *O, int64_t outer, int64_t n, int64_t inner, int mx) {      \
         for (int64_t o = 0; o < outer; o++)                                                     \
             for (int64_t j = 0; j < inner; j++) {                                               \
                 const T *p = X + o * n * inner + j;                                             \
@@ -547,13 +540,17 @@ static int infer_arg(mx_call *c) {
                     T v = p[k * inner];                                                         \
                     if (mx ? (v > bv || (bv != bv ? 0 : v != v)) : (v < bv || (bv != bv ? 0 : v != v))) { bv = v; best = k; } \
                 }                                                                               \
-                O[o * inner + j] = (float)best;                                                 \
+                O[o * inner + j] = (OT)best;                                                    \
             }                                                                                   \
     }
-ARG_KERNEL(arg_f32, float)
-ARG_KERNEL(arg_f64, double)
-ARG_KERNEL(arg_i32, int32_t)
-ARG_KERNEL(arg_i64, int64_t)
+ARG_KERNEL(arg_f32, float, float)
+ARG_KERNEL(arg_f64, double, float)
+ARG_KERNEL(arg_i32, int32_t, float)
+ARG_KERNEL(arg_i64, int64_t, float)
+ARG_KERNEL(argc_f32, float, float)
+ARG_KERNEL(argc_f64, double, double)
+ARG_KERNEL(argc_i32, int32_t, int32_t)
+ARG_KERNEL(argc_i64, int64_t, int64_t)
 
 static int arg_cpu(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
@@ -574,6 +571,39 @@ static int arg_cpu(mx_call *c) {
     case MX_INT32: arg_i32(mxi_data(x), O, outer, n, inner, mx); break;
     case MX_INT64: arg_i64(mxi_data(x), O, outer, n, inner, mx); break;
     default: arg_f32(mxi_data(x), O, outer, n, inner, mx); break;
+    }
+    return MX_OK;
+}
+
+/* ---- argmax_channel: MXNet's argmax over axis 1 (the channel axis of
+ * (batch, channel, ...) data), without keepdims; unlike argmax the indices
+ * keep the input's dtype, as in MXNet ---- */
+static int infer_argc(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    char sb[128];
+    if (x->ndim < 2)
+        return mxi_op_error(c, MX_ERR_INVALID, "input must have at least 2 dims (batch, channel, ...), got %s",
+                            mxi_shape_str(x->shape, x->ndim, sb, sizeof sb));
+    if (x->shape[1] == 0) return mxi_op_error(c, MX_ERR_INVALID, "cannot take argmax over an empty channel axis");
+    int64_t shape[MX_MAX_NDIM];
+    int nd = 0;
+    for (int i = 0; i < x->ndim; i++)
+        if (i != 1) shape[nd++] = x->shape[i];
+    mxi_set_out(c, 0, shape, nd, x->dtype);
+    return MX_OK;
+}
+
+static int argc_cpu(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    int64_t outer = x->shape[0], n = x->shape[1], inner = 1;
+    for (int i = 2; i < x->ndim; i++) inner *= x->shape[i];
+    void *O = mxi_data(c->out[0]);
+    switch (x->dtype) {
+    case MX_FLOAT32: argc_f32(mxi_data(x), O, outer, n, inner, 1); break;
+    case MX_FLOAT64: argc_f64(mxi_data(x), O, outer, n, inner, 1); break;
+    case MX_INT32: argc_i32(mxi_data(x), O, outer, n, inner, 1); break;
+    case MX_INT64: argc_i64(mxi_data(x), O, outer, n, inner, 1); break;
+    default: return mxi_op_error(c, MX_ERR_DTYPE, "unsupported dtype %s", mxi_dtype_name(x->dtype));
     }
     return MX_OK;
 }
@@ -609,6 +639,10 @@ static const mx_op_def ops[] = {
     {.name = "argmin", .doc = "Indices (float32) of the minimum values along an axis (flattened if axis is None).",
      .inputs = "data", .num_outputs = 1, .attrs = arg_attrs, .n_attrs = 2, .infer = infer_arg, .cpu = arg_cpu,
      .dtypes = RED_DT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
+    {.name = "argmax_channel",
+     .doc = "Indices of the maximum values along axis 1 (the channel axis), which is removed; indices keep the input's dtype.",
+     .inputs = "data", .num_outputs = 1, .infer = infer_argc, .cpu = argc_cpu, .dtypes = RED_DT,
+     .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
     {.name = "_reduce_to_shape_like", .doc = "Sums input 0 down to the shape of input 1 (undoes numpy broadcasting).",
      .inputs = "data,like", .num_outputs = 1, .infer = infer_rtsl, .cpu = rtsl_cpu, .grad = rtsl_grad,
      .dtypes = RED_DT, .flags = MX_OPF_WRITES_ALL | MX_OPF_INTERNAL},

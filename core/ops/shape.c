@@ -1,8 +1,8 @@
 /* shape.c — shape manipulation: reshape family (reshape, reshape_like,
  * flatten, expand_dims, squeeze), view ops (transpose, swapaxes, slice,
  * slice_axis, slice_like, flip, broadcast_*, tile, repeat, diag,
- * depth_to_space, space_to_depth), concat/stack/split, pad, shape_array and
- * size_array.
+ * depth_to_space, space_to_depth), concat/stack/split/split_v2, Crop, pad,
+ * shape_array and size_array.
  *
  * Every view op describes its output as a strided view of its (contiguous)
  * input (view_fn); the forward gathers that view, and its internal backward
@@ -824,6 +824,263 @@ static int split_grad(mx_grad_ctx *g) {
     return rc;
 }
 
+/* ---- split_v2: numpy.split-style parts (equal sections or split points) ----
+ * The user form is indices_or_sections: a bare integer means that many equal
+ * parts, a tuple means split points (MXNet's Python front end makes the same
+ * int/tuple distinction, which a shape attribute cannot keep, hence a string).
+ * MXNet writes the op into symbol files as `_split_v2` with its internal form:
+ * indices = part starts (a leading 0 added), sections = equal parts (0: use
+ * indices); both forms are accepted. Every part is described by its start on
+ * the axis; it ends where the next one starts (the last at the axis end). */
+enum { SV2_IOS, SV2_AXIS, SV2_SQUEEZE, SV2_INDICES, SV2_SECTIONS };
+
+typedef struct {
+    int sections;                 /* > 0: equal parts; 0: starts[] */
+    int n;                        /* number of parts */
+    int64_t starts[MX_MAX_OUTPUTS];
+} sv2_plan;
+
+/* Parse the attributes into a plan (no shape checks). A malformed or
+ * conflicting value returns an error, reported (naming the op and inputs)
+ * only when `report`: output counting runs on calls without inputs. */
+#define SV2_ERR(...) (report ? mxi_op_error(c, MX_ERR_INVALID, __VA_ARGS__) : MX_ERR_INVALID)
+static int sv2_parse(const mx_call *c, sv2_plan *p, int report) {
+    const char *s = c->attrs[SV2_IOS].s;
+    const mx_attr_val *ind = &c->attrs[SV2_INDICES];
+    int64_t sec = c->attrs[SV2_SECTIONS].i;
+    while (*s == ' ') s++;
+    int given = *s && strcmp(s, "None") != 0;
+    memset(p, 0, sizeof *p);
+    if (given && (sec != 0 || ind->n > 0))
+        return SV2_ERR("give indices_or_sections or MXNet's internal indices/sections, not both");
+    if (given && (*s == '(' || *s == '[')) { /* split points: parts start at 0 and at each point */
+        const char close = *s == '(' ? ')' : ']';
+        const char *q = s + 1;
+        p->starts[p->n++] = 0;
+        for (;;) {
+            while (*q == ' ' || *q == ',') q++;
+            if (*q == close) break;
+            char *end;
+            long long v = strtoll(q, &end, 10);
+            if (end == q)
+                return SV2_ERR("indices_or_sections '%s' is neither an integer nor a tuple of integers", s);
+            if (p->n >= MX_MAX_OUTPUTS)
+                return SV2_ERR("indices_or_sections gives more than %d parts", MX_MAX_OUTPUTS);
+            p->starts[p->n++] = v;
+            q = end;
+        }
+        return MX_OK;
+    }
+    if (given) { /* a bare integer: equal sections */
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        while (*end == ' ') end++;
+        if (end == s || *end)
+            return SV2_ERR("indices_or_sections '%s' is neither an integer nor a tuple of integers", s);
+        sec = v;
+    } else if (sec == 0 && ind->n == 0) {
+        return SV2_ERR("indices_or_sections is required (an integer or a tuple of split points)");
+    }
+    if (given || sec != 0) {
+        if (sec < 1 || sec > MX_MAX_OUTPUTS)
+            return SV2_ERR("the number of sections must be in [1, %d], got %lld", MX_MAX_OUTPUTS, (long long)sec);
+        p->sections = (int)sec;
+        p->n = (int)sec;
+        return MX_OK;
+    }
+    p->n = ind->n; /* internal form: indices are the part starts themselves */
+    memcpy(p->starts, ind->v, sizeof(int64_t) * (size_t)ind->n);
+    return MX_OK;
+}
+#undef SV2_ERR
+
+/* output count before inference: a malformed value gives 1 and infer reports it */
+static int sv2_nout(const mx_call *c) {
+    sv2_plan p;
+    return sv2_parse(c, &p, 0) == MX_OK && p.n > 0 ? p.n : 1;
+}
+
+/* plan + axis, with the part starts checked against the input; len[k] is part k's size */
+static int sv2_resolve(const mx_call *c, sv2_plan *p, int *axis, int64_t *len) {
+    const mx_tensor_s *x = c->in[0];
+    char sb[160];
+    MXI_TRY(sv2_parse(c, p, 1));
+    if (x->ndim == 0) return mxi_op_error(c, MX_ERR_INVALID, "cannot split a 0-d array");
+    MXI_TRY(mxi_norm_axis(c, c->attrs[SV2_AXIS].i, x->ndim, axis));
+    const int64_t n = x->shape[*axis];
+    if (p->sections) {
+        if (n % p->sections)
+            return mxi_op_error(c, MX_ERR_INVALID, "axis %d of size %lld does not split into %d equal sections", *axis,
+                                (long long)n, p->sections);
+        for (int k = 0; k < p->n; k++) { p->starts[k] = k * (n / p->sections); len[k] = n / p->sections; }
+    } else {
+        for (int k = 0; k < p->n; k++) {
+            int64_t b = p->starts[k], e = k + 1 < p->n ? p->starts[k + 1] : n;
+            if (b < 0 || b > e || e > n)
+                return mxi_op_error(c, MX_ERR_INVALID,
+                                    "split points must be non-decreasing within [0, %lld] (axis %d of %s); part %d would be [%lld, %lld)",
+                                    (long long)n, *axis, sstr(x->shape, x->ndim, sb), k, (long long)b, (long long)e);
+            len[k] = e - b;
+        }
+    }
+    if (c->attrs[SV2_SQUEEZE].i)
+        for (int k = 0; k < p->n; k++)
+            if (len[k] != 1)
+                return mxi_op_error(c, MX_ERR_INVALID, "squeeze_axis needs every part to have size 1 on axis %d, part %d has %lld",
+                                    *axis, k, (long long)len[k]);
+    return MX_OK;
+}
+
+static int split_v2_infer(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    sv2_plan p;
+    int a;
+    int64_t len[MX_MAX_OUTPUTS];
+    MXI_TRY(sv2_resolve(c, &p, &a, len));
+    if (p.n != c->n_out) return mxi_op_error(c, MX_ERR_INTERNAL, "plan has %d parts for %d outputs", p.n, c->n_out);
+    for (int k = 0; k < p.n; k++) {
+        int64_t s[MX_MAX_NDIM];
+        int m = 0;
+        for (int i = 0; i < x->ndim; i++) {
+            if (i != a) s[m++] = x->shape[i];
+            else if (!c->attrs[SV2_SQUEEZE].i) s[m++] = len[k];
+        }
+        mxi_set_out(c, k, s, m, x->dtype);
+    }
+    return MX_OK;
+}
+
+static int split_v2_cpu(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    sv2_plan p;
+    int a;
+    int64_t len[MX_MAX_OUTPUTS], outer = 1, inner = 1;
+    MXI_TRY(sv2_resolve(c, &p, &a, len));
+    for (int d = 0; d < a; d++) outer *= x->shape[d];
+    for (int d = a + 1; d < x->ndim; d++) inner *= x->shape[d];
+    const int64_t row = x->shape[a] * inner;
+    for (int k = 0; k < p.n; k++) { /* part k: rows of len[k]*inner from offset start*inner */
+        mxv_view v = {.nd = 2, .off = p.starts[k] * inner, .shape = {outer, len[k] * inner}, .st = {row, 1}};
+        mxv_copy(&v, mxi_data(x), mxi_data(c->out[k]), mxi_dtype_size(x->dtype), 0);
+    }
+    return MX_OK;
+}
+
+/* the parts' gradients joined back on the axis (empty parts add nothing);
+ * internal-form starts beyond 0 leave the head of the axis with zero gradient */
+static int split_v2_grad(mx_grad_ctx *g) {
+    sv2_plan p;
+    int a;
+    int64_t len[MX_MAX_OUTPUTS];
+    MXI_TRY(sv2_resolve(g->call, &p, &a, len));
+    mx_tensor_s *parts[MX_MAX_OUTPUTS] = {0};
+    int n = 0, rc = MX_OK;
+    char s[128];
+    for (int k = 0; k < p.n && rc == MX_OK; k++) {
+        if (len[k] == 0) continue;
+        if (g->call->attrs[SV2_SQUEEZE].i) {
+            snprintf(s, sizeof s, "axis=%d", a);
+            if (!(parts[n++] = mxi_call1("expand_dims", s, 1, g->ograd[k]))) rc = mx_last_error_code();
+        } else {
+            mxi_tensor_retain(g->ograd[k]);
+            parts[n++] = g->ograd[k];
+        }
+    }
+    mx_tensor_s *joined = NULL;
+    if (rc == MX_OK && n == 0) {
+        joined = mxi_call1("zeros_like", NULL, 1, g->in[0]);
+    } else if (rc == MX_OK) {
+        snprintf(s, sizeof s, "num_args=%d;dim=%d", n, a);
+        rc = mxi_call("concat", parts, n, s, &joined, 1);
+    }
+    for (int k = 0; k < n; k++) mxi_tensor_release(parts[k]);
+    if (rc == MX_OK && joined && n > 0 && p.starts[0] > 0) {
+        snprintf(s, sizeof s, "axis=%d;begin=%lld;end=None", a, (long long)p.starts[0]);
+        mx_tensor_s *full = mxi_call1("_backward_slice_axis", s, 2, joined, g->in[0]);
+        mxi_tensor_release(joined);
+        joined = full;
+    }
+    if (rc != MX_OK) return rc;
+    g->igrad[0] = joined;
+    return joined ? MX_OK : mx_last_error_code();
+}
+
+/* ---- Crop: MXNet's legacy 2-D crop of NCHW data ----
+ * The window is h_w (num_args=1) or the spatial size of the second input
+ * crop_like (num_args=2), placed at offset (y, x) or centred (offset floored,
+ * as MXNet does). The gradient scatters back into zeros with
+ * _backward_slice (differentiable again); crop_like gets none. */
+enum { CROP_NUM_ARGS, CROP_OFFSET, CROP_HW, CROP_CENTER };
+
+/* window (h, w) and its top-left corner (y, x), checked against the input */
+static int crop_window(const mx_call *c, int64_t *h, int64_t *w, int64_t *y, int64_t *x) {
+    const mx_tensor_s *d = c->in[0];
+    const mx_attr_val *off = &c->attrs[CROP_OFFSET], *hw = &c->attrs[CROP_HW];
+    char s1[160], s2[160];
+    if (d->ndim != 4)
+        return mxi_op_error(c, MX_ERR_INVALID, "data must be 4-d (batch, channel, height, width), got %s",
+                            sstr(d->shape, d->ndim, s1));
+    if (off->is_none || off->n != 2) return mxi_op_error(c, MX_ERR_INVALID, "offset must have 2 entries (y, x)");
+    if (hw->is_none || hw->n != 2) return mxi_op_error(c, MX_ERR_INVALID, "h_w must have 2 entries (height, width)");
+    if (c->attrs[CROP_NUM_ARGS].i == 2) {
+        const mx_tensor_s *l = c->in[1];
+        if (l->ndim != 4)
+            return mxi_op_error(c, MX_ERR_INVALID, "crop_like must be 4-d (its last two dims give the window), got %s",
+                                sstr(l->shape, l->ndim, s1));
+        *h = l->shape[2];
+        *w = l->shape[3];
+    } else {
+        *h = hw->v[0];
+        *w = hw->v[1];
+        if (*h < 1 || *w < 1)
+            return mxi_op_error(c, MX_ERR_INVALID, "h_w (%lld,%lld) must be at least 1 each (with num_args=1 it gives the window)",
+                                (long long)*h, (long long)*w);
+    }
+    if (*h > d->shape[2] || *w > d->shape[3])
+        return mxi_op_error(c, MX_ERR_INVALID, "window (%lld,%lld) is larger than the data's spatial size in %s",
+                            (long long)*h, (long long)*w, sstr(d->shape, d->ndim, s2));
+    if (c->attrs[CROP_CENTER].i) {
+        *y = (d->shape[2] - *h) / 2;
+        *x = (d->shape[3] - *w) / 2;
+    } else {
+        *y = off->v[0];
+        *x = off->v[1];
+        if (*y < 0 || *x < 0 || *y + *h > d->shape[2] || *x + *w > d->shape[3])
+            return mxi_op_error(c, MX_ERR_INVALID, "offset (%lld,%lld) puts the (%lld,%lld) window outside the data %s",
+                                (long long)*y, (long long)*x, (long long)*h, (long long)*w, sstr(d->shape, d->ndim, s2));
+    }
+    return MX_OK;
+}
+
+static int crop_infer(mx_call *c) {
+    int64_t h = 0, w = 0, y = 0, x = 0;
+    MXI_TRY(crop_window(c, &h, &w, &y, &x));
+    const int64_t *s = c->in[0]->shape;
+    int64_t o[4] = {s[0], s[1], h, w};
+    mxi_set_out(c, 0, o, 4, c->in[0]->dtype);
+    return MX_OK;
+}
+
+static int crop_cpu(mx_call *c) {
+    int64_t h = 0, w = 0, y = 0, x = 0;
+    MXI_TRY(crop_window(c, &h, &w, &y, &x));
+    const int64_t *s = c->in[0]->shape;
+    mxv_view v = {.nd = 4, .off = y * s[3] + x, .shape = {s[0], s[1], h, w}, .st = {s[1] * s[2] * s[3], s[2] * s[3], s[3], 1}};
+    mxv_copy(&v, mxi_data(c->in[0]), mxi_data(c->out[0]), mxi_dtype_size(c->in[0]->dtype), 0);
+    return MX_OK;
+}
+
+static int crop_grad(mx_grad_ctx *g) {
+    int64_t h = 0, w = 0, y = 0, x = 0;
+    MXI_TRY(crop_window(g->call, &h, &w, &y, &x));
+    const int64_t *s = g->in[0]->shape;
+    char a[256];
+    snprintf(a, sizeof a, "begin=(0,0,%lld,%lld);end=(%lld,%lld,%lld,%lld)", (long long)y, (long long)x,
+             (long long)s[0], (long long)s[1], (long long)(y + h), (long long)(x + w));
+    g->igrad[0] = mxi_call1("_backward_slice", a, 2, g->ograd[0], g->in[0]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
 /* ---- pad ---- */
 enum { PAD_MODE, PAD_WIDTH, PAD_VALUE };
 
@@ -960,6 +1217,19 @@ static const mx_attr_spec split_attrs[] = {
     {"axis", MX_ATTR_INT, "1", "Axis along which to split.", NULL, 0, 0, 0},
     {"squeeze_axis", MX_ATTR_BOOL, "False", "Remove the split axis from the outputs (its size must equal num_outputs).", NULL, 0, 0, 0},
 };
+static const mx_attr_spec split_v2_attrs[] = {
+    {"indices_or_sections", MX_ATTR_STR, "None", "An integer n: n equal parts; a tuple: split points along the axis (non-decreasing, within the axis), like numpy.split.", NULL, 0, 0, 0},
+    {"axis", MX_ATTR_INT, "0", "Axis along which to split (negative counts from the end).", NULL, 0, 0, 0},
+    {"squeeze_axis", MX_ATTR_BOOL, "False", "Remove the split axis from the outputs (every part must have size 1 on it).", NULL, 0, 0, 0},
+    {"indices", MX_ATTR_SHAPE, "()", "MXNet's internal form (symbol files of _split_v2): the parts' start indices, with a leading 0.", NULL, 0, 0, 0},
+    {"sections", MX_ATTR_INT, "0", "MXNet's internal form: number of equal parts (0: use indices).", NULL, 0, 0, 0},
+};
+static const mx_attr_spec crop_attrs[] = {
+    {"num_args", MX_ATTR_INT, NULL, "Number of inputs: 1 crops to h_w, 2 crops to the height and width of the second input (crop_like).", NULL, 1, 1, 2},
+    {"offset", MX_ATTR_SHAPE, "(0,0)", "Top-left corner (y, x) of the window (ignored with center_crop).", NULL, 0, 0, 0},
+    {"h_w", MX_ATTR_SHAPE, "(0,0)", "Window (height, width) when num_args is 1.", NULL, 0, 0, 0},
+    {"center_crop", MX_ATTR_BOOL, "False", "Centre the window (offset = floor((size - window) / 2)) instead of using offset.", NULL, 0, 0, 0},
+};
 static const mx_attr_spec slice_attrs[] = {
     {"begin", MX_ATTR_SHAPE, NULL, "Start index per axis (None = from the start).", NULL, 0, 0, 0},
     {"end", MX_ATTR_SHAPE, NULL, "Stop index per axis, exclusive (None = to the end).", NULL, 0, 0, 0},
@@ -1068,6 +1338,13 @@ static const mx_op_def ops[] = {
     {.name = "split", .aliases = "SliceChannel", .doc = "Splits an array into equal parts along an axis.",
      .inputs = "data", .num_outputs_fn = split_nout, NA(split_attrs), .infer = split_infer, .cpu = split_cpu,
      .grad = split_grad, .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "split_v2", .aliases = "_split_v2",
+     .doc = "Splits an array along an axis into equal sections or at split points (numpy.split semantics).",
+     .inputs = "data", .num_outputs_fn = sv2_nout, NA(split_v2_attrs), .infer = split_v2_infer, .cpu = split_v2_cpu,
+     .grad = split_v2_grad, .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
+    {.name = "Crop", .doc = "Crops the height and width of NCHW data to h_w or to the spatial size of a second input.",
+     .inputs = "*data", .num_outputs = 1, NA(crop_attrs), .infer = crop_infer, .cpu = crop_cpu, .grad = crop_grad,
+     .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
     {.name = "pad", .aliases = "Pad", .doc = "Pads an array (constant, edge or reflect mode).", .inputs = "data",
      .num_outputs = 1, NA(pad_attrs), .infer = pad_infer, .cpu = pad_cpu, .grad = pad_grad,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},

@@ -1,6 +1,7 @@
 """Unary element-wise ops: forward against numpy/scipy over shapes and dtypes
 (incl. 0-d and zero-size), gradients against finite differences, zero/one
-gradients of rounding/BlockGrad/make_loss, Cast, clip and bad input."""
+gradients of rounding/BlockGrad/make_loss, Cast, clip, the AMP helpers
+(amp_cast, amp_multicast, all_finite, multi_all_finite) and bad input."""
 import numpy as np
 import pytest
 from scipy import special
@@ -149,6 +150,115 @@ def test_cast():
     assert g.dtype == np.float64
     np.testing.assert_allclose(g, 1.0)
     check_grad("Cast", [x], {"dtype": "float64"})
+
+
+# AMP casts as in MXNet 1.9.1: only float16/float32 inputs are cast (bfloat16
+# too, which numpy cannot build here); float64 and integers pass through
+@pytest.mark.parametrize("src,dst,want", [
+    ("float32", "float16", "float16"), ("float16", "float32", "float32"), ("float16", "float64", "float64"),
+    ("float32", "int32", "int32"), ("float64", "float16", "float64"), ("float64", "int32", "float64"),
+    ("int32", "float32", "int32"), ("uint8", "float16", "uint8")])
+def test_amp_cast(src, dst, want):
+    x = (RNG.standard_normal((3, 4)) * 5).astype(src)
+    out = check_op("amp_cast", [x], {"dtype": dst}, lambda a: a.astype(want), rtol=1e-3, atol=1e-3)[0]
+    assert out.dtype == np.dtype(want)
+
+
+def test_amp_cast_grad():
+    x = RNG.standard_normal((3, 4)).astype(np.float32)
+    (g,) = autograd_grads("amp_cast", [x], {"dtype": "float16"}, [0], np.full((3, 4), 2.0))
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, 2.0)
+    check_grad("amp_cast", [RNG.standard_normal((3, 4))], {"dtype": "float16"})  # float64 passes through
+    expect_error("amp_cast", [x], {}, contains=("amp_cast", "dtype"))
+
+
+@pytest.mark.parametrize("dts,narrow,want", [
+    (("float16", "float32"), False, ("float32", "float32")),
+    (("float16", "float32"), True, ("float16", "float16")),
+    (("float16", "float64"), False, ("float16", "float64")),
+    (("float32", "float64"), True, ("float32", "float64")),
+    (("float16", "int32"), False, ("float16", "int32")),
+    (("float32", "int32", "float16"), False, ("float32", "int32", "float32")),
+    (("float32", "int32", "float16"), True, ("float16", "int32", "float16")),
+    (("uint8", "float64"), True, ("uint8", "float64")),
+    (("float16",), False, ("float16",))])
+def test_amp_multicast(dts, narrow, want):
+    xs = [(RNG.standard_normal((2, i + 2)) * 4).astype(d) for i, d in enumerate(dts)]
+    attrs = {"num_outputs": len(xs), "cast_narrow": narrow}
+    outs = check_op("amp_multicast", xs, attrs, lambda *a: tuple(v.astype(w) for v, w in zip(a, want)),
+                    rtol=1e-3, atol=1e-3)
+    assert [o.dtype for o in outs] == [np.dtype(w) for w in want]
+    # each gradient comes back in its input's dtype
+    fl = [i for i, d in enumerate(dts) if d.startswith("float")]
+    for k in fl:
+        grads = autograd_grads("amp_multicast", xs, attrs, fl, np.ones(outs[k].shape), out_index=k)
+        for i, g in zip(fl, grads):
+            assert g.dtype == xs[i].dtype
+            np.testing.assert_array_equal(g, np.ones_like(xs[i]) if i == k else np.zeros_like(xs[i]))
+
+
+def test_amp_multicast_narrow_overflow_and_errors():
+    big = np.array([70000.0, 1.5], np.float32)
+    out = run_op("amp_multicast", [big, np.ones(1, np.float16)], {"num_outputs": 2, "cast_narrow": True})[0]
+    assert out.dtype == np.float16 and np.isinf(out[0]) and out[1] == 1.5
+    x = np.ones((2, 2), np.float64)
+    check_grad("amp_multicast", [x, x * 2], {"num_outputs": 2}, out_index=1)
+    expect_error("amp_multicast", [x, x], {"num_outputs": 3}, contains=("amp_multicast", "expected 3 input"))
+    expect_error("amp_multicast", [x], {"num_outputs": 0}, contains=("amp_multicast", "num_outputs"))
+
+
+def _invoke_into(name, inputs, attrs, out):
+    """Run op writing into an existing output array (MXNet's out=); returns it."""
+    from harness import _attr_str, check, ffi, from_mx, lib, to_mx
+    hs = [to_mx(np.asarray(a)) for a in inputs]
+    o = to_mx(out)
+    keys = [ffi.new("char[]", k.encode()) for k in attrs]
+    vals = [ffi.new("char[]", _attr_str(v).encode()) for v in attrs.values()]
+    outs = ffi.new("mx_tensor[]", [o])
+    n_out = ffi.new("int *", 1)
+    check(lib.mx_invoke_by_name(name.encode(), ffi.new("mx_tensor[]", hs), len(hs), ffi.new("const char *[]", keys),
+                                ffi.new("const char *[]", vals), len(keys), outs, 1, n_out))
+    return from_mx(o)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_all_finite(dtype):
+    for bad in (np.inf, -np.inf, np.nan):
+        x = np.arange(12, dtype=dtype).reshape(3, 4)
+        out = check_op("all_finite", [x], {}, lambda a: np.array([1.0], np.float32))[0]
+        assert out.dtype == np.float32 and out.shape == (1,)
+        x[2, 1] = bad
+        check_op("all_finite", [x], {}, lambda a: np.array([0.0], np.float32))
+        check_op("multi_all_finite", [np.ones(3, dtype), x], {"num_arrays": 2}, lambda *a: np.array([0.0]))
+    big = np.ones(1_000_003, dtype)  # several parallel chunks; the bad value is in the last one
+    check_op("all_finite", [big], {}, lambda a: np.array([1.0]))
+    big[-1] = np.nan
+    check_op("all_finite", [big], {}, lambda a: np.array([0.0]))
+    check_op("all_finite", [np.zeros((0, 3), dtype)], {}, lambda a: np.array([1.0]))
+    check_op("all_finite", [np.array(np.finfo(dtype).max, dtype)], {}, lambda a: np.array([1.0]))
+
+
+def test_multi_all_finite_and_init_output():
+    a, b, c = np.ones((2, 3)), np.ones(4, np.float32), np.ones(1, np.float16)
+    check_op("multi_all_finite", [a, b, c], {"num_arrays": 3}, lambda *t: np.array([1.0]))
+    check_op("multi_all_finite", [a], {}, lambda *t: np.array([1.0]))
+    c2 = c.copy()
+    c2[0] = np.inf
+    check_op("multi_all_finite", [a, b, c2], {"num_arrays": 3}, lambda *t: np.array([0.0]))
+    # init_output=False ANDs into the out= array (MXNet's loss scaler over chunks of gradients)
+    acc = np.ones(1, np.float32)
+    acc = _invoke_into("multi_all_finite", [a, b], {"num_arrays": 2, "init_output": False}, acc)
+    assert acc[0] == 1.0
+    acc = _invoke_into("multi_all_finite", [c2], {"num_arrays": 1, "init_output": False}, acc)
+    assert acc[0] == 0.0
+    acc = _invoke_into("all_finite", [a], {"init_output": False}, acc)
+    assert acc[0] == 0.0
+    acc = _invoke_into("all_finite", [a], {"init_output": True}, acc)
+    assert acc[0] == 1.0
+    expect_error("all_finite", [np.arange(3, dtype=np.int32)], {}, contains=("all_finite", "int32", "floating"))
+    expect_error("multi_all_finite", [a, b], {}, contains=("multi_all_finite", "expected 1 input"))
+    expect_error("multi_all_finite", [a, np.arange(2)], {"num_arrays": 2}, contains=("multi_all_finite", "input 1"))
 
 
 def test_clip():

@@ -1,5 +1,5 @@
-"""reduce family: sum/mean/prod/max/min/nansum/nanprod/norm/logsumexp/argmax/argmin
-and the internal _reduce_to_shape_like, forward vs numpy and gradients."""
+"""reduce family: sum/mean/prod/max/min/nansum/nanprod/norm/logsumexp/argmax/argmin/
+argmax_channel and the internal _reduce_to_shape_like, forward vs numpy and gradients."""
 import numpy as np
 import pytest
 from harness import check_grad, check_op, expect_error, run_op
@@ -108,6 +108,22 @@ def test_argmax(name):
             check_op(name, [x], {"axis": ax, "keepdims": True}, lambda a: np.expand_dims(f(a, axis=ax), ax))
         check_op(name, [x], {}, lambda a: np.array([f(a)]))
     expect_error(name, [np.zeros((2, 3), np.float32)], {"axis": 2}, contains=(name, "(2,3)"))
+
+
+# argmax_channel as in MXNet 1.9.1: argmax over axis 1 (removed), indices in
+# the input's dtype, first occurrence on ties, NaN counts as the maximum
+def test_argmax_channel():
+    for shape in [(2, 3), (4, 5, 3), (2, 3, 4, 5), (1, 1), (0, 3)]:
+        for dt in (np.float32, np.float64, np.int32, np.int64, np.uint8, np.float16):
+            x = rng.permutation(int(np.prod(shape))).reshape(shape).astype(dt)
+            out = check_op("argmax_channel", [x], {}, lambda a: np.argmax(a, axis=1).astype(dt))[0]
+            assert out.dtype == dt
+    ties = np.array([[1, 5, 5], [7, 2, 7], [3, 3, 3]], np.float32)
+    check_op("argmax_channel", [ties], {}, lambda a: np.array([1, 0, 0], np.float32))
+    nan = np.array([[np.nan, 1, 2], [1, np.nan, 0], [-np.inf, -np.inf, -np.inf]], np.float64)
+    check_op("argmax_channel", [nan], {}, lambda a: np.array([0, 1, 0], np.float64))
+    expect_error("argmax_channel", [np.zeros(3, np.float32)], {}, contains=("argmax_channel", "(3,)", "2 dims"))
+    expect_error("argmax_channel", [np.zeros((2, 0), np.float32)], {}, contains=("argmax_channel", "empty"))
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "prod", "max", "min", "nansum", "nanprod", "logsumexp"])

@@ -1,5 +1,6 @@
 """shape family: reshape & co, transpose, slicing, broadcasting, tile/repeat,
-concat/stack/split, pad, diag, depth_to_space/space_to_depth, shape_array."""
+concat/stack/split/split_v2, Crop, pad, diag, depth_to_space/space_to_depth,
+shape_array."""
 import numpy as np
 import pytest
 from harness import check_grad, check_op, expect_error, run_op
@@ -158,6 +159,130 @@ def test_concat_stack_split():
         check_grad("split", [x], {"num_outputs": 3, "axis": 1}, out_index=k)
     check_grad("split", [x], {"num_outputs": 2, "axis": 2, "squeeze_axis": True}, out_index=1)
     expect_error("split", [x], {"num_outputs": 4}, contains=("split", "(4,6,2)"))
+
+
+# split_v2 (MXNet semantics, checked against MXNet 1.9.1): an int is equal
+# sections, a tuple is numpy.split points (empty parts allowed)
+@pytest.mark.parametrize("ios,axis", [(3, 1), (2, -1), (1, 0), ((1, 3), 2), ((0, 2), 2), ((2, 2), -1), ((), 2),
+                                      ((2,), 2), ((4,), 2), ((0,), 0)])
+def test_split_v2(ios, axis):
+    x = X(2, 3, 4)
+    want = np.split(x, list(ios) if isinstance(ios, tuple) else ios, axis)
+    outs = check_op("split_v2", [x], {"indices_or_sections": ios, "axis": axis}, lambda a: tuple(want))
+    assert len(outs) == len(want)
+    for k, w in enumerate(want):
+        if w.size:
+            check_grad("split_v2", [x], {"indices_or_sections": ios, "axis": axis}, out_index=k)
+
+
+def test_split_v2_forms_dtypes_and_squeeze():
+    x = X(2, 3, 6)
+    # a one-element tuple is a split point, an int is a section count
+    for text, parts in [("(2,)", [2, 4]), ("[2]", [2, 4]), ("2", [3, 3]), (" 3 ", [2, 2, 2]), ("[1, 4]", [1, 3, 2])]:
+        outs = run_op("split_v2", [x], {"indices_or_sections": text, "axis": 2})
+        assert [o.shape[2] for o in outs] == parts, text
+    for dt in DTYPES:
+        xd = X(3, 4, dtype=dt)
+        check_op("split_v2", [xd], {"indices_or_sections": (1,)}, lambda a: tuple(np.split(a, [1], 0)))
+    want = [np.squeeze(p, 1) for p in np.split(x, 3, 1)]
+    check_op("split_v2", [x], {"indices_or_sections": 3, "axis": 1, "squeeze_axis": True}, lambda a: tuple(want))
+    want = [np.squeeze(p, 1) for p in np.split(x, [1, 2], 1)]
+    check_op("split_v2", [x], {"indices_or_sections": (1, 2), "axis": 1, "squeeze_axis": True}, lambda a: tuple(want))
+    check_grad("split_v2", [x], {"indices_or_sections": 3, "axis": 1, "squeeze_axis": True}, out_index=2)
+    # MXNet's internal form in symbol files: _split_v2 with part starts (leading 0) or sections
+    check_op("_split_v2", [x], {"indices": (0, 1, 3), "sections": 0, "axis": 2},
+             lambda a: tuple(np.split(a, [1, 3], 2)))
+    check_op("_split_v2", [x], {"indices": "[]", "sections": 3, "axis": -1}, lambda a: tuple(np.split(a, 3, 2)))
+    check_op("_split_v2", [x], {"indices": (2, 5), "axis": 2}, lambda a: (a[:, :, 2:5], a[:, :, 5:]))
+    check_grad("_split_v2", [x], {"indices": (2, 5), "axis": 2}, out_index=0)
+    check_op("split_v2", [np.zeros((0, 4))], {"indices_or_sections": 2, "axis": 1},
+             lambda a: tuple(np.split(a, 2, 1)))
+
+
+def _split_v2_graph(attrs, n_heads):
+    """Load an MXNet symbol file holding one _split_v2 node whose outputs
+    0..n_heads-1 are the graph's heads; returns the output names."""
+    import json
+    from harness import check, ffi, lib
+    js = json.dumps({"nodes": [{"op": "null", "name": "x", "inputs": []},
+                               {"op": "_split_v2", "name": "s", "attrs": attrs, "inputs": [[0, 0, 0]]}],
+                     "arg_nodes": [0], "node_row_ptr": [0, 1, 1 + n_heads], "heads": [[1, k, 0] for k in range(n_heads)]})
+    g = ffi.new("mx_graph *")
+    check(lib.mx_graph_from_json(js.encode(), g))
+    g = ffi.gc(g[0], lib.mx_graph_release)
+    n, names = ffi.new("int *"), ffi.new("const char *const **")
+    check(lib.mx_graph_list(g, 2, n, names))
+    return [ffi.string(names[0][i]).decode() for i in range(n[0])]
+
+
+def test_split_v2_in_symbol_files():
+    # what MXNet 1.9.1 writes for split_v2(x, (1, 3), axis=1)
+    attrs = {"axis": "1", "indices": "[0, 1, 3]", "sections": "0", "squeeze_axis": "False"}
+    assert _split_v2_graph(attrs, 3) == ["s_output0", "s_output1", "s_output2"]
+    assert len(_split_v2_graph({"indices": "[]", "sections": "4"}, 4)) == 4
+    # output counting runs without inputs: a bad value must not crash it (infer reports it)
+    assert len(_split_v2_graph({"indices_or_sections": "oops"}, 1)) == 1
+
+
+def test_split_v2_errors():
+    x = X(2, 3, 4)
+    expect_error("split_v2", [x], {"indices_or_sections": 3, "axis": 2}, contains=("split_v2", "(2,3,4)", "3 equal"))
+    expect_error("split_v2", [x], {"indices_or_sections": (3, 1), "axis": 2}, contains=("split_v2", "(2,3,4)", "[3, 1)"))
+    expect_error("split_v2", [x], {"indices_or_sections": (5,), "axis": 2}, contains=("split_v2", "[0, 4]"))
+    expect_error("split_v2", [x], {"indices_or_sections": (-1,), "axis": 2}, contains=("split_v2", "non-decreasing"))
+    expect_error("split_v2", [x], {"indices_or_sections": (1,), "axis": 1, "squeeze_axis": True},
+                 contains=("split_v2", "squeeze_axis", "size 1"))
+    expect_error("split_v2", [x], {"indices_or_sections": 0}, contains=("split_v2", "sections", "got 0"))
+    expect_error("split_v2", [x], {"indices_or_sections": "two"}, contains=("split_v2", "'two'"))
+    expect_error("split_v2", [x], {}, contains=("split_v2", "indices_or_sections is required"))
+    expect_error("split_v2", [x], {"indices_or_sections": 2, "sections": 2}, contains=("split_v2", "not both"))
+    expect_error("split_v2", [x], {"indices_or_sections": 2, "axis": 3}, contains=("split_v2", "axis"))
+    expect_error("split_v2", [np.float64(1.0)], {"indices_or_sections": 1}, contains=("split_v2", "0-d"))
+
+
+# Crop (MXNet's legacy NCHW crop): window h_w or crop_like's (H, W); centre
+# offsets are floor((size - window) / 2), as MXNet 1.9.1 computes them
+def _crop_ref(y, x, h, w):
+    return lambda a, *like: a[:, :, y:y + h, x:x + w]
+
+
+def test_crop():
+    d = X(2, 3, 5, 7)
+    check_op("Crop", [d], {"num_args": 1, "h_w": (2, 3)}, _crop_ref(0, 0, 2, 3))
+    check_op("Crop", [d], {"num_args": 1, "h_w": (2, 3), "offset": (3, 4)}, _crop_ref(3, 4, 2, 3))
+    check_op("Crop", [d], {"num_args": 1, "h_w": (2, 3), "center_crop": True}, _crop_ref(1, 2, 2, 3))
+    check_op("Crop", [d], {"num_args": 1, "h_w": (3, 4), "center_crop": True, "offset": (0, 3)}, _crop_ref(1, 1, 3, 4))
+    check_op("Crop", [d], {"num_args": 1, "h_w": (5, 7)}, _crop_ref(0, 0, 5, 7))
+    like = np.zeros((1, 1, 3, 2), np.float32)
+    check_op("Crop", [d, like], {"num_args": 2}, _crop_ref(0, 0, 3, 2))
+    check_op("Crop", [d, like], {"num_args": 2, "h_w": (1, 1), "offset": (1, 5)}, _crop_ref(1, 5, 3, 2))
+    check_op("Crop", [d, like], {"num_args": 2, "center_crop": True}, _crop_ref(1, 2, 3, 2))
+    for dt in DTYPES:
+        out = check_op("Crop", [d.astype(dt)], {"num_args": 1, "h_w": (2, 2), "offset": (1, 1)}, _crop_ref(1, 1, 2, 2))
+        assert out[0].dtype == dt
+    check_grad("Crop", [X(2, 2, 4, 5)], {"num_args": 1, "h_w": (2, 3), "offset": (1, 2)})
+    check_grad("Crop", [X(1, 2, 5, 4), like], {"num_args": 2, "center_crop": True}, wrt=[0])
+    # crop_like only gives a shape: its gradient is zero
+    from harness import autograd_grads
+    gd, gl = autograd_grads("Crop", [d, like.astype(np.float64)], {"num_args": 2}, [0, 1], np.ones((2, 3, 3, 2)))
+    want = np.zeros_like(d)
+    want[:, :, :3, :2] = 1
+    np.testing.assert_array_equal(gd, want)
+    np.testing.assert_array_equal(gl, np.zeros_like(like))
+
+
+def test_crop_errors():
+    d = X(2, 3, 5, 7)
+    expect_error("Crop", [d], {"num_args": 1}, contains=("Crop", "h_w", "(2,3,5,7)"))
+    expect_error("Crop", [d], {"num_args": 1, "h_w": (6, 7)}, contains=("Crop", "(6,7)", "(2,3,5,7)"))
+    expect_error("Crop", [d], {"num_args": 1, "h_w": (2, 3), "offset": (4, 0)}, contains=("Crop", "offset (4,0)"))
+    expect_error("Crop", [d], {"num_args": 1, "h_w": (2, 3), "offset": (-1, 0)}, contains=("Crop", "offset (-1,0)"))
+    expect_error("Crop", [d], {"num_args": 1, "h_w": (2,)}, contains=("Crop", "h_w must have 2"))
+    expect_error("Crop", [d[0]], {"num_args": 1, "h_w": (2, 3)}, contains=("Crop", "4-d", "(3,5,7)"))
+    expect_error("Crop", [d, np.zeros((3, 2))], {"num_args": 2}, contains=("Crop", "crop_like", "(3,2)"))
+    expect_error("Crop", [d, np.zeros((1, 1, 6, 2))], {"num_args": 2}, contains=("Crop", "(6,2)"))
+    expect_error("Crop", [d], {"num_args": 2}, contains=("Crop", "expected 2 input"))
+    expect_error("Crop", [d, d, d], {"num_args": 3}, contains=("Crop", "num_args"))
 
 
 @pytest.mark.parametrize("mode", ["constant", "edge", "reflect"])

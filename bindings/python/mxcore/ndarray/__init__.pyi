@@ -194,6 +194,22 @@ def cast(data: NDArray, *, dtype: str, out: NDArray | None = ..., name: str | No
     """Casts all elements of the input to a new dtype."""
     ...
 
+def amp_cast(data: NDArray, *, dtype: str, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """AMP cast: casts float16/bfloat16/float32 inputs to dtype; other dtypes pass through."""
+    ...
+
+def amp_multicast(*data: NDArray, num_outputs: int, cast_narrow: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """AMP cast of several arrays to their widest (or narrowest) float16/bfloat16/float32 dtype; other dtypes pass through."""
+    ...
+
+def all_finite(data: NDArray, *, init_output: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """(1,) float32: 1 if every element of the input is finite (no inf or NaN), else 0."""
+    ...
+
+def multi_all_finite(*data: NDArray, num_arrays: int | None = ..., init_output: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """(1,) float32: 1 if every element of all num_arrays inputs is finite (no inf or NaN), else 0."""
+    ...
+
 def clip(data: NDArray, *, a_min: float, a_max: float, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Clips (limits) the values of an array to [a_min, a_max]."""
     ...
@@ -686,6 +702,10 @@ def argmin(data: NDArray, *, axis: object | None = ..., keepdims: bool | None = 
     """Indices (float32) of the minimum values along an axis (flattened if axis is None)."""
     ...
 
+def argmax_channel(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Indices of the maximum values along axis 1 (the channel axis), which is removed; indices keep the input's dtype."""
+    ...
+
 def reshape(data: NDArray, *, shape: tuple[int, ...] | None = ..., reverse: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Gives the input a new shape (MXNet special codes 0, -1, -2, -3, -4)."""
     ...
@@ -800,6 +820,18 @@ def split(data: NDArray, *, num_outputs: int, axis: int | None = ..., squeeze_ax
 
 def SliceChannel(data: NDArray, *, num_outputs: int, axis: int | None = ..., squeeze_axis: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """Splits an array into equal parts along an axis."""
+    ...
+
+def split_v2(data: NDArray, *, indices_or_sections: object | None = ..., axis: int | None = ..., squeeze_axis: bool | None = ..., indices: tuple[int, ...] | None = ..., sections: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Splits an array along an axis into equal sections or at split points (numpy.split semantics)."""
+    ...
+
+def _split_v2(data: NDArray, *, indices_or_sections: object | None = ..., axis: int | None = ..., squeeze_axis: bool | None = ..., indices: tuple[int, ...] | None = ..., sections: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Splits an array along an axis into equal sections or at split points (numpy.split semantics)."""
+    ...
+
+def Crop(*data: NDArray, offset: tuple[int, ...] | None = ..., h_w: tuple[int, ...] | None = ..., center_crop: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Crops the height and width of NCHW data to h_w or to the spatial size of a second input."""
     ...
 
 def pad(data: NDArray, *, mode: str | None = ..., pad_width: tuple[int, ...], constant_value: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
@@ -1134,6 +1166,10 @@ def softmin(data: NDArray, length: NDArray, *, axis: int | None = ..., temperatu
     """Softmin along an axis: softmax(-x/T)."""
     ...
 
+def SoftmaxActivation(data: NDArray, *, mode: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """MXNet's legacy softmax: mode=instance applies softmax over the last axis (each row of 2-D data), mode=channel over axis 1 at each spatial position of N-D (rank >= 3) data."""
+    ...
+
 def Dropout(data: NDArray, *, p: float | None = ..., mode: str | None = ..., axes: tuple[int, ...] | None = ..., cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Randomly zeroes elements with probability p during training and scales the rest by 1/(1-p); identity at inference unless mode='always'."""
     ...
@@ -1200,6 +1236,14 @@ def GroupNorm(data: NDArray, gamma: NDArray, beta: NDArray, *, num_groups: int |
 
 def L2Normalization(data: NDArray, *, eps: float | None = ..., mode: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Divides data by its L2 norm over the instance, channel or spatial axes."""
+    ...
+
+def LRN(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., knorm: float | None = ..., nsize: int, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Local response normalisation across channels (axis 1): out = data / (knorm + alpha / nsize * sum of data^2 over channels c-(nsize-1)//2 .. c+(nsize-1)//2) ^ beta. Data rank >= 3 (N, C, spatial...)."""
+    ...
+
+def moments(data: NDArray, *, axes: tuple[int, ...] | None = ..., keepdims: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Mean and population variance of data over the given axes (two outputs: mean, var)."""
     ...
 
 def RNN(data: NDArray, parameters: NDArray, state: NDArray, state_cell: NDArray, *, state_size: int, num_layers: int, bidirectional: bool | None = ..., mode: str, p: float | None = ..., state_outputs: bool | None = ..., projection_size: object | None = ..., lstm_state_clip_min: object | None = ..., lstm_state_clip_max: object | None = ..., lstm_state_clip_nan: bool | None = ..., use_sequence_length: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
