@@ -149,6 +149,7 @@ static int parse_ref(const mxi_jv *e, gref *r, const char *where, int limit) {
     if (r->node < 0 || r->node >= limit)
         return mxi_error(MX_ERR_INVALID, "graph: %s refers to node %d, which is not an earlier node (graph must be topologically sorted)",
                          where, r->node);
+    if (r->index < 0) return mxi_error(MX_ERR_INVALID, "graph: %s refers to output %d of node %d", where, r->index, r->node);
     return MX_OK;
 }
 
@@ -175,7 +176,13 @@ static int build_names(mx_graph_s *g) {
 
 /* Mark reachable nodes, aux variables and last uses. */
 static int analyse(mx_graph_s *g) {
-    for (int h = 0; h < g->n_heads; h++) g->nodes[g->heads[h].node].reachable = 1;
+    for (int h = 0; h < g->n_heads; h++) {
+        gnode *n = &g->nodes[g->heads[h].node];
+        if (g->heads[h].index >= n->n_out)
+            return mxi_error(MX_ERR_INVALID, "graph: head %d is output %d of '%s', which has %d output(s)", h,
+                             g->heads[h].index, n->name, n->n_out);
+        n->reachable = 1;
+    }
     for (int i = g->n_nodes - 1; i >= 0; i--) {
         gnode *n = &g->nodes[i];
         if (!n->reachable) continue;

@@ -227,3 +227,16 @@ def test_infer_type_partial():
     assert args == [None] * len(s.list_arguments()) and outs == [None] and aux == []
     args, outs, _ = s.infer_type_partial(data="float16")
     assert all(a == np.float16 for a in args) and outs == [np.float16]
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda j: j.update(heads=[[3, 5, 0]]), "head 0 is output 5 of 'fc', which has 1 output"),
+    (lambda j: j.update(heads=[[3, -1, 0]]), "output -1 of node 3"),
+    (lambda j: j["nodes"][3]["inputs"][0].__setitem__(1, -2), "node 'fc' input 0 refers to output -2"),
+])
+def test_json_with_bad_output_indices_is_an_error_not_a_crash(edit, match):
+    s = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, name="fc")
+    j = json.loads(s.tojson())
+    edit(j)
+    with pytest.raises(mx.MXNetError, match=match):
+        mx.sym.load_json(json.dumps(j)).eval(data=nd.ones((1, 3)), fc_weight=nd.ones((2, 3)), fc_bias=nd.ones(2))
