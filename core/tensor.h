@@ -99,9 +99,11 @@ char *mxi_shape_str(const int64_t *shape, int ndim, char *buf, size_t n);
 void mxi_bump_version(mx_tensor_s *t);
 void mxi_noop_deleter(void *ctx); /* for borrowed external memory */
 
-/* Scratch buffers for kernels (column matrices, RNN gates ...): large ones
- * come from the same size-keyed cache as tensor storage, so a training loop
- * does not page-fault fresh memory every step. Free with the same size. */
+/* Scratch buffers for kernels (column matrices, RNN gates ...): served from
+ * a few grow-only workspace slots kept for the process's life (MXNet's
+ * temp space), else from the block cache, so a training loop neither
+ * page-faults fresh memory every step nor evicts its activations' blocks.
+ * Free with the same size. */
 void *mxi_scratch_alloc(size_t nbytes);
 void mxi_scratch_free(void *p, size_t nbytes);
 
