@@ -171,6 +171,7 @@ static void cpu_free(void *p, size_t n) {
  * largest request it served); when every slot is busy (nested or concurrent
  * kernels) the request falls back to the block cache. */
 #define WS_SLOTS 4
+#define WS_MAX ((size_t)32 << 20) /* bigger requests (long RNN reserves) go to the cache: not pinned for life */
 typedef struct {
     void *p;
     size_t n;
@@ -186,6 +187,7 @@ static void ws_release_block(void *p, size_t n) {
 
 void *mxi_scratch_alloc(size_t nbytes) {
     size_t n = cpu_block_size(nbytes);
+    if (n > WS_MAX) return cpu_alloc(n);
     pthread_mutex_lock(&ws_lock);
     int best = -1, grow = -1;
     for (int i = 0; i < WS_SLOTS; i++) {
