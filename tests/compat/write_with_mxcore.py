@@ -50,6 +50,30 @@ cnn.add(nn.Conv2D(6, 3, padding=1), nn.BatchNorm(), nn.Activation("relu"), nn.Ma
         nn.Dense(10))
 export(cnn, "cnn", nd.array(rng.rand(2, 3, 8, 8)))
 
+
+
+class Misc(gluon.HybridBlock):
+    """Ops whose symbol form needs care to stay MXNet-loadable: split_v2 (MXNet
+    records _split_v2 with indices/sections), LRN, moments, SoftmaxActivation,
+    smooth_l1, clip with positional attributes."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.conv = nn.Conv2D(6, 3, padding=1)
+
+    def hybrid_forward(self, F, x):
+        y = F.LRN(self.conv(x), nsize=3, alpha=1e-3)
+        a, b = F.split_v2(y, 2, axis=1)
+        c = F.split_v2(y, (1, 4), axis=1)[2]
+        m, v = F.moments(y, axes=(2, 3), keepdims=True)
+        z = F.SoftmaxActivation(F.flatten(a + b), mode="instance")
+        s = F.smooth_l1(F.mean(c, axis=(2, 3)), scalar=2.0)
+        return F.concat(z, F.flatten(m), F.flatten(v), s, F.clip(F.flatten(y), 0, 1).sum(axis=1, keepdims=True), dim=1)
+
+
+export(Misc(), "misc", nd.array(rng.rand(2, 3, 6, 6)))
+
 g = nn.HybridSequential()
 g.add(nn.Dense(8, in_units=5), nn.Dense(3, in_units=8))
 g.initialize(mx.init.Normal(0.5))
@@ -57,5 +81,5 @@ g.save_parameters(p("gluon.params"))
 xg = rng.rand(2, 5).astype(np.float32)
 np.save(p("gluon-x.npy"), xg)
 np.save(p("gluon-y.npy"), g(nd.array(xg)).asnumpy())
-json.dump({"arrays": list(arrays), "models": ["mlp", "cnn"]}, open(p("expected.json"), "w"))
+json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc"]}, open(p("expected.json"), "w"))
 print("wrote", out)

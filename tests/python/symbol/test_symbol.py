@@ -240,3 +240,18 @@ def test_json_with_bad_output_indices_is_an_error_not_a_crash(edit, match):
     edit(j)
     with pytest.raises(mx.MXNetError, match=match):
         mx.sym.load_json(json.dumps(j)).eval(data=nd.ones((1, 3)), fc_weight=nd.ones((2, 3)), fc_bias=nd.ones(2))
+
+
+def test_split_v2_symbol_is_recorded_the_way_mxnet_records_it():
+    s = mx.sym.split_v2(mx.sym.var("x"), (1, 4), axis=1)
+    node = [n for n in json.loads(s.tojson())["nodes"] if n["op"] != "null"][0]
+    assert node["op"] == "_split_v2" and node["attrs"]["sections"] == "0"
+    assert node["attrs"]["indices"].replace(" ", "") == "(0,1,4)"
+    x = np.arange(12, dtype=np.float32).reshape(2, 6)
+    outs = s.eval(x=nd.array(x))
+    for got, want in zip(outs, np.split(x, [1, 4], axis=1)):
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    two = mx.sym.split_v2(mx.sym.var("x"), 2, axis=1, squeeze_axis=False).eval(x=nd.array(x))
+    np.testing.assert_array_equal(two[1].asnumpy(), x[:, 3:])
+    with pytest.raises(TypeError, match="int or a tuple"):
+        mx.sym.split_v2(mx.sym.var("x"), "2")

@@ -37,9 +37,23 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, d
                                            dtype=dtype or "float32", name=name))
 
 
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, name=None, **kwargs):
+    """MXNet's split_v2, recorded as MXNet records it (op ``_split_v2`` with ``indices``
+    (split starts, leading 0) or ``sections``), so exported graphs load in MXNet 1.x."""
+    if isinstance(indices_or_sections, int):
+        indices, sections = (), indices_or_sections
+    elif isinstance(indices_or_sections, (list, tuple)):
+        indices, sections = (0,) + tuple(int(i) for i in indices_or_sections), 0
+    else:
+        raise TypeError("split_v2: indices_or_sections must be an int or a tuple of ints, got %r"
+                        % (indices_or_sections,))
+    return _invoke_sym("_split_v2", (ary,), dict(indices=indices, sections=sections, axis=axis,
+                                                  squeeze_axis=squeeze_axis, name=name))
+
+
 from ..ndarray import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), Symbol, lambda op, ins, attrs: _invoke_sym(op, ins, attrs))
 
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "zeros", "ones", "full", "arange",
-           "random", "contrib", "linalg"] + _BINARY_NAMES + _OP_NAMES
+           "random", "contrib", "linalg", "split_v2"] + _BINARY_NAMES + _OP_NAMES

@@ -9,7 +9,7 @@ from ..ndarray.register import _doc, register_ops
 from .symbol import _invoke_sym
 
 # hand-written in symbol/__init__.py (MXNet's convenience signatures)
-_KEEP = {"zeros", "ones", "full", "arange", "var", "Variable", "Group", "load", "load_json"}
+_KEEP = {"zeros", "ones", "full", "arange", "var", "Variable", "Group", "load", "load_json", "split_v2"}
 
 
 def _make(op: dict):
