@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import warnings
 
 
@@ -74,6 +75,53 @@ def check_sha1(filename, sha1_hash):
     return sha1.hexdigest() == sha1_hash
 
 
+def download_file(url, dest, sha1_hash=None, retries=2, timeout=60, verify_ssl=True):
+    """Download ``url`` to the file ``dest`` (via a temporary name, renamed into place
+    only once its sha1 matched) and return ``dest``; after ``retries`` further failed
+    attempts the last error is raised."""
+    import shutil
+    import ssl
+    import urllib.request
+    import uuid
+    ctx = None if verify_ssl else ssl._create_unverified_context()  # noqa: SLF001 - MXNet's verify_ssl=False
+    print('Downloading %s from %s...' % (dest, url))
+    last_err = None
+    for attempt in range(retries + 1):
+        if attempt:
+            print('download failed due to %r, retrying, %d attempt%s left'
+                  % (last_err, retries + 1 - attempt, 's' if retries - attempt else ''))
+        tmp = '%s.part-%s' % (dest, uuid.uuid4().hex)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout, context=ctx) as resp, open(tmp, 'wb') as out:
+                shutil.copyfileobj(resp, out, 1 << 20)
+            if sha1_hash and not check_sha1(tmp, sha1_hash):
+                raise OSError('the downloaded file\'s sha1 does not match %s: the repository '
+                              'may be outdated or the download incomplete' % sha1_hash)
+            os.replace(tmp, dest)  # atomic: readers never see a half-written file
+            return dest
+        except Exception as err:  # noqa: BLE001 - any failure is retried, then reported
+            last_err = err
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    raise last_err
+
+
 def download(url, path=None, overwrite=False, sha1_hash=None, retries=5,
              verify_ssl=True):
-    raise RuntimeError('mxcore does not download files; fetch %s yourself' % url)
+    """MXNet's gluon.utils.download: fetch ``url`` to ``path`` (a file, a directory, or
+    the current directory when None) and return the file name. An existing file is kept
+    unless ``overwrite`` or its sha1 differs from ``sha1_hash``."""
+    if path is None:
+        fname = url.split('/')[-1]
+    elif os.path.isdir(os.path.expanduser(path)):
+        fname = os.path.join(os.path.expanduser(path), url.split('/')[-1])
+    else:
+        fname = os.path.expanduser(path)
+    if not fname:
+        raise ValueError('download: cannot derive a file name from %r; pass path=' % url)
+    if os.path.exists(fname) and not overwrite and (not sha1_hash or check_sha1(fname, sha1_hash)):
+        return fname
+    dirname = os.path.dirname(os.path.abspath(fname))
+    os.makedirs(dirname, exist_ok=True)
+    return download_file(url, fname, sha1_hash, retries=max(int(retries), 0), verify_ssl=verify_ssl)

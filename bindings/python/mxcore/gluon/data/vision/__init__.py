@@ -1,2 +1,3 @@
-"""Vision data utilities (transforms). Dataset downloads (MNIST, CIFAR) are not provided."""
+"""Vision data utilities: transforms and MXNet 1.x's datasets (MNIST, CIFAR, image folders)."""
 from . import transforms  # noqa: F401
+from .datasets import CIFAR10, CIFAR100, MNIST, FashionMNIST, ImageFolderDataset  # noqa: F401
