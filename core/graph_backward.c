@@ -198,7 +198,9 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
     for (int a = 0; rc == MX_OK && a < g->n_args; a++) t->need[g->args[a]] = mxi_ag_wants_grad(args[a]);
     for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) {
         const gnode *n = &g->nodes[i];
-        if (!n->op || !n->reachable || n->is_const) continue;
+        /* non-differentiable ops (zeros_like, argmax, comparisons) stop the
+         * gradient here, as they do on the eager tape, which never records them */
+        if (!n->op || !n->reachable || n->is_const || (n->op->flags & MX_OPF_NO_GRAD)) continue;
         for (int j = 0; j < n->n_in && !t->need[i]; j++) t->need[i] = t->need[n->in[j].node];
     }
     /* Each head gets its own tensor that nothing else holds: a variable, a

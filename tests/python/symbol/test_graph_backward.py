@@ -199,3 +199,25 @@ def test_whole_graph_tape_matches_per_op_tape(tmp_path):
         subprocess.run([sys.executable, "-c", "OUT=%r\n" % out + _TRAIN_SCRIPT], env=env, check=True)
         res[flag] = np.load(out)
     np.testing.assert_allclose(res["1"], res["0"], rtol=1e-5, atol=1e-6)
+
+
+def test_non_differentiable_ops_stop_the_gradient_in_graphs_as_on_the_tape():
+    """zeros_like / ones_like / comparisons inside a hybridized block: their outputs are
+    constants for the backward pass (the eager tape never records them)."""
+    class B(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x * 2 + F.zeros_like(x) + F.ones_like(x) * x + (x > 0.5) * x
+
+    grads = []
+    for hybrid in (False, True):
+        b = B()
+        if hybrid:
+            b.hybridize()
+        x = mx.nd.array([0.2, 0.7])
+        x.attach_grad()
+        with mx.autograd.record():
+            y = b(x)
+        y.backward()
+        grads.append(x.grad.asnumpy())
+    np.testing.assert_array_equal(grads[0], [3.0, 4.0])
+    np.testing.assert_array_equal(grads[1], grads[0])
