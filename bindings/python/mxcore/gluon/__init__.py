@@ -10,6 +10,7 @@ try:
     from . import rnn  # noqa: F401
 except ImportError:  # pragma: no cover - rnn is optional while it is written
     pass
+from . import contrib  # noqa: F401  (after rnn: contrib.rnn builds on it)
 try:
     from . import model_zoo  # noqa: F401
 except ImportError:  # pragma: no cover

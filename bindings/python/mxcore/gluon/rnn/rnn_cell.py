@@ -217,14 +217,9 @@ class GRUCell(_GatedCell):
         return next_h, [next_h]
 
 
-class SequentialRNNCell(RecurrentCell):
-    """Stacks cells; states are the concatenation of each cell's states."""
-
-    def __init__(self, prefix=None, params=None):
-        super().__init__(prefix=prefix, params=params)
-
-    def add(self, cell):
-        self.register_child(cell)
+class StackedStatesMixin:
+    """States of a stack of cells: the concatenation of each child's, in order
+    (SequentialRNNCell, HybridSequentialRNNCell)."""
 
     def state_info(self, batch_size=0):
         out = []
@@ -238,8 +233,8 @@ class SequentialRNNCell(RecurrentCell):
             out.extend(c.begin_state(batch_size, func, **kwargs))
         return out
 
-    def __call__(self, inputs, states):
-        self._counter += 1
+    def _step_children(self, inputs, states):
+        """One step through every child, each taking its own slice of the states."""
         next_states = []
         p = 0
         for cell in self._children.values():
@@ -248,6 +243,20 @@ class SequentialRNNCell(RecurrentCell):
             p += n
             next_states.extend(st)
         return inputs, next_states
+
+
+class SequentialRNNCell(StackedStatesMixin, RecurrentCell):
+    """Stacks cells; states are the concatenation of each cell's states."""
+
+    def __init__(self, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+
+    def add(self, cell):
+        self.register_child(cell)
+
+    def __call__(self, inputs, states):
+        self._counter += 1
+        return self._step_children(inputs, states)
 
     def forward(self, inputs, states):
         return self.__call__(inputs, states)

@@ -1,0 +1,121 @@
+"""VariationalDropoutCell (Gal & Ghahramani 2016): one dropout mask per sequence."""
+from __future__ import annotations
+
+from ....ndarray.ndarray import NDArray
+from ...block import Block, HybridBlock
+from ...rnn.bidirectional import BidirectionalCell
+from ...rnn.dropout_cell import _dropout
+from ...rnn.modifier_cells import ModifierCell, _keep_mask
+from ...rnn.sequence_utils import _nd, as_tensor, default_begin_state, is_tensor, split_steps
+
+
+def _drop_seq(x, p, t_axis):
+    """Dropout on a whole sequence tensor with the mask shared along the time axis."""
+    return _dropout(_nd(), x, p, (t_axis,))
+
+
+class VariationalDropoutCell(ModifierCell):
+    """Variational dropout on ``base_cell``: the inputs, the first state (h) and the
+    outputs each get one dropout mask that is reused at every time step.
+
+    The masks are drawn on the first step and kept until ``reset()`` (``unroll`` resets),
+    so reset between sequences when stepping by hand. Only active in training mode.
+    Rates of 0 disable the corresponding dropout.
+
+    Hybridizing makes the base cell a cached graph; the masks stay NDArrays outside it
+    so they can be shared across steps. When the cell is traced inside another block's
+    graph, each trace draws its own masks (as in MXNet).
+    """
+
+    def __init__(self, base_cell, drop_inputs=0., drop_states=0., drop_outputs=0.):
+        if drop_states and isinstance(base_cell, BidirectionalCell):
+            raise AssertionError(
+                "VariationalDropoutCell: BidirectionalCell doesn't support variational state "
+                'dropout; wrap the cells inside it instead')
+        for what, p in (('drop_inputs', drop_inputs), ('drop_states', drop_states),
+                        ('drop_outputs', drop_outputs)):
+            if not 0 <= p < 1:
+                raise ValueError('VariationalDropoutCell: %s must be in [0, 1), got %r'
+                                 % (what, p))
+        super().__init__(base_cell)
+        self.drop_inputs = drop_inputs
+        self.drop_states = drop_states
+        self.drop_outputs = drop_outputs
+
+    def _alias(self):
+        return 'vardrop'
+
+    def __repr__(self):
+        return '{name}(p_out = {po}, p_state = {ps})'.format(
+            name=self.__class__.__name__, po=self.drop_outputs, ps=self.drop_states)
+
+    def reset(self):
+        super().reset()
+        self.drop_inputs_mask = None
+        self.drop_states_mask = None
+        self.drop_outputs_mask = None
+
+    def __call__(self, inputs, states):
+        if isinstance(inputs, NDArray):
+            # not HybridBlock.__call__: a cached graph would draw new masks every step
+            return Block.__call__(self, inputs, states)
+        return HybridBlock.__call__(self, inputs, states)
+
+    def forward(self, inputs, states):
+        if not isinstance(inputs, NDArray):
+            return HybridBlock.forward(self, inputs, states)
+        self._counter += 1
+        nd = _nd()
+        if self.drop_states:
+            if self.drop_states_mask is None:
+                self.drop_states_mask = _keep_mask(nd, states[0], self.drop_states)
+            # only h (always the first state) is dropped
+            states = [states[0] * self.drop_states_mask] + list(states[1:])
+        if self.drop_inputs:
+            if self.drop_inputs_mask is None:
+                self.drop_inputs_mask = _keep_mask(nd, inputs, self.drop_inputs)
+            inputs = inputs * self.drop_inputs_mask
+        out, next_states = self.base_cell(inputs, states)
+        if self.drop_outputs:
+            if self.drop_outputs_mask is None:
+                self.drop_outputs_mask = _keep_mask(nd, out, self.drop_outputs)
+            out = out * self.drop_outputs_mask
+        return out, next_states
+
+    def hybrid_forward(self, F, inputs, states):
+        # Symbolic step (traced inside another block's graph): a mask lives for one trace
+        # only, so plain dropout is the same thing (and differentiable in a cached graph).
+        if self.drop_states:
+            states = [_dropout(F, states[0], self.drop_states)] + list(states[1:])
+        if self.drop_inputs:
+            inputs = _dropout(F, inputs, self.drop_inputs)
+        out, next_states = self.base_cell(inputs, states)
+        if self.drop_outputs:
+            out = _dropout(F, out, self.drop_outputs)
+        return out, next_states
+
+    def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
+               valid_length=None):
+        """Without state dropout the masks can be applied to the whole sequence at once
+        (shared along the time axis) and the base cell unrolled in between; with state
+        dropout the cell is stepped."""
+        if self.drop_states:
+            return super().unroll(length, inputs, begin_state, layout, merge_outputs,
+                                  valid_length)
+        self.reset()
+        t_axis = layout.find('T')
+        steps = split_steps(self, length, inputs, layout)
+        length = len(steps)
+        states = default_begin_state(self, begin_state, steps)
+        seq = as_tensor(inputs, length, layout)
+        if self.drop_inputs:
+            seq = _drop_seq(seq, self.drop_inputs, t_axis)
+        outputs, states = self.base_cell.unroll(length, seq, begin_state=states, layout=layout,
+                                                merge_outputs=True, valid_length=valid_length)
+        if self.drop_outputs:
+            outputs = _drop_seq(outputs, self.drop_outputs, t_axis)
+        if merge_outputs is None:
+            merge_outputs = is_tensor(inputs)
+        if not merge_outputs:
+            outputs = split_steps(self, length, outputs, layout)
+        return outputs, states
