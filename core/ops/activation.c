@@ -324,9 +324,55 @@ static int bwd_prelu_cpu(mx_call *c) {
 }
 
 /* ---- gradient ---- */
+/* f'(x) from differentiable ops, for backward with create_graph; NULL with
+ * MX_ERR_UNSUPPORTED for kinds only the internal kernel computes. Step-like
+ * masks (x > 0) are comparisons: constant for the next derivative, as f'' is
+ * zero away from the kink. */
+static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s *y) {
+    char s[64];
+    mx_tensor_s *t = NULL, *r = NULL;
+    switch (k) {
+    case K_RELU: return mxi_call1("_greater_scalar", "scalar=0", 1, x);
+    case K_LEAKY: /* 1 where x > 0, a elsewhere: mask * (1 - a) + a */
+        t = mxi_call1("_greater_scalar", "scalar=0", 1, x);
+        snprintf(s, sizeof s, "scalar=%.17g", 1.0 - a);
+        r = t ? mxi_call1("_mul_scalar", s, 1, t) : NULL;
+        mxi_tensor_release(t);
+        snprintf(s, sizeof s, "scalar=%.17g", a);
+        t = r ? mxi_call1("_plus_scalar", s, 1, r) : NULL;
+        mxi_tensor_release(r);
+        return t;
+    case K_SIGMOID: /* y (1 - y) */
+        t = mxi_call1("_rminus_scalar", "scalar=1", 1, y);
+        r = t ? mxi_call1("elemwise_mul", NULL, 2, y, t) : NULL;
+        mxi_tensor_release(t);
+        return r;
+    case K_TANH: /* 1 - y^2 */
+        t = mxi_call1("square", NULL, 1, y);
+        r = t ? mxi_call1("_rminus_scalar", "scalar=1", 1, t) : NULL;
+        mxi_tensor_release(t);
+        return r;
+    case K_SOFTRELU: return mxi_call1("sigmoid", NULL, 1, x);
+    default:
+        mxi_error(MX_ERR_UNSUPPORTED, "no differentiable form of this activation's derivative");
+        return NULL;
+    }
+}
+
 static int act_grad(mx_grad_ctx *g) {
     double a, b;
     int k = resolve(g->call, &a, &b);
+    if (k >= 0 && mxi_grad_recording()) {
+        mx_tensor_s *d = act_derivative(k, a, g->in[0], g->out[0]);
+        if (d) {
+            g->igrad[0] = mxi_call1("elemwise_mul", NULL, 2, g->ograd[0], d);
+            mxi_tensor_release(d);
+            return g->igrad[0] ? MX_OK : mx_last_error_code();
+        }
+        if (mx_last_error_code() != MX_ERR_UNSUPPORTED) return mx_last_error_code();
+        /* no differentiable form: the first-order gradient still comes from the
+         * kernel; only a further derivative through it reports the gap */
+    }
     if (k < 0) {
         mx_tensor_s *in[3] = {g->ograd[0], g->in[0], g->in[1]};
         mx_tensor_s *out[2] = {NULL, NULL};

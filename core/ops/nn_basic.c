@@ -173,8 +173,43 @@ static int fcb_cpu(mx_call *c) {
     return MX_OK;
 }
 
+/* The FullyConnected gradient from differentiable ops (dot, sum, reshape),
+ * for backward with create_graph: dX = G W, dW = G^T X, db = sum_rows G, with
+ * X and G flattened to 2-D the way the forward saw them. */
+static int fc_grad_composed(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    const mx_tensor_s *x = g->in[0];
+    const int flatten = (int)c->attrs[FC_FLATTEN].i;
+    const int64_t H = c->attrs[FC_NUM_HIDDEN].i, K = x->ndim ? (flatten ? x->size / (x->shape[0] ? x->shape[0] : 1)
+                                                                       : x->shape[x->ndim - 1]) : 1;
+    char a[96];
+    snprintf(a, sizeof a, "shape=(-1,%lld)", (long long)K);
+    mx_tensor_s *x2 = mxi_call1("reshape", a, 1, g->in[0]);
+    snprintf(a, sizeof a, "shape=(-1,%lld)", (long long)H);
+    mx_tensor_s *g2 = x2 ? mxi_call1("reshape", a, 1, g->ograd[0]) : NULL;
+    int rc = g2 ? MX_OK : mx_last_error_code();
+    if (rc == MX_OK && mxi_grad_needed(g, 0)) {
+        mx_tensor_s *dx2 = mxi_call1("dot", NULL, 2, g2, g->in[1]);
+        g->igrad[0] = dx2 ? mxi_call1("reshape_like", NULL, 2, dx2, g->in[0]) : NULL;
+        mxi_tensor_release(dx2);
+        if (!g->igrad[0]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 1)) {
+        g->igrad[1] = mxi_call1("dot", "transpose_a=True", 2, g2, x2);
+        if (!g->igrad[1]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && c->n_in > 2 && mxi_grad_needed(g, 2)) {
+        g->igrad[2] = mxi_call1("sum", "axis=0", 1, g2);
+        if (!g->igrad[2]) rc = mx_last_error_code();
+    }
+    mxi_tensor_release(x2);
+    mxi_tensor_release(g2);
+    return rc;
+}
+
 static int fc_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
+    if (mxi_grad_recording()) return fc_grad_composed(g);
     char attrs[128];
     int data_grad = mxi_grad_needed(g, 0);
     snprintf(attrs, sizeof attrs, "num_hidden=%lld;no_bias=%d;flatten=%d;data_grad=%d", (long long)c->attrs[FC_NUM_HIDDEN].i,
