@@ -33,3 +33,4 @@ from . import name  # noqa: E402
 from . import callback  # noqa: E402
 from . import visualization, visualization as viz  # noqa: E402
 from . import module, module as mod  # noqa: E402  (mx.mod.Module: the symbolic training API)
+from . import recordio  # noqa: E402

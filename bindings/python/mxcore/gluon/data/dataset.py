@@ -1,7 +1,9 @@
-"""Datasets: Dataset, SimpleDataset, ArrayDataset, RecordFileDataset (not supported)."""
+"""Datasets: Dataset, SimpleDataset, ArrayDataset, RecordFileDataset."""
 from __future__ import annotations
 
-import numpy as np
+import os
+
+from ... import recordio
 
 
 class Dataset:
@@ -106,8 +108,24 @@ class ArrayDataset(Dataset):
 
 
 class RecordFileDataset(Dataset):
+    """The records of a RecordIO (``.rec``) file, as raw bytes, in index order.
+
+    The index is read from ``filename`` with its extension replaced by ``.idx``
+    (what ``im2rec`` and ``MXIndexedRecordIO`` write next to the ``.rec``).
+
+    Parameters
+    ----------
+    filename : str
+        Path to the .rec file.
+    """
+
     def __init__(self, filename):
-        raise NotImplementedError('RecordFileDataset (RecordIO) is not supported by mxcore yet')
+        self.idx_file = os.path.splitext(filename)[0] + '.idx'
+        self.filename = filename
+        self._record = recordio.MXIndexedRecordIO(self.idx_file, self.filename, 'r')
 
+    def __getitem__(self, idx):
+        return self._record.read_idx(self._record.keys[idx])
 
-_ = np
+    def __len__(self):
+        return len(self._record.keys)
