@@ -51,7 +51,7 @@ step "Python: pip install . into a fresh venv, then pytest"
 VENV=$WORK/venv
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "numpy>=2" pytest scikit-learn graphviz
+"$VENV/bin/python" -m pip install -q "numpy>=2" pytest scikit-learn graphviz pillow
 "$VENV/bin/python" -m pip install -q "$ROOT"
 # the package uses the library it installed; the op harness uses the C build
 (cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
