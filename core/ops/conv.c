@@ -246,7 +246,75 @@ static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
     return MX_OK;
 }
 
-static int conv_grad(mx_grad_ctx *g) { return conv_like_grad(g, "_backward_Convolution"); }
+/* The 2-D Convolution gradient from differentiable ops, for backward with
+ * create_graph (gradient penalties through conv nets):
+ *   dX = Deconvolution(dY, W) with the conv's kernel/stride/pad/dilate and the
+ *        adj that gives back X's size,
+ *   dW = Convolution(X^T, dY^T) with stride and dilate swapped, the result
+ *        cut to the kernel size and transposed back (X^T: (C, N, H, W)),
+ *   db = sum of dY over (N, H, W).
+ * MX_ERR_UNSUPPORTED for 1-D/3-D or grouped convolutions: the kernel path. */
+static int conv_grad_composed(mx_grad_ctx *g) {
+    mx_call *c = (mx_call *)g->call;
+    int64_t k[3], s[3], d[3], p[3];
+    int nsp;
+    if (c->attrs[A_NUM_GROUP].i != 1 || c->in[0]->ndim != 4) return MX_ERR_UNSUPPORTED;
+    MXI_TRY(parse_geom(c, &nsp, k, s, d, p));
+    const mx_tensor_s *x = g->in[0], *dy = g->ograd[0];
+    const int64_t C = x->shape[1], F = dy->shape[1];
+    char a[512];
+    int rc = MX_OK;
+    if (mxi_grad_needed(g, 0)) {
+        int64_t adj[2];
+        for (int i = 0; i < 2; i++) {
+            int64_t full = (dy->shape[2 + i] - 1) * s[1 + i] - 2 * p[1 + i] + d[1 + i] * (k[1 + i] - 1) + 1;
+            adj[i] = x->shape[2 + i] - full;
+        }
+        snprintf(a, sizeof a,
+                 "kernel=(%lld,%lld);stride=(%lld,%lld);pad=(%lld,%lld);dilate=(%lld,%lld);adj=(%lld,%lld);"
+                 "num_filter=%lld;no_bias=True",
+                 (long long)k[1], (long long)k[2], (long long)s[1], (long long)s[2], (long long)p[1], (long long)p[2],
+                 (long long)d[1], (long long)d[2], (long long)adj[0], (long long)adj[1], (long long)C);
+        g->igrad[0] = mxi_call1("Deconvolution", a, 2, g->ograd[0], g->in[1]);
+        if (!g->igrad[0]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 1)) {
+        mx_tensor_s *xt = mxi_call1("transpose", "axes=(1,0,2,3)", 1, g->in[0]);
+        mx_tensor_s *gt = xt ? mxi_call1("transpose", "axes=(1,0,2,3)", 1, g->ograd[0]) : NULL;
+        mx_tensor_s *cw = NULL, *cut = NULL;
+        if (gt) {
+            snprintf(a, sizeof a,
+                     "kernel=(%lld,%lld);stride=(%lld,%lld);pad=(%lld,%lld);dilate=(%lld,%lld);num_filter=%lld;"
+                     "no_bias=True",
+                     (long long)dy->shape[2], (long long)dy->shape[3], (long long)d[1], (long long)d[2],
+                     (long long)p[1], (long long)p[2], (long long)s[1], (long long)s[2], (long long)F);
+            cw = mxi_call1("Convolution", a, 2, xt, gt); /* (C, F, >=KH, >=KW) */
+        }
+        if (cw) {
+            snprintf(a, sizeof a, "begin=(None,None,0,0);end=(None,None,%lld,%lld)", (long long)k[1], (long long)k[2]);
+            cut = mxi_call1("slice", a, 1, cw);
+        }
+        g->igrad[1] = cut ? mxi_call1("transpose", "axes=(1,0,2,3)", 1, cut) : NULL;
+        if (!g->igrad[1]) rc = mx_last_error_code();
+        mxi_tensor_release(xt);
+        mxi_tensor_release(gt);
+        mxi_tensor_release(cw);
+        mxi_tensor_release(cut);
+    }
+    if (rc == MX_OK && !c->attrs[A_NO_BIAS].i && mxi_grad_needed(g, 2)) {
+        g->igrad[2] = mxi_call1("sum", "axis=(0,2,3)", 1, g->ograd[0]);
+        if (!g->igrad[2]) rc = mx_last_error_code();
+    }
+    return rc;
+}
+
+static int conv_grad(mx_grad_ctx *g) {
+    if (mxi_grad_recording()) {
+        int rc = conv_grad_composed(g);
+        if (rc != MX_ERR_UNSUPPORTED) return rc;
+    }
+    return conv_like_grad(g, "_backward_Convolution");
+}
 
 /* ---- Deconvolution ---- */
 /* Geometry of the equivalent convolution (from deconv output space to deconv

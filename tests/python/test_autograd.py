@@ -235,3 +235,52 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
             lo[k][idx] -= eps
             num[idx] = (penalty(hi) - penalty(lo)) / (2 * eps)
         np.testing.assert_allclose(analytic[k], num, rtol=1e-5, atol=1e-7, err_msg=k)
+
+
+@pytest.mark.parametrize("kernel,stride,pad,dilate", [((3, 3), (1, 1), (0, 0), (1, 1)), ((3, 2), (2, 2), (1, 0), (1, 1)),
+                                                      ((2, 2), (2, 1), (0, 1), (2, 1)), ((3, 3), (3, 3), (1, 1), (1, 1))])
+def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate):
+    """DCGAN-style critic: conv -> leaky relu -> dense; the create_graph gradients of
+    Convolution (built from Deconvolution / Convolution ops) equal the kernel's, and
+    the penalty's weight gradients match central finite differences."""
+    rs = np.random.RandomState(4)
+    xv = rs.randn(2, 2, 7, 6)
+    attrs = dict(kernel=kernel, stride=stride, pad=pad, dilate=dilate, num_filter=3)
+    probe = mx.nd.Convolution(mx.nd.array(xv), mx.nd.ones((3, 2) + kernel), mx.nd.zeros(3), **attrs)
+    p0 = {"w": rs.randn(3, 2, *kernel) * 0.5, "b": rs.randn(3) * 0.2, "v": rs.randn(1, probe.size // 2) * 0.3}
+
+    def run(pv, mode):
+        x = mx.nd.array(xv, dtype="float64")
+        x.attach_grad()
+        p = {k: mx.nd.array(v, dtype="float64") for k, v in pv.items()}
+        for v in p.values():
+            v.attach_grad()
+        with mx.autograd.record():
+            h = mx.nd.LeakyReLU(mx.nd.Convolution(x, p["w"], p["b"], **attrs), act_type="leaky", slope=0.2)
+            y = mx.nd.FullyConnected(h, p["v"], no_bias=True, num_hidden=1)
+            if mode == "first":
+                y.backward()
+                return x.grad.asnumpy(), p["w"].grad.asnumpy()
+            if mode == "composed_first":
+                gx, gw = mx.autograd.grad(y, [x, p["w"]], create_graph=True)
+                return gx.asnumpy(), gw.asnumpy()
+            gx = mx.autograd.grad(y, [x], create_graph=True)[0]
+            gp = (gx * gx).sum()
+        if mode == "value":
+            return float(gp.asscalar())
+        gp.backward()
+        return {k: v.grad.asnumpy() for k, v in p.items()}
+
+    for composed, kernel_grad in zip(run(p0, "composed_first"), run(p0, "first")):
+        np.testing.assert_allclose(composed, kernel_grad, rtol=1e-10, atol=1e-12)
+    analytic = run(p0, "grads")
+    eps = 1e-6
+    for k in ("w", "b"):
+        num = np.zeros_like(p0[k])
+        for idx in np.ndindex(p0[k].shape):
+            hi = {kk: vv.copy() for kk, vv in p0.items()}
+            lo = {kk: vv.copy() for kk, vv in p0.items()}
+            hi[k][idx] += eps
+            lo[k][idx] -= eps
+            num[idx] = (run(hi, "value") - run(lo, "value")) / (2 * eps)
+        np.testing.assert_allclose(analytic[k], num, rtol=1e-5, atol=1e-6, err_msg=k)
