@@ -193,6 +193,29 @@ def test_function_backward_exception_propagates():
         y.backward()
 
 
+def _float64_leaves(xv, pv):
+    """x and the parameters as float64 arrays that want gradients."""
+    x = mx.nd.array(xv, dtype="float64")
+    x.attach_grad()
+    p = {k: mx.nd.array(v, dtype="float64") for k, v in pv.items()}
+    for v in p.values():
+        v.attach_grad()
+    return x, p
+
+
+def _check_against_central_differences(value, analytic, p0, keys, rtol, atol, eps=1e-6):
+    """analytic[k] vs (value(p + eps e_i) - value(p - eps e_i)) / 2 eps for every entry of p0[k]."""
+    for k in keys:
+        num = np.zeros_like(p0[k])
+        for idx in np.ndindex(p0[k].shape):
+            hi = {kk: vv.copy() for kk, vv in p0.items()}
+            lo = {kk: vv.copy() for kk, vv in p0.items()}
+            hi[k][idx] += eps
+            lo[k][idx] -= eps
+            num[idx] = (value(hi) - value(lo)) / (2 * eps)
+        np.testing.assert_allclose(analytic[k], num, rtol=rtol, atol=atol, err_msg=k)
+
+
 @pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "softrelu", "leaky"])
 @pytest.mark.parametrize("flatten", [True, False])
 def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
@@ -210,11 +233,7 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
         return mx.nd.FullyConnected(h, p["w2"], no_bias=True, num_hidden=1, flatten=flatten)
 
     def penalty(pv, grads=False):
-        x = mx.nd.array(xv, dtype="float64")
-        x.attach_grad()
-        p = {k: mx.nd.array(v, dtype="float64") for k, v in pv.items()}
-        for v in p.values():
-            v.attach_grad()
+        x, p = _float64_leaves(xv, pv)
         with mx.autograd.record():
             y = forward(x, p)
             gx = mx.autograd.grad(y, [x], create_graph=True)[0]
@@ -224,17 +243,7 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
         gp.backward()
         return {k: v.grad.asnumpy() for k, v in p.items()}
 
-    analytic = penalty(p0, grads=True)
-    eps = 1e-6
-    for k in p0:
-        num = np.zeros_like(p0[k])
-        for idx in np.ndindex(p0[k].shape):
-            hi = {kk: vv.copy() for kk, vv in p0.items()}
-            lo = {kk: vv.copy() for kk, vv in p0.items()}
-            hi[k][idx] += eps
-            lo[k][idx] -= eps
-            num[idx] = (penalty(hi) - penalty(lo)) / (2 * eps)
-        np.testing.assert_allclose(analytic[k], num, rtol=1e-5, atol=1e-7, err_msg=k)
+    _check_against_central_differences(penalty, penalty(p0, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("kernel,stride,pad,dilate", [((3, 3), (1, 1), (0, 0), (1, 1)), ((3, 2), (2, 2), (1, 0), (1, 1)),
@@ -250,11 +259,7 @@ def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate):
     p0 = {"w": rs.randn(3, 2, *kernel) * 0.5, "b": rs.randn(3) * 0.2, "v": rs.randn(1, probe.size // 2) * 0.3}
 
     def run(pv, mode):
-        x = mx.nd.array(xv, dtype="float64")
-        x.attach_grad()
-        p = {k: mx.nd.array(v, dtype="float64") for k, v in pv.items()}
-        for v in p.values():
-            v.attach_grad()
+        x, p = _float64_leaves(xv, pv)
         with mx.autograd.record():
             h = mx.nd.LeakyReLU(mx.nd.Convolution(x, p["w"], p["b"], **attrs), act_type="leaky", slope=0.2)
             y = mx.nd.FullyConnected(h, p["v"], no_bias=True, num_hidden=1)
@@ -273,14 +278,5 @@ def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate):
 
     for composed, kernel_grad in zip(run(p0, "composed_first"), run(p0, "first")):
         np.testing.assert_allclose(composed, kernel_grad, rtol=1e-10, atol=1e-12)
-    analytic = run(p0, "grads")
-    eps = 1e-6
-    for k in ("w", "b"):
-        num = np.zeros_like(p0[k])
-        for idx in np.ndindex(p0[k].shape):
-            hi = {kk: vv.copy() for kk, vv in p0.items()}
-            lo = {kk: vv.copy() for kk, vv in p0.items()}
-            hi[k][idx] += eps
-            lo[k][idx] -= eps
-            num[idx] = (run(hi, "value") - run(lo, "value")) / (2 * eps)
-        np.testing.assert_allclose(analytic[k], num, rtol=1e-5, atol=1e-6, err_msg=k)
+    _check_against_central_differences(lambda pv: run(pv, "value"), run(p0, "grads"), p0, ("w", "b"),
+                                       rtol=1e-5, atol=1e-6)
