@@ -167,6 +167,49 @@ static int pool_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* Gradient of _backward_Pooling itself (second derivatives through pooling,
+ * e.g. gradient penalties). The backward is linear in ograd and piecewise
+ * constant in data, so only ograd gets a gradient: for avg/sum pooling the
+ * adjoint of the backward is the pooling itself; for max pooling it picks the
+ * incoming gradient at each window's argmax, which a sum-pooling of it times
+ * the argmax mask computes when windows do not overlap. */
+static int pool_bwd_grad(mx_grad_ctx *g) {
+    if (!mxi_grad_needed(g, 0)) return MX_OK;
+    pool_geom geo;
+    MXI_TRY(pool_geom_of((mx_call *)g->call, g->call->in[1], &geo));
+    char attrs[1024];
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
+    if (geo.type == POOL_AVG || geo.type == POOL_SUM) {
+        g->igrad[0] = mxi_call1("Pooling", attrs, 1, g->ograd[0]);
+        return g->igrad[0] ? MX_OK : mx_last_error_code();
+    }
+    for (int j = 0; geo.type == POOL_MAX && j < 3; j++)
+        if (geo.s[j] < geo.k[j] && geo.out[j] > 1)
+            return mxi_error(MX_ERR_UNSUPPORTED, "_backward_Pooling: second-order gradient of max pooling with "
+                                                 "overlapping windows (stride < kernel) is not implemented");
+    if (geo.type != POOL_MAX)
+        return mxi_error(MX_ERR_UNSUPPORTED, "_backward_Pooling: second-order gradient of lp pooling is not implemented");
+    char *t = strstr(attrs, "pool_type=max");
+    if (!t) return mxi_error(MX_ERR_INTERNAL, "_backward_Pooling: pool_type missing from '%s'", attrs);
+    memcpy(t, "pool_type=sum", 13); /* attrs now sum-pool the masked gradient */
+    /* the argmax mask: the max-pooling backward of all-ones */
+    char max_attrs[1024];
+    memcpy(max_attrs, attrs, sizeof max_attrs);
+    memcpy(max_attrs + (t - attrs), "pool_type=max", 13);
+    mx_tensor_s *ones = mxi_call1("ones_like", NULL, 1, g->in[2]), *mask = NULL;
+    if (ones) {
+        mx_tensor_s *in[3] = {ones, g->in[1], g->in[2]};
+        mx_tensor_s *out[1] = {0};
+        if (mxi_call("_backward_Pooling", in, 3, max_attrs, out, 1) == MX_OK) mask = out[0];
+    }
+    mx_tensor_s *prod = mask ? mxi_call1("elemwise_mul", NULL, 2, g->ograd[0], mask) : NULL;
+    g->igrad[0] = prod ? mxi_call1("Pooling", attrs, 1, prod) : NULL;
+    mxi_tensor_release(ones);
+    mxi_tensor_release(mask);
+    mxi_tensor_release(prod);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
 static const mx_op_def pool_ops[] = {
     {.name = "Pooling", .aliases = "_npx_pooling",
      .doc = "Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional "
@@ -176,7 +219,7 @@ static const mx_op_def pool_ops[] = {
     {.name = "_backward_Pooling", .doc = "Gradient of Pooling w.r.t. its data (max: routed to the window's argmax).",
      .inputs = "ograd,data,output", .num_outputs = 1, .attrs = pool_attrs,
      .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]), .infer = pool_bwd_infer, .cpu = pool_bwd_cpu,
-     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
+     .grad = pool_bwd_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
 };
 
 void mxi_register_pooling(void);

@@ -280,3 +280,44 @@ def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate):
         np.testing.assert_allclose(composed, kernel_grad, rtol=1e-10, atol=1e-12)
     _check_against_central_differences(lambda pv: run(pv, "value"), run(p0, "grads"), p0, ("w", "b"),
                                        rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("pool", [dict(pool_type="avg", kernel=(2, 2), stride=(2, 2)),
+                                  dict(pool_type="max", kernel=(2, 2), stride=(2, 2)),
+                                  dict(pool_type="max", kernel=(2, 3), stride=(3, 3), pad=(1, 1)),
+                                  dict(pool_type="avg", kernel=(3, 3), stride=(1, 1), pad=(1, 1), count_include_pad=False),
+                                  dict(pool_type="sum", kernel=(2, 2), stride=(1, 1)),
+                                  dict(pool_type="avg", kernel=(1, 1), global_pool=True)])
+def test_gradient_penalty_through_pooling(pool):
+    """conv -> tanh -> Pooling -> dense: second derivatives pass through the pooling
+    backward (avg/sum: the pooling itself; max: the argmax pick), vs finite differences."""
+    rs = np.random.RandomState(6)
+    xv = rs.randn(2, 1, 6, 6)
+    h_shape = mx.nd.Pooling(mx.nd.ones((2, 2, 4, 4)), **pool).shape
+    p0 = {"w": rs.randn(2, 1, 3, 3) * 0.5, "v": rs.randn(1, int(np.prod(h_shape[1:]))) * 0.5}
+
+    def penalty(pv, grads=False):
+        x, p = _float64_leaves(xv, pv)
+        with mx.autograd.record():
+            h = mx.nd.Pooling(mx.nd.tanh(mx.nd.Convolution(x, p["w"], kernel=(3, 3), num_filter=2, no_bias=True)),
+                              **pool)
+            y = mx.nd.FullyConnected(h, p["v"], no_bias=True, num_hidden=1)
+            gx = mx.autograd.grad(y, [x], create_graph=True)[0]
+            gp = (gx * gx).sum()
+        if not grads:
+            return float(gp.asscalar())
+        gp.backward()
+        return {k: v.grad.asnumpy() for k, v in p.items()}
+
+    _check_against_central_differences(penalty, penalty(p0, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
+
+
+def test_second_order_through_overlapping_max_pooling_is_a_clear_error():
+    x = mx.nd.array(np.random.RandomState(0).randn(1, 1, 5, 5), dtype="float64")
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.Pooling(x * x, kernel=(3, 3), stride=(1, 1), pool_type="max").sum()
+        gx = mx.autograd.grad(y, [x], create_graph=True)[0]
+        gp = (gx * gx).sum()
+    with pytest.raises(mx.base.MXNetError, match="overlapping windows"):
+        gp.backward()
