@@ -203,6 +203,19 @@ def _float64_leaves(xv, pv):
     return x, p
 
 
+def _gradient_penalty(xv, pv, forward, grads=False):
+    """sum((d forward(x, p) / d x)^2), or its gradients w.r.t. p with grads=True."""
+    x, p = _float64_leaves(xv, pv)
+    with mx.autograd.record():
+        y = forward(x, p)
+        gx = mx.autograd.grad(y, [x], create_graph=True)[0]
+        gp = (gx * gx).sum()
+    if not grads:
+        return float(gp.asscalar())
+    gp.backward()
+    return {k: v.grad.asnumpy() for k, v in p.items()}
+
+
 def _check_against_central_differences(value, analytic, p0, keys, rtol, atol, eps=1e-6):
     """analytic[k] vs (value(p + eps e_i) - value(p - eps e_i)) / 2 eps for every entry of p0[k]."""
     for k in keys:
@@ -232,18 +245,8 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
         h = mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2) if act == "leaky" else mx.nd.Activation(h, act_type=act)
         return mx.nd.FullyConnected(h, p["w2"], no_bias=True, num_hidden=1, flatten=flatten)
 
-    def penalty(pv, grads=False):
-        x, p = _float64_leaves(xv, pv)
-        with mx.autograd.record():
-            y = forward(x, p)
-            gx = mx.autograd.grad(y, [x], create_graph=True)[0]
-            gp = (gx * gx).sum()
-        if not grads:
-            return float(gp.asscalar())
-        gp.backward()
-        return {k: v.grad.asnumpy() for k, v in p.items()}
-
-    _check_against_central_differences(penalty, penalty(p0, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
+    _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
+                                       _gradient_penalty(xv, p0, forward, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("kernel,stride,pad,dilate", [((3, 3), (1, 1), (0, 0), (1, 1)), ((3, 2), (2, 2), (1, 0), (1, 1)),
@@ -296,20 +299,12 @@ def test_gradient_penalty_through_pooling(pool):
     h_shape = mx.nd.Pooling(mx.nd.ones((2, 2, 4, 4)), **pool).shape
     p0 = {"w": rs.randn(2, 1, 3, 3) * 0.5, "v": rs.randn(1, int(np.prod(h_shape[1:]))) * 0.5}
 
-    def penalty(pv, grads=False):
-        x, p = _float64_leaves(xv, pv)
-        with mx.autograd.record():
-            h = mx.nd.Pooling(mx.nd.tanh(mx.nd.Convolution(x, p["w"], kernel=(3, 3), num_filter=2, no_bias=True)),
-                              **pool)
-            y = mx.nd.FullyConnected(h, p["v"], no_bias=True, num_hidden=1)
-            gx = mx.autograd.grad(y, [x], create_graph=True)[0]
-            gp = (gx * gx).sum()
-        if not grads:
-            return float(gp.asscalar())
-        gp.backward()
-        return {k: v.grad.asnumpy() for k, v in p.items()}
+    def forward(x, p):
+        h = mx.nd.tanh(mx.nd.Convolution(x, p["w"], kernel=(3, 3), num_filter=2, no_bias=True))
+        return mx.nd.FullyConnected(mx.nd.Pooling(h, **pool), p["v"], no_bias=True, num_hidden=1)
 
-    _check_against_central_differences(penalty, penalty(p0, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
+    _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
+                                       _gradient_penalty(xv, p0, forward, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
 
 
 def test_second_order_through_overlapping_max_pooling_is_a_clear_error():
