@@ -613,10 +613,76 @@ static int rnb_cpu(mx_call *c) {
     return MX_OK;
 }
 
+/* One registered op in a chain of them: NULL (the error already set) once an
+ * earlier step failed, so a chain needs one check at its end. */
+static mx_tensor_s *chain1(const char *op, const char *attrs, mx_tensor_s *a) {
+    return a ? mxi_call1(op, attrs, 1, a) : NULL;
+}
+
+static mx_tensor_s *chain2(const char *op, const char *attrs, mx_tensor_s *a, mx_tensor_s *b) {
+    return a && b ? mxi_call1(op, attrs, 2, a, b) : NULL;
+}
+
+/* The LayerNorm gradient from differentiable ops, for backward with
+ * create_graph (gradient penalties through critics with LayerNorm):
+ *   xhat = (x - mean) * rsqrt(var + eps), dxhat = dy * gamma,
+ *   dx = rsqrt(var + eps) * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
+ *   dgamma = sum(dy * xhat), dbeta = sum(dy) over every axis but `axis`. */
+static int ln_grad_composed(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    const mx_tensor_s *x = g->in[0];
+    int axis;
+    MXI_TRY(mxi_norm_axis(c, c->attrs[LN_AXIS].i, x->ndim, &axis));
+    char ax[64], ex[80], eps[64], gshape[160];
+    snprintf(ax, sizeof ax, "axis=%d;keepdims=True", axis);
+    snprintf(ex, sizeof ex, "axis=%d;exclude=True", axis);
+    snprintf(eps, sizeof eps, "scalar=%.17g", c->attrs[LN_EPS].f);
+    size_t k = (size_t)snprintf(gshape, sizeof gshape, "shape=(");
+    for (int i = 0; i < x->ndim; i++)
+        k += (size_t)snprintf(gshape + k, sizeof gshape - k, "%s%lld", i ? "," : "",
+                              (long long)(i == axis ? x->shape[i] : 1));
+    snprintf(gshape + k, sizeof gshape - k, ")");
+    mx_tensor_s *t[14] = {0};
+    t[0] = chain1("mean", ax, g->in[0]); /* mean */
+    t[1] = chain2("broadcast_sub", NULL, g->in[0], t[0]); /* x - mean */
+    t[2] = chain1("square", NULL, t[1]);
+    t[3] = chain1("mean", ax, t[2]); /* var */
+    t[4] = chain1("_plus_scalar", eps, t[3]);
+    t[5] = chain1("rsqrt", NULL, t[4]); /* 1 / std */
+    t[6] = chain2("broadcast_mul", NULL, t[1], t[5]); /* xhat */
+    t[7] = chain1("reshape", gshape, g->in[1]); /* gamma, broadcastable */
+    t[8] = chain2("broadcast_mul", NULL, g->ograd[0], t[7]); /* dxhat */
+    t[9] = chain1("mean", ax, t[8]);
+    t[10] = chain2("elemwise_mul", NULL, t[8], t[6]);
+    t[11] = chain1("mean", ax, t[10]);
+    t[12] = chain2("broadcast_mul", NULL, t[6], t[11]);
+    t[13] = chain2("broadcast_sub", NULL, t[8], t[9]);
+    mx_tensor_s *inner = chain2("elemwise_sub", NULL, t[13], t[12]);
+    int rc = inner ? MX_OK : mx_last_error_code();
+    if (rc == MX_OK && mxi_grad_needed(g, 0)) {
+        g->igrad[0] = chain2("broadcast_mul", NULL, inner, t[5]);
+        if (!g->igrad[0]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 1)) {
+        mx_tensor_s *p = chain2("elemwise_mul", NULL, g->ograd[0], t[6]);
+        g->igrad[1] = chain1("sum", ex, p);
+        mxi_tensor_release(p);
+        if (!g->igrad[1]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 2)) {
+        g->igrad[2] = chain1("sum", ex, g->ograd[0]);
+        if (!g->igrad[2]) rc = mx_last_error_code();
+    }
+    mxi_tensor_release(inner);
+    for (int i = 0; i < 14; i++) mxi_tensor_release(t[i]);
+    return rc;
+}
+
 static int rn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     char attrs[160], name[64];
     int k = rn_kind(c);
+    if (k == RN_LAYER && mxi_grad_recording()) return ln_grad_composed(g);
     if (k == RN_LAYER)
         snprintf(attrs, sizeof attrs, "axis=%lld;eps=%.17g", (long long)c->attrs[LN_AXIS].i, c->attrs[LN_EPS].f);
     else if (k == RN_INSTANCE)

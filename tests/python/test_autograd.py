@@ -316,3 +316,33 @@ def test_second_order_through_overlapping_max_pooling_is_a_clear_error():
         gp = (gx * gx).sum()
     with pytest.raises(mx.base.MXNetError, match="overlapping windows"):
         gp.backward()
+
+
+@pytest.mark.parametrize("axis,shape", [(-1, (3, 5)), (1, (2, 3, 4, 4))])
+def test_gradient_penalty_through_layer_norm(axis, shape):
+    """LayerNorm (the usual normalisation in WGAN-GP critics): under create_graph its
+    gradient is built from differentiable ops; first order equals the kernel's, and the
+    penalty's gradients match finite differences."""
+    rs = np.random.RandomState(8)
+    xv = rs.randn(*shape)
+    c = shape[axis]
+    p0 = {"gamma": rs.rand(c) + 0.5, "beta": rs.randn(c) * 0.1, "v": rs.randn(1, int(np.prod(shape[1:]))) * 0.5}
+
+    def forward(x, p):
+        h = mx.nd.LayerNorm(mx.nd.tanh(x * 1.5), p["gamma"], p["beta"], axis=axis, eps=1e-5)
+        return mx.nd.FullyConnected(mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2), p["v"], no_bias=True,
+                                    num_hidden=1)
+
+    x, p = _float64_leaves(xv, p0)
+    with mx.autograd.record():
+        y = forward(x, p)
+    y.backward()
+    kernel = [x.grad.asnumpy()] + [p[k].grad.asnumpy() for k in ("gamma", "beta")]
+    x, p = _float64_leaves(xv, p0)
+    with mx.autograd.record():
+        composed = mx.autograd.grad(forward(x, p), [x, p["gamma"], p["beta"]], create_graph=True)
+    for a, b in zip(composed, kernel):
+        np.testing.assert_allclose(a.asnumpy(), b, rtol=1e-9, atol=1e-12)
+    _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
+                                       _gradient_penalty(xv, p0, forward, grads=True), p0, ("gamma", "beta"),
+                                       rtol=1e-5, atol=1e-7)
