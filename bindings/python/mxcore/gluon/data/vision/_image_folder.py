@@ -1,4 +1,4 @@
-"""ImageFolderDataset: one sub-folder per class, images decoded with Pillow."""
+"""ImageFolderDataset: one sub-folder per class, images decoded by ``mx.image``."""
 from __future__ import annotations
 
 import os
@@ -14,24 +14,11 @@ def _nd():
     return nd
 
 
-def _pil_image():
-    """Pillow's Image module; mxcore has no image codec of its own."""
-    try:
-        from PIL import Image
-    except ImportError as err:
-        raise ImportError('ImageFolderDataset decodes images with Pillow, which is not '
-                          'installed: pip install pillow') from err
-    return Image
-
-
 def imread(path, flag=1):
-    """Decode ``path`` into an HWC uint8 NDArray: RGB (flag=1) or grayscale (flag=0, C=1)."""
-    image_mod = _pil_image()
-    with image_mod.open(path) as img:
-        arr = np.asarray(img.convert('RGB' if flag else 'L'), dtype=np.uint8)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]  # MXNet keeps a channel axis for grayscale images
-    return _nd().array(np.ascontiguousarray(arr), dtype=np.uint8)
+    """Decode ``path`` into an HWC uint8 NDArray: RGB (flag=1) or grayscale (flag=0, C=1),
+    with ``mx.image.imread`` (Pillow; OpenCV's gray formulas, as MXNet)."""
+    from .... import image
+    return image.imread(path, flag=flag)
 
 
 class ImageFolderDataset(Dataset):

@@ -10,19 +10,10 @@ from ..dataset import RecordFileDataset
 
 
 def _imdecode(buf, flag):
-    """Decode encoded image bytes into an HWC uint8 NDArray, as ``mx.image.imdecode``:
+    """Decode encoded image bytes into an HWC uint8 NDArray with ``mx.image.imdecode``:
     RGB (flag=1) or grayscale with a channel axis (flag=0)."""
-    try:
-        from PIL import Image
-    except ImportError as err:
-        raise ImportError('ImageRecordDataset decodes images with Pillow, which is not '
-                          'installed: pip install pillow') from err
-    from .... import ndarray as nd
-    with Image.open(io.BytesIO(buf)) as img:
-        arr = np.asarray(img.convert('RGB' if flag else 'L'), dtype=np.uint8)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]  # MXNet keeps a channel axis for grayscale images
-    return nd.array(np.ascontiguousarray(arr), dtype=np.uint8)
+    from .... import image
+    return image.imdecode(buf, flag=flag)
 
 
 class ImageRecordDataset(RecordFileDataset):
