@@ -405,7 +405,7 @@ __global__ void pick_bw(const T *G, const T *I, T *DX, long long outer, long lon
 }
 
 // argmax (mx 1) / argmin along (outer, n, inner): float indices, the first NaN wins
-template <typename T> __global__ void argext(const T *X, float *O, long long outer, long long n, long long inner, int mx) {
+template <typename T> __global__ void argext(const T *X, T *O, long long outer, long long n, long long inner, int mx) {
     long long i = GID;
     if (i >= outer * inner) return;
     const T *p = X + (i / inner) * n * inner + i % inner;
@@ -418,7 +418,7 @@ template <typename T> __global__ void argext(const T *X, float *O, long long out
             best = k;
         }
     }
-    O[i] = (float)best;
+    O[i] = (T)best;
 }
 
 template <typename T> __global__ void clip_k(const T *X, T *Y, long long n, T lo, T hi) {
@@ -753,19 +753,19 @@ int k_pick(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     return launched(d, c->op, err, errlen);
 }
 
-// argmax / argmin along an axis (or the flattened data) -> float32 indices
+// argmax / argmin along an axis (or the flattened data) -> indices in the data's dtype
 int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     Dev &d = *(Dev *)ctx;
     const mxb_tensor &x = c->in[0];
     int dt = x.dtype;
-    if ((dt != MXB_F32 && dt != MXB_F64) || c->out[0].dtype != MXB_F32 || !x.size) return MXB_UNSUPPORTED;
+    if ((dt != MXB_F32 && dt != MXB_F64) || c->out[0].dtype != dt || !x.size) return MXB_UNSUPPORTED;
     int64_t outer, n, inner;
     if (axis_geom(&x, mxb_attr_find(c, "axis"), &outer, &n, &inner)) return MXB_UNSUPPORTED;
     if (!n) return MXB_UNSUPPORTED;
     int mx = !strcmp(c->op, "argmax");
     cudaSetDevice(d.id);
     BY_DTYPE(dt, (argext<float><<<blocks(outer * inner), 256, 0, d.stream>>>(cin<float>(c, 0), cout<float>(c, 0), outer, n, inner, mx), 0),
-             (argext<double><<<blocks(outer * inner), 256, 0, d.stream>>>(cin<double>(c, 0), cout<float>(c, 0), outer, n, inner, mx), 0));
+             (argext<double><<<blocks(outer * inner), 256, 0, d.stream>>>(cin<double>(c, 0), cout<double>(c, 0), outer, n, inner, mx), 0));
     return launched(d, c->op, err, errlen);
 }
 

@@ -143,14 +143,14 @@ static const char CL_GENERIC[] =
     "  case 13: dv = x > 0 ? 1 : (x < 0 ? y / x : K(0.5) * (a + b)); break; }\n"
     "  O[i] = G[i] * dv; }\n"
     "#undef SELU_L\n#undef SELU_A\n#undef INV_SQRT2\n#undef INV_SQRT2PI\n"
-    /* argmax (mx 1) / argmin along (outer, n, inner): float indices, the
-     * first NaN wins like the CPU op */
-    "__kernel void FN(argext)(__global const T *X, __global float *O, long outer, long n, long inner, int mx) {\n"
+    /* argmax (mx 1) / argmin along (outer, n, inner): indices in the data's
+     * dtype (MXNet 1.x), the first NaN wins like the CPU op */
+    "__kernel void FN(argext)(__global const T *X, __global T *O, long outer, long n, long inner, int mx) {\n"
     "  long i = GID; if (i >= outer * inner) return; long o = i / inner, j = i % inner;\n"
     "  __global const T *p = X + o * n * inner + j; long best = 0; T bv = p[0];\n"
     "  for (long k = 1; k < n; k++) { T v = p[k * inner];\n"
     "    if (mx ? (v > bv || (isnan(bv) ? 0 : isnan(v))) : (v < bv || (isnan(bv) ? 0 : isnan(v)))) { bv = v; best = k; } }\n"
-    "  O[i] = (float)best; }\n"
+    "  O[i] = (T)best; }\n"
     "__kernel void FN(clip)(__global const T *X, __global T *Y, long n, T lo, T hi) {\n"
     "  long i = GID; if (i >= n) return; T x = X[i]; x = x < lo ? lo : x; Y[i] = x > hi ? hi : x; }\n"
     /* where: condition per element, or per row (inner elements) for a 1-d condition */

@@ -1190,12 +1190,12 @@ static int k_join_split(void *ctx, const mxb_call *c, char *err, size_t errlen) 
     return MXB_OK;
 }
 
-/* argmax / argmin along an axis (or the flattened data) -> float32 indices */
+/* argmax / argmin along an axis (or the flattened data) -> indices in the data's dtype */
 static int k_argext(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     const mxb_tensor *x = &c->in[0];
     int dt = x->dtype;
-    if (!(dt == MXB_F32 || (dt == MXB_F64 && d->fp64)) || c->out[0].dtype != MXB_F32 || !x->size) return MXB_UNSUPPORTED;
+    if (!(dt == MXB_F32 || (dt == MXB_F64 && d->fp64)) || c->out[0].dtype != dt || !x->size) return MXB_UNSUPPORTED;
     cl_long outer, n, inner;
     if (axis_geom(x, mxb_attr_find(c, "axis"), &outer, &n, &inner)) return MXB_UNSUPPORTED;
     if (!n) return MXB_UNSUPPORTED;

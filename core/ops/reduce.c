@@ -523,7 +523,7 @@ static int infer_arg(mx_call *c) {
     }
     if (x->size == 0 && c->attrs[0].is_none) return mxi_op_error(c, MX_ERR_INVALID, "cannot take %s of an empty array", c->op->name);
     if (nd == 0) shape[nd++] = 1;
-    mxi_set_out(c, 0, shape, nd, MX_FLOAT32);
+    mxi_set_out(c, 0, shape, nd, x->dtype); /* MXNet 1.x: indices in the input's dtype */
     return MX_OK;
 }
 
@@ -543,10 +543,6 @@ static int infer_arg(mx_call *c) {
                 O[o * inner + j] = (OT)best;                                                    \
             }                                                                                   \
     }
-ARG_KERNEL(arg_f32, float, float)
-ARG_KERNEL(arg_f64, double, float)
-ARG_KERNEL(arg_i32, int32_t, float)
-ARG_KERNEL(arg_i64, int64_t, float)
 ARG_KERNEL(argc_f32, float, float)
 ARG_KERNEL(argc_f64, double, double)
 ARG_KERNEL(argc_i32, int32_t, int32_t)
@@ -565,12 +561,12 @@ static int arg_cpu(mx_call *c) {
         for (int i = a + 1; i < x->ndim; i++) inner *= x->shape[i];
     }
     int mx = !strcmp(c->op->name, "argmax");
-    float *O = mxi_data(c->out[0]);
+    void *O = mxi_data(c->out[0]);
     switch (x->dtype) {
-    case MX_FLOAT64: arg_f64(mxi_data(x), O, outer, n, inner, mx); break;
-    case MX_INT32: arg_i32(mxi_data(x), O, outer, n, inner, mx); break;
-    case MX_INT64: arg_i64(mxi_data(x), O, outer, n, inner, mx); break;
-    default: arg_f32(mxi_data(x), O, outer, n, inner, mx); break;
+    case MX_FLOAT64: argc_f64(mxi_data(x), O, outer, n, inner, mx); break;
+    case MX_INT32: argc_i32(mxi_data(x), O, outer, n, inner, mx); break;
+    case MX_INT64: argc_i64(mxi_data(x), O, outer, n, inner, mx); break;
+    default: argc_f32(mxi_data(x), O, outer, n, inner, mx); break;
     }
     return MX_OK;
 }
@@ -633,10 +629,10 @@ static const mx_op_def ops[] = {
     {.name = "norm", .doc = "L1 or L2 norm of the array over the given axes (all axes by default).",
      .inputs = "data", .num_outputs = 1, .attrs = norm_attrs, .n_attrs = 4, .infer = infer_reduce,
      .cpu = reduce_cpu, .grad = other_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
-    {.name = "argmax", .doc = "Indices (float32) of the maximum values along an axis (flattened if axis is None).",
+    {.name = "argmax", .doc = "Indices (in the input's dtype, as MXNet 1.x) of the maximum values along an axis (flattened if axis is None).",
      .inputs = "data", .num_outputs = 1, .attrs = arg_attrs, .n_attrs = 2, .infer = infer_arg, .cpu = arg_cpu,
      .dtypes = RED_DT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
-    {.name = "argmin", .doc = "Indices (float32) of the minimum values along an axis (flattened if axis is None).",
+    {.name = "argmin", .doc = "Indices (in the input's dtype, as MXNet 1.x) of the minimum values along an axis (flattened if axis is None).",
      .inputs = "data", .num_outputs = 1, .attrs = arg_attrs, .n_attrs = 2, .infer = infer_arg, .cpu = arg_cpu,
      .dtypes = RED_DT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
     {.name = "argmax_channel",

@@ -695,11 +695,11 @@ def norm(data: NDArray, *, ord: int | None = ..., axis: tuple[int, ...] | None =
     ...
 
 def argmax(data: NDArray, *, axis: object | None = ..., keepdims: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Indices (float32) of the maximum values along an axis (flattened if axis is None)."""
+    """Indices (in the input's dtype, as MXNet 1.x) of the maximum values along an axis (flattened if axis is None)."""
     ...
 
 def argmin(data: NDArray, *, axis: object | None = ..., keepdims: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Indices (float32) of the minimum values along an axis (flattened if axis is None)."""
+    """Indices (in the input's dtype, as MXNet 1.x) of the minimum values along an axis (flattened if axis is None)."""
     ...
 
 def argmax_channel(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
