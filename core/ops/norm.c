@@ -290,9 +290,18 @@ static int bnb_cpu(mx_call *c) {
     return rc;
 }
 
+static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_axis, double eps_v, int fix_gamma);
+
 static int bn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     int train = c->training && !c->attrs[BN_GLOBAL].i;
+    if (train && mxi_grad_recording()) { /* batch statistics: the composed form (second derivatives) */
+        int axis;
+        MXI_TRY(mxi_norm_axis(c, c->attrs[BN_AXIS].i, g->in[0]->ndim, &axis));
+        char red[64];
+        snprintf(red, sizeof red, "axis=%d;exclude=True;keepdims=True", axis);
+        return norm_grad_composed(g, red, axis, c->attrs[BN_EPS].f, (int)c->attrs[BN_FIX_GAMMA].i);
+    }
     char attrs[200];
     snprintf(attrs, sizeof attrs, "eps=%.17g;fix_gamma=%d;use_global_stats=%d;axis=%lld", c->attrs[BN_EPS].f,
              (int)c->attrs[BN_FIX_GAMMA].i, train ? 0 : 1, (long long)c->attrs[BN_AXIS].i);
@@ -623,38 +632,42 @@ static mx_tensor_s *chain2(const char *op, const char *attrs, mx_tensor_s *a, mx
     return a && b ? mxi_call1(op, attrs, 2, a, b) : NULL;
 }
 
-/* The LayerNorm gradient from differentiable ops, for backward with
- * create_graph (gradient penalties through critics with LayerNorm):
+/* A normalisation's gradient from differentiable ops, for backward with
+ * create_graph (gradient penalties through critics with LayerNorm,
+ * InstanceNorm or BatchNorm):
  *   xhat = (x - mean) * rsqrt(var + eps), dxhat = dy * gamma,
  *   dx = rsqrt(var + eps) * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
- *   dgamma = sum(dy * xhat), dbeta = sum(dy) over every axis but `axis`. */
-static int ln_grad_composed(mx_grad_ctx *g) {
-    const mx_call *c = g->call;
+ *   dgamma = sum(dy * xhat), dbeta = sum(dy),
+ * with the statistics over `stat_axes` (reduce attributes with keepdims) and
+ * gamma along axis `gamma_axis`. fix_gamma: gamma is 1 and gets no gradient. */
+static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_axis, double eps_v, int fix_gamma) {
     const mx_tensor_s *x = g->in[0];
-    int axis;
-    MXI_TRY(mxi_norm_axis(c, c->attrs[LN_AXIS].i, x->ndim, &axis));
-    char ax[64], ex[80], eps[64], gshape[160];
-    snprintf(ax, sizeof ax, "axis=%d;keepdims=True", axis);
-    snprintf(ex, sizeof ex, "axis=%d;exclude=True", axis);
-    snprintf(eps, sizeof eps, "scalar=%.17g", c->attrs[LN_EPS].f);
+    char ex[80], eps[64], gshape[160];
+    snprintf(ex, sizeof ex, "axis=%d;exclude=True", gamma_axis);
+    snprintf(eps, sizeof eps, "scalar=%.17g", eps_v);
     size_t k = (size_t)snprintf(gshape, sizeof gshape, "shape=(");
     for (int i = 0; i < x->ndim; i++)
         k += (size_t)snprintf(gshape + k, sizeof gshape - k, "%s%lld", i ? "," : "",
-                              (long long)(i == axis ? x->shape[i] : 1));
+                              (long long)(i == gamma_axis ? x->shape[i] : 1));
     snprintf(gshape + k, sizeof gshape - k, ")");
     mx_tensor_s *t[14] = {0};
-    t[0] = chain1("mean", ax, g->in[0]); /* mean */
-    t[1] = chain2("broadcast_sub", NULL, g->in[0], t[0]); /* x - mean */
+    t[0] = chain1("mean", stat_axes, g->in[0]); /* mean */
+    t[1] = chain2("broadcast_sub", NULL, g->in[0], t[0]);
     t[2] = chain1("square", NULL, t[1]);
-    t[3] = chain1("mean", ax, t[2]); /* var */
+    t[3] = chain1("mean", stat_axes, t[2]); /* var */
     t[4] = chain1("_plus_scalar", eps, t[3]);
     t[5] = chain1("rsqrt", NULL, t[4]); /* 1 / std */
     t[6] = chain2("broadcast_mul", NULL, t[1], t[5]); /* xhat */
-    t[7] = chain1("reshape", gshape, g->in[1]); /* gamma, broadcastable */
-    t[8] = chain2("broadcast_mul", NULL, g->ograd[0], t[7]); /* dxhat */
-    t[9] = chain1("mean", ax, t[8]);
+    if (fix_gamma) {
+        mxi_tensor_retain(g->ograd[0]);
+        t[8] = g->ograd[0]; /* dxhat = dy */
+    } else {
+        t[7] = chain1("reshape", gshape, g->in[1]); /* gamma, broadcastable */
+        t[8] = chain2("broadcast_mul", NULL, g->ograd[0], t[7]); /* dxhat */
+    }
+    t[9] = chain1("mean", stat_axes, t[8]);
     t[10] = chain2("elemwise_mul", NULL, t[8], t[6]);
-    t[11] = chain1("mean", ax, t[10]);
+    t[11] = chain1("mean", stat_axes, t[10]);
     t[12] = chain2("broadcast_mul", NULL, t[6], t[11]);
     t[13] = chain2("broadcast_sub", NULL, t[8], t[9]);
     mx_tensor_s *inner = chain2("elemwise_sub", NULL, t[13], t[12]);
@@ -664,9 +677,13 @@ static int ln_grad_composed(mx_grad_ctx *g) {
         if (!g->igrad[0]) rc = mx_last_error_code();
     }
     if (rc == MX_OK && mxi_grad_needed(g, 1)) {
-        mx_tensor_s *p = chain2("elemwise_mul", NULL, g->ograd[0], t[6]);
-        g->igrad[1] = chain1("sum", ex, p);
-        mxi_tensor_release(p);
+        if (fix_gamma) { /* gamma is held at 1: a zero gradient, as the kernel gives */
+            g->igrad[1] = mxi_call1("zeros_like", NULL, 1, g->in[1]);
+        } else {
+            mx_tensor_s *p = chain2("elemwise_mul", NULL, g->ograd[0], t[6]);
+            g->igrad[1] = chain1("sum", ex, p);
+            mxi_tensor_release(p);
+        }
         if (!g->igrad[1]) rc = mx_last_error_code();
     }
     if (rc == MX_OK && mxi_grad_needed(g, 2)) {
@@ -682,7 +699,20 @@ static int rn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     char attrs[160], name[64];
     int k = rn_kind(c);
-    if (k == RN_LAYER && mxi_grad_recording()) return ln_grad_composed(g);
+    if (k == RN_LAYER && mxi_grad_recording()) {
+        int axis;
+        MXI_TRY(mxi_norm_axis(c, c->attrs[LN_AXIS].i, g->in[0]->ndim, &axis));
+        char red[64];
+        snprintf(red, sizeof red, "axis=%d;keepdims=True", axis);
+        return norm_grad_composed(g, red, axis, c->attrs[LN_EPS].f, 0);
+    }
+    if (k == RN_INSTANCE && mxi_grad_recording() && g->in[0]->ndim >= 3) {
+        char red[64] = "axis=(";
+        for (int i = 2; i < g->in[0]->ndim; i++)
+            snprintf(red + strlen(red), sizeof red - strlen(red), "%d,", i);
+        snprintf(red + strlen(red), sizeof red - strlen(red), ");keepdims=True");
+        return norm_grad_composed(g, red, 1, c->attrs[IN_EPS].f, 0);
+    }
     if (k == RN_LAYER)
         snprintf(attrs, sizeof attrs, "axis=%lld;eps=%.17g", (long long)c->attrs[LN_AXIS].i, c->attrs[LN_EPS].f);
     else if (k == RN_INSTANCE)

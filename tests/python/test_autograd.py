@@ -216,6 +216,21 @@ def _gradient_penalty(xv, pv, forward, grads=False):
     return {k: v.grad.asnumpy() for k, v in p.items()}
 
 
+def _check_composed_first_order(xv, p0, forward, keys):
+    """First-order gradients with create_graph (the composed, differentiable forms) equal
+    the plain backward's (the kernels)."""
+    x, p = _float64_leaves(xv, p0)
+    with mx.autograd.record():
+        y = forward(x, p)
+    y.backward()
+    kernel = [x.grad.asnumpy()] + [p[k].grad.asnumpy() for k in keys]
+    x, p = _float64_leaves(xv, p0)
+    with mx.autograd.record():
+        composed = mx.autograd.grad(forward(x, p), [x] + [p[k] for k in keys], create_graph=True)
+    for a, b in zip(composed, kernel):
+        np.testing.assert_allclose(a.asnumpy(), b, rtol=1e-9, atol=1e-12)
+
+
 def _check_against_central_differences(value, analytic, p0, keys, rtol, atol, eps=1e-6):
     """analytic[k] vs (value(p + eps e_i) - value(p - eps e_i)) / 2 eps for every entry of p0[k]."""
     for k in keys:
@@ -333,16 +348,32 @@ def test_gradient_penalty_through_layer_norm(axis, shape):
         return mx.nd.FullyConnected(mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2), p["v"], no_bias=True,
                                     num_hidden=1)
 
-    x, p = _float64_leaves(xv, p0)
-    with mx.autograd.record():
-        y = forward(x, p)
-    y.backward()
-    kernel = [x.grad.asnumpy()] + [p[k].grad.asnumpy() for k in ("gamma", "beta")]
-    x, p = _float64_leaves(xv, p0)
-    with mx.autograd.record():
-        composed = mx.autograd.grad(forward(x, p), [x, p["gamma"], p["beta"]], create_graph=True)
-    for a, b in zip(composed, kernel):
-        np.testing.assert_allclose(a.asnumpy(), b, rtol=1e-9, atol=1e-12)
+    _check_composed_first_order(xv, p0, forward, ("gamma", "beta"))
     _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
                                        _gradient_penalty(xv, p0, forward, grads=True), p0, ("gamma", "beta"),
+                                       rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch", "batch_fixed_gamma"])
+def test_gradient_penalty_through_instance_and_batch_norm(norm):
+    """InstanceNorm and BatchNorm in training mode under create_graph: first order equal
+    to the kernels', penalty gradients against finite differences."""
+    rs = np.random.RandomState(9)
+    xv = rs.randn(3, 2, 4, 3)
+    p0 = {"gamma": rs.rand(2) + 0.5, "beta": rs.randn(2) * 0.1, "v": rs.randn(1, 24) * 0.5}
+
+    def forward(x, p):
+        h = mx.nd.tanh(x * 1.5)
+        if norm == "instance":
+            h = mx.nd.InstanceNorm(h, p["gamma"], p["beta"], eps=1e-5)
+        else:
+            h = mx.nd.BatchNorm(h, p["gamma"], p["beta"], mx.nd.zeros(2, dtype="float64"),
+                                mx.nd.ones(2, dtype="float64"), eps=1e-5, fix_gamma=norm == "batch_fixed_gamma")
+        return mx.nd.FullyConnected(mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2), p["v"], no_bias=True,
+                                    num_hidden=1)
+
+    _check_composed_first_order(xv, p0, forward, ("gamma", "beta"))
+    keys = ("beta",) if norm == "batch_fixed_gamma" else ("gamma", "beta")
+    _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
+                                       _gradient_penalty(xv, p0, forward, grads=True), p0, keys,
                                        rtol=1e-5, atol=1e-7)
