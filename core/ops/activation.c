@@ -325,7 +325,8 @@ static int bwd_prelu_cpu(mx_call *c) {
 
 /* ---- gradient ---- */
 /* f'(x) from differentiable ops, for backward with create_graph; NULL with
- * MX_ERR_UNSUPPORTED for kinds only the internal kernel computes. Step-like
+ * MX_ERR_UNSUPPORTED for kinds only the internal kernel computes (softsign,
+ * log_sigmoid, mish, hard_sigmoid, swish, rrelu). Step-like
  * masks (x > 0) are comparisons: constant for the next derivative, as f'' is
  * zero away from the kink. */
 static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s *y) {
@@ -353,6 +354,41 @@ static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s 
         mxi_tensor_release(t);
         return r;
     case K_SOFTRELU: return mxi_call1("sigmoid", NULL, 1, x);
+    case K_ELU:  /* 1 where x > 0, y + a elsewhere */
+    case K_SELU: /* lambda where x > 0, y + lambda alpha elsewhere */
+    {
+        const double pos = k == K_ELU ? 1.0 : SELU_L, neg = k == K_ELU ? a : SELU_L * SELU_A;
+        mx_tensor_s *mask = mxi_call1("_greater_scalar", "scalar=0", 1, x), *one = NULL, *ya = NULL;
+        snprintf(s, sizeof s, "scalar=%.17g", pos);
+        t = mask ? mxi_call1("ones_like", NULL, 1, y) : NULL;
+        one = t ? mxi_call1("_mul_scalar", s, 1, t) : NULL;
+        mxi_tensor_release(t);
+        snprintf(s, sizeof s, "scalar=%.17g", neg);
+        ya = one ? mxi_call1("_plus_scalar", s, 1, y) : NULL;
+        r = ya ? mxi_call1("where", NULL, 3, mask, one, ya) : NULL;
+        mxi_tensor_release(mask);
+        mxi_tensor_release(one);
+        mxi_tensor_release(ya);
+        return r;
+    }
+    case K_GELU: /* Phi(x) + x phi(x) = 0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi) */
+    {
+        snprintf(s, sizeof s, "scalar=%.17g", INV_SQRT2);
+        mx_tensor_s *u = mxi_call1("_mul_scalar", s, 1, x);
+        mx_tensor_s *e = u ? mxi_call1("erf", NULL, 1, u) : NULL;
+        mx_tensor_s *cdf = e ? mxi_call1("_plus_scalar", "scalar=1", 1, e) : NULL;
+        mx_tensor_s *half = cdf ? mxi_call1("_mul_scalar", "scalar=0.5", 1, cdf) : NULL;
+        mx_tensor_s *sq = half ? mxi_call1("square", NULL, 1, x) : NULL;
+        mx_tensor_s *nsq = sq ? mxi_call1("_mul_scalar", "scalar=-0.5", 1, sq) : NULL;
+        mx_tensor_s *ex = nsq ? mxi_call1("exp", NULL, 1, nsq) : NULL;
+        snprintf(s, sizeof s, "scalar=%.17g", INV_SQRT2PI);
+        mx_tensor_s *pdf = ex ? mxi_call1("_mul_scalar", s, 1, ex) : NULL;
+        mx_tensor_s *xp = pdf ? mxi_call1("elemwise_mul", NULL, 2, x, pdf) : NULL;
+        r = xp ? mxi_call1("elemwise_add", NULL, 2, half, xp) : NULL;
+        mx_tensor_s *tmp[] = {u, e, cdf, half, sq, nsq, ex, pdf, xp};
+        for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) mxi_tensor_release(tmp[i]);
+        return r;
+    }
     default:
         mxi_error(MX_ERR_UNSUPPORTED, "no differentiable form of this activation's derivative");
         return NULL;

@@ -68,7 +68,7 @@ def test_grad_function_and_create_graph():
 @pytest.mark.parametrize("fn,d2", [("tanh", lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
                                    ("exp", np.exp),
                                    ("sigmoid", lambda x: (lambda s: s * (1 - s) * (1 - 2 * s))(1 / (1 + np.exp(-x)))),
-                                   ("elu", None)])
+                                   ("mish", None)])
 def test_second_derivative_through_ops_whose_gradient_reads_the_output(fn, d2):
     """tanh' = 1 - y^2 and exp' = y read the op's output: with create_graph
     that output must carry the op as its history, or d2 misses its terms."""
@@ -76,10 +76,12 @@ def test_second_derivative_through_ops_whose_gradient_reads_the_output(fn, d2):
     x = mx.nd.array(xv, dtype="float64")
     x.attach_grad()
     with autograd.record():
-        y = mx.nd.LeakyReLU(x, act_type="elu") if fn == "elu" else getattr(mx.nd, fn)(x)
+        y = getattr(mx.nd, fn)(x)
         (g,) = autograd.grad(y.sum(), [x], create_graph=True, retain_graph=True)
-    if d2 is None:  # elu: first order fine, no second-order form: a clear error, not a wrong number
-        np.testing.assert_allclose(g.asnumpy(), np.where(xv > 0, 1.0, 0.25 * np.exp(xv)), rtol=1e-10)  # slope 0.25
+    if d2 is None:  # mish: first order fine, no second-order form: a clear error, not a wrong number
+        sp = np.log1p(np.exp(xv))
+        np.testing.assert_allclose(g.asnumpy(), np.tanh(sp) + xv / (1 + np.exp(-xv)) * (1 - np.tanh(sp) ** 2),
+                                   rtol=1e-10)
         with pytest.raises(mx.base.MXNetError, match="no gradient defined"):
             g.backward(mx.nd.ones(4, dtype="float64"))
         return
@@ -244,7 +246,7 @@ def _check_against_central_differences(value, analytic, p0, keys, rtol, atol, ep
         np.testing.assert_allclose(analytic[k], num, rtol=rtol, atol=atol, err_msg=k)
 
 
-@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "softrelu", "leaky"])
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "softrelu", "leaky", "elu", "selu", "gelu"])
 @pytest.mark.parametrize("flatten", [True, False])
 def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
     """WGAN-GP: the gradient of sum(d y / d x)^2 w.r.t. the weights needs second
@@ -257,7 +259,10 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
 
     def forward(x, p):
         h = mx.nd.FullyConnected(x, p["w1"], p["b1"], num_hidden=5, flatten=flatten)
-        h = mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2) if act == "leaky" else mx.nd.Activation(h, act_type=act)
+        if act in ("leaky", "elu", "selu", "gelu"):
+            h = mx.nd.LeakyReLU(h, act_type=act, slope=0.2)
+        else:
+            h = mx.nd.Activation(h, act_type=act)
         return mx.nd.FullyConnected(h, p["w2"], no_bias=True, num_hidden=1, flatten=flatten)
 
     _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
