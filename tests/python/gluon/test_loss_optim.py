@@ -570,3 +570,19 @@ def test_optimizer_reads_lr_and_wd_mult_from_the_symbol():
     assert o._get_wd(0) == pytest.approx(0.2) and o._get_wd(1) == 0.0  # biases get no weight decay
     o.set_lr_mult({'fc_weight': 3.0})
     assert o._get_lr(0) == pytest.approx(0.3)
+
+
+def test_ftml_matches_mxnet():
+    """FTML weights after a few steps, as MXNet 1.9.1 computes them (same inputs)."""
+    g = nd.array([0.5, 0.2, -1.0])
+    cases = [(dict(learning_rate=0.1, beta1=0.6, beta2=0.999, epsilon=1e-8, wd=0.01, rescale_grad=0.5), 3,
+              [0.7867477536201477, -2.2126426696777344, 3.213371992111206]),
+             (dict(learning_rate=0.1, wd=0.5, clip_gradient=0.3), 2,
+              [0.8375002145767212, -1.8375000953674316, 2.8375000953674316])]
+    for kwargs, steps, want in cases:
+        o = mx.optimizer.create('ftml', **kwargs)
+        w = nd.array([1.0, -2.0, 3.0])
+        st = o.create_state(0, w)
+        for _ in range(steps):
+            o.update(0, w, g, st)
+        np.testing.assert_allclose(w.asnumpy(), want, rtol=1e-6)

@@ -501,6 +501,35 @@ class Adamax(Optimizer):
 
 
 @register
+class FTML(Optimizer):
+    """Follow the Moving Leader (Zheng & Kwok, 2017), MXNet 1.x's ``ftml``:
+    v = b2 v + (1 - b2) g^2, d_t = (1 - b1^t) / lr * (sqrt(v / (1 - b2^t)) + eps),
+    z = b1 z + (1 - b1) g - (d_t - b1 d_{t-1}) w, w = -z / d_t; g is the rescaled
+    gradient plus wd * w, clipped."""
+
+    def __init__(self, beta1=0.6, beta2=0.999, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight), _zeros_like(weight))  # d, v, z
+
+    def update(self, index, weight, grad, state):
+        nd = _nd()
+        lr, wd = self._begin_update(index)
+        t = self._index_update_count[index]
+        g = self._prep_grad_wd_first(grad, weight, wd)
+        d_prev, v, z = state
+        v[:] = self.beta2 * v + (1. - self.beta2) * nd.square(g)
+        d_t = (1. - self.beta1 ** t) / lr * (nd.sqrt(v / (1. - self.beta2 ** t)) + self.epsilon)
+        z[:] = self.beta1 * z + (1. - self.beta1) * g - (d_t - self.beta1 * d_prev) * weight
+        d_prev[:] = d_t
+        weight[:] = -z / d_t
+
+
+@register
 class Nadam(Optimizer):
     """Adam with Nesterov momentum (Dozat)."""
 
