@@ -164,6 +164,15 @@ int mxi_call(const char *op, mx_tensor_s *const *in, int n_in, const char *attrs
              mx_tensor_s **out, int n_out);
 /* Single output convenience: returns a new reference or NULL (error set). */
 mx_tensor_s *mxi_call1(const char *op, const char *attrs, int n_in, ...);
+/* Steps of a chain of registered ops (gradients composed for create_graph):
+ * each returns NULL without calling when an input is NULL, i.e. an earlier
+ * step failed and left its error set, so a chain needs one check at its end. */
+static inline mx_tensor_s *mxi_chain1(const char *op, const char *attrs, mx_tensor_s *a) {
+    return a ? mxi_call1(op, attrs, 1, a) : NULL;
+}
+static inline mx_tensor_s *mxi_chain2(const char *op, const char *attrs, mx_tensor_s *a, mx_tensor_s *b) {
+    return a && b ? mxi_call1(op, attrs, 2, a, b) : NULL;
+}
 
 /* The call's attributes back in "k=v;k=v" form (attrs.c), for a gradient
  * that calls a backward op with its forward's attributes. Errors (with the

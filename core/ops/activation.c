@@ -337,20 +337,20 @@ static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s 
     case K_LEAKY: /* 1 where x > 0, a elsewhere: mask * (1 - a) + a */
         t = mxi_call1("_greater_scalar", "scalar=0", 1, x);
         snprintf(s, sizeof s, "scalar=%.17g", 1.0 - a);
-        r = t ? mxi_call1("_mul_scalar", s, 1, t) : NULL;
+        r = mxi_chain1("_mul_scalar", s, t);
         mxi_tensor_release(t);
         snprintf(s, sizeof s, "scalar=%.17g", a);
-        t = r ? mxi_call1("_plus_scalar", s, 1, r) : NULL;
+        t = mxi_chain1("_plus_scalar", s, r);
         mxi_tensor_release(r);
         return t;
     case K_SIGMOID: /* y (1 - y) */
         t = mxi_call1("_rminus_scalar", "scalar=1", 1, y);
-        r = t ? mxi_call1("elemwise_mul", NULL, 2, y, t) : NULL;
+        r = mxi_chain2("elemwise_mul", NULL, y, t);
         mxi_tensor_release(t);
         return r;
     case K_TANH: /* 1 - y^2 */
         t = mxi_call1("square", NULL, 1, y);
-        r = t ? mxi_call1("_rminus_scalar", "scalar=1", 1, t) : NULL;
+        r = mxi_chain1("_rminus_scalar", "scalar=1", t);
         mxi_tensor_release(t);
         return r;
     case K_SOFTRELU: return mxi_call1("sigmoid", NULL, 1, x);
@@ -358,13 +358,13 @@ static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s 
     case K_SELU: /* lambda where x > 0, y + lambda alpha elsewhere */
     {
         const double pos = k == K_ELU ? 1.0 : SELU_L, neg = k == K_ELU ? a : SELU_L * SELU_A;
-        mx_tensor_s *mask = mxi_call1("_greater_scalar", "scalar=0", 1, x), *one = NULL, *ya = NULL;
+        mx_tensor_s *mask = mxi_call1("_greater_scalar", "scalar=0", 1, x);
+        t = mxi_chain1("ones_like", NULL, mask ? y : NULL);
         snprintf(s, sizeof s, "scalar=%.17g", pos);
-        t = mask ? mxi_call1("ones_like", NULL, 1, y) : NULL;
-        one = t ? mxi_call1("_mul_scalar", s, 1, t) : NULL;
+        mx_tensor_s *one = mxi_chain1("_mul_scalar", s, t);
         mxi_tensor_release(t);
         snprintf(s, sizeof s, "scalar=%.17g", neg);
-        ya = one ? mxi_call1("_plus_scalar", s, 1, y) : NULL;
+        mx_tensor_s *ya = mxi_chain1("_plus_scalar", s, one ? y : NULL);
         r = ya ? mxi_call1("where", NULL, 3, mask, one, ya) : NULL;
         mxi_tensor_release(mask);
         mxi_tensor_release(one);
@@ -375,16 +375,16 @@ static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s 
     {
         snprintf(s, sizeof s, "scalar=%.17g", INV_SQRT2);
         mx_tensor_s *u = mxi_call1("_mul_scalar", s, 1, x);
-        mx_tensor_s *e = u ? mxi_call1("erf", NULL, 1, u) : NULL;
-        mx_tensor_s *cdf = e ? mxi_call1("_plus_scalar", "scalar=1", 1, e) : NULL;
-        mx_tensor_s *half = cdf ? mxi_call1("_mul_scalar", "scalar=0.5", 1, cdf) : NULL;
-        mx_tensor_s *sq = half ? mxi_call1("square", NULL, 1, x) : NULL;
-        mx_tensor_s *nsq = sq ? mxi_call1("_mul_scalar", "scalar=-0.5", 1, sq) : NULL;
-        mx_tensor_s *ex = nsq ? mxi_call1("exp", NULL, 1, nsq) : NULL;
+        mx_tensor_s *e = mxi_chain1("erf", NULL, u);
+        mx_tensor_s *cdf = mxi_chain1("_plus_scalar", "scalar=1", e);
+        mx_tensor_s *half = mxi_chain1("_mul_scalar", "scalar=0.5", cdf);
+        mx_tensor_s *sq = mxi_chain1("square", NULL, half ? x : NULL);
+        mx_tensor_s *nsq = mxi_chain1("_mul_scalar", "scalar=-0.5", sq);
+        mx_tensor_s *ex = mxi_chain1("exp", NULL, nsq);
         snprintf(s, sizeof s, "scalar=%.17g", INV_SQRT2PI);
-        mx_tensor_s *pdf = ex ? mxi_call1("_mul_scalar", s, 1, ex) : NULL;
-        mx_tensor_s *xp = pdf ? mxi_call1("elemwise_mul", NULL, 2, x, pdf) : NULL;
-        r = xp ? mxi_call1("elemwise_add", NULL, 2, half, xp) : NULL;
+        mx_tensor_s *pdf = mxi_chain1("_mul_scalar", s, ex);
+        mx_tensor_s *xp = mxi_chain2("elemwise_mul", NULL, x, pdf);
+        r = mxi_chain2("elemwise_add", NULL, half, xp);
         mx_tensor_s *tmp[] = {u, e, cdf, half, sq, nsq, ex, pdf, xp};
         for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) mxi_tensor_release(tmp[i]);
         return r;

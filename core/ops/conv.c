@@ -294,7 +294,7 @@ static int conv_grad_composed(mx_grad_ctx *g) {
             snprintf(a, sizeof a, "begin=(None,None,0,0);end=(None,None,%lld,%lld)", (long long)k[1], (long long)k[2]);
             cut = mxi_call1("slice", a, 1, cw);
         }
-        g->igrad[1] = cut ? mxi_call1("transpose", "axes=(1,0,2,3)", 1, cut) : NULL;
+        g->igrad[1] = mxi_chain1("transpose", "axes=(1,0,2,3)", cut);
         if (!g->igrad[1]) rc = mx_last_error_code();
         mxi_tensor_release(xt);
         mxi_tensor_release(gt);

@@ -362,9 +362,9 @@ static int ml_grad(mx_grad_ctx *g) {
     }
     snprintf(a, sizeof a, "scalar=%.17g", c->attrs[ML_VALID_THRESH].f);
     mx_tensor_s *mask = mxi_call1("_greater_scalar", a, 1, g->in[0]);
-    mx_tensor_s *cnt = mask ? mxi_call1("sum", NULL, 1, mask) : NULL;
-    mx_tensor_s *den = cnt ? mxi_call1("_maximum_scalar", "scalar=1", 1, cnt) : NULL;
-    g->igrad[0] = den ? mxi_call1("broadcast_div", NULL, 2, gs, den) : NULL;
+    mx_tensor_s *cnt = mxi_chain1("sum", NULL, mask);
+    mx_tensor_s *den = mxi_chain1("_maximum_scalar", "scalar=1", cnt);
+    g->igrad[0] = mxi_chain2("broadcast_div", NULL, gs, den);
     mxi_tensor_release(mask);
     mxi_tensor_release(cnt);
     mxi_tensor_release(den);

@@ -190,7 +190,7 @@ static int fc_grad_composed(mx_grad_ctx *g) {
     int rc = g2 ? MX_OK : mx_last_error_code();
     if (rc == MX_OK && mxi_grad_needed(g, 0)) {
         mx_tensor_s *dx2 = mxi_call1("dot", NULL, 2, g2, g->in[1]);
-        g->igrad[0] = dx2 ? mxi_call1("reshape_like", NULL, 2, dx2, g->in[0]) : NULL;
+        g->igrad[0] = mxi_chain2("reshape_like", NULL, dx2, g->in[0]);
         mxi_tensor_release(dx2);
         if (!g->igrad[0]) rc = mx_last_error_code();
     }

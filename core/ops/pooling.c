@@ -202,8 +202,8 @@ static int pool_bwd_grad(mx_grad_ctx *g) {
         mx_tensor_s *out[1] = {0};
         if (mxi_call("_backward_Pooling", in, 3, max_attrs, out, 1) == MX_OK) mask = out[0];
     }
-    mx_tensor_s *prod = mask ? mxi_call1("elemwise_mul", NULL, 2, g->ograd[0], mask) : NULL;
-    g->igrad[0] = prod ? mxi_call1("Pooling", attrs, 1, prod) : NULL;
+    mx_tensor_s *prod = mxi_chain2("elemwise_mul", NULL, g->ograd[0], mask);
+    g->igrad[0] = mxi_chain1("Pooling", attrs, prod);
     mxi_tensor_release(ones);
     mxi_tensor_release(mask);
     mxi_tensor_release(prod);
