@@ -622,16 +622,6 @@ static int rnb_cpu(mx_call *c) {
     return MX_OK;
 }
 
-/* One registered op in a chain of them: NULL (the error already set) once an
- * earlier step failed, so a chain needs one check at its end. */
-static mx_tensor_s *chain1(const char *op, const char *attrs, mx_tensor_s *a) {
-    return a ? mxi_call1(op, attrs, 1, a) : NULL;
-}
-
-static mx_tensor_s *chain2(const char *op, const char *attrs, mx_tensor_s *a, mx_tensor_s *b) {
-    return a && b ? mxi_call1(op, attrs, 2, a, b) : NULL;
-}
-
 /* A normalisation's gradient from differentiable ops, for backward with
  * create_graph (gradient penalties through critics with LayerNorm,
  * InstanceNorm or BatchNorm):
@@ -651,43 +641,43 @@ static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_a
                               (long long)(i == gamma_axis ? x->shape[i] : 1));
     snprintf(gshape + k, sizeof gshape - k, ")");
     mx_tensor_s *t[14] = {0};
-    t[0] = chain1("mean", stat_axes, g->in[0]); /* mean */
-    t[1] = chain2("broadcast_sub", NULL, g->in[0], t[0]);
-    t[2] = chain1("square", NULL, t[1]);
-    t[3] = chain1("mean", stat_axes, t[2]); /* var */
-    t[4] = chain1("_plus_scalar", eps, t[3]);
-    t[5] = chain1("rsqrt", NULL, t[4]); /* 1 / std */
-    t[6] = chain2("broadcast_mul", NULL, t[1], t[5]); /* xhat */
+    t[0] = mxi_chain1("mean", stat_axes, g->in[0]); /* mean */
+    t[1] = mxi_chain2("broadcast_sub", NULL, g->in[0], t[0]);
+    t[2] = mxi_chain1("square", NULL, t[1]);
+    t[3] = mxi_chain1("mean", stat_axes, t[2]); /* var */
+    t[4] = mxi_chain1("_plus_scalar", eps, t[3]);
+    t[5] = mxi_chain1("rsqrt", NULL, t[4]); /* 1 / std */
+    t[6] = mxi_chain2("broadcast_mul", NULL, t[1], t[5]); /* xhat */
     if (fix_gamma) {
         mxi_tensor_retain(g->ograd[0]);
         t[8] = g->ograd[0]; /* dxhat = dy */
     } else {
-        t[7] = chain1("reshape", gshape, g->in[1]); /* gamma, broadcastable */
-        t[8] = chain2("broadcast_mul", NULL, g->ograd[0], t[7]); /* dxhat */
+        t[7] = mxi_chain1("reshape", gshape, g->in[1]); /* gamma, broadcastable */
+        t[8] = mxi_chain2("broadcast_mul", NULL, g->ograd[0], t[7]); /* dxhat */
     }
-    t[9] = chain1("mean", stat_axes, t[8]);
-    t[10] = chain2("elemwise_mul", NULL, t[8], t[6]);
-    t[11] = chain1("mean", stat_axes, t[10]);
-    t[12] = chain2("broadcast_mul", NULL, t[6], t[11]);
-    t[13] = chain2("broadcast_sub", NULL, t[8], t[9]);
-    mx_tensor_s *inner = chain2("elemwise_sub", NULL, t[13], t[12]);
+    t[9] = mxi_chain1("mean", stat_axes, t[8]);
+    t[10] = mxi_chain2("elemwise_mul", NULL, t[8], t[6]);
+    t[11] = mxi_chain1("mean", stat_axes, t[10]);
+    t[12] = mxi_chain2("broadcast_mul", NULL, t[6], t[11]);
+    t[13] = mxi_chain2("broadcast_sub", NULL, t[8], t[9]);
+    mx_tensor_s *inner = mxi_chain2("elemwise_sub", NULL, t[13], t[12]);
     int rc = inner ? MX_OK : mx_last_error_code();
     if (rc == MX_OK && mxi_grad_needed(g, 0)) {
-        g->igrad[0] = chain2("broadcast_mul", NULL, inner, t[5]);
+        g->igrad[0] = mxi_chain2("broadcast_mul", NULL, inner, t[5]);
         if (!g->igrad[0]) rc = mx_last_error_code();
     }
     if (rc == MX_OK && mxi_grad_needed(g, 1)) {
         if (fix_gamma) { /* gamma is held at 1: a zero gradient, as the kernel gives */
             g->igrad[1] = mxi_call1("zeros_like", NULL, 1, g->in[1]);
         } else {
-            mx_tensor_s *p = chain2("elemwise_mul", NULL, g->ograd[0], t[6]);
-            g->igrad[1] = chain1("sum", ex, p);
+            mx_tensor_s *p = mxi_chain2("elemwise_mul", NULL, g->ograd[0], t[6]);
+            g->igrad[1] = mxi_chain1("sum", ex, p);
             mxi_tensor_release(p);
         }
         if (!g->igrad[1]) rc = mx_last_error_code();
     }
     if (rc == MX_OK && mxi_grad_needed(g, 2)) {
-        g->igrad[2] = chain1("sum", ex, g->ograd[0]);
+        g->igrad[2] = mxi_chain1("sum", ex, g->ograd[0]);
         if (!g->igrad[2]) rc = mx_last_error_code();
     }
     mxi_tensor_release(inner);
@@ -983,17 +973,19 @@ static void lrn_params(const mx_call *c, lrn_args *p) {
     p->bmode = p->beta == 0.75 ? LRN_POW_075 : p->beta == 0.5 ? LRN_POW_05 : p->beta == 1.0 ? LRN_POW_1 : LRN_POW_ANY;
 }
 
-static int lrn_cpu(mx_call *c) {
-    lrn_args p;
-    MXI_TRY(lrn_geometry(c, c->in[0], &p.g));
-    lrn_params(c, &p);
-    p.x = mxi_data(c->in[0]);
-    p.out = mxi_data(c->out[0]);
-    p.out_nrm = mxi_data(c->out[1]);
-    int64_t rows = p.g.N * p.g.C;
-    if (rows > 0 && p.g.S > 0)
-        mxi_parallel_for(rows, lrn_grain(&p.g), c->in[0]->dtype == MX_FLOAT64 ? lrn_fwd_f64 : lrn_fwd_f32, &p);
+/* Geometry from `data`, the attributes, and the row loop of fn_f32/fn_f64
+ * over p (whose pointers the caller filled). */
+static int lrn_run(mx_call *c, const mx_tensor_s *data, lrn_args *p, mxi_range_fn fn_f32, mxi_range_fn fn_f64) {
+    MXI_TRY(lrn_geometry(c, data, &p->g));
+    lrn_params(c, p);
+    int64_t rows = p->g.N * p->g.C;
+    if (rows > 0 && p->g.S > 0) mxi_parallel_for(rows, lrn_grain(&p->g), data->dtype == MX_FLOAT64 ? fn_f64 : fn_f32, p);
     return MX_OK;
+}
+
+static int lrn_cpu(mx_call *c) {
+    lrn_args p = {.x = mxi_data(c->in[0]), .out = mxi_data(c->out[0]), .out_nrm = mxi_data(c->out[1])};
+    return lrn_run(c, c->in[0], &p, lrn_fwd_f32, lrn_fwd_f64);
 }
 
 /* _backward_LRN(ograd, data, out, tmp_norm) -> dx. With a symmetric window,
@@ -1042,20 +1034,11 @@ LRN_BWD(f32, float)
 LRN_BWD(f64, double)
 
 static int lrnb_cpu(mx_call *c) {
-    lrn_args p;
-    MXI_TRY(lrn_geometry(c, c->in[1], &p.g));
     for (int i = 0; i < 4; i++)
         if (c->in[i]->dtype != c->in[1]->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "input dtypes differ");
-    lrn_params(c, &p);
-    p.gy = mxi_data(c->in[0]);
-    p.x = mxi_data(c->in[1]);
-    p.y = mxi_data(c->in[2]);
-    p.nrm = mxi_data(c->in[3]);
-    p.out = mxi_data(c->out[0]);
-    int64_t rows = p.g.N * p.g.C;
-    if (rows > 0 && p.g.S > 0)
-        mxi_parallel_for(rows, lrn_grain(&p.g), c->in[1]->dtype == MX_FLOAT64 ? lrn_bwd_f64 : lrn_bwd_f32, &p);
-    return MX_OK;
+    lrn_args p = {.gy = mxi_data(c->in[0]), .x = mxi_data(c->in[1]), .y = mxi_data(c->in[2]),
+                  .nrm = mxi_data(c->in[3]), .out = mxi_data(c->out[0])};
+    return lrn_run(c, c->in[1], &p, lrn_bwd_f32, lrn_bwd_f64);
 }
 
 static int lrn_grad(mx_grad_ctx *g) {

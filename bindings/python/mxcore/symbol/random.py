@@ -4,18 +4,9 @@ random_* ops; Symbol parameters use its sample_* ops, as mx.nd.random does."""
 from __future__ import annotations
 
 from ..base import np_dtype
+from ..ndarray.random import __all__  # noqa: F401  (the same function names as mx.nd.random)
+from ..ndarray.random import _shape
 from .symbol import Symbol, _invoke_sym
-
-__all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poisson", "negative_binomial",
-           "bernoulli", "multinomial", "shuffle"]
-
-
-def _shape(shape):
-    if shape is None:
-        return (1,)
-    if isinstance(shape, int):
-        return (shape,)
-    return tuple(shape)
 
 
 def _attrs(shape, dtype, name, **extra):
