@@ -35,7 +35,6 @@ static _Thread_local bool g_training = false;
 static _Atomic uint64_t g_epoch = 1;
 
 bool mxi_ag_recording(void) { return g_recording; }
-bool mxi_grad_recording(void) { return g_recording; }
 bool mxi_ag_training(void) { return g_training; }
 
 bool mxi_ag_wants_grad(const mx_tensor_s *t) {

@@ -11,7 +11,6 @@ typedef struct mx_ag_var {
     int grad_req;
 } mx_ag_var;
 
-bool mxi_ag_recording(void);
 bool mxi_ag_training(void);
 /* True if `t` carries live history or is a variable wanting a gradient
  * (backward kernels use it to skip gradients nobody needs). */

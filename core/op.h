@@ -112,11 +112,12 @@ typedef struct mx_grad_ctx {
 
 static inline bool mxi_grad_needed(const mx_grad_ctx *g, int i) { return !g->need || g->need[i]; }
 
-/* True while a gradient runs under recording (backward with create_graph):
- * a gradient whose fast path is an internal kernel without a gradient of its
- * own builds itself from differentiable registered ops instead, so second
- * derivatives (gradient penalties) work. (autograd.c) */
-bool mxi_grad_recording(void);
+/* True while autograd records on this thread; inside a gradient, while a
+ * backward with create_graph runs: a gradient whose fast path is an internal
+ * kernel without a gradient of its own builds itself from differentiable
+ * registered ops instead, so second derivatives (gradient penalties) work.
+ * (autograd.c) */
+bool mxi_ag_recording(void);
 
 typedef struct mx_op_def {
     const char *name;

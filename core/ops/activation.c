@@ -398,7 +398,7 @@ static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s 
 static int act_grad(mx_grad_ctx *g) {
     double a, b;
     int k = resolve(g->call, &a, &b);
-    if (k >= 0 && mxi_grad_recording()) {
+    if (k >= 0 && mxi_ag_recording()) {
         mx_tensor_s *d = act_derivative(k, a, g->in[0], g->out[0]);
         if (d) {
             g->igrad[0] = mxi_call1("elemwise_mul", NULL, 2, g->ograd[0], d);

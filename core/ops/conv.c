@@ -309,7 +309,7 @@ static int conv_grad_composed(mx_grad_ctx *g) {
 }
 
 static int conv_grad(mx_grad_ctx *g) {
-    if (mxi_grad_recording()) {
+    if (mxi_ag_recording()) {
         int rc = conv_grad_composed(g);
         if (rc != MX_ERR_UNSUPPORTED) return rc;
     }

@@ -209,7 +209,7 @@ static int fc_grad_composed(mx_grad_ctx *g) {
 
 static int fc_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
-    if (mxi_grad_recording()) return fc_grad_composed(g);
+    if (mxi_ag_recording()) return fc_grad_composed(g);
     char attrs[128];
     int data_grad = mxi_grad_needed(g, 0);
     snprintf(attrs, sizeof attrs, "num_hidden=%lld;no_bias=%d;flatten=%d;data_grad=%d", (long long)c->attrs[FC_NUM_HIDDEN].i,

@@ -295,7 +295,7 @@ static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_a
 static int bn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     int train = c->training && !c->attrs[BN_GLOBAL].i;
-    if (train && mxi_grad_recording()) { /* batch statistics: the composed form (second derivatives) */
+    if (train && mxi_ag_recording()) { /* batch statistics: the composed form (second derivatives) */
         int axis;
         MXI_TRY(mxi_norm_axis(c, c->attrs[BN_AXIS].i, g->in[0]->ndim, &axis));
         char red[64];
@@ -689,14 +689,14 @@ static int rn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     char attrs[160], name[64];
     int k = rn_kind(c);
-    if (k == RN_LAYER && mxi_grad_recording()) {
+    if (k == RN_LAYER && mxi_ag_recording()) {
         int axis;
         MXI_TRY(mxi_norm_axis(c, c->attrs[LN_AXIS].i, g->in[0]->ndim, &axis));
         char red[64];
         snprintf(red, sizeof red, "axis=%d;keepdims=True", axis);
         return norm_grad_composed(g, red, axis, c->attrs[LN_EPS].f, 0);
     }
-    if (k == RN_INSTANCE && mxi_grad_recording() && g->in[0]->ndim >= 3) {
+    if (k == RN_INSTANCE && mxi_ag_recording() && g->in[0]->ndim >= 3) {
         char red[64] = "axis=(";
         for (int i = 2; i < g->in[0]->ndim; i++)
             snprintf(red + strlen(red), sizeof red - strlen(red), "%d,", i);
