@@ -671,21 +671,18 @@ class HybridBlock(Block):
 
     def export(self, path, epoch=0, remove_amp_cast=True):
         """Write ``path-symbol.json`` and ``path-%04d.params`` (arg:/aux: keys), MXNet 1.x format."""
-        from .. import ndarray as nd
+        from ..model import save_params_file
         entry = self._last_cached
         if entry is None:
             raise RuntimeError('Please first call block.hybridize() and then run forward with '
                                'this block at least once before calling export.')
         sym_file = '%s-symbol.json' % path
         entry.sym.save(sym_file)
-        arg_dict = {}
-        for name, src in zip(entry.arg_names, entry.arg_src):
-            if type(src) is not int:
-                arg_dict['arg:' + name] = src._check_and_get(src._data, list)[0]
-        for name, p in zip(entry.aux_names, entry.aux_src):
-            arg_dict['aux:' + name] = p._check_and_get(p._data, list)[0]
+        args = {name: src._check_and_get(src._data, list)[0]
+                for name, src in zip(entry.arg_names, entry.arg_src) if type(src) is not int}
+        aux = {name: p._check_and_get(p._data, list)[0] for name, p in zip(entry.aux_names, entry.aux_src)}
         params_file = '%s-%04d.params' % (path, epoch)
-        nd.save(params_file, arg_dict)
+        save_params_file(params_file, args, aux)
         return sym_file, params_file
 
 
