@@ -97,14 +97,12 @@ class KVStore:
     def save_optimizer_states(self, fname, dump_optimizer=False):
         if self._updater is None:
             raise MXNetError("KVStore.save_optimizer_states: no optimizer set (set_optimizer first)")
-        with open(fname, "wb") as f:
-            f.write(self._updater.get_states(dump_optimizer))
+        self._updater.save_states_file(fname, dump_optimizer)
 
     def load_optimizer_states(self, fname):
         if self._updater is None:
             raise MXNetError("KVStore.load_optimizer_states: no optimizer set (set_optimizer first)")
-        with open(fname, "rb") as f:
-            self._updater.set_states(f.read())
+        self._updater.load_states_file(fname)
 
     def barrier(self):
         pass  # one worker: nothing to wait for

@@ -167,8 +167,7 @@ class Trainer:
 
     def save_states(self, fname):
         assert self._optimizer is not None
-        with open(fname, 'wb') as fout:
-            fout.write(self._updaters[0].get_states(dump_optimizer=True))
+        self._updaters[0].save_states_file(fname, dump_optimizer=True)
 
     def load_states(self, fname):
         with open(fname, 'rb') as f:

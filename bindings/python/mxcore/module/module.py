@@ -139,14 +139,12 @@ class Module(BaseModule):
     def save_optimizer_states(self, fname):
         """Write the updater's states (pickled; mxcore's own format, not MXNet's) to ``fname``."""
         self._require_optimizer("save_optimizer_states")
-        with open(fname, 'wb') as f:
-            f.write(self._updater.get_states())
+        self._updater.save_states_file(fname)
 
     def load_optimizer_states(self, fname):
         """Read updater states written by save_optimizer_states."""
         self._require_optimizer("load_optimizer_states")
-        with open(fname, 'rb') as f:
-            self._updater.set_states(f.read())
+        self._updater.load_states_file(fname)
 
     # ---- properties ------------------------------------------------------------------
     @property

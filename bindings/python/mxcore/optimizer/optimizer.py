@@ -711,6 +711,16 @@ class Updater:
         self.states = {k: self._from_np(v) for k, v in self.states.items()}
         self.states_synced = dict.fromkeys(self.states, False)
 
+    def save_states_file(self, fname, dump_optimizer=False):
+        """Write get_states() to the file ``fname`` (Trainer, Module and KVStore state files)."""
+        with open(fname, 'wb') as f:
+            f.write(self.get_states(dump_optimizer))
+
+    def load_states_file(self, fname):
+        """set_states() from a file written by save_states_file."""
+        with open(fname, 'rb') as f:
+            self.set_states(f.read())
+
 
 def _state_to(s, ctx):
     """An optimizer state (None, NDArray or nested tuple) on context ``ctx``."""
