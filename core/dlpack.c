@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_registry.h"
 #include "error.h"
 #include "tensor.h"
 
@@ -139,10 +140,20 @@ int mx_tensor_from_dlpack(void *managed, int versioned, mx_tensor *out) {
     } else {
         dl = &((dlp_managed *)managed)->dl_tensor;
     }
-    if (dl->device.device_type != DLP_CPU && dl->device.device_type != DLP_CUDA_HOST)
+    /* host memory, or CUDA memory when the CUDA module serves that device (its
+     * buffers are plain device pointers, so the producer's pointer is used as is) */
+    mx_device dev = {MX_DEV_CPU, 0};
+    if (dl->device.device_type == DLP_CUDA) {
+        dev.type = MX_DEV_CUDA;
+        dev.id = dl->device.device_id;
+        if (!mxi_backend_for(dev))
+            return mxi_error(MX_ERR_DEVICE, "from_dlpack: CUDA memory of device %d cannot be imported: %s",
+                             dl->device.device_id, mxi_backend_unavailable_reason(MX_DEV_CUDA));
+    } else if (dl->device.device_type != DLP_CPU && dl->device.device_type != DLP_CUDA_HOST) {
         return mxi_error(MX_ERR_UNSUPPORTED,
-                         "from_dlpack: only host (CPU) memory can be imported; got DLPack device type %d",
+                         "from_dlpack: only host (CPU) and CUDA memory can be imported; got DLPack device type %d",
                          dl->device.device_type);
+    }
     int dtype = from_dlp_dtype(dl->dtype);
     if (dtype < 0)
         return mxi_error(MX_ERR_DTYPE, "from_dlpack: unsupported DLPack dtype (code %u, bits %u, lanes %u)",
@@ -157,7 +168,7 @@ int mx_tensor_from_dlpack(void *managed, int versioned, mx_tensor *out) {
     }
     char *data = (char *)dl->data + dl->byte_offset;
     mx_tensor t = NULL;
-    int rc = mx_tensor_from_host_buffer(data, dl->shape, dl->strides, dl->ndim, dtype,
+    int rc = mxi_tensor_wrap(data, dev, dl->shape, dl->strides, dl->ndim, dtype,
                                         versioned ? import_deleter_v : import_deleter_legacy, managed, &t);
     if (rc != MX_OK) return rc;
     *out = t;

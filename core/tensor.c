@@ -788,6 +788,12 @@ int mx_tensor_to_device(mx_tensor t, mx_device device, mx_tensor *out) {
 
 int mx_tensor_from_host_buffer(void *data, const int64_t *shape, const int64_t *strides, int ndim, int dtype,
                                void (*deleter)(void *), void *ctx, mx_tensor *out) {
+    mx_device cpu = {MX_DEV_CPU, 0};
+    return mxi_tensor_wrap(data, cpu, shape, strides, ndim, dtype, deleter, ctx, out);
+}
+
+int mxi_tensor_wrap(void *data, mx_device dev, const int64_t *shape, const int64_t *strides, int ndim, int dtype,
+                    void (*deleter)(void *), void *ctx, mx_tensor *out) {
     if (!out || (ndim && !shape) || ndim < 0 || ndim > MX_MAX_NDIM)
         return mxi_error(MX_ERR_INVALID, "mx_tensor_from_host_buffer: bad arguments (ndim %d)", ndim);
     if (!mxi_dtype_valid(dtype)) return mxi_error(MX_ERR_DTYPE, "mx_tensor_from_host_buffer: unknown dtype %d", dtype);
@@ -803,7 +809,7 @@ int mx_tensor_from_host_buffer(void *data, const int64_t *shape, const int64_t *
     atomic_init(&s->refcount, 1);
     atomic_init(&s->version, 0);
     s->data = data;
-    s->dev.type = MX_DEV_CPU;
+    s->dev = dev;
     /* borrowed memory (no deleter) gets a no-op one so free() never runs on it */
     s->deleter = deleter ? deleter : mxi_noop_deleter;
     s->deleter_ctx = ctx;

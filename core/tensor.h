@@ -98,6 +98,12 @@ int64_t mxi_shape_size(const int64_t *shape, int ndim);
 char *mxi_shape_str(const int64_t *shape, int ndim, char *buf, size_t n);
 void mxi_bump_version(mx_tensor_s *t);
 void mxi_noop_deleter(void *ctx); /* for borrowed external memory */
+/* Tensor over external memory `data` on `dev` (a host pointer, or a device
+ * pointer the module for `dev` can use directly, as CUDA's). deleter(ctx) runs
+ * on the last release (NULL: borrowed, nothing runs). The caller checked that
+ * `dev` is served. Errors: bad shape/ndim/dtype, out of memory. */
+int mxi_tensor_wrap(void *data, mx_device dev, const int64_t *shape, const int64_t *strides, int ndim, int dtype,
+                    void (*deleter)(void *), void *ctx, mx_tensor *out);
 
 /* Scratch buffers for kernels (column matrices, RNN gates ...): served from
  * a few grow-only workspace slots kept for the process's life (MXNet's

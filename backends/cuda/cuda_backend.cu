@@ -14,9 +14,11 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "../common/call_geometry.h"
+#include "../common/elementwise_ops.h"
 #include "cuda_internal.h"
 #include "mxcore/backend.h"
 
@@ -49,8 +51,12 @@ cublasSgemm_t p_sgemm;
 cublasDgemm_t p_dgemm;
 char cublas_status[256] = "not loaded";
 
+// MXCORE_CUBLAS may name the library's path (e.g. the pip wheel nvidia-cublas,
+// whose lib folder is not on the loader's path); else the loader searches.
 void load_cublas() {
-    const char *names[] = {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"};
+    const char *env = getenv("MXCORE_CUBLAS");
+    const char *names[] = {env && *env ? env : "libcublas.so.13", "libcublas.so.13", "libcublas.so.12",
+                           "libcublas.so.11", "libcublas.so"};
     for (const char *n : names) {
         void *h = dlopen(n, RTLD_NOW | RTLD_LOCAL);
         if (!h) continue;
@@ -68,6 +74,8 @@ void load_cublas() {
 }
 
 // ---- init / devices ----
+bool use_pool(int dev);
+
 int cu_init(char *err, size_t errlen) {
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
@@ -84,6 +92,7 @@ int cu_init(char *err, size_t errlen) {
         if (d.prop.major < 5) continue;  // capability, not vendor or name
         cudaSetDevice(i);
         if (cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking) != cudaSuccess) continue;
+        d.pooled = use_pool(i);
         if (p_create && p_create(&d.cublas) == 0) p_set_stream(d.cublas, d.stream);
         else d.cublas = nullptr;
         ndev++;
@@ -127,18 +136,70 @@ int sync_dev(Dev &d, char *err, size_t errlen) {
     return check_sticky(d, err, errlen);
 }
 
+// Buffers come from the device's stream-ordered memory pool: all of a
+// device's work runs on its one stream, so a buffer freed with cudaFreeAsync
+// can be handed out again at once, without waiting for the kernels queued on
+// it (plain cudaFree has to synchronize: a free per dropped tensor stalled
+// eager training). The pool keeps freed memory (release threshold: never)
+// like PyTorch's caching allocator. Devices without pools use cudaMalloc.
+bool use_pool(int dev) {
+    int ok = 0;
+    cudaMemPool_t pool;
+    if (cudaDeviceGetAttribute(&ok, cudaDevAttrMemoryPoolsSupported, dev) != cudaSuccess || !ok) return false;
+    if (getenv("MXCORE_CUDA_NO_POOL")) return false;
+    if (cudaDeviceGetDefaultMemPool(&pool, dev) != cudaSuccess) return false;
+    uint64_t keep = UINT64_MAX;
+    return cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep) == cudaSuccess;
+}
+
 int cu_alloc(int i, size_t nbytes, void **buf, char *err, size_t errlen) {
-    cudaSetDevice(devs[i].id);
+    Dev &d = devs[i];
+    cudaSetDevice(d.id);
     size_t n = nbytes ? nbytes : 4;
-    CUCHECK(cudaMalloc(buf, n), "cudaMalloc");
-    CUCHECK(cudaMemsetAsync(*buf, 0, n, devs[i].stream), "cudaMemsetAsync");
+    if (d.pooled) {
+        cudaError_t e = cudaMallocAsync(buf, n, d.stream);
+        if (e == cudaErrorMemoryAllocation) {  // the pool holds freed blocks: give them back, try once more
+            cudaStreamSynchronize(d.stream);
+            cudaMemPool_t pool;
+            if (cudaDeviceGetDefaultMemPool(&pool, d.id) == cudaSuccess) cudaMemPoolTrimTo(pool, 0);
+            e = cudaMallocAsync(buf, n, d.stream);
+        }
+        CUCHECK(e, "cudaMallocAsync");
+    } else {
+        CUCHECK(cudaMalloc(buf, n), "cudaMalloc");
+    }
+    CUCHECK(cudaMemsetAsync(*buf, 0, n, d.stream), "cudaMemsetAsync");
     return MXB_OK;
 }
 
+void *scratch_alloc(Dev &d, size_t nbytes) {
+    void *p = nullptr;
+    cudaError_t e = d.pooled ? cudaMallocAsync(&p, nbytes ? nbytes : 4, d.stream) : cudaMalloc(&p, nbytes ? nbytes : 4);
+    if (e != cudaSuccess) {
+        cudaGetLastError();  // out of memory is not sticky: clear it
+        return nullptr;
+    }
+    return p;
+}
+
+void scratch_free(Dev &d, void *p) {
+    if (d.pooled) {
+        cudaFreeAsync(p, d.stream);
+    } else {
+        cudaStreamSynchronize(d.stream);
+        cudaFree(p);
+    }
+}
+
 void cu_free(int i, void *buf) {
-    cudaSetDevice(devs[i].id);
-    cudaStreamSynchronize(devs[i].stream);  // queued kernels may still use it
-    cudaFree(buf);
+    Dev &d = devs[i];
+    cudaSetDevice(d.id);
+    if (d.pooled) {
+        cudaFreeAsync(buf, d.stream);  // ordered after the kernels queued on it
+    } else {
+        cudaStreamSynchronize(d.stream);  // queued kernels may still use it
+        cudaFree(buf);
+    }
 }
 
 int cu_from_host(int i, void *buf, size_t off, const void *host, size_t n, char *err, size_t errlen) {
@@ -178,24 +239,18 @@ int launched(Dev &d, const char *op, char *err, size_t errlen) {
 
 
 // ---- elementwise: one template per family, ops as functors ----
-template <typename T> __device__ T fmodp(T a, T b) {
-    if (b == 0) return 0;
-    T m = fmod(a, b);
-    return (m != 0 && ((m < 0) != (b < 0))) ? m + b : m;
-}
+// The op lists and formulas are shared with OpenCL (backends/common/elementwise_ops.h);
+// these are the helpers its expressions use, for element type T.
+#define K(v) ((T)(v))
+#define SIGM(v) sigm(v)
+#define SOFTPLUS(v) softplus(v)
+#define FMODP(a, b) fmodp(a, b)
 
-#define BINARY_OPS(X)                                                   \
-    X(add, a + b) X(sub, a - b) X(mul, a * b) X(div, a / b)             \
-    X(mod, fmodp(a, b)) X(power, pow(a, b)) X(maximum, a > b ? a : b)   \
-    X(minimum, a < b ? a : b) X(hypot, hypot(a, b)) X(equal, a == b)    \
-    X(not_equal, a != b) X(greater, a > b) X(greater_equal, a >= b)     \
-    X(lesser, a < b) X(lesser_equal, a <= b)
-
-#define DEF_BIN(K, E)                                                            \
-    struct bin_##K {                                                             \
+#define DEF_BIN(K_, E, EW, BC, SC, RSC)                                                \
+    struct bin_##K_ {                                                                  \
         template <typename T> __device__ T operator()(T a, T b) const { return (T)(E); } \
     };
-BINARY_OPS(DEF_BIN)
+MXB_BINARY_OPS(DEF_BIN)
 
 
 template <typename T, typename F> __global__ void k_bin_ew(const T *A, const T *B, T *Y, long long n, F f) {
@@ -219,23 +274,16 @@ template <typename T, typename F> __global__ void k_bin_sc(const T *A, T *Y, lon
     if (i < n) Y[i] = rev ? f(s, A[i]) : f(A[i], s);
 }
 
-template <typename T> __device__ T sigm(T x) { return 1 / (1 + exp(-x)); }
-template <typename T> __device__ T softplus(T x) { return x > 20 ? x : log1p(exp(x)); }
-
-// X(name, forward of x, derivative of x and y)
-#define UNARY_OPS(X)                                                                                   \
-    X(abs, fabs(x), (T)((x > 0) - (x < 0))) X(negative, -x, (T)-1) X(square, x * x, 2 * x)               \
-    X(exp, exp(x), y) X(log, log(x), 1 / x) X(sqrt, sqrt(x), (T)0.5 / y) X(sin, sin(x), cos(x))          \
-    X(cos, cos(x), -sin(x)) X(tanh, tanh(x), 1 - y * y) X(identity, x, (T)1) X(BlockGrad, x, (T)0)        \
-    X(make_loss, x, (T)1) X(relu, x > 0 ? x : (T)0, (T)(x > 0 ? 1 : 0)) X(sigmoid, sigm(x), y * (1 - y)) \
-    X(softrelu, softplus(x), sigm(x)) X(softsign, x / (1 + fabs(x)), 1 / ((1 + fabs(x)) * (1 + fabs(x))))
-
 #define DEF_UN(N, F, D)                                                                       \
     struct un_##N {                                                                           \
         template <typename T> __device__ T fw(T x) const { return (T)(F); }                   \
         template <typename T> __device__ T bw(T x, T y) const { return (T)(D); }              \
     };
-UNARY_OPS(DEF_UN)
+MXB_UNARY_OPS(DEF_UN)
+#undef K
+#undef SIGM
+#undef SOFTPLUS
+#undef FMODP
 
 template <typename T, typename F> __global__ void k_un_fw(const T *X, T *Y, long long n, F f) {
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
@@ -324,21 +372,9 @@ struct BinEntry {
     const char *ew, *bc, *sc, *rsc, *kernel;
 };
 const BinEntry BIN_NAMES[] = {
-    {"elemwise_add", "broadcast_add", "_plus_scalar", nullptr, "add"},
-    {"elemwise_sub", "broadcast_sub", "_minus_scalar", "_rminus_scalar", "sub"},
-    {"elemwise_mul", "broadcast_mul", "_mul_scalar", nullptr, "mul"},
-    {"elemwise_div", "broadcast_div", "_div_scalar", "_rdiv_scalar", "div"},
-    {"_mod", "broadcast_mod", "_mod_scalar", "_rmod_scalar", "mod"},
-    {"_power", "broadcast_power", "_power_scalar", "_rpower_scalar", "power"},
-    {"_maximum", "broadcast_maximum", "_maximum_scalar", nullptr, "maximum"},
-    {"_minimum", "broadcast_minimum", "_minimum_scalar", nullptr, "minimum"},
-    {"_hypot", "broadcast_hypot", "_hypot_scalar", nullptr, "hypot"},
-    {"_equal", "broadcast_equal", "_equal_scalar", nullptr, "equal"},
-    {"_not_equal", "broadcast_not_equal", "_not_equal_scalar", nullptr, "not_equal"},
-    {"_greater", "broadcast_greater", "_greater_scalar", nullptr, "greater"},
-    {"_greater_equal", "broadcast_greater_equal", "_greater_equal_scalar", nullptr, "greater_equal"},
-    {"_lesser", "broadcast_lesser", "_lesser_scalar", nullptr, "lesser"},
-    {"_lesser_equal", "broadcast_lesser_equal", "_lesser_equal_scalar", nullptr, "lesser_equal"},
+#define BIN_NAME(K_, E, EW, BC, SC, RSC) {EW, BC, SC, RSC, #K_},
+    MXB_BINARY_OPS(BIN_NAME)
+#undef BIN_NAME
 };
 
 bool eq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
@@ -360,11 +396,11 @@ int k_binary(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int dt = call_dtype(c, c->n_in);
     if (!e || dt < 0) return MXB_UNSUPPORTED;
     cudaSetDevice(d.id);
-#define DISPATCH_BIN(K, E)                                                                                 \
-    if (!strcmp(e->kernel, #K))                                                                            \
-        return dt == MXB_F32 ? run_binary<float>(d, c, mode, bin_##K(), err, errlen)                       \
-                             : run_binary<double>(d, c, mode, bin_##K(), err, errlen);
-    BINARY_OPS(DISPATCH_BIN)
+#define DISPATCH_BIN(K_, E, EW, BC, SC, RSC)                                                               \
+    if (!strcmp(e->kernel, #K_))                                                                           \
+        return dt == MXB_F32 ? run_binary<float>(d, c, mode, bin_##K_(), err, errlen)                      \
+                             : run_binary<double>(d, c, mode, bin_##K_(), err, errlen);
+    MXB_BINARY_OPS(DISPATCH_BIN)
     return MXB_UNSUPPORTED;
 }
 
@@ -389,14 +425,14 @@ int unary_by_name(Dev &d, const mxb_call *c, const char *name, bool bw, char *er
     if (!strcmp(name, #N))                                                                                   \
         return dt == MXB_F32 ? run_unary<float>(d, c, bw, un_##N(), err, errlen)                             \
                              : run_unary<double>(d, c, bw, un_##N(), err, errlen);
-    UNARY_OPS(DISPATCH_UN)
+    MXB_UNARY_OPS(DISPATCH_UN)
     return MXB_UNSUPPORTED;
 }
 
 bool is_unary(const char *op) {
     if (!strncmp(op, "_backward_", 10)) op += 10;
 #define NAME_UN(N, F, D) if (!strcmp(op, #N)) return true;
-    UNARY_OPS(NAME_UN)
+    MXB_UNARY_OPS(NAME_UN)
     return false;
 }
 
@@ -674,20 +710,35 @@ __global__ void k_gemm(long long M, long long N, long long K, const T *A, long l
     if (r < M && col < N) C[r * N + col] = alpha * acc + (beta != 0 ? beta * C[r * N + col] : (T)0);
 }
 
+// Column-major operand X (rows x cols) with X(r, c) = X[r*rs + c*cs] as cuBLAS
+// wants it: plain (rs == 1, ld = cs >= rows) or transposed (cs == 1, ld = rs >=
+// cols). A stride along a dimension of extent 1 is never used, so it is free
+// (cuBLAS still checks ld >= rows). False when neither form fits.
+bool blas_layout(long long rs, long long cs, long long rows, long long cols, int *op, long long *ld) {
+    if ((rs == 1 || rows == 1) && (cs >= rows || cols == 1)) {
+        *op = 0;
+        *ld = cs > rows ? cs : rows;
+    } else if ((cs == 1 || cols == 1) && (rs >= cols || rows == 1)) {
+        *op = 1;
+        *ld = rs > cols ? rs : cols;
+    } else {
+        return false;
+    }
+    if (*ld < 1) *ld = 1;
+    return true;
+}
+
 // row-major C(M,N) = alpha A B + beta C with A(i,k) = A[i*ars + k*acs], B(k,j) = B[k*brs + j*bcs]
 int gemm(Dev &d, const char *op, int dt, long long M, long long N, long long K, const void *A, long long ars,
          long long acs, const void *B, long long brs, long long bcs, void *C, double alpha, double beta, char *err,
          size_t errlen) {
     if (!M || !N) return MXB_OK;
     cudaSetDevice(d.id);
-    if (d.cublas && K > 0) {
-        // column-major view: C^T (N x M) = op(B)^T op(A)^T
-        int opA, opB;
-        long long lda, ldb;
-        if (acs == 1) { opA = 0; lda = ars; } else { opA = 1; lda = acs; }
-        if (bcs == 1) { opB = 0; ldb = brs; } else { opB = 1; ldb = bcs; }
-        if (lda < 1) lda = 1;
-        if (ldb < 1) ldb = 1;
+    int opA, opB;
+    long long lda, ldb;
+    // column-major view: C^T (N x M) = B^T (N x K) A^T (K x M); each operand is
+    // plain or transposed for cuBLAS, else (general strides) the fallback kernel
+    if (d.cublas && K > 0 && blas_layout(acs, ars, K, M, &opA, &lda) && blas_layout(bcs, brs, N, K, &opB, &ldb)) {
         int st;
         if (dt == MXB_F32) {
             float al = (float)alpha, be = (float)beta;
@@ -896,6 +947,20 @@ int k_cast_op(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     }
 }
 
+// reshape-family ops (reshape, flatten, expand_dims, ...): the same bytes under
+// a new shape; the core gives the output its own buffer, so copy them
+int k_copy(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    Dev &d = *(Dev *)ctx;
+    const mxb_tensor &x = c->in[0], &o = c->out[0];
+    if (x.dtype != o.dtype || x.size != o.size) return MXB_UNSUPPORTED;
+    size_t nb = (size_t)o.size * mxb_dtype_size(o.dtype);
+    if (!nb) return MXB_OK;
+    cudaSetDevice(d.id);
+    CUCHECK(cudaMemcpyAsync(o.buf, x.buf, nb, cudaMemcpyDeviceToDevice, d.stream), c->op);
+    d.last_op = c->op;
+    return MXB_OK;
+}
+
 // ---- kernel table ----
 struct KEntry {
     const char *op;
@@ -921,7 +986,8 @@ const KEntry KERNELS[] = {
     {"concat", k_join_split}, {"stack", k_join_split}, {"split", k_join_split}, {"batch_dot", k_batch_dot},
     {"multi_sgd_update", k_multi_sgd}, {"multi_sgd_mom_update", k_multi_sgd}, {"gelu", k_act_param},
     {"log_sigmoid", k_act_param}, {"mish", k_act_param}, {"hard_sigmoid", k_act_param}, {"swish", k_act_param},
-    {"LeakyReLU", k_act_param},
+    {"LeakyReLU", k_act_param}, {"reshape", k_copy}, {"reshape_like", k_copy}, {"flatten", k_copy},
+    {"expand_dims", k_copy}, {"squeeze", k_copy},
     // cuda_rnn.cu
     {"RNN", k_rnn}, {"_rnn_with_reserve", k_rnn}, {"_backward_RNN", k_rnn}, {"_rnn_param_flat", k_rnn_param_flat},
     {"_backward_rnn_param_flat", k_rnn_param_flat},
@@ -951,7 +1017,7 @@ const char *const *cu_kernel_names() {
     names_buf[n++] = #N;                                                      \
     snprintf(bw_names[u], sizeof bw_names[u], "_backward_%s", #N);           \
     names_buf[n++] = bw_names[u++];
-    UNARY_OPS(LIST_UN)
+    MXB_UNARY_OPS(LIST_UN)
     names_buf[n] = nullptr;
     return names_buf;
 }

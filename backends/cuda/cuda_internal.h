@@ -1,12 +1,14 @@
 // cuda_internal.h — what the CUDA module's source files share: the
-// per-device state and the launch, error, dtype, broadcast and GEMM helpers
-// (cuda_backend.cu), and the op families in their own files (cuda_nn.cu).
+// per-device state and the launch, error, dtype, broadcast, scratch memory
+// and GEMM helpers (cuda_backend.cu), and the op families in their own files
+// (cuda_nn.cu, cuda_conv.cu, cuda_rnn.cu).
 // Not installed.
 #ifndef MXCORE_CUDA_INTERNAL_H
 #define MXCORE_CUDA_INTERNAL_H
 
 #include <cuda_runtime.h>
 
+#include "../common/call_geometry.h"
 #include "mxcore/backend.h"
 
 namespace mxcu {
@@ -17,6 +19,7 @@ struct Dev {
     int id;
     cudaStream_t stream;
     void *cublas;
+    bool pooled;  // buffers come from the stream-ordered pool (cudaMallocAsync)
     const char *last_op;
     char sticky[512];
     char info[1024];
@@ -34,6 +37,14 @@ int fail(char *err, size_t n, const char *fmt, ...);
     } while (0)
 // After a launch: report a launch error, else remember op as the last one queued.
 int launched(Dev &d, const char *op, char *err, size_t errlen);
+// Scalar helpers shared by the elementwise and activation kernels.
+template <typename T> __device__ inline T sigm(T x) { return 1 / (1 + exp(-x)); }
+template <typename T> __device__ inline T softplus(T x) { return x > 20 ? x : log1p(exp(x)); }
+template <typename T> __device__ inline T fmodp(T a, T b) {  // modulo with the sign of b, 0 when b == 0
+    if (b == 0) return 0;
+    T m = fmod(a, b);
+    return (m != 0 && ((m < 0) != (b < 0))) ? m + b : m;
+}
 // Blocks of 256 threads covering n work items.
 inline unsigned blocks(long long n) { return (unsigned)((n + 255) / 256); }
 // The common float dtype of a call's first n_check inputs and its outputs, or -1.
@@ -66,6 +77,12 @@ int gemm(Dev &d, const char *op, int dt, long long M, long long N, long long K, 
          long long acs, const void *B, long long brs, long long bcs, void *C, double alpha, double beta, char *err,
          size_t errlen);
 
+// Scratch device memory for one call's temporaries, ordered on d's stream
+// (freeing it does not wait for the kernels queued on it). NULL when out of
+// memory. Not zero-filled.
+void *scratch_alloc(Dev &d, size_t nbytes);
+void scratch_free(Dev &d, void *p);
+
 // Y = A * B over n output elements with broadcast strides p
 int mul_bcast(Dev &d, const char *op, int dt, const void *A, const void *B, void *Y, long long n, const Bcast &p,
               char *err, size_t errlen);
@@ -96,6 +113,11 @@ int k_batch_dot(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen);
 int k_backward_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen);
+
+// cuda_conv.cu: Convolution through im2col + GEMM (MXB_UNSUPPORTED without
+// cuBLAS or for empty shapes: the direct kernels of cuda_nn.cu run instead)
+int conv_gemm_fw(Dev &d, const mxb_call *c, const cg_t &g, bool has_bias, int dt, char *err, size_t errlen);
+int conv_gemm_bw(Dev &d, const mxb_call *c, const cg_t &g, int mask, int dt, char *err, size_t errlen);
 
 // cuda_rnn.cu: the fused RNN op and its backward (backends/common/rnn_driver.h), _rnn_param_flat
 int k_rnn(void *ctx, const mxb_call *c, char *err, size_t errlen);

@@ -21,7 +21,8 @@ namespace {
 // run F<float> or F<double> by the call's dtype (dt from call_dtype)
 #define BY_DTYPE(dt, CALL_F, CALL_D) ((dt) == MXB_F32 ? (CALL_F) : (CALL_D))
 
-// ---- Convolution: one thread per output / input / weight element ----
+// ---- Convolution: one thread per output / input / weight element (without cuBLAS;
+// with it, cuda_conv.cu runs convolutions as GEMMs) ----
 template <typename T> __global__ void conv_fw(const T *X, const T *W, const T *Bv, T *Y, cg_t g, int has_bias) {
     long long i = GID, OSP = g.out[0] * g.out[1] * g.out[2];
     if (i >= g.N * g.F * OSP) return;
@@ -468,8 +469,6 @@ template <typename U> __global__ void view_k(const U *S, U *D, long long n, View
 // parametrised activations, kind = ACTP_* (call_geometry.h, core/ops/activation.c ACT_LIST)
 #define SELU_L 1.0507009873554804934193349852946
 #define SELU_A 1.6732632423543772848170429916717
-template <typename T> __device__ inline T sigm(T x) { return 1 / (1 + exp(-x)); }
-template <typename T> __device__ inline T softplus(T x) { return x > 20 ? x : log1p(exp(x)); }
 
 template <typename T> __global__ void act_p(const T *X, T *Y, long long n, int kind, T a, T b) {
     long long i = GID;
@@ -539,6 +538,8 @@ int k_conv(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int hb = !mxb_attr_i(c, "no_bias", 0) && c->n_in >= 3;
     long long n = c->out[0].size;
     if (!n) return MXB_OK;
+    int rc = conv_gemm_fw(d, c, g, hb, dt, err, errlen);
+    if (rc != MXB_UNSUPPORTED) return rc;
     cudaSetDevice(d.id);
     BY_DTYPE(dt, (conv_fw<float><<<blocks(n), 256, 0, d.stream>>>(cin<float>(c, 0), cin<float>(c, 1), hb ? cin<float>(c, 2) : nullptr, cout<float>(c, 0), g, hb), 0),
              (conv_fw<double><<<blocks(n), 256, 0, d.stream>>>(cin<double>(c, 0), cin<double>(c, 1), hb ? cin<double>(c, 2) : nullptr, cout<double>(c, 0), g, hb), 0));
@@ -552,6 +553,8 @@ int k_conv_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cg_t g;
     if (dt < 0 || c->n_in < 3 || conv_geom(c, &c->in[1], &g)) return MXB_UNSUPPORTED;
     int m = (int)mxb_attr_i(c, "grad_mask", 7);
+    int rc = conv_gemm_bw(d, c, g, m, dt, err, errlen);
+    if (rc != MXB_UNSUPPORTED) return rc;
     cudaSetDevice(d.id);
     long long n0 = c->out[0].size, n1 = c->n_out >= 2 ? c->out[1].size : 0, SP = g.out[0] * g.out[1] * g.out[2];
     if ((m & 1) && n0)

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/elementwise_ops.h"
 #include "kernels_cl.h"
 #include "kernels_rnn_cl.h"
 #include "mxcore/backend.h"
@@ -269,10 +270,10 @@ static char *build_source(const cl_dev *d) {
         APPEND("%s", CL_NN);
         APPEND("%s", CL_GEMM_PACKED);
         APPEND("%s", CL_RNN);
-#define GEN_BIN(K, E, EW, BC, SC, RSC) APPEND("BIN(%s, %s)\n", #K, E);
-        MXCL_BINARY_OPS(GEN_BIN)
-#define GEN_UN(N, F, D) APPEND("UN(%s, %s, %s)\n", #N, F, D);
-        MXCL_UNARY_OPS(GEN_UN)
+#define GEN_BIN(K, E, EW, BC, SC, RSC) APPEND("BIN(%s, %s)\n", #K, #E);
+        MXB_BINARY_OPS(GEN_BIN)
+#define GEN_UN(N, F, D) APPEND("UN(%s, %s, %s)\n", #N, #F, #D);
+        MXB_UNARY_OPS(GEN_UN)
         APPEND("#undef T\n#undef SFX\n#undef K\n#undef TM\n#undef TN\n#undef TK\n#undef CLIPG\n");
     }
 #undef APPEND
@@ -567,7 +568,7 @@ typedef struct {
 
 static const opmap BIN_MAP[] = {
 #define BMAP(K, E, EW, BC, SC, RSC) {EW, #K, 0}, {BC, #K, 1}, {SC, #K, 2}, {RSC, #K, 3},
-    MXCL_BINARY_OPS(BMAP)
+    MXB_BINARY_OPS(BMAP)
 #undef BMAP
 };
 
@@ -650,7 +651,7 @@ static int k_binary(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 
 static const char *const UN_NAMES[] = {
 #define UNAME(N, F, D) #N,
-    MXCL_UNARY_OPS(UNAME)
+    MXB_UNARY_OPS(UNAME)
 #undef UNAME
     NULL};
 

@@ -197,8 +197,11 @@ MX_API int mx_tensor_version(mx_tensor t, int64_t *version);
  * calls its deleter. The exported tensor keeps one reference on `t`. */
 MX_API int mx_tensor_to_dlpack(mx_tensor t, void **out);
 /* Import a DLManagedTensorVersioned* (versioned=1) or legacy DLManagedTensor*
- * (versioned=0). On success the tensor owns it and calls its deleter when freed;
- * on failure ownership stays with the caller. */
+ * (versioned=0) of host memory (kDLCPU, kDLCUDAHost) or CUDA memory (kDLCUDA,
+ * when the CUDA module serves that device; MX_ERR_DEVICE names why not). The
+ * caller orders the producer's work first (DLPack's stream argument; see
+ * mx_device_native_stream). On success the tensor owns it and calls its
+ * deleter when freed; on failure ownership stays with the caller. */
 MX_API int mx_tensor_from_dlpack(void *managed, int versioned, mx_tensor *out);
 
 /* ---- registry and invoke ------------------------------------------------------ */
