@@ -324,15 +324,76 @@ static int bwd_prelu_cpu(mx_call *c) {
 }
 
 /* ---- gradient ---- */
+/* Release n temporaries of a composed derivative (NULLs are fine). */
+static void release_all(mx_tensor_s **t, size_t n) {
+    for (size_t i = 0; i < n; i++) mxi_tensor_release(t[i]);
+}
+
 /* f'(x) from differentiable ops, for backward with create_graph; NULL with
- * MX_ERR_UNSUPPORTED for kinds only the internal kernel computes (softsign,
- * log_sigmoid, mish, hard_sigmoid, swish, rrelu). Step-like
- * masks (x > 0) are comparisons: constant for the next derivative, as f'' is
- * zero away from the kink. */
-static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s *y) {
+ * MX_ERR_UNSUPPORTED for rrelu (its training slope is random per element;
+ * only the internal kernel has it). Step-like masks (x > 0) are comparisons:
+ * constant for the next derivative, as f'' is zero away from the kink. */
+static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx_tensor_s *y) {
     char s[64];
     mx_tensor_s *t = NULL, *r = NULL;
     switch (k) {
+    case K_SOFTSIGN: /* 1 / (1 + |x|)^2 */
+    {
+        mx_tensor_s *ab = mxi_call1("abs", NULL, 1, x);
+        mx_tensor_s *p1 = mxi_chain1("_plus_scalar", "scalar=1", ab);
+        mx_tensor_s *sq = mxi_chain1("square", NULL, p1);
+        r = mxi_chain1("reciprocal", NULL, sq);
+        mx_tensor_s *tmp[] = {ab, p1, sq};
+        release_all(tmp, 3);
+        return r;
+    }
+    case K_LOGSIG: /* 1 / (1 + exp(x)) = sigmoid(-x) */
+        t = mxi_call1("negative", NULL, 1, x);
+        r = mxi_chain1("sigmoid", NULL, t);
+        mxi_tensor_release(t);
+        return r;
+    case K_MISH: /* tanh(sp(x)) + x sigmoid(x) (1 - tanh(sp(x))^2) */
+    {
+        mx_tensor_s *sp = mxi_call1("softrelu", NULL, 1, x);
+        mx_tensor_s *th = mxi_chain1("tanh", NULL, sp);
+        mx_tensor_s *th2 = mxi_chain1("square", NULL, th);
+        mx_tensor_s *om = mxi_chain1("_rminus_scalar", "scalar=1", th2);
+        mx_tensor_s *sg = mxi_chain1("sigmoid", NULL, om ? x : NULL);
+        mx_tensor_s *xs = mxi_chain2("elemwise_mul", NULL, x, sg);
+        mx_tensor_s *xso = mxi_chain2("elemwise_mul", NULL, xs, om);
+        r = mxi_chain2("elemwise_add", NULL, th, xso);
+        mx_tensor_s *tmp[] = {sp, th, th2, om, sg, xs, xso};
+        release_all(tmp, 7);
+        return r;
+    }
+    case K_HARDSIG: /* a where 0 < a x + b < 1, else 0 */
+    {
+        snprintf(s, sizeof s, "scalar=%.17g", a);
+        mx_tensor_s *ax = mxi_call1("_mul_scalar", s, 1, x);
+        snprintf(s, sizeof s, "scalar=%.17g", b);
+        mx_tensor_s *u = mxi_chain1("_plus_scalar", s, ax);
+        mx_tensor_s *lo = mxi_chain1("_greater_scalar", "scalar=0", u);
+        mx_tensor_s *hi = mxi_chain1("_lesser_scalar", "scalar=1", u);
+        mx_tensor_s *m = mxi_chain2("elemwise_mul", NULL, lo, hi);
+        snprintf(s, sizeof s, "scalar=%.17g", a);
+        r = mxi_chain1("_mul_scalar", s, m);
+        mx_tensor_s *tmp[] = {ax, u, lo, hi, m};
+        release_all(tmp, 5);
+        return r;
+    }
+    case K_SWISH: /* s + b x s (1 - s), s = sigmoid(b x) */
+    {
+        snprintf(s, sizeof s, "scalar=%.17g", b);
+        mx_tensor_s *bx = mxi_call1("_mul_scalar", s, 1, x);
+        mx_tensor_s *sg = mxi_chain1("sigmoid", NULL, bx);
+        mx_tensor_s *om = mxi_chain1("_rminus_scalar", "scalar=1", sg);
+        mx_tensor_s *v = mxi_chain2("elemwise_mul", NULL, sg, om);
+        mx_tensor_s *bxv = mxi_chain2("elemwise_mul", NULL, bx, v);
+        r = mxi_chain2("elemwise_add", NULL, sg, bxv);
+        mx_tensor_s *tmp[] = {bx, sg, om, v, bxv};
+        release_all(tmp, 5);
+        return r;
+    }
     case K_RELU: return mxi_call1("_greater_scalar", "scalar=0", 1, x);
     case K_LEAKY: /* 1 where x > 0, a elsewhere: mask * (1 - a) + a */
         t = mxi_call1("_greater_scalar", "scalar=0", 1, x);
@@ -386,7 +447,7 @@ static mx_tensor_s *act_derivative(int k, double a, mx_tensor_s *x, mx_tensor_s 
         mx_tensor_s *xp = mxi_chain2("elemwise_mul", NULL, x, pdf);
         r = mxi_chain2("elemwise_add", NULL, half, xp);
         mx_tensor_s *tmp[] = {u, e, cdf, half, sq, nsq, ex, pdf, xp};
-        for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) mxi_tensor_release(tmp[i]);
+        release_all(tmp, sizeof tmp / sizeof tmp[0]);
         return r;
     }
     default:
@@ -399,7 +460,7 @@ static int act_grad(mx_grad_ctx *g) {
     double a, b;
     int k = resolve(g->call, &a, &b);
     if (k >= 0 && mxi_ag_recording()) {
-        mx_tensor_s *d = act_derivative(k, a, g->in[0], g->out[0]);
+        mx_tensor_s *d = act_derivative(k, a, b, g->in[0], g->out[0]);
         if (d) {
             g->igrad[0] = mxi_call1("elemwise_mul", NULL, 2, g->ograd[0], d);
             mxi_tensor_release(d);

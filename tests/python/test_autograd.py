@@ -65,28 +65,46 @@ def test_grad_function_and_create_graph():
     np.testing.assert_allclose(x.grad.asnumpy(), 6 * x.asnumpy())
 
 
-@pytest.mark.parametrize("fn,d2", [("tanh", lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
-                                   ("exp", np.exp),
-                                   ("sigmoid", lambda x: (lambda s: s * (1 - s) * (1 - 2 * s))(1 / (1 + np.exp(-x)))),
-                                   ("mish", None)])
-def test_second_derivative_through_ops_whose_gradient_reads_the_output(fn, d2):
+def _mish_d1(x):
+    sp = np.log1p(np.exp(x))
+    return np.tanh(sp) + x / (1 + np.exp(-x)) * (1 - np.tanh(sp) ** 2)
+
+
+def _central(f, h=1e-5):
+    return lambda x: (f(x + h) - f(x - h)) / (2 * h)
+
+
+_SIG = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+
+
+@pytest.mark.parametrize("fn,d2,rtol", [
+    ("tanh", lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2), 1e-10),
+    ("exp", np.exp, 1e-10),
+    ("sigmoid", lambda x: (lambda s: s * (1 - s) * (1 - 2 * s))(_SIG(x)), 1e-10),
+    # composed derivatives (act_derivative in core/ops/activation.c), vs analytic f''
+    ("softsign", lambda x: -2 * np.sign(x) / (1 + np.abs(x)) ** 3, 1e-10),
+    ("log_sigmoid", lambda x: -_SIG(x) * (1 - _SIG(x)), 1e-10),
+    ("mish", _central(_mish_d1), 1e-7),
+    ("swish", lambda x: 2 * _SIG(x) * (1 - _SIG(x)) + x * _SIG(x) * (1 - _SIG(x)) * (1 - 2 * _SIG(x)), 1e-10),
+    ("hard_sigmoid", lambda x: np.zeros_like(x), 0),
+    ("rrelu", None, 0)])
+def test_second_derivative_through_ops_whose_gradient_reads_the_output(fn, d2, rtol):
     """tanh' = 1 - y^2 and exp' = y read the op's output: with create_graph
-    that output must carry the op as its history, or d2 misses its terms."""
+    that output must carry the op as its history, or d2 misses its terms. The
+    activations whose first derivative is composed from ops get exact d2."""
     xv = np.array([-1.2, -0.3, 0.4, 1.5])
     x = mx.nd.array(xv, dtype="float64")
     x.attach_grad()
     with autograd.record():
-        y = getattr(mx.nd, fn)(x)
+        y = mx.nd.LeakyReLU(x, act_type="rrelu") if fn == "rrelu" else getattr(mx.nd, fn)(x)
         (g,) = autograd.grad(y.sum(), [x], create_graph=True, retain_graph=True)
-    if d2 is None:  # mish: first order fine, no second-order form: a clear error, not a wrong number
-        sp = np.log1p(np.exp(xv))
-        np.testing.assert_allclose(g.asnumpy(), np.tanh(sp) + xv / (1 + np.exp(-xv)) * (1 - np.tanh(sp) ** 2),
-                                   rtol=1e-10)
+    if d2 is None:  # rrelu (random slopes in training): first order only, a clear error after
+        assert ((g.asnumpy() == 1) == (xv > 0)).all()
         with pytest.raises(mx.base.MXNetError, match="no gradient defined"):
             g.backward(mx.nd.ones(4, dtype="float64"))
         return
     g.backward(mx.nd.ones(4, dtype="float64"))
-    np.testing.assert_allclose(x.grad.asnumpy(), d2(xv), rtol=1e-10)
+    np.testing.assert_allclose(x.grad.asnumpy(), d2(xv), rtol=rtol, atol=1e-12)
 
 
 def test_slicing_is_recorded():
@@ -246,7 +264,8 @@ def _check_against_central_differences(value, analytic, p0, keys, rtol, atol, ep
         np.testing.assert_allclose(analytic[k], num, rtol=rtol, atol=atol, err_msg=k)
 
 
-@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "softrelu", "leaky", "elu", "selu", "gelu"])
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "softrelu", "leaky", "elu", "selu", "gelu", "softsign",
+                                 "log_sigmoid", "mish", "hard_sigmoid", "swish"])
 @pytest.mark.parametrize("flatten", [True, False])
 def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
     """WGAN-GP: the gradient of sum(d y / d x)^2 w.r.t. the weights needs second
@@ -261,6 +280,8 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
         h = mx.nd.FullyConnected(x, p["w1"], p["b1"], num_hidden=5, flatten=flatten)
         if act in ("leaky", "elu", "selu", "gelu"):
             h = mx.nd.LeakyReLU(h, act_type=act, slope=0.2)
+        elif act in ("hard_sigmoid", "swish"):
+            h = getattr(mx.nd, act)(h)
         else:
             h = mx.nd.Activation(h, act_type=act)
         return mx.nd.FullyConnected(h, p["w2"], no_bias=True, num_hidden=1, flatten=flatten)

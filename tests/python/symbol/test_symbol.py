@@ -255,3 +255,23 @@ def test_split_v2_symbol_is_recorded_the_way_mxnet_records_it():
     np.testing.assert_array_equal(two[1].asnumpy(), x[:, 3:])
     with pytest.raises(TypeError, match="int or a tuple"):
         mx.sym.split_v2(mx.sym.var("x"), "2")
+
+
+def test_tojson_removes_amp_casts_by_default_like_mxnet():
+    x, w = sym.var("x"), sym.var("w")
+    xc = sym.amp_cast(x, dtype="float16", name="cast_x")
+    a, b = sym.amp_multicast(xc, w, num_outputs=2, name="mc")
+    out = sym.FullyConnected(a, b, num_hidden=3, no_bias=True, name="fc") + 1
+    ops = lambda js: [n["op"] for n in json.loads(js)["nodes"]]  # noqa: E731
+    assert "amp_cast" in ops(out.tojson(remove_amp_cast=False))
+    assert "amp_multicast" in ops(out.tojson(remove_amp_cast=False))
+    clean = out.tojson()
+    assert not {"amp_cast", "amp_multicast"} & set(ops(clean))
+    fc = [n for n in json.loads(clean)["nodes"] if n["name"] == "fc"][0]
+    names = [json.loads(clean)["nodes"][i]["name"] for i, _, _ in fc["inputs"]]
+    assert names == ["x", "w"]  # the FC reads the casts' inputs
+    # the original symbol still has its casts, and both compute the same (float32 inputs)
+    assert "amp_cast" in ops(out.tojson(remove_amp_cast=False))
+    xv, wv = np.random.rand(2, 4).astype("f"), np.random.rand(3, 4).astype("f")
+    got = sym.load_json(clean).eval(x=nd.array(xv), w=nd.array(wv))[0].asnumpy()
+    np.testing.assert_allclose(got, xv @ wv.T + 1, rtol=1e-6)

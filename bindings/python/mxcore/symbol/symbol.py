@@ -105,6 +105,31 @@ def _topo(entries):
     return order
 
 
+_AMP_CAST_OPS = ("amp_cast", "amp_multicast")
+
+
+def _without_amp_casts(sym):
+    """Copy of `sym`'s DAG with amp_cast / amp_multicast bypassed (output i of a
+    cast is its input i); the symbol itself unchanged when it has none."""
+    nodes = _topo(sym._outs)
+    if not any(n.op in _AMP_CAST_OPS for n in nodes):
+        return sym
+    copies = {}
+
+    def entry(node, i):
+        while node.op in _AMP_CAST_OPS:
+            node, i = node.inputs[i]
+        return copies[id(node)], i
+
+    for n in nodes:  # post-order: inputs are copied first
+        if n.op in _AMP_CAST_OPS:
+            continue
+        c = _Node(n.op, n.name, n.attrs, [entry(m, i) for m, i in n.inputs], n.n_vis)
+        c.trace_shape = n.trace_shape
+        copies[id(n)] = c
+    return Symbol([entry(n, i) for n, i in sym._outs])
+
+
 class Graph:
     """A core graph handle (mx_graph) with the few calls the Python side needs."""
 
@@ -430,11 +455,15 @@ class Symbol:
 
     # ---- serialisation ----
     def tojson(self, remove_amp_cast=True) -> str:
-        return self._graph().to_json()
+        """MXNet's symbol JSON. remove_amp_cast (MXNet's default) writes the graph
+        without its amp_cast/amp_multicast nodes: each consumer reads the cast's
+        input instead, so the file holds the float32 model."""
+        sym = _without_amp_casts(self) if remove_amp_cast else self
+        return sym._graph().to_json()
 
     def save(self, fname, remove_amp_cast=True):
         with open(fname, "w") as f:
-            f.write(self.tojson())
+            f.write(self.tojson(remove_amp_cast=remove_amp_cast))
 
     # ---- inference ----
     def _known_spec(self, shapes: dict, dtypes: dict):
