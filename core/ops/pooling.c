@@ -171,43 +171,64 @@ static int pool_grad(mx_grad_ctx *g) {
  * e.g. gradient penalties). The backward is linear in ograd and piecewise
  * constant in data, so only ograd gets a gradient: for avg/sum pooling the
  * adjoint of the backward is the pooling itself; for max pooling it picks the
- * incoming gradient at each window's argmax, which a sum-pooling of it times
- * the argmax mask computes when windows do not overlap. */
+ * incoming gradient at each window's argmax (_pool_max_pick), overlapping
+ * windows included. */
 static int pool_bwd_grad(mx_grad_ctx *g) {
     if (!mxi_grad_needed(g, 0)) return MX_OK;
     pool_geom geo;
     MXI_TRY(pool_geom_of((mx_call *)g->call, g->call->in[1], &geo));
+    if (geo.type == POOL_LP)
+        return mxi_error(MX_ERR_UNSUPPORTED, "_backward_Pooling: second-order gradient of lp pooling is not implemented");
     char attrs[1024];
     MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
-    if (geo.type == POOL_AVG || geo.type == POOL_SUM) {
-        g->igrad[0] = mxi_call1("Pooling", attrs, 1, g->ograd[0]);
-        return g->igrad[0] ? MX_OK : mx_last_error_code();
-    }
-    for (int j = 0; geo.type == POOL_MAX && j < 3; j++)
-        if (geo.s[j] < geo.k[j] && geo.out[j] > 1)
-            return mxi_error(MX_ERR_UNSUPPORTED, "_backward_Pooling: second-order gradient of max pooling with "
-                                                 "overlapping windows (stride < kernel) is not implemented");
-    if (geo.type != POOL_MAX)
-        return mxi_error(MX_ERR_UNSUPPORTED, "_backward_Pooling: second-order gradient of lp pooling is not implemented");
-    char *t = strstr(attrs, "pool_type=max");
-    if (!t) return mxi_error(MX_ERR_INTERNAL, "_backward_Pooling: pool_type missing from '%s'", attrs);
-    memcpy(t, "pool_type=sum", 13); /* attrs now sum-pool the masked gradient */
-    /* the argmax mask: the max-pooling backward of all-ones */
-    char max_attrs[1024];
-    memcpy(max_attrs, attrs, sizeof max_attrs);
-    memcpy(max_attrs + (t - attrs), "pool_type=max", 13);
-    mx_tensor_s *ones = mxi_call1("ones_like", NULL, 1, g->in[2]), *mask = NULL;
-    if (ones) {
-        mx_tensor_s *in[3] = {ones, g->in[1], g->in[2]};
-        mx_tensor_s *out[1] = {0};
-        if (mxi_call("_backward_Pooling", in, 3, max_attrs, out, 1) == MX_OK) mask = out[0];
-    }
-    mx_tensor_s *prod = mxi_chain2("elemwise_mul", NULL, g->ograd[0], mask);
-    g->igrad[0] = mxi_chain1("Pooling", attrs, prod);
-    mxi_tensor_release(ones);
-    mxi_tensor_release(mask);
-    mxi_tensor_release(prod);
+    if (geo.type == POOL_MAX) g->igrad[0] = mxi_call1("_pool_max_pick", attrs, 2, g->ograd[0], g->in[1]);
+    else g->igrad[0] = mxi_call1("Pooling", attrs, 1, g->ograd[0]);
     return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+/* _pool_max_pick: (h, data) -> h at each max-pooling window's argmax */
+static int pick_infer(mx_call *c) {
+    pool_geom g;
+    MXI_TRY(pool_geom_of(c, c->in[1], &g));
+    if (g.type != POOL_MAX) return mxi_op_error(c, MX_ERR_INVALID, "pool_type must be max");
+    if (c->in[0]->ndim != c->in[1]->ndim ||
+        memcmp(c->in[0]->shape, c->in[1]->shape, sizeof(int64_t) * (size_t)c->in[1]->ndim))
+        return mxi_op_error(c, MX_ERR_INVALID, "h must have data's shape");
+    int nd = c->in[1]->ndim, nsp = nd - 2;
+    int64_t os[5] = {c->in[1]->shape[0], c->in[1]->shape[1]};
+    for (int i = 0; i < nsp; i++) os[2 + i] = g.out[3 - nsp + i];
+    MXI_TRY(mxi_require_same_dtype(c));
+    mxi_set_out(c, 0, os, nd, c->in[1]->dtype);
+    return MX_OK;
+}
+
+static int pick_cpu(mx_call *c) {
+    pool_geom g;
+    MXI_TRY(pool_geom_of(c, c->in[1], &g));
+    if (c->in[1]->dtype == MX_FLOAT64) {
+        pool_job_f64 j = {.g = &g, .x = MXI_PTR(double, c->in[1]), .dy = MXI_PTR(double, c->in[0]),
+                          .out = MXI_PTR(double, c->out[0])};
+        mxi_parallel_for(g.planes, pool_grain(&g), pool_pick_range_f64, &j);
+    } else {
+        pool_job_f32 j = {.g = &g, .x = MXI_PTR(float, c->in[1]), .dy = MXI_PTR(float, c->in[0]),
+                          .out = MXI_PTR(float, c->out[0])};
+        mxi_parallel_for(g.planes, pool_grain(&g), pool_pick_range_f32, &j);
+    }
+    return MX_OK;
+}
+
+/* The pick is linear in h; its adjoint is max pooling's backward (third
+ * derivatives). _backward_Pooling reads `output` only for avg/lp, so the
+ * pick's own output stands in for it. */
+static int pick_grad(mx_grad_ctx *g) {
+    if (!mxi_grad_needed(g, 0)) return MX_OK;
+    char attrs[1024];
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
+    mx_tensor_s *in[3] = {g->ograd[0], g->in[1], g->out[0]};
+    mx_tensor_s *out[1] = {0};
+    MXI_TRY(mxi_call("_backward_Pooling", in, 3, attrs, out, 1));
+    g->igrad[0] = out[0];
+    return MX_OK;
 }
 
 static const mx_op_def pool_ops[] = {
@@ -220,6 +241,11 @@ static const mx_op_def pool_ops[] = {
      .inputs = "ograd,data,output", .num_outputs = 1, .attrs = pool_attrs,
      .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]), .infer = pool_bwd_infer, .cpu = pool_bwd_cpu,
      .grad = pool_bwd_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
+    {.name = "_pool_max_pick", .doc = "h (shaped like data) at each max-pooling window's argmax in data: the adjoint of "
+                                      "max pooling's backward, for second-order gradients.",
+     .inputs = "h,data", .num_outputs = 1, .attrs = pool_attrs, .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]),
+     .infer = pick_infer, .cpu = pick_cpu, .grad = pick_grad, .dtypes = MX_DT_FLOAT,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
 };
 
 void mxi_register_pooling(void);

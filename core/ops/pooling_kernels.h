@@ -136,6 +136,22 @@ static void PK(pool_fwd_range)(void *ctx, int64_t b0, int64_t e0) {
     }
 }
 
+/* Index in the plane of the window's first maximum (-1 for an empty window):
+ * the position max pooling's gradient goes to. */
+static inline int64_t PK(window_argmax)(const pool_geom *g, const T *x, int64_t d0, int64_t d1, int64_t h0, int64_t h1,
+                                        int64_t w0, int64_t w1) {
+    const int64_t IH = g->in[1], IW = g->in[2];
+    T m = -INFINITY;
+    int64_t arg = -1;
+    for (int64_t d = d0; d < d1; d++)
+        for (int64_t h = h0; h < h1; h++) {
+            const T *row = x + (d * IH + h) * IW;
+            for (int64_t w = w0; w < w1; w++)
+                if (row[w] > m || arg < 0) m = row[w], arg = (d * IH + h) * IW + w;
+        }
+    return arg;
+}
+
 static void PK(pool_bwd_range)(void *ctx, int64_t b0, int64_t e0) {
     PK(pool_job) *j = ctx;
     const pool_geom *g = j->g;
@@ -164,14 +180,7 @@ static void PK(pool_bwd_range)(void *ctx, int64_t b0, int64_t e0) {
                     const int64_t oi = (od * OH + oh) * OW + ow;
                     const T gy = dy[oi];
                     if (g->type == POOL_MAX) {
-                        T m = -INFINITY;
-                        int64_t arg = -1;
-                        for (int64_t d = d0; d < d1; d++)
-                            for (int64_t h = h0; h < h1; h++) {
-                                const T *row = x + (d * IH + h) * IW;
-                                for (int64_t w = w0; w < w1; w++)
-                                    if (row[w] > m || arg < 0) m = row[w], arg = (d * IH + h) * IW + w;
-                            }
+                        const int64_t arg = PK(window_argmax)(g, x, d0, d1, h0, h1, w0, w1);
                         if (arg >= 0) dx[arg] += gy;
                         continue;
                     }
@@ -197,6 +206,26 @@ static void PK(pool_bwd_range)(void *ctx, int64_t b0, int64_t e0) {
                         }
                 }
             }
+        }
+    }
+}
+
+/* _pool_max_pick: out[o] = h[argmax of window o in x], the first maximum as
+ * in pool_bwd_range (the adjoint of max pooling's backward, for second-order
+ * gradients; windows may overlap). j->x = data, j->dy = h (data-shaped). */
+static void PK(pool_pick_range)(void *ctx, int64_t b0, int64_t e0) {
+    PK(pool_job) *j = ctx;
+    const pool_geom *g = j->g;
+    const int64_t OH = g->out[1], OW = g->out[2], ISP = g->in[0] * g->in[1] * g->in[2], OSP = g->out[0] * OH * OW;
+    for (int64_t t = b0; t < e0; t++) {
+        const T *x = j->x + t * ISP, *h = j->dy + t * ISP;
+        for (int64_t o = 0; o < OSP; o++) {
+            int64_t d0, d1, h0, h1, w0, w1, pad;
+            PK(win)(o / (OH * OW), g->s[0], g->p[0], g->k[0], g->in[0], &d0, &d1, &pad);
+            PK(win)(o / OW % OH, g->s[1], g->p[1], g->k[1], g->in[1], &h0, &h1, &pad);
+            PK(win)(o % OW, g->s[2], g->p[2], g->k[2], g->in[2], &w0, &w1, &pad);
+            const int64_t arg = PK(window_argmax)(g, x, d0, d1, h0, h1, w0, w1);
+            j->out[t * OSP + o] = arg >= 0 ? h[arg] : 0;
         }
     }
 }

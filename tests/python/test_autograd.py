@@ -329,6 +329,8 @@ def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate):
 @pytest.mark.parametrize("pool", [dict(pool_type="avg", kernel=(2, 2), stride=(2, 2)),
                                   dict(pool_type="max", kernel=(2, 2), stride=(2, 2)),
                                   dict(pool_type="max", kernel=(2, 3), stride=(3, 3), pad=(1, 1)),
+                                  dict(pool_type="max", kernel=(3, 3), stride=(1, 1)),  # overlapping windows
+                                  dict(pool_type="max", kernel=(3, 2), stride=(2, 1), pad=(1, 0)),
                                   dict(pool_type="avg", kernel=(3, 3), stride=(1, 1), pad=(1, 1), count_include_pad=False),
                                   dict(pool_type="sum", kernel=(2, 2), stride=(1, 1)),
                                   dict(pool_type="avg", kernel=(1, 1), global_pool=True)])
@@ -348,15 +350,31 @@ def test_gradient_penalty_through_pooling(pool):
                                        _gradient_penalty(xv, p0, forward, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
 
 
-def test_second_order_through_overlapping_max_pooling_is_a_clear_error():
-    x = mx.nd.array(np.random.RandomState(0).randn(1, 1, 5, 5), dtype="float64")
+def test_max_pool_pick_and_its_gradient():
+    """_pool_max_pick (the adjoint of max pooling's backward, used for second-order
+    gradients) takes h at each window's first maximum, overlapping windows included;
+    its own gradient (third order) is max pooling's backward."""
+    rs = np.random.RandomState(0)
+    xv = rs.randn(2, 3, 5, 4)
+    xv[0, 0, 1, 1] = xv[0, 0, 1, 2] = 9.0  # a tie: the first maximum wins, as in the backward
+    hv, rv = rs.randn(*xv.shape), rs.randn(2, 3, 3, 3)
+    attrs = dict(kernel=(3, 2), stride=(1, 1), pool_type="max")
+    want = np.zeros(rv.shape)
+    for n, c, i, j in np.ndindex(*rv.shape):
+        win = xv[n, c, i:i + 3, j:j + 2]
+        a, b = np.unravel_index(np.argmax(win), win.shape)  # first maximum in row-major order
+        want[n, c, i, j] = hv[n, c, i + a, j + b]
+    x, h = mx.nd.array(xv, dtype="float64"), mx.nd.array(hv, dtype="float64")
+    h.attach_grad()
+    with mx.autograd.record():
+        out = mx.nd._pool_max_pick(h, x, **attrs)
+        (out * mx.nd.array(rv, dtype="float64")).sum().backward()
+    np.testing.assert_array_equal(out.asnumpy(), want)
+    # d/dh sum(pick(h) * r) = max pooling's backward of r
     x.attach_grad()
     with mx.autograd.record():
-        y = mx.nd.Pooling(x * x, kernel=(3, 3), stride=(1, 1), pool_type="max").sum()
-        gx = mx.autograd.grad(y, [x], create_graph=True)[0]
-        gp = (gx * gx).sum()
-    with pytest.raises(mx.base.MXNetError, match="overlapping windows"):
-        gp.backward()
+        (mx.nd.Pooling(x, **attrs) * mx.nd.array(rv, dtype="float64")).sum().backward()
+    np.testing.assert_allclose(h.grad.asnumpy(), x.grad.asnumpy(), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("axis,shape", [(-1, (3, 5)), (1, (2, 3, 4, 4))])
