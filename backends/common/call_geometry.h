@@ -109,7 +109,9 @@ static inline int bn_dims(const mxb_call *c, const mxb_tensor *x, int64_t *outer
  * and their _backward_ ops share one geometry, the CPU's rn_geom. */
 typedef struct { int kind; int64_t R, M, inner, pdiv, C, G; } rn_geom;
 
-static inline int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
+/* gamma: the call's gamma input (GroupNorm's parameters are per group when it
+ * has num_groups entries, as core/ops/norm.c rn_geometry decides). */
+static inline int rn_dims(const mxb_call *c, const mxb_tensor *x, const mxb_tensor *gamma, rn_geom *g) {
     const char *n = c->op;
     g->kind = strstr(n, "LayerNorm") ? 0 : strstr(n, "InstanceNorm") ? 1 : 2;
     if (g->kind == 0) {
@@ -143,6 +145,7 @@ static inline int rn_dims(const mxb_call *c, const mxb_tensor *x, rn_geom *g) {
         g->G = G;
         g->R = N * G;
         g->M = (C / G) * S;
+        if (gamma && gamma->ndim == 1 && gamma->shape[0] == G && G != C) g->C = G, g->pdiv = g->M;
     }
     return 0;
 }

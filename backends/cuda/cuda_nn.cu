@@ -641,7 +641,7 @@ int k_rownorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     Dev &d = *(Dev *)ctx;
     int dt = call_dtype(c, c->n_in);
     rn_geom g;
-    if (dt < 0 || c->n_in < 3 || c->n_out < 3 || rn_dims(c, &c->in[0], &g)) return MXB_UNSUPPORTED;
+    if (dt < 0 || c->n_in < 3 || c->n_out < 3 || rn_dims(c, &c->in[0], &c->in[1], &g)) return MXB_UNSUPPORTED;
     if (c->in[1].size != g.C || c->in[2].size != g.C || c->out[1].size != g.R) return MXB_UNSUPPORTED;
     if (!g.R) return MXB_OK;
     double eps = mxb_attr_f(c, "eps", g.kind == 1 ? 1e-3 : 1e-5);
@@ -659,7 +659,7 @@ int k_rownorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     Dev &d = *(Dev *)ctx;
     int dt = call_dtype(c, c->n_in);
     rn_geom g;
-    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || rn_dims(c, &c->in[1], &g)) return MXB_UNSUPPORTED;
+    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || rn_dims(c, &c->in[1], &c->in[2], &g)) return MXB_UNSUPPORTED;
     if (c->in[2].size != g.C || c->in[3].size != g.R || c->in[4].size != g.R || c->out[1].size != g.C)
         return MXB_UNSUPPORTED;
     if (!g.R || !g.C) return MXB_OK;

@@ -1415,7 +1415,7 @@ static int k_rownorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, c->n_in);
     rn_geom g;
-    if (dt < 0 || c->n_in < 3 || c->n_out < 3 || rn_dims(c, &c->in[0], &g)) return MXB_UNSUPPORTED;
+    if (dt < 0 || c->n_in < 3 || c->n_out < 3 || rn_dims(c, &c->in[0], &c->in[1], &g)) return MXB_UNSUPPORTED;
     if (c->in[1].size != g.C || c->in[2].size != g.C || c->out[1].size != g.R) return MXB_UNSUPPORTED;
     ASCALAR(eps, d, mxb_attr_f(c, "eps", g.kind == 1 ? 1e-3 : 1e-5));
     cl_mem X = BUF(c->in[0]), Ga = BUF(c->in[1]), Be = BUF(c->in[2]);
@@ -1430,7 +1430,7 @@ static int k_rownorm_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) 
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, c->n_in);
     rn_geom g;
-    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || rn_dims(c, &c->in[1], &g)) return MXB_UNSUPPORTED;
+    if (dt < 0 || c->n_in < 5 || c->n_out < 3 || rn_dims(c, &c->in[1], &c->in[2], &g)) return MXB_UNSUPPORTED;
     if (c->in[2].size != g.C || c->in[3].size != g.R || c->in[4].size != g.R || c->out[1].size != g.C)
         return MXB_UNSUPPORTED;
     cl_mem G = BUF(c->in[0]), X = BUF(c->in[1]), Ga = BUF(c->in[2]), Me = BUF(c->in[3]), Sd = BUF(c->in[4]);

@@ -246,63 +246,106 @@ static int conv_like_grad(mx_grad_ctx *g, const char *bwd) {
     return MX_OK;
 }
 
-/* The 2-D Convolution gradient from differentiable ops, for backward with
- * create_graph (gradient penalties through conv nets):
- *   dX = Deconvolution(dY, W) with the conv's kernel/stride/pad/dilate and the
- *        adj that gives back X's size,
- *   dW = Convolution(X^T, dY^T) with stride and dilate swapped, the result
- *        cut to the kernel size and transposed back (X^T: (C, N, H, W)),
- *   db = sum of dY over (N, H, W).
- * MX_ERR_UNSUPPORTED for 1-D/3-D or grouped convolutions: the kernel path. */
+/* "(a,b,c)" of the last n entries of v[3] (the spatial dims of an nsp-d conv). */
+static const char *tuple_of(char *buf, size_t len, const int64_t *v, int n) {
+    size_t k = (size_t)snprintf(buf, len, "(");
+    for (int i = 3 - n; i < 3 && k < len; i++) k += (size_t)snprintf(buf + k, len - k, "%lld%s", (long long)v[i], i < 2 ? "," : ")");
+    return buf;
+}
+
+/* "axes=(1,0,2,...)" for an nd-d tensor: swap batch and channel. */
+static const char *swap01(char *buf, size_t len, int nd) {
+    size_t k = (size_t)snprintf(buf, len, "axes=(1,0");
+    for (int i = 2; i < nd && k < len; i++) k += (size_t)snprintf(buf + k, len - k, ",%d", i);
+    snprintf(buf + k, len - k > 0 ? len - k : 0, ")");
+    return buf;
+}
+
+/* dW of one group, (F, C, k...), from differentiable ops: Convolution(X^T,
+ * dY^T) with stride and dilate swapped, cut to the kernel size and transposed
+ * back (X^T: (C, N, spatial...)). NULL with the error set on failure. */
+static mx_tensor_s *conv_weight_grad(mx_tensor_s *x, mx_tensor_s *dy, int nsp, const int64_t *k, const int64_t *s,
+                                     const int64_t *d, const int64_t *p) {
+    char a[512], sw[64], t1[64], t2[64], t3[64], t4[64], t5[64];
+    int64_t dsp[3] = {1, 1, 1};
+    for (int i = 0; i < nsp; i++) dsp[3 - nsp + i] = dy->shape[2 + i];
+    swap01(sw, sizeof sw, nsp + 2);
+    mx_tensor_s *xt = mxi_call1("transpose", sw, 1, x);
+    mx_tensor_s *gt = mxi_chain1("transpose", sw, xt ? dy : NULL);
+    snprintf(a, sizeof a, "kernel=%s;stride=%s;pad=%s;dilate=%s;num_filter=%lld;no_bias=True",
+             tuple_of(t1, sizeof t1, dsp, nsp), tuple_of(t2, sizeof t2, d, nsp), tuple_of(t3, sizeof t3, p, nsp),
+             tuple_of(t4, sizeof t4, s, nsp), (long long)dy->shape[1]);
+    mx_tensor_s *cw = mxi_chain2("Convolution", a, xt, gt); /* (C, F, >= k...) */
+    size_t n = (size_t)snprintf(a, sizeof a, "begin=(None,None");
+    for (int i = 0; i < nsp; i++) n += (size_t)snprintf(a + n, sizeof a - n, ",0");
+    snprintf(a + n, sizeof a - n, ");end=(None,None,%s", tuple_of(t5, sizeof t5, k, nsp) + 1);
+    mx_tensor_s *sliced = mxi_chain1("slice", a, cw);
+    mx_tensor_s *r = mxi_chain1("transpose", sw, sliced);
+    mxi_tensor_release(xt);
+    mxi_tensor_release(gt);
+    mxi_tensor_release(cw);
+    mxi_tensor_release(sliced);
+    return r;
+}
+
+/* The Convolution gradient from differentiable ops (1-D/2-D/3-D, grouped),
+ * for backward with create_graph (gradient penalties through conv nets):
+ *   dX = Deconvolution(dY, W) with the conv's kernel/stride/pad/dilate/groups
+ *        and the adj that gives back X's size,
+ *   dW = per group, conv_weight_grad of the group's channels, concatenated,
+ *   db = sum of dY over (N, spatial...). */
 static int conv_grad_composed(mx_grad_ctx *g) {
     mx_call *c = (mx_call *)g->call;
     int64_t k[3], s[3], d[3], p[3];
     int nsp;
-    if (c->attrs[A_NUM_GROUP].i != 1 || c->in[0]->ndim != 4) return MX_ERR_UNSUPPORTED;
     MXI_TRY(parse_geom(c, &nsp, k, s, d, p));
     const mx_tensor_s *x = g->in[0], *dy = g->ograd[0];
-    const int64_t C = x->shape[1], F = dy->shape[1];
-    char a[512];
+    const int64_t G = c->attrs[A_NUM_GROUP].i, C = x->shape[1], F = dy->shape[1];
+    char a[512], t1[64], t2[64], t3[64], t4[64], t5[64];
     int rc = MX_OK;
     if (mxi_grad_needed(g, 0)) {
-        int64_t adj[2];
-        for (int i = 0; i < 2; i++) {
-            int64_t full = (dy->shape[2 + i] - 1) * s[1 + i] - 2 * p[1 + i] + d[1 + i] * (k[1 + i] - 1) + 1;
-            adj[i] = x->shape[2 + i] - full;
+        int64_t adj[3] = {0, 0, 0};
+        for (int i = 3 - nsp; i < 3; i++) {
+            int64_t full = (dy->shape[2 + i - (3 - nsp)] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1;
+            adj[i] = x->shape[2 + i - (3 - nsp)] - full;
         }
-        snprintf(a, sizeof a,
-                 "kernel=(%lld,%lld);stride=(%lld,%lld);pad=(%lld,%lld);dilate=(%lld,%lld);adj=(%lld,%lld);"
-                 "num_filter=%lld;no_bias=True",
-                 (long long)k[1], (long long)k[2], (long long)s[1], (long long)s[2], (long long)p[1], (long long)p[2],
-                 (long long)d[1], (long long)d[2], (long long)adj[0], (long long)adj[1], (long long)C);
+        snprintf(a, sizeof a, "kernel=%s;stride=%s;pad=%s;dilate=%s;adj=%s;num_filter=%lld;num_group=%lld;no_bias=True",
+                 tuple_of(t1, sizeof t1, k, nsp), tuple_of(t2, sizeof t2, s, nsp), tuple_of(t3, sizeof t3, p, nsp),
+                 tuple_of(t4, sizeof t4, d, nsp), tuple_of(t5, sizeof t5, adj, nsp), (long long)C, (long long)G);
         g->igrad[0] = mxi_call1("Deconvolution", a, 2, g->ograd[0], g->in[1]);
         if (!g->igrad[0]) rc = mx_last_error_code();
     }
     if (rc == MX_OK && mxi_grad_needed(g, 1)) {
-        mx_tensor_s *xt = mxi_call1("transpose", "axes=(1,0,2,3)", 1, g->in[0]);
-        mx_tensor_s *gt = xt ? mxi_call1("transpose", "axes=(1,0,2,3)", 1, g->ograd[0]) : NULL;
-        mx_tensor_s *cw = NULL, *cut = NULL;
-        if (gt) {
-            snprintf(a, sizeof a,
-                     "kernel=(%lld,%lld);stride=(%lld,%lld);pad=(%lld,%lld);dilate=(%lld,%lld);num_filter=%lld;"
-                     "no_bias=True",
-                     (long long)dy->shape[2], (long long)dy->shape[3], (long long)d[1], (long long)d[2],
-                     (long long)p[1], (long long)p[2], (long long)s[1], (long long)s[2], (long long)F);
-            cw = mxi_call1("Convolution", a, 2, xt, gt); /* (C, F, >=KH, >=KW) */
+        if (G == 1) {
+            g->igrad[1] = conv_weight_grad(g->in[0], g->ograd[0], nsp, k, s, d, p);
+        } else { /* each group's channels on their own, then stacked along the filters */
+            mx_tensor_s *parts[64] = {0};
+            if (G > 64) return mxi_error(MX_ERR_UNSUPPORTED, "Convolution: second-order gradient with more than 64 groups");
+            for (int64_t i = 0; i < G; i++) {
+                snprintf(a, sizeof a, "axis=1;begin=%lld;end=%lld", (long long)(i * C / G), (long long)((i + 1) * C / G));
+                mx_tensor_s *xg = mxi_call1("slice_axis", a, 1, g->in[0]);
+                snprintf(a, sizeof a, "axis=1;begin=%lld;end=%lld", (long long)(i * F / G), (long long)((i + 1) * F / G));
+                mx_tensor_s *gg = mxi_chain1("slice_axis", a, xg ? g->ograd[0] : NULL);
+                parts[i] = gg ? conv_weight_grad(xg, gg, nsp, k, s, d, p) : NULL;
+                mxi_tensor_release(xg);
+                mxi_tensor_release(gg);
+                if (!parts[i]) break;
+            }
+            if (parts[G - 1]) {
+                snprintf(a, sizeof a, "dim=0;num_args=%lld", (long long)G);
+                g->igrad[1] = NULL;
+                mx_tensor_s *out[1] = {0};
+                if (mxi_call("concat", parts, (int)G, a, out, 1) == MX_OK) g->igrad[1] = out[0];
+            }
+            for (int64_t i = 0; i < G; i++) mxi_tensor_release(parts[i]);
         }
-        if (cw) {
-            snprintf(a, sizeof a, "begin=(None,None,0,0);end=(None,None,%lld,%lld)", (long long)k[1], (long long)k[2]);
-            cut = mxi_call1("slice", a, 1, cw);
-        }
-        g->igrad[1] = mxi_chain1("transpose", "axes=(1,0,2,3)", cut);
         if (!g->igrad[1]) rc = mx_last_error_code();
-        mxi_tensor_release(xt);
-        mxi_tensor_release(gt);
-        mxi_tensor_release(cw);
-        mxi_tensor_release(cut);
     }
     if (rc == MX_OK && !c->attrs[A_NO_BIAS].i && mxi_grad_needed(g, 2)) {
-        g->igrad[2] = mxi_call1("sum", "axis=(0,2,3)", 1, g->ograd[0]);
+        size_t n = (size_t)snprintf(a, sizeof a, "axis=(0");
+        for (int i = 0; i < nsp; i++) n += (size_t)snprintf(a + n, sizeof a - n, ",%d", 2 + i);
+        snprintf(a + n, sizeof a - n, ")");
+        g->igrad[2] = mxi_call1("sum", a, 1, g->ograd[0]);
         if (!g->igrad[2]) rc = mx_last_error_code();
     }
     return rc;

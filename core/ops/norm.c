@@ -290,17 +290,20 @@ static int bnb_cpu(mx_call *c) {
     return rc;
 }
 
-static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_axis, double eps_v, int fix_gamma);
+static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_axis, double eps_v, int fix_gamma,
+                              mx_tensor_s **xhat_out);
+static int bn_fixed_stats_grad_composed(mx_grad_ctx *g, int axis, double eps_v, int fix_gamma);
 
 static int bn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     int train = c->training && !c->attrs[BN_GLOBAL].i;
-    if (train && mxi_ag_recording()) { /* batch statistics: the composed form (second derivatives) */
+    if (mxi_ag_recording()) { /* the composed forms (second derivatives) */
         int axis;
         MXI_TRY(mxi_norm_axis(c, c->attrs[BN_AXIS].i, g->in[0]->ndim, &axis));
+        if (!train) return bn_fixed_stats_grad_composed(g, axis, c->attrs[BN_EPS].f, (int)c->attrs[BN_FIX_GAMMA].i);
         char red[64];
         snprintf(red, sizeof red, "axis=%d;exclude=True;keepdims=True", axis);
-        return norm_grad_composed(g, red, axis, c->attrs[BN_EPS].f, (int)c->attrs[BN_FIX_GAMMA].i);
+        return norm_grad_composed(g, red, axis, c->attrs[BN_EPS].f, (int)c->attrs[BN_FIX_GAMMA].i, NULL);
     }
     char attrs[200];
     snprintf(attrs, sizeof attrs, "eps=%.17g;fix_gamma=%d;use_global_stats=%d;axis=%lld", c->attrs[BN_EPS].f,
@@ -367,8 +370,12 @@ static double rn_eps(const mx_call *c) {
     }
 }
 
-/* geometry + shape of the statistics outputs */
-static int rn_geometry(const mx_call *c, const mx_tensor_s *d, rn_geom *g, int64_t *sshape, int *snd) {
+/* geometry + shape of the statistics outputs. gamma: the call's gamma input;
+ * GroupNorm's affine parameters are per group when it has num_groups entries
+ * (MXNet 1.x) and per channel otherwise (MXNet 2.x): per group is the same
+ * walk with num_groups "channels" of one segment per row. */
+static int rn_geometry(const mx_call *c, const mx_tensor_s *d, const mx_tensor_s *gamma, rn_geom *g, int64_t *sshape,
+                       int *snd) {
     g->kind = rn_kind(c);
     if (g->kind == RN_LAYER) {
         int axis;
@@ -412,6 +419,10 @@ static int rn_geometry(const mx_call *c, const mx_tensor_s *d, rn_geom *g, int64
         g->R = N * G;
         g->M = (C / G) * S;
         g->pdiv = S;
+        if (gamma && gamma->ndim == 1 && gamma->shape[0] == G && G != C) { /* per-group gamma/beta */
+            g->C = G;
+            g->pdiv = g->M;
+        }
         if (sshape) {
             sshape[0] = N;
             sshape[1] = G;
@@ -433,9 +444,15 @@ static int rn_infer(mx_call *c) {
     rn_geom g;
     int64_t ss[MX_MAX_NDIM];
     int snd = 0;
-    MXI_TRY(rn_geometry(c, d, &g, ss, &snd));
+    MXI_TRY(rn_geometry(c, d, c->in[1], &g, ss, &snd));
     if (!mxi_dtype_is_float(d->dtype))
         return mxi_op_error(c, MX_ERR_DTYPE, "data must be a floating point array, got %s", mxi_dtype_name(d->dtype));
+    if (g.kind == RN_GROUP && !(c->in[1]->ndim == 1 && c->in[1]->shape[0] == g.C)) {
+        char b[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "gamma must have shape (%lld,) (per group, MXNet 1.x) or (%lld,) (per "
+                            "channel), got %s", (long long)g.G, (long long)d->shape[1],
+                            mxi_shape_str(c->in[1]->shape, c->in[1]->ndim, b, sizeof b));
+    }
     MXI_TRY(check_vec(c, 1, "gamma", g.C));
     MXI_TRY(check_vec(c, 2, "beta", g.C));
     mxi_same_as_in(c, 0, 0);
@@ -490,7 +507,7 @@ RN_FWD(f64, double)
 static int rn_cpu(mx_call *c) {
     mx_tensor_s *d = c->in[0];
     rn_args p;
-    MXI_TRY(rn_geometry(c, d, &p.g, NULL, NULL));
+    MXI_TRY(rn_geometry(c, d, c->in[1], &p.g, NULL, NULL));
     double *gm = load_vec(c->in[1], p.g.C), *bt = load_vec(c->in[2], p.g.C);
     if (!gm || !bt) {
         free(gm);
@@ -514,7 +531,7 @@ static int rn_cpu(mx_call *c) {
 /* _backward_<norm>(ograd, data, gamma, mean, std) -> dx, dgamma, dbeta */
 static int rnb_infer(mx_call *c) {
     rn_geom g;
-    MXI_TRY(rn_geometry(c, c->in[1], &g, NULL, NULL));
+    MXI_TRY(rn_geometry(c, c->in[1], c->in[2], &g, NULL, NULL));
     mxi_same_as_in(c, 0, 1);
     mxi_same_as_in(c, 1, 2);
     mxi_same_as_in(c, 2, 2);
@@ -587,7 +604,7 @@ RN_PGRAD(f64, double)
 static int rnb_cpu(mx_call *c) {
     mx_tensor_s *d = c->in[1];
     rn_args p;
-    MXI_TRY(rn_geometry(c, d, &p.g, NULL, NULL));
+    MXI_TRY(rn_geometry(c, d, c->in[2], &p.g, NULL, NULL));
     for (int i = 0; i < 5; i++)
         if (i != 2 && c->in[i]->dtype != d->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "input dtypes differ");
     int64_t C = p.g.C;
@@ -622,6 +639,61 @@ static int rnb_cpu(mx_call *c) {
     return MX_OK;
 }
 
+/* "shape=(1,..,C,..,1)": a per-`axis` parameter vector broadcastable against x. */
+static void param_shape_attr(char *buf, size_t n, const mx_tensor_s *x, int axis) {
+    size_t k = (size_t)snprintf(buf, n, "shape=(");
+    for (int i = 0; i < x->ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "," : "", (long long)(i == axis ? x->shape[i] : 1));
+    if (k < n) snprintf(buf + k, n - k, ")");
+}
+
+/* BatchNorm with fixed statistics (use_global_stats, or inference) is affine
+ * per channel: y = (x - mean) * rsqrt(var + eps) * gamma + beta with the
+ * moving statistics as constants. Its gradient from differentiable ops, for
+ * backward with create_graph:
+ *   dx = dy * gamma * rsqrt(var + eps), dgamma = sum(dy * xhat), dbeta = sum(dy). */
+static int bn_fixed_stats_grad_composed(mx_grad_ctx *g, int axis, double eps_v, int fix_gamma) {
+    char ex[80], eps[64], gs[160];
+    snprintf(ex, sizeof ex, "axis=%d;exclude=True", axis);
+    snprintf(eps, sizeof eps, "scalar=%.17g", eps_v);
+    param_shape_attr(gs, sizeof gs, g->in[0], axis);
+    mx_tensor_s *t[8] = {0};
+    t[0] = mxi_call1("reshape", gs, 1, g->in[4]);          /* var */
+    t[1] = mxi_chain1("_plus_scalar", eps, t[0]);
+    t[2] = mxi_chain1("rsqrt", NULL, t[1]);                /* 1 / std */
+    if (fix_gamma) {
+        if (t[2]) mxi_tensor_retain(t[2]);
+        t[4] = t[2];
+    } else {
+        t[3] = mxi_chain1("reshape", gs, t[2] ? g->in[1] : NULL);
+        t[4] = mxi_chain2("broadcast_mul", NULL, t[3], t[2]); /* gamma / std */
+    }
+    int rc = t[4] ? MX_OK : mx_last_error_code();
+    if (rc == MX_OK && mxi_grad_needed(g, 0)) {
+        g->igrad[0] = mxi_call1("broadcast_mul", NULL, 2, g->ograd[0], t[4]);
+        if (!g->igrad[0]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 1)) {
+        if (fix_gamma) {
+            g->igrad[1] = mxi_call1("zeros_like", NULL, 1, g->in[1]);
+        } else {
+            t[5] = mxi_call1("reshape", gs, 1, g->in[3]); /* mean */
+            t[6] = mxi_chain2("broadcast_sub", NULL, t[5] ? g->in[0] : NULL, t[5]);
+            t[7] = mxi_chain2("broadcast_mul", NULL, t[6], t[2]); /* xhat */
+            mx_tensor_s *p = mxi_chain2("elemwise_mul", NULL, t[7] ? g->ograd[0] : NULL, t[7]);
+            g->igrad[1] = mxi_chain1("sum", ex, p);
+            mxi_tensor_release(p);
+        }
+        if (!g->igrad[1]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 2)) {
+        g->igrad[2] = mxi_call1("sum", ex, 1, g->ograd[0]);
+        if (!g->igrad[2]) rc = mx_last_error_code();
+    }
+    for (int i = 0; i < 8; i++) mxi_tensor_release(t[i]);
+    return rc;
+}
+
 /* A normalisation's gradient from differentiable ops, for backward with
  * create_graph (gradient penalties through critics with LayerNorm,
  * InstanceNorm or BatchNorm):
@@ -629,17 +701,15 @@ static int rnb_cpu(mx_call *c) {
  *   dx = rsqrt(var + eps) * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
  *   dgamma = sum(dy * xhat), dbeta = sum(dy),
  * with the statistics over `stat_axes` (reduce attributes with keepdims) and
- * gamma along axis `gamma_axis`. fix_gamma: gamma is 1 and gets no gradient. */
-static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_axis, double eps_v, int fix_gamma) {
+ * gamma along axis `gamma_axis`. fix_gamma: gamma is 1 and gets no gradient.
+ * xhat_out (optional): a new reference to xhat. */
+static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_axis, double eps_v, int fix_gamma,
+                              mx_tensor_s **xhat_out) {
     const mx_tensor_s *x = g->in[0];
     char ex[80], eps[64], gshape[160];
     snprintf(ex, sizeof ex, "axis=%d;exclude=True", gamma_axis);
     snprintf(eps, sizeof eps, "scalar=%.17g", eps_v);
-    size_t k = (size_t)snprintf(gshape, sizeof gshape, "shape=(");
-    for (int i = 0; i < x->ndim; i++)
-        k += (size_t)snprintf(gshape + k, sizeof gshape - k, "%s%lld", i ? "," : "",
-                              (long long)(i == gamma_axis ? x->shape[i] : 1));
-    snprintf(gshape + k, sizeof gshape - k, ")");
+    param_shape_attr(gshape, sizeof gshape, x, gamma_axis);
     mx_tensor_s *t[14] = {0};
     t[0] = mxi_chain1("mean", stat_axes, g->in[0]); /* mean */
     t[1] = mxi_chain2("broadcast_sub", NULL, g->in[0], t[0]);
@@ -680,8 +750,74 @@ static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_a
         g->igrad[2] = mxi_chain1("sum", ex, g->ograd[0]);
         if (!g->igrad[2]) rc = mx_last_error_code();
     }
+    if (xhat_out && rc == MX_OK) {
+        mxi_tensor_retain(t[6]);
+        *xhat_out = t[6];
+    }
     mxi_tensor_release(inner);
     for (int i = 0; i < 14; i++) mxi_tensor_release(t[i]);
+    return rc;
+}
+
+/* "shape=(a,b,...)" of a tensor, for reshape. */
+static void shape_attr(char *buf, size_t n, const mx_tensor_s *t) {
+    size_t k = (size_t)snprintf(buf, n, "shape=(");
+    for (int i = 0; i < t->ndim && k < n; i++) k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "," : "", (long long)t->shape[i]);
+    if (k < n) snprintf(buf + k, n - k, ")");
+}
+
+/* GroupNorm's gradient from differentiable ops (create_graph). On the
+ * (N, G, M) view of x the statistics are a LayerNorm's over the last axis, so
+ * dx comes from norm_grad_composed with gamma folded into the incoming
+ * gradient; dgamma and dbeta are sums of dy * xhat and dy over all but
+ * gamma's axis (the groups of the view for per-group gamma, else channels). */
+static int gn_grad_composed(mx_grad_ctx *g, int64_t G, double eps_v) {
+    const mx_tensor_s *x = g->in[0], *gm = g->in[1];
+    const int per_group = gm->ndim == 1 && gm->shape[0] == G && G != x->shape[1];
+    char view[64], xs[200], gs[200];
+    snprintf(view, sizeof view, "shape=(0,%lld,-1)", (long long)G);
+    shape_attr(xs, sizeof xs, x);
+    if (per_group) snprintf(gs, sizeof gs, "shape=(1,%lld,1)", (long long)G);
+    else param_shape_attr(gs, sizeof gs, x, 1);
+    mx_tensor_s *xr = mxi_call1("reshape", view, 1, g->in[0]);
+    mx_tensor_s *dyv = mxi_chain1("reshape", view, xr ? g->ograd[0] : NULL); /* dy on the view */
+    mx_tensor_s *gb = mxi_chain1("reshape", gs, dyv ? g->in[1] : NULL);       /* gamma, broadcastable */
+    mx_tensor_s *dxh = NULL, *dxh_full = NULL;
+    if (per_group) {
+        dxh = mxi_chain2("broadcast_mul", NULL, dyv, gb);
+    } else {
+        dxh_full = mxi_chain2("broadcast_mul", NULL, gb ? g->ograd[0] : NULL, gb);
+        dxh = mxi_chain1("reshape", view, dxh_full);
+    }
+    int rc = dxh ? MX_OK : mx_last_error_code();
+    mx_tensor_s *xhat = NULL, *sub_ig[3] = {0}, *dxv = NULL;
+    if (rc == MX_OK) {
+        mx_tensor_s *sub_in[2] = {xr, g->in[1]}, *sub_og[1] = {dxh};
+        const bool need[3] = {mxi_grad_needed(g, 0), false, false};
+        mx_grad_ctx sub = {.call = g->call, .in = sub_in, .out = g->out, .ograd = sub_og, .igrad = sub_ig, .need = need};
+        rc = norm_grad_composed(&sub, "axis=2;keepdims=True", 1, eps_v, 1, &xhat);
+        dxv = sub_ig[0];
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 0)) {
+        g->igrad[0] = mxi_chain1("reshape", xs, dxv);
+        if (!g->igrad[0]) rc = mx_last_error_code();
+    }
+    /* sums over all but the parameters' axis: on the view for per-group gamma, else on x */
+    const char *red = per_group ? "axis=(0,2)" : "axis=1;exclude=True";
+    mx_tensor_s *xh = per_group ? (mxi_tensor_retain(xhat), xhat) : mxi_chain1("reshape", xs, xhat);
+    mx_tensor_s *dy = per_group ? dyv : g->ograd[0];
+    if (rc == MX_OK && mxi_grad_needed(g, 1)) {
+        mx_tensor_s *p = mxi_chain2("elemwise_mul", NULL, dy, xh);
+        g->igrad[1] = mxi_chain1("sum", red, p);
+        mxi_tensor_release(p);
+        if (!g->igrad[1]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK && mxi_grad_needed(g, 2)) {
+        g->igrad[2] = mxi_call1("sum", red, 1, dy);
+        if (!g->igrad[2]) rc = mx_last_error_code();
+    }
+    mx_tensor_s *tmp[] = {xr, dyv, gb, dxh, dxh_full, xhat, xh, sub_ig[0], sub_ig[1], sub_ig[2]};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) mxi_tensor_release(tmp[i]);
     return rc;
 }
 
@@ -694,15 +830,16 @@ static int rn_grad(mx_grad_ctx *g) {
         MXI_TRY(mxi_norm_axis(c, c->attrs[LN_AXIS].i, g->in[0]->ndim, &axis));
         char red[64];
         snprintf(red, sizeof red, "axis=%d;keepdims=True", axis);
-        return norm_grad_composed(g, red, axis, c->attrs[LN_EPS].f, 0);
+        return norm_grad_composed(g, red, axis, c->attrs[LN_EPS].f, 0, NULL);
     }
     if (k == RN_INSTANCE && mxi_ag_recording() && g->in[0]->ndim >= 3) {
         char red[64] = "axis=(";
         for (int i = 2; i < g->in[0]->ndim; i++)
             snprintf(red + strlen(red), sizeof red - strlen(red), "%d,", i);
         snprintf(red + strlen(red), sizeof red - strlen(red), ");keepdims=True");
-        return norm_grad_composed(g, red, 1, c->attrs[IN_EPS].f, 0);
+        return norm_grad_composed(g, red, 1, c->attrs[IN_EPS].f, 0, NULL);
     }
+    if (k == RN_GROUP && mxi_ag_recording()) return gn_grad_composed(g, c->attrs[GN_NUM_GROUPS].i, c->attrs[GN_EPS].f);
     if (k == RN_LAYER)
         snprintf(attrs, sizeof attrs, "axis=%lld;eps=%.17g", (long long)c->attrs[LN_AXIS].i, c->attrs[LN_EPS].f);
     else if (k == RN_INSTANCE)
@@ -1391,7 +1528,7 @@ static const mx_op_def ops[] = {
      .num_outputs = 3, .attrs = in_attrs, .n_attrs = NA(in_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "GroupNorm", .doc = "Group normalisation: channels split into num_groups groups normalised per sample; "
-                                 "gamma and beta are per channel.",
+                                 "gamma and beta are per group (num_groups entries, as MXNet 1.x) or per channel.",
      .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = gn_attrs,
      .n_attrs = NA(gn_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
      .dtypes = MX_DT_FLOAT},

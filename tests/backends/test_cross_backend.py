@@ -250,7 +250,8 @@ def cases(op: str, dt) -> list:
         return [([_rand((2, 6, 4), dt), _rand((6,), dt), _rand((6,), dt)], {"num_groups": 3}, None),
                 ([_rand((3, 4, 2, 3), dt), _rand((4,), dt), _rand((4,), dt)],
                  {"num_groups": 2, "output_mean_var": True}, None),
-                ([_rand((4, 5), dt), _rand((5,), dt), _rand((5,), dt)], {}, None)]
+                ([_rand((4, 5), dt), _rand((5,), dt), _rand((5,), dt)], {}, None),
+                ([_rand((2, 6, 4), dt), _rand((3,), dt), _rand((3,), dt)], {"num_groups": 3}, None)]  # per group
     if op == "reshape":
         return [([_rand((2, 3, 4), dt)], {"shape": (4, -1)}, None), ([_rand((2, 3, 4), dt)], {"shape": (0, -3)}, None)]
     if op == "reshape_like":

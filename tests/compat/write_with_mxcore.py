@@ -55,15 +55,17 @@ export(cnn, "cnn", nd.array(rng.rand(2, 3, 8, 8)))
 class Misc(gluon.HybridBlock):
     """Ops whose symbol form needs care to stay MXNet-loadable: split_v2 (MXNet
     records _split_v2 with indices/sections), LRN, moments, SoftmaxActivation,
-    smooth_l1, clip with positional attributes."""
+    smooth_l1, clip with positional attributes, GroupNorm (gamma/beta per group in
+    MXNet 1.x)."""
 
     def __init__(self, **kw):
         super().__init__(**kw)
         with self.name_scope():
             self.conv = nn.Conv2D(6, 3, padding=1)
+            self.gn = nn.GroupNorm(num_groups=3, gamma_initializer="uniform", beta_initializer="uniform")
 
     def hybrid_forward(self, F, x):
-        y = F.LRN(self.conv(x), nsize=3, alpha=1e-3)
+        y = F.LRN(self.gn(self.conv(x)), nsize=3, alpha=1e-3)
         a, b = F.split_v2(y, 2, axis=1)
         c = F.split_v2(y, (1, 4), axis=1)[2]
         m, v = F.moments(y, axes=(2, 3), keepdims=True)

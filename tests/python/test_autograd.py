@@ -290,17 +290,23 @@ def test_gradient_penalty_through_fully_connected_and_activations(act, flatten):
                                        _gradient_penalty(xv, p0, forward, grads=True), p0, p0, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("kernel,stride,pad,dilate", [((3, 3), (1, 1), (0, 0), (1, 1)), ((3, 2), (2, 2), (1, 0), (1, 1)),
-                                                      ((2, 2), (2, 1), (0, 1), (2, 1)), ((3, 3), (3, 3), (1, 1), (1, 1))])
-def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate):
+@pytest.mark.parametrize("kernel,stride,pad,dilate,groups", [
+    ((3, 3), (1, 1), (0, 0), (1, 1), 1), ((3, 2), (2, 2), (1, 0), (1, 1), 1),
+    ((2, 2), (2, 1), (0, 1), (2, 1), 1), ((3, 3), (3, 3), (1, 1), (1, 1), 1),
+    ((3, 2), (1, 2), (1, 0), (1, 1), 2),                    # grouped
+    ((3,), (2,), (1,), (1,), 1), ((2,), (1,), (0,), (2,), 2),  # 1-D, plain and grouped
+    ((2, 2, 2), (1, 2, 1), (0, 1, 0), (1, 1, 1), 1)])       # 3-D
+def test_gradient_penalty_through_convolution(kernel, stride, pad, dilate, groups):
     """DCGAN-style critic: conv -> leaky relu -> dense; the create_graph gradients of
     Convolution (built from Deconvolution / Convolution ops) equal the kernel's, and
     the penalty's weight gradients match central finite differences."""
     rs = np.random.RandomState(4)
-    xv = rs.randn(2, 2, 7, 6)
-    attrs = dict(kernel=kernel, stride=stride, pad=pad, dilate=dilate, num_filter=3)
-    probe = mx.nd.Convolution(mx.nd.array(xv), mx.nd.ones((3, 2) + kernel), mx.nd.zeros(3), **attrs)
-    p0 = {"w": rs.randn(3, 2, *kernel) * 0.5, "b": rs.randn(3) * 0.2, "v": rs.randn(1, probe.size // 2) * 0.3}
+    xv = rs.randn(*(2, 2) + (7, 6, 5)[:len(kernel)])
+    f = 2 * groups if groups > 1 else 3
+    attrs = dict(kernel=kernel, stride=stride, pad=pad, dilate=dilate, num_filter=f, num_group=groups)
+    wshape = (f, 2 // groups) + kernel
+    probe = mx.nd.Convolution(mx.nd.array(xv), mx.nd.ones(wshape), mx.nd.zeros(f), **attrs)
+    p0 = {"w": rs.randn(*wshape) * 0.5, "b": rs.randn(f) * 0.2, "v": rs.randn(1, probe.size // 2) * 0.3}
 
     def run(pv, mode):
         x, p = _float64_leaves(xv, pv)
@@ -377,47 +383,52 @@ def test_max_pool_pick_and_its_gradient():
     np.testing.assert_allclose(h.grad.asnumpy(), x.grad.asnumpy(), rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("axis,shape", [(-1, (3, 5)), (1, (2, 3, 4, 4))])
-def test_gradient_penalty_through_layer_norm(axis, shape):
-    """LayerNorm (the usual normalisation in WGAN-GP critics): under create_graph its
-    gradient is built from differentiable ops; first order equals the kernel's, and the
-    penalty's gradients match finite differences."""
-    rs = np.random.RandomState(8)
+def _check_norm_critic(seed, shape, n_params, norm, keys=("gamma", "beta")):
+    """Critic tanh -> norm(h, gamma, beta) -> leaky relu -> dense, under create_graph:
+    the composed first-order gradients equal the kernels', and the gradient penalty's
+    gradients w.r.t. `keys` match central finite differences."""
+    rs = np.random.RandomState(seed)
     xv = rs.randn(*shape)
-    c = shape[axis]
-    p0 = {"gamma": rs.rand(c) + 0.5, "beta": rs.randn(c) * 0.1, "v": rs.randn(1, int(np.prod(shape[1:]))) * 0.5}
+    p0 = {"gamma": rs.rand(n_params) + 0.5, "beta": rs.randn(n_params) * 0.1,
+          "v": rs.randn(1, int(np.prod(shape[1:]))) * 0.5}
 
     def forward(x, p):
-        h = mx.nd.LayerNorm(mx.nd.tanh(x * 1.5), p["gamma"], p["beta"], axis=axis, eps=1e-5)
+        h = norm(mx.nd.tanh(x * 1.5), p["gamma"], p["beta"])
         return mx.nd.FullyConnected(mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2), p["v"], no_bias=True,
                                     num_hidden=1)
 
     _check_composed_first_order(xv, p0, forward, ("gamma", "beta"))
-    _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
-                                       _gradient_penalty(xv, p0, forward, grads=True), p0, ("gamma", "beta"),
-                                       rtol=1e-5, atol=1e-7)
-
-
-@pytest.mark.parametrize("norm", ["instance", "batch", "batch_fixed_gamma"])
-def test_gradient_penalty_through_instance_and_batch_norm(norm):
-    """InstanceNorm and BatchNorm in training mode under create_graph: first order equal
-    to the kernels', penalty gradients against finite differences."""
-    rs = np.random.RandomState(9)
-    xv = rs.randn(3, 2, 4, 3)
-    p0 = {"gamma": rs.rand(2) + 0.5, "beta": rs.randn(2) * 0.1, "v": rs.randn(1, 24) * 0.5}
-
-    def forward(x, p):
-        h = mx.nd.tanh(x * 1.5)
-        if norm == "instance":
-            h = mx.nd.InstanceNorm(h, p["gamma"], p["beta"], eps=1e-5)
-        else:
-            h = mx.nd.BatchNorm(h, p["gamma"], p["beta"], mx.nd.zeros(2, dtype="float64"),
-                                mx.nd.ones(2, dtype="float64"), eps=1e-5, fix_gamma=norm == "batch_fixed_gamma")
-        return mx.nd.FullyConnected(mx.nd.LeakyReLU(h, act_type="leaky", slope=0.2), p["v"], no_bias=True,
-                                    num_hidden=1)
-
-    _check_composed_first_order(xv, p0, forward, ("gamma", "beta"))
-    keys = ("beta",) if norm == "batch_fixed_gamma" else ("gamma", "beta")
     _check_against_central_differences(lambda pv: _gradient_penalty(xv, pv, forward),
                                        _gradient_penalty(xv, p0, forward, grads=True), p0, keys,
                                        rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("axis,shape", [(-1, (3, 5)), (1, (2, 3, 4, 4))])
+def test_gradient_penalty_through_layer_norm(axis, shape):
+    """LayerNorm (the usual normalisation in WGAN-GP critics)."""
+    _check_norm_critic(8, shape, shape[axis], lambda h, g, b: mx.nd.LayerNorm(h, g, b, axis=axis, eps=1e-5))
+
+
+@pytest.mark.parametrize("shape,groups,per_group", [((2, 4, 3), 2, True), ((2, 6, 2, 2), 3, False),
+                                                    ((3, 4), 2, True), ((2, 4, 3), 1, False)])
+def test_gradient_penalty_through_group_norm(shape, groups, per_group):
+    """GroupNorm with gamma per group (MXNet 1.x) or per channel."""
+    _check_norm_critic(9, shape, groups if per_group else shape[1],
+                       lambda h, g, b: mx.nd.GroupNorm(h, g, b, num_groups=groups, eps=1e-5))
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch", "batch_fixed_gamma", "batch_global", "batch_global_fixed_gamma"])
+def test_gradient_penalty_through_instance_and_batch_norm(norm):
+    """InstanceNorm and BatchNorm in training mode, with batch or global statistics."""
+    glob = norm.startswith("batch_global")
+    # global statistics: fixed moving mean/var (not 0/1, so the affine map is not trivial)
+    mean = mx.nd.array([0.3, -0.2] if glob else [0, 0], dtype="float64")
+    var = mx.nd.array([1.7, 0.6] if glob else [1, 1], dtype="float64")
+
+    def apply(h, g, b):
+        if norm == "instance":
+            return mx.nd.InstanceNorm(h, g, b, eps=1e-5)
+        return mx.nd.BatchNorm(h, g, b, mean, var, eps=1e-5, use_global_stats=glob,
+                               fix_gamma=norm.endswith("fixed_gamma"))
+
+    _check_norm_critic(9, (3, 2, 4, 3), 2, apply, ("beta",) if norm.endswith("fixed_gamma") else ("gamma", "beta"))

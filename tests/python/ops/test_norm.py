@@ -168,13 +168,16 @@ def in_ref(x, g, b, eps=1e-3):
 
 
 def gn_ref(x, g, b, G, eps=1e-5):
+    """gamma/beta per channel (C entries) or per group (G entries, MXNet 1.x)."""
     N, C = x.shape[:2]
     xr = x.reshape(N, G, -1)
     m = xr.mean(-1, keepdims=True)
     v = xr.var(-1, keepdims=True)
-    y = ((xr - m) / np.sqrt(v + eps)).reshape(x.shape)
+    y = (xr - m) / np.sqrt(v + eps)
+    if g.size == G and G != C:
+        return (y * g.reshape(1, G, 1) + b.reshape(1, G, 1)).reshape(x.shape)
     shp = (1, -1) + (1,) * (x.ndim - 2)
-    return y * g.reshape(shp) + b.reshape(shp)
+    return y.reshape(x.shape) * g.reshape(shp) + b.reshape(shp)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -187,19 +190,34 @@ def test_instancenorm_forward(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_groupnorm_forward(dtype):
     for shape, G in [((2, 4, 3), 2), ((2, 6, 2, 2), 3), ((3, 4), 4), ((2, 4, 3), 1)]:
-        x, g, b = R(*shape, dtype=dtype), R(shape[1], dtype=dtype), R(shape[1], dtype=dtype)
-        check_op("GroupNorm", [x, g, b], {"num_groups": G}, lambda x, g, b: gn_ref(x, g, b, G), rtol=1e-4, atol=1e-5)
+        for n_par in {shape[1], G}:  # per channel, and per group as MXNet 1.x
+            x, g, b = R(*shape, dtype=dtype), R(n_par, dtype=dtype), R(n_par, dtype=dtype)
+            check_op("GroupNorm", [x, g, b], {"num_groups": G}, lambda x, g, b: gn_ref(x, g, b, G),
+                     rtol=1e-4, atol=1e-5)
+
+
+# mx.nd.GroupNorm(x, [2, 3], [0.5, -1], num_groups=2) in MXNet 1.9.1, x = RandomState(0).rand(2, 4, 3)
+MXNET_GN_FIRST6 = [-0.1887004, 3.462047, 0.9951089, -0.2749428, -2.935031, 1.941518]
+
+
+def test_groupnorm_gamma_per_group_matches_mxnet_1x():
+    x = np.random.RandomState(0).rand(2, 4, 3).astype("f")
+    g, b = np.array([2.0, 3.0], "f"), np.array([0.5, -1.0], "f")
+    y = run_op("GroupNorm", [x, g, b], {"num_groups": 2})[0]
+    np.testing.assert_allclose(y.ravel()[:6], MXNET_GN_FIRST6, rtol=1e-5, atol=1e-6)
 
 
 def test_instance_group_grad():
     check_grad("InstanceNorm", [R(2, 3, 4), R(3), R(3)], {}, eps=1e-5, rtol=1e-4, atol=1e-6)
     check_grad("GroupNorm", [R(2, 4, 3), R(4), R(4)], {"num_groups": 2}, eps=1e-5, rtol=1e-4, atol=1e-6)
+    check_grad("GroupNorm", [R(2, 6, 2), R(3), R(3)], {"num_groups": 3}, eps=1e-5, rtol=1e-4, atol=1e-6)
 
 
 def test_instance_group_errors():
     expect_error("GroupNorm", [R(2, 5, 3), R(5), R(5)], {"num_groups": 2}, contains=("GroupNorm", "num_groups"))
     expect_error("InstanceNorm", [R(2, 5), R(5), R(5)], {}, contains=("InstanceNorm", "(2,5)"))
-    expect_error("GroupNorm", [R(2, 4, 3), R(2), R(2)], {"num_groups": 2}, contains=("GroupNorm", "gamma"))
+    expect_error("GroupNorm", [R(2, 4, 3), R(3), R(3)], {"num_groups": 2}, contains=("GroupNorm", "gamma", "(2,)", "(4,)"))
+    expect_error("GroupNorm", [R(2, 4, 3), R(2), R(4)], {"num_groups": 2}, contains=("GroupNorm", "beta"))
 
 
 # ---------------------------------------------------------------- L2Normalization

@@ -1231,7 +1231,7 @@ def InstanceNorm(data: NDArray, gamma: NDArray, beta: NDArray, *, eps: float | N
     ...
 
 def GroupNorm(data: NDArray, gamma: NDArray, beta: NDArray, *, num_groups: int | None = ..., eps: float | None = ..., output_mean_var: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
-    """Group normalisation: channels split into num_groups groups normalised per sample; gamma and beta are per channel."""
+    """Group normalisation: channels split into num_groups groups normalised per sample; gamma and beta are per group (num_groups entries, as MXNet 1.x) or per channel."""
     ...
 
 def L2Normalization(data: NDArray, *, eps: float | None = ..., mode: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:

@@ -759,8 +759,11 @@ def _param_shape_rules(op, attrs, dshape):
     if op in ("LayerNorm",):
         c = dshape[int(a.get("axis", "-1"))]
         return {"gamma": (c,), "beta": (c,)}
-    if op in ("InstanceNorm", "GroupNorm"):
+    if op == "InstanceNorm":
         return {"gamma": (dshape[1],), "beta": (dshape[1],)}
+    if op == "GroupNorm":  # per group, as MXNet 1.x
+        g = int(a.get("num_groups", "1"))
+        return {"gamma": (g,), "beta": (g,)}
     if op == "Embedding":
         return {"weight": (int(a["input_dim"]), int(a["output_dim"]))}
     if op == "LeakyReLU":

@@ -295,7 +295,9 @@ class InstanceNorm(_NormBase):
 
 
 class GroupNorm(_NormBase):
-    """Group normalization (channels on axis 1, split into ``num_groups``)."""
+    """Group normalization (channels on axis 1, split into ``num_groups``). As in
+    MXNet 1.x, gamma and beta have one entry per group: shape ``(num_groups,)``
+    (``in_channels`` is accepted and ignored)."""
 
     def __init__(self, num_groups=1, epsilon=1e-5, center=True, scale=True,
                  beta_initializer='zeros', gamma_initializer='ones', in_channels=0, **kwargs):
@@ -304,21 +306,13 @@ class GroupNorm(_NormBase):
                         'scale': scale}
         self._num_groups = num_groups
         self._epsilon = epsilon
-        self._make(center, scale, beta_initializer, gamma_initializer, in_channels)
+        self._make(center, scale, beta_initializer, gamma_initializer, num_groups)
+
+    def _infer_param_shapes(self, x, *args):
+        pass  # (num_groups,), known from the start
 
     def hybrid_forward(self, F, data, gamma, beta):
-        if hasattr(F, 'GroupNorm'):
-            return _one(F.GroupNorm(data, gamma=gamma, beta=beta,
-                                    num_groups=self._num_groups, eps=self._epsilon))
-        n, c = data.shape[0], data.shape[1]
-        g = self._num_groups
-        x = data.reshape((n, g, -1))
-        mean = F.mean(x, axis=2, keepdims=True)
-        cen = F.broadcast_sub(x, mean)
-        var = F.mean(F.square(cen), axis=2, keepdims=True)
-        out = F.broadcast_div(cen, F.sqrt(var + self._epsilon)).reshape(data.shape)
-        bs = _bshape(data.ndim, 1, c)
-        return F.broadcast_add(F.broadcast_mul(out, gamma.reshape(bs)), beta.reshape(bs))
+        return _one(F.GroupNorm(data, gamma=gamma, beta=beta, num_groups=self._num_groups, eps=self._epsilon))
 
 
 class Embedding(HybridBlock):
