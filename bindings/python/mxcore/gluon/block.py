@@ -25,6 +25,7 @@ from .. import ndarray as _nd
 from ..base import _raise, ffi, lib
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ndarray.ndarray import _new
+from ..symbol.symbol import EagerOnlyError
 from .parameter import GENERATION as _PARAM_GEN
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
 
@@ -394,6 +395,9 @@ def _param_var(param):
     return v
 
 
+_EAGER = object()  # _cached entry of an input signature whose graph only eager execution can run
+
+
 class _CachedGraph:
     """A traced block: the Symbol, its core graph and where each argument comes from."""
 
@@ -590,7 +594,15 @@ class HybridBlock(Block):
                 # shapes of deferred parameters come from one eager (inference-mode) pass
                 with _EagerScope(), _autograd.pause(train_mode=False):
                     self.forward(x, *args)
-            entry = self._cached[key] = self._trace(flat_in, in_fmt)
+            try:
+                entry = self._trace(flat_in, in_fmt)
+            except EagerOnlyError as e:  # a Custom (mx.operator) op: this block runs eagerly
+                warnings.warn("hybridize: %s runs eagerly: %s" % (self.name, e), stacklevel=3)
+                entry = _EAGER
+            self._cached[key] = entry
+        if entry is _EAGER:
+            with _EagerScope():
+                return self.forward(x, *args)
         self._last_cached = entry
         return entry(flat_in)
 

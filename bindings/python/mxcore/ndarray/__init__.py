@@ -20,7 +20,14 @@ contrib.foreach, contrib.while_loop, contrib.cond = nd_foreach, nd_while_loop, n
 contrib.__all__ += ["foreach", "while_loop", "cond"]
 from . import sparse  # noqa: E402,F401
 
+
+def Custom(*args, **kwargs):
+    """Run a custom Python operator registered with mx.operator.register
+    (``op_type=``); recorded for autograd with the operator's backward."""
+    from ..operator import invoke_nd
+    return invoke_nd(args, kwargs)
+
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
            "concatenate", "stack", "moveaxis", "waitall", "from_numpy", "from_dlpack", "to_dlpack_for_read",
            "to_dlpack_for_write", "save", "load", "load_frombuffer", "random", "invoke", "contrib",
-           "linalg"] + _BINARY_NAMES + _OP_NAMES
+           "linalg", "Custom"] + _BINARY_NAMES + _OP_NAMES

@@ -55,5 +55,12 @@ from ..ndarray import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), Symbol, lambda op, ins, attrs: _invoke_sym(op, ins, attrs))
 
 
+def Custom(*args, **kwargs):
+    """A custom Python operator node (op ``Custom``, as MXNet writes it); graphs
+    holding one run eagerly only (see mx.operator)."""
+    from ..operator import invoke_sym
+    return invoke_sym(args, kwargs)
+
+
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "zeros", "ones", "full", "arange",
-           "random", "contrib", "linalg", "split_v2"] + _BINARY_NAMES + _OP_NAMES
+           "random", "contrib", "linalg", "split_v2", "Custom"] + _BINARY_NAMES + _OP_NAMES

@@ -105,6 +105,10 @@ def _topo(entries):
     return order
 
 
+class EagerOnlyError(MXNetError):
+    """The graph holds an op only eager execution can run (Custom)."""
+
+
 _AMP_CAST_OPS = ("amp_cast", "amp_multicast")
 
 
@@ -250,6 +254,22 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
         node.attrs.update({k: attr_str(v) for k, v in attr.items()})
     node.n_vis = _n_visible(op, sattrs)
     return Symbol([(node, i) for i in range(node.n_vis)])
+
+
+def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
+    """A Custom (mx.operator) node as MXNet writes it: op "Custom", op_type and
+    the property's kwargs as attributes. Missing trailing arguments become
+    variables named <node>_<argument>, as in MXNet."""
+    name = current_name_manager().get(name, "custom")
+    syms = list(inputs) + [var("%s_%s" % (name, a)) for a in list(arg_names)[len(inputs):]]
+    entries = []
+    for s in syms:
+        if len(s._outs) != 1:
+            raise MXNetError("mx.sym.Custom: an input has %d outputs; select one with [i]" % len(s._outs))
+        entries.extend(s._outs)
+    node = _Node("Custom", name, {k: attr_str(v) for k, v in attrs.items()}, entries)
+    node.n_vis = n_out
+    return Symbol([(node, i) for i in range(n_out)])
 
 
 def _invoke_sym(opname: str, args, kwargs):
@@ -425,21 +445,27 @@ class Symbol:
         return Symbol(kids) if kids else None
 
     def _graph(self) -> Graph:
+        custom = [n.name for n in _topo(self._outs) if n.op == "Custom"]
+        if custom:
+            raise EagerOnlyError("node %s is a Custom (mx.operator) op: custom Python operators run eagerly only "
+                                 "(mx.nd.Custom, or a Gluon block that is not hybridized); the graph executor cannot "
+                                 "bind, infer or run them" % custom[0])
         return Graph(self._raw_json())
 
-    def _raw_json(self) -> str:
+    def _raw_json(self, indent=None) -> str:
         nodes = _topo(self._outs)
         index = {id(n): i for i, n in enumerate(nodes)}
-        jn = []
+        jn, row = [], [0]
         for n in nodes:
             d = {"op": n.op or "null", "name": n.name}
             if n.attrs:
                 d["attrs"] = n.attrs
             d["inputs"] = [[index[id(c)], i, 0] for c, i in n.inputs]
             jn.append(d)
+            row.append(row[-1] + (n.n_vis if n.op else 1))
         return json.dumps({"nodes": jn, "arg_nodes": [i for i, n in enumerate(nodes) if n.op is None],
-                           "heads": [[index[id(n)], i, 0] for n, i in self._outs],
-                           "attrs": {"mxnet_version": ["int", 10901]}})
+                           "node_row_ptr": row, "heads": [[index[id(n)], i, 0] for n, i in self._outs],
+                           "attrs": {"mxnet_version": ["int", 10901]}}, indent=indent)
 
     def list_arguments(self):
         return self._graph().names(0)
@@ -459,6 +485,8 @@ class Symbol:
         without its amp_cast/amp_multicast nodes: each consumer reads the cast's
         input instead, so the file holds the float32 model."""
         sym = _without_amp_casts(self) if remove_amp_cast else self
+        if any(n.op == "Custom" for n in _topo(sym._outs)):  # the core cannot parse it; write MXNet's layout here
+            return sym._raw_json(indent=2)
         return sym._graph().to_json()
 
     def save(self, fname, remove_amp_cast=True):
