@@ -239,6 +239,16 @@ def test_attributes_positionally_after_the_inputs():
         mx.nd.add_n(x, 2)
 
 
+def test_output_array_positionally_after_the_inputs():
+    """MXNet's generated signature is op(inputs..., out=None): nd.exp(x, y) writes y."""
+    x, y = mx.nd.array([[0.5, 1.0]]), mx.nd.zeros((1, 2))
+    assert mx.nd.exp(x, y) is y
+    np.testing.assert_allclose(y.asnumpy(), np.exp([[0.5, 1.0]]), rtol=1e-6)
+    assert mx.nd.elemwise_add(x, x, y) is y and y.asnumpy().tolist() == [[1.0, 2.0]]
+    with pytest.raises(mx.base.MXNetError, match="expected 1 input"):
+        mx.nd.exp(x, y, y)
+
+
 @pytest.mark.parametrize("name,ref", [
     ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply), ("divide", np.divide),
     ("true_divide", np.true_divide), ("modulo", np.mod), ("power", np.power), ("pow", np.power),

@@ -50,6 +50,7 @@ def _make(op: dict):
     attr_names = set(attr_order)
     has_num_args = "num_args" in attr_names
     ctx_drop = "ctx" not in attr_names
+    n_inputs = len(inputs)
     handle = []
 
     def fn(*args, out=None, name=None, **kwargs):
@@ -57,7 +58,7 @@ def _make(op: dict):
             handle.append(_get_op(op["name"]))
         # fast path: NDArray positionals, attributes by keyword (how gluon and
         # most user code call ops); anything else takes the general path below
-        if not has_num_args and (not kwargs or not (input_set & kwargs.keys())):
+        if not has_num_args and (variadic or len(args) <= n_inputs) and (not kwargs or not (input_set & kwargs.keys())):
             for a in args:
                 if type(a) is not NDArray:
                     break
@@ -96,6 +97,9 @@ def _make(op: dict):
             for k in ("data", "args", "arrays"):
                 if k in kwargs and isinstance(kwargs[k], (list, tuple)):
                     arrays.extend(kwargs.pop(k))
+        if (not variadic and out is None and len(arrays) == n_inputs + 1 and args
+                and isinstance(args[-1], NDArray) and arrays[-1] is args[-1]):
+            out = arrays.pop()  # MXNet's signature: op(inputs..., attrs..., out=None): nd.exp(x, y) writes y
         if has_num_args and "num_args" not in kwargs:
             kwargs["num_args"] = len(arrays)
         kwargs.pop("ctx", None) if "ctx" not in attr_names else None
