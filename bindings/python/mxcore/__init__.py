@@ -35,4 +35,7 @@ from . import visualization, visualization as viz  # noqa: E402
 from . import module, module as mod  # noqa: E402  (mx.mod.Module: the symbolic training API)
 from . import recordio  # noqa: E402
 from . import image, image as img  # noqa: E402  (mx.image / mx.img: Pillow-decoded, OpenCV-style resize)
+from . import attribute  # noqa: E402  (mx.AttrScope)
+from .attribute import AttrScope  # noqa: E402
+from . import contrib, engine, log  # noqa: E402,F401  (mx.contrib.nd/sym, mx.engine.bulk, mx.log.get_logger)
 from . import operator  # noqa: E402  (mx.operator: custom Python operators, mx.nd.Custom / mx.sym.Custom)

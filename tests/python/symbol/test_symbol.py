@@ -275,3 +275,21 @@ def test_tojson_removes_amp_casts_by_default_like_mxnet():
     xv, wv = np.random.rand(2, 4).astype("f"), np.random.rand(3, 4).astype("f")
     got = sym.load_json(clean).eval(x=nd.array(xv), w=nd.array(wv))[0].asnumpy()
     np.testing.assert_allclose(got, xv @ wv.T + 1, rtol=1e-6)
+
+
+def test_attr_scope_attaches_double_underscored_attributes_like_mxnet():
+    """mx.AttrScope (MXNet 1.9.1: keys stored as __key__, attr('key') finds them)."""
+    x = sym.var("x")
+    with mx.AttrScope(ctx_group="stage1", lr_mult="0.5"):
+        fc = sym.FullyConnected(x, num_hidden=3, name="fc")
+        with mx.AttrScope(ctx_group="stage2"):
+            v = sym.var("v", attr={"__wd_mult__": "0"})
+    assert fc.attr("ctx_group") == "stage1" and fc.attr("__lr_mult__") == "0.5"
+    assert v.attr("ctx_group") == "stage2" and v.attr("lr_mult") == "0.5" and v.attr("__wd_mult__") == "0"
+    assert sym.var("outside").attr("ctx_group") is None  # the scope ended
+    assert fc.attr_dict()["fc_weight"]["__ctx_group__"] == "stage1"  # auto-created arguments too
+    ex = fc.simple_bind(mx.cpu(), x=(2, 4))  # the graph keeps and ignores them
+    assert ex.forward()[0].shape == (2, 3)
+    assert json.loads(fc.tojson())["nodes"][-1]["attrs"]["__ctx_group__"] == "stage1"
+    with pytest.raises(ValueError, match="must be a string"):
+        mx.AttrScope(lr_mult=0.5)

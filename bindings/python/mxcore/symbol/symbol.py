@@ -19,6 +19,7 @@ from numbers import Number
 
 import numpy as np
 
+from .. import attribute as _attribute
 from ..base import MXNetError, attr_str, check_call, ffi, lib, np_dtype, py_str
 from ..ndarray.register import positional_attrs
 
@@ -250,8 +251,7 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
     if op.get("variadic") and "num_args" in {a["name"] for a in op.get("attrs", [])}:
         sattrs["num_args"] = str(len(entries))
     node = _Node(opname, name, sattrs, entries)
-    if attr:
-        node.attrs.update({k: attr_str(v) for k, v in attr.items()})
+    node.attrs.update(_attribute.scoped({k: attr_str(v) for k, v in (attr or {}).items()}))
     node.n_vis = _n_visible(op, sattrs)
     return Symbol([(node, i) for i in range(node.n_vis)])
 
@@ -267,7 +267,7 @@ def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
         if len(s._outs) != 1:
             raise MXNetError("mx.sym.Custom: an input has %d outputs; select one with [i]" % len(s._outs))
         entries.extend(s._outs)
-    node = _Node("Custom", name, {k: attr_str(v) for k, v in attrs.items()}, entries)
+    node = _Node("Custom", name, _attribute.scoped({k: attr_str(v) for k, v in attrs.items()}), entries)
     node.n_vis = n_out
     return Symbol([(node, i) for i in range(n_out)])
 
@@ -416,9 +416,11 @@ class Symbol:
 
     # ---- attributes ----
     def attr(self, key):
+        """The node's attribute `key` (user attributes are stored as __key__, as MXNet does)."""
         if len(self._outs) != 1:
             return None
-        return self._outs[0][0].attrs.get(key)
+        attrs = self._outs[0][0].attrs
+        return attrs.get(key, attrs.get("__%s__" % key))
 
     def list_attr(self, recursive=False):
         if recursive:
@@ -907,7 +909,7 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, ini
         else:
             raise ValueError("Attribute name=%s is not supported. Additional attributes must start and "
                              "end with double underscores, e.g, __yourattr__" % k)
-    return Symbol([(_Node(None, name, attrs), 0)])
+    return Symbol([(_Node(None, name, _attribute.scoped(attrs)), 0)])
 
 
 Variable = var
