@@ -69,36 +69,19 @@ class Normalize(HybridBlock):
         return _nd().array((a - mean) / std, dtype='float32')
 
 
-def _resize_np(a, w, h, interp=1):
-    ih, iw = a.shape[0], a.shape[1]
-    if interp == 0:
-        ys = np.minimum((np.arange(h) * ih / h).astype(int), ih - 1)
-        xs = np.minimum((np.arange(w) * iw / w).astype(int), iw - 1)
-        return a[ys][:, xs]
-    fy = (np.arange(h) + 0.5) * ih / h - 0.5
-    fx = (np.arange(w) + 0.5) * iw / w - 0.5
-    fy = np.clip(fy, 0, ih - 1)
-    fx = np.clip(fx, 0, iw - 1)
-    y0 = np.floor(fy).astype(int)
-    x0 = np.floor(fx).astype(int)
-    y1 = np.minimum(y0 + 1, ih - 1)
-    x1 = np.minimum(x0 + 1, iw - 1)
-    wy = (fy - y0)[:, None]
-    wx = (fx - x0)[None, :]
-    af = a.astype('float32')
-    if af.ndim == 3:
-        wy = wy[..., None]
-        wx = wx[..., None]
-    top = af[y0][:, x0] * (1 - wx) + af[y0][:, x1] * wx
-    bot = af[y1][:, x0] * (1 - wx) + af[y1][:, x1] * wx
-    out = top * (1 - wy) + bot * wy
-    if a.dtype == np.uint8:
-        out = np.clip(np.round(out), 0, 255).astype(np.uint8)
-    return out.astype(a.dtype)
+def _image():
+    from .... import image
+    return image
+
+
+def _pair(size):
+    return (size, size) if isinstance(size, int) else tuple(size)
 
 
 class Resize(Block):
-    """Resize an HWC image to ``size`` (w, h) or a square ``size``."""
+    """Resize an HWC image to ``size`` (w, h) or a square ``size``; with keep_ratio
+    and an int size the shorter side becomes ``size``. OpenCV's resize, as MXNet's
+    (mx.image.imresize)."""
 
     def __init__(self, size, keep_ratio=False, interpolation=1):
         super().__init__()
@@ -107,32 +90,143 @@ class Resize(Block):
         self._interp = interpolation
 
     def forward(self, x):
-        a = _np(x)
         if isinstance(self._size, int):
             if self._keep:
-                h, w = a.shape[0], a.shape[1]
-                if h < w:
-                    nh, nw = self._size, int(w * self._size / h)
-                else:
+                h, w = x.shape[0], x.shape[1]
+                if h > w:
                     nw, nh = self._size, int(h * self._size / w)
+                else:
+                    nh, nw = self._size, int(w * self._size / h)
             else:
                 nw = nh = self._size
         else:
             nw, nh = self._size
-        return _nd().array(_resize_np(a, nw, nh, self._interp), dtype=a.dtype)
+        return _image().imresize(_nd().array(x) if not hasattr(x, 'asnumpy') else x, nw, nh, self._interp)
 
 
 class CenterCrop(Block):
+    """Crop the centre to ``size`` (w, h); a smaller image is cropped at its scale and
+    resized up (mx.image.center_crop)."""
+
     def __init__(self, size, interpolation=1):
         super().__init__()
-        self._size = (size, size) if isinstance(size, int) else size
+        self._size = _pair(size)
+        self._interp = interpolation
 
     def forward(self, x):
-        a = _np(x)
-        w, h = self._size
-        y0 = max(0, (a.shape[0] - h) // 2)
-        x0 = max(0, (a.shape[1] - w) // 2)
-        return _nd().array(a[y0:y0 + h, x0:x0 + w], dtype=a.dtype)
+        return _image().center_crop(x, self._size, self._interp)[0]
+
+
+class CropResize(HybridBlock):
+    """Crop the ``width`` x ``height`` rectangle at (x, y), then resize to ``size`` if given."""
+
+    def __init__(self, x, y, width, height, size=None, interpolation=None):
+        super().__init__()
+        self._box = (x, y, width, height)
+        self._size = None if size is None else _pair(size)
+        self._interp = 1 if interpolation is None else interpolation
+
+    def hybrid_forward(self, F, x):
+        x0, y0, w, h = self._box
+        return _image().fixed_crop(x, x0, y0, w, h, self._size, self._interp)
+
+
+class RandomResizedCrop(Block):
+    """Crop a random area fraction (``scale``) and aspect ratio (``ratio``), resized to
+    ``size`` (mx.image.random_size_crop: the Inception-style training crop)."""
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=1):
+        super().__init__()
+        self._args = (_pair(size), scale, ratio, interpolation)
+
+    def forward(self, x):
+        return _image().random_size_crop(x, *self._args)[0]
+
+
+class RandomCrop(Block):
+    """Pad by ``pad`` (int: every side of H and W, or numpy.pad widths) with
+    ``pad_value``, then crop ``size`` at a random place."""
+
+    def __init__(self, size, pad=None, pad_value=0, interpolation=1):
+        super().__init__()
+        self._args = (_pair(size), interpolation)
+        self._pad = ((pad, pad), (pad, pad), (0, 0)) if isinstance(pad, int) else pad
+        self._pad_value = pad_value
+
+    def forward(self, x):
+        if self._pad:
+            a = _np(x)
+            x = _nd().array(np.pad(a, self._pad, mode='constant', constant_values=self._pad_value), dtype=a.dtype)
+        return _image().random_crop(x, *self._args)[0]
+
+
+class _ColorJitter(Block):
+    """Runs an mx.image augmenter on a float copy of an HWC image; uint8 images come
+    back uint8 (rounded and saturated, as MXNet's image ops do)."""
+
+    def __init__(self, aug):
+        super().__init__()
+        self._aug = aug
+
+    def forward(self, x):
+        src = x if hasattr(x, 'asnumpy') else _nd().array(x)
+        out = self._aug(src.astype('float32'))
+        if src.dtype == np.uint8:
+            return _nd().array(np.clip(np.rint(out.asnumpy()), 0, 255), dtype='uint8')
+        return out.astype(src.dtype)
+
+
+class RandomBrightness(_ColorJitter):
+    """Scale by 1 + uniform(-brightness, brightness)."""
+
+    def __init__(self, brightness):
+        super().__init__(_image().BrightnessJitterAug(brightness))
+
+
+class RandomContrast(_ColorJitter):
+    """Blend with the mean luma by 1 + uniform(-contrast, contrast)."""
+
+    def __init__(self, contrast):
+        super().__init__(_image().ContrastJitterAug(contrast))
+
+
+class RandomSaturation(_ColorJitter):
+    """Blend each pixel with its luma by 1 + uniform(-saturation, saturation)."""
+
+    def __init__(self, saturation):
+        super().__init__(_image().SaturationJitterAug(saturation))
+
+
+class RandomHue(_ColorJitter):
+    """Rotate the hue by uniform(-hue, hue) * 180 degrees (YIQ rotation, as mx.image's
+    HueJitterAug; MXNet's C++ op goes through HLS, so values differ slightly)."""
+
+    def __init__(self, hue):
+        super().__init__(_image().HueJitterAug(hue))
+
+
+class RandomColorJitter(_ColorJitter):
+    """Brightness, contrast, saturation and hue jitter (those > 0) in random order."""
+
+    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        img = _image()
+        augs = [cls(v) for cls, v in ((img.BrightnessJitterAug, brightness), (img.ContrastJitterAug, contrast),
+                                      (img.SaturationJitterAug, saturation), (img.HueJitterAug, hue)) if v > 0]
+        super().__init__(img.RandomOrderAug(augs))
+
+
+# AlexNet's ImageNet RGB PCA (the eigen decomposition MXNet's lighting noise uses)
+_PCA_EIGVAL = np.array([55.46, 4.794, 1.148])
+_PCA_EIGVEC = np.array([[-0.5675, 0.7192, 0.4009],
+                        [-0.5808, -0.0045, -0.8140],
+                        [-0.5836, -0.6948, 0.4203]])
+
+
+class RandomLighting(_ColorJitter):
+    """AlexNet-style PCA lighting noise with standard deviation ``alpha``."""
+
+    def __init__(self, alpha):
+        super().__init__(_image().LightingAug(alpha, _PCA_EIGVAL, _PCA_EIGVEC))
 
 
 class RandomFlipLeftRight(HybridBlock):
