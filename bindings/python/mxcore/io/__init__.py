@@ -1,13 +1,16 @@
-"""mx.io: DataBatch, DataDesc and NDArrayIter (in-memory batching)."""
+"""mx.io: DataBatch, DataDesc and NDArrayIter (in-memory batching); MXNet 1.x's
+file iterators (CSVIter, MNISTIter: file_iters.py; ImageRecordIter:
+image_record_iter.py) and wrappers (ResizeIter, PrefetchingIter: wrappers.py)."""
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from .ndarray.ndarray import NDArray, array
+from ..ndarray.ndarray import NDArray, array
 
-__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter"]
+__all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter", "ResizeIter", "PrefetchingIter", "CSVIter",
+           "MNISTIter", "ImageRecordIter"]
 
 
 class DataDesc(namedtuple("DataDesc", ["name", "shape"])):
@@ -69,6 +72,31 @@ class DataIter:
 
     def getpad(self):
         return 0
+
+
+class _CurrentBatchIter(DataIter):
+    """An iterator whose iter_next() prepares ``self.current_batch`` (a DataBatch)."""
+
+    current_batch = None
+
+    def __next__(self):
+        if self.iter_next():
+            return self.current_batch
+        raise StopIteration
+
+    next = __next__
+
+    def getdata(self):
+        return self.current_batch.data
+
+    def getlabel(self):
+        return self.current_batch.label
+
+    def getindex(self):
+        return self.current_batch.index
+
+    def getpad(self):
+        return self.current_batch.pad
 
 
 def _init_data(data, allow_empty, default_name):
@@ -169,3 +197,8 @@ class NDArrayIter(DataIter):
         if self.last_batch_handle == "roll_over" and -self.batch_size < self.cursor < 0:
             return -self.cursor
         return 0
+
+
+from .wrappers import PrefetchingIter, ResizeIter  # noqa: E402
+from .file_iters import CSVIter, MNISTIter  # noqa: E402
+from .image_record_iter import ImageRecordIter  # noqa: E402
