@@ -55,3 +55,33 @@ def numeric_grad(f, x: np.ndarray, eps=1e-4):
         x[i] = old
         g[i] = (fp - fm) / (2 * eps)
     return g
+
+
+def get_mnist(path=None):
+    """MNIST as numpy arrays, as MXNet 1.x's test_utils.get_mnist gives them:
+    ``train_data``/``test_data`` (N, 1, 28, 28) float32 in [0, 1] (pixels / 255)
+    and ``train_label``/``test_label`` int8. Files come from ``path`` (default
+    $MXNET_HOME/datasets/mnist), downloaded there like gluon.data.vision.MNIST."""
+    from .gluon.data.vision import MNIST
+    kw = {} if path is None else {"root": path}
+    out = {}
+    for split, train in (("train", True), ("test", False)):
+        ds = MNIST(train=train, **kw)
+        imgs = ds._data.asnumpy()  # (N, 28, 28, 1) uint8
+        out[split + "_data"] = imgs.transpose(0, 3, 1, 2).astype(np.float32) / 255
+        out[split + "_label"] = ds._label.astype(np.int8)
+    return out
+
+
+def get_mnist_iterator(batch_size, input_shape, num_parts=1, part_index=0, path=None):
+    """(train, val) mx.io.MNISTIter over the MNIST files (see get_mnist); flat
+    784-vectors unless ``input_shape`` is 3-d."""
+    from .gluon.data.vision import MNIST
+    from .io import MNISTIter
+    flat = len(input_shape) != 3
+    iters = []
+    for train in (True, False):
+        image, label = MNIST.files(path, train)
+        iters.append(MNISTIter(image=image, label=label, batch_size=batch_size, shuffle=train, flat=flat,
+                               num_parts=num_parts, part_index=part_index))
+    return tuple(iters)

@@ -574,3 +574,18 @@ def test_gluon_utils_download(tmp_path):
     with pytest.raises(OSError, match='sha1 does not match'):
         utils.download(url, path=str(tmp_path / 'x.bin'), sha1_hash='0' * 40, retries=0)
     assert not (tmp_path / 'x.bin').exists()
+
+
+def test_test_utils_get_mnist_and_iterator(tmp_path, no_network):
+    """mx.test_utils.get_mnist / get_mnist_iterator (MXNet 1.x tutorials): arrays
+    scaled by 1/255 with int8 labels; MNISTIters over the same files (1/256)."""
+    made = _make_mnist(str(tmp_path), n_train=6, n_test=4)
+    d = mx.test_utils.get_mnist(str(tmp_path))
+    assert d['train_data'].shape == (6, 1, 28, 28) and d['train_data'].dtype == np.float32
+    np.testing.assert_allclose(d['test_data'][:, 0], made[False][0] / np.float32(255))
+    assert d['train_label'].dtype == np.int8 and d['train_label'].tolist() == made[True][1].tolist()
+    train, val = mx.test_utils.get_mnist_iterator(2, (784,), path=str(tmp_path))
+    assert train.provide_data[0].shape == (2, 784) and len(list(val)) == 2
+    val.reset()
+    b = next(val)
+    np.testing.assert_array_equal(b.data[0].asnumpy(), made[False][0][:2].reshape(2, -1) / np.float32(256))

@@ -89,10 +89,23 @@ class MNIST(_DownloadedDataset):
     def _split_files(self):
         return self._train_files if self._train else self._test_files
 
-    def _get_data(self):
+    def split_paths(self):
+        """Paths of this split's (images, labels) idx files, downloaded when absent."""
         images_file, labels_file = self._split_files()
-        labels_path = self._locate(*labels_file)
-        images_path = self._locate(*images_file)
+        labels_path = self._locate(*labels_file)  # labels first, as MXNet fetches them
+        return self._locate(*images_file), labels_path
+
+    @classmethod
+    def files(cls, root=None, train=True):
+        """(images, labels) idx file paths of a split without loading it (for
+        mx.io.MNISTIter); downloaded into ``root`` when absent."""
+        ds = cls.__new__(cls)
+        ds._root = os.path.expanduser(root or default_root(cls._namespace))
+        ds._train = train
+        return ds.split_paths()
+
+    def _get_data(self):
+        images_path, labels_path = self.split_paths()
         labels = _formats.read_idx(labels_path, 1)
         images = _formats.read_idx(images_path, 3)
         if len(images) != len(labels):
