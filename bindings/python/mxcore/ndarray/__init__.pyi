@@ -1214,6 +1214,26 @@ def _contrib_BilinearResize2D(data: NDArray, like: NDArray, *, height: int | Non
     """Resizes (N, C, H, W) data with bilinear interpolation to (height, width), a scale, or the shape of a second input (mode=like)."""
     ...
 
+def ROIPooling(data: NDArray, rois: NDArray, *, pooled_size: tuple[int, ...], spatial_scale: float, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Max pooling of each region of interest (rois: [batch, x1, y1, x2, y2] in image pixels, rounded after spatial_scale) into pooled_size bins (Fast R-CNN)."""
+    ...
+
+def _contrib_ROIAlign(data: NDArray, rois: NDArray, *, pooled_size: tuple[int, ...], spatial_scale: float, sample_ratio: int | None = ..., position_sensitive: bool | None = ..., aligned: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Region of interest align (Mask R-CNN): each bin is the average of bilinear samples on a grid."""
+    ...
+
+def _contrib_box_nms(data: NDArray, *, overlap_thresh: float | None = ..., valid_thresh: float | None = ..., topk: int | None = ..., coord_start: int | None = ..., score_index: int | None = ..., id_index: int | None = ..., background_id: int | None = ..., force_suppress: bool | None = ..., in_format: str | None = ..., out_format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by score, overlapping lower-scored boxes removed, the rest of the rows -1."""
+    ...
+
+def _contrib_box_non_maximum_suppression(data: NDArray, *, overlap_thresh: float | None = ..., valid_thresh: float | None = ..., topk: int | None = ..., coord_start: int | None = ..., score_index: int | None = ..., id_index: int | None = ..., background_id: int | None = ..., force_suppress: bool | None = ..., in_format: str | None = ..., out_format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by score, overlapping lower-scored boxes removed, the rest of the rows -1."""
+    ...
+
+def _contrib_MultiBoxPrior(data: NDArray, *, sizes: object | None = ..., ratios: object | None = ..., clip: bool | None = ..., steps: object | None = ..., offsets: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """SSD prior (anchor) boxes for every position of a feature map: (1, H * W * anchors, 4) corners."""
+    ...
+
 def BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and updates moving_mean/moving_var in place; inference uses the moving statistics."""
     ...
