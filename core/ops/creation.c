@@ -202,6 +202,42 @@ static int arange_cpu(mx_call *c) {
     return MX_OK;
 }
 
+/* _contrib_arange_like: arange shaped like the input (or along one of its axes) */
+enum { AL_START, AL_STEP, AL_REPEAT, AL_CTX, AL_AXIS };
+static const mx_attr_spec arange_like_attrs[] = {
+    ATTR("start", MX_ATTR_FLOAT, "0", "First value."),
+    ATTR("step", MX_ATTR_FLOAT, "1", "Spacing between values."),
+    {.name = "repeat", .type = MX_ATTR_INT, .def = "1", .doc = "Number of times to repeat each element.",
+     .bounded = 1, .lo = 1, .hi = 1e18},
+    CTX_ATTR,
+    ATTR("axis", MX_ATTR_OPT_INT, "None", "None: the output has the input's shape; else a 1-D output of the length "
+                                          "of this axis."),
+};
+
+static int arange_like_infer(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    if (c->attrs[AL_AXIS].is_none) {
+        mxi_set_out(c, 0, x->shape, x->ndim, x->dtype);
+        return MX_OK;
+    }
+    int64_t a = c->attrs[AL_AXIS].i;
+    if (a < 0) a += x->ndim;
+    if (a < 0 || a >= x->ndim)
+        return mxi_op_error(c, MX_ERR_INVALID, "axis %lld out of range for %d-d data", (long long)c->attrs[AL_AXIS].i,
+                            x->ndim);
+    mxi_set_out(c, 0, &x->shape[a], 1, x->dtype);
+    return MX_OK;
+}
+
+static double arange_like_at(const mx_call *c, int64_t i) {
+    return c->attrs[AL_START].f + (double)(i / c->attrs[AL_REPEAT].i) * c->attrs[AL_STEP].f;
+}
+
+static int arange_like_cpu(mx_call *c) {
+    generate(c, arange_like_at);
+    return MX_OK;
+}
+
 /* linspace */
 enum { LS_START, LS_STOP, LS_NUM, LS_ENDPOINT, LS_CTX, LS_DTYPE };
 static const mx_attr_spec linspace_attrs[] = {
@@ -285,6 +321,10 @@ static const mx_op_def ops[] = {
      .doc = "Evenly spaced values in [start, stop) with the given step, each repeated `repeat` times.",
      .inputs = "", .num_outputs = 1, .attrs = arange_attrs, .n_attrs = 7, .infer = arange_infer, .cpu = arange_cpu,
      .flags = NOIN_FLAGS | MX_OPF_WRITES_ALL, .dtypes = MX_DT_ALL},
+    {.name = "_contrib_arange_like", .doc = "start + step * (i // repeat) over the input's shape (or along one axis).",
+     .inputs = "data", .num_outputs = 1, .attrs = arange_like_attrs, .n_attrs = 5, .infer = arange_like_infer,
+     .cpu = arange_like_cpu, .flags = MX_OPF_NO_GRAD | MX_OPF_NO_INPUT_CAST | MX_OPF_WRITES_ALL,
+     .dtypes = MX_DT_ALL},
     {.name = "linspace", .aliases = "_linspace", .doc = "num evenly spaced samples over [start, stop].",
      .inputs = "", .num_outputs = 1, .attrs = linspace_attrs, .n_attrs = 6, .infer = linspace_infer,
      .cpu = linspace_cpu, .flags = NOIN_FLAGS | MX_OPF_WRITES_ALL, .dtypes = MX_DT_ALL},

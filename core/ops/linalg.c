@@ -520,4 +520,8 @@ static const mx_op_def ops[] = {
      .cpu = kr_bwd_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD, .dtypes = LA_DTYPES},
 };
 
-void mxi_register_linalg(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }
+void mxi_register_attention(void); /* attention.c */
+void mxi_register_linalg(void) {
+    mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0]));
+    mxi_register_attention();
+}

@@ -231,7 +231,100 @@ static int pick_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* ---- _contrib_AdaptiveAvgPooling2D: output_size bins, bin i over rows
+ * [floor(i H / oh), ceil((i + 1) H / oh)) (and the same for columns) ---- */
+enum { AP_SIZE };
+static const mx_attr_spec ap_attrs[] = {
+    {"output_size", MX_ATTR_SHAPE, "()", "Output (h, w); one value (or an int) means square; empty means (1, 1)."},
+};
+
+static int ap_size(const mx_call *c, const mx_tensor_s *x, int64_t *oh, int64_t *ow) {
+    if (x->ndim != 4) return mxi_op_error(c, MX_ERR_INVALID, "data must be 4-d (N, C, H, W), got %d-d", x->ndim);
+    const mx_attr_val *a = &c->attrs[AP_SIZE];
+    if (a->is_none || a->n == 0) *oh = *ow = 1;
+    else if (a->n == 1) *oh = *ow = a->v[0];
+    else if (a->n == 2) *oh = a->v[0], *ow = a->v[1];
+    else return mxi_op_error(c, MX_ERR_INVALID, "output_size must have 1 or 2 values, got %d", a->n);
+    if (*oh < 1 || *ow < 1) return mxi_op_error(c, MX_ERR_INVALID, "output_size must be positive");
+    return MX_OK;
+}
+
+static int ap_infer(mx_call *c) {
+    int64_t oh = 0, ow = 0;
+    MXI_TRY(ap_size(c, c->in[0], &oh, &ow));
+    int64_t os[4] = {c->in[0]->shape[0], c->in[0]->shape[1], oh, ow};
+    mxi_set_out(c, 0, os, 4, c->in[0]->dtype);
+    return MX_OK;
+}
+
+/* forward (bw = 0: y = bin means of x) or backward (bw = 1: x += g / count over each bin) */
+static void ap_run(const mx_tensor_s *x, mx_tensor_s *xo, const mx_tensor_s *g, mx_tensor_s *y, int64_t oh, int64_t ow,
+                   int bw) {
+    const int64_t P = x->shape[0] * x->shape[1], H = x->shape[2], W = x->shape[3];
+    const int f64 = x->dtype == MX_FLOAT64;
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t i = 0; i < oh; i++) {
+            const int64_t h0 = i * H / oh, h1 = ((i + 1) * H + oh - 1) / oh;
+            for (int64_t j = 0; j < ow; j++) {
+                const int64_t w0 = j * W / ow, w1 = ((j + 1) * W + ow - 1) / ow, o = (p * oh + i) * ow + j;
+                const double cnt = (double)((h1 - h0) * (w1 - w0));
+                if (bw) {
+                    const double v = (f64 ? MXI_PTR(double, g)[o] : MXI_PTR(float, g)[o]) / cnt;
+                    for (int64_t h = h0; h < h1; h++)
+                        for (int64_t w = w0; w < w1; w++) {
+                            const int64_t k = (p * H + h) * W + w;
+                            if (f64) MXI_PTR(double, xo)[k] += v;
+                            else MXI_PTR(float, xo)[k] += (float)v;
+                        }
+                    continue;
+                }
+                double acc = 0;
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++) {
+                        const int64_t k = (p * H + h) * W + w;
+                        acc += f64 ? MXI_PTR(double, x)[k] : MXI_PTR(float, x)[k];
+                    }
+                if (f64) MXI_PTR(double, y)[o] = acc / cnt;
+                else MXI_PTR(float, y)[o] = (float)(acc / cnt);
+            }
+        }
+}
+
+static int ap_cpu(mx_call *c) {
+    int64_t oh = 0, ow = 0;
+    MXI_TRY(ap_size(c, c->in[0], &oh, &ow));
+    ap_run(c->in[0], NULL, NULL, c->out[0], oh, ow, 0);
+    return MX_OK;
+}
+
+/* _backward_contrib_AdaptiveAvgPooling2D(ograd, data) -> ddata */
+static int apb_infer(mx_call *c) {
+    mxi_same_as_in(c, 0, 1);
+    return MX_OK;
+}
+
+static int apb_cpu(mx_call *c) {
+    int64_t oh = 0, ow = 0;
+    MXI_TRY(ap_size(c, c->in[1], &oh, &ow));
+    ap_run(c->in[1], c->out[0], c->in[0], NULL, oh, ow, 1);
+    return MX_OK;
+}
+
+static int ap_grad(mx_grad_ctx *g) {
+    char attrs[256];
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
+    g->igrad[0] = mxi_call1("_backward_contrib_AdaptiveAvgPooling2D", attrs, 2, g->ograd[0], g->in[0]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
 static const mx_op_def pool_ops[] = {
+    {.name = "_contrib_AdaptiveAvgPooling2D", .doc = "Average pooling to a fixed output size (h, w) whatever the "
+                                                    "input size (bins as PyTorch's adaptive_avg_pool2d).",
+     .inputs = "data", .num_outputs = 1, .attrs = ap_attrs, .n_attrs = 1, .infer = ap_infer, .cpu = ap_cpu,
+     .grad = ap_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
+    {.name = "_backward_contrib_AdaptiveAvgPooling2D", .doc = "Gradient of AdaptiveAvgPooling2D.",
+     .inputs = "ograd,data", .num_outputs = 1, .attrs = ap_attrs, .n_attrs = 1, .infer = apb_infer, .cpu = apb_cpu,
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
     {.name = "Pooling", .aliases = "_npx_pooling",
      .doc = "Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional "
             "global pooling and valid/full/same output size conventions.",

@@ -954,6 +954,10 @@ def _arange(*, start: float, stop: object | None = ..., step: float | None = ...
     """Evenly spaced values in [start, stop) with the given step, each repeated `repeat` times."""
     ...
 
+def _contrib_arange_like(data: NDArray, *, start: float | None = ..., step: float | None = ..., repeat: int | None = ..., ctx: object | None = ..., axis: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """start + step * (i // repeat) over the input's shape (or along one axis)."""
+    ...
+
 def linspace(*, start: float, stop: float, num: int, endpoint: bool | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """num evenly spaced samples over [start, stop]."""
     ...
@@ -1150,6 +1154,26 @@ def khatri_rao(*data: NDArray, out: NDArray | None = ..., name: str | None = ...
     """Column-wise Khatri-Rao product of matrices (n_i, k): the output (prod n_i, k) holds, per column, the Kronecker product of the inputs' columns."""
     ...
 
+def _contrib_interleaved_matmul_selfatt_qk(queries_keys_values: NDArray, *, heads: int, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Self-attention scores q k^T / sqrt(head_dim) per (batch, head) from interleaved projections (seq, batch, heads * 3 * head_dim) -> (batch * heads, seq, seq)."""
+    ...
+
+def _contrib_interleaved_matmul_selfatt_valatt(queries_keys_values: NDArray, attention: NDArray, *, heads: int, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Self-attention output attention @ v per (batch, head) from interleaved projections -> (seq, batch, heads * head_dim)."""
+    ...
+
+def _contrib_interleaved_matmul_encdec_qk(queries: NDArray, keys_values: NDArray, *, heads: int, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Encoder-decoder attention scores q k^T / sqrt(head_dim): queries (seq_q, batch, heads * head_dim), interleaved keys_values (seq_k, batch, heads * 2 * head_dim) -> (batch * heads, seq_q, seq_k)."""
+    ...
+
+def _contrib_interleaved_matmul_encdec_valatt(keys_values: NDArray, attention: NDArray, *, heads: int, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Encoder-decoder attention output attention @ v per (batch, head) -> (seq_q, batch, heads * head_dim)."""
+    ...
+
+def _contrib_div_sqrt_dim(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """data / sqrt(data.shape[-1]) (attention score scaling)."""
+    ...
+
 def FullyConnected(data: NDArray, weight: NDArray, bias: NDArray, *, num_hidden: int, no_bias: bool | None = ..., flatten: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Applies a linear transformation: out = data * weight^T + bias. With flatten=True the data is reshaped to (batch, rest); otherwise the last axis is transformed."""
     ...
@@ -1192,6 +1216,10 @@ def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray, *, kernel: tupl
 
 def _npx_deconvolution(data: NDArray, weight: NDArray, bias: NDArray, *, kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., num_filter: int, num_group: int | None = ..., workspace: int | None = ..., no_bias: bool | None = ..., cudnn_tune: str | None = ..., cudnn_off: bool | None = ..., layout: str | None = ..., adj: tuple[int, ...] | None = ..., target_shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Transposed convolution (the gradient of Convolution w.r.t. its data) on (N, C, ...) inputs with weight (C, num_filter/num_group, kernel...). Output size: stride*(x-1) + dilate*(kernel-1) + 1 - 2*pad + adj, or target_shape when given."""
+    ...
+
+def _contrib_AdaptiveAvgPooling2D(data: NDArray, *, output_size: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Average pooling to a fixed output size (h, w) whatever the input size (bins as PyTorch's adaptive_avg_pool2d)."""
     ...
 
 def Pooling(data: NDArray, *, kernel: tuple[int, ...] | None = ..., pool_type: str | None = ..., global_pool: bool | None = ..., cudnn_off: bool | None = ..., pooling_convention: str | None = ..., stride: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., p_value: object | None = ..., count_include_pad: bool | None = ..., layout: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
