@@ -501,15 +501,10 @@ static int mp_grad(mx_grad_ctx *g) { /* anchors do not depend on the data's valu
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
 
-static int two_outputs_visible_one(const mx_call *c) {
-    (void)c;
-    return 1;
-}
-
 static const mx_op_def ops[] = {
     {.name = "ROIPooling", .doc = "Max pooling of each region of interest (rois: [batch, x1, y1, x2, y2] in image "
                                   "pixels, rounded after spatial_scale) into pooled_size bins (Fast R-CNN).",
-     .inputs = "data,rois", .num_outputs = 2, .num_visible_fn = two_outputs_visible_one, .attrs = rp_attrs,
+     .inputs = "data,rois", .num_outputs = 2, .num_visible_outputs = 1, .attrs = rp_attrs,
      .n_attrs = NATTR(rp_attrs), .infer = rp_infer, .cpu = rp_cpu, .grad = rp_grad, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_WRITES_ALL},
     {.name = "_backward_ROIPooling", .doc = "Gradient of ROIPooling: each bin's gradient to its argmax.",
@@ -525,7 +520,7 @@ static const mx_op_def ops[] = {
     {.name = "_contrib_box_nms", .aliases = "_contrib_box_non_maximum_suppression",
      .doc = "Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by "
             "score, overlapping lower-scored boxes removed, the rest of the rows -1.",
-     .inputs = "data", .num_outputs = 2, .num_visible_fn = two_outputs_visible_one, .attrs = nms_attrs,
+     .inputs = "data", .num_outputs = 2, .num_visible_outputs = 1, .attrs = nms_attrs,
      .n_attrs = NATTR(nms_attrs), .infer = nms_infer, .cpu = nms_cpu, .grad = nms_grad, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_WRITES_ALL},
     {.name = "_backward_contrib_box_nms", .doc = "Gradient of box_nms: each kept row's gradient to its source row.",

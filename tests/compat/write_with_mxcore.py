@@ -76,6 +76,35 @@ class Misc(gluon.HybridBlock):
 
 export(Misc(), "misc", nd.array(rng.rand(2, 3, 6, 6)))
 
+
+class Contrib(gluon.HybridBlock):
+    """contrib ops of BERT and detection exports: interleaved attention,
+    div_sqrt_dim, arange_like, ROIAlign, AdaptiveAvgPooling2D, MultiBoxPrior, box_nms."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.qkv = nn.Dense(24, flatten=False)
+            self.conv = nn.Conv2D(4, 3, padding=1)
+
+    def hybrid_forward(self, F, x):  # x: (4, 2, 6)
+        qkv = self.qkv(x + F.contrib.arange_like(x, axis=-1))
+        att = F.softmax(F.contrib.interleaved_matmul_selfatt_qk(qkv, heads=2), axis=-1)
+        ctx = F.contrib.div_sqrt_dim(F.contrib.interleaved_matmul_selfatt_valatt(qkv, att, heads=2))  # (4, 2, 8)
+        img = self.conv(F.reshape(F.transpose(ctx, (1, 0, 2)), (2, 1, 4, 8)))
+        rois = F.reshape(F.contrib.arange_like(F.slice_axis(ctx, axis=2, begin=0, end=5), axis=2), (1, 5)) * \
+            F.reshape(F.contrib.arange_like(F.slice_axis(ctx, axis=2, begin=0, end=5), axis=2) > 0, (1, 5))
+        ra = F.contrib.ROIAlign(img, rois, pooled_size=(2, 2), spatial_scale=1.0)
+        ap = F.contrib.AdaptiveAvgPooling2D(img, output_size=(2, 3))
+        anchors = F.contrib.MultiBoxPrior(img, sizes=(0.5,), ratios=(1, 2))
+        boxes = F.concat(F.zeros_like(F.slice_axis(anchors, axis=2, begin=0, end=1)),
+                         F.sigmoid(F.slice_axis(anchors, axis=2, begin=0, end=1) * 7), anchors, dim=2)
+        kept = F.contrib.box_nms(boxes, overlap_thresh=0.4, coord_start=2, score_index=1)
+        return F.concat(F.flatten(ra), F.reshape(ap, (1, -1)), F.reshape(kept, (1, -1)), dim=1)
+
+
+export(Contrib(), "contrib", nd.array(rng.rand(4, 2, 6)))
+
 g = nn.HybridSequential()
 g.add(nn.Dense(8, in_units=5), nn.Dense(3, in_units=8))
 g.initialize(mx.init.Normal(0.5))
@@ -83,5 +112,5 @@ g.save_parameters(p("gluon.params"))
 xg = rng.rand(2, 5).astype(np.float32)
 np.save(p("gluon-x.npy"), xg)
 np.save(p("gluon-y.npy"), g(nd.array(xg)).asnumpy())
-json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc"]}, open(p("expected.json"), "w"))
+json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib"]}, open(p("expected.json"), "w"))
 print("wrote", out)

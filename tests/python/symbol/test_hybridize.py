@@ -251,12 +251,15 @@ def _load_params(path):
     return nd.load(path)
 
 
-@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm"])
-def test_imports_mxnet_exported_models(model):
+@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm", "bert_block", "det_head"])
+def test_imports_mxnet_exported_models(model, tmp_path):
     net = gluon.SymbolBlock.imports(os.path.join(REF, model + "-symbol.json"), ["data"],
                                     os.path.join(REF, model + "-0000.params"))
     io = nd.load(os.path.join(REF, model + "-io.params"))
     np.testing.assert_allclose(net(io["x"]).asnumpy(), io["y"].asnumpy(), rtol=1e-4, atol=1e-4)
+    net.export(str(tmp_path / "again"), 3)  # and it round-trips through our own export
+    back = gluon.SymbolBlock.imports(str(tmp_path / "again-symbol.json"), ["data"], str(tmp_path / "again-0003.params"))
+    np.testing.assert_allclose(back(io["x"]).asnumpy(), io["y"].asnumpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("model", ["resnet18_v1", "mobilenet0.25"])

@@ -1242,7 +1242,7 @@ def _contrib_BilinearResize2D(data: NDArray, like: NDArray, *, height: int | Non
     """Resizes (N, C, H, W) data with bilinear interpolation to (height, width), a scale, or the shape of a second input (mode=like)."""
     ...
 
-def ROIPooling(data: NDArray, rois: NDArray, *, pooled_size: tuple[int, ...], spatial_scale: float, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+def ROIPooling(data: NDArray, rois: NDArray, *, pooled_size: tuple[int, ...], spatial_scale: float, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Max pooling of each region of interest (rois: [batch, x1, y1, x2, y2] in image pixels, rounded after spatial_scale) into pooled_size bins (Fast R-CNN)."""
     ...
 
@@ -1250,11 +1250,11 @@ def _contrib_ROIAlign(data: NDArray, rois: NDArray, *, pooled_size: tuple[int, .
     """Region of interest align (Mask R-CNN): each bin is the average of bilinear samples on a grid."""
     ...
 
-def _contrib_box_nms(data: NDArray, *, overlap_thresh: float | None = ..., valid_thresh: float | None = ..., topk: int | None = ..., coord_start: int | None = ..., score_index: int | None = ..., id_index: int | None = ..., background_id: int | None = ..., force_suppress: bool | None = ..., in_format: str | None = ..., out_format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+def _contrib_box_nms(data: NDArray, *, overlap_thresh: float | None = ..., valid_thresh: float | None = ..., topk: int | None = ..., coord_start: int | None = ..., score_index: int | None = ..., id_index: int | None = ..., background_id: int | None = ..., force_suppress: bool | None = ..., in_format: str | None = ..., out_format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by score, overlapping lower-scored boxes removed, the rest of the rows -1."""
     ...
 
-def _contrib_box_non_maximum_suppression(data: NDArray, *, overlap_thresh: float | None = ..., valid_thresh: float | None = ..., topk: int | None = ..., coord_start: int | None = ..., score_index: int | None = ..., id_index: int | None = ..., background_id: int | None = ..., force_suppress: bool | None = ..., in_format: str | None = ..., out_format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+def _contrib_box_non_maximum_suppression(data: NDArray, *, overlap_thresh: float | None = ..., valid_thresh: float | None = ..., topk: int | None = ..., coord_start: int | None = ..., score_index: int | None = ..., id_index: int | None = ..., background_id: int | None = ..., force_suppress: bool | None = ..., in_format: str | None = ..., out_format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by score, overlapping lower-scored boxes removed, the rest of the rows -1."""
     ...
 
