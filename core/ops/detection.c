@@ -501,6 +501,176 @@ static int mp_grad(mx_grad_ctx *g) { /* anchors do not depend on the data's valu
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
 
+/* ======================================================================
+ * box_iou, bipartite_matching, box_encode, box_decode: the box utilities of
+ * SSD / Faster R-CNN target generation (not differentiable)
+ * ====================================================================== */
+enum { IOU_FMT };
+static const mx_attr_spec iou_attrs[] = {
+    {"format", MX_ATTR_ENUM, "corner", "Box coordinates: corner (x1, y1, x2, y2) or center (x, y, w, h).",
+     "corner,center"},
+};
+
+static int iou_infer(mx_call *c) {
+    const mx_tensor_s *a = c->in[0], *b = c->in[1];
+    if (a->ndim < 1 || b->ndim < 1 || a->shape[a->ndim - 1] != 4 || b->shape[b->ndim - 1] != 4)
+        return mxi_op_error(c, MX_ERR_INVALID, "lhs and rhs must end in a dimension of 4 (box coordinates)");
+    if (a->ndim + b->ndim - 2 > MX_MAX_NDIM) return mxi_op_error(c, MX_ERR_INVALID, "too many dimensions");
+    int64_t os[MX_MAX_NDIM];
+    int n = 0;
+    for (int i = 0; i < a->ndim - 1; i++) os[n++] = a->shape[i];
+    for (int i = 0; i < b->ndim - 1; i++) os[n++] = b->shape[i];
+    mxi_set_out(c, 0, os, n, a->dtype);
+    return mxi_require_same_dtype(c);
+}
+
+static int iou_cpu(mx_call *c) {
+    const mx_tensor_s *a = c->in[0], *b = c->in[1];
+    const int64_t na = a->size / 4, nb = b->size / 4;
+    const int fmt = (int)c->attrs[IOU_FMT].i;
+    for (int64_t i = 0; i < na; i++) {
+        double ra[4], ca[4];
+        for (int q = 0; q < 4; q++) ra[q] = ld(a, i * 4 + q);
+        corners(ra, fmt, ca);
+        for (int64_t j = 0; j < nb; j++) {
+            double rb[4], cb[4];
+            for (int q = 0; q < 4; q++) rb[q] = ld(b, j * 4 + q);
+            corners(rb, fmt, cb);
+            st(c->out[0], i * nb + j, iou(ca, cb));
+        }
+    }
+    return MX_OK;
+}
+
+enum { BM_ASCEND, BM_THRESH, BM_TOPK };
+static const mx_attr_spec bm_attrs[] = {
+    {"is_ascend", MX_ATTR_BOOL, "False", "Match the lowest scores first (else the highest)."},
+    {"threshold", MX_ATTR_FLOAT, NULL, "Stop at scores below (descending) or above (ascending) this."},
+    {"topk", MX_ATTR_INT, "-1", "At most this many matches (-1: no limit).", NULL, 1, -1, 9e18},
+};
+
+static int bm_infer(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    if (x->ndim < 2) return mxi_op_error(c, MX_ERR_INVALID, "data must be (..., rows, cols), got %d-d", x->ndim);
+    int64_t os[MX_MAX_NDIM];
+    memcpy(os, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    mxi_set_out(c, 0, os, x->ndim - 1, x->dtype); /* row -> matched col */
+    os[x->ndim - 2] = x->shape[x->ndim - 1];
+    mxi_set_out(c, 1, os, x->ndim - 1, x->dtype); /* col -> matched row */
+    return MX_OK;
+}
+
+static int by_score_asc(const void *pa, const void *pb) { return by_score_desc(pb, pa); }
+
+static int bm_cpu(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    const int64_t N = x->shape[x->ndim - 2], M = x->shape[x->ndim - 1], B = N && M ? x->size / (N * M) : 0;
+    const int asc = (int)c->attrs[BM_ASCEND].i;
+    const double th = c->attrs[BM_THRESH].f;
+    const int64_t topk = c->attrs[BM_TOPK].i;
+    scored *e = malloc(sizeof(scored) * (size_t)(N * M > 0 ? N * M : 1));
+    if (!e) return mxi_op_error(c, MX_ERR_MEMORY, "out of memory");
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t k = 0; k < N * M; k++) e[k].score = ld(x, b * N * M + k), e[k].row = k;
+        qsort(e, (size_t)(N * M), sizeof(scored), asc ? by_score_asc : by_score_desc);
+        for (int64_t r = 0; r < N; r++) st(c->out[0], b * N + r, -1);
+        for (int64_t m = 0; m < M; m++) st(c->out[1], b * M + m, -1);
+        int64_t matched = 0;
+        for (int64_t k = 0; k < N * M && (topk < 0 || matched < topk); k++) {
+            if (asc ? e[k].score > th : e[k].score < th) break;
+            const int64_t r = e[k].row / M, m = e[k].row % M;
+            if (ld(c->out[0], b * N + r) >= 0 || ld(c->out[1], b * M + m) >= 0) continue;
+            st(c->out[0], b * N + r, (double)m);
+            st(c->out[1], b * M + m, (double)r);
+            matched++;
+        }
+    }
+    free(e);
+    return MX_OK;
+}
+
+/* centre form (x, y, w, h) of corner box b[4] */
+static void centre(const double *b, double o[4]) {
+    o[2] = b[2] - b[0], o[3] = b[3] - b[1], o[0] = b[0] + o[2] / 2, o[1] = b[1] + o[3] / 2;
+}
+
+/* box_encode(samples (B, N), matches (B, N), anchors (B, N, 4), refs (B, M, 4), means (4), stds (4)) ->
+ * targets (B, N, 4), masks (B, N, 4): positive samples get their matched ref as normalised centre offsets */
+static int enc_infer(mx_call *c) {
+    const mx_tensor_s *s = c->in[0], *a = c->in[2], *r = c->in[3];
+    if (s->ndim != 2 || c->in[1]->ndim != 2 || a->ndim != 3 || r->ndim != 3 || a->shape[2] != 4 ||
+        r->shape[2] != 4 || a->shape[0] != s->shape[0] || a->shape[1] != s->shape[1] || r->shape[0] != s->shape[0] ||
+        c->in[1]->shape[0] != s->shape[0] || c->in[1]->shape[1] != s->shape[1] || c->in[4]->size != 4 ||
+        c->in[5]->size != 4)
+        return mxi_op_error(c, MX_ERR_INVALID, "expected samples and matches (B, N), anchors (B, N, 4), refs "
+                                               "(B, M, 4), means and stds of 4 values");
+    mxi_set_out(c, 0, a->shape, 3, a->dtype);
+    mxi_set_out(c, 1, a->shape, 3, a->dtype);
+    return MX_OK;
+}
+
+static int enc_cpu(mx_call *c) {
+    const mx_tensor_s *smp = c->in[0], *mt = c->in[1], *an = c->in[2], *rf = c->in[3];
+    const int64_t B = an->shape[0], N = an->shape[1], M = rf->shape[1];
+    for (int64_t i = 0; i < B * N; i++) {
+        if (ld(smp, i) < 0.5) continue; /* negatives and ignored: zero target, zero mask */
+        const int64_t m = (int64_t)ld(mt, i), b = i / N;
+        if (m < 0 || m >= M) return mxi_op_error(c, MX_ERR_INVALID, "match %lld outside refs [0, %lld)", (long long)m,
+                                                 (long long)M);
+        double ab[4], rb[4], ac[4], rc[4];
+        for (int q = 0; q < 4; q++) ab[q] = ld(an, i * 4 + q), rb[q] = ld(rf, (b * M + m) * 4 + q);
+        centre(ab, ac);
+        centre(rb, rc);
+        const double t[4] = {(rc[0] - ac[0]) / ac[2], (rc[1] - ac[1]) / ac[3], log(rc[2] / ac[2]), log(rc[3] / ac[3])};
+        for (int q = 0; q < 4; q++) {
+            st(c->out[0], i * 4 + q, (t[q] - ld(c->in[4], q)) / ld(c->in[5], q));
+            st(c->out[1], i * 4 + q, 1.0);
+        }
+    }
+    return MX_OK;
+}
+
+/* box_decode(data (B, N, 4) deltas, anchors (1 or B, N, 4)) -> corner boxes */
+enum { DEC_STD0, DEC_STD1, DEC_STD2, DEC_STD3, DEC_CLIP, DEC_FMT };
+static const mx_attr_spec dec_attrs[] = {
+    {"std0", MX_ATTR_FLOAT, "1", "Scale of the x delta."},
+    {"std1", MX_ATTR_FLOAT, "1", "Scale of the y delta."},
+    {"std2", MX_ATTR_FLOAT, "1", "Scale of the width delta."},
+    {"std3", MX_ATTR_FLOAT, "1", "Scale of the height delta."},
+    {"clip", MX_ATTR_FLOAT, "-1", "If > 0, width/height deltas are clipped to this before exp."},
+    {"format", MX_ATTR_ENUM, "center", "Anchor coordinates: center (x, y, w, h) or corner.", "corner,center"},
+};
+
+static int dec_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *a = c->in[1];
+    if (d->ndim != 3 || d->shape[2] != 4 || a->ndim != 3 || a->shape[2] != 4 || a->shape[1] != d->shape[1] ||
+        (a->shape[0] != 1 && a->shape[0] != d->shape[0]))
+        return mxi_op_error(c, MX_ERR_INVALID, "expected data (B, N, 4) and anchors (1 or B, N, 4)");
+    mxi_same_as_in(c, 0, 0);
+    return mxi_require_same_dtype(c);
+}
+
+static int dec_cpu(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *a = c->in[1];
+    const int64_t N = d->shape[1];
+    const double clip = c->attrs[DEC_CLIP].f;
+    const double sd[4] = {c->attrs[DEC_STD0].f, c->attrs[DEC_STD1].f, c->attrs[DEC_STD2].f, c->attrs[DEC_STD3].f};
+    for (int64_t i = 0; i < d->size / 4; i++) {
+        const int64_t ai = a->shape[0] == 1 ? i % N : i;
+        double ab[4], ac[4];
+        for (int q = 0; q < 4; q++) ab[q] = ld(a, ai * 4 + q);
+        if (c->attrs[DEC_FMT].i == FMT_CENTER) memcpy(ac, ab, sizeof ac);
+        else centre(ab, ac);
+        double dw = ld(d, i * 4 + 2) * sd[2], dh = ld(d, i * 4 + 3) * sd[3];
+        if (clip > 0) dw = fmin(dw, clip), dh = fmin(dh, clip);
+        const double x = ac[0] + ld(d, i * 4) * sd[0] * ac[2], y = ac[1] + ld(d, i * 4 + 1) * sd[1] * ac[3];
+        const double w = exp(dw) * ac[2] / 2, h = exp(dh) * ac[3] / 2;
+        st(c->out[0], i * 4, x - w), st(c->out[0], i * 4 + 1, y - h);
+        st(c->out[0], i * 4 + 2, x + w), st(c->out[0], i * 4 + 3, y + h);
+    }
+    return MX_OK;
+}
+
 static const mx_op_def ops[] = {
     {.name = "ROIPooling", .doc = "Max pooling of each region of interest (rois: [batch, x1, y1, x2, y2] in image "
                                   "pixels, rounded after spatial_scale) into pooled_size bins (Fast R-CNN).",
@@ -526,6 +696,23 @@ static const mx_op_def ops[] = {
     {.name = "_backward_contrib_box_nms", .doc = "Gradient of box_nms: each kept row's gradient to its source row.",
      .inputs = "ograd,index", .num_outputs = 1, .infer = nmsb_infer, .cpu = nmsb_cpu, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_INTERNAL},
+    {.name = "_contrib_box_iou", .doc = "IoU of every lhs box with every rhs box: (..lhs, ..rhs).",
+     .inputs = "lhs,rhs", .num_outputs = 1, .attrs = iou_attrs, .n_attrs = NATTR(iou_attrs), .infer = iou_infer,
+     .cpu = iou_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
+    {.name = "_contrib_bipartite_matching",
+     .doc = "Greedy bipartite matching of a (..., rows, cols) score matrix: best scores first (or lowest with "
+            "is_ascend) until threshold or topk; outputs the matched column of each row and row of each column "
+            "(-1: none).",
+     .inputs = "data", .num_outputs = 2, .attrs = bm_attrs, .n_attrs = NATTR(bm_attrs), .infer = bm_infer,
+     .cpu = bm_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
+    {.name = "_contrib_box_encode",
+     .doc = "Training targets of positive samples: normalised centre offsets of the matched refs from the anchors "
+            "((target - means) / stds), with masks.",
+     .inputs = "samples,matches,anchors,refs,means,stds", .num_outputs = 2, .infer = enc_infer, .cpu = enc_cpu,
+     .dtypes = MX_DT_FLOAT, .flags = MX_OPF_NO_GRAD},
+    {.name = "_contrib_box_decode", .doc = "Corner boxes from centre-offset deltas (scaled by std0..3) and anchors.",
+     .inputs = "data,anchors", .num_outputs = 1, .attrs = dec_attrs, .n_attrs = NATTR(dec_attrs),
+     .infer = dec_infer, .cpu = dec_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
     {.name = "_contrib_MultiBoxPrior",
      .doc = "SSD prior (anchor) boxes for every position of a feature map: (1, H * W * anchors, 4) corners.",
      .inputs = "data", .num_outputs = 1, .attrs = mp_attrs, .n_attrs = NATTR(mp_attrs), .infer = mp_infer,

@@ -117,3 +117,42 @@ def test_bad_rois_are_clear_errors():
     bad[0, 0] = 5
     expect_error("_contrib_ROIAlign", [A, bad], {"pooled_size": (2, 2), "spatial_scale": 1.0},
                  contains=("ROIAlign", "batch index 5"))
+
+
+def test_box_iou_matches_mxnet():
+    a = np.array([[0, 0, 2, 2], [1, 1, 3, 3], [0, 0, 1, 1]], "f")
+    b = np.array([[[1, 0, 2, 1], [0, 0, 0.5, 4]]], "f")
+    out = run_op("_contrib_box_iou", [a, b])[0]
+    assert out.shape == (3, 1, 2)
+    np.testing.assert_allclose(out, [[[0.25, 0.2]], [[0, 0]], [[0, 0.2]]], atol=1e-6)
+    np.testing.assert_allclose(run_op("_contrib_box_iou", [a, a], {"format": "center"})[0],
+                               [[1, 0.2093, 0.25], [0.2093, 1, 0.11111], [0.25, 0.11111, 1]], atol=1e-4)
+
+
+@pytest.mark.parametrize("attrs,rows,cols", [
+    ({"threshold": 0.15}, [-1, 0, 1, 2], [1, 2, 3]),
+    ({"threshold": 0.15, "is_ascend": True}, [2, -1, -1, 0], [3, -1, 0]),
+    ({"threshold": 0.6, "topk": 2}, [-1, 0, 1, -1], [1, 2, -1]),
+])
+def test_bipartite_matching_matches_mxnet(attrs, rows, cols):
+    s = np.array([[[0.5, 0.6, 0.1], [0.9, 0.2, 0.55], [0.3, 0.8, 0.7], [0.05, 0.1, 0.2]]], "f")
+    r, c = run_op("_contrib_bipartite_matching", [s], attrs)
+    assert r.tolist() == [rows] and c.tolist() == [cols]
+    r2, _ = run_op("_contrib_bipartite_matching", [s[0]], attrs)  # no batch dimension
+    assert r2.tolist() == rows
+
+
+def test_box_encode_and_decode_match_mxnet():
+    anchors = np.array([[[0, 0, 2, 2], [1, 1, 4, 3], [0.5, 0.5, 1, 3]]], "f")
+    refs = np.array([[[0, 0, 1.5, 2.5], [1, 1, 3.5, 3.5]]], "f")
+    t, m = run_op("_contrib_box_encode", [np.array([[1, -1, 1]], "f"), np.array([[0, 1, 1]], "f"), anchors, refs,
+                                          np.zeros(4, "f"), np.array([0.1, 0.1, 0.2, 0.2], "f")])
+    np.testing.assert_allclose(t, [[[-1.25, 1.25, -1.43841, 1.11572], [0, 0, 0, 0], [30, 2, 8.04719, 0]]], atol=1e-4)
+    assert m.tolist() == [[[1] * 4, [0] * 4, [1] * 4]]
+    d = np.array([[[0.1, -0.2, 0.3, 0.1], [0, 0, 0, 0], [1, 1, 5, -5]]], "f")
+    want = [[[-1.04184, -1.0602, 1.08184, 0.9802], [-1, -0.5, 3, 2.5], [-0.75914, 0.24818, 1.95914, 1.35182]]]
+    attrs = {"std0": 0.1, "std1": 0.1, "std2": 0.2, "std3": 0.2}
+    np.testing.assert_allclose(run_op("_contrib_box_decode", [d, anchors], attrs)[0], want, atol=1e-4)
+    np.testing.assert_allclose(run_op("_contrib_box_decode", [d, anchors], dict(attrs, clip=1.0))[0], want, atol=1e-4)
+    corner = run_op("_contrib_box_decode", [np.zeros_like(d), anchors], {"format": "corner"})[0]
+    np.testing.assert_allclose(corner, anchors, atol=1e-6)  # zero deltas give the anchors back

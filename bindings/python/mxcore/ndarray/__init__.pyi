@@ -1258,6 +1258,22 @@ def _contrib_box_non_maximum_suppression(data: NDArray, *, overlap_thresh: float
     """Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by score, overlapping lower-scored boxes removed, the rest of the rows -1."""
     ...
 
+def _contrib_box_iou(lhs: NDArray, rhs: NDArray, *, format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """IoU of every lhs box with every rhs box: (..lhs, ..rhs)."""
+    ...
+
+def _contrib_bipartite_matching(data: NDArray, *, is_ascend: bool | None = ..., threshold: float, topk: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Greedy bipartite matching of a (..., rows, cols) score matrix: best scores first (or lowest with is_ascend) until threshold or topk; outputs the matched column of each row and row of each column (-1: none)."""
+    ...
+
+def _contrib_box_encode(samples: NDArray, matches: NDArray, anchors: NDArray, refs: NDArray, means: NDArray, stds: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Training targets of positive samples: normalised centre offsets of the matched refs from the anchors ((target - means) / stds), with masks."""
+    ...
+
+def _contrib_box_decode(data: NDArray, anchors: NDArray, *, std0: float | None = ..., std1: float | None = ..., std2: float | None = ..., std3: float | None = ..., clip: float | None = ..., format: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Corner boxes from centre-offset deltas (scaled by std0..3) and anchors."""
+    ...
+
 def _contrib_MultiBoxPrior(data: NDArray, *, sizes: object | None = ..., ratios: object | None = ..., clip: bool | None = ..., steps: object | None = ..., offsets: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """SSD prior (anchor) boxes for every position of a feature map: (1, H * W * anchors, 4) corners."""
     ...
