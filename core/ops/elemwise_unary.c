@@ -544,7 +544,9 @@ static mx_op_def ops[] = {
      .dtypes = MX_DT_FLOAT | MX_DT(MX_INT32) | MX_DT(MX_INT64), .flags = UN_FLAGS},
 };
 
+void mxi_register_contrib_elemwise(void); /* contrib_elemwise.c */
 void mxi_register_elemwise_unary(void) {
+    mxi_register_contrib_elemwise();
     int n = (int)(sizeof ops / sizeof ops[0]);
     for (int i = 0; i < n; i++)
         if (!strcmp(ops[i].name, "logical_not")) ops[i].flags |= MX_OPF_NO_GRAD;

@@ -885,6 +885,92 @@ static const mx_attr_spec sas_attrs[] = {
     {"step", MX_ATTR_SHAPE, "()", "Step per axis (None or missing = 1).", NULL, 0, 0, 0},
 };
 
+/* ---- _contrib_index_array: the index of every element, int64 (shape + (len(axes) or ndim,)) ---- */
+enum { IA_AXES };
+static const mx_attr_spec ia_attrs[] = {
+    {"axes", MX_ATTR_SHAPE, "None", "Axes whose indices to give, in this order (None: all)."},
+};
+
+static int ia_axes(const mx_call *c, const mx_tensor_s *x, int64_t *axes, int *n) {
+    const mx_attr_val *a = &c->attrs[IA_AXES];
+    *n = a->is_none ? x->ndim : a->n;
+    for (int i = 0; i < *n; i++) {
+        int64_t v = a->is_none ? i : a->v[i];
+        if (v < 0) v += x->ndim;
+        if (v < 0 || v >= x->ndim)
+            return mxi_op_error(c, MX_ERR_INVALID, "axis %lld out of range for %d-d data", (long long)a->v[i], x->ndim);
+        axes[i] = v;
+    }
+    return MX_OK;
+}
+
+static int ia_infer(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    int64_t axes[MX_MAX_NDIM], os[MX_MAX_NDIM + 1];
+    int n = 0;
+    if (x->ndim >= MX_MAX_NDIM) return mxi_op_error(c, MX_ERR_INVALID, "data has too many dimensions");
+    MXI_TRY(ia_axes(c, x, axes, &n));
+    memcpy(os, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+    os[x->ndim] = n;
+    mxi_set_out(c, 0, os, x->ndim + 1, MX_INT64);
+    return MX_OK;
+}
+
+static int ia_cpu(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    int64_t axes[MX_MAX_NDIM], idx[MX_MAX_NDIM];
+    int n = 0;
+    MXI_TRY(ia_axes(c, x, axes, &n));
+    int64_t *y = mxi_data(c->out[0]);
+    for (int64_t i = 0; i < x->size; i++) {
+        int64_t r = i;
+        for (int d = x->ndim - 1; d >= 0; d--) idx[d] = r % x->shape[d], r /= x->shape[d];
+        for (int k = 0; k < n; k++) y[i * n + k] = idx[axes[k]];
+    }
+    return MX_OK;
+}
+
+/* ---- _contrib_index_copy(old, index, new): old with rows index[i] replaced by new[i] ---- */
+static int ic_infer(mx_call *c) {
+    const mx_tensor_s *o = c->in[0], *ix = c->in[1], *nw = c->in[2];
+    if (o->ndim < 1 || ix->ndim != 1 || nw->ndim != o->ndim || nw->shape[0] != ix->shape[0] ||
+        memcmp(o->shape + 1, nw->shape + 1, sizeof(int64_t) * (size_t)(o->ndim - 1)) || nw->dtype != o->dtype)
+        return mxi_op_error(c, MX_ERR_INVALID, "expected old (N, ...), index (K,) and new (K, ...) with old's row "
+                                               "shape and dtype");
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int ic_cpu(mx_call *c) {
+    const mx_tensor_s *o = c->in[0], *ix = c->in[1], *nw = c->in[2];
+    const size_t row = (size_t)(o->shape[0] ? o->size / o->shape[0] : 0) * mxi_dtype_size(o->dtype);
+    char *y = mxi_data(c->out[0]);
+    memcpy(y, mxi_data(o), row * (size_t)o->shape[0]);
+    for (int64_t k = 0; k < ix->size; k++) {
+        double v = mxi_load_as_double(mxi_data(ix), ix->dtype, k);
+        if (!(v >= 0 && v < (double)o->shape[0]))
+            return mxi_op_error(c, MX_ERR_INVALID, "index %g outside [0, %lld)", v, (long long)o->shape[0]);
+        memcpy(y + (size_t)v * row, (const char *)mxi_data(nw) + (size_t)k * row, row);
+    }
+    return MX_OK;
+}
+
+/* d old = the gradient with the replaced rows zeroed (an index_copy of zeros),
+ * d new = the gradient's replaced rows (take) */
+static int ic_grad(mx_grad_ctx *g) {
+    if (mxi_grad_needed(g, 0)) {
+        mx_tensor_s *z = mxi_call1("zeros_like", NULL, 1, g->in[2]);
+        g->igrad[0] = z ? mxi_call1("_contrib_index_copy", NULL, 3, g->ograd[0], g->in[1], z) : NULL;
+        mxi_tensor_release(z);
+        if (!g->igrad[0]) return mx_last_error_code();
+    }
+    if (mxi_grad_needed(g, 2)) {
+        g->igrad[2] = mxi_call1("take", "axis=0", 2, g->ograd[0], g->in[1]);
+        if (!g->igrad[2]) return mx_last_error_code();
+    }
+    return MX_OK;
+}
+
 #define NA(t) .attrs = t, .n_attrs = (int)(sizeof t / sizeof t[0])
 #define ANY (MX_OPF_NO_INPUT_CAST)
 
@@ -896,6 +982,12 @@ static int sas_infer(mx_call *c) {
 }
 
 static const mx_op_def ops[] = {
+    {.name = "_contrib_index_array", .doc = "The index (along axes, default all) of every element of the input, int64.",
+     .inputs = "data", .num_outputs = 1, NA(ia_attrs), .infer = ia_infer, .cpu = ia_cpu,
+     .flags = MX_OPF_NO_GRAD | MX_OPF_NO_INPUT_CAST | MX_OPF_WRITES_ALL, .dtypes = MX_DT_ALL},
+    {.name = "_contrib_index_copy", .doc = "old with its rows index[i] replaced by new[i].",
+     .inputs = "old_tensor,index_vector,new_tensor", .num_outputs = 1, .infer = ic_infer, .cpu = ic_cpu,
+     .grad = ic_grad, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST, .dtypes = MX_DT_ALL},
     {.name = "take", .doc = "Takes elements of data along an axis at the given indices.", .inputs = "a,indices",
      .num_outputs = 1, NA(take_attrs), .infer = take_infer, .cpu = take_cpu, .grad = take_grad, .dtypes = IDX_ANY,
      .flags = ANY | MX_OPF_WRITES_ALL},

@@ -510,6 +510,59 @@ static int rg_grad(mx_grad_ctx *g) {
 
 
 /* ======================================================================
+ * SVMOutput(data (N, C...), label (N,)): identity forward; the backward is
+ * the one-vs-all (squared, or linear with use_linear) hinge gradient
+ * ====================================================================== */
+enum { SVM_MARGIN, SVM_REG, SVM_LINEAR };
+static const mx_attr_spec svm_attrs[] = {
+    {"margin", MX_ATTR_FLOAT, "1", "The hinge margin."},
+    {"regularization_coefficient", MX_ATTR_FLOAT, "1", "Scales the gradient."},
+    {"use_linear", MX_ATTR_BOOL, "False", "L1 (linear) hinge instead of the squared hinge."},
+};
+
+static int svm_infer(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    MXI_TRY(require_float(c, 0));
+    if (d->ndim < 2 || l->size != d->shape[0]) {
+        char a[128], b[128];
+        return mxi_op_error(c, MX_ERR_INVALID, "data must be (N, classes...) and label (N,); got data %s, label %s",
+                            mxi_shape_str(d->shape, d->ndim, b, sizeof b), mxi_shape_str(l->shape, l->ndim, a, sizeof a));
+    }
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+/* _backward_SVMOutput(data, label) -> ddata (the head gradient is not used: a loss layer) */
+static int svmb_cpu(mx_call *c) {
+    const mx_tensor_s *d = c->in[0], *l = c->in[1];
+    const int64_t N = d->shape[0], C = N ? d->size / N : 0;
+    const double m = c->attrs[SVM_MARGIN].f, reg = c->attrs[SVM_REG].f;
+    const int lin = (int)c->attrs[SVM_LINEAR].i;
+    for (int64_t n = 0; n < N; n++) {
+        const int64_t k = (int64_t)ld(l, n);
+        if (k < 0 || k >= C)
+            return mxi_op_error(c, MX_ERR_INVALID, "label %lld of sample %lld outside [0, %lld)", (long long)k,
+                                (long long)n, (long long)C);
+        for (int64_t j = 0; j < C; j++) {
+            const double s = ld(d, n * C + j);
+            double g;
+            if (j == k) g = m > s ? (lin ? -1.0 : -2.0 * (m - s)) : 0.0;
+            else g = m > -s ? (lin ? 1.0 : 2.0 * (m + s)) : 0.0;
+            mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, n * C + j, g * reg);
+        }
+    }
+    return MX_OK;
+}
+
+static int svm_grad(mx_grad_ctx *g) {
+    char attrs[256];
+    MXI_TRY(mxi_attrs_string(g->call, attrs, sizeof attrs));
+    g->igrad[0] = mxi_call1("_backward_SVMOutput", attrs, 2, g->in[0], g->in[1]);
+    return g->igrad[0] ? MX_OK : mx_last_error_code();
+}
+
+
+/* ======================================================================
  * CTCLoss(data (T, N, C) unnormalised activations, label (N, L)
  *         [, data_lengths (N,)] [, label_lengths (N,)]) -> loss (N,)
  * Hidden output 1: d(loss)/d(data) (softmax applied inside), computed with
@@ -775,6 +828,13 @@ static const mx_op_def ops[] = {
     {.name = "_backward_CTCLoss", .doc = "Gradient of CTCLoss: the saved gradient scaled per sequence.",
      .inputs = "ograd,grad", .num_outputs = 1, .infer = ctcb_infer, .cpu = ctcb_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+    {.name = "SVMOutput", .doc = "Identity forward; backward returns the one-vs-all hinge gradient (squared, or "
+                                 "linear with use_linear) times regularization_coefficient (support vector machine).",
+     .inputs = "data,label", .num_outputs = 1, .attrs = svm_attrs, .n_attrs = NA(svm_attrs), .infer = svm_infer,
+     .cpu = rg_cpu, .grad = svm_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
+    {.name = "_backward_SVMOutput", .doc = "Gradient of SVMOutput.", .inputs = "data,label", .num_outputs = 1,
+     .attrs = svm_attrs, .n_attrs = NA(svm_attrs), .infer = svm_infer, .cpu = svmb_cpu, .dtypes = MX_DT_FLOAT,
+     .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},
     RG_DEF("LinearRegressionOutput", "Identity forward; backward returns (out - label) * grad_scale / num_output "
                                      "(squared loss)."),
     RG_DEF("LogisticRegressionOutput", "Sigmoid forward; backward returns (out - label) * grad_scale / num_output "

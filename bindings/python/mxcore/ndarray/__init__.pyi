@@ -6,6 +6,22 @@ from .utils import save, load, load_frombuffer
 from .dlpack import from_dlpack
 from . import random
 
+def _contrib_round_ste(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """round(x) (half away from zero) with a straight-through gradient."""
+    ...
+
+def _contrib_sign_ste(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """sign(x) with a straight-through gradient."""
+    ...
+
+def _contrib_gradientmultiplier(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Identity whose gradient is multiplied by scalar (a negative scalar reverses it)."""
+    ...
+
+def _contrib_quadratic(data: NDArray, *, a: float | None = ..., b: float | None = ..., c: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """a * x^2 + b * x + c elementwise."""
+    ...
+
 def abs(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Element-wise absolute value."""
     ...
@@ -850,6 +866,14 @@ def size_array(data: NDArray, *, out: NDArray | None = ..., name: str | None = .
     """Returns the number of elements of the input as an int64 array of shape (1,)."""
     ...
 
+def _contrib_index_array(data: NDArray, *, axes: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """The index (along axes, default all) of every element of the input, int64."""
+    ...
+
+def _contrib_index_copy(old_tensor: NDArray, index_vector: NDArray, new_tensor: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """old with its rows index[i] replaced by new[i]."""
+    ...
+
 def take(a: NDArray, indices: NDArray, *, axis: int | None = ..., mode: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Takes elements of data along an axis at the given indices."""
     ...
@@ -1432,6 +1456,10 @@ def _contrib_CTCLoss(data: NDArray, label: NDArray, data_lengths: NDArray, label
 
 def _contrib_ctc_loss(data: NDArray, label: NDArray, data_lengths: NDArray, label_lengths: NDArray, *, use_data_lengths: bool | None = ..., use_label_lengths: bool | None = ..., blank_label: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels (N, L); returns the per-sequence negative log-likelihood (N,)."""
+    ...
+
+def SVMOutput(data: NDArray, label: NDArray, *, margin: float | None = ..., regularization_coefficient: float | None = ..., use_linear: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Identity forward; backward returns the one-vs-all hinge gradient (squared, or linear with use_linear) times regularization_coefficient (support vector machine)."""
     ...
 
 def LinearRegressionOutput(data: NDArray, label: NDArray, *, grad_scale: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
