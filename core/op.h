@@ -153,6 +153,18 @@ typedef struct mx_op_def {
     uint64_t mutates;
 } mx_op_def;
 
+/* ---- element access for kernels that compute in double ----
+ * Element i of a contiguous float32 / float64 tensor as a double, written
+ * back, and accumulated (detection, spatial transformer ops). */
+static inline double mxi_fget(const mx_tensor_s *t, int64_t i) {
+    return t->dtype == MX_FLOAT64 ? MXI_PTR(double, t)[i] : (double)MXI_PTR(float, t)[i];
+}
+static inline void mxi_fset(mx_tensor_s *t, int64_t i, double v) {
+    if (t->dtype == MX_FLOAT64) MXI_PTR(double, t)[i] = v;
+    else MXI_PTR(float, t)[i] = (float)v;
+}
+static inline void mxi_fadd(mx_tensor_s *t, int64_t i, double v) { mxi_fset(t, i, mxi_fget(t, i) + v); }
+
 /* ---- registration (registry.c) ---- */
 /* Register `n` ops; the table must have static storage duration. */
 void mxi_register_ops(const mx_op_def *defs, int n);

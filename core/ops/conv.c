@@ -38,6 +38,7 @@ typedef struct {
 void mxi_register_pooling(void);
 void mxi_register_upsampling(void);
 void mxi_register_detection(void);
+void mxi_register_spatial_transformer(void);
 
 /* ---- attributes (shared by Convolution and Deconvolution tables) ---- */
 enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPACE, A_NO_BIAS, A_CUDNN_TUNE,
@@ -512,6 +513,7 @@ void mxi_register_conv(void) {
     mxi_register_pooling();
     mxi_register_upsampling();
     mxi_register_detection();
+    mxi_register_spatial_transformer();
 }
 
 /* For upsampling.c: bilinear UpSampling is a depthwise Deconvolution with

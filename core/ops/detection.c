@@ -12,15 +12,6 @@
 
 #define NATTR(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* element i of a float tensor (float32 or float64) as double, and back */
-static double ld(const mx_tensor_s *t, int64_t i) {
-    return t->dtype == MX_FLOAT64 ? MXI_PTR(double, t)[i] : (double)MXI_PTR(float, t)[i];
-}
-static void st(mx_tensor_s *t, int64_t i, double v) {
-    if (t->dtype == MX_FLOAT64) MXI_PTR(double, t)[i] = v;
-    else MXI_PTR(float, t)[i] = (float)v;
-}
-static void add_at(mx_tensor_s *t, int64_t i, double v) { st(t, i, ld(t, i) + v); }
 
 /* data (N, C, H, W) and rois (R, 5) = [batch index, x1, y1, x2, y2] */
 static int check_rois(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s *rois) {
@@ -32,7 +23,7 @@ static int check_rois(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s 
 
 /* the batch index of roi r, checked against the batch size */
 static int roi_batch(const mx_call *c, const mx_tensor_s *rois, int64_t r, int64_t n, int64_t *b) {
-    double v = ld(rois, r * 5);
+    double v = mxi_fget(rois, r * 5);
     if (!(v >= 0 && v < (double)n))
         return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld)", (long long)r, v,
                             (long long)n);
@@ -77,8 +68,8 @@ static int rp_cpu(mx_call *c) {
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
-        int64_t x0 = (int64_t)round(ld(rois, r * 5 + 1) * s), y0 = (int64_t)round(ld(rois, r * 5 + 2) * s);
-        int64_t x1 = (int64_t)round(ld(rois, r * 5 + 3) * s), y1 = (int64_t)round(ld(rois, r * 5 + 4) * s);
+        int64_t x0 = (int64_t)round(mxi_fget(rois, r * 5 + 1) * s), y0 = (int64_t)round(mxi_fget(rois, r * 5 + 2) * s);
+        int64_t x1 = (int64_t)round(mxi_fget(rois, r * 5 + 3) * s), y1 = (int64_t)round(mxi_fget(rois, r * 5 + 4) * s);
         double rh = (double)(y1 - y0 + 1 > 1 ? y1 - y0 + 1 : 1), rw = (double)(x1 - x0 + 1 > 1 ? x1 - x0 + 1 : 1);
         double bh = rh / (double)ph, bw = rw / (double)pw;
         for (int64_t ch = 0; ch < C; ch++) {
@@ -93,12 +84,12 @@ static int rp_cpu(mx_call *c) {
                     int64_t arg = -1;
                     for (int64_t h = hs; h < he; h++)
                         for (int64_t w = ws; w < we; w++) {
-                            double v = ld(x, plane + h * W + w);
+                            double v = mxi_fget(x, plane + h * W + w);
                             if (v > best) best = v, arg = h * W + w;
                         }
                     const int64_t o = ((r * C + ch) * ph + i) * pw + j;
-                    st(c->out[0], o, best);
-                    st(c->out[1], o, (double)arg);
+                    mxi_fset(c->out[0], o, best);
+                    mxi_fset(c->out[1], o, (double)arg);
                 }
         }
     }
@@ -122,8 +113,8 @@ static int rpb_cpu(mx_call *c) {
         for (int64_t ch = 0; ch < C; ch++)
             for (int64_t k = 0; k < P; k++) {
                 const int64_t o = (r * C + ch) * P + k;
-                const int64_t a = (int64_t)ld(arg, o);
-                if (a >= 0) add_at(c->out[0], (b * C + ch) * H * W + a, ld(g, o));
+                const int64_t a = (int64_t)mxi_fget(arg, o);
+                if (a >= 0) mxi_fadd(c->out[0], (b * C + ch) * H * W + a, mxi_fget(g, o));
             }
     }
     return MX_OK;
@@ -215,8 +206,8 @@ static int ra_walk(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s *ro
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
-        double x0 = ld(rois, r * 5 + 1) * s - off, y0 = ld(rois, r * 5 + 2) * s - off;
-        double rw = ld(rois, r * 5 + 3) * s - off - x0, rh = ld(rois, r * 5 + 4) * s - off - y0;
+        double x0 = mxi_fget(rois, r * 5 + 1) * s - off, y0 = mxi_fget(rois, r * 5 + 2) * s - off;
+        double rw = mxi_fget(rois, r * 5 + 3) * s - off - x0, rh = mxi_fget(rois, r * 5 + 4) * s - off - y0;
         if (!c->attrs[RA_ALIGNED].i) rw = rw > 1 ? rw : 1, rh = rh > 1 ? rh : 1;
         const double bh = rh / (double)g.ph, bw = rw / (double)g.pw;
         const int64_t gh = ratio > 0 ? ratio : (int64_t)ceil(rh / (double)g.ph);
@@ -252,13 +243,13 @@ typedef struct {
 static void ra_gather(void *ctx, int64_t o, int64_t plane, const int64_t idx[4], const double wt[4]) {
     ra_job *j = ctx;
     for (int q = 0; q < 4; q++)
-        if (wt[q] != 0) j->acc[o] += wt[q] * ld(j->x, plane + idx[q]);
+        if (wt[q] != 0) j->acc[o] += wt[q] * mxi_fget(j->x, plane + idx[q]);
 }
 
 static void ra_scatter(void *ctx, int64_t o, int64_t plane, const int64_t idx[4], const double wt[4]) {
     ra_job *j = ctx;
     for (int q = 0; q < 4; q++)
-        if (wt[q] != 0) j->acc[plane + idx[q]] += wt[q] * ld(j->x, o); /* x: the output gradient here */
+        if (wt[q] != 0) j->acc[plane + idx[q]] += wt[q] * mxi_fget(j->x, o); /* x: the output gradient here */
 }
 
 /* run a walk accumulating in doubles into n values, stored into out */
@@ -268,7 +259,7 @@ static int ra_run(mx_call *c, const mx_tensor_s *x, const mx_tensor_s *rois, con
     ra_job j = {src, out, calloc((size_t)(n ? n : 1), sizeof(double))};
     if (!j.acc) return mxi_op_error(c, MX_ERR_MEMORY, "out of memory");
     int rc = ra_walk(c, x, rois, fn, &j);
-    for (int64_t i = 0; rc == MX_OK && i < n; i++) st(out, i, j.acc[i]);
+    for (int64_t i = 0; rc == MX_OK && i < n; i++) mxi_fset(out, i, j.acc[i]);
     free(j.acc);
     return rc;
 }
@@ -376,16 +367,16 @@ static int nms_cpu(mx_call *c) {
         const int64_t base = bi * N * K;
         int64_t n = 0;
         for (int64_t r = 0; r < N; r++) {
-            double sc = ld(x, base + r * K + si);
+            double sc = mxi_fget(x, base + r * K + si);
             if (!(sc > valid)) continue;
-            if (id >= 0 && (int64_t)ld(x, base + r * K + id) == bg) continue;
+            if (id >= 0 && (int64_t)mxi_fget(x, base + r * K + id) == bg) continue;
             order[n].score = sc, order[n].row = r, n++;
         }
         qsort(order, (size_t)n, sizeof(scored), by_score_desc);
         if (topk > 0 && n > topk) n = topk;
         for (int64_t k = 0; k < n; k++) {
             double raw[4];
-            for (int q = 0; q < 4; q++) raw[q] = ld(x, base + order[k].row * K + cs + q);
+            for (int q = 0; q < 4; q++) raw[q] = mxi_fget(x, base + order[k].row * K + cs + q);
             corners(raw, fin, box + 4 * k);
             dead[k] = 0;
         }
@@ -395,21 +386,21 @@ static int nms_cpu(mx_call *c) {
             const int64_t rk = order[k].row;
             for (int64_t m = k + 1; m < n; m++) {
                 if (dead[m]) continue;
-                if (!force && id >= 0 && ld(x, base + rk * K + id) != ld(x, base + order[m].row * K + id)) continue;
+                if (!force && id >= 0 && mxi_fget(x, base + rk * K + id) != mxi_fget(x, base + order[m].row * K + id)) continue;
                 if (iou(box + 4 * k, box + 4 * m) > thresh) dead[m] = 1;
             }
             /* output row `kept`: the box, coordinates in out_format */
-            for (int64_t f = 0; f < K; f++) st(c->out[0], base + kept * K + f, ld(x, base + rk * K + f));
+            for (int64_t f = 0; f < K; f++) mxi_fset(c->out[0], base + kept * K + f, mxi_fget(x, base + rk * K + f));
             const double *cb = box + 4 * k;
             double o[4] = {cb[0], cb[1], cb[2], cb[3]};
             if (fout == FMT_CENTER) o[0] = (cb[0] + cb[2]) / 2, o[1] = (cb[1] + cb[3]) / 2, o[2] = cb[2] - cb[0], o[3] = cb[3] - cb[1];
-            for (int q = 0; q < 4; q++) st(c->out[0], base + kept * K + cs + q, o[q]);
-            st(c->out[1], bi * N + kept, (double)rk);
+            for (int q = 0; q < 4; q++) mxi_fset(c->out[0], base + kept * K + cs + q, o[q]);
+            mxi_fset(c->out[1], bi * N + kept, (double)rk);
             kept++;
         }
         for (int64_t r = kept; r < N; r++) {
-            for (int64_t f = 0; f < K; f++) st(c->out[0], base + r * K + f, -1.0);
-            st(c->out[1], bi * N + r, -1.0);
+            for (int64_t f = 0; f < K; f++) mxi_fset(c->out[0], base + r * K + f, -1.0);
+            mxi_fset(c->out[1], bi * N + r, -1.0);
         }
     }
     free(order), free(box), free(dead);
@@ -429,9 +420,9 @@ static int nmsb_cpu(mx_call *c) {
     const int64_t K = g->shape[g->ndim - 1], N = g->shape[g->ndim - 2], B = N && K ? g->size / (N * K) : 0;
     for (int64_t bi = 0; bi < B; bi++)
         for (int64_t r = 0; r < N; r++) {
-            const int64_t src = (int64_t)ld(index, bi * N + r);
+            const int64_t src = (int64_t)mxi_fget(index, bi * N + r);
             if (src < 0) continue;
-            for (int64_t f = 0; f < K; f++) st(c->out[0], (bi * N + src) * K + f, ld(g, (bi * N + r) * K + f));
+            for (int64_t f = 0; f < K; f++) mxi_fset(c->out[0], (bi * N + src) * K + f, mxi_fget(g, (bi * N + r) * K + f));
         }
     return MX_OK;
 }
@@ -488,7 +479,7 @@ static int mp_cpu(mx_call *c) {
                     w = sz->fv[0] * (double)H / (double)W * q / 2, h = sz->fv[0] / q / 2;
                 }
                 double v[4] = {cx - w, cy - h, cx + w, cy + h};
-                for (int q = 0; q < 4; q++) st(c->out[0], k * 4 + q, clip ? fmin(fmax(v[q], 0.0), 1.0) : v[q]);
+                for (int q = 0; q < 4; q++) mxi_fset(c->out[0], k * 4 + q, clip ? fmin(fmax(v[q], 0.0), 1.0) : v[q]);
                 k++;
             }
         }
@@ -530,13 +521,13 @@ static int iou_cpu(mx_call *c) {
     const int fmt = (int)c->attrs[IOU_FMT].i;
     for (int64_t i = 0; i < na; i++) {
         double ra[4], ca[4];
-        for (int q = 0; q < 4; q++) ra[q] = ld(a, i * 4 + q);
+        for (int q = 0; q < 4; q++) ra[q] = mxi_fget(a, i * 4 + q);
         corners(ra, fmt, ca);
         for (int64_t j = 0; j < nb; j++) {
             double rb[4], cb[4];
-            for (int q = 0; q < 4; q++) rb[q] = ld(b, j * 4 + q);
+            for (int q = 0; q < 4; q++) rb[q] = mxi_fget(b, j * 4 + q);
             corners(rb, fmt, cb);
-            st(c->out[0], i * nb + j, iou(ca, cb));
+            mxi_fset(c->out[0], i * nb + j, iou(ca, cb));
         }
     }
     return MX_OK;
@@ -571,17 +562,17 @@ static int bm_cpu(mx_call *c) {
     scored *e = malloc(sizeof(scored) * (size_t)(N * M > 0 ? N * M : 1));
     if (!e) return mxi_op_error(c, MX_ERR_MEMORY, "out of memory");
     for (int64_t b = 0; b < B; b++) {
-        for (int64_t k = 0; k < N * M; k++) e[k].score = ld(x, b * N * M + k), e[k].row = k;
+        for (int64_t k = 0; k < N * M; k++) e[k].score = mxi_fget(x, b * N * M + k), e[k].row = k;
         qsort(e, (size_t)(N * M), sizeof(scored), asc ? by_score_asc : by_score_desc);
-        for (int64_t r = 0; r < N; r++) st(c->out[0], b * N + r, -1);
-        for (int64_t m = 0; m < M; m++) st(c->out[1], b * M + m, -1);
+        for (int64_t r = 0; r < N; r++) mxi_fset(c->out[0], b * N + r, -1);
+        for (int64_t m = 0; m < M; m++) mxi_fset(c->out[1], b * M + m, -1);
         int64_t matched = 0;
         for (int64_t k = 0; k < N * M && (topk < 0 || matched < topk); k++) {
             if (asc ? e[k].score > th : e[k].score < th) break;
             const int64_t r = e[k].row / M, m = e[k].row % M;
-            if (ld(c->out[0], b * N + r) >= 0 || ld(c->out[1], b * M + m) >= 0) continue;
-            st(c->out[0], b * N + r, (double)m);
-            st(c->out[1], b * M + m, (double)r);
+            if (mxi_fget(c->out[0], b * N + r) >= 0 || mxi_fget(c->out[1], b * M + m) >= 0) continue;
+            mxi_fset(c->out[0], b * N + r, (double)m);
+            mxi_fset(c->out[1], b * M + m, (double)r);
             matched++;
         }
     }
@@ -613,18 +604,18 @@ static int enc_cpu(mx_call *c) {
     const mx_tensor_s *smp = c->in[0], *mt = c->in[1], *an = c->in[2], *rf = c->in[3];
     const int64_t B = an->shape[0], N = an->shape[1], M = rf->shape[1];
     for (int64_t i = 0; i < B * N; i++) {
-        if (ld(smp, i) < 0.5) continue; /* negatives and ignored: zero target, zero mask */
-        const int64_t m = (int64_t)ld(mt, i), b = i / N;
+        if (mxi_fget(smp, i) < 0.5) continue; /* negatives and ignored: zero target, zero mask */
+        const int64_t m = (int64_t)mxi_fget(mt, i), b = i / N;
         if (m < 0 || m >= M) return mxi_op_error(c, MX_ERR_INVALID, "match %lld outside refs [0, %lld)", (long long)m,
                                                  (long long)M);
         double ab[4], rb[4], ac[4], rc[4];
-        for (int q = 0; q < 4; q++) ab[q] = ld(an, i * 4 + q), rb[q] = ld(rf, (b * M + m) * 4 + q);
+        for (int q = 0; q < 4; q++) ab[q] = mxi_fget(an, i * 4 + q), rb[q] = mxi_fget(rf, (b * M + m) * 4 + q);
         centre(ab, ac);
         centre(rb, rc);
         const double t[4] = {(rc[0] - ac[0]) / ac[2], (rc[1] - ac[1]) / ac[3], log(rc[2] / ac[2]), log(rc[3] / ac[3])};
         for (int q = 0; q < 4; q++) {
-            st(c->out[0], i * 4 + q, (t[q] - ld(c->in[4], q)) / ld(c->in[5], q));
-            st(c->out[1], i * 4 + q, 1.0);
+            mxi_fset(c->out[0], i * 4 + q, (t[q] - mxi_fget(c->in[4], q)) / mxi_fget(c->in[5], q));
+            mxi_fset(c->out[1], i * 4 + q, 1.0);
         }
     }
     return MX_OK;
@@ -658,15 +649,15 @@ static int dec_cpu(mx_call *c) {
     for (int64_t i = 0; i < d->size / 4; i++) {
         const int64_t ai = a->shape[0] == 1 ? i % N : i;
         double ab[4], ac[4];
-        for (int q = 0; q < 4; q++) ab[q] = ld(a, ai * 4 + q);
+        for (int q = 0; q < 4; q++) ab[q] = mxi_fget(a, ai * 4 + q);
         if (c->attrs[DEC_FMT].i == FMT_CENTER) memcpy(ac, ab, sizeof ac);
         else centre(ab, ac);
-        double dw = ld(d, i * 4 + 2) * sd[2], dh = ld(d, i * 4 + 3) * sd[3];
+        double dw = mxi_fget(d, i * 4 + 2) * sd[2], dh = mxi_fget(d, i * 4 + 3) * sd[3];
         if (clip > 0) dw = fmin(dw, clip), dh = fmin(dh, clip);
-        const double x = ac[0] + ld(d, i * 4) * sd[0] * ac[2], y = ac[1] + ld(d, i * 4 + 1) * sd[1] * ac[3];
+        const double x = ac[0] + mxi_fget(d, i * 4) * sd[0] * ac[2], y = ac[1] + mxi_fget(d, i * 4 + 1) * sd[1] * ac[3];
         const double w = exp(dw) * ac[2] / 2, h = exp(dh) * ac[3] / 2;
-        st(c->out[0], i * 4, x - w), st(c->out[0], i * 4 + 1, y - h);
-        st(c->out[0], i * 4 + 2, x + w), st(c->out[0], i * 4 + 3, y + h);
+        mxi_fset(c->out[0], i * 4, x - w), mxi_fset(c->out[0], i * 4 + 1, y - h);
+        mxi_fset(c->out[0], i * 4 + 2, x + w), mxi_fset(c->out[0], i * 4 + 3, y + h);
     }
     return MX_OK;
 }

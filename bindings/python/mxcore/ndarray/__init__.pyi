@@ -1302,6 +1302,18 @@ def _contrib_MultiBoxPrior(data: NDArray, *, sizes: object | None = ..., ratios:
     """SSD prior (anchor) boxes for every position of a feature map: (1, H * W * anchors, 4) corners."""
     ...
 
+def GridGenerator(data: NDArray, *, transform_type: str, target_shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Sampling grid (N, 2, h, w) in [-1, 1] coordinates from an affine matrix (N, 6) or a pixel flow field (N, 2, H, W)."""
+    ...
+
+def BilinearSampler(data: NDArray, grid: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Bilinear sampling of data (N, C, H, W) at a grid (N, 2, h, w) of [-1, 1] coordinates (x, y); zero outside the image."""
+    ...
+
+def SpatialTransformer(data: NDArray, loc: NDArray, *, target_shape: tuple[int, ...] | None = ..., transform_type: str, sampler_type: str, cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Spatial transformer: bilinear sampling of data at the affine grid of loc (N, 6), output (N, C, target_shape)."""
+    ...
+
 def BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and updates moving_mean/moving_var in place; inference uses the moving statistics."""
     ...
