@@ -1359,4 +1359,8 @@ static const mx_op_def ops[] = {
      .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST | MX_OPF_NO_GRAD},
 };
 
-void mxi_register_shape(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }
+void mxi_register_image(void); /* image.c */
+void mxi_register_shape(void) {
+    mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0]));
+    mxi_register_image();
+}

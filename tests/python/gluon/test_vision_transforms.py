@@ -66,3 +66,21 @@ def test_color_jitter_transforms():
     pipeline = T.Compose([T.RandomResizedCrop(6), T.RandomFlipLeftRight(), T.RandomColorJitter(0.2, 0.2, 0.2),
                           T.RandomLighting(0.1), T.ToTensor(), T.Normalize(0.5, 0.25)])
     assert pipeline(img).shape == (3, 6, 6)
+
+
+def test_to_tensor_normalize_hybridize_and_export(tmp_path):
+    """ToTensor and Normalize are registry ops (_image_to_tensor, _image_normalize),
+    so a transform chain hybridizes and exports as MXNet's does."""
+    import json
+    chain = mx.gluon.nn.HybridSequential()
+    chain.add(T.ToTensor(), T.Normalize(mean=(0.5, 0.4, 0.3), std=(0.2, 0.25, 0.5)))
+    img = mx.nd.array(IMG, dtype="uint8")
+    eager = chain(img).asnumpy()
+    want = (IMG.transpose(2, 0, 1) / np.float32(255) - np.array([0.5, 0.4, 0.3], "f")[:, None, None]) / \
+        np.array([0.2, 0.25, 0.5], "f")[:, None, None]
+    np.testing.assert_allclose(eager, want, rtol=1e-5)
+    chain.hybridize()
+    np.testing.assert_allclose(chain(img).asnumpy(), eager, rtol=1e-6)
+    chain.export(str(tmp_path / "t"))
+    ops = [n["op"] for n in json.load(open(tmp_path / "t-symbol.json"))["nodes"]]
+    assert "_image_to_tensor" in ops and "_image_normalize" in ops

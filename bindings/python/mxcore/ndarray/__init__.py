@@ -11,6 +11,7 @@ _OP_NAMES = register_all(globals())
 attach_fluent(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
+image = prefixed_namespace(globals(), "image", __name__ + ".image")
 
 from . import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), NDArray, lambda op, ins, attrs: invoke(op, list(ins), attrs)[0])
@@ -30,4 +31,4 @@ def Custom(*args, **kwargs):
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
            "concatenate", "stack", "moveaxis", "waitall", "from_numpy", "from_dlpack", "to_dlpack_for_read",
            "to_dlpack_for_write", "save", "load", "load_frombuffer", "random", "invoke", "contrib",
-           "linalg", "Custom"] + _BINARY_NAMES + _OP_NAMES
+           "linalg", "image", "Custom"] + _BINARY_NAMES + _OP_NAMES

@@ -866,6 +866,26 @@ def size_array(data: NDArray, *, out: NDArray | None = ..., name: str | None = .
     """Returns the number of elements of the input as an int64 array of shape (1,)."""
     ...
 
+def _image_to_tensor(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """An image (H, W, C) or batch (N, H, W, C) in [0, 255] to float32 (C, H, W) / (N, C, H, W) in [0, 1]."""
+    ...
+
+def _image_normalize(data: NDArray, *, mean: object | None = ..., std: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """(x - mean[c]) / std[c] per channel of a (C, H, W) or (N, C, H, W) tensor."""
+    ...
+
+def _image_flip_left_right(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Reverse the width of an image (H, W, C) or batch (N, H, W, C)."""
+    ...
+
+def _image_flip_top_bottom(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Reverse the height of an image (H, W, C) or batch (N, H, W, C)."""
+    ...
+
+def _image_crop(data: NDArray, *, x: int, y: int, width: int, height: int, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Crop width x height at column x, row y of an image (H, W, C) or batch."""
+    ...
+
 def _contrib_index_array(data: NDArray, *, axes: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """The index (along axes, default all) of every element of the input, int64."""
     ...

@@ -11,6 +11,7 @@ from .symbol import _invoke_sym
 _OP_NAMES = register_all(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
+image = prefixed_namespace(globals(), "image", __name__ + ".image")
 from . import random  # noqa: E402  (F.random inside a traced hybrid_forward)
 from ..control_flow import sym_cond, sym_foreach, sym_while_loop  # noqa: E402
 contrib.foreach, contrib.while_loop, contrib.cond = sym_foreach, sym_while_loop, sym_cond
@@ -63,4 +64,4 @@ def Custom(*args, **kwargs):
 
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "zeros", "ones", "full", "arange",
-           "random", "contrib", "linalg", "split_v2", "Custom"] + _BINARY_NAMES + _OP_NAMES
+           "random", "contrib", "linalg", "image", "split_v2", "Custom"] + _BINARY_NAMES + _OP_NAMES

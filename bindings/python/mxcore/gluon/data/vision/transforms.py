@@ -36,37 +36,25 @@ class Cast(HybridBlock):
 
 
 class ToTensor(HybridBlock):
-    """(H, W, C) or (N, H, W, C) in [0, 255] -> (C, H, W) / (N, C, H, W) float32 in [0, 1]."""
+    """(H, W, C) or (N, H, W, C) in [0, 255] -> (C, H, W) / (N, C, H, W) float32 in [0, 1]
+    (the registry op _image_to_tensor, so it hybridizes; a 2-d image gets one channel)."""
 
     def hybrid_forward(self, F, x):
-        a = _np(x).astype('float32') / 255.0
-        if a.ndim == 3:
-            a = a.transpose(2, 0, 1)
-        elif a.ndim == 4:
-            a = a.transpose(0, 3, 1, 2)
-        elif a.ndim == 2:
-            a = a[None]
-        return _nd().array(np.ascontiguousarray(a), dtype='float32')
+        if getattr(x, 'ndim', 3) == 2:
+            x = x.expand_dims(axis=2)
+        return F.image.to_tensor(x)
 
 
 class Normalize(HybridBlock):
-    """(x - mean) / std per channel of a CHW (or NCHW) tensor."""
+    """(x - mean) / std per channel of a CHW (or NCHW) tensor (_image_normalize)."""
 
     def __init__(self, mean=0.0, std=1.0):
         super().__init__()
-        self._mean = mean
-        self._std = std
+        self._mean = tuple(float(v) for v in np.atleast_1d(mean))
+        self._std = tuple(float(v) for v in np.atleast_1d(std))
 
     def hybrid_forward(self, F, x):
-        a = _np(x).astype('float32')
-        c_axis = 0 if a.ndim == 3 else 1
-        shape = [1] * a.ndim
-        shape[c_axis] = -1
-        mean = np.asarray(self._mean, dtype='float32').reshape(shape) \
-            if np.ndim(self._mean) else np.float32(self._mean)
-        std = np.asarray(self._std, dtype='float32').reshape(shape) \
-            if np.ndim(self._std) else np.float32(self._std)
-        return _nd().array((a - mean) / std, dtype='float32')
+        return F.image.normalize(x, mean=self._mean, std=self._std)
 
 
 def _image():
