@@ -60,15 +60,26 @@ static int oom(const mx_call *c) { return mxi_op_error(c, MX_ERR_MEMORY, "out of
  * BatchNorm
  * ====================================================================== */
 enum { BN_EPS, BN_MOMENTUM, BN_FIX_GAMMA, BN_GLOBAL, BN_OUT_MV, BN_AXIS, BN_CUDNN_OFF };
-static const mx_attr_spec bn_attrs[] = {
-    {"eps", MX_ATTR_FLOAT, "0.001", "Epsilon added to the variance to avoid division by zero.", NULL, 1, 0, 1e300},
-    {"momentum", MX_ATTR_FLOAT, "0.9", "Momentum for the moving average of mean and variance.", NULL, 0, 0, 0},
-    {"fix_gamma", MX_ATTR_BOOL, "True", "Fix gamma to 1 (its gradient is then zero).", NULL, 0, 0, 0},
-    {"use_global_stats", MX_ATTR_BOOL, "False",
-     "Use the moving statistics instead of batch statistics, also in training.", NULL, 0, 0, 0},
-    {"output_mean_var", MX_ATTR_BOOL, "False", "Also output the mean and variance used.", NULL, 0, 0, 0},
-    {"axis", MX_ATTR_INT, "1", "The channel axis.", NULL, 0, 0, 0},
-    {"cudnn_off", MX_ATTR_BOOL, "False", "Ignored (cuDNN selection in MXNet).", NULL, 0, 0, 0},
+/* BatchNorm's attributes, in the order BN_* indexes them (shared with _contrib_SyncBatchNorm) */
+#define BN_ATTR_SPECS                                                                                               \
+    {"eps", MX_ATTR_FLOAT, "0.001", "Epsilon added to the variance to avoid division by zero.", NULL, 1, 0, 1e300}, \
+        {"momentum", MX_ATTR_FLOAT, "0.9", "Momentum for the moving average of mean and variance.", NULL, 0, 0, 0}, \
+        {"fix_gamma", MX_ATTR_BOOL, "True", "Fix gamma to 1 (its gradient is then zero).", NULL, 0, 0, 0},          \
+        {"use_global_stats", MX_ATTR_BOOL, "False",                                                                 \
+         "Use the moving statistics instead of batch statistics, also in training.", NULL, 0, 0, 0},              \
+        {"output_mean_var", MX_ATTR_BOOL, "False", "Also output the mean and variance used.", NULL, 0, 0, 0},       \
+        {"axis", MX_ATTR_INT, "1", "The channel axis.", NULL, 0, 0, 0},                                             \
+        {"cudnn_off", MX_ATTR_BOOL, "False", "Ignored (cuDNN selection in MXNet).", NULL, 0, 0, 0}
+static const mx_attr_spec bn_attrs[] = {BN_ATTR_SPECS};
+
+/* _contrib_SyncBatchNorm: BatchNorm's attributes (same order, so the same
+ * kernels read them) plus MXNet's device-synchronisation ones; one process
+ * normalises what it is given, so it computes exactly BatchNorm (axis 1). */
+static const mx_attr_spec sync_bn_attrs[] = {
+    BN_ATTR_SPECS,
+    {"ndev", MX_ATTR_INT, "1", "Devices to synchronise over (one process here: statistics are local).", NULL, 1, 1,
+     1e9},
+    {"key", MX_ATTR_STR, "", "Synchronisation key (ignored)."},
 };
 
 static int bn_visible(const mx_call *c) { return c->attrs[BN_OUT_MV].i ? 3 : 1; }
@@ -1509,6 +1520,11 @@ static const mx_op_def ops[] = {
      .attrs = bn_attrs, .n_attrs = NA(bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
      /* in place is safe: each channel's statistics are read before any of its
       * outputs are written, and each output element only reads its input */
+     .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
+    {.name = "_contrib_SyncBatchNorm",
+     .doc = "Synchronized batch normalisation (MXNet contrib); in one process it is BatchNorm over axis 1.",
+     .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
+     .attrs = sync_bn_attrs, .n_attrs = NA(sync_bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
      .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
     {.name = "_backward_BatchNorm", .doc = "Gradient of BatchNorm w.r.t. data, gamma and beta.",
      .inputs = "ograd,data,gamma,mean,var", .num_outputs = 3, .attrs = bn_attrs, .n_attrs = NA(bn_attrs),

@@ -9,6 +9,8 @@ MXNet itself, like make_refs.py; never in CI):
   det_head-*     a detection head: conv features, ROIAlign and ROIPooling of
                  constant rois, AdaptiveAvgPooling2D, MultiBoxPrior anchors and
                  box_nms of scored boxes
+  syncbn-*       a conv net with gluon.contrib.nn.SyncBatchNorm (exported as
+                 _contrib_SyncBatchNorm), running statistics trained first
 Each as <name>-symbol.json, <name>-0000.params and <name>-io.params
 ({"x": input, "y": MXNet's output}).
 """
@@ -87,4 +89,13 @@ class DetHead(gluon.HybridBlock):
 det = DetHead()
 det.initialize(mx.init.Xavier())
 export(det, "det_head", nd.random.uniform(shape=(2, 3, 12, 12)))
+from mxnet.gluon.contrib.nn import SyncBatchNorm  # noqa: E402
+
+sync = nn.HybridSequential()
+sync.add(nn.Conv2D(4, 3, padding=1), SyncBatchNorm(num_devices=1), nn.Activation("relu"), nn.Dense(3))
+sync.initialize(mx.init.Xavier())
+xs = nd.random.normal(shape=(2, 3, 6, 6))
+with mx.autograd.record():
+    sync(xs)  # updates the running statistics
+export(sync, "syncbn", xs)
 print("written to", HERE)

@@ -55,7 +55,7 @@ class Graph:
         return [from_mx(ffi.gc(outs[i], lib.mx_tensor_release)) for i in range(n[0])]
 
 
-@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm", "bert_block", "det_head"])
+@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm", "bert_block", "det_head", "syncbn"])
 def test_exported_gluon_models(model):
     g = Graph(open(os.path.join(REF, f"{model}-symbol.json")).read())
     params = {k.split(":", 1)[1]: v for k, v in load_params(os.path.join(REF, f"{model}-0000.params")).items()}

@@ -404,3 +404,16 @@ def test_moments_errors():
     expect_error("moments", [R(2, 3)], {"axes": ()}, contains=("moments", "axes"))
     expect_error("moments", [R(2, 3)], {"axes": (1, -1)}, contains=("moments", "more than once"))
     expect_error("moments", [R(2, 3)], {"axes": (2,)}, contains=("moments", "(2,3)"))
+
+
+def test_sync_batchnorm_is_batchnorm_in_one_process():
+    """_contrib_SyncBatchNorm (MXNet contrib; GluonCV exports) computes BatchNorm over axis 1
+    and accepts ndev/key; MXNet 1.9.1's export of it is in tests/data/mxnet_ref (syncbn)."""
+    x, g, b = R(2, 3, 4), R(3), R(3)
+    mm, mv = np.zeros(3), np.ones(3)
+    want = run_op("BatchNorm", [x, g, b, mm.copy(), mv.copy()], {"fix_gamma": False})[0]
+    got = run_op("_contrib_SyncBatchNorm", [x, g, b, mm.copy(), mv.copy()],
+                 {"fix_gamma": False, "ndev": 2, "key": "k"})[0]
+    np.testing.assert_allclose(got, want)
+    fd_grad_train("_contrib_SyncBatchNorm", [x, g, b, mm, mv], {"fix_gamma": False}, [0, 1, 2])
+    check_grad("_contrib_SyncBatchNorm", [x, g, b, mm, mv + 0.5], {"fix_gamma": False}, wrt=[0, 1, 2], training=False)

@@ -251,7 +251,7 @@ def _load_params(path):
     return nd.load(path)
 
 
-@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm", "bert_block", "det_head"])
+@pytest.mark.parametrize("model", ["mlp", "cnn_bn", "lstm_lm", "bert_block", "det_head", "syncbn"])
 def test_imports_mxnet_exported_models(model, tmp_path):
     net = gluon.SymbolBlock.imports(os.path.join(REF, model + "-symbol.json"), ["data"],
                                     os.path.join(REF, model + "-0000.params"))

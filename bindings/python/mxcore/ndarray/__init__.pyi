@@ -1342,6 +1342,10 @@ def BatchNorm_v1(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDAr
     """Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and updates moving_mean/moving_var in place; inference uses the moving statistics."""
     ...
 
+def _contrib_SyncBatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., ndev: int | None = ..., key: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Synchronized batch normalisation (MXNet contrib); in one process it is BatchNorm over axis 1."""
+    ...
+
 def LayerNorm(data: NDArray, gamma: NDArray, beta: NDArray, *, axis: int | None = ..., eps: float | None = ..., output_mean_var: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """Layer normalisation over one axis: gamma * (x - mean) / sqrt(var + eps) + beta."""
     ...
