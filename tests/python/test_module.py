@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mxcore as mx
-from mxcore import callback
+from mxcore import callback, nd
 from mxcore.base import MXNetError
 from mxcore.module import BaseModule, Module
 
@@ -327,3 +327,58 @@ def test_mxnet_1x_names_are_wired():
     mod.fit(mx.io.NDArrayIter(x, y, batch_size=16), num_epoch=2, optimizer_params={"learning_rate": 0.3},
             batch_end_callback=mx.callback.Speedometer(16, 2))
     assert mod.score(mx.io.NDArrayIter(x, y, batch_size=16), "acc")[0][0] == "accuracy"
+
+
+# ---- BucketingModule ---------------------------------------------------------------------
+def _bucket_sym_gen(T):
+    data, label = mx.sym.var("data"), mx.sym.var("softmax_label")
+    h = mx.sym.mean(mx.sym.Embedding(data, input_dim=10, output_dim=4, name="emb"), axis=1)
+    fc = mx.sym.FullyConnected(h, num_hidden=3, name="fc")
+    return mx.sym.SoftmaxOutput(fc, label, name="softmax"), ("data",), ("softmax_label",)
+
+
+class _ListIter(mx.io.DataIter):
+    def __init__(self, batches):
+        super().__init__(4)
+        self.batches, self.i = batches, 0
+        self.provide_data = [mx.io.DataDesc("data", (4, 5))]
+        self.provide_label = [mx.io.DataDesc("softmax_label", (4,))]
+
+    def reset(self):
+        self.i = 0
+
+    def __next__(self):
+        if self.i >= len(self.batches):
+            raise StopIteration
+        self.i += 1
+        return self.batches[self.i - 1]
+
+
+def test_bucketing_module_trains_like_mxnet(tmp_path):
+    """Buckets of sequence length 3 and 5 share one set of parameters and one optimizer;
+    two epochs of fit (SGD with momentum) give MXNet 1.9.1's weights."""
+    rs = np.random.RandomState(0)
+    batches = []
+    for T in (3, 5, 3, 5, 5):
+        x, y = rs.randint(0, 10, (4, T)).astype("f"), rs.randint(0, 3, 4).astype("f")
+        batches.append(mx.io.DataBatch([nd.array(x)], [nd.array(y)], bucket_key=T,
+                                       provide_data=[mx.io.DataDesc("data", (4, T))],
+                                       provide_label=[mx.io.DataDesc("softmax_label", (4,))]))
+    arg = {"emb_weight": nd.array(rs.uniform(-0.5, 0.5, (10, 4))), "fc_weight": nd.array(rs.uniform(-0.5, 0.5, (3, 4))),
+           "fc_bias": nd.zeros(3)}
+    mod = mx.mod.BucketingModule(_bucket_sym_gen, default_bucket_key=5, context=mx.cpu())
+    mod.fit(_ListIter(batches), num_epoch=2, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.5, "momentum": 0.9}, arg_params=arg)
+    assert sorted(mod._buckets) == [3, 5]
+    a, _ = mod.get_params()
+    np.testing.assert_allclose(a["fc_weight"].asnumpy(), [  # MXNet 1.9.1's, same data and init
+        [0.46101, -0.04193, 0.30788, -0.75568], [0.45543, -0.16003, 0.65279, 0.28489],
+        [-0.1106, 0.08199, 0.19094, 0.70382]], atol=2e-5)
+    np.testing.assert_allclose(a["emb_weight"].asnumpy()[0], [0.48723, 0.03206, 0.19699, -0.55203], atol=2e-5)
+    assert mod._buckets[3]._exec.arg_dict["fc_weight"] is mod._buckets[5]._exec.arg_dict["fc_weight"] or \
+        np.array_equal(mod._buckets[3]._exec.arg_dict["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())
+    mod.save_checkpoint(str(tmp_path / "bk"), 2)
+    sym, args, _ = mx.model.load_checkpoint(str(tmp_path / "bk"), 2)
+    np.testing.assert_allclose(args["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())
+    with pytest.raises(ValueError, match="default_bucket_key"):
+        mx.mod.BucketingModule(_bucket_sym_gen)
