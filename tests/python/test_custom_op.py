@@ -180,3 +180,32 @@ def test_symbol_custom_node_is_mxnets_and_graphs_say_eager_only():
     assert json.loads(scaled.tojson())["nodes"][-1]["attrs"] == {"op_type": "test_scale_split", "scale": "2.5"}
     with pytest.raises(mx.base.MXNetError, match="node softmax is a Custom"):
         out.simple_bind(mx.cpu(), data=(2, 3))
+
+
+def test_export_of_a_block_with_a_custom_op(tmp_path):
+    """A hybridized block holding a Custom op runs eagerly, and export() still writes
+    MXNet's JSON (with the Custom node) and the arg:/aux: parameters."""
+
+    class Net(gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            with self.name_scope():
+                self.dense = gluon.nn.Dense(3)
+                self.bn = gluon.nn.BatchNorm()
+
+        def hybrid_forward(self, F, x):
+            return F.Custom(self.bn(self.dense(x)), op_type="test_sigmoid")
+
+    net = Net()
+    net.initialize()
+    net.hybridize()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net(nd.ones((2, 4)))
+    sym_file, params_file = net.export(str(tmp_path / "c"), 1)
+    nodes = json.load(open(sym_file))["nodes"]
+    assert [n["op"] for n in nodes if n["op"] != "null"] == ["FullyConnected", "BatchNorm", "Custom"]
+    keys = sorted(nd.load(params_file))
+    assert [k.split(":")[0] for k in keys].count("aux") == 2 and len(keys) == 6
+    s = mx.sym.Custom(mx.sym.var("data"), op_type="test_softmax_loss", name="sm")
+    assert s.list_arguments() == ["data", "sm_label"] and s.list_outputs() == ["sm_output"]

@@ -490,6 +490,7 @@ class HybridBlock(Block):
         self._flags = {}
         self._cached = {}
         self._last_cached = None
+        self._eager_keys = []  # inputs of signatures that run eagerly (Custom ops), for export
 
     def hybridize(self, active=True, static_alloc=False, static_shape=False, **kwargs):
         self._active = active
@@ -500,6 +501,7 @@ class HybridBlock(Block):
     def _clear_cached_op(self):
         self._cached = {}
         self._last_cached = None
+        self._eager_keys = []
 
     def cast(self, dtype):
         self._clear_cached_op()
@@ -557,6 +559,12 @@ class HybridBlock(Block):
                 raise err from e
 
     def _trace(self, flat_in, in_fmt):
+        sym, out_fmt, names, params = self._trace_symbol(flat_in, in_fmt)
+        return _CachedGraph(sym, out_fmt, names, params)
+
+    def _trace_symbol(self, flat_in, in_fmt):
+        """hybrid_forward traced on Symbols: (grouped outputs, output format, input
+        names, {parameter name: Parameter})."""
         from .. import symbol as sym
         from ..symbol.symbol import _TraceScope
         names = ['data'] if len(flat_in) == 1 else ['data%d' % i for i in range(len(flat_in))]
@@ -579,7 +587,7 @@ class HybridBlock(Block):
             raise RuntimeError("hybridize: %s.hybrid_forward must return Symbols (or lists of them) when "
                                "traced, got %r" % (type(self).__name__, out))
         params = {p.name: p for _, p in table.values()}
-        return _CachedGraph(sym.Group(flat_out), out_fmt, names, params)
+        return sym.Group(flat_out), out_fmt, names, params
 
     def _call_cached(self, x, *args):
         if not args and type(x) is _NDArray:  # one array: the key _flatten would give
@@ -599,6 +607,7 @@ class HybridBlock(Block):
             except EagerOnlyError as e:  # a Custom (mx.operator) op: this block runs eagerly
                 warnings.warn("hybridize: %s runs eagerly: %s" % (self.name, e), stacklevel=3)
                 entry = _EAGER
+                self._eager_keys.append((flat_in, in_fmt))  # export() traces these again
             self._cached[key] = entry
         if entry is _EAGER:
             with _EagerScope():
@@ -685,14 +694,32 @@ class HybridBlock(Block):
         """Write ``path-symbol.json`` and ``path-%04d.params`` (arg:/aux: keys), MXNet 1.x format."""
         from ..model import save_params_file
         entry = self._last_cached
+        if entry is None and self._eager_keys:
+            return self._export_traced(path, epoch, remove_amp_cast)
         if entry is None:
             raise RuntimeError('Please first call block.hybridize() and then run forward with '
                                'this block at least once before calling export.')
         sym_file = '%s-symbol.json' % path
-        entry.sym.save(sym_file)
+        entry.sym.save(sym_file, remove_amp_cast=remove_amp_cast)
         args = {name: src._check_and_get(src._data, list)[0]
                 for name, src in zip(entry.arg_names, entry.arg_src) if type(src) is not int}
         aux = {name: p._check_and_get(p._data, list)[0] for name, p in zip(entry.aux_names, entry.aux_src)}
+        params_file = '%s-%04d.params' % (path, epoch)
+        save_params_file(params_file, args, aux)
+        return sym_file, params_file
+
+
+    def _export_traced(self, path, epoch, remove_amp_cast):
+        """export() of a block that runs eagerly (its graph holds a Custom op): the JSON
+        and parameters from a fresh trace, without the core graph."""
+        from ..model import save_params_file
+        flat_in, in_fmt = self._eager_keys[-1]
+        sym, _, names, params = self._trace_symbol(flat_in, in_fmt)
+        sym_file = '%s-symbol.json' % path
+        sym.save(sym_file, remove_amp_cast=remove_amp_cast)
+        aux_names = set(sym.list_auxiliary_states())
+        args = {n: p._check_and_get(p._data, list)[0] for n, p in params.items() if n not in aux_names}
+        aux = {n: p._check_and_get(p._data, list)[0] for n, p in params.items() if n in aux_names}
         params_file = '%s-%04d.params' % (path, epoch)
         save_params_file(params_file, args, aux)
         return sym_file, params_file
