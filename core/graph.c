@@ -392,6 +392,86 @@ int mx_graph_to_json(mx_graph g, const char **json) {
     return MX_OK;
 }
 
+/* MXNet graphs create begin states as `_zeros(shape=(L, 0, H))`: a 0 dim
+ * means "fill in from the consumer" (MXNet's bidirectional shape inference).
+ * Such nodes are inferred and run lazily, when their consumer is, with the 0
+ * dims taken from the consumer's other inputs. */
+static const char *shape_attr(const gnode *n) {
+    for (int a = 0; a < n->n_attrs; a++)
+        if (!strcmp(n->keys[a], "shape")) return n->vals[a];
+    return NULL;
+}
+
+static bool is_deferred(const gnode *n) {
+    if (!n->op || n->n_in) return false;
+    const char *sh = shape_attr(n);
+    if (!sh) return false;
+    /* any dimension equal to 0 */
+    for (const char *p = sh; *p; p++) {
+        if (*p == '0' && (p == sh || p[-1] == '(' || p[-1] == ',' || p[-1] == ' ' || p[-1] == '[') &&
+            (p[1] == ',' || p[1] == ')' || p[1] == ']' || p[1] == 0))
+            return true;
+    }
+    return false;
+}
+
+/* Whether input j of op is a learned parameter (weight, bias, gamma, ...):
+ * its shape says nothing about the data's, so it never lends a 0 dim. */
+static bool is_param_input(const mx_op_def *op, int j) {
+    static const char *const params[] = {"weight", "bias", "gamma", "beta", "moving_mean", "moving_var", "parameters"};
+    const char *p = op->inputs ? op->inputs : "";
+    for (int k = 0; k < j && p; k++) {
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    if (!p) return false;
+    size_t len = strcspn(p, ",");
+    for (size_t k = 0; k < sizeof params / sizeof *params; k++)
+        if (strlen(params[k]) == len && !strncmp(p, params[k], len)) return true;
+    return false;
+}
+
+/* The attributes of deferred node d with its 0 dims filled from input `slot`
+ * of `consumer`, whose other inputs are `known` (NULL where unknown): an RNN
+ * state (layers*dirs, batch, hidden) takes the batch from the data (T, N, C);
+ * any other consumer lends the dims of its first other input of the same
+ * rank (the operand of an elementwise op). `shape` (256 chars) holds the new
+ * shape string that vals points to. Errors name both nodes. */
+static int deferred_attrs(const mx_graph_s *g, int d, const gnode *consumer, int slot, mx_tensor_s *const *known,
+                          char *shape, const char **keys, const char **vals, int *na) {
+    const gnode *n = &g->nodes[d];
+    int64_t dims[MX_MAX_NDIM];
+    int nd = 0;
+    const char *p = shape_attr(n);
+    while (*p && nd < MX_MAX_NDIM) {
+        while (*p && (*p < '0' || *p > '9') && *p != '-') p++;
+        if (!*p) break;
+        char *end;
+        dims[nd++] = strtoll(p, &end, 10);
+        p = end;
+    }
+    const mx_tensor_s *ref = NULL;
+    if (!strcmp(consumer->op->name, "RNN") && slot >= 2 && known[0]) {
+        if (nd == 3 && dims[1] == 0 && known[0]->ndim == 3) dims[1] = known[0]->shape[1];
+    } else {
+        for (int j = 0; j < consumer->n_in && !ref; j++)
+            if (j != slot && known[j] && known[j]->ndim == nd && !is_param_input(consumer->op, j)) ref = known[j];
+        for (int k = 0; ref && k < nd; k++)
+            if (dims[k] == 0) dims[k] = ref->shape[k];
+    }
+    for (int k = 0; k < nd; k++)
+        if (dims[k] == 0)
+            return mxi_error(MX_ERR_INVALID, "graph node '%s': cannot infer the 0 (unknown) dims of its shape from consumer '%s'",
+                             n->name, consumer->name);
+    size_t len = (size_t)snprintf(shape, 256, "(");
+    for (int k = 0; k < nd; k++) len += (size_t)snprintf(shape + len, 256 - len, "%s%lld", k ? "," : "", (long long)dims[k]);
+    snprintf(shape + len, 256 - len, ")");
+    *na = op_attrs(n, keys, vals);
+    for (int a = 0; a < *na; a++)
+        if (!strcmp(keys[a], "shape")) vals[a] = shape;
+    return MX_OK;
+}
+
 /* ---- shape inference over shape-only tensors ---- */
 
 /* A tensor header with a shape and dtype but no data (storage NULL): infer
@@ -421,6 +501,16 @@ static int set_slot_from_json(shape_slot *s, const mxi_jv *spec, const char *nam
     mxi_set_contiguous_strides(&s->t);
     s->known = 1;
     return MX_OK;
+}
+
+/* Slot <- output k of an inferred call. */
+static void slot_from_call(shape_slot *s, const mx_call *c, int k) {
+    s->t.ndim = c->out_ndim[k];
+    memcpy(s->t.shape, c->out_shape[k], sizeof(int64_t) * (size_t)c->out_ndim[k]);
+    s->t.dtype = c->out_dtype[k];
+    s->t.size = mxi_shape_size(s->t.shape, s->t.ndim);
+    mxi_set_contiguous_strides(&s->t);
+    s->known = 1;
 }
 
 static void write_slot(mxi_json *j, const shape_slot *s) {
@@ -457,14 +547,33 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
     bool complete = true;
     for (int i = 0; i < g->n_nodes && rc == MX_OK; i++) {
         gnode *n = &g->nodes[i];
-        if (!n->op || !n->reachable) continue;
+        if (!n->op || !n->reachable || is_deferred(n)) continue;
         mx_tensor_s *ins[MX_MAX_INPUTS];
         bool ready = n->n_in <= MX_MAX_INPUTS;
         for (int j = 0; j < n->n_in && ready; j++) {
             shape_slot *s = &slots[row[n->in[j].node] + n->in[j].index];
-            if (!s->known) ready = false;
-            ins[j] = &s->t;
+            ins[j] = s->known ? &s->t : NULL;
         }
+        /* deferred inputs (0 dims) take their shape from this consumer's other inputs */
+        for (int j = 0; j < n->n_in && ready && rc == MX_OK; j++) {
+            int d = n->in[j].node;
+            if (ins[j] || !is_deferred(&g->nodes[d])) continue;
+            char shape[256];
+            const char *dkeys[MX_MAX_ATTRS * 2], *dvals[MX_MAX_ATTRS * 2];
+            int dna = 0;
+            if (deferred_attrs(g, d, n, j, ins, shape, dkeys, dvals, &dna) != MX_OK) {
+                if (partial) { mxi_error_clear(); continue; }
+                rc = mxi_error_prefix(MX_ERR_INVALID, "infer_shape");
+                break;
+            }
+            rc = mxi_infer_kv(g->nodes[d].op, NULL, 0, dkeys, dvals, dna, c);
+            if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s'", g->nodes[d].name); break; }
+            slot_from_call(&slots[row[d]], c, 0);
+            ins[j] = &slots[row[d]].t;
+        }
+        if (rc != MX_OK) break;
+        for (int j = 0; j < n->n_in && ready; j++)
+            if (!ins[j]) ready = false;
         if (!ready) {
             complete = false;
             if (!partial) {
@@ -483,15 +592,7 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
         int na = op_attrs(n, keys, vals);
         rc = mxi_infer_kv(n->op, ins, n->n_in, keys, vals, na, c);
         if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s'", n->name); break; }
-        for (int k = 0; k < c->n_out && k < n->n_out; k++) {
-            shape_slot *s = &slots[row[i] + k];
-            s->t.ndim = c->out_ndim[k];
-            memcpy(s->t.shape, c->out_shape[k], sizeof(int64_t) * (size_t)c->out_ndim[k]);
-            s->t.dtype = c->out_dtype[k];
-            s->t.size = mxi_shape_size(s->t.shape, s->t.ndim);
-            mxi_set_contiguous_strides(&s->t);
-            s->known = 1;
-        }
+        for (int k = 0; k < c->n_out && k < n->n_out; k++) slot_from_call(&slots[row[i] + k], c, k);
     }
     if (rc == MX_OK) {
         mxi_json j;
@@ -534,68 +635,16 @@ done:
 
 /* ---- execution ---- */
 
-/* MXNet graphs create begin states as `_zeros(shape=(L, 0, H))`: a 0 dim
- * means "fill in from the consumer" (MXNet's bidirectional shape inference).
- * Such nodes run lazily, when their consumer runs, with the 0 dims taken
- * from the consumer's data. */
-static const char *shape_attr(const gnode *n) {
-    for (int a = 0; a < n->n_attrs; a++)
-        if (!strcmp(n->keys[a], "shape")) return n->vals[a];
-    return NULL;
-}
-
-static bool is_deferred(const gnode *n) {
-    if (!n->op || n->n_in) return false;
-    const char *sh = shape_attr(n);
-    if (!sh) return false;
-    /* any dimension equal to 0 */
-    for (const char *p = sh; *p; p++) {
-        if (*p == '0' && (p == sh || p[-1] == '(' || p[-1] == ',' || p[-1] == ' ' || p[-1] == '[') &&
-            (p[1] == ',' || p[1] == ')' || p[1] == ']' || p[1] == 0))
-            return true;
-    }
-    return false;
-}
-
 static int run_deferred(mx_graph_s *g, int d, const gnode *consumer, int slot, mx_tensor_s *const *known,
                         mx_tensor_s **out) {
-    gnode *n = &g->nodes[d];
-    int64_t dims[MX_MAX_NDIM];
-    int nd = 0;
-    const char *p = shape_attr(n);
-    while (*p && nd < MX_MAX_NDIM) {
-        while (*p && (*p < '0' || *p > '9') && *p != '-') p++;
-        if (!*p) break;
-        char *end;
-        dims[nd++] = strtoll(p, &end, 10);
-        p = end;
-    }
-    const mx_tensor_s *ref = NULL;
-    if (!strcmp(consumer->op->name, "RNN") && slot >= 2 && known[0]) {
-        /* state (layers*dirs, batch, hidden): batch from data (T, N, C) */
-        if (nd == 3 && dims[1] == 0 && known[0]->ndim == 3) dims[1] = known[0]->shape[1];
-    } else {
-        for (int j = 0; j < consumer->n_in && !ref; j++)
-            if (j != slot && known[j] && known[j]->ndim == nd) ref = known[j];
-        for (int k = 0; ref && k < nd; k++)
-            if (dims[k] == 0) dims[k] = ref->shape[k];
-    }
-    for (int k = 0; k < nd; k++)
-        if (dims[k] == 0)
-            return mxi_error(MX_ERR_INVALID, "graph node '%s': cannot infer the 0 (unknown) dims of its shape from consumer '%s'",
-                             n->name, consumer->name);
     char shape[256];
-    size_t len = (size_t)snprintf(shape, sizeof shape, "(");
-    for (int k = 0; k < nd; k++) len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%lld", k ? "," : "", (long long)dims[k]);
-    snprintf(shape + len, sizeof shape - len, ")");
     const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
-    int na = op_attrs(n, keys, vals);
-    for (int a = 0; a < na; a++)
-        if (!strcmp(keys[a], "shape")) vals[a] = shape;
+    int na = 0;
+    MXI_TRY(deferred_attrs(g, d, consumer, slot, known, shape, keys, vals, &na));
     mx_tensor_s *outs[MX_MAX_OUTPUTS];
     int got = 0;
-    int rc = mxi_invoke_kv(n->op, NULL, 0, keys, vals, na, outs, MX_MAX_OUTPUTS, &got);
-    if (rc != MX_OK) return mxi_error_prefix(rc, "graph node '%s'", n->name);
+    int rc = mxi_invoke_kv(g->nodes[d].op, NULL, 0, keys, vals, na, outs, MX_MAX_OUTPUTS, &got);
+    if (rc != MX_OK) return mxi_error_prefix(rc, "graph node '%s'", g->nodes[d].name);
     for (int k = 1; k < got; k++) mxi_tensor_release(outs[k]);
     *out = outs[0];
     return MX_OK;

@@ -130,6 +130,40 @@ def test_load_mxnet_symbol_files(model):
     assert s2.list_arguments() == s.list_arguments()
 
 
+def test_gluon_lstm_export_infers_and_binds_like_mxnet():
+    """MXNet 1.9.1's Gluon LSTM export: begin states `_zeros(shape=(2, 0, 16))` and an
+    i2h weight saved as `__shape__` (64, 0) behind `_rnn_param_concat`. MXNet's
+    infer_shape(data=(7, 3)) fills both (printed by MXNet 1.9.1: every weight (64, 16),
+    dense0_weight (50, 16), output (7, 3, 50)); so must ours, and simple_bind must run it."""
+    s = sym.load(os.path.join(REF, "lstm_lm-symbol.json"))
+    args, outs, aux = s.infer_shape(data=(7, 3))
+    shapes = dict(zip(s.list_arguments(), args))
+    assert shapes["lm0_lstm0_l0_i2h_weight"] == (64, 16)
+    assert shapes["lm0_dense0_weight"] == (50, 16)
+    assert outs == [(7, 3, 50)] and aux == []
+    params = {k.split(":", 1)[1]: v for k, v in nd.load(os.path.join(REF, "lstm_lm-0000.params")).items()}
+    io = nd.load(os.path.join(REF, "lstm_lm-io.params"))
+    ex = s.simple_bind(mx.cpu(), data=io["x"].shape)
+    for k, v in params.items():
+        ex.arg_dict[k][:] = v
+    ex.arg_dict["data"][:] = io["x"]
+    np.testing.assert_allclose(ex.forward()[0].asnumpy(), io["y"].asnumpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_rnn_with_deferred_zero_states_infers_the_batch():
+    data = sym.var("data")
+    h0 = sym.zeros(shape=(1, 0, 5))
+    c0 = sym.zeros(shape=(1, 0, 5))
+    out = sym.RNN(data, sym.var("params"), h0, c0, state_size=5, num_layers=1, mode="lstm")
+    args, outs, _ = out.infer_shape(data=(6, 4, 3))
+    assert dict(zip(out.list_arguments(), args))["params"] == (4 * 5 * (3 + 5) + 2 * 4 * 5,)
+    assert outs == [(6, 4, 5)]
+    # a 0 dim nothing can fill is a clear error naming the node
+    bad = sym.zeros(shape=(0, 5), name="lonely") + sym.var("v")
+    with pytest.raises(mx.MXNetError, match="lonely"):
+        bad.infer_shape(v=(3,))
+
+
 def test_bad_json_names_node():
     with pytest.raises(mx.MXNetError, match="mystery"):
         sym.load_json('{"nodes":[{"op":"null","name":"x","inputs":[]},'

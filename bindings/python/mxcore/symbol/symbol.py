@@ -859,6 +859,35 @@ def _param_shape_rules(op, attrs, dshape):
     return {}
 
 
+def _fill_rnn_param_concat(entry, total, shapes, known, dspec) -> bool:
+    """Gluon's exported RNN layers feed the fused op `_rnn_param_concat` of the
+    flattened weights, one of which (the first layer's i2h weight) is saved with a
+    partial `__shape__` such as (64, 0). Its size is what the RNN's parameter count
+    leaves; the hint's 0 dim follows. True when a shape was filled."""
+    cat, _ = entry
+    if cat.op != "_rnn_param_concat":
+        return False
+    unknown, used = [], 0
+    for q, qi in cat.inputs:
+        qs = shapes.get((id(q), qi))
+        if qs is not None:
+            used += int(np.prod(qs["shape"]))
+            continue
+        v = q.inputs[0][0] if q.op in ("Reshape", "reshape") and q.inputs else q
+        if v.op is not None or v.name in known:
+            return False
+        unknown.append(v)
+    if len(unknown) != 1:
+        return False
+    v, left = unknown[0], total - used
+    hint = _parse_tuple(v.attrs.get("__shape__", "")) or (0,)
+    fixed = int(np.prod([h for h in hint if h > 0])) if any(h > 0 for h in hint) else 1
+    if left <= 0 or left % fixed or sum(1 for h in hint if h <= 0) != 1:
+        return False
+    known[v.name] = {"shape": [h if h > 0 else left // fixed for h in hint], "dtype": dspec["dtype"]}
+    return True
+
+
 def _infer_param_shapes(sym, g, known: dict) -> dict:
     """Fill in argument/aux shapes the core's forward-only inference cannot reach:
     the parameter inputs of layer ops, from their data input's shape."""
@@ -887,6 +916,8 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
             if d is None:
                 continue
             op = _op_info(n.op)
+            if op is None:  # graph-level ops the JSON loader maps (_rnn_param_concat)
+                continue
             spec = [x for x in op.get("inputs", []) if not _skip_input(op["name"], x, n.attrs)]
             try:
                 rules = _param_shape_rules(op["name"], n.attrs, d["shape"])
@@ -896,6 +927,8 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
                 if p.op is None and p.name not in known and slot in rules:
                     known[p.name] = {"shape": list(rules[slot]), "dtype": d["dtype"]}
                     progress = True
+            if op["name"] == "RNN" and "parameters" in rules:
+                progress |= _fill_rnn_param_concat(n.inputs[1], rules["parameters"][0], shapes, known, d)
             # binary ops: an unknown variable takes the other operand's shape
             if op["name"].startswith("elemwise_") and len(n.inputs) == 2:
                 for (p, _), (q, qi) in ((n.inputs[1], n.inputs[0]), (n.inputs[0], n.inputs[1])):
