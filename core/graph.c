@@ -165,7 +165,10 @@ static int build_names(mx_graph_s *g) {
     for (int h = 0; h < g->n_heads; h++) {
         gnode *n = &g->nodes[g->heads[h].node];
         char buf[512];
+        const char *listed = n->op ? mxi_output_name(n->op, g->heads[h].index) : NULL;
+        size_t len = listed ? strcspn(listed, ",") : 0;
         if (!n->op) snprintf(buf, sizeof buf, "%s", n->name);
+        else if (len) snprintf(buf, sizeof buf, "%s_%.*s", n->name, (int)len, listed);
         else if (n->n_visible > 1) snprintf(buf, sizeof buf, "%s_output%d", n->name, g->heads[h].index);
         else snprintf(buf, sizeof buf, "%s_output", n->name);
         g->out_name_store[h] = dupstr(buf);

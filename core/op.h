@@ -131,6 +131,11 @@ typedef struct mx_op_def {
      * mask or BatchNorm's saved mean/var); 0 = all. Optional fn wins. */
     int num_visible_outputs;
     int (*num_visible_fn)(const mx_call *c);
+    /* comma-separated names of the outputs in symbol output lists, as MXNet
+     * names them ("output,state_output" -> "<node>_state_output"); NULL means
+     * "output" for one visible output, "output<k>" for several. Index-named
+     * ops with hidden outputs (MXNet's topk, sort) list "output0,...". */
+    const char *output_names;
     const mx_attr_spec *attrs;
     int n_attrs;
     /* optional: actual input count from attrs (e.g. FullyConnected no_bias) */
@@ -169,6 +174,9 @@ static inline void mxi_fadd(mx_tensor_s *t, int64_t i, double v) { mxi_fset(t, i
 /* Register `n` ops; the table must have static storage duration. */
 void mxi_register_ops(const mx_op_def *defs, int n);
 const mx_op_def *mxi_find_op(const char *name);
+/* Start of output k's name in op->output_names (ends at ',' or NUL), or NULL
+ * when the op lists no name for it. */
+const char *mxi_output_name(const mx_op_def *op, int k);
 
 /* ---- calling ops from gradients / composite code (invoke.c) ----
  * attrs is "key=value;key=value" or NULL. These go through the full invoke

@@ -79,6 +79,15 @@ static void registry_init(void) {
 
 static void ensure_init(void) { pthread_once(&init_once, registry_init); }
 
+const char *mxi_output_name(const mx_op_def *op, int k) {
+    const char *p = op->output_names;
+    for (int i = 0; p && i < k; i++) {
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return p && *p ? p : NULL;
+}
+
 const mx_op_def *mxi_find_op(const char *name) {
     ensure_init();
     if (!name) return NULL;
@@ -156,6 +165,10 @@ static void build_manifest(void) {
         mxi_json_bool(&j, variadic);
         mxi_json_key(&j, "num_outputs");
         mxi_json_int(&j, d->num_outputs_fn ? -1 : d->num_outputs);
+        if (d->output_names) {
+            mxi_json_key(&j, "output_names");
+            mxi_json_string(&j, d->output_names);
+        }
         mxi_json_key(&j, "num_visible_outputs");
         mxi_json_int(&j, d->num_visible_fn ? -1 : d->num_visible_outputs ? d->num_visible_outputs : d->num_outputs);
         mxi_json_key(&j, "public");

@@ -678,7 +678,7 @@ static const mx_op_def ops[] = {
     {.name = "_backward_ROIAlign", .doc = "Gradient of ROIAlign: the bilinear weights scattered back.",
      .inputs = "ograd,data,rois", .num_outputs = 2, .attrs = ra_attrs, .n_attrs = NATTR(ra_attrs),
      .infer = rpb_infer, .cpu = rab_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
-    {.name = "_contrib_box_nms", .aliases = "_contrib_box_non_maximum_suppression",
+    {.name = "_contrib_box_nms", .output_names = "output0,output1", .aliases = "_contrib_box_non_maximum_suppression",
      .doc = "Non-maximum suppression of boxes (rows of [..., score, ..., x1, y1, x2, y2, ...]) per batch: sorted by "
             "score, overlapping lower-scored boxes removed, the rest of the rows -1.",
      .inputs = "data", .num_outputs = 2, .num_visible_outputs = 1, .attrs = nms_attrs,

@@ -1020,7 +1020,7 @@ static const mx_op_def ops[] = {
     {.name = "_backward_topk", .doc = "Gradient of topk/sort values: scatter-add back to the selected positions.",
      .inputs = "ograd,data", .num_outputs = 1, NA(topk_attrs), .infer = topk_bw_infer, .cpu = topk_bw_cpu,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
-    {.name = "sort", .doc = "Sorts along an axis (flattened if axis is None).", .inputs = "data", .num_outputs = 1,
+    {.name = "sort", .output_names = "output0", .doc = "Sorts along an axis (flattened if axis is None).", .inputs = "data", .num_outputs = 1,
      NA(sort_attrs), .infer = sort_infer, .cpu = sort_cpu, .grad = sort_grad, .dtypes = IDX_ANY,
      .flags = ANY | MX_OPF_WRITES_ALL},
     {.name = "argsort", .doc = "Indices that sort the array along an axis.", .inputs = "data", .num_outputs = 1,

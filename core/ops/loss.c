@@ -819,7 +819,7 @@ static const mx_op_def ops[] = {
     {.name = "_backward_smooth_l1", .doc = "Gradient of smooth_l1 from (ograd, data).", .inputs = "ograd,data",
      .num_outputs = 1, .attrs = sl1_attrs, .n_attrs = NA(sl1_attrs), .infer = sl1_bwd_infer, .cpu = sl1_bwd_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
-    {.name = "CTCLoss", .aliases = "ctc_loss,_contrib_CTCLoss,_contrib_ctc_loss",
+    {.name = "CTCLoss", .output_names = "output0,output1", .aliases = "ctc_loss,_contrib_CTCLoss,_contrib_ctc_loss",
      .doc = "Connectionist Temporal Classification loss of data (T, N, C) (softmax applied inside) against labels "
             "(N, L); returns the per-sequence negative log-likelihood (N,).",
      .inputs = "data,label,data_lengths,label_lengths", .num_outputs = 2, .num_visible_outputs = 1,

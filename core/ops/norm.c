@@ -1513,7 +1513,7 @@ static int mo_grad(mx_grad_ctx *g) {
 }
 
 static const mx_op_def ops[] = {
-    {.name = "BatchNorm", .aliases = "BatchNorm_v1",
+    {.name = "BatchNorm", .aliases = "BatchNorm_v1", .output_names = "output,mean,var",
      .doc = "Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and "
             "updates moving_mean/moving_var in place; inference uses the moving statistics.",
      .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
@@ -1521,7 +1521,7 @@ static const mx_op_def ops[] = {
      /* in place is safe: each channel's statistics are read before any of its
       * outputs are written, and each output element only reads its input */
      .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
-    {.name = "_contrib_SyncBatchNorm",
+    {.name = "_contrib_SyncBatchNorm", .output_names = "output,mean,var",
      .doc = "Synchronized batch normalisation (MXNet contrib); in one process it is BatchNorm over axis 1.",
      .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
      .attrs = sync_bn_attrs, .n_attrs = NA(sync_bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
@@ -1529,7 +1529,7 @@ static const mx_op_def ops[] = {
     {.name = "_backward_BatchNorm", .doc = "Gradient of BatchNorm w.r.t. data, gamma and beta.",
      .inputs = "ograd,data,gamma,mean,var", .num_outputs = 3, .attrs = bn_attrs, .n_attrs = NA(bn_attrs),
      .infer = bnb_infer, .cpu = bnb_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
-    {.name = "LayerNorm", .doc = "Layer normalisation over one axis: gamma * (x - mean) / sqrt(var + eps) + beta.",
+    {.name = "LayerNorm", .output_names = "output,mean,std", .doc = "Layer normalisation over one axis: gamma * (x - mean) / sqrt(var + eps) + beta.",
      .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = ln_attrs,
      .n_attrs = NA(ln_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
      .dtypes = MX_DT_FLOAT},
@@ -1543,7 +1543,7 @@ static const mx_op_def ops[] = {
     {.name = "_backward_InstanceNorm", .doc = "Gradient of InstanceNorm.", .inputs = "ograd,data,gamma,mean,std",
      .num_outputs = 3, .attrs = in_attrs, .n_attrs = NA(in_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
-    {.name = "GroupNorm", .doc = "Group normalisation: channels split into num_groups groups normalised per sample; "
+    {.name = "GroupNorm", .output_names = "output,mean,std", .doc = "Group normalisation: channels split into num_groups groups normalised per sample; "
                                  "gamma and beta are per group (num_groups entries, as MXNet 1.x) or per channel.",
      .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = gn_attrs,
      .n_attrs = NA(gn_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,

@@ -415,7 +415,7 @@ static int flat_bwd_cpu(mx_call *c) {
     "all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size)."
 
 static const mx_op_def ops[] = {
-    {.name = "RNN", .aliases = "_npx_rnn", .doc = RNN_DOC, .inputs = "data,parameters,state,state_cell",
+    {.name = "RNN", .aliases = "_npx_rnn", .output_names = "output,state_output,statecell_output", .doc = RNN_DOC, .inputs = "data,parameters,state,state_cell",
      .num_outputs = 1, .num_outputs_fn = rnn_num_visible, .attrs = rnn_attrs,
      .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]), .num_inputs_fn = rnn_num_inputs, .infer = rnn_infer,
      .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_RANDOM},

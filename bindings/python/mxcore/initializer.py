@@ -97,6 +97,8 @@ class Initializer:
     def __call__(self, desc, arr):
         if not isinstance(desc, InitDesc):
             desc = InitDesc(str(desc))
+        if desc.global_init is None:  # what an `__init__`-named initializer falls back to
+            desc.global_init = self
         init = desc.attrs.get('__init__', '')
         if init:
             create(init)._init_weight(desc, arr)
@@ -330,6 +332,33 @@ class LSTMBias(Initializer):
 
 
 @register
+class FusedRNN(Initializer):
+    """Initializes the flat parameter vector of an RNN op (``mx.rnn.FusedRNNCell``):
+    each per-gate matrix with `init` (default: the global initializer), biases to 0
+    and, for LSTMs, the forget-gate bias to `forget_bias`."""
+
+    def __init__(self, init, num_hidden, num_layers, mode, bidirectional=False, forget_bias=1.0):
+        if isinstance(init, str):
+            init = create(init)
+        super().__init__(init=init.dumps() if init is not None else None, num_hidden=num_hidden,
+                         num_layers=num_layers, mode=mode, bidirectional=bidirectional, forget_bias=forget_bias)
+        self._init, self._mode, self._forget_bias = init, mode, forget_bias
+        self._cell_args = (num_hidden, num_layers, mode, bidirectional)
+
+    def _init_weight(self, desc, arr):
+        from .rnn.fused_cell import FusedRNNCell
+        cell = FusedRNNCell(*self._cell_args, forget_bias=self._forget_bias, prefix='')
+        pieces = cell.unpack_weights({'parameters': arr})
+        fallback = getattr(desc, 'global_init', None) or Uniform()
+        for name, piece in pieces.items():
+            if self._mode == 'lstm' and name.endswith('_f_bias'):
+                piece[:] = self._forget_bias
+            else:
+                (self._init or fallback)(InitDesc(name, global_init=fallback), piece)
+        arr[:] = cell.pack_weights(pieces)['parameters']
+
+
+@register
 class Mixed:
     """Pick the initializer of the first regex in ``patterns`` matching the name."""
 
@@ -378,5 +407,5 @@ class Load:
 
 
 __all__ = ['Initializer', 'InitDesc', 'Zero', 'One', 'Constant', 'Uniform', 'Normal', 'Xavier',
-           'MSRAPrelu', 'Orthogonal', 'Bilinear', 'LSTMBias', 'Mixed', 'Load', 'register',
+           'MSRAPrelu', 'Orthogonal', 'Bilinear', 'LSTMBias', 'FusedRNN', 'Mixed', 'Load', 'register',
            'create']

@@ -327,3 +327,18 @@ def test_attr_scope_attaches_double_underscored_attributes_like_mxnet():
     assert json.loads(fc.tojson())["nodes"][-1]["attrs"]["__ctx_group__"] == "stage1"
     with pytest.raises(ValueError, match="must be a string"):
         mx.AttrScope(lr_mult=0.5)
+
+
+def test_output_names_follow_mxnet():
+    """list_outputs names as MXNet 1.9.1 prints them (ops with named or hidden outputs)."""
+    x = sym.var("x")
+    rnn = sym.RNN(x, sym.var("p"), sym.var("s"), sym.var("c"), state_size=4, num_layers=1, mode="lstm",
+                  state_outputs=True, name="n")
+    assert rnn.list_outputs() == ["n_output", "n_state_output", "n_statecell_output"]
+    assert sym.BatchNorm(x, output_mean_var=True, name="n").list_outputs() == ["n_output", "n_mean", "n_var"]
+    assert sym.BatchNorm(x, name="n").list_outputs() == ["n_output"]
+    assert sym.LayerNorm(x, output_mean_var=True, name="n").list_outputs() == ["n_output", "n_mean", "n_std"]
+    assert sym.sort(x, name="n").list_outputs() == ["n_output0"]
+    assert sym.topk(x, ret_typ="both", name="n").list_outputs() == ["n_output0", "n_output1"]
+    assert sym.split(x, num_outputs=2, name="n").list_outputs() == ["n_output0", "n_output1"]
+    assert rnn.get_internals().list_outputs()[-2:] == ["n_state_output", "n_statecell_output"]

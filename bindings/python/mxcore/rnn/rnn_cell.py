@@ -10,7 +10,7 @@ input step (same values, batch taken from the data).
 """
 from __future__ import annotations
 
-from .. import symbol
+from .. import ndarray, symbol
 from ..initializer import LSTMBias
 
 
@@ -43,6 +43,18 @@ def _split_steps(length, inputs, layout, merge):
         if merge is True:
             inputs = symbol.Concat(*[symbol.expand_dims(i, axis=axis) for i in inputs], dim=axis)
     return inputs, axis
+
+
+def _cells_unpack_weights(cells, args):
+    for cell in cells:
+        args = cell.unpack_weights(args)
+    return args
+
+
+def _cells_pack_weights(cells, args):
+    for cell in cells:
+        args = cell.pack_weights(args)
+    return args
 
 
 def _zeros_from(step, shape, name):
@@ -96,9 +108,39 @@ class BaseRNNCell:
     def state_shape(self):
         return [ele['shape'] for ele in self.state_info]
 
+    @property
+    def _gate_names(self):
+        """Suffixes of the gates packed in i2h/h2h (unpack_weights splits by them)."""
+        return ()
+
+    def unpack_weights(self, args):
+        """args with each packed ``<prefix>i2h_weight``/``_bias`` (and h2h) split into
+        one entry per gate (``<prefix>i2h_i_weight``, ...), copies, as MXNet saves them."""
+        args = dict(args)
+        h = getattr(self, '_num_hidden', 0)
+        for group in ('i2h', 'h2h') if self._gate_names else ():
+            weight = args.pop('%s%s_weight' % (self._prefix, group))
+            bias = args.pop('%s%s_bias' % (self._prefix, group))
+            for j, gate in enumerate(self._gate_names):
+                args['%s%s%s_weight' % (self._prefix, group, gate)] = weight[j * h:(j + 1) * h].copy()
+                args['%s%s%s_bias' % (self._prefix, group, gate)] = bias[j * h:(j + 1) * h].copy()
+        return args
+
+    def pack_weights(self, args):
+        """The inverse of unpack_weights: per-gate entries concatenated back."""
+        args = dict(args)
+        for group in ('i2h', 'h2h') if self._gate_names else ():
+            for kind in ('weight', 'bias'):
+                parts = [args.pop('%s%s%s_%s' % (self._prefix, group, gate, kind)) for gate in self._gate_names]
+                args['%s%s_%s' % (self._prefix, group, kind)] = ndarray.concat(*parts, dim=0)
+        return args
+
     def begin_state(self, func=symbol.zeros, **kwargs):
         """One state symbol per state_info entry, named <prefix>begin_state_<k>
         (default: zeros of (0, num_hidden), the 0 being the batch)."""
+        if self._modified:
+            raise RuntimeError("After applying modifier cells (e.g. ZoneoutCell) the base cell cannot be "
+                               "called directly. Call the modifier cell instead.")
         states = []
         for info in self.state_info:
             self._init_counter += 1
@@ -165,6 +207,10 @@ class RNNCell(_ProjectedCell):
         super().__init__(num_hidden, prefix, params)
         self._act = activation
 
+    @property
+    def _gate_names(self):
+        return ('',)
+
     def __call__(self, inputs, states):
         name = self._step_name()
         i2h, h2h = self._projections(inputs, states[0], 1, name)
@@ -177,6 +223,10 @@ class LSTMCell(_ProjectedCell):
 
     def __init__(self, num_hidden, prefix='lstm_', params=None, forget_bias=1.0):
         super().__init__(num_hidden, prefix, params, n_states=2, i2h_bias_init=LSTMBias(forget_bias=forget_bias))
+
+    @property
+    def _gate_names(self):
+        return ('_i', '_f', '_c', '_o')
 
     def __call__(self, inputs, states):
         name = self._step_name()
@@ -196,6 +246,10 @@ class GRUCell(_ProjectedCell):
 
     def __init__(self, num_hidden, prefix='gru_', params=None):
         super().__init__(num_hidden, prefix, params)
+
+    @property
+    def _gate_names(self):
+        return ('_r', '_z', '_o')
 
     def __call__(self, inputs, states):
         name = self._step_name()
@@ -227,6 +281,12 @@ class SequentialRNNCell(BaseRNNCell):
     @property
     def state_info(self):
         return [info for cell in self._cells for info in cell.state_info]
+
+    def unpack_weights(self, args):
+        return _cells_unpack_weights(self._cells, args)
+
+    def pack_weights(self, args):
+        return _cells_pack_weights(self._cells, args)
 
     def begin_state(self, **kwargs):
         return [s for cell in self._cells for s in cell.begin_state(**kwargs)]

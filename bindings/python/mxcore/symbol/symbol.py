@@ -136,7 +136,9 @@ def _py_names(sym):
         elif n.op == "Custom":
             outs.append("%s_%s" % (n.name, _custom_prop(n).list_outputs()[i]))
         else:
-            outs.append("%s_output%s" % (n.name, "" if n.n_vis == 1 else i))
+            listed = ((_op_info(n.op) or {}).get("output_names") or "").split(",")
+            name = listed[i] if i < len(listed) and listed[i] else "output%s" % ("" if n.n_vis == 1 else i)
+            outs.append("%s_%s" % (n.name, name))
     return args, auxs, outs
 
 
