@@ -41,6 +41,8 @@ bool mxi_ag_wants_grad(const mx_tensor_s *t) {
     return (t->node && !t->node->freed) || (t->var && t->var->grad_req != MX_GRAD_NULL);
 }
 
+bool mxi_ag_in_graph(const mx_tensor_s *t) { return (t->node && !t->node->freed) || t->var; }
+
 bool mxi_ag_needs_record(const mx_call *c) {
     for (int i = 0; i < c->n_in; i++)
         if (mxi_ag_wants_grad(c->in[i])) return true;

@@ -15,6 +15,9 @@ bool mxi_ag_training(void);
 /* True if `t` carries live history or is a variable wanting a gradient
  * (backward kernels use it to skip gradients nobody needs). */
 bool mxi_ag_wants_grad(const mx_tensor_s *t);
+/* True if `t` is held by the tape: an output of a live recorded node or a
+ * marked variable (writing into it while recording would corrupt gradients). */
+bool mxi_ag_in_graph(const mx_tensor_s *t);
 /* True if any input carries history or is a variable wanting a gradient. */
 bool mxi_ag_needs_record(const mx_call *c);
 /* Record call `c` (outputs already computed) on the tape; links outputs. */

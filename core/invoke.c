@@ -97,6 +97,15 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         return mxi_op_error(c, MX_ERR_INVALID, "output array holds %d, op produces %d", max_out, n_ret);
     for (int k = 0; k < n_given; k++) {
         mx_tensor_s *o = outs[k];
+        /* Writing into a tensor the tape already holds (an op result or a
+         * marked variable) would change values its recorded nodes depend on
+         * and silently corrupt the gradient: refuse, as MXNet does. */
+        if (mxi_ag_recording() && mxi_ag_in_graph(o))
+            return mxi_op_error(c, MX_ERR_INVALID,
+                                "out= tensor %d is already in a computational graph: assigning to it while recording "
+                                "would make its gradients wrong. Call backward first or do this outside of a record "
+                                "section; in-place operations (+=, *=, x[idx] = v, out=x) are not allowed on recorded "
+                                "arrays inside record()", k);
         if (o->ndim != c->out_ndim[k] || memcmp(o->shape, c->out_shape[k], sizeof(int64_t) * (size_t)o->ndim)) {
             char a[128], b[128];
             return mxi_op_error(c, MX_ERR_INVALID, "out= tensor %d has shape %s, expected %s", k,

@@ -43,7 +43,7 @@
     X(ceil, ceil(x), 0)                                                       \
     X(floor, floor(x), 0)                                                     \
     X(round, round(x), 0)                                                     \
-    X(rint, rint(x), 0)                                                       \
+    X(rint, (x - floor(x) <= ceil(x) - x ? floor(x) : ceil(x)), 0)           \
     X(trunc, trunc(x), 0)                                                     \
     X(fix, trunc(x), 0)                                                       \
     X(exp, exp(x), y)                                                         \

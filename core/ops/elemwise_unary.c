@@ -82,7 +82,7 @@ static double digamma_d(double x) {
     X(ceil, NULL, "Element-wise ceiling.", ceil(x), 0, 1, g_zero)                                                         \
     X(floor, NULL, "Element-wise floor.", floor(x), 0, 1, g_zero)                                                         \
     X(round, NULL, "Rounds to the nearest integer, halves away from zero.", round(x), 0, 1, g_zero)                       \
-    X(rint, NULL, "Rounds to the nearest integer, halves to even.", rint(x), 0, 1, g_zero)                                \
+    X(rint, NULL, "Rounds to the nearest integer; exact halves go down (MXNet: rint(2.5) = 2, rint(-2.5) = -3).", (x - floor(x) <= ceil(x) - x ? floor(x) : ceil(x)), 0, 1, g_zero)                                \
     X(trunc, NULL, "Truncates toward zero.", trunc(x), 0, 1, g_zero)                                                      \
     X(fix, NULL, "Rounds toward zero (same as trunc).", trunc(x), 0, 1, g_zero)                                           \
     X(exp, NULL, "Element-wise exponential.", exp(x), y, 0, g_exp)                                                        \

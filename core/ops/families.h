@@ -13,6 +13,7 @@
     X(creation)            \
     X(random)              \
     X(linalg)              \
+    X(linalg_lapack)       \
     X(nn_basic)            \
     X(conv)                \
     X(norm)                \

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import mxcore as mx
-from mxcore import autograd
+from mxcore import autograd, nd
 
 
 def test_record_pause_flags():
@@ -432,3 +432,30 @@ def test_gradient_penalty_through_instance_and_batch_norm(norm):
                                fix_gamma=norm.endswith("fixed_gamma"))
 
     _check_norm_critic(9, (3, 2, 4, 3), 2, apply, ("beta",) if norm.endswith("fixed_gamma") else ("gamma", "beta"))
+
+
+@pytest.mark.parametrize("write", ["iadd", "imul", "setitem", "out"])
+def test_in_place_write_to_a_recorded_array_is_refused(write):
+    """MXNet refuses these (the tape holds the array); writing silently gave a zero gradient."""
+    a = nd.array([1, 2, 3])
+    a.attach_grad()
+    with autograd.record():
+        b = a * 1
+        with pytest.raises(mx.MXNetError, match="already in a computational graph"):
+            if write == "iadd":
+                b += 1
+            elif write == "imul":
+                b *= 2
+            elif write == "setitem":
+                b[:] = 5
+            else:
+                nd.elemwise_add(b, b, out=b)
+        y = (b * b).sum()  # b is unchanged, so the graph is still right
+    y.backward()
+    np.testing.assert_allclose(a.grad.asnumpy(), [2, 4, 6])
+    c = nd.zeros(3)  # a fresh array may be written while recording
+    with autograd.record():
+        c[:] = 1
+        d = a * c
+    d.backward()
+    np.testing.assert_allclose(a.grad.asnumpy(), [1, 1, 1])

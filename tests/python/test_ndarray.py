@@ -273,3 +273,17 @@ def test_two_operand_helpers(name, ref):
         feed = {k: mx.nd.array(v) for k, v in (("l", lhs), ("r", rhs)) if isinstance(v, np.ndarray)}
         np.testing.assert_allclose(sfn(SL, SR).eval(**feed)[0].asnumpy(), want, rtol=1e-5, atol=1e-6)
     assert float(fn(3.0, 2.0)) == float(ref(3.0, 2.0))
+
+
+def test_T_is_a_copy_and_rint_sends_halves_down_like_mxnet():
+    nd = mx.nd
+    a = nd.arange(6).reshape((2, 3))
+    t = a.T
+    t[0, 1] = 9  # MXNet's T is transpose(a): a new array
+    np.testing.assert_array_equal(a.asnumpy(), [[0, 1, 2], [3, 4, 5]])
+    a[:] = 0
+    np.testing.assert_array_equal(t.asnumpy(), [[0, 9], [1, 4], [2, 5]])
+    # values printed by MXNet 1.9.1: exact halves go to the floor
+    x = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.4, -2.6, 3.7]
+    for dt in ("float32", "float64"):
+        np.testing.assert_array_equal(nd.rint(nd.array(x, dtype=dt)).asnumpy(), [-3, -2, -1, 0, 1, 2, 2, -3, 4])

@@ -1218,6 +1218,126 @@ def _contrib_div_sqrt_dim(data: NDArray, *, out: NDArray | None = ..., name: str
     """data / sqrt(data.shape[-1]) (attention score scaling)."""
     ...
 
+def linalg_potrf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes."""
+    ...
+
+def _linalg_potrf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes."""
+    ...
+
+def linalg_potri(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower triangular L (as returned by potrf; its upper part is ignored)."""
+    ...
+
+def _linalg_potri(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower triangular L (as returned by potrf; its upper part is ignored)."""
+    ...
+
+def linalg_trmm(A: NDArray, B: NDArray, *, transpose: bool | None = ..., rightside: bool | None = ..., lower: bool | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Triangular matrix multiply: out = alpha * op(A) * B (or alpha * B * op(A) with rightside), A triangular (lower or upper; the other triangle is ignored), op(A) = A or A^T."""
+    ...
+
+def _linalg_trmm(A: NDArray, B: NDArray, *, transpose: bool | None = ..., rightside: bool | None = ..., lower: bool | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Triangular matrix multiply: out = alpha * op(A) * B (or alpha * B * op(A) with rightside), A triangular (lower or upper; the other triangle is ignored), op(A) = A or A^T."""
+    ...
+
+def linalg_trsm(A: NDArray, B: NDArray, *, transpose: bool | None = ..., rightside: bool | None = ..., lower: bool | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Triangular solve: out = alpha * op(A)^-1 * B (or alpha * B * op(A)^-1 with rightside), A triangular with a nonzero diagonal (the other triangle is ignored), op(A) = A or A^T."""
+    ...
+
+def _linalg_trsm(A: NDArray, B: NDArray, *, transpose: bool | None = ..., rightside: bool | None = ..., lower: bool | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Triangular solve: out = alpha * op(A)^-1 * B (or alpha * B * op(A)^-1 with rightside), A triangular with a nonzero diagonal (the other triangle is ignored), op(A) = A or A^T."""
+    ...
+
+def linalg_sumlogdiag(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Sum of the logarithms of the diagonal elements of square matrices; shape: the batch axes ((1,) for a single matrix)."""
+    ...
+
+def _linalg_sumlogdiag(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Sum of the logarithms of the diagonal elements of square matrices; shape: the batch axes ((1,) for a single matrix)."""
+    ...
+
+def linalg_syrk(A: NDArray, *, transpose: bool | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Symmetric rank-k update: out = alpha * A * A^T (or alpha * A^T * A with transpose)."""
+    ...
+
+def _linalg_syrk(A: NDArray, *, transpose: bool | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Symmetric rank-k update: out = alpha * A * A^T (or alpha * A^T * A with transpose)."""
+    ...
+
+def linalg_gelqf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """LQ factorization A = L * Q of m x n matrices with m <= n: outputs Q (m x n, orthonormal rows) and L (m x m, lower triangular), with LAPACK's sign convention."""
+    ...
+
+def _linalg_gelqf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """LQ factorization A = L * Q of m x n matrices with m <= n: outputs Q (m x n, orthonormal rows) and L (m x m, lower triangular), with LAPACK's sign convention."""
+    ...
+
+def linalg_syevd(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Eigendecomposition of symmetric matrices A = U^T diag(L) U: outputs U (rows are the eigenvectors, each with its largest-magnitude entry positive) and L (eigenvalues, ascending). Only the lower triangle of A is read."""
+    ...
+
+def _linalg_syevd(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Eigendecomposition of symmetric matrices A = U^T diag(L) U: outputs U (rows are the eigenvectors, each with its largest-magnitude entry positive) and L (eigenvalues, ascending). Only the lower triangle of A is read."""
+    ...
+
+def linalg_inverse(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Inverse of square matrices (LU factorization); a singular matrix is an error."""
+    ...
+
+def _linalg_inverse(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Inverse of square matrices (LU factorization); a singular matrix is an error."""
+    ...
+
+def linalg_det(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Determinant of square matrices (LU factorization); shape: the batch axes ((1,) for a single matrix)."""
+    ...
+
+def _linalg_det(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Determinant of square matrices (LU factorization); shape: the batch axes ((1,) for a single matrix)."""
+    ...
+
+def linalg_slogdet(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Sign and natural log of the absolute value of the determinant of square matrices: outputs (sign, logabsdet); a singular matrix gives (0, -inf)."""
+    ...
+
+def _linalg_slogdet(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Sign and natural log of the absolute value of the determinant of square matrices: outputs (sign, logabsdet); a singular matrix gives (0, -inf)."""
+    ...
+
+def linalg_extractdiag(A: NDArray, *, offset: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Extract a diagonal (offset: above > 0, below < 0) of square matrices as vectors."""
+    ...
+
+def _linalg_extractdiag(A: NDArray, *, offset: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Extract a diagonal (offset: above > 0, below < 0) of square matrices as vectors."""
+    ...
+
+def linalg_makediag(A: NDArray, *, offset: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Square matrices with the given vectors on a diagonal (offset: above > 0, below < 0), zeros elsewhere; order = length + |offset|."""
+    ...
+
+def _linalg_makediag(A: NDArray, *, offset: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Square matrices with the given vectors on a diagonal (offset: above > 0, below < 0), zeros elsewhere; order = length + |offset|."""
+    ...
+
+def linalg_extracttrian(A: NDArray, *, offset: int | None = ..., lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Extract a triangle of square matrices as vectors: lower triangles (offset < 0, or 0 with lower) row by row, upper ones (offset > 0, or 0 with lower=False) column by column, as MXNet."""
+    ...
+
+def _linalg_extracttrian(A: NDArray, *, offset: int | None = ..., lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Extract a triangle of square matrices as vectors: lower triangles (offset < 0, or 0 with lower) row by row, upper ones (offset > 0, or 0 with lower=False) column by column, as MXNet."""
+    ...
+
+def linalg_maketrian(A: NDArray, *, offset: int | None = ..., lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Triangular matrices from packed triangles (the inverse of extracttrian with the same offset and lower); order = m + |offset| for vectors of length m(m+1)/2."""
+    ...
+
+def _linalg_maketrian(A: NDArray, *, offset: int | None = ..., lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Triangular matrices from packed triangles (the inverse of extracttrian with the same offset and lower); order = m + |offset| for vectors of length m(m+1)/2."""
+    ...
+
 def FullyConnected(data: NDArray, weight: NDArray, bias: NDArray, *, num_hidden: int, no_bias: bool | None = ..., flatten: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Applies a linear transformation: out = data * weight^T + bias. With flatten=True the data is reshaped to (batch, rest); otherwise the last axis is transformed."""
     ...

@@ -371,14 +371,11 @@ class NDArray:
 
     @property
     def T(self) -> "NDArray":
+        """The transpose as a new array (MXNet's ``transpose(self)``: writing to it
+        leaves self alone); arrays of fewer than 2 dims are returned as they are."""
         if self.ndim < 2:
             return self
-        if _is_recording() or "transpose" not in dir(NDArray):
-            if _is_recording():
-                return invoke("transpose", [self])[0]
-        p = ffi.new("mx_tensor *")
-        check_call(lib.mx_tensor_transpose_view(self.handle, _NULL, p))
-        return _new(p[0])
+        return invoke("transpose", [self])[0]
 
     @property
     def grad(self):
