@@ -342,3 +342,22 @@ def test_output_names_follow_mxnet():
     assert sym.topk(x, ret_typ="both", name="n").list_outputs() == ["n_output0", "n_output1"]
     assert sym.split(x, num_outputs=2, name="n").list_outputs() == ["n_output0", "n_output1"]
     assert rnn.get_internals().list_outputs()[-2:] == ["n_state_output", "n_statecell_output"]
+
+
+def test_infer_type_without_shapes_like_mxnet():
+    """MXNet 1.9.1 infers types without shapes; the results below are what it printed."""
+    d = sym.Variable("data")
+    f32, f16, i32 = np.float32, np.float16, np.int32
+    conv = sym.Convolution(d, kernel=(3, 3), num_filter=2, name="c")
+    assert conv.infer_type(data="float16") == ([f16, f16, f16], [f16], [])
+    assert sym.argmax(d, axis=1).infer_type(data="float16") == ([f16], [f16], [])
+    bn = sym.BatchNorm(d, name="bn")
+    assert bn.infer_type(data="float64") == ([np.float64] * 3, [np.float64], [np.float64] * 2)
+    emb = sym.Embedding(d, input_dim=5, output_dim=2, dtype="float16", name="e")
+    assert emb.infer_type(data="int32") == ([i32, f16], [f16], [])
+    assert sym.Embedding(d, input_dim=5, output_dim=2, name="e").infer_type(data="float16") == ([f16, f32], [f32], [])
+    assert sym.Cast(d, dtype="int32").infer_type(data="float32") == ([f32], [i32], [])
+    net = sym.SoftmaxOutput(sym.FullyConnected(d, num_hidden=3, name="fc"), name="sm")
+    assert net.infer_type_partial(sm_label="int32") == ([None, None, None, i32], [None], [])
+    with pytest.warns(UserWarning, match="Cannot decide type"):
+        assert net.infer_type(sm_label="int32") == (None, None, None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from numbers import Number
 
 import numpy as np
@@ -600,28 +601,46 @@ class Symbol:
         if not any(a is not None for a in args) and not kwargs:
             return ([None] * len(self.list_arguments()), [None] * len(self.list_outputs()),
                     [None] * len(self.list_auxiliary_states()))
-        return self.infer_type(*args, **kwargs)
+        return self._infer_type_impl(True, *args, **kwargs)
 
     def infer_type(self, *args, **kwargs):
+        """(argument, output, aux) types; (None, None, None) with a warning naming the
+        undecided arguments when the given types do not determine all (MXNet's rule)."""
+        return self._infer_type_impl(False, *args, **kwargs)
+
+    def _infer_type_impl(self, partial, *args, **kwargs):
         names = self.list_arguments()
         if args:
             kwargs.update({names[i]: t for i, t in enumerate(args) if t is not None})
-        # types follow shapes in the core; use shapes of ones where unknown
+        # types follow shapes in the core: with every shape known, ask it
         g = self._graph()
         known = self._known_spec({}, kwargs)
         for k, v in kwargs.items():
-            known.setdefault(k, {"shape": [1], "dtype": np_dtype(v).name})
-            known[k]["dtype"] = np_dtype(v).name
+            if k in known:
+                known[k]["dtype"] = np_dtype(v).name
         known = _infer_param_shapes(self, g, known)
-        for n in g.names(0) + g.names(1):
-            known.setdefault(n, {"shape": [1], "dtype": "float32"})
-        try:
-            res = g.infer(known, True)
-        except MXNetError:
+        if all(n in known for n in g.names(0) + g.names(1)):
+            try:
+                res = g.infer(known, True)
+                dt = lambda v: None if v is None else np.dtype(v["dtype"]).type  # noqa: E731
+                outs = [dt(v) for v in res["outputs"]]
+                if None not in outs:
+                    return ([dt(res["arguments"][k]) for k in g.names(0)], outs,
+                            [dt(res["aux_states"][k]) for k in g.names(1)])
+            except MXNetError:
+                pass
+        # shapes unknown (MXNet infers types without shapes): a dtype-only walk
+        types = _infer_types_without_shapes(self, {k: np_dtype(v).name for k, v in kwargs.items()})
+        dt = lambda v: None if v is None else np.dtype(v).type  # noqa: E731
+        args_t = [dt(types.get(k)) for k in g.names(0)]
+        outs_t = [dt(types.get((id(n), i))) for n, i in self._outs]
+        aux_t = [dt(types.get(k)) for k in g.names(1)]
+        if not partial and (None in args_t or None in outs_t):
+            undecided = [k for k, t in zip(g.names(0), args_t) if t is None]
+            warnings.warn("Cannot decide type for the following arguments. Consider providing them as input:\n\t"
+                          + "\n\t".join("%s: None" % k for k in undecided), stacklevel=3)
             return None, None, None
-        dt = lambda v: None if v is None else np.dtype(v["dtype"]).type  # noqa: E731
-        return ([dt(res["arguments"][k]) for k in g.names(0)], [dt(v) for v in res["outputs"]],
-                [dt(res["aux_states"][k]) for k in g.names(1)])
+        return args_t, outs_t, aux_t
 
     # shapes known while tracing (None otherwise)
     def _known_shape(self):
@@ -888,6 +907,52 @@ def _fill_rnn_param_concat(entry, total, shapes, known, dspec) -> bool:
         return False
     known[v.name] = {"shape": [h if h > 0 else left // fixed for h in hint], "dtype": dspec["dtype"]}
     return True
+
+
+# inputs that hold indices or labels: their dtype never sets (or follows) the data's
+_INDEX_INPUTS = {"Embedding": ("data",), "take": ("indices",), "pick": ("index",), "one_hot": ("indices",),
+                 "gather_nd": ("indices",), "scatter_nd": ("indices",), "batch_take": ("indices",),
+                 "SequenceMask": ("sequence_length",), "SequenceLast": ("sequence_length",),
+                 "SequenceReverse": ("sequence_length",)}
+
+
+def _infer_types_without_shapes(sym, given: dict) -> dict:
+    """MXNet's infer_type needs no shapes; the core's inference does. This walks the
+    graph once: an op with a ``dtype`` attribute (casts, creation, Embedding, one_hot,
+    argsort, random) outputs that type, other ops their first float input's type,
+    and unknown inputs (weights, labels, states) take the type of the node's data.
+    Returns {variable name or (id(node), output): dtype name}."""
+    types = dict(given)
+    for n in _topo(sym._outs):
+        if n.op is None:
+            if n.name not in types and "__dtype__" in n.attrs:
+                types[n.name] = _dtype_attr(n.attrs["__dtype__"])
+            if n.name in types:
+                types[(id(n), 0)] = types[n.name]
+            continue
+        op = _op_info(n.op) or {}
+        spec = [x for x in op.get("inputs", []) if not _skip_input(op.get("name", n.op), x, n.attrs)]
+        index_slots = _INDEX_INPUTS.get(op.get("name", n.op), ())
+        in_types = [types.get((id(p), i)) for p, i in n.inputs]
+        data_t = next((t for t, slot in zip(in_types, spec + [None] * len(in_types))
+                       if t is not None and slot not in index_slots and slot != "label"), None)
+        attr_names = {a["name"]: a for a in op.get("attrs", [])}
+        own = None
+        if "dtype" in attr_names and op.get("name") != "topk":
+            own = n.attrs.get("dtype", attr_names["dtype"].get("default"))
+            own = None if own in (None, "None", "") else _dtype_attr(own)
+        if op.get("name") in ("Embedding",) and own is None:
+            own = "float32"
+        fill = own if op.get("name") == "Embedding" else data_t
+        for (p, i), slot in zip(n.inputs, spec + [None] * len(n.inputs)):
+            if p.op is None and p.name not in types and fill is not None and slot not in index_slots:
+                types[p.name] = fill
+                types[(id(p), 0)] = fill
+        out_t = own or data_t
+        if out_t is not None:
+            for k in range(max(n.n_vis, 1)):
+                types[(id(n), k)] = out_t
+    return types
 
 
 def _infer_param_shapes(sym, g, known: dict) -> dict:
