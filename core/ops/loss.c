@@ -130,10 +130,11 @@ static int sob_infer(mx_call *c) {
         double ign = c->attrs[SO_IGNORE_LABEL].f, alpha = c->attrs[SO_SMOOTH].f;             \
         int use_ign = (int)c->attrs[SO_USE_IGNORE].i;                                        \
         int64_t valid = 0;                                                                   \
-        for (int64_t i = 0; i < nl; i++) valid += !(use_ign && ld(L, i) == ign);             \
+        for (int64_t i = 0; i < nl; i++) valid += ld(L, i) != ign; /* MXNet: even without use_ignore */ \
         double scale = c->attrs[SO_GRAD_SCALE].f;                                            \
-        int norm = (int)c->attrs[SO_NORM].i;                                                 \
-        if (norm == 1) scale /= (double)(g->outer > 0 ? g->outer : 1);                       \
+        int norm = (int)c->attrs[SO_NORM].i; /* MXNet: null divides by the positions per sample */ \
+        if (norm == 0) scale /= (double)(in > 0 ? in : 1);                                   \
+        else if (norm == 1) scale /= (double)(nl > 0 ? nl : 1);                              \
         else if (norm == 2) scale /= (double)(valid > 0 ? valid : 1);                        \
         double off = A > 1 ? alpha / (double)(A - 1) : 0.0;                                  \
         for (int64_t o = 0; o < g->outer; o++)                                               \

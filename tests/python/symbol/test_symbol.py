@@ -361,3 +361,26 @@ def test_infer_type_without_shapes_like_mxnet():
     assert net.infer_type_partial(sm_label="int32") == ([None, None, None, i32], [None], [])
     with pytest.warns(UserWarning, match="Cannot decide type"):
         assert net.infer_type(sm_label="int32") == (None, None, None)
+
+
+def test_softmax_output_valid_normalization_and_op_supplied_initializers():
+    """Numbers printed by MXNet 1.9.1: 'valid' divides by the labels that differ from
+    ignore_label even when use_ignore is off; PReLU's gamma starts at 0.25."""
+    x = np.random.RandomState(0).randn(4, 3).astype("f")
+    s = sym.SoftmaxOutput(sym.var("data"), sym.var("label"), normalization="valid", ignore_label=-1)
+    ex = s.bind(mx.cpu(), {"data": nd.array(x), "label": nd.array([0, 2, 1, -1])},
+                args_grad={"data": nd.zeros((4, 3))})
+    ex.forward(is_train=True)
+    ex.backward()
+    np.testing.assert_allclose(ex.grad_dict["data"].asnumpy().ravel()[:6],
+                               [-0.1386, 0.0498, 0.0888, 0.1928, 0.1328, -0.3256], atol=1e-4)
+    net = sym.LeakyReLU(sym.BatchNorm(sym.var("data"), name="bn"), act_type="prelu", name="prelu")
+    attrs = net.attr_dict()
+    assert attrs["prelu_gamma"]["__init__"] == '["Constant", {"value": 0.25}]'
+    assert attrs["bn_moving_var"]["__init__"] == '["one", {}]'
+    mod = mx.mod.Module(net, label_names=None)
+    mod.bind(data_shapes=[("data", (2, 3))])
+    mod.init_params(mx.init.Xavier())
+    args, aux = mod.get_params()
+    np.testing.assert_array_equal(args["prelu_gamma"].asnumpy(), [0.25] * 3)
+    np.testing.assert_array_equal(aux["bn_moving_var"].asnumpy(), [1] * 3)

@@ -362,8 +362,19 @@ def _invoke_sym(opname: str, args, kwargs):
         elif _skip_input(op["name"], inp, str_attrs):
             continue
         else:  # MXNet creates the missing argument: fc1_weight, bn_moving_mean, softmax_label
-            ins.append(var("%s_%s" % (node_name, inp)))
+            ins.append(var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs)))
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True)
+
+
+def _default_input_init(opname, inp, attrs):
+    """The initializer MXNet's ops attach to the arguments they create (written as
+    the variable's __init__ attribute, so Module.init_params honours it): PReLU's
+    gamma starts at 0.25, BatchNorm's moving statistics at 0 and 1."""
+    if opname == "LeakyReLU" and inp == "gamma" and attrs.get("act_type") == "prelu":
+        return '["Constant", {"value": 0.25}]'
+    if opname in ("BatchNorm", "_contrib_SyncBatchNorm") and inp in ("moving_mean", "moving_var"):
+        return '["zero", {}]' if inp == "moving_mean" else '["one", {}]'
+    return None
 
 
 # ---- arithmetic -------------------------------------------------------------------
