@@ -20,7 +20,9 @@ MXNET_ROWS = [("data(null)", "2x8x8", "0", ""), ("conv(Convolution)", "4x6x6", "
 
 
 def test_print_summary_matches_mxnet(capsys):
-    mx.viz.print_summary(_net(), shape={"data": (1, 2, 8, 8)})
+    with mx.name.NameManager():  # auto names count from 0, as in a fresh MXNet process
+        net = _net()
+    mx.viz.print_summary(net, shape={"data": (1, 2, 8, 8)})
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Previous", "Layer"]
     rows = [ln for ln in lines[3:] if ln and ln[0] not in "_=" and not ln.startswith("Total")]

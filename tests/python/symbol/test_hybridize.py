@@ -1,4 +1,5 @@
 """hybridize (CachedOp equivalent), export/imports and SymbolBlock."""
+import json
 import os
 import sys
 
@@ -315,3 +316,25 @@ def test_hybridized_forward_uses_less_peak_memory():
     net(x)
     hybrid = _peak(lambda: net(x))
     assert hybrid < eager * 0.6, (hybrid, eager)
+
+
+def test_traced_node_and_parameter_names_follow_mxnet():
+    """Names MXNet 1.9.1 gives the same net (feature extraction reads them:
+    net(sym.var('data')).get_internals()['..._fwd_output'])."""
+    from mxcore.gluon import nn
+    with mx.name.NameManager():  # fresh counters, as in a new MXNet process
+        net = nn.HybridSequential()
+        with net.name_scope():
+            net.add(nn.Conv2D(4, 3, activation="relu"), nn.BatchNorm(), nn.MaxPool2D(), nn.Dropout(0.5),
+                    nn.Swish(), nn.Conv2DTranspose(2, 3), nn.Flatten(), nn.Dense(3))
+    net.initialize()
+    net(mx.nd.ones((1, 2, 8, 8)))
+    out = net(mx.sym.var("data"))
+    names = [n["name"] for n in json.loads(out.tojson())["nodes"] if n["op"] != "null"]
+    p = "hybridsequential0_"
+    assert names == [p + "conv0_fwd", p + "conv0_relu_fwd", p + "batchnorm0_fwd", p + "pool0_fwd", p + "dropout0_fwd",
+                     p + "swish0__mulscalar0", p + "swish0_fwd", p + "swish0__mul0", p + "conv1_fwd",
+                     p + "flatten0_flatten0", p + "dense0_fwd"]
+    assert p + "conv0_relu_fwd_output" in out.get_internals().list_outputs()
+    assert sorted(net.collect_params().keys())[:2] == [p + "batchnorm0_beta", p + "batchnorm0_gamma"]
+    assert p + "conv1_weight" in net.collect_params()  # Conv and ConvTranspose share MXNet's 'conv' counter

@@ -38,7 +38,6 @@ def _symbol_cls():
         _SYMBOL.append(Symbol)
     return _SYMBOL[0]
 
-_GLOBAL_COUNTER: dict = {}
 _COUNTER_LOCK = threading.Lock()
 
 
@@ -54,11 +53,10 @@ class _BlockScope:
     def create(prefix, params, hint):
         current = getattr(_BlockScope._current, 'value', None)
         if current is None:
-            if prefix is None:
+            if prefix is None:  # top-level blocks count in the current mx.name.NameManager, as in MXNet
+                from ..symbol.symbol import current_name_manager
                 with _COUNTER_LOCK:
-                    count = _GLOBAL_COUNTER.get(hint, 0)
-                    _GLOBAL_COUNTER[hint] = count + 1
-                prefix = '%s%d_' % (hint, count)
+                    prefix = current_name_manager().get(None, hint) + '_'
             if params is None:
                 params = ParameterDict(prefix)
             else:

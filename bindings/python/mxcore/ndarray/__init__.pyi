@@ -43,7 +43,7 @@ def round(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -
     ...
 
 def rint(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Rounds to the nearest integer, halves to even."""
+    """Rounds to the nearest integer; exact halves go down (MXNet: rint(2.5) = 2, rint(-2.5) = -3)."""
     ...
 
 def trunc(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:

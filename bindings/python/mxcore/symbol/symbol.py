@@ -269,8 +269,10 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
     return False
 
 
-def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False):
-    """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs."""
+def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False, hint=None):
+    """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs.
+    Unnamed nodes are named as MXNet names them: the called op name, lower-cased
+    (``sym.SliceChannel`` -> slicechannel0, ``sym.ones`` -> _ones0), or `hint`."""
     op = _op_info(opname)
     if op is None:
         raise MXNetError("mx.sym: unknown op '%s'" % opname)
@@ -279,7 +281,7 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
         if v is None:
             continue
         sattrs[k] = attr_str(v)
-    hint = op["name"].lower().lstrip("_")
+    hint = hint or opname.lower()
     if not resolved:
         name = current_name_manager().get(name, hint)
     entries = []
@@ -354,7 +356,7 @@ def _invoke_sym(opname: str, args, kwargs):
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
         slots[k] = v
     str_attrs = {k: attr_str(v) for k, v in attrs.items() if v is not None}
-    node_name = current_name_manager().get(name, op["name"].lower().lstrip("_"))
+    node_name = current_name_manager().get(name, opname.lower())
     ins = []
     for inp in inputs_spec:
         if inp in slots:
@@ -392,6 +394,18 @@ _BIN = {  # kind -> (same-shape op, broadcast op, scalar op, reflected scalar op
     "lt": ("broadcast_lesser", "broadcast_lesser", "_lesser_scalar", "_greater_scalar"),
     "le": ("broadcast_lesser_equal", "broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
 }
+# the names MXNet gives unnamed operator nodes (its Python operators call _Plus,
+# _MulScalar, ...): kind -> (symbol operand, scalar, reflected scalar)
+_BIN_HINT = {
+    "add": ("_plus", "_plusscalar", "_plusscalar"), "sub": ("_minus", "_minusscalar", "_rminusscalar"),
+    "mul": ("_mul", "_mulscalar", "_mulscalar"), "div": ("_div", "_divscalar", "_rdivscalar"),
+    "mod": ("_mod", "_modscalar", "_rmodscalar"), "pow": ("_power", "_powerscalar", "_rpowerscalar"),
+    "eq": ("_equal", "_equal_scalar", "_equal_scalar"), "ne": ("_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
+    "gt": ("_greater", "_greater_scalar", "_lesser_scalar"),
+    "ge": ("_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"),
+    "lt": ("_lesser", "_lesser_scalar", "_greater_scalar"),
+    "le": ("_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
+}
 
 
 def _binary(kind, lhs, rhs, reflected=False):
@@ -405,9 +419,9 @@ def _binary(kind, lhs, rhs, reflected=False):
             op = bcast
         if _op_info(op) is None:
             op = bcast
-        return _make_node(op, [a, b], {})
+        return _make_node(op, [a, b], {}, hint=_BIN_HINT[kind][0])
     if isinstance(rhs, (Number, np.generic)):
-        return _make_node(rsc if reflected else sc, [lhs], {"scalar": rhs})
+        return _make_node(rsc if reflected else sc, [lhs], {"scalar": rhs}, hint=_BIN_HINT[kind][2 if reflected else 1])
     return NotImplemented
 
 

@@ -15,7 +15,7 @@ class LeakyReLU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F, x):
-        return F.LeakyReLU(x, act_type='leaky', slope=self._alpha)
+        return F.LeakyReLU(x, act_type='leaky', slope=self._alpha, name='fwd')
 
     def __repr__(self):
         return '{name}({alpha})'.format(name=self.__class__.__name__, alpha=self._alpha)
@@ -33,7 +33,7 @@ class PReLU(HybridBlock):
                                          init=alpha_initializer)
 
     def hybrid_forward(self, F, x, alpha):
-        return F.LeakyReLU(x, gamma=alpha, act_type='prelu')
+        return F.LeakyReLU(x, gamma=alpha, act_type='prelu', name='fwd')
 
 
 class ELU(HybridBlock):
@@ -51,14 +51,14 @@ class SELU(HybridBlock):
     """Scaled ELU (Klambauer et al.)."""
 
     def hybrid_forward(self, F, x):
-        return F.LeakyReLU(x, act_type='selu')
+        return F.LeakyReLU(x, act_type='selu', name='fwd')
 
 
 class GELU(HybridBlock):
     """Gaussian error linear unit (erf form)."""
 
     def hybrid_forward(self, F, x):
-        return F.LeakyReLU(x, act_type='gelu')
+        return F.LeakyReLU(x, act_type='gelu', name='fwd')
 
 
 class Swish(HybridBlock):
@@ -69,4 +69,4 @@ class Swish(HybridBlock):
         self._beta = beta
 
     def hybrid_forward(self, F, x):
-        return x * F.sigmoid(self._beta * x)
+        return x * F.sigmoid(self._beta * x, name='fwd')

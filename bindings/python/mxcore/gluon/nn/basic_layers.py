@@ -99,7 +99,7 @@ class Activation(HybridBlock):
             return F.softmax(x, axis=-1)
         if self._act_type == 'log_softmax':
             return F.log_softmax(x, axis=-1)
-        return F.Activation(x, act_type=self._act_type)
+        return F.Activation(x, act_type=self._act_type, name='fwd')
 
     def __repr__(self):
         return '{name}({_act_type})'.format(name=self.__class__.__name__, **self.__dict__)
@@ -134,10 +134,10 @@ class Dense(HybridBlock):
 
     def hybrid_forward(self, F, x, weight, bias=None):
         if bias is None:
-            out = F.FullyConnected(x, weight, no_bias=True, num_hidden=self._units,
+            out = F.FullyConnected(x, weight, no_bias=True, num_hidden=self._units, name='fwd',
                                    flatten=self._flatten)
         else:
-            out = F.FullyConnected(x, weight, bias, no_bias=False, num_hidden=self._units,
+            out = F.FullyConnected(x, weight, bias, no_bias=False, num_hidden=self._units, name='fwd',
                                    flatten=self._flatten)
         if self.act is not None:
             out = self.act(out)
@@ -162,8 +162,8 @@ class Dropout(HybridBlock):
     def hybrid_forward(self, F, x):
         if self._rate > 0:
             if self._axes:
-                return _one(F.Dropout(x, p=self._rate, axes=self._axes))
-            return _one(F.Dropout(x, p=self._rate))
+                return _one(F.Dropout(x, p=self._rate, axes=self._axes, name='fwd'))
+            return _one(F.Dropout(x, p=self._rate, name='fwd'))
         return x
 
     def __repr__(self):
@@ -210,7 +210,7 @@ class BatchNorm(HybridBlock):
         super().cast(dtype)
 
     def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
-        return _one(F.BatchNorm(x, gamma, beta, running_mean, running_var, **self._kwargs))
+        return _one(F.BatchNorm(x, gamma, beta, running_mean, running_var, name='fwd', **self._kwargs))
 
     def __repr__(self):
         s = '{name}({content}'
@@ -276,11 +276,11 @@ class InstanceNorm(_NormBase):
         self._make(center, scale, beta_initializer, gamma_initializer, in_channels)
 
     def hybrid_forward(self, F, x, gamma, beta):
-        axis = self._axis % x.ndim
+        axis = self._axis if self._axis == 1 else self._axis % x.ndim
         if axis != 1:
             x = F.swapaxes(x, dim1=1, dim2=axis)
         if hasattr(F, 'InstanceNorm'):
-            out = _one(F.InstanceNorm(x, gamma, beta, eps=self._epsilon))
+            out = _one(F.InstanceNorm(x, gamma, beta, eps=self._epsilon, name='fwd'))
         else:
             red = tuple(range(2, x.ndim))
             mean = F.mean(x, axis=red, keepdims=True)
@@ -327,7 +327,7 @@ class Embedding(HybridBlock):
                                       allow_deferred_init=True)
 
     def hybrid_forward(self, F, x, weight):
-        return F.Embedding(x, weight, **self._kwargs)
+        return F.Embedding(x, weight, name='fwd', **self._kwargs)
 
     def __repr__(self):
         return '{block_name}({input_dim} -> {output_dim}, {dtype})'.format(

@@ -64,9 +64,9 @@ class _Conv(HybridBlock):
         if kw['layout'] in ('NCW', 'NCHW', 'NCDHW'):
             kw.pop('layout')
         if bias is None:
-            out = op(x, weight, **kw)
+            out = op(x, weight, name='fwd', **kw)
         else:
-            out = op(x, weight, bias, **kw)
+            out = op(x, weight, bias, name='fwd', **kw)
         if self.act is not None:
             out = self.act(out)
         return out
@@ -144,10 +144,6 @@ class Conv3DTranspose(_Conv):
     __init__ = _mk_conv(3, 'NCDHW', True)
 
 
-for _c in (Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose):
-    _c._alias = (lambda name: (lambda self: name))(_c.__name__.lower())
-
-
 class _Pooling(HybridBlock):
     def __init__(self, pool_size, strides, padding, ceil_mode, global_pool, pool_type,
                  layout, count_include_pad=None, **kwargs):
@@ -168,7 +164,7 @@ class _Pooling(HybridBlock):
         return 'pool'
 
     def hybrid_forward(self, F, x):
-        return F.Pooling(x, **self._kwargs)
+        return F.Pooling(x, name='fwd', **self._kwargs)
 
     def __repr__(self):
         s = '{name}(size={kernel}, stride={stride}, padding={pad}, ceil_mode={ceil_mode}'

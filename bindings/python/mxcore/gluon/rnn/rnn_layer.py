@@ -114,7 +114,7 @@ class _RNNLayer(HybridBlock):
         if skip_states:
             # batch dim 0 is filled in from the data at run time (MXNet's export form)
             states = [F.zeros(shape=tuple(info['shape'][:1]) + (0,) + tuple(info['shape'][2:]),
-                              dtype=self._dtype) for info in self.state_info(0)]
+                              dtype=self._dtype, name='h0_%d' % i) for i, info in enumerate(self.state_info(0))]
         if not isinstance(states, (list, tuple)):
             states = [states]
         x = F.swapaxes(inputs, dim1=0, dim2=1) if self._layout == 'NTC' else inputs
