@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from . import base
-from .base import MXNetError, __version__
+from .base import MXNetError, __mxcore_version__, __version__
 from . import context
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus, opencl
 from . import ndarray
@@ -27,7 +27,7 @@ from . import kvstore, kvstore as kv
 from . import profiler
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "nd",
-           "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__"]
+           "ndarray", "NDArray", "autograd", "random", "runtime", "io", "context", "test_utils", "__version__", "__mxcore_version__"]
 from . import symbol, symbol as sym  # noqa: E402  (mx.sym; uses nd's manifest)
 from . import name  # noqa: E402
 from . import callback  # noqa: E402

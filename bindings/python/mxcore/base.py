@@ -33,7 +33,7 @@ _REPO = os.path.abspath(os.path.join(_PKG, "..", "..", ".."))
 EXPECTED_ABI = 1
 
 
-class MXNetError(Exception):
+class MXNetError(RuntimeError):  # a RuntimeError, as in MXNet
     """Raised for every failing call into libmxcore; carries the core's message."""
 
 
@@ -124,7 +124,10 @@ if lib.mx_abi_version() != EXPECTED_ABI:
     raise ImportError(f"mxcore: {LIB_PATH} has ABI version {lib.mx_abi_version()}, "
                       f"this package needs {EXPECTED_ABI}")
 
-__version__ = ffi.string(lib.mx_version_string()).decode()
+# MXNet programs gate features on mx.__version__: report the MXNet API this
+# package implements; the library's own version is __mxcore_version__.
+__mxcore_version__ = ffi.string(lib.mx_version_string()).decode()
+__version__ = "1.9.1"
 
 
 def _user_line() -> str:

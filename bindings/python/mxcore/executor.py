@@ -47,13 +47,30 @@ class Executor:
         elif isinstance(grad_req, (list, tuple)):
             grad_req = dict(zip(self._arg_names, grad_req))
         self._grad_req = {n: grad_req.get(n, "null") for n in self._arg_names}
-        self.grad_dict = _as_dict(self._arg_names, args_grad, "args_grad")
+        given = _as_dict(self._arg_names, args_grad, "args_grad")
         from . import ndarray as nd
+        # every argument has a key, None for grad_req 'null' (as MXNet's grad_dict)
+        self.grad_dict = {n: given.get(n) for n in self._arg_names}
         for n in self._arg_names:
             if self._grad_req[n] != "null" and self.grad_dict.get(n) is None:
                 a = self.arg_dict[n]
                 self.grad_dict[n] = nd.zeros(a.shape, ctx=a.context, dtype=a.dtype)
-        self.outputs = []
+        self.outputs = self._blank_outputs()
+        self._ran = None       # set by the first forward
+        self._recorded = None  # the outputs of the last forward, when it ran on the tape
+
+    def _blank_outputs(self):
+        """Zero arrays of the output shapes (MXNet's executors hold their outputs from
+        bind on); empty when the bound shapes do not determine them."""
+        from . import ndarray as nd
+        try:
+            shapes = {n: tuple(a.shape) for n, a in self.arg_dict.items()}
+            _, outs, _ = self._symbol.infer_shape(**shapes)
+        except MXNetError:
+            return []
+        if not outs or any(o is None for o in outs):
+            return []
+        return [nd.zeros(o, ctx=self._ctx) for o in outs]
 
     @property
     def arg_arrays(self):
@@ -83,27 +100,41 @@ class Executor:
             else:
                 dst[:] = v
         want_grad = is_train and any(r != "null" for r in self._grad_req.values())
-        args = self.arg_arrays
         if want_grad:
-            from .autograd import _GRAD_REQ
-            marked = [(a, self._grad_req[n], self.grad_dict[n]) for n, a in zip(self._arg_names, args)
-                      if self._grad_req[n] != "null"]
-            check_call(lib.mx_autograd_mark_variables(
-                ffi.new("mx_tensor[]", [a.handle for a, _, _ in marked]),
-                ffi.new("int[]", [_GRAD_REQ[r] for _, r, _ in marked]),
-                ffi.new("mx_tensor[]", [g.handle for _, _, g in marked]), len(marked)))
-            with autograd.record(train_mode=True):
-                self.outputs = self._graph.run(args, self.aux_arrays, True, len(self._out_names))
+            self.outputs = self._recorded = self._run_recorded(True)
         else:
-            self.outputs = self._graph.run(args, self.aux_arrays, is_train, len(self._out_names))
+            self.outputs = self._graph.run(self.arg_arrays, self.aux_arrays, is_train, len(self._out_names))
+            self._recorded = None
+        self._ran = True
         return self.outputs
 
+    def _run_recorded(self, train):
+        """Run the graph on the tape with the arguments marked as variables (their
+        gradients go to grad_dict per grad_req)."""
+        from .autograd import _GRAD_REQ
+        args = self.arg_arrays
+        marked = [(a, self._grad_req[n], self.grad_dict[n]) for n, a in zip(self._arg_names, args)
+                  if self._grad_req[n] != "null"]
+        check_call(lib.mx_autograd_mark_variables(
+            ffi.new("mx_tensor[]", [a.handle for a, _, _ in marked]),
+            ffi.new("int[]", [_GRAD_REQ[r] for _, r, _ in marked]),
+            ffi.new("mx_tensor[]", [g.handle for _, _, g in marked]), len(marked)))
+        with autograd.record(train_mode=train):
+            return self._graph.run(args, self.aux_arrays, train, len(self._out_names))
+
     def backward(self, out_grads=None, is_train=True):
-        if not self.outputs:
-            raise MXNetError("backward: call forward(is_train=True) first")
+        """Gradients of the last forward's outputs into grad_dict (per grad_req). It may
+        run again for the same forward; after forward(is_train=False) the forward is
+        recorded first (with inference-mode statistics), as MXNet allows."""
+        if self._ran is None:
+            raise MXNetError("backward: call forward() first")
+        if not any(r != "null" for r in self._grad_req.values()):
+            return
+        if self._recorded is None:
+            self._recorded = self._run_recorded(False)
         if out_grads is not None and not isinstance(out_grads, (list, tuple)):
             out_grads = [out_grads]
-        autograd.backward(self.outputs, out_grads, train_mode=is_train)
+        autograd.backward(self._recorded, out_grads, retain_graph=True, train_mode=is_train)
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         for name, arr in (arg_params or {}).items():

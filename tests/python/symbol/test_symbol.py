@@ -384,3 +384,25 @@ def test_softmax_output_valid_normalization_and_op_supplied_initializers():
     args, aux = mod.get_params()
     np.testing.assert_array_equal(args["prelu_gamma"].asnumpy(), [0.25] * 3)
     np.testing.assert_array_equal(aux["bn_moving_var"].asnumpy(), [1] * 3)
+
+
+def test_executor_details_mxnet_programs_rely_on():
+    """As MXNet 1.9.1 (values printed by it for this net and these argument values)."""
+    d = sym.var("data")
+    out = sym.LinearRegressionOutput(sym.FullyConnected(d, num_hidden=2, name="fc"), name="lro")
+    ex = out.simple_bind(mx.cpu(), data=(3, 4), grad_req={"data": "null", "fc_weight": "write",
+                                                          "fc_bias": "write", "lro_label": "null"})
+    assert ex.grad_dict["data"] is None and ex.grad_dict["lro_label"] is None  # keys kept, None
+    assert [o.shape for o in ex.outputs] == [(3, 2)] and list(ex.output_dict) == ["lro_output"]  # before forward
+    for v in ex.arg_dict.values():
+        v[:] = np.arange(v.size).reshape(v.shape) / 10.0
+    ex.forward(is_train=True)
+    ex.backward()
+    ex.backward()  # again for the same forward
+    np.testing.assert_allclose(ex.grad_dict["fc_weight"].asnumpy().ravel()[:3], [0.124, 0.151, 0.178], rtol=1e-5)
+    ex.grad_dict["fc_weight"][:] = 0
+    ex.forward(is_train=False)
+    ex.backward()  # after an inference forward too
+    np.testing.assert_allclose(ex.grad_dict["fc_weight"].asnumpy().ravel()[:3], [0.124, 0.151, 0.178], rtol=1e-5)
+    assert issubclass(mx.MXNetError, RuntimeError) and mx.__version__ == "1.9.1"
+    assert next(iter(mx.io.NDArrayIter(np.zeros((4, 2)), batch_size=2))).index is None

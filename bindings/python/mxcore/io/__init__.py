@@ -189,7 +189,7 @@ class NDArrayIter(DataIter):
         return self._take(self.label)
 
     def getindex(self):
-        return self.idx[max(self.cursor, 0):self.cursor + self.batch_size]
+        return None  # MXNet's NDArrayIter reports no sample indices
 
     def getpad(self):
         if self.last_batch_handle == "pad" and self.cursor + self.batch_size > self.num_data:
