@@ -406,3 +406,11 @@ def test_executor_details_mxnet_programs_rely_on():
     np.testing.assert_allclose(ex.grad_dict["fc_weight"].asnumpy().ravel()[:3], [0.124, 0.151, 0.178], rtol=1e-5)
     assert issubclass(mx.MXNetError, RuntimeError) and mx.__version__ == "1.9.1"
     assert next(iter(mx.io.NDArrayIter(np.zeros((4, 2)), batch_size=2))).index is None
+
+
+def test_label_and_operand_shapes_inferred_like_mxnet():
+    d = sym.var("data")
+    assert sym.SoftmaxOutput(d, preserve_shape=True, name="s").infer_shape(data=(2, 3, 4))[0] == [(2, 3, 4), (2, 3)]
+    assert sym.SVMOutput(d, name="svm").infer_shape(data=(2, 3))[0] == [(2, 3), (2,)]
+    s = sym.Variable("x") + sym.Reshape(sym.Variable("y"), shape=(2, 3))
+    assert s.infer_shape(y=(6,))[0] == [(2, 3), (6,)]

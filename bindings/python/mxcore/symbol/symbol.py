@@ -898,8 +898,12 @@ def _param_shape_rules(op, attrs, dshape):
         st = (layers * d, dshape[1], h)
         return {"parameters": (size,), "state": st, "state_cell": st}
     if op in ("SoftmaxOutput",):
+        if _truthy(a.get("preserve_shape", "False")):
+            return {"label": tuple(dshape[:-1])}
         return {"label": (dshape[0],) if not _truthy(a.get("multi_output", "False")) else
                 (dshape[0],) + tuple(dshape[2:])}
+    if op == "SVMOutput":
+        return {"label": (dshape[0],)}
     if op in ("LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput"):
         return {"label": tuple(dshape)}
     return {}
@@ -1004,11 +1008,18 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
         for n in nodes:
             if n.op is None or not n.inputs:
                 continue
-            d = shapes.get((id(n.inputs[0][0]), n.inputs[0][1]))
-            if d is None:
-                continue
             op = _op_info(n.op)
             if op is None:  # graph-level ops the JSON loader maps (_rnn_param_concat)
+                continue
+            # same-shape binary ops: an unknown variable takes the other operand's shape
+            if op["name"].startswith("elemwise_") and len(n.inputs) == 2:
+                for (p, _), (q, qi) in ((n.inputs[1], n.inputs[0]), (n.inputs[0], n.inputs[1])):
+                    qs = shapes.get((id(q), qi))
+                    if p.op is None and p.name not in known and qs is not None:
+                        known[p.name] = dict(qs)
+                        progress = True
+            d = shapes.get((id(n.inputs[0][0]), n.inputs[0][1]))
+            if d is None:
                 continue
             spec = [x for x in op.get("inputs", []) if not _skip_input(op["name"], x, n.attrs)]
             try:
@@ -1021,13 +1032,6 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
                     progress = True
             if op["name"] == "RNN" and "parameters" in rules:
                 progress |= _fill_rnn_param_concat(n.inputs[1], rules["parameters"][0], shapes, known, d)
-            # binary ops: an unknown variable takes the other operand's shape
-            if op["name"].startswith("elemwise_") and len(n.inputs) == 2:
-                for (p, _), (q, qi) in ((n.inputs[1], n.inputs[0]), (n.inputs[0], n.inputs[1])):
-                    qs = shapes.get((id(q), qi))
-                    if p.op is None and p.name not in known and qs is not None:
-                        known[p.name] = dict(qs)
-                        progress = True
         if not progress:
             break
     return known
