@@ -101,7 +101,7 @@ def test_hybrid_sequential_unroll_and_step_match_numpy(hybrid):
         seq.hybridize()
     x = _x()
     ref_out, ref_states = _np_stack(seq, x)
-    out, states = seq.unroll(5, nd.array(x))
+    out, states = seq.unroll(5, nd.array(x), merge_outputs=True)
     _close(_np(out), ref_out)
     assert len(states) == 4
     for a, b in zip(states, ref_states):
@@ -129,7 +129,7 @@ def test_hybrid_sequential_valid_length_and_layouts():
     seq = _stack()
     x = _x(n=3)
     vl = [2, 5, 4]
-    out, states = seq.unroll(5, nd.array(x), valid_length=nd.array(vl))
+    out, states = seq.unroll(5, nd.array(x), valid_length=nd.array(vl), merge_outputs=True)
     for b, n in enumerate(vl):
         ref_out, ref_states = _np_stack(seq, x[b:b + 1, :n])
         _close(_np(out)[b, :n], ref_out[0])
@@ -137,18 +137,18 @@ def test_hybrid_sequential_valid_length_and_layouts():
         for a, r in zip(states, ref_states):
             _close(_np(a)[b], r[0])
     # TNC input and a list of steps give the same values
-    tnc, _ = seq.unroll(5, nd.array(x.transpose(1, 0, 2)), layout='TNC')
-    _close(_np(tnc).transpose(1, 0, 2), _np(seq.unroll(5, nd.array(x))[0]))
+    tnc, _ = seq.unroll(5, nd.array(x.transpose(1, 0, 2)), layout='TNC', merge_outputs=True)
+    _close(_np(tnc).transpose(1, 0, 2), _np(seq.unroll(5, nd.array(x), merge_outputs=True)[0]))
     lst, _ = seq.unroll(5, [nd.array(x[:, t]) for t in range(5)])
     assert isinstance(lst, list) and len(lst) == 5
-    _close(np.stack([_np(o) for o in lst], 1), _np(seq.unroll(5, nd.array(x))[0]))
+    _close(np.stack([_np(o) for o in lst], 1), _np(seq.unroll(5, nd.array(x), merge_outputs=True)[0]))
 
 
 def test_hybrid_sequential_gradients_reach_every_cell():
     seq = _stack()
     seq.hybridize()
     with autograd.record():
-        out, _ = seq.unroll(5, nd.array(_x()))
+        out, _ = seq.unroll(5, nd.array(_x()), merge_outputs=True)
         loss = (out * out).sum()
     loss.backward()
     for p in seq.collect_params().values():
@@ -178,10 +178,10 @@ def test_bidirectional_halves_are_forward_and_reversed_backward(layout, merge):
         out = np.stack([_np(o) for o in out], axis=1)
     assert out.shape == (2, 4, 5)
     # forward half: the left cell run alone
-    l_alone, l_states = l_cell.unroll(4, nd.array(x))
+    l_alone, l_states = l_cell.unroll(4, nd.array(x), merge_outputs=True)
     _close(out[..., :3], _np(l_alone))
     # backward half: the right cell on the reversed sequence, reversed back
-    r_alone, r_states = r_cell.unroll(4, nd.array(x[:, ::-1].copy()))
+    r_alone, r_states = r_cell.unroll(4, nd.array(x[:, ::-1].copy()), merge_outputs=True)
     _close(out[..., 3:], _np(r_alone)[:, ::-1])
     assert len(states) == 3
     for a, b in zip(states, l_states + r_states):
@@ -196,7 +196,7 @@ def test_bidirectional_valid_length_reverses_valid_prefix_only():
     l_cell, r_cell = bi._children['l_cell'], bi._children['r_cell']
     x = _x(n=3, t=5, c=4)
     vl = [3, 5, 1]
-    out, states = bi.unroll(5, nd.array(x), valid_length=nd.array(vl))
+    out, states = bi.unroll(5, nd.array(x), valid_length=nd.array(vl), merge_outputs=True)
     out = _np(out)
     for b, n in enumerate(vl):
         xb = x[b:b + 1, :n]
@@ -253,8 +253,8 @@ def test_bidirectional_inside_hybrid_sequential(hybrid):
     if hybrid:
         seq.hybridize()
     x = _x(n=2, t=4, c=4)
-    out, states = seq.unroll(4, nd.array(x))
-    bi_out, _ = seq[0].unroll(4, nd.array(x))
+    out, states = seq.unroll(4, nd.array(x), merge_outputs=True)
+    bi_out, _ = seq[0].unroll(4, nd.array(x), merge_outputs=True)
     ref, _ = _np_unroll(seq[1], _np(bi_out))
     _close(_np(out), ref)
     assert len(states) == 4
@@ -278,11 +278,11 @@ def test_residual_cell_adds_the_input(hybrid):
     _close(_np(st[0]), ref_st[0])
     # unroll: base outputs plus inputs, padded steps stay zero
     ref_out, _ = _np_unroll(base, x)
-    out, _ = cell.unroll(5, nd.array(x))
+    out, _ = cell.unroll(5, nd.array(x), merge_outputs=True)
     _close(_np(out), ref_out + x)
     outs, _ = cell.unroll(5, nd.array(x), merge_outputs=False)
     _close(np.stack([_np(o) for o in outs], 1), ref_out + x)
-    out, st = cell.unroll(5, nd.array(x), valid_length=nd.array([2, 5]))
+    out, st = cell.unroll(5, nd.array(x), valid_length=nd.array([2, 5]), merge_outputs=True)
     _close(_np(out)[0, :2], ref_out[0, :2] + x[0, :2])
     assert np.all(_np(out)[0, 2:] == 0)
     _close(_np(out)[1], ref_out[1] + x[1])
@@ -315,7 +315,7 @@ def test_dropout_cell_predict_mode_is_identity():
     out, st = cell(nd.array(x[:, 0]), [])
     np.testing.assert_array_equal(_np(out), x[:, 0])
     assert st == []
-    out, st = cell.unroll(5, nd.array(x))
+    out, st = cell.unroll(5, nd.array(x), merge_outputs=True)
     np.testing.assert_array_equal(_np(out), x)
     outs, _ = cell.unroll(5, nd.array(x), merge_outputs=False)
     np.testing.assert_array_equal(np.stack([_np(o) for o in outs], 1), x)
@@ -344,7 +344,7 @@ def test_dropout_cell_training_rate_seed_and_hybridize():
     # unrolled over a sequence, in one op
     mx.random.seed(3)
     with autograd.train_mode():
-        seq, _ = cell.unroll(4, nd.ones((50, 4, 100)))
+        seq, _ = cell.unroll(4, nd.ones((50, 4, 100)), merge_outputs=True)
     assert seq.shape == (50, 4, 100)
     assert abs((_np(seq) == 0).mean() - 0.3) < 0.02
 
@@ -364,12 +364,12 @@ def test_zoneout_predict_mode_is_the_base_cell():
     cell = rnn.ZoneoutCell(base, zoneout_outputs=0.5, zoneout_states=0.5)
     x = _x()
     ref_out, ref_st = _np_unroll(base, x)
-    out, st = cell.unroll(5, nd.array(x))
+    out, st = cell.unroll(5, nd.array(x), merge_outputs=True)
     _close(_np(out), ref_out)
     for a, b in zip(st, ref_st):
         _close(_np(a), b)
     cell.hybridize()
-    out, _ = cell.unroll(5, nd.array(x))
+    out, _ = cell.unroll(5, nd.array(x), merge_outputs=True)
     _close(_np(out), ref_out)
 
 
@@ -443,10 +443,10 @@ def test_variational_dropout_location_and_predict_mode():
     x = _x()
     ref_out, _ = _np_unroll(base, x)
     for c in (cell, VariationalDropoutCell(_init(rnn.GRUCell(4, input_size=3)), 0.5, 0., .5)):
-        out, _ = c.unroll(5, nd.array(x))
+        out, _ = c.unroll(5, nd.array(x), merge_outputs=True)
         ref = _np_unroll(c.base_cell, x)[0]
         _close(_np(out), ref)
-    out, _ = cell.unroll(5, nd.array(x))
+    out, _ = cell.unroll(5, nd.array(x), merge_outputs=True)
     _close(_np(out), ref_out)
 
 
@@ -489,7 +489,7 @@ def test_variational_dropout_unroll_shares_output_mask_over_time():
             cell.hybridize()
         mx.random.seed(21)
         with autograd.train_mode():
-            out, _ = cell.unroll(6, nd.array(x))
+            out, _ = cell.unroll(6, nd.array(x), merge_outputs=True)
         runs.append(_np(out))
     np.testing.assert_array_equal(runs[0], runs[1])
     zero = runs[0] == 0
@@ -500,3 +500,22 @@ def test_variational_dropout_unroll_shares_output_mask_over_time():
     with autograd.train_mode():
         outs, st = cell2.unroll(6, nd.array(x), merge_outputs=False)
     assert len(outs) == 6 and outs[0].shape == (40, 5) and st[0].shape == (40, 5)
+
+
+def test_unroll_returns_a_list_unless_merge_outputs_like_mxnet():
+    """MXNet 1.9.1: merge_outputs=None gives a list of steps even for a tensor input
+    (GRUCell, BidirectionalCell, HybridSequentialRNNCell, ResidualCell, ZoneoutCell);
+    VariationalDropoutCell keeps its base cell's merged output."""
+    x = nd.ones((2, 5, 3))
+    cells = [rnn.GRUCell(3), rnn.BidirectionalCell(rnn.GRUCell(3), rnn.GRUCell(3)),
+             rnn.ResidualCell(rnn.GRUCell(3)), rnn.ZoneoutCell(rnn.GRUCell(3), 0.1, 0.1)]
+    seq = rnn.HybridSequentialRNNCell()
+    seq.add(rnn.GRUCell(3))
+    cells.append(seq)
+    for c in cells:
+        c.initialize()
+        out, _ = c.unroll(5, x)
+        assert isinstance(out, list) and len(out) == 5, type(c).__name__
+    v = mx.gluon.contrib.rnn.VariationalDropoutCell(rnn.GRUCell(3), drop_inputs=0.1)
+    v.initialize()
+    assert isinstance(v.unroll(5, x)[0], mx.nd.NDArray)

@@ -88,9 +88,7 @@ class RecurrentCell(Block):
             outputs = [nd.broadcast_mul(o, (nd.array(vl, ctx=o.context) > t).astype(
                 o.dtype).reshape((-1,) + (1,) * (o.ndim - 1))) for t, o in enumerate(outputs)]
         t_axis = layout.find('T')
-        if merge_outputs is None:
-            merge_outputs = axis is not None
-        if merge_outputs:
+        if merge_outputs:  # None gives the list of steps, as MXNet
             outputs = nd.stack(*outputs, axis=t_axis)
         return outputs, states
 

@@ -48,9 +48,8 @@ def as_tensor(seq, length, layout):
 
 
 def format_outputs(steps, layout, merge_outputs, inputs_were_tensor):
-    """mxcore's unroll convention: merge_outputs=None merges when the input was a tensor."""
-    if merge_outputs is None:
-        merge_outputs = inputs_were_tensor
+    """MXNet's unroll convention: a tensor only with merge_outputs=True; None and False
+    give the list of steps (whatever the input was)."""
     return merge_steps(steps, layout) if merge_outputs else list(steps)
 
 

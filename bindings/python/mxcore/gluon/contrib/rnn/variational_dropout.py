@@ -114,8 +114,8 @@ class VariationalDropoutCell(ModifierCell):
                                                 merge_outputs=True, valid_length=valid_length)
         if self.drop_outputs:
             outputs = _drop_seq(outputs, self.drop_outputs, t_axis)
-        if merge_outputs is None:
-            merge_outputs = is_tensor(inputs)
+        if merge_outputs is None:  # MXNet: the base cell's merged output stays merged
+            merge_outputs = True
         if not merge_outputs:
             outputs = split_steps(self, length, outputs, layout)
         return outputs, states
