@@ -338,3 +338,26 @@ def test_traced_node_and_parameter_names_follow_mxnet():
     assert p + "conv0_relu_fwd_output" in out.get_internals().list_outputs()
     assert sorted(net.collect_params().keys())[:2] == [p + "batchnorm0_beta", p + "batchnorm0_gamma"]
     assert p + "conv1_weight" in net.collect_params()  # Conv and ConvTranspose share MXNet's 'conv' counter
+
+
+def test_symbolblock_with_params_infer_shape_and_optimize_for():
+    """MXNet 1.9.1 behaviours: SymbolBlock(outputs, inputs, params=net.collect_params())
+    reuses the net's parameters; infer_shape fixes deferred shapes from an input;
+    optimize_for without a backend hybridizes and runs."""
+    from mxcore.gluon import nn
+    d = nn.Dense(3)
+    d.initialize()
+    x = mx.nd.ones((2, 4))
+    ref = d(x)
+    sb = mx.gluon.SymbolBlock(d(mx.sym.var("data")), mx.sym.var("data"), params=d.collect_params())
+    np.testing.assert_allclose(sb(x).asnumpy(), ref.asnumpy())
+    assert sb.collect_params()[d.weight.name] is d.weight
+    net = nn.HybridSequential()
+    net.add(nn.Dense(3), nn.Dense(2))
+    net.initialize()
+    net.infer_shape(mx.nd.ones((2, 5)))
+    assert [p.shape for p in net.collect_params().values()] == [(3, 5), (3,), (2, 3), (2,)]
+    out = net.optimize_for(mx.nd.ones((2, 5)))
+    assert out.shape == (2, 2) and net._active
+    with pytest.raises(mx.MXNetError, match="backend 'MKLDNN'"):
+        net.optimize_for(mx.nd.ones((2, 5)), backend="MKLDNN")

@@ -614,8 +614,23 @@ class HybridBlock(Block):
         return entry(flat_in)
 
     def infer_shape(self, *args):
-        """Layers with deferred parameter shapes override ``_infer_param_shapes``."""
-        self._infer_param_shapes(*args)
+        """Fix the shapes of deferred parameters (in this block and its children) from
+        example inputs, as MXNet's HybridBlock.infer_shape: one inference-mode pass runs
+        each layer's own shape rule (and finishes initialize() where it was called)."""
+        with _EagerScope(), _autograd.pause(train_mode=False):
+            self.forward(*args)
+
+    def optimize_for(self, x, *args, backend=None, backend_opts=None, clear=True, partition_if_dynamic=True,
+                     static_alloc=False, static_shape=False, **kwargs):
+        """MXNet 1.9's graph partitioning for a backend, then hybridize and one forward.
+        No partitioning backends (MKLDNN, TensorRT, ...) exist here: backend=None just
+        hybridizes; a named backend is an error."""
+        if backend is not None:
+            from ..base import MXNetError
+            raise MXNetError("optimize_for: backend '%s' is not registered (mxcore has no graph partitioning "
+                             "backends); call optimize_for(x) without backend or hybridize()" % backend)
+        self.hybridize(True, static_alloc=static_alloc, static_shape=static_shape)
+        return self(x, *args)
 
     def _infer_param_shapes(self, *args):
         unknown = [p.name for p in self._reg_params.values() if p._deferred_init]
@@ -678,7 +693,7 @@ class HybridBlock(Block):
                 p.initialize(ctx=ctx)
         params = self._param_arrays(ctx)
         if params is None:
-            self.infer_shape(x, *args)
+            self._infer_param_shapes(x, *args)
             with _autograd.pause():  # initialization is not part of the recorded computation
                 for p in self._reg_params.values():
                     p._finish_deferred_init()
@@ -747,7 +762,8 @@ class SymbolBlock(HybridBlock):
         for name in arg_names + aux_names:
             if name in self._input_names:
                 continue
-            shared = params.get(name) if params is not None and name in params._params else None
+            # a full name from the given dict (get() would add the dict's prefix again)
+            shared = params._params.get(name) if params is not None else None
             if shared is not None:
                 p = shared
                 self._params._params[name] = p
