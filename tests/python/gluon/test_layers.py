@@ -252,3 +252,24 @@ def test_model_zoo_resnet_shapes():
         assert net(nd.ones((2, 3, 16, 16))).shape == (2, 7)
     with pytest.raises(ValueError):
         vision.get_model('resnet18_v1', pretrained=True)
+
+
+def test_layer_reprs_match_mxnet():
+    """Strings printed by MXNet 1.9.1 for the same layers."""
+    rnn = mx.gluon.rnn
+    cases = [
+        (nn.MaxPool2D(3, 2, 1, ceil_mode=True),
+         "MaxPool2D(size=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, global_pool=False, "
+         "pool_type=max, layout=NCHW)"),
+        (nn.LayerNorm(in_channels=4), "LayerNorm(eps=1e-05, axis=-1, center=True, scale=True, in_channels=4)"),
+        (nn.InstanceNorm(), "InstanceNorm(eps=1e-05, axis=1, center=True, scale=False, in_channels=0)"),
+        (nn.GroupNorm(4), "GroupNorm(eps=1e-05, num_groups=4, center=True, scale=True)"),
+        (nn.Dense(4, activation="tanh", in_units=15), "Dense(15 -> 4, Activation(tanh))"),
+        (rnn.RNNCell(3, activation="relu"), "RNNCell(None -> 3, relu)"),
+    ]
+    for block, text in cases:
+        assert repr(block) == text
+    s = rnn.SequentialRNNCell()
+    s.add(rnn.LSTMCell(12))
+    s.add(rnn.DropoutCell(0.5))
+    assert repr(s) == "SequentialRNNCell(\n(0): LSTMCell(None -> 48)\n(1): DropoutCell(rate=0.5, axes=())\n)"

@@ -147,7 +147,7 @@ class Dense(HybridBlock):
         shape = self.weight.shape
         return '{name}({layout}, {act})'.format(
             name=self.__class__.__name__,
-            act=self.act._act_type if self.act else 'linear',
+            act=repr(self.act) if self.act else 'linear',
             layout='{0} -> {1}'.format(shape[1] if shape[1] else None, shape[0]))
 
 
@@ -232,6 +232,14 @@ class _NormBase(HybridBlock):
         c = int(x.shape[self._axis])
         self.gamma.shape = (c,)
         self.beta.shape = (c,)
+
+    def __repr__(self):
+        """MXNet's form: the layer's keyword settings, then in_channels (GroupNorm has
+        none: its parameters are per group)."""
+        body = ', '.join('%s=%r' % kv for kv in self._kwargs.items())
+        if not isinstance(self, GroupNorm):
+            body += ', in_channels=%d' % (self.gamma.shape[0] if self.gamma.shape else 0)
+        return '%s(%s)' % (type(self).__name__, body)
 
     def _make(self, center, scale, beta_initializer, gamma_initializer, in_channels):
         self.gamma = self.params.get('gamma', grad_req='write' if scale else 'null',

@@ -155,6 +155,7 @@ class _Pooling(HybridBlock):
             'kernel': pool_size, 'stride': _tuple(strides, n), 'pad': _tuple(padding, n),
             'global_pool': global_pool, 'pool_type': pool_type,
             'pooling_convention': 'full' if ceil_mode else 'valid'}
+        self._layout = layout
         if layout not in ('NCW', 'NCHW', 'NCDHW'):
             self._kwargs['layout'] = layout
         if count_include_pad is not None:
@@ -168,10 +169,10 @@ class _Pooling(HybridBlock):
 
     def __repr__(self):
         s = '{name}(size={kernel}, stride={stride}, padding={pad}, ceil_mode={ceil_mode}'
-        s += ', global_pool={global_pool}, pool_type={pool_type})'
+        s += ', global_pool={global_pool}, pool_type={pool_type}, layout={layout})'
+        kw = dict(self._kwargs, layout=self._layout)
         return s.format(name=self.__class__.__name__,
-                        ceil_mode=self._kwargs['pooling_convention'] == 'full',
-                        **self._kwargs)
+                        ceil_mode=self._kwargs['pooling_convention'] == 'full', **kw)
 
 
 def _mk_pool(n, layout_default, pool_type, glob=False):

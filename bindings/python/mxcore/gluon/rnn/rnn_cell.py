@@ -159,6 +159,9 @@ class RNNCell(_GatedCell):
     def _alias(self):
         return 'rnn'
 
+    def __repr__(self):
+        return super().__repr__()[:-1] + ', %s)' % self._activation
+
     def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
         i2h, h2h = self._proj(F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
         act = self._activation
@@ -251,6 +254,10 @@ class SequentialRNNCell(StackedStatesMixin, RecurrentCell):
 
     def add(self, cell):
         self.register_child(cell)
+
+    def __repr__(self):
+        body = '\n'.join('({i}): {m}'.format(i=i, m=repr(m)) for i, m in self._children.items())
+        return '{name}(\n{body}\n)'.format(name=self.__class__.__name__, body=body)
 
     def __call__(self, inputs, states):
         self._counter += 1
