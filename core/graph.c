@@ -528,6 +528,35 @@ static void write_slot(mxi_json *j, const shape_slot *s) {
     mxi_json_end_object(j);
 }
 
+/* Unknown variable inputs of node n (weights, biases, labels, states) get
+ * the shapes its op derives from the known data input: MXNet's backward
+ * inference of parameter shapes, in the same pass. */
+static void fill_param_shapes(const mx_graph_s *g, const gnode *n, mx_tensor_s **ins, shape_slot *slots,
+                              const int *row, mx_call *c) {
+    const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
+    int na = op_attrs(n, keys, vals), idx = mxi_op_index(n->op);
+    c->op = n->op;
+    c->n_in = n->n_in;
+    memcpy(c->in, ins, sizeof(mx_tensor_s *) * (size_t)n->n_in);
+    if (idx < 0 || mxi_parse_attrs(n->op, mxi_op_defaults(idx), keys, vals, na, c) != MX_OK) {
+        mxi_error_clear(); /* the node's own infer reports bad attributes */
+        return;
+    }
+    for (int j = 1; j < n->n_in; j++) {
+        const gnode *p = &g->nodes[n->in[j].node];
+        if (ins[j] || p->op) continue;
+        shape_slot *s = &slots[row[n->in[j].node] + n->in[j].index];
+        int nd = 0, dt = ins[0]->dtype;
+        if (n->op->param_shape(c, j, s->t.shape, &nd, &dt) != 0) continue;
+        s->t.ndim = nd;
+        s->t.dtype = dt;
+        s->t.size = mxi_shape_size(s->t.shape, nd);
+        mxi_set_contiguous_strides(&s->t);
+        s->known = 1;
+        ins[j] = &s->t;
+    }
+}
+
 int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char **result_json) {
     if (!graph_check(g, "mx_graph_infer")) return MX_ERR_HANDLE;
     if (!result_json) return mxi_error(MX_ERR_INVALID, "mx_graph_infer: result_json is NULL");
@@ -575,6 +604,7 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
             ins[j] = &slots[row[d]].t;
         }
         if (rc != MX_OK) break;
+        if (ready && n->op->param_shape && n->n_in > 1 && ins[0]) fill_param_shapes(g, n, ins, slots, row, c);
         for (int j = 0; j < n->n_in && ready; j++)
             if (!ins[j]) ready = false;
         if (!ready) {

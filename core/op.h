@@ -145,6 +145,12 @@ typedef struct mx_op_def {
     /* required: validate inputs, fill out_ndim/out_shape/out_dtype for n_out
      * outputs. Errors must name the op, the shapes and the expectation. */
     int (*infer)(mx_call *c);
+    /* optional: the shape (and dtype, preset to the data's) of input `slot`,
+     * a learned parameter or label left unknown in a graph, from the call's
+     * attrs and its data input in[0] (other inputs may be NULL): what MXNet
+     * infers backwards (fc1_weight from the data and num_hidden). Returns 0
+     * when it filled shape/ndim, nonzero when it cannot (no error is set). */
+    int (*param_shape)(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype);
     /* required: compute outputs (allocated, contiguous; zeroed unless
      * MX_OPF_WRITES_ALL) from inputs (contiguous unless MX_OPF_STRIDED). */
     int (*cpu)(mx_call *c);

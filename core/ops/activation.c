@@ -490,6 +490,14 @@ static int act_grad(mx_grad_ctx *g) {
     {.name = NAME, .aliases = AL, .doc = DOC, .inputs = "data", .num_outputs = 1, .infer = infer_act,          \
      .cpu = act_cpu, .grad = act_grad, .dtypes = MX_DT_FLOAT, .flags = ACT_FLAGS}
 
+/* prelu's gamma: one slope per channel (axis 1), as MXNet infers it */
+static int lr_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    if (slot != 1 || c->attrs[LR_ACT].i != LR_PRELU) return 1;
+    shape[0] = c->in[0]->ndim > 1 ? c->in[0]->shape[1] : 1;
+    *ndim = 1;
+    return 0;
+}
+
 static const mx_op_def ops[] = {
     SIMPLE("relu", NULL, "Rectified linear unit: max(x, 0)."),
     SIMPLE("sigmoid", NULL, "Logistic sigmoid 1 / (1 + exp(-x))."),
@@ -509,7 +517,7 @@ static const mx_op_def ops[] = {
     {.name = "LeakyReLU", .doc = "Leaky rectifiers: elu, gelu, leaky, prelu (learned gamma along axis 1), rrelu (random "
                                  "slope in training, mean slope in inference), selu.",
      .inputs = "data,gamma", .num_outputs = 1, .attrs = lrelu_attrs, .n_attrs = 4, .num_inputs_fn = lrelu_num_inputs,
-     .infer = infer_lrelu, .cpu = act_cpu, .grad = act_grad, .dtypes = MX_DT_FLOAT, .flags = ACT_FLAGS | MX_OPF_RANDOM},
+     .infer = infer_lrelu, .param_shape = lr_param_shape, .cpu = act_cpu, .grad = act_grad, .dtypes = MX_DT_FLOAT, .flags = ACT_FLAGS | MX_OPF_RANDOM},
     {.name = "_backward_act", .doc = "Backward of the activations: ograd * f'(data).", .inputs = "ograd,data,output",
      .num_outputs = 1, .attrs = bwd_attrs, .n_attrs = 3, .infer = same_shape3, .cpu = bwd_act_cpu, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_INTERNAL | ACT_FLAGS},

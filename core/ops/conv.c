@@ -486,12 +486,28 @@ static int deconv_grad(mx_grad_ctx *g) { return conv_like_grad(g, "_backward_Dec
 
 #define NATTR(a) ((int)(sizeof a / sizeof a[0]))
 
+/* weight and bias from the data (graph inference of unknown parameters):
+ * Convolution (num_filter, C/num_group, kernel...), Deconvolution
+ * (C, num_filter/num_group, kernel...), bias (num_filter,). */
+static int conv_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    const mx_attr_val *kv = &c->attrs[A_KERNEL]; /* the data may be checked later, by the op's infer */
+    if (slot < 1 || slot > 2 || kv->is_none || kv->n < 1 || kv->n > 3 || c->in[0]->ndim != kv->n + 2) return 1;
+    const int64_t F = c->attrs[A_NUM_FILTER].i, G = c->attrs[A_NUM_GROUP].i, C = c->in[0]->shape[1];
+    shape[0] = F;
+    if (slot == 2) return (*ndim = 1, 0);
+    if (strstr(c->op->name, "Deconvolution")) shape[0] = C, shape[1] = F / G;
+    else shape[1] = C / G;
+    for (int i = 0; i < kv->n; i++) shape[2 + i] = kv->v[i];
+    *ndim = kv->n + 2;
+    return 0;
+}
+
 static const mx_op_def ops[] = {
     {.name = "Convolution", .aliases = "_npx_convolution",
      .doc = "Compute N-D (1-D/2-D/3-D) convolution on (N, C, ...) inputs with weight (num_filter, C/num_group, kernel...) "
             "and optional bias (num_filter,). Output spatial size: floor((x + 2*pad - dilate*(kernel-1) - 1)/stride) + 1.",
      .inputs = "data,weight,bias", .num_outputs = 1, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),
-     .num_inputs_fn = conv_num_inputs, .infer = conv_infer, .cpu = conv_cpu, .grad = conv_grad,
+     .num_inputs_fn = conv_num_inputs, .infer = conv_infer, .param_shape = conv_param_shape, .cpu = conv_cpu, .grad = conv_grad,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
     {.name = "_backward_Convolution", .doc = "Gradients of Convolution w.r.t. data, weight and bias.",
      .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = conv_bwd_attrs, .n_attrs = NATTR(conv_bwd_attrs),
@@ -501,7 +517,7 @@ static const mx_op_def ops[] = {
             "(C, num_filter/num_group, kernel...). Output size: stride*(x-1) + dilate*(kernel-1) + 1 - 2*pad + adj, or "
             "target_shape when given.",
      .inputs = "data,weight,bias", .num_outputs = 1, .attrs = deconv_attrs, .n_attrs = NATTR(deconv_attrs),
-     .num_inputs_fn = conv_num_inputs, .infer = deconv_infer, .cpu = deconv_cpu, .grad = deconv_grad,
+     .num_inputs_fn = conv_num_inputs, .infer = deconv_infer, .param_shape = conv_param_shape, .cpu = deconv_cpu, .grad = deconv_grad,
      .dtypes = MX_DT_FLOAT},
     {.name = "_backward_Deconvolution", .doc = "Gradients of Deconvolution w.r.t. data, weight and bias.",
      .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = deconv_bwd_attrs, .n_attrs = NATTR(deconv_bwd_attrs),

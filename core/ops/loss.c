@@ -775,9 +775,44 @@ static int ctc_grad(mx_grad_ctx *g) {
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
 
+/* Label shapes from the data (graph inference of an unknown label): the
+ * class index per sample (per position with multi_output; all but the last
+ * axis with preserve_shape) for SoftmaxOutput, per sample for SVMOutput, the
+ * data's own shape for the regression outputs. */
+static int so_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    const mx_tensor_s *x = c->in[0];
+    if (slot != 1 || x->ndim < 1) return 1;
+    if (c->attrs[SO_PRESERVE].i) {
+        *ndim = x->ndim - 1;
+        memcpy(shape, x->shape, sizeof(int64_t) * (size_t)*ndim);
+    } else if (c->attrs[SO_MULTI].i && x->ndim > 2) {
+        *ndim = x->ndim - 1;
+        shape[0] = x->shape[0];
+        memcpy(shape + 1, x->shape + 2, sizeof(int64_t) * (size_t)(x->ndim - 2));
+    } else {
+        *ndim = 1;
+        shape[0] = x->shape[0];
+    }
+    return 0;
+}
+
+static int svm_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    if (slot != 1 || c->in[0]->ndim < 1) return 1;
+    shape[0] = c->in[0]->shape[0];
+    *ndim = 1;
+    return 0;
+}
+
+static int rg_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    if (slot != 1) return 1;
+    *ndim = c->in[0]->ndim;
+    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)*ndim);
+    return 0;
+}
+
 #define RG_DEF(NAME, DOC)                                                                           \
     {.name = NAME, .doc = DOC, .inputs = "data,label", .num_outputs = 1, .attrs = rg_attrs,        \
-     .n_attrs = NA(rg_attrs), .infer = rg_infer, .cpu = rg_cpu, .grad = rg_grad,                    \
+     .n_attrs = NA(rg_attrs), .infer = rg_infer, .param_shape = rg_param_shape, .cpu = rg_cpu, .grad = rg_grad, \
      .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},                                            \
     {.name = "_backward_" NAME, .doc = "Gradient of " NAME ".", .inputs = "out,label", .num_outputs = 1, \
      .attrs = rg_attrs, .n_attrs = NA(rg_attrs), .infer = rgb_infer, .cpu = rgb_cpu,                \
@@ -788,7 +823,7 @@ static const mx_op_def ops[] = {
      .doc = "Softmax with a cross-entropy loss gradient: the forward returns softmax(data); the backward returns "
             "(softmax - onehot(label)) * grad_scale (normalised), ignoring the head gradient.",
      .inputs = "data,label", .num_outputs = 1, .attrs = so_attrs, .n_attrs = NA(so_attrs), .infer = so_infer,
-     .cpu = so_cpu, .grad = so_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
+     .param_shape = so_param_shape, .cpu = so_cpu, .grad = so_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_SoftmaxOutput", .doc = "Gradient of SoftmaxOutput from (output, label).",
      .inputs = "out,label", .num_outputs = 1, .attrs = so_attrs, .n_attrs = NA(so_attrs), .infer = sob_infer,
      .cpu = sob_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
@@ -832,7 +867,7 @@ static const mx_op_def ops[] = {
     {.name = "SVMOutput", .doc = "Identity forward; backward returns the one-vs-all hinge gradient (squared, or "
                                  "linear with use_linear) times regularization_coefficient (support vector machine).",
      .inputs = "data,label", .num_outputs = 1, .attrs = svm_attrs, .n_attrs = NA(svm_attrs), .infer = svm_infer,
-     .cpu = rg_cpu, .grad = svm_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
+     .param_shape = svm_param_shape, .cpu = rg_cpu, .grad = svm_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
     {.name = "_backward_SVMOutput", .doc = "Gradient of SVMOutput.", .inputs = "data,label", .num_outputs = 1,
      .attrs = svm_attrs, .n_attrs = NA(svm_attrs), .infer = svm_infer, .cpu = svmb_cpu, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL},

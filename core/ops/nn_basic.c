@@ -786,6 +786,33 @@ static int em_grad(mx_grad_ctx *g) {
     return g->igrad[1] ? MX_OK : mx_last_error_code();
 }
 
+/* Parameter shapes from the data (graph inference of unknown weights):
+ * FullyConnected weight (num_hidden, in_units) and bias (num_hidden,),
+ * Embedding weight (input_dim, output_dim) of its dtype attribute. */
+static int fc_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    const mx_tensor_s *x = c->in[0];
+    shape[0] = c->attrs[FC_NUM_HIDDEN].i;
+    if (slot == 2) return (*ndim = 1, 0);
+    if (slot != 1 || x->ndim < 1) return 1;
+    int64_t k = x->shape[x->ndim - 1];
+    if (c->attrs[FC_FLATTEN].i) {
+        k = 1;
+        for (int d = 1; d < x->ndim; d++) k *= x->shape[d];
+    }
+    shape[1] = k;
+    *ndim = 2;
+    return 0;
+}
+
+static int em_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    if (slot != 1) return 1;
+    shape[0] = c->attrs[EM_INPUT_DIM].i;
+    shape[1] = c->attrs[EM_OUTPUT_DIM].i;
+    *ndim = 2;
+    *dtype = (int)c->attrs[EM_DTYPE].i;
+    return 0;
+}
+
 #define NA(a) (int)(sizeof a / sizeof a[0])
 #define IDX_DTYPES (MX_DT_FLOAT | MX_DT(MX_INT32) | MX_DT(MX_INT64) | MX_DT(MX_UINT8) | MX_DT(MX_INT8))
 
@@ -793,7 +820,7 @@ static const mx_op_def ops[] = {
     {.name = "FullyConnected", .doc = "Applies a linear transformation: out = data * weight^T + bias. With flatten=True "
                                       "the data is reshaped to (batch, rest); otherwise the last axis is transformed.",
      .inputs = "data,weight,bias", .num_outputs = 1, .attrs = fc_attrs, .n_attrs = NA(fc_attrs),
-     .num_inputs_fn = fc_num_inputs, .infer = fc_infer, .cpu = fc_cpu, .grad = fc_grad,
+     .num_inputs_fn = fc_num_inputs, .infer = fc_infer, .param_shape = fc_param_shape, .cpu = fc_cpu, .grad = fc_grad,
      .flags = MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_FullyConnected", .doc = "Gradient of FullyConnected w.r.t. data, weight and bias.",
      .inputs = "ograd,data,weight", .num_outputs = 3, .attrs = fcb_attrs, .n_attrs = NA(fcb_attrs),
@@ -839,7 +866,7 @@ static const mx_op_def ops[] = {
 
     {.name = "Embedding", .doc = "Maps integer indices to rows of a weight matrix (indices are clipped to the vocabulary).",
      .inputs = "data,weight", .num_outputs = 1, .attrs = em_attrs, .n_attrs = NA(em_attrs), .infer = em_infer,
-     .cpu = em_cpu, .grad = em_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = IDX_DTYPES},
+     .param_shape = em_param_shape, .cpu = em_cpu, .grad = em_grad, .flags = MX_OPF_WRITES_ALL, .dtypes = IDX_DTYPES},
     {.name = "_backward_Embedding", .doc = "Gradient of Embedding w.r.t. the weight (scatter-add of ograd rows).",
      .inputs = "ograd,data", .num_outputs = 1, .attrs = em_attrs, .n_attrs = NA(em_attrs), .infer = emb_infer,
      .cpu = emb_cpu, .flags = MX_OPF_INTERNAL, .dtypes = IDX_DTYPES},

@@ -1512,33 +1512,58 @@ static int mo_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* gamma/beta (and BatchNorm's moving statistics) from the data: the length
+ * of the normalised channel axis, or num_groups for GroupNorm (MXNet 1.x). */
+static int param_axis_len(const mx_tensor_s *x, int64_t axis, int64_t *len) {
+    /* other inputs may be unknown (NULL) here: check the axis without mxi_op_error */
+    int64_t a = axis < 0 ? axis + x->ndim : axis;
+    if (a < 0 || a >= x->ndim) return 1;
+    *len = x->shape[a];
+    return 0;
+}
+
+static int bn_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    if (slot < 1 || slot > 4 || param_axis_len(c->in[0], c->attrs[BN_AXIS].i, shape)) return 1;
+    *ndim = 1;
+    return 0;
+}
+
+static int rn_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    const mx_tensor_s *x = c->in[0];
+    if (slot < 1 || slot > 2 || x->ndim < 2) return 1;
+    if (rn_kind(c) == RN_GROUP) shape[0] = c->attrs[GN_NUM_GROUPS].i;
+    else if (param_axis_len(x, rn_kind(c) == RN_LAYER ? c->attrs[LN_AXIS].i : 1, shape)) return 1;
+    *ndim = 1;
+    return 0;
+}
+
 static const mx_op_def ops[] = {
     {.name = "BatchNorm", .aliases = "BatchNorm_v1", .output_names = "output,mean,var",
      .doc = "Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and "
             "updates moving_mean/moving_var in place; inference uses the moving statistics.",
      .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
-     .attrs = bn_attrs, .n_attrs = NA(bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
+     .attrs = bn_attrs, .n_attrs = NA(bn_attrs), .infer = bn_infer, .param_shape = bn_param_shape, .cpu = bn_cpu, .grad = bn_grad,
      /* in place is safe: each channel's statistics are read before any of its
       * outputs are written, and each output element only reads its input */
      .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
     {.name = "_contrib_SyncBatchNorm", .output_names = "output,mean,var",
      .doc = "Synchronized batch normalisation (MXNet contrib); in one process it is BatchNorm over axis 1.",
      .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
-     .attrs = sync_bn_attrs, .n_attrs = NA(sync_bn_attrs), .infer = bn_infer, .cpu = bn_cpu, .grad = bn_grad,
+     .attrs = sync_bn_attrs, .n_attrs = NA(sync_bn_attrs), .infer = bn_infer, .param_shape = bn_param_shape, .cpu = bn_cpu, .grad = bn_grad,
      .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
     {.name = "_backward_BatchNorm", .doc = "Gradient of BatchNorm w.r.t. data, gamma and beta.",
      .inputs = "ograd,data,gamma,mean,var", .num_outputs = 3, .attrs = bn_attrs, .n_attrs = NA(bn_attrs),
      .infer = bnb_infer, .cpu = bnb_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "LayerNorm", .output_names = "output,mean,std", .doc = "Layer normalisation over one axis: gamma * (x - mean) / sqrt(var + eps) + beta.",
      .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = ln_attrs,
-     .n_attrs = NA(ln_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
+     .n_attrs = NA(ln_attrs), .infer = rn_infer, .param_shape = rn_param_shape, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
      .dtypes = MX_DT_FLOAT},
     {.name = "_backward_LayerNorm", .doc = "Gradient of LayerNorm.", .inputs = "ograd,data,gamma,mean,std",
      .num_outputs = 3, .attrs = ln_attrs, .n_attrs = NA(ln_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},
     {.name = "InstanceNorm", .doc = "Instance normalisation: normalises each (sample, channel) over the spatial axes.",
      .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_outputs = 1, .attrs = in_attrs,
-     .n_attrs = NA(in_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
+     .n_attrs = NA(in_attrs), .infer = rn_infer, .param_shape = rn_param_shape, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
      .dtypes = MX_DT_FLOAT},
     {.name = "_backward_InstanceNorm", .doc = "Gradient of InstanceNorm.", .inputs = "ograd,data,gamma,mean,std",
      .num_outputs = 3, .attrs = in_attrs, .n_attrs = NA(in_attrs), .infer = rnb_infer, .cpu = rnb_cpu,
@@ -1546,7 +1571,7 @@ static const mx_op_def ops[] = {
     {.name = "GroupNorm", .output_names = "output,mean,std", .doc = "Group normalisation: channels split into num_groups groups normalised per sample; "
                                  "gamma and beta are per group (num_groups entries, as MXNet 1.x) or per channel.",
      .inputs = "data,gamma,beta", .num_outputs = 3, .num_visible_fn = rn_visible, .attrs = gn_attrs,
-     .n_attrs = NA(gn_attrs), .infer = rn_infer, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
+     .n_attrs = NA(gn_attrs), .infer = rn_infer, .param_shape = rn_param_shape, .cpu = rn_cpu, .grad = rn_grad, .flags = MX_OPF_WRITES_ALL,
      .dtypes = MX_DT_FLOAT},
     {.name = "_backward_GroupNorm", .doc = "Gradient of GroupNorm.", .inputs = "ograd,data,gamma,mean,std",
      .num_outputs = 3, .attrs = gn_attrs, .n_attrs = NA(gn_attrs), .infer = rnb_infer, .cpu = rnb_cpu,

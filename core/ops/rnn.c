@@ -414,11 +414,33 @@ static int flat_bwd_cpu(mx_call *c) {
     "optionally bidirectional, with MXNet's flat parameter layout (all i2h/h2h weights per layer and direction, then " \
     "all i2h/h2h biases) and initial state(s) (layers*directions, batch, state_size)."
 
+/* The flat parameter vector and the begin states from the data (T, N, C):
+ * graph inference of unknown RNN inputs, as MXNet's. */
+static int rnn_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    const mx_tensor_s *x = c->in[0];
+    if (x->ndim != 3 || slot < 1 || slot > 3) return 1;
+    rnn_cfg r = {0};
+    r.mode = (int)c->attrs[R_MODE].i;
+    r.H = c->attrs[R_STATE_SIZE].i;
+    r.L = c->attrs[R_NUM_LAYERS].i;
+    r.D = c->attrs[R_BIDIR].i ? 2 : 1;
+    r.ng = r.mode == RNN_LSTM ? 4 : r.mode == RNN_GRU ? 3 : 1;
+    r.I = x->shape[2];
+    if (slot == 1) {
+        shape[0] = rnn_param_size(&r);
+        *ndim = 1;
+    } else {
+        shape[0] = r.L * r.D, shape[1] = x->shape[1], shape[2] = r.H;
+        *ndim = 3;
+    }
+    return 0;
+}
+
 static const mx_op_def ops[] = {
     {.name = "RNN", .aliases = "_npx_rnn", .output_names = "output,state_output,statecell_output", .doc = RNN_DOC, .inputs = "data,parameters,state,state_cell",
      .num_outputs = 1, .num_outputs_fn = rnn_num_visible, .attrs = rnn_attrs,
      .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]), .num_inputs_fn = rnn_num_inputs, .infer = rnn_infer,
-     .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
+     .param_shape = rnn_param_shape, .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
     {.name = "_rnn_with_reserve",
      .doc = RNN_DOC " Also returns the forward's saved gates and states as a hidden output, so backward does not "
                     "recompute the forward (what Gluon's eager RNN layers call).",

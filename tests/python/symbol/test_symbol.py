@@ -414,3 +414,25 @@ def test_label_and_operand_shapes_inferred_like_mxnet():
     assert sym.SVMOutput(d, name="svm").infer_shape(data=(2, 3))[0] == [(2, 3), (2,)]
     s = sym.Variable("x") + sym.Reshape(sym.Variable("y"), shape=(2, 3))
     assert s.infer_shape(y=(6,))[0] == [(2, 3), (6,)]
+
+
+def test_parameter_shapes_inferred_from_the_data_for_every_layer_op():
+    d = sym.var("data")
+    x = sym.Convolution(d, kernel=(3, 3), num_filter=8, num_group=2, name="c")
+    x = sym.BatchNorm(x, name="bn")
+    x = sym.LeakyReLU(x, act_type="prelu", name="pr")
+    x = sym.Deconvolution(x, kernel=(2, 2), num_filter=6, name="dc")
+    x = sym.InstanceNorm(x, name="inorm")
+    x = sym.GroupNorm(x, num_groups=3, name="gn")
+    x = sym.LayerNorm(sym.FullyConnected(x, num_hidden=5, name="fc"), name="ln")
+    out = sym.SoftmaxOutput(x, name="sm")
+    args, outs, aux = out.infer_shape(data=(2, 4, 7, 7))
+    got = dict(zip(out.list_arguments(), args))
+    assert got["c_weight"] == (8, 2, 3, 3) and got["bn_gamma"] == (8,) and got["pr_gamma"] == (8,)
+    assert got["dc_weight"] == (8, 6, 2, 2) and got["inorm_gamma"] == (6,) and got["gn_gamma"] == (3,)
+    assert got["fc_weight"] == (5, 6 * 6 * 6) and got["ln_beta"] == (5,) and got["sm_label"] == (2,)
+    assert aux == [(8,), (8,)] and outs == [(2, 5)]
+    e = sym.Embedding(d, input_dim=10, output_dim=4, dtype="float16", name="e")
+    assert e.infer_shape(data=(3,))[0] == [(3,), (10, 4)]
+    r = sym.RNN(d, state_size=5, num_layers=2, mode="gru", bidirectional=True, name="r")
+    assert r.infer_shape(data=(6, 3, 4))[0][1:] == [(3 * 5 * 2 * (4 + 5 + 2) + 3 * 5 * 2 * (10 + 5 + 2),), (4, 3, 5)]

@@ -985,13 +985,25 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
 
 
 def _infer_param_shapes(sym, g, known: dict) -> dict:
-    """Fill in argument/aux shapes the core's forward-only inference cannot reach:
-    the parameter inputs of layer ops, from their data input's shape."""
+    """Fill in the argument/aux shapes that the given ones determine. The core infers
+    layer parameters (weights, labels, states) from their data input in one pass;
+    what it leaves (a fused RNN's partial weights behind _rnn_param_concat, variables
+    feeding same-shape binary ops first) is filled here, round by round."""
     nodes = _topo(sym._outs)
     vars_all = {n.name for n in nodes if n.op is None}
     if all(v in known for v in vars_all):
         return known
     known = dict(known)
+    try:
+        res = g.infer({k: v for k, v in known.items() if k in vars_all}, True)
+        for part in ("arguments", "aux_states"):
+            for k, v in res[part].items():
+                if v is not None and k not in known:
+                    known[k] = v
+        if all(v in known for v in vars_all):
+            return known
+    except MXNetError:
+        pass  # a conflict: the rounds below (and the caller's inference) report it
     internals = sym.get_internals()
     for _ in range(len(nodes)):
         ig = internals._graph()
