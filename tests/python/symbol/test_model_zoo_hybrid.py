@@ -6,7 +6,7 @@ import mxcore as mx
 from mxcore.gluon.model_zoo import vision
 
 
-@pytest.mark.parametrize("name,size", [("squeezenet1.0", 64), ("squeezenet1.1", 64), ("mobilenet0.25", 64),
+@pytest.mark.parametrize("name,size", [("squeezenet1.0", 224), ("squeezenet1.1", 224), ("mobilenet0.25", 64),
                                        ("mobilenetv2_0.25", 64), ("densenet121", 224), ("inceptionv3", 299),
                                        ("resnet18_v1", 64)])
 def test_zoo_model_hybridizes(name, size):
