@@ -471,6 +471,7 @@ static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, in
                 mx_ag_var *v = s.vars[k]->var;
                 mx_tensor_s *acc = s.var_acc[k];
                 if (!acc || v->grad_req == MX_GRAD_NULL) continue;
+                v->fresh = 1;
                 if (!v->grad) { /* first gradient of a lazily buffered variable */
                     v->grad = fresh_copy(acc);
                     if (!v->grad) rc = mx_last_error_code();
@@ -519,6 +520,18 @@ static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, in
     free(s.var_acc);
     g_recording = prev_rec;
     return rc;
+}
+
+int mx_autograd_grad_fresh(const mx_tensor *vars, int n, int *fresh, int clear) {
+    if (n < 0 || (n && (!vars || !fresh))) return mxi_error(MX_ERR_INVALID, "mx_autograd_grad_fresh: bad arguments");
+    for (int i = 0; i < n; i++)
+        if (!mxi_tensor_check(vars[i], "mx_autograd_grad_fresh")) return MX_ERR_HANDLE;
+    for (int i = 0; i < n; i++) {
+        mx_ag_var *v = vars[i]->var;
+        fresh[i] = v ? v->fresh : 0;
+        if (v && clear) v->fresh = 0;
+    }
+    return MX_OK;
 }
 
 int mx_autograd_backward(const mx_tensor *heads, const mx_tensor *head_grads, int n_heads, int retain_graph,

@@ -9,6 +9,7 @@
 typedef struct mx_ag_var {
     mx_tensor_s *grad; /* owned */
     int grad_req;
+    int fresh; /* a backward wrote grad since the last mx_autograd_grad_fresh(clear) */
 } mx_ag_var;
 
 bool mxi_ag_training(void);

@@ -274,6 +274,11 @@ typedef int (*mx_custom_backward_fn)(void *ctx, const mx_tensor *ograds, int n_o
  * Gradients returned by fn must match the inputs' shapes. */
 MX_API int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx_tensor *outputs, int n_out,
                                      mx_custom_backward_fn fn, void *ctx, void (*release)(void *ctx));
+/* Whether a backward wrote each variable's gradient since the last call that
+ * cleared it (gluon.Trainer's stale-gradient check, MXNet's fresh_grad).
+ * vars: n tensors; an unmarked one reports 0. fresh: n ints (out). clear:
+ * non-zero resets the flags after reading. Errors: a freed handle. */
+MX_API int mx_autograd_grad_fresh(const mx_tensor *vars, int n, int *fresh, int clear);
 /* The grad buffer of a marked variable (new reference), or *grad = NULL. */
 MX_API int mx_tensor_grad(mx_tensor t, mx_tensor *grad);
 /* A tensor sharing storage but cut from the tape (new reference). */

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
-import numpy as np
+import numpy
 
 _REGISTRY: dict = {}
 
@@ -25,7 +25,7 @@ def _alias(*names):
 def _np(x):
     if hasattr(x, 'asnumpy'):
         return x.asnumpy()
-    return np.asarray(x)
+    return numpy.asarray(x)
 
 
 def _as_list(x):
@@ -206,7 +206,7 @@ class Accuracy(EvalMetric):
             p = _np(pred)
             lab = _np(label)
             if p.shape != lab.shape:
-                p = np.argmax(p, axis=self.axis)
+                p = numpy.argmax(p, axis=self.axis)
             p = p.astype('int64').ravel()
             lab = lab.astype('int64').ravel()
             check_label_shapes(lab, p, shape=True)
@@ -231,69 +231,137 @@ class TopKAccuracy(EvalMetric):
             if p.ndim == 1:
                 self._add(float((p.astype('int64') == lab).sum()), len(lab))
                 continue
-            top = np.argsort(p, axis=1)[:, ::-1][:, :self.top_k]
+            top = numpy.argsort(p, axis=1)[:, ::-1][:, :self.top_k]
             hit = (top == lab[:, None]).any(axis=1)
             self._add(float(hit.sum()), len(lab))
 
 
 class _BinaryStats:
-    def __init__(self):
-        self.reset()
+    """True/false positive/negative counts of binary predictions, local (since the last
+    reset_local) and global (since the last reset)."""
 
-    def reset(self):
+    _KEYS = ('tp', 'fp', 'fn', 'tn')
+
+    def __init__(self, owner='F1'):
+        self._owner = owner
+        self.reset_stats()
+
+    def reset_stats(self):
+        self.local_reset_stats()
+        self.global_tp = self.global_fp = self.global_fn = self.global_tn = 0
+
+    def local_reset_stats(self):
         self.tp = self.fp = self.fn = self.tn = 0
 
-    def update(self, label, pred):
+    def update_binary_stats(self, label, pred):
         p = _np(pred)
-        lab = _np(label).astype('int64').ravel()
+        lab = _np(label).astype('int32').ravel()
         if p.ndim > 1 and p.shape[-1] > 1:
-            p = np.argmax(p, axis=1)
-        else:
+            p = numpy.argmax(p, axis=1)
+        else:  # one probability per sample (an mxcore extension; MXNet needs 2 columns)
             p = (p.ravel() > 0.5)
         p = p.astype('int64').ravel()
-        if len(np.unique(lab)) > 2:
-            raise ValueError('F1 currently only supports binary classification.')
-        self.tp += int(((p == 1) & (lab == 1)).sum())
-        self.fp += int(((p == 1) & (lab == 0)).sum())
-        self.fn += int(((p == 0) & (lab == 1)).sum())
-        self.tn += int(((p == 0) & (lab == 0)).sum())
+        if len(numpy.unique(lab)) > 2:
+            raise ValueError('%s currently only supports binary classification.'
+                             % self._owner)
+        pt, lt = (p == 1), (lab == 1)
+        counts = (int((pt & lt).sum()), int((pt & ~lt).sum()), int((~pt & lt).sum()),
+                  int((~pt & ~lt).sum()))
+        for k, c in zip(self._KEYS, counts):
+            setattr(self, k, getattr(self, k) + c)
+            setattr(self, 'global_' + k, getattr(self, 'global_' + k) + c)
 
-    @property
-    def f1(self):
-        prec = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        rec = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        return 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    def _counts(self, use_global):
+        pre = 'global_' if use_global else ''
+        return tuple(float(getattr(self, pre + k)) for k in self._KEYS)
+
+    def total(self, use_global=False):
+        return int(sum(self._counts(use_global)))
+
+    def fscore(self, use_global=False):
+        tp, fp, fn, _ = self._counts(use_global)
+        prec = tp / (tp + fp) if tp + fp > 0 else 0.
+        rec = tp / (tp + fn) if tp + fn > 0 else 0.
+        return 2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.
+
+    def matthewscc(self, use_global=False):
+        """(TP*TN - FP*FN) / sqrt of the product of the non-zero marginal sums."""
+        tp, fp, fn, tn = self._counts(use_global)
+        if not tp + fp + fn + tn:
+            return 0.
+        denom = 1.
+        for t in (tp + fp, tp + fn, tn + fp, tn + fn):
+            if t != 0.:
+                denom *= t
+        return (tp * tn - fp * fn) / math.sqrt(denom)
 
 
-@register
-class F1(EvalMetric):
-    """Binary F1; average 'macro' (mean of per-batch F1) or 'micro' (pooled counts)."""
+class _BinaryMetric(EvalMetric):
+    """F1 / MCC over binary predictions. 'macro' averages the score of each update call;
+    'micro' scores the pooled counts (weighted by the number of examples)."""
 
-    def __init__(self, name='f1', output_names=None, label_names=None, average='macro'):
-        self.average = average
-        self._stats = _BinaryStats()
+    def __init__(self, name, output_names=None, label_names=None, average='macro'):
+        self._average = average
+        self._metrics = _BinaryStats(type(self).__name__)
         super().__init__(name, output_names=output_names, label_names=label_names,
                          has_global_stats=True)
 
+    def _score(self, use_global):
+        raise NotImplementedError
+
     def update(self, labels, preds):
-        labels, preds = check_label_shapes(_as_list(labels), _as_list(preds), True)
+        labels, preds = check_label_shapes(labels, preds, True)
         for label, pred in zip(labels, preds):
-            if self.average == 'macro':
-                s = _BinaryStats()
-                s.update(label, pred)
-                self._stats.update(label, pred)
-                self._add(s.f1, 1)
-            else:
-                self._stats.update(label, pred)
-                self.sum_metric = self._stats.f1 * (self.num_inst + 1)
-                self.num_inst += 1
-                self.global_sum_metric = self.sum_metric
-                self.global_num_inst = self.num_inst
+            self._metrics.update_binary_stats(label, pred)
+        m = self._metrics
+        if self._average == 'macro':
+            self.sum_metric += self._score(False)
+            self.global_sum_metric += self._score(True)
+            self.num_inst += 1
+            self.global_num_inst += 1
+            m.reset_stats()
+        else:
+            self.sum_metric = self._score(False) * m.total()
+            self.global_sum_metric = self._score(True) * m.total(True)
+            self.num_inst = m.total()
+            self.global_num_inst = m.total(True)
 
     def reset(self):
         super().reset()
-        if hasattr(self, '_stats'):
-            self._stats.reset()
+        if hasattr(self, '_metrics'):
+            self._metrics.reset_stats()
+
+    def reset_local(self):
+        super().reset_local()
+        self._metrics.local_reset_stats()
+
+
+@register
+class F1(_BinaryMetric):
+    """Binary F1 = 2 * precision * recall / (precision + recall)."""
+
+    def __init__(self, name='f1', output_names=None, label_names=None, average='macro'):
+        self.average = average
+        super().__init__(name, output_names, label_names, average)
+
+    @property
+    def metrics(self):
+        return self._metrics
+
+    def _score(self, use_global):
+        return self._metrics.fscore(use_global)
+
+
+@register
+class MCC(_BinaryMetric):
+    """Matthews correlation coefficient of binary predictions:
+    (TP*TN - FP*FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN)), zero factors replaced by 1."""
+
+    def __init__(self, name='mcc', output_names=None, label_names=None, average='macro'):
+        super().__init__(name, output_names, label_names, average)
+
+    def _score(self, use_global):
+        return self._metrics.matthewscc(use_global)
 
 
 class _Regression(EvalMetric):
@@ -322,7 +390,7 @@ class MAE(_Regression):
         super().__init__(name, output_names, label_names)
 
     def _value(self, lab, p):
-        return float(np.abs(lab - p).mean())
+        return float(numpy.abs(lab - p).mean())
 
 
 @register
@@ -340,7 +408,7 @@ class RMSE(_Regression):
         super().__init__(name, output_names, label_names)
 
     def _value(self, lab, p):
-        return float(np.sqrt(((lab - p) ** 2.0).mean()))
+        return float(numpy.sqrt(((lab - p) ** 2.0).mean()))
 
 
 @register
@@ -358,14 +426,154 @@ class CrossEntropy(EvalMetric):
         for label, pred in zip(labels, preds):
             lab = _np(label).ravel().astype('int64')
             p = _np(pred)
-            prob = p[np.arange(lab.shape[0]), lab]
-            self._add(float((-np.log(prob + self.eps)).sum()), lab.shape[0])
+            prob = p[numpy.arange(lab.shape[0]), lab]
+            self._add(float((-numpy.log(prob + self.eps)).sum()), lab.shape[0])
 
 
 @register
+@_alias('nll_loss')
 class NegativeLogLikelihood(CrossEntropy):
     def __init__(self, eps=1e-12, name='nll-loss', output_names=None, label_names=None):
         super().__init__(eps, name, output_names, label_names)
+
+
+@register
+@_alias('pearsonr')
+class PearsonCorrelation(EvalMetric):
+    """Pearson correlation of predictions and labels (flattened). 'macro' averages the
+    correlation of each (label, pred) pair; 'micro' correlates everything seen since the
+    last reset, from running means, sums of squared deviations and co-deviations.
+
+    As in MXNet 1.9.1, 'micro' keeps its running statistics in ``get`` only:
+    ``reset_local`` does not clear them and ``get_global`` reports
+    ``global_sum_metric / global_num_inst`` with a sum that stays 0."""
+
+    def __init__(self, name='pearsonr', output_names=None, label_names=None,
+                 average='macro'):
+        self.average = average
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
+        if self.average == 'micro':
+            self.reset_micro()
+
+    def reset_micro(self):
+        self._sse_p = 0
+        self._mean_p = 0
+        self._sse_l = 0
+        self._mean_l = 0
+        self._pred_nums = 0
+        self._label_nums = 0
+        self._conv = 0
+
+    def reset(self):
+        super().reset()
+        if getattr(self, 'average', None) == 'micro':
+            self.reset_micro()
+
+    @staticmethod
+    def _welford(values, count, mean, m2):
+        """Add a batch to a running (count, mean, sum of squared deviations)."""
+        count += len(values)
+        delta = values - mean
+        mean += numpy.sum(delta / count)
+        m2 += numpy.sum(delta * (values - mean))
+        return count, mean, m2
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            check_label_shapes(label, pred, False, True)
+            lab = _np(label).ravel().astype(numpy.float64)
+            p = _np(pred).ravel().astype(numpy.float64)
+            if self.average == 'macro':
+                r = numpy.corrcoef(p, lab)[0, 1]
+                self._add(r, 1)
+            else:
+                self.num_inst += 1
+                self.global_num_inst += 1
+                self._label_nums, self._mean_l, self._sse_l = self._welford(
+                    lab, self._label_nums, self._mean_l, self._sse_l)
+                # co-deviation: new label mean, previous prediction mean
+                self._conv = self._conv + numpy.sum((lab - self._mean_l) * (p - self._mean_p))
+                self._pred_nums, self._mean_p, self._sse_p = self._welford(
+                    p, self._pred_nums, self._mean_p, self._sse_p)
+
+    def get(self):
+        if self.num_inst == 0:
+            return (self.name, float('nan'))
+        if self.average == 'macro':
+            return (self.name, self.sum_metric / self.num_inst)
+        n = self._label_nums
+        r = self._conv / ((n - 1) * numpy.sqrt(self._sse_p / (n - 1)) *
+                          numpy.sqrt(self._sse_l / (n - 1)))
+        return (self.name, r)
+
+
+@register
+class PCC(EvalMetric):
+    """Multi-class Matthews correlation (Gorodkin's R_K) from the confusion matrix of
+    predicted (argmax, or the values themselves when shaped like the labels) vs true
+    classes; with two classes it equals MCC. The matrix grows with the largest class id
+    seen. ``get`` uses the matrix since ``reset_local``, ``get_global`` since ``reset``."""
+
+    def __init__(self, name='pcc', output_names=None, label_names=None,
+                 has_global_stats=True):
+        self.k = 2
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=has_global_stats)
+
+    def _grow(self, inc):
+        self.lcm = numpy.pad(self.lcm, ((0, inc), (0, inc)), 'constant', constant_values=0)
+        self.gcm = numpy.pad(self.gcm, ((0, inc), (0, inc)), 'constant', constant_values=0)
+        self.k += inc
+
+    @staticmethod
+    def _calc_mcc(cmat):
+        n = cmat.sum()
+        x = cmat.sum(axis=1)
+        y = cmat.sum(axis=0)
+        cov_xx = numpy.sum(x * (n - x))
+        cov_yy = numpy.sum(y * (n - y))
+        if cov_xx == 0 or cov_yy == 0:
+            return float('nan')
+        cov_xy = numpy.sum(cmat.diagonal() * n - x * y)
+        return cov_xy / (cov_xx * cov_yy) ** 0.5
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            lab = _np(label).astype('int32')
+            p = _np(pred)
+            if p.shape != lab.shape:
+                p = p.argmax(axis=1)
+            else:
+                p = p.astype('int32')
+            n = max(p.max(), lab.max())
+            if n >= self.k:
+                self._grow(int(n) + 1 - self.k)
+            bcm = numpy.zeros((self.k, self.k))
+            numpy.add.at(bcm, (p.ravel(), lab.ravel()), 1)
+            self.lcm += bcm
+            self.gcm += bcm
+        self.num_inst += 1
+        self.global_num_inst += 1
+
+    @property
+    def sum_metric(self):
+        return self._calc_mcc(self.lcm) * self.num_inst
+
+    @property
+    def global_sum_metric(self):
+        return self._calc_mcc(self.gcm) * self.global_num_inst
+
+    def reset(self):
+        self.global_num_inst = 0.
+        self.gcm = numpy.zeros((self.k, self.k))
+        self.reset_local()
+
+    def reset_local(self):
+        self.num_inst = 0.
+        self.lcm = numpy.zeros((self.k, self.k))
 
 
 @register
@@ -386,13 +594,13 @@ class Perplexity(EvalMetric):
         for label, pred in zip(labels, preds):
             p = _np(pred)
             lab = _np(label).astype('int64')
-            p = np.moveaxis(p, self.axis, -1).reshape(-1, p.shape[self.axis])
+            p = numpy.moveaxis(p, self.axis, -1).reshape(-1, p.shape[self.axis])
             lab = lab.ravel()
-            prob = p[np.arange(lab.size), lab]
+            prob = p[numpy.arange(lab.size), lab]
             if self.ignore_label is not None:
                 keep = lab != self.ignore_label
                 prob = prob[keep]
-            loss -= float(np.log(np.maximum(1e-10, prob)).sum())
+            loss -= float(numpy.log(numpy.maximum(1e-10, prob)).sum())
             num += prob.size
         self._add(loss, num)
 
@@ -424,6 +632,22 @@ class Loss(EvalMetric):
 
 
 @register
+class Torch(Loss):
+    """Mean of the torch criterion outputs (MXNet's dummy metric)."""
+
+    def __init__(self, name='torch', output_names=None, label_names=None):
+        super().__init__(name, output_names=output_names, label_names=label_names)
+
+
+@register
+class Caffe(Loss):
+    """Mean of the caffe loss outputs (MXNet's dummy metric)."""
+
+    def __init__(self, name='caffe', output_names=None, label_names=None):
+        super().__init__(name, output_names=output_names, label_names=label_names)
+
+
+@register
 class CustomMetric(EvalMetric):
     def __init__(self, feval, name=None, allow_extra_outputs=False, output_names=None,
                  label_names=None):
@@ -448,13 +672,29 @@ class CustomMetric(EvalMetric):
                 self._add(reval, 1)
 
 
+    def get_config(self):
+        raise NotImplementedError('CustomMetric cannot be serialized')
+
+
+def np(numpy_feval, name=None, allow_extra_outputs=False):  # pylint: disable=invalid-name
+    """A CustomMetric from ``numpy_feval(label, pred)`` on numpy arrays (MXNet's
+    ``mx.metric.np``); named after the function ('custom(<lambda>)' for a lambda)."""
+    def feval(label, pred):
+        return numpy_feval(label, pred)
+    feval.__name__ = getattr(numpy_feval, '__name__', 'custom')
+    return CustomMetric(feval, name, allow_extra_outputs)
+
+
 def np_metric(name=None, allow_extra_outputs=False):
+    """Decorator form of :func:`np`: ``@np_metric()`` turns a numpy function into a
+    CustomMetric."""
     def deco(fn):
         return CustomMetric(fn, name, allow_extra_outputs)
     return deco
 
 
-__all__ = ['EvalMetric', 'CompositeEvalMetric', 'Accuracy', 'TopKAccuracy', 'F1', 'MAE',
-           'MSE', 'RMSE', 'CrossEntropy', 'NegativeLogLikelihood', 'Perplexity', 'Loss',
-           'CustomMetric', 'create', 'register', 'np_metric', 'check_label_shapes']
+__all__ = ['EvalMetric', 'CompositeEvalMetric', 'Accuracy', 'TopKAccuracy', 'F1', 'MCC',
+           'MAE', 'MSE', 'RMSE', 'CrossEntropy', 'NegativeLogLikelihood', 'PearsonCorrelation',
+           'PCC', 'Perplexity', 'Loss', 'Torch', 'Caffe', 'CustomMetric', 'create', 'register',
+           'np', 'np_metric', 'check_label_shapes']
 _ = OrderedDict

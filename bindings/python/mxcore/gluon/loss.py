@@ -1,4 +1,5 @@
-"""Gluon losses (MXNet 1.x): each returns one value per sample (mean over non-batch axes)."""
+"""Gluon losses (MXNet 1.x): each returns one value per sample (mean over non-batch axes;
+KLDivLoss and TripletLoss sum over them, CosineEmbeddingLoss returns shape (N, 1))."""
 from __future__ import annotations
 
 import numpy as np
@@ -50,6 +51,15 @@ def _batch_mean(F, loss, batch_axis):
     b = batch_axis % nd_
     axes = tuple(a for a in range(nd_) if a != b)
     return F.mean(loss, axis=axes)
+
+
+def _batch_sum(F, loss, batch_axis):
+    """Sum over every axis except ``batch_axis`` (MXNet's sum(axis=batch, exclude=True))."""
+    nd_ = loss.ndim
+    if nd_ <= 1:
+        return loss
+    b = batch_axis % nd_
+    return F.sum(loss, axis=tuple(a for a in range(nd_) if a != b))
 
 
 class Loss(HybridBlock):
@@ -184,7 +194,8 @@ SoftmaxCELoss = SoftmaxCrossEntropyLoss
 
 
 class KLDivLoss(Loss):
-    """label * (log(label) - pred); pred is log-probabilities when ``from_logits``."""
+    """label * (log(label) - pred) summed over the non-batch axes (as MXNet 1.9.1); pred is
+    log-probabilities when ``from_logits``."""
 
     def __init__(self, from_logits=True, axis=-1, weight=None, batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
@@ -196,7 +207,7 @@ class KLDivLoss(Loss):
             pred = F.log_softmax(pred, axis=self._axis)
         loss = label * (F.log(label + 1e-12) - pred)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
-        return _batch_mean(F, loss, self._batch_axis)
+        return _batch_sum(F, loss, self._batch_axis)
 
 
 class CTCLoss(Loss):
@@ -338,7 +349,8 @@ class PoissonNLLLoss(Loss):
 
 
 class CosineEmbeddingLoss(Loss):
-    """1 - cos(x1, x2) for label 1, max(0, cos(x1, x2) - margin) for label -1."""
+    """1 - cos(x1, x2) for label 1, max(0, cos(x1, x2) - margin) for label -1, over the last
+    axis; shape (-1, 1) like MXNet (one row per vector pair)."""
 
     def __init__(self, weight=None, batch_axis=0, margin=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
@@ -346,10 +358,13 @@ class CosineEmbeddingLoss(Loss):
 
     def hybrid_forward(self, F, input1, input2, label, sample_weight=None):
         input1 = _reshape_like(F, input1, input2)
-        label = label.reshape((-1,)).astype(input1.dtype)
-        dot = F.sum(input1 * input2, axis=-1)
-        n1 = F.sqrt(F.sum(F.square(input1), axis=-1))
-        n2 = F.sqrt(F.sum(F.square(input2), axis=-1))
+        label = label.reshape((-1, 1))
+        dtype = getattr(input1, 'dtype', None)  # a traced Symbol has none
+        if dtype is not None:
+            label = label.astype(dtype)
+        dot = F.sum(input1 * input2, axis=-1).reshape((-1, 1))
+        n1 = F.sqrt(F.sum(F.square(input1), axis=-1)).reshape((-1, 1))
+        n2 = F.sqrt(F.sum(F.square(input2), axis=-1)).reshape((-1, 1))
         cos = dot / (F.relu(n1 * n2 - 1e-12) + 1e-12)
         pos = (label == 1)
         neg = (label == -1)
@@ -381,7 +396,8 @@ class SDMLLoss(Loss):
         labels = self._compute_labels(F, batch_size, x1.context)
         distances = self._compute_distances(F, x1, x2)
         log_probabilities = F.log_softmax(-distances, axis=1)
-        return self.kl_loss(log_probabilities, labels) * batch_size
+        # KLDivLoss sums over the classes, so no rescaling (MXNet 1.9.1 after PR#18423)
+        return self.kl_loss(log_probabilities, labels)
 
 
 __all__ = ['Loss', 'L2Loss', 'L1Loss', 'SigmoidBinaryCrossEntropyLoss', 'SigmoidBCELoss',

@@ -97,7 +97,7 @@ class Parameter:
     _deferred_init = _Tracked()
     _grad_req = _Tracked()
 
-    def __init__(self, name, grad_req='write', shape=None, dtype='float32', lr_mult=1.0,
+    def __init__(self, name, grad_req='write', shape=None, dtype=np.float32, lr_mult=1.0,
                  wd_mult=1.0, init=None, allow_deferred_init=False, differentiable=True,
                  stype='default', grad_stype='default'):
         self._var = None
@@ -309,28 +309,38 @@ class Parameter:
                 if data.dtype != arr.dtype else data.as_in_context(arr.context)
 
     def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current'):
+        """(Re)initialize from loaded ``data``. As MXNet 1.9.1, a dtype different from the
+        Parameter's raises unless ``cast_dtype``; then ``dtype_source`` 'current' casts the
+        data and 'saved' casts the Parameter."""
         nd = _nd()
         if not isinstance(data, nd.NDArray):
             data = nd.array(np.asarray(data))
-        if cast_dtype:
-            if dtype_source == 'current':
-                data = data.astype(self._dtype)
-            else:
-                self._dtype = data.dtype
+        if cast_dtype and dtype_source not in ('current', 'saved'):
+            raise AssertionError("dtype_source must be 'current' or 'saved', got %r"
+                                 % (dtype_source,))
         if self._shape is not None:
             if len(self._shape) != len(data.shape) or not all(
                     s in (0, -1) or s == d for s, d in zip(self._shape, data.shape)):
                 raise AssertionError(
                     "Failed loading Parameter '%s' from saved params: shape incompatible "
                     'expected %s vs saved %s' % (self.name, str(self.shape), str(data.shape)))
+        if np.dtype(self._dtype) != np.dtype(data.dtype):
+            if not cast_dtype:
+                raise AssertionError(
+                    "Failed loading Parameter '%s' from saved params: dtype incompatible "
+                    'expected %s vs saved %s. Set cast_dtype=True to cast the dtype of saved '
+                    'params.' % (self.name, str(self.dtype), str(np.dtype(data.dtype).type)))
+            if dtype_source == 'current':
+                data = data.astype(self._dtype)
+            else:
+                self.cast(np.dtype(data.dtype).type)   # MXNet keeps the numpy type
         self._shape = tuple(data.shape)
         if self._data is None:
             if self._deferred_init:
                 ctx = self._deferred_init[1] if ctx is None else ctx
             ctx = _as_ctx_list(ctx)
             self._deferred_init = ()
-            self._init_impl(data.astype(self._dtype) if data.dtype != self._dtype and
-                            not cast_dtype else data.copy(), ctx)
+            self._init_impl(data.copy(), ctx)
         else:
             self.set_data(data)
 
@@ -360,7 +370,14 @@ class Parameter:
         self._init_grad()
 
     def var(self):
-        raise NotImplementedError('Symbol variables for Parameters are not supported yet')
+        """The Symbol variable of this Parameter (created once, then cached): its name,
+        shape, dtype, lr/wd multipliers, initializer and storage type as attributes."""
+        if self._var is None:
+            from .. import symbol
+            self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
+                                   lr_mult=self.lr_mult, wd_mult=self.wd_mult,
+                                   init=self.init, stype=self._stype)
+        return self._var
 
     def row_sparse_data(self, row_id):
         return self.data(row_id.context)

@@ -5,21 +5,39 @@ that becomes one fused ``multi_sgd_update``/``multi_sgd_mom_update`` per group o
 
 Single-process: ``kvstore`` is accepted and ignored and ``allreduce_grads`` only sums the
 per-context gradients when a parameter lives on several contexts.
+
+Stale gradients (MXNet's ``_fresh_grad``): ``step``/``update`` raise for a parameter whose
+gradient no backward has written since the last step, or skip it with
+``ignore_stale_grad=True``. The core flags each variable whose gradient a backward wrote;
+one ``mx_autograd_grad_fresh`` call per step reads the flags, another clears them after the
+update (writes other than backward, such as zero_grad, do not count, as in MXNet).
 """
 from __future__ import annotations
 
 import warnings
 
 from .. import optimizer as opt
+from ..base import ffi as _ffi
+from ..base import lib as _lib
 from .parameter import GENERATION as _PARAM_GEN
 from .parameter import Parameter, ParameterDict
+
+_GRAD_FRESH = _lib.mx_autograd_grad_fresh
+
+_STALE_MSG = ('Gradient of Parameter `%s` on context %s has not been updated by backward '
+              'since last `step`. This could mean a bug in your model that made it only use '
+              'a subset of the Parameters (Blocks) for this iteration. If you are '
+              'intentionally only using a subset, call step with ignore_stale_grad=True to '
+              'suppress this warning and skip updating of Parameters with stale gradient')
 
 
 class Trainer:
     def __init__(self, params, optimizer, optimizer_params=None, kvstore='device',
                  compression_params=None, update_on_kvstore=None):
         if isinstance(params, (dict, ParameterDict)):
-            params = list(params.values())
+            # sorted by name, as MXNet 1.9.1: the updater indices (and so the states in
+            # save_states files and stale-gradient messages) follow that order
+            params = [params[k] for k in sorted(params.keys())]
         if not isinstance(params, (list, tuple)):
             raise ValueError('First argument must be a list or dict of Parameters, got %s.'
                              % type(params))
@@ -81,29 +99,82 @@ class Trainer:
     def step(self, batch_size, ignore_stale_grad=False):
         """One update with gradients rescaled by 1/batch_size."""
         self._optimizer.rescale_grad = self._scale / batch_size
-        plan = self._step_plan(ignore_stale_grad)
-        for grads in plan[1]:
-            self._sum_grads(grads)
+        self._checked_apply(self._step_plan(ignore_stale_grad), ignore_stale_grad, True)
+
+    def _checked_apply(self, plan, ignore_stale_grad, reduce):
+        """Check freshness, sum multi-context gradients (``reduce``), update, and clear
+        the freshness flags for the next step."""
+        stale = self._stale(plan)
+        if stale:
+            if not ignore_stale_grad:
+                k = stale[0]
+                raise UserWarning(_STALE_MSG % (self._params[plan[2][plan[6][1][k]]].name,
+                                                str(plan[6][0][k].context)))
+            plan = self._fresh_subset(plan, stale)
+        if reduce:
+            for grads in plan[1]:
+                self._sum_grads(grads)
         self._apply(plan)
+        checks = plan[6]
+        _GRAD_FRESH(checks[2], len(checks[0]), checks[3], 1)
+
+    @staticmethod
+    def _stale(plan):
+        """Positions (in plan[6]'s list of parameter arrays) whose gradient no backward
+        wrote since the last step; one core call."""
+        datas, _, handles, flags = plan[6]
+        n = len(datas)
+        if n:
+            _GRAD_FRESH(handles, n, flags, 0)
+        got = _ffi.unpack(flags, n)
+        if 0 not in got:
+            return None
+        return [k for k in range(n) if not got[k]]
+
+    def _fresh_subset(self, plan, stale):
+        """The plan without the parameters that have a stale gradient (cached per set)."""
+        gpos = plan[6][1]
+        drop = frozenset(gpos[k] for k in stale)
+        cache = plan[8]
+        sub = cache.get(drop)
+        if sub is None:
+            keep = [j for j in range(len(plan[2])) if j not in drop]
+            # plan[9]: the position of each multi-context parameter (in plan[1] and plan[5])
+            multi = [m for j, m in zip(plan[9], plan[1]) if j not in drop]
+            copies = [c for j, c in zip(plan[9], plan[5]) if j not in drop]
+            sub = (plan[0], multi, [plan[2][j] for j in keep], [plan[3][j] for j in keep],
+                   [plan[4][j] for j in keep], copies) + plan[6:]
+            if len(cache) > 16:
+                cache.clear()
+            cache[drop] = sub
+        return sub
 
     def _step_plan(self, ignore_stale_grad):
-        """What one step touches: the multi-context gradients to sum, and the indices,
-        gradients and weights the updater gets.  Gathering them walks every Parameter, so
-        the result is kept until any Parameter's arrays change (parameter.GENERATION):
-        initialization, reinit, cast, reset_ctx, grad_req changes."""
+        """What one step touches: the multi-context gradients to sum, the indices,
+        gradients and weights the updater gets, and every gradient copy to check for
+        freshness.  Gathering them walks every Parameter, so the result is kept until any
+        Parameter's arrays change (parameter.GENERATION): initialization, reinit, cast,
+        reset_ctx, grad_req changes."""
         key = (_PARAM_GEN[0], bool(ignore_stale_grad))
         plan = self._plan
         if plan is not None and plan[0] == key:
             return plan
         self._check_initialized()
-        multi = []
-        for p in self._params:
-            if p.grad_req == 'null' or p._data is None:
-                continue
-            grads = p.list_grad()
-            if len(grads) > 1:
-                multi.append(grads)
-        plan = (key, multi) + self._gather(ignore_stale_grad)
+        indices, grads, weights, copies = self._gather(ignore_stale_grad)
+        multi, multi_pos = [], []
+        datas, owner = [], []
+        for j, i in enumerate(indices):
+            p = self._params[i]
+            if len(p.list_grad()) > 1:
+                multi.append(p.list_grad())
+                multi_pos.append(j)
+            for d in p.list_data():   # the marked variables, one per context
+                datas.append(d)
+                owner.append(j)
+        handles = _ffi.new('mx_tensor[]', [d.handle for d in datas] or [_ffi.NULL])
+        flags = _ffi.new('int[]', max(1, len(datas)))
+        plan = (key, multi, indices, grads, weights, copies, (datas, owner, handles, flags),
+                None, {}, multi_pos)
         if key[0] == _PARAM_GEN[0]:  # nothing above (re)initialized a Parameter
             self._plan = plan
         return plan
@@ -129,14 +200,15 @@ class Trainer:
             g[:] = total.as_in_context(g.context)
 
     def update(self, batch_size, ignore_stale_grad=False):
+        """The update half of ``step`` (after ``allreduce_grads``)."""
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._apply(self._step_plan(ignore_stale_grad))
+        self._checked_apply(self._step_plan(ignore_stale_grad), ignore_stale_grad, False)
 
     def _update(self, ignore_stale_grad=False):
-        self._apply((None, None) + self._gather(ignore_stale_grad))
+        self._checked_apply(self._step_plan(ignore_stale_grad), ignore_stale_grad, False)
 
     def _apply(self, plan):
-        _, _, indices, grads, weights, copies = plan
+        indices, grads, weights, copies = plan[2:6]
         # The updater gets the plan's own lists every step (its grouping cache keys on
         # them); it reads them and must not change them.
         if indices:

@@ -21,18 +21,18 @@ def split_data(data, num_slice, batch_axis=0, even_split=True):
             'data with shape %s cannot be evenly split into %d slices along axis %d. Use a '
             'batch size that\'s multiple of %d or set even_split=False to allow uneven '
             'partitioning of data.' % (str(data.shape), num_slice, batch_axis, num_slice))
-    if size < num_slice:
-        raise ValueError('Too many slices for data with shape %s. Arguments are '
-                         'num_slice=%d and batch_axis=%d.' % (str(data.shape), num_slice,
-                                                              batch_axis))
-    step = size // num_slice
+    # MXNet 1.9.1: the first size % num_slice slices get one extra row; with more slices
+    # than rows the last ones are empty
+    each, extras = divmod(size, num_slice)
+    bounds = [0]
+    for i in range(num_slice):
+        bounds.append(bounds[-1] + each + (1 if i < extras else 0))
     if num_slice == 1:
         return [data]
-    bounds = [(i * step, (i + 1) * step if i < num_slice - 1 else size)
-              for i in range(num_slice)]
     if batch_axis == 0:
-        return [data[b:e] for b, e in bounds]
-    return [nd.slice_axis(data, axis=batch_axis, begin=b, end=e) for b, e in bounds]
+        return [data[bounds[i]:bounds[i + 1]] for i in range(num_slice)]
+    return [nd.slice_axis(data, axis=batch_axis, begin=bounds[i], end=bounds[i + 1])
+            for i in range(num_slice)]
 
 
 def split_and_load(data, ctx_list, batch_axis=0, even_split=True):

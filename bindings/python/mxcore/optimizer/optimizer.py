@@ -41,11 +41,16 @@ class Optimizer:
                  multi_precision=False, param_dict=None):
         self.rescale_grad = rescale_grad
         self.lr_scheduler = lr_scheduler
-        if learning_rate is None:
+        # MXNet 1.x: without a scheduler the default rate is 0.01; with one, its base_lr is
+        # the rate unless learning_rate is given too (then learning_rate overrides it)
+        if lr_scheduler is None and learning_rate is None:
             learning_rate = 0.01
         self.lr = learning_rate
-        if lr_scheduler is not None:
-            self.lr_scheduler.base_lr = learning_rate
+        if lr_scheduler is not None and learning_rate is not None:
+            if lr_scheduler.base_lr != learning_rate:
+                print(UserWarning('learning rate from ``lr_scheduler`` has been overwritten '
+                                  'by ``learning_rate`` in optimizer.'))
+                lr_scheduler.base_lr = learning_rate
         self.wd = wd
         self.lr_mult = {}
         self.wd_mult = {}
@@ -621,6 +626,96 @@ class LAMB(Optimizer):
         nd.lamb_update_phase2(weight, g, r1, r2, out=weight, lr=lr,
                               lower_bound=float(self.lower_bound) if self.lower_bound else -1.0,
                               upper_bound=float(self.upper_bound) if self.upper_bound else -1.0)
+
+
+@register
+class LARS(Optimizer):
+    """Layer-wise adaptive rate scaling (You et al., arXiv:1708.03888), MXNet 1.x's ``lars``:
+    SGD (with momentum) where each weight's learning rate is scaled by its trust ratio
+    eta * ||w|| / (||g|| * rescale_grad + wd * ||w|| + eps), unless either norm is 0 or
+    the parameter's name ends in 'gamma', 'beta' or 'bias' (Trainer passes no names, so
+    every parameter is scaled there). With ``momentum_correction`` the momentum is scaled
+    by lr / previous lr when a scheduler changes the rate. Rates and decays are float32,
+    as MXNet's fused path computes them."""
+
+    def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0,
+                 momentum_correction=True, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.momentum_correction = momentum_correction
+        self.lazy_update = lazy_update
+        self.aggregate_num = int(os.getenv('MXNET_OPTIMIZER_AGGREGATION_SIZE', '4'))
+        self.eta = eta
+        self.eps = eps
+        self.skip = 0
+        self.last_lr = None
+        self.cur_lr = None
+
+    def _get_lrs(self, indices):
+        """Scheduled rates with the multipliers; remembers the previous base rate for the
+        momentum correction."""
+        if self.cur_lr is not None:
+            self.last_lr = self.cur_lr
+        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
+        if self.cur_lr is None:
+            self.last_lr = lr
+        self.cur_lr = lr
+        lrs = []
+        for index in indices:
+            r = lr
+            if index in self.param_dict:
+                r *= self.param_dict[index].lr_mult
+            elif index in self.lr_mult:
+                r *= self.lr_mult[index]
+            elif index in self.idx2name:
+                r *= self.lr_mult.get(self.idx2name[index], 1.0)
+            lrs.append(r)
+        return lrs
+
+    def set_wd_mult(self, args_wd_mult):
+        # only '*_weight' arguments decay by default (not '*_gamma', unlike Optimizer)
+        self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith('_weight')}
+        self.wd_mult.update(self._sym_mults('__wd_mult__'))
+        self.wd_mult.update(args_wd_mult)
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def _scaled(self, index, weight, grad, lr, wd):
+        import numpy as np
+        name = self.idx2name.get(index, str(index))
+        f32 = np.float32
+        lr, wd = f32(lr), f32(wd)
+        if name.endswith(('gamma', 'beta', 'bias')):
+            return float(lr)
+        nd = _nd()
+        w_norm = f32(nd.norm(weight.astype('float32', copy=False)).asscalar())
+        g_norm = f32(nd.norm(grad.astype('float32', copy=False)).asscalar()) * \
+            f32(self.rescale_grad)
+        if w_norm > 0 and g_norm > 0:
+            lr = lr * f32(self.eta) * w_norm / (g_norm + wd * w_norm + f32(self.eps))
+        return float(lr)
+
+    def update(self, index, weight, grad, state):
+        import numpy as np
+        nd = _nd()
+        if not isinstance(index, (list, tuple)):
+            index, weight, grad, state = [index], [weight], [grad], [state]
+        self._update_count(index)
+        lrs = self._get_lrs(index)
+        wds = self._get_wds(index)
+        kw = {'rescale_grad': self.rescale_grad, 'clip_gradient': self._clip()}
+        if self.momentum > 0:
+            kw['momentum'] = self.momentum * (self.cur_lr / self.last_lr) \
+                if self.momentum_correction and self.last_lr != 0 else self.momentum
+        for i, w, g, st, lr, wd in zip(index, weight, grad, state, lrs, wds):
+            lr = self._scaled(i, w, g, lr, wd)
+            wd = float(np.float32(wd))
+            if st is not None:
+                nd.sgd_mom_update(w, g, st, out=w, lr=lr, wd=wd, **kw)
+            else:
+                kw.pop('momentum', None)
+                nd.sgd_update(w, g, out=w, lr=lr, wd=wd, **kw)
 
 
 # MXNet aliases
