@@ -219,7 +219,7 @@ class Block:
                         % (name, filename, ', '.join(sorted(loaded))[:400]))
         for name in loaded:
             if not ignore_extra and name not in params:
-                raise AssertionError(
+                raise ValueError(  # MXNet's type: code may catch ValueError here
                     "Parameter '%s' loaded from file '%s' is not present in this Block, "
                     'which contains parameters %s. Set ignore_extra=True to ignore.'
                     % (name, filename, ', '.join(sorted(params))[:400]))
