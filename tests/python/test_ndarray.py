@@ -287,3 +287,9 @@ def test_T_is_a_copy_and_rint_sends_halves_down_like_mxnet():
     x = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.4, -2.6, 3.7]
     for dt in ("float32", "float64"):
         np.testing.assert_array_equal(nd.rint(nd.array(x, dtype=dt)).asnumpy(), [-3, -2, -1, 0, 1, 2, 2, -3, 4])
+
+
+def test_dtype_is_the_numpy_scalar_type_like_mxnet():
+    x = mx.nd.ones((2,), dtype="float16")
+    assert x.dtype is np.float16 and str(mx.nd.ones(1).dtype) == "<class 'numpy.float32'>"
+    assert x.dtype == np.float16 and np.dtype(x.dtype).itemsize == 2 and x.astype(x.dtype).dtype is np.float16

@@ -8,7 +8,7 @@ from ..context import cpu as _cpu
 from ..ndarray.ndarray import NDArray as _NDArray
 from .block import HybridBlock
 
-_FUSED_CE_DTYPES = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+_FUSED_CE_DTYPES = frozenset((np.float32, np.float64))  # NDArray.dtype is the scalar type
 _CPU_TYPEID = _cpu().device_typeid
 
 

@@ -333,12 +333,14 @@ class NDArray:
         return s
 
     @property
-    def dtype(self) -> np.dtype:
+    def dtype(self):
+        """The element type as MXNet 1.x gives it: the numpy scalar type (np.float32,
+        not np.dtype('float32')); np.dtype(x.dtype) gives the dtype object."""
         d = self._dtype
         if d is None:
             b = _bufs
             check_call(lib.mx_tensor_dtype(self.handle, b.i))
-            d = self._dtype = dtype_from_mx(b.i[0])
+            d = self._dtype = dtype_from_mx(b.i[0]).type
         return d
 
     @property
@@ -510,7 +512,7 @@ class NDArray:
         return int(self.asscalar())
 
     def __index__(self):
-        if self.size == 1 and self.dtype.kind in "iub":
+        if self.size == 1 and np.dtype(self.dtype).kind in "iub":
             return int(self.asscalar())
         raise TypeError("only integer scalar arrays can be converted to a scalar index")
 
@@ -874,7 +876,7 @@ def _np_key(key):
     for k in key:
         if isinstance(k, NDArray):
             k = k.asnumpy()
-            if k.dtype.kind == "f":
+            if np.dtype(k.dtype).kind == "f":
                 k = k.astype(np.int64)
         elif isinstance(k, list):
             k = np.asarray(k)
