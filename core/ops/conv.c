@@ -1,6 +1,6 @@
 /* conv.c — op family "conv": Convolution and Deconvolution (im2col + GEMM),
  * their internal backward ops, and registration of the pooling/upsampling
- * ops defined in pooling.c and upsampling.c.
+ * ops defined in pooling.c and upsampling.c (and im2col/col2im in im2col.c).
  *
  * Convolution of a chunk of the batch: im2col of all items into one column
  * matrix (C*KK, NB*OSP) in parallel, one GEMM per group, scatter (+bias) into
@@ -14,31 +14,14 @@
 #include "../autograd.h"
 #include "../op.h"
 
-typedef struct {
-    int64_t N, C, F, G;
-    int64_t in[3], out[3], k[3], s[3], d[3], p[3];
-} conv_geom;
-
-#define T float
-#define SFX f32
-#define GEMM mxi_sgemm
-#include "conv_kernels.h"
-#undef T
-#undef SFX
-#undef GEMM
-#define T double
-#define SFX f64
-#define GEMM mxi_dgemm
-#include "conv_kernels.h"
-#undef T
-#undef SFX
-#undef GEMM
+#include "conv_instances.h"
 
 /* pooling.c / upsampling.c */
 void mxi_register_pooling(void);
 void mxi_register_upsampling(void);
 void mxi_register_detection(void);
 void mxi_register_spatial_transformer(void);
+void mxi_register_im2col(void);
 
 /* ---- attributes (shared by Convolution and Deconvolution tables) ---- */
 enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPACE, A_NO_BIAS, A_CUDNN_TUNE,
@@ -78,21 +61,6 @@ static int grad_mask(const mx_call *c) { return (int)c->attrs[c->op->n_attrs - 1
 
 static int conv_num_inputs(const mx_call *c) { return c->attrs[A_NO_BIAS].i ? 2 : 3; }
 
-/* Reads one spatial tuple attr (empty: default value). */
-static int spatial_attr(const mx_call *c, int a, int nsp, int64_t def, int64_t lo, int64_t *out) {
-    const mx_attr_val *v = &c->attrs[a];
-    for (int i = 0; i < 3; i++) out[i] = def;
-    if (v->is_none || v->n == 0) return MX_OK;
-    if (v->n != nsp)
-        return mxi_op_error(c, MX_ERR_INVALID, "%s must have %d entries like kernel, got %d", c->op->attrs[a].name, nsp,
-                            v->n);
-    for (int i = 0; i < nsp; i++) {
-        if (v->v[i] < lo || v->v[i] == INT64_MIN)
-            return mxi_op_error(c, MX_ERR_INVALID, "%s entries must be >= %lld", c->op->attrs[a].name, (long long)lo);
-        out[3 - nsp + i] = v->v[i];
-    }
-    return MX_OK;
-}
 
 /* Common validation; fills geometry except the out dims / conv in dims.
  * For Convolution: g->in = data spatial dims, g->C = data channels,
@@ -107,9 +75,9 @@ static int parse_geom(mx_call *c, int *nsp_out, int64_t *k, int64_t *s, int64_t 
         if (kv->v[i] < 1) return mxi_op_error(c, MX_ERR_INVALID, "kernel entries must be >= 1");
         k[3 - nsp + i] = kv->v[i];
     }
-    MXI_TRY(spatial_attr(c, A_STRIDE, nsp, 1, 1, s));
-    MXI_TRY(spatial_attr(c, A_DILATE, nsp, 1, 1, d));
-    MXI_TRY(spatial_attr(c, A_PAD, nsp, 0, 0, p));
+    MXI_TRY(conv_spatial_attr(c, A_STRIDE, nsp, 1, 1, s));
+    MXI_TRY(conv_spatial_attr(c, A_DILATE, nsp, 1, 1, d));
+    MXI_TRY(conv_spatial_attr(c, A_PAD, nsp, 0, 0, p));
     const char *lay = c->attrs[A_LAYOUT].s;
     if (strcmp(lay, "None") && strncmp(lay, "NC", 2))
         return mxi_op_error(c, MX_ERR_INVALID, "layout %s is not supported (only NCW, NCHW, NCDHW)", lay);
@@ -370,7 +338,7 @@ static int deconv_geom_of(mx_call *c, conv_geom *g, int *nsp_out) {
     MXI_TRY(parse_geom(c, &nsp, g->k, g->s, g->d, g->p));
     const mx_tensor_s *x = c->in[0];
     int64_t adj[3];
-    MXI_TRY(spatial_attr(c, A_ADJ, nsp, 0, 0, adj));
+    MXI_TRY(conv_spatial_attr(c, A_ADJ, nsp, 0, 0, adj));
     const mx_attr_val *tv = &c->attrs[A_TARGET];
     int have_target = !tv->is_none && tv->n > 0;
     if (have_target && tv->n != nsp)
@@ -530,6 +498,7 @@ void mxi_register_conv(void) {
     mxi_register_upsampling();
     mxi_register_detection();
     mxi_register_spatial_transformer();
+    mxi_register_im2col();
 }
 
 /* For upsampling.c: bilinear UpSampling is a depthwise Deconvolution with

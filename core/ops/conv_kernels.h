@@ -1,5 +1,5 @@
 /* conv_kernels.h — dtype-generic convolution kernels (im2col + GEMM), included
- * by conv.c once per dtype with T (element type), SFX (name suffix) and GEMM
+ * by conv_instances.h once per dtype with T (element type), SFX (name suffix) and GEMM
  * (mxi_sgemm / mxi_dgemm) defined. Everything is written for 3 spatial dims;
  * 1-D and 2-D convolutions are 3-D ones with leading size-1 dims. */
 #define CK_CAT2(a, b) a##_##b

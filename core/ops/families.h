@@ -10,6 +10,7 @@
     X(reduce)              \
     X(shape)               \
     X(indexing)            \
+    X(index_utils)         \
     X(creation)            \
     X(random)              \
     X(linalg)              \

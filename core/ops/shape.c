@@ -1301,7 +1301,7 @@ static const mx_op_def ops[] = {
     COPYOP("squeeze", NULL, "Removes size-1 axes.", "data", squeeze_infer, reshape_like_grad), NA(squeeze_attrs)},
     VIEW("transpose", NULL, "Permutes the axes (reverses them by default).", transpose_attrs, transpose_grad),
     VIEW("swapaxes", "SwapAxis", "Interchanges two axes.", swap_attrs, self_grad),
-    VIEW("slice", NULL, "Slices with begin/end/step per axis (None entries, negative indices and steps allowed).", slice_attrs, view_grad),
+    VIEW("slice", "crop", "Slices with begin/end/step per axis (None entries, negative indices and steps allowed).", slice_attrs, view_grad),
     VIEW("slice_axis", NULL, "Slices one axis from begin to end.", slice_axis_attrs, view_grad),
     {.name = "slice_like", .doc = "Slices data to the shape of shape_like on the given axes.", .inputs = "data,shape_like",
      .num_outputs = 1, NA(slice_like_attrs), .infer = view_infer, .cpu = view_cpu, .grad = view_grad,

@@ -22,6 +22,17 @@ contrib.__all__ += ["foreach", "while_loop", "cond"]
 from . import sparse  # noqa: E402,F401
 
 
+_histogram_op = histogram  # noqa: F821  (generated above)
+
+
+def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argument name)
+    """Counts of `a` in `bins` equal bins over `range` (default: a's min and max), or
+    between the edges of a `bins` array; returns (counts, bin_edges) as MXNet."""
+    if isinstance(bins, NDArray):
+        return _histogram(a, bins, **kwargs)  # noqa: F821  (generated above)
+    return _histogram_op(a, bins=bins, range=range, **kwargs)
+
+
 def Custom(*args, **kwargs):
     """Run a custom Python operator registered with mx.operator.register
     (``op_type=``); recorded for autograd with the operator's backward."""

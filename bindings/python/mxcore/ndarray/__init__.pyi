@@ -766,6 +766,10 @@ def slice(data: NDArray, *, begin: tuple[int, ...], end: tuple[int, ...], step: 
     """Slices with begin/end/step per axis (None entries, negative indices and steps allowed)."""
     ...
 
+def crop(data: NDArray, *, begin: tuple[int, ...], end: tuple[int, ...], step: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Slices with begin/end/step per axis (None entries, negative indices and steps allowed)."""
+    ...
+
 def slice_axis(data: NDArray, *, axis: int, begin: int, end: object, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Slices one axis from begin to end."""
     ...
@@ -952,6 +956,42 @@ def boolean_mask(data: NDArray, index: NDArray, *, axis: int | None = ..., out: 
 
 def _contrib_boolean_mask(data: NDArray, index: NDArray, *, axis: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Rows of data where the 1-d index is non-zero."""
+    ...
+
+def _np_cumsum(a: NDArray, *, axis: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Cumulative sum along an axis (of the flattened array when axis is None)."""
+    ...
+
+def cumsum(a: NDArray, *, axis: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Cumulative sum along an axis (of the flattened array when axis is None)."""
+    ...
+
+def _histogram(data: NDArray, bins: NDArray, *, bin_cnt: object | None = ..., range: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Histogram of the data: counts (int64) and bin edges (data's dtype), from bin_cnt and range or from a bins array of edges. Bins are [e_k, e_k+1), the last one closed; values outside are not counted."""
+    ...
+
+def histogram(a: NDArray, *, bins: int | None = ..., range: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Histogram of the data in `bins` equal-width bins over range (default: the data's min and max): counts (int64) and bin edges (data's dtype)."""
+    ...
+
+def _ravel_multi_index(data: NDArray, *, shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Flat indices (data's dtype) of the index tuples in the columns of data (len(shape), ...) into an array of the given shape."""
+    ...
+
+def ravel_multi_index(data: NDArray, *, shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Flat indices (data's dtype) of the index tuples in the columns of data (len(shape), ...) into an array of the given shape."""
+    ...
+
+def _unravel_index(data: NDArray, *, shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Index tuples (len(shape), ...) of the flat indices in data into an array of the given shape."""
+    ...
+
+def unravel_index(data: NDArray, *, shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Index tuples (len(shape), ...) of the flat indices in data into an array of the given shape."""
+    ...
+
+def fill_element_0index(lhs: NDArray, mhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Copy of lhs (N, M) with element [i, rhs[i]] set to mhs[i] for each row i."""
     ...
 
 def zeros_like(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
@@ -1452,6 +1492,14 @@ def BilinearSampler(data: NDArray, grid: NDArray, *, out: NDArray | None = ..., 
 
 def SpatialTransformer(data: NDArray, loc: NDArray, *, target_shape: tuple[int, ...] | None = ..., transform_type: str, sampler_type: str, cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Spatial transformer: bilinear sampling of data at the affine grid of loc (N, 6), output (N, C, target_shape)."""
+    ...
+
+def im2col(data: NDArray, *, kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Extracts sliding blocks of an (N, C, *spatial) array (1-3 spatial dims) into columns (N, C*prod(kernel), L), L the number of blocks (a convolution's output positions)."""
+    ...
+
+def col2im(data: NDArray, *, output_size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Combines columns (N, C*prod(kernel), L) of sliding blocks into an (N, C, *output_size) array, summing where blocks overlap (the transpose of im2col)."""
     ...
 
 def BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
