@@ -58,6 +58,7 @@ class Executor:
         self.outputs = self._blank_outputs()
         self._ran = None       # set by the first forward
         self._recorded = None  # the outputs of the last forward, when it ran on the tape
+        self._monitor = None   # (callback, monitor_all) from set_monitor_callback
 
     def _blank_outputs(self):
         """Zero arrays of the output shapes (MXNet's executors hold their outputs from
@@ -106,7 +107,41 @@ class Executor:
             self.outputs = self._graph.run(self.arg_arrays, self.aux_arrays, is_train, len(self._out_names))
             self._recorded = None
         self._ran = True
+        if self._monitor is not None:
+            self._report_to_monitor(is_train)
         return self.outputs
+
+    def set_monitor_callback(self, callback, monitor_all=False):
+        """After each forward, call ``callback(name, NDArray)`` for the output of every op
+        node (``<node>_output``, ...) and, with ``monitor_all``, for each node's inputs
+        (``<node>_<input name>``). The values come from a second run of the graph's
+        internals on the same arguments (auxiliary states copied, so BatchNorm statistics
+        update once); a Dropout in training mode draws its own mask there."""
+        self._monitor = (callback, bool(monitor_all))
+
+    def _report_to_monitor(self, is_train):
+        from .symbol.symbol import _op_info, _topo
+        callback, monitor_all = self._monitor
+        internals = self._symbol.get_internals()
+        g = internals._graph()
+        values = dict(zip(g.names(2), g.run([self.arg_dict[n] for n in g.names(0)],
+                                            [self.aux_dict[n].copy() for n in g.names(1)],
+                                            is_train, len(g.names(2)))))
+        outs_of = {}
+        for (node, k), name in zip(internals._outs, g.names(2)):
+            outs_of.setdefault(id(node), []).append(name)
+        for node in _topo(self._symbol._outs):
+            if node.op is None:
+                continue
+            if monitor_all:
+                spec = (_op_info(node.op) or {}).get("inputs", [])
+                for i, (p, k) in enumerate(node.inputs):
+                    src = outs_of.get(id(p), [p.name])[k] if p.op is not None else p.name
+                    slot = spec[i] if i < len(spec) and not spec[i].startswith("*") else "input%d" % i
+                    if src in values:
+                        callback("%s_%s" % (node.name, slot), values[src])
+            for name in outs_of.get(id(node), []):
+                callback(name, values[name])
 
     def _run_recorded(self, train):
         """Run the graph on the tape with the arguments marked as variables (their

@@ -436,3 +436,15 @@ def test_parameter_shapes_inferred_from_the_data_for_every_layer_op():
     assert e.infer_shape(data=(3,))[0] == [(3,), (10, 4)]
     r = sym.RNN(d, state_size=5, num_layers=2, mode="gru", bidirectional=True, name="r")
     assert r.infer_shape(data=(6, 3, 4))[0][1:] == [(3 * 5 * 2 * (4 + 5 + 2) + 3 * 5 * 2 * (10 + 5 + 2),), (4, 3, 5)]
+
+
+def test_debug_str_and_datadesc_helpers_like_mxnet():
+    d = sym.var("data")
+    s = sym.Activation(sym.FullyConnected(d, num_hidden=2, name="fc"), act_type="relu", name="r")
+    text = s.debug_str()  # the layout MXNet 1.9.1 prints
+    assert text.startswith("Symbol Outputs:\n\toutput[0]=r(0)\nVariable:data\nVariable:fc_weight\n")
+    assert "Op:FullyConnected, Name=fc\nInputs:\n\targ[0]=data(0) version=0\n" in text
+    assert "Op:Activation, Name=r\nInputs:\n\targ[0]=fc(0)\nAttrs:\n\tact_type=relu\n" in text
+    assert [mx.io.DataDesc.get_batch_axis(x) for x in ("NCHW", "TNC", None)] == [0, 1, 0]
+    (desc,) = mx.io.DataDesc.get_list([("data", (2, 3))], [("data", "float16")])
+    assert desc.name == "data" and desc.shape == (2, 3) and desc.dtype == "float16"

@@ -23,6 +23,19 @@ class DataDesc(namedtuple("DataDesc", ["name", "shape"])):
     def __repr__(self):
         return f"DataDesc[{self.name},{self.shape},{self.dtype},{self.layout}]"
 
+    @staticmethod
+    def get_batch_axis(layout):
+        """Position of 'N' in `layout` (0 when layout is None)."""
+        return 0 if layout is None else layout.find("N")
+
+    @staticmethod
+    def get_list(shapes, types):
+        """DataDescs from (name, shape) pairs and optional (name, dtype) pairs."""
+        if types is not None:
+            type_dict = dict(types)
+            return [DataDesc(x[0], x[1], type_dict[x[0]]) for x in shapes]
+        return [DataDesc(x[0], x[1]) for x in shapes]
+
 
 class DataBatch:
     def __init__(self, data, label=None, pad=None, index=None, bucket_key=None, provide_data=None,

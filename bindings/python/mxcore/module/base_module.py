@@ -289,8 +289,10 @@ class BaseModule:
             raise MXNetError("prepare: the module is not bound; call bind() first")
 
     def install_monitor(self, mon):
-        """Install a Monitor on the executors (not supported)."""
-        raise NotImplementedError("install_monitor: monitors are not supported by mxcore modules")
+        """Report the executor's intermediate values to ``mon`` (an mx.monitor.Monitor)."""
+        if not self.binded:
+            raise MXNetError("install_monitor: the module is not bound; call bind() first")
+        mon.install(self._exec)
 
     def get_states(self, merge_multi_context=True):
         """The values of the state inputs (``state_names``)."""

@@ -553,6 +553,23 @@ class Symbol:
         return [n.name for n in _topo(self._outs) if n.op is None]
 
     # ---- serialisation ----
+    def debug_str(self):
+        """MXNet's text dump: the outputs, then every node in topological order
+        (variables by name; ops with their inputs and attributes)."""
+        lines = ["Symbol Outputs:"]
+        lines += ["\toutput[%d]=%s(%d)" % (i, n.name, k) for i, (n, k) in enumerate(self._outs)]
+        for n in _topo(self._outs):
+            if n.op is None:
+                lines.append("Variable:" + n.name)
+                continue
+            lines += ["--------------------", "Op:%s, Name=%s" % (n.op, n.name), "Inputs:"]
+            lines += ["\targ[%d]=%s(%d)%s" % (i, p.name, k, " version=0" if p.op is None else "")
+                      for i, (p, k) in enumerate(n.inputs)]
+            if n.attrs:
+                lines.append("Attrs:")
+                lines += ["\t%s=%s" % kv for kv in n.attrs.items()]
+        return "\n".join(lines) + "\n"
+
     def tojson(self, remove_amp_cast=True) -> str:
         """MXNet's symbol JSON. remove_amp_cast (MXNet's default) writes the graph
         without its amp_cast/amp_multicast nodes: each consumer reads the cast's
