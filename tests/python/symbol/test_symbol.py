@@ -448,3 +448,9 @@ def test_debug_str_and_datadesc_helpers_like_mxnet():
     assert [mx.io.DataDesc.get_batch_axis(x) for x in ("NCHW", "TNC", None)] == [0, 1, 0]
     (desc,) = mx.io.DataDesc.get_list([("data", (2, 3))], [("data", "float16")])
     assert desc.name == "data" and desc.shape == (2, 3) and desc.dtype == "float16"
+
+
+def test_tuple_attributes_are_written_as_mxnet_writes_them():
+    s = sym.Convolution(sym.var("data"), kernel=(3, 3), stride=[2, 2], num_filter=2, name="c")
+    assert s.list_attr() == {"kernel": "(3, 3)", "stride": "[2, 2]", "num_filter": "2"}
+    assert s.infer_shape(data=(1, 1, 8, 8))[1] == [(1, 2, 3, 3)]

@@ -269,6 +269,14 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
     return False
 
 
+def _sym_attr_str(v):
+    """An op attribute as MXNet's Symbol API writes it: Python's str() of the value
+    ('(3, 3)', '[2, 2]', '1'), dtypes by name."""
+    if isinstance(v, (tuple, list)) and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in v):
+        return str(type(v)(int(x) for x in v))
+    return attr_str(v)
+
+
 def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False, hint=None):
     """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs.
     Unnamed nodes are named as MXNet names them: the called op name, lower-cased
@@ -280,7 +288,7 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
     for k, v in attrs.items():
         if v is None:
             continue
-        sattrs[k] = attr_str(v)
+        sattrs[k] = _sym_attr_str(v)
     hint = hint or opname.lower()
     if not resolved:
         name = current_name_manager().get(name, hint)
@@ -355,7 +363,7 @@ def _invoke_sym(opname: str, args, kwargs):
         if k in slots:
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
         slots[k] = v
-    str_attrs = {k: attr_str(v) for k, v in attrs.items() if v is not None}
+    str_attrs = {k: _sym_attr_str(v) for k, v in attrs.items() if v is not None}
     node_name = current_name_manager().get(name, opname.lower())
     ins = []
     for inp in inputs_spec:
