@@ -74,3 +74,11 @@ def load_checkpoint(prefix, epoch):
 def _cpu():
     from .context import cpu
     return cpu()
+
+
+def __getattr__(name):
+    # mx.model.FeedForward lives in feedforward.py (it imports mx.mod, which imports this module)
+    if name == "FeedForward":
+        from .feedforward import FeedForward
+        return FeedForward
+    raise AttributeError("module 'mxcore.model' has no attribute %r" % name)
