@@ -273,3 +273,20 @@ def test_layer_reprs_match_mxnet():
     s.add(rnn.LSTMCell(12))
     s.add(rnn.DropoutCell(0.5))
     assert repr(s) == "SequentialRNNCell(\n(0): LSTMCell(None -> 48)\n(1): DropoutCell(rate=0.5, axes=())\n)"
+
+
+def test_channel_last_pooling_matches_mxnet():
+    """Values printed by MXNet 1.9.1 for NHWC / NWC pooling layers and the gradient."""
+    x = nd.array(np.arange(96).reshape(2, 4, 4, 3))
+    np.testing.assert_array_equal(nn.MaxPool2D(2, layout="NHWC")(x).asnumpy().ravel()[:8],
+                                  [15, 16, 17, 21, 22, 23, 39, 40])
+    np.testing.assert_array_equal(nn.AvgPool1D(2, layout="NWC")(nd.array(np.arange(24).reshape(2, 4, 3)))
+                                  .asnumpy().ravel()[:6], [1.5, 2.5, 3.5, 7.5, 8.5, 9.5])
+    g = nn.GlobalAvgPool2D(layout="NHWC")(x)
+    assert g.shape == (2, 1, 1, 3)
+    np.testing.assert_array_equal(g.asnumpy().ravel()[:3], [22.5, 23.5, 24.5])
+    x.attach_grad()
+    with autograd.record():
+        y = nn.MaxPool2D(2, layout="NHWC")(x)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy().ravel()[12:24], [0, 0, 0, 1, 1, 1] * 2)

@@ -156,8 +156,8 @@ class _Pooling(HybridBlock):
             'global_pool': global_pool, 'pool_type': pool_type,
             'pooling_convention': 'full' if ceil_mode else 'valid'}
         self._layout = layout
-        if layout not in ('NCW', 'NCHW', 'NCDHW'):
-            self._kwargs['layout'] = layout
+        if layout not in ('NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC'):
+            self._kwargs['layout'] = layout  # the op reports the unsupported layout
         if count_include_pad is not None:
             self._kwargs['count_include_pad'] = count_include_pad
 
@@ -165,6 +165,12 @@ class _Pooling(HybridBlock):
         return 'pool'
 
     def hybrid_forward(self, F, x):
+        if self._layout in ('NWC', 'NHWC', 'NDHWC'):
+            # channel-last: pool the channel-first view (the op pools NC* layouts)
+            n = len(self._layout)
+            x = F.transpose(x, axes=(0, n - 1) + tuple(range(1, n - 1)))
+            y = F.Pooling(x, name='fwd', **self._kwargs)
+            return F.transpose(y, axes=(0,) + tuple(range(2, n)) + (1,))
         return F.Pooling(x, name='fwd', **self._kwargs)
 
     def __repr__(self):
