@@ -710,5 +710,9 @@ static const mx_op_def ops[] = {
      .cpu = mp_cpu, .grad = mp_grad, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},
 };
 
+void mxi_register_detection_multibox(void); /* detection_multibox.c: MultiBoxTarget, MultiBoxDetection */
 void mxi_register_detection(void);
-void mxi_register_detection(void) { mxi_register_ops(ops, NATTR(ops)); }
+void mxi_register_detection(void) {
+    mxi_register_ops(ops, NATTR(ops));
+    mxi_register_detection_multibox();
+}

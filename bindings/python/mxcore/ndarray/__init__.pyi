@@ -1482,6 +1482,22 @@ def _contrib_MultiBoxPrior(data: NDArray, *, sizes: object | None = ..., ratios:
     """SSD prior (anchor) boxes for every position of a feature map: (1, H * W * anchors, 4) corners."""
     ...
 
+def _contrib_MultiBoxTarget(anchor: NDArray, label: NDArray, cls_pred: NDArray, *, overlap_threshold: float | None = ..., ignore_label: float | None = ..., negative_mining_ratio: float | None = ..., negative_mining_thresh: float | None = ..., minimum_negative_samples: int | None = ..., variances: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """SSD training targets: anchors matched to ground-truth boxes (each box its best anchor, then anchors above overlap_threshold), regression targets of the positives with variances and their mask, class targets (class + 1, 0 for negatives, ignore_label otherwise); optional hard negative mining by cls_pred. As MXNet 1.9.1."""
+    ...
+
+def _npx_multibox_target(anchor: NDArray, label: NDArray, cls_pred: NDArray, *, overlap_threshold: float | None = ..., ignore_label: float | None = ..., negative_mining_ratio: float | None = ..., negative_mining_thresh: float | None = ..., minimum_negative_samples: int | None = ..., variances: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """SSD training targets: anchors matched to ground-truth boxes (each box its best anchor, then anchors above overlap_threshold), regression targets of the positives with variances and their mask, class targets (class + 1, 0 for negatives, ignore_label otherwise); optional hard negative mining by cls_pred. As MXNet 1.9.1."""
+    ...
+
+def _contrib_MultiBoxDetection(cls_prob: NDArray, loc_pred: NDArray, anchor: NDArray, *, clip: bool | None = ..., threshold: float | None = ..., background_id: int | None = ..., nms_threshold: float | None = ..., force_suppress: bool | None = ..., variances: object | None = ..., nms_topk: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """SSD detections: each anchor's best class above threshold with its decoded box, sorted by score, non-maximum suppressed; rows [class id, score, xmin, ymin, xmax, ymax], -1 for none. As MXNet 1.9.1 (background_id unused; with nms_topk the rows after the top k keep unsorted values with class id -1)."""
+    ...
+
+def _npx_multibox_detection(cls_prob: NDArray, loc_pred: NDArray, anchor: NDArray, *, clip: bool | None = ..., threshold: float | None = ..., background_id: int | None = ..., nms_threshold: float | None = ..., force_suppress: bool | None = ..., variances: object | None = ..., nms_topk: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """SSD detections: each anchor's best class above threshold with its decoded box, sorted by score, non-maximum suppressed; rows [class id, score, xmin, ymin, xmax, ymax], -1 for none. As MXNet 1.9.1 (background_id unused; with nms_topk the rows after the top k keep unsorted values with class id -1)."""
+    ...
+
 def GridGenerator(data: NDArray, *, transform_type: str, target_shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Sampling grid (N, 2, h, w) in [-1, 1] coordinates from an affine matrix (N, 6) or a pixel flow field (N, 2, H, W)."""
     ...
