@@ -711,8 +711,10 @@ static const mx_op_def ops[] = {
 };
 
 void mxi_register_detection_multibox(void); /* detection_multibox.c: MultiBoxTarget, MultiBoxDetection */
+void mxi_register_detection_proposal(void); /* detection_proposal.c: Proposal, MultiProposal, PSROIPooling */
 void mxi_register_detection(void);
 void mxi_register_detection(void) {
     mxi_register_ops(ops, NATTR(ops));
     mxi_register_detection_multibox();
+    mxi_register_detection_proposal();
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "../op.h"
+#include "detection_util.h"
 
 #define NATTR(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -50,26 +51,7 @@ static int check_variances(const mx_call *c, int attr) {
     return MX_OK;
 }
 
-/* a key sorted descending, ties in index order (a stable sort, as MXNet's) */
-typedef struct {
-    float key;
-    int64_t index;
-} keyed;
 
-static int by_key_desc(const void *pa, const void *pb) {
-    const keyed *a = pa, *b = pb;
-    if (a->key != b->key) return a->key < b->key ? 1 : -1;
-    return a->index < b->index ? -1 : a->index > b->index;
-}
-
-static int zero_grads(mx_grad_ctx *g) { /* MXNet's backward writes zeros */
-    for (int i = 0; i < g->call->n_in; i++) {
-        if (!mxi_grad_needed(g, i)) continue;
-        g->igrad[i] = mxi_call1("zeros_like", NULL, 1, g->in[i]);
-        if (!g->igrad[i]) return mx_last_error_code();
-    }
-    return MX_OK;
-}
 
 /* ======================================================================
  * MultiBoxTarget(anchor (1, A, 4), label (B, M, >= 5), cls_pred (B, C, A))

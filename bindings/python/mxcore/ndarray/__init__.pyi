@@ -1498,6 +1498,18 @@ def _npx_multibox_detection(cls_prob: NDArray, loc_pred: NDArray, anchor: NDArra
     """SSD detections: each anchor's best class above threshold with its decoded box, sorted by score, non-maximum suppressed; rows [class id, score, xmin, ymin, xmax, ymax], -1 for none. As MXNet 1.9.1 (background_id unused; with nms_topk the rows after the top k keep unsorted values with class id -1)."""
     ...
 
+def _contrib_Proposal(cls_prob: NDArray, bbox_pred: NDArray, im_info: NDArray, *, rpn_pre_nms_top_n: int | None = ..., rpn_post_nms_top_n: int | None = ..., threshold: float | None = ..., rpn_min_size: int | None = ..., scales: object | None = ..., ratios: object | None = ..., feature_stride: int | None = ..., output_score: bool | None = ..., iou_loss: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Region proposals of a Faster R-CNN RPN for one image: anchors (scales x ratios per feature_stride cell) moved by bbox_pred, clipped to im_info, too small ones scored -1, the top rpn_pre_nms_top_n by score non-maximum suppressed, rpn_post_nms_top_n rows [batch index, x1, y1, x2, y2] (kept ones repeated when fewer survive), scores as a second output with output_score. As MXNet 1.9.1."""
+    ...
+
+def _contrib_MultiProposal(cls_prob: NDArray, bbox_pred: NDArray, im_info: NDArray, *, rpn_pre_nms_top_n: int | None = ..., rpn_post_nms_top_n: int | None = ..., threshold: float | None = ..., rpn_min_size: int | None = ..., scales: object | None = ..., ratios: object | None = ..., feature_stride: int | None = ..., output_score: bool | None = ..., iou_loss: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Proposal for a batch of images: rpn_post_nms_top_n rows per image, image b's rows b * rpn_post_nms_top_n .. with batch index b. As MXNet 1.9.1."""
+    ...
+
+def _contrib_PSROIPooling(data: NDArray, rois: NDArray, *, spatial_scale: float, output_dim: int, pooled_size: int, group_size: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Position-sensitive ROI pooling (R-FCN): bin (i, j) of output channel k averages input channel (k * group_size + gi) * group_size + gj over the bin; rois [batch index, x1, y1, x2, y2] in image pixels, rounded, scaled by spatial_scale."""
+    ...
+
 def GridGenerator(data: NDArray, *, transform_type: str, target_shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Sampling grid (N, 2, h, w) in [-1, 1] coordinates from an affine matrix (N, 6) or a pixel flow field (N, 2, H, W)."""
     ...
