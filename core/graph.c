@@ -440,8 +440,41 @@ static bool is_param_input(const mx_op_def *op, int j) {
  * any other consumer lends the dims of its first other input of the same
  * rank (the operand of an elementwise op). `shape` (256 chars) holds the new
  * shape string that vals points to. Errors name both nodes. */
+/* Known value/shape of output `index` of node `node`, or NULL: the slots of
+ * shape inference or the values of a run. */
+typedef struct {
+    mx_tensor_s *const *table; /* by row */
+    const int *row;
+    const void *slots;         /* shape_slot array (inference) instead of table */
+} known_lookup;
+
+static const mx_tensor_s *lookup_known(const known_lookup *k, int node, int index);
+
+/* The batch (dim 0) of an operand combined with node ci's output further on:
+ * MXNet's step cells add h2h = FullyConnected(zeros(0, H)) to i2h =
+ * FullyConnected(x_t) (LSTM), or first split both (GRU), so the zeros' batch is
+ * the i2h's. Walks through single-input consumers (split, activations: they
+ * keep dim 0) at most `depth` deep; 0 if no known operand is found. */
+static int64_t sibling_batch(const mx_graph_s *g, int ci, const known_lookup *k, int depth) {
+    for (int j = ci + 1; j < g->n_nodes; j++) {
+        const gnode *n = &g->nodes[j];
+        for (int a = 0; a < n->n_in; a++) {
+            if (n->in[a].node != ci) continue;
+            for (int b = 0; b < n->n_in; b++) {
+                const mx_tensor_s *t = b == a ? NULL : lookup_known(k, n->in[b].node, n->in[b].index);
+                if (t && t->ndim >= 1 && t->shape[0] > 0) return t->shape[0];
+            }
+            if (n->n_in == 1 && depth > 0) {
+                int64_t b = sibling_batch(g, j, k, depth - 1);
+                if (b > 0) return b;
+            }
+        }
+    }
+    return 0;
+}
+
 static int deferred_attrs(const mx_graph_s *g, int d, const gnode *consumer, int slot, mx_tensor_s *const *known,
-                          char *shape, const char **keys, const char **vals, int *na) {
+                          const known_lookup *look, char *shape, const char **keys, const char **vals, int *na) {
     const gnode *n = &g->nodes[d];
     int64_t dims[MX_MAX_NDIM];
     int nd = 0;
@@ -456,6 +489,8 @@ static int deferred_attrs(const mx_graph_s *g, int d, const gnode *consumer, int
     const mx_tensor_s *ref = NULL;
     if (!strcmp(consumer->op->name, "RNN") && slot >= 2 && known[0]) {
         if (nd == 3 && dims[1] == 0 && known[0]->ndim == 3) dims[1] = known[0]->shape[1];
+    } else if (!strcmp(consumer->op->name, "FullyConnected") && slot == 0) {
+        if (nd >= 1 && dims[0] == 0) dims[0] = sibling_batch(g, (int)(consumer - g->nodes), look, 3);
     } else {
         for (int j = 0; j < consumer->n_in && !ref; j++)
             if (j != slot && known[j] && known[j]->ndim == nd && !is_param_input(consumer->op, j)) ref = known[j];
@@ -504,6 +539,14 @@ static int set_slot_from_json(shape_slot *s, const mxi_jv *spec, const char *nam
     mxi_set_contiguous_strides(&s->t);
     s->known = 1;
     return MX_OK;
+}
+
+static const mx_tensor_s *lookup_known(const known_lookup *k, int node, int index) {
+    if (k->slots) {
+        const shape_slot *s = (const shape_slot *)k->slots + k->row[node] + index;
+        return s->known ? &s->t : NULL;
+    }
+    return k->table[k->row[node] + index];
 }
 
 /* Slot <- output k of an inferred call. */
@@ -593,7 +636,8 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
             char shape[256];
             const char *dkeys[MX_MAX_ATTRS * 2], *dvals[MX_MAX_ATTRS * 2];
             int dna = 0;
-            if (deferred_attrs(g, d, n, j, ins, shape, dkeys, dvals, &dna) != MX_OK) {
+            known_lookup look = {NULL, row, slots};
+            if (deferred_attrs(g, d, n, j, ins, &look, shape, dkeys, dvals, &dna) != MX_OK) {
                 if (partial) { mxi_error_clear(); continue; }
                 rc = mxi_error_prefix(MX_ERR_INVALID, "infer_shape");
                 break;
@@ -669,11 +713,12 @@ done:
 /* ---- execution ---- */
 
 static int run_deferred(mx_graph_s *g, int d, const gnode *consumer, int slot, mx_tensor_s *const *known,
-                        mx_tensor_s **out) {
+                        mx_tensor_s *const *val, const int *row, mx_tensor_s **out) {
     char shape[256];
     const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
     int na = 0;
-    MXI_TRY(deferred_attrs(g, d, consumer, slot, known, shape, keys, vals, &na));
+    known_lookup look = {val, row, NULL};
+    MXI_TRY(deferred_attrs(g, d, consumer, slot, known, &look, shape, keys, vals, &na));
     mx_tensor_s *outs[MX_MAX_OUTPUTS];
     int got = 0;
     int rc = mxi_invoke_kv(g->nodes[d].op, NULL, 0, keys, vals, na, outs, MX_MAX_OUTPUTS, &got);
@@ -737,7 +782,7 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
         for (int j = 0; j < n->n_in && rc == MX_OK; j++) {
             int d = n->in[j].node;
             if (!ins[j] && is_deferred(&g->nodes[d])) {
-                rc = run_deferred(g, d, n, j, ins, &val[row[d]]);
+                rc = run_deferred(g, d, n, j, ins, val, row, &val[row[d]]);
                 ins[j] = val[row[d]];
             }
         }

@@ -519,3 +519,55 @@ def test_unroll_returns_a_list_unless_merge_outputs_like_mxnet():
     v = mx.gluon.contrib.rnn.VariationalDropoutCell(rnn.GRUCell(3), drop_inputs=0.1)
     v.initialize()
     assert isinstance(v.unroll(5, x)[0], mx.nd.NDArray)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "residual", "sequential", "bidirectional", "zoneout_eval"])
+@pytest.mark.parametrize("layout", ["NTC", "TNC"])
+def test_cells_unrolled_inside_a_hybridized_block(kind, layout, tmp_path):
+    """MXNet 1.9.1 traces cell.unroll inside hybrid_forward; results must not change, and
+    the exported graph must run on another batch size."""
+    def make():
+        if kind == "lstm":
+            return rnn.LSTMCell(5, input_size=3)
+        if kind == "gru":
+            return rnn.GRUCell(5, input_size=3)
+        if kind == "residual":
+            return rnn.ResidualCell(rnn.GRUCell(3, input_size=3))
+        if kind == "zoneout_eval":
+            return rnn.ZoneoutCell(rnn.GRUCell(4, input_size=3), 0.3, 0.3)
+        if kind == "bidirectional":
+            return rnn.BidirectionalCell(rnn.LSTMCell(4, input_size=3), rnn.GRUCell(4, input_size=3))
+        s = rnn.HybridSequentialRNNCell()
+        s.add(rnn.LSTMCell(4, input_size=3))
+        s.add(rnn.GRUCell(5, input_size=4))
+        return s
+
+    class Net(gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            with self.name_scope():
+                self.cell = make()
+
+        def hybrid_forward(self, F, x, vl):
+            out, states = self.cell.unroll(4, x, layout=layout, merge_outputs=True, valid_length=vl)
+            return out, states[0]
+
+    net = Net()
+    net.initialize(mx.init.Uniform(0.5))
+    shape = (2, 4, 3) if layout == "NTC" else (4, 2, 3)
+    x = nd.array(np.random.RandomState(0).uniform(-1, 1, shape))
+    vl = nd.array([4, 2])
+    eager = [o.asnumpy() for o in net(x, vl)]
+    net.hybridize()
+    hybrid = [o.asnumpy() for o in net(x, vl)]
+    for a, b in zip(eager, hybrid):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(eager[0][(1 if layout == "NTC" else slice(None)), ...][2:] if layout == "NTC"
+                                  else eager[0][2:, 1], 0)  # padding steps are exact zeros
+    prefix = str(tmp_path / kind)
+    net.export(prefix)
+    imported = gluon.SymbolBlock.imports(prefix + "-symbol.json", ["data0", "data1"], prefix + "-0000.params")
+    x3 = nd.array(np.random.RandomState(1).uniform(-1, 1, (3, 4, 3) if layout == "NTC" else (4, 3, 3)))
+    got = imported(x3, nd.array([1, 4, 3]))[0].asnumpy()
+    net.hybridize(False)
+    np.testing.assert_allclose(got, net(x3, nd.array([1, 4, 3]))[0].asnumpy(), rtol=1e-5, atol=1e-6)

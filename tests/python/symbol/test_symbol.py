@@ -454,3 +454,27 @@ def test_tuple_attributes_are_written_as_mxnet_writes_them():
     s = sym.Convolution(sym.var("data"), kernel=(3, 3), stride=[2, 2], num_filter=2, name="c")
     assert s.list_attr() == {"kernel": "(3, 3)", "stride": "[2, 2]", "num_filter": "2"}
     assert s.infer_shape(data=(1, 1, 8, 8))[1] == [(1, 2, 3, 3)]
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_zero_begin_state_into_fullyconnected_takes_the_batch_like_mxnet(split):
+    """MXNet's step cells write h2h = FullyConnected(_zeros(shape=(0, H))) and add it to
+    i2h = FullyConnected(x_t), directly (LSTM) or after a split (GRU); MXNet infers the
+    0 backwards. Exports of Gluon cells unrolled in a hybridized block look like this."""
+    x = sym.var("x")
+    h0 = sym.zeros(shape=(0, 4), name="h0")
+    i2h = sym.FullyConnected(x, num_hidden=6, name="i2h")
+    h2h = sym.FullyConnected(h0, num_hidden=6, name="h2h")
+    if split:
+        out = sym.split(i2h, num_outputs=2)[0] + sym.split(h2h, num_outputs=2)[0]
+    else:
+        out = i2h + h2h
+    args, outs, _ = out.infer_shape(x=(3, 5))
+    assert dict(zip(out.list_arguments(), args))["h2h_weight"] == (6, 4)
+    assert outs == [(3, 3 if split else 6)]
+    rs = np.random.RandomState(0)
+    vals = {n: nd.array(rs.uniform(-1, 1, s)) for n, s in zip(out.list_arguments(), args)}
+    got = out.bind(mx.cpu(), vals).forward()[0].asnumpy()
+    v = {k: a.asnumpy() for k, a in vals.items()}
+    ref = v["x"] @ v["i2h_weight"].T + v["i2h_bias"] + v["h2h_bias"]  # zero state: h2h is its bias
+    np.testing.assert_allclose(got, ref[:, :3] if split else ref, rtol=1e-5)

@@ -195,8 +195,10 @@ class Block:
                         cast_dtype=False, dtype_source='current'):
         from .. import ndarray as nd
         loaded = nd.load(filename)
-        if isinstance(loaded, list):
-            raise ValueError('%s holds an unnamed list of arrays, not parameters' % filename)
+        if isinstance(loaded, list):  # a block without parameters saves an empty list
+            if loaded:
+                raise ValueError('%s holds an unnamed list of arrays, not parameters' % filename)
+            loaded = {}
         params = self._collect_params_with_prefix()
         if not loaded and not params:
             return

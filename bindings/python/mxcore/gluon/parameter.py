@@ -567,6 +567,10 @@ class ParameterDict:
              restore_prefix='', cast_dtype=False, dtype_source='current'):
         nd = _nd()
         loaded = nd.load(filename) if isinstance(filename, str) else filename
+        if isinstance(loaded, list):  # a file of no parameters saves as an empty list
+            if loaded:
+                raise ValueError("'%s' holds unnamed arrays, not parameters" % filename)
+            loaded = {}
         arg_dict = {}
         for k, v in loaded.items():
             if k.startswith('arg:') or k.startswith('aux:'):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..block import _indent
 from .rnn_cell import HybridRecurrentCell
-from .sequence_utils import (_nd, default_begin_state, format_outputs, is_tensor, mask_steps,
+from .sequence_utils import (_F, default_begin_state, format_outputs, is_tensor, mask_steps,
                              reverse_steps, split_steps)
 
 
@@ -49,8 +49,8 @@ class BidirectionalCell(HybridRecurrentCell):
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
-        nd = _nd()
         steps = split_steps(self, length, inputs, layout)
+        F = _F(steps)
         length = len(steps)
         states = default_begin_state(self, begin_state, steps)
         l_cell, r_cell = self._children['l_cell'], self._children['r_cell']
@@ -61,7 +61,7 @@ class BidirectionalCell(HybridRecurrentCell):
                                         begin_state=states[n_l:], layout=layout,
                                         merge_outputs=False, valid_length=valid_length)
         r_out = reverse_steps(r_out, valid_length)
-        outputs = [nd.concat(lo, ro, dim=1) for lo, ro in zip(l_out, r_out)]
+        outputs = [F.concat(lo, ro, dim=1) for lo, ro in zip(l_out, r_out)]
         outputs = mask_steps(outputs, valid_length)
         return format_outputs(outputs, layout, merge_outputs, is_tensor(inputs)), \
             l_states + r_states

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 
 from .rnn_cell import HybridRecurrentCell, RecurrentCell
-from .sequence_utils import _nd, as_tensor, is_tensor
+from .sequence_utils import _F, as_tensor, is_tensor
 
 
 def _dropout(F, x, rate, axes=()):
@@ -54,6 +54,6 @@ class DropoutCell(HybridRecurrentCell):
         whole = merge_outputs if merge_outputs is not None else is_tensor(inputs)
         if whole:
             seq = as_tensor(inputs, length, layout)
-            return self.hybrid_forward(_nd(), seq, states)
+            return self.hybrid_forward(_F(seq), seq, states)
         return RecurrentCell.unroll(self, length, inputs, begin_state=states, layout=layout,
                                     merge_outputs=merge_outputs, valid_length=None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from ...ndarray.ndarray import NDArray
 from ..block import Block, HybridBlock, _indent
 from .rnn_cell import HybridRecurrentCell, StackedStatesMixin
-from .sequence_utils import _nd, default_begin_state, is_tensor, split_steps
+from .rnn_cell import _nd
+from .sequence_utils import default_begin_state, is_tensor, split_steps
 
 
 def _is_bidirectional(cell):

@@ -10,6 +10,15 @@ def _nd():
     return nd
 
 
+def _F(x):
+    """The op namespace for x: nd for NDArrays, sym for Symbols (an unroll traced
+    inside a hybridized block, or called on symbols directly)."""
+    from ... import ndarray as nd
+    from ... import symbol as sym
+    first = x[0] if isinstance(x, (list, tuple)) and x else x
+    return sym if isinstance(first, sym.Symbol) else nd
+
+
 def _split(F, x, n, h):
     return [F.slice_axis(x, axis=1, begin=i * h, end=(i + 1) * h) for i in range(n)]
 
@@ -21,6 +30,8 @@ def _steps(F, inputs, length, layout):
     axis = layout.find('T')
     if length is None:
         length = inputs.shape[axis]
+    if F is not _nd():  # symbols: one split node, as MXNet's unroll writes it
+        return list(F.split(inputs, axis=axis, num_outputs=length, squeeze_axis=1)), axis
     out = []
     for t in range(length):
         s = F.slice_axis(inputs, axis=axis, begin=t, end=t + 1)
@@ -63,33 +74,29 @@ class RecurrentCell(Block):
 
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
-        nd = _nd()
+        """Step the cell over `length` steps of `inputs` (an NTC/TNC tensor or a list of
+        steps; NDArrays, or Symbols inside a hybridized block). Returns the outputs (a
+        list, or one tensor with merge_outputs=True) and the final states; with
+        `valid_length` the outputs past each sample's length are zero and its final
+        states are those of its last valid step."""
+        from .sequence_utils import default_begin_state, mask_steps, merge_steps
+        F = _F(inputs)
         self.reset()
-        steps, axis = _steps(nd, inputs, length, layout)
-        batch_size = steps[0].shape[0]
-        if begin_state is None:
-            begin_state = self.begin_state(batch_size, ctx=steps[0].context,
-                                           dtype=steps[0].dtype)
-        states = begin_state
-        outputs = []
-        all_states = []
+        steps, _ = _steps(F, inputs, length, layout)
+        states = default_begin_state(self, begin_state, steps)
+        outputs, all_states = [], []
         for t in range(length):
             out, states = self(steps[t], states)
             outputs.append(out)
             if valid_length is not None:
                 all_states.append(states)
         if valid_length is not None:
-            vl = valid_length.asnumpy().astype('int64')
-            final = []
-            for j in range(len(states)):
-                rows = [all_states[int(vl[b]) - 1][j][b:b + 1] for b in range(batch_size)]
-                final.append(nd.concat(*rows, dim=0))
-            states = final
-            outputs = [nd.broadcast_mul(o, (nd.array(vl, ctx=o.context) > t).astype(
-                o.dtype).reshape((-1,) + (1,) * (o.ndim - 1))) for t, o in enumerate(outputs)]
-        t_axis = layout.find('T')
+            states = [F.SequenceLast(F.stack(*[st[j] for st in all_states], axis=0),
+                                     sequence_length=valid_length, use_sequence_length=True)
+                      for j in range(len(states))]
+            outputs = mask_steps(outputs, valid_length)
         if merge_outputs:  # None gives the list of steps, as MXNet
-            outputs = nd.stack(*outputs, axis=t_axis)
+            outputs = merge_steps(outputs, layout)
         return outputs, states
 
     def forward(self, inputs, states):

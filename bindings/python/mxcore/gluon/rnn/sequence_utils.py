@@ -1,22 +1,19 @@
 """Helpers the composite cells share for ``unroll``: splitting a sequence into time
 steps, merging steps back, masking padded steps and reversing valid prefixes.
 
-All of them work on NDArrays (``unroll`` is imperative in mxcore, like the existing
-cells'); a sequence is either one tensor in ``layout`` or a list of (N, ...) steps.
+They take NDArrays, or Symbols when an unroll is traced inside a hybridized block
+(the op namespace follows the data, ``_F``); a sequence is either one tensor in
+``layout`` or a list of (N, ...) steps.
 """
 from __future__ import annotations
 
 from ...ndarray.ndarray import NDArray
-from .rnn_cell import _steps
-
-
-def _nd():
-    from ... import ndarray as nd
-    return nd
+from .rnn_cell import _F, _steps
 
 
 def is_tensor(x):
-    return isinstance(x, NDArray)
+    from ...symbol import Symbol
+    return isinstance(x, NDArray) or (isinstance(x, Symbol) and len(x.list_outputs()) == 1)
 
 
 def split_steps(owner, length, inputs, layout):
@@ -33,13 +30,13 @@ def split_steps(owner, length, inputs, layout):
     if have != length:
         raise ValueError('%s.unroll: length=%d but the input sequence has %d time steps'
                          % (type(owner).__name__, length, have))
-    steps, _ = _steps(_nd(), inputs, length, layout)
+    steps, _ = _steps(_F(inputs), inputs, length, layout)
     return steps
 
 
 def merge_steps(steps, layout):
     """Stack (N, ...) steps into one tensor with the time axis where ``layout`` has it."""
-    return _nd().stack(*steps, axis=layout.find('T'))
+    return _F(steps).stack(*steps, axis=layout.find('T'))
 
 
 def as_tensor(seq, length, layout):
@@ -53,16 +50,20 @@ def format_outputs(steps, layout, merge_outputs, inputs_were_tensor):
     return merge_steps(steps, layout) if merge_outputs else list(steps)
 
 
+def _unstack(F, stacked, n):
+    """The n steps of a (T, N, ...) tensor (split would give one array, not a list, for n=1)."""
+    if n == 1:
+        return [F.reshape(stacked, shape=(-3, -2))]
+    return list(F.split(stacked, axis=0, num_outputs=n, squeeze_axis=1))
+
+
 def mask_steps(steps, valid_length):
-    """Zero step t of sample b where t >= valid_length[b]."""
+    """Zero step t of sample b where t >= valid_length[b] (exact zeros, SequenceMask)."""
     if valid_length is None:
         return list(steps)
-    nd = _nd()
-    out = []
-    for t, s in enumerate(steps):
-        keep = (valid_length.as_in_context(s.context) > t).astype(s.dtype)
-        out.append(nd.broadcast_mul(s, keep.reshape((-1,) + (1,) * (s.ndim - 1))))
-    return out
+    F = _F(steps)
+    masked = F.SequenceMask(F.stack(*steps, axis=0), sequence_length=valid_length, use_sequence_length=True)
+    return _unstack(F, masked, len(steps))
 
 
 def reverse_steps(steps, valid_length):
@@ -70,11 +71,9 @@ def reverse_steps(steps, valid_length):
     reversed and its padding stays in place (so a backward cell never reads padding first)."""
     if valid_length is None:
         return list(reversed(steps))
-    nd = _nd()
-    stacked = nd.stack(*steps, axis=0)
-    vl = valid_length.as_in_context(stacked.context).astype(stacked.dtype)
-    rev = nd.SequenceReverse(stacked, sequence_length=vl, use_sequence_length=True)
-    return [rev[t] for t in range(len(steps))]
+    F = _F(steps)
+    rev = F.SequenceReverse(F.stack(*steps, axis=0), sequence_length=valid_length, use_sequence_length=True)
+    return _unstack(F, rev, len(steps))
 
 
 def default_begin_state(cell, begin_state, steps):
@@ -82,4 +81,22 @@ def default_begin_state(cell, begin_state, steps):
     if begin_state is not None:
         return list(begin_state)
     first = steps[0]
-    return cell.begin_state(first.shape[0], ctx=first.context, dtype=first.dtype)
+    if isinstance(first, NDArray):
+        return cell.begin_state(first.shape[0], ctx=first.context, dtype=first.dtype)
+    return symbol_begin_state(cell, first)
+
+
+def symbol_begin_state(cell, step):
+    """Zero begin states whose batch comes from a symbolic (N, C) step, so a traced or
+    exported graph runs on any batch size (MXNet writes _zeros(shape=(0, H)) and infers
+    the 0 backwards; this form needs no backward inference)."""
+    from ... import symbol as sym
+    col = sym.slice_axis(sym.zeros_like(step), axis=1, begin=0, end=1)   # (N, 1)
+    states = []
+    for info in cell.state_info(0):
+        shape = tuple(info['shape'])
+        if len(shape) != 2:
+            raise NotImplementedError("%s.unroll on symbols: begin states of shape %s are not supported; "
+                                      "pass begin_state" % (type(cell).__name__, shape))
+        states.append(sym.broadcast_axis(col, axis=1, size=shape[1]))
+    return states

@@ -6,12 +6,13 @@ from ...block import Block, HybridBlock
 from ...rnn.bidirectional import BidirectionalCell
 from ...rnn.dropout_cell import _dropout
 from ...rnn.modifier_cells import ModifierCell, _keep_mask
-from ...rnn.sequence_utils import _nd, as_tensor, default_begin_state, is_tensor, split_steps
+from ...rnn.rnn_cell import _F, _nd
+from ...rnn.sequence_utils import as_tensor, default_begin_state, is_tensor, split_steps
 
 
 def _drop_seq(x, p, t_axis):
     """Dropout on a whole sequence tensor with the mask shared along the time axis."""
-    return _dropout(_nd(), x, p, (t_axis,))
+    return _dropout(_F(x), x, p, (t_axis,))
 
 
 class VariationalDropoutCell(ModifierCell):
