@@ -361,3 +361,24 @@ def test_symbolblock_with_params_infer_shape_and_optimize_for():
     assert out.shape == (2, 2) and net._active
     with pytest.raises(mx.MXNetError, match="backend 'MKLDNN'"):
         net.optimize_for(mx.nd.ones((2, 5)), backend="MKLDNN")
+
+
+def test_multi_output_ops_and_parameter_free_blocks_like_mxnet(tmp_path):
+    """A hybridized block returning F.topk(ret_typ='both') gives both outputs (MXNet 1.9.1:
+    values and indices); a block without parameters exports and imports (empty params)."""
+    from mxcore.gluon import nn
+    x = mx.nd.array([[0.1, 0.5, 0.3], [0.9, 0.2, 0.4]])
+    net = nn.HybridLambda(lambda F, x: F.topk(x, k=2, ret_typ="both"))
+    eager = [o.asnumpy() for o in net(x)]
+    net.hybridize()
+    hybrid = net(x)
+    assert isinstance(hybrid, list) and len(hybrid) == 2
+    np.testing.assert_array_equal(hybrid[1].asnumpy(), [[1, 2], [0, 2]])
+    for a, b in zip(eager, hybrid):
+        np.testing.assert_array_equal(a, b.asnumpy())
+    sl = nn.HybridLambda(lambda F, x: F.slice_axis(x, axis=1, begin=1, end=-1))
+    sl.hybridize()
+    sl(mx.nd.ones((2, 5, 3)))
+    sl.export(str(tmp_path / "p"))
+    back = mx.gluon.SymbolBlock.imports(str(tmp_path / "p-symbol.json"), ["data"], str(tmp_path / "p-0000.params"))
+    assert back(mx.nd.ones((2, 5, 3))).shape == (2, 3, 3)

@@ -366,6 +366,17 @@ def _flatten(obj, what):
 _ONE_INPUT_FMT = (True, (0,))  # _flatten's format of a 1-tuple of arrays
 
 
+def _split_grouped(obj, symbol_cls):
+    """A traced output with several outputs (F.topk(ret_typ='both'), F.split) as the
+    list of its outputs, as MXNet returns it from a hybridized block (and as the eager
+    call returns NDArrays)."""
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_split_grouped(o, symbol_cls) for o in obj)
+    if isinstance(obj, symbol_cls) and len(obj._outs) > 1:
+        return [obj[i] for i in range(len(obj._outs))]
+    return obj
+
+
 def _regroup(flat, fmt):
     """Inverse of _flatten: returns (object, remaining)."""
     if fmt == -1:
@@ -582,7 +593,7 @@ class HybridBlock(Block):
             table = _STATE.vars
         finally:
             _STATE.vars, _STATE.names = old
-        flat_out, out_fmt = _flatten(out, 'output')
+        flat_out, out_fmt = _flatten(_split_grouped(out, sym.Symbol), 'output')
         if not flat_out or not all(isinstance(o, sym.Symbol) for o in flat_out):
             raise RuntimeError("hybridize: %s.hybrid_forward must return Symbols (or lists of them) when "
                                "traced, got %r" % (type(self).__name__, out))
