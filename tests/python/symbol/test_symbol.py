@@ -478,3 +478,18 @@ def test_zero_begin_state_into_fullyconnected_takes_the_batch_like_mxnet(split):
     v = {k: a.asnumpy() for k, a in vals.items()}
     ref = v["x"] @ v["i2h_weight"].T + v["i2h_bias"] + v["h2h_bias"]  # zero state: h2h is its bias
     np.testing.assert_allclose(got, ref[:, :3] if split else ref, rtol=1e-5)
+
+
+def test_namespaced_and_aliased_ops_are_named_as_mxnet_names_them():
+    """Op and node names MXNet 1.9.1 writes for the same calls (its JSON must load there)."""
+    d = sym.var("d")
+    cases = [(sym.contrib.box_iou(d, d), "_contrib_box_iou", "box_iou0"),
+             (sym.linalg.gemm2(d, d), "linalg_gemm2", "gemm20"),
+             (sym.image.to_tensor(d), "_image_to_tensor", "to_tensor0"),
+             (sym.SliceChannel(d, num_outputs=2), "split", "slicechannel0"),
+             (sym.stop_gradient(d), "BlockGrad", "stop_gradient0"),
+             (sym.contrib.BilinearResize2D(d, height=4, width=4), "_contrib_BilinearResize2D", "bilinearresize2d0")]
+    with mx.name.NameManager():
+        for s, op, name in cases:
+            node = [n for n in json.loads(s.tojson())["nodes"] if n["op"] != "null"][0]
+            assert (node["op"], node["name"]) == (op, name)

@@ -139,10 +139,12 @@ _KEEP = {"array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace",
          "concatenate", "waitall", "from_numpy", "moveaxis"}
 
 
-def register_ops(namespace: dict, make, keep) -> list:
+def register_ops(namespace: dict, make, keep, per_name=False) -> list:
     """Put make(op) in `namespace` under every public op's name and aliases
     (and under internal "_" names, unlisted), skipping the hand-written names
-    in `keep`; returns the public names. Shared by mx.nd and mx.sym."""
+    in `keep`; returns the public names. Shared by mx.nd and mx.sym (which
+    makes one function per name, make(op, name): node names follow the name
+    called)."""
     names = []
     for op in manifest()["ops"]:
         fn = make(op)
@@ -151,7 +153,7 @@ def register_ops(namespace: dict, make, keep) -> list:
             if n in keep:
                 continue
             if n.startswith("_") or is_public:
-                namespace.setdefault(n, fn)
+                namespace.setdefault(n, make(op, n) if per_name else fn)
                 if not n.startswith("_"):
                     names.append(n)
     return names
@@ -166,7 +168,10 @@ def prefixed_namespace(namespace: dict, prefix: str, qualname: str):
     head = "_" + prefix + "_"
     names = sorted(n for n in namespace if n.startswith(head) and len(n) > len(head))
     for n in names:
-        setattr(mod, n[len(head):], namespace[n])
+        fn = namespace[n]
+        short = n[len(head):]
+        # mx.sym.contrib.box_iou names its nodes box_iou0, as MXNet
+        setattr(mod, short, fn._rehint(short.lower()) if hasattr(fn, "_rehint") else fn)
     mod.__all__ = [n[len(head):] for n in names]
     return mod
 

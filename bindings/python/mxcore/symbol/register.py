@@ -12,18 +12,26 @@ from .symbol import _invoke_sym
 _KEEP = {"zeros", "ones", "full", "arange", "var", "Variable", "Group", "load", "load_json", "split_v2"}
 
 
-def _make(op: dict):
+def _make(op: dict, called: str = None):
+    """mx.sym.<called> for registry op `op`. Unnamed nodes are named after the
+    function called, as MXNet names them (sym.SliceChannel -> slicechannel0,
+    sym.contrib.box_iou -> box_iou0); `_rehint` makes the namespaced variant."""
     opname = op["name"]
+    called = called or opname
+    doc = _doc(op).replace("NDArray", "Symbol")
 
-    def fn(*args, **kwargs):
-        return _invoke_sym(opname, args, kwargs)
+    def build(hint):
+        def fn(*args, **kwargs):
+            return _invoke_sym(opname, args, kwargs, hint)
 
-    pyname = opname if not keyword.iskeyword(opname) else opname + "_"
-    fn.__name__ = fn.__qualname__ = pyname
-    fn.__doc__ = _doc(op).replace("NDArray", "Symbol")
-    return fn
+        pyname = called if not keyword.iskeyword(called) else called + "_"
+        fn.__name__ = fn.__qualname__ = pyname
+        fn.__doc__ = doc
+        fn._rehint = build
+        return fn
+    return build(called.lower())
 
 
 def register_all(namespace: dict) -> list:
     """Create mx.sym.<op> (and aliases) in `namespace`; returns the public names."""
-    return register_ops(namespace, _make, _KEEP)
+    return register_ops(namespace, _make, _KEEP, per_name=True)

@@ -269,6 +269,11 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
     return False
 
 
+# registry ops whose name MXNet does not know under our canonical name: graphs
+# record MXNet's (an alias of ours), so MXNet loads the exported JSON
+_MXNET_OP_NAMES = {"BilinearResize2D": "_contrib_BilinearResize2D", "linalg_syevd": "_linalg_syevd"}
+
+
 def _sym_attr_str(v):
     """An op attribute as MXNet's Symbol API writes it: Python's str() of the value
     ('(3, 3)', '[2, 2]', '1'), dtypes by name."""
@@ -297,7 +302,7 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
         entries.extend(s._outs)
     if op.get("variadic") and "num_args" in {a["name"] for a in op.get("attrs", [])}:
         sattrs["num_args"] = str(len(entries))
-    node = _Node(opname, name, sattrs, entries)
+    node = _Node(_MXNET_OP_NAMES.get(opname, opname), name, sattrs, entries)
     node.attrs.update(_attribute.scoped({k: attr_str(v) for k, v in (attr or {}).items()}))
     node.n_vis = _n_visible(op, sattrs)
     return Symbol([(node, i) for i in range(node.n_vis)])
@@ -319,8 +324,9 @@ def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
     return Symbol([(node, i) for i in range(n_out)])
 
 
-def _invoke_sym(opname: str, args, kwargs):
-    """The body of every generated mx.sym.<op>: MXNet's calling conventions."""
+def _invoke_sym(opname: str, args, kwargs, hint=None):
+    """The body of every generated mx.sym.<op>: MXNet's calling conventions. Unnamed
+    nodes are named `hint` + a counter (the called function's name)."""
     op = _op_info(opname)
     name = kwargs.pop("name", None)
     attr = kwargs.pop("attr", None)
@@ -351,7 +357,7 @@ def _invoke_sym(opname: str, args, kwargs):
     attrs = kwargs
     if variadic:
         ins = pos + [x for v in named.values() for x in (v if isinstance(v, (list, tuple)) else [v])]
-        return _make_node(opname, ins, attrs, name, attr)
+        return _make_node(opname, ins, attrs, name, attr, hint=hint)
     for s in pos:
         if len(s._outs) != 1:
             raise MXNetError("mx.sym.%s: an input has %d outputs; select one with [i]" % (opname, len(s._outs)))
@@ -364,7 +370,7 @@ def _invoke_sym(opname: str, args, kwargs):
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
         slots[k] = v
     str_attrs = {k: _sym_attr_str(v) for k, v in attrs.items() if v is not None}
-    node_name = current_name_manager().get(name, opname.lower())
+    node_name = current_name_manager().get(name, hint or opname.lower())
     ins = []
     for inp in inputs_spec:
         if inp in slots:
