@@ -1329,7 +1329,7 @@ static const mx_op_def ops[] = {
     VBW("diag", diag_attrs, "ograd,data"),
     VBW("depth_to_space", block_attrs, "ograd,data"),
     VBW("space_to_depth", block_attrs, "ograd,data"),
-    {.name = "concat", .aliases = "Concat", .doc = "Joins arrays along an existing axis.", .inputs = "*data",
+    {.name = "concat", .aliases = "Concat,_rnn_param_concat", .doc = "Joins arrays along an existing axis.", .inputs = "*data",
      .num_outputs = 1, NA(concat_attrs), .infer = concat_infer, .cpu = concat_cpu, .grad = concat_grad,
      .dtypes = MX_DT_ALL, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_INPUT_CAST},
     {.name = "stack", .doc = "Joins arrays of the same shape along a new axis.", .inputs = "*data",

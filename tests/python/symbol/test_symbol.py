@@ -493,3 +493,15 @@ def test_namespaced_and_aliased_ops_are_named_as_mxnet_names_them():
         for s, op, name in cases:
             node = [n for n in json.loads(s.tojson())["nodes"] if n["op"] != "null"][0]
             assert (node["op"], node["name"]) == (op, name)
+
+
+def test_gluon_rnn_layers_infer_symbolically_like_mxnet():
+    """MXNet 1.9.1 infers these from the data shape alone (input size deferred)."""
+    rnn = mx.gluon.rnn
+    for make, shape, out in [(lambda: rnn.RNN(4, layout="NTC"), (2, 3, 3), (2, 3, 4)),
+                             (lambda: rnn.GRU(4, num_layers=2, bidirectional=True), (3, 2, 3), (3, 2, 8)),
+                             (lambda: rnn.LSTM(5, num_layers=2, layout="NTC", bidirectional=True), (2, 4, 3),
+                              (2, 4, 10))]:
+        net = make()
+        net.initialize()
+        assert net(sym.var("data")).infer_shape(data=shape)[1] == [out]

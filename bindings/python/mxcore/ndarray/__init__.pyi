@@ -830,6 +830,10 @@ def Concat(*data: NDArray, dim: int | None = ..., out: NDArray | None = ..., nam
     """Joins arrays along an existing axis."""
     ...
 
+def _rnn_param_concat(*data: NDArray, dim: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Joins arrays along an existing axis."""
+    ...
+
 def stack(*data: NDArray, axis: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Joins arrays of the same shape along a new axis."""
     ...

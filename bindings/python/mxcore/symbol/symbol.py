@@ -941,12 +941,13 @@ def _param_shape_rules(op, attrs, dshape):
 
 
 def _fill_rnn_param_concat(entry, total, shapes, known, dspec) -> bool:
-    """Gluon's exported RNN layers feed the fused op `_rnn_param_concat` of the
-    flattened weights, one of which (the first layer's i2h weight) is saved with a
-    partial `__shape__` such as (64, 0). Its size is what the RNN's parameter count
-    leaves; the hint's 0 dim follows. True when a shape was filled."""
+    """Gluon's RNN layers feed the fused op `_rnn_param_concat` (or concat) of the
+    flattened weights; the first layer's i2h weights (one per direction) carry a
+    partial `__shape__` such as (64, 0) until the input size is known. Their sizes are
+    what the RNN's parameter count leaves, split evenly; the hint's 0 dim follows.
+    True when shapes were filled."""
     cat, _ = entry
-    if cat.op != "_rnn_param_concat":
+    if cat.op not in ("_rnn_param_concat", "concat", "Concat"):
         return False
     unknown, used = [], 0
     for q, qi in cat.inputs:
@@ -958,14 +959,16 @@ def _fill_rnn_param_concat(entry, total, shapes, known, dspec) -> bool:
         if v.op is not None or v.name in known:
             return False
         unknown.append(v)
-    if len(unknown) != 1:
+    hints = [_parse_tuple(v.attrs.get("__shape__", "")) or [0] for v in unknown]
+    if not unknown or any(h != hints[0] for h in hints) or sum(1 for x in hints[0] if x <= 0) != 1:
         return False
-    v, left = unknown[0], total - used
-    hint = _parse_tuple(v.attrs.get("__shape__", "")) or (0,)
-    fixed = int(np.prod([h for h in hint if h > 0])) if any(h > 0 for h in hint) else 1
-    if left <= 0 or left % fixed or sum(1 for h in hint if h <= 0) != 1:
+    left = total - used
+    fixed = int(np.prod([x for x in hints[0] if x > 0] or [1]))
+    each = left // len(unknown)
+    if left <= 0 or left % len(unknown) or each % fixed:
         return False
-    known[v.name] = {"shape": [h if h > 0 else left // fixed for h in hint], "dtype": dspec["dtype"]}
+    for v in unknown:
+        known[v.name] = {"shape": [x if x > 0 else each // fixed for x in hints[0]], "dtype": dspec["dtype"]}
     return True
 
 

@@ -135,8 +135,8 @@ class _RNNLayer(HybridBlock):
                 for g in ['i2h', 'h2h']]
 
     def _flat_params(self, F, params):
-        # graphs keep MXNet's reshape + concat so exports load in MXNet
-        return F.concat(*[p.reshape((-1,)) for p in self._param_order(params)], dim=0)
+        # graphs keep MXNet's reshape + _rnn_param_concat, as its exports have them
+        return F._rnn_param_concat(*[p.reshape((-1,)) for p in self._param_order(params)], dim=0)
 
     def _forward_kernel(self, F, x, states, params):
         order = self._param_order(params)
