@@ -226,3 +226,18 @@ def test_sync_batch_norm_params_and_devices():
     assert any('not synchronize' in str(m.message) for m in w)
     with pytest.raises(ValueError, match='SyncBatchNorm'):
         cnn.SyncBatchNorm(num_devices=0)
+
+
+def test_pixelshuffle3d_values_and_graph_rank_like_mxnet():
+    """Values printed by MXNet 1.9.1; the traced graph keeps every op at <= 7 dims and
+    transposes out (MXNet's transpose takes at most 6 dims, so it can run our export)."""
+    import json
+    n = mx.gluon.contrib.nn.PixelShuffle3D((2, 3, 4))
+    x = mx.nd.array(np.arange(48 * 2 * 3 * 2).reshape(1, 48, 2, 3, 2))
+    y = n(x)
+    assert y.shape == (1, 2, 4, 9, 8)
+    np.testing.assert_array_equal(y.asnumpy().ravel()[[0, 5, 17, 100, 333, 575]], [0, 13, 108, 147, 399, 575])
+    n.hybridize()
+    np.testing.assert_array_equal(n(x).asnumpy(), y.asnumpy())
+    ops = [node["op"] for node in json.loads(n(mx.sym.var("data")).tojson())["nodes"]]
+    assert "transpose" not in ops and ops.count("swapaxes") == 3

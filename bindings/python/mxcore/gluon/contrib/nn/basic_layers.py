@@ -129,6 +129,8 @@ class _PixelShuffle(HybridBlock):
             group *= v
         # (N, C*F, S..) -> (N, C, F, S..), F = f1*..*fk
         x = F.reshape(x, shape=(0, -4, -1, group) + (0,) * k)
+        if k == 3:
+            return self._shuffle_3d(F, x, f, group)
         # split F into f1, ..., fk: axis 2+i holds fi * (f_{i+1}*..*fk)
         rest = group
         for i in range(k - 1):
@@ -139,6 +141,23 @@ class _PixelShuffle(HybridBlock):
         x = F.transpose(x, axes=axes)
         # merge each (Si, fi) pair
         return F.reshape(x, shape=(0, 0) + (-3,) * k)
+
+    @staticmethod
+    def _shuffle_3d(F, x, f, group):
+        """(N, C, F, D, H, W) -> (N, C, D*f1, H*f2, W*f3) with swapaxes and reshapes of
+        at most 7 dims (MXNet's transpose takes at most 6, so an 8-D transpose would
+        export a graph MXNet cannot run): each spatial axis in turn takes its factor."""
+        rest = group
+        for i in range(3):
+            a = 2 + i   # the remaining factors sit at axis a, the next spatial axis after it
+            x = F.swapaxes(x, dim1=a, dim2=a + 1)
+            tail = 2 - i
+            if i < 2:
+                rest //= f[i]
+                x = F.reshape(x, shape=(0,) * (a + 1) + (-4, f[i], rest) + (0,) * tail)
+                tail += 1
+            x = F.reshape(x, shape=(0,) * a + (-3,) + (0,) * tail)
+        return x
 
     def __repr__(self):
         shown = self._factors[0] if self._ndim == 1 else self._factors
