@@ -41,6 +41,10 @@ bool mxi_ag_wants_grad(const mx_tensor_s *t) {
     return (t->node && !t->node->freed) || (t->var && t->var->grad_req != MX_GRAD_NULL);
 }
 
+bool mxi_ag_records_without_grad(const mx_op_def *op) {
+    return (op->flags & MX_OPF_NO_GRAD) && !(op->flags & MX_OPF_INTERNAL);
+}
+
 bool mxi_ag_in_graph(const mx_tensor_s *t) { return (t->node && !t->node->freed) || t->var; }
 
 bool mxi_ag_needs_record(const mx_call *c) {
@@ -220,7 +224,12 @@ static int push_node(bw_state *s, mx_ag_node *n) {
     return MX_OK;
 }
 
-/* Post-order DFS (iterative) so s->nodes ends up in topological order. */
+static int var_slot(bw_state *s, mx_tensor_s *v);
+
+/* Post-order DFS (iterative) so s->nodes ends up in topological order. The
+ * marked variables reached get a slot too: one that no gradient reaches is
+ * written zeros (grad_req write), as MXNet does for a variable behind only
+ * non-differentiable ops. */
 static int topo_sort(bw_state *s, mx_ag_node *root, uint64_t epoch) {
     if (root->epoch == epoch) return MX_OK;
     typedef struct { mx_ag_node *n; int next; } frame;
@@ -240,6 +249,10 @@ static int topo_sort(bw_state *s, mx_ag_node *root, uint64_t epoch) {
         if (f->next < f->n->n_in) {
             mx_tensor_s *in = f->n->inputs[f->next++];
             mx_ag_node *p = in->node;
+            if (!p && in->var && in->var->grad_req != MX_GRAD_NULL && var_slot(s, in) < 0) {
+                rc = mx_last_error_code();
+                break;
+            }
             if (p && p->epoch != epoch) {
                 p->epoch = epoch;
                 if (top == cap) {
@@ -311,8 +324,10 @@ static int run_node(mx_ag_node *n, bw_state *s) {
     bool any = false;
     for (int k = 0; k < n->n_out; k++) any |= n->ograd[k] != NULL;
     if (!any) return MX_OK;
-    if (!n->op->grad)
+    if (!n->op->grad) {
+        if (mxi_ag_records_without_grad(n->op)) return MX_OK; /* argmax, comparisons: zero gradient */
         return mxi_error(MX_ERR_UNSUPPORTED, "backward: op '%s' has no gradient defined", n->op->name);
+    }
     mx_call *c = malloc(sizeof *c);
     mx_tensor_s **igrad = calloc((size_t)n->n_in + 1, sizeof *igrad);
     if (!c || !igrad) { free(c); free(igrad); return mxi_error(MX_ERR_MEMORY, "backward: out of memory"); }
@@ -470,7 +485,12 @@ static int backward_impl(const mx_tensor *heads, const mx_tensor *head_grads, in
             for (int k = 0; k < s.nv && rc == MX_OK; k++) {
                 mx_ag_var *v = s.vars[k]->var;
                 mx_tensor_s *acc = s.var_acc[k];
-                if (!acc || v->grad_req == MX_GRAD_NULL) continue;
+                if (v->grad_req == MX_GRAD_NULL) continue;
+                if (!acc) { /* reached only through non-differentiable ops: zeros (MXNet) */
+                    if (v->grad_req != MX_GRAD_WRITE) continue;
+                    acc = s.var_acc[k] = mxi_call1("zeros_like", NULL, 1, s.vars[k]);
+                    if (!acc) { rc = mx_last_error_code(); break; }
+                }
                 v->fresh = 1;
                 if (!v->grad) { /* first gradient of a lazily buffered variable */
                     v->grad = fresh_copy(acc);

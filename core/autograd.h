@@ -19,6 +19,12 @@ bool mxi_ag_wants_grad(const mx_tensor_s *t);
 /* True if `t` is held by the tape: an output of a live recorded node or a
  * marked variable (writing into it while recording would corrupt gradients). */
 bool mxi_ag_in_graph(const mx_tensor_s *t);
+/* Public ops that are not differentiable (argmax, comparisons, creation
+ * like zeros_like): recorded anyway when an input carries history, as MXNet
+ * does, so a head computed from them is in the graph; their gradient is zero.
+ * Internal kernels without a gradient are not (differentiating them is an
+ * error, not a silent zero). */
+bool mxi_ag_records_without_grad(const mx_op_def *op);
 /* True if any input carries history or is a variable wanting a gradient. */
 bool mxi_ag_needs_record(const mx_call *c);
 /* Record call `c` (outputs already computed) on the tape; links outputs. */

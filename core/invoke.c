@@ -249,7 +249,8 @@ write_outputs:
     }
     memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
     release_all(kin, c->n_in);
-    if (mxi_ag_recording() && !(op->flags & MX_OPF_NO_GRAD) && mxi_ag_needs_record(c)) {
+    if (mxi_ag_recording() && (!(op->flags & MX_OPF_NO_GRAD) || mxi_ag_records_without_grad(op)) &&
+        mxi_ag_needs_record(c)) {
         rc = mxi_ag_record(c);
         if (rc != MX_OK) {
             release_all(kout, c->n_out);

@@ -459,3 +459,27 @@ def test_in_place_write_to_a_recorded_array_is_refused(write):
         d = a * c
     d.backward()
     np.testing.assert_allclose(a.grad.asnumpy(), [1, 1, 1])
+
+
+def test_heads_behind_non_differentiable_ops_give_zero_gradients_like_mxnet():
+    """MXNet 1.9.1 records argmax/comparisons too: backward from them writes zeros."""
+    x = nd.array([[0.1, 0.5, 0.3], [0.9, 0.2, 0.4]])
+    x.attach_grad()
+    x.grad[:] = 7
+    with autograd.record():
+        y = nd.argmax(x, axis=1)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), 0)
+    a = nd.array([1.0, -2.0, 3.0])
+    a.attach_grad()
+    with autograd.record():
+        g = autograd.grad(nd.relu(a), [a], create_graph=True)[0]
+        z = g.sum()
+    z.backward()  # relu's gradient does not depend on a: zero second derivative
+    np.testing.assert_array_equal(a.grad.asnumpy(), 0)
+    b = nd.array([1.0, 2.0])
+    b.attach_grad()
+    with autograd.record():
+        w = b * 2 + (b > 1)  # a comparison on the path adds nothing to the gradient
+    w.backward()
+    np.testing.assert_array_equal(b.grad.asnumpy(), [2, 2])
