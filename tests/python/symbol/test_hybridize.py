@@ -382,3 +382,19 @@ def test_multi_output_ops_and_parameter_free_blocks_like_mxnet(tmp_path):
     sl.export(str(tmp_path / "p"))
     back = mx.gluon.SymbolBlock.imports(str(tmp_path / "p-symbol.json"), ["data"], str(tmp_path / "p-0000.params"))
     assert back(mx.nd.ones((2, 5, 3))).shape == (2, 3, 3)
+
+
+def test_symbolblock_name_and_saved_keys_follow_mxnet(tmp_path):
+    """MXNet 1.9.1 names a SymbolBlock symbolblock<N> and keys its parameters without the
+    names' common prefix, so save_parameters writes 'fc_weight' for 'm_fc_weight'."""
+    d = mx.sym.var("data")
+    s = mx.sym.FullyConnected(mx.sym.FullyConnected(d, num_hidden=3, name="m_fc"), num_hidden=2, name="m_out")
+    with mx.name.NameManager():
+        sb = mx.gluon.SymbolBlock(s, d)
+    assert sb.name == "symbolblock0"
+    sb.initialize()
+    sb(mx.nd.ones((1, 4)))
+    f = str(tmp_path / "sb.params")
+    sb.save_parameters(f)
+    assert sorted(mx.nd.load(f)) == ["fc_bias", "fc_weight", "out_bias", "out_weight"]
+    assert sorted(sb.collect_params()) == ["m_fc_bias", "m_fc_weight", "m_out_bias", "m_out_weight"]

@@ -15,6 +15,7 @@ trigger a new trace (shapes may be baked in by layer code that reads ``x.shape``
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import warnings
@@ -758,7 +759,9 @@ class SymbolBlock(HybridBlock):
 
     def __init__(self, outputs, inputs, params=None):
         from .. import symbol as sym
+        from ..symbol.symbol import current_name_manager
         super().__init__(prefix='', params=None)
+        self._name = current_name_manager().get(None, 'symbolblock')  # MXNet: symbolblock0
         if isinstance(inputs, sym.Symbol) and len(inputs) == 1:
             inputs = [inputs]
         if isinstance(outputs, (list, tuple)):
@@ -785,6 +788,10 @@ class SymbolBlock(HybridBlock):
                 p = self._params.get(name, allow_deferred_init=True, shape=shp,
                                      grad_req='null' if name in aux_names else 'write')
             self._reg_params[name] = p
+        # keyed without the names' common prefix, as MXNet's: save_parameters writes
+        # 'conv0_weight' for an imported 'model_conv0_weight' (and reads that back)
+        n = len(os.path.commonprefix(list(self._reg_params)))
+        self._reg_params = OrderedDict((k[n:], v) for k, v in self._reg_params.items())
         self._active = True
 
     def hybridize(self, active=True, **kwargs):
