@@ -3,10 +3,8 @@ SequentialRNNCell and DropoutCell build the same nodes and parameter names as
 MXNet's (``<prefix>i2h_weight``, ``<prefix>t<k>_i2h``, ...), so checkpoints and
 symbol files interchange with MXNet.
 
-Begin states: MXNet writes ``_zeros(shape=(0, num_hidden))`` and infers the 0
-(the batch) backwards from the graph. Our graph executor infers shapes forwards,
-so ``unroll`` replaces such zero begin states by zeros computed from the first
-input step (same values, batch taken from the data).
+Begin states are MXNet's ``_zeros(shape=(0, num_hidden))``: the 0 (the batch)
+is inferred from the operand the state's projection is added to (core/graph.c).
 """
 from __future__ import annotations
 
@@ -55,21 +53,6 @@ def _cells_pack_weights(cells, args):
     for cell in cells:
         args = cell.pack_weights(args)
     return args
-
-
-def _zeros_from(step, shape, name):
-    """Zeros of `shape` whose 0 dims (the batch) come from `step`'s first dim."""
-    if len(shape) != 2 or shape[0] != 0:
-        return symbol.zeros(shape=shape, name=name)
-    col = symbol.expand_dims(symbol.sum(symbol.zeros_like(step), axis=tuple(range(1, 2))), axis=1)  # (batch, 1)
-    return symbol.broadcast_axis(col, axis=1, size=shape[1], name=name)
-
-
-def _is_deferred_zeros(s):
-    """A begin state as MXNet's begin_state() makes it: _zeros with a 0 dim."""
-    node = s._outs[0][0] if isinstance(s, symbol.Symbol) and len(s._outs) == 1 else None
-    return node is not None and node.op in ("_zeros", "zeros") and \
-        "0" in node.attrs.get("shape", "").strip("()[] ").replace(" ", "").split(",")
 
 
 class BaseRNNCell:
@@ -158,8 +141,7 @@ class BaseRNNCell:
         steps, _ = _split_steps(length, inputs, layout, False)
         if begin_state is None:
             begin_state = self.begin_state()
-        states = [(_zeros_from(steps[0], info['shape'], s.name) if info and _is_deferred_zeros(s) else s)
-                  for s, info in zip(begin_state, self.state_info)]
+        states = list(begin_state)
         outputs = []
         for i in range(length):
             out, states = self(steps[i], states)
