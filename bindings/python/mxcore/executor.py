@@ -228,6 +228,9 @@ def simple_bind(symbol, ctx, grad_req, type_dict, shapes):
     if missing:
         raise MXNetError("simple_bind: cannot infer the shape of %s from %s; pass it as a keyword "
                          "(e.g. %s=(...))" % (missing, shapes, missing[0]))
+    if any(o is None for o in res["outputs"]):
+        symbol._infer(shapes, type_dict, False)  # raises, naming the node that stays unknown
+        raise MXNetError("simple_bind: the output shapes cannot be inferred from %s" % (shapes,))
     ctx = ctx or current_context()
     args = {k: nd.zeros(v["shape"], ctx=ctx, dtype=v["dtype"]) for k, v in res["arguments"].items()}
     aux = {k: nd.zeros(v["shape"], ctx=ctx, dtype=v["dtype"]) for k, v in res["aux_states"].items()}

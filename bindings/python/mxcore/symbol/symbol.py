@@ -641,13 +641,16 @@ class Symbol:
         if args:
             names = self.list_arguments()
             kwargs.update({names[i]: s for i, s in enumerate(args) if s is not None})
-        g, res = self._infer(kwargs, {}, partial)
-        if not partial and not res["complete"]:
-            missing = [k for k, v in res["arguments"].items() if v is None]
-            raise MXNetError("infer_shape: cannot infer the shapes of %s; provide them" % missing)
-        shp = lambda v: None if v is None else tuple(v["shape"])  # noqa: E731
-        if not partial and any(v is None for v in res["outputs"]):
+        # conflicts raise; what the given shapes leave undecided is reported as MXNet 1.x
+        # does: () in infer_shape_partial, a warning and Nones from infer_shape
+        g, res = self._infer(kwargs, {}, True)
+        if not partial and (not res["complete"] or any(v is None for v in res["outputs"])):
+            undecided = [k for k in g.names(0) if res["arguments"][k] is None]
+            warnings.warn("Cannot decide shape for the following arguments (0s in shape means unknown "
+                          "dimensions). Consider providing them as input:\n\t"
+                          + "\n\t".join("%s: ()" % k for k in undecided), stacklevel=3)
             return None, None, None
+        shp = lambda v: () if v is None else tuple(v["shape"])  # noqa: E731
         return ([shp(res["arguments"][k]) for k in g.names(0)], [shp(v) for v in res["outputs"]],
                 [shp(res["aux_states"][k]) for k in g.names(1)])
 
