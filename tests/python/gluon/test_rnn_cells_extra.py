@@ -571,3 +571,10 @@ def test_cells_unrolled_inside_a_hybridized_block(kind, layout, tmp_path):
     got = imported(x3, nd.array([1, 4, 3]))[0].asnumpy()
     net.hybridize(False)
     np.testing.assert_allclose(got, net(x3, nd.array([1, 4, 3]))[0].asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_cells_unroll_on_free_symbols_like_mxnet():
+    """MXNet 1.9.1 unrolls Gluon cells on plain symbols (no hybridize): shapes follow."""
+    c = rnn.BidirectionalCell(rnn.LSTMCell(4, input_size=3), rnn.GRUCell(4, input_size=3))
+    out, _ = c.unroll(5, mx.sym.var("data"), layout="NTC", merge_outputs=True)
+    assert out.infer_shape(data=(2, 5, 3))[1] == [(2, 5, 8)]

@@ -22,7 +22,10 @@ def split_steps(owner, length, inputs, layout):
         raise ValueError("%s.unroll: layout must be 'NTC' or 'TNC', got %r"
                          % (type(owner).__name__, layout))
     if is_tensor(inputs):
-        have = inputs.shape[layout.find('T')]
+        try:
+            have = inputs.shape[layout.find('T')]
+        except AttributeError:  # a free symbol (outside a trace) has no shape: trust length
+            have = length
     else:
         have = len(inputs)
     if length is None:
