@@ -37,6 +37,15 @@ class MXNetError(RuntimeError):  # a RuntimeError, as in MXNet
     """Raised for every failing call into libmxcore; carries the core's message."""
 
 
+class MXNetValueError(MXNetError, ValueError):
+    """Bad values where MXNet raises ValueError (bind with a missing array, a forward
+    input of the wrong shape): caught by either except clause."""
+
+
+class MXNetTypeError(MXNetError, TypeError):
+    """Bad arguments where MXNet raises TypeError (an unknown forward argument)."""
+
+
 def _find_header() -> str:
     for cand in (os.path.join(_PKG, "include", "mxcore.h"),
                  os.path.join(_PKG, "include", "mxcore", "mxcore.h"),

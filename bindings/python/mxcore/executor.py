@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import autograd
-from .base import MXNetError, check_call, ffi, lib
+from .base import MXNetError, MXNetTypeError, MXNetValueError, check_call, ffi, lib
 from .context import current_context
 
 __all__ = ["Executor"]
@@ -22,7 +22,7 @@ def _as_dict(names, values, what):
         return dict(values)
     values = list(values)
     if len(values) != len(names):
-        raise MXNetError("bind: %s has %d arrays, the symbol has %d (%s)" % (what, len(values), len(names), names))
+        raise MXNetValueError("bind: %s has %d arrays, the symbol has %d (%s)" % (what, len(values), len(names), names))
     return dict(zip(names, values))
 
 
@@ -37,11 +37,11 @@ class Executor:
         self.arg_dict = _as_dict(self._arg_names, args, "args")
         missing = [n for n in self._arg_names if n not in self.arg_dict]
         if missing:
-            raise MXNetError("bind: no array for argument(s) %s" % missing)
+            raise MXNetValueError("bind: no array for argument(s) %s" % missing)
         self.aux_dict = _as_dict(self._aux_names, aux_states, "aux_states")
         missing = [n for n in self._aux_names if n not in self.aux_dict]
         if missing:
-            raise MXNetError("bind: no array for auxiliary state(s) %s" % missing)
+            raise MXNetValueError("bind: no array for auxiliary state(s) %s" % missing)
         if isinstance(grad_req, str):
             grad_req = {n: grad_req for n in self._arg_names}
         elif isinstance(grad_req, (list, tuple)):
@@ -92,11 +92,11 @@ class Executor:
     def forward(self, is_train=False, **kwargs):
         for k, v in kwargs.items():
             if k not in self.arg_dict:
-                raise MXNetError("forward: unknown argument '%s' (arguments: %s)" % (k, self._arg_names))
+                raise MXNetTypeError("forward: unknown argument '%s' (arguments: %s)" % (k, self._arg_names))
             dst = self.arg_dict[k]
             if hasattr(v, "handle"):
                 if v.shape != dst.shape:
-                    raise MXNetError("forward: '%s' has shape %s, bound shape is %s" % (k, v.shape, dst.shape))
+                    raise MXNetValueError("forward: '%s' has shape %s, bound shape is %s" % (k, v.shape, dst.shape))
                 v.copyto(dst)
             else:
                 dst[:] = v

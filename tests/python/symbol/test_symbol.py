@@ -509,3 +509,19 @@ def test_gluon_rnn_layers_infer_symbolically_like_mxnet():
         net = make()
         net.initialize()
         assert net(sym.var("data")).infer_shape(data=shape)[1] == [out]
+
+
+def test_executor_error_types_and_symbol_repr_like_mxnet():
+    """MXNet 1.9.1 raises ValueError / TypeError here (ours are MXNetErrors too)."""
+    d = sym.var("d")
+    assert repr(sym.split(d, num_outputs=2, name="s")) == "<Symbol s>"  # one node, two outputs
+    assert repr(sym.Group([d, d + 1])).startswith("<Symbol group [d, ")
+    ex = (d * 2).simple_bind(mx.cpu(), d=(2, 3))
+    with pytest.raises(ValueError, match="no array"):
+        (d * 2).bind(mx.cpu(), {})
+    with pytest.raises(ValueError, match="shape"):
+        ex.forward(d=nd.ones((3, 3)))
+    with pytest.raises(TypeError, match="foo"):
+        ex.forward(foo=nd.ones((2, 3)))
+    with pytest.raises(mx.MXNetError):
+        ex.forward(foo=nd.ones((2, 3)))

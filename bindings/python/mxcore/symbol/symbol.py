@@ -456,8 +456,9 @@ class Symbol:
         return self._outs[0][0].name
 
     def __repr__(self):
-        if len(self._outs) == 1:
-            return "<Symbol %s>" % self.name
+        nodes = {id(n) for n, _ in self._outs}
+        if len(nodes) == 1:  # one node (of one or several outputs): MXNet shows its name
+            return "<Symbol %s>" % self._outs[0][0].name
         return "<Symbol group [%s]>" % ", ".join(n.name for n, _ in self._outs)
 
     def __len__(self):
