@@ -525,3 +525,14 @@ def test_executor_error_types_and_symbol_repr_like_mxnet():
         ex.forward(foo=nd.ones((2, 3)))
     with pytest.raises(mx.MXNetError):
         ex.forward(foo=nd.ones((2, 3)))
+
+
+def test_attribute_listings_match_mxnet():
+    """MXNet 1.9.1 lists hidden keys with and without underscores, and the variables an
+    op creates carry the op's attributes (its JSON shows them)."""
+    v = sym.Variable("w", lr_mult=2.0, wd_mult=0.5)
+    assert v.list_attr() == {"__lr_mult__": "2.0", "__wd_mult__": "0.5", "lr_mult": "2.0", "wd_mult": "0.5"}
+    fc = sym.FullyConnected(sym.var("data"), num_hidden=4, name="fc")
+    assert fc.attr_dict() == {"fc_weight": {"num_hidden": "4"}, "fc_bias": {"num_hidden": "4"},
+                              "fc": {"num_hidden": "4"}}
+    assert [n.get("attrs") for n in json.loads(fc.tojson())["nodes"]] == [None] + [{"num_hidden": "4"}] * 3

@@ -377,9 +377,24 @@ def _invoke_sym(opname: str, args, kwargs, hint=None):
             ins.append(slots[inp])
         elif _skip_input(op["name"], inp, str_attrs):
             continue
-        else:  # MXNet creates the missing argument: fc1_weight, bn_moving_mean, softmax_label
-            ins.append(var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs)))
+        else:  # MXNet creates the missing argument: fc1_weight, bn_moving_mean, softmax_label,
+            # carrying the op's attributes (as its JSON shows them)
+            v = var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs))
+            v._outs[0][0].attrs.update(str_attrs)
+            ins.append(v)
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True)
+
+
+# attributes MXNet also lists without their underscores (lr_mult next to __lr_mult__)
+_HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage")
+
+
+def _listed_attrs(attrs):
+    out = dict(attrs)
+    for k in _HIDDEN_KEYS:
+        if "__%s__" % k in attrs:
+            out[k] = attrs["__%s__" % k]
+    return out
 
 
 def _default_input_init(opname, inp, attrs):
@@ -503,10 +518,10 @@ class Symbol:
         if recursive:
             raise DeprecationWarning("Symbol.list_attr with recursive=True has been deprecated. "
                                      "Please use attr_dict instead.")
-        return dict(self._outs[0][0].attrs) if len(self._outs) == 1 else {}
+        return _listed_attrs(self._outs[0][0].attrs) if len(self._outs) == 1 else {}
 
     def attr_dict(self):
-        return {n.name: dict(n.attrs) for n in _topo(self._outs) if n.attrs}
+        return {n.name: _listed_attrs(n.attrs) for n in _topo(self._outs) if n.attrs}
 
     def _set_attr(self, **kwargs):
         for n, _ in self._outs:
