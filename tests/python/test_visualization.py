@@ -15,7 +15,7 @@ def _net():
 # MXNet 1.9.1's rows for this symbol and shape (its Flatten op is our flatten, by alias)
 MXNET_ROWS = [("data(null)", "2x8x8", "0", ""), ("conv(Convolution)", "4x6x6", "76", "data"),
               ("bn(BatchNorm)", "4x6x6", "8", "conv"), ("relu(Activation)", "4x6x6", "0", "bn"),
-              ("flatten0(flatten)", "144", "0", "relu"), ("fc(FullyConnected)", "3", "435", "flatten0"),
+              ("flatten0(Flatten)", "144", "0", "relu"), ("fc(FullyConnected)", "3", "435", "flatten0"),
               ("softmax(SoftmaxOutput)", "3", "0", "fc")]
 
 

@@ -487,16 +487,18 @@ def test_zero_begin_state_into_fullyconnected_takes_the_batch_like_mxnet(split):
 def test_namespaced_and_aliased_ops_are_named_as_mxnet_names_them():
     """Op and node names MXNet 1.9.1 writes for the same calls (its JSON must load there)."""
     d = sym.var("d")
-    cases = [(sym.contrib.box_iou(d, d), "_contrib_box_iou", "box_iou0"),
-             (sym.linalg.gemm2(d, d), "linalg_gemm2", "gemm20"),
-             (sym.image.to_tensor(d), "_image_to_tensor", "to_tensor0"),
-             (sym.SliceChannel(d, num_outputs=2), "split", "slicechannel0"),
-             (sym.stop_gradient(d), "BlockGrad", "stop_gradient0"),
-             (sym.contrib.BilinearResize2D(d, height=4, width=4), "_contrib_BilinearResize2D", "bilinearresize2d0")]
-    with mx.name.NameManager():
-        for s, op, name in cases:
-            node = [n for n in json.loads(s.tojson())["nodes"] if n["op"] != "null"][0]
-            assert (node["op"], node["name"]) == (op, name)
+    with mx.name.NameManager():  # counters from 0, as in a fresh MXNet process
+        cases = [(sym.contrib.box_iou(d, d), "_contrib_box_iou", "box_iou0"),
+                 (sym.linalg.gemm2(d, d), "_linalg_gemm2", "gemm20"),
+                 (sym.image.to_tensor(d), "_image_to_tensor", "to_tensor0"),
+                 (sym.SliceChannel(d, num_outputs=2), "SliceChannel", "slicechannel0"),
+                 (sym.flatten(d), "Flatten", "flatten0"),
+                 (sym.stop_gradient(d), "BlockGrad", "stop_gradient0"),
+                 (sym.contrib.BilinearResize2D(d, height=4, width=4), "_contrib_BilinearResize2D",
+                  "bilinearresize2d0")]
+    for s, op, name in cases:
+        node = [n for n in json.loads(s.tojson())["nodes"] if n["op"] != "null"][0]
+        assert (node["op"], node["name"]) == (op, name)
 
 
 def test_gluon_rnn_layers_infer_symbolically_like_mxnet():

@@ -12,6 +12,10 @@ from .symbol import _invoke_sym
 _KEEP = {"zeros", "ones", "full", "arange", "var", "Variable", "Group", "load", "load_json", "split_v2"}
 
 
+# our aliases that MXNet registers as separate ops (same computation here)
+_OWN_OPS_IN_MXNET = {"_rnn_param_concat"}
+
+
 def _make(op: dict, called: str = None):
     """mx.sym.<called> for registry op `op`. Unnamed nodes are named after the
     function called, as MXNet names them (sym.SliceChannel -> slicechannel0,
@@ -20,9 +24,12 @@ def _make(op: dict, called: str = None):
     called = called or opname
     doc = _doc(op).replace("NDArray", "Symbol")
 
+    # aliases that are ops of their own in MXNet keep their name in graphs
+    record_as = called if called in _OWN_OPS_IN_MXNET else None
+
     def build(hint):
         def fn(*args, **kwargs):
-            return _invoke_sym(opname, args, kwargs, hint)
+            return _invoke_sym(opname, args, kwargs, hint, record_as)
 
         pyname = called if not keyword.iskeyword(called) else called + "_"
         fn.__name__ = fn.__qualname__ = pyname

@@ -269,9 +269,27 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
     return False
 
 
-# registry ops whose name MXNet does not know under our canonical name: graphs
-# record MXNet's (an alias of ours), so MXNet loads the exported JSON
-_MXNET_OP_NAMES = {"BilinearResize2D": "_contrib_BilinearResize2D", "linalg_syevd": "_linalg_syevd"}
+# MXNet 1.9.1's own name for registry ops whose canonical name differs from ours
+# (each is one of our aliases; read from MXNet's registry): graph nodes record it, so
+# the JSON we write names ops as MXNet's does (Flatten, Reshape, SliceChannel, ...)
+_MXNET_OP_NAMES = {
+    "BilinearResize2D": "_contrib_BilinearResize2D", "adagrad_update": "_sparse_adagrad_update",
+    "adamw_update": "_adamw_update", "arange": "_arange", "boolean_mask": "_contrib_boolean_mask", "concat": "Concat",
+    "eye": "_eye", "flatten": "Flatten", "flip": "reverse", "full": "_full", "identity": "_copy",
+    "linalg_det": "_linalg_det", "linalg_extractdiag": "_linalg_extractdiag",
+    "linalg_extracttrian": "_linalg_extracttrian", "linalg_gelqf": "_linalg_gelqf", "linalg_gemm": "_linalg_gemm",
+    "linalg_gemm2": "_linalg_gemm2", "linalg_inverse": "_linalg_inverse", "linalg_makediag": "_linalg_makediag",
+    "linalg_maketrian": "_linalg_maketrian", "linalg_potrf": "_linalg_potrf", "linalg_potri": "_linalg_potri",
+    "linalg_slogdet": "_linalg_slogdet", "linalg_sumlogdiag": "_linalg_sumlogdiag", "linalg_syevd": "_linalg_syevd",
+    "linalg_syrk": "_linalg_syrk", "linalg_trmm": "_linalg_trmm", "linalg_trsm": "_linalg_trsm",
+    "linspace": "_linspace", "ones": "_ones", "pad": "Pad", "random_exponential": "_random_exponential",
+    "random_gamma": "_random_gamma", "random_negative_binomial": "_random_negative_binomial",
+    "random_normal": "_random_normal", "random_normal_like": "_random_normal_like",
+    "random_poisson": "_random_poisson", "random_randint": "_random_randint", "random_uniform": "_random_uniform",
+    "random_uniform_like": "_random_uniform_like", "reshape": "Reshape", "sample_multinomial": "_sample_multinomial",
+    "sample_normal": "_sample_normal", "sample_uniform": "_sample_uniform", "shuffle": "_shuffle",
+    "split": "SliceChannel", "split_v2": "_split_v2", "swapaxes": "SwapAxis", "zeros": "_zeros",
+}
 
 
 def _sym_attr_str(v):
@@ -282,7 +300,7 @@ def _sym_attr_str(v):
     return attr_str(v)
 
 
-def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False, hint=None):
+def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False, hint=None, record_as=None):
     """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs.
     Unnamed nodes are named as MXNet names them: the called op name, lower-cased
     (``sym.SliceChannel`` -> slicechannel0, ``sym.ones`` -> _ones0), or `hint`."""
@@ -302,7 +320,7 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
         entries.extend(s._outs)
     if op.get("variadic") and "num_args" in {a["name"] for a in op.get("attrs", [])}:
         sattrs["num_args"] = str(len(entries))
-    node = _Node(_MXNET_OP_NAMES.get(opname, opname), name, sattrs, entries)
+    node = _Node(record_as or _MXNET_OP_NAMES.get(opname, opname), name, sattrs, entries)
     node.attrs.update(_attribute.scoped({k: attr_str(v) for k, v in (attr or {}).items()}))
     node.n_vis = _n_visible(op, sattrs)
     return Symbol([(node, i) for i in range(node.n_vis)])
@@ -324,7 +342,7 @@ def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
     return Symbol([(node, i) for i in range(n_out)])
 
 
-def _invoke_sym(opname: str, args, kwargs, hint=None):
+def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     """The body of every generated mx.sym.<op>: MXNet's calling conventions. Unnamed
     nodes are named `hint` + a counter (the called function's name)."""
     op = _op_info(opname)
@@ -357,7 +375,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None):
     attrs = kwargs
     if variadic:
         ins = pos + [x for v in named.values() for x in (v if isinstance(v, (list, tuple)) else [v])]
-        return _make_node(opname, ins, attrs, name, attr, hint=hint)
+        return _make_node(opname, ins, attrs, name, attr, hint=hint, record_as=record_as)
     for s in pos:
         if len(s._outs) != 1:
             raise MXNetError("mx.sym.%s: an input has %d outputs; select one with [i]" % (opname, len(s._outs)))
@@ -382,7 +400,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None):
             v = var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs))
             v._outs[0][0].attrs.update(str_attrs)
             ins.append(v)
-    return _make_node(opname, ins, attrs, node_name, attr, resolved=True)
+    return _make_node(opname, ins, attrs, node_name, attr, resolved=True, record_as=record_as)
 
 
 # attributes MXNet also lists without their underscores (lr_mult next to __lr_mult__)
