@@ -290,3 +290,22 @@ def test_channel_last_pooling_matches_mxnet():
         y = nn.MaxPool2D(2, layout="NHWC")(x)
     y.backward()
     np.testing.assert_array_equal(x.grad.asnumpy().ravel()[12:24], [0, 0, 0, 1, 1, 1] * 2)
+
+
+def test_summary_prints_mxnet_layout(capsys):
+    """The rows and totals MXNet 1.9.1 prints for this net (minus its spurious
+    '<Symbol ...>' rows from deferred initialisation)."""
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3, activation="relu"), nn.BatchNorm(), nn.MaxPool2D(), nn.Flatten(),
+            nn.Dense(10, activation="relu"), nn.Dropout(0.5), nn.Dense(2))
+    net.initialize()
+    net.hybridize()
+    net.summary(nd.ones((2, 1, 8, 8)))
+    lines = capsys.readouterr().out.splitlines()
+    rows = [ln.split() for ln in lines[3:13]]
+    assert rows[0] == ["Input", "(2,", "1,", "8,", "8)", "0"]
+    assert [r[0] for r in rows[1:]] == ["Activation-1", "Conv2D-2", "BatchNorm-3", "MaxPool2D-4", "Flatten-5",
+                                        "Activation-6", "Dense-7", "Dropout-8", "Dense-9"]
+    assert [r[-1] for r in rows[1:]] == ["0", "40", "16", "0", "0", "0", "370", "0", "22"]
+    assert "   Total params: 448" in lines and "   Trainable params: 440" in lines
+    assert "   Non-trainable params: 8" in lines and "Unique parameters in model: 448" in lines

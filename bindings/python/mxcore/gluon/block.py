@@ -292,37 +292,60 @@ class Block:
         raise NotImplementedError
 
     def summary(self, *inputs):
-        """Print each leaf block's output shape and parameter count after one forward."""
-        rows = []
-        hooks = []
+        """Print, in MXNet's layout, the output shape and own parameter count of every
+        block (children before their parent, as their forwards finish) after one
+        forward of `inputs`, then the parameter totals. A hybridized block is run
+        eagerly for this (hooks see every child)."""
+        rows = [('Input', _shape_text(inputs[0] if len(inputs) == 1 else list(inputs)), 0)]
+        seen, hooks = set(), []
+        totals = {'all': 0, 'trainable': 0, 'shared': 0}
 
         def _hook(block, _inp, out):
-            shape = getattr(out, 'shape', None)
-            if isinstance(out, (list, tuple)):
-                shape = [getattr(o, 'shape', None) for o in out]
-            n = sum(int(_prod(p.shape)) for p in block._reg_params.values()
-                    if p.shape is not None)
-            rows.append((block.name, str(shape), n))
+            name = type(block).__name__
+            n = 0
+            for p in block._reg_params.values():
+                size = int(_prod(p.shape)) if p.shape is not None else 0
+                n += size
+                totals['all'] += size
+                if p.grad_req != 'null':
+                    totals['trainable'] += size
+                if id(p) in seen:
+                    totals['shared'] += size
+                seen.add(id(p))
+            rows.append(('%s-%d' % (name, len(rows)), _shape_text(out), n))
 
-        def _reg(block):
-            if not block._children:
+        def _register(block):  # containers have no row of their own (MXNet's rule)
+            if type(block).__name__ not in ('Sequential', 'HybridSequential'):
                 hooks.append(block.register_forward_hook(_hook))
 
-        self.apply(_reg)
+        self.apply(_register)
         try:
-            self(*inputs)
+            with _EagerScope():
+                self(*inputs)
         finally:
             for h in hooks:
                 h.detach()
-        total = sum(int(_prod(p.shape)) for p in self.collect_params().values())
-        print('-' * 72)
-        print('%-30s %-28s %10s' % ('Layer', 'Output Shape', 'Param #'))
-        print('=' * 72)
-        for r in rows:
-            print('%-30s %-28s %10d' % r)
-        print('=' * 72)
-        print('Total params: %d' % total)
-        print('-' * 72)
+        line = '-' * 80
+        print(line)
+        print('{:>20}  {:>42} {:>15}'.format('Layer (type)', 'Output Shape', 'Param #'))
+        print('=' * 80)
+        for name, shape, n in rows:
+            print('{:>20}  {:>42} {:>15}'.format(name, shape, n))
+        print('=' * 80)
+        print('Parameters in forward computation graph, duplicate included')
+        print('   Total params: %d' % totals['all'])
+        print('   Trainable params: %d' % totals['trainable'])
+        print('   Non-trainable params: %d' % (totals['all'] - totals['trainable']))
+        print('Shared params in forward computation graph: %d' % totals['shared'])
+        print('Unique parameters in model: %d' % (totals['all'] - totals['shared']))
+        print(line)
+
+
+def _shape_text(out):
+    """An output as MXNet's summary shows it: its shape, or the shapes of a list."""
+    if isinstance(out, (list, tuple)):
+        return str([_shape_text(o) for o in out]) if len(out) != 1 else _shape_text(out[0])
+    return str(tuple(out.shape)) if hasattr(out, 'shape') else str(out)
 
 
 def _prod(shape):
