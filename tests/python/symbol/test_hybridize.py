@@ -398,3 +398,18 @@ def test_symbolblock_name_and_saved_keys_follow_mxnet(tmp_path):
     sb.save_parameters(f)
     assert sorted(mx.nd.load(f)) == ["fc_bias", "fc_weight", "out_bias", "out_weight"]
     assert sorted(sb.collect_params()) == ["m_fc_bias", "m_fc_weight", "m_out_bias", "m_out_weight"]
+
+
+def test_hybridized_outputs_come_back_as_lists_like_mxnet():
+    """MXNet 1.9.1: eager returns what hybrid_forward returned (a tuple here); the
+    hybridized block returns lists (its CachedOp regroups outputs as lists)."""
+    class Pair(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x + 1, (x * 2, x * 3)
+
+    net = Pair()
+    assert type(net(mx.nd.ones(2))) is tuple
+    net.hybridize()
+    out = net(mx.nd.ones(2))
+    assert type(out) is list and type(out[1]) is list
+    np.testing.assert_array_equal(out[1][1].asnumpy(), [3, 3])

@@ -390,6 +390,13 @@ def _flatten(obj, what):
 _ONE_INPUT_FMT = (True, (0,))  # _flatten's format of a 1-tuple of arrays
 
 
+def _as_lists(fmt):
+    """A _flatten format whose tuples regroup as lists."""
+    if fmt in (0, -1):
+        return fmt
+    return (False, tuple(_as_lists(f) for f in fmt[1]))
+
+
 def _split_grouped(obj, symbol_cls):
     """A traced output with several outputs (F.topk(ret_typ='both'), F.split) as the
     list of its outputs, as MXNet returns it from a hybridized block (and as the eager
@@ -618,6 +625,7 @@ class HybridBlock(Block):
         finally:
             _STATE.vars, _STATE.names = old
         flat_out, out_fmt = _flatten(_split_grouped(out, sym.Symbol), 'output')
+        out_fmt = _as_lists(out_fmt)  # a hybridized block returns lists, as MXNet's CachedOp does
         if not flat_out or not all(isinstance(o, sym.Symbol) for o in flat_out):
             raise RuntimeError("hybridize: %s.hybrid_forward must return Symbols (or lists of them) when "
                                "traced, got %r" % (type(self).__name__, out))
