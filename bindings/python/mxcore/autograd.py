@@ -157,8 +157,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True) -> Non
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False, train_mode=True):
     """Gradients of heads w.r.t. variables, returned (not written to .grad)."""
     heads = _as_list(heads)
-    single = isinstance(variables, NDArray)
-    variables = _as_list(variables)
+    variables = _as_list(variables)  # a list back even for one variable, as MXNet
     head_grads = _as_list(head_grads)
     if retain_graph is None:
         retain_graph = create_graph

@@ -7,7 +7,7 @@ from ...rnn.bidirectional import BidirectionalCell
 from ...rnn.dropout_cell import _dropout
 from ...rnn.modifier_cells import ModifierCell, _keep_mask
 from ...rnn.rnn_cell import _F, _nd
-from ...rnn.sequence_utils import as_tensor, default_begin_state, is_tensor, split_steps
+from ...rnn.sequence_utils import as_tensor, default_begin_state, split_steps
 
 
 def _drop_seq(x, p, t_axis):
