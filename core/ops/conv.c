@@ -471,7 +471,7 @@ static int conv_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndi
 }
 
 static const mx_op_def ops[] = {
-    {.name = "Convolution", .aliases = "_npx_convolution",
+    {.name = "Convolution", .aliases = "_npx_convolution,Convolution_v1",
      .doc = "Compute N-D (1-D/2-D/3-D) convolution on (N, C, ...) inputs with weight (num_filter, C/num_group, kernel...) "
             "and optional bias (num_filter,). Output spatial size: floor((x + 2*pad - dilate*(kernel-1) - 1)/stride) + 1.",
      .inputs = "data,weight,bias", .num_outputs = 1, .attrs = conv_attrs, .n_attrs = NATTR(conv_attrs),

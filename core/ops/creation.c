@@ -308,7 +308,7 @@ static const mx_op_def ops[] = {
                                  "of the input.",
      .inputs = "data", .num_outputs = 1, .attrs = full_like_attrs, .n_attrs = 3, .infer = full_like_infer,
      .cpu = full_like_cpu, .flags = MX_OPF_NO_GRAD | MX_OPF_NO_INPUT_CAST | MX_OPF_WRITES_ALL, .dtypes = MX_DT_ALL},
-    {.name = "zeros", .aliases = "_zeros", .doc = "Returns a new array of the given shape and dtype, filled with zeros.",
+    {.name = "zeros", .aliases = "_zeros,_zeros_without_dtype", .doc = "Returns a new array of the given shape and dtype, filled with zeros.",
      .inputs = "", .num_outputs = 1, .attrs = zeros_attrs, .n_attrs = 3, .infer = shape_infer, .cpu = zeros_cpu,
      .flags = NOIN_FLAGS, .dtypes = MX_DT_ALL},
     {.name = "ones", .aliases = "_ones", .doc = "Returns a new array of the given shape and dtype, filled with ones.",

@@ -16,6 +16,7 @@
 #include <tgmath.h>
 
 #include "../../backends/cpu/cpu.h"
+#include "special_math.h"
 #include "../op.h"
 
 #define GRAIN 32768
@@ -56,21 +57,6 @@ static double erfinv_d(double y) {
         x -= err / (2.0 / sqrt(PI_D) * exp(-x * x));
     }
     return x;
-}
-
-static double digamma_d(double x) {
-    if (x <= 0 && floor(x) == x) return NAN;
-    double r = 0;
-    if (x < 0) { /* reflection */
-        return digamma_d(1 - x) - PI_D / tan(PI_D * x);
-    }
-    while (x < 6) {
-        r -= 1 / x;
-        x += 1;
-    }
-    double f = 1 / (x * x);
-    return r + log(x) - 0.5 / x -
-           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
 }
 
 #define SIGNX(x) (((x) > 0) - ((x) < 0))
@@ -115,8 +101,8 @@ static double digamma_d(double x) {
     X(erf, NULL, "Element-wise Gauss error function.", erf(x), (1.1283791670955126 * exp(-x * x)), 0, ug_bwd)            \
     X(erfinv, NULL, "Element-wise inverse error function.", erfinv_d((double)x), (0.886226925452758014 * exp(y * y)), 0,  \
       ug_bwd)                                                                                                             \
-    X(gamma, NULL, "Element-wise gamma function.", tgamma(x), (y * digamma_d((double)x)), 0, ug_bwd)                      \
-    X(gammaln, NULL, "Element-wise log of the absolute gamma function.", lgamma(x), digamma_d((double)x), 0, ug_bwd)       \
+    X(gamma, NULL, "Element-wise gamma function.", tgamma(x), (y * mxi_digamma((double)x)), 0, ug_bwd)                      \
+    X(gammaln, NULL, "Element-wise log of the absolute gamma function.", lgamma(x), mxi_digamma((double)x), 0, ug_bwd)       \
     X(logical_not, NULL, "Element-wise logical NOT: 1 where x == 0 else 0 (input dtype).", (x == 0), 0, 1, g_nograd)      \
     X(identity, "_copy", "Returns a copy of the input.", x, 1, 1, g_identity)                                             \
     X(BlockGrad, "stop_gradient", "Passes the input through; its gradient is zero.", x, 0, 1, g_zero)                     \

@@ -994,9 +994,14 @@ static const mx_op_def ops[] = {
     {.name = "_backward_take", .doc = "Gradient of take: scatter-adds the output gradient into the taken rows.",
      .inputs = "ograd,indices,a", .num_outputs = 1, NA(take_attrs), .infer = take_bw_infer, .cpu = take_bw_cpu,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
-    {.name = "pick", .doc = "Picks one element per position along an axis using an index array.", .inputs = "data,index",
+    {.name = "pick", .aliases = "choose_element_0index", .doc = "Picks one element per position along an axis using an index array.", .inputs = "data,index",
      .num_outputs = 1, NA(pick_attrs), .infer = pick_infer, .cpu = pick_cpu, .grad = pick_grad, .dtypes = IDX_ANY,
      .flags = ANY | MX_OPF_WRITES_ALL},
+    /* MXNet's deprecated batch_take(a, indices): pick along the last axis of a
+     * 2-d array, out-of-range indices clipped; its own input names */
+    {.name = "batch_take", .doc = "a[i, indices[i]] for each row i of a 2-d array (indices clipped; use pick).",
+     .inputs = "a,indices", .num_outputs = 1, NA(pick_attrs), .infer = pick_infer, .cpu = pick_cpu, .grad = pick_grad,
+     .dtypes = IDX_ANY, .flags = ANY | MX_OPF_WRITES_ALL},
     {.name = "_backward_pick", .doc = "Gradient of pick.", .inputs = "ograd,index,data", .num_outputs = 1, NA(pick_attrs),
      .infer = pick_bw_infer, .cpu = pick_bw_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
     {.name = "one_hot", .doc = "One-hot encoding of integer indices (out-of-range rows are all off_value).",

@@ -328,6 +328,43 @@ static int bn_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* _contrib_BatchNormWithReLU: BatchNorm followed by relu (MXNet's fused
+ * oneDNN op, what gluon.nn.BatchNormReLU calls). The calibration ranges are
+ * for MXNet's quantization; they are accepted and unused. */
+static const mx_attr_spec bn_relu_attrs[] = {
+    BN_ATTR_SPECS,
+    {"min_calib_range", MX_ATTR_STR, "None", "Quantization calibration minimum (accepted, unused)."},
+    {"max_calib_range", MX_ATTR_STR, "None", "Quantization calibration maximum (accepted, unused)."},
+};
+
+static int bn_relu_cpu(mx_call *c) {
+    MXI_TRY(bn_cpu(c));
+    mx_tensor_s *y = c->out[0];
+    int64_t n = mxi_shape_size(y->shape, y->ndim);
+    if (y->dtype == MX_FLOAT64) {
+        double *p = mxi_data(y);
+        for (int64_t i = 0; i < n; i++) p[i] = p[i] > 0 ? p[i] : 0;
+    } else {
+        float *p = mxi_data(y);
+        for (int64_t i = 0; i < n; i++) p[i] = p[i] > 0 ? p[i] : 0;
+    }
+    return MX_OK;
+}
+
+/* relu's mask (output > 0) applied to the output gradient, then BatchNorm's */
+static int bn_relu_grad(mx_grad_ctx *g) {
+    mx_tensor_s *mask = mxi_call1("_greater_scalar", "scalar=0", 1, g->out[0]);
+    mx_tensor_s *masked = mxi_chain2("elemwise_mul", NULL, g->ograd[0], mask);
+    mxi_tensor_release(mask);
+    if (!masked) return mx_last_error_code();
+    mx_tensor_s *ograd[3] = {masked, g->ograd[1], g->ograd[2]};
+    mx_grad_ctx bn = *g;
+    bn.ograd = ograd;
+    int rc = bn_grad(&bn);
+    mxi_tensor_release(masked);
+    return rc;
+}
+
 /* ======================================================================
  * Row normalisations: LayerNorm, InstanceNorm, GroupNorm
  *
@@ -1551,6 +1588,12 @@ static const mx_op_def ops[] = {
      .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
      .attrs = sync_bn_attrs, .n_attrs = NA(sync_bn_attrs), .infer = bn_infer, .param_shape = bn_param_shape, .cpu = bn_cpu, .grad = bn_grad,
      .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK, .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
+    {.name = "_contrib_BatchNormWithReLU", .output_names = "output,mean,var",
+     .doc = "BatchNorm followed by relu (gluon.nn.BatchNormReLU).",
+     .inputs = "data,gamma,beta,moving_mean,moving_var", .num_outputs = 3, .num_visible_fn = bn_visible,
+     .attrs = bn_relu_attrs, .n_attrs = NA(bn_relu_attrs), .infer = bn_infer, .param_shape = bn_param_shape,
+     .cpu = bn_relu_cpu, .grad = bn_relu_grad, .flags = MX_OPF_WRITES_ALL | MX_OPF_INPLACE_OK,
+     .dtypes = MX_DT_FLOAT, .mutates = (1u << 3) | (1u << 4)},
     {.name = "_backward_BatchNorm", .doc = "Gradient of BatchNorm w.r.t. data, gamma and beta.",
      .inputs = "ograd,data,gamma,mean,var", .num_outputs = 3, .attrs = bn_attrs, .n_attrs = NA(bn_attrs),
      .infer = bnb_infer, .cpu = bnb_cpu, .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL, .dtypes = MX_DT_FLOAT},

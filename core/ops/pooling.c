@@ -325,7 +325,7 @@ static const mx_op_def pool_ops[] = {
     {.name = "_backward_contrib_AdaptiveAvgPooling2D", .doc = "Gradient of AdaptiveAvgPooling2D.",
      .inputs = "ograd,data", .num_outputs = 1, .attrs = ap_attrs, .n_attrs = 1, .infer = apb_infer, .cpu = apb_cpu,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_INTERNAL},
-    {.name = "Pooling", .aliases = "_npx_pooling",
+    {.name = "Pooling", .aliases = "_npx_pooling,Pooling_v1",
      .doc = "Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional "
             "global pooling and valid/full/same output size conventions.",
      .inputs = "data", .num_outputs = 1, .attrs = pool_attrs, .n_attrs = (int)(sizeof pool_attrs / sizeof pool_attrs[0]),

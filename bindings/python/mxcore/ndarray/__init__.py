@@ -4,7 +4,7 @@ from . import ndarray as _ndmod
 from .dlpack import from_dlpack
 from .ndarray import (NDArray, arange, array, concat, concatenate, empty, eye, from_numpy, full, invoke, linspace,
                       moveaxis, ones, stack, to_dlpack_for_read, to_dlpack_for_write, waitall, zeros)
-from .register import attach_fluent, manifest, prefixed_namespace, register_all
+from .register import attach_fluent, manifest, prefixed_namespace, register_all, split_namespaces
 from .utils import load, load_frombuffer, save
 
 _OP_NAMES = register_all(globals())
@@ -12,6 +12,7 @@ attach_fluent(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 image = prefixed_namespace(globals(), "image", __name__ + ".image")
+_internal, op = split_namespaces(globals(), _OP_NAMES, __name__)
 
 from . import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), NDArray, lambda op, ins, attrs: invoke(op, list(ins), attrs)[0])
@@ -39,7 +40,17 @@ def Custom(*args, **kwargs):
     from ..operator import invoke_nd
     return invoke_nd(args, kwargs)
 
+
+def onehot_encode(indices, out):
+    """MXNet's legacy one-hot: writes one-hot rows of ``indices`` into ``out``
+    (shape (len(indices), depth)) and returns ``out``."""
+    if out.ndim != 2 or indices.ndim != 1 or indices.shape[0] != out.shape[0]:
+        raise ValueError("onehot_encode: indices %s and out %s: expected indices (N,) and out (N, depth)"
+                         % (indices.shape, out.shape))
+    out[:] = one_hot(indices, depth=out.shape[1], dtype=out.dtype)  # noqa: F821  (generated above)
+    return out
+
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
            "concatenate", "stack", "moveaxis", "waitall", "from_numpy", "from_dlpack", "to_dlpack_for_read",
            "to_dlpack_for_write", "save", "load", "load_frombuffer", "random", "invoke", "contrib",
-           "linalg", "image", "Custom"] + _BINARY_NAMES + _OP_NAMES
+           "linalg", "image", "Custom", "onehot_encode"] + _BINARY_NAMES + _OP_NAMES

@@ -330,7 +330,15 @@ def _equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str |
     """1 where lhs == rhs else 0 (same shape; input dtype)."""
     ...
 
+def _Equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 where lhs == rhs else 0 (same shape; input dtype)."""
+    ...
+
 def _not_equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 where lhs != rhs else 0 (same shape; input dtype)."""
+    ...
+
+def _Not_Equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """1 where lhs != rhs else 0 (same shape; input dtype)."""
     ...
 
@@ -338,7 +346,15 @@ def _greater(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str
     """1 where lhs > rhs else 0 (same shape; input dtype)."""
     ...
 
+def _Greater(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 where lhs > rhs else 0 (same shape; input dtype)."""
+    ...
+
 def _greater_equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 where lhs >= rhs else 0 (same shape; input dtype)."""
+    ...
+
+def _Greater_Equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """1 where lhs >= rhs else 0 (same shape; input dtype)."""
     ...
 
@@ -346,7 +362,15 @@ def _lesser(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str 
     """1 where lhs < rhs else 0 (same shape; input dtype)."""
     ...
 
+def _Lesser(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 where lhs < rhs else 0 (same shape; input dtype)."""
+    ...
+
 def _lesser_equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 where lhs <= rhs else 0 (same shape; input dtype)."""
+    ...
+
+def _Lesser_Equal(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """1 where lhs <= rhs else 0 (same shape; input dtype)."""
     ...
 
@@ -354,11 +378,23 @@ def _logical_and(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name:
     """Element-wise logical AND (1/0 in the input dtype) of same-shape arrays."""
     ...
 
+def _Logical_And(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Element-wise logical AND (1/0 in the input dtype) of same-shape arrays."""
+    ...
+
 def _logical_or(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Element-wise logical OR (1/0 in the input dtype) of same-shape arrays."""
     ...
 
+def _Logical_Or(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Element-wise logical OR (1/0 in the input dtype) of same-shape arrays."""
+    ...
+
 def _logical_xor(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Element-wise logical XOR (1/0 in the input dtype) of same-shape arrays."""
+    ...
+
+def _Logical_Xor(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Element-wise logical XOR (1/0 in the input dtype) of same-shape arrays."""
     ...
 
@@ -598,11 +634,23 @@ def _logical_and_scalar(data: NDArray, *, scalar: float | None = ..., out: NDArr
     """Logical AND of x and a scalar (1/0 in the input dtype)."""
     ...
 
+def _LogicalAndScalar(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Logical AND of x and a scalar (1/0 in the input dtype)."""
+    ...
+
 def _logical_or_scalar(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Logical OR of x and a scalar (1/0 in the input dtype)."""
     ...
 
+def _LogicalOrScalar(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Logical OR of x and a scalar (1/0 in the input dtype)."""
+    ...
+
 def _logical_xor_scalar(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Logical XOR of x and a scalar (1/0 in the input dtype)."""
+    ...
+
+def _LogicalXorScalar(data: NDArray, *, scalar: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Logical XOR of x and a scalar (1/0 in the input dtype)."""
     ...
 
@@ -910,6 +958,14 @@ def pick(data: NDArray, index: NDArray, *, axis: object | None = ..., keepdims: 
     """Picks one element per position along an axis using an index array."""
     ...
 
+def choose_element_0index(data: NDArray, index: NDArray, *, axis: object | None = ..., keepdims: bool | None = ..., mode: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Picks one element per position along an axis using an index array."""
+    ...
+
+def batch_take(a: NDArray, indices: NDArray, *, axis: object | None = ..., keepdims: bool | None = ..., mode: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """a[i, indices[i]] for each row i of a 2-d array (indices clipped; use pick)."""
+    ...
+
 def one_hot(indices: NDArray, *, depth: int, on_value: float | None = ..., off_value: float | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """One-hot encoding of integer indices (out-of-range rows are all off_value)."""
     ...
@@ -1015,6 +1071,10 @@ def zeros(*, shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtyp
     ...
 
 def _zeros(*, shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Returns a new array of the given shape and dtype, filled with zeros."""
+    ...
+
+def _zeros_without_dtype(*, shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Returns a new array of the given shape and dtype, filled with zeros."""
     ...
 
@@ -1154,6 +1214,18 @@ def _random_bernoulli(*, prob: float | None = ..., shape: tuple[int, ...] | None
     """Draw 0/1 samples that are 1 with probability prob."""
     ...
 
+def random_generalized_negative_binomial(*, mu: float | None = ..., alpha: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha)."""
+    ...
+
+def generalized_negative_binomial(*, mu: float | None = ..., alpha: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha)."""
+    ...
+
+def _random_generalized_negative_binomial(*, mu: float | None = ..., alpha: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha)."""
+    ...
+
 def random_uniform_like(data: NDArray, *, low: float | None = ..., high: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Uniform samples on [low, high) with the shape and dtype of the input."""
     ...
@@ -1178,6 +1250,66 @@ def normal_like(data: NDArray, *, loc: float | None = ..., scale: float | None =
     """Normal samples with the shape and dtype of the input."""
     ...
 
+def random_exponential_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples (rate lam) with the shape and dtype of the input."""
+    ...
+
+def _random_exponential_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples (rate lam) with the shape and dtype of the input."""
+    ...
+
+def exponential_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples (rate lam) with the shape and dtype of the input."""
+    ...
+
+def random_gamma_like(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples (shape alpha, scale beta) with the shape and dtype of the input."""
+    ...
+
+def _random_gamma_like(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples (shape alpha, scale beta) with the shape and dtype of the input."""
+    ...
+
+def gamma_like(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples (shape alpha, scale beta) with the shape and dtype of the input."""
+    ...
+
+def random_poisson_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples (mean lam) with the shape and dtype of the input."""
+    ...
+
+def _random_poisson_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples (mean lam) with the shape and dtype of the input."""
+    ...
+
+def poisson_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples (mean lam) with the shape and dtype of the input."""
+    ...
+
+def random_negative_binomial_like(data: NDArray, *, k: int | None = ..., p: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples (k, p) with the shape and dtype of the input."""
+    ...
+
+def _random_negative_binomial_like(data: NDArray, *, k: int | None = ..., p: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples (k, p) with the shape and dtype of the input."""
+    ...
+
+def negative_binomial_like(data: NDArray, *, k: int | None = ..., p: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples (k, p) with the shape and dtype of the input."""
+    ...
+
+def random_generalized_negative_binomial_like(data: NDArray, *, mu: float | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples (mu, alpha) with the shape and dtype of the input."""
+    ...
+
+def _random_generalized_negative_binomial_like(data: NDArray, *, mu: float | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples (mu, alpha) with the shape and dtype of the input."""
+    ...
+
+def generalized_negative_binomial_like(data: NDArray, *, mu: float | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples (mu, alpha) with the shape and dtype of the input."""
+    ...
+
 def sample_uniform(low: NDArray, high: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Uniform samples on [low[i], high[i]) for every element of the parameter arrays; the output shape is low.shape + shape."""
     ...
@@ -1192,6 +1324,46 @@ def sample_normal(mu: NDArray, sigma: NDArray, *, shape: tuple[int, ...] | None 
 
 def _sample_normal(mu: NDArray, sigma: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Normal samples with mean mu[i] and standard deviation sigma[i] for every element of the parameter arrays; the output shape is mu.shape + shape."""
+    ...
+
+def sample_exponential(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples with rate lam[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def _sample_exponential(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples with rate lam[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def sample_gamma(alpha: NDArray, beta: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples with shape alpha[i] and scale beta[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def _sample_gamma(alpha: NDArray, beta: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples with shape alpha[i] and scale beta[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def sample_poisson(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples with mean lam[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def _sample_poisson(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples with mean lam[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def sample_negative_binomial(k: NDArray, p: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples with k[i] failures and success probability p[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def _sample_negative_binomial(k: NDArray, p: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples with k[i] failures and success probability p[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def sample_generalized_negative_binomial(mu: NDArray, alpha: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples with mean mu[i] and dispersion alpha[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
+    ...
+
+def _sample_generalized_negative_binomial(mu: NDArray, alpha: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples with mean mu[i] and dispersion alpha[i] for every element of the parameter arrays; the output shape is the parameters' shape + shape."""
     ...
 
 def shuffle(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
@@ -1212,6 +1384,70 @@ def multinomial(data: NDArray, *, shape: tuple[int, ...] | None = ..., get_prob:
 
 def _sample_multinomial(data: NDArray, *, shape: tuple[int, ...] | None = ..., get_prob: bool | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Draw category indices from multinomial distributions given by the last axis of data (probabilities); optionally also their log probabilities."""
+    ...
+
+def random_pdf_normal(sample: NDArray, mu: NDArray, sigma: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of normal distributions (mean mu, standard deviation sigma)."""
+    ...
+
+def _random_pdf_normal(sample: NDArray, mu: NDArray, sigma: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of normal distributions (mean mu, standard deviation sigma)."""
+    ...
+
+def random_pdf_uniform(sample: NDArray, low: NDArray, high: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of uniform distributions on [low, high]."""
+    ...
+
+def _random_pdf_uniform(sample: NDArray, low: NDArray, high: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of uniform distributions on [low, high]."""
+    ...
+
+def random_pdf_gamma(sample: NDArray, alpha: NDArray, beta: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of gamma distributions (shape alpha, rate beta)."""
+    ...
+
+def _random_pdf_gamma(sample: NDArray, alpha: NDArray, beta: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of gamma distributions (shape alpha, rate beta)."""
+    ...
+
+def random_pdf_exponential(sample: NDArray, lam: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of exponential distributions (rate lam)."""
+    ...
+
+def _random_pdf_exponential(sample: NDArray, lam: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of exponential distributions (rate lam)."""
+    ...
+
+def random_pdf_poisson(sample: NDArray, lam: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Probability of counts under Poisson distributions (mean lam)."""
+    ...
+
+def _random_pdf_poisson(sample: NDArray, lam: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Probability of counts under Poisson distributions (mean lam)."""
+    ...
+
+def random_pdf_negative_binomial(sample: NDArray, k: NDArray, p: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Probability of counts under negative binomial distributions (k failures, success probability p)."""
+    ...
+
+def _random_pdf_negative_binomial(sample: NDArray, k: NDArray, p: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Probability of counts under negative binomial distributions (k failures, success probability p)."""
+    ...
+
+def random_pdf_generalized_negative_binomial(sample: NDArray, mu: NDArray, alpha: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Probability of counts under generalized negative binomial distributions (mean mu, dispersion alpha)."""
+    ...
+
+def _random_pdf_generalized_negative_binomial(sample: NDArray, mu: NDArray, alpha: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Probability of counts under generalized negative binomial distributions (mean mu, dispersion alpha)."""
+    ...
+
+def random_pdf_dirichlet(sample: NDArray, alpha: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of Dirichlet distributions (concentration vectors alpha on the last axis)."""
+    ...
+
+def _random_pdf_dirichlet(sample: NDArray, alpha: NDArray, *, is_log: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Density of Dirichlet distributions (concentration vectors alpha on the last axis)."""
     ...
 
 def dot(lhs: NDArray, rhs: NDArray, *, transpose_a: bool | None = ..., transpose_b: bool | None = ..., forward_stype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
@@ -1418,6 +1654,10 @@ def _npx_convolution(data: NDArray, weight: NDArray, bias: NDArray, *, kernel: t
     """Compute N-D (1-D/2-D/3-D) convolution on (N, C, ...) inputs with weight (num_filter, C/num_group, kernel...) and optional bias (num_filter,). Output spatial size: floor((x + 2*pad - dilate*(kernel-1) - 1)/stride) + 1."""
     ...
 
+def Convolution_v1(data: NDArray, weight: NDArray, bias: NDArray, *, kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., num_filter: int, num_group: int | None = ..., workspace: int | None = ..., no_bias: bool | None = ..., cudnn_tune: str | None = ..., cudnn_off: bool | None = ..., layout: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Compute N-D (1-D/2-D/3-D) convolution on (N, C, ...) inputs with weight (num_filter, C/num_group, kernel...) and optional bias (num_filter,). Output spatial size: floor((x + 2*pad - dilate*(kernel-1) - 1)/stride) + 1."""
+    ...
+
 def Deconvolution(data: NDArray, weight: NDArray, bias: NDArray, *, kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., num_filter: int, num_group: int | None = ..., workspace: int | None = ..., no_bias: bool | None = ..., cudnn_tune: str | None = ..., cudnn_off: bool | None = ..., layout: str | None = ..., adj: tuple[int, ...] | None = ..., target_shape: tuple[int, ...] | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Transposed convolution (the gradient of Convolution w.r.t. its data) on (N, C, ...) inputs with weight (C, num_filter/num_group, kernel...). Output size: stride*(x-1) + dilate*(kernel-1) + 1 - 2*pad + adj, or target_shape when given."""
     ...
@@ -1435,6 +1675,10 @@ def Pooling(data: NDArray, *, kernel: tuple[int, ...] | None = ..., pool_type: s
     ...
 
 def _npx_pooling(data: NDArray, *, kernel: tuple[int, ...] | None = ..., pool_type: str | None = ..., global_pool: bool | None = ..., cudnn_off: bool | None = ..., pooling_convention: str | None = ..., stride: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., p_value: object | None = ..., count_include_pad: bool | None = ..., layout: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional global pooling and valid/full/same output size conventions."""
+    ...
+
+def Pooling_v1(data: NDArray, *, kernel: tuple[int, ...] | None = ..., pool_type: str | None = ..., global_pool: bool | None = ..., cudnn_off: bool | None = ..., pooling_convention: str | None = ..., stride: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., p_value: object | None = ..., count_include_pad: bool | None = ..., layout: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Pooling over 1-D/2-D/3-D windows of (N, C, spatial...) data: max, avg, sum or lp-norm, with optional global pooling and valid/full/same output size conventions."""
     ...
 
@@ -1544,6 +1788,10 @@ def BatchNorm_v1(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDAr
 
 def _contrib_SyncBatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., ndev: int | None = ..., key: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """Synchronized batch normalisation (MXNet contrib); in one process it is BatchNorm over axis 1."""
+    ...
+
+def _contrib_BatchNormWithReLU(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., min_calib_range: object | None = ..., max_calib_range: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """BatchNorm followed by relu (gluon.nn.BatchNormReLU)."""
     ...
 
 def LayerNorm(data: NDArray, gamma: NDArray, beta: NDArray, *, axis: int | None = ..., eps: float | None = ..., output_mean_var: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:

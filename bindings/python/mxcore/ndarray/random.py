@@ -7,7 +7,15 @@ from ..base import np_dtype
 from .ndarray import NDArray, invoke
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poisson", "negative_binomial",
-           "bernoulli", "multinomial", "shuffle"]
+           "generalized_negative_binomial", "bernoulli", "multinomial", "shuffle", "uniform_like", "normal_like",
+           "exponential_like", "gamma_like", "poisson_like", "negative_binomial_like",
+           "generalized_negative_binomial_like"]
+
+# the *_like samplers: the registry op drawing with the input's shape and dtype
+_LIKE_OPS = {"uniform_like": "random_uniform_like", "normal_like": "random_normal_like",
+             "exponential_like": "random_exponential_like", "gamma_like": "random_gamma_like",
+             "poisson_like": "random_poisson_like", "negative_binomial_like": "random_negative_binomial_like",
+             "generalized_negative_binomial_like": "random_generalized_negative_binomial_like"}
 
 
 def _shape(shape):
@@ -84,6 +92,24 @@ def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     return _scalar_or_tensor("random_negative_binomial", "sample_negative_binomial", {"k": k, "p": p}, shape,
                              dtype, ctx, out)
+
+
+def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_generalized_negative_binomial", "sample_generalized_negative_binomial",
+                             {"mu": mu, "alpha": alpha}, shape, dtype, ctx, out)
+
+
+def _like(name, op):
+    def fn(data=None, out=None, name=None, **params):
+        r = invoke(op, [data], params, out=out)
+        return out if out is not None else r[0]
+    fn.__name__ = name
+    fn.__doc__ = "Samples with the shape and dtype of ``data`` (registry op %s)." % op
+    return fn
+
+
+for _name, _op in _LIKE_OPS.items():
+    globals()[_name] = _like(_name, _op)
 
 
 def bernoulli(prob=0.5, shape=None, dtype=None, ctx=None, out=None, **kwargs):

@@ -176,6 +176,24 @@ def prefixed_namespace(namespace: dict, prefix: str, qualname: str):
     return mod
 
 
+def split_namespaces(namespace: dict, op_names, qualname: str):
+    """MXNet's ``_internal`` (ops named with a leading underscore, as
+    ``mx.nd._internal._plus_scalar``) and ``op`` (the public ones) modules
+    over the generated ops in `namespace`; both are put in sys.modules so
+    ``from mxnet.ndarray import _internal`` style imports work."""
+    import sys
+    mods = []
+    all_names = {n for op in manifest()["ops"] for n in [op["name"]] + list(op.get("aliases") or [])}
+    for sub, private in (("_internal", True), ("op", False)):
+        mod = types.ModuleType(qualname + "." + sub, f"MXNet's {sub} op namespace ({qualname}), from the registry.")
+        names = sorted(n for n in (all_names if private else op_names) if n in namespace and n.startswith("_") == private)
+        for n in names:
+            setattr(mod, n, namespace[n])
+        mod.__all__ = names
+        sys.modules[mod.__name__] = mod
+        mods.append(mod)
+    return tuple(mods)
+
 def register_all(namespace: dict) -> list:
     """Create every public op (and its aliases) in `namespace`; returns the names."""
     return register_ops(namespace, _make, _KEEP)

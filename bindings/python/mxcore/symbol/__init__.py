@@ -2,7 +2,7 @@
 core's registry manifest (register.py); graphs are validated, serialised,
 inferred and run by the core's graph executor (symbol.py, ../executor.py)."""
 from . import symbol as _symmod
-from ..ndarray.register import prefixed_namespace
+from ..ndarray.register import prefixed_namespace, split_namespaces
 from .register import register_all
 from .symbol import (Group, NameManager, Prefix, Symbol, Variable, fromjson, load, load_json,  # noqa: F401
                      var)
@@ -12,6 +12,7 @@ _OP_NAMES = register_all(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
 linalg = prefixed_namespace(globals(), "linalg", __name__ + ".linalg")
 image = prefixed_namespace(globals(), "image", __name__ + ".image")
+_internal, op = split_namespaces(globals(), _OP_NAMES, __name__)
 from . import random  # noqa: E402  (F.random inside a traced hybrid_forward)
 from ..control_flow import sym_cond, sym_foreach, sym_while_loop  # noqa: E402
 contrib.foreach, contrib.while_loop, contrib.cond = sym_foreach, sym_while_loop, sym_cond

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..base import np_dtype
 from ..ndarray.random import __all__  # noqa: F401  (the same function names as mx.nd.random)
-from ..ndarray.random import _shape
+from ..ndarray.random import _LIKE_OPS, _shape
 from .symbol import Symbol, _invoke_sym
 
 
@@ -44,10 +44,7 @@ def randint(low, high, shape=None, dtype=None, name=None, **kwargs):
 
 
 def exponential(scale=1, shape=None, dtype=None, name=None, **kwargs):
-    if isinstance(scale, Symbol):
-        raise ValueError("random.exponential: a Symbol scale is not supported (no sample_exponential op); "
-                         "pass a number")
-    return _scalar_or_symbol("random_exponential", "", {"lam": 1.0 / scale}, shape, dtype, name)
+    return _scalar_or_symbol("random_exponential", "sample_exponential", {"lam": 1.0 / scale}, shape, dtype, name)
 
 
 def gamma(alpha=1, beta=1, shape=None, dtype=None, name=None, **kwargs):
@@ -61,6 +58,23 @@ def poisson(lam=1, shape=None, dtype=None, name=None, **kwargs):
 def negative_binomial(k=1, p=1, shape=None, dtype=None, name=None, **kwargs):
     return _scalar_or_symbol("random_negative_binomial", "sample_negative_binomial", {"k": k, "p": p}, shape,
                              dtype, name)
+
+
+def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, name=None, **kwargs):
+    return _scalar_or_symbol("random_generalized_negative_binomial", "sample_generalized_negative_binomial",
+                             {"mu": mu, "alpha": alpha}, shape, dtype, name)
+
+
+def _like(fname, op):
+    def fn(data=None, name=None, **params):
+        return _invoke_sym(op, (data,), dict(params, name=name))
+    fn.__name__ = fname
+    fn.__doc__ = "Samples with the shape and dtype of ``data`` (registry op %s)." % op
+    return fn
+
+
+for _name, _op in _LIKE_OPS.items():
+    globals()[_name] = _like(_name, _op)
 
 
 def bernoulli(prob=0.5, shape=None, dtype=None, name=None, **kwargs):

@@ -1,7 +1,7 @@
 """Gluon neural-network layers (``gluon.nn``)."""
 from ..block import Block, HybridBlock, SymbolBlock  # noqa: F401
 from .activations import ELU, GELU, PReLU, SELU, LeakyReLU, Swish  # noqa: F401
-from .basic_layers import (Activation, BatchNorm, Dense, Dropout, Embedding, Flatten,  # noqa: F401
+from .basic_layers import (Activation, BatchNorm, BatchNormReLU, Dense, Dropout, Embedding, Flatten,  # noqa: F401
                            GroupNorm, HybridLambda, HybridSequential, Identity,
                            InstanceNorm, Lambda, LayerNorm, Sequential)
 from .conv_layers import (AvgPool1D, AvgPool2D, AvgPool3D, Conv1D, Conv1DTranspose,  # noqa: F401

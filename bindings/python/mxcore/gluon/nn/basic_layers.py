@@ -222,6 +222,15 @@ class BatchNorm(HybridBlock):
                                           for k, v in self._kwargs.items()))
 
 
+
+class BatchNormReLU(BatchNorm):
+    """BatchNorm followed by relu in one op (``contrib.BatchNormWithReLU``, MXNet's
+    fused layer); same parameters and arguments as BatchNorm."""
+
+    def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
+        return _one(F.contrib.BatchNormWithReLU(x, gamma, beta, running_mean, running_var, name='fwd',
+                                                **self._kwargs))
+
 class _NormBase(HybridBlock):
     """gamma and beta of one size, the input's length on ``_axis`` (the
     channel axis 1 unless a subclass sets its own)."""
