@@ -526,7 +526,7 @@ static const mx_attr_spec add_n_attrs[] = {
 
 static const mx_op_def ops[] = {
     /* same shape */
-    DEF_EW("elemwise_add", "_add,_plus,_Plus", "Adds two arrays of the same shape element-wise.", add_cpu, add_grad, EW_FLAGS),
+    DEF_EW("elemwise_add", "_add,_plus,_Plus,_grad_add", "Adds two arrays of the same shape element-wise.", add_cpu, add_grad, EW_FLAGS),
     DEF_EW("elemwise_sub", "_sub,_minus,_Minus", "Subtracts two arrays of the same shape element-wise.", sub_cpu, sub_grad, EW_FLAGS),
     DEF_EW("elemwise_mul", "_mul,_Mul", "Multiplies two arrays of the same shape element-wise.", mul_cpu, mul_grad, EW_FLAGS),
     DEF_EW("elemwise_div", "_div,_Div", "Divides two arrays of the same shape element-wise (integer division by zero gives 0).",

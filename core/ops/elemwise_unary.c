@@ -104,7 +104,7 @@ static double erfinv_d(double y) {
     X(gamma, NULL, "Element-wise gamma function.", tgamma(x), (y * mxi_digamma((double)x)), 0, ug_bwd)                      \
     X(gammaln, NULL, "Element-wise log of the absolute gamma function.", lgamma(x), mxi_digamma((double)x), 0, ug_bwd)       \
     X(logical_not, NULL, "Element-wise logical NOT: 1 where x == 0 else 0 (input dtype).", (x == 0), 0, 1, g_nograd)      \
-    X(identity, "_copy", "Returns a copy of the input.", x, 1, 1, g_identity)                                             \
+    X(identity, "_copy,_copyto,_CrossDeviceCopy", "Returns a copy of the input.", x, 1, 1, g_identity)                                             \
     X(BlockGrad, "stop_gradient", "Passes the input through; its gradient is zero.", x, 0, 1, g_zero)                     \
     X(make_loss, NULL, "Identity whose gradient with respect to the input is ones (marks a loss).", x, 1, 1, g_ones)
 

@@ -1049,10 +1049,10 @@ static const mx_op_def ops[] = {
     {.name = "_backward_boolean_mask", .doc = "Gradient of boolean_mask.", .inputs = "ograd,data,index",
      .num_outputs = 1, .infer = bmask_bw_infer, .cpu = bmask_bw_cpu, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_INTERNAL | MX_OPF_NO_GRAD},
-    {.name = "_slice_assign", .doc = "Copy of lhs with lhs[begin:end:step] = rhs (rhs broadcast to the slice).",
+    {.name = "_slice_assign", .aliases = "_crop_assign", .doc = "Copy of lhs with lhs[begin:end:step] = rhs (rhs broadcast to the slice).",
      .inputs = "lhs,rhs", .num_outputs = 1, NA(sa_attrs), .infer = sa_infer, .cpu = sa_cpu, .grad = sa_grad,
      .dtypes = IDX_ANY, .flags = ANY | MX_OPF_WRITES_ALL | MX_OPF_INTERNAL},
-    {.name = "_slice_assign_scalar", .doc = "Copy of data with data[begin:end:step] = scalar.",
+    {.name = "_slice_assign_scalar", .aliases = "_crop_assign_scalar", .doc = "Copy of data with data[begin:end:step] = scalar.",
      .inputs = "data", .num_outputs = 1, NA(sas_attrs), .infer = sas_infer, .cpu = sa_cpu, .grad = sa_grad,
      .dtypes = IDX_ANY, .flags = ANY | MX_OPF_WRITES_ALL | MX_OPF_INTERNAL},
 };

@@ -157,3 +157,18 @@ def test_batchnorm_relu_layer_hybridizes_and_exports(tmp_path):
     net.export(str(tmp_path / "bnr"))
     nodes = json.load(open(tmp_path / "bnr-symbol.json"))["nodes"]
     assert nodes[-1]["op"] == "_contrib_BatchNormWithReLU" and nodes[-1]["name"] == "batchnormrelu1_fwd"
+
+
+def test_internal_names_of_graph_helpers():
+    """names MXNet's executor and old JSON files use for plain ops: "_crop_assign"
+    (slice assign), "_crop_assign_scalar", "_grad_add" (gradient accumulation),
+    "_copyto" and "_CrossDeviceCopy" (copies; one device here)"""
+    ops = mx.nd._internal
+    a = mx.nd.zeros((3, 4))
+    np.testing.assert_array_equal(ops._crop_assign(a, mx.nd.ones((2, 2)), begin=(0, 1), end=(2, 3)).asnumpy(),
+                                  [[0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(
+        ops._crop_assign_scalar(a, scalar=5, begin=(1, 0), end=(2, 4)).asnumpy(), [[0] * 4, [5] * 4, [0] * 4])
+    np.testing.assert_array_equal(ops._grad_add(a + 1, a + 2).asnumpy(), np.full((3, 4), 3))
+    for name in ("_copyto", "_CrossDeviceCopy"):
+        np.testing.assert_array_equal(getattr(ops, name)(a + 3).asnumpy(), np.full((3, 4), 3))

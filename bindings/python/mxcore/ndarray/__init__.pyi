@@ -190,6 +190,14 @@ def _copy(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -
     """Returns a copy of the input."""
     ...
 
+def _copyto(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Returns a copy of the input."""
+    ...
+
+def _CrossDeviceCopy(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Returns a copy of the input."""
+    ...
+
 def BlockGrad(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Passes the input through; its gradient is zero."""
     ...
@@ -243,6 +251,10 @@ def _plus(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | 
     ...
 
 def _Plus(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Adds two arrays of the same shape element-wise."""
+    ...
+
+def _grad_add(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Adds two arrays of the same shape element-wise."""
     ...
 
