@@ -24,6 +24,7 @@ void mxi_register_spatial_transformer(void);
 void mxi_register_im2col(void);
 void mxi_register_deformable_conv(void); /* deformable_conv.c */
 void mxi_register_correlation(void);     /* correlation.c */
+void mxi_register_deformable_psroi(void); /* deformable_psroi.c */
 
 /* ---- attributes (shared by Convolution and Deconvolution tables) ---- */
 enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPACE, A_NO_BIAS, A_CUDNN_TUNE,
@@ -503,6 +504,7 @@ void mxi_register_conv(void) {
     mxi_register_im2col();
     mxi_register_deformable_conv();
     mxi_register_correlation();
+    mxi_register_deformable_psroi();
 }
 
 /* For upsampling.c: bilinear UpSampling is a depthwise Deconvolution with
