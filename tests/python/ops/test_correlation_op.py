@@ -85,3 +85,32 @@ def test_correlation_bad_input_errors():
     expect_error(CO, [a, b], dict(max_displacement=3), contains=("do not fit", "padded 5 x 6"))
     expect_error(CO, [a, b], dict(stride2=0), contains=("stride2",))
     expect_error(CO, [a[0], b[0]], {}, contains=("data1 must be 4-d",))
+
+
+# written by MXNet 1.9.1 (tojson() without spaces): Correlation(Convolution(a), Convolution(b)), FlowNet style
+MXNET_JSON = (
+    '{"nodes":[{"op":"null","name":"a","inputs":[]},{"op":"null","name":"ca_weight","attrs":{"kernel":"(3'
+    ',3)","num_filter":"3","pad":"(1,1)"},"inputs":[]},{"op":"null","name":"ca_bias","attrs":{"kernel":"('
+    '3,3)","num_filter":"3","pad":"(1,1)"},"inputs":[]},{"op":"Convolution","name":"ca","attrs":{"kernel"'
+    ':"(3,3)","num_filter":"3","pad":"(1,1)"},"inputs":[[0,0,0],[1,0,0],[2,0,0]]},{"op":"null","name":"b"'
+    ',"inputs":[]},{"op":"null","name":"cb_weight","attrs":{"kernel":"(3,3)","num_filter":"3","pad":"(1,1'
+    ')"},"inputs":[]},{"op":"null","name":"cb_bias","attrs":{"kernel":"(3,3)","num_filter":"3","pad":"(1,'
+    '1)"},"inputs":[]},{"op":"Convolution","name":"cb","attrs":{"kernel":"(3,3)","num_filter":"3","pad":"'
+    '(1,1)"},"inputs":[[4,0,0],[5,0,0],[6,0,0]]},{"op":"Correlation","name":"corr","attrs":{"kernel_size"'
+    ':"1","max_displacement":"2","pad_size":"2","stride2":"2"},"inputs":[[3,0,0],[7,0,0]]}],"arg_nodes":['
+    '0,1,2,4,5,6],"node_row_ptr":[0,1,2,3,4,5,6,7,8,11],"heads":[[8,0,0]],"attrs":{"mxnet_version":["int"'
+    ',10901]}}')
+# MXNet 1.9.1's output for a, b (1, 2, 6, 6) and the arguments from RandomState(12): sum, ramp sum, y[0, :, 1, 2]
+MXNET_OUT = [-119.1945, 37.2932, 0.0, 0.0, 0.0, -7.9682, 4.1748, 9.1251, -14.5849, 12.0715, 6.657]
+
+
+def test_mxnet_json_with_correlation_loads_and_runs():
+    import mxcore as mx
+    s = mx.sym.load_json(MXNET_JSON)
+    args, outs, _ = s.infer_shape(a=(1, 2, 6, 6), b=(1, 2, 6, 6))
+    assert outs == [(1, 9, 6, 6)] and s.list_outputs() == ["corr_output"]
+    rs = np.random.RandomState(12)
+    vals = {n: mx.nd.array(rs.randn(*sh).astype("f")) for n, sh in zip(s.list_arguments(), args)}
+    y = s.eval(ctx=mx.cpu(), **vals)[0].asnumpy()
+    np.testing.assert_allclose([y.sum(), (y * ramp(y)).sum()] + list(y[0, :, 1, 2]), MXNET_OUT, atol=2e-3)
+    assert '"Correlation"' in s.tojson()

@@ -180,3 +180,73 @@ def test_deformable_conv_bad_input_errors():
     expect_error(DC, [x, off, w, b], dict(CA, pad=(1, 1, 1)), contains=("pad must have 2 entries",))
     expect_error(DC, [x, off, w, b], dict(CA, kernel=(5, 5)), contains=("exceeds padded input size",))
     expect_error(DC, [x, off, w, b], dict(CA, layout="NHWC"), contains=("layout",))
+
+
+# written by MXNet 1.9.1: a net with both ops (offsets and mask from convolutions), tojson() without spaces:
+#   off = Convolution(data, 18, 3x3, pad 1); dcn = contrib.DeformableConvolution(data, off, 4, 3x3, pad 1)
+#   om = Convolution(dcn, 27, 3x3, pad 1); mdcn = contrib.ModulatedDeformableConvolution(dcn, om[:, :18],
+#   sigmoid(om[:, 18:]), 2, 3x3, pad 1, no_bias)
+MXNET_JSON = (
+    '{"nodes":[{"op":"null","name":"data","inputs":[]},{"op":"null","name":"off_weight","attrs":{"kernel"'
+    ':"(3,3)","num_filter":"18","pad":"(1,1)"},"inputs":[]},{"op":"null","name":"off_bias","attrs":{"kern'
+    'el":"(3,3)","num_filter":"18","pad":"(1,1)"},"inputs":[]},{"op":"Convolution","name":"off","attrs":{'
+    '"kernel":"(3,3)","num_filter":"18","pad":"(1,1)"},"inputs":[[0,0,0],[1,0,0],[2,0,0]]},{"op":"null","'
+    'name":"dcn_weight","attrs":{"kernel":"(3,3)","num_deformable_group":"1","num_filter":"4","pad":"(1,1'
+    ')"},"inputs":[]},{"op":"null","name":"dcn_bias","attrs":{"kernel":"(3,3)","num_deformable_group":"1"'
+    ',"num_filter":"4","pad":"(1,1)"},"inputs":[]},{"op":"_contrib_DeformableConvolution","name":"dcn","a'
+    'ttrs":{"kernel":"(3,3)","num_deformable_group":"1","num_filter":"4","pad":"(1,1)"},"inputs":[[0,0,0]'
+    ',[3,0,0],[4,0,0],[5,0,0]]},{"op":"null","name":"om_weight","attrs":{"kernel":"(3,3)","num_filter":"2'
+    '7","pad":"(1,1)"},"inputs":[]},{"op":"null","name":"om_bias","attrs":{"kernel":"(3,3)","num_filter":'
+    '"27","pad":"(1,1)"},"inputs":[]},{"op":"Convolution","name":"om","attrs":{"kernel":"(3,3)","num_filt'
+    'er":"27","pad":"(1,1)"},"inputs":[[6,0,0],[7,0,0],[8,0,0]]},{"op":"slice_axis","name":"slice_axis0",'
+    '"attrs":{"axis":"1","begin":"0","end":"18"},"inputs":[[9,0,0]]},{"op":"slice_axis","name":"slice_axi'
+    's1","attrs":{"axis":"1","begin":"18","end":"27"},"inputs":[[9,0,0]]},{"op":"sigmoid","name":"sigmoid'
+    '0","inputs":[[11,0,0]]},{"op":"null","name":"mdcn_weight","attrs":{"kernel":"(3,3)","no_bias":"True"'
+    ',"num_filter":"2","pad":"(1,1)"},"inputs":[]},{"op":"_contrib_ModulatedDeformableConvolution","name"'
+    ':"mdcn","attrs":{"kernel":"(3,3)","no_bias":"True","num_filter":"2","pad":"(1,1)"},"inputs":[[6,0,0]'
+    ',[10,0,0],[12,0,0],[13,0,0]]}],"arg_nodes":[0,1,2,4,5,7,8,13],"node_row_ptr":[0,1,2,3,4,5,6,7,8,9,10'
+    ',11,12,13,14,15],"heads":[[14,0,0]],"attrs":{"mxnet_version":["int",10901]}}')
+MXNET_ARGS = [('data', (1, 2, 5, 5)), ('off_weight', (18, 2, 3, 3)), ('off_bias', (18,)), ('dcn_weight', (4, 2, 3, 3)),
+    ('dcn_bias', (4,)), ('om_weight', (27, 4, 3, 3)), ('om_bias', (27,)), ('mdcn_weight', (2, 4, 3, 3))]
+# MXNet 1.9.1's output for data (1, 2, 5, 5) and every argument from RandomState(11) (offset convs * 0.3)
+MXNET_OUT = [1.2006, 0.0507, 0.0358, 0.0089, 0.3347, -2.3979, 0.0013, -1.8958, -7.2057, -2.6297, -5.7143, -0.7494, 0.1713,
+    0.0149, 0.0097, 0.6956, -0.8615, -1.1697, 0.0, -0.1301, 2.4282, 4.6639, 1.3137, -1.1743, -0.3664, -2.0411,
+    0.2545, 0.3287, -0.0152, -1.0944, 1.1245, -0.0044, -3.3965, 4.2193, 0.8385, -1.593, 0.18, 0.2395, 0.0372,
+    -0.0169, -3.0143, 1.943, 1.185, 0.0, 0.1929, -2.3396, -1.5672, -6.0696, 1.8249, -12.4006]
+
+
+def test_mxnet_json_with_deformable_convolutions_loads_infers_and_runs():
+    import mxcore as mx
+    s = mx.sym.load_json(MXNET_JSON)
+    args, outs, _ = s.infer_shape(data=(1, 2, 5, 5))  # weights and biases from param_shape
+    assert list(zip(s.list_arguments(), args)) == [(n, tuple(sh)) for n, sh in MXNET_ARGS]
+    assert outs == [(1, 2, 5, 5)]
+    rs = np.random.RandomState(11)
+    vals = {n: (rs.randn(*sh) * (0.3 if n.startswith("o") else 1)).astype("f") for n, sh in MXNET_ARGS}
+    y = s.eval(ctx=mx.cpu(), **{k: mx.nd.array(v) for k, v in vals.items()})[0].asnumpy()
+    np.testing.assert_allclose(y.ravel(), MXNET_OUT, atol=2e-4)
+    ex = s.simple_bind(mx.cpu(), data=(1, 2, 5, 5))
+    assert ex.arg_dict["mdcn_weight"].shape == (2, 4, 3, 3) and "mdcn_bias" not in ex.arg_dict
+    for k, v in vals.items():
+        ex.arg_dict[k][:] = v
+    np.testing.assert_allclose(ex.forward(is_train=True)[0].asnumpy().ravel(), MXNET_OUT, atol=2e-4)
+    ex.backward(mx.nd.ones((1, 2, 5, 5)))  # through both ops into every parameter
+    assert all(np.isfinite(g.asnumpy()).all() for g in ex.grad_dict.values())
+    assert ex.grad_dict["off_weight"].asnumpy().any() and ex.grad_dict["dcn_weight"].asnumpy().any()
+    j = s.tojson()
+    assert '"_contrib_DeformableConvolution"' in j and '"_contrib_ModulatedDeformableConvolution"' in j
+
+
+def test_nd_and_sym_contrib_namespaces():
+    import mxcore as mx
+    x, off, mask, w, b = [mx.nd.array(a) for a in IN_A]
+    y = mx.nd.contrib.DeformableConvolution(x, off, w, b, kernel=(2, 2), num_filter=2)
+    np.testing.assert_allclose(y.asnumpy().ravel(), A_Y, atol=2e-5)
+    y = mx.nd.contrib.ModulatedDeformableConvolution(data=x, offset=off, mask=mask, weight=w, bias=b, kernel=(2, 2),
+                                                     num_filter=2)
+    np.testing.assert_allclose(y.asnumpy().ravel(), A_YM, atol=2e-5)
+    s = mx.sym.contrib.DeformableConvolution(mx.sym.var("d"), mx.sym.var("o"), kernel=(3, 3), num_filter=5,
+                                              name="dc")
+    assert s.list_arguments() == ["d", "o", "dc_weight", "dc_bias"]
+    args, outs, _ = s.infer_shape(d=(2, 3, 7, 7), o=(2, 18, 5, 5))
+    assert outs == [(2, 5, 5, 5)] and args[2:] == [(5, 3, 3, 3), (5,)]
