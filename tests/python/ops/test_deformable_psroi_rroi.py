@@ -151,3 +151,61 @@ def test_rroi_align_bad_input_and_no_gradient():
     expect_error(RRA, [x, bad], RR[0], contains=("non-finite",))
     with pytest.raises(Exception, match="RROIAlign"):  # forward only, as MXNet
         autograd_grads(RRA, [x, rois], RR[0], [0], np.ones((3, 2, 2, 2), "f"), 0, True)
+
+
+# written by MXNet 1.9.1 (tojson() without spaces), Deformable R-FCN style: feat = Convolution(data, 8, 1x1);
+# p1 = DeformablePSROIPooling(feat, rois, no_trans); trans = reshape(FullyConnected(p1, 8), (-1, 2, 2, 2));
+# p2 = DeformablePSROIPooling(feat, rois, trans, trans_std 0.1); rr = RROIAlign(feat, rrois); Group([p2, rr])
+MXNET_JSON = (
+    '{"nodes":[{"op":"null","name":"data","inputs":[]},{"op":"null","name":"feat_weight","attrs":{"kernel'
+    '":"(1,1)","num_filter":"8"},"inputs":[]},{"op":"null","name":"feat_bias","attrs":{"kernel":"(1,1)","'
+    'num_filter":"8"},"inputs":[]},{"op":"Convolution","name":"feat","attrs":{"kernel":"(1,1)","num_filte'
+    'r":"8"},"inputs":[[0,0,0],[1,0,0],[2,0,0]]},{"op":"null","name":"rois","inputs":[]},{"op":"_contrib_'
+    'DeformablePSROIPooling","name":"p1","attrs":{"group_size":"2","no_trans":"True","output_dim":"2","po'
+    'oled_size":"2","sample_per_part":"2","spatial_scale":"0.5"},"inputs":[[3,0,0],[4,0,0]]},{"op":"null"'
+    ',"name":"tfc_weight","attrs":{"num_hidden":"8"},"inputs":[]},{"op":"null","name":"tfc_bias","attrs":'
+    '{"num_hidden":"8"},"inputs":[]},{"op":"FullyConnected","name":"tfc","attrs":{"num_hidden":"8"},"inpu'
+    'ts":[[5,0,0],[6,0,0],[7,0,0]]},{"op":"Reshape","name":"reshape0","attrs":{"shape":"(-1,2,2,2)"},"inp'
+    'uts":[[8,0,0]]},{"op":"_contrib_DeformablePSROIPooling","name":"p2","attrs":{"group_size":"2","outpu'
+    't_dim":"2","pooled_size":"2","sample_per_part":"2","spatial_scale":"0.5","trans_std":"0.1"},"inputs"'
+    ':[[3,0,0],[4,0,0],[9,0,0]]},{"op":"null","name":"rrois","inputs":[]},{"op":"_contrib_RROIAlign","nam'
+    'e":"rr","attrs":{"pooled_size":"(2,2)","spatial_scale":"0.5"},"inputs":[[3,0,0],[11,0,0]]}],"arg_nod'
+    'es":[0,1,2,4,6,7,11],"node_row_ptr":[0,1,2,3,4,5,7,8,9,10,11,13,14,15],"heads":[[10,0,0],[12,0,0]],"'
+    'attrs":{"mxnet_version":["int",10901]}}')
+MXNET_ARGS = [('data', (1, 3, 8, 8)), ('feat_weight', (8, 3, 1, 1)), ('feat_bias', (8,)), ('rois', (3, 5)),
+    ('tfc_weight', (8, 8)), ('tfc_bias', (8,)), ('rrois', (2, 6))]
+# MXNet 1.9.1's outputs for arguments from RandomState(13) (tfc * 0.3) and the rois below
+MXNET_OUT = [[0.0628, 0.8888, -2.2002, 0.7333, -0.3121, -2.1424, 1.7507, -1.6555, 1.4785, 0.6749, -2.2728, 0.5815,
+    -1.6673, -2.2271, 1.6912, -1.8546, 2.2895, 1.232, -1.8546, 0.3383, -1.5806, -0.432, 1.0011, -2.0808], [-0.3196,
+    0.2424, -0.0233, -1.0561, 1.2935, 0.9397, 1.4074, 1.2827, -1.9891, -1.237, -2.2622, -1.6793, 0.6822, 0.2058,
+    0.5784, 0.9598, -1.6429, 0.8011, -3.0885, 0.068, -0.5658, -2.1579, -0.4936, -0.2899, 1.2156, -0.2768, 1.5964,
+    0.8299, -1.7752, -2.1292, -1.6138, -1.9074, -0.3991, -0.2333, 1.3361, 0.3123, 1.2529, 1.5099, 0.5727, 0.976,
+    -1.9249, -2.3989, -2.9528, -2.0076, 0.7202, 0.7045, 0.6158, 0.5141, -1.2422, -3.5356, -3.5341, -1.341, -0.5667,
+    -0.1105, -0.4435, -1.0448, 1.1402, 1.8752, 3.2182, 1.2823, -1.824, -1.5312, -1.964, -1.9462]]
+
+
+def test_mxnet_json_with_deformable_psroi_and_rroi_loads_and_runs():
+    import mxcore as mx
+    s = mx.sym.load_json(MXNET_JSON)
+    args, outs, _ = s.infer_shape(data=(1, 3, 8, 8), rois=(3, 5), rrois=(2, 6))
+    assert list(zip(s.list_arguments(), args)) == [(n, tuple(sh)) for n, sh in MXNET_ARGS]
+    assert outs == [(3, 2, 2, 2), (2, 8, 2, 2)]
+    rs = np.random.RandomState(13)
+    vals = {n: (rs.randn(*sh) * (0.3 if n.startswith("t") else 1)).astype("f") for n, sh in MXNET_ARGS}
+    vals["rois"] = np.array([[0, 1, 2, 12, 13], [0, 4, 0, 15, 9], [0, 0, 5, 7, 15]], "f")
+    vals["rrois"] = np.array([[0, 8, 7, 9, 5, 30], [0, 6, 9, 4, 10, -75]], "f")
+    ys = s.eval(ctx=mx.cpu(), **{k: mx.nd.array(v) for k, v in vals.items()})
+    for y, want in zip(ys, MXNET_OUT):
+        np.testing.assert_allclose(y.asnumpy().ravel(), want, atol=2e-4)
+
+
+def test_symbol_arguments_follow_no_trans():
+    import mxcore as mx
+    d, r = mx.sym.var("d"), mx.sym.var("r")
+    at = {"spatial_scale": 0.5, "output_dim": 2, "group_size": 2, "pooled_size": 3}
+    s = mx.sym.contrib.DeformablePSROIPooling(d, r, no_trans=True, **at)
+    assert s.list_arguments() == ["d", "r"]  # as MXNet: no trans input
+    assert s.infer_shape(d=(1, 8, 6, 6), r=(4, 5))[1] == [(4, 2, 3, 3)]
+    s = mx.sym.contrib.DeformablePSROIPooling(d, r, mx.sym.var("t"), trans_std=0.1, **at)
+    assert s.list_arguments() == ["d", "r", "t"]
+    assert s.infer_shape(d=(1, 8, 6, 6), r=(4, 5), t=(4, 2, 3, 3))[1] == [(4, 2, 3, 3)]
