@@ -99,7 +99,7 @@ typedef struct {
     const corr_geom *g;
     const double *a, *b; /* padded data1, data2 */
     double *ga, *gb;     /* backward: padded gradients (N, C, PH, PW) */
-    const mx_tensor_s *dy;
+    double *dy;          /* backward: the output gradient / (kernel_size^2 * C) */
     mx_tensor_s *y;
 } corr_job;
 
@@ -147,21 +147,21 @@ static int corr_cpu(mx_call *c) {
 static void corr_bwd_range(void *ctx, int64_t b, int64_t e) {
     const corr_job *j = ctx;
     const corr_geom *g = j->g;
-    const double norm = (double)(g->k * g->k * g->C);
     const int64_t PP = g->PH * g->PW;
     for (int64_t t = b; t < e; t++) {
         const int64_t n = t / g->C;
         const double *pa = j->a + t * PP, *pb = j->b + t * PP;
         double *ga = j->ga + t * PP, *gb = j->gb + t * PP;
-        for (int64_t i = 0; i < g->OH; i++)
-            for (int64_t jj = 0; jj < g->OW; jj++) {
-                const int64_t y1 = i * g->s1 + g->md, x1 = jj * g->s1 + g->md;
-                for (int64_t q = 0; q < g->D * g->D; q++) {
-                    const double d = mxi_fget(j->dy, ((n * g->D * g->D + q) * g->OH + i) * g->OW + jj) / norm;
-                    const int64_t y2 = y1 + (q / g->D - g->R) * g->s2, x2 = x1 + (q % g->D - g->R) * g->s2;
+        for (int64_t q = 0; q < g->D * g->D; q++) { /* displacement outermost: the gradient rows read in order */
+            const int64_t oy = (q / g->D - g->R) * g->s2, ox = (q % g->D - g->R) * g->s2;
+            const double *dq = j->dy + (n * g->D * g->D + q) * g->OH * g->OW;
+            for (int64_t i = 0; i < g->OH; i++)
+                for (int64_t jj = 0; jj < g->OW; jj++) {
+                    const double d = dq[i * g->OW + jj];
+                    const int64_t y1 = i * g->s1 + g->md, x1 = jj * g->s1 + g->md;
                     for (int64_t h = 0; h < g->k; h++)
                         for (int64_t w = 0; w < g->k; w++) {
-                            const int64_t o1 = (y1 + h) * g->PW + x1 + w, o2 = (y2 + h) * g->PW + x2 + w;
+                            const int64_t o1 = (y1 + h) * g->PW + x1 + w, o2 = o1 + oy * g->PW + ox;
                             if (g->mul) {
                                 ga[o1] += d * pb[o2];
                                 gb[o2] += d * pa[o1];
@@ -172,7 +172,7 @@ static void corr_bwd_range(void *ctx, int64_t b, int64_t e) {
                             }
                         }
                 }
-            }
+        }
     }
 }
 
@@ -193,10 +193,13 @@ static int corr_bwd_cpu(mx_call *c) {
     corr_geom g;
     MXI_TRY(corr_geom_of(c, c->in[1], c->in[2], &g));
     const size_t n = (size_t)(g.N * g.C * g.PH * g.PW) + 1;
-    corr_job j = {.g = &g, .a = padded(&g, c->in[1], 0), .b = padded(&g, c->in[2], 0), .dy = c->in[0]};
-    j.ga = calloc(n, sizeof(double)), j.gb = calloc(n, sizeof(double));
+    const int64_t ny = g.N * g.D * g.D * g.OH * g.OW;
+    corr_job j = {.g = &g, .a = padded(&g, c->in[1], 0), .b = padded(&g, c->in[2], 0)};
+    j.ga = calloc(n, sizeof(double)), j.gb = calloc(n, sizeof(double)), j.dy = malloc(sizeof(double) * (size_t)(ny + 1));
     int rc = MX_OK;
-    if (!j.a || !j.b || !j.ga || !j.gb) {
+    if (j.dy)
+        for (int64_t i = 0; i < ny; i++) j.dy[i] = mxi_fget(c->in[0], i) / (double)(g.k * g.k * g.C);
+    if (!j.a || !j.b || !j.ga || !j.gb || !j.dy) {
         rc = mxi_error(MX_ERR_MEMORY, "Correlation: out of memory for the padded gradients");
     } else {
         mxi_parallel_for(g.N * g.C, 1, corr_bwd_range, &j);
@@ -212,6 +215,7 @@ static int corr_bwd_cpu(mx_call *c) {
     free((void *)j.b);
     free(j.ga);
     free(j.gb);
+    free(j.dy);
     return rc;
 }
 
