@@ -142,9 +142,10 @@ static int deform_geom_of(const mx_call *c, const mx_tensor_s *x, const mx_tenso
     if (g->C % g->G || g->F % g->G)
         return mxi_op_error(c, MX_ERR_INVALID, "num_group %lld must divide the %lld input channels and num_filter %lld",
                             (long long)g->G, (long long)g->C, (long long)g->F);
-    if (g->C % g->DG)
-        return mxi_op_error(c, MX_ERR_INVALID, "num_deformable_group %lld must divide the %lld input channels",
-                            (long long)g->DG, (long long)g->C);
+    if (g->C % g->DG || g->F % g->DG) /* MXNet requires both, though only the channels' split matters */
+        return mxi_op_error(c, MX_ERR_INVALID,
+                            "num_deformable_group %lld must divide the %lld input channels and num_filter %lld",
+                            (long long)g->DG, (long long)g->C, (long long)g->F);
     const int64_t spans[2] = {g->dh * (g->kh - 1) + 1, g->dw * (g->kw - 1) + 1}, in[2] = {g->H, g->W};
     int64_t out[2];
     for (int i = 0; i < 2; i++) {

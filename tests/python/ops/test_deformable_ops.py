@@ -177,6 +177,10 @@ def test_deformable_conv_bad_input_errors():
     expect_error(DC, [x, off, w, b], dict(CA, kernel=(2, 2, 2)), contains=("only 2-D",))
     expect_error(DC, [x[0], off, w, b], CA, contains=("data must be 4-d",))
     expect_error(DC, [x, off, w, b], dict(CA, num_deformable_group=3), contains=("num_deformable_group 3",))
+    # MXNet also requires num_filter to be a multiple of num_deformable_group
+    x4, off4, _, w4, b4 = dcn_inputs(0, 1, 2, 4, 5, 3, (2, 2), 3, 4, DG=2)
+    expect_error(DC, [x4, off4, w4, b4], dict(CA, num_filter=3, num_deformable_group=2),
+                 contains=("num_deformable_group 2 must divide the 2 input channels and num_filter 3",))
     expect_error(DC, [x, off, w, b], dict(CA, pad=(1, 1, 1)), contains=("pad must have 2 entries",))
     expect_error(DC, [x, off, w, b], dict(CA, kernel=(5, 5)), contains=("exceeds padded input size",))
     expect_error(DC, [x, off, w, b], dict(CA, layout="NHWC"), contains=("layout",))
