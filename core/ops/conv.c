@@ -22,6 +22,10 @@ void mxi_register_upsampling(void);
 void mxi_register_detection(void);
 void mxi_register_spatial_transformer(void);
 void mxi_register_im2col(void);
+void mxi_register_deformable_conv(void); /* deformable_conv.c */
+void mxi_register_correlation(void);     /* correlation.c */
+void mxi_register_deformable_psroi(void); /* deformable_psroi.c */
+void mxi_register_rroi_align(void);      /* rroi_align.c */
 
 /* ---- attributes (shared by Convolution and Deconvolution tables) ---- */
 enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPACE, A_NO_BIAS, A_CUDNN_TUNE,
@@ -499,6 +503,10 @@ void mxi_register_conv(void) {
     mxi_register_detection();
     mxi_register_spatial_transformer();
     mxi_register_im2col();
+    mxi_register_deformable_conv();
+    mxi_register_correlation();
+    mxi_register_deformable_psroi();
+    mxi_register_rroi_align();
 }
 
 /* For upsampling.c: bilinear UpSampling is a depthwise Deconvolution with

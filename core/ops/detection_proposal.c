@@ -296,8 +296,6 @@ static int ps_infer(mx_call *c) {
 
 /* round to the kernel's dtype after each operation: float32 data is pooled in
  * float32 arithmetic, as MXNet's kernel templated on the dtype */
-static inline double rnd(int f32, double v) { return f32 ? (double)(float)v : v; }
-
 /* Walk every bin: fn(ctx, output index, input plane offset, hstart, hend,
  * wstart, wend) with the bin clipped to the map (may be empty). */
 typedef void (*ps_visit)(void *ctx, int64_t o, int64_t plane, int64_t W, int64_t hs, int64_t he, int64_t ws,

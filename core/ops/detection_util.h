@@ -1,5 +1,5 @@
 /* detection_util.h — helpers shared by the detection op files
- * (detection_multibox.c, detection_proposal.c). */
+ * (detection_multibox.c, detection_proposal.c, deformable_psroi.c). */
 #ifndef MXCORE_CORE_OPS_DETECTION_UTIL_H
 #define MXCORE_CORE_OPS_DETECTION_UTIL_H
 
@@ -19,6 +19,10 @@ static inline int by_key_desc(const void *pa, const void *pb) {
     if (a->key != b->key) return a->key < b->key ? 1 : -1;
     return a->index < b->index ? -1 : a->index > b->index;
 }
+
+/* v rounded to float when f32: a double computation that stores where
+ * MXNet's float kernel stores, so floors and comparisons fall the same way. */
+static inline double rnd(int f32, double v) { return f32 ? (double)(float)v : v; }
 
 /* Gradient of ops MXNet treats as constants (proposal, target, detection
  * ops): zeros for every input that wants one. */

@@ -1790,6 +1790,26 @@ def col2im(data: NDArray, *, output_size: tuple[int, ...], kernel: tuple[int, ..
     """Combines columns (N, C*prod(kernel), L) of sliding blocks into an (N, C, *output_size) array, summing where blocks overlap (the transpose of im2col)."""
     ...
 
+def _contrib_DeformableConvolution(data: NDArray, offset: NDArray, weight: NDArray, bias: NDArray, *, kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., num_filter: int, num_group: int | None = ..., num_deformable_group: int | None = ..., workspace: int | None = ..., no_bias: bool | None = ..., layout: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Deformable convolution (DCN v1, Dai et al. 2017) of (N, C, H, W) data: kernel tap k at each output position samples the data bilinearly at its regular place moved by offset channels (2k, 2k+1) of its deformable group; weight (num_filter, C/num_group, kh, kw), optional bias. As MXNet 1.9.1's CPU operator: points outside [0, H) x [0, W) read 0, the last row/column is held."""
+    ...
+
+def _contrib_ModulatedDeformableConvolution(data: NDArray, offset: NDArray, mask: NDArray, weight: NDArray, bias: NDArray, *, kernel: tuple[int, ...], stride: tuple[int, ...] | None = ..., dilate: tuple[int, ...] | None = ..., pad: tuple[int, ...] | None = ..., num_filter: int, num_group: int | None = ..., num_deformable_group: int | None = ..., workspace: int | None = ..., no_bias: bool | None = ..., layout: str | None = ..., im2col_step: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Modulated deformable convolution (DCN v2, Zhu et al. 2018): DeformableConvolution whose samples are multiplied by a mask (N, num_deformable_group * kh * kw, OH, OW). As MXNet 1.9.1: points in (-1, H) x (-1, W) sample, corners outside the data read 0."""
+    ...
+
+def Correlation(data1: NDArray, data2: NDArray, *, kernel_size: int | None = ..., max_displacement: int | None = ..., stride1: int | None = ..., stride2: int | None = ..., pad_size: int | None = ..., is_multiply: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """FlowNet's correlation of two (N, C, H, W) feature maps: for each data1 position on a stride1 grid and each displacement of data2 within max_displacement (step stride2), the mean over a kernel_size^2 window and the channels of the product (is_multiply) or absolute difference of the two. Output (N, (2 * (max_displacement / stride2) + 1)^2, OH, OW). As MXNet 1.9.1."""
+    ...
+
+def _contrib_DeformablePSROIPooling(data: NDArray, rois: NDArray, trans: NDArray, *, spatial_scale: float, output_dim: int, group_size: int, pooled_size: int, part_size: int | None = ..., sample_per_part: int | None = ..., trans_std: float | None = ..., no_trans: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Deformable position-sensitive ROI pooling (Deformable R-FCN): each output bin averages sample_per_part^2 bilinear samples of its position-sensitive channel, the bin moved by trans_std * trans times the roi's size (no move with no_trans). rois [batch index, x1, y1, x2, y2] in image pixels, scaled by spatial_scale. As MXNet 1.9.1's CPU operator."""
+    ...
+
+def _contrib_RROIAlign(data: NDArray, rois: NDArray, *, pooled_size: tuple[int, ...], spatial_scale: float, sampling_ratio: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Rotated ROI align: each of pooled_size bins of a rotated roi [batch index, x, y, width, height, angle in degrees] averages bilinear samples of every channel on the roi's rotated grid. Forward only, as MXNet 1.9.1."""
+    ...
+
 def BatchNorm(data: NDArray, gamma: NDArray, beta: NDArray, moving_mean: NDArray, moving_var: NDArray, *, eps: float | None = ..., momentum: float | None = ..., fix_gamma: bool | None = ..., use_global_stats: bool | None = ..., output_mean_var: bool | None = ..., axis: int | None = ..., cudnn_off: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """Batch normalisation over the channel axis. Training uses batch statistics (biased variance) and updates moving_mean/moving_var in place; inference uses the moving statistics."""
     ...

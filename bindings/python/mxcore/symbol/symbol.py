@@ -253,6 +253,8 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
             return True
     if opname.endswith("BilinearResize2D") and inp == "like":
         return attrs.get("mode", "size") != "like"
+    if opname.endswith("DeformablePSROIPooling") and inp == "trans":
+        return _truthy(attrs.get("no_trans", "False"))
     if opname == "LeakyReLU" and inp == "gamma":
         return attrs.get("act_type", "leaky") != "prelu"
     if opname == "RNN":

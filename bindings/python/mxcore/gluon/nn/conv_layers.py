@@ -16,6 +16,26 @@ def _tuple(x, n):
     return x
 
 
+def _conv_repr(block, kwargs, weight, bias):
+    """MXNet's repr of a convolution layer: 'Conv2D(3 -> 8, kernel_size=(3, 3), stride=(1, 1), ...)'."""
+    s = '{name}({mapping}, kernel_size={kernel}, stride={stride}'
+    len_kernel_size = len(kwargs['kernel'])
+    if kwargs['pad'] != (0,) * len_kernel_size:
+        s += ', padding={pad}'
+    if kwargs['dilate'] != (1,) * len_kernel_size:
+        s += ', dilation={dilate}'
+    if kwargs['num_group'] != 1:
+        s += ', groups={num_group}'
+    if bias is None:
+        s += ', bias=False'
+    if block.act:
+        s += ', {}'.format(block.act)
+    s += ')'
+    shape = weight.shape
+    return s.format(name=block.__class__.__name__,
+                    mapping='{0} -> {1}'.format(shape[1] if shape[1] else None, shape[0]), **kwargs)
+
+
 class _Conv(HybridBlock):
     def __init__(self, channels, kernel_size, strides, padding, dilation, groups, layout,
                  in_channels=0, activation=None, use_bias=True, weight_initializer=None,
@@ -75,23 +95,7 @@ class _Conv(HybridBlock):
         return 'conv'
 
     def __repr__(self):
-        s = '{name}({mapping}, kernel_size={kernel}, stride={stride}'
-        len_kernel_size = len(self._kwargs['kernel'])
-        if self._kwargs['pad'] != (0,) * len_kernel_size:
-            s += ', padding={pad}'
-        if self._kwargs['dilate'] != (1,) * len_kernel_size:
-            s += ', dilation={dilate}'
-        if self._groups != 1:
-            s += ', groups={num_group}'
-        if self.bias is None:
-            s += ', bias=False'
-        if self.act:
-            s += ', {}'.format(self.act)
-        s += ')'
-        shape = self.weight.shape
-        return s.format(name=self.__class__.__name__,
-                        mapping='{0} -> {1}'.format(shape[1] if shape[1] else None, shape[0]),
-                        **self._kwargs)
+        return _conv_repr(self, self._kwargs, self.weight, self.bias)
 
 
 def _mk_conv(n, default_layout, transpose=False):
