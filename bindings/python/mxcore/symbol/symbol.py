@@ -302,6 +302,13 @@ def _sym_attr_str(v):
     return attr_str(v)
 
 
+def _none_attrs(op: dict, attrs: dict) -> dict:
+    """attrs with None values dropped, except where the op's attribute takes None as
+    a value (slice_axis end=None, sum axis=None): MXNet writes those as 'None'."""
+    takes_none = {a["name"] for a in op.get("attrs", []) if a["type"] in ("shape", "int_or_none", "dtype")}
+    return {k: ("None" if v is None else v) for k, v in attrs.items() if v is not None or k in takes_none}
+
+
 def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=False, hint=None, record_as=None):
     """New op node from Symbols (by position) + attrs; returns a Symbol of its visible outputs.
     Unnamed nodes are named as MXNet names them: the called op name, lower-cased
@@ -309,11 +316,7 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
     op = _op_info(opname)
     if op is None:
         raise MXNetError("mx.sym: unknown op '%s'" % opname)
-    sattrs = {}
-    for k, v in attrs.items():
-        if v is None:
-            continue
-        sattrs[k] = _sym_attr_str(v)
+    sattrs = {k: _sym_attr_str(v) for k, v in _none_attrs(op, attrs).items()}
     hint = hint or opname.lower()
     if not resolved:
         name = current_name_manager().get(name, hint)
@@ -389,7 +392,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
         if k in slots:
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
         slots[k] = v
-    str_attrs = {k: _sym_attr_str(v) for k, v in attrs.items() if v is not None}
+    str_attrs = {k: _sym_attr_str(v) for k, v in _none_attrs(op, attrs).items()}
     node_name = current_name_manager().get(name, hint or opname.lower())
     ins = []
     for inp in inputs_spec:
