@@ -30,7 +30,20 @@ int mxi_invoke_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const c
 typedef struct mxi_call_info {
     int training;
     uint64_t rng_seed, rng_offset;
+    /* a node's private state from its forward for its gradient (control-flow
+     * nodes keep their steps' saved runs), freed by state_free */
+    void *state;
+    void (*state_free)(void *state);
 } mxi_call_info;
+
+/* Free the states of n call infos (the array itself stays). */
+static inline void mxi_call_info_clear(mxi_call_info *info, int n) {
+    for (int i = 0; info && i < n; i++)
+        if (info[i].state && info[i].state_free) {
+            info[i].state_free(info[i].state);
+            info[i].state = NULL;
+        }
+}
 
 /* Invoke with attributes already parsed (graph nodes parse once). `donate`
  * marks inputs the caller gives up (bit i: input i), which an in-place-capable

@@ -56,6 +56,7 @@ static void graph_free(mx_graph_s *g) {
         free(n->in);
         free(n->last_use);
         free(n->parsed);
+        mxi_cf_free(n);
         if (n->consts)
             for (int k = 0; k < n->n_out; k++) mxi_tensor_release(n->consts[k]);
         free(n->consts);
@@ -64,6 +65,7 @@ static void graph_free(mx_graph_s *g) {
     free(g->heads);
     free(g->args);
     free(g->aux);
+    free(g->inputs);
     free(g->arg_names);
     free(g->aux_names);
     free(g->out_names);
@@ -106,6 +108,8 @@ static int op_attrs(const gnode *n, const char **keys, const char **vals) {
     for (int a = 0; a < n->n_attrs && k < MX_MAX_ATTRS * 2; a++) {
         size_t len = strlen(n->keys[a]);
         if (len >= 4 && !strncmp(n->keys[a], "__", 2) && !strcmp(n->keys[a] + len - 2, "__")) continue;
+        /* control-flow maps are lists of any length, read by graph_control_flow.c */
+        if (n->op && (n->op->flags & MX_OPF_SUBGRAPH) && len > 5 && !strcmp(n->keys[a] + len - 5, "_locs")) continue;
         keys[k] = n->keys[a];
         vals[k] = n->vals[a];
         k++;
@@ -213,10 +217,12 @@ static int analyse(mx_graph_s *g) {
     /* arguments: reachable variables in node order (MXNet's list order) */
     g->args = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
     g->aux = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
-    if (!g->args || !g->aux) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    g->inputs = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    if (!g->args || !g->aux || !g->inputs) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
     for (int i = 0; i < g->n_nodes; i++) {
         gnode *n = &g->nodes[i];
         if (n->op || !n->reachable) continue;
+        g->inputs[g->n_inputs++] = i;
         if (n->is_aux) g->aux[g->n_aux++] = i;
         else g->args[g->n_args++] = i;
     }
@@ -228,6 +234,12 @@ int mx_graph_from_json(const char *json, mx_graph *out) {
     if (!out) return mxi_error(MX_ERR_INVALID, "mx_graph_from_json: out is NULL");
     mxi_jv *root = NULL;
     MXI_TRY(mxi_jv_parse(json, "symbol JSON", &root));
+    int rc = mxi_graph_from_jv(root, out);
+    mxi_jv_free(root);
+    return rc;
+}
+
+int mxi_graph_from_jv(const mxi_jv *root, mx_graph_s **out) {
     int rc = MX_OK;
     mx_graph_s *g = calloc(1, sizeof *g);
     const mxi_jv *nodes = mxi_jv_get(root, "nodes"), *heads = mxi_jv_get(root, "heads");
@@ -280,6 +292,7 @@ int mx_graph_from_json(const char *json, mx_graph *out) {
             if (!n->op) { rc = mxi_error(MX_ERR_INVALID, "symbol JSON: variable '%s' has inputs", n->name); break; }
         }
         rc = node_output_count(g, n);
+        if (rc == MX_OK && n->op && (n->op->flags & MX_OPF_SUBGRAPH)) rc = mxi_cf_load(n, mxi_jv_get(jn, "subgraphs"));
     }
     if (rc == MX_OK) {
         g->heads = calloc((size_t)heads->n + 1, sizeof *g->heads);
@@ -290,7 +303,6 @@ int mx_graph_from_json(const char *json, mx_graph *out) {
     }
     if (rc == MX_OK) rc = analyse(g);
 done:
-    mxi_jv_free(root);
     if (rc != MX_OK) {
         graph_free(g);
         return rc;
@@ -359,6 +371,10 @@ int mx_graph_to_json(mx_graph g, const char **json) {
             mxi_json_end_array(&j);
         }
         mxi_json_end_array(&j);
+        if (n->cf && mxi_cf_write_json(n, &j) != MX_OK) {
+            free(mxi_json_take(&j));
+            return mx_last_error_code();
+        }
         mxi_json_end_object(&j);
     }
     mxi_json_end_array(&j);
@@ -600,6 +616,37 @@ static void fill_param_shapes(const mx_graph_s *g, const gnode *n, mx_tensor_s *
     }
 }
 
+/* A control-flow node infers once every input an op computes is known (it
+ * may size variable inputs its body's layers determine, e.g. a weight). */
+static int infer_cf_node(mx_graph_s *g, int i, mx_tensor_s **ins, shape_slot *slots, const int *row, mx_call *c,
+                         int partial, bool *complete) {
+    gnode *n = &g->nodes[i];
+    for (int j = 0; j < n->n_in; j++)
+        if (!ins[j] && g->nodes[n->in[j].node].op) { *complete = false; return MX_OK; }
+    mx_tensor_s *filled = calloc((size_t)n->n_in + 1, sizeof *filled);
+    if (!filled) return mxi_error(MX_ERR_MEMORY, "infer_shape: out of memory");
+    for (int j = 0; j < n->n_in; j++) filled[j].ndim = -1;
+    bool done = false;
+    int rc = mxi_cf_infer(n, ins, filled, c, &done);
+    if (rc != MX_OK) mxi_error_prefix(rc, "infer_shape");
+    for (int j = 0; j < n->n_in && rc == MX_OK; j++) {
+        shape_slot *s = &slots[row[n->in[j].node] + n->in[j].index];
+        if (!ins[j] && filled[j].ndim >= 0) {
+            s->t = filled[j];
+            s->known = 1;
+        } else if (!ins[j] && !partial) {
+            rc = mxi_error(MX_ERR_INVALID, "infer_shape: cannot infer the shape of '%s' (input %d of node '%s', op %s); "
+                           "provide it", g->nodes[n->in[j].node].name, j, n->name, n->op->name);
+        }
+    }
+    if (rc == MX_OK && done)
+        for (int k = 0; k < c->n_out && k < n->n_out; k++) slot_from_call(&slots[row[i] + k], c, k);
+    else if (rc == MX_OK)
+        *complete = false;
+    free(filled);
+    return rc;
+}
+
 int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char **result_json) {
     if (!graph_check(g, "mx_graph_infer")) return MX_ERR_HANDLE;
     if (!result_json) return mxi_error(MX_ERR_INVALID, "mx_graph_infer: result_json is NULL");
@@ -648,6 +695,10 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
             ins[j] = &slots[row[d]].t;
         }
         if (rc != MX_OK) break;
+        if (n->cf) {
+            rc = infer_cf_node(g, i, ins, slots, row, c, partial, &complete);
+            continue;
+        }
         if (ready && n->op->param_shape && n->n_in > 1 && ins[0]) fill_param_shapes(g, n, ins, slots, row, c);
         for (int j = 0; j < n->n_in && ready; j++)
             if (!ins[j]) ready = false;
@@ -730,7 +781,7 @@ static int run_deferred(mx_graph_s *g, int d, const gnode *consumer, int slot, m
 
 static bool subgraph_constant(mx_graph_s *g, int i) {
     gnode *n = &g->nodes[i];
-    if (!n->op || (n->op->flags & MX_OPF_RANDOM)) return false;
+    if (!n->op || (n->op->flags & (MX_OPF_RANDOM | MX_OPF_SUBGRAPH))) return false;
     for (int j = 0; j < n->n_in; j++)
         if (!g->nodes[n->in[j].node].is_const) return false;
     return true;
@@ -794,10 +845,15 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
             if (p->op && !p->is_const && !is_deferred(p) && p->last_use[n->in[j].index] == i) donate |= 1ull << j;
         }
         int got = 0;
-        if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
-        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
-                               info ? &info[i] : NULL);
-        if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
+        if (n->cf) { /* control flow: its subgraphs run (graph_control_flow.c) */
+            rc = mxi_cf_forward(n, ins, outs, info ? &info[i] : NULL);
+            got = rc == MX_OK ? n->n_out : 0;
+        } else {
+            if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
+            rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
+                                   info ? &info[i] : NULL);
+            if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
+        }
         if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];
@@ -893,6 +949,19 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
     for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
     free(val);
     free(row);
+    mxi_call_info_clear(info, g->n_nodes);
     free(info);
     return rc;
+}
+
+int mxi_graph_run_inputs(mx_graph_s *g, mx_tensor_s *const *inputs, mx_tensor_s **heads) {
+    mx_tensor args[MX_MAX_INPUTS], aux[MX_MAX_INPUTS];
+    if (g->n_args > MX_MAX_INPUTS || g->n_aux > MX_MAX_INPUTS)
+        return mxi_error(MX_ERR_UNSUPPORTED, "graph: a subgraph with more than %d inputs", MX_MAX_INPUTS);
+    for (int k = 0, a = 0, x = 0; k < g->n_inputs; k++) {
+        if (g->nodes[g->inputs[k]].is_aux) aux[x++] = inputs[k];
+        else args[a++] = inputs[k];
+    }
+    int n_out = 0;
+    return mx_graph_run(g, args, g->n_args, aux, g->n_aux, mxi_ag_training(), heads, g->n_heads, &n_out);
 }

@@ -26,7 +26,7 @@
 #include "autograd.h"
 #include "graph_internal.h"
 
-typedef struct {
+typedef struct mxi_graph_tape {
     mx_graph_s *g;         /* retained */
     mx_tensor_s **val;     /* every node output (row-indexed), owned */
     int *row;              /* first val slot of each node */
@@ -36,11 +36,21 @@ typedef struct {
     int total;             /* val slots */
 } graph_tape;
 
+/* row-indexed value slots of g: row[i] is node i's first */
+static int *make_rows(const mx_graph_s *g, int *total) {
+    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    int n = 0;
+    for (int i = 0; row && i < g->n_nodes; i++) { row[i] = n; n += g->nodes[i].n_out; }
+    *total = n;
+    return row;
+}
+
 static void tape_release(void *p) {
     graph_tape *t = p;
     for (int k = 0; k < t->total; k++) mxi_tensor_release(t->val[k]);
     free(t->val);
     free(t->row);
+    mxi_call_info_clear(t->info, t->g->n_nodes);
     free(t->info);
     free(t->need);
     mxi_graph_drop(t->g);
@@ -85,7 +95,8 @@ static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tens
     for (int j = 0; j < n->n_in; j++) need[j] = t->need[n->in[j].node];
     mx_tensor_s *igrad[MX_MAX_INPUTS];
     memset(igrad, 0, sizeof *igrad * (size_t)n->n_in);
-    mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, NULL};
+    /* a control-flow node's gradient reads the steps its forward saved */
+    mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, t->info[i].state};
     int rc = n->op->grad(&gc);
     if (rc != MX_OK) mxi_error_prefix(rc, "backward of graph node '%s'", n->name);
     for (int j = 0; j < n->n_in; j++) {
@@ -173,6 +184,19 @@ static int graph_grad(mx_grad_ctx *gc) {
 static const mx_op_def graph_def = {.name = "_graph", .doc = "A hybridized graph run, recorded as one node.",
                                     .grad = graph_grad, .flags = MX_OPF_INTERNAL};
 
+/* which nodes lie on a path from a variable marked in need (nodes are in
+ * topological order) */
+static void propagate_need(const mx_graph_s *g, bool *need) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        const gnode *n = &g->nodes[i];
+        /* non-differentiable ops (zeros_like, argmax, comparisons) stop the
+         * gradient here, as they do on the eager tape, which never records them */
+        if (!n->op || !n->reachable || n->is_const || (n->op->flags & MX_OPF_NO_GRAD)) continue;
+        need[i] = false;
+        for (int j = 0; j < n->n_in && !need[i]; j++) need[i] = need[n->in[j].node];
+    }
+}
+
 int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *info, const mx_tensor *args,
                      mx_tensor *heads) {
     int total = row[g->n_nodes - 1] + g->nodes[g->n_nodes - 1].n_out;
@@ -189,20 +213,13 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
         for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
         free(val);
         free(row);
+        mxi_call_info_clear(info, g->n_nodes);
         free(info);
         free(c);
         return rc;
     }
-    /* which nodes lie on a path from a wanted argument (nodes are in
-     * topological order) */
     for (int a = 0; rc == MX_OK && a < g->n_args; a++) t->need[g->args[a]] = mxi_ag_wants_grad(args[a]);
-    for (int i = 0; rc == MX_OK && i < g->n_nodes; i++) {
-        const gnode *n = &g->nodes[i];
-        /* non-differentiable ops (zeros_like, argmax, comparisons) stop the
-         * gradient here, as they do on the eager tape, which never records them */
-        if (!n->op || !n->reachable || n->is_const || (n->op->flags & MX_OPF_NO_GRAD)) continue;
-        for (int j = 0; j < n->n_in && !t->need[i]; j++) t->need[i] = t->need[n->in[j].node];
-    }
+    if (rc == MX_OK) propagate_need(g, t->need);
     /* Each head gets its own tensor that nothing else holds: a variable, a
      * cached constant or a repeated head is copied. The saved value of a
      * head becomes a value-only alias, so the head (which holds the tape
@@ -243,4 +260,75 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
     rc = mxi_ag_record_stateful(c, t, tape_release);
     free(c);
     return rc;
+}
+
+/* ---- a subgraph's vector-Jacobian product (control-flow steps) ---- */
+
+int mxi_graph_run_saved(mx_graph_s *g, mx_tensor_s *const *inputs, mxi_graph_tape **tape, mx_tensor_s **heads) {
+    int total = 0;
+    graph_tape *t = calloc(1, sizeof *t);
+    int *row = make_rows(g, &total);
+    mx_tensor_s **val = calloc((size_t)total + 1, sizeof *val);
+    mxi_call_info *info = calloc((size_t)g->n_nodes + 1, sizeof *info);
+    bool *need = calloc((size_t)g->n_nodes + 1, sizeof *need);
+    if (!t || !row || !val || !info || !need) {
+        free(t);
+        free(row);
+        free(val);
+        free(info);
+        free(need);
+        return mxi_error(MX_ERR_MEMORY, "graph run: out of memory");
+    }
+    *t = (graph_tape){.g = g, .val = val, .row = row, .info = info, .need = need, .total = total};
+    mxi_graph_retain(g);
+    for (int k = 0; k < g->n_inputs; k++) {
+        val[row[g->inputs[k]]] = inputs[k];
+        mxi_tensor_retain(inputs[k]);
+    }
+    int prev;
+    mx_autograd_set_recording(0, &prev); /* the values are kept; the caller differentiates */
+    int rc = mxi_graph_forward(g, val, row, info, NULL);
+    mx_autograd_set_recording(prev, NULL);
+    if (rc != MX_OK) {
+        tape_release(t);
+        return rc;
+    }
+    for (int h = 0; h < g->n_heads; h++) {
+        heads[h] = val[row[g->heads[h].node] + g->heads[h].index];
+        mxi_tensor_retain(heads[h]);
+    }
+    *tape = t;
+    return MX_OK;
+}
+
+int mxi_graph_vjp(mxi_graph_tape *t, mx_tensor_s *const *ograds, const bool *need, mx_tensor_s **igrads) {
+    mx_graph_s *g = t->g;
+    for (int i = 0; i < g->n_nodes; i++) t->need[i] = false;
+    for (int k = 0; k < g->n_inputs; k++) t->need[g->inputs[k]] = need[k] && !g->nodes[g->inputs[k]].is_aux;
+    propagate_need(g, t->need);
+    mx_tensor_s **acc = calloc((size_t)t->total + 1, sizeof *acc);
+    mx_call *c = malloc(sizeof *c);
+    int rc = acc && c ? MX_OK : mxi_error(MX_ERR_MEMORY, "backward of a subgraph: out of memory");
+    for (int h = 0; rc == MX_OK && h < g->n_heads; h++) {
+        if (!ograds[h]) continue;
+        mxi_tensor_retain(ograds[h]);
+        rc = mxi_ag_accumulate(&acc[t->row[g->heads[h].node] + g->heads[h].index], ograds[h]);
+    }
+    for (int i = g->n_nodes - 1; i >= 0 && rc == MX_OK; i--) {
+        const gnode *n = &g->nodes[i];
+        if (n->op && n->reachable && t->need[i]) rc = node_backward(t, t->val, i, acc, c);
+    }
+    for (int k = 0; k < g->n_inputs; k++) {
+        mx_tensor_s **slot = acc ? &acc[t->row[g->inputs[k]]] : NULL;
+        igrads[k] = NULL;
+        if (rc == MX_OK && slot && t->need[g->inputs[k]]) { igrads[k] = *slot; *slot = NULL; }
+    }
+    for (int k = 0; acc && k < t->total; k++) mxi_tensor_release(acc[k]);
+    free(acc);
+    free(c);
+    return rc;
+}
+
+void mxi_graph_tape_free(mxi_graph_tape *t) {
+    if (t) tape_release(t);
 }

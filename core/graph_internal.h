@@ -34,6 +34,7 @@ typedef struct {
     /* elementwise fusion plan (graph_fuse.c) */
     int fuse_next;       /* next node of this node's fused chain, or -1 */
     int fuse_head;       /* first node of a chain of >= 2 fusable nodes */
+    struct mxi_cf *cf;   /* control-flow nodes: subgraphs (graph_control_flow.c) */
 } gnode;
 
 typedef struct mx_graph_s mx_graph_s;
@@ -46,6 +47,8 @@ struct mx_graph_s {
     gref *heads;
     int n_args, n_aux;
     int *args, *aux;                /* node indices */
+    int n_inputs, *inputs;          /* all variables in node order (MXNet's list_inputs;
+                                       what control-flow *_locs index) */
     const char **arg_names, **aux_names, **out_names;
     char **out_name_store;
     char *json;                     /* cache for to_json */
@@ -54,6 +57,38 @@ struct mx_graph_s {
     int n_fused_chains, n_fused_nodes; /* fusion plan summary */
 };
 
+
+struct mxi_json;
+struct mxi_jv;
+typedef struct mxi_cf mxi_cf;
+typedef struct mxi_graph_tape mxi_graph_tape;
+
+/* graph.c: a graph from a parsed JSON object (the top level or a node's
+ * subgraph); caller owns *out. */
+int mxi_graph_from_jv(const struct mxi_jv *root, mx_graph_s **out);
+/* graph.c: run g on its inputs (node order) as mx_graph_run does (recorded
+ * when autograd records); heads[k] new references. */
+int mxi_graph_run_inputs(mx_graph_s *g, mx_tensor_s *const *inputs, mx_tensor_s **heads);
+
+/* graph_backward.c: run g on its inputs (node order) keeping every value,
+ * unrecorded: *tape is what mxi_graph_vjp needs; heads[k] new references. */
+int mxi_graph_run_saved(mx_graph_s *g, mx_tensor_s *const *inputs, mxi_graph_tape **tape, mx_tensor_s **heads);
+/* graph_backward.c: gradients of the inputs (node order; igrads[k] new
+ * reference or NULL) for head gradients ograds (NULL: zero), computing only
+ * what need[k] (per input) asks for. The tape stays usable. */
+int mxi_graph_vjp(mxi_graph_tape *t, mx_tensor_s *const *ograds, const bool *need, mx_tensor_s **igrads);
+void mxi_graph_tape_free(mxi_graph_tape *t);
+
+/* graph_control_flow.c: a control-flow node's subgraphs and maps (load),
+ * freeing, its "subgraphs" JSON, shape inference (ins NULL = unknown; it may
+ * size unknown variable inputs in filled[j], whose ndim the caller sets to
+ * -1; *done when the outputs are known, in c), and running (info: keep the
+ * steps for the gradient, as node state). */
+int mxi_cf_load(gnode *n, const struct mxi_jv *subgraphs);
+void mxi_cf_free(gnode *n);
+int mxi_cf_write_json(const gnode *n, struct mxi_json *j);
+int mxi_cf_infer(gnode *n, mx_tensor_s **ins, mx_tensor_s *filled, mx_call *c, bool *done);
+int mxi_cf_forward(gnode *n, mx_tensor_s **ins, mx_tensor_s **outs, mxi_call_info *info);
 
 /* graph_fuse.c: find chains of single-input elementwise nodes whose
  * intermediates have exactly one consumer (run after analysis). */

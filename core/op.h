@@ -58,8 +58,10 @@ enum {
     MX_OPF_STRIDED = 1u << 3,    /* kernel accepts non-contiguous inputs */
     MX_OPF_NO_INPUT_CAST = 1u << 4, /* don't upcast unsupported input dtypes */
     MX_OPF_WRITES_ALL = 1u << 5,  /* kernel writes every output element: skip zeroing */
-    MX_OPF_INPLACE_OK = 1u << 6   /* kernel is correct when an output is the same
+    MX_OPF_INPLACE_OK = 1u << 6,  /* kernel is correct when an output is the same
                                      buffer as an input (elementwise) */
+    MX_OPF_SUBGRAPH = 1u << 8     /* a control-flow node carrying subgraphs: only the
+                                     graph executor runs it (graph_control_flow.c) */
 };
 
 /* dtype masks for mx_op_def.dtypes (kernels' native dtypes). Inputs of other
@@ -175,6 +177,10 @@ static inline void mxi_fset(mx_tensor_s *t, int64_t i, double v) {
     else MXI_PTR(float, t)[i] = (float)v;
 }
 static inline void mxi_fadd(mx_tensor_s *t, int64_t i, double v) { mxi_fset(t, i, mxi_fget(t, i) + v); }
+
+/* Gradient of a control-flow node (_foreach, _while_loop, _cond) from the
+ * steps its forward saved (graph_control_flow.c). */
+int mxi_cf_grad(mx_grad_ctx *g);
 
 /* ---- registration (registry.c) ---- */
 /* Register `n` ops; the table must have static storage duration. */

@@ -3,11 +3,14 @@ and ``contrib.cond``, for NDArrays (``mx.nd.contrib``) and Symbols
 (``mx.sym.contrib``, i.e. ``F.contrib`` inside a hybridized block).
 
 Eagerly they are Python loops and branches over recorded ops, so autograd
-sees the ops each iteration ran. Inside a graph there are no subgraph ops:
-``foreach`` is unrolled over the loop length, which tracing knows from the
-input shapes; ``cond`` computes both branches and selects with ``where``
-(gradients reach both branches' inputs only through the selected one);
-``while_loop``'s trip count depends on values, so it raises in a graph."""
+sees the ops each iteration ran. On Symbols they build MXNet's control-flow
+nodes (``_foreach``, ``_while_loop``, ``_cond``): the body functions are
+called once on fresh variables, their graphs become the node's subgraphs
+(what the body reads from outside becomes an input of the node), and the
+core's graph executor runs the loop and its gradient
+(core/graph_control_flow.c). Inside a hybridized block, where tracing knows
+the data's length, ``foreach`` is unrolled instead (no per-step overhead).
+"""
 from __future__ import annotations
 
 from .base import MXNetError
@@ -92,52 +95,213 @@ def nd_cond(pred, then_func, else_func, name="cond"):
 
 
 # ---- Symbol ---------------------------------------------------------------------------
-def _length(sym_, what):
+def _length(sym_):
+    """The loop length when tracing knows the data's shape, else None."""
     shape = sym_._known_shape()
-    if shape is None:
-        raise MXNetError("%s: inside a symbol graph the loop length must be known from the input shapes; "
-                         "call it from a hybridized block's hybrid_forward (tracing knows the shapes) or "
-                         "give the data variable a shape" % what)
-    return shape[0]
+    return None if shape is None else shape[0]
+
+
+def _seq_mark():
+    from .symbol import symbol as _s
+    return next(_s._NODE_SEQ)  # nodes made from here on belong to the body
+
+
+def _cut_subgraph(entries, loop_vars, start):
+    """The subgraph computing `entries` (output entries of the body), copied so
+    that it ends at the loop variables (nodes of `loop_vars`, Symbols) and at
+    what the body reads from outside: outer variables stay variables (same
+    name), outer ops' outputs become variables named after them. Returns
+    (subgraph Symbol, its inputs in node order as ('loop', k) or ('free', entry))."""
+    from .symbol import symbol as _s
+    loops = {id(v._outs[0][0]): k for k, v in enumerate(loop_vars)}
+    memo, cut, free_of = {}, {}, {}
+
+    def outer_op(node):
+        return node.op is not None and node.seq < start
+
+    def var_for(entry):
+        node, idx = entry
+        key = (id(node), idx)
+        if key not in cut:
+            name = node.name if node.op is None else \
+                ("%s_output" % node.name if node.n_vis == 1 else "%s_output%d" % (node.name, idx))
+            v = _s._Node(None, name, dict(node.attrs) if node.op is None else {})
+            cut[key] = v
+            free_of[id(v)] = entry
+        return cut[key]
+
+    def convert(entry):
+        node, idx = entry
+        if id(node) in loops:
+            return (node, idx)
+        if node.op is None or outer_op(node):
+            return (var_for(entry), 0)
+        return (memo[id(node)], idx)
+
+    # copy the body's own nodes in post-order (iterative: bodies can be deep)
+    stack = [(e[0], False) for e in entries]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in memo or id(node) in loops or node.op is None or outer_op(node):
+            continue
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c, _ in node.inputs)
+            continue
+        new = _s._Node(node.op, node.name, node.attrs, [convert(e) for e in node.inputs], node.n_vis)
+        new.subgraphs = node.subgraphs
+        memo[id(node)] = new
+    sub = _s.Symbol([convert(e) for e in entries])
+    inputs = []
+    for n in _s._topo(sub._outs):
+        if n.op is None:
+            inputs.append(("loop", loops[id(n)]) if id(n) in loops else ("free", free_of[id(n)]))
+    return sub, inputs
+
+
+def _cf_node(op, name, hint, inputs, attrs, subgraphs, n_out):
+    from .symbol import symbol as _s
+    node = _s._Node(op, _s.current_name_manager().get(name, hint),
+                    {k: str(v) for k, v in attrs.items()}, inputs, n_out)
+    node.subgraphs = subgraphs
+    return [_s.Symbol([(node, k)]) for k in range(n_out)]
+
+
+def _single(sym_, what):
+    if len(sym_._outs) != 1:
+        raise MXNetError("%s: a Symbol of %d outputs; select one with [i]" % (what, len(sym_._outs)))
+    return sym_._outs[0]
+
+
+def _fresh_vars(syms, what):
+    from . import symbol as S
+    out = []
+    for k, s_ in enumerate(syms):
+        node, _ = _single(s_, what)
+        out.append(S.var("%s-0" % (node.name if node.op is None else "%s%d" % (what, k))))
+    return out
+
+
+def _locs(inputs, kind, count):
+    """positions (in the subgraph's input order) of loop items 0..count-1"""
+    pos = [None] * count
+    for p, (k, v) in enumerate(inputs):
+        if k == kind and v < count:
+            pos[v] = p
+    return pos
 
 
 def sym_foreach(body, data, init_states, name="foreach"):
-    """foreach unrolled in the graph over the (traced) length of axis 0."""
+    """``out, states = body(data[i], states)`` along axis 0 of data: a ``_foreach``
+    node (or, inside a traced hybrid_forward, the loop unrolled)."""
     from . import symbol as S
-    datas = _as_list(data)
-    n = _length(datas[0], "foreach")
-    if n == 0:
-        raise MXNetError("foreach: data has length 0 along axis 0; nothing to iterate")
-    slices = []
-    for d in datas:
-        parts = S.split(d, num_outputs=n, axis=0, squeeze_axis=True) if n > 1 else [S.squeeze(d, axis=0)]
-        slices.append([parts[i] for i in range(n)])
-    states, steps, out = init_states, [], None
-    for i in range(n):
-        out, states = body(_like(data, [s[i] for s in slices]), states)
-        steps.append(_as_list(out))
-    return _like(out, _stack_steps(S, steps)), states
+    datas, states = _as_list(data), _as_list(init_states)
+    n = _length(datas[0])
+    if n is not None:  # tracing: unrolled over the known length
+        if n == 0:
+            raise MXNetError("foreach: data has length 0 along axis 0; nothing to iterate")
+        slices = []
+        for d in datas:
+            parts = S.split(d, num_outputs=n, axis=0, squeeze_axis=True) if n > 1 else [S.squeeze(d, axis=0)]
+            slices.append([parts[i] for i in range(n)])
+        st, steps, out = init_states, [], None
+        for i in range(n):
+            out, st = body(_like(data, [s_[i] for s_ in slices]), st)
+            steps.append(_as_list(out))
+        return _like(out, _stack_steps(S, steps)), st
+    start = _seq_mark()
+    dvars, svars = _fresh_vars(datas, "data"), _fresh_vars(states, "state")
+    out, new_states = body(_like(data, dvars), _like(init_states, svars) if states else init_states)
+    outs, news = _as_list(out), _as_list(new_states) if states else []
+    if len(news) != len(states):
+        raise MXNetError("foreach: the body returned %d states, expected %d" % (len(news), len(states)))
+    entries = [_single(o, "foreach output") for o in outs + news]
+    sub, inputs = _cut_subgraph(entries, dvars + svars, start)
+    nd, ns = len(datas), len(states)
+    loc = _locs(inputs, "loop", nd + ns)
+    for k, p in enumerate(loc):
+        if p is None:
+            raise MXNetError("foreach: the body does not use its %s %d; every data and state input must be read"
+                             % ("data" if k < nd else "state", k if k < nd else k - nd))
+    free = [(p, v) for p, (k, v) in enumerate(inputs) if k == "free"]
+    node_in = [_single(s_, "foreach input") for s_ in datas + states] + [e for _, e in free]
+    attrs = {"num_args": len(node_in) + 1, "num_outputs": len(entries), "num_out_data": len(outs),
+             "in_data_locs": list(loc[:nd]), "in_state_locs": list(loc[nd:]), "remain_locs": [p for p, _ in free]}
+    res = _cf_node("_foreach", None if name == "foreach" else name, "_foreach", node_in, attrs, [sub], len(entries))
+    out_syms = res[:len(outs)]
+    st = res[len(outs):]
+    return _like(out, out_syms) if outs else [], (_like(init_states, st) if states else init_states)
 
 
 def sym_while_loop(cond, func, loop_vars, max_iterations=None, name="while_loop"):
-    raise MXNetError("while_loop: its number of steps depends on values, which a graph cannot express here; "
-                     "inside hybridize use foreach over a fixed length, or run the loop eagerly "
-                     "(a Block instead of a HybridBlock)")
+    """``step_output, loop_vars = func(*loop_vars)`` while ``cond(*loop_vars)``: a
+    ``_while_loop`` node whose step outputs have max_iterations rows (zeros
+    past the steps that ran)."""
+    if max_iterations is None:
+        raise MXNetError("while_loop: max_iterations is required (the stacked outputs have that many rows)")
+    lv = _as_list(loop_vars)
+    start = _seq_mark()
+    vars_ = _fresh_vars(lv, "loop_var")
+    c = cond(*vars_)
+    step_out, new_vars = func(*vars_)
+    outs = [] if step_out is None else _as_list(step_out)
+    news = _as_list(new_vars)
+    if len(news) != len(lv):
+        raise MXNetError("while_loop: func returned %d loop variables, expected %d" % (len(news), len(lv)))
+    csub, cin = _cut_subgraph([_single(c, "while_loop cond")], vars_, start)
+    entries = [_single(o, "while_loop output") for o in outs + news]
+    fsub, fin = _cut_subgraph(entries, vars_, start)
+    node_in = [_single(v, "while_loop loop var") for v in lv]
+    index = {}
+
+    def node_pos(item):
+        kind, v = item
+        if kind == "loop":
+            return v
+        key = (id(v[0]), v[1])
+        if key not in index:
+            index[key] = len(node_in)
+            node_in.append(v)
+        return index[key]
+    cond_locs = [node_pos(i) for i in cin]
+    func_locs = [node_pos(i) for i in fin]
+    var_locs = _locs(fin, "loop", len(lv))
+    if any(p is None for p in var_locs):
+        raise MXNetError("while_loop: func does not use loop variable %d; every loop variable must be read"
+                         % var_locs.index(None))
+    attrs = {"num_args": len(node_in) + 2, "num_outputs": len(entries), "num_out_data": len(outs),
+             "max_iterations": int(max_iterations), "cond_input_locs": cond_locs, "func_input_locs": func_locs,
+             "func_var_locs": var_locs}
+    res = _cf_node("_while_loop", None if name == "while_loop" else name, "_while_loop", node_in, attrs,
+                   [csub, fsub], len(entries))
+    finals = res[len(outs):]
+    final = finals[0] if not isinstance(loop_vars, (list, tuple)) else finals
+    return (_like(step_out, res[:len(outs)]) if outs else []), final
 
 
 def sym_cond(pred, then_func, else_func, name="cond"):
-    """Both branches computed; each output selected elementwise with where(pred)."""
+    """``then_func()`` if pred is nonzero else ``else_func()``: a ``_cond`` node that
+    runs one branch."""
     from . import symbol as S
+    start = _seq_mark()
+    p = S.identity(pred)
     then_out, else_out = then_func(), else_func()
     t, e = _as_list(then_out), _as_list(else_out)
     if len(t) != len(e):
         raise MXNetError("cond: then_func returned %d outputs, else_func %d" % (len(t), len(e)))
-    picked = []
-    for a, b in zip(t, e):
-        shape = a._known_shape()
-        if shape is None:
-            raise MXNetError("cond: inside a symbol graph the branch output shapes must be known; call it "
-                             "from a hybridized block's hybrid_forward")
-        mask = S.broadcast_to(S.reshape(pred, shape=(1,) * len(shape)), shape=shape) if shape else pred
-        picked.append(S.where(mask, a, b))
-    return _like(then_out, picked)
+    subs, maps, node_in, index = [], [], [], {}
+    for outs_ in ([p], t, e):
+        sub, ins = _cut_subgraph([_single(o, "cond output") for o in outs_], [], start)
+        locs = []
+        for _, entry in ins:
+            key = (id(entry[0]), entry[1])
+            if key not in index:
+                index[key] = len(node_in)
+                node_in.append(entry)
+            locs.append(index[key])
+        subs.append(sub)
+        maps.append(locs)
+    attrs = {"num_args": len(node_in) + 3, "num_outputs": len(t), "cond_input_locs": maps[0],
+             "then_input_locs": maps[1], "else_input_locs": maps[2]}
+    res = _cf_node("_cond", None if name == "cond" else name, "_cond", node_in, attrs, subs, len(t))
+    return _like(then_out, res)

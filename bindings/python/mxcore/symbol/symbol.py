@@ -72,8 +72,11 @@ def current_name_manager() -> NameManager:
 
 
 # ---- the DAG ------------------------------------------------------------------
+_NODE_SEQ = iter(range(1 << 62))  # creation order: control flow tells its body's nodes from outer ones
+
+
 class _Node:
-    __slots__ = ("op", "name", "attrs", "inputs", "n_vis", "trace_shape", "__weakref__")
+    __slots__ = ("op", "name", "attrs", "inputs", "n_vis", "trace_shape", "subgraphs", "seq", "__weakref__")
 
     def __init__(self, op, name, attrs=None, inputs=(), n_vis=1):
         self.op = op                      # registry/MXNet op name; None for a variable
@@ -82,6 +85,8 @@ class _Node:
         self.inputs = list(inputs)        # [(node, output index)]
         self.n_vis = n_vis                # visible outputs
         self.trace_shape = None           # (shape, dtype) of a traced variable
+        self.subgraphs = None             # control-flow nodes: [Symbol] (MXNet's "subgraphs")
+        self.seq = next(_NODE_SEQ)
 
 
 def _topo(entries):
@@ -578,6 +583,8 @@ class Symbol:
             if n.attrs:
                 d["attrs"] = n.attrs
             d["inputs"] = [[index[id(c)], i, 0] for c, i in n.inputs]
+            if n.subgraphs:
+                d["subgraphs"] = [json.loads(sg._raw_json()) for sg in n.subgraphs]
             jn.append(d)
             row.append(row[-1] + (n.n_vis if n.op else 1))
         return json.dumps({"nodes": jn, "arg_nodes": [i for i, n in enumerate(nodes) if n.op is None],
@@ -1185,7 +1192,13 @@ def Group(symbols, create_fn=None):
 def load_json(json_str: str) -> Symbol:
     """A Symbol from MXNet symbol JSON (validated by the core first)."""
     Graph(json_str)  # the core's validation: unknown ops, bad references, cycles
-    d = json.loads(json_str)
+    return _from_dict(json.loads(json_str))
+
+
+_CONTROL_FLOW_OPS = ("_foreach", "_while_loop", "_cond")
+
+
+def _from_dict(d) -> Symbol:
     nodes = []
     for jn in d["nodes"]:
         attrs = {}
@@ -1194,7 +1207,10 @@ def load_json(json_str: str) -> Symbol:
                 attrs[k] = v if isinstance(v, str) else attr_str(v)
         op = None if jn["op"] == "null" else jn["op"]
         n = _Node(op, jn["name"], attrs, [(nodes[e[0]], e[1]) for e in jn.get("inputs", [])])
-        if op is not None:
+        if op in _CONTROL_FLOW_OPS:
+            n.subgraphs = [_from_dict(sg) for sg in jn.get("subgraphs", [])]
+            n.n_vis = int(attrs.get("num_outputs", 1))
+        elif op is not None:
             info = _op_info(op)
             if info is None and op == "_rnn_param_concat":
                 info = _op_info("concat")
