@@ -247,6 +247,11 @@ write_outputs:
             c->out[k] = res;
         }
     }
+    /* outputs live where the inputs do: cpu(1) data gives cpu(1) results (one
+     * memory, but contexts are how Gluon and Module keep per-device copies apart) */
+    if (dev.type == MX_DEV_CPU && dev.id != 0)
+        for (int k = n_given; k < c->n_out; k++)
+            if (c->out[k]->storage->dev.type == MX_DEV_CPU) c->out[k]->storage->dev.id = dev.id;
     memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
     release_all(kin, c->n_in);
     if (mxi_ag_recording() && (!(op->flags & MX_OPF_NO_GRAD) || mxi_ag_records_without_grad(op)) &&
