@@ -286,8 +286,10 @@ def test_errors():
         Module(net).fit(mx.io.NDArrayIter(x, batch_size=5), num_epoch=1)
     with pytest.raises(ValueError, match="num_epoch"):
         Module(net).fit(mx.io.NDArrayIter(x, y, batch_size=5))
-    with pytest.raises(NotImplementedError, match="context"):
-        Module(net, context=[mx.cpu(0), mx.cpu(1)])
+    with pytest.raises(ValueError, match="work_load_list"):
+        Module(net, context=[mx.cpu(0), mx.cpu(1)], work_load_list=[1])
+    with pytest.raises(ValueError, match="no samples"):
+        Module(net, context=[mx.cpu(0), mx.cpu(1), mx.cpu(2)]).bind([("data", (2, 2))], [("softmax_label", (2,))])
 
     infer = Module(net)
     infer.bind([("data", (4, 2))], for_training=False)

@@ -292,7 +292,8 @@ class BaseModule:
         """Report the executor's intermediate values to ``mon`` (an mx.monitor.Monitor)."""
         if not self.binded:
             raise MXNetError("install_monitor: the module is not bound; call bind() first")
-        mon.install(self._exec)
+        for ex in getattr(self, "_execs", None) or [self._exec]:
+            mon.install(ex)
 
     def get_states(self, merge_multi_context=True):
         """The values of the state inputs (``state_names``)."""

@@ -1,10 +1,17 @@
-"""``Module``: a Symbol bound to one device, trained with an optimizer (MXNet 1.x
-``mx.mod.Module``).
+"""``Module``: a Symbol bound to one or several devices, trained with an optimizer
+(MXNet 1.x ``mx.mod.Module``).
 
-The module keeps two copies of the parameters, as MXNet does: the executor's arrays
-(on the module's context; the optimizer updates them in place) and CPU arrays returned by
+The module keeps two copies of the parameters, as MXNet does: the executors' arrays
+(on the module's contexts; the optimizer updates them in place) and CPU arrays returned by
 ``get_params``. ``_params_dirty`` marks the CPU copies as stale after ``update()`` or a
-training forward (BatchNorm moving statistics), and ``get_params`` re-syncs them."""
+training forward (BatchNorm moving statistics), and ``get_params`` re-syncs them.
+
+Several contexts (data parallelism, MXNet's DataParallelExecutorGroup): one executor
+per context, bound with its slice of the batch (``work_load_list`` sets the shares);
+forward splits each batch along its batch axis, ``update`` sums the gradients of
+all devices, updates the first device's weights and copies them to the others, and
+``get_outputs`` concatenates the devices' outputs. Auxiliary states (BatchNorm's
+moving statistics) are averaged over the devices when read, as MXNet does."""
 from __future__ import annotations
 
 import logging
@@ -25,18 +32,38 @@ from .base_module import _DEFAULT_INIT, BaseModule, _check_input_names, _parse_d
 __all__ = ["Module"]
 
 
-def _single_context(context):
+def _context_list(context):
     if context is None:
-        return cpu()
+        return [cpu()]
     if isinstance(context, Context):
-        return context
+        return [context]
     context = list(context)
-    if len(context) == 1:
-        return context[0]
     if not context:
         raise ValueError("Module: context is an empty list; pass one context such as mx.cpu()")
-    raise NotImplementedError("Module: data-parallel training over several contexts (%s) is not supported "
-                              "by mxcore; pass a single context" % context)
+    return context
+
+
+def _split_batch(batch_size, work_load_list):
+    """Consecutive slices of the batch, one per device, sized by work_load_list (the
+    last takes the rounding remainder)."""
+    total = float(sum(work_load_list))
+    sizes = [int(round(batch_size * w / total)) for w in work_load_list]
+    sizes[-1] += batch_size - sum(sizes)
+    slices, begin = [], 0
+    for n in sizes:
+        if n <= 0:
+            raise ValueError("Module: a batch of %d split over %d devices (work_load_list %s) leaves a device "
+                             "no samples" % (batch_size, len(sizes), list(work_load_list)))
+        slices.append(slice(begin, begin + n))
+        begin += n
+    return slices
+
+
+def _take_slice(src, axis, sl):
+    """src[sl] along axis (NDArray or numpy)."""
+    if isinstance(src, nd.NDArray):
+        return src.slice_axis(axis=axis, begin=sl.start, end=sl.stop)
+    return np.take(np.asarray(src), range(sl.start, sl.stop), axis=axis)
 
 
 def _copy_into(src, dst, name):
@@ -70,8 +97,8 @@ class Module(BaseModule):
     """A Symbol trained on one device (MXNet 1.x ``mx.mod.Module``).
 
     Parameters are the symbol's arguments that are not data, label or state inputs.
-    ``context`` is one Context (default ``mx.cpu()``) or a list holding one; several
-    contexts (data parallelism) raise NotImplementedError, and ``work_load_list``,
+    ``context`` is one Context (default ``mx.cpu()``) or a list of them (data
+    parallelism; ``work_load_list`` gives each device's share of a batch);
     ``group2ctxs`` and ``compression_params`` are accepted and ignored. Data, state and
     fixed parameter names must be arguments of the symbol (ValueError); a label name that
     is not (a symbol without a loss) only warns."""
@@ -80,7 +107,16 @@ class Module(BaseModule):
                  context=None, work_load_list=None, fixed_param_names=None, state_names=None,
                  group2ctxs=None, compression_params=None):
         super().__init__(logger=logger)
-        self._context = _single_context(context)
+        self._contexts = _context_list(context)
+        self._context = self._contexts[0]
+        if work_load_list is None:
+            work_load_list = [1] * len(self._contexts)
+        if len(work_load_list) != len(self._contexts) or any(w <= 0 for w in work_load_list):
+            raise ValueError("Module: work_load_list %s needs one positive share per context (%d)"
+                             % (list(work_load_list), len(self._contexts)))
+        self._work_load_list = list(work_load_list)
+        self._execs = []
+        self._slices = [slice(None)]
         self._symbol = symbol
         data_names = list(data_names) if data_names is not None else []
         label_names = list(label_names) if label_names is not None else []
@@ -265,24 +301,32 @@ class Module(BaseModule):
         self.params_initialized = True
 
     def _copy_to_exec(self, arg_params, aux_params, allow_extra=False):
-        for given, dst_dict, what in ((arg_params, self._exec.arg_dict, "an argument"),
-                                      (aux_params, self._exec.aux_dict, "an auxiliary state")):
-            for name, arr in given.items():
-                if name in dst_dict:
-                    _copy_into(arr, dst_dict[name], name)
-                elif not allow_extra:
-                    raise ValueError("set_params: '%s' is not %s of the symbol; pass allow_extra=True to "
-                                     "ignore it" % (name, what))
+        for ex in self._execs:
+            for given, dst_dict, what in ((arg_params, ex.arg_dict, "an argument"),
+                                          (aux_params, ex.aux_dict, "an auxiliary state")):
+                for name, arr in given.items():
+                    if name in dst_dict:
+                        _copy_into(arr, dst_dict[name], name)
+                    elif not allow_extra:
+                        raise ValueError("set_params: '%s' is not %s of the symbol; pass allow_extra=True to "
+                                         "ignore it" % (name, what))
 
     def _sync_params_from_devices(self):
-        """Refresh the CPU copies from the executor's arrays."""
-        for names, src, dst in ((self._param_names, self._exec.arg_dict, self._arg_params),
-                                (self._aux_names, self._exec.aux_dict, self._aux_params)):
+        """Refresh the CPU copies from the executors' arrays: the weights from the first
+        device (all devices hold the same), auxiliary states averaged over the devices."""
+        for names, attr, dst in ((self._param_names, "arg_dict", self._arg_params),
+                                 (self._aux_names, "aux_dict", self._aux_params)):
             for name in names:
-                if name in dst and tuple(dst[name].shape) == tuple(src[name].shape):
-                    src[name].copyto(dst[name])
+                src = getattr(self._exec, attr)[name]
+                if attr == "aux_dict" and len(self._execs) > 1:
+                    total = src.copyto(cpu())
+                    for ex in self._execs[1:]:
+                        total += ex.aux_dict[name].copyto(cpu())
+                    src = total / len(self._execs)
+                if name in dst and tuple(dst[name].shape) == tuple(src.shape):
+                    src.copyto(dst[name])
                 else:
-                    dst[name] = src[name].copyto(cpu())
+                    dst[name] = src.copyto(cpu())
         self._params_dirty = False
 
     # ---- binding ---------------------------------------------------------------------
@@ -309,8 +353,8 @@ class Module(BaseModule):
         if shared_module is not None:
             if not (isinstance(shared_module, Module) and shared_module.binded and shared_module.params_initialized):
                 raise ValueError("bind: shared_module must be a bound Module with initialized parameters")
-            shared_exec = shared_module._exec
-        self._exec = self._make_executor(data_shapes, label_shapes, shared_exec)
+            shared_exec = shared_module._execs
+        self._set_executors(self._make_executor(data_shapes, label_shapes, shared_exec))
         self._data_shapes, self._label_shapes = data_shapes, label_shapes
 
         if shared_module is not None:
@@ -338,6 +382,7 @@ class Module(BaseModule):
             self._sync_params_from_devices()  # keep trained values across the rebind
         self.binded = False
         self._exec = None
+        self._execs = []
         self._data_shapes = None
         self._label_shapes = None
 
@@ -345,8 +390,12 @@ class Module(BaseModule):
         """Rebind for new input shapes, keeping (sharing) the parameter arrays."""
         self._require_bound("reshape")
         data_shapes, label_shapes = _parse_data_desc(self._data_names, self._label_names, data_shapes, label_shapes)
-        self._exec = self._make_executor(data_shapes, label_shapes, self._exec)
+        self._set_executors(self._make_executor(data_shapes, label_shapes, self._execs))
         self._data_shapes, self._label_shapes = data_shapes, label_shapes
+
+    def _set_executors(self, execs_slices):
+        self._execs, self._slices = execs_slices
+        self._exec = self._execs[0]
 
     def _input_shapes(self, data_shapes, label_shapes):
         args = set(self._symbol.list_arguments())
@@ -379,6 +428,28 @@ class Module(BaseModule):
         return out
 
     def _make_executor(self, data_shapes, label_shapes, share_from=None):
+        """(executors, batch slices): one executor per context, bound with its slice of
+        the batch; with share_from (executors per context) the parameter arrays are shared."""
+        if len(self._contexts) == 1:
+            ex = self._make_one(self._context, data_shapes, label_shapes, share_from[0] if share_from else None)
+            return [ex], [slice(None)]
+        lead = data_shapes[0]
+        slices = _split_batch(lead.shape[_batch_axis(lead)], self._work_load_list)
+        execs = []
+        for k, (ctx, sl) in enumerate(zip(self._contexts, slices)):
+            def cut(descs):
+                out = []
+                for d in descs or []:
+                    shape = list(d.shape)
+                    shape[_batch_axis(d)] = sl.stop - sl.start
+                    out.append(DataDesc(d.name, tuple(shape), getattr(d, "dtype", np.float32),
+                                        getattr(d, "layout", "NCHW")))
+                return out
+            execs.append(self._make_one(ctx, cut(data_shapes), cut(label_shapes) if label_shapes else label_shapes,
+                                        share_from[k] if share_from else None))
+        return execs, slices
+
+    def _make_one(self, ctx, data_shapes, label_shapes, share_from=None):
         args = set(self._symbol.list_arguments())
         shapes = self._input_shapes(data_shapes, label_shapes)
         types = {}
@@ -388,7 +459,7 @@ class Module(BaseModule):
                 types[d.name] = dt
         grad_req = self._grad_req_dict()
         try:
-            ex = simple_bind(self._symbol, self._context, grad_req, types, shapes)
+            ex = simple_bind(self._symbol, ctx, grad_req, types, shapes)
         except MXNetError as e:
             raise MXNetError("Module.bind(data_shapes=%s, label_shapes=%s): %s" % (data_shapes, label_shapes, e)) from None
         if share_from is None:
@@ -403,7 +474,7 @@ class Module(BaseModule):
                     mine[n] = theirs[n]
                     if mine is arg_d and n in grad_d and share_from.grad_dict.get(n) is not None:
                         grad_d[n] = share_from.grad_dict[n]
-        return Executor(self._symbol, self._context, arg_d, grad_d, grad_req, aux_d)
+        return Executor(self._symbol, ctx, arg_d, grad_d, grad_req, aux_d)
 
     # ---- optimizer -------------------------------------------------------------------
     def init_optimizer(self, kvstore='local', optimizer='sgd', optimizer_params=(('learning_rate', 0.01),),
@@ -461,8 +532,9 @@ class Module(BaseModule):
         self._require_ready("forward")
         if isinstance(data_batch, (list, tuple)):
             if len(data_batch) != 1:
-                raise NotImplementedError("forward: a list of %d batches (one per device) needs several "
-                                          "contexts, which mxcore modules do not support" % len(data_batch))
+                raise NotImplementedError("forward: a list of %d batches (pre-sliced per device) is not "
+                                          "supported; pass one batch, the module splits it over its devices"
+                                          % len(data_batch))
             data_batch = data_batch[0]
         data = list(data_batch.data or [])
         if len(data) != len(self._data_shapes):
@@ -471,15 +543,17 @@ class Module(BaseModule):
         new_shapes = tuple(tuple(d.shape) for d in data)
         if new_shapes != tuple(tuple(d.shape) for d in self._data_shapes):
             self._reshape_for(data_batch, new_shapes)
-        for desc, src in zip(self._data_shapes, data):
-            _copy_into(src, self._exec.arg_dict[desc.name], desc.name)
+        inputs = list(zip(self._data_shapes, data))
         if self._label_shapes is not None and data_batch.label:
-            for desc, src in zip(self._label_shapes, data_batch.label):
-                if desc.name in self._exec.arg_dict:
-                    _copy_into(src, self._exec.arg_dict[desc.name], desc.name)
+            inputs += [(d, src) for d, src in zip(self._label_shapes, data_batch.label) if d.name in self._exec.arg_dict]
+        for ex, sl in zip(self._execs, self._slices):
+            for desc, src in inputs:
+                part = src if len(self._execs) == 1 else _take_slice(src, _batch_axis(desc), sl)
+                _copy_into(part, ex.arg_dict[desc.name], desc.name)
         if is_train is None:
             is_train = self.for_training
-        self._exec.forward(is_train=is_train)
+        for ex in self._execs:
+            ex.forward(is_train=is_train)
         self._last_is_train = is_train
         if is_train:
             self._params_dirty = True  # BatchNorm moving statistics change in train mode
@@ -509,7 +583,14 @@ class Module(BaseModule):
                              "bind(..., for_training=True) to compute gradients")
         if not self._last_is_train:
             raise MXNetError("backward: call forward(data_batch, is_train=True) first")
-        self._exec.backward(out_grads)
+        if len(self._execs) == 1:
+            self._exec.backward(out_grads)
+            return
+        for ex, sl in zip(self._execs, self._slices):
+            part = None if out_grads is None else \
+                [_take_slice(g, 0, sl).as_in_context(ex._ctx) if isinstance(g, nd.NDArray) else _take_slice(g, 0, sl)
+                 for g in (out_grads if isinstance(out_grads, (list, tuple)) else [out_grads])]
+            ex.backward(part)
 
     def update(self):
         """One optimizer step on every parameter that has a gradient (fixed ones have none)."""
@@ -522,32 +603,48 @@ class Module(BaseModule):
             g = self._exec.grad_dict.get(name)
             if g is None:
                 continue
+            if len(self._execs) > 1:  # the gradient of the whole batch: the devices' sum
+                g = g.copy()
+                for ex in self._execs[1:]:
+                    g += ex.grad_dict[name].as_in_context(self._context)
             indices.append(i)
             grads.append(g)
             weights.append(self._exec.arg_dict[name])
         if indices:
             self._updater(indices, grads, weights)
+        for ex in self._execs[1:]:  # every device gets the updated weights
+            for i in indices:
+                name = self._param_names[i]
+                self._exec.arg_dict[name].copyto(ex.arg_dict[name])
 
     def get_outputs(self, merge_multi_context=True):
         """Outputs of the last forward: a list of NDArrays (``[[out], ...]`` per device when
         ``merge_multi_context`` is False)."""
         self._require_ready("get_outputs")
-        outs = list(self._exec.outputs)
-        return outs if merge_multi_context else [[o] for o in outs]
+        return self._per_device([list(ex.outputs) for ex in self._execs], merge_multi_context)
+
+    def _per_device(self, values, merge):
+        """values[device][k] -> [v_k merged along axis 0 on the first device] or [[v_k per device]]."""
+        if len(values) == 1:
+            return values[0] if merge else [[v] for v in values[0]]
+        per_k = [[dev[k] for dev in values] for k in range(len(values[0]))]
+        if not merge:
+            return per_k
+        return [nd.concat(*[v.as_in_context(self._context) for v in vs], dim=0) for vs in per_k]
 
     def get_input_grads(self, merge_multi_context=True):
         """Gradients of the data inputs (bind with ``inputs_need_grad=True``)."""
         self._require_ready("get_input_grads")
         if not self.inputs_need_grad:
             raise MXNetError("get_input_grads: bind(..., inputs_need_grad=True) to get input gradients")
-        grads = [self._exec.grad_dict[n] for n in self._data_names]
-        return grads if merge_multi_context else [[g] for g in grads]
+        return self._per_device([[ex.grad_dict[n] for n in self._data_names] for ex in self._execs],
+                                merge_multi_context)
 
     def get_states(self, merge_multi_context=True):
         """The arrays of the state inputs (``state_names``)."""
         self._require_ready("get_states")
-        states = [self._exec.arg_dict[n] for n in self._state_names]
-        return states if merge_multi_context else [[s] for s in states]
+        return self._per_device([[ex.arg_dict[n] for n in self._state_names] for ex in self._execs],
+                                merge_multi_context)
 
     def set_states(self, states=None, value=None):
         """Set the state inputs from ``states`` (arrays, in ``state_names`` order) or fill them
@@ -557,12 +654,16 @@ class Module(BaseModule):
             if value is not None:
                 raise ValueError("set_states: pass states or value, not both")
             for name, src in zip(self._state_names, states):
-                if isinstance(src, (list, tuple)):  # MXNet's per-device form
-                    src = src[0]
-                _copy_into(src, self._exec.arg_dict[name], name)
+                for k, ex in enumerate(self._execs):
+                    if isinstance(src, (list, tuple)):  # MXNet's per-device form
+                        part = src[k]
+                    else:
+                        part = src if len(self._execs) == 1 else _take_slice(src, 0, self._slices[k])
+                    _copy_into(part, ex.arg_dict[name], name)
         elif value is not None:
-            for name in self._state_names:
-                self._exec.arg_dict[name][:] = value
+            for ex in self._execs:
+                for name in self._state_names:
+                    ex.arg_dict[name][:] = value
         else:
             raise ValueError("set_states: pass states or value")
 
@@ -571,8 +672,14 @@ class Module(BaseModule):
         outputs; the metric sees them keyed by label and output names."""
         from collections import OrderedDict
         self._require_ready("update_metric")
-        if pre_sliced:
-            labels = labels[0]
         names = [d.name for d in self._label_shapes] if self._label_shapes else self._label_names
-        eval_metric.update_dict(OrderedDict(zip(names, labels or [])),
-                                OrderedDict(zip(self._output_names, self._exec.outputs)))
+        for k, ex in enumerate(self._execs):
+            if pre_sliced:
+                part = labels[k]
+            elif len(self._execs) == 1:
+                part = labels
+            else:
+                part = [_take_slice(lb, _batch_axis(d), self._slices[k])
+                        for d, lb in zip(self._label_shapes or [], labels or [])]
+            eval_metric.update_dict(OrderedDict(zip(names, part or [])),
+                                    OrderedDict(zip(self._output_names, ex.outputs)))
