@@ -55,6 +55,14 @@ def model(name):
     return run
 
 
+def multi_input_model(name, input_names):
+    def run():
+        net = gluon.SymbolBlock.imports(p(name + "-symbol.json"), input_names, p(name + "-0000.params"))
+        ins = [nd.array(np.load(p("%s-in%d.npy" % (name, i)))) for i in range(len(input_names))]
+        np.testing.assert_allclose(net(*ins).asnumpy(), np.load(p(name + "-y.npy")), rtol=1e-4, atol=1e-5)
+    return run
+
+
 def gluon_params():
     g = nn.HybridSequential()
     g.add(nn.Dense(8, in_units=5), nn.Dense(3, in_units=8))
@@ -67,6 +75,8 @@ check("nd.load list written by mxcore", lists)
 check("nd.load dict written by mxcore", dicts)
 for m in exp["models"]:
     check(f"SymbolBlock.imports of mxcore-exported {m}", model(m))
+for m, names in exp.get("multi", {}).items():
+    check(f"SymbolBlock.imports of mxcore-exported {m} (inputs {names})", multi_input_model(m, names))
 check("load_parameters of a mxcore save_parameters file", gluon_params)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

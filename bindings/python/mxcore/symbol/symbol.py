@@ -382,12 +382,14 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     if len(pos) > len(inputs_spec):
         raise TypeError("mx.sym.%s takes at most %d inputs (%s), got %d"
                         % (opname, len(inputs_spec), ", ".join(inputs_spec), len(pos)))
-    slots = dict(zip(inputs_spec, pos))
+    str_attrs = {k: _sym_attr_str(v) for k, v in attrs.items() if v is not None}
+    # positional inputs fill the inputs these attrs enable, in order (MXNet lists
+    # only those: a GRU's RNN(data, parameters, state, sequence_length))
+    slots = dict(zip([i for i in inputs_spec if not _skip_input(op["name"], i, str_attrs)], pos))
     for k, v in named.items():
         if k in slots:
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
         slots[k] = v
-    str_attrs = {k: _sym_attr_str(v) for k, v in attrs.items() if v is not None}
     node_name = current_name_manager().get(name, hint or opname.lower())
     ins = []
     for inp in inputs_spec:
