@@ -11,9 +11,11 @@
  * GEMM per step for the recurrent gradient and one GEMM each for the weight
  * gradients of all steps. The reserve holds the same values at the same
  * offsets as on the CPU, so a forward on a device and a backward on the CPU
- * (or the reverse) agree. Configurations the CPU op rejects
- * (projection_size, use_sequence_length) return MXB_UNSUPPORTED, so the CPU
- * op reports the error. C and C++ (both modules include it). */
+ * (or the reverse) agree. An LSTM projection (projection_size) and
+ * per-sample lengths (use_sequence_length) are not written here yet: those
+ * calls, and any the CPU op rejects, return MXB_UNSUPPORTED, so the core runs
+ * the CPU op with copies (one warning; MXCORE_STRICT_DEVICE=1 refuses) and
+ * reports its errors. C and C++ (both modules include it). */
 #ifndef MXCORE_BACKENDS_RNN_DRIVER_H
 #define MXCORE_BACKENDS_RNN_DRIVER_H
 
@@ -120,7 +122,7 @@ static inline int rnn_d_clip(const mxb_call *c, const char *name, double *v) {
 }
 
 /* Config from the attrs and data (in[0]); non-zero for what the CPU op
- * handles (or rejects) itself. */
+ * handles (projection, sequence lengths) or rejects itself. */
 static inline int rnn_d_config(const mxb_call *c, rnn_cfg_d *r) {
     memset(r, 0, sizeof *r);
     const mxb_attr *proj = mxb_attr_find(c, "projection_size");

@@ -499,3 +499,41 @@ def test_rnn_dropout_in_training_matches_cpu(op):
     finally:
         _training(bool(prev))
     assert not np.allclose(other, want[0])  # dropout really applies (another seed, other masks)
+
+
+@pytest.mark.parametrize("attrs", [
+    {"mode": "lstm", "state_size": 6, "num_layers": 2, "bidirectional": True, "projection_size": 3,
+     "state_outputs": True},
+    {"mode": "gru", "state_size": 6, "num_layers": 2, "bidirectional": True, "use_sequence_length": True,
+     "state_outputs": True},
+    {"mode": "lstm", "state_size": 6, "num_layers": 1, "bidirectional": True, "projection_size": 4,
+     "use_sequence_length": True, "state_outputs": True}])
+@pytest.mark.parametrize("op", ["RNN", "_rnn_with_reserve"])
+def test_rnn_projection_and_lengths_run_on_cpu_from_device(op, attrs):
+    """The device modules' RNN driver has no projection / sequence-length path: those
+    calls fall back to the CPU op (tensors copied, results back on the device), with
+    the CPU's values and gradients; strict mode refuses them, naming the op."""
+    require_backend()
+    L, D, H_, P = attrs["num_layers"], 2, attrs["state_size"], attrs.get("projection_size")
+    ng = {"lstm": 4, "gru": 3}[attrs["mode"]]
+    S, T, N, I = P or H_, 4, 3, 5
+    size = sum(D * (ng * H_ * (I if l == 0 else D * S) + ng * H_ * S + 2 * ng * H_ + (S * H_ if P else 0))
+               for l in range(L))
+    ins = [_rand((T, N, I), np.float32), _rand((size,), np.float32, -0.5, 0.5),
+           _rand((L * D, N, S), np.float32, -0.5, 0.5)]
+    if attrs["mode"] == "lstm":
+        ins.append(_rand((L * D, N, H_), np.float32, -0.5, 0.5))
+    if attrs.get("use_sequence_length"):
+        ins.append(np.array([4, 1, 3], np.int32))
+    want = H.run_op(op, ins, attrs)
+    outs = H.invoke_handles(op, [to_dev(x) for x in ins], attrs)
+    assert device_of(outs[0]) == {"opencl": 10, "cuda": 2}[DEVICE]
+    for g, w in zip([H.from_mx(h) for h in outs], want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    head = RNG.uniform(-1, 1, size=want[0].shape)
+    wrt = [0, 1, 2]
+    for i, a, b in zip(wrt, _grads(op, ins, attrs, wrt, head, to_dev), _grads(op, ins, attrs, wrt, head, H.to_mx)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"{op} gradient wrt input {i} {attrs}")
+    with strict_device():
+        with pytest.raises(H.MXError, match=op):
+            H.invoke_handles(op, [to_dev(x) for x in ins], attrs)
