@@ -176,7 +176,8 @@ def test_layer_option_errors():
     plain.initialize()
     with pytest.raises(ValueError, match="use_sequence_length=False"):
         plain(x, sequence_length=nd.array([1, 2]))
-    with pytest.raises(mx.base.MXNetError, match=r"rnn_with_reserve: sequence_length\[0\] = 7 must be an integer in \[0, 3\]"):
+    with pytest.raises(mx.base.MXNetError,
+                       match=r"rnn_with_reserve: sequence_length\[0\] = 7 must be an integer in \[0, 3\]"):
         layer(x, sequence_length=nd.array([7, 2]))
 
 
@@ -222,3 +223,12 @@ def test_symbolic_inference_with_projection_and_lengths():
     assert g.list_arguments() == ["data", "g_parameters", "g_state", "g_sequence_length"]
     assert g.infer_shape(data=(5, 4, 7)) == ([(5, 4, 7), (270,), (1, 4, 6), (4,)], [(5, 4, 6)], [])
     assert g.infer_type(data="float32")[0] == [np.float32] * 4
+
+
+def test_symbol_positional_inputs_follow_the_enabled_inputs():
+    from mxcore import sym
+    x, p, h, n = sym.var("x"), sym.var("p"), sym.var("h"), sym.var("n")
+    g = sym.RNN(x, p, h, n, state_size=4, num_layers=1, mode="gru", use_sequence_length=True)
+    assert g.list_arguments() == ["x", "p", "h", "n"]  # n is the lengths, not a state_cell
+    with pytest.raises(TypeError, match="RNN takes 3 inputs with these attributes"):
+        sym.RNN(x, p, h, n, state_size=4, num_layers=1, mode="gru")

@@ -67,7 +67,7 @@ MX_PROJ_CY = np.array([
 
 
 def test_lstm_projection_matches_mxnet():
-    T, N, I, H, P, L = 2, 2, 3, 4, 2, 2
+    N, I, H, P, L = 2, 3, 4, 2, 2
     x = np.arange(12, dtype=np.float32).reshape(2, 2, 3) / 10 - 0.5
     p = (np.sin(np.arange(param_size("lstm", I, H, L, 2, P))) * 0.3).astype(np.float32)
     h0 = np.full((4, N, P), 0.1, np.float32)

@@ -385,7 +385,11 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     str_attrs = {k: _sym_attr_str(v) for k, v in attrs.items() if v is not None}
     # positional inputs fill the inputs these attrs enable, in order (MXNet lists
     # only those: a GRU's RNN(data, parameters, state, sequence_length))
-    slots = dict(zip([i for i in inputs_spec if not _skip_input(op["name"], i, str_attrs)], pos))
+    enabled = [i for i in inputs_spec if not _skip_input(op["name"], i, str_attrs)]
+    if len(pos) > len(enabled):
+        raise TypeError("mx.sym.%s takes %d inputs with these attributes (%s), got %d"
+                        % (opname, len(enabled), ", ".join(enabled), len(pos)))
+    slots = dict(zip(enabled, pos))
     for k, v in named.items():
         if k in slots:
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
