@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ...ndarray.ndarray import NDArray as _NDArray
 from ..block import HybridBlock
 
 _PARAM_KEY = re.compile(r'(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z')
@@ -125,6 +126,10 @@ class _RNNLayer(HybridBlock):
         # MXNet's signature: the lengths come third (positional or keyword). Without
         # states an NDArray call makes zero begin states here, so a hybridized layer
         # has them as graph inputs, as MXNet's export does.
+        if (type(inputs) is _NDArray and sequence_length is None and not kwargs and not self._active
+                and not self._use_sequence_length and not (self._forward_pre_hooks or self._forward_hooks)):
+            self._skip_states = states is None  # the plain eager call: forward() makes the states
+            return self.forward(inputs, states)
         from ... import ndarray as nd
         if self._use_sequence_length and sequence_length is None:
             raise ValueError('%s(use_sequence_length=True) needs sequence_length, the (batch,) lengths: '
