@@ -232,3 +232,25 @@ def test_symbol_positional_inputs_follow_the_enabled_inputs():
     assert g.list_arguments() == ["x", "p", "h", "n"]  # n is the lengths, not a state_cell
     with pytest.raises(TypeError, match="RNN takes 3 inputs with these attributes"):
         sym.RNN(x, p, h, n, state_size=4, num_layers=1, mode="gru")
+
+
+def test_traced_layer_nodes_equal_mxnet(tmp_path):
+    # MXNet 1.9.1 writes, for this net (printed by MXNet): Reshape seq_g_reshape0..3
+    # {'shape': '-1'}, _zeros 'seq_seq_g_h0_0' {'__layout__': 'LNC', 'dtype': 'float32',
+    # 'shape': '(1, 0, 4)'} (its begin state is named in the caller's scope), and RNN
+    # 'seq_g_rnn0' with every attribute
+    net = nn.HybridSequential(prefix='seq_')
+    with net.name_scope():
+        net.add(rnn.GRU(4, input_size=3, prefix='g_'), nn.Dense(2, flatten=False, prefix='d_'))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((3, 2, 3)))
+    sym_file, _ = net.export(str(tmp_path / "t"))
+    nodes = json.load(open(sym_file))["nodes"]
+    got = [(n["op"], n["name"], n.get("attrs")) for n in nodes if n["op"] in ("_zeros", "Reshape", "RNN")]
+    assert got == [("Reshape", "seq_g_reshape%d" % i, {"shape": "-1"}) for i in range(4)] + [
+        ("_zeros", "seq_seq_g_h0_0", {"__layout__": "LNC", "dtype": "float32", "shape": "(1, 0, 4)"}),
+        ("RNN", "seq_g_rnn0", {"bidirectional": "False", "lstm_state_clip_max": "None",
+                               "lstm_state_clip_min": "None", "lstm_state_clip_nan": "False", "mode": "gru",
+                               "num_layers": "1", "p": "0", "projection_size": "None", "state_outputs": "True",
+                               "state_size": "4", "use_sequence_length": "False"})]

@@ -889,8 +889,8 @@ class Symbol:
     def reshape(self, *shape, **kwargs):
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = shape[0]
-        if shape:
-            kwargs["shape"] = tuple(shape)
+        if shape:  # s.reshape(-1) keeps MXNet's attribute text '-1'
+            kwargs["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], int) else tuple(shape)
         return _invoke_sym("reshape", [self], kwargs)
 
     def astype(self, dtype, copy=True):

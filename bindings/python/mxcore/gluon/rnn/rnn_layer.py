@@ -141,12 +141,23 @@ class _RNNLayer(HybridBlock):
         if states is None and isinstance(inputs, nd.NDArray):
             states = self.begin_state(inputs.shape[self._layout.find('N')], ctx=inputs.context,
                                       dtype=inputs.dtype)
+        elif states is None:  # traced inside a bigger block: zeros nodes named in the caller's scope
+            states = self._symbol_begin_state()
         if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
         args = (inputs,) if states is None else (inputs, list(states))
         if self._use_sequence_length:
             args = (inputs, None if states is None else list(states), sequence_length)
         return super().__call__(*args, **kwargs)
+
+    def _symbol_begin_state(self):
+        # as MXNet's begin_state(0, func=symbol.zeros): batch 0 (filled in from the data
+        # at run time), named <prefix>h0_<i> under the calling block's prefix, with the
+        # __layout__ attribute
+        from ... import symbol
+        return [symbol.zeros(shape=info['shape'], dtype=self._dtype, name='%sh0_%d' % (self.prefix, i),
+                             __layout__=info['__layout__'])
+                for i, info in enumerate(self.state_info(0))]
 
     def _call_cached(self, x, *args):
         # the traced graph differs with and without returned states: one cache each
@@ -236,7 +247,7 @@ class _RNNLayer(HybridBlock):
 
     def _flat_params(self, F, params):
         # graphs keep MXNet's reshape + _rnn_param_concat, as its exports have them
-        return F._rnn_param_concat(*[p.reshape((-1,)) for p in self._param_order(params)], dim=0)
+        return F._rnn_param_concat(*[p.reshape(-1) for p in self._param_order(params)], dim=0)
 
     def _forward_kernel(self, F, x, states, params, sequence_length=None):
         order = self._param_order(params)
