@@ -11,7 +11,7 @@ import numpy as np
 warnings.filterwarnings("ignore")
 import mxnet as mx  # noqa: E402
 from mxnet import gluon, nd  # noqa: E402
-from mxnet.gluon import nn  # noqa: E402
+from mxnet.gluon import nn, rnn  # noqa: E402
 
 d = sys.argv[1]
 p = lambda name: os.path.join(d, name)  # noqa: E731
@@ -71,6 +71,14 @@ def gluon_params():
     np.testing.assert_allclose(y, np.load(p("gluon-y.npy")), rtol=1e-5, atol=1e-6)
 
 
+def gluon_rnn_params():
+    g = nn.HybridSequential()
+    g.add(rnn.LSTM(5, bidirectional=True, projection_size=2, input_size=4))
+    g.load_parameters(p("gluon_rnn.params"))
+    y = g(nd.array(np.load(p("lstmp-in0.npy")))).asnumpy()
+    np.testing.assert_allclose(y, np.load(p("gluon_rnn-y.npy")), rtol=1e-5, atol=1e-6)
+
+
 check("nd.load list written by mxcore", lists)
 check("nd.load dict written by mxcore", dicts)
 for m in exp["models"]:
@@ -78,5 +86,6 @@ for m in exp["models"]:
 for m, names in exp.get("multi", {}).items():
     check(f"SymbolBlock.imports of mxcore-exported {m} (inputs {names})", multi_input_model(m, names))
 check("load_parameters of a mxcore save_parameters file", gluon_params)
+check("load_parameters of a mxcore save_parameters file of a fused LSTM (projection)", gluon_rnn_params)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -146,6 +146,12 @@ multi = {
 lstm_seq = nn.HybridSequential()
 lstm_seq.add(rnn.LSTM(4, projection_size=2), nn.Dense(3, flatten=False))
 export(lstm_seq, "lstm_seq", nd.array(xr))
+# a fused LSTM with projection in a Sequential: MXNet's save_parameters names (0._unfused.0.l_cell...)
+gr = nn.HybridSequential()
+gr.add(rnn.LSTM(5, bidirectional=True, projection_size=2, input_size=4))
+gr.initialize(mx.init.Uniform(0.5))
+gr.save_parameters(p("gluon_rnn.params"))
+np.save(p("gluon_rnn-y.npy"), gr(nd.array(xr)).asnumpy())
 json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib", "lstm_seq"], "multi": multi},
           open(p("expected.json"), "w"))
 print("wrote", out)
