@@ -45,7 +45,9 @@ def _bin_inputs(k, sa, sb, dt):
 RNN_CONFIGS = [("lstm", 2, True, {"state_outputs": True}), ("gru", 2, True, {"state_outputs": True}),
                ("rnn_tanh", 1, False, {"state_outputs": True}), ("rnn_relu", 2, False, {}),
                ("lstm", 1, False, {"lstm_state_clip_min": -0.3, "lstm_state_clip_max": 0.3}),
-               ("gru", 1, False, {"p": 0.3})]
+               ("gru", 1, False, {"p": 0.3}),
+               ("lstm", 2, True, {"projection_size": 4, "state_outputs": True}),  # LSTMP: h has 4 elements
+               ("lstm", 2, False, {"projection_size": 8, "p": 0.3})]
 
 
 def cases(op: str, dt) -> list:
@@ -95,8 +97,11 @@ def cases(op: str, dt) -> list:
     if op in ("RNN", "_rnn_with_reserve"):
         for mode, L, bidir, extra in RNN_CONFIGS:
             ng, D, T, N, I, H = {"lstm": 4, "gru": 3}.get(mode, 1), 2 if bidir else 1, 4, 3, 5, 6
-            size = sum(D * (ng * H * (I if l == 0 else D * H) + ng * H * H + 2 * ng * H) for l in range(L))
-            ins = [_rand((T, N, I), dt), _rand((size,), dt, -0.5, 0.5), _rand((L * D, N, H), dt, -0.5, 0.5)]
+            P = extra.get("projection_size")
+            S = P or H  # h's size
+            size = sum(D * (ng * H * (I if l == 0 else D * S) + ng * H * S + 2 * ng * H + (S * H if P else 0))
+                       for l in range(L))
+            ins = [_rand((T, N, I), dt), _rand((size,), dt, -0.5, 0.5), _rand((L * D, N, S), dt, -0.5, 0.5)]
             if mode == "lstm":
                 ins.append(_rand((L * D, N, H), dt, -0.5, 0.5))
             out.append((ins, dict({"mode": mode, "state_size": H, "num_layers": L, "bidirectional": bidir}, **extra),
@@ -502,17 +507,15 @@ def test_rnn_dropout_in_training_matches_cpu(op):
 
 
 @pytest.mark.parametrize("attrs", [
-    {"mode": "lstm", "state_size": 6, "num_layers": 2, "bidirectional": True, "projection_size": 3,
-     "state_outputs": True},
     {"mode": "gru", "state_size": 6, "num_layers": 2, "bidirectional": True, "use_sequence_length": True,
      "state_outputs": True},
     {"mode": "lstm", "state_size": 6, "num_layers": 1, "bidirectional": True, "projection_size": 4,
      "use_sequence_length": True, "state_outputs": True}])
 @pytest.mark.parametrize("op", ["RNN", "_rnn_with_reserve"])
-def test_rnn_projection_and_lengths_run_on_cpu_from_device(op, attrs):
-    """The device modules' RNN driver has no projection / sequence-length path: those
-    calls fall back to the CPU op (tensors copied, results back on the device), with
-    the CPU's values and gradients; strict mode refuses them, naming the op."""
+def test_rnn_sequence_lengths_run_on_cpu_from_device(op, attrs):
+    """The device modules' RNN driver has no sequence-length path: those calls fall
+    back to the CPU op (tensors copied, results back on the device), with the CPU's
+    values and gradients; strict mode refuses them, naming the op."""
     require_backend()
     L, D, H_, P = attrs["num_layers"], 2, attrs["state_size"], attrs.get("projection_size")
     ng = {"lstm": 4, "gru": 3}[attrs["mode"]]
