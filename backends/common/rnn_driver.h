@@ -13,12 +13,17 @@
  * offsets as on the CPU, so a forward on a device and a backward on the CPU
  * (or the reverse) agree. An LSTM projection (projection_size P: the cell
  * output o * tanh(c) goes to the reserve, then h = W_r of it by one GEMM per
- * step; BPTT adds two GEMMs per step for dW_r and the cell output's grad) runs
- * on these same primitives. Per-sample lengths (use_sequence_length) are not
- * written here (they need per-row selects): those calls, and any the CPU op
- * rejects, return MXB_UNSUPPORTED, so the core runs the CPU op with copies (one
- * warning; MXCORE_STRICT_DEVICE=1 refuses) and reports its errors. C and C++
- * (both modules include it). */
+ * step; BPTT adds four GEMMs per step for dW_r and the cell output's grad)
+ * runs on these same primitives. Per-sample lengths (use_sequence_length, in
+ * the data's dtype) use one more, keep_rows: rows past their length carry the
+ * state forward (and their state gradients backward) and get zero gate
+ * gradients, as in the CPU op; the last layer's outputs stay in the reserve
+ * and y is them zeroed past each length. Lengths are not validated on the
+ * device (a value >= seq_length acts as the full length). Calls the driver
+ * does not cover (integer lengths, a module without keep_rows) and any the CPU
+ * op rejects return MXB_UNSUPPORTED, so the core runs the CPU op with copies
+ * (one warning; MXCORE_STRICT_DEVICE=1 refuses) and reports its errors. C and
+ * C++ (both modules include it). */
 #ifndef MXCORE_BACKENDS_RNN_DRIVER_H
 #define MXCORE_BACKENDS_RNN_DRIVER_H
 
@@ -76,6 +81,11 @@ typedef struct rnn_ops {
      * stream: keep iff word e % 4 of Philox(seed, offset + e / 4) >= ceil(p 2^32) */
     int (*dropout)(const struct rnn_ops *o, rnn_buf S, rnn_buf D, int64_t n, int64_t base, uint64_t seed,
                    uint64_t offset, double p);
+    /* rows n < N of D (row stride ldd) whose sample ends before step t (LEN[n]
+     * <= t, LEN in the dtype dt): their W elements become S's (row stride lds),
+     * or 0 where S.buf is NULL; the other rows are left as they are */
+    int (*keep_rows)(const struct rnn_ops *o, rnn_buf D, int64_t ldd, rnn_buf S, int64_t lds, rnn_buf LEN, int64_t t,
+                     int64_t N, int64_t W);
     /* workspace of n elements (NULL with err set on failure), and its release
      * (safe right after enqueueing work that uses it) */
     void *(*tmp)(const struct rnn_ops *o, int64_t n);
@@ -83,7 +93,8 @@ typedef struct rnn_ops {
 } rnn_ops;
 
 typedef struct {
-    int mode, state_outputs, dropout, proj;
+    int mode, state_outputs, dropout, proj, use_len;
+    rnn_buf len; /* use_sequence_length: the (N,) lengths */
     int64_t S, N, I, H, P, L, D, ng, G; /* P: state/output size per direction (projection_size, else H) */
     double p, lo, hi;
     uint64_t seed, offset;
@@ -118,7 +129,7 @@ static inline rnn_layout rnn_d_layout(const rnn_cfg_d *c) {
     r.cells = K * TN * c->G;
     r.hpre = r.cells + (c->mode == RNN_M_LSTM || c->mode == RNN_M_GRU ? K * TN * c->H : 0);
     r.ys = r.hpre + (c->proj ? K * TN * c->H : 0);
-    r.xd = r.ys + (c->L - 1) * TND;
+    r.xd = r.ys + (c->L - 1 + c->use_len) * TND; /* with lengths the last layer's outputs too */
     r.total = r.xd + (c->p > 0 && c->L > 1 ? (c->L - 1) * TND : 0);
     return r;
 }
@@ -132,11 +143,12 @@ static inline int rnn_d_clip(const mxb_call *c, const char *name, double *v) {
 }
 
 /* Config from the attrs and data (in[0]); non-zero for what the CPU op
- * handles (sequence lengths) or rejects itself. */
+ * rejects itself. */
 static inline int rnn_d_config(const mxb_call *c, rnn_cfg_d *r) {
     memset(r, 0, sizeof *r);
     const mxb_attr *proj = mxb_attr_find(c, "projection_size");
-    if (mxb_attr_i(c, "use_sequence_length", 0) || c->in[0].ndim != 3) return -1;
+    if (c->in[0].ndim != 3) return -1;
+    r->use_len = mxb_attr_i(c, "use_sequence_length", 0) != 0;
     r->mode = (int)mxb_attr_i(c, "mode", -1);
     r->H = mxb_attr_i(c, "state_size", 0);
     r->proj = proj && !proj->is_none;
@@ -194,7 +206,7 @@ static inline int rnn_d_forward(const rnn_ops *o, const rnn_cfg_d *r, rnn_buf X,
             RNN_TRY(o->dropout(o, rnn_at(R, lo.ys + (l - 1) * TND), rnn_at(R, lo.xd + (l - 1) * TND), TND, (l - 1) * TND,
                                r->seed, r->offset, r->p));
         rnn_buf xin = rnn_d_layer_input(r, &lo, X, R, l);
-        rnn_buf yl = l == r->L - 1 ? Y : rnn_at(R, lo.ys + l * TND);
+        rnn_buf yl = l == r->L - 1 && !r->use_len ? Y : rnn_at(R, lo.ys + l * TND);
         for (int64_t dir = 0; dir < D; dir++) {
             const int64_t k = l * D + dir, bxo = rnn_d_b_off(r, l, dir), Gb = r->mode == RNN_M_GRU ? 2 * H : G;
             rnn_buf gates = rnn_at(R, k * TN * G), Wh = rnn_at(P, rnn_d_wh_off(r, l, dir));
@@ -227,6 +239,13 @@ static inline int rnn_d_forward(const rnn_ops *o, const rnn_cfg_d *r, rnn_buf X,
                         RNN_TRY(o->act_fw(o, gt, yt, DH, N, H, r->mode == RNN_M_RELU));
                     }
                 }
+                if (r->use_len) { /* samples past their length keep their states */
+                    RNN_TRY(o->keep_rows(o, yt, DH, hp, ldp, r->len, t, N, Ps));
+                    if (r->mode == RNN_M_LSTM)
+                        RNN_TRY(o->keep_rows(o, rnn_at(R, lo.cells + k * TN * H + t * N * H), H,
+                                             s == 0 ? rnn_at(C0, k * N * H) : rnn_at(R, lo.cells + k * TN * H + tprev * N * H),
+                                             H, r->len, t, N, H));
+                }
                 tprev = t;
             }
             const int64_t tl = dir ? 0 : S - 1; /* last step in processing order */
@@ -242,6 +261,11 @@ static inline int rnn_d_forward(const rnn_ops *o, const rnn_cfg_d *r, rnn_buf X,
             }
         }
     }
+    if (r->use_len && TN) { /* y: the last layer's outputs, zero past each length */
+        rnn_buf none = {NULL, 0};
+        RNN_TRY(o->copy_rows(o, rnn_at(R, lo.ys + (r->L - 1) * TND), DH, Y, DH, TN, DH));
+        for (int64_t t = 0; t < S; t++) RNN_TRY(o->keep_rows(o, rnn_at(Y, t * N * DH), DH, none, 0, r->len, t, N, DH));
+    }
 out:
     if (hw) o->release(o, hw);
     return rc;
@@ -252,7 +276,8 @@ static inline int rnn_d_run_forward(rnn_ops *o, const mxb_call *c) {
     rnn_cfg_d r;
     if (rnn_d_config(c, &r)) return MXB_UNSUPPORTED;
     const int lstm = r.mode == RNN_M_LSTM, nv = r.state_outputs ? (lstm ? 3 : 2) : 1;
-    if (c->n_in != (lstm ? 4 : 3) || c->n_out < nv) return MXB_UNSUPPORTED;
+    if (c->n_in != (lstm ? 4 : 3) + r.use_len || c->n_out < nv || (r.use_len && !o->keep_rows)) return MXB_UNSUPPORTED;
+    if (r.use_len) r.len = rnn_tensor(&c->in[c->n_in - 1]);
     r.dropout = c->training && r.p > 0 && r.L > 1;
     r.seed = c->rng_seed;
     r.offset = c->rng_offset;
@@ -275,7 +300,8 @@ static inline int rnn_d_run_backward(rnn_ops *o, const mxb_call *c) {
     rnn_cfg_d r;
     if (rnn_d_config(c, &r)) return MXB_UNSUPPORTED;
     const int lstm = r.mode == RNN_M_LSTM, gru = r.mode == RNN_M_GRU, given = (int)mxb_attr_i(c, "has_reserve", 0);
-    if (c->n_in != (given ? 9 : 7) || c->n_out != 4) return MXB_UNSUPPORTED;
+    if (c->n_in != (given ? 9 : 7) + r.use_len || c->n_out != 4 || (r.use_len && !o->keep_rows)) return MXB_UNSUPPORTED;
+    if (r.use_len) r.len = rnn_tensor(&c->in[c->n_in - 1]);
     r.dropout = mxb_attr_i(c, "fwd_training", 0) && r.p > 0 && r.L > 1;
     r.seed = (uint64_t)mxb_attr_i(c, "seed", 0);
     r.offset = (uint64_t)mxb_attr_i(c, "offset", 0);
@@ -289,6 +315,7 @@ static inline int rnn_d_run_backward(rnn_ops *o, const mxb_call *c) {
     rnn_buf DH0 = rnn_tensor(&c->out[2]), DC0 = rnn_tensor(&c->out[3]), none = {NULL, 0};
     void *res = NULL, *ys = NULL, *dg = NULL, *dr = NULL, *da = NULL, *db = NULL, *dhb = NULL, *dcb = NULL;
     void *pjb = NULL, *zb = NULL; /* projection: the cell output's grad (N, H); N*H zeros */
+    void *lnb = NULL; /* lengths: saved dh (N, Ps), dc (N, H); projection: masked dy, dh (N, Ps) each */
     int rc = MXB_OK;
     if (given) {
         res = c->in[7].buf;
@@ -315,12 +342,16 @@ static inline int rnn_d_run_backward(rnn_ops *o, const mxb_call *c) {
         if (r.proj && !zb) { rc = MXB_ERROR; goto out; }
         rnn_buf dhp = {pjb, 0}, zero = {zb, 0};
         if (r.proj) RNN_TRY(o->fill(o, zero, N * H, 0));
+        lnb = r.use_len ? o->tmp(o, N * (3 * Ps + H)) : NULL;
+        if (r.use_len && !lnb) { rc = MXB_ERROR; goto out; }
+        rnn_buf lnv = {lnb, 0}, nob = {NULL, 0};
+        rnn_buf dhs = lnv, dcs = rnn_at(lnv, N * Ps), mdy = rnn_at(lnv, N * (Ps + H)), mdh = rnn_at(lnv, N * (2 * Ps + H));
         if (!lstm) RNN_TRY(o->fill(o, DC0, r.L * D * N * H, 0)); /* unused output */
         rnn_buf dyl = DY;
         for (int64_t l = r.L - 1; l >= 0; l--) {
             const int64_t I = l == 0 ? r.I : DH;
             rnn_buf xin = rnn_d_layer_input(&r, &lo, X, R, l);
-            rnn_buf yl = l == r.L - 1 ? Y : rnn_at(R, lo.ys + l * TND), dxl = l == 0 ? DX : dyb;
+            rnn_buf yl = l == r.L - 1 && !r.use_len ? Y : rnn_at(R, lo.ys + l * TND), dxl = l == 0 ? DX : dyb;
             for (int64_t dir = 0; dir < D; dir++) {
                 const int64_t k = l * D + dir, dbx = rnn_d_b_off(&r, l, dir);
                 rnn_buf Wh = rnn_at(P, rnn_d_wh_off(&r, l, dir)), Wx = rnn_at(P, rnn_d_wx_off(&r, l, dir));
@@ -334,15 +365,28 @@ static inline int rnn_d_run_backward(rnn_ops *o, const mxb_call *c) {
                     const int64_t t = dir ? S - 1 - s : s, tp = dir ? t + 1 : t - 1;
                     rnn_buf gt = rnn_at(gates, t * N * G), dyt = rnn_at(dyl, t * N * DH + dir * Ps);
                     rnn_buf dgt = rnn_at(dG, t * N * G), drt = rnn_at(dR, t * N * G);
+                    if (r.use_len) { /* rows past their length pass dh, dc on: keep them */
+                        RNN_TRY(o->copy_rows(o, dh, Ps, dhs, Ps, N, Ps));
+                        if (lstm) RNN_TRY(o->copy_rows(o, dc, H, dcs, H, N, H));
+                    }
                     if (lstm && r.proj) {
                         /* dh_t = dy_t + dh: dW_r += dh_tᵀ (o * tanh(c)_t), the cell output's grad is dh_t W_r */
                         const int64_t wr = rnn_d_wr_off(&r, l, dir);
                         rnn_buf hc = rnn_at(R, lo.hpre + k * TN * H + t * N * H), Wr = rnn_at(P, wr);
                         rnn_buf cp = s == 0 ? rnn_at(C0, k * N * H) : rnn_at(st, tp * N * H);
-                        RNN_TRY(o->gemm(o, Ps, H, N, dyt, 1, DH, hc, H, 1, rnn_at(DP, wr), 1, s == S - 1 ? 0 : 1));
-                        RNN_TRY(o->gemm(o, Ps, H, N, dh, 1, Ps, hc, H, 1, rnn_at(DP, wr), 1, 1));
-                        RNN_TRY(o->gemm(o, N, H, Ps, dyt, DH, 1, Wr, H, 1, dhp, 1, 0));
-                        RNN_TRY(o->gemm(o, N, H, Ps, dh, Ps, 1, Wr, H, 1, dhp, 1, 1));
+                        rnn_buf dyv = dyt, dhv = dh;
+                        int64_t ldv = DH;
+                        if (r.use_len) { /* rows past their length add nothing to dW_r */
+                            RNN_TRY(o->copy_rows(o, dyt, DH, mdy, Ps, N, Ps));
+                            RNN_TRY(o->keep_rows(o, mdy, Ps, nob, 0, r.len, t, N, Ps));
+                            RNN_TRY(o->copy_rows(o, dh, Ps, mdh, Ps, N, Ps));
+                            RNN_TRY(o->keep_rows(o, mdh, Ps, nob, 0, r.len, t, N, Ps));
+                            dyv = mdy, dhv = mdh, ldv = Ps;
+                        }
+                        RNN_TRY(o->gemm(o, Ps, H, N, dyv, 1, ldv, hc, H, 1, rnn_at(DP, wr), 1, s == S - 1 ? 0 : 1));
+                        RNN_TRY(o->gemm(o, Ps, H, N, dhv, 1, Ps, hc, H, 1, rnn_at(DP, wr), 1, 1));
+                        RNN_TRY(o->gemm(o, N, H, Ps, dyv, ldv, 1, Wr, H, 1, dhp, 1, 0));
+                        RNN_TRY(o->gemm(o, N, H, Ps, dhv, Ps, 1, Wr, H, 1, dhp, 1, 1));
                         RNN_TRY(o->lstm_bw(o, gt, rnn_at(st, t * N * H), cp, dhp, H, zero, dc, dgt, N, H));
                     } else if (lstm) {
                         rnn_buf cp = s == 0 ? rnn_at(C0, k * N * H) : rnn_at(st, tp * N * H);
@@ -353,8 +397,14 @@ static inline int rnn_d_run_backward(rnn_ops *o, const mxb_call *c) {
                     } else {
                         RNN_TRY(o->act_bw(o, gt, dyt, DH, dh, dgt, N, H, r.mode == RNN_M_RELU));
                     }
+                    if (r.use_len) { /* no gate gradients past a length; the cell gradient passes */
+                        RNN_TRY(o->keep_rows(o, dgt, G, nob, 0, r.len, t, N, G));
+                        if (gru) RNN_TRY(o->keep_rows(o, drt, G, nob, 0, r.len, t, N, G));
+                        if (lstm) RNN_TRY(o->keep_rows(o, dc, H, dcs, H, r.len, t, N, H));
+                    }
                     /* dh_{t-1} = dR_t Wh (+ the direct GRU path already in dh) */
                     RNN_TRY(o->gemm(o, N, Ps, G, drt, G, 1, Wh, Ps, 1, dh, 1, gru ? 1 : 0));
+                    if (r.use_len) RNN_TRY(o->keep_rows(o, dh, Ps, dhs, Ps, r.len, t, N, Ps));
                 }
                 /* weight and bias gradients of all steps at once (see rnn_kernels.h) */
                 RNN_TRY(o->gemm(o, G, Ps, N, rnn_at(dR, dir ? (S - 1) * N * G : 0), 1, G, rnn_at(H0, k * N * Ps), Ps, 1,
@@ -395,6 +445,7 @@ out:
     if (dcb) o->release(o, dcb);
     if (pjb) o->release(o, pjb);
     if (zb) o->release(o, zb);
+    if (lnb) o->release(o, lnb);
     return rc;
 }
 

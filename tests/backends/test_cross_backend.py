@@ -47,7 +47,12 @@ RNN_CONFIGS = [("lstm", 2, True, {"state_outputs": True}), ("gru", 2, True, {"st
                ("lstm", 1, False, {"lstm_state_clip_min": -0.3, "lstm_state_clip_max": 0.3}),
                ("gru", 1, False, {"p": 0.3}),
                ("lstm", 2, True, {"projection_size": 4, "state_outputs": True}),  # LSTMP: h has 4 elements
-               ("lstm", 2, False, {"projection_size": 8, "p": 0.3})]
+               ("lstm", 2, False, {"projection_size": 8, "p": 0.3}),
+               # per-sample lengths (given in the data's dtype): 4 = all steps, 0 = none
+               ("gru", 2, True, {"use_sequence_length": True, "state_outputs": True}),
+               ("lstm", 1, True, {"use_sequence_length": True, "projection_size": 4, "state_outputs": True}),
+               ("rnn_tanh", 2, False, {"use_sequence_length": True, "p": 0.3, "state_outputs": True}),
+               ("lstm", 2, True, {"use_sequence_length": True, "state_outputs": True})]
 
 
 def cases(op: str, dt) -> list:
@@ -104,8 +109,12 @@ def cases(op: str, dt) -> list:
             ins = [_rand((T, N, I), dt), _rand((size,), dt, -0.5, 0.5), _rand((L * D, N, S), dt, -0.5, 0.5)]
             if mode == "lstm":
                 ins.append(_rand((L * D, N, H), dt, -0.5, 0.5))
+            wrt = None
+            if extra.get("use_sequence_length"):
+                wrt = list(range(len(ins)))  # not the lengths
+                ins.append(np.array([4, 1, 0], dtype=dt))
             out.append((ins, dict({"mode": mode, "state_size": H, "num_layers": L, "bidirectional": bidir}, **extra),
-                        None))
+                        wrt))
         return out
     if op == "multi_sgd_update":
         ws = [_rand(s, dt) for s in ((3, 4), (5,))]
@@ -512,10 +521,10 @@ def test_rnn_dropout_in_training_matches_cpu(op):
     {"mode": "lstm", "state_size": 6, "num_layers": 1, "bidirectional": True, "projection_size": 4,
      "use_sequence_length": True, "state_outputs": True}])
 @pytest.mark.parametrize("op", ["RNN", "_rnn_with_reserve"])
-def test_rnn_sequence_lengths_run_on_cpu_from_device(op, attrs):
-    """The device modules' RNN driver has no sequence-length path: those calls fall
-    back to the CPU op (tensors copied, results back on the device), with the CPU's
-    values and gradients; strict mode refuses them, naming the op."""
+def test_rnn_integer_sequence_lengths_run_on_cpu_from_device(op, attrs):
+    """The device modules' RNN driver reads lengths in the data's dtype: integer
+    lengths fall back to the CPU op (tensors copied, results back on the device),
+    with the CPU's values and gradients; strict mode refuses them, naming the op."""
     require_backend()
     L, D, H_, P = attrs["num_layers"], 2, attrs["state_size"], attrs.get("projection_size")
     ng = {"lstm": 4, "gru": 3}[attrs["mode"]]

@@ -2,9 +2,9 @@
 # Short GPU check of the fused RNN's projection / sequence-length paths on CUDA
 # (run from the repository root with prebuilt libraries in $BUILD, default build/):
 #   1. the CUDA module loads with a device
-#   2. the cross-backend RNN cases, CPU vs CUDA (the CUDA RNN driver, LSTM
-#      projection included, and the sequence-length calls that run the CPU op
-#      from device tensors)
+#   2. the cross-backend RNN cases, CPU vs CUDA (the CUDA RNN driver with LSTM
+#      projection and float sequence lengths: keep_rows_k in cuda_rnn.cu; and
+#      integer lengths, which run the CPU op from device tensors)
 #   3. Gluon LSTM(projection_size) and GRU(use_sequence_length) on mx.gpu(0),
 #      eager and hybridized, outputs and gradients vs the CPU
 set -u
