@@ -115,7 +115,7 @@ MXI_RNN_INLINE void RK(gru_bwd_row)(const T *restrict gr, const T *restrict gz, 
 
 typedef struct {
     const rnn_cfg *c;
-    int64_t d, ldo;         /* direction; row stride of the layer output (D*H) */
+    int64_t d, ldo;         /* direction; row stride of the layer output (D*P) */
     const T *Wh, *bh;       /* h2h weight (G, P) and bias */
     const T *Wr;            /* LSTM projection: h2r weight (P, H), else NULL */
     const T *h0, *c0;       /* (N, P) / (N, H) initial states of this (l, d) */
