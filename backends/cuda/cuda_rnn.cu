@@ -130,6 +130,17 @@ __global__ void dropout_k(const T *S, T *D, long long n, long long base, unsigne
     D[i] = (unsigned long long)w[e % 4] >= thr ? S[i] * scale : (T)0;
 }
 
+// rows whose sample ended before step t (LEN[n] <= t) take S's row, or 0 without S
+template <typename T>
+__global__ void keep_rows_k(T *D, long long ldd, const T *S, long long lds, const T *LEN, long long t, long long N,
+                            long long W) {
+    long long i = GID;
+    if (i >= N * W) return;
+    long long n = i / W, j = i % W;
+    if ((T)t < LEN[n]) return;
+    D[n * ldd + j] = S ? S[n * lds + j] : (T)0;
+}
+
 Dev &dev(const rnn_ops *o) { return *(Dev *)o->ctx; }
 template <typename T> T *at(rnn_buf b) { return (T *)b.buf + b.off; }
 size_t es(const rnn_ops *o) { return mxb_dtype_size(o->dt); }
@@ -235,6 +246,13 @@ int o_dropout(const rnn_ops *o, rnn_buf S, rnn_buf D, int64_t n, int64_t base, u
     return done(o);
 }
 
+int o_keep_rows(const rnn_ops *o, rnn_buf D, int64_t ldd, rnn_buf S, int64_t lds, rnn_buf LEN, int64_t t, int64_t N,
+                int64_t W) {
+    if (!N || !W) return MXB_OK;
+    BY_T(o, (keep_rows_k<T><<<L1(N * W)>>>(at<T>(D), ldd, S.buf ? at<T>(S) : (T *)nullptr, lds, at<T>(LEN), t, N, W)));
+    return done(o);
+}
+
 // cudaFree waits for the stream (cu_free), so released workspaces are safe
 void *o_tmp(const rnn_ops *o, int64_t n) {
     void *p = nullptr;
@@ -272,6 +290,7 @@ int ops_for(void *ctx, const mxb_call *c, rnn_ops *o, char *err, size_t errlen) 
     o->copy_rows = o_copy_rows;
     o->fill = o_fill;
     o->dropout = o_dropout;
+    o->keep_rows = o_keep_rows;
     o->tmp = o_tmp;
     o->release = o_release;
     cudaSetDevice(((Dev *)ctx)->id);

@@ -71,6 +71,11 @@ static const char CL_RNN[] =
     "__kernel void FN(rnn_copy)(__global const T *S, long so, long lds, __global T *D, long dso, long ldd, long rows, long W) {\n"
     "  long i = GID; if (i >= rows * W) return; long r = i / W, j = i % W; D[dso + r * ldd + j] = S[so + r * lds + j]; }\n"
     "__kernel void FN(rnn_fill)(__global T *D, long dso, long n, T v) { long i = GID; if (i < n) D[dso + i] = v; }\n"
+    /* rows whose sample ended before step t (LEN[n] <= t) take S's row, or 0 */
+    "__kernel void FN(rnn_keep_rows)(__global T *D, long dso, long ldd, __global const T *S, long so, long lds, int has_s,\n"
+    "                                __global const T *LEN, long lo, long t, long N, long W) {\n"
+    "  long i = GID; if (i >= N * W) return; long n = i / W, j = i % W; if ((T)t < LEN[lo + n]) return;\n"
+    "  D[dso + n * ldd + j] = has_s ? S[so + n * lds + j] : (T)0; }\n"
     /* dropout between layers, the CPU op's stream: element e keeps iff word
      * e % 4 of Philox(seed, offset + e / 4) >= thr = ceil(p * 2^32) */
     "__kernel void FN(rnn_dropout)(__global const T *S, long so, __global T *D, long dso, long n, long base, ulong seed,\n"

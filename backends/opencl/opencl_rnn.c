@@ -118,6 +118,15 @@ static int o_dropout(const rnn_ops *o, rnn_buf S, rnn_buf D, int64_t n, int64_t 
     return o_launch(o, "rnn_dropout", n, a, NARGS(a));
 }
 
+static int o_keep_rows(const rnn_ops *o, rnn_buf D, int64_t ldd, rnn_buf S, int64_t lds, rnn_buf LEN, int64_t t,
+                       int64_t N, int64_t W) {
+    cl_mem d = CLB(D), s = S.buf ? CLB(S) : CLB(D), len = CLB(LEN); /* no S: any valid buffer, unread */
+    cl_long dso = D.off, ld = ldd, so = S.off, ls = lds, lo = LEN.off, tt = t, n = N, w = W;
+    cl_int has_s = S.buf != NULL;
+    karg a[] = {KA(d), KA(dso), KA(ld), KA(s), KA(so), KA(ls), KA(has_s), KA(len), KA(lo), KA(tt), KA(n), KA(w)};
+    return o_launch(o, "rnn_keep_rows", N * W, a, NARGS(a));
+}
+
 /* clReleaseMemObject is safe right after enqueueing: the runtime keeps the
  * buffer for the queued work */
 static void *o_tmp(const rnn_ops *o, int64_t n) {
@@ -141,7 +150,8 @@ static int ops_for(cl_dev *d, const mxb_call *c, rnn_ops *o, char *err, size_t e
     *o = (rnn_ops){.ctx = d, .dt = dt, .err = err, .errlen = errlen, .gemm = o_gemm, .bias = o_bias,
                    .lstm_fw = o_lstm_fw, .gru_fw = o_gru_fw, .act_fw = o_act_fw, .lstm_bw = o_lstm_bw,
                    .gru_bw = o_gru_bw, .act_bw = o_act_bw, .col_sum = o_col_sum, .copy_rows = o_copy_rows,
-                   .fill = o_fill, .dropout = o_dropout, .tmp = o_tmp, .release = o_release};
+                   .fill = o_fill, .dropout = o_dropout, .keep_rows = o_keep_rows, .tmp = o_tmp,
+                   .release = o_release};
     return MXB_OK;
 }
 

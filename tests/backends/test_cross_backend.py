@@ -45,7 +45,14 @@ def _bin_inputs(k, sa, sb, dt):
 RNN_CONFIGS = [("lstm", 2, True, {"state_outputs": True}), ("gru", 2, True, {"state_outputs": True}),
                ("rnn_tanh", 1, False, {"state_outputs": True}), ("rnn_relu", 2, False, {}),
                ("lstm", 1, False, {"lstm_state_clip_min": -0.3, "lstm_state_clip_max": 0.3}),
-               ("gru", 1, False, {"p": 0.3})]
+               ("gru", 1, False, {"p": 0.3}),
+               ("lstm", 2, True, {"projection_size": 4, "state_outputs": True}),  # LSTMP: h has 4 elements
+               ("lstm", 2, False, {"projection_size": 8, "p": 0.3}),
+               # per-sample lengths (given in the data's dtype): 4 = all steps, 0 = none
+               ("gru", 2, True, {"use_sequence_length": True, "state_outputs": True}),
+               ("lstm", 1, True, {"use_sequence_length": True, "projection_size": 4, "state_outputs": True}),
+               ("rnn_tanh", 2, False, {"use_sequence_length": True, "p": 0.3, "state_outputs": True}),
+               ("lstm", 2, True, {"use_sequence_length": True, "state_outputs": True})]
 
 
 def cases(op: str, dt) -> list:
@@ -95,12 +102,19 @@ def cases(op: str, dt) -> list:
     if op in ("RNN", "_rnn_with_reserve"):
         for mode, L, bidir, extra in RNN_CONFIGS:
             ng, D, T, N, I, H = {"lstm": 4, "gru": 3}.get(mode, 1), 2 if bidir else 1, 4, 3, 5, 6
-            size = sum(D * (ng * H * (I if l == 0 else D * H) + ng * H * H + 2 * ng * H) for l in range(L))
-            ins = [_rand((T, N, I), dt), _rand((size,), dt, -0.5, 0.5), _rand((L * D, N, H), dt, -0.5, 0.5)]
+            P = extra.get("projection_size")
+            S = P or H  # h's size
+            size = sum(D * (ng * H * (I if l == 0 else D * S) + ng * H * S + 2 * ng * H + (S * H if P else 0))
+                       for l in range(L))
+            ins = [_rand((T, N, I), dt), _rand((size,), dt, -0.5, 0.5), _rand((L * D, N, S), dt, -0.5, 0.5)]
             if mode == "lstm":
                 ins.append(_rand((L * D, N, H), dt, -0.5, 0.5))
+            wrt = None
+            if extra.get("use_sequence_length"):
+                wrt = list(range(len(ins)))  # not the lengths
+                ins.append(np.array([4, 1, 0], dtype=dt))
             out.append((ins, dict({"mode": mode, "state_size": H, "num_layers": L, "bidirectional": bidir}, **extra),
-                        None))
+                        wrt))
         return out
     if op == "multi_sgd_update":
         ws = [_rand(s, dt) for s in ((3, 4), (5,))]
@@ -499,3 +513,39 @@ def test_rnn_dropout_in_training_matches_cpu(op):
     finally:
         _training(bool(prev))
     assert not np.allclose(other, want[0])  # dropout really applies (another seed, other masks)
+
+
+@pytest.mark.parametrize("attrs", [
+    {"mode": "gru", "state_size": 6, "num_layers": 2, "bidirectional": True, "use_sequence_length": True,
+     "state_outputs": True},
+    {"mode": "lstm", "state_size": 6, "num_layers": 1, "bidirectional": True, "projection_size": 4,
+     "use_sequence_length": True, "state_outputs": True}])
+@pytest.mark.parametrize("op", ["RNN", "_rnn_with_reserve"])
+def test_rnn_integer_sequence_lengths_run_on_cpu_from_device(op, attrs):
+    """The device modules' RNN driver reads lengths in the data's dtype: integer
+    lengths fall back to the CPU op (tensors copied, results back on the device),
+    with the CPU's values and gradients; strict mode refuses them, naming the op."""
+    require_backend()
+    L, D, H_, P = attrs["num_layers"], 2, attrs["state_size"], attrs.get("projection_size")
+    ng = {"lstm": 4, "gru": 3}[attrs["mode"]]
+    S, T, N, I = P or H_, 4, 3, 5
+    size = sum(D * (ng * H_ * (I if l == 0 else D * S) + ng * H_ * S + 2 * ng * H_ + (S * H_ if P else 0))
+               for l in range(L))
+    ins = [_rand((T, N, I), np.float32), _rand((size,), np.float32, -0.5, 0.5),
+           _rand((L * D, N, S), np.float32, -0.5, 0.5)]
+    if attrs["mode"] == "lstm":
+        ins.append(_rand((L * D, N, H_), np.float32, -0.5, 0.5))
+    if attrs.get("use_sequence_length"):
+        ins.append(np.array([4, 1, 3], np.int32))
+    want = H.run_op(op, ins, attrs)
+    outs = H.invoke_handles(op, [to_dev(x) for x in ins], attrs)
+    assert device_of(outs[0]) == {"opencl": 10, "cuda": 2}[DEVICE]
+    for g, w in zip([H.from_mx(h) for h in outs], want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    head = RNG.uniform(-1, 1, size=want[0].shape)
+    wrt = [0, 1, 2]
+    for i, a, b in zip(wrt, _grads(op, ins, attrs, wrt, head, to_dev), _grads(op, ins, attrs, wrt, head, H.to_mx)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"{op} gradient wrt input {i} {attrs}")
+    with strict_device():
+        with pytest.raises(H.MXError, match=op):
+            H.invoke_handles(op, [to_dev(x) for x in ins], attrs)

@@ -11,7 +11,7 @@ import numpy as np
 warnings.filterwarnings("ignore")
 import mxnet as mx  # noqa: E402
 from mxnet import gluon, nd  # noqa: E402
-from mxnet.gluon import nn  # noqa: E402
+from mxnet.gluon import nn, rnn  # noqa: E402
 
 d = sys.argv[1]
 p = lambda name: os.path.join(d, name)  # noqa: E731
@@ -55,6 +55,14 @@ def model(name):
     return run
 
 
+def multi_input_model(name, input_names):
+    def run():
+        net = gluon.SymbolBlock.imports(p(name + "-symbol.json"), input_names, p(name + "-0000.params"))
+        ins = [nd.array(np.load(p("%s-in%d.npy" % (name, i)))) for i in range(len(input_names))]
+        np.testing.assert_allclose(net(*ins).asnumpy(), np.load(p(name + "-y.npy")), rtol=1e-4, atol=1e-5)
+    return run
+
+
 def gluon_params():
     g = nn.HybridSequential()
     g.add(nn.Dense(8, in_units=5), nn.Dense(3, in_units=8))
@@ -63,10 +71,21 @@ def gluon_params():
     np.testing.assert_allclose(y, np.load(p("gluon-y.npy")), rtol=1e-5, atol=1e-6)
 
 
+def gluon_rnn_params():
+    g = nn.HybridSequential()
+    g.add(rnn.LSTM(5, bidirectional=True, projection_size=2, input_size=4))
+    g.load_parameters(p("gluon_rnn.params"))
+    y = g(nd.array(np.load(p("lstmp-in0.npy")))).asnumpy()
+    np.testing.assert_allclose(y, np.load(p("gluon_rnn-y.npy")), rtol=1e-5, atol=1e-6)
+
+
 check("nd.load list written by mxcore", lists)
 check("nd.load dict written by mxcore", dicts)
 for m in exp["models"]:
     check(f"SymbolBlock.imports of mxcore-exported {m}", model(m))
+for m, names in exp.get("multi", {}).items():
+    check(f"SymbolBlock.imports of mxcore-exported {m} (inputs {names})", multi_input_model(m, names))
 check("load_parameters of a mxcore save_parameters file", gluon_params)
+check("load_parameters of a mxcore save_parameters file of a fused LSTM (projection)", gluon_rnn_params)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -4,7 +4,8 @@
 
 Writes nd.save lists/dicts of several dtypes, an exported hybridized MLP and a
 CNN with BatchNorm (symbol JSON + params + the input and mxcore's output), and
-a Gluon save_parameters file, plus expected.json describing them. Step 2
+a Gluon save_parameters file, fused LSTM layers (projection, sequence lengths)
+exported with their begin states as inputs, plus expected.json describing them. Step 2
 (read_with_mxnet.py) runs under MXNet 1.9.1 and checks it reads them all and
 predicts what mxcore predicted."""
 import json
@@ -15,7 +16,7 @@ import numpy as np
 
 import mxcore as mx
 from mxcore import gluon, nd
-from mxcore.gluon import nn
+from mxcore.gluon import nn, rnn
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -112,5 +113,45 @@ g.save_parameters(p("gluon.params"))
 xg = rng.rand(2, 5).astype(np.float32)
 np.save(p("gluon-x.npy"), xg)
 np.save(p("gluon-y.npy"), g(nd.array(xg)).asnumpy())
-json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib"]}, open(p("expected.json"), "w"))
+
+
+def export_rnn(layer, name, x, states, **kw):
+    """A fused RNN layer, hybridized and called with x only (kw: sequence_length):
+    MXNet's export lists data0 (x), the begin states, then the lengths. Saves the
+    inputs for those names and the output for the given states."""
+    layer.initialize(mx.init.Uniform(0.5))
+    layer.hybridize()
+    layer(nd.array(x), **{k: nd.array(v) for k, v in kw.items()})
+    layer.export(p(name), 0)
+    y = layer(nd.array(x), [nd.array(a) for a in states], *[nd.array(v) for v in kw.values()])[0]
+    ins = [x] + list(states) + list(kw.values())
+    for i, a in enumerate(ins):
+        np.save(p("%s-in%d.npy" % (name, i)), a)
+    np.save(p(name + "-y.npy"), y.asnumpy())
+    return ["data%d" % i for i in range(len(ins))]
+
+
+# fused RNN layers called without states: MXNet's export has the begin states as
+# inputs data1, data2 (an LSTM projection: h has projection_size elements); with
+# use_sequence_length the lengths follow them (full lengths: MXNet 1.9.1's CPU
+# kernel ignores them)
+xr = rng.uniform(-1, 1, (5, 2, 4)).astype(np.float32)
+multi = {
+    "lstmp": export_rnn(rnn.LSTM(6, num_layers=2, bidirectional=True, projection_size=3), "lstmp", xr,
+                        [rng.uniform(-0.5, 0.5, s).astype(np.float32) for s in ((4, 2, 3), (4, 2, 6))]),
+    "lstm_len": export_rnn(rnn.LSTM(5, use_sequence_length=True), "lstm_len", xr,
+                           [rng.uniform(-0.5, 0.5, (1, 2, 5)).astype(np.float32) for _ in range(2)],
+                           sequence_length=np.full(2, 5, np.float32)),
+}
+lstm_seq = nn.HybridSequential()
+lstm_seq.add(rnn.LSTM(4, projection_size=2), nn.Dense(3, flatten=False))
+export(lstm_seq, "lstm_seq", nd.array(xr))
+# a fused LSTM with projection in a Sequential: MXNet's save_parameters names (0._unfused.0.l_cell...)
+gr = nn.HybridSequential()
+gr.add(rnn.LSTM(5, bidirectional=True, projection_size=2, input_size=4))
+gr.initialize(mx.init.Uniform(0.5))
+gr.save_parameters(p("gluon_rnn.params"))
+np.save(p("gluon_rnn-y.npy"), gr(nd.array(xr)).asnumpy())
+json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib", "lstm_seq"], "multi": multi},
+          open(p("expected.json"), "w"))
 print("wrote", out)

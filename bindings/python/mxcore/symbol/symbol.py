@@ -392,12 +392,18 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     if len(pos) > len(inputs_spec):
         raise TypeError("mx.sym.%s takes at most %d inputs (%s), got %d"
                         % (opname, len(inputs_spec), ", ".join(inputs_spec), len(pos)))
-    slots = dict(zip(inputs_spec, pos))
+    str_attrs = {k: _sym_attr_str(v) for k, v in _none_attrs(op, attrs).items()}
+    # positional inputs fill the inputs these attrs enable, in order (MXNet lists
+    # only those: a GRU's RNN(data, parameters, state, sequence_length))
+    enabled = [i for i in inputs_spec if not _skip_input(op["name"], i, str_attrs)]
+    if len(pos) > len(enabled):
+        raise TypeError("mx.sym.%s takes %d inputs with these attributes (%s), got %d"
+                        % (opname, len(enabled), ", ".join(enabled), len(pos)))
+    slots = dict(zip(enabled, pos))
     for k, v in named.items():
         if k in slots:
             raise TypeError("mx.sym.%s: input '%s' given twice" % (opname, k))
         slots[k] = v
-    str_attrs = {k: _sym_attr_str(v) for k, v in _none_attrs(op, attrs).items()}
     node_name = current_name_manager().get(name, hint or opname.lower())
     ins = []
     for inp in inputs_spec:
@@ -895,8 +901,8 @@ class Symbol:
     def reshape(self, *shape, **kwargs):
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = shape[0]
-        if shape:
-            kwargs["shape"] = tuple(shape)
+        if shape:  # s.reshape(-1) keeps MXNet's attribute text '-1'
+            kwargs["shape"] = shape[0] if len(shape) == 1 and isinstance(shape[0], int) else tuple(shape)
         return _invoke_sym("reshape", [self], kwargs)
 
     def astype(self, dtype, copy=True):
