@@ -30,6 +30,8 @@ int mxi_invoke_kv(const mx_op_def *op, mx_tensor_s *const *in, int n_in, const c
 typedef struct mxi_call_info {
     int training;
     uint64_t rng_seed, rng_offset;
+    void *host_state; /* host-computed (Custom) nodes: their operator state,
+                         referenced; dropped by mxi_custom_info_clear */
 } mxi_call_info;
 
 /* Invoke with attributes already parsed (graph nodes parse once). `donate`

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "autograd.h"
+#include "custom_op.h"
 #include "graph_internal.h"
 
 typedef struct {
@@ -41,6 +42,7 @@ static void tape_release(void *p) {
     for (int k = 0; k < t->total; k++) mxi_tensor_release(t->val[k]);
     free(t->val);
     free(t->row);
+    mxi_custom_info_clear(t->info, t->g->n_nodes);
     free(t->info);
     free(t->need);
     mxi_graph_drop(t->g);
@@ -85,7 +87,8 @@ static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tens
     for (int j = 0; j < n->n_in; j++) need[j] = t->need[n->in[j].node];
     mx_tensor_s *igrad[MX_MAX_INPUTS];
     memset(igrad, 0, sizeof *igrad * (size_t)n->n_in);
-    mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, NULL};
+    /* a host-computed node's gradient needs the operator state of its forward */
+    mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, t->info[i].host_state};
     int rc = n->op->grad(&gc);
     if (rc != MX_OK) mxi_error_prefix(rc, "backward of graph node '%s'", n->name);
     for (int j = 0; j < n->n_in; j++) {
@@ -189,6 +192,7 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
         for (int k = 0; k < total; k++) mxi_tensor_release(val[k]);
         free(val);
         free(row);
+        mxi_custom_info_clear(info, g->n_nodes);
         free(info);
         free(c);
         return rc;

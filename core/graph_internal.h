@@ -34,6 +34,7 @@ typedef struct {
     /* elementwise fusion plan (graph_fuse.c) */
     int fuse_next;       /* next node of this node's fused chain, or -1 */
     int fuse_head;       /* first node of a chain of >= 2 fusable nodes */
+    void *host;          /* MX_OPF_HOST (Custom) nodes: core/ops/custom.c's record */
 } gnode;
 
 typedef struct mx_graph_s mx_graph_s;

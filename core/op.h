@@ -58,8 +58,11 @@ enum {
     MX_OPF_STRIDED = 1u << 3,    /* kernel accepts non-contiguous inputs */
     MX_OPF_NO_INPUT_CAST = 1u << 4, /* don't upcast unsupported input dtypes */
     MX_OPF_WRITES_ALL = 1u << 5,  /* kernel writes every output element: skip zeroing */
-    MX_OPF_INPLACE_OK = 1u << 6   /* kernel is correct when an output is the same
+    MX_OPF_INPLACE_OK = 1u << 6,  /* kernel is correct when an output is the same
                                      buffer as an input (elementwise) */
+    MX_OPF_HOST = 1u << 7         /* computed by the host handler (Custom): the graph
+                                     executor dispatches it to core/ops/custom.c; it is
+                                     never folded, fused or invoked eagerly */
 };
 
 /* dtype masks for mx_op_def.dtypes (kernels' native dtypes). Inputs of other

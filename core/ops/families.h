@@ -20,7 +20,8 @@
     X(norm)                \
     X(rnn)                 \
     X(optimizer)           \
-    X(loss)
+    X(loss)                \
+    X(custom)
 
 #define MXI_DECLARE_FAMILY(f) void mxi_register_##f(void);
 MXI_OP_FAMILIES(MXI_DECLARE_FAMILY)

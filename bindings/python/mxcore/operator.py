@@ -20,13 +20,21 @@
 
 ``mx.nd.Custom`` runs the operator eagerly and records it for autograd (its
 ``backward`` becomes the gradient). ``mx.sym.Custom`` builds the node MXNet's
-JSON has (op ``Custom`` with ``op_type``); graphs holding one cannot run in the
-core's executor, so a hybridized block containing a Custom op runs eagerly
-(one warning) and ``bind``/``infer_shape`` raise a clear error.
+JSON has (op ``Custom``, ``op_type`` and the property's kwargs as strings), and
+the core's graph executor runs it: ``infer_shape``/``infer_type`` ask the
+property, ``bind``/``simple_bind``/``Module`` and hybridized blocks
+(``F.Custom``) call ``create_operator`` once per graph node (and input
+shapes) and then the operator's ``forward``/``backward`` through the host
+handler in ``_custom_graph.py``. An exception there becomes an MXNetError
+naming the op_type and the node; the executor stays usable.
+
+backward gets every array (out_grad, in_data, out_data), whatever
+``declare_backward_dependency`` declares; ``need_top_grad=False`` loss heads
+train with Module/Executor.backward() without head gradients, as in MXNet.
 """
 from __future__ import annotations
 
-from . import autograd
+from . import _custom_graph, autograd
 from .base import MXNetError
 
 _REGISTRY: dict = {}
@@ -199,3 +207,6 @@ def invoke_sym(args, kwargs):
     attrs = {"op_type": op_type}
     attrs.update({k: str(v) for k, v in kwargs.items()})
     return _make_custom_node(inputs, attrs, len(prop.list_outputs()), name, arg_names)
+
+
+_custom_graph.install()  # graphs holding Custom nodes run through the registered classes

@@ -107,46 +107,6 @@ def _topo(entries):
     return order
 
 
-def _custom_prop(node):
-    from ..operator import make_prop
-    attrs = {k: v for k, v in node.attrs.items() if k != "op_type" and not k.startswith("__")}
-    return make_prop(node.attrs.get("op_type"), attrs)
-
-
-def _py_names(sym):
-    """(arguments, auxiliary states, outputs) from the Python DAG, for graphs the
-    core cannot parse (Custom ops): a variable is auxiliary when it feeds an input
-    its op mutates (the manifest's mutates_inputs; a Custom op's
-    list_auxiliary_states), as the core decides for the graphs it runs."""
-    nodes = _topo(sym._outs)
-    aux = set()
-    for n in nodes:
-        if n.op == "Custom":
-            mut = range(len(_custom_prop(n).list_arguments()), len(n.inputs))
-        else:
-            mut = (_op_info(n.op) or {}).get("mutates_inputs", []) if n.op else []
-        for j in mut:
-            if j < len(n.inputs) and n.inputs[j][0].op is None:
-                aux.add(id(n.inputs[j][0]))
-    args = [n.name for n in nodes if n.op is None and id(n) not in aux]
-    auxs = [n.name for n in nodes if n.op is None and id(n) in aux]
-    outs = []
-    for n, i in sym._outs:
-        if n.op is None:
-            outs.append(n.name)
-        elif n.op == "Custom":
-            outs.append("%s_%s" % (n.name, _custom_prop(n).list_outputs()[i]))
-        else:
-            listed = ((_op_info(n.op) or {}).get("output_names") or "").split(",")
-            name = listed[i] if i < len(listed) and listed[i] else "output%s" % ("" if n.n_vis == 1 else i)
-            outs.append("%s_%s" % (n.name, name))
-    return args, auxs, outs
-
-
-class EagerOnlyError(MXNetError):
-    """The graph holds an op only eager execution can run (Custom)."""
-
-
 _AMP_CAST_OPS = ("amp_cast", "amp_multicast")
 
 
@@ -557,11 +517,6 @@ class Symbol:
         return Symbol(kids) if kids else None
 
     def _graph(self) -> Graph:
-        custom = [n.name for n in _topo(self._outs) if n.op == "Custom"]
-        if custom:
-            raise EagerOnlyError("node %s is a Custom (mx.operator) op: custom Python operators run eagerly only "
-                                 "(mx.nd.Custom, or a Gluon block that is not hybridized); the graph executor cannot "
-                                 "bind, infer or run them" % custom[0])
         return Graph(self._raw_json())
 
     def _raw_json(self, indent=None) -> str:
@@ -580,22 +535,13 @@ class Symbol:
                            "attrs": {"mxnet_version": ["int", 10901]}}, indent=indent)
 
     def list_arguments(self):
-        if self._has_custom():
-            return _py_names(self)[0]
         return self._graph().names(0)
 
     def list_auxiliary_states(self):
-        if self._has_custom():
-            return _py_names(self)[1]
         return self._graph().names(1)
 
     def list_outputs(self):
-        if self._has_custom():
-            return _py_names(self)[2]
         return self._graph().names(2)
-
-    def _has_custom(self):
-        return any(n.op == "Custom" for n in _topo(self._outs))
 
     def list_inputs(self):
         return [n.name for n in _topo(self._outs) if n.op is None]
@@ -623,8 +569,6 @@ class Symbol:
         without its amp_cast/amp_multicast nodes: each consumer reads the cast's
         input instead, so the file holds the float32 model."""
         sym = _without_amp_casts(self) if remove_amp_cast else self
-        if any(n.op == "Custom" for n in _topo(sym._outs)):  # the core cannot parse it; write MXNet's layout here
-            return sym._raw_json(indent=2)
         return sym._graph().to_json()
 
     def save(self, fname, remove_amp_cast=True):
