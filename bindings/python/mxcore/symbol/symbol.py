@@ -291,7 +291,10 @@ def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
     the property's kwargs as attributes. Missing trailing arguments become
     variables named <node>_<argument>, as in MXNet."""
     name = current_name_manager().get(name, "custom")
-    syms = list(inputs) + [var("%s_%s" % (name, a)) for a in list(arg_names)[len(inputs):]]
+    made = [var("%s_%s" % (name, a)) for a in list(arg_names)[len(inputs):]]
+    for v in made:  # as MXNet's JSON has them: the variables an op creates carry its attributes
+        v._outs[0][0].attrs.update({k: attr_str(x) for k, x in attrs.items()})
+    syms = list(inputs) + made
     entries = []
     for s in syms:
         if len(s._outs) != 1:
@@ -974,6 +977,9 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
             if n.name in types:
                 types[(id(n), 0)] = types[n.name]
             continue
+        if n.op == "Custom":
+            _custom_types(n, types)
+            continue
         op = _op_info(n.op) or {}
         spec = [x for x in op.get("inputs", []) if not _skip_input(op.get("name", n.op), x, n.attrs)]
         index_slots = _INDEX_INPUTS.get(op.get("name", n.op), ())
@@ -997,6 +1003,26 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
             for k in range(max(n.n_vis, 1)):
                 types[(id(n), k)] = out_t
     return types
+
+
+def _custom_types(n, types: dict) -> None:
+    """A Custom node's types from its property's infer_type (unknown inputs take the
+    data's type), for _infer_types_without_shapes."""
+    from ..operator import make_prop
+    prop = make_prop(n.attrs.get("op_type"), {k: v for k, v in n.attrs.items()
+                                              if k != "op_type" and not k.startswith("__")})
+    n_args = len(prop.list_arguments())
+    in_t = [types.get((id(p), i)) for p, i in n.inputs]
+    data_t = next((t for t in in_t if t is not None), None)
+    if data_t is None:
+        return
+    res = list(prop.infer_type([np.dtype(t or data_t).type for t in in_t[:n_args]]))
+    ins = list(res[0]) + list(res[2] if len(res) > 2 else [])
+    for (p, i), t in zip(n.inputs, ins):
+        if p.op is None and p.name not in types and t is not None:
+            types[p.name] = types[(id(p), 0)] = np.dtype(t).name
+    for k, t in enumerate(res[1]):
+        types[(id(n), k)] = np.dtype(t if t is not None else data_t).name
 
 
 def _infer_param_shapes(sym, g, known: dict) -> dict:
