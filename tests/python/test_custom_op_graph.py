@@ -19,6 +19,8 @@ import mxcore as mx
 from mxcore import autograd, gluon, nd
 from mxcore.base import MXNetError
 
+import test_custom_op  # noqa: F401  (registers test_softmax_loss: MXNet's custom_softmax.py operator)
+
 
 class _ScaledTanh(mx.operator.CustomOp):
     created = 0
@@ -46,40 +48,6 @@ class _ScaledTanhProp(mx.operator.CustomOpProp):
 
     def create_operator(self, ctx, shapes, dtypes):
         return _ScaledTanh(self.scale)
-
-
-class _Softmax(mx.operator.CustomOp):
-    """MXNet's example/numpy-ops/custom_softmax.py operator."""
-
-    def forward(self, is_train, req, in_data, out_data, aux):
-        x = in_data[0].asnumpy()
-        y = np.exp(x - x.max(axis=1).reshape((x.shape[0], 1)))
-        y /= y.sum(axis=1).reshape((x.shape[0], 1))
-        self.assign(out_data[0], req[0], mx.nd.array(y))
-
-    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
-        label = in_data[1].asnumpy().ravel().astype(int)
-        y = out_data[0].asnumpy()
-        y[np.arange(label.shape[0]), label] -= 1.0
-        self.assign(in_grad[0], req[0], mx.nd.array(y))
-
-
-@mx.operator.register("cg_softmax")
-class _SoftmaxProp(mx.operator.CustomOpProp):
-    def __init__(self):
-        super().__init__(need_top_grad=False)
-
-    def list_arguments(self):
-        return ["data", "label"]
-
-    def infer_shape(self, in_shape):
-        return [in_shape[0], (in_shape[0][0],)], [in_shape[0]], []
-
-    def infer_type(self, in_type):
-        return in_type, [in_type[0]], []
-
-    def create_operator(self, ctx, shapes, dtypes):
-        return _Softmax()
 
 
 class _RunningSum(mx.operator.CustomOp):
@@ -151,7 +119,7 @@ def _bind_tanh(scale=2.0, shape=(3, 4)):
 def test_symbol_lists_shapes_and_types_come_from_the_property():
     d = mx.sym.var("data")
     fc = mx.sym.FullyConnected(d, num_hidden=3, name="fc")
-    s = mx.sym.Custom(fc, op_type="cg_softmax", name="softmax")
+    s = mx.sym.Custom(fc, op_type="test_softmax_loss", name="softmax")
     assert s.list_arguments() == ["data", "fc_weight", "fc_bias", "softmax_label"]
     assert s.list_outputs() == ["softmax_output"] and s.list_auxiliary_states() == []
     assert s.infer_shape(data=(4, 5)) == ([(4, 5), (3, 5), (3,), (4,)], [(4, 3)], [])
@@ -255,7 +223,7 @@ def _softmax_mlp(custom):
     act1 = mx.sym.Activation(data=fc1, name="relu1", act_type="relu")
     fc2 = mx.sym.FullyConnected(data=act1, name="fc2", num_hidden=3)
     if custom:
-        return mx.sym.Custom(data=fc2, name="softmax", op_type="cg_softmax")
+        return mx.sym.Custom(data=fc2, name="softmax", op_type="test_softmax_loss")
     return mx.sym.SoftmaxOutput(data=fc2, name="softmax")
 
 
