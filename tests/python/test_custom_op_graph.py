@@ -172,6 +172,25 @@ def test_graph_equals_eager_custom():
     np.testing.assert_allclose(ex.grad_dict["x"].asnumpy(), x.grad.asnumpy(), rtol=1e-6)
 
 
+def test_a_custom_head_that_needs_its_top_grad_requires_it():
+    """As MXNet 1.9.1: "the last operator is not Loss function, head_gradient is
+    required" for need_top_grad=True; a need_top_grad=False op trains without one."""
+    _, ex = _bind_tanh(2.0, (2, 2))
+    ex.arg_dict["x"][:] = 0.5
+    ex.forward(is_train=True)
+    with pytest.raises(MXNetError, match="'st_output' comes from Custom op 'cg_scaled_tanh', which is not a loss"):
+        ex.backward()
+    ex.backward(nd.ones((2, 2)))  # MXNet 1.9.1: 1.5728954076766968 everywhere
+    np.testing.assert_allclose(ex.grad_dict["x"].asnumpy(), np.full((2, 2), 1.5728954076766968), rtol=1e-6)
+    s = mx.sym.Custom(mx.sym.var("x"), op_type="test_softmax_loss", name="sm")
+    ex = s.simple_bind(mx.cpu(), x=(2, 3))
+    ex.arg_dict["sm_label"][:] = [0, 2]
+    ex.forward(is_train=True)
+    ex.backward()
+    np.testing.assert_allclose(ex.grad_dict["x"].asnumpy(), [[-2 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, -2 / 3]],
+                               rtol=1e-6)
+
+
 def test_operator_is_created_once_per_bound_node_and_input_shapes():
     before = _ScaledTanh.created
     _, ex = _bind_tanh(1.0, (2, 2))

@@ -122,6 +122,20 @@ def make_prop(op_type, kwargs):
     return cls(**{k: str(v) for k, v in kwargs.items()})
 
 
+def needs_top_grad(node) -> bool:
+    """Whether a symbol node is a Custom op whose property wants its output gradient
+    (need_top_grad=True): MXNet's executors then require a head gradient for it, where
+    a loss-like Custom op (need_top_grad=False) trains without one."""
+    return node.op == "Custom" and bool(getattr(node_prop(node), "need_top_grad_", True))
+
+
+def node_prop(node):
+    """The property object of a Custom symbol node (its op_type and string kwargs;
+    "__x__" hints left out)."""
+    return make_prop(node.attrs.get("op_type"), {k: v for k, v in node.attrs.items()
+                                                 if k != "op_type" and not k.startswith("__")})
+
+
 def _triple(res, what, op_type):
     res = list(res)
     if len(res) == 2:

@@ -1008,9 +1008,8 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
 def _custom_types(n, types: dict) -> None:
     """A Custom node's types from its property's infer_type (unknown inputs take the
     data's type), for _infer_types_without_shapes."""
-    from ..operator import make_prop
-    prop = make_prop(n.attrs.get("op_type"), {k: v for k, v in n.attrs.items()
-                                              if k != "op_type" and not k.startswith("__")})
+    from ..operator import node_prop
+    prop = node_prop(n)
     n_args = len(prop.list_arguments())
     in_t = [types.get((id(p), i)) for p, i in n.inputs]
     data_t = next((t for t in in_t if t is not None), None)
