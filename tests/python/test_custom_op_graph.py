@@ -130,6 +130,35 @@ def test_symbol_lists_shapes_and_types_come_from_the_property():
     assert r.infer_shape(data=(2, 4)) == ([(2, 4), (3, 4), (3,)], [(2, 3)], [(1,)])
 
 
+def test_the_property_sees_shapes_and_types_as_mxnet_hands_them():
+    """MXNet 1.9.1 calls infer_shape with lists ([] for an unknown shape), infer_type
+    with numpy types, create_operator with the shapes of every input."""
+    seen = {}
+
+    @mx.operator.register("cg_spy")
+    class _SpyProp(mx.operator.CustomOpProp):
+        def list_arguments(self):
+            return ["data", "label"]
+
+        def infer_shape(self, in_shape):
+            seen.setdefault("shape", in_shape)
+            return [in_shape[0], in_shape[0][:1]], [in_shape[0]], []
+
+        def infer_type(self, in_type):
+            seen.setdefault("type", in_type)
+            return in_type, [in_type[0]], []
+
+        def create_operator(self, ctx, shapes, dtypes):
+            seen["create"] = (ctx, shapes, dtypes)
+            return _ScaledTanh(1.0)
+
+    s = mx.sym.Custom(mx.sym.var("data"), op_type="cg_spy", name="spy")
+    assert s.infer_shape(data=(3, 2))[0] == [(3, 2), (3,)]
+    assert seen["shape"] == [[3, 2], []] and seen["type"] == [np.float32, np.float32]
+    s.simple_bind(mx.cpu(), data=(3, 2)).forward()
+    assert seen["create"] == (mx.cpu(), [[3, 2], [3]], [np.float32, np.float32])
+
+
 def test_forward_backward_match_numpy_and_finite_differences():
     _, ex = _bind_tanh(2.0, (3, 4))
     xv = np.random.RandomState(0).randn(3, 4)

@@ -7,8 +7,8 @@ thread that runs the graph, with the GIL taken by cffi for each callback:
 
 * describe: list_arguments / list_auxiliary_states / list_outputs of the
   node's CustomOpProp (built from its string attributes, as MXNet does);
-* infer: the prop's infer_shape and infer_type (unknown input shapes are
-  ``()``; an unknown input dtype is the data's);
+* infer: the prop's infer_shape and infer_type (shapes are lists, unknown ones
+  ``[]``; an unknown input dtype is the data's);
 * create: ``create_operator(ctx, shapes, dtypes)``, once per graph node and
   input signature; the CustomOp is kept here until the core destroys it;
 * forward / backward: the CustomOp's methods on NDArrays that share the
@@ -55,7 +55,8 @@ def _prop(n_attr, keys, vals):
 
 
 def _shapes(n, ndim, shape):
-    return [tuple(int(shape[j * _MAX_NDIM + d]) for d in range(ndim[j])) if ndim[j] >= 0 else () for j in range(n)]
+    """Shapes as MXNet hands them to infer_shape/create_operator: lists ([] unknown)."""
+    return [[int(shape[j * _MAX_NDIM + d]) for d in range(max(ndim[j], 0))] for j in range(n)]
 
 
 def _write_shape(j, s, ndim, shape, what):
@@ -120,7 +121,7 @@ def _infer(ctx, n_attr, keys, vals, n_in, in_ndim, in_shape, in_dtype, n_out, ou
 def _create(ctx, n_attr, keys, vals, device, n_in, in_ndim, in_shape, in_dtype, state):
     from .context import Context
     prop = _prop(n_attr, keys, vals)
-    op = prop.create_operator(Context(device.type, device.id), [list(s) for s in _shapes(n_in, in_ndim, in_shape)],
+    op = prop.create_operator(Context(device.type, device.id), _shapes(n_in, in_ndim, in_shape),
                               [_np_type(in_dtype[j]) for j in range(n_in)])
     handle = ffi.new_handle(op)
     _STATES[int(ffi.cast("uintptr_t", handle))] = (handle, op)

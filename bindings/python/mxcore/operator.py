@@ -185,14 +185,14 @@ def invoke_nd(args, kwargs):
         raise MXNetError("Custom %r: expected %d inputs (%s), got %d" % (
             op_type, len(arg_names) + len(aux_names), ", ".join(arg_names + aux_names), len(inputs)))
     data, aux = inputs[:len(arg_names)], inputs[len(arg_names):]
-    shapes = _triple(prop.infer_shape([x.shape for x in data]), "infer_shape", op_type)
+    shapes = _triple(prop.infer_shape([list(x.shape) for x in data]), "infer_shape", op_type)  # lists, as MXNet
     types = _triple(prop.infer_type([x.dtype for x in data]), "infer_type", op_type)
     out_specs = [(tuple(s), t) for s, t in zip(shapes[1], types[1])]
     if len(out_specs) != len(prop.list_outputs()):
         raise MXNetError("Custom %r: infer_shape gave %d output shapes for outputs %s"
                          % (op_type, len(out_specs), prop.list_outputs()))
     ctx = data[0].context if data else None
-    op = prop.create_operator(ctx, [x.shape for x in data], [x.dtype for x in data])
+    op = prop.create_operator(ctx, [list(x.shape) for x in inputs], [x.dtype for x in inputs])
     res = _CustomFunction(op, prop, op_type, len(data), out_specs, aux)(*data)
     if out is not None:
         outs = res if isinstance(res, tuple) else (res,)
