@@ -425,6 +425,32 @@ int mxi_custom_forward(gnode *n, mx_tensor_s *const *ins, mx_tensor_s **outs, mx
     return MX_OK;
 }
 
+/* Under create_graph the gradients are recorded as the output of a node
+ * without a gradient of its own: the host's backward is not differentiable
+ * (as in MXNet), so a second derivative through it is an error, not a
+ * silent zero. */
+static const mx_op_def backward_def = {.name = "_backward_Custom",
+                                       .doc = "The gradients a Custom op's host backward computed.",
+                                       .flags = MX_OPF_INTERNAL};
+
+static int record_backward(const custom_inst *s, mx_tensor_s *const *og, mx_tensor_s *const *in, mx_tensor_s **ig,
+                           const int *req) {
+    mx_call *c = calloc(1, sizeof *c);
+    if (!c) return mxi_error(MX_ERR_MEMORY, "%s: out of memory recording its backward", s->what);
+    c->op = &backward_def;
+    for (int k = 0; k < s->n_out; k++) c->in[c->n_in++] = og[k];
+    for (int j = 0; j < s->n_args; j++) c->in[c->n_in++] = in[j];
+    for (int j = 0; j < s->n_args; j++) {
+        if (req[j] == MX_GRAD_NULL) continue;
+        c->out[c->n_out] = ig[j];
+        mxi_set_out(c, c->n_out++, ig[j]->shape, ig[j]->ndim, ig[j]->dtype);
+    }
+    c->training = mxi_ag_training();
+    int rc = c->n_out && mxi_ag_needs_record(c) ? mxi_ag_record(c) : MX_OK;
+    free(c);
+    return rc;
+}
+
 int mxi_custom_grad(mx_grad_ctx *gc) {
     custom_inst *s = gc->state;
     const mx_call *c = gc->call;
@@ -461,6 +487,7 @@ int mxi_custom_grad(mx_grad_ctx *gc) {
         mx_autograd_set_training(prev_train, NULL);
         if (hrc) rc = host_failed(s->what, "backward", hrc);
     }
+    if (rc == MX_OK && mxi_ag_recording()) rc = record_backward(s, og, gc->in, ig, req);
     for (int k = 0; k < s->n_out; k++)
         if (made[k]) mxi_tensor_release(og[k]);
     for (int j = 0; j < s->n_args; j++) {

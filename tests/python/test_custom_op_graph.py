@@ -346,6 +346,23 @@ def test_hybridized_block_runs_the_graph_and_equals_eager():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
+def test_second_derivative_through_a_custom_op_is_an_error_not_a_zero():
+    """create_graph gives the first derivative; differentiating it again would need
+    the gradient of the host's backward, which MXNet does not have either."""
+    net = _fixed_net()
+    net.hybridize()
+    x = nd.array(np.arange(8).reshape(2, 4) / 4.0 - 1.0)
+    x.attach_grad()
+    with autograd.record():
+        g = autograd.grad(net(x).sum(), [x], create_graph=True)[0]
+        z = (g * g).sum()
+    w, b = np.arange(12).reshape(3, 4) / 10.0 - 0.5, np.array([0.1, -0.2, 0.3])
+    h = x.asnumpy() @ w.T + b
+    np.testing.assert_allclose(g.asnumpy(), (2.5 * (1 - np.tanh(h) ** 2)) @ w, rtol=1e-5, atol=1e-6)
+    with pytest.raises(MXNetError, match="_backward_Custom' has no gradient defined"):
+        z.backward()
+
+
 # MXNet 1.9.1: SymbolBlock.imports of the files _fixed_net().export() writes here, with
 # cg_scaled_tanh registered in MXNet, on x = arange(8).reshape(2, 4) / 4 - 1
 _MXNET_EXPORT_OUT = [[2.0012476444244385, -0.4934383034706116, -1.5109193325042725],
