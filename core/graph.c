@@ -834,17 +834,17 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
             if (p->op && !p->is_const && !is_deferred(p) && p->last_use[n->in[j].index] == i) donate |= 1ull << j;
         }
         int got = 0;
-        if (n->host) { /* computed by the host handler (Custom) */
-            rc = mxi_custom_forward(n, ins, &val[row[i]], info ? &info[i] : NULL);
-            if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
+        if (n->host) { /* computed by the host handler (Custom); its errors name the node */
+            rc = mxi_custom_forward(n, ins, outs, info ? &info[i] : NULL);
             got = n->n_out;
-            goto release_inputs;
+        } else {
+            if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
+            rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
+                                   info ? &info[i] : NULL);
+            if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
+            if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s'", n->name);
         }
-        if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
-        rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
-                               info ? &info[i] : NULL);
-        if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
-        if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
+        if (rc != MX_OK) break;
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];
             else mxi_tensor_release(outs[k]);
@@ -857,7 +857,6 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
                 n->is_const = 1;
             }
         }
-    release_inputs:
         /* memory planning: drop inputs after their last consumer */
         for (int j = 0; plan && j < n->n_in; j++) {
             gref r = n->in[j];
