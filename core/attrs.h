@@ -31,7 +31,8 @@ typedef struct mxi_call_info {
     int training;
     uint64_t rng_seed, rng_offset;
     /* a node's private state from its forward for its gradient (control-flow
-     * nodes keep their steps' saved runs), freed by state_free */
+     * nodes keep their steps' saved runs, Custom nodes their operator), freed
+     * by state_free */
     void *state;
     void (*state_free)(void *state);
 } mxi_call_info;

@@ -21,6 +21,7 @@
 #include "rng.h"
 #include "json_reader.h"
 #include "json_writer.h"
+#include "custom_op.h"
 #include "graph_internal.h"
 #include "op.h"
 
@@ -57,6 +58,7 @@ static void graph_free(mx_graph_s *g) {
         free(n->last_use);
         free(n->parsed);
         mxi_cf_free(n);
+        mxi_custom_free(n);
         if (n->consts)
             for (int k = 0; k < n->n_out; k++) mxi_tensor_release(n->consts[k]);
         free(n->consts);
@@ -119,6 +121,7 @@ static int op_attrs(const gnode *n, const char **keys, const char **vals) {
 
 static int node_output_count(mx_graph_s *g, gnode *n) {
     if (!n->op) { n->n_out = n->n_visible = 1; return MX_OK; }
+    if (n->op->flags & MX_OPF_HOST) return mxi_custom_load(n); /* the host says */
     /* count outputs with the registry: parse attrs into a scratch call */
     mx_call *c = calloc(1, sizeof *c);
     if (!c) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
@@ -169,8 +172,10 @@ static int build_names(mx_graph_s *g) {
     for (int h = 0; h < g->n_heads; h++) {
         gnode *n = &g->nodes[g->heads[h].node];
         char buf[512];
-        const char *listed = n->op ? mxi_output_name(n->op, g->heads[h].index) : NULL;
-        size_t len = listed ? strcspn(listed, ",") : 0;
+        size_t len = 0;
+        const char *listed = NULL;
+        if (n->host) listed = mxi_custom_output_name(n, g->heads[h].index, &len);
+        else if (n->op && (listed = mxi_output_name(n->op, g->heads[h].index))) len = strcspn(listed, ",");
         if (!n->op) snprintf(buf, sizeof buf, "%s", n->name);
         else if (len) snprintf(buf, sizeof buf, "%s_%.*s", n->name, (int)len, listed);
         else if (n->n_visible > 1) snprintf(buf, sizeof buf, "%s_output%d", n->name, g->heads[h].index);
@@ -199,7 +204,8 @@ static int analyse(mx_graph_s *g) {
             if (n->in[j].index >= p->n_out)
                 return mxi_error(MX_ERR_INVALID, "graph: node '%s' uses output %d of '%s', which has %d output(s)", n->name,
                                  n->in[j].index, p->name, p->n_out);
-            if (!p->op && n->op && j < 64 && ((n->op->mutates >> j) & 1)) p->is_aux = 1;
+            if (!p->op && n->op && ((j < 64 && ((n->op->mutates >> j) & 1)) || mxi_custom_is_aux_input(n, j)))
+                p->is_aux = 1;
         }
     }
     for (int i = 0; i < g->n_nodes; i++) {
@@ -647,6 +653,36 @@ static int infer_cf_node(mx_graph_s *g, int i, mx_tensor_s **ins, shape_slot *sl
     return rc;
 }
 
+/* A host-computed (Custom) node infers once every input an op computes is
+ * known; variables it leaves unknown (a label, a state) the host may fill
+ * in, as MXNet's custom infer_shape does. */
+static int infer_host_node(mx_graph_s *g, int i, mx_tensor_s **ins, shape_slot *slots, const int *row, mx_call *c,
+                           int partial, bool *complete) {
+    gnode *n = &g->nodes[i];
+    bool any = n->n_in == 0, waiting = false;
+    for (int j = 0; j < n->n_in; j++) {
+        if (ins[j]) any = true;
+        else if (g->nodes[n->in[j].node].op) waiting = true; /* an op's output still unknown */
+    }
+    if (waiting || !any) { *complete = false; return MX_OK; }
+    mx_tensor_s *filled = calloc((size_t)n->n_in + 1, sizeof *filled);
+    if (!filled) return mxi_error(MX_ERR_MEMORY, "infer_shape: out of memory");
+    int rc = mxi_custom_infer(n, ins, filled, c);
+    if (rc != MX_OK) mxi_error_prefix(rc, "infer_shape");
+    for (int j = 0; j < n->n_in && rc == MX_OK; j++) {
+        shape_slot *s = &slots[row[n->in[j].node] + n->in[j].index];
+        if (ins[j] == &filled[j]) { s->t = filled[j]; s->known = 1; ins[j] = &s->t; }
+        if (ins[j]) continue;
+        *complete = false;
+        if (!partial)
+            rc = mxi_error(MX_ERR_INVALID, "infer_shape: cannot infer the shape of '%s' (input %d of node '%s', op "
+                           "Custom); provide it", g->nodes[n->in[j].node].name, j, n->name);
+    }
+    for (int k = 0; k < c->n_out && k < n->n_out && rc == MX_OK; k++) slot_from_call(&slots[row[i] + k], c, k);
+    free(filled);
+    return rc;
+}
+
 int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char **result_json) {
     if (!graph_check(g, "mx_graph_infer")) return MX_ERR_HANDLE;
     if (!result_json) return mxi_error(MX_ERR_INVALID, "mx_graph_infer: result_json is NULL");
@@ -695,8 +731,9 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
             ins[j] = &slots[row[d]].t;
         }
         if (rc != MX_OK) break;
-        if (n->cf) {
-            rc = infer_cf_node(g, i, ins, slots, row, c, partial, &complete);
+        if (n->cf || n->host) {
+            rc = n->cf ? infer_cf_node(g, i, ins, slots, row, c, partial, &complete)
+                       : infer_host_node(g, i, ins, slots, row, c, partial, &complete);
             continue;
         }
         if (ready && n->op->param_shape && n->n_in > 1 && ins[0]) fill_param_shapes(g, n, ins, slots, row, c);
@@ -781,7 +818,8 @@ static int run_deferred(mx_graph_s *g, int d, const gnode *consumer, int slot, m
 
 static bool subgraph_constant(mx_graph_s *g, int i) {
     gnode *n = &g->nodes[i];
-    if (!n->op || (n->op->flags & (MX_OPF_RANDOM | MX_OPF_SUBGRAPH))) return false;
+    /* random ops, host (Custom) nodes that may keep state, and control flow are never folded */
+    if (!n->op || (n->op->flags & (MX_OPF_RANDOM | MX_OPF_HOST | MX_OPF_SUBGRAPH))) return false;
     for (int j = 0; j < n->n_in; j++)
         if (!g->nodes[n->in[j].node].is_const) return false;
     return true;
@@ -848,13 +886,18 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
         if (n->cf) { /* control flow: its subgraphs run (graph_control_flow.c) */
             rc = mxi_cf_forward(n, ins, outs, info ? &info[i] : NULL);
             got = rc == MX_OK ? n->n_out : 0;
+            if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s'", n->name);
+        } else if (n->host) { /* computed by the host handler (Custom); its errors name the node */
+            rc = mxi_custom_forward(n, ins, outs, info ? &info[i] : NULL);
+            got = n->n_out;
         } else {
             if (replay && (n->op->flags & MX_OPF_RANDOM)) mxi_rng_replay_next(replay[i].rng_seed, replay[i].rng_offset);
             rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
                                    info ? &info[i] : NULL);
             if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
+            if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s'", n->name);
         }
-        if (rc != MX_OK) { mxi_error_prefix(rc, "graph node '%s'", n->name); break; }
+        if (rc != MX_OK) break;
         for (int k = 0; k < got; k++) {
             if (k < n->n_out) val[row[i] + k] = outs[k];
             else mxi_tensor_release(outs[k]);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "autograd.h"
+#include "custom_op.h"
 #include "graph_internal.h"
 
 typedef struct mxi_graph_tape {
@@ -95,7 +96,8 @@ static int node_backward(graph_tape *t, mx_tensor_s *const *vals, int i, mx_tens
     for (int j = 0; j < n->n_in; j++) need[j] = t->need[n->in[j].node];
     mx_tensor_s *igrad[MX_MAX_INPUTS];
     memset(igrad, 0, sizeof *igrad * (size_t)n->n_in);
-    /* a control-flow node's gradient reads the steps its forward saved */
+    /* state kept by the node's forward: a control-flow node's saved steps, a
+     * host-computed (Custom) node's operator */
     mx_grad_ctx gc = {c, c->in, c->out, acc + base, igrad, need, t->info[i].state};
     int rc = n->op->grad(&gc);
     if (rc != MX_OK) mxi_error_prefix(rc, "backward of graph node '%s'", n->name);

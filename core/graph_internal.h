@@ -35,6 +35,7 @@ typedef struct {
     int fuse_next;       /* next node of this node's fused chain, or -1 */
     int fuse_head;       /* first node of a chain of >= 2 fusable nodes */
     struct mxi_cf *cf;   /* control-flow nodes: subgraphs (graph_control_flow.c) */
+    void *host;          /* MX_OPF_HOST (Custom) nodes: core/ops/custom.c's record */
 } gnode;
 
 typedef struct mx_graph_s mx_graph_s;

@@ -60,6 +60,9 @@ enum {
     MX_OPF_WRITES_ALL = 1u << 5,  /* kernel writes every output element: skip zeroing */
     MX_OPF_INPLACE_OK = 1u << 6,  /* kernel is correct when an output is the same
                                      buffer as an input (elementwise) */
+    MX_OPF_HOST = 1u << 7,        /* computed by the host handler (Custom): the graph
+                                     executor dispatches it to core/ops/custom.c; it is
+                                     never folded, fused or invoked eagerly */
     MX_OPF_SUBGRAPH = 1u << 8     /* a control-flow node carrying subgraphs: only the
                                      graph executor runs it (graph_control_flow.c) */
 };

@@ -21,7 +21,8 @@
     X(rnn)                 \
     X(optimizer)           \
     X(loss)                \
-    X(control_flow)
+    X(control_flow)        \
+    X(custom)
 
 #define MXI_DECLARE_FAMILY(f) void mxi_register_##f(void);
 MXI_OP_FAMILIES(MXI_DECLARE_FAMILY)

@@ -318,6 +318,83 @@ MX_API int mx_graph_infer(mx_graph g, const char *known_json, int partial, const
 MX_API int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor *aux, int n_aux,
                         int is_train, mx_tensor *outputs, int max_out, int *n_out);
 
+/* ---- host-computed ops in graphs (MXNet's "Custom" op) ---------------------------------
+ *
+ * A graph node with op "Custom" (MXNet's mx.sym.Custom: attribute "op_type"
+ * plus the operator's own string kwargs) is computed by a host callback that
+ * a language binding registers once per process: the binding owns the user's
+ * operator classes (Python's mx.operator.CustomOpProp/CustomOp), the core
+ * owns the graph, the buffers and the tape. What the core asks of the host:
+ *   describe  at graph load: input/output counts for the node's attributes;
+ *   infer     shapes and dtypes of every input and output (inputs the graph
+ *             leaves unknown, such as a label variable, may be filled in);
+ *   create    one operator state per graph node and input signature (MXNet's
+ *             create_operator, once per bound node), reused by forward and
+ *             backward until the input shapes/dtypes change or the graph and
+ *             every tape node holding the state are gone;
+ *   forward   write out_data (allocated, zeroed, req MX_GRAD_WRITE);
+ *   backward  write in_grad (allocated, zeroed; req MX_GRAD_WRITE for the
+ *             arguments whose gradient is wanted, MX_GRAD_NULL for the others);
+ *   destroy   free a state (exactly once per created state).
+ * Inputs are the node's arguments followed by its auxiliary states (inputs
+ * the op updates in place; the graph lists the variables feeding them as aux
+ * states). Callbacks run on the thread that called mx_graph_run /
+ * mx_graph_infer / mx_graph_from_json / mx_autograd_backward, one at a time
+ * per call, never on the library's worker threads; autograd recording is
+ * off while they run and the training flag is the forward's is_train. They
+ * may call back into the library (eager ops on the tensors they are given).
+ * Tensors and strings passed to a callback are borrowed for the duration of
+ * the call (mx_tensor_retain to keep a tensor). Shapes are passed flattened,
+ * MX_MAX_NDIM entries per tensor; ndim -1 / dtype -1 mean "unknown".
+ * Every callback but destroy returns 0 on success, non-zero on failure; a
+ * failing callback should first call mx_custom_op_set_error with the reason
+ * (a Python binding: the exception's type and text). The core then fails the
+ * graph call with MX_ERR_INVALID and a message naming the op_type, the node,
+ * the stage and that reason; the graph stays usable. */
+enum { MX_CUSTOM_HANDLER_VERSION = 1 };
+typedef struct mx_custom_handler {
+    int32_t version; /* MX_CUSTOM_HANDLER_VERSION: the layout of this struct */
+    void *ctx;       /* handed back to every callback */
+    /* n_args, n_aux, n_out receive the counts for these attributes; out_names (cap
+     * bytes) receives the outputs' names comma separated ("output"), which
+     * name the graph's outputs "<node>_<name>". Required. */
+    int (*describe)(void *ctx, int n_attr, const char *const *keys, const char *const *vals, int *n_args,
+                    int *n_aux, int *n_out, char *out_names, size_t cap);
+    /* n_in = n_args + n_aux entries in in_ndim/in_shape/in_dtype (known ones
+     * set, unknown ones -1; the host may fill unknown ones and must not change
+     * known ones), n_out entries to fill in out_*. Required. */
+    int (*infer)(void *ctx, int n_attr, const char *const *keys, const char *const *vals, int n_in,
+                 int *in_ndim, int64_t *in_shape, int *in_dtype, int n_out, int *out_ndim, int64_t *out_shape,
+                 int *out_dtype);
+    /* *state receives the host's operator for these input shapes/dtypes on
+     * `device`. Required. */
+    int (*create)(void *ctx, int n_attr, const char *const *keys, const char *const *vals, mx_device device,
+                  int n_in, const int *in_ndim, const int64_t *in_shape, const int *in_dtype, void **state);
+    /* Required. req: n_out MX_GRAD_* values for out_data. */
+    int (*forward)(void *ctx, void *state, int is_train, const mx_tensor *in_data, int n_args,
+                   const mx_tensor *out_data, const int *req, int n_out, const mx_tensor *aux, int n_aux);
+    /* NULL: the op has no gradient (backward through it is an error). req:
+     * n_args MX_GRAD_* values for in_grad. out_grad: the gradients of the
+     * outputs (zeros for an output nobody differentiated). */
+    int (*backward)(void *ctx, void *state, const mx_tensor *out_grad, int n_out, const mx_tensor *in_data,
+                    int n_args, const mx_tensor *out_data, const mx_tensor *in_grad, const int *req,
+                    const mx_tensor *aux, int n_aux);
+    /* May be NULL. Called once per state, on the thread that drops its last
+     * user (a graph release, a tape node freed after backward). */
+    void (*destroy)(void *ctx, void *state);
+} mx_custom_handler;
+
+/* Register the process's host handler for "Custom" nodes (copied; the
+ * caller may free the struct; `ctx` must outlive every graph that uses it).
+ * A later call replaces it for new states (states already created keep the
+ * handler that created them, for their destroy); NULL unregisters, after
+ * which Custom nodes fail to load/run with a message saying so.
+ * Errors: MX_ERR_INVALID (wrong version, a required callback NULL). */
+MX_API int mx_custom_op_set_handler(const mx_custom_handler *handler);
+/* Inside a failing callback: the reason the core reports (copied, truncated
+ * to ~1 KiB; NULL clears it). Thread-local, like mx_last_error. Never fails. */
+MX_API int mx_custom_op_set_error(const char *message);
+
 /* ---- io (MXNet .params / nd.save format) ---------------------------------------------- */
 
 /* Save tensors (names may be NULL for a list file) in MXNet's format. */

@@ -169,6 +169,13 @@ class Executor:
             self._recorded = self._run_recorded(False)
         if out_grads is not None and not isinstance(out_grads, (list, tuple)):
             out_grads = [out_grads]
+        from .operator import needs_top_grad
+        for i, (node, _) in enumerate(self._symbol._outs):
+            given = out_grads is not None and i < len(out_grads) and out_grads[i] is not None
+            if not given and needs_top_grad(node):
+                raise MXNetError("backward: output '%s' comes from Custom op '%s', which is not a loss "
+                                 "(need_top_grad=True): pass its head gradient in out_grads, as MXNet requires"
+                                 % (self._out_names[i], node.attrs.get("op_type")))
         autograd.backward(self._recorded, out_grads, retain_graph=True, train_mode=is_train)
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):

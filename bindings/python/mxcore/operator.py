@@ -20,13 +20,21 @@
 
 ``mx.nd.Custom`` runs the operator eagerly and records it for autograd (its
 ``backward`` becomes the gradient). ``mx.sym.Custom`` builds the node MXNet's
-JSON has (op ``Custom`` with ``op_type``); graphs holding one cannot run in the
-core's executor, so a hybridized block containing a Custom op runs eagerly
-(one warning) and ``bind``/``infer_shape`` raise a clear error.
+JSON has (op ``Custom``, ``op_type`` and the property's kwargs as strings), and
+the core's graph executor runs it: ``infer_shape``/``infer_type`` ask the
+property, ``bind``/``simple_bind``/``Module`` and hybridized blocks
+(``F.Custom``) call ``create_operator`` once per graph node (and input
+shapes) and then the operator's ``forward``/``backward`` through the host
+handler in ``_custom_graph.py``. An exception there becomes an MXNetError
+naming the op_type and the node; the executor stays usable.
+
+backward gets every array (out_grad, in_data, out_data), whatever
+``declare_backward_dependency`` declares; ``need_top_grad=False`` loss heads
+train with Module/Executor.backward() without head gradients, as in MXNet.
 """
 from __future__ import annotations
 
-from . import autograd
+from . import _custom_graph, autograd
 from .base import MXNetError
 
 _REGISTRY: dict = {}
@@ -114,6 +122,20 @@ def make_prop(op_type, kwargs):
     return cls(**{k: str(v) for k, v in kwargs.items()})
 
 
+def needs_top_grad(node) -> bool:
+    """Whether a symbol node is a Custom op whose property wants its output gradient
+    (need_top_grad=True): MXNet's executors then require a head gradient for it, where
+    a loss-like Custom op (need_top_grad=False) trains without one."""
+    return node.op == "Custom" and bool(getattr(node_prop(node), "need_top_grad_", True))
+
+
+def node_prop(node):
+    """The property object of a Custom symbol node (its op_type and string kwargs;
+    "__x__" hints left out)."""
+    return make_prop(node.attrs.get("op_type"), {k: v for k, v in node.attrs.items()
+                                                 if k != "op_type" and not k.startswith("__")})
+
+
 def _triple(res, what, op_type):
     res = list(res)
     if len(res) == 2:
@@ -163,14 +185,14 @@ def invoke_nd(args, kwargs):
         raise MXNetError("Custom %r: expected %d inputs (%s), got %d" % (
             op_type, len(arg_names) + len(aux_names), ", ".join(arg_names + aux_names), len(inputs)))
     data, aux = inputs[:len(arg_names)], inputs[len(arg_names):]
-    shapes = _triple(prop.infer_shape([x.shape for x in data]), "infer_shape", op_type)
+    shapes = _triple(prop.infer_shape([list(x.shape) for x in data]), "infer_shape", op_type)  # lists, as MXNet
     types = _triple(prop.infer_type([x.dtype for x in data]), "infer_type", op_type)
     out_specs = [(tuple(s), t) for s, t in zip(shapes[1], types[1])]
     if len(out_specs) != len(prop.list_outputs()):
         raise MXNetError("Custom %r: infer_shape gave %d output shapes for outputs %s"
                          % (op_type, len(out_specs), prop.list_outputs()))
     ctx = data[0].context if data else None
-    op = prop.create_operator(ctx, [x.shape for x in data], [x.dtype for x in data])
+    op = prop.create_operator(ctx, [list(x.shape) for x in inputs], [x.dtype for x in inputs])
     res = _CustomFunction(op, prop, op_type, len(data), out_specs, aux)(*data)
     if out is not None:
         outs = res if isinstance(res, tuple) else (res,)
@@ -199,3 +221,6 @@ def invoke_sym(args, kwargs):
     attrs = {"op_type": op_type}
     attrs.update({k: str(v) for k, v in kwargs.items()})
     return _make_custom_node(inputs, attrs, len(prop.list_outputs()), name, arg_names)
+
+
+_custom_graph.install()  # graphs holding Custom nodes run through the registered classes

@@ -26,7 +26,6 @@ from .. import ndarray as _nd
 from ..base import _raise, ffi, lib
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ndarray.ndarray import _new
-from ..symbol.symbol import EagerOnlyError
 from .parameter import GENERATION as _PARAM_GEN
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
 
@@ -437,9 +436,6 @@ def _param_var(param):
     return v
 
 
-_EAGER = object()  # _cached entry of an input signature whose graph only eager execution can run
-
-
 class _CachedGraph:
     """A traced block: the Symbol, its core graph and where each argument comes from."""
 
@@ -532,7 +528,6 @@ class HybridBlock(Block):
         self._flags = {}
         self._cached = {}
         self._last_cached = None
-        self._eager_keys = []  # inputs of signatures that run eagerly (Custom ops), for export
 
     def hybridize(self, active=True, static_alloc=False, static_shape=False, **kwargs):
         self._active = active
@@ -543,7 +538,6 @@ class HybridBlock(Block):
     def _clear_cached_op(self):
         self._cached = {}
         self._last_cached = None
-        self._eager_keys = []
 
     def cast(self, dtype):
         self._clear_cached_op()
@@ -645,16 +639,7 @@ class HybridBlock(Block):
                 # shapes of deferred parameters come from one eager (inference-mode) pass
                 with _EagerScope(), _autograd.pause(train_mode=False):
                     self.forward(x, *args)
-            try:
-                entry = self._trace(flat_in, in_fmt)
-            except EagerOnlyError as e:  # a Custom (mx.operator) op: this block runs eagerly
-                warnings.warn("hybridize: %s runs eagerly: %s" % (self.name, e), stacklevel=3)
-                entry = _EAGER
-                self._eager_keys.append((flat_in, in_fmt))  # export() traces these again
-            self._cached[key] = entry
-        if entry is _EAGER:
-            with _EagerScope():
-                return self.forward(x, *args)
+            entry = self._cached[key] = self._trace(flat_in, in_fmt)
         self._last_cached = entry
         return entry(flat_in)
 
@@ -752,8 +737,6 @@ class HybridBlock(Block):
         """Write ``path-symbol.json`` and ``path-%04d.params`` (arg:/aux: keys), MXNet 1.x format."""
         from ..model import save_params_file
         entry = self._last_cached
-        if entry is None and self._eager_keys:
-            return self._export_traced(path, epoch, remove_amp_cast)
         if entry is None:
             raise RuntimeError('Please first call block.hybridize() and then run forward with '
                                'this block at least once before calling export.')
@@ -762,22 +745,6 @@ class HybridBlock(Block):
         args = {name: src._check_and_get(src._data, list)[0]
                 for name, src in zip(entry.arg_names, entry.arg_src) if type(src) is not int}
         aux = {name: p._check_and_get(p._data, list)[0] for name, p in zip(entry.aux_names, entry.aux_src)}
-        params_file = '%s-%04d.params' % (path, epoch)
-        save_params_file(params_file, args, aux)
-        return sym_file, params_file
-
-
-    def _export_traced(self, path, epoch, remove_amp_cast):
-        """export() of a block that runs eagerly (its graph holds a Custom op): the JSON
-        and parameters from a fresh trace, without the core graph."""
-        from ..model import save_params_file
-        flat_in, in_fmt = self._eager_keys[-1]
-        sym, _, names, params = self._trace_symbol(flat_in, in_fmt)
-        sym_file = '%s-symbol.json' % path
-        sym.save(sym_file, remove_amp_cast=remove_amp_cast)
-        aux_names = set(sym.list_auxiliary_states())
-        args = {n: p._check_and_get(p._data, list)[0] for n, p in params.items() if n not in aux_names}
-        aux = {n: p._check_and_get(p._data, list)[0] for n, p in params.items() if n in aux_names}
         params_file = '%s-%04d.params' % (path, epoch)
         save_params_file(params_file, args, aux)
         return sym_file, params_file

@@ -112,46 +112,6 @@ def _topo(entries):
     return order
 
 
-def _custom_prop(node):
-    from ..operator import make_prop
-    attrs = {k: v for k, v in node.attrs.items() if k != "op_type" and not k.startswith("__")}
-    return make_prop(node.attrs.get("op_type"), attrs)
-
-
-def _py_names(sym):
-    """(arguments, auxiliary states, outputs) from the Python DAG, for graphs the
-    core cannot parse (Custom ops): a variable is auxiliary when it feeds an input
-    its op mutates (the manifest's mutates_inputs; a Custom op's
-    list_auxiliary_states), as the core decides for the graphs it runs."""
-    nodes = _topo(sym._outs)
-    aux = set()
-    for n in nodes:
-        if n.op == "Custom":
-            mut = range(len(_custom_prop(n).list_arguments()), len(n.inputs))
-        else:
-            mut = (_op_info(n.op) or {}).get("mutates_inputs", []) if n.op else []
-        for j in mut:
-            if j < len(n.inputs) and n.inputs[j][0].op is None:
-                aux.add(id(n.inputs[j][0]))
-    args = [n.name for n in nodes if n.op is None and id(n) not in aux]
-    auxs = [n.name for n in nodes if n.op is None and id(n) in aux]
-    outs = []
-    for n, i in sym._outs:
-        if n.op is None:
-            outs.append(n.name)
-        elif n.op == "Custom":
-            outs.append("%s_%s" % (n.name, _custom_prop(n).list_outputs()[i]))
-        else:
-            listed = ((_op_info(n.op) or {}).get("output_names") or "").split(",")
-            name = listed[i] if i < len(listed) and listed[i] else "output%s" % ("" if n.n_vis == 1 else i)
-            outs.append("%s_%s" % (n.name, name))
-    return args, auxs, outs
-
-
-class EagerOnlyError(MXNetError):
-    """The graph holds an op only eager execution can run (Custom)."""
-
-
 _AMP_CAST_OPS = ("amp_cast", "amp_multicast")
 
 
@@ -341,7 +301,10 @@ def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
     the property's kwargs as attributes. Missing trailing arguments become
     variables named <node>_<argument>, as in MXNet."""
     name = current_name_manager().get(name, "custom")
-    syms = list(inputs) + [var("%s_%s" % (name, a)) for a in list(arg_names)[len(inputs):]]
+    made = [var("%s_%s" % (name, a)) for a in list(arg_names)[len(inputs):]]
+    for v in made:  # as MXNet's JSON has them: the variables an op creates carry its attributes
+        v._outs[0][0].attrs.update({k: attr_str(x) for k, x in attrs.items()})
+    syms = list(inputs) + made
     entries = []
     for s in syms:
         if len(s._outs) != 1:
@@ -573,11 +536,6 @@ class Symbol:
         return Symbol(kids) if kids else None
 
     def _graph(self) -> Graph:
-        custom = [n.name for n in _topo(self._outs) if n.op == "Custom"]
-        if custom:
-            raise EagerOnlyError("node %s is a Custom (mx.operator) op: custom Python operators run eagerly only "
-                                 "(mx.nd.Custom, or a Gluon block that is not hybridized); the graph executor cannot "
-                                 "bind, infer or run them" % custom[0])
         return Graph(self._raw_json())
 
     def _raw_json(self, indent=None) -> str:
@@ -598,22 +556,13 @@ class Symbol:
                            "attrs": {"mxnet_version": ["int", 10901]}}, indent=indent)
 
     def list_arguments(self):
-        if self._has_custom():
-            return _py_names(self)[0]
         return self._graph().names(0)
 
     def list_auxiliary_states(self):
-        if self._has_custom():
-            return _py_names(self)[1]
         return self._graph().names(1)
 
     def list_outputs(self):
-        if self._has_custom():
-            return _py_names(self)[2]
         return self._graph().names(2)
-
-    def _has_custom(self):
-        return any(n.op == "Custom" for n in _topo(self._outs))
 
     def list_inputs(self):
         return [n.name for n in _topo(self._outs) if n.op is None]
@@ -641,8 +590,6 @@ class Symbol:
         without its amp_cast/amp_multicast nodes: each consumer reads the cast's
         input instead, so the file holds the float32 model."""
         sym = _without_amp_casts(self) if remove_amp_cast else self
-        if any(n.op == "Custom" for n in _topo(sym._outs)):  # the core cannot parse it; write MXNet's layout here
-            return sym._raw_json(indent=2)
         return sym._graph().to_json()
 
     def save(self, fname, remove_amp_cast=True):
@@ -1048,6 +995,9 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
             if n.name in types:
                 types[(id(n), 0)] = types[n.name]
             continue
+        if n.op == "Custom":
+            _custom_types(n, types)
+            continue
         op = _op_info(n.op) or {}
         spec = [x for x in op.get("inputs", []) if not _skip_input(op.get("name", n.op), x, n.attrs)]
         index_slots = _INDEX_INPUTS.get(op.get("name", n.op), ())
@@ -1071,6 +1021,25 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
             for k in range(max(n.n_vis, 1)):
                 types[(id(n), k)] = out_t
     return types
+
+
+def _custom_types(n, types: dict) -> None:
+    """A Custom node's types from its property's infer_type (unknown inputs take the
+    data's type), for _infer_types_without_shapes."""
+    from ..operator import node_prop
+    prop = node_prop(n)
+    n_args = len(prop.list_arguments())
+    in_t = [types.get((id(p), i)) for p, i in n.inputs]
+    data_t = next((t for t in in_t if t is not None), None)
+    if data_t is None:
+        return
+    res = list(prop.infer_type([np.dtype(t or data_t).type for t in in_t[:n_args]]))
+    ins = list(res[0]) + list(res[2] if len(res) > 2 else [])
+    for (p, i), t in zip(n.inputs, ins):
+        if p.op is None and p.name not in types and t is not None:
+            types[p.name] = types[(id(p), 0)] = np.dtype(t).name
+    for k, t in enumerate(res[1]):
+        types[(id(n), k)] = np.dtype(t if t is not None else data_t).name
 
 
 def _infer_param_shapes(sym, g, known: dict) -> dict:
