@@ -10,7 +10,7 @@ must be odd. Gates are stacked along the channel axis in MXNet's order: LSTM
 from __future__ import annotations
 
 from ...rnn.rnn_cell import HybridRecurrentCell, _F, _nd, _steps
-from .conv_utils import conv_nd, conv_out_size, spec_tuple
+from .conv_utils import conv_nd, conv_out_size, spec_tuple, zero_states_like
 
 __all__ = ['Conv1DRNNCell', 'Conv2DRNNCell', 'Conv3DRNNCell',
            'Conv1DLSTMCell', 'Conv2DLSTMCell', 'Conv3DLSTMCell',
@@ -118,15 +118,8 @@ class _BaseConvRNNCell(HybridRecurrentCell):
             # traced: zero states whose batch follows the data (the dense cells' helper
             # handles (N, C) states only)
             inputs, _ = _steps(_F(inputs), inputs, length, layout)
-            begin_state = self._symbol_zero_states(inputs[0])
+            begin_state = zero_states_like(_F(inputs), inputs[0], (0,) + self._state_shape, self._n_states)
         return super().unroll(length, inputs, begin_state, layout, merge_outputs, valid_length)
-
-    def _symbol_zero_states(self, step):
-        from .... import symbol as sym
-        rank = self._dims + 1
-        one = sym.slice(sym.zeros_like(step), begin=(None,) + (0,) * rank, end=(None,) + (1,) * rank)
-        return [sym.broadcast_axis(one, axis=tuple(range(1, rank + 1)), size=self._state_shape)
-                for _ in range(self._n_states)]
 
     def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
         prefix = 't%d_' % self._counter

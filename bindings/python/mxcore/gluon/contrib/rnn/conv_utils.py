@@ -31,3 +31,13 @@ def conv_nd(F, data, weight, bias, layout, **kwargs):
     out = F.Convolution(F.transpose(data, axes=to_first), F.transpose(weight, axes=to_first), bias,
                         layout=layout[0] + 'C' + layout[1:-1], **kwargs)
     return F.transpose(out, axes=to_last)
+
+
+def zero_states_like(sym, step, state_shape, n):
+    """``n`` zero states of (batch,) + state_shape[1:], the batch taken from the symbolic
+    (N, ...) ``step`` in the graph itself: no 0 dim left to infer, so it binds and
+    exports for any batch size."""
+    rank = len(state_shape) - 1
+    one = sym.slice(sym.zeros_like(step), begin=(None,) + (0,) * rank, end=(None,) + (1,) * rank)
+    return [sym.broadcast_axis(one, axis=tuple(range(1, rank + 1)), size=tuple(state_shape[1:]))
+            for _ in range(n)]
