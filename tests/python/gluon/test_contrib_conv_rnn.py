@@ -7,6 +7,8 @@ deterministic parameters and inputs (``_det``); each array is summarised as
 [sum, cosine-weighted sum, first three values] (``_fp``). MXNet 1.9.1's CPU convolution
 cannot run channel-last layouts, so those are checked against our channel-first cells
 (parameter shapes still from MXNet)."""
+import os
+
 import numpy as np
 import pytest
 
@@ -312,7 +314,7 @@ class _ConvLSTMNet(gluon.HybridBlock):
 
     def hybrid_forward(self, F, x):
         out, states = self.cell.unroll(3, x, merge_outputs=True)
-        return out + F.sum(states[1])
+        return F.broadcast_add(out, F.sum(states[1]))
 
 
 def test_export_round_trip(tmp_path):
@@ -328,3 +330,15 @@ def test_export_round_trip(tmp_path):
     loaded = gluon.SymbolBlock.imports(path + '-symbol.json', ['data'], path + '-0000.params')
     assert sorted(loaded.collect_params()) == sorted(net.collect_params())
     np.testing.assert_allclose(loaded(x).asnumpy(), eager, rtol=1e-5, atol=1e-6)
+
+
+def test_mxnet_exported_conv_rnn_block():
+    """A block MXNet 1.9.1 hybridized and exported (tests/data/mxnet_ref/make_ref_conv_rnn.py):
+    a Conv2DGRUCell unroll into a Conv2DLSTMCell unroll, whose begin states are
+    _zeros(shape=(0, C, H, W)) nodes feeding the h2h convolutions."""
+    ref = os.path.join(os.path.dirname(__file__), '..', '..', 'data', 'mxnet_ref')
+    net = gluon.SymbolBlock.imports(os.path.join(ref, 'conv_rnn-symbol.json'), ['data'],
+                                    os.path.join(ref, 'conv_rnn-0000.params'))
+    io = nd.load(os.path.join(ref, 'conv_rnn-io.params'))
+    np.testing.assert_allclose(net(io['x']).asnumpy(), io['y'].asnumpy(), rtol=1e-5, atol=1e-6)
+    assert net(nd.ones((5, 3, 2, 4, 4))).shape == (5, 3, 2, 4, 4)  # the batch comes from the data
