@@ -105,15 +105,13 @@ class BaseConvRNNCell(BaseRNNCell):
         return i2h, h2h
 
     def __call__(self, inputs, states):
-        if type(self)._gates is BaseConvRNNCell._gates:
-            raise NotImplementedError('BaseConvRNNCell is abstract class for convolutional RNN')
         self._counter += 1
         name = '%st%d_' % (self._prefix, self._counter)
         i2h, h2h = self._conv_forward(inputs, states, name)
         return self._gates(i2h, h2h, states, name)
 
     def _gates(self, i2h, h2h, states, name):
-        raise NotImplementedError
+        raise NotImplementedError('BaseConvRNNCell is abstract class for convolutional RNN')
 
     def _act_of(self, x, **kwargs):
         return self._activation(x, self._act, **kwargs)
