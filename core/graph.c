@@ -475,7 +475,7 @@ static const mx_tensor_s *lookup_known(const known_lookup *k, int node, int inde
 /* The batch (dim 0) of an operand combined with node ci's output further on:
  * MXNet's step cells add h2h = FullyConnected(zeros(0, H)) to i2h =
  * FullyConnected(x_t) (LSTM), or first split both (GRU), so the zeros' batch is
- * the i2h's. Walks through single-input consumers (split, activations: they
+ * the i2h's; the convolutional cells do the same with Convolution. Walks through single-input consumers (split, activations: they
  * keep dim 0) at most `depth` deep; 0 if no known operand is found. */
 static int64_t sibling_batch(const mx_graph_s *g, int ci, const known_lookup *k, int depth) {
     for (int j = ci + 1; j < g->n_nodes; j++) {
@@ -511,7 +511,8 @@ static int deferred_attrs(const mx_graph_s *g, int d, const gnode *consumer, int
     const mx_tensor_s *ref = NULL;
     if (!strcmp(consumer->op->name, "RNN") && slot >= 2 && known[0]) {
         if (nd == 3 && dims[1] == 0 && known[0]->ndim == 3) dims[1] = known[0]->shape[1];
-    } else if (!strcmp(consumer->op->name, "FullyConnected") && slot == 0) {
+    } else if ((!strcmp(consumer->op->name, "FullyConnected") || !strcmp(consumer->op->name, "Convolution")) &&
+               slot == 0) {
         if (nd >= 1 && dims[0] == 0) dims[0] = sibling_batch(g, (int)(consumer - g->nodes), look, 3);
     } else {
         for (int j = 0; j < consumer->n_in && !ref; j++)

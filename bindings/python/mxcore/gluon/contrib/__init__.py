@@ -1,2 +1,2 @@
 """Contributed Gluon layers and cells (``gluon.contrib``), MXNet 1.x layout."""
-from . import cnn, estimator, nn, rnn  # noqa: F401
+from . import cnn, data, estimator, nn, rnn  # noqa: F401
