@@ -64,11 +64,17 @@ OPT_KERNEL(sgd_mom, {
     s0[i] = m;
     o[i] = w[i] + m;
 })
+/* nag_mom: the state is a velocity that already carries -lr (as sgd_mom's), so
+ * MXNet's saved states mean the same here and lr changes act as in MXNet. Like
+ * MXNet's kernel, the state is computed after the output is written and reads
+ * the weight again: with out=weight (what every optimizer does) the decay term
+ * of the state uses the updated weight. */
 OPT_KERNEL(nag_mom, {
-    T gr = CLIPV(rs * g[i]) + wd * w[i];
-    T m = p0 * s0[i] + gr;
-    s0[i] = m;
-    o[i] = w[i] - lr * (p0 * m + gr);
+    T gc = CLIPV(rs * g[i]);
+    T gr = gc + wd * w[i];
+    T m0 = s0[i];
+    o[i] = w[i] + p0 * (p0 * m0 - lr * gr) - lr * gr;
+    s0[i] = p0 * m0 - lr * (gc + wd * w[i]);
 })
 /* adam: p0 beta1, p1 beta2, p2 epsilon */
 OPT_KERNEL(adam, {

@@ -34,9 +34,10 @@ def ref_sgd_mom(w, g, m, lr, momentum=0, wd=0, rescale_grad=1, clip_gradient=-1,
 
 
 def ref_nag(w, g, m, lr, momentum=0, wd=0, rescale_grad=1, clip_gradient=-1):
-    gr = clipg(rescale_grad * g, clip_gradient) + wd * w
-    m = momentum * m + gr
-    return [w - lr * (momentum * m + gr), m]
+    # MXNet's velocity form; run with out=weight, the state's decay term sees the new weight
+    gc = clipg(rescale_grad * g, clip_gradient)
+    w1 = w + momentum * (momentum * m - lr * (gc + wd * w)) - lr * (gc + wd * w)
+    return [w1, momentum * m - lr * (gc + wd * w1)]
 
 
 def ref_adam(w, g, m, v, lr, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0, rescale_grad=1, clip_gradient=-1, **_):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 
 
 def _nd():
@@ -776,34 +775,19 @@ class Updater:
         self._plan_cache = (key, list(weights), plan)
         return plan
 
-    @staticmethod
-    def _to_np(s):
-        if s is None:
-            return None
-        if isinstance(s, (list, tuple)):
-            return tuple(Updater._to_np(x) for x in s)
-        return ('__nd__', s.asnumpy())
-
-    @staticmethod
-    def _from_np(s):
-        nd = _nd()
-        if s is None:
-            return None
-        if isinstance(s, tuple) and len(s) == 2 and s[0] == '__nd__':
-            return nd.array(s[1], dtype=s[1].dtype)
-        return tuple(Updater._from_np(x) for x in s)
-
     def get_states(self, dump_optimizer=False):
-        states = {k: self._to_np(v) for k, v in self.states.items()}
-        return pickle.dumps((states, self.optimizer) if dump_optimizer else states)
+        """The states (and the optimizer) pickled as MXNet 1.x pickles them."""
+        from . import states_io
+        return states_io.dumps((self.states, self.optimizer) if dump_optimizer else self.states)
 
     def set_states(self, states):
-        states = pickle.loads(states)
+        """Load get_states() bytes, written here or by MXNet 1.x."""
+        from . import states_io
+        states = states_io.loads(states)
         if isinstance(states, tuple) and len(states) == 2:
             self.states, self.optimizer = states
         else:
             self.states = states
-        self.states = {k: self._from_np(v) for k, v in self.states.items()}
         self.states_synced = dict.fromkeys(self.states, False)
 
     def save_states_file(self, fname, dump_optimizer=False):
