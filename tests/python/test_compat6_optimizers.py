@@ -5,10 +5,9 @@ import json
 import os
 import pickle
 
+import mxcore as mx
 import numpy as np
 import pytest
-
-import mxcore as mx
 from mxcore import autograd, gluon, nd
 
 REF = os.path.join(os.path.dirname(__file__), "..", "data", "mxnet_ref")
