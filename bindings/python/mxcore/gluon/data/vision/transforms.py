@@ -17,13 +17,28 @@ def _np(x):
 
 
 class Compose(Sequential):
-    """Applies transforms in order."""
+    """Applies transforms in order. As in MXNet, runs of two or more consecutive
+    HybridBlocks are grouped into one HybridSequential (so ``len``, indexing and the
+    printout match MXNet's); the groups are not hybridized, since several transforms
+    here compute with numpy."""
 
     def __init__(self, transforms):
         super().__init__()
+        run = []
         with self.name_scope():
-            for t in transforms:
-                self.add(t)
+            for t in list(transforms) + [None]:
+                if isinstance(t, HybridBlock):
+                    run.append(t)
+                    continue
+                if len(run) == 1:
+                    self.add(run[0])
+                elif run:
+                    group = HybridSequential()
+                    group.add(*run)
+                    self.add(group)
+                run = []
+                if t is not None:
+                    self.add(t)
 
 
 class Cast(HybridBlock):
@@ -66,7 +81,12 @@ def _pair(size):
     return (size, size) if isinstance(size, int) else tuple(size)
 
 
-class Resize(Block):
+class _EagerHybrid(HybridBlock):
+    """A transform MXNet defines as a HybridBlock that runs eagerly here (OpenCV or
+    numpy underneath): subclasses implement ``forward``."""
+
+
+class Resize(_EagerHybrid):
     """Resize an HWC image to ``size`` (w, h) or a square ``size``; with keep_ratio
     and an int size the shorter side becomes ``size``. OpenCV's resize, as MXNet's
     (mx.image.imresize)."""
@@ -148,7 +168,7 @@ class RandomCrop(Block):
         return _image().random_crop(x, *self._args)[0]
 
 
-class _ColorJitter(Block):
+class _ColorJitter(_EagerHybrid):
     """Runs an mx.image augmenter on a float copy of an HWC image; uint8 images come
     back uint8 (rounded and saturated, as MXNet's image ops do)."""
 
@@ -234,5 +254,3 @@ class RandomFlipTopBottom(HybridBlock):
             a = a[::-1]
         return _nd().array(np.ascontiguousarray(a), dtype=a.dtype)
 
-
-_ = HybridSequential

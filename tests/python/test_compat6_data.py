@@ -1,0 +1,44 @@
+"""Data iterators and transforms vs MXNet 1.9.1 (expected values printed by MXNet)."""
+import numpy as np
+
+import mxcore as mx
+from mxcore import nd
+from mxcore.gluon.data.vision import transforms as T
+
+
+def test_ndarrayiter_descs_carry_numpy_type_classes():
+    # MXNet's DataDesc holds the array's dtype as NDArray.dtype gives it: numpy.float32
+    it = mx.io.NDArrayIter(np.zeros((4, 2)), np.zeros(4, dtype='int64'), batch_size=2)
+    assert it.provide_data[0].dtype is np.float32 and it.provide_label[0].dtype is np.float32
+    assert repr(it.provide_data) == "[DataDesc[data,(2, 2),<class 'numpy.float32'>,NCHW]]"
+    it = mx.io.NDArrayIter(nd.zeros((4, 2), dtype='float64'), batch_size=2)
+    assert it.provide_data[0].dtype is np.float64
+
+
+def test_csviter_dtype(tmp_path):
+    f = str(tmp_path / 'f.csv')
+    with open(f, 'w') as fh:
+        fh.write('1.7,-2.5,3\n4,5,6.9\n')
+    for dt in ('int32', 'int64'):
+        it = mx.io.CSVIter(data_csv=f, data_shape=(3,), label_csv=f, label_shape=(3,), batch_size=2, dtype=dt)
+        b = next(it)
+        assert b.data[0].dtype == np.dtype(dt) and b.label[0].dtype == np.dtype(dt)
+        assert b.data[0].asnumpy().tolist() == [[1, -2, 3], [4, 5, 6]]   # truncated toward zero
+        assert it.provide_label[0].dtype is np.dtype(dt).type
+    it = mx.io.CSVIter(data_csv=f, data_shape=(3,), batch_size=2, dtype='int32')
+    assert next(it).label[0].dtype == np.int32
+
+
+def test_compose_groups_hybrid_runs_as_mxnet():
+    c = T.Compose([T.Resize(3), T.CenterCrop(2), T.ToTensor(), T.Normalize(0.5, 0.5)])
+    assert [type(b).__name__ for b in c._children.values()] == ['Resize', 'CenterCrop', 'HybridSequential']
+    c2 = T.Compose([T.Resize(4), T.ToTensor(), T.RandomBrightness(0.0), T.Cast('float64'),
+                    T.RandomResizedCrop(2), T.RandomLighting(0.0), T.RandomFlipLeftRight()])
+    assert [type(b).__name__ for b in c2._children.values()] == \
+        ['HybridSequential', 'RandomResizedCrop', 'HybridSequential']
+    img = nd.array(np.arange(4 * 6 * 3).reshape(4, 6, 3) % 256, dtype='uint8')
+    y = c(img)
+    assert y.shape == (3, 2, 2) and y.dtype == np.float32
+    # MXNet 1.9.1: sum of the composed output
+    np.testing.assert_allclose(float(y.asnumpy().astype('float64').sum()), -10.071, atol=2e-3)
+    np.testing.assert_allclose(y.asnumpy().ravel()[:4], [-0.9686, -0.9216, -0.7725, -0.7255], atol=1e-4)
