@@ -2,6 +2,7 @@
  * validate handles and attrs, infer shapes/dtypes, prepare kernel inputs
  * (contiguous, natively supported dtype), allocate or check outputs, run the
  * kernel, write results, and record the call on the autograd tape. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,20 @@ static int expected_inputs(const mx_call *c) {
         return a >= 0 ? (int)c->attrs[a].i : -1;
     }
     return count_names(op->inputs);
+}
+
+/* MXNet casts a scalar operand to the input's dtype before computing (the
+ * native int32/int64 kernels do the same): x + 1.7 on int8 adds 1, x * 0.5 on
+ * uint8 multiplies by 0, 7.9 - x on float16 subtracts from half(7.9). The
+ * float32 kernel that runs for those dtypes gets the scalar so rounded. */
+static double scalar_in_dtype(double s, int dtype) {
+    if (!isfinite(s)) return s;
+    switch (dtype) {
+    case MX_FLOAT16: return mxi_half_to_float(mxi_float_to_half((float)s));
+    case MX_UINT8: return (double)(uint8_t)(int64_t)s;
+    case MX_INT8: return (double)(int8_t)(int64_t)s;
+    default: return s;
+    }
 }
 
 static bool same_device(mx_device a, mx_device b) { return a.type == b.type && a.id == b.id; }
@@ -179,6 +194,8 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         /* re-infer for the float32 kernel; results are cast back below */
         rc = op->infer(c);
         if (rc != MX_OK) goto fail;
+        if (op->n_attrs > 0 && op->attrs[0].type == MX_ATTR_FLOAT && !strcmp(op->attrs[0].name, "scalar"))
+            c->attrs[0].f = scalar_in_dtype(c->attrs[0].f, orig_in[0]->dtype);
     }
     /* an output dtype the kernel does not write (float16 asked for by a dtype
      * attribute): the kernel writes float32, converted below like a cast */

@@ -1099,7 +1099,11 @@ def array(source_array, ctx=None, dtype=None) -> NDArray:
         dt = source_array.dtype if dtype is None else np_dtype(dtype)
         return source_array.as_in_context(_ctx(ctx)).astype(dt)
     dt = np_dtype(dtype)
-    a = np.ascontiguousarray(np.asarray(source_array, dtype=dt))
+    try:
+        a = np.ascontiguousarray(np.asarray(source_array, dtype=dt))
+    except OverflowError:
+        # numpy 2 refuses out-of-range Python ints; MXNet (on numpy 1.x) wraps them
+        a = np.ascontiguousarray(np.asarray(source_array).astype(dt))
     if a.ndim == 0:
         a = a.reshape(1)
     res = empty(a.shape, ctx, dt)

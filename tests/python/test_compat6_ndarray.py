@@ -1,0 +1,37 @@
+"""NDArray details vs MXNet 1.9.1 (expected values printed by MXNet 1.9.1)."""
+import numpy as np
+
+from mxcore import nd
+
+
+def _a(dt):
+    return nd.array([7, -7, 100, 3], dtype=dt)
+
+
+def test_array_wraps_out_of_range_ints_as_mxnet():
+    # MXNet (numpy 1.x underneath) wraps; numpy 2 alone would raise OverflowError
+    assert _a('uint8').asnumpy().tolist() == [7, 249, 100, 3]
+    assert nd.array([300, -129], dtype='int8').asnumpy().tolist() == [44, 127]
+
+
+def test_scalar_operand_takes_the_arrays_dtype_first():
+    for dt, minus in (('uint8', [7, 249, 100, 3]), ('int8', [7, -7, 100, 3])):
+        a = _a(dt)
+        assert (a * 0.5).asnumpy().tolist() == [0, 0, 0, 0]
+        assert (a - 0.6).asnumpy().tolist() == minus
+        assert (1.5 * a).asnumpy().tolist() == minus
+        assert (a == 3.2).asnumpy().tolist() == [0, 0, 0, 1]
+        assert (a ** 0.5).asnumpy().tolist() == [1, 1, 1, 1]
+        assert (a % 2.5).asnumpy().tolist() == [1, 1, 0, 1]
+    assert (_a('int8') + 1.7).asnumpy().tolist() == [8, -6, 101, 4]
+    assert (7.9 - _a('uint8')).asnumpy().tolist() == [0, 14, 163, 4]
+    assert (2.5 ** _a('int8')).asnumpy().tolist() == [-128, 0, 0, 8]
+    # int32 already did (native kernel): same numbers
+    assert (_a('int32') + 1.7).asnumpy().tolist() == [8, -6, 101, 4]
+
+
+def test_float16_scalar_is_rounded_to_half_first():
+    r = (7.9 - _a('float16')).asnumpy().tolist()
+    assert r == [0.8984375, 14.8984375, -92.125, 4.8984375]
+    np.testing.assert_array_equal((_a('float16') + 1.7).asnumpy(),
+                                  np.array([8.703125, -5.30078125, 101.6875, 4.69921875], np.float16))
