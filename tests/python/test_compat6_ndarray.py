@@ -35,3 +35,16 @@ def test_float16_scalar_is_rounded_to_half_first():
     assert r == [0.8984375, 14.8984375, -92.125, 4.8984375]
     np.testing.assert_array_equal((_a('float16') + 1.7).asnumpy(),
                                   np.array([8.703125, -5.30078125, 101.6875, 4.69921875], np.float16))
+
+
+def test_contrib_allclose_and_nan_checks():
+    a = nd.contrib.allclose(nd.ones(3), nd.ones(3))
+    assert a.shape == () and a.dtype == np.uint8 and a.asscalar() == 1
+    assert nd.contrib.allclose(nd.array([1]), nd.array([1.00002])).asscalar() == 0
+    # MXNet's nd.contrib.isnan/isfinite/isinf keep the input dtype
+    r = nd.contrib.isnan(nd.array([1, 2], dtype='int32'))
+    assert r.dtype == np.int32 and r.asnumpy().tolist() == [0, 0]
+    r = nd.contrib.isfinite(nd.array([1, np.nan, -np.inf], dtype='float64'))
+    assert r.dtype == np.float64 and r.asnumpy().tolist() == [1, 0, 0]
+    r = nd.contrib.isinf(nd.array([1, -np.inf], dtype='float16'))
+    assert r.dtype == np.float16 and r.asnumpy().tolist() == [0, 1]

@@ -18,7 +18,9 @@ _BINARY_NAMES = _binary_funcs.install(globals(), NDArray, lambda op, ins, attrs:
 from . import random  # noqa: E402  (uses the generated ops)
 from ..control_flow import nd_cond, nd_foreach, nd_while_loop  # noqa: E402
 contrib.foreach, contrib.while_loop, contrib.cond = nd_foreach, nd_while_loop, nd_cond
-contrib.__all__ += ["foreach", "while_loop", "cond"]
+from .contrib_checks import isfinite as _isfinite, isinf as _isinf, isnan as _isnan  # noqa: E402
+contrib.isfinite, contrib.isinf, contrib.isnan = _isfinite, _isinf, _isnan
+contrib.__all__ += ["foreach", "while_loop", "cond", "isfinite", "isinf", "isnan"]
 from . import sparse  # noqa: E402,F401
 
 
