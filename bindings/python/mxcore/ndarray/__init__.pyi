@@ -6,6 +6,10 @@ from .utils import save, load, load_frombuffer
 from .dlpack import from_dlpack
 from . import random
 
+def _contrib_allclose(a: NDArray, b: NDArray, *, rtol: float | None = ..., atol: float | None = ..., equal_nan: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 (uint8, shape ()) if a and b are elementwise equal within tolerances."""
+    ...
+
 def _contrib_round_ste(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """round(x) (half away from zero) with a straight-through gradient."""
     ...
