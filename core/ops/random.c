@@ -1,5 +1,6 @@
 /* random.c — sampling ops: random_* (scalar parameters, shape attr),
- * random_*_like, sample_* (per-element parameter arrays), shuffle and
+ * random_*_like, sample_* (per-element parameter arrays) for uniform, normal,
+ * exponential, gamma, Poisson, (generalized) negative binomial; shuffle and
  * sample_multinomial.
  *
  * Every element draws from the counter-based Philox stream: element i of a
@@ -127,6 +128,11 @@ static double s_negbin(estream *s, double k, double p) {
     if (p >= 1.0) return 0.0;
     return es_poisson(s, es_gamma(s, k) * (1.0 - p) / p);
 }
+/* gamma-Poisson mixture with mean mu and dispersion alpha (alpha 0: Poisson) */
+static double s_gennegbin(estream *s, double mu, double alpha) {
+    if (alpha <= 0) return es_poisson(s, mu);
+    return es_poisson(s, es_gamma(s, 1.0 / alpha) * alpha * mu);
+}
 static double s_bernoulli(estream *s, double prob, double unused) {
     (void)unused;
     return es_u01(s) < prob ? 1.0 : 0.0;
@@ -203,6 +209,8 @@ static int check_params(mx_call *c, sampler_fn fn, double p0, double p1) {
         return mxi_op_error(c, MX_ERR_INVALID, "alpha and beta must be > 0, got %g, %g", p0, p1);
     if (fn == s_negbin && !(p0 > 0 && p1 > 0 && p1 <= 1))
         return mxi_op_error(c, MX_ERR_INVALID, "need k > 0 and 0 < p <= 1, got k=%g, p=%g", p0, p1);
+    if (fn == s_gennegbin && !(p0 >= 0 && p1 >= 0))
+        return mxi_op_error(c, MX_ERR_INVALID, "need mu >= 0 and alpha >= 0, got mu=%g, alpha=%g", p0, p1);
     if (fn == s_bernoulli && !(p0 >= 0 && p0 <= 1))
         return mxi_op_error(c, MX_ERR_INVALID, "prob must be in [0, 1], got %g", p0);
     return MX_OK;
@@ -256,6 +264,7 @@ SCALAR_OP(normal, s_normal, 2, MX_FLOAT32)
 SCALAR_OP(randint, s_randint, 2, MX_INT32)
 SCALAR_OP(gamma, s_gamma, 2, MX_FLOAT32)
 SCALAR_OP(negbin, s_negbin, 2, MX_FLOAT32)
+SCALAR_OP(gennegbin, s_gennegbin, 2, MX_FLOAT32)
 SCALAR_OP1(exponential, s_exponential, MX_FLOAT32)
 SCALAR_OP1(poisson, s_poisson, MX_FLOAT32)
 SCALAR_OP1(bernoulli, s_bernoulli, MX_FLOAT32)
@@ -286,6 +295,10 @@ static const mx_attr_spec negbin_attrs[] = {
     ATTR("p", MX_ATTR_FLOAT, "1.0", "Failure probability in each experiment."),
     SHAPE_ATTR, CTX_ATTR, FDTYPE_ATTR,
 };
+#define GNB_PARAMS                                                                          \
+    ATTR("mu", MX_ATTR_FLOAT, "1.0", "Mean of the negative binomial distribution."),         \
+    ATTR("alpha", MX_ATTR_FLOAT, "1.0", "Alpha (dispersion) parameter of the negative binomial distribution.")
+static const mx_attr_spec gennegbin_attrs[] = {GNB_PARAMS, SHAPE_ATTR, CTX_ATTR, FDTYPE_ATTR};
 static const mx_attr_spec exponential_attrs[] = {
     ATTR("lam", MX_ATTR_FLOAT, "1.0", "Lambda (rate) parameter of the exponential distribution."),
     SHAPE_ATTR, CTX_ATTR, FDTYPE_ATTR,
@@ -299,25 +312,28 @@ static const mx_attr_spec bernoulli_attrs[] = {
     SHAPE_ATTR, CTX_ATTR, FDTYPE_ATTR,
 };
 
-/* ---- random_*_like: shape and dtype of the input ---- */
-enum { L_P0, L_P1 };
+/* ---- random_*_like: shape and dtype of the input; attrs are the parameters ---- */
+static double like_p1(const mx_call *c) { return c->op->n_attrs > 1 ? attr_num(c, 1) : 0; }
 static int like_infer_common(mx_call *c, sampler_fn fn) {
-    MXI_TRY(check_params(c, fn, c->attrs[L_P0].f, c->attrs[L_P1].f));
+    MXI_TRY(check_params(c, fn, attr_num(c, 0), like_p1(c)));
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
-static int uniform_like_infer(mx_call *c) { return like_infer_common(c, s_uniform); }
-static int normal_like_infer(mx_call *c) { return like_infer_common(c, s_normal); }
-static int uniform_like_cpu(mx_call *c) {
-    samp_args p = {.fn = s_uniform, .p0 = c->attrs[L_P0].f, .p1 = c->attrs[L_P1].f};
+static int like_run(mx_call *c, sampler_fn fn) {
+    samp_args p = {.fn = fn, .p0 = attr_num(c, 0), .p1 = like_p1(c)};
     run_sampler(c, &p);
     return MX_OK;
 }
-static int normal_like_cpu(mx_call *c) {
-    samp_args p = {.fn = s_normal, .p0 = c->attrs[L_P0].f, .p1 = c->attrs[L_P1].f};
-    run_sampler(c, &p);
-    return MX_OK;
-}
+#define LIKE_OP(NAME, FN)                                                                  \
+    static int NAME##_like_infer(mx_call *c) { return like_infer_common(c, FN); }        \
+    static int NAME##_like_cpu(mx_call *c) { return like_run(c, FN); }
+LIKE_OP(uniform, s_uniform)
+LIKE_OP(normal, s_normal)
+LIKE_OP(exponential, s_exponential)
+LIKE_OP(gamma, s_gamma)
+LIKE_OP(poisson, s_poisson)
+LIKE_OP(negbin, s_negbin)
+LIKE_OP(gennegbin, s_gennegbin)
 static const mx_attr_spec uniform_like_attrs[] = {
     ATTR("low", MX_ATTR_FLOAT, "0.0", "Lower bound of the distribution."),
     ATTR("high", MX_ATTR_FLOAT, "1.0", "Upper bound of the distribution."),
@@ -326,6 +342,21 @@ static const mx_attr_spec normal_like_attrs[] = {
     ATTR("loc", MX_ATTR_FLOAT, "0.0", "Mean of the distribution."),
     ATTR("scale", MX_ATTR_FLOAT, "1.0", "Standard deviation of the distribution."),
 };
+static const mx_attr_spec exponential_like_attrs[] = {
+    ATTR("lam", MX_ATTR_FLOAT, "1.0", "Lambda (rate) parameter of the exponential distribution."),
+};
+static const mx_attr_spec gamma_like_attrs[] = {
+    ATTR("alpha", MX_ATTR_FLOAT, "1.0", "Alpha (shape) parameter of the gamma distribution."),
+    ATTR("beta", MX_ATTR_FLOAT, "1.0", "Beta (scale) parameter of the gamma distribution."),
+};
+static const mx_attr_spec poisson_like_attrs[] = {
+    ATTR("lam", MX_ATTR_FLOAT, "1.0", "Lambda (mean) parameter of the Poisson distribution."),
+};
+static const mx_attr_spec negbin_like_attrs[] = {
+    ATTR("k", MX_ATTR_INT, "1", "Limit of unsuccessful experiments."),
+    ATTR("p", MX_ATTR_FLOAT, "1.0", "Failure probability in each experiment."),
+};
+static const mx_attr_spec gennegbin_like_attrs[] = {GNB_PARAMS};
 
 /* ---- sample_*: parameter arrays, output shape = param.shape + shape ---- */
 enum { S_SHAPE, S_DTYPE };
@@ -336,7 +367,7 @@ static const mx_attr_spec sample_attrs[] = {
 
 static int sample_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
-    const mx_tensor_s *a = c->in[0], *b = c->in[1];
+    const mx_tensor_s *a = c->in[0], *b = c->n_in > 1 ? c->in[1] : c->in[0];
     if (a->ndim != b->ndim || memcmp(a->shape, b->shape, sizeof(int64_t) * (size_t)a->ndim)) {
         char sa[128], sb[128];
         return mxi_op_error(c, MX_ERR_INVALID, "parameter arrays must have the same shape, got %s and %s",
@@ -357,17 +388,22 @@ static int sample_infer(mx_call *c) {
 }
 
 static int sample_run(mx_call *c, sampler_fn fn) {
-    const mx_tensor_s *a = c->in[0], *b = c->in[1];
+    const mx_tensor_s *a = c->in[0], *b = c->n_in > 1 ? c->in[1] : NULL;
     for (int64_t i = 0; i < a->size; i++)
         MXI_TRY(check_params(c, fn, mxi_load_as_double(mxi_data(a), a->dtype, i),
-                             mxi_load_as_double(mxi_data(b), b->dtype, i)));
-    samp_args p = {.fn = fn, .a0 = mxi_data(a), .a1 = mxi_data(b), .pdtype = a->dtype};
+                             b ? mxi_load_as_double(mxi_data(b), b->dtype, i) : 0));
+    samp_args p = {.fn = fn, .a0 = mxi_data(a), .a1 = b ? mxi_data(b) : NULL, .pdtype = a->dtype};
     p.inner = a->size ? c->out[0]->size / a->size : 1;
     run_sampler(c, &p);
     return MX_OK;
 }
 static int sample_uniform_cpu(mx_call *c) { return sample_run(c, s_uniform); }
 static int sample_normal_cpu(mx_call *c) { return sample_run(c, s_normal); }
+static int sample_exponential_cpu(mx_call *c) { return sample_run(c, s_exponential); }
+static int sample_gamma_cpu(mx_call *c) { return sample_run(c, s_gamma); }
+static int sample_poisson_cpu(mx_call *c) { return sample_run(c, s_poisson); }
+static int sample_negbin_cpu(mx_call *c) { return sample_run(c, s_negbin); }
+static int sample_gennegbin_cpu(mx_call *c) { return sample_run(c, s_gennegbin); }
 
 /* ---- shuffle: permute along axis 0 (Fisher-Yates, one counter per step) ---- */
 static int shuffle_infer(mx_call *c) {
@@ -488,6 +524,17 @@ static int multinomial_cpu(mx_call *c) {
      .n_attrs = (int)(sizeof ATTRS / sizeof ATTRS[0]), .infer = FN##_infer, .cpu = FN##_cpu,              \
      .flags = RAND_FLAGS, .dtypes = MX_DT_ALL}
 
+#define LIKE(NM, AL, DOC, ATTRS, FN)                                                                     \
+    {.name = NM, .aliases = AL, .doc = DOC " with the shape and dtype of the input.", .inputs = "data",     \
+     .num_outputs = 1, .attrs = ATTRS, .n_attrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),                   \
+     .infer = FN##_like_infer, .cpu = FN##_like_cpu, .flags = RAND_FLAGS | MX_OPF_NO_INPUT_CAST,          \
+     .dtypes = MX_DT_ALL}
+#define SAMPLE(NM, AL, DOC, INPUTS, FN)                                                                   \
+    {.name = NM, .aliases = AL,                                                                           \
+     .doc = DOC " for every element of the parameter arrays; the output shape is their shape + shape.",   \
+     .inputs = INPUTS, .num_outputs = 1, .attrs = sample_attrs, .n_attrs = 2, .infer = sample_infer,      \
+     .cpu = sample_##FN##_cpu, .flags = RAND_FLAGS, .dtypes = MX_DT_FLOAT}
+
 static const mx_op_def ops[] = {
     SC_OP("random_uniform", "uniform,_random_uniform", "Draw samples from a uniform distribution on [low, high).",
           uniform_attrs, uniform),
@@ -504,6 +551,10 @@ static const mx_op_def ops[] = {
     SC_OP("random_negative_binomial", "negative_binomial,_random_negative_binomial",
           "Draw samples from a negative binomial distribution (k failures, success probability p).", negbin_attrs,
           negbin),
+    SC_OP("random_generalized_negative_binomial",
+          "generalized_negative_binomial,_random_generalized_negative_binomial",
+          "Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha).",
+          gennegbin_attrs, gennegbin),
     SC_OP("random_bernoulli", "bernoulli,_random_bernoulli", "Draw 0/1 samples that are 1 with probability prob.",
           bernoulli_attrs, bernoulli),
     {.name = "random_uniform_like", .aliases = "_random_uniform_like,uniform_like",
@@ -514,6 +565,25 @@ static const mx_op_def ops[] = {
      .doc = "Normal samples with the shape and dtype of the input.", .inputs = "data", .num_outputs = 1,
      .attrs = normal_like_attrs, .n_attrs = 2, .infer = normal_like_infer, .cpu = normal_like_cpu,
      .flags = RAND_FLAGS | MX_OPF_NO_INPUT_CAST, .dtypes = MX_DT_ALL},
+    LIKE("random_exponential_like", "_random_exponential_like,exponential_like", "Exponential samples (rate lam)",
+         exponential_like_attrs, exponential),
+    LIKE("random_gamma_like", "_random_gamma_like,gamma_like", "Gamma samples (shape alpha, scale beta)",
+         gamma_like_attrs, gamma),
+    LIKE("random_poisson_like", "_random_poisson_like,poisson_like", "Poisson samples (mean lam)",
+         poisson_like_attrs, poisson),
+    LIKE("random_negative_binomial_like", "_random_negative_binomial_like,negative_binomial_like",
+         "Negative binomial samples (k failures, probability p)", negbin_like_attrs, negbin),
+    LIKE("random_generalized_negative_binomial_like",
+         "_random_generalized_negative_binomial_like,generalized_negative_binomial_like",
+         "Generalized negative binomial samples (mean mu, dispersion alpha)", gennegbin_like_attrs, gennegbin),
+    SAMPLE("sample_exponential", "_sample_exponential", "Exponential samples with rate lam[i]", "lam", exponential),
+    SAMPLE("sample_gamma", "_sample_gamma", "Gamma samples with shape alpha[i] and scale beta[i]", "alpha,beta",
+           gamma),
+    SAMPLE("sample_poisson", "_sample_poisson", "Poisson samples with mean lam[i]", "lam", poisson),
+    SAMPLE("sample_negative_binomial", "_sample_negative_binomial",
+           "Negative binomial samples with k[i] failures and probability p[i]", "k,p", negbin),
+    SAMPLE("sample_generalized_negative_binomial", "_sample_generalized_negative_binomial",
+           "Generalized negative binomial samples with mean mu[i] and dispersion alpha[i]", "mu,alpha", gennegbin),
     {.name = "sample_uniform", .aliases = "_sample_uniform",
      .doc = "Uniform samples on [low[i], high[i]) for every element of the parameter arrays; the output shape is "
             "low.shape + shape.",

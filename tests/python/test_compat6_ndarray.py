@@ -48,3 +48,22 @@ def test_contrib_allclose_and_nan_checks():
     assert r.dtype == np.float64 and r.asnumpy().tolist() == [1, 0, 0]
     r = nd.contrib.isinf(nd.array([1, -np.inf], dtype='float16'))
     assert r.dtype == np.float16 and r.asnumpy().tolist() == [0, 1]
+
+
+def test_random_functions_mxnet_has():
+    # shapes and dtypes as MXNet 1.9.1 gives them (values are another stream)
+    R = nd.random
+    assert R.generalized_negative_binomial(nd.array([1, 2]), nd.array([0.5, 0.5]), shape=3).shape == (2, 3)
+    assert R.poisson(nd.array([1, 2]), shape=(3, 2)).shape == (2, 3, 2)
+    assert R.gamma(nd.array([1, 2]), nd.array([1, 1])).shape == (2,)
+    assert R.exponential(nd.array([1, 2]), shape=4).shape == (2, 4)
+    assert R.negative_binomial(nd.array([2, 3]), nd.array([0.5, 0.4]), shape=(2,)).shape == (2, 2)
+    x = R.exponential_like(nd.zeros((2, 3), dtype='float64'), lam=2)
+    assert x.dtype == np.float64 and x.shape == (2, 3)
+    assert R.negative_binomial_like(nd.zeros((2, 3)), k=2, p=0.5).dtype == np.float32
+    for f in (R.uniform_like, R.normal_like, R.gamma_like, R.poisson_like, R.generalized_negative_binomial_like):
+        assert f(nd.zeros((4, 5))).shape == (4, 5)
+    a = R.generalized_negative_binomial(2, 0.5, shape=(300, 300)).asnumpy()
+    assert abs(a.mean() - 2.0) < 0.05 and abs(a.std() - 2.0) < 0.05
+    b = R.bernoulli(0.3, shape=(1000,)).asnumpy()
+    assert set(np.unique(b)) <= {0.0, 1.0}

@@ -1146,6 +1146,18 @@ def _random_negative_binomial(*, k: int | None = ..., p: float | None = ..., sha
     """Draw samples from a negative binomial distribution (k failures, success probability p)."""
     ...
 
+def random_generalized_negative_binomial(*, mu: float | None = ..., alpha: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha)."""
+    ...
+
+def generalized_negative_binomial(*, mu: float | None = ..., alpha: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha)."""
+    ...
+
+def _random_generalized_negative_binomial(*, mu: float | None = ..., alpha: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Draw samples from a generalized negative binomial distribution (mean mu, dispersion alpha)."""
+    ...
+
 def random_bernoulli(*, prob: float | None = ..., shape: tuple[int, ...] | None = ..., ctx: object | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Draw 0/1 samples that are 1 with probability prob."""
     ...
@@ -1180,6 +1192,106 @@ def _random_normal_like(data: NDArray, *, loc: float | None = ..., scale: float 
 
 def normal_like(data: NDArray, *, loc: float | None = ..., scale: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Normal samples with the shape and dtype of the input."""
+    ...
+
+def random_exponential_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples (rate lam) with the shape and dtype of the input."""
+    ...
+
+def _random_exponential_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples (rate lam) with the shape and dtype of the input."""
+    ...
+
+def exponential_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples (rate lam) with the shape and dtype of the input."""
+    ...
+
+def random_gamma_like(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples (shape alpha, scale beta) with the shape and dtype of the input."""
+    ...
+
+def _random_gamma_like(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples (shape alpha, scale beta) with the shape and dtype of the input."""
+    ...
+
+def gamma_like(data: NDArray, *, alpha: float | None = ..., beta: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples (shape alpha, scale beta) with the shape and dtype of the input."""
+    ...
+
+def random_poisson_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples (mean lam) with the shape and dtype of the input."""
+    ...
+
+def _random_poisson_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples (mean lam) with the shape and dtype of the input."""
+    ...
+
+def poisson_like(data: NDArray, *, lam: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples (mean lam) with the shape and dtype of the input."""
+    ...
+
+def random_negative_binomial_like(data: NDArray, *, k: int | None = ..., p: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples (k failures, probability p) with the shape and dtype of the input."""
+    ...
+
+def _random_negative_binomial_like(data: NDArray, *, k: int | None = ..., p: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples (k failures, probability p) with the shape and dtype of the input."""
+    ...
+
+def negative_binomial_like(data: NDArray, *, k: int | None = ..., p: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples (k failures, probability p) with the shape and dtype of the input."""
+    ...
+
+def random_generalized_negative_binomial_like(data: NDArray, *, mu: float | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples (mean mu, dispersion alpha) with the shape and dtype of the input."""
+    ...
+
+def _random_generalized_negative_binomial_like(data: NDArray, *, mu: float | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples (mean mu, dispersion alpha) with the shape and dtype of the input."""
+    ...
+
+def generalized_negative_binomial_like(data: NDArray, *, mu: float | None = ..., alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples (mean mu, dispersion alpha) with the shape and dtype of the input."""
+    ...
+
+def sample_exponential(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples with rate lam[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def _sample_exponential(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Exponential samples with rate lam[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def sample_gamma(alpha: NDArray, beta: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples with shape alpha[i] and scale beta[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def _sample_gamma(alpha: NDArray, beta: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Gamma samples with shape alpha[i] and scale beta[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def sample_poisson(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples with mean lam[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def _sample_poisson(lam: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Poisson samples with mean lam[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def sample_negative_binomial(k: NDArray, p: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples with k[i] failures and probability p[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def _sample_negative_binomial(k: NDArray, p: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Negative binomial samples with k[i] failures and probability p[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def sample_generalized_negative_binomial(mu: NDArray, alpha: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples with mean mu[i] and dispersion alpha[i] for every element of the parameter arrays; the output shape is their shape + shape."""
+    ...
+
+def _sample_generalized_negative_binomial(mu: NDArray, alpha: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Generalized negative binomial samples with mean mu[i] and dispersion alpha[i] for every element of the parameter arrays; the output shape is their shape + shape."""
     ...
 
 def sample_uniform(low: NDArray, high: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:

@@ -7,7 +7,9 @@ from ..base import np_dtype
 from .ndarray import NDArray, invoke
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poisson", "negative_binomial",
-           "bernoulli", "multinomial", "shuffle"]
+           "generalized_negative_binomial", "bernoulli", "multinomial", "shuffle", "uniform_like", "normal_like",
+           "exponential_like", "gamma_like", "poisson_like", "negative_binomial_like",
+           "generalized_negative_binomial_like"]
 
 
 def _shape(shape):
@@ -86,8 +88,36 @@ def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kw
                              dtype, ctx, out)
 
 
+def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    return _scalar_or_tensor("random_generalized_negative_binomial", "sample_generalized_negative_binomial",
+                             {"mu": mu, "alpha": alpha}, shape, dtype, ctx, out)
+
+
 def bernoulli(prob=0.5, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    return _scalar_or_tensor("random_bernoulli", "sample_bernoulli", {"p": prob}, shape, dtype, ctx, out)
+    if isinstance(prob, NDArray):
+        raise ValueError("random.bernoulli: prob must be a number (there is no per-element bernoulli op)")
+    return _scalar_or_tensor("random_bernoulli", None, {"prob": prob}, shape, dtype, ctx, out)
+
+
+def _like(op, names):
+    """nd.random.X_like(data, params..., out=None): samples shaped and typed like data."""
+    def fn(data=None, *args, out=None, **kwargs):
+        attrs = dict(zip(names, args))
+        attrs.update((k, v) for k, v in kwargs.items() if k in names)
+        r = invoke(op, [data], attrs, out=out)
+        return out if out is not None else r[0]
+    fn.__name__ = op[len("random_"):]
+    fn.__doc__ = f"Samples with the shape and dtype of data ({', '.join(names)}); the op {op}."
+    return fn
+
+
+uniform_like = _like("random_uniform_like", ("low", "high"))
+normal_like = _like("random_normal_like", ("loc", "scale"))
+exponential_like = _like("random_exponential_like", ("lam",))
+gamma_like = _like("random_gamma_like", ("alpha", "beta"))
+poisson_like = _like("random_poisson_like", ("lam",))
+negative_binomial_like = _like("random_negative_binomial_like", ("k", "p"))
+generalized_negative_binomial_like = _like("random_generalized_negative_binomial_like", ("mu", "alpha"))
 
 
 def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwargs):
