@@ -1295,19 +1295,19 @@ def _sample_generalized_negative_binomial(mu: NDArray, alpha: NDArray, *, shape:
     ...
 
 def sample_uniform(low: NDArray, high: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Uniform samples on [low[i], high[i]) for every element of the parameter arrays; the output shape is low.shape + shape."""
+    """Uniform samples on [low[i], high[i]) for every element of the parameter arrays; the output shape is their shape + shape."""
     ...
 
 def _sample_uniform(low: NDArray, high: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Uniform samples on [low[i], high[i]) for every element of the parameter arrays; the output shape is low.shape + shape."""
+    """Uniform samples on [low[i], high[i]) for every element of the parameter arrays; the output shape is their shape + shape."""
     ...
 
 def sample_normal(mu: NDArray, sigma: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Normal samples with mean mu[i] and standard deviation sigma[i] for every element of the parameter arrays; the output shape is mu.shape + shape."""
+    """Normal samples with mean mu[i] and standard deviation sigma[i] for every element of the parameter arrays; the output shape is their shape + shape."""
     ...
 
 def _sample_normal(mu: NDArray, sigma: NDArray, *, shape: tuple[int, ...] | None = ..., dtype: str | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Normal samples with mean mu[i] and standard deviation sigma[i] for every element of the parameter arrays; the output shape is mu.shape + shape."""
+    """Normal samples with mean mu[i] and standard deviation sigma[i] for every element of the parameter arrays; the output shape is their shape + shape."""
     ...
 
 def shuffle(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
