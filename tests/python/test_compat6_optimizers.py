@@ -159,3 +159,27 @@ def test_saved_states_name_mxnet_classes_only(tmp_path):
     _step(net2, tr2)
     ref = json.load(open(os.path.join(REF, 'states_ref.json')))['sgd']
     np.testing.assert_allclose(net2.weight.data().asnumpy(), ref['weight'], rtol=1e-5)
+
+
+MP_CASES = [  # MXNet 1.9.1: float16 weight after 3 steps, float32 master copy
+    ('sgd', {'momentum': 0.9}, [0.94384765625, -0.6123046875, 0.418212890625],
+     [0.9439137, -0.6121726, 0.4183274], 1),
+    ('sgd', {}, [0.97021484375, -0.56005859375, 0.340087890625], [0.97000736, -0.55998528, 0.34001467], 1),
+    ('nag', {'momentum': 0.9}, [0.91943359375, -0.6611328125, 0.491455078125],
+     [0.9195296, -0.6609407, 0.4915093], 1),
+    ('adam', {}, [0.7001953125, -0.7998046875, 0.5498046875], [0.69999874, -0.80000162, 0.55000174], 0),
+    ('signum', {}, [0.7001953125, -0.7998046875, 0.5498046875], [0.69999993, -0.80000007, 0.55000001], 0),
+]
+
+
+@pytest.mark.parametrize('name,kw,weight,master,pos', MP_CASES)
+def test_multi_precision_keeps_a_float32_master(name, kw, weight, master, pos):
+    opt = mx.optimizer.create(name, learning_rate=0.1, multi_precision=True, **kw)
+    upd = mx.optimizer.get_updater(opt)
+    w = nd.array([1.0, -0.5, 0.25], dtype='float16')
+    for _ in range(3):
+        upd(0, nd.array([0.1, 0.2, -0.3], dtype='float16'), w)
+    assert w.dtype == np.float16 and w.asnumpy().tolist() == weight
+    st = upd.states[0]
+    assert isinstance(st, tuple) and st[pos].dtype == np.float32   # MXNet's layout
+    np.testing.assert_allclose(st[pos].asnumpy(), master, rtol=2e-6)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
+
 
 def _nd():
     from .. import ndarray as nd
@@ -162,14 +164,35 @@ class Optimizer:
     def create_state(self, index, weight):
         return None
 
+    # multi_precision keeps a float32 master copy of float16 weights in the state and
+    # updates that (MXNet's layout: (master, state); the SGD family: (state, master))
+    _MASTER_LAST = False
+
+    def _uses_master(self, weight):
+        w = weight[0] if isinstance(weight, (list, tuple)) else weight
+        return bool(self.multi_precision) and w.dtype == np.float16
+
     def create_state_multi_precision(self, index, weight):
+        if self._uses_master(weight):
+            master = weight.astype(np.float32)
+            inner = self.create_state(index, master)
+            return (inner, master) if self._MASTER_LAST else (master, inner)
         return self.create_state(index, weight)
 
     def update(self, index, weight, grad, state):
         raise NotImplementedError
 
     def update_multi_precision(self, index, weight, grad, state):
-        self.update(index, weight, grad, state)
+        if not self._uses_master(weight):
+            self.update(index, weight, grad, state)
+            return
+        if isinstance(index, (list, tuple)):
+            for i, w, g, s in zip(index, weight, grad, state):
+                self.update_multi_precision(i, w, g, s)
+            return
+        inner, master = state if self._MASTER_LAST else state[::-1]
+        self.update(index, master, grad.astype(np.float32), inner)
+        weight[:] = master.astype(weight.dtype)
 
     def _get_lrs(self, indices):
         return [self._get_lr(i) for i in indices]
@@ -229,6 +252,8 @@ class SGD(Optimizer):
     """
 
     _MAX_AGGREGATE = 20   # MX_MAX_TUPLE: lrs/wds entries one multi_sgd op call takes
+
+    _MASTER_LAST = True
 
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)
@@ -292,6 +317,8 @@ class SGD(Optimizer):
 @register
 class NAG(Optimizer):
     """Nesterov accelerated gradient (``nag_mom_update``; plain SGD without momentum)."""
+
+    _MASTER_LAST = True
 
     def __init__(self, momentum=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -636,6 +663,8 @@ class LARS(Optimizer):
     every parameter is scaled there). With ``momentum_correction`` the momentum is scaled
     by lr / previous lr when a scheduler changes the rate. Rates and decays are float32,
     as MXNet's fused path computes them."""
+
+    _MASTER_LAST = True
 
     def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0,
                  momentum_correction=True, **kwargs):
