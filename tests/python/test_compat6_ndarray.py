@@ -67,3 +67,14 @@ def test_random_functions_mxnet_has():
     assert abs(a.mean() - 2.0) < 0.05 and abs(a.std() - 2.0) < 0.05
     b = R.bernoulli(0.3, shape=(1000,)).asnumpy()
     assert set(np.unique(b)) <= {0.0, 1.0}
+
+
+def test_histogram_count_dtypes():
+    x = nd.array([1, 2, 2, 3, 9])
+    c, e = nd.histogram(x, bins=4)   # no range: MXNet wraps numpy's answer, float32 counts
+    assert c.dtype == np.float32 and c.asnumpy().tolist() == [3, 1, 0, 1]
+    assert e.asnumpy().tolist() == [1, 3, 5, 7, 9]
+    c, e = nd.histogram(x, bins=4, range=(0, 10))
+    assert c.dtype == np.int64 and c.asnumpy().tolist() == [3, 1, 0, 1]
+    c, _ = nd.histogram(x, bins=nd.array([0, 2, 5, 10]))
+    assert c.dtype == np.int64 and c.asnumpy().tolist() == [1, 3, 1]

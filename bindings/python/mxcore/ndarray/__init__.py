@@ -32,7 +32,11 @@ def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argumen
     between the edges of a `bins` array; returns (counts, bin_edges) as MXNet."""
     if isinstance(bins, NDArray):
         return _histogram(a, bins, **kwargs)  # noqa: F821  (generated above)
-    return _histogram_op(a, bins=bins, range=range, **kwargs)
+    counts, edges = _histogram_op(a, bins=bins, range=range, **kwargs)
+    if range is None:
+        # MXNet answers this case with numpy's result wrapped by nd.array: float32 counts
+        counts = counts.astype('float32')
+    return counts, edges
 
 
 def Custom(*args, **kwargs):
