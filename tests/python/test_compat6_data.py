@@ -42,3 +42,12 @@ def test_compose_groups_hybrid_runs_as_mxnet():
     # MXNet 1.9.1: sum of the composed output
     np.testing.assert_allclose(float(y.asnumpy().astype('float64').sum()), -10.071, atol=2e-3)
     np.testing.assert_allclose(y.asnumpy().ravel()[:4], [-0.9686, -0.9216, -0.7725, -0.7255], atol=1e-4)
+
+
+def test_filter_sampler_and_shard_message():
+    from mxcore import gluon
+    fs = gluon.data.FilterSampler(lambda x: x % 2 == 0, list(range(7)))
+    assert list(fs) == [0, 2, 4, 6] and len(fs) == 4
+    import pytest
+    with pytest.raises(AssertionError, match='Shard index of out bound: 4 out of 4'):
+        gluon.data.SimpleDataset(list(range(6))).shard(4, 4)
