@@ -51,3 +51,44 @@ def test_filter_sampler_and_shard_message():
     import pytest
     with pytest.raises(AssertionError, match='Shard index of out bound: 4 out of 4'):
         gluon.data.SimpleDataset(list(range(6))).shard(4, 4)
+
+
+class _NextOnly(mx.io.DataIter):
+    """A user iterator in MXNet's style: only next() is overridden."""
+
+    def __init__(self):
+        super().__init__(batch_size=2)
+        self.i = 0
+
+    @property
+    def provide_data(self):
+        return [mx.io.DataDesc('data', (2, 3))]
+
+    @property
+    def provide_label(self):
+        return [mx.io.DataDesc('softmax_label', (2,))]
+
+    def reset(self):
+        self.i = 0
+
+    def next(self):
+        if self.i >= 3:
+            raise StopIteration
+        self.i += 1
+        return mx.io.DataBatch([nd.ones((2, 3)) * self.i], [nd.zeros((2,))], pad=0)
+
+
+def test_dataiter_that_overrides_next_only():
+    it = _NextOnly()
+    assert [float(b.data[0].asnumpy()[0, 0]) for b in it] == [1.0, 2.0, 3.0]
+    it.reset()
+    assert float(next(it).data[0].asnumpy()[0, 0]) == 1.0
+    assert [float(b.data[0].asnumpy()[0, 0]) for b in mx.io.ResizeIter(_NextOnly(), 5)] == [1, 2, 3, 1, 2]
+    assert [float(b.data[0].asnumpy()[0, 0]) for b in mx.io.PrefetchingIter(_NextOnly())] == [1, 2, 3]
+    sym = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.Variable('data'), num_hidden=2, name='fc'),
+                               name='softmax')
+    mod = mx.mod.Module(sym)
+    mod.fit(_NextOnly(), num_epoch=1, initializer=mx.init.Zero(), optimizer_params={'learning_rate': 0.1})
+    np.testing.assert_allclose(mod.get_params()[0]['fc_weight'].asnumpy(), [[0.1447] * 3, [-0.1447] * 3],
+                               atol=1e-4)   # MXNet 1.9.1
+    assert mod.score(_NextOnly(), 'acc') == [('accuracy', 1.0)]
