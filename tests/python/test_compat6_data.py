@@ -92,3 +92,15 @@ def test_dataiter_that_overrides_next_only():
     np.testing.assert_allclose(mod.get_params()[0]['fc_weight'].asnumpy(), [[0.1447] * 3, [-0.1447] * 3],
                                atol=1e-4)   # MXNet 1.9.1
     assert mod.score(_NextOnly(), 'acc') == [('accuracy', 1.0)]
+
+
+def test_resize_and_cropresize_take_nhwc_batches():
+    img = nd.array(np.arange(2 * 4 * 6 * 3).reshape(2, 4, 6, 3) % 256, dtype='uint8')
+    y = T.Resize((3, 2))(img)   # MXNet 1.9.1
+    assert y.shape == (2, 2, 3, 3) and y.dtype == np.uint8
+    assert y.asnumpy().ravel()[:8].tolist() == [11, 12, 13, 17, 18, 19, 23, 24] and int(y.asnumpy().sum()) == 2592
+    y = T.Resize(3, keep_ratio=True)(img)
+    assert y.shape == (2, 3, 4, 3) and int(y.asnumpy().sum()) == 5148
+    y = T.CropResize(1, 1, 3, 2)(img)
+    assert y.shape == (2, 2, 3, 3) and int(y.asnumpy().sum()) == 2520
+    assert y.asnumpy().ravel()[:8].tolist() == [21, 22, 23, 24, 25, 26, 27, 28]

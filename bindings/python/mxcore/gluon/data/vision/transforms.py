@@ -81,6 +81,14 @@ def _pair(size):
     return (size, size) if isinstance(size, int) else tuple(size)
 
 
+def _per_image(fn, x):
+    """fn on an HWC image, or on each image of an NHWC batch (MXNet's Resize and
+    CropResize take both)."""
+    if getattr(x, 'ndim', 3) == 4:
+        return _nd().stack(*[fn(x[i]) for i in range(x.shape[0])])
+    return fn(x)
+
+
 class _EagerHybrid(HybridBlock):
     """A transform MXNet defines as a HybridBlock that runs eagerly here (OpenCV or
     numpy underneath): subclasses implement ``forward``."""
@@ -98,6 +106,9 @@ class Resize(_EagerHybrid):
         self._interp = interpolation
 
     def forward(self, x):
+        return _per_image(self._resize, x)
+
+    def _resize(self, x):
         if isinstance(self._size, int):
             if self._keep:
                 h, w = x.shape[0], x.shape[1]
@@ -136,7 +147,7 @@ class CropResize(HybridBlock):
 
     def hybrid_forward(self, F, x):
         x0, y0, w, h = self._box
-        return _image().fixed_crop(x, x0, y0, w, h, self._size, self._interp)
+        return _per_image(lambda im: _image().fixed_crop(im, x0, y0, w, h, self._size, self._interp), x)
 
 
 class RandomResizedCrop(Block):
