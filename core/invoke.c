@@ -45,7 +45,11 @@ static double scalar_in_dtype(double s, int dtype) {
     }
 }
 
-static bool same_device(mx_device a, mx_device b) { return a.type == b.type && a.id == b.id; }
+static bool is_host(mx_device d) { return d.type == MX_DEV_CPU || d.type == MX_DEV_CPU_PINNED; }
+/* host memory is one space: cpu(0), cpu(1) and pinned arrays mix, as in MXNet */
+static bool same_device(mx_device a, mx_device b) {
+    return (is_host(a) && is_host(b)) || (a.type == b.type && a.id == b.id);
+}
 
 static void release_all(mx_tensor_s **t, int n) {
     for (int i = 0; i < n; i++) {
@@ -226,6 +230,8 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
                           ? mxi_tensor_new_uninit(c->out_shape[k], c->out_ndim[k], c->out_dtype[k])
                           : mxi_tensor_new(c->out_shape[k], c->out_ndim[k], c->out_dtype[k]);
             if (!kout[k]) { rc = mx_last_error_code(); goto fail; }
+            /* new results live where the first input does (cpu(1) stays cpu(1)) */
+            if (c->n_in) kout[k]->storage->dev = dev;
         }
         c->out[k] = kout[k];
     }

@@ -41,3 +41,27 @@ def test_is_capable_and_row_sparse_pull():
     kv.init('a', nd.ones((3, 2)))
     with pytest.raises(MXNetError, match="row_sparse_pull.*'a'.*dense"):
         kv.row_sparse_pull('a', out=nd.zeros((3, 2)), row_ids=nd.array([0]))
+
+
+def test_two_cpu_contexts_train_as_in_mxnet():
+    # host arrays on cpu(0) and cpu(1) mix (results take the first input's context)
+    a, b = nd.ones(2, ctx=mx.cpu(0)), nd.ones(2, ctx=mx.cpu(1))
+    assert (a + b).context == mx.cpu(0) and (b * 2).context == mx.cpu(1)
+    from mxcore import autograd, gluon
+    import numpy as np
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    net = gluon.nn.Dense(2, in_units=3)
+    net.initialize(mx.init.Constant(0.2), ctx=ctx)
+    tr = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1, 'momentum': 0.9}, kvstore='device')
+    x = nd.array(np.arange(12).reshape(4, 3) / 10.0)
+    for _ in range(3):
+        xs = gluon.utils.split_and_load(x, ctx)
+        with autograd.record():
+            losses = [(net(xi) ** 2).sum() for xi in xs]
+        for loss in losses:
+            loss.backward()
+        tr.step(4)
+    for c in ctx:   # MXNet 1.9.1
+        assert net.weight.data(c).context == c
+        np.testing.assert_allclose(net.weight.data(c).asnumpy().ravel(),
+                                   [0.03134, 0.0074, -0.01654] * 2, atol=1e-5)
