@@ -183,3 +183,30 @@ def test_multi_precision_keeps_a_float32_master(name, kw, weight, master, pos):
     st = upd.states[0]
     assert isinstance(st, tuple) and st[pos].dtype == np.float32   # MXNet's layout
     np.testing.assert_allclose(st[pos].asnumpy(), master, rtol=2e-6)
+
+
+def test_group_adagrad():
+    opt = mx.optimizer.create('groupadagrad', learning_rate=0.1, rescale_grad=0.5, clip_gradient=0.4)
+    assert isinstance(opt, mx.optimizer.contrib.GroupAdaGrad)
+    upd = mx.optimizer.get_updater(opt)
+    w = nd.array(np.linspace(-1, 1, 6).reshape(2, 3))
+    for step in range(4):
+        upd(0, nd.array(np.cos(np.arange(6) + step).reshape(2, 3)), w)
+    # MXNet 1.9.1
+    np.testing.assert_allclose(w.asnumpy().ravel(), [-1.09133, -0.51315, -0.0002, 0.31495, 0.54054, 0.8052],
+                               atol=2e-5)
+    np.testing.assert_allclose(upd.states[0].asnumpy().ravel(), [0.3832, 0.40115], atol=2e-5)
+    with pytest.raises(ValueError, match='weight decay'):
+        mx.optimizer.create('groupadagrad', wd=0.1).update(0, w, w, upd.states[0])
+
+
+@pytest.mark.parametrize('name,module', [('dcasgd', 'mxnet.optimizer.optimizer'), ('sgld', 'mxnet.optimizer.optimizer'),
+                                         ('groupadagrad', 'mxnet.optimizer.contrib')])
+def test_state_files_name_the_modules_mxnet_has(name, module):
+    u = mx.optimizer.get_updater(mx.optimizer.create(name, learning_rate=0.1))
+    u(0, nd.ones((2, 2)), nd.ones((2, 2)))
+    raw = u.get_states(dump_optimizer=True)
+    assert (module + '\n').encode() in raw
+    back = mx.optimizer.get_updater(mx.optimizer.create('sgd'))
+    back.set_states(raw)
+    assert type(back.optimizer) is type(u.optimizer)

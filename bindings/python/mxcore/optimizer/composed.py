@@ -1,4 +1,5 @@
-"""MXNet 1.x optimizers with no fused op, composed of nd ops: DCASGD, SGLD, Test."""
+"""MXNet 1.x optimizers with no fused op, composed of nd ops: DCASGD, SGLD, Test
+(GroupAdaGrad is in contrib.py, where MXNet has it)."""
 from __future__ import annotations
 
 import math
@@ -66,3 +67,4 @@ class Test(Optimizer):
     def update(self, index, weight, grad, state):
         weight[:] = weight + grad * self.rescale_grad
         state[:] = weight
+

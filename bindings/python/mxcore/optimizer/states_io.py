@@ -25,6 +25,10 @@ _FLAGS = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.float16)
           np.dtype(np.int64): 6, np.dtype(np.bool_): 7}
 
 
+# our modules whose classes MXNet keeps in another module
+_MXNET_MODULE = {'mxcore.optimizer.composed': 'mxnet.optimizer.optimizer'}
+
+
 class _Global:
     """A class name in MXNet's package, written as a pickle GLOBAL without importing it."""
 
@@ -61,7 +65,8 @@ class _StatePickler(pickle._Pickler):
             state = dict(state)
             if 'lr_mult' in state:          # an Optimizer: MXNet reads this flag
                 state.setdefault('allow_np_array', False)
-            target = _Global('mxnet' + cls.__module__[len('mxcore'):], cls.__qualname__)
+            module = _MXNET_MODULE.get(cls.__module__, 'mxnet' + cls.__module__[len('mxcore'):])
+            target = _Global(module, cls.__qualname__)
             return (copyreg._reconstructor, (target, object, None), state)
         return NotImplemented
 
@@ -88,6 +93,11 @@ class _StateUnpickler(pickle.Unpickler):
             return _RawNDArray
         if module == 'mxnet' or module.startswith('mxnet.'):
             module = 'mxcore' + module[len('mxnet'):]
+        if module.startswith('mxcore.optimizer'):
+            # MXNet keeps every optimizer in optimizer.optimizer; some live elsewhere here
+            from .. import optimizer as package
+            if hasattr(package, name):
+                return getattr(package, name)
         return super().find_class(module, name)
 
 
