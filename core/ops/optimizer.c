@@ -495,8 +495,9 @@ static const mx_op_def ops[] = {
         "mom is updated in place.",
         "weight,grad,mom", sgd_mom_attrs, infer_all, sgd_mom_cpu, 1u << 2),
     OPT("nag_mom_update", NULL,
-        "Nesterov momentum: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom + g; "
-        "weight -= lr*(momentum*mom + g). mom is updated in place.",
+        "Nesterov momentum (MXNet's velocity form): g = clip(rescale_grad*grad) + wd*weight; "
+        "weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) "
+        "+ wd*weight), reading the weight again (the new one when out=weight). mom is updated in place.",
         "weight,grad,mom", nag_attrs, infer_all, nag_mom_cpu, 1u << 2),
     OPT("adam_update", NULL,
         "Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are "

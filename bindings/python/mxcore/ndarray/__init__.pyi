@@ -1703,7 +1703,7 @@ def sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, m
     ...
 
 def nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Nesterov momentum: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom + g; weight -= lr*(momentum*mom + g). mom is updated in place."""
+    """Nesterov momentum (MXNet's velocity form): g = clip(rescale_grad*grad) + wd*weight; weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) + wd*weight), reading the weight again (the new one when out=weight). mom is updated in place."""
     ...
 
 def adam_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
