@@ -1702,6 +1702,14 @@ def sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, m
     """SGD with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom. mom is updated in place."""
     ...
 
+def mp_sgd_update(weight: NDArray, grad: NDArray, weight32: NDArray, *, lr: float, wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """sgd_update on the float32 master copy weight32 (updated in place); returns it in the weight's dtype."""
+    ...
+
+def mp_sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, weight32: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """sgd_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new weight32 in the weight's dtype."""
+    ...
+
 def nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Nesterov momentum (MXNet's velocity form): g = clip(rescale_grad*grad) + wd*weight; weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) + wd*weight), reading the weight again (the new one when out=weight). mom is updated in place."""
     ...
