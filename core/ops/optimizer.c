@@ -5,7 +5,8 @@
  * Common attributes: lr, wd, rescale_grad (1.0), clip_gradient (-1 = off).
  * Kernels are elementwise loops over float32/float64 run on the thread pool;
  * each element reads its weight before writing the output, so out=weight is
- * safe (MX_OPF_INPLACE_OK). */
+ * safe (MX_OPF_INPLACE_OK); nag_mom alone reads it again afterwards, on purpose
+ * (see its kernel). */
 #include <math.h>
 #include <string.h>
 
