@@ -276,7 +276,8 @@ def test_generalized_negative_binomial(name):
 
 
 LIKE_CASES = [("random_exponential_like", {"lam": 2}, 0.5, 0.25), ("random_gamma_like", {"alpha": 2, "beta": 3}, 6, 18),
-              ("random_poisson_like", {"lam": 4}, 4, 4), ("random_negative_binomial_like", {"k": 3, "p": 0.4}, 4.5, 11.25),
+              ("random_poisson_like", {"lam": 4}, 4, 4),
+              ("random_negative_binomial_like", {"k": 3, "p": 0.4}, 4.5, 11.25),
               ("random_generalized_negative_binomial_like", {"mu": 2, "alpha": 0.5}, 2, 4)]
 
 
