@@ -104,3 +104,13 @@ def test_resize_and_cropresize_take_nhwc_batches():
     y = T.CropResize(1, 1, 3, 2)(img)
     assert y.shape == (2, 2, 3, 3) and int(y.asnumpy().sum()) == 2520
     assert y.asnumpy().ravel()[:8].tolist() == [21, 22, 23, 24, 25, 26, 27, 28]
+
+
+def test_random_apply():
+    import random
+    img = nd.array(np.arange(18).reshape(2, 3, 3), dtype='uint8')
+    assert T.RandomApply(T.Compose([T.Cast('float32'), T.ToTensor()]), p=1.0)(img).shape == (3, 2, 3)
+    assert T.RandomApply(T.ToTensor(), p=0.0)(img).shape == (2, 3, 3)
+    random.seed(3)
+    shapes = [T.RandomApply(T.ToTensor(), p=0.5)(img).shape for _ in range(6)]
+    assert shapes == [(3, 2, 3), (2, 3, 3), (3, 2, 3), (2, 3, 3), (2, 3, 3), (3, 2, 3)]   # MXNet 1.9.1

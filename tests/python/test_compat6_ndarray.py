@@ -78,3 +78,22 @@ def test_histogram_count_dtypes():
     assert c.dtype == np.int64 and c.asnumpy().tolist() == [3, 1, 0, 1]
     c, _ = nd.histogram(x, bins=nd.array([0, 2, 5, 10]))
     assert c.dtype == np.int64 and c.asnumpy().tolist() == [1, 3, 1]
+
+
+def test_slice_assign_methods():
+    a = nd.zeros((3, 4))
+    assert a.slice_assign(nd.ones((2, 2)), (0, 1), (2, 3), (None, None)) is a
+    assert a.asnumpy().tolist() == [[0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]]
+    b = nd.zeros((3, 4))
+    assert b.slice_assign_scalar(5, (1, 0), (3, 4), (1, 2)) is b
+    assert b.asnumpy().tolist() == [[0, 0, 0, 0], [5, 0, 5, 0], [5, 0, 5, 0]]
+
+
+def test_rand_zipfian():
+    s, et, es = nd.contrib.rand_zipfian(nd.array([3, 7, 0]), 20000, 50)
+    assert s.shape == (20000,) and s.dtype == np.int64 and et.dtype == np.float64 and es.dtype == np.float64
+    np.testing.assert_allclose(et.asnumpy(), [1135.063, 599.126, 3525.829], atol=2e-3)   # MXNet 1.9.1
+    a = s.asnumpy()
+    assert a.min() >= 0 and a.max() < 50
+    assert abs((a < 10).mean() - np.log(11) / np.log(51)) < 0.02
+    np.testing.assert_allclose(es.asnumpy(), np.log((a + 2.0) / (a + 1.0)) / np.log(51) * 20000)

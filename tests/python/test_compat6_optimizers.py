@@ -210,3 +210,10 @@ def test_state_files_name_the_modules_mxnet_has(name, module):
     back = mx.optimizer.get_updater(mx.optimizer.create('sgd'))
     back.set_states(raw)
     assert type(back.optimizer) is type(u.optimizer)
+
+
+def test_mxnet_class_names_exported():
+    assert issubclass(mx.optimizer.ccSGD, mx.optimizer.SGD)
+    assert type(mx.optimizer.create('ccsgd')) is mx.optimizer.ccSGD
+    assert mx.optimizer.FTML is type(mx.optimizer.create('ftml'))
+    assert mx.kv.KVStore.OPTIMIZER == 'optimizer'

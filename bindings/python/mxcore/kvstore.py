@@ -31,6 +31,8 @@ def _pairs(key, value, what):
 class KVStore:
     """A single-process key-value store (see the module docstring)."""
 
+    OPTIMIZER = "optimizer"   # the capability is_capable asks about
+
     def __init__(self, kind="local"):
         self._type = kind
         self._store = {}
@@ -103,7 +105,7 @@ class KVStore:
 
     def is_capable(self, capability):
         """Whether this store can apply an optimizer itself ('optimizer': yes)."""
-        if capability.lower() != "optimizer":
+        if capability.lower() != self.OPTIMIZER:
             raise ValueError("KVStore.is_capable: unknown capability %r (known: 'optimizer')" % (capability,))
         return True
 

@@ -20,7 +20,9 @@ from ..control_flow import nd_cond, nd_foreach, nd_while_loop  # noqa: E402
 contrib.foreach, contrib.while_loop, contrib.cond = nd_foreach, nd_while_loop, nd_cond
 from .contrib_checks import isfinite as _isfinite, isinf as _isinf, isnan as _isnan  # noqa: E402
 contrib.isfinite, contrib.isinf, contrib.isnan = _isfinite, _isinf, _isnan
-contrib.__all__ += ["foreach", "while_loop", "cond", "isfinite", "isinf", "isnan"]
+from .contrib_sampling import rand_zipfian as _rand_zipfian  # noqa: E402
+contrib.rand_zipfian = _rand_zipfian
+contrib.__all__ += ["foreach", "while_loop", "cond", "isfinite", "isinf", "isnan", "rand_zipfian"]
 from . import sparse  # noqa: E402,F401
 
 

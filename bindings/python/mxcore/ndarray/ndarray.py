@@ -456,6 +456,16 @@ class NDArray:
 
     as_in_ctx = as_in_context
 
+    def slice_assign(self, rhs, begin, end, step):
+        """self[begin:end:step] = rhs (per axis) in place; returns self."""
+        invoke("_slice_assign", [self, rhs], {"begin": begin, "end": end, "step": step}, out=self)
+        return self
+
+    def slice_assign_scalar(self, value, begin, end, step):
+        """self[begin:end:step] = value (per axis) in place; returns self."""
+        invoke("_slice_assign_scalar", [self], {"scalar": value, "begin": begin, "end": end, "step": step}, out=self)
+        return self
+
     def tostype(self, stype):
         if stype != "default":
             raise MXNetError("sparse storage types are not supported by mxcore")

@@ -746,9 +746,13 @@ class LARS(Optimizer):
                 nd.sgd_update(w, g, out=w, lr=lr, wd=wd, **kw)
 
 
+class ccSGD(SGD):  # noqa: N801  (MXNet's name)
+    """MXNet's deprecated alias class of SGD."""
+
+
 # MXNet aliases
 Optimizer.opt_registry['nesterov'] = NAG
-Optimizer.opt_registry['ccsgd'] = SGD
+Optimizer.opt_registry['ccsgd'] = ccSGD
 
 
 class Updater:

@@ -1,6 +1,8 @@
 """Basic image transforms (HWC uint8 in, CHW float32 out) — numpy underneath."""
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from ...block import Block, HybridBlock
@@ -39,6 +41,20 @@ class Compose(Sequential):
                 run = []
                 if t is not None:
                     self.add(t)
+
+
+class RandomApply(Sequential):
+    """Apply ``transforms`` with probability ``p`` (Python's ``random``, as MXNet)."""
+
+    def __init__(self, transforms, p=0.5):
+        super().__init__()
+        self.transforms = transforms
+        self.p = p
+
+    def forward(self, x, *args):
+        if self.p < random.random():
+            return x
+        return self.transforms(x)
 
 
 class Cast(HybridBlock):
