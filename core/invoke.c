@@ -39,8 +39,13 @@ static double scalar_in_dtype(double s, int dtype) {
     if (!isfinite(s)) return s;
     switch (dtype) {
     case MX_FLOAT16: return mxi_half_to_float(mxi_float_to_half((float)s));
-    case MX_UINT8: return (double)(uint8_t)(int64_t)s;
-    case MX_INT8: return (double)(int8_t)(int64_t)s;
+    case MX_UINT8:
+    case MX_INT8: {
+        /* truncate, then wrap modulo 256 (no out-of-range float-to-int cast) */
+        double w = fmod(trunc(s), 256.0);
+        if (w < 0) w += 256.0;
+        return dtype == MX_INT8 && w > 127 ? w - 256.0 : w;
+    }
     default: return s;
     }
 }
