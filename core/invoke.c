@@ -2,6 +2,7 @@
  * validate handles and attrs, infer shapes/dtypes, prepare kernel inputs
  * (contiguous, natively supported dtype), allocate or check outputs, run the
  * kernel, write results, and record the call on the autograd tape. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,30 @@ static int expected_inputs(const mx_call *c) {
     return count_names(op->inputs);
 }
 
-static bool same_device(mx_device a, mx_device b) { return a.type == b.type && a.id == b.id; }
+/* MXNet casts a scalar operand to the input's dtype before computing (the
+ * native int32/int64 kernels do the same): x + 1.7 on int8 adds 1, x * 0.5 on
+ * uint8 multiplies by 0, 7.9 - x on float16 subtracts from half(7.9). The
+ * float32 kernel that runs for those dtypes gets the scalar so rounded. */
+static double scalar_in_dtype(double s, int dtype) {
+    if (!isfinite(s)) return s;
+    switch (dtype) {
+    case MX_FLOAT16: return mxi_half_to_float(mxi_float_to_half((float)s));
+    case MX_UINT8:
+    case MX_INT8: {
+        /* truncate, then wrap modulo 256 (no out-of-range float-to-int cast) */
+        double w = fmod(trunc(s), 256.0);
+        if (w < 0) w += 256.0;
+        return dtype == MX_INT8 && w > 127 ? w - 256.0 : w;
+    }
+    default: return s;
+    }
+}
+
+static bool is_host(mx_device d) { return d.type == MX_DEV_CPU || d.type == MX_DEV_CPU_PINNED; }
+/* host memory is one space: cpu(0), cpu(1) and pinned arrays mix, as in MXNet */
+static bool same_device(mx_device a, mx_device b) {
+    return (is_host(a) && is_host(b)) || (a.type == b.type && a.id == b.id);
+}
 
 static void release_all(mx_tensor_s **t, int n) {
     for (int i = 0; i < n; i++) {
@@ -179,6 +203,8 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         /* re-infer for the float32 kernel; results are cast back below */
         rc = op->infer(c);
         if (rc != MX_OK) goto fail;
+        if (op->n_attrs > 0 && op->attrs[0].type == MX_ATTR_FLOAT && !strcmp(op->attrs[0].name, "scalar"))
+            c->attrs[0].f = scalar_in_dtype(c->attrs[0].f, orig_in[0]->dtype);
     }
     /* an output dtype the kernel does not write (float16 asked for by a dtype
      * attribute): the kernel writes float32, converted below like a cast */
@@ -247,8 +273,9 @@ write_outputs:
             c->out[k] = res;
         }
     }
-    /* outputs live where the inputs do: cpu(1) data gives cpu(1) results (one
-     * memory, but contexts are how Gluon and Module keep per-device copies apart) */
+    /* new results live where the first input does: cpu(1) data gives cpu(1)
+     * results (one memory, but contexts are how Gluon and Module keep
+     * per-device copies apart) */
     if (dev.type == MX_DEV_CPU && dev.id != 0)
         for (int k = n_given; k < c->n_out; k++)
             if (c->out[k]->storage->dev.type == MX_DEV_CPU) c->out[k]->storage->dev.id = dev.id;

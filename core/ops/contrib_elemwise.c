@@ -2,10 +2,12 @@
  * straight-through estimators round_ste and sign_ste (forward rounds, the
  * gradient passes unchanged), gradientmultiplier (forward identity, gradient
  * scaled: gradient reversal for domain adaptation) and quadratic
- * (a x^2 + b x + c). Part of the "elemwise_unary" family: registered from
+ * (a x^2 + b x + c), and allclose (one uint8 flag, as numpy.allclose). Part of
+ * the "elemwise_unary" family: registered from
  * mxi_register_elemwise_unary(). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../op.h"
 
@@ -87,7 +89,45 @@ static int quadratic_grad(mx_grad_ctx *g) {
     return g->igrad[0] ? MX_OK : mx_last_error_code();
 }
 
+enum { AC_RTOL, AC_ATOL, AC_NAN };
+static const mx_attr_spec ac_attrs[] = {
+    {"rtol", MX_ATTR_FLOAT, "1e-05", "Relative tolerance (times |b|)."},
+    {"atol", MX_ATTR_FLOAT, "1e-08", "Absolute tolerance."},
+    {"equal_nan", MX_ATTR_BOOL, "True", "Whether NaN in a and b at the same place count as equal."},
+};
+
+static int allclose_infer(mx_call *c) {
+    const mx_tensor_s *a = c->in[0], *b = c->in[1];
+    if (a->ndim != b->ndim || memcmp(a->shape, b->shape, sizeof(int64_t) * (size_t)a->ndim))
+        return mxi_op_error(c, MX_ERR_INVALID, "a and b must have the same shape");
+    mxi_set_out(c, 0, NULL, 0, MX_UINT8); /* shape () */
+    return MX_OK;
+}
+
+static double at(const mx_tensor_s *t, int64_t i) {
+    return t->dtype == MX_FLOAT64 ? ((const double *)mxi_data(t))[i] : ((const float *)mxi_data(t))[i];
+}
+
+/* 1 when every |a - b| <= atol + rtol * |b| (equal infinities pass) */
+static int allclose_cpu(mx_call *c) {
+    const double rtol = c->attrs[AC_RTOL].f, atol = c->attrs[AC_ATOL].f;
+    const int eq_nan = (int)c->attrs[AC_NAN].i;
+    uint8_t ok = 1;
+    for (int64_t i = 0; ok && i < c->in[0]->size; i++) {
+        double x = at(c->in[0], i), y = at(c->in[1], i);
+        if (isnan(x) || isnan(y))
+            ok = eq_nan && isnan(x) && isnan(y);
+        else if (x != y)
+            ok = fabs(x - y) <= atol + rtol * fabs(y);
+    }
+    *(uint8_t *)mxi_data(c->out[0]) = ok;
+    return MX_OK;
+}
+
 static const mx_op_def ops[] = {
+    {.name = "_contrib_allclose", .doc = "1 (uint8, shape ()) if a and b are elementwise equal within tolerances.",
+     .inputs = "a,b", .num_outputs = 1, .attrs = ac_attrs, .n_attrs = NATTR(ac_attrs), .infer = allclose_infer,
+     .cpu = allclose_cpu, .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD},
     {.name = "_contrib_round_ste", .doc = "round(x) (half away from zero) with a straight-through gradient.",
      .inputs = "data", .num_outputs = 1, .infer = same_infer, .cpu = round_ste_cpu, .grad = pass_grad,
      .dtypes = MX_DT_FLOAT, .flags = MX_OPF_WRITES_ALL},

@@ -5,7 +5,8 @@
  * Common attributes: lr, wd, rescale_grad (1.0), clip_gradient (-1 = off).
  * Kernels are elementwise loops over float32/float64 run on the thread pool;
  * each element reads its weight before writing the output, so out=weight is
- * safe (MX_OPF_INPLACE_OK). */
+ * safe (MX_OPF_INPLACE_OK); nag_mom alone reads it again afterwards, on purpose
+ * (see its kernel). */
 #include <math.h>
 #include <string.h>
 
@@ -64,11 +65,17 @@ OPT_KERNEL(sgd_mom, {
     s0[i] = m;
     o[i] = w[i] + m;
 })
+/* nag_mom: the state is a velocity that already carries -lr (as sgd_mom's), so
+ * MXNet's saved states mean the same here and lr changes act as in MXNet. Like
+ * MXNet's kernel, the state is computed after the output is written and reads
+ * the weight again: with out=weight (what every optimizer does) the decay term
+ * of the state uses the updated weight. */
 OPT_KERNEL(nag_mom, {
-    T gr = CLIPV(rs * g[i]) + wd * w[i];
-    T m = p0 * s0[i] + gr;
-    s0[i] = m;
-    o[i] = w[i] - lr * (p0 * m + gr);
+    T gc = CLIPV(rs * g[i]);
+    T gr = gc + wd * w[i];
+    T m0 = s0[i];
+    o[i] = w[i] + p0 * (p0 * m0 - lr * gr) - lr * gr;
+    s0[i] = p0 * m0 - lr * (gc + wd * w[i]);
 })
 /* adam: p0 beta1, p1 beta2, p2 epsilon */
 OPT_KERNEL(adam, {
@@ -241,6 +248,46 @@ static const mx_attr_spec nag_attrs[] = {A_LR, A_MOM, A_WD, A_RESCALE, A_CLIP};
 #define SM_SETUP a.lr = AT(SM_LR), a.p0 = AT(SM_MOM), a.wd = AT(SM_WD), a.rs = AT(SM_RS), a.cl = AT(SM_CL);
 RUN_SIMPLE(sgd_mom, 3, SM_SETUP)
 RUN_SIMPLE(nag_mom, 3, SM_SETUP)
+
+/* mp_sgd_update, mp_sgd_mom_update: a (float16) weight with a float32 master copy,
+ * the last input. The master (and the momentum) are updated in place; the output
+ * is the new master in the weight's dtype (invoke.c casts it, and casts a float16
+ * weight and grad to float32 for the kernel). */
+static int infer_mp(mx_call *c) {
+    const mx_tensor_s *w = c->in[0];
+    for (int k = 1; k < c->n_in; k++) {
+        const mx_tensor_s *t = c->in[k];
+        if (!same_shape(t, w)) {
+            char a[128], b[128];
+            return mxi_op_error(c, MX_ERR_INVALID, "input %d has shape %s, expected the weight's shape %s", k,
+                                mxi_shape_str(t->shape, t->ndim, a, sizeof a),
+                                mxi_shape_str(w->shape, w->ndim, b, sizeof b));
+        }
+        if (((c->op->mutates >> k) & 1) && (t->dtype != MX_FLOAT32 || !mxi_is_contiguous(t)))
+            return mxi_op_error(c, MX_ERR_DTYPE, "input %d (momentum or weight32) must be a contiguous float32 "
+                                "array, got %s", k, mxi_dtype_name(t->dtype));
+    }
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+/* the kernel reads the master as its weight; the master then takes the result */
+#define RUN_MP(NAME, KERNEL, NIN, ...)                                                \
+    static int NAME##_cpu(mx_call *c) {                                                 \
+        MXI_TRY(check_kernel_dtypes(c, 0, NIN));                                        \
+        mx_tensor_s *w32 = c->in[NIN - 1];                                              \
+        opt_args a = {0};                                                               \
+        fill_ptrs(c, &a, 0, NIN - 1);                                                   \
+        a.w = mxi_data(w32);                                                            \
+        a.out = mxi_data(c->out[0]);                                                    \
+        __VA_ARGS__                                                                     \
+        KERNEL##_run(MX_FLOAT32, &a, w32->size);                                        \
+        memcpy(mxi_data(w32), a.out, sizeof(float) * (size_t)w32->size);                \
+        mxi_bump_version(w32);                                                          \
+        return MX_OK;                                                                   \
+    }
+RUN_MP(mp_sgd, sgd, 3, { a.lr = AT(SGD_LR), a.wd = AT(SGD_WD), a.rs = AT(SGD_RS), a.cl = AT(SGD_CL); })
+RUN_MP(mp_sgd_mom, sgd_mom, 4, SM_SETUP)
 
 /* adam_update */
 enum { AD_LR, AD_B1, AD_B2, AD_EPS, AD_WD, AD_RS, AD_CL, AD_LAZY };
@@ -488,9 +535,17 @@ static const mx_op_def ops[] = {
         "SGD with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom. "
         "mom is updated in place.",
         "weight,grad,mom", sgd_mom_attrs, infer_all, sgd_mom_cpu, 1u << 2),
+    OPT("mp_sgd_update", NULL,
+        "sgd_update on the float32 master copy weight32 (updated in place); returns it in the weight's dtype.",
+        "weight,grad,weight32", sgd_attrs, infer_mp, mp_sgd_cpu, 1u << 2),
+    OPT("mp_sgd_mom_update", NULL,
+        "sgd_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new "
+        "weight32 in the weight's dtype.",
+        "weight,grad,mom,weight32", sgd_mom_attrs, infer_mp, mp_sgd_mom_cpu, (1u << 2) | (1u << 3)),
     OPT("nag_mom_update", NULL,
-        "Nesterov momentum: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom + g; "
-        "weight -= lr*(momentum*mom + g). mom is updated in place.",
+        "Nesterov momentum (MXNet's velocity form): g = clip(rescale_grad*grad) + wd*weight; "
+        "weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) "
+        "+ wd*weight), reading the weight again (the new one when out=weight). mom is updated in place.",
         "weight,grad,mom", nag_attrs, infer_all, nag_mom_cpu, 1u << 2),
     OPT("adam_update", NULL,
         "Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are "

@@ -79,7 +79,20 @@ def gluon_rnn_params():
     np.testing.assert_allclose(y, np.load(p("gluon_rnn-y.npy")), rtol=1e-5, atol=1e-6)
 
 
+def trainer_states():
+    net = nn.Dense(2, in_units=3)
+    net.initialize(mx.init.Constant(0.5))
+    tr = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+    tr.load_states(p("trainer.states"))
+    with mx.autograd.record():
+        loss = (net(nd.array(np.arange(12).reshape(4, 3) / 10.0)) ** 2).sum()
+    loss.backward()
+    tr.step(4)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), np.load(p("trainer-w.npy")), rtol=1e-5)
+
+
 check("nd.load list written by mxcore", lists)
+check("Trainer.load_states of a mxcore save_states file", trainer_states)
 check("nd.load dict written by mxcore", dicts)
 for m in exp["models"]:
     check(f"SymbolBlock.imports of mxcore-exported {m}", model(m))

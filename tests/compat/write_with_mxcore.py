@@ -154,4 +154,28 @@ gr.save_parameters(p("gluon_rnn.params"))
 np.save(p("gluon_rnn-y.npy"), gr(nd.array(xr)).asnumpy())
 json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib", "lstm_seq"], "multi": multi},
           open(p("expected.json"), "w"))
+# Trainer states (MXNet's pickle) of SGD with momentum after 3 steps, and the weight a
+# fresh net that loads them reaches in one more step
+def sgd_trainer():
+    net = nn.Dense(2, in_units=3)
+    net.initialize(mx.init.Constant(0.5))
+    return net, gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+
+
+def sgd_step(net, tr):
+    with mx.autograd.record():
+        loss = (net(nd.array(np.arange(12).reshape(4, 3) / 10.0)) ** 2).sum()
+    loss.backward()
+    tr.step(4)
+
+
+tn, tr = sgd_trainer()
+for _ in range(3):
+    sgd_step(tn, tr)
+tr.save_states(p("trainer.states"))
+tn, tr = sgd_trainer()
+tr.load_states(p("trainer.states"))
+sgd_step(tn, tr)
+np.save(p("trainer-w.npy"), tn.weight.data().asnumpy())
+json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib"]}, open(p("expected.json"), "w"))
 print("wrote", out)

@@ -537,7 +537,8 @@ def test_image_iter_imglist_and_aug_list(dataset):
     root, images = dataset
     it = mx.image.ImageIter(4, (3, 8, 8), imglist=[[1, '0.png'], [2.5, '1.png'], [3, '2.png']],
                             path_root=str(root), data_name='img', label_name='lab')
-    assert it.provide_data[0].name == 'img' and it.provide_label[0].name == 'lab'
+    # MXNet's ImageIter describes its outputs with plain (name, shape) pairs
+    assert it.provide_data == [('img', (4, 3, 8, 8))] and it.provide_label == [('lab', (4,))]
     (_, labels, pad), = epoch(it)
     assert labels.tolist() == [1, 2.5, 3, 1] and pad == 1
     augs = [mx.image.ForceResizeAug((8, 8), interp=1), mx.image.CastAug()]

@@ -31,6 +31,8 @@ def _pairs(key, value, what):
 class KVStore:
     """A single-process key-value store (see the module docstring)."""
 
+    OPTIMIZER = "optimizer"   # the capability is_capable asks about
+
     def __init__(self, kind="local"):
         self._type = kind
         self._store = {}
@@ -77,13 +79,35 @@ class KVStore:
                     raise MXNetError("KVStore.pull: out must hold NDArrays, got %s" % type(o).__name__)
                 stored.copyto(o)
 
+    def broadcast(self, key, value, out, priority=0):
+        """init each key with its value, then pull it into out."""
+        self.init(key, value)
+        self.pull(key, out, priority)
+
     def pushpull(self, key, value, out=None, priority=0):
         """push then pull (into value when out is None)."""
         self.push(key, value, priority)
         self.pull(key, value if out is None else out, priority)
 
     def row_sparse_pull(self, key, out=None, priority=0, row_ids=None):
-        self.pull(key, out, priority)
+        """MXNet pulls the rows ``row_ids`` of a row_sparse value; mxcore has no sparse
+        storage, so every value here is dense and, as MXNet does for a dense value, this
+        refuses (use pull)."""
+        for k in key if isinstance(key, (list, tuple)) else [key]:
+            self._stored(k, "row_sparse_pull")
+            raise MXNetError("KVStore.row_sparse_pull: key %r holds a dense array, and mxcore has no "
+                             "row_sparse storage (MXNet also requires a row_sparse value here); use "
+                             "pull for dense values" % (k,))
+
+    def _set_updater(self, updater):
+        """Use ``updater(key, pushed, stored)`` on every push (MXNet's low-level hook)."""
+        self._updater = updater
+
+    def is_capable(self, capability):
+        """Whether this store can apply an optimizer itself ('optimizer': yes)."""
+        if capability.lower() != self.OPTIMIZER:
+            raise ValueError("KVStore.is_capable: unknown capability %r (known: 'optimizer')" % (capability,))
+        return True
 
     def set_optimizer(self, optimizer):
         """Apply `optimizer` to pushed values from now on (update on the store)."""
@@ -97,6 +121,8 @@ class KVStore:
     def save_optimizer_states(self, fname, dump_optimizer=False):
         if self._updater is None:
             raise MXNetError("KVStore.save_optimizer_states: no optimizer set (set_optimizer first)")
+        if not hasattr(self._updater, "save_states_file"):
+            raise MXNetError("KVStore.save_optimizer_states: the updater set with _set_updater keeps no states")
         self._updater.save_states_file(fname, dump_optimizer)
 
     def load_optimizer_states(self, fname):

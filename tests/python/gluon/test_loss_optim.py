@@ -276,9 +276,13 @@ def r_sgd(t, w, g, s, lr, wd, clip, momentum=0.0):
 
 
 def r_nag(t, w, g, s, lr, wd, clip, momentum):
-    g = clip(g) + wd * w
-    s['m'] = momentum * _zeros(s, 'm')[0] + g
-    return w - lr * (g + momentum * s['m'])
+    # MXNet's state is a velocity (carries -lr); in place, its decay term sees the new weight
+    g = clip(g)
+    m0 = _zeros(s, 'm')[0]
+    step = momentum * m0 - lr * (g + wd * w)
+    w = w + momentum * step - lr * (g + wd * w)
+    s['m'] = momentum * m0 - lr * (g + wd * w)
+    return w
 
 
 def r_adam(t, w, g, s, lr, wd, clip, b1=0.9, b2=0.999, eps=1e-8):

@@ -1,6 +1,6 @@
 """MXNet 1.x contrib ops with unusual gradients or outputs: round_ste / sign_ste
-(straight through), gradientmultiplier, quadratic, index_array, index_copy and
-the SVMOutput loss layer; values and gradients are what MXNet 1.9.1 printed."""
+(straight through), gradientmultiplier, quadratic, allclose, index_array, index_copy
+and the SVMOutput loss layer; values and gradients are what MXNet 1.9.1 printed."""
 import numpy as np
 from harness import autograd_grads, check_grad, check_op, expect_error, run_op
 
@@ -22,6 +22,19 @@ def test_quadratic():
     g = autograd_grads("_contrib_quadratic", [X], {"a": 2, "b": -1, "c": 3}, [0], np.ones_like(X))[0]
     np.testing.assert_allclose(g, [[-7, -2.6, 1], [5, 8.96, -1]], rtol=1e-6)  # MXNet's
     check_grad("_contrib_quadratic", [X.astype(np.float64)], {"a": 0.7, "b": 0.2, "c": -1})
+
+
+def test_allclose():
+    def ac(a, b, **kw):
+        out = run_op("_contrib_allclose", [np.array(a, "f"), np.array(b, "f")], kw)[0]
+        assert out.shape == () and out.dtype == np.uint8
+        return int(out)
+    # MXNet 1.9.1's answers
+    assert ac([1, 1, 1], [1, 1, 1]) == 1 and ac([1e-9], [0]) == 1 and ac([1], [1.00002]) == 0
+    assert ac([2, 3], [1, 1], rtol=1, atol=1) == 1 and ac([1, 3], [2, 1], rtol=1, atol=1) == 1
+    nan, inf = float("nan"), float("inf")
+    assert ac([nan], [nan]) == 1 and ac([nan], [nan], equal_nan=False) == 0 and ac([inf], [inf]) == 1
+    expect_error("_contrib_allclose", [np.ones(2, "f"), np.ones(1, "f")], {}, contains=("allclose", "same shape"))
 
 
 def test_index_array_and_index_copy():

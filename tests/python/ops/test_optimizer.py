@@ -34,9 +34,10 @@ def ref_sgd_mom(w, g, m, lr, momentum=0, wd=0, rescale_grad=1, clip_gradient=-1,
 
 
 def ref_nag(w, g, m, lr, momentum=0, wd=0, rescale_grad=1, clip_gradient=-1):
-    gr = clipg(rescale_grad * g, clip_gradient) + wd * w
-    m = momentum * m + gr
-    return [w - lr * (momentum * m + gr), m]
+    # MXNet's velocity form; run with out=weight, the state's decay term sees the new weight
+    gc = clipg(rescale_grad * g, clip_gradient)
+    w1 = w + momentum * (momentum * m - lr * (gc + wd * w)) - lr * (gc + wd * w)
+    return [w1, momentum * m - lr * (gc + wd * w1)]
 
 
 def ref_adam(w, g, m, v, lr, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0, rescale_grad=1, clip_gradient=-1, **_):
@@ -282,3 +283,25 @@ def test_optimizer_errors():
     expect_error("_adamw_update", [w, w, w, w, np.ones(2)], {"lr": 0.1, "eta": 1.0},
                  contains=("adamw_update", "rescale_grad"))
     expect_error("ftrl_update", [w, w, w, w], {"lr": 0.1, "bogus": 1}, contains=("ftrl_update", "bogus"))
+
+
+def test_mp_sgd_updates_the_float32_master():
+    # MXNet 1.9.1: three mp_sgd_mom_update steps with out=weight on a float16 weight
+    w = to_mx(np.array([1.0, -0.5, 0.25], np.float16))
+    mom, w32 = to_mx(np.zeros(3, np.float32)), to_mx(np.array([1.0, -0.5, 0.25], np.float32))
+    attrs = {"lr": 0.1, "momentum": 0.9, "wd": 0.01, "rescale_grad": 2.0, "clip_gradient": 0.3}
+    for _ in range(3):
+        invoke_out("mp_sgd_mom_update", [w, to_mx(np.array([0.1, 0.2, -0.3], np.float16)), mom, w32], attrs, [w])
+    got = from_mx(w)
+    assert got.dtype == np.float16 and got.tolist() == [0.88232421875, -0.66552734375, 0.416748046875]
+    np.testing.assert_allclose(from_mx(mom), [-0.056817, -0.079833, 0.080509], rtol=1e-4)
+    np.testing.assert_allclose(from_mx(w32), [0.88231814, -0.66535342, 0.41675472], rtol=1e-6)
+    w32 = np.array([1.0, -0.5, 0.25], np.float32)
+    h32 = to_mx(w32)
+    out = from_mx(invoke_handles("mp_sgd_update", [to_mx(w32.astype(np.float16)),
+                                                   to_mx(np.array([0.1, 0.2, -0.3], np.float16)), h32],
+                                 {"lr": 0.1, "wd": 0.1})[0])
+    assert out.dtype == np.float16 and out.tolist() == [0.97998046875, -0.51513671875, 0.277587890625]
+    np.testing.assert_allclose(from_mx(h32), [0.98000246, -0.5149951, 0.2775049], rtol=1e-6)
+    expect_error("mp_sgd_update", [np.ones(2, np.float16), np.ones(2, np.float16), np.ones(3, np.float32)],
+                 {"lr": 0.1}, contains=("mp_sgd_update", "shape"))

@@ -261,3 +261,47 @@ def test_random_param_errors():
     expect_error("random_uniform", [], {"shape": (2, -3)}, contains=("random_uniform", "shape"))
     expect_error("random_uniform", [np.zeros(3)], {"shape": (3,)}, contains=("random_uniform",))
     expect_error("random_uniform", [], {"shape": (3,), "dtype": "int32x"}, contains=("random_uniform", "dtype"))
+
+
+@pytest.mark.parametrize("name", ["random_generalized_negative_binomial", "_random_generalized_negative_binomial"])
+def test_generalized_negative_binomial(name):
+    # mean mu, variance mu + alpha mu^2 (alpha 0: Poisson)
+    m, v = moments(draw(name, {"mu": 2, "alpha": 0.5, "shape": (N,)}))
+    close(m, 2.0, 0.03)
+    close(v, 4.0, 0.1)
+    m, v = moments(draw(name, {"mu": 3, "alpha": 0, "shape": (N,)}))
+    close(m, 3.0, 0.03)
+    close(v, 3.0, 0.1)
+    expect_error(name, [], {"mu": -1, "alpha": 1}, contains=("generalized_negative_binomial", "mu"))
+
+
+LIKE_CASES = [("random_exponential_like", {"lam": 2}, 0.5, 0.25), ("random_gamma_like", {"alpha": 2, "beta": 3}, 6, 18),
+              ("random_poisson_like", {"lam": 4}, 4, 4),
+              ("random_negative_binomial_like", {"k": 3, "p": 0.4}, 4.5, 11.25),
+              ("random_generalized_negative_binomial_like", {"mu": 2, "alpha": 0.5}, 2, 4)]
+
+
+@pytest.mark.parametrize("name,attrs,mean,var", LIKE_CASES)
+def test_more_like_ops(name, attrs, mean, var):
+    x = draw(name, attrs, [np.zeros((N,), np.float64)])
+    assert x.dtype == np.float64 and x.shape == (N,)
+    m, v = moments(x)
+    close(m, mean, 0.03 * max(1, mean))
+    close(v, var, 0.05 * var)
+
+
+SAMPLE_CASES = [("sample_exponential", [[0.5, 2.0]], [2.0, 0.5], [4.0, 0.25]),
+                ("sample_gamma", [[2.0, 1.0], [3.0, 1.0]], [6.0, 1.0], [18.0, 1.0]),
+                ("sample_poisson", [[4.0, 20.0]], [4.0, 20.0], [4.0, 20.0]),
+                ("sample_negative_binomial", [[3.0, 1.0], [0.4, 0.5]], [4.5, 1.0], [11.25, 2.0]),
+                ("sample_generalized_negative_binomial", [[2.0, 1.0], [0.5, 0.0]], [2.0, 1.0], [4.0, 1.0])]
+
+
+@pytest.mark.parametrize("name,params,mean,var", SAMPLE_CASES)
+def test_more_sample_ops(name, params, mean, var):
+    x = draw(name, {"shape": (N // 2,)}, [np.array(p, np.float32) for p in params])
+    assert x.shape == (2, N // 2) and x.dtype == np.float32
+    for row, m0, v0 in zip(x, mean, var):
+        m, v = moments(row)
+        close(m, m0, 0.04 * max(1, m0))
+        close(v, v0, 0.06 * v0)

@@ -135,9 +135,10 @@ class ImageIter(DataIter):
             self.imglist = None
         self.path_root = path_root
 
-        self.provide_data = [DataDesc(data_name, (batch_size,) + data_shape)]
+        # plain (name, shape) pairs, as MXNet's ImageIter gives (not DataDescs)
+        self.provide_data = [(data_name, (batch_size,) + data_shape)]
         label_shape = (batch_size, label_width) if label_width > 1 else (batch_size,)
-        self.provide_label = [DataDesc(label_name, label_shape)]
+        self.provide_label = [(label_name, label_shape)]
         self.batch_size = batch_size
         self.data_shape = data_shape
         self.label_width = label_width
@@ -303,7 +304,7 @@ class ImageIter(DataIter):
             batch_data, batch_label, i = self._cache_data, self._cache_label, self._cache_idx
         else:
             batch_data = np.zeros((self.batch_size,) + self.data_shape, dtype=np.float32)
-            batch_label = np.zeros(self.provide_label[0].shape, dtype=np.float32)
+            batch_label = np.zeros(self.provide_label[0][1], dtype=np.float32)
             i = self._batchify(batch_data, batch_label)
         pad = self.batch_size - i
         if pad:

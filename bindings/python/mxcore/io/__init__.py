@@ -65,11 +65,13 @@ class DataIter:
         pass
 
     def __next__(self):
+        # through next(): a user's iterator (as MXNet's) may override only next()
+        return self.next()
+
+    def next(self):
         if self.iter_next():
             return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(), index=self.getindex())
         raise StopIteration
-
-    next = __next__
 
     def iter_next(self):
         return False
@@ -92,12 +94,10 @@ class _CurrentBatchIter(DataIter):
 
     current_batch = None
 
-    def __next__(self):
+    def next(self):
         if self.iter_next():
             return self.current_batch
         raise StopIteration
-
-    next = __next__
 
     def getdata(self):
         return self.current_batch.data
@@ -155,11 +155,11 @@ class NDArrayIter(DataIter):
 
     @property
     def provide_data(self):
-        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype) for k, v in self.data]
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type) for k, v in self.data]
 
     @property
     def provide_label(self):
-        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype) for k, v in self.label]
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type) for k, v in self.label]
 
     def hard_reset(self):
         self._cache = None

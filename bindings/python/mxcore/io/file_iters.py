@@ -34,14 +34,15 @@ class _SampleIter(_CurrentBatchIter):
             np.random.RandomState(seed).shuffle(self._order)
         self._overflow = 0
         self._cursor = 0
+        self.dtype = np.dtype(np.float32)   # what the batches hold (CSVIter's dtype)
 
     @property
     def provide_data(self):
-        return [DataDesc(self.data_name, (self.batch_size,) + self._data_shape, np.float32)]
+        return [DataDesc(self.data_name, (self.batch_size,) + self._data_shape, self.dtype.type)]
 
     @property
     def provide_label(self):
-        return [DataDesc(self.label_name, (self.batch_size,) + self._label_shape, np.float32)]
+        return [DataDesc(self.label_name, (self.batch_size,) + self._label_shape, self.dtype.type)]
 
     def reset(self):
         self._cursor = self._overflow if self.last == "round" else 0
@@ -63,22 +64,23 @@ class _SampleIter(_CurrentBatchIter):
                 self._overflow = pad
         self._cursor = end
         data, label = self._arrays(idx)
-        self.current_batch = DataBatch([array(data, dtype="float32")], [array(label, dtype="float32")], pad, idx)
+        self.current_batch = DataBatch([array(data, dtype=self.dtype)], [array(label, dtype=self.dtype)], pad, idx)
         return True
 
 
-def _load_csv(path, shape, what):
+def _load_csv(path, shape, what, dtype):
     if not os.path.isfile(path):
         raise MXNetError("CSVIter: %s file %r does not exist" % (what, path))
     try:
-        a = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        a = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
     except ValueError as e:
         raise MXNetError("CSVIter: cannot parse %s file %r: %s" % (what, path, e)) from None
     per = int(np.prod(shape))
     if a.shape[1] != per:
         raise MXNetError("CSVIter: %s file %r has %d values per row but %s_shape %s needs %d"
                          % (what, path, a.shape[1], what, tuple(shape), per))
-    return a.reshape((a.shape[0],) + tuple(shape))
+    # integer dtypes truncate toward zero ("-2.5" -> -2), as MXNet's parser does
+    return a.astype(dtype).reshape((a.shape[0],) + tuple(shape))
 
 
 class CSVIter(_SampleIter):
@@ -88,19 +90,23 @@ class CSVIter(_SampleIter):
 
     def __init__(self, data_csv, data_shape, label_csv=None, label_shape=(1,), batch_size=1, round_batch=True,
                  dtype="float32", data_name="data", label_name="softmax_label", **kwargs):
-        self._data = _load_csv(data_csv, data_shape, "data")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.int32, np.int64):
+            raise MXNetError("CSVIter: dtype must be float32, int32 or int64, got %r" % (dtype.name,))
+        self._data = _load_csv(data_csv, data_shape, "data", dtype)
         n = self._data.shape[0]
         if label_csv is not None:
-            self._label = _load_csv(label_csv, label_shape, "label")
+            self._label = _load_csv(label_csv, label_shape, "label", dtype)
             if self._label.shape[0] != n:
                 raise MXNetError("CSVIter: %r has %d rows but %r has %d" % (data_csv, n, label_csv,
                                                                             self._label.shape[0]))
         else:
-            self._label = np.zeros((n,) + tuple(label_shape), np.float32)
+            self._label = np.zeros((n,) + tuple(label_shape), dtype)
         if tuple(label_shape) == (1,):
             self._label = self._label.reshape(n)
         super().__init__(batch_size, n, "round" if round_batch else "pad", data_name, label_name,
                          data_shape, self._label.shape[1:])
+        self.dtype = dtype
 
     def _arrays(self, idx):
         return self._data[idx], self._label[idx]

@@ -173,7 +173,7 @@ class Module(BaseModule):
             logging.info('Saved optimizer state to "%s"', state_name)
 
     def save_optimizer_states(self, fname):
-        """Write the updater's states (pickled; mxcore's own format, not MXNet's) to ``fname``."""
+        """Write the updater's states to ``fname`` (MXNet 1.x's pickle, loadable by MXNet)."""
         self._require_optimizer("save_optimizer_states")
         self._updater.save_states_file(fname)
 

@@ -19,7 +19,11 @@ _BINARY_NAMES = _binary_funcs.install(globals(), NDArray, lambda op, ins, attrs:
 from . import random  # noqa: E402  (uses the generated ops)
 from ..control_flow import nd_cond, nd_foreach, nd_while_loop  # noqa: E402
 contrib.foreach, contrib.while_loop, contrib.cond = nd_foreach, nd_while_loop, nd_cond
-contrib.__all__ += ["foreach", "while_loop", "cond"]
+from .contrib_checks import isfinite as _isfinite, isinf as _isinf, isnan as _isnan  # noqa: E402
+contrib.isfinite, contrib.isinf, contrib.isnan = _isfinite, _isinf, _isnan
+from .contrib_sampling import rand_zipfian as _rand_zipfian  # noqa: E402
+contrib.rand_zipfian = _rand_zipfian
+contrib.__all__ += ["foreach", "while_loop", "cond", "isfinite", "isinf", "isnan", "rand_zipfian"]
 from . import sparse  # noqa: E402,F401
 
 
@@ -31,7 +35,11 @@ def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argumen
     between the edges of a `bins` array; returns (counts, bin_edges) as MXNet."""
     if isinstance(bins, NDArray):
         return _histogram(a, bins, **kwargs)  # noqa: F821  (generated above)
-    return _histogram_op(a, bins=bins, range=range, **kwargs)
+    counts, edges = _histogram_op(a, bins=bins, range=range, **kwargs)
+    if range is None:
+        # MXNet answers this case with numpy's result wrapped by nd.array: float32 counts
+        counts = counts.astype('float32')
+    return counts, edges
 
 
 def Custom(*args, **kwargs):

@@ -6,6 +6,10 @@ from .utils import save, load, load_frombuffer
 from .dlpack import from_dlpack
 from . import random
 
+def _contrib_allclose(a: NDArray, b: NDArray, *, rtol: float | None = ..., atol: float | None = ..., equal_nan: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """1 (uint8, shape ()) if a and b are elementwise equal within tolerances."""
+    ...
+
 def _contrib_round_ste(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """round(x) (half away from zero) with a straight-through gradient."""
     ...
@@ -1866,8 +1870,16 @@ def sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, m
     """SGD with momentum: mom = momentum*mom - lr*wd*weight - lr*clip(rescale_grad*grad); weight += mom. mom is updated in place."""
     ...
 
+def mp_sgd_update(weight: NDArray, grad: NDArray, weight32: NDArray, *, lr: float, wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """sgd_update on the float32 master copy weight32 (updated in place); returns it in the weight's dtype."""
+    ...
+
+def mp_sgd_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, weight32: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """sgd_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new weight32 in the weight's dtype."""
+    ...
+
 def nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Nesterov momentum: g = clip(rescale_grad*grad) + wd*weight; mom = momentum*mom + g; weight -= lr*(momentum*mom + g). mom is updated in place."""
+    """Nesterov momentum (MXNet's velocity form): g = clip(rescale_grad*grad) + wd*weight; weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) + wd*weight), reading the weight again (the new one when out=weight). mom is updated in place."""
     ...
 
 def adam_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:

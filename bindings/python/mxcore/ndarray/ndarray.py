@@ -456,6 +456,16 @@ class NDArray:
 
     as_in_ctx = as_in_context
 
+    def slice_assign(self, rhs, begin, end, step):
+        """self[begin:end:step] = rhs (per axis) in place; returns self."""
+        invoke("_slice_assign", [self, rhs], {"begin": begin, "end": end, "step": step}, out=self)
+        return self
+
+    def slice_assign_scalar(self, value, begin, end, step):
+        """self[begin:end:step] = value (per axis) in place; returns self."""
+        invoke("_slice_assign_scalar", [self], {"scalar": value, "begin": begin, "end": end, "step": step}, out=self)
+        return self
+
     def tostype(self, stype):
         if stype != "default":
             raise MXNetError("sparse storage types are not supported by mxcore")
@@ -1099,7 +1109,11 @@ def array(source_array, ctx=None, dtype=None) -> NDArray:
         dt = source_array.dtype if dtype is None else np_dtype(dtype)
         return source_array.as_in_context(_ctx(ctx)).astype(dt)
     dt = np_dtype(dtype)
-    a = np.ascontiguousarray(np.asarray(source_array, dtype=dt))
+    try:
+        a = np.ascontiguousarray(np.asarray(source_array, dtype=dt))
+    except OverflowError:
+        # numpy 2 refuses out-of-range Python ints; MXNet (on numpy 1.x) wraps them
+        a = np.ascontiguousarray(np.asarray(source_array).astype(dt))
     if a.ndim == 0:
         a = a.reshape(1)
     res = empty(a.shape, ctx, dt)

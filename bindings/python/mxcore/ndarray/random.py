@@ -11,12 +11,6 @@ __all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poi
            "exponential_like", "gamma_like", "poisson_like", "negative_binomial_like",
            "generalized_negative_binomial_like"]
 
-# the *_like samplers: the registry op drawing with the input's shape and dtype
-_LIKE_OPS = {"uniform_like": "random_uniform_like", "normal_like": "random_normal_like",
-             "exponential_like": "random_exponential_like", "gamma_like": "random_gamma_like",
-             "poisson_like": "random_poisson_like", "negative_binomial_like": "random_negative_binomial_like",
-             "generalized_negative_binomial_like": "random_generalized_negative_binomial_like"}
-
 
 def _shape(shape):
     if shape is None:
@@ -99,21 +93,31 @@ def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=Non
                              {"mu": mu, "alpha": alpha}, shape, dtype, ctx, out)
 
 
-def _like(name, op):
-    def fn(data=None, out=None, name=None, **params):
-        r = invoke(op, [data], params, out=out)
+def bernoulli(prob=0.5, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    if isinstance(prob, NDArray):
+        raise ValueError("random.bernoulli: prob must be a number (there is no per-element bernoulli op)")
+    return _scalar_or_tensor("random_bernoulli", None, {"prob": prob}, shape, dtype, ctx, out)
+
+
+def _like(op, names):
+    """nd.random.X_like(data, params..., out=None): samples shaped and typed like data."""
+    def fn(data=None, *args, out=None, **kwargs):
+        attrs = dict(zip(names, args))
+        attrs.update((k, v) for k, v in kwargs.items() if k in names)
+        r = invoke(op, [data], attrs, out=out)
         return out if out is not None else r[0]
-    fn.__name__ = name
-    fn.__doc__ = "Samples with the shape and dtype of ``data`` (registry op %s)." % op
+    fn.__name__ = op[len("random_"):]
+    fn.__doc__ = f"Samples with the shape and dtype of data ({', '.join(names)}); the op {op}."
     return fn
 
 
-for _name, _op in _LIKE_OPS.items():
-    globals()[_name] = _like(_name, _op)
-
-
-def bernoulli(prob=0.5, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    return _scalar_or_tensor("random_bernoulli", "sample_bernoulli", {"p": prob}, shape, dtype, ctx, out)
+uniform_like = _like("random_uniform_like", ("low", "high"))
+normal_like = _like("random_normal_like", ("loc", "scale"))
+exponential_like = _like("random_exponential_like", ("lam",))
+gamma_like = _like("random_gamma_like", ("alpha", "beta"))
+poisson_like = _like("random_poisson_like", ("lam",))
+negative_binomial_like = _like("random_negative_binomial_like", ("k", "p"))
+generalized_negative_binomial_like = _like("random_generalized_negative_binomial_like", ("mu", "alpha"))
 
 
 def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwargs):

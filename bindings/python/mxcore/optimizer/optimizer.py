@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
+
+import numpy as np
 
 
 def _nd():
@@ -163,14 +164,35 @@ class Optimizer:
     def create_state(self, index, weight):
         return None
 
+    # multi_precision keeps a float32 master copy of float16 weights in the state and
+    # updates that (MXNet's layout: (master, state); the SGD family: (state, master))
+    _MASTER_LAST = False
+
+    def _uses_master(self, weight):
+        w = weight[0] if isinstance(weight, (list, tuple)) else weight
+        return bool(self.multi_precision) and w.dtype == np.float16
+
     def create_state_multi_precision(self, index, weight):
+        if self._uses_master(weight):
+            master = weight.astype(np.float32)
+            inner = self.create_state(index, master)
+            return (inner, master) if self._MASTER_LAST else (master, inner)
         return self.create_state(index, weight)
 
     def update(self, index, weight, grad, state):
         raise NotImplementedError
 
     def update_multi_precision(self, index, weight, grad, state):
-        self.update(index, weight, grad, state)
+        if not self._uses_master(weight):
+            self.update(index, weight, grad, state)
+            return
+        if isinstance(index, (list, tuple)):
+            for i, w, g, s in zip(index, weight, grad, state):
+                self.update_multi_precision(i, w, g, s)
+            return
+        inner, master = state if self._MASTER_LAST else state[::-1]
+        self.update(index, master, grad.astype(np.float32), inner)
+        weight[:] = master.astype(weight.dtype)
 
     def _get_lrs(self, indices):
         return [self._get_lr(i) for i in indices]
@@ -230,6 +252,8 @@ class SGD(Optimizer):
     """
 
     _MAX_AGGREGATE = 20   # MX_MAX_TUPLE: lrs/wds entries one multi_sgd op call takes
+
+    _MASTER_LAST = True
 
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)
@@ -293,6 +317,8 @@ class SGD(Optimizer):
 @register
 class NAG(Optimizer):
     """Nesterov accelerated gradient (``nag_mom_update``; plain SGD without momentum)."""
+
+    _MASTER_LAST = True
 
     def __init__(self, momentum=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -638,6 +664,8 @@ class LARS(Optimizer):
     by lr / previous lr when a scheduler changes the rate. Rates and decays are float32,
     as MXNet's fused path computes them."""
 
+    _MASTER_LAST = True
+
     def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0,
                  momentum_correction=True, **kwargs):
         super().__init__(**kwargs)
@@ -718,9 +746,13 @@ class LARS(Optimizer):
                 nd.sgd_update(w, g, out=w, lr=lr, wd=wd, **kw)
 
 
+class ccSGD(SGD):  # noqa: N801  (MXNet's name)
+    """MXNet's deprecated alias class of SGD."""
+
+
 # MXNet aliases
 Optimizer.opt_registry['nesterov'] = NAG
-Optimizer.opt_registry['ccsgd'] = SGD
+Optimizer.opt_registry['ccsgd'] = ccSGD
 
 
 class Updater:
@@ -776,34 +808,19 @@ class Updater:
         self._plan_cache = (key, list(weights), plan)
         return plan
 
-    @staticmethod
-    def _to_np(s):
-        if s is None:
-            return None
-        if isinstance(s, (list, tuple)):
-            return tuple(Updater._to_np(x) for x in s)
-        return ('__nd__', s.asnumpy())
-
-    @staticmethod
-    def _from_np(s):
-        nd = _nd()
-        if s is None:
-            return None
-        if isinstance(s, tuple) and len(s) == 2 and s[0] == '__nd__':
-            return nd.array(s[1], dtype=s[1].dtype)
-        return tuple(Updater._from_np(x) for x in s)
-
     def get_states(self, dump_optimizer=False):
-        states = {k: self._to_np(v) for k, v in self.states.items()}
-        return pickle.dumps((states, self.optimizer) if dump_optimizer else states)
+        """The states (and the optimizer) pickled as MXNet 1.x pickles them."""
+        from . import states_io
+        return states_io.dumps((self.states, self.optimizer) if dump_optimizer else self.states)
 
     def set_states(self, states):
-        states = pickle.loads(states)
+        """Load get_states() bytes, written here or by MXNet 1.x."""
+        from . import states_io
+        states = states_io.loads(states)
         if isinstance(states, tuple) and len(states) == 2:
             self.states, self.optimizer = states
         else:
             self.states = states
-        self.states = {k: self._from_np(v) for k, v in self.states.items()}
         self.states_synced = dict.fromkeys(self.states, False)
 
     def save_states_file(self, fname, dump_optimizer=False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..base import np_dtype
 from ..ndarray.random import __all__  # noqa: F401  (the same function names as mx.nd.random)
-from ..ndarray.random import _LIKE_OPS, _shape
+from ..ndarray.random import _shape
 from .symbol import Symbol, _invoke_sym
 
 
@@ -65,20 +65,30 @@ def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, name=No
                              {"mu": mu, "alpha": alpha}, shape, dtype, name)
 
 
-def _like(fname, op):
-    def fn(data=None, name=None, **params):
-        return _invoke_sym(op, (data,), dict(params, name=name))
-    fn.__name__ = fname
-    fn.__doc__ = "Samples with the shape and dtype of ``data`` (registry op %s)." % op
+def _like(op, names):
+    """sym.random.X_like(data, params...): samples shaped and typed like data."""
+    def fn(data=None, *args, name=None, **kwargs):
+        attrs = dict(zip(names, args))
+        attrs.update((k, v) for k, v in kwargs.items() if k in names)
+        return _invoke_sym(op, (data,), dict(attrs, name=name))
+    fn.__name__ = op[len("random_"):]
+    fn.__doc__ = "Samples with the shape and dtype of data (%s); the op %s." % (", ".join(names), op)
     return fn
 
 
-for _name, _op in _LIKE_OPS.items():
-    globals()[_name] = _like(_name, _op)
+uniform_like = _like("random_uniform_like", ("low", "high"))
+normal_like = _like("random_normal_like", ("loc", "scale"))
+exponential_like = _like("random_exponential_like", ("lam",))
+gamma_like = _like("random_gamma_like", ("alpha", "beta"))
+poisson_like = _like("random_poisson_like", ("lam",))
+negative_binomial_like = _like("random_negative_binomial_like", ("k", "p"))
+generalized_negative_binomial_like = _like("random_generalized_negative_binomial_like", ("mu", "alpha"))
 
 
 def bernoulli(prob=0.5, shape=None, dtype=None, name=None, **kwargs):
-    return _scalar_or_symbol("random_bernoulli", "sample_bernoulli", {"p": prob}, shape, dtype, name)
+    if isinstance(prob, Symbol):
+        raise ValueError("random.bernoulli: prob must be a number (there is no per-element bernoulli op)")
+    return _scalar_or_symbol("random_bernoulli", None, {"prob": prob}, shape, dtype, name)
 
 
 def multinomial(data, shape=None, get_prob=False, dtype="int32", name=None, **kwargs):

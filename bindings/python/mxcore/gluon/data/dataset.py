@@ -19,7 +19,7 @@ class Dataset:
         return SimpleDataset([self[i] for i in range(len(self)) if fn(self[i])])
 
     def shard(self, num_shards, index):
-        assert index < num_shards
+        assert index < num_shards, 'Shard index of out bound: %d out of %d' % (index, num_shards)
         length = len(self)
         shard_len = length // num_shards
         rest = length % num_shards

@@ -1,4 +1,4 @@
-"""Samplers: SequentialSampler, RandomSampler, BatchSampler."""
+"""Samplers: SequentialSampler, RandomSampler, FilterSampler, BatchSampler, IntervalSampler."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,6 +37,20 @@ class RandomSampler(Sampler):
 
     def __len__(self):
         return self._length
+
+
+class FilterSampler(Sampler):
+    """The indices of the samples of ``dataset`` for which ``fn(sample)`` is true
+    (evaluated once, here)."""
+
+    def __init__(self, fn, dataset):
+        self._indices = [i for i, sample in enumerate(dataset) if fn(sample)]
+
+    def __iter__(self):
+        return iter(self._indices)
+
+    def __len__(self):
+        return len(self._indices)
 
 
 class BatchSampler(Sampler):

@@ -1,6 +1,8 @@
 """Basic image transforms (HWC uint8 in, CHW float32 out) — numpy underneath."""
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from ...block import Block, HybridBlock
@@ -17,13 +19,42 @@ def _np(x):
 
 
 class Compose(Sequential):
-    """Applies transforms in order."""
+    """Applies transforms in order. As in MXNet, runs of two or more consecutive
+    HybridBlocks are grouped into one HybridSequential (so ``len``, indexing and the
+    printout match MXNet's); the groups are not hybridized, since several transforms
+    here compute with numpy."""
 
     def __init__(self, transforms):
         super().__init__()
+        run = []
         with self.name_scope():
-            for t in transforms:
-                self.add(t)
+            for t in list(transforms) + [None]:
+                if isinstance(t, HybridBlock):
+                    run.append(t)
+                    continue
+                if len(run) == 1:
+                    self.add(run[0])
+                elif run:
+                    group = HybridSequential()
+                    group.add(*run)
+                    self.add(group)
+                run = []
+                if t is not None:
+                    self.add(t)
+
+
+class RandomApply(Sequential):
+    """Apply ``transforms`` with probability ``p`` (Python's ``random``, as MXNet)."""
+
+    def __init__(self, transforms, p=0.5):
+        super().__init__()
+        self.transforms = transforms
+        self.p = p
+
+    def forward(self, x, *args):
+        if self.p < random.random():
+            return x
+        return self.transforms(x)
 
 
 class Cast(HybridBlock):
@@ -66,7 +97,20 @@ def _pair(size):
     return (size, size) if isinstance(size, int) else tuple(size)
 
 
-class Resize(Block):
+def _per_image(fn, x):
+    """fn on an HWC image, or on each image of an NHWC batch (MXNet's Resize and
+    CropResize take both)."""
+    if getattr(x, 'ndim', 3) == 4:
+        return _nd().stack(*[fn(x[i]) for i in range(x.shape[0])])
+    return fn(x)
+
+
+class _EagerHybrid(HybridBlock):
+    """A transform MXNet defines as a HybridBlock that runs eagerly here (OpenCV or
+    numpy underneath): subclasses implement ``forward``."""
+
+
+class Resize(_EagerHybrid):
     """Resize an HWC image to ``size`` (w, h) or a square ``size``; with keep_ratio
     and an int size the shorter side becomes ``size``. OpenCV's resize, as MXNet's
     (mx.image.imresize)."""
@@ -78,6 +122,9 @@ class Resize(Block):
         self._interp = interpolation
 
     def forward(self, x):
+        return _per_image(self._resize, x)
+
+    def _resize(self, x):
         if isinstance(self._size, int):
             if self._keep:
                 h, w = x.shape[0], x.shape[1]
@@ -116,7 +163,7 @@ class CropResize(HybridBlock):
 
     def hybrid_forward(self, F, x):
         x0, y0, w, h = self._box
-        return _image().fixed_crop(x, x0, y0, w, h, self._size, self._interp)
+        return _per_image(lambda im: _image().fixed_crop(im, x0, y0, w, h, self._size, self._interp), x)
 
 
 class RandomResizedCrop(Block):
@@ -148,7 +195,7 @@ class RandomCrop(Block):
         return _image().random_crop(x, *self._args)[0]
 
 
-class _ColorJitter(Block):
+class _ColorJitter(_EagerHybrid):
     """Runs an mx.image augmenter on a float copy of an HWC image; uint8 images come
     back uint8 (rounded and saturated, as MXNet's image ops do)."""
 
@@ -234,5 +281,3 @@ class RandomFlipTopBottom(HybridBlock):
             a = a[::-1]
         return _nd().array(np.ascontiguousarray(a), dtype=a.dtype)
 
-
-_ = HybridSequential
