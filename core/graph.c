@@ -26,9 +26,13 @@
 #include "op.h"
 
 
-/* MXNet graph-only op names that map onto registry ops. */
+/* MXNet graph-only op names that map onto registry ops. A graph's RNN node
+ * runs as _rnn_with_reserve: the same op with the forward's saved gates as a
+ * hidden output, so training through the graph does not recompute the
+ * forward in backward (the JSON keeps the name "RNN"). */
 static const char *canonical_op(const char *name) {
     if (!strcmp(name, "_rnn_param_concat")) return "concat";
+    if (!strcmp(name, "RNN")) return "_rnn_with_reserve";
     return name;
 }
 
@@ -394,7 +398,9 @@ int mx_graph_to_json(mx_graph g, const char **json) {
     int row = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         mxi_json_int(&j, row);
-        row += g->nodes[i].n_out;
+        /* an RNN node's saved gates (it runs as _rnn_with_reserve) are not an output MXNet knows */
+        const gnode *n = &g->nodes[i];
+        row += n->n_out - (n->op && n->op_name && !strcmp(n->op_name, "RNN") && n->n_visible < n->n_out);
     }
     mxi_json_int(&j, row);
     mxi_json_end_array(&j);
@@ -757,7 +763,7 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
         const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
         int na = op_attrs(n, keys, vals);
         rc = mxi_infer_kv(n->op, ins, n->n_in, keys, vals, na, c);
-        if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s'", n->name); break; }
+        if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s' (op %s)", n->name, n->op_name); break; }
         for (int k = 0; k < c->n_out && k < n->n_out; k++) slot_from_call(&slots[row[i] + k], c, k);
     }
     if (rc == MX_OK) {
@@ -896,7 +902,7 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
             rc = mxi_invoke_parsed(n->op, n->parsed, n->n_parsed, ins, n->n_in, donate, outs, MX_MAX_OUTPUTS, &got,
                                    info ? &info[i] : NULL);
             if (replay) mxi_rng_replay_clear(); /* unused when the call failed early */
-            if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s'", n->name);
+            if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s' (op %s)", n->name, n->op_name);
         }
         if (rc != MX_OK) break;
         for (int k = 0; k < got; k++) {
@@ -911,7 +917,9 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
                 n->is_const = 1;
             }
         }
-        /* memory planning: drop inputs after their last consumer */
+        /* memory planning: drop inputs after their last consumer, and outputs
+         * nothing consumes (hidden ones: an RNN's saved gates, a BatchNorm's
+         * batch statistics) at once */
         for (int j = 0; plan && j < n->n_in; j++) {
             gref r = n->in[j];
             if (g->nodes[r.node].last_use[r.index] == i) {
@@ -919,6 +927,11 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
                 val[row[r.node] + r.index] = NULL;
             }
         }
+        for (int k = 0; plan && !n->is_const && k < n->n_out; k++)
+            if (n->last_use[k] < 0) {
+                mxi_tensor_release(val[row[i] + k]);
+                val[row[i] + k] = NULL;
+            }
     }
     free(done);
     if (rc == MX_OK) g->consts_ready = 1;

@@ -552,9 +552,10 @@ static const mx_op_def ops[] = {
      .doc = RNN_DOC " Also returns the forward's saved gates and states as a hidden output, so backward does not "
                     "recompute the forward (what Gluon's eager RNN layers call).",
      .inputs = "data,parameters,state,state_cell,sequence_length", .num_outputs = 1,
-     .num_outputs_fn = rnn_res_num_outputs,
+     .num_outputs_fn = rnn_res_num_outputs, .output_names = "output,state_output,statecell_output",
      .num_visible_fn = rnn_num_visible, .attrs = rnn_attrs, .n_attrs = (int)(sizeof rnn_attrs / sizeof rnn_attrs[0]),
-     .num_inputs_fn = rnn_num_inputs, .infer = rnn_infer, .cpu = rnn_cpu, .grad = rnn_grad, .dtypes = MX_DT_FLOAT,
+     .num_inputs_fn = rnn_num_inputs, .infer = rnn_infer, .param_shape = rnn_param_shape, .cpu = rnn_cpu,
+     .grad = rnn_grad, .dtypes = MX_DT_FLOAT,
      .flags = MX_OPF_INTERNAL | MX_OPF_WRITES_ALL | MX_OPF_RANDOM},
     {.name = "_backward_RNN", .doc = "Backpropagation through time for the fused RNN op.",
      .inputs = "data,parameters,state,state_cell,ograd,ograd_state,ograd_state_cell,reserve,out,sequence_length",
