@@ -8,8 +8,8 @@ nodes (``_foreach``, ``_while_loop``, ``_cond``): the body functions are
 called once on fresh variables, their graphs become the node's subgraphs
 (what the body reads from outside becomes an input of the node), and the
 core's graph executor runs the loop and its gradient
-(core/graph_control_flow.c). Inside a hybridized block, where tracing knows
-the data's length, ``foreach`` is unrolled instead (no per-step overhead).
+(core/graph_control_flow.c). A hybridized block's export therefore runs on
+sequences of any length, as MXNet's does.
 """
 from __future__ import annotations
 
@@ -95,12 +95,6 @@ def nd_cond(pred, then_func, else_func, name="cond"):
 
 
 # ---- Symbol ---------------------------------------------------------------------------
-def _length(sym_):
-    """The loop length when tracing knows the data's shape, else None."""
-    shape = sym_._known_shape()
-    return None if shape is None else shape[0]
-
-
 def _seq_mark():
     from .symbol import symbol as _s
     return next(_s._NODE_SEQ)  # nodes made from here on belong to the body
@@ -193,22 +187,9 @@ def _locs(inputs, kind, count):
 
 def sym_foreach(body, data, init_states, name="foreach"):
     """``out, states = body(data[i], states)`` along axis 0 of data: a ``_foreach``
-    node (or, inside a traced hybrid_forward, the loop unrolled)."""
-    from . import symbol as S
+    node (also when tracing knows the length: the graph, and an export, then
+    take any length, as MXNet's)."""
     datas, states = _as_list(data), _as_list(init_states)
-    n = _length(datas[0])
-    if n is not None:  # tracing: unrolled over the known length
-        if n == 0:
-            raise MXNetError("foreach: data has length 0 along axis 0; nothing to iterate")
-        slices = []
-        for d in datas:
-            parts = S.split(d, num_outputs=n, axis=0, squeeze_axis=True) if n > 1 else [S.squeeze(d, axis=0)]
-            slices.append([parts[i] for i in range(n)])
-        st, steps, out = init_states, [], None
-        for i in range(n):
-            out, st = body(_like(data, [s_[i] for s_ in slices]), st)
-            steps.append(_as_list(out))
-        return _like(out, _stack_steps(S, steps)), st
     start = _seq_mark()
     dvars, svars = _fresh_vars(datas, "data"), _fresh_vars(states, "state")
     out, new_states = body(_like(data, dvars), _like(init_states, svars) if states else init_states)

@@ -242,3 +242,41 @@ def test_bad_control_flow_graphs_raise_naming_the_node():
     ex = out.bind(mx.cpu(), {"x": nd.ones((3, 2)), "y": nd.ones((4, 2)), "h": nd.ones(2)})
     with pytest.raises(mx.MXNetError, match="same length"):
         ex.forward()
+
+
+class _GRUScan(mx.gluon.HybridBlock):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.cell = mx.gluon.rnn.GRUCell(6, input_size=4)
+
+    def hybrid_forward(self, F, x, h):
+        outs, st = F.contrib.foreach(lambda d, s: self.cell(d, s), x, [h])
+        return outs, st[0]
+
+
+def test_hybridized_foreach_is_one_node_and_exports_any_length(tmp_path):
+    """A hybridized block's foreach is a _foreach node (as MXNet traces it), so
+    its export runs on sequences of another length."""
+    x = nd.array(np.random.RandomState(5).randn(5, 2, 4))
+    h = nd.zeros((2, 6))
+    eager = _GRUScan(prefix="scan_")
+    eager.initialize(mx.init.Xavier())
+    ref = eager(x, h)
+    eager.save_parameters(str(tmp_path / "scan.params"))
+    blk = _GRUScan(prefix="scan_")
+    blk.load_parameters(str(tmp_path / "scan.params"))
+    blk.hybridize()
+    out = blk(x, h)
+    for a, b in zip(ref, out):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-5, atol=1e-6)
+    path = str(tmp_path / "scan")
+    blk.export(path)
+    ops = [n["op"] for n in json.load(open(path + "-symbol.json"))["nodes"] if n["op"] != "null"]
+    assert ops == ["_foreach"]
+    net = mx.gluon.SymbolBlock.imports(path + "-symbol.json", ["data0", "data1"], path + "-0000.params")
+    x7 = nd.array(np.random.RandomState(6).randn(7, 2, 4))
+    o7, _ = net(x7, h)
+    e7, _ = eager(x7, h)
+    assert o7.shape == (7, 2, 6)
+    np.testing.assert_allclose(o7.asnumpy(), e7.asnumpy(), rtol=1e-5, atol=1e-6)
