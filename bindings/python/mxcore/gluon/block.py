@@ -2,7 +2,7 @@
 
 Naming follows MXNet 1.x: a top-level block gets a process-wide counter prefix
 (``dense0_``), a child created inside ``parent.name_scope()`` gets the parent prefix
-plus a per-parent counter (``hybridsequential0_dense0_``).  
+plus a per-parent counter (``hybridsequential0_dense0_``).
 
 Hybridization (the CachedOp equivalent): on the first call of a hybridized block
 with given input shapes/dtypes, ``hybrid_forward`` is traced with ``F = mx.sym``

@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 from .. import recordio
-from ..io import DataBatch, DataDesc, DataIter
+from ..io import DataBatch, DataIter
 from ..ndarray.ndarray import array
 from .augmenters import CreateAugmenter
 from .codec import imdecode

@@ -461,7 +461,8 @@ class Module(BaseModule):
         try:
             ex = simple_bind(self._symbol, ctx, grad_req, types, shapes)
         except MXNetError as e:
-            raise MXNetError("Module.bind(data_shapes=%s, label_shapes=%s): %s" % (data_shapes, label_shapes, e)) from None
+            raise MXNetError("Module.bind(data_shapes=%s, label_shapes=%s): %s"
+                             % (data_shapes, label_shapes, e)) from None
         if share_from is None:
             return ex
         # rebind with the parameter, gradient and aux arrays of share_from so both executors
@@ -503,7 +504,8 @@ class Module(BaseModule):
         elif isinstance(optimizer, opt.Optimizer):
             if optimizer.rescale_grad != rescale_grad:
                 warnings.warn("Optimizer created manually outside Module but rescale_grad is not normalized "
-                              "to 1.0/batch_size (%s vs. %s). Is this intended?" % (optimizer.rescale_grad, rescale_grad),
+                              "to 1.0/batch_size (%s vs. %s). Is this intended?"
+                              % (optimizer.rescale_grad, rescale_grad),
                               stacklevel=2)
             if not optimizer.idx2name:
                 optimizer.idx2name = idx2name.copy()
@@ -545,7 +547,8 @@ class Module(BaseModule):
             self._reshape_for(data_batch, new_shapes)
         inputs = list(zip(self._data_shapes, data))
         if self._label_shapes is not None and data_batch.label:
-            inputs += [(d, src) for d, src in zip(self._label_shapes, data_batch.label) if d.name in self._exec.arg_dict]
+            inputs += [(d, src) for d, src in zip(self._label_shapes, data_batch.label)
+                       if d.name in self._exec.arg_dict]
         for ex, sl in zip(self._execs, self._slices):
             for desc, src in inputs:
                 part = src if len(self._execs) == 1 else _take_slice(src, _batch_axis(desc), sl)
