@@ -106,6 +106,26 @@ def _indent(s, n):
     return '\n'.join([lines[0]] + [' ' * n + ln for ln in lines[1:]])
 
 
+_RNN_LEGACY_KEY = re.compile(r'^(.*?)([lr])(\d+)_(i2h|h2h|h2r)_(weight|bias)$')
+
+
+def _rnn_legacy_key(key, params):
+    """A fused RNN layer's parameter name as mxcore wrote it before it used MXNet's
+    (``0.l0_i2h_weight``; now ``0._unfused.0.i2h_weight``, bidirectional
+    ``0._unfused.0.l_cell.i2h_weight``), mapped to the current name when that one
+    exists; other names unchanged."""
+    if key in params:
+        return key
+    m = _RNN_LEGACY_KEY.match(key)
+    if m is None:
+        return key
+    head, d, layer, g, t = m.groups()
+    for cand in ('%s_unfused.%s.%s_cell.%s_%s' % (head, layer, d, g, t), '%s_unfused.%s.%s_%s' % (head, layer, g, t)):
+        if cand in params and (d == 'l' or '_cell.' in cand):
+            return cand
+    return key
+
+
 class Block:
     """Base class of all layers and models."""
 
@@ -209,6 +229,7 @@ class Block:
                                        self.prefix, cast_dtype=cast_dtype,
                                        dtype_source=dtype_source)
             return
+        loaded = {_rnn_legacy_key(k, params): v for k, v in loaded.items()}
         if not allow_missing:
             params_inv = {}
             for k, v in params.items():
