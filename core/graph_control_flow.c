@@ -518,10 +518,16 @@ int mxi_cf_infer(gnode *n, mx_tensor_s **ins, mx_tensor_s *filled, mx_call *c, b
     const mxi_cf *cf = n->cf;
     int g = cf->kind == CF_COND ? 1 : cf->kind == CF_WHILE ? 1 : 0; /* the subgraph giving the outputs */
     mx_graph_s *sub = cf->sub[g];
-    mx_tensor_s *sin[MX_MAX_INPUTS] = {0}, rows[MX_MAX_INPUTS];
+    mx_tensor_s *sin[MX_MAX_INPUTS] = {0};
     mx_tensor_s *heads = calloc((size_t)sub->n_heads + 1, sizeof *heads);
     mx_tensor_s *sfill = calloc((size_t)sub->n_inputs + 1, sizeof *sfill);
-    if (!heads || !sfill) { free(heads); free(sfill); return mxi_error(MX_ERR_MEMORY, "infer_shape: out of memory"); }
+    mx_tensor_s *rows = calloc((size_t)sub->n_inputs + 1, sizeof *rows); /* data slices' shapes (heap: nesting recurses) */
+    if (!heads || !sfill || !rows) {
+        free(heads);
+        free(sfill);
+        free(rows);
+        return mxi_error(MX_ERR_MEMORY, "infer_shape: out of memory");
+    }
     int map[MX_MAX_INPUTS]; /* subgraph input -> node input */
     if (cf->kind == CF_FOREACH) {
         for (int k = 0; k < cf->n_locs[0]; k++) map[cf->locs[0][k]] = k;
@@ -543,10 +549,11 @@ int mxi_cf_infer(gnode *n, mx_tensor_s **ins, mx_tensor_s *filled, mx_call *c, b
     }
     bool complete = false;
     int rc = infer_sub(sub, sin, sfill, heads, &complete);
-    *done = rc == MX_OK && complete;
+    /* a foreach's per-step outputs need the data's length too */
+    *done = rc == MX_OK && complete && (cf->kind != CF_FOREACH || (cf->n_locs[0] && ins[0]));
     /* inputs the body sized (weights of its layers) */
     for (int k = 0; rc == MX_OK && k < sub->n_inputs; k++)
-        if (!ins[map[k]] && sfill[k].ndim >= 0) filled[map[k]] = sfill[k], filled[map[k]].ndim = sfill[k].ndim;
+        if (!ins[map[k]] && sfill[k].ndim >= 0) filled[map[k]] = sfill[k];
     if (rc == MX_OK && *done) {
         c->n_out = n->n_out;
         int64_t rows_out = cf->kind == CF_FOREACH ? ins[0]->shape[0] : cf->kind == CF_WHILE ? cf->max_iter : 0;
@@ -557,6 +564,7 @@ int mxi_cf_infer(gnode *n, mx_tensor_s **ins, mx_tensor_s *filled, mx_call *c, b
     }
     free(heads);
     free(sfill);
+    free(rows);
     return rc == MX_OK ? MX_OK : mxi_error_prefix(rc, "graph node '%s' (op %s)", n->name, n->op->name);
 }
 
