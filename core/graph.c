@@ -321,6 +321,17 @@ done:
     return MX_OK;
 }
 
+int *mxi_graph_rows(const mx_graph_s *g, int *total) {
+    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    int n = 0;
+    for (int i = 0; row && i < g->n_nodes; i++) {
+        row[i] = n;
+        n += g->nodes[i].n_out;
+    }
+    *total = n;
+    return row;
+}
+
 void mxi_graph_retain(mx_graph_s *g) { atomic_fetch_add(&g->refs, 1); }
 
 void mxi_graph_drop(mx_graph_s *g) {
@@ -695,9 +706,8 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
     if (!result_json) return mxi_error(MX_ERR_INVALID, "mx_graph_infer: result_json is NULL");
     mxi_jv *known = NULL;
     MXI_TRY(mxi_jv_parse(known_json ? known_json : "{}", "infer_shape request", &known));
-    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
     int total = 0;
-    for (int i = 0; i < g->n_nodes; i++) { if (row) row[i] = total; total += g->nodes[i].n_out; }
+    int *row = mxi_graph_rows(g, &total);
     shape_slot *slots = calloc((size_t)total + 1, sizeof *slots);
     mx_call *c = malloc(sizeof *c);
     int rc = MX_OK;
@@ -891,9 +901,8 @@ int mxi_graph_forward(mx_graph_s *g, mx_tensor_s **val, const int *row, mxi_call
         }
         int got = 0;
         if (n->cf) { /* control flow: its subgraphs run (graph_control_flow.c) */
-            rc = mxi_cf_forward(n, ins, outs, info ? &info[i] : NULL);
+            rc = mxi_cf_forward(n, ins, outs, info ? &info[i] : NULL); /* its errors name the node */
             got = rc == MX_OK ? n->n_out : 0;
-            if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s'", n->name);
         } else if (n->host) { /* computed by the host handler (Custom); its errors name the node */
             rc = mxi_custom_forward(n, ins, outs, info ? &info[i] : NULL);
             got = n->n_out;
@@ -969,9 +978,8 @@ int mx_graph_run(mx_graph g, const mx_tensor *args, int n_args, const mx_tensor 
         if (!mxi_tensor_check(aux[i], g->aux_names[i])) return mxi_error_prefix(MX_ERR_HANDLE, "mx_graph_run: aux state");
 
     int total = 0;
-    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
+    int *row = mxi_graph_rows(g, &total);
     if (!row) return mxi_error(MX_ERR_MEMORY, "mx_graph_run: out of memory");
-    for (int i = 0; i < g->n_nodes; i++) { row[i] = total; total += g->nodes[i].n_out; }
     mx_tensor_s **val = calloc((size_t)total + 1, sizeof *val);
     bool tape = whole_graph_tape(g, args);
     mxi_call_info *info = tape ? calloc((size_t)g->n_nodes + 1, sizeof *info) : NULL;

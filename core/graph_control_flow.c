@@ -228,11 +228,19 @@ static mx_tensor_s *stack_rows(mx_tensor_s **rows, int64_t n) {
     return out;
 }
 
-static void release_all(mx_tensor_s **t, int64_t n) {
-    for (int64_t k = 0; k < n; k++) {
-        mxi_tensor_release(t[k]);
-        t[k] = NULL;
+/* zeros of shape/dtype where `like` lives (rows of a while_loop's steps that
+ * did not run): made on the host, then moved to like's device */
+static mx_tensor_s *zeros_where(const int64_t *shape, int ndim, int dtype, const mx_tensor_s *like) {
+    mx_tensor_s *z = mxi_tensor_new(shape, ndim, dtype);
+    mx_device dev = like->storage->dev;
+    if (!z || dev.type == MX_DEV_CPU || dev.type == MX_DEV_CPU_PINNED) {
+        if (z) z->storage->dev = dev; /* the same context, as op results */
+        return z;
     }
+    mx_tensor d = NULL;
+    int rc = mx_tensor_to_device(z, dev, &d);
+    mxi_tensor_release(z);
+    return rc == MX_OK ? d : NULL;
 }
 
 /* a one-element predicate as a truth value (copied to the host) */
@@ -318,8 +326,8 @@ static int foreach_forward(const gnode *n, mx_tensor_s **ins, mx_tensor_s **outs
         if (!(outs[k] = stack_rows(steps + k * len, len))) rc = mx_last_error_code();
     for (int s = 0; s < ns && rc == MX_OK; s++) { outs[no + s] = state[s]; state[s] = NULL; }
     if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s' (_foreach)", n->name);
-    if (steps) release_all(steps, no * len);
-    if (state) release_all(state, ns);
+    if (steps) mxi_tensors_release(steps, no * len);
+    if (state) mxi_tensors_release(state, ns);
     if (st) st->steps = len;
     free(bin);
     free(heads);
@@ -378,11 +386,7 @@ static int while_forward(const gnode *n, mx_tensor_s **ins, mx_tensor_s **outs, 
             int64_t shp[MX_MAX_NDIM];
             memcpy(shp, y->shape, sizeof(int64_t) * (size_t)y->ndim);
             shp[0] = maxit - it;
-            char a[320];
-            int off = snprintf(a, sizeof a, "dtype=%s;shape=(", mxi_dtype_name(y->dtype));
-            for (int d = 0; d < y->ndim; d++) off += snprintf(a + off, sizeof a - (size_t)off, "%lld,", (long long)shp[d]);
-            snprintf(a + off, sizeof a - (size_t)off, ")");
-            mx_tensor_s *z = mxi_call1("zeros", a, 0);
+            mx_tensor_s *z = zeros_where(shp, y->ndim, y->dtype, y);
             mx_tensor_s *parts[2] = {y, z}, *cat = NULL;
             if (z && mxi_call("concat", parts, 2, "dim=0;num_args=2", &cat, 1) != MX_OK) cat = NULL;
             mxi_tensor_release(z);
@@ -394,8 +398,8 @@ static int while_forward(const gnode *n, mx_tensor_s **ins, mx_tensor_s **outs, 
     for (int v = 0; v < nv && rc == MX_OK; v++) { outs[no + v] = vars[v]; vars[v] = NULL; }
     if (rc != MX_OK) mxi_error_prefix(rc, "graph node '%s' (_while_loop)", n->name);
     if (st) st->steps = it;
-    if (steps) release_all(steps, no * maxit);
-    if (vars) release_all(vars, nv);
+    if (steps) mxi_tensors_release(steps, no * maxit);
+    if (vars) mxi_tensors_release(vars, nv);
     free(vars);
     free(cin);
     free(fin);
@@ -426,7 +430,7 @@ int mxi_cf_forward(gnode *n, mx_tensor_s **ins, mx_tensor_s **outs, mxi_call_inf
     cf_state *st = NULL;
     if (info) {
         st = calloc(1, sizeof *st);
-        if (!st) return mxi_error(MX_ERR_MEMORY, "control flow: out of memory");
+        if (!st) return mxi_error(MX_ERR_MEMORY, "graph node '%s' (%s): out of memory", n->name, n->op->name);
         st->node = n;
         info->training = mxi_ag_training();
     }
@@ -576,14 +580,9 @@ static int while_zero_outputs(const gnode *n, mx_tensor_s **ins, mx_tensor_s **o
     if (rc == MX_OK && !done)
         rc = mxi_error(MX_ERR_INVALID, "graph node '%s' (_while_loop): no step ran and the step outputs' shapes "
                        "cannot be inferred", n->name);
-    for (int k = 0; k < n->cf->num_out_data && rc == MX_OK; k++) {
-        char a[320];
-        int off = snprintf(a, sizeof a, "dtype=%s;shape=(", mxi_dtype_name(c->out_dtype[k]));
-        for (int d = 0; d < c->out_ndim[k]; d++)
-            off += snprintf(a + off, sizeof a - (size_t)off, "%lld,", (long long)c->out_shape[k][d]);
-        snprintf(a + off, sizeof a - (size_t)off, ")");
-        if (!(outs[k] = mxi_call1("zeros", a, 0))) rc = mx_last_error_code();
-    }
+    for (int k = 0; k < n->cf->num_out_data && rc == MX_OK; k++)
+        if (!(outs[k] = zeros_where(c->out_shape[k], c->out_ndim[k], c->out_dtype[k], ins[0])))
+            rc = mx_last_error_code();
     free(filled);
     free(c);
     return rc;
@@ -627,7 +626,7 @@ static int foreach_grad(mx_grad_ctx *gc, const gnode *n, cf_state *st) {
             rc = acc_add(&acc_r[r], ig[cf->locs[2][r]]);
             ig[cf->locs[2][r]] = NULL;
         }
-        release_all(ig, b->n_inputs);
+        mxi_tensors_release(ig, b->n_inputs);
     }
     /* data gradients: the steps' slices stacked (zeros where a step gave none) */
     for (int k = 0; k < nd && rc == MX_OK; k++) {
@@ -650,9 +649,9 @@ static int foreach_grad(mx_grad_ctx *gc, const gnode *n, cf_state *st) {
     }
     for (int s = 0; s < ns && rc == MX_OK; s++) { gc->igrad[nd + s] = carry[s]; carry[s] = NULL; }
     for (int r = 0; r < nr && rc == MX_OK; r++) { gc->igrad[nd + ns + r] = acc_r[r]; acc_r[r] = NULL; }
-    if (dsteps) release_all(dsteps, nd * len);
-    release_all(carry, ns);
-    release_all(acc_r, nr);
+    if (dsteps) mxi_tensors_release(dsteps, nd * len);
+    mxi_tensors_release(carry, ns);
+    mxi_tensors_release(acc_r, nr);
     free(dsteps);
     return rc;
 }
@@ -691,7 +690,7 @@ static int while_grad(mx_grad_ctx *gc, const gnode *n, cf_state *st) {
             rc = acc_add(&acc_in[j], ig[k]);
             ig[k] = NULL;
         }
-        release_all(ig, fg->n_inputs);
+        mxi_tensors_release(ig, fg->n_inputs);
     }
     for (int v = 0; v < nv && rc == MX_OK; v++) {
         int j = cf->locs[1][cf->locs[2][v]];
@@ -699,8 +698,8 @@ static int while_grad(mx_grad_ctx *gc, const gnode *n, cf_state *st) {
         carry[v] = NULL;
     }
     for (int j = 0; j < n->n_in && rc == MX_OK; j++) { gc->igrad[j] = acc_in[j]; acc_in[j] = NULL; }
-    release_all(carry, nv);
-    release_all(acc_in, n->n_in);
+    mxi_tensors_release(carry, nv);
+    mxi_tensors_release(acc_in, n->n_in);
     return rc;
 }
 
@@ -716,7 +715,7 @@ static int cond_grad(mx_grad_ctx *gc, const gnode *n, cf_state *st) {
         rc = acc_add(&gc->igrad[cf->locs[b][k]], ig[k]);
         ig[k] = NULL;
     }
-    release_all(ig, cf->n_locs[b]);
+    mxi_tensors_release(ig, cf->n_locs[b]);
     return rc;
 }
 

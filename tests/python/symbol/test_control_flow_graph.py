@@ -280,3 +280,23 @@ def test_hybridized_foreach_is_one_node_and_exports_any_length(tmp_path):
     e7, _ = eager(x7, h)
     assert o7.shape == (7, 2, 6)
     np.testing.assert_allclose(o7.asnumpy(), e7.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_while_loop_on_a_device_pads_on_that_device():
+    """The zero rows of the steps that did not run live on the loop's device (an
+    OpenCL graph gave a concat device mismatch); skipped without a device."""
+    try:
+        ctx = mx.opencl(0)
+        nd.zeros(1, ctx=ctx).asnumpy()
+    except mx.MXNetError:
+        pytest.skip("no OpenCL device")
+    i, s, w = mx.sym.var("i"), mx.sym.var("s"), mx.sym.var("w")
+    out, v = mx.sym.contrib.while_loop(lambda i, s: i < 3, lambda i, s: (s * w, [i + 1, s + w]), [i, s],
+                                       max_iterations=6)
+    g = mx.sym.Group([out, v[1]])
+    for start, rows in ((0, [0.5, 0.75, 1.0, 0, 0, 0]), (9, [0] * 6)):
+        ex = g.bind(ctx, {"i": nd.array([start], ctx=ctx), "s": nd.array([1, 2], ctx=ctx),
+                          "w": nd.array([0.5, 1], ctx=ctx)})
+        o = ex.forward()
+        assert o[0].context == ctx
+        np.testing.assert_allclose(o[0].asnumpy()[:, 0], rows)
