@@ -37,15 +37,6 @@ typedef struct mxi_graph_tape {
     int total;             /* val slots */
 } graph_tape;
 
-/* row-indexed value slots of g: row[i] is node i's first */
-static int *make_rows(const mx_graph_s *g, int *total) {
-    int *row = malloc(sizeof(int) * (size_t)(g->n_nodes + 1));
-    int n = 0;
-    for (int i = 0; row && i < g->n_nodes; i++) { row[i] = n; n += g->nodes[i].n_out; }
-    *total = n;
-    return row;
-}
-
 static void tape_release(void *p) {
     graph_tape *t = p;
     for (int k = 0; k < t->total; k++) mxi_tensor_release(t->val[k]);
@@ -269,7 +260,7 @@ int mxi_graph_record(mx_graph_s *g, mx_tensor_s **val, int *row, mxi_call_info *
 int mxi_graph_run_saved(mx_graph_s *g, mx_tensor_s *const *inputs, mxi_graph_tape **tape, mx_tensor_s **heads) {
     int total = 0;
     graph_tape *t = calloc(1, sizeof *t);
-    int *row = make_rows(g, &total);
+    int *row = mxi_graph_rows(g, &total);
     mx_tensor_s **val = calloc((size_t)total + 1, sizeof *val);
     mxi_call_info *info = calloc((size_t)g->n_nodes + 1, sizeof *info);
     bool *need = calloc((size_t)g->n_nodes + 1, sizeof *need);

@@ -64,6 +64,9 @@ struct mxi_jv;
 typedef struct mxi_cf mxi_cf;
 typedef struct mxi_graph_tape mxi_graph_tape;
 
+/* graph.c: the row-indexed value slots of g (malloc'd; NULL when out of
+ * memory): row[i] is node i's first output's slot; *total the slot count. */
+int *mxi_graph_rows(const mx_graph_s *g, int *total);
 /* graph.c: a graph from a parsed JSON object (the top level or a node's
  * subgraph); caller owns *out. */
 int mxi_graph_from_jv(const struct mxi_jv *root, mx_graph_s **out);

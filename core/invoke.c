@@ -56,12 +56,6 @@ static bool same_device(mx_device a, mx_device b) {
     return (is_host(a) && is_host(b)) || (a.type == b.type && a.id == b.id);
 }
 
-static void release_all(mx_tensor_s **t, int n) {
-    for (int i = 0; i < n; i++) {
-        mxi_tensor_release(t[i]);
-        t[i] = NULL;
-    }
-}
 
 /* In-place memory planning: an input the caller donated (its last use in a
  * graph) can hold output k when the op is elementwise-safe, writes every
@@ -280,17 +274,17 @@ write_outputs:
         for (int k = n_given; k < c->n_out; k++)
             if (c->out[k]->storage->dev.type == MX_DEV_CPU) c->out[k]->storage->dev.id = dev.id;
     memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
-    release_all(kin, c->n_in);
+    mxi_tensors_release(kin, c->n_in);
     if (mxi_ag_recording() && (!(op->flags & MX_OPF_NO_GRAD) || mxi_ag_records_without_grad(op)) &&
         mxi_ag_needs_record(c)) {
         rc = mxi_ag_record(c);
         if (rc != MX_OK) {
-            release_all(kout, c->n_out);
+            mxi_tensors_release(kout, c->n_out);
             return rc;
         }
     }
     if (n_given) {
-        release_all(kout, c->n_out);
+        mxi_tensors_release(kout, c->n_out);
     } else {
         for (int k = 0; k < n_ret; k++) outs[k] = kout[k];
         for (int k = n_ret; k < c->n_out; k++) mxi_tensor_release(kout[k]); /* hidden outputs */
@@ -300,8 +294,8 @@ write_outputs:
 
 fail:
     memcpy(c->in, orig_in, sizeof(mx_tensor_s *) * (size_t)c->n_in);
-    release_all(kin, c->n_in);
-    release_all(kout, c->n_out);
+    mxi_tensors_release(kin, c->n_in);
+    mxi_tensors_release(kout, c->n_out);
     return rc;
 }
 

@@ -384,6 +384,13 @@ void mxi_tensor_release(mx_tensor_s *t) {
     if (atomic_fetch_sub(&t->refcount, 1) == 1) tensor_free(t);
 }
 
+void mxi_tensors_release(mx_tensor_s **t, int64_t n) {
+    for (int64_t k = 0; k < n; k++) {
+        mxi_tensor_release(t[k]);
+        t[k] = NULL;
+    }
+}
+
 bool mxi_tensor_check(const mx_tensor_s *t, const char *fn) {
     if (!t) {
         mxi_error(MX_ERR_HANDLE, "%s: tensor handle is NULL", fn);

@@ -75,6 +75,8 @@ mx_tensor_s *mxi_tensor_like(const mx_tensor_s *like, int dtype);
 mx_tensor_s *mxi_tensor_scalar(double v, int dtype, const int64_t *shape, int ndim);
 void mxi_tensor_retain(mx_tensor_s *t);
 void mxi_tensor_release(mx_tensor_s *t); /* NULL ok */
+/* Release t[0..n) (NULLs are fine) and set each entry to NULL. */
+void mxi_tensors_release(mx_tensor_s **t, int64_t n);
 /* Validate a handle; sets an error naming `fn` and returns false if bad. */
 bool mxi_tensor_check(const mx_tensor_s *t, const char *fn);
 bool mxi_is_contiguous(const mx_tensor_s *t);

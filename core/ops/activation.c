@@ -324,10 +324,6 @@ static int bwd_prelu_cpu(mx_call *c) {
 }
 
 /* ---- gradient ---- */
-/* Release n temporaries of a composed derivative (NULLs are fine). */
-static void release_all(mx_tensor_s **t, size_t n) {
-    for (size_t i = 0; i < n; i++) mxi_tensor_release(t[i]);
-}
 
 /* f'(x) from differentiable ops, for backward with create_graph; NULL with
  * MX_ERR_UNSUPPORTED for rrelu (its training slope is random per element;
@@ -344,7 +340,7 @@ static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx
         mx_tensor_s *sq = mxi_chain1("square", NULL, p1);
         r = mxi_chain1("reciprocal", NULL, sq);
         mx_tensor_s *tmp[] = {ab, p1, sq};
-        release_all(tmp, 3);
+        mxi_tensors_release(tmp, 3);
         return r;
     }
     case K_LOGSIG: /* 1 / (1 + exp(x)) = sigmoid(-x) */
@@ -363,7 +359,7 @@ static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx
         mx_tensor_s *xso = mxi_chain2("elemwise_mul", NULL, xs, om);
         r = mxi_chain2("elemwise_add", NULL, th, xso);
         mx_tensor_s *tmp[] = {sp, th, th2, om, sg, xs, xso};
-        release_all(tmp, 7);
+        mxi_tensors_release(tmp, 7);
         return r;
     }
     case K_HARDSIG: /* a where 0 < a x + b < 1, else 0 */
@@ -378,7 +374,7 @@ static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx
         snprintf(s, sizeof s, "scalar=%.17g", a);
         r = mxi_chain1("_mul_scalar", s, m);
         mx_tensor_s *tmp[] = {ax, u, lo, hi, m};
-        release_all(tmp, 5);
+        mxi_tensors_release(tmp, 5);
         return r;
     }
     case K_SWISH: /* s + b x s (1 - s), s = sigmoid(b x) */
@@ -391,7 +387,7 @@ static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx
         mx_tensor_s *bxv = mxi_chain2("elemwise_mul", NULL, bx, v);
         r = mxi_chain2("elemwise_add", NULL, sg, bxv);
         mx_tensor_s *tmp[] = {bx, sg, om, v, bxv};
-        release_all(tmp, 5);
+        mxi_tensors_release(tmp, 5);
         return r;
     }
     case K_RELU: return mxi_call1("_greater_scalar", "scalar=0", 1, x);
@@ -447,7 +443,7 @@ static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx
         mx_tensor_s *xp = mxi_chain2("elemwise_mul", NULL, x, pdf);
         r = mxi_chain2("elemwise_add", NULL, half, xp);
         mx_tensor_s *tmp[] = {u, e, cdf, half, sq, nsq, ex, pdf, xp};
-        release_all(tmp, sizeof tmp / sizeof tmp[0]);
+        mxi_tensors_release(tmp, sizeof tmp / sizeof tmp[0]);
         return r;
     }
     default:
