@@ -99,25 +99,36 @@ def bernoulli(prob=0.5, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     return _scalar_or_tensor("random_bernoulli", None, {"prob": prob}, shape, dtype, ctx, out)
 
 
-def _like(op, names):
-    """nd.random.X_like(data, params..., out=None): samples shaped and typed like data."""
-    def fn(data=None, *args, out=None, **kwargs):
+# the *_like samplers: (function name, registry op, parameter names); mx.sym.random
+# makes its functions from the same table
+LIKE_SAMPLERS = (("uniform_like", "random_uniform_like", ("low", "high")),
+                 ("normal_like", "random_normal_like", ("loc", "scale")),
+                 ("exponential_like", "random_exponential_like", ("lam",)),
+                 ("gamma_like", "random_gamma_like", ("alpha", "beta")),
+                 ("poisson_like", "random_poisson_like", ("lam",)),
+                 ("negative_binomial_like", "random_negative_binomial_like", ("k", "p")),
+                 ("generalized_negative_binomial_like", "random_generalized_negative_binomial_like", ("mu", "alpha")))
+
+
+def make_like(fname, op, names, call):
+    """X_like(data, params...): its parameters by position or name become op's
+    attributes; call(op, data, attrs, **other_kwargs) runs it."""
+    def fn(data=None, *args, **kwargs):
         attrs = dict(zip(names, args))
-        attrs.update((k, v) for k, v in kwargs.items() if k in names)
-        r = invoke(op, [data], attrs, out=out)
-        return out if out is not None else r[0]
-    fn.__name__ = op[len("random_"):]
+        attrs.update((k, kwargs.pop(k)) for k in list(kwargs) if k in names)
+        return call(op, data, attrs, **kwargs)
+    fn.__name__ = fname
     fn.__doc__ = f"Samples with the shape and dtype of data ({', '.join(names)}); the op {op}."
     return fn
 
 
-uniform_like = _like("random_uniform_like", ("low", "high"))
-normal_like = _like("random_normal_like", ("loc", "scale"))
-exponential_like = _like("random_exponential_like", ("lam",))
-gamma_like = _like("random_gamma_like", ("alpha", "beta"))
-poisson_like = _like("random_poisson_like", ("lam",))
-negative_binomial_like = _like("random_negative_binomial_like", ("k", "p"))
-generalized_negative_binomial_like = _like("random_generalized_negative_binomial_like", ("mu", "alpha"))
+def _run_like(op, data, attrs, out=None, **_):
+    r = invoke(op, [data], attrs, out=out)
+    return out if out is not None else r[0]
+
+
+(uniform_like, normal_like, exponential_like, gamma_like, poisson_like, negative_binomial_like,
+ generalized_negative_binomial_like) = (make_like(*spec, _run_like) for spec in LIKE_SAMPLERS)
 
 
 def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..base import np_dtype
 from ..ndarray.random import __all__  # noqa: F401  (the same function names as mx.nd.random)
-from ..ndarray.random import _shape
+from ..ndarray.random import LIKE_SAMPLERS, _shape, make_like
 from .symbol import Symbol, _invoke_sym
 
 
@@ -65,24 +65,12 @@ def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, name=No
                              {"mu": mu, "alpha": alpha}, shape, dtype, name)
 
 
-def _like(op, names):
-    """sym.random.X_like(data, params...): samples shaped and typed like data."""
-    def fn(data=None, *args, name=None, **kwargs):
-        attrs = dict(zip(names, args))
-        attrs.update((k, v) for k, v in kwargs.items() if k in names)
-        return _invoke_sym(op, (data,), dict(attrs, name=name))
-    fn.__name__ = op[len("random_"):]
-    fn.__doc__ = "Samples with the shape and dtype of data (%s); the op %s." % (", ".join(names), op)
-    return fn
+def _run_like(op, data, attrs, name=None, **_):
+    return _invoke_sym(op, (data,), dict(attrs, name=name))
 
 
-uniform_like = _like("random_uniform_like", ("low", "high"))
-normal_like = _like("random_normal_like", ("loc", "scale"))
-exponential_like = _like("random_exponential_like", ("lam",))
-gamma_like = _like("random_gamma_like", ("alpha", "beta"))
-poisson_like = _like("random_poisson_like", ("lam",))
-negative_binomial_like = _like("random_negative_binomial_like", ("k", "p"))
-generalized_negative_binomial_like = _like("random_generalized_negative_binomial_like", ("mu", "alpha"))
+(uniform_like, normal_like, exponential_like, gamma_like, poisson_like, negative_binomial_like,
+ generalized_negative_binomial_like) = (make_like(*spec, _run_like) for spec in LIKE_SAMPLERS)
 
 
 def bernoulli(prob=0.5, shape=None, dtype=None, name=None, **kwargs):
