@@ -29,4 +29,14 @@ void mxi_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double a
 /* Name of the BLAS in use ("openblas" / "builtin"). */
 const char *mxi_blas_name(void);
 
+/* Compile a hot loop function also for AVX2 and AVX-512 and pick the widest
+ * the CPU has at load time (GCC function multiversioning). The library itself
+ * is built for baseline x86-64, so without this its loops are 4 floats wide.
+ * Functions a clone calls must be always_inline to share its ISA. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define MXI_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MXI_CPU_CLONES
+#endif
+
 #endif

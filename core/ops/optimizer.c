@@ -41,16 +41,26 @@ typedef struct {
     static void NAME##_run(int dtype, opt_args *a, int64_t n) {                                 \
         mxi_parallel_for(n, 16384, dtype == MX_FLOAT64 ? NAME##_f64 : NAME##_f32, a);          \
     }
+/* Without clipping (the usual case) the loop is compiled a second time with
+ * cl a constant, so CLIPV folds away and the loop is a plain vector stream. */
 #define OPT_KERNEL_T(FN, TT, ...)                                                               \
-    static void FN(void *ctx, int64_t b, int64_t e) {                                           \
+    static MXI_CPU_CLONES void FN(void *ctx, int64_t b, int64_t e) {                            \
         typedef TT T;                                                                           \
         opt_args *a = ctx;                                                                      \
         T *w = a->w, *g = a->g, *s0 = a->s0, *s1 = a->s1, *s2 = a->s2, *o = a->out;            \
-        const T lr = (T)a->lr, wd = (T)a->wd, rs = (T)a->rs, cl = (T)a->cl;                     \
+        const T lr = (T)a->lr, wd = (T)a->wd, rs = (T)a->rs;                                    \
         const T p0 = (T)a->p0, p1 = (T)a->p1, p2 = (T)a->p2, p3 = (T)a->p3, p4 = (T)a->p4;      \
         (void)w, (void)g, (void)s0, (void)s1, (void)s2, (void)o, (void)lr, (void)wd, (void)rs;  \
-        (void)cl, (void)p0, (void)p1, (void)p2, (void)p3, (void)p4;                             \
-        for (int64_t i = b; i < e; i++) { __VA_ARGS__ }                                                \
+        (void)p0, (void)p1, (void)p2, (void)p3, (void)p4;                                       \
+        if (a->cl < 0) {                                                                        \
+            const T cl = (T)-1;                                                                 \
+            (void)cl;                                                                           \
+            for (int64_t i = b; i < e; i++) { __VA_ARGS__ }                                      \
+        } else {                                                                                \
+            const T cl = (T)a->cl;                                                              \
+            (void)cl;                                                                           \
+            for (int64_t i = b; i < e; i++) { __VA_ARGS__ }                                      \
+        }                                                                                       \
     }
 
 #define SIGN(x) ((x) > 0 ? (T)1 : ((x) < 0 ? (T)-1 : (T)0))

@@ -79,11 +79,7 @@ static int64_t rnn_param_size(const rnn_cfg *c) { return rnn_b_off(c, c->L, 0); 
  * has them (GCC function multiversioning by CPU feature, resolved once at
  * load; the gate loops are 4-16 wide). The row kernels they call are
  * always_inline so they are compiled for the clone's ISA. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-#define MXI_RNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MXI_RNN_CLONES
-#endif
+#define MXI_RNN_CLONES MXI_CPU_CLONES
 #define MXI_RNN_INLINE static inline __attribute__((always_inline))
 
 /* the reserve keeps dropped-out layer inputs when dropout can apply */
