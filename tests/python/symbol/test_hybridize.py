@@ -200,6 +200,22 @@ def test_tracing_error_names_layer():
         net(nd.ones((2, 4)))
 
 
+def test_shape_pass_error_names_layer_and_line():
+    # Deferred shapes come from one eager pass before tracing; an error there names
+    # the innermost layer, the op, the shapes and the user's line, as tracing errors do.
+    class BadDot(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.dot(F.relu(x), F.ones((3, 5)))
+
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Dense(4), BadDot(prefix="baddot_"))
+    net.initialize()
+    net.hybridize()
+    with pytest.raises(mx.MXNetError, match=r"_baddot. \(BadDot.*dot.*\(2,4\).*\(3,5\).*test_hybridize.py:\d+"):
+        net(nd.ones((2, 7)))
+
+
 def _zoo_like():
     net = nn.HybridSequential()
     with net.name_scope():

@@ -540,6 +540,26 @@ class _GraphBufs:
         self.key = None
 
 
+def _named_layer_error(e, what, layer=None):
+    """MXNetError for an error raised while hybridize ran a layer's code, naming the
+    layer in ``what`` (a '%s' format): the given one, else the innermost Block whose forward/hybrid_forward frame
+    the traceback passes through. An error that already names its layer is kept."""
+    if getattr(e, '_mx_traced', False):
+        return e
+    if layer is None:
+        tb = e.__traceback__
+        while tb is not None:
+            f = tb.tb_frame
+            if f.f_code.co_name in ('hybrid_forward', 'forward') and isinstance(f.f_locals.get('self'), Block):
+                layer = f.f_locals['self']
+            tb = tb.tb_next
+    from ..base import MXNetError
+    name = "layer '%s' (%s)" % (layer.name, type(layer).__name__) if layer is not None else 'a layer'
+    err = MXNetError("hybridize: %s failed: %s: %s" % (what % name, type(e).__name__, e))
+    err._mx_traced = True
+    return err
+
+
 class HybridBlock(Block):
     """A Block whose computation is written once as ``hybrid_forward(F, x, ...)``."""
 
@@ -609,11 +629,7 @@ class HybridBlock(Block):
             except Exception as e:  # name the layer once (innermost)
                 if getattr(e, '_mx_traced', False):
                     raise
-                from ..base import MXNetError
-                err = MXNetError("hybridize: tracing layer '%s' (%s) failed: %s: %s"
-                                 % (self.name, type(self).__name__, type(e).__name__, e))
-                err._mx_traced = True
-                raise err from e
+                raise _named_layer_error(e, 'tracing %s', self) from e
 
     def _trace(self, flat_in, in_fmt):
         sym, out_fmt, names, params = self._trace_symbol(flat_in, in_fmt)
@@ -658,8 +674,11 @@ class HybridBlock(Block):
         if entry is None:
             if any(p._data is None for p in self.collect_params().values()):
                 # shapes of deferred parameters come from one eager (inference-mode) pass
-                with _EagerScope(), _autograd.pause(train_mode=False):
-                    self.forward(x, *args)
+                try:
+                    with _EagerScope(), _autograd.pause(train_mode=False):
+                        self.forward(x, *args)
+                except Exception as e:
+                    raise _named_layer_error(e, '%s, run eagerly to infer parameter shapes,') from e
             entry = self._cached[key] = self._trace(flat_in, in_fmt)
         self._last_cached = entry
         return entry(flat_in)
