@@ -88,7 +88,13 @@ static void graph_free(mx_graph_s *g) {
 static char *attr_value_string(const mxi_jv *v) {
     char buf[64];
     if (v->type == MXI_JV_STR) return dupstr(v->str);
-    if (v->type == MXI_JV_NUM) { snprintf(buf, sizeof buf, "%.17g", v->num); return dupstr(buf); }
+    if (v->type == MXI_JV_NUM) { /* the shortest form that reads back the same (0.1, not 0.10000000000000001) */
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, v->num);
+            if (strtod(buf, NULL) == v->num) break;
+        }
+        return dupstr(buf);
+    }
     if (v->type == MXI_JV_BOOL) return dupstr(v->num ? "True" : "False");
     return dupstr("None");
 }
@@ -240,16 +246,21 @@ static int analyse(mx_graph_s *g) {
     return build_names(g);
 }
 
+static int graph_from_jv(const mxi_jv *root, int version, mx_graph_s **out);
+
 int mx_graph_from_json(const char *json, mx_graph *out) {
     if (!out) return mxi_error(MX_ERR_INVALID, "mx_graph_from_json: out is NULL");
     mxi_jv *root = NULL;
     MXI_TRY(mxi_jv_parse(json, "symbol JSON", &root));
-    int rc = mxi_graph_from_jv(root, out);
+    int rc = graph_from_jv(root, mxi_graph_json_version(root), out);
     mxi_jv_free(root);
     return rc;
 }
 
-int mxi_graph_from_jv(const mxi_jv *root, mx_graph_s **out) {
+/* Control-flow subgraphs carry no version of their own: read as current. */
+int mxi_graph_from_jv(const mxi_jv *root, mx_graph_s **out) { return graph_from_jv(root, MXI_JSON_VERSION, out); }
+
+static int graph_from_jv(const mxi_jv *root, int version, mx_graph_s **out) {
     int rc = MX_OK;
     mx_graph_s *g = calloc(1, sizeof *g);
     const mxi_jv *nodes = mxi_jv_get(root, "nodes"), *heads = mxi_jv_get(root, "heads");
@@ -288,6 +299,7 @@ int mxi_graph_from_jv(const mxi_jv *root, mx_graph_s **out) {
         rc = add_attrs(n, mxi_jv_get(jn, "attrs"));
         if (rc == MX_OK) rc = add_attrs(n, mxi_jv_get(jn, "attr"));
         if (rc == MX_OK) rc = add_attrs(n, mxi_jv_get(jn, "param"));
+        if (rc == MX_OK) rc = mxi_graph_upgrade_hints(n, version);
         if (rc != MX_OK) break;
         if (ins && ins->type == MXI_JV_ARR && ins->n) {
             n->in = calloc((size_t)ins->n, sizeof *n->in);
@@ -311,6 +323,7 @@ int mxi_graph_from_jv(const mxi_jv *root, mx_graph_s **out) {
         for (int h = 0; h < heads->n && rc == MX_OK; h++) rc = parse_ref(&heads->items[h], &g->heads[h], "heads", g->n_nodes);
         if (rc == MX_OK && !heads->n) rc = mxi_error(MX_ERR_INVALID, "symbol JSON: the graph has no heads (outputs)");
     }
+    if (rc == MX_OK) rc = mxi_graph_upgrade_aux(g, version);
     if (rc == MX_OK) rc = analyse(g);
 done:
     if (rc != MX_OK) {
@@ -426,7 +439,9 @@ int mx_graph_to_json(mx_graph g, const char **json) {
     }
     mxi_json_end_array(&j);
     mxi_json_key(&j, "attrs");
-    mxi_json_raw(&j, "{\"mxnet_version\":[\"int\",10901]}");
+    char version[64];
+    snprintf(version, sizeof version, "{\"mxnet_version\":[\"int\",%d]}", MXI_JSON_VERSION);
+    mxi_json_raw(&j, version);
     mxi_json_end_object(&j);
     free(g->json);
     g->json = mxi_json_take(&j);

@@ -94,6 +94,17 @@ int mxi_cf_write_json(const gnode *n, struct mxi_json *j);
 int mxi_cf_infer(gnode *n, mx_tensor_s **ins, mx_tensor_s *filled, mx_call *c, bool *done);
 int mxi_cf_forward(gnode *n, mx_tensor_s **ins, mx_tensor_s **outs, mxi_call_info *info);
 
+/* The MXNet version whose symbol JSON we read and write (1.9.1). */
+#define MXI_JSON_VERSION 10901
+
+/* graph_legacy.c: the "mxnet_version" of a symbol JSON root (0 if absent);
+ * rename a node's unprefixed hints (lr_mult -> __lr_mult__) for files older
+ * than MXI_JSON_VERSION; insert the auxiliary-state variables files older
+ * than 0.9 left out (after nodes and heads are read, before analysis). */
+int mxi_graph_json_version(const struct mxi_jv *root);
+int mxi_graph_upgrade_hints(gnode *n, int version);
+int mxi_graph_upgrade_aux(mx_graph_s *g, int version);
+
 /* graph_fuse.c: find chains of single-input elementwise nodes whose
  * intermediates have exactly one consumer (run after analysis). */
 void mxi_fuse_plan(mx_graph_s *g);

@@ -150,5 +150,20 @@ int main(void) {
                                  "{\"op\":\"relu\",\"name\":\"r\",\"inputs\":[[5,0,0]]}],\"heads\":[[1,0,0]]}", &bad), "'r'");
     CHECK_ERR(mx_graph_from_json("{\"nodes\":[", &bad), "malformed JSON");
     CHECK_ERR(mx_graph_release((mx_graph)args), "graph");
+    /* a pre-0.9 file (no version) lists no aux states: MXNet's upgrade inserts them */
+    static const char *OLD_BN =
+        "{\"nodes\":["
+        "{\"op\":\"null\",\"param\":{},\"name\":\"data\",\"inputs\":[],\"backward_source_id\":-1},"
+        "{\"op\":\"null\",\"param\":{},\"name\":\"bn_gamma\",\"inputs\":[]},"
+        "{\"op\":\"null\",\"param\":{},\"name\":\"bn_beta\",\"inputs\":[]},"
+        "{\"op\":\"BatchNorm\",\"param\":{\"eps\":\"2e-05\"},\"name\":\"bn\",\"inputs\":[[0,0],[1,0],[2,0]]}"
+        "],\"arg_nodes\":[0,1,2],\"heads\":[[3,0]]}";
+    mx_graph old;
+    CHECK_OK(mx_graph_from_json(OLD_BN, &old));
+    CHECK_OK(mx_graph_list(old, MX_GRAPH_AUX_STATES, &n, &names));
+    CHECK(n == 2 && !strcmp(names[0], "bn_moving_mean") && !strcmp(names[1], "bn_moving_var"));
+    CHECK_OK(mx_graph_list(old, MX_GRAPH_ARGUMENTS, &n, &names));
+    CHECK(n == 3);
+    CHECK_OK(mx_graph_release(old));
     TEST_DONE();
 }

@@ -1165,9 +1165,10 @@ def Group(symbols, create_fn=None):
 
 
 def load_json(json_str: str) -> Symbol:
-    """A Symbol from MXNet symbol JSON (validated by the core first)."""
-    Graph(json_str)  # the core's validation: unknown ops, bad references, cycles
-    return _from_dict(json.loads(json_str))
+    """A Symbol from MXNet symbol JSON. The core reads it first (validation: unknown ops,
+    bad references, cycles; and the upgrades MXNet applies to files of older versions,
+    core/graph_legacy.c), and the Symbol is built from the core's JSON of the result."""
+    return _from_dict(json.loads(Graph(json_str).to_json()))
 
 
 _CONTROL_FLOW_OPS = ("_foreach", "_while_loop", "_cond")
