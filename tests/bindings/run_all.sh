@@ -24,6 +24,7 @@ MXCORE_PREFIX=$(cd "$MXCORE_PREFIX" && pwd)
 PYTHON=${PYTHON:-python3}
 PYTHON=$(command -v "$PYTHON" || echo "$PYTHON")
 MXCORE_VECTORS="$ROOT/tests/vectors/vectors.json"
+MXCORE_MXNET_REF="$ROOT/tests/data/mxnet_ref"  # MXNet 1.9.1 model files every binding loads
 MXCORE_CODEGEN="$ROOT/tools/codegen"
 if [ -n "${MXCORE_BINDINGS_WORK:-}" ]; then
   WORK=$MXCORE_BINDINGS_WORK; mkdir -p "$WORK"
@@ -35,7 +36,7 @@ WORK=$(cd "$WORK" && pwd)
 MXCORE_MLP_DIR="$WORK/mlp"
 MXCORE_MLP_OUT="$WORK/trained"
 rm -rf "$MXCORE_MLP_OUT" && mkdir -p "$MXCORE_MLP_OUT"
-export MXCORE_PREFIX PYTHON MXCORE_VECTORS MXCORE_CODEGEN MXCORE_MLP_DIR MXCORE_MLP_OUT
+export MXCORE_PREFIX PYTHON MXCORE_VECTORS MXCORE_MXNET_REF MXCORE_CODEGEN MXCORE_MLP_DIR MXCORE_MLP_OUT
 STEPS=${*:-r r-check scala perl}
 SUMMARY=""
 FAILED=""

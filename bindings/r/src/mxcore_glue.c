@@ -3,7 +3,8 @@
  * releases the core reference; mx_dispose() releases early and clears the
  * pointer so a later use is a clean R error. Every non-zero status becomes an
  * R error carrying mx_last_error(). Per-op functions are generated R code that
- * all go through R_mx_invoke. */
+ * all go through R_mx_invoke. MXNet model files (symbol JSON) become core
+ * graphs (R_mx_graph_*), run by the same executor Python's mx.sym uses. */
 #include <string.h>
 #include <stdint.h>
 
@@ -251,6 +252,75 @@ static SEXP R_mx_load(SEXP path) {
     return res;
 }
 
+/* ---- graphs: MXNet symbol JSON run by the core's graph executor ----------
+ * A graph is an external pointer tagged graph_tag with class "MXSymbol"; its
+ * finalizer releases the core graph. */
+static SEXP graph_tag;
+
+static void graph_finalize(SEXP p) {
+    mx_graph g = (mx_graph)R_ExternalPtrAddr(p);
+    if (g) {
+        mx_graph_release(g);
+        R_ClearExternalPtr(p);
+    }
+}
+
+static mx_graph get_graph(SEXP p) {
+    if (TYPEOF(p) != EXTPTRSXP || R_ExternalPtrTag(p) != graph_tag) Rf_error("mxcore: expected an MXSymbol");
+    mx_graph g = (mx_graph)R_ExternalPtrAddr(p);
+    if (!g) Rf_error("mxcore: MXSymbol was released");
+    return g;
+}
+
+/* json: one string. Errors (malformed JSON, unknown op) name the node. */
+static SEXP R_mx_graph_from_json(SEXP json) {
+    mx_graph g;
+    check(mx_graph_from_json(CHAR(STRING_ELT(json, 0)), &g));
+    SEXP p = PROTECT(R_MakeExternalPtr(g, graph_tag, R_NilValue));
+    R_RegisterCFinalizerEx(p, graph_finalize, TRUE);
+    SEXP cls = PROTECT(Rf_mkString("MXSymbol"));
+    Rf_setAttrib(p, R_ClassSymbol, cls);
+    UNPROTECT(2);
+    return p;
+}
+
+/* what: 0 arguments, 1 auxiliary states, 2 outputs (MXNet's order). */
+static SEXP R_mx_graph_list(SEXP p, SEXP what) {
+    int n;
+    const char *const *names;
+    check(mx_graph_list(get_graph(p), Rf_asInteger(what), &n, &names));
+    SEXP v = PROTECT(Rf_allocVector(STRSXP, n));
+    for (int i = 0; i < n; i++) SET_STRING_ELT(v, i, Rf_mkChar(names[i]));
+    UNPROTECT(1);
+    return v;
+}
+
+static SEXP R_mx_graph_json(SEXP p) {
+    const char *j;
+    check(mx_graph_to_json(get_graph(p), &j));
+    return Rf_mkString(j);
+}
+
+/* args / aux: lists of MXNDArray in mx_graph_list order (the R side orders
+ * them by name); returns the outputs as a list of new MXNDArray. */
+static SEXP R_mx_graph_run(SEXP p, SEXP args, SEXP aux, SEXP is_train) {
+    mx_graph g = get_graph(p);
+    int na = Rf_length(args), nx = Rf_length(aux), n_heads;
+    const char *const *names;
+    check(mx_graph_list(g, 2, &n_heads, &names));
+    mx_tensor *a = (mx_tensor *)R_alloc((size_t)na + 1, sizeof(mx_tensor));
+    mx_tensor *x = (mx_tensor *)R_alloc((size_t)nx + 1, sizeof(mx_tensor));
+    mx_tensor *outs = (mx_tensor *)R_alloc((size_t)n_heads + 1, sizeof(mx_tensor));
+    for (int i = 0; i < na; i++) a[i] = get(VECTOR_ELT(args, i));
+    for (int i = 0; i < nx; i++) x[i] = get(VECTOR_ELT(aux, i));
+    int n_out = 0;
+    check(mx_graph_run(g, a, na, x, nx, Rf_asLogical(is_train) == TRUE, outs, n_heads, &n_out));
+    SEXP res = PROTECT(Rf_allocVector(VECSXP, n_out));
+    for (int i = 0; i < n_out; i++) SET_VECTOR_ELT(res, i, wrap(outs[i]));
+    UNPROTECT(1);
+    return res;
+}
+
 static SEXP R_mx_registry_json(void) {
     const char *j;
     check(mx_registry_json(&j));
@@ -264,10 +334,12 @@ static const R_CallMethodDef calls[] = {
     ENTRY(R_mx_device, 1), ENTRY(R_mx_invoke, 5), ENTRY(R_mx_set_recording, 1),
     ENTRY(R_mx_set_training, 1), ENTRY(R_mx_mark_variables, 2), ENTRY(R_mx_backward, 3),
     ENTRY(R_mx_grad, 1), ENTRY(R_mx_random_seed, 1), ENTRY(R_mx_save, 3), ENTRY(R_mx_load, 1),
-    ENTRY(R_mx_registry_json, 0), {NULL, NULL, 0}};
+    ENTRY(R_mx_registry_json, 0), ENTRY(R_mx_graph_from_json, 1), ENTRY(R_mx_graph_list, 2),
+    ENTRY(R_mx_graph_json, 1), ENTRY(R_mx_graph_run, 4), {NULL, NULL, 0}};
 
 void R_init_mxcore(DllInfo *dll) {
     tensor_tag = Rf_install("mxcore_tensor");
+    graph_tag = Rf_install("mxcore_graph");
     R_registerRoutines(dll, NULL, calls, NULL, NULL);
     R_useDynamicSymbols(dll, FALSE);
 }

@@ -27,3 +27,12 @@ mlp_dir <- function() {
   cand <- cand[file.exists(file.path(cand, "losses.json"))]
   if (length(cand)) cand[1] else ""
 }
+# MXNet 1.9.1 reference models (tests/data/mxnet_ref): MXCORE_MXNET_REF, else
+# the source tree; "" when neither exists.
+mxnet_ref_dir <- function() {
+  p <- Sys.getenv("MXCORE_MXNET_REF")
+  if (nzchar(p)) return(p)
+  cand <- c("../../../../tests/data/mxnet_ref", "../../../tests/data/mxnet_ref")
+  cand <- cand[file.exists(file.path(cand, "cnn_bn-symbol.json"))]
+  if (length(cand)) cand[1] else ""
+}
