@@ -39,4 +39,12 @@ public interface MxLib extends Library {
     int mx_load(String path, PointerByReference out, IntByReference n);
     int mx_load_get(Pointer r, int i, PointerByReference tensor, PointerByReference name);
     int mx_load_release(Pointer r);
+
+    /* graphs: MXNet symbol JSON run by the core's executor (Symbol.scala) */
+    int mx_graph_from_json(String json, PointerByReference out);
+    int mx_graph_to_json(Pointer g, PointerByReference json);
+    int mx_graph_release(Pointer g);
+    int mx_graph_list(Pointer g, int what, IntByReference n, PointerByReference names);
+    int mx_graph_run(Pointer g, Pointer[] args, int nArgs, Pointer[] aux, int nAux, int isTrain,
+                     Pointer[] outputs, int maxOut, IntByReference nOut);
 }

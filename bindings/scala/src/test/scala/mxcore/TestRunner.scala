@@ -242,6 +242,44 @@ object TestRunner {
       assertTrue(back.keySet == names.toSet && back("fc2_weight").toArray.toSeq == p("fc2_weight").toArray.toSeq, "reload")
       println(f"     (final loss ${losses.last}%.6f, max |diff| $worst%.2g)")
     }
+    test("models exported by MXNet 1.9.1 predict MXNet's outputs (core graph executor)") {
+      val dir = sys.env.getOrElse("MXCORE_MXNET_REF", "../../tests/data/mxnet_ref")
+      if (!new java.io.File(dir, "cnn_bn-symbol.json").isFile)
+        throw new AssertionError(s"MXNet reference models not found in $dir (set MXCORE_MXNET_REF)")
+      for (m <- Seq("mlp", "cnn_bn")) {
+        val io = NDArray.load(new java.io.File(dir, s"$m-io.params").getPath).toMap
+        val pred = new Predictor(new java.io.File(dir, m).getPath, 0)
+        try {
+          val y = pred.predict(io("x"))
+          assertTrue(y.length == 1 && y.head.shape.toSeq == io("y").shape.toSeq, s"$m shape ${y.head.shape.toSeq}")
+          assertTrue(close(y.head.toDoubleArray, io("y").toDoubleArray, 1e-4, 1e-5), s"$m: ${y.head} vs ${io("y")}")
+        } finally pred.close()
+      }
+      val (sym, _, aux) = Model.loadCheckpoint(new java.io.File(dir, "cnn_bn").getPath, 0)
+      assertTrue(sym.auxiliaryStates.toSet == aux.keySet && sym.auxiliaryStates.length == 4 &&
+        sym.auxiliaryStates.head == "batchnorm0_running_mean" && sym.arguments.head == "data", sym.auxiliaryStates.toString)
+    }
+    test("Symbol.run on a small graph; bad input is an MXNetError naming it") {
+      val s = Symbol.fromJson("""{"nodes":[{"op":"null","name":"x","inputs":[]},
+        {"op":"null","name":"w","inputs":[]},
+        {"op":"elemwise_mul","name":"m","inputs":[[0,0,0],[1,0,0]]},
+        {"op":"relu","name":"r","inputs":[[2,0,0]]}],"arg_nodes":[0,1],"heads":[[3,0,0]]}""")
+      assertTrue(s.arguments == Seq("x", "w") && s.outputs == Seq("r_output"), s.toString)
+      val out = s.run(Map("w" -> NDArray.array(Array(2f, 2f, -1f), Array(3)), "x" -> NDArray.array(Array(-1f, 3f, -4f), Array(3))))
+      assertTrue(out.head._1 == "r_output" && out.head._2.toArray.toSeq == Seq(0f, 6f, 4f), out.toString)
+      assertTrue(s.toJson.contains("elemwise_mul"), "json")
+      val miss = try { s.run(Map("x" -> NDArray.array(Array(1f), Array(1)))); "" } catch { case e: MXNetError => e.getMessage }
+      assertTrue(miss.contains("no value for argument 'w'"), miss)
+      val bad = try { s.run(Map("x" -> NDArray.array(Array(1f, 2f), Array(2)), "w" -> NDArray.array(Array(1f, 2f, 3f), Array(3)))); "" }
+        catch { case e: MXNetError => e.getMessage }
+      assertTrue(bad.contains("node 'm'") && bad.contains("(2,) and (3,)"), bad)
+      val unk = try { Symbol.fromJson("""{"nodes":[{"op":"NoSuchOp","name":"bad1","inputs":[]}],"heads":[[0,0,0]]}"""); "" }
+        catch { case e: MXNetError => e.getMessage }
+      assertTrue(unk.contains("bad1") && unk.contains("NoSuchOp"), unk)
+      s.close()
+      val closed = try { s.outputs; "" } catch { case e: MXNetError => e.getMessage }
+      assertTrue(closed.contains("closed"), closed)
+    }
     println(s"$passed passed, $failed failed")
     if (failed > 0) sys.exit(1)
   }
