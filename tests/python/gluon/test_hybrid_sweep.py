@@ -1,0 +1,76 @@
+"""Gluon hybridize / export / SymbolBlock behaviours found different from MXNet 1.9.1 in a
+compatibility sweep; the expected values were printed by MXNet 1.9.1."""
+import numpy as np
+import pytest
+
+import mxcore as mx
+from mxcore import gluon, nd
+from mxcore.base import MXNetError
+from mxcore.gluon import nn
+
+
+class _ReshapeLike(gluon.HybridBlock):
+    def hybrid_forward(self, F, x, y):
+        return (F.reshape_like(x, y, lhs_begin=0, lhs_end=2, rhs_begin=0, rhs_end=1),
+                F.reshape_like(x, y, lhs_begin=-1, lhs_end=None, rhs_begin=2, rhs_end=None),
+                F.reshape_like(x, y))
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_reshape_like_ranges(hybrid):
+    net = _ReshapeLike()
+    if hybrid:
+        net.hybridize()
+    x = nd.arange(24).reshape((2, 3, 4))
+    a, b, c = net(x, nd.zeros((6, 1, 2, 2)))
+    assert a.shape == (6, 4) and b.shape == (2, 3, 2, 2) and c.shape == (6, 1, 2, 2)
+    np.testing.assert_array_equal(a.asnumpy().ravel(), np.arange(24))
+    s = mx.sym.reshape_like(mx.sym.var('a'), mx.sym.var('b'), lhs_begin=0, lhs_end=2, rhs_begin=0, rhs_end=1)
+    assert s.infer_shape(a=(2, 3, 4), b=(6, 1, 2, 2))[1] == [(6, 4)]
+
+
+def test_reshape_like_bad_range_names_it():
+    with pytest.raises(MXNetError, match="reshape_like.*begin must be less than end"):
+        nd.reshape_like(nd.zeros((2, 3, 4)), nd.zeros((6, 1, 2, 2)), lhs_begin=1, lhs_end=1, rhs_begin=1, rhs_end=2)
+    with pytest.raises(MXNetError, match="reshape_like.*cannot reshape"):
+        nd.reshape_like(nd.zeros((2, 3, 4)), nd.zeros((5, 2)), lhs_begin=0, lhs_end=2, rhs_begin=0, rhs_end=1)
+
+
+class _Head(gluon.HybridBlock):
+    def __init__(self, body, **kw):
+        super().__init__(**kw)
+        self.body = body
+        with self.name_scope():
+            self.head = nn.Dense(2, in_units=3)
+
+    def hybrid_forward(self, F, x):
+        return self.head(self.body(x))
+
+
+def test_imported_symbolblock_inside_hybridized_parent(tmp_path):
+    """Fine-tuning: an imported SymbolBlock as the child of a hybridized block traces with
+    its parameters as graph arguments (MXNet does; this used to fail while tracing)."""
+    base = nn.HybridSequential(prefix='base_')
+    base.add(nn.Dense(3, in_units=4, activation='tanh'))
+    base.initialize(mx.init.Uniform(0.5))
+    base.hybridize()
+    x = nd.array(np.random.RandomState(0).uniform(-1, 1, (2, 4)))
+    base(x)
+    base.export(str(tmp_path / 'base'))
+    imp = gluon.SymbolBlock.imports(str(tmp_path / 'base-symbol.json'), ['data'], str(tmp_path / 'base-0000.params'))
+    net = _Head(imp, prefix='ft_')
+    net.head.initialize(mx.init.Uniform(0.5))
+    eager = net(x).asnumpy()
+    net.hybridize()
+    np.testing.assert_allclose(net(x).asnumpy(), eager, rtol=1e-6)
+    imp.collect_params().setattr('grad_req', 'null')
+    tr = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    with mx.autograd.record():
+        loss = net(x).sum()
+    loss.backward()
+    tr.step(2)
+    np.testing.assert_allclose(imp(x).asnumpy(), base(x).asnumpy(), rtol=1e-6)  # frozen
+    assert not np.allclose(net(x).asnumpy(), eager)
+    net.export(str(tmp_path / 'ft'))
+    assert sorted(nd.load(str(tmp_path / 'ft-0000.params'))) == [
+        'arg:dense0_bias', 'arg:dense0_weight', 'arg:ft_dense0_bias', 'arg:ft_dense0_weight']  # MXNet's keys
