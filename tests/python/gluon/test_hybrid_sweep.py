@@ -74,3 +74,17 @@ def test_imported_symbolblock_inside_hybridized_parent(tmp_path):
     net.export(str(tmp_path / 'ft'))
     assert sorted(nd.load(str(tmp_path / 'ft-0000.params'))) == [
         'arg:dense0_bias', 'arg:dense0_weight', 'arg:ft_dense0_bias', 'arg:ft_dense0_weight']  # MXNet's keys
+
+
+def test_huber_loss_hybridizes():
+    """HuberLoss traced (it read .dtype, which a Symbol lacks); values and gradient from MXNet."""
+    loss = gluon.loss.HuberLoss(rho=0.5)
+    loss.hybridize()
+    p = nd.array([[0.1, -0.8, 2.0], [0.3, 0.3, -1.0]])
+    t = nd.array([[0.0, 0.0, 1.0], [1.0, 0.2, -1.5]])
+    p.attach_grad()
+    with mx.autograd.record():
+        v = loss(p, t)
+    v.backward()
+    np.testing.assert_allclose(v.asnumpy(), [0.43666664, 0.23666666], rtol=1e-5)
+    np.testing.assert_allclose(p.grad.asnumpy(), [[0.0666667, -1 / 3, 1 / 3], [-1 / 3, 0.0666667, 1 / 3]], rtol=1e-5)
