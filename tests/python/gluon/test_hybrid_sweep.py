@@ -51,7 +51,8 @@ def test_imported_symbolblock_inside_hybridized_parent(tmp_path):
     """Fine-tuning: an imported SymbolBlock as the child of a hybridized block traces with
     its parameters as graph arguments (MXNet does; this used to fail while tracing)."""
     base = nn.HybridSequential(prefix='base_')
-    base.add(nn.Dense(3, in_units=4, activation='tanh'))
+    with base.name_scope():
+        base.add(nn.Dense(3, in_units=4, activation='tanh'))
     base.initialize(mx.init.Uniform(0.5))
     base.hybridize()
     x = nd.array(np.random.RandomState(0).uniform(-1, 1, (2, 4)))
@@ -73,7 +74,7 @@ def test_imported_symbolblock_inside_hybridized_parent(tmp_path):
     assert not np.allclose(net(x).asnumpy(), eager)
     net.export(str(tmp_path / 'ft'))
     assert sorted(nd.load(str(tmp_path / 'ft-0000.params'))) == [
-        'arg:dense0_bias', 'arg:dense0_weight', 'arg:ft_dense0_bias', 'arg:ft_dense0_weight']  # MXNet's keys
+        'arg:base_dense0_bias', 'arg:base_dense0_weight', 'arg:ft_dense0_bias', 'arg:ft_dense0_weight']
 
 
 def test_huber_loss_hybridizes():
@@ -88,3 +89,40 @@ def test_huber_loss_hybridizes():
     v.backward()
     np.testing.assert_allclose(v.asnumpy(), [0.43666664, 0.23666666], rtol=1e-5)
     np.testing.assert_allclose(p.grad.asnumpy(), [[0.0666667, -1 / 3, 1 / 3], [-1 / 3, 0.0666667, 1 / 3]], rtol=1e-5)
+
+
+def _bn_net():
+    body = nn.HybridSequential(prefix='body_')
+    with body.name_scope():
+        body.add(nn.Conv2D(2, 1, in_channels=2), nn.BatchNorm(in_channels=2), nn.GlobalAvgPool2D())
+    net = nn.HybridSequential(prefix='net_')
+    net.add(body, nn.Dense(1, in_units=2, prefix='head_'))
+    net.initialize(mx.init.Constant(0.5))
+    return net, body
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_batchnorm_moving_stats_move_in_backward(hybrid):
+    """MXNet 1.9.1 (CPU) updates BatchNorm's running statistics in the backward: a training
+    forward alone leaves them; a frozen body (nothing to differentiate) keeps them while its
+    head trains. Values printed by MXNet 1.9.1."""
+    x = nd.array(np.arange(16, dtype='float32').reshape((2, 2, 2, 2)) / 4)
+    net, body = _bn_net()
+    if hybrid:
+        net.hybridize()
+    bn = body[1]
+    with mx.autograd.record():
+        net(x)
+    with mx.autograd.train_mode():
+        net(x)
+    np.testing.assert_array_equal(bn.running_mean.data().asnumpy(), [0, 0])
+    with mx.autograd.record():
+        y = net(x)
+    y.backward()
+    np.testing.assert_allclose(bn.running_mean.data().asnumpy(), [0.1875, 0.1875], rtol=1e-6)
+    np.testing.assert_allclose(bn.running_var.data().asnumpy(), [1.0078125, 1.0078125], rtol=1e-6)
+    body.collect_params().setattr('grad_req', 'null')
+    with mx.autograd.record():
+        y = net(x)
+    y.backward()
+    np.testing.assert_allclose(bn.running_mean.data().asnumpy(), [0.1875, 0.1875], rtol=1e-6)
