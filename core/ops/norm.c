@@ -8,7 +8,8 @@
  * BatchNorm notes (MXNet 1.x behaviour): in training (autograd training flag
  * set and use_global_stats=False) the batch mean and the *biased* batch
  * variance normalise the data, and moving_mean / moving_var are updated in
- * place: moving = moving * momentum + batch * (1 - momentum). Otherwise the
+ * place by the backward (bn_update_moving): moving = moving * momentum +
+ * batch * (1 - momentum). Otherwise the
  * moving statistics are used. The hidden outputs 1 and 2 hold the statistics
  * actually used (mean and variance, not MXNet's inverse std). */
 #include <math.h>
@@ -191,17 +192,7 @@ static int bn_cpu(mx_call *c) {
         memcpy(p.var, mv, sizeof(double) * (size_t)C);
     }
     mxi_parallel_for(C, bn_grain(&p.g), p.f64 ? bn_fwd_f64 : bn_fwd_f32, &p);
-    if (train) {
-        double mom = c->attrs[BN_MOMENTUM].f;
-        for (int64_t i = 0; i < C; i++) {
-            mm[i] = mm[i] * mom + p.mean[i] * (1 - mom);
-            mv[i] = mv[i] * mom + p.var[i] * (1 - mom);
-        }
-        store_vec(c->in[3], mm, C);
-        store_vec(c->in[4], mv, C);
-        mxi_bump_version(c->in[3]);
-        mxi_bump_version(c->in[4]);
-    }
+    /* no moving-statistics update here: see bn_update_moving */
     for (int k = 1; k < 3; k++) {
         double *src = k == 1 ? p.mean : p.var;
         for (int64_t i = 0; i < C; i++) {
@@ -305,9 +296,43 @@ static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_a
                               mx_tensor_s **xhat_out);
 static int bn_fixed_stats_grad_composed(mx_grad_ctx *g, int axis, double eps_v, int fix_gamma);
 
+/* MXNet 1.x on the CPU updates moving_mean/moving_var in BatchNorm's *backward*
+ * (from the batch statistics its forward saved), not in the forward: a training
+ * forward that is never differentiated (a frozen feature extractor, a forward
+ * under train_mode() alone) leaves them unchanged. Device kernels update in the
+ * forward, as MXNet's cuDNN path does, so only CPU statistics are updated here. */
+static int bn_update_moving(mx_grad_ctx *g) {
+    const mx_call *c = g->call;
+    mx_tensor_s *mm_t = g->in[3], *mv_t = g->in[4];
+    int dt = mm_t->storage->dev.type;
+    if (dt != MX_DEV_CPU && dt != MX_DEV_CPU_PINNED) return MX_OK;
+    int64_t C = mm_t->size;
+    double mom = c->attrs[BN_MOMENTUM].f;
+    double *mm = load_vec(mm_t, C), *mv = load_vec(mv_t, C), *bm = load_vec(g->out[1], C), *bv = load_vec(g->out[2], C);
+    int rc = MX_OK;
+    if (!mm || !mv || !bm || !bv) {
+        rc = oom(c);
+    } else {
+        for (int64_t i = 0; i < C; i++) {
+            mm[i] = mm[i] * mom + bm[i] * (1 - mom);
+            mv[i] = mv[i] * mom + bv[i] * (1 - mom);
+        }
+        store_vec(mm_t, mm, C);
+        store_vec(mv_t, mv, C);
+        mxi_bump_version(mm_t);
+        mxi_bump_version(mv_t);
+    }
+    free(mm);
+    free(mv);
+    free(bm);
+    free(bv);
+    return rc;
+}
+
 static int bn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     int train = c->training && !c->attrs[BN_GLOBAL].i;
+    if (train) MXI_TRY(bn_update_moving(g));
     if (mxi_ag_recording()) { /* the composed forms (second derivatives) */
         int axis;
         MXI_TRY(mxi_norm_axis(c, c->attrs[BN_AXIS].i, g->in[0]->ndim, &axis));

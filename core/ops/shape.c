@@ -602,9 +602,47 @@ static int reshape_infer(mx_call *c) {
     return MX_OK;
 }
 
+/* reshape_like's optional [begin, end) ranges: lhs dims [lhs_begin, lhs_end) are
+ * replaced by rhs dims [rhs_begin, rhs_end); negative values count from the end,
+ * None means the whole shape (MXNet 1.x). */
+static const mx_attr_spec reshape_like_attrs[] = {
+    {"lhs_begin", MX_ATTR_OPT_INT, "None", "First lhs dim replaced (None: 0).", NULL, 0, 0, 0},
+    {"lhs_end", MX_ATTR_OPT_INT, "None", "End of the replaced lhs dims (None: ndim).", NULL, 0, 0, 0},
+    {"rhs_begin", MX_ATTR_OPT_INT, "None", "First rhs dim used (None: 0).", NULL, 0, 0, 0},
+    {"rhs_end", MX_ATTR_OPT_INT, "None", "End of the rhs dims used (None: ndim).", NULL, 0, 0, 0},
+};
+
+static int like_range(mx_call *c, int k, const char *name, int ndim, int dflt, int *out) {
+    if (c->n_attrs <= k || c->attrs[k].is_none) {
+        *out = dflt;
+        return MX_OK;
+    }
+    int64_t v = c->attrs[k].i;
+    if (v < 0) v += ndim;
+    if (v < 0 || v > ndim)
+        return mxi_op_error(c, MX_ERR_INVALID, "%s=%lld is out of range for a %d-d input", name,
+                            (long long)c->attrs[k].i, ndim);
+    *out = (int)v;
+    return MX_OK;
+}
+
 static int reshape_like_infer(mx_call *c) {
-    if (c->in[0]->size != c->in[1]->size) return size_mismatch(c, c->in[1]->shape, c->in[1]->ndim);
-    mxi_set_out(c, 0, c->in[1]->shape, c->in[1]->ndim, c->in[0]->dtype);
+    const mx_tensor_s *l = c->in[0], *r = c->in[1];
+    int lb = 0, le = 0, rb = 0, re = 0;
+    MXI_TRY(like_range(c, 0, "lhs_begin", l->ndim, 0, &lb));
+    MXI_TRY(like_range(c, 1, "lhs_end", l->ndim, l->ndim, &le));
+    MXI_TRY(like_range(c, 2, "rhs_begin", r->ndim, 0, &rb));
+    MXI_TRY(like_range(c, 3, "rhs_end", r->ndim, r->ndim, &re));
+    if (le <= lb || re <= rb)
+        return mxi_op_error(c, MX_ERR_INVALID, "begin must be less than end: lhs [%d,%d), rhs [%d,%d)", lb, le, rb, re);
+    int64_t s[2 * MX_MAX_NDIM];
+    int n = 0;
+    for (int i = 0; i < lb; i++) s[n++] = l->shape[i];
+    for (int i = rb; i < re; i++) s[n++] = r->shape[i];
+    for (int i = le; i < l->ndim; i++) s[n++] = l->shape[i];
+    if (n > MX_MAX_NDIM) return mxi_op_error(c, MX_ERR_INVALID, "result has %d dims (at most %d)", n, MX_MAX_NDIM);
+    if (mxi_shape_size(s, n) != l->size) return size_mismatch(c, s, n);
+    mxi_set_out(c, 0, s, n, l->dtype);
     return MX_OK;
 }
 
@@ -1294,8 +1332,9 @@ static const mx_attr_spec block_attrs[] = {
 static const mx_op_def ops[] = {
     COPYOP("reshape", "Reshape", "Gives the input a new shape (MXNet special codes 0, -1, -2, -3, -4).", "data",
            reshape_infer, reshape_like_grad), NA(reshape_attrs)},
-    COPYOP("reshape_like", NULL, "Reshapes lhs to the shape of rhs (same size).", "lhs,rhs", reshape_like_infer,
-           reshape_like_grad)},
+    COPYOP("reshape_like", NULL, "Reshapes lhs to the shape of rhs, or replaces lhs dims [lhs_begin, lhs_end) "
+           "by rhs dims [rhs_begin, rhs_end) (same size).", "lhs,rhs", reshape_like_infer, reshape_like_grad),
+           NA(reshape_like_attrs)},
     COPYOP("flatten", "Flatten", "Flattens the input to 2-d (N, rest).", "data", flatten_infer, reshape_like_grad)},
     COPYOP("expand_dims", NULL, "Inserts a size-1 axis.", "data", expand_dims_infer, reshape_like_grad), NA(expand_attrs)},
     COPYOP("squeeze", NULL, "Removes size-1 axes.", "data", squeeze_infer, reshape_like_grad), NA(squeeze_attrs)},

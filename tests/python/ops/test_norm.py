@@ -70,7 +70,7 @@ def test_batchnorm_inference(dtype, shape, axis):
                  lambda x, g, b, m, v: bn_ref(x, g, b, m, v, 1e-3, axis, fg), rtol=1e-4, atol=1e-5)
 
 
-def test_batchnorm_training_updates_moving_stats():
+def test_batchnorm_training_uses_batch_stats():
     x = R(8, 3, 4)
     gamma, beta = R(3), R(3)
     mm0, mv0 = R(3), rng.uniform(0.5, 2, 3)
@@ -84,8 +84,9 @@ def test_batchnorm_training_updates_moving_stats():
     np.testing.assert_allclose(mean, bm, rtol=1e-10)
     np.testing.assert_allclose(var, bv, rtol=1e-10)
     np.testing.assert_allclose(y, bn_ref(x, gamma, beta, bm, bv, 1e-3), rtol=1e-10)
-    np.testing.assert_allclose(from_mx(hs[3]), mm0 * 0.8 + bm * 0.2, rtol=1e-10)
-    np.testing.assert_allclose(from_mx(hs[4]), mv0 * 0.8 + bv * 0.2, rtol=1e-10)
+    # the forward leaves them: MXNet 1.9.1 updates them in the backward on the CPU
+    np.testing.assert_array_equal(from_mx(hs[3]), mm0)
+    np.testing.assert_array_equal(from_mx(hs[4]), mv0)
     # inference leaves moving stats untouched; use_global_stats in training too
     for train, attrs in ((False, {}), (True, {"use_global_stats": True})):
         hs = [to_mx(a) for a in (x, gamma, beta, mm0, mv0)]

@@ -853,6 +853,10 @@ class SymbolBlock(HybridBlock):
         from .. import symbol as sym
         if isinstance(x, sym.Symbol):
             inputs = [x] + list(args)
+            if getattr(_STATE, 'vars', None) is not None:
+                # traced inside a parent block: its graph arguments are this block's Parameters
+                for p in self._reg_params.values():
+                    _param_var(p)
             return self._sym(**dict(zip(self._input_names, inputs)))
         return self._call_cached(x, *args)
 

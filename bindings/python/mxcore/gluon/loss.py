@@ -253,8 +253,8 @@ class HuberLoss(Loss):
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = F.abs(label - pred)
-        big = (loss > self._rho).astype(loss.dtype)
-        loss = big * (loss - 0.5 * self._rho) + (1 - big) * (0.5 / self._rho) * F.square(loss)
+        # no .astype(loss.dtype): a traced Symbol has no dtype
+        loss = F.where(loss > self._rho, loss - 0.5 * self._rho, (0.5 / self._rho) * F.square(loss))
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
         return _batch_mean(F, loss, self._batch_axis)
 

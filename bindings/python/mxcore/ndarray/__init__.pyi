@@ -794,8 +794,8 @@ def Reshape(data: NDArray, *, shape: tuple[int, ...] | None = ..., reverse: bool
     """Gives the input a new shape (MXNet special codes 0, -1, -2, -3, -4)."""
     ...
 
-def reshape_like(lhs: NDArray, rhs: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """Reshapes lhs to the shape of rhs (same size)."""
+def reshape_like(lhs: NDArray, rhs: NDArray, *, lhs_begin: object | None = ..., lhs_end: object | None = ..., rhs_begin: object | None = ..., rhs_end: object | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Reshapes lhs to the shape of rhs, or replaces lhs dims [lhs_begin, lhs_end) by rhs dims [rhs_begin, rhs_end) (same size)."""
     ...
 
 def flatten(data: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
