@@ -210,8 +210,8 @@ template <typename T> __global__ void pool_bw(const T *DY, const T *X, T *DX, pg
 
 // ---- BatchNorm: one thread per channel ----
 template <typename T>
-__global__ void bn_fw(const T *X, const T *Ga, const T *Be, T *MM, T *MV, T *Y, T *Mo, T *Vo, long long outer, long long C,
-                      long long inner, double eps, double mom, int train, int fix_gamma) {
+__global__ void bn_fw(const T *X, const T *Ga, const T *Be, const T *MM, const T *MV, T *Y, T *Mo, T *Vo, long long outer,
+                      long long C, long long inner, double eps, int train, int fix_gamma) {
     long long ch = GID;
     if (ch >= C) return;
     double cnt = (double)(outer * inner), m, v;
@@ -226,8 +226,6 @@ __global__ void bn_fw(const T *X, const T *Ga, const T *Be, T *MM, T *MV, T *Y, 
                 q += dd * dd;
             }
         v = cnt > 0 ? q / cnt : 0;
-        MM[ch] = (T)((double)MM[ch] * mom + m * (1 - mom));
-        MV[ch] = (T)((double)MV[ch] * mom + v * (1 - mom));
     } else {
         m = MM[ch];
         v = MV[ch];
@@ -597,7 +595,8 @@ int k_pool_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 }
 
 // BatchNorm(data, gamma, beta, moving_mean, moving_var) -> (out, mean, var);
-// the moving statistics (mutated inputs 3, 4) are updated in place in training
+// the moving statistics are read (inference), never written: the backward
+// updates them, as MXNet's CPU build does (core/ops/norm.c, bn_update_moving)
 int k_batchnorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     Dev &d = *(Dev *)ctx;
     int dt = call_dtype(c, c->n_in);
@@ -607,12 +606,12 @@ int k_batchnorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
         if (c->in[i].size != C) return MXB_UNSUPPORTED;
     if (!C) return MXB_OK;
     int train = c->training && !mxb_attr_i(c, "use_global_stats", 0), fg = (int)mxb_attr_i(c, "fix_gamma", 1);
-    double eps = mxb_attr_f(c, "eps", 1e-3), mom = mxb_attr_f(c, "momentum", 0.9);
+    double eps = mxb_attr_f(c, "eps", 1e-3);
     cudaSetDevice(d.id);
 #define BN_FW(T)                                                                                                     \
     bn_fw<T><<<blocks(C), 256, 0, d.stream>>>(cin<T>(c, 0), cin<T>(c, 1), cin<T>(c, 2), (T *)c->in[3].buf + c->in[3].offset, \
                                               (T *)c->in[4].buf + c->in[4].offset, cout<T>(c, 0), cout<T>(c, 1),           \
-                                              cout<T>(c, 2), outer, C, inner, eps, mom, train, fg)
+                                              cout<T>(c, 2), outer, C, inner, eps, train, fg)
     BY_DTYPE(dt, (BN_FW(float), 0), (BN_FW(double), 0));
 #undef BN_FW
     return launched(d, c->op, err, errlen);

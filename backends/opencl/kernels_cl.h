@@ -348,17 +348,16 @@ static const char CL_NN[] =
     "        else if (g.type == 1) { long cnt = g.cip ? pd * ph * pw : (d1 - d0) * (h1 - h0) * (w1 - w0); acc += cnt > 0 ? gy / (T)cnt : 0; }\n"
     "        else acc += gy; } } }\n"
     "  DX[i] = acc; }\n"
-    /* BatchNorm: one work item per channel; statistics in ACC like the CPU op */
+    /* BatchNorm: one work item per channel; statistics in ACC like the CPU op. The moving
+     * statistics are only read here: BatchNorm's backward updates them (core/ops/norm.c) */
     "__kernel void FN(bn_fw)(__global const T *X, __global const T *Ga, __global const T *Be, __global T *MM, long mm_off,\n"
     "                        __global T *MV, long mv_off, __global T *Y, __global T *Mo, __global T *Vo,\n"
-    "                        long outer, long C, long inner, ACC eps, ACC mom, int train, int fix_gamma) {\n"
+    "                        long outer, long C, long inner, ACC eps, int train, int fix_gamma) {\n"
     "  long ch = GID; if (ch >= C) return; ACC cnt = (ACC)(outer * inner), m, v;\n"
     "  if (train) { ACC s = 0; for (long o = 0; o < outer; o++) for (long j = 0; j < inner; j++) s += X[(o * C + ch) * inner + j];\n"
     "    m = cnt > 0 ? s / cnt : 0; ACC q = 0;\n"
     "    for (long o = 0; o < outer; o++) for (long j = 0; j < inner; j++) { ACC dd = X[(o * C + ch) * inner + j] - m; q += dd * dd; }\n"
-    "    v = cnt > 0 ? q / cnt : 0;\n"
-    "    MM[mm_off + ch] = (T)((ACC)MM[mm_off + ch] * (ACC)mom + m * (1 - (ACC)mom));\n"
-    "    MV[mv_off + ch] = (T)((ACC)MV[mv_off + ch] * (ACC)mom + v * (1 - (ACC)mom)); }\n"
+    "    v = cnt > 0 ? q / cnt : 0; }\n"
     "  else { m = MM[mm_off + ch]; v = MV[mv_off + ch]; }\n"
     "  ACC inv = 1 / sqrt(v + (ACC)eps), gm = fix_gamma ? 1 : (ACC)Ga[ch];\n"
     "  T sc = (T)(gm * inv), sh = (T)((ACC)Be[ch] - m * gm * inv);\n"

@@ -1376,7 +1376,8 @@ static int k_pool_bw(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 }
 
 /* BatchNorm(data, gamma, beta, moving_mean, moving_var) -> (out, mean, var);
- * the moving statistics (mutated inputs 3, 4) are updated in place in training */
+ * the moving statistics are read (inference), never written: the backward
+ * updates them, as MXNet's CPU build does (core/ops/norm.c, bn_update_moving) */
 static int k_batchnorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     cl_dev *d = ctx;
     int dt = call_dtype(d, c, c->n_in);
@@ -1386,12 +1387,11 @@ static int k_batchnorm(void *ctx, const mxb_call *c, char *err, size_t errlen) {
         if (c->in[i].size != C) return MXB_UNSUPPORTED;
     cl_int train = c->training && !mxb_attr_i(c, "use_global_stats", 0), fg = (cl_int)mxb_attr_i(c, "fix_gamma", 1);
     ASCALAR(eps, d, mxb_attr_f(c, "eps", 1e-3));
-    ASCALAR(mom, d, mxb_attr_f(c, "momentum", 0.9));
     cl_mem X = BUF(c->in[0]), Ga = BUF(c->in[1]), Be = BUF(c->in[2]), MM = BUF(c->in[3]), MV = BUF(c->in[4]);
     cl_long mo = c->in[3].offset, vo = c->in[4].offset;
     cl_mem Y = BUF(c->out[0]), Mo = BUF(c->out[1]), Vo = BUF(c->out[2]);
     karg a[] = {KA(X), KA(Ga), KA(Be), KA(MM), KA(mo), KA(MV), KA(vo), KA(Y), KA(Mo), KA(Vo),
-                KA(outer), KA(C), KA(inner), eps, mom, KA(train), KA(fg)};
+                KA(outer), KA(C), KA(inner), eps, KA(train), KA(fg)};
     return launch(d, c->op, "bn_fw", dt, (size_t)C, a, NARGS(a), err, errlen);
 }
 

@@ -296,18 +296,37 @@ static int norm_grad_composed(mx_grad_ctx *g, const char *stat_axes, int gamma_a
                               mx_tensor_s **xhat_out);
 static int bn_fixed_stats_grad_composed(mx_grad_ctx *g, int axis, double eps_v, int fix_gamma);
 
-/* MXNet 1.x on the CPU updates moving_mean/moving_var in BatchNorm's *backward*
- * (from the batch statistics its forward saved), not in the forward: a training
- * forward that is never differentiated (a frozen feature extractor, a forward
- * under train_mode() alone) leaves them unchanged. Device kernels update in the
- * forward, as MXNet's cuDNN path does, so only CPU statistics are updated here. */
+/* moving = moving * mom + batch * (1 - mom) on a device, with registered
+ * elementwise ops (their device kernels; no copy to the host, no sync). */
+static int bn_update_moving_on_device(mx_tensor_s *moving, mx_tensor_s *batch, double mom) {
+    char a[64], b[64];
+    snprintf(a, sizeof a, "scalar=%.17g", mom);
+    snprintf(b, sizeof b, "scalar=%.17g", 1 - mom);
+    mx_tensor_s *kept = mxi_call1("_mul_scalar", a, 1, moving), *added = NULL, *sum = NULL;
+    if (kept) added = mxi_call1("_mul_scalar", b, 1, batch);
+    if (added) sum = mxi_call1("elemwise_add", NULL, 2, kept, added);
+    int rc = sum ? mxi_assign(moving, sum) : mx_last_error_code();
+    mxi_tensor_release(kept);
+    mxi_tensor_release(added);
+    mxi_tensor_release(sum);
+    return rc;
+}
+
+/* MXNet 1.x (its CPU build) updates moving_mean/moving_var in BatchNorm's
+ * *backward* (from the batch statistics its forward saved), not in the forward:
+ * a training forward that is never differentiated (a frozen feature extractor,
+ * a forward under train_mode() alone) leaves them unchanged. Every backend
+ * follows it: the device forward kernels only read the moving statistics. */
 static int bn_update_moving(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     mx_tensor_s *mm_t = g->in[3], *mv_t = g->in[4];
     int dt = mm_t->storage->dev.type;
-    if (dt != MX_DEV_CPU && dt != MX_DEV_CPU_PINNED) return MX_OK;
     int64_t C = mm_t->size;
     double mom = c->attrs[BN_MOMENTUM].f;
+    if (dt != MX_DEV_CPU && dt != MX_DEV_CPU_PINNED) {
+        MXI_TRY(bn_update_moving_on_device(mm_t, g->out[1], mom));
+        return bn_update_moving_on_device(mv_t, g->out[2], mom);
+    }
     double *mm = load_vec(mm_t, C), *mv = load_vec(mv_t, C), *bm = load_vec(g->out[1], C), *bv = load_vec(g->out[2], C);
     int rc = MX_OK;
     if (!mm || !mv || !bm || !bv) {
