@@ -3,7 +3,8 @@ package AI::MXCore;
 # This file: library loading + ABI check, the `mx` entry object, error
 # mapping, invoke, autograd, random, io. AI::MXCore::NDArray is the tensor
 # type; AI::MXCore::Ops (generated from the registry manifest) adds one
-# method per public op to the `mx->nd` namespace object.
+# method per public op to the `mx->nd` namespace object; AI::MXCore::Symbol
+# runs MXNet model files (symbol JSON) on the core's graph executor.
 use strict;
 use warnings;
 use Carp qw(croak);
@@ -17,7 +18,8 @@ our @EXPORT_OK = qw(mx);
 use constant ABI_VERSION => 1;
 # croak reports the user's line, not ours
 $Carp::Internal{$_}++ for qw(AI::MXCore AI::MXCore::Base AI::MXCore::ND AI::MXCore::NDArray
-                            AI::MXCore::Autograd AI::MXCore::Random);
+                            AI::MXCore::Autograd AI::MXCore::Random AI::MXCore::Symbol
+                            AI::MXCore::SymbolNS AI::MXCore::Model);
 
 {
     package AI::MXCore::Device;
@@ -62,6 +64,11 @@ my %sig = (
     mx_load => [['string', 'opaque*', 'int*'] => 'int'],
     mx_load_get => [['opaque', 'int', 'opaque*', 'string*'] => 'int'],
     mx_load_release => [['opaque'] => 'int'],
+    mx_graph_from_json => [['string', 'opaque*'] => 'int'],
+    mx_graph_to_json => [['opaque', 'opaque*'] => 'int'],
+    mx_graph_release => [['opaque'] => 'int'],
+    mx_graph_list => [['opaque', 'int', 'int*', 'opaque*'] => 'int'],
+    mx_graph_run => [['opaque', 'opaque[]', 'int', 'opaque[]', 'int', 'int', 'opaque[64]', 'int', 'int*'] => 'int'],
 );
 # Functions are bound on first use, so a core without io (mx_save/mx_load)
 # still loads; calling one then croaks with a clear message.
@@ -80,6 +87,7 @@ if ((my $v = _c('mx_abi_version')) != ABI_VERSION) {
 
 require AI::MXCore::NDArray;
 require AI::MXCore::Ops;
+require AI::MXCore::Symbol;
 
 my $mx = bless {}, 'AI::MXCore::Base';
 sub mx { $mx }
@@ -88,6 +96,8 @@ package AI::MXCore::Base;
 sub nd { bless {}, 'AI::MXCore::ND' }
 sub autograd { bless {}, 'AI::MXCore::Autograd' }
 sub random { bless {}, 'AI::MXCore::Random' }
+sub sym { bless {}, 'AI::MXCore::SymbolNS' }
+sub model { bless {}, 'AI::MXCore::Model' }
 sub version { AI::MXCore::_c('mx_version_string') }
 sub registry_json {
     my $p; AI::MXCore::_check(AI::MXCore::_c('mx_registry_json', \$p));
@@ -232,6 +242,10 @@ AI::MXCore - Perl binding for the mxcore deep-learning core (MXNet 1.x style)
   mx->nd->save('w.params', { w => $a });  my $h = mx->nd->load('w.params');
   mx->nd->sgd_update($a, $a->grad, lr => 0.1, out => $a);  # out => writes in place
   mx->random->seed(42);
+
+  # a model MXNet exported (prefix-symbol.json + prefix-0000.params)
+  my ($sym, $arg, $aux) = mx->model->load_checkpoint('resnet', 0);
+  my ($y) = @{ $sym->run({ %$arg, data => $x }, $aux) };
 
 =head1 DESCRIPTION
 
