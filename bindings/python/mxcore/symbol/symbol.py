@@ -293,7 +293,18 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
     node = _Node(record_as or _MXNET_OP_NAMES.get(opname, opname), name, sattrs, entries)
     node.attrs.update(_attribute.scoped({k: attr_str(v) for k, v in (attr or {}).items()}))
     node.n_vis = _n_visible(op, sattrs)
+    _check_attrs(node)
     return Symbol([(node, i) for i in range(node.n_vis)])
+
+
+def _check_attrs(node):
+    """The core's attribute checks (unknown or missing attributes, bad values) run
+    on the new node alone, so that, as in MXNet, the line that built it raises."""
+    if node.op in _CONTROL_FLOW_OPS or node.op == "Custom":  # checked with their subgraphs / handler
+        return
+    ins = [{"op": "null", "name": "_in%d" % i, "inputs": []} for i in range(len(node.inputs))]
+    me = {"op": node.op, "name": node.name, "attrs": node.attrs, "inputs": [[i, 0, 0] for i in range(len(ins))]}
+    Graph(json.dumps({"nodes": ins + [me], "arg_nodes": list(range(len(ins))), "heads": [[len(ins), 0, 0]]}))
 
 
 def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
@@ -382,13 +393,9 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True, record_as=record_as)
 
 
-# attributes MXNet also lists without their underscores (lr_mult next to __lr_mult__)
-_HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage")
-
-
 def _listed_attrs(attrs):
     out = dict(attrs)
-    for k in _HIDDEN_KEYS:
+    for k in _attribute.HIDDEN_KEYS:  # MXNet also lists these without underscores
         if "__%s__" % k in attrs:
             out[k] = attrs["__%s__" % k]
     return out
@@ -425,7 +432,7 @@ _BIN = {  # kind -> (same-shape op, broadcast op, scalar op, reflected scalar op
 _BIN_HINT = {
     "add": ("_plus", "_plusscalar", "_plusscalar"), "sub": ("_minus", "_minusscalar", "_rminusscalar"),
     "mul": ("_mul", "_mulscalar", "_mulscalar"), "div": ("_div", "_divscalar", "_rdivscalar"),
-    "mod": ("_mod", "_modscalar", "_rmodscalar"), "pow": ("_power", "_powerscalar", "_rpowerscalar"),
+    "mod": ("_mod", "_modscalar", "_rmodscalar"), "pow": ("_power", "_powerscalar", "_rpower_scalar"),
     "eq": ("_equal", "_equal_scalar", "_equal_scalar"), "ne": ("_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
     "gt": ("_greater", "_greater_scalar", "_lesser_scalar"),
     "ge": ("_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"),
@@ -521,8 +528,15 @@ class Symbol:
         return {n.name: _listed_attrs(n.attrs) for n in _topo(self._outs) if n.attrs}
 
     def _set_attr(self, **kwargs):
+        for k, v in kwargs.items():
+            if not isinstance(v, str):
+                raise ValueError("Set Attr only accepts string values (got %s=%r)" % (k, v))
+        new = _attribute.dunder_hidden(kwargs)
         for n, _ in self._outs:
-            n.attrs.update({k: attr_str(v) for k, v in kwargs.items()})
+            if n.op is not None:  # an op node takes only its own attributes and __x__ ones, as in MXNet
+                _check_attrs(_Node(n.op, n.name, dict(n.attrs, **new), n.inputs))
+        for n, _ in self._outs:
+            n.attrs.update(new)
 
     # ---- structure ----
     def get_internals(self):
@@ -637,9 +651,7 @@ class Symbol:
         return self._infer_shape_impl(True, *args, **kwargs)
 
     def _infer_shape_impl(self, partial, *args, **kwargs):
-        if args:
-            names = self.list_arguments()
-            kwargs.update({names[i]: s for i, s in enumerate(args) if s is not None})
+        kwargs = self._infer_inputs("infer_shape", args, kwargs)
         # conflicts raise; what the given shapes leave undecided is reported as MXNet 1.x
         # does: () in infer_shape_partial, a warning and Nones from infer_shape
         g, res = self._infer(kwargs, {}, True)
@@ -666,10 +678,24 @@ class Symbol:
         undecided arguments when the given types do not determine all (MXNet's rule)."""
         return self._infer_type_impl(False, *args, **kwargs)
 
-    def _infer_type_impl(self, partial, *args, **kwargs):
+    def _infer_inputs(self, what, args, kwargs):
+        """{argument name: value} from infer_*'s positional or keyword inputs; a name
+        the graph does not have, or too many positions, raise (as in MXNet)."""
         names = self.list_arguments()
-        if args:
-            kwargs.update({names[i]: t for i, t in enumerate(args) if t is not None})
+        if len(args) > len(names):
+            raise MXNetError("%s: got %d positional inputs, the symbol has %d arguments (%s)"
+                             % (what, len(args), len(names), ", ".join(names)))
+        known = set(names) | set(self.list_auxiliary_states())
+        for k in kwargs:
+            if k not in known:
+                raise MXNetError("%s: keyword argument name %s not found. Candidate arguments: %s"
+                                 % (what, k, ", ".join(names)))
+        kwargs = dict(kwargs)
+        kwargs.update({names[i]: v for i, v in enumerate(args) if v is not None})
+        return kwargs
+
+    def _infer_type_impl(self, partial, *args, **kwargs):
+        kwargs = self._infer_inputs("infer_type", args, kwargs)
         # types follow shapes in the core: with every shape known, ask it
         g = self._graph()
         known = self._known_spec({}, kwargs)
@@ -821,7 +847,7 @@ class Symbol:
         return _binary("pow", self, o, True)
 
     def __neg__(self):
-        return _make_node("_mul_scalar", [self], {"scalar": -1.0})
+        return _make_node("_mul_scalar", [self], {"scalar": -1.0}, hint="_mulscalar")
 
     def __eq__(self, o):
         return _binary("eq", self, o)
@@ -1131,11 +1157,11 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, ini
         raise TypeError("Expect a string for variable `name`")
     attrs = {k: attr_str(v) for k, v in (attr or {}).items()}
     if shape is not None:
-        attrs["__shape__"] = attr_str(tuple(shape))
+        attrs["__shape__"] = str(shape if isinstance(shape, (tuple, list)) else tuple(shape))  # MXNet: str(shape)
     if lr_mult is not None:
-        attrs["__lr_mult__"] = attr_str(float(lr_mult))
+        attrs["__lr_mult__"] = str(lr_mult)  # as MXNet writes it: lr_mult=2 -> '2'
     if wd_mult is not None:
-        attrs["__wd_mult__"] = attr_str(float(wd_mult))
+        attrs["__wd_mult__"] = str(wd_mult)
     if dtype is not None:
         from ..base import mx_dtype
         attrs["__dtype__"] = str(mx_dtype(dtype))
