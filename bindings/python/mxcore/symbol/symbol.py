@@ -638,6 +638,13 @@ class Symbol:
     def _infer(self, shapes: dict, dtypes: dict, partial: bool):
         g = self._graph()
         known = self._known_spec(shapes, dtypes)
+        if any("dtype" in v for v in known.values()):
+            # MXNet infers types over the whole graph: a label or state given only a
+            # shape takes the type its op gives it (float64 data -> float64 label)
+            types = _infer_types_without_shapes(self, {k: v["dtype"] for k, v in known.items() if "dtype" in v})
+            for k, v in known.items():
+                if "dtype" not in v and types.get(k) is not None:
+                    v["dtype"] = types[k]
         known = _infer_param_shapes(self, g, known)
         try:
             return g, g.infer(known, partial)
