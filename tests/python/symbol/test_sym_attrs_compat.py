@@ -82,3 +82,24 @@ def test_infer_with_unknown_names_or_too_many_positions_raises():
         s.infer_shape((2, 3), (2, 3), (2,), (4,))
     # simple_bind ignores names the graph lacks (MXNet too)
     assert sorted(s.simple_bind(mx.cpu(), x=(2, 3), y=(2,)).arg_dict) == ["fc_bias", "fc_weight", "x"]
+
+
+def test_compose_renames_the_head_and_rejects_unknown_names():
+    data = sym.var("data")
+    net1 = sym.Activation(sym.FullyConnected(data, num_hidden=3, name="fc1"), act_type="relu", name="act1")
+    net2 = sym.FullyConnected(sym.var("data2"), num_hidden=2, name="fc2")
+    composed = net2(data2=net1, name="composite")
+    assert composed.name == "composite" and composed.list_outputs() == ["composite_output"]
+    assert composed.list_arguments() == ["data", "fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"]
+    assert net2.name == "fc2"  # the original is untouched
+    with pytest.raises(MXNetError, match="bogus"):
+        composed(data=sym.var("q"), bogus=sym.var("b"))
+    with pytest.raises(TypeError):
+        net2(sym.var("a"), data2=sym.var("b"))
+
+
+def test_compose_uses_the_chosen_output_of_a_multi_output_replacement():
+    sp = sym.SliceChannel(sym.var("d"), num_outputs=2, axis=1, name="sp")
+    y = (sym.var("x") * 2)(x=sp[1])
+    out = y.eval(d=mx.nd.array([[1.0, 2.0], [3.0, 4.0]]))[0].asnumpy()
+    assert out.tolist() == [[4.0], [8.0]]

@@ -772,31 +772,38 @@ class Symbol:
         return s
 
     def _compose(self, *args, name=None, **kwargs):
-        vars_ = [n for n in _topo(self._outs) if n.op is None]
-        repl = {}
-        if args:
-            for n, a in zip([v for v in vars_], args):
-                repl[n.name] = a
-        repl.update({k: v for k, v in kwargs.items() if isinstance(v, Symbol)})
+        """Replace arguments (positionally in list_arguments order, or by name) with
+        single-output Symbols; `name` renames the head node (MXNet's compose)."""
+        if args and kwargs:
+            raise TypeError("compose only accept input Symbols either as positional or keyword arguments, not both")
+        for v in list(args) + list(kwargs.values()):
+            if not isinstance(v, Symbol):
+                raise TypeError("Compose expect `Symbol` as arguments, got %s" % type(v).__name__)
+            if len(v._outs) != 1:
+                raise MXNetError("compose: a replacement has %d outputs; select one with [i]" % len(v._outs))
+        names = self.list_arguments()
+        if len(args) > len(names):
+            raise MXNetError("compose: %d positional Symbols for %d arguments (%s)"
+                             % (len(args), len(names), ", ".join(names)))
+        unknown = [k for k in kwargs if k not in names]
+        if unknown:
+            raise MXNetError("compose: keyword argument name %s not found. Candidate arguments: %s"
+                             % (", ".join(unknown), ", ".join(names)))
+        repl = dict(zip(names, args)) if args else dict(kwargs)
         memo = {}
 
-        def clone(n):
-            if id(n) in memo:
-                return memo[id(n)]
+        def clone(n, i):
             if n.op is None and n.name in repl:
-                r = repl[n.name]._outs[0][0]
-                memo[id(n)] = r
-                return r
-            c = _Node(n.op, n.name, n.attrs, [], n.n_vis)
-            c.trace_shape = n.trace_shape
-            memo[id(n)] = c
-            c.inputs = [(clone(p), i) for p, i in n.inputs]
-            return c
-        # substitute by entry index too (a replacement may be output k of a multi-output node)
-        outs = []
-        for n, i in self._outs:
-            outs.append((clone(n), i))
-        self._outs = outs
+                return repl[n.name]._outs[0]  # the replacement's entry: it may be output k of its node
+            if id(n) not in memo:
+                c = _Node(n.op, n.name, n.attrs, [], n.n_vis)
+                c.trace_shape, c.subgraphs = n.trace_shape, n.subgraphs
+                memo[id(n)] = c
+                c.inputs = [clone(p, k) for p, k in n.inputs]
+            return (memo[id(n)], i)
+        self._outs = [clone(n, i) for n, i in self._outs]
+        if name is not None and self._outs and self._outs[0][0].op is not None:
+            self._outs[0][0].name = name
 
     def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
              shared_exec=None):
