@@ -1231,8 +1231,27 @@ def _from_dict(d) -> Symbol:
                 info = _op_info("concat")
             n.n_vis = _n_visible(info, {k: v for k, v in attrs.items() if not k.startswith("__")}) \
                 if info is not None else 1
+            if info is not None:
+                _add_missing_aux(n, info)
         nodes.append(n)
     return Symbol([(nodes[h[0]], h[1]) for h in d["heads"]])
+
+
+def _add_missing_aux(n, info):
+    """Files from MXNet before 0.9 leave out the auxiliary states (a BatchNorm with
+    three inputs); MXNet adds them on load as variables <node>_<input> carrying the
+    node's attributes, and so do we."""
+    aux = info.get("mutates_inputs") or []
+    if info.get("variadic") or not aux or not (min(aux) <= len(n.inputs) < max(aux) + 1):
+        return
+    params = {k: v for k, v in n.attrs.items() if not k.startswith("__")}
+    for j in range(len(n.inputs), max(aux) + 1):
+        inp = info["inputs"][j]
+        v = _Node(None, "%s_%s" % (n.name, inp), params)
+        init = _default_input_init(info["name"], inp, params)
+        if init is not None:
+            v.attrs["__init__"] = init
+        n.inputs.append((v, 0))
 
 
 def load(fname) -> Symbol:
