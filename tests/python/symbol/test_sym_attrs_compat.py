@@ -103,3 +103,11 @@ def test_compose_uses_the_chosen_output_of_a_multi_output_replacement():
     y = (sym.var("x") * 2)(x=sp[1])
     out = y.eval(d=mx.nd.array([[1.0, 2.0], [3.0, 4.0]]))[0].asnumpy()
     assert out.tolist() == [[4.0], [8.0]]
+
+
+def test_tojson_writes_attributes_in_key_order_as_mxnet():
+    v = sym.var("v", shape=(2,), lr_mult=3)
+    assert json.dumps(json.loads(v.tojson())["nodes"][0]["attrs"]) == '{"__lr_mult__": "3", "__shape__": "(2,)"}'
+    with mx.AttrScope(ctx_group="dev1", __x__="y"):
+        fc = sym.FullyConnected(sym.var("b"), num_hidden=3, name="fc")
+    assert list(json.loads(fc.tojson())["nodes"][-1]["attrs"]) == ["__ctx_group__", "__x__", "num_hidden"]
