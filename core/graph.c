@@ -389,10 +389,22 @@ int mx_graph_to_json(mx_graph g, const char **json) {
         if (n->n_attrs) {
             mxi_json_key(&j, "attrs");
             mxi_json_begin_object(&j);
-            for (int a = 0; a < n->n_attrs; a++) {
-                mxi_json_key(&j, n->keys[a]);
-                mxi_json_string(&j, n->vals[a]);
+            /* in key order, as MXNet writes them (its attributes live in a std::map) */
+            int *order = malloc(sizeof(int) * (size_t)n->n_attrs);
+            if (!order) {
+                free(mxi_json_take(&j));
+                return mxi_error(MX_ERR_MEMORY, "mx_graph_to_json: out of memory");
             }
+            for (int a = 0; a < n->n_attrs; a++) {
+                int b = a;
+                for (; b > 0 && strcmp(n->keys[order[b - 1]], n->keys[a]) > 0; b--) order[b] = order[b - 1];
+                order[b] = a;
+            }
+            for (int a = 0; a < n->n_attrs; a++) {
+                mxi_json_key(&j, n->keys[order[a]]);
+                mxi_json_string(&j, n->vals[order[a]]);
+            }
+            free(order);
             mxi_json_end_object(&j);
         }
         mxi_json_key(&j, "inputs");

@@ -554,9 +554,40 @@ static int size_mismatch(mx_call *c, const int64_t *s, int n) {
                         sstr(c->in[0]->shape, c->in[0]->ndim, s1), (long long)c->in[0]->size, sstr(s, n, s2));
 }
 
+/* The deprecated target_shape form that files from MXNet before 0.9 use: the
+ * dims as given, one 0 inferred from the size, and with keep_highest the first
+ * dim taken from the input. */
+static int reshape_target_infer(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    const mx_attr_val *ts = &c->attrs[2];
+    int64_t out[MX_MAX_NDIM];
+    int n = ts->n, inf = -1, first = c->attrs[3].i ? 1 : 0;
+    if (n > MX_MAX_NDIM) return mxi_op_error(c, MX_ERR_INVALID, "target_shape has too many dims");
+    if (first && x->ndim == 0) return mxi_op_error(c, MX_ERR_INVALID, "keep_highest needs an input with a dim");
+    for (int i = 0; i < n; i++) {
+        out[i] = i < first ? x->shape[0] : ts->v[i];
+        if (i >= first && out[i] == 0) {
+            if (inf >= 0) return mxi_op_error(c, MX_ERR_INVALID, "target_shape can contain at most one 0");
+            inf = i;
+        } else if (out[i] < 0) {
+            return mxi_op_error(c, MX_ERR_INVALID, "target_shape dim %d is negative (%lld)", i, (long long)out[i]);
+        }
+    }
+    if (inf >= 0) {
+        out[inf] = 1;
+        int64_t rest = mxi_shape_size(out, n);
+        if (rest == 0 || x->size % rest) return size_mismatch(c, out, n);
+        out[inf] = x->size / rest;
+    }
+    if (mxi_shape_size(out, n) != x->size) return size_mismatch(c, out, n);
+    mxi_set_out(c, 0, out, n, x->dtype);
+    return MX_OK;
+}
+
 static int reshape_infer(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
     const mx_attr_val *sp = &c->attrs[0];
+    if ((sp->is_none || sp->n == 0) && !c->attrs[2].is_none && c->attrs[2].n > 0) return reshape_target_infer(c);
     int rev = (int)c->attrs[1].i;
     int64_t d[MX_MAX_NDIM], spec[MX_MAX_TUPLE], out[MX_MAX_NDIM + MX_MAX_TUPLE];
     int nd = x->ndim, ns = sp->is_none ? 0 : sp->n, no = 0, inf = -1;
@@ -1228,6 +1259,8 @@ static int size_array_cpu(mx_call *c) {
 static const mx_attr_spec reshape_attrs[] = {
     {"shape", MX_ATTR_SHAPE, "()", "Target shape; 0 copies an input dim, -1 infers one dim, -2 copies the rest, -3 merges two dims, -4 splits one dim into the next two values.", NULL, 0, 0, 0},
     {"reverse", MX_ATTR_BOOL, "False", "Apply the special codes from right to left.", NULL, 0, 0, 0},
+    {"target_shape", MX_ATTR_SHAPE, "()", "(Deprecated, use shape) Target shape; one 0 dim is inferred.", NULL, 0, 0, 0},
+    {"keep_highest", MX_ATTR_BOOL, "False", "(Deprecated) With target_shape: keep the first input dim.", NULL, 0, 0, 0},
 };
 static const mx_attr_spec transpose_attrs[] = {
     {"axes", MX_ATTR_SHAPE, "()", "Permutation of the axes; empty reverses them.", NULL, 0, 0, 0},

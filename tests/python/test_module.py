@@ -381,8 +381,17 @@ def test_bucketing_module_trains_like_mxnet(tmp_path):
     np.testing.assert_allclose(a["emb_weight"].asnumpy()[0], [0.48723, 0.03206, 0.19699, -0.55203], atol=2e-5)
     assert mod._buckets[3]._exec.arg_dict["fc_weight"] is mod._buckets[5]._exec.arg_dict["fc_weight"] or \
         np.array_equal(mod._buckets[3]._exec.arg_dict["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())
-    mod.save_checkpoint(str(tmp_path / "bk"), 2)
-    sym, args, _ = mx.model.load_checkpoint(str(tmp_path / "bk"), 2)
-    np.testing.assert_allclose(args["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())
+    mod.save_checkpoint(str(tmp_path / "bk"), 2)  # MXNet 1.9.1's files: one symbol per bucket + .buckets
+    assert sorted(os.listdir(tmp_path)) == ["bk-0002.params", "bk-3-symbol.json", "bk-5-symbol.json", "bk.buckets"]
+    assert nd.load(str(tmp_path / "bk.buckets"))[0].dtype == np.int32
+    loaded = mx.mod.BucketingModule.load(str(tmp_path / "bk"), 2, sym_gen=_bucket_sym_gen, default_bucket_key=5)
+    assert loaded.params_initialized and not loaded.binded
+    loaded.bind([("data", (4, 5))], [("softmax_label", (4,))], for_training=False)
+    np.testing.assert_allclose(loaded.get_params()[0]["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())
+    loaded.forward(batches[0], is_train=False)
+    mod.forward(batches[0], is_train=False)
+    np.testing.assert_allclose(loaded.get_outputs()[0].asnumpy(), mod.get_outputs()[0].asnumpy(), rtol=1e-6)
+    mod.bind([("data", (4, 5))], [("softmax_label", (4,))], for_training=False, force_rebind=True)
+    np.testing.assert_allclose(mod.get_params()[0]["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())  # kept
     with pytest.raises(ValueError, match="default_bucket_key"):
         mx.mod.BucketingModule(_bucket_sym_gen)

@@ -1,12 +1,20 @@
 """mx.AttrScope (MXNet 1.x): attributes attached to every Symbol created inside
 the scope, e.g. ``with mx.AttrScope(ctx_group='stage1', lr_mult='0.5'):``. As in
-MXNet the keys are stored double-underscored (``__ctx_group__``), the form the
-graph keeps for user attributes, and ``Symbol.attr('ctx_group')`` finds them."""
+MXNet the keys MXNet hides (ctx_group, lr_mult, wd_mult, force_mirroring,
+mirror_stage) are stored double-underscored (``__ctx_group__``) and
+``Symbol.attr('ctx_group')`` finds them; other keys are kept as given."""
 from __future__ import annotations
 
 import threading
 
 _STATE = threading.local()
+HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage")
+
+
+def dunder_hidden(attrs: dict) -> dict:
+    """`attrs` with MXNet's hidden keys written as __key__ (lr_mult -> __lr_mult__),
+    the form the graph, the optimizer and MXNet's JSON use."""
+    return {("__%s__" % k if k in HIDDEN_KEYS else k): v for k, v in attrs.items()}
 
 
 class AttrScope:
@@ -47,11 +55,11 @@ def current() -> AttrScope:
 
 
 def scoped(attrs: dict) -> dict:
-    """`attrs` with the current scope's attributes added as __key__ (an explicit
-    attribute wins over the scope's)."""
+    """`attrs` with the current scope's attributes added, MXNet's hidden keys as
+    __key__ (an explicit attribute wins over the scope's)."""
     scope = current()._attr
     if not scope:
-        return attrs
-    out = {(k if k.startswith("__") and k.endswith("__") else "__%s__" % k): v for k, v in scope.items()}
-    out.update(attrs)
+        return dunder_hidden(attrs)
+    out = dunder_hidden(scope)
+    out.update(dunder_hidden(attrs))
     return out

@@ -65,13 +65,14 @@ class Executor:
         bind on); empty when the bound shapes do not determine them."""
         from . import ndarray as nd
         try:
-            shapes = {n: tuple(a.shape) for n, a in self.arg_dict.items()}
-            _, outs, _ = self._symbol.infer_shape(**shapes)
+            _, res = self._symbol._infer({n: tuple(a.shape) for n, a in self.arg_dict.items()},
+                                         {n: a.dtype for n, a in self.arg_dict.items()}, True)
         except MXNetError:
             return []
+        outs = res["outputs"]
         if not outs or any(o is None for o in outs):
             return []
-        return [nd.zeros(o, ctx=self._ctx) for o in outs]
+        return [nd.zeros(o["shape"], ctx=self._ctx, dtype=o["dtype"]) for o in outs]
 
     @property
     def arg_arrays(self):

@@ -67,6 +67,7 @@ class FeedForward:
         """Train for ``num_epoch`` epochs from ``begin_epoch``; the parameters end up in
         ``arg_params``/``aux_params``."""
         data = _as_iter(X, y, self.numpy_batch_size, True)
+        data.reset()  # as MXNet's FeedForward does before its first epoch (a shuffled iterator reshuffles)
         if isinstance(eval_data, tuple):
             eval_data = _as_iter(eval_data[0], eval_data[1], self.numpy_batch_size, False)
         mod = self._module(data)

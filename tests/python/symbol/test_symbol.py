@@ -38,7 +38,7 @@ def test_auto_names_and_var_attrs():
         b = sym.FullyConnected(a, num_hidden=2)
     assert a.name == "fullyconnected0" and b.name == "fullyconnected1"
     v = sym.var("w", shape=(3, 4), dtype="float16", lr_mult=2, wd_mult=0, init="zeros")
-    assert v.attr("__shape__") == "(3,4)" and v.attr("__lr_mult__") == "2.0"
+    assert v.attr("__shape__") == "(3, 4)" and v.attr("__lr_mult__") == "2"  # MXNet 1.9.1: str(shape)
     assert v.attr("__dtype__") == "2" and v.attr("__init__") == "zeros"
     with pytest.raises(ValueError):
         sym.var("w", foo=1)

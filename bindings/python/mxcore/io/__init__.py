@@ -149,7 +149,8 @@ class NDArrayIter(DataIter):
         self.shuffle = shuffle
         self.last_batch_handle = last_batch_handle
         self.idx = np.arange(self.num_data)
-        self._cache = None
+        self._order = np.arange(self.num_data)  # the rows in the order batches take them
+        self._leftover = None  # roll_over: the last epoch's incomplete batch, first in the next
         self.cursor = -batch_size
         self.reset()
 
@@ -161,19 +162,26 @@ class NDArrayIter(DataIter):
     def provide_label(self):
         return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type) for k, v in self.label]
 
+    def _shuffle(self):
+        # MXNet shuffles its index in place and reorders the (already reordered) data
+        # by it, so orders compound over epochs; doing the same with the same numpy
+        # stream gives MXNet's batches
+        np.random.shuffle(self.idx)
+        self._order = self._order[self.idx]
+
     def hard_reset(self):
-        self._cache = None
+        self._leftover = None
         self.cursor = -self.batch_size
         if self.shuffle:
-            np.random.shuffle(self.idx)
+            self._shuffle()
 
     def reset(self):
+        n, bs = self.num_data, self.batch_size
+        rolling = self.last_batch_handle == "roll_over" and n > self.cursor > n - bs
+        self._leftover = self._order[self.cursor:] if rolling else None
         if self.shuffle:
-            np.random.shuffle(self.idx)
-        if self.last_batch_handle == "roll_over" and self.num_data > self.cursor > self.num_data - self.batch_size:
-            self.cursor = self.cursor - self.num_data - self.batch_size
-        else:
-            self.cursor = -self.batch_size
+            self._shuffle()
+        self.cursor = self.cursor - n - bs if rolling else -bs
 
     def iter_next(self):
         self.cursor += self.batch_size
@@ -187,11 +195,11 @@ class NDArrayIter(DataIter):
         out = []
         for _, a in arrays:
             if start < 0:  # roll_over leftovers from the previous epoch
-                sel = np.concatenate([self.idx[start:], self.idx[:end]])
+                sel = np.concatenate([self._leftover, self._order[:end]])
             elif end <= self.num_data:
-                sel = self.idx[start:end]
+                sel = self._order[start:end]
             else:
-                sel = np.concatenate([self.idx[start:], self.idx[:end - self.num_data]])
+                sel = np.concatenate([self._order[start:], self._order[:end - self.num_data]])
             out.append(array(a[sel], dtype=a.dtype))
         return out
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from .. import ndarray as nd
+from ..base import MXNetError
 from ..context import cpu
+from ..model import load_params_file
 from .base_module import BaseModule
 from .module import Module
 
@@ -31,6 +34,7 @@ class BucketingModule(BaseModule):
         self._curr_bucket_key = None
         self._bind_args = None
         self._symbol = None  # BaseModule's; the current bucket's symbol is `symbol`
+        self._loaded_params = None  # (arg, aux) from load(), applied by bind()
 
     def _new_module(self, key):
         symbol, data_names, label_names = self._sym_gen(key)
@@ -80,7 +84,9 @@ class BucketingModule(BaseModule):
     # ---- binding and buckets -------------------------------------------------------------
     def bind(self, data_shapes, label_shapes=None, for_training=True, inputs_need_grad=False,
              force_rebind=False, shared_module=None, grad_req='write'):
-        """Bind the default bucket's module (the one whose parameters all buckets share)."""
+        """Bind the default bucket's module (the one whose parameters all buckets share).
+        Parameters already initialized (or loaded by ``load``) are kept, as in MXNet."""
+        saved = self._params_to_keep()
         if force_rebind:
             self._reset_bind()
         if self.binded:
@@ -96,6 +102,13 @@ class BucketingModule(BaseModule):
         self._curr_module, self._curr_bucket_key = mod, self._default_bucket_key
         self.binded = True
         self.params_initialized = mod.params_initialized
+        if saved is not None:
+            self.set_params(*saved)
+
+    def _params_to_keep(self):
+        if self.binded and self.params_initialized:
+            return self.get_params()
+        return self._loaded_params
 
     def switch_bucket(self, bucket_key, data_shapes, label_shapes=None):
         """Make ``bucket_key``'s module current, binding it (sharing the default bucket's
@@ -180,7 +193,27 @@ class BucketingModule(BaseModule):
         self._curr_module.update_metric(eval_metric, labels, pre_sliced)
 
     def save_checkpoint(self, prefix, epoch, remove_amp_cast=False):
-        """The default bucket's symbol and the shared parameters (MXNet's layout)."""
-        default = self._buckets[self._default_bucket_key]
-        default._params_dirty = True  # another bucket may have updated the shared arrays
-        default.save_checkpoint(prefix, epoch, remove_amp_cast=remove_amp_cast)
+        """MXNet's layout: the shared parameters in ``prefix-%04d.params``, each bound
+        bucket's symbol in ``prefix-<key>-symbol.json`` and the keys (int32) in
+        ``prefix.buckets``; ``BucketingModule.load`` reads them back."""
+        if not self._buckets:
+            raise MXNetError("BucketingModule.save_checkpoint: the module has no bucket yet (call bind() first)")
+        self.save_params("%s-%04d.params" % (prefix, epoch))
+        for key in self._buckets:
+            self._sym_gen(key)[0].save("%s-%s-symbol.json" % (prefix, key), remove_amp_cast=remove_amp_cast)
+        nd.save("%s.buckets" % prefix, nd.array(list(self._buckets), dtype="int32"))
+
+    @staticmethod
+    def load(prefix, epoch, sym_gen=None, default_bucket_key=None, **kwargs):
+        """A BucketingModule for a checkpoint ``save_checkpoint`` wrote; ``kwargs`` go to
+        the constructor. The parameters are applied when the module is bound."""
+        if sym_gen is None or default_bucket_key is None:
+            raise ValueError("BucketingModule.load: sym_gen and default_bucket_key are required")
+        keys = [int(k) for k in nd.load("%s.buckets" % prefix)[0].asnumpy()]
+        if default_bucket_key not in keys:
+            raise MXNetError("BucketingModule.load: %s.buckets has no bucket %r (it has %s)"
+                             % (prefix, default_bucket_key, keys))
+        mod = BucketingModule(sym_gen, default_bucket_key, **kwargs)
+        mod._loaded_params = load_params_file("%s-%04d.params" % (prefix, epoch))
+        mod.params_initialized = True
+        return mod

@@ -786,11 +786,11 @@ def argmax_channel(data: NDArray, *, out: NDArray | None = ..., name: str | None
     """Indices of the maximum values along axis 1 (the channel axis), which is removed; indices keep the input's dtype."""
     ...
 
-def reshape(data: NDArray, *, shape: tuple[int, ...] | None = ..., reverse: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def reshape(data: NDArray, *, shape: tuple[int, ...] | None = ..., reverse: bool | None = ..., target_shape: tuple[int, ...] | None = ..., keep_highest: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Gives the input a new shape (MXNet special codes 0, -1, -2, -3, -4)."""
     ...
 
-def Reshape(data: NDArray, *, shape: tuple[int, ...] | None = ..., reverse: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def Reshape(data: NDArray, *, shape: tuple[int, ...] | None = ..., reverse: bool | None = ..., target_shape: tuple[int, ...] | None = ..., keep_highest: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Gives the input a new shape (MXNet special codes 0, -1, -2, -3, -4)."""
     ...
 

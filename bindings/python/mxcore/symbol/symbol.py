@@ -293,7 +293,18 @@ def _make_node(opname: str, inputs, attrs: dict, name=None, attr=None, resolved=
     node = _Node(record_as or _MXNET_OP_NAMES.get(opname, opname), name, sattrs, entries)
     node.attrs.update(_attribute.scoped({k: attr_str(v) for k, v in (attr or {}).items()}))
     node.n_vis = _n_visible(op, sattrs)
+    _check_attrs(node)
     return Symbol([(node, i) for i in range(node.n_vis)])
+
+
+def _check_attrs(node):
+    """The core's attribute checks (unknown or missing attributes, bad values) run
+    on the new node alone, so that, as in MXNet, the line that built it raises."""
+    if node.op in _CONTROL_FLOW_OPS or node.op == "Custom":  # checked with their subgraphs / handler
+        return
+    ins = [{"op": "null", "name": "_in%d" % i, "inputs": []} for i in range(len(node.inputs))]
+    me = {"op": node.op, "name": node.name, "attrs": node.attrs, "inputs": [[i, 0, 0] for i in range(len(ins))]}
+    Graph(json.dumps({"nodes": ins + [me], "arg_nodes": list(range(len(ins))), "heads": [[len(ins), 0, 0]]}))
 
 
 def _make_custom_node(inputs, attrs: dict, n_out: int, name=None, arg_names=()):
@@ -382,13 +393,9 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True, record_as=record_as)
 
 
-# attributes MXNet also lists without their underscores (lr_mult next to __lr_mult__)
-_HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage")
-
-
 def _listed_attrs(attrs):
     out = dict(attrs)
-    for k in _HIDDEN_KEYS:
+    for k in _attribute.HIDDEN_KEYS:  # MXNet also lists these without underscores
         if "__%s__" % k in attrs:
             out[k] = attrs["__%s__" % k]
     return out
@@ -425,7 +432,7 @@ _BIN = {  # kind -> (same-shape op, broadcast op, scalar op, reflected scalar op
 _BIN_HINT = {
     "add": ("_plus", "_plusscalar", "_plusscalar"), "sub": ("_minus", "_minusscalar", "_rminusscalar"),
     "mul": ("_mul", "_mulscalar", "_mulscalar"), "div": ("_div", "_divscalar", "_rdivscalar"),
-    "mod": ("_mod", "_modscalar", "_rmodscalar"), "pow": ("_power", "_powerscalar", "_rpowerscalar"),
+    "mod": ("_mod", "_modscalar", "_rmodscalar"), "pow": ("_power", "_powerscalar", "_rpower_scalar"),
     "eq": ("_equal", "_equal_scalar", "_equal_scalar"), "ne": ("_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
     "gt": ("_greater", "_greater_scalar", "_lesser_scalar"),
     "ge": ("_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"),
@@ -521,8 +528,15 @@ class Symbol:
         return {n.name: _listed_attrs(n.attrs) for n in _topo(self._outs) if n.attrs}
 
     def _set_attr(self, **kwargs):
+        for k, v in kwargs.items():
+            if not isinstance(v, str):
+                raise ValueError("Set Attr only accepts string values (got %s=%r)" % (k, v))
+        new = _attribute.dunder_hidden(kwargs)
         for n, _ in self._outs:
-            n.attrs.update({k: attr_str(v) for k, v in kwargs.items()})
+            if n.op is not None:  # an op node takes only its own attributes and __x__ ones, as in MXNet
+                _check_attrs(_Node(n.op, n.name, dict(n.attrs, **new), n.inputs))
+        for n, _ in self._outs:
+            n.attrs.update(new)
 
     # ---- structure ----
     def get_internals(self):
@@ -624,6 +638,13 @@ class Symbol:
     def _infer(self, shapes: dict, dtypes: dict, partial: bool):
         g = self._graph()
         known = self._known_spec(shapes, dtypes)
+        if any("dtype" in v for v in known.values()):
+            # MXNet infers types over the whole graph: a label or state given only a
+            # shape takes the type its op gives it (float64 data -> float64 label)
+            types = _infer_types_without_shapes(self, {k: v["dtype"] for k, v in known.items() if "dtype" in v})
+            for k, v in known.items():
+                if "dtype" not in v and types.get(k) is not None:
+                    v["dtype"] = types[k]
         known = _infer_param_shapes(self, g, known)
         try:
             return g, g.infer(known, partial)
@@ -637,9 +658,7 @@ class Symbol:
         return self._infer_shape_impl(True, *args, **kwargs)
 
     def _infer_shape_impl(self, partial, *args, **kwargs):
-        if args:
-            names = self.list_arguments()
-            kwargs.update({names[i]: s for i, s in enumerate(args) if s is not None})
+        kwargs = self._infer_inputs("infer_shape", args, kwargs)
         # conflicts raise; what the given shapes leave undecided is reported as MXNet 1.x
         # does: () in infer_shape_partial, a warning and Nones from infer_shape
         g, res = self._infer(kwargs, {}, True)
@@ -666,10 +685,24 @@ class Symbol:
         undecided arguments when the given types do not determine all (MXNet's rule)."""
         return self._infer_type_impl(False, *args, **kwargs)
 
-    def _infer_type_impl(self, partial, *args, **kwargs):
+    def _infer_inputs(self, what, args, kwargs):
+        """{argument name: value} from infer_*'s positional or keyword inputs; a name
+        the graph does not have, or too many positions, raise (as in MXNet)."""
         names = self.list_arguments()
-        if args:
-            kwargs.update({names[i]: t for i, t in enumerate(args) if t is not None})
+        if len(args) > len(names):
+            raise MXNetError("%s: got %d positional inputs, the symbol has %d arguments (%s)"
+                             % (what, len(args), len(names), ", ".join(names)))
+        known = set(names) | set(self.list_auxiliary_states())
+        for k in kwargs:
+            if k not in known:
+                raise MXNetError("%s: keyword argument name %s not found. Candidate arguments: %s"
+                                 % (what, k, ", ".join(names)))
+        kwargs = dict(kwargs)
+        kwargs.update({names[i]: v for i, v in enumerate(args) if v is not None})
+        return kwargs
+
+    def _infer_type_impl(self, partial, *args, **kwargs):
+        kwargs = self._infer_inputs("infer_type", args, kwargs)
         # types follow shapes in the core: with every shape known, ask it
         g = self._graph()
         known = self._known_spec({}, kwargs)
@@ -739,31 +772,38 @@ class Symbol:
         return s
 
     def _compose(self, *args, name=None, **kwargs):
-        vars_ = [n for n in _topo(self._outs) if n.op is None]
-        repl = {}
-        if args:
-            for n, a in zip([v for v in vars_], args):
-                repl[n.name] = a
-        repl.update({k: v for k, v in kwargs.items() if isinstance(v, Symbol)})
+        """Replace arguments (positionally in list_arguments order, or by name) with
+        single-output Symbols; `name` renames the head node (MXNet's compose)."""
+        if args and kwargs:
+            raise TypeError("compose only accept input Symbols either as positional or keyword arguments, not both")
+        for v in list(args) + list(kwargs.values()):
+            if not isinstance(v, Symbol):
+                raise TypeError("Compose expect `Symbol` as arguments, got %s" % type(v).__name__)
+            if len(v._outs) != 1:
+                raise MXNetError("compose: a replacement has %d outputs; select one with [i]" % len(v._outs))
+        names = self.list_arguments()
+        if len(args) > len(names):
+            raise MXNetError("compose: %d positional Symbols for %d arguments (%s)"
+                             % (len(args), len(names), ", ".join(names)))
+        unknown = [k for k in kwargs if k not in names]
+        if unknown:
+            raise MXNetError("compose: keyword argument name %s not found. Candidate arguments: %s"
+                             % (", ".join(unknown), ", ".join(names)))
+        repl = dict(zip(names, args)) if args else dict(kwargs)
         memo = {}
 
-        def clone(n):
-            if id(n) in memo:
-                return memo[id(n)]
+        def clone(n, i):
             if n.op is None and n.name in repl:
-                r = repl[n.name]._outs[0][0]
-                memo[id(n)] = r
-                return r
-            c = _Node(n.op, n.name, n.attrs, [], n.n_vis)
-            c.trace_shape = n.trace_shape
-            memo[id(n)] = c
-            c.inputs = [(clone(p), i) for p, i in n.inputs]
-            return c
-        # substitute by entry index too (a replacement may be output k of a multi-output node)
-        outs = []
-        for n, i in self._outs:
-            outs.append((clone(n), i))
-        self._outs = outs
+                return repl[n.name]._outs[0]  # the replacement's entry: it may be output k of its node
+            if id(n) not in memo:
+                c = _Node(n.op, n.name, n.attrs, [], n.n_vis)
+                c.trace_shape, c.subgraphs = n.trace_shape, n.subgraphs
+                memo[id(n)] = c
+                c.inputs = [clone(p, k) for p, k in n.inputs]
+            return (memo[id(n)], i)
+        self._outs = [clone(n, i) for n, i in self._outs]
+        if name is not None and self._outs and self._outs[0][0].op is not None:
+            self._outs[0][0].name = name
 
     def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None, group2ctx=None,
              shared_exec=None):
@@ -821,7 +861,7 @@ class Symbol:
         return _binary("pow", self, o, True)
 
     def __neg__(self):
-        return _make_node("_mul_scalar", [self], {"scalar": -1.0})
+        return _make_node("_mul_scalar", [self], {"scalar": -1.0}, hint="_mulscalar")
 
     def __eq__(self, o):
         return _binary("eq", self, o)
@@ -1131,11 +1171,11 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, ini
         raise TypeError("Expect a string for variable `name`")
     attrs = {k: attr_str(v) for k, v in (attr or {}).items()}
     if shape is not None:
-        attrs["__shape__"] = attr_str(tuple(shape))
+        attrs["__shape__"] = str(shape if isinstance(shape, (tuple, list)) else tuple(shape))  # MXNet: str(shape)
     if lr_mult is not None:
-        attrs["__lr_mult__"] = attr_str(float(lr_mult))
+        attrs["__lr_mult__"] = str(lr_mult)  # as MXNet writes it: lr_mult=2 -> '2'
     if wd_mult is not None:
-        attrs["__wd_mult__"] = attr_str(float(wd_mult))
+        attrs["__wd_mult__"] = str(wd_mult)
     if dtype is not None:
         from ..base import mx_dtype
         attrs["__dtype__"] = str(mx_dtype(dtype))
