@@ -47,6 +47,8 @@ eval { $s->run({ x => mx->nd->array([1]) }) };
 like($@, qr/no value for argument 'w'/, 'missing argument named');
 eval { $s->run({ x => mx->nd->array([1, 2]), w => mx->nd->array([1, 2, 3]) }) };
 like($@, qr/node 'm'.*\(2,\) and \(3,\)/, 'shape conflict names the node and shapes');
+eval { $s->run({ x => [1, 2, 3], w => mx->nd->array([1, 2, 3]) }) };
+like($@, qr/argument 'x' must be an AI::MXCore::NDArray, got ARRAY/, 'a non-NDArray argument is a clear error');
 eval { mx->sym->load_json('{"nodes":[{"op":"NoSuchOp","name":"bad1","inputs":[]}],"heads":[[0,0,0]]}') };
 like($@, qr/bad1.*NoSuchOp|NoSuchOp.*bad1/, 'unknown op names the node');
 $s->dispose;

@@ -6,6 +6,7 @@ package AI::MXCore::Symbol;
 use strict;
 use warnings;
 use Carp qw(croak);
+use Scalar::Util qw(blessed);
 
 sub _c { AI::MXCore::_c(@_) }
 sub _check { AI::MXCore::_check(@_) }
@@ -51,6 +52,11 @@ sub run {
         my @missing = grep { !exists $given->{$_} } @$wanted;
         croak "AI::MXCore::Symbol::run: no value for $what " . join(', ', map {"'$_'"} @missing)
             . " (the graph's ${what}s: " . join(', ', @$wanted) . ")" if @missing;
+        for my $k (@$wanted) {
+            croak "AI::MXCore::Symbol::run: $what '$k' must be an AI::MXCore::NDArray, got "
+                . (ref $given->{$k} || (defined $given->{$k} ? "'$given->{$k}'" : 'undef'))
+                unless blessed($given->{$k}) && $given->{$k}->isa('AI::MXCore::NDArray');
+        }
         return [map { $given->{$_}->handle } @$wanted];
     };
     my $a = $bind->($s->list_arguments, $args, 'argument');
