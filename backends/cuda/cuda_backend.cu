@@ -466,16 +466,18 @@ template <typename T> __global__ void k_acc(T *Y, const T *X, long long n) {
     if (i < n) Y[i] += X[i];
 }
 
-int k_fill_like(void *ctx, const mxb_call *c, char *err, size_t errlen) {
-    Dev &d = *(Dev *)ctx;
-    const mxb_tensor &o = c->out[0];
-    double v = !strcmp(c->op, "ones_like") ? 1.0 : !strcmp(c->op, "full_like") ? mxb_attr_f(c, "fill_value", 0) : 0.0;
+int fill_launch(Dev &d, const char *op, const mxb_tensor &o, double v, char *err, size_t errlen) {
     if (!o.size) return MXB_OK;
     cudaSetDevice(d.id);
-    if (o.dtype == MXB_F32) k_fill<float><<<blocks(o.size), 256, 0, d.stream>>>((float *)o.buf, o.size, (float)v);
-    else if (o.dtype == MXB_F64) k_fill<double><<<blocks(o.size), 256, 0, d.stream>>>((double *)o.buf, o.size, v);
+    if (o.dtype == MXB_F32) k_fill<float><<<blocks(o.size), 256, 0, d.stream>>>((float *)o.buf + o.offset, o.size, (float)v);
+    else if (o.dtype == MXB_F64) k_fill<double><<<blocks(o.size), 256, 0, d.stream>>>((double *)o.buf + o.offset, o.size, v);
     else return MXB_UNSUPPORTED;
-    return launched(d, c->op, err, errlen);
+    return launched(d, op, err, errlen);
+}
+
+int k_fill_like(void *ctx, const mxb_call *c, char *err, size_t errlen) {
+    double v = !strcmp(c->op, "ones_like") ? 1.0 : !strcmp(c->op, "full_like") ? mxb_attr_f(c, "fill_value", 0) : 0.0;
+    return fill_launch(*(Dev *)ctx, c->op, c->out[0], v, err, errlen);
 }
 
 template <typename T> int run_add_n(Dev &d, const mxb_call *c, char *err, size_t errlen) {

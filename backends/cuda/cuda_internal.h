@@ -37,6 +37,8 @@ int fail(char *err, size_t n, const char *fmt, ...);
     } while (0)
 // After a launch: report a launch error, else remember op as the last one queued.
 int launched(Dev &d, const char *op, char *err, size_t errlen);
+// every element of o (float32/float64) set to v (cuda_backend.cu)
+int fill_launch(Dev &d, const char *op, const mxb_tensor &o, double v, char *err, size_t errlen);
 // Scalar helpers shared by the elementwise and activation kernels.
 template <typename T> __device__ inline T sigm(T x) { return 1 / (1 + exp(-x)); }
 template <typename T> __device__ inline T softplus(T x) { return x > 20 ? x : log1p(exp(x)); }

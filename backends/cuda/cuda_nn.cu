@@ -915,7 +915,11 @@ int k_multi_sgd(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     double a, b;
     int kind = act_param_kind(c, &a, &b);
-    return kind < 0 ? MXB_UNSUPPORTED : act_p_launch(*(Dev *)ctx, c, kind, a, b, 0, err, errlen);
+    if (kind < 0) return MXB_UNSUPPORTED;
+    int rc = act_p_launch(*(Dev *)ctx, c, kind, a, b, 0, err, errlen);
+    // rrelu's mask output in inference: every element's slope is the mean
+    if (rc == MXB_OK && kind == ACTP_RRELU && c->n_out > 1) rc = fill_launch(*(Dev *)ctx, c->op, c->out[1], 0.5 * (a + b), err, errlen);
+    return rc;
 }
 
 // _backward_act for the parametrised kinds (>= 5)

@@ -711,7 +711,11 @@ static int act_p_launch(cl_dev *d, const mxb_call *c, int kind, double a, double
 static int k_act_param(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     double a, b;
     int kind = act_param_kind(c, &a, &b);
-    return kind < 0 ? MXB_UNSUPPORTED : act_p_launch(ctx, c, kind, a, b, 0, err, errlen);
+    if (kind < 0) return MXB_UNSUPPORTED;
+    int rc = act_p_launch(ctx, c, kind, a, b, 0, err, errlen);
+    /* rrelu's mask output in inference: every element's slope is the mean */
+    if (rc == MXB_OK && kind == ACTP_RRELU && c->n_out > 1) rc = fill(ctx, c->op, &c->out[1], 0.5 * (a + b), err, errlen);
+    return rc;
 }
 
 static int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) {

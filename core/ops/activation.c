@@ -53,6 +53,7 @@ typedef struct {
     void *o;
     double a, b;
     const mx_call *c;
+    void *m; /* rrelu's mask output (the slopes), or NULL */
 } act_args;
 
 #define ACT_KERNELS(K, N, FWD, DER)                                             \
@@ -207,10 +208,13 @@ static int infer_lrelu(mx_call *c) {
                             c->attrs[LR_UPPER].f);
     }
     mxi_same_as_in(c, 0, 0);
+    if (c->n_out > 1) mxi_same_as_in(c, 1, 0);
     return MX_OK;
 }
 
 static int lrelu_num_inputs(const mx_call *c) { return c->attrs[LR_ACT].i == LR_PRELU ? 2 : 1; }
+/* rrelu has a second output, as in MXNet: the slope each element got */
+static int lrelu_num_outputs(const mx_call *c) { return c->attrs[LR_ACT].i == LR_RRELU ? 2 : 1; }
 
 static int same_shape3(mx_call *c) {
     for (int i = 1; i < c->n_in; i++) {
@@ -263,20 +267,19 @@ static void prelu_geom(const mx_tensor_s *x, const mx_tensor_s *g, int64_t *ch, 
 PRELU_T(float)
 PRELU_T(double)
 
-/* ---- rrelu training forward (random slope per element) ---- */
+/* ---- rrelu training forward (random slope per element) ----
+ * The slope of element i is a function of i and the call's random stream, so
+ * the mask output (p->m, every element's slope, as MXNet's) draws the same. */
 #define RRELU_T(T)                                                              \
     static void rrelu_train_##T(void *ctx, int64_t b0, int64_t e0) {            \
         act_args *p = ctx;                                                      \
         const T *X = p->x;                                                      \
-        T *O = p->o;                                                            \
+        T *O = p->o, *M = p->m;                                            \
         for (int64_t i = b0; i < e0; i++) {                                     \
             T x = X[i];                                                         \
-            if (x > 0) {                                                        \
-                O[i] = x;                                                       \
-            } else {                                                            \
-                double r = p->a + (p->b - p->a) * mxi_rng_uniform(p->c, (uint64_t)i); \
-                O[i] = (T)(r * x);                                              \
-            }                                                                   \
+            double r = (x > 0 && !M) ? 1 : p->a + (p->b - p->a) * mxi_rng_uniform(p->c, (uint64_t)i); \
+            O[i] = x > 0 ? x : (T)(r * x);                                      \
+            if (M) M[i] = (T)r;                                                 \
         }                                                                       \
     }
 RRELU_T(float)
@@ -293,9 +296,15 @@ static int act_cpu(mx_call *c) {
         else prelu_fwd_float(x, c->in[1], o);
         return MX_OK;
     }
+    mx_tensor_s *mask = k == K_RRELU && c->n_out > 1 ? c->out[1] : NULL;
     act_args p = {mxi_data(x), NULL, NULL, mxi_data(o), a, b, c};
     mxi_range_fn fn = f64 ? fwd_f64[k] : fwd_f32[k];
-    if (k == K_RRELU && c->training) fn = f64 ? rrelu_train_double : rrelu_train_float;
+    if (k == K_RRELU && c->training) {
+        fn = f64 ? rrelu_train_double : rrelu_train_float;
+        p.m = mask ? mxi_data(mask) : NULL;
+    } else if (mask) { /* inference: every element's slope is the mean */
+        for (int64_t i = 0; i < mask->size; i++) mxi_store_from_double(mxi_data(mask), mask->dtype, i, 0.5 * (a + b));
+    }
     mxi_parallel_for(o->size, GRAIN, fn, &p);
     return MX_OK;
 }
@@ -512,7 +521,8 @@ static const mx_op_def ops[] = {
      .dtypes = MX_DT_FLOAT, .flags = ACT_FLAGS},
     {.name = "LeakyReLU", .doc = "Leaky rectifiers: elu, gelu, leaky, prelu (learned gamma along axis 1), rrelu (random "
                                  "slope in training, mean slope in inference), selu.",
-     .inputs = "data,gamma", .num_outputs = 1, .attrs = lrelu_attrs, .n_attrs = 4, .num_inputs_fn = lrelu_num_inputs,
+     .inputs = "data,gamma", .num_outputs = 1, .output_names = "output,mask", .attrs = lrelu_attrs, .n_attrs = 4,
+     .num_inputs_fn = lrelu_num_inputs, .num_outputs_fn = lrelu_num_outputs,
      .infer = infer_lrelu, .param_shape = lr_param_shape, .cpu = act_cpu, .grad = act_grad, .dtypes = MX_DT_FLOAT, .flags = ACT_FLAGS | MX_OPF_RANDOM},
     {.name = "_backward_act", .doc = "Backward of the activations: ograd * f'(data).", .inputs = "ograd,data,output",
      .num_outputs = 1, .attrs = bwd_attrs, .n_attrs = 3, .infer = same_shape3, .cpu = bwd_act_cpu, .dtypes = MX_DT_FLOAT,

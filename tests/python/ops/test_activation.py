@@ -128,6 +128,29 @@ def test_rrelu():
     assert np.std(g[neg]) > 0.01
 
 
+def test_rrelu_returns_its_slopes_as_a_second_output_like_mxnet():
+    """MXNet 1.9.1: nd.LeakyReLU(act_type='rrelu') is [output, mask] and
+    sym.list_outputs() names them; in training the mask holds each element's
+    random slope (the one the output and the gradient use)."""
+    import mxcore as mx
+    x = mx.nd.array([[-1.0, 2.0], [3.0, -4.0]])
+    out, mask = mx.nd.LeakyReLU(x, act_type="rrelu")  # inference: the mean slope (0.125 + 0.334) / 2
+    np.testing.assert_allclose(out.asnumpy(), [[-0.2295, 2.0], [3.0, -0.918]], rtol=1e-6)  # MXNet's values
+    np.testing.assert_allclose(mask.asnumpy(), np.full((2, 2), 0.2295), rtol=1e-6)
+    assert mx.sym.LeakyReLU(mx.sym.var("x"), act_type="rrelu", name="r").list_outputs() == ["r_output", "r_mask"]
+    assert mx.sym.LeakyReLU(mx.sym.var("x"), act_type="leaky", name="l").list_outputs() == ["l_output"]
+    xv = np.random.RandomState(1).uniform(-1, 1, (20, 30))
+    x = mx.nd.array(xv)
+    x.attach_grad()
+    with mx.autograd.record():
+        out, mask = mx.nd.LeakyReLU(x, act_type="rrelu", lower_bound=0.1, upper_bound=0.3)
+    out.backward()
+    m = mask.asnumpy()
+    assert (m >= 0.1 - 1e-7).all() and (m <= 0.3 + 1e-7).all() and m.std() > 0.01
+    np.testing.assert_allclose(out.asnumpy(), np.where(xv > 0, xv, m * xv), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.asnumpy()[xv < 0], m[xv < 0], rtol=1e-6)
+
+
 def test_prelu():
     x = _x((2, 3, 4))
     for gamma in (np.array([0.1, 0.2, 0.3]), np.array([0.25])):
