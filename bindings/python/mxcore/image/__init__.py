@@ -7,8 +7,7 @@ MXNet allows them). Decoded PNG/JPEG pixels and uint8 resizes match MXNet 1.9.1'
 the cases tested; float images are resized in float64, so they can differ from
 OpenCV's float32 results in the last bits.
 
-Not provided: ``mx.image.detection`` (ImageDetIter and the detection augmenters),
-``imrotate``/``random_rotate``.
+Not provided: ``mx.image.detection`` (ImageDetIter and the detection augmenters).
 """
 from .augmenters import (Augmenter, BrightnessJitterAug, CastAug, CenterCropAug, ColorJitterAug,
                          ColorNormalizeAug, ContrastJitterAug, CreateAugmenter, ForceResizeAug,
@@ -16,12 +15,13 @@ from .augmenters import (Augmenter, BrightnessJitterAug, CastAug, CenterCropAug,
                          RandomOrderAug, RandomSizedCropAug, ResizeAug, SaturationJitterAug, SequentialAug)
 from .codec import ImageDecodeError, imdecode, imread, imresize
 from .iterator import ImageIter
+from .rotate import imrotate, random_rotate
 from .ops import (center_crop, color_normalize, copyMakeBorder, fixed_crop, random_crop, random_size_crop,
                   resize_short, scale_down)
 
 __all__ = ['ImageDecodeError', 'imdecode', 'imread', 'imresize',
            'center_crop', 'color_normalize', 'copyMakeBorder', 'fixed_crop', 'random_crop',
-           'random_size_crop', 'resize_short', 'scale_down',
+           'random_size_crop', 'resize_short', 'scale_down', 'imrotate', 'random_rotate',
            'Augmenter', 'BrightnessJitterAug', 'CastAug', 'CenterCropAug', 'ColorJitterAug',
            'ColorNormalizeAug', 'ContrastJitterAug', 'CreateAugmenter', 'ForceResizeAug',
            'HorizontalFlipAug', 'HueJitterAug', 'LightingAug', 'RandomCropAug', 'RandomGrayAug',

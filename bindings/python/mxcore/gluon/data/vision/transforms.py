@@ -152,6 +152,46 @@ class CenterCrop(Block):
         return _image().center_crop(x, self._size, self._interp)[0]
 
 
+class Rotate(Block):
+    """Rotate C x H x W (or N x C x H x W) float32 images by ``rotation_degrees``, keeping
+    their shape (mx.image.imrotate; ``zoom_in`` / ``zoom_out`` as there)."""
+
+    def __init__(self, rotation_degrees, zoom_in=False, zoom_out=False):
+        super().__init__()
+        self._args = (rotation_degrees, zoom_in, zoom_out)
+
+    def forward(self, x):
+        _float32_only(x)
+        return _image().imrotate(x, *self._args)
+
+
+class RandomRotation(Block):
+    """Rotate by an angle drawn from ``angle_limits`` (degrees), with probability
+    ``rotate_with_proba`` (numpy's global generator; mx.image.random_rotate)."""
+
+    def __init__(self, angle_limits, zoom_in=False, zoom_out=False, rotate_with_proba=1.0):
+        super().__init__()
+        lower, upper = angle_limits
+        if lower >= upper:
+            raise ValueError("`angle_limits` must be an ordered tuple")
+        if not 0 <= rotate_with_proba <= 1:
+            raise ValueError("Probability of rotating the image should be between 0 and 1")
+        self._args = (angle_limits, zoom_in, zoom_out)
+        self._proba = rotate_with_proba
+
+    def forward(self, x):
+        if np.random.random() > self._proba:
+            return x
+        _float32_only(x)
+        return _image().random_rotate(x, *self._args)
+
+
+def _float32_only(x):
+    if x.dtype != np.float32:
+        raise TypeError("This transformation only supports float32 (got %s). Consider calling it after ToTensor"
+                        % np.dtype(x.dtype).name)
+
+
 class CropResize(HybridBlock):
     """Crop the ``width`` x ``height`` rectangle at (x, y), then resize to ``size`` if given."""
 
