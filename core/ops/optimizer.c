@@ -263,9 +263,10 @@ RUN_SIMPLE(nag_mom, 3, SM_SETUP)
  * the last input. The master (and the momentum) are updated in place; the output
  * is the new master in the weight's dtype (invoke.c casts it, and casts a float16
  * weight and grad to float32 for the kernel). */
-static int infer_mp(mx_call *c) {
-    const mx_tensor_s *w = c->in[0];
-    for (int k = 1; k < c->n_in; k++) {
+/* one (weight, grad, [mom,] weight32) group starting at input wi */
+static int check_mp_group(mx_call *c, int wi, int n) {
+    const mx_tensor_s *w = c->in[wi];
+    for (int k = wi + 1; k < wi + n; k++) {
         const mx_tensor_s *t = c->in[k];
         if (!same_shape(t, w)) {
             char a[128], b[128];
@@ -277,6 +278,11 @@ static int infer_mp(mx_call *c) {
             return mxi_op_error(c, MX_ERR_DTYPE, "input %d (momentum or weight32) must be a contiguous float32 "
                                 "array, got %s", k, mxi_dtype_name(t->dtype));
     }
+    return MX_OK;
+}
+
+static int infer_mp(mx_call *c) {
+    MXI_TRY(check_mp_group(c, 0, c->n_in));
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
@@ -493,8 +499,12 @@ static const mx_attr_spec multi_sgd_mom_attrs[] = {
     {.name = "num_weights", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated weights.", .bounded = 1,
      .lo = 1, .hi = MX_MAX_TUPLE},
 };
-static int multi_group(const mx_call *c) { return c->op->attrs[2].name[0] == 'm' ? 3 : 2; } /* "momentum" */
-static int multi_nw(const mx_call *c) { return (int)c->attrs[multi_group(c) == 3 ? MM_NW : MS_NW].i; }
+/* the four multi ops: with momentum (attrs[2] is "momentum") and/or a float32
+ * master copy (multi_mp_*) per weight, which makes the group longer */
+static int multi_has_mom(const mx_call *c) { return c->op->attrs[2].name[0] == 'm'; }
+static int multi_is_mp(const mx_call *c) { return !strncmp(c->op->name, "multi_mp_", 9); }
+static int multi_group(const mx_call *c) { return 2 + multi_has_mom(c) + multi_is_mp(c); }
+static int multi_nw(const mx_call *c) { return (int)c->attrs[multi_has_mom(c) ? MM_NW : MS_NW].i; }
 static int multi_nin(const mx_call *c) { return multi_nw(c) * multi_group(c); }
 static int multi_nout(const mx_call *c) { return multi_nw(c); }
 
@@ -504,27 +514,38 @@ static int multi_infer(mx_call *c) {
     if (lrs->n != nw || wds->n != nw)
         return mxi_op_error(c, MX_ERR_INVALID, "lrs and wds need num_weights=%d entries, got %d and %d", nw, lrs->n,
                             wds->n);
+    if (nw * gs > 64) /* the in-place states are a 64-bit input mask */
+        return mxi_op_error(c, MX_ERR_INVALID, "at most %d weights per call, got num_weights=%d", 64 / gs, nw);
     for (int k = 0; k < nw; k++) {
-        MXI_TRY(check_group(c, k * gs, gs));
+        MXI_TRY(multi_is_mp(c) ? check_mp_group(c, k * gs, gs) : check_group(c, k * gs, gs));
         mxi_same_as_in(c, k, k * gs);
     }
     return MX_OK;
 }
 
 static int multi_cpu(mx_call *c) {
-    int nw = multi_nw(c), gs = multi_group(c);
+    int nw = multi_nw(c), gs = multi_group(c), mom = multi_has_mom(c), mp = multi_is_mp(c);
     for (int k = 0; k < nw; k++) {
-        MXI_TRY(check_kernel_dtypes(c, k * gs, gs));
+        /* the kernel sees (weight, grad, [mom]); a multi_mp group's master copy is its weight */
+        int wi = k * gs, nk = gs - mp;
+        MXI_TRY(check_kernel_dtypes(c, wi, nk));
         opt_args a = {0};
-        fill_ptrs(c, &a, k * gs, gs);
+        fill_ptrs(c, &a, wi, nk);
+        mx_tensor_s *w32 = mp ? c->in[wi + gs - 1] : NULL;
+        if (w32) a.w = mxi_data(w32);
         a.out = mxi_data(c->out[k]);
         a.lr = c->attrs[0].fv[k], a.wd = c->attrs[1].fv[k];
-        if (gs == 3) {
+        int dt = w32 ? MX_FLOAT32 : c->in[wi]->dtype;
+        if (mom) {
             a.p0 = AT(MM_MOM), a.rs = AT(MM_RS), a.cl = AT(MM_CL);
-            sgd_mom_run(c->in[k * gs]->dtype, &a, c->in[k * gs]->size);
+            sgd_mom_run(dt, &a, c->in[wi]->size);
         } else {
             a.rs = AT(MS_RS), a.cl = AT(MS_CL);
-            sgd_run(c->in[k * gs]->dtype, &a, c->in[k * gs]->size);
+            sgd_run(dt, &a, c->in[wi]->size);
+        }
+        if (w32) { /* the master takes the result; invoke.c casts the output to the weight's dtype */
+            memcpy(mxi_data(w32), a.out, sizeof(float) * (size_t)w32->size);
+            mxi_bump_version(w32);
         }
     }
     return MX_OK;
@@ -535,8 +556,10 @@ static int multi_cpu(mx_call *c) {
     {.name = NM, .aliases = AL, .doc = DOC, .inputs = IN, .num_outputs = 1, .attrs = ATTRS, .n_attrs = NA(ATTRS), \
      .infer = INFER, .cpu = CPU, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT, .mutates = MUT}
 
-/* bits 2, 5, 8, ...: the momentum of each (weight, grad, mom) triple */
+/* bits 2, 5, 8, ...: the momentum (or master copy) of each (weight, grad, mom) triple */
 #define EVERY_THIRD_FROM_2 0x4924924924924924ULL
+/* bits 2, 3, 6, 7, ...: the momentum and master copy of each (weight, grad, mom, weight32) */
+#define MOM_AND_MASTER_OF_QUADS 0xCCCCCCCCCCCCCCCCULL
 
 static const mx_op_def ops[] = {
     OPT("sgd_update", NULL, "SGD update: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad).", "weight,grad",
@@ -609,6 +632,19 @@ static const mx_op_def ops[] = {
      .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_mom_attrs,
      .n_attrs = NA(multi_sgd_mom_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
      .dtypes = MX_DT_FLOAT, .mutates = EVERY_THIRD_FROM_2},
+    {.name = "multi_mp_sgd_update",
+     .doc = "multi_sgd_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, "
+            "weight32_0, weight1, ...); the masters are updated in place and returned in the weights' dtype.",
+     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_attrs,
+     .n_attrs = NA(multi_sgd_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = EVERY_THIRD_FROM_2},
+    {.name = "multi_mp_sgd_mom_update",
+     .doc = "multi_sgd_mom_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, "
+            "mom0, weight32_0, weight1, ...); moms and masters are updated in place, the masters returned in "
+            "the weights' dtype.",
+     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_mom_attrs,
+     .n_attrs = NA(multi_sgd_mom_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = MOM_AND_MASTER_OF_QUADS},
 };
 
 void mxi_register_optimizer(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }

@@ -305,3 +305,34 @@ def test_mp_sgd_updates_the_float32_master():
     np.testing.assert_allclose(from_mx(h32), [0.98000246, -0.5149951, 0.2775049], rtol=1e-6)
     expect_error("mp_sgd_update", [np.ones(2, np.float16), np.ones(2, np.float16), np.ones(3, np.float32)],
                  {"lr": 0.1}, contains=("mp_sgd_update", "shape"))
+
+
+def test_multi_mp_sgd_updates_match_mxnet():
+    """multi_mp_sgd_update / multi_mp_sgd_mom_update: float16 weights, float32 masters
+    (and momenta) updated in place; values printed by MXNet 1.9.1 for these inputs."""
+    import mxcore as mx
+    rs = np.random.RandomState(0)
+    shapes = [(3, 4), (5,)]
+    w32 = [rs.randn(*s).astype("float32") for s in shapes]
+    g = [rs.randn(*s).astype("float16") for s in shapes]
+    mom = [rs.randn(*s).astype("float32") for s in shapes]
+    grads = [mx.nd.array(x, dtype="float16") for x in g]
+    w = [mx.nd.array(x, dtype="float16") for x in w32]
+    masters = [mx.nd.array(x) for x in w32]
+    flat = [a for grp in zip(w, grads, masters) for a in grp]
+    mp_sgd, mp_sgd_mom = (getattr(mx.nd, n) for n in ("multi_mp_sgd_update", "multi_mp_sgd_mom_update"))
+    out = mp_sgd(*flat, out=w, lrs=(0.1, 0.2), wds=(0.01, 0.0), rescale_grad=0.5, clip_gradient=0.8, num_weights=2)
+    assert [o.dtype for o in out] == [np.float16, np.float16]
+    np.testing.assert_allclose(w[0].asnumpy().ravel()[:6], [1.7725, 0.384, 1.0205, 2.3184, 1.833, -1.0195], atol=1e-3)
+    np.testing.assert_allclose(masters[1].asnumpy(), [0.61407, 0.10618, 0.40605, 0.42244, 1.65408], atol=1e-5)
+    w = [mx.nd.array(x, dtype="float16") for x in w32]
+    masters = [mx.nd.array(x) for x in w32]
+    moms = [mx.nd.array(x) for x in mom]
+    flat = [a for grp in zip(w, grads, moms, masters) for a in grp]
+    mp_sgd_mom(*flat, out=w, lrs=(0.1, 0.2), wds=(0.01, 0.0), momentum=0.9, rescale_grad=0.5, num_weights=2)
+    np.testing.assert_allclose(w[0].asnumpy().ravel()[:6], [1.459, 0.525, 2.127, 3.449, 1.484, -1.292], atol=2e-3)
+    np.testing.assert_allclose(moms[1].asnumpy(), [-1.27449, 0.68425, -1.49033, -0.1027, -0.60787], atol=1e-5)
+    np.testing.assert_allclose(masters[0].asnumpy().ravel()[:4], [1.45943, 0.52482, 2.12772, 3.44843], atol=1e-5)
+    with pytest.raises(mx.MXNetError, match="weight32.*float32"):
+        bad = [w[0], grads[0], mx.nd.array(w32[0], dtype="float16")]
+        mp_sgd(*bad, lrs=(0.1,), wds=(0.0,), num_weights=1)

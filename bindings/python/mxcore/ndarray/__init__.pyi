@@ -1946,6 +1946,14 @@ def multi_sgd_mom_update(*data: NDArray, lrs: object, wds: object, momentum: flo
     """SGD-with-momentum update of num_weights weights at once; inputs interleaved (weight0, grad0, mom0, weight1, ...); moms are updated in place; one output per weight."""
     ...
 
+def multi_mp_sgd_update(*data: NDArray, lrs: object, wds: object, rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_sgd_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, weight32_0, weight1, ...); the masters are updated in place and returned in the weights' dtype."""
+    ...
+
+def multi_mp_sgd_mom_update(*data: NDArray, lrs: object, wds: object, momentum: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_sgd_mom_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mom0, weight32_0, weight1, ...); moms and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
 def SoftmaxOutput(data: NDArray, label: NDArray, *, grad_scale: float | None = ..., ignore_label: float | None = ..., multi_output: bool | None = ..., use_ignore: bool | None = ..., preserve_shape: bool | None = ..., normalization: str | None = ..., out_grad: bool | None = ..., smooth_alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Softmax with a cross-entropy loss gradient: the forward returns softmax(data); the backward returns (softmax - onehot(label)) * grad_scale (normalised), ignoring the head gradient."""
     ...
