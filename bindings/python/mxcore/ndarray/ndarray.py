@@ -389,8 +389,22 @@ class NDArray:
     def writable(self) -> bool:
         return True
 
-    def _fresh_grad(self):
-        return self.grad
+    def _grad_fresh_flag(self, clear: int) -> bool:
+        flag = ffi.new("int *")
+        check_call(lib.mx_autograd_grad_fresh(ffi.new("mx_tensor[]", [self.handle]), 1, flag, clear))
+        return bool(flag[0])
+
+    @property
+    def _fresh_grad(self) -> bool:
+        """MXNet's flag: whether a backward wrote this variable's gradient since the
+        flag was last cleared (False for an array that is not a marked variable)."""
+        return self._grad_fresh_flag(0)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state: bool) -> None:
+        if state:
+            raise MXNetError("_fresh_grad can only be cleared (set to False); a backward sets it")
+        self._grad_fresh_flag(1)
 
     # ---- conversion ----
     def asnumpy(self) -> np.ndarray:

@@ -14,6 +14,16 @@ Each submodule has one job; this package re-exports their public names so that
 """
 from __future__ import annotations
 
+# MXNet's test_utils had no __all__, so `from mxnet.test_utils import *` also handed
+# tests numpy as np, numpy.random as rnd and the package as mx; many rely on that.
+import numpy as np
+import numpy.random as rnd
+import numpy.testing as npt
+
+import mxcore as mx
+
+from ..context import Context, current_context
+from ..ndarray import array
 from .compare import (almost_equal, assert_allclose, assert_almost_equal, assert_almost_equal_ignore_nan,
                       assert_almost_equal_with_err, assert_exception, checkShapes, collapse_sum_like,
                       compare_ndarray_tuple, locationError, np_reduce, same, same_array)
@@ -34,7 +44,8 @@ from .symbolic import (check_consistency, check_numeric_gradient, check_speed, c
 from .tolerances import (default_atols, default_context, default_dtype, default_numeric_eps, default_rtols,
                          effective_dtype, get_atol, get_etol, get_rtol, get_tolerance, get_tols, set_default_context)
 
-__all__ = ["almost_equal", "assert_allclose", "assert_almost_equal", "assert_almost_equal_ignore_nan",
+__all__ = ["mx", "np", "npt", "rnd", "array", "Context", "current_context",
+           "almost_equal", "assert_allclose", "assert_almost_equal", "assert_almost_equal_ignore_nan",
            "assert_almost_equal_with_err", "assert_exception", "assign_each", "assign_each2",
            "check_consistency", "check_gluon_hybridize_consistency", "check_numeric_gradient",
            "check_speed", "check_symbolic_backward", "check_symbolic_forward", "checkShapes",
