@@ -10,12 +10,13 @@ they are cached on first use.
 from __future__ import annotations
 
 import threading
+from builtins import slice as py_slice  # noqa: F401  (MXNet's name; user code imports it from here)
 from numbers import Number
 
 import numpy as np
 
 from .. import base as _base
-from ..base import MXNetError, _raise, attr_str, check_call, dtype_from_mx, ffi, lib, mx_dtype, np_dtype
+from ..base import MXNetError, MXNetValueError, _raise, attr_str, check_call, dtype_from_mx, ffi, lib, mx_dtype, np_dtype
 from ..context import Context, current_context
 
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
@@ -697,6 +698,30 @@ class NDArray:
             return invoke("reshape", [self], {"shape": target})[0]
         return _reshape_view(self, target)
 
+    # MXNet's inplace=True forms return a view sharing this array's memory
+    def flatten(self, inplace=False) -> "NDArray":
+        if not inplace:
+            return invoke("flatten", [self])[0]
+        rest = 1
+        for d in self.shape[1:]:
+            rest *= d
+        return self.reshape(self.shape[0], rest)
+
+    def squeeze(self, axis=None, inplace=False) -> "NDArray":
+        if not inplace:
+            return invoke("squeeze", [self], {} if axis is None else {"axis": axis})[0]
+        nd_ = self.ndim
+        drop = [i for i, d in enumerate(self.shape) if d == 1] if axis is None else \
+            [a % nd_ for a in ((axis,) if isinstance(axis, int) else axis)]
+        return self.reshape(tuple(d for i, d in enumerate(self.shape) if i not in drop) or (1,))
+
+    def expand_dims(self, axis, inplace=False) -> "NDArray":
+        if not inplace:
+            return invoke("expand_dims", [self], {"axis": axis})[0]
+        shape = list(self.shape)
+        shape.insert(axis % (self.ndim + 1), 1)
+        return self.reshape(shape)
+
     def reshape_like(self, other) -> "NDArray":
         return self.reshape(other.shape)
 
@@ -855,7 +880,7 @@ def _infer_reshape(src: tuple, target, reverse=False) -> tuple:
     for d in src:
         total *= d
     if out.count(-1) > 1:
-        raise MXNetError(f"reshape: more than one -1 in {tuple(target)}")
+        raise MXNetValueError(f"reshape: more than one -1 in {tuple(target)}")
     if -1 in out:
         known = 1
         for d in out:
@@ -866,7 +891,7 @@ def _infer_reshape(src: tuple, target, reverse=False) -> tuple:
     for d in out:
         prod *= d
     if prod != total:
-        raise MXNetError(f"reshape: cannot reshape array of shape {src} into {tuple(target)}")
+        raise MXNetValueError(f"reshape: cannot reshape array of shape {src} into {tuple(target)}")
     return tuple(out)
 
 
@@ -1124,12 +1149,10 @@ def array(source_array, ctx=None, dtype=None) -> NDArray:
         return source_array.as_in_context(_ctx(ctx)).astype(dt)
     dt = np_dtype(dtype)
     try:
-        a = np.ascontiguousarray(np.asarray(source_array, dtype=dt))
+        a = np.asarray(source_array, dtype=dt, order="C")  # keeps 0-d sources 0-d, as MXNet 1.9.1
     except OverflowError:
         # numpy 2 refuses out-of-range Python ints; MXNet (on numpy 1.x) wraps them
-        a = np.ascontiguousarray(np.asarray(source_array).astype(dt))
-    if a.ndim == 0:
-        a = a.reshape(1)
+        a = np.asarray(np.asarray(source_array).astype(dt), order="C")
     res = empty(a.shape, ctx, dt)
     if a.size:
         check_call(lib.mx_tensor_copy_from_host(res.handle, ffi.from_buffer(a), a.nbytes))
