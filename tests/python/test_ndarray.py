@@ -342,3 +342,17 @@ def test_mxnet_type_tuples_and_py_slice_import():
     from mxcore.ndarray.ndarray import py_slice
     assert isinstance(np.int64(1), integer_types) and isinstance(np.float16(1), numeric_types)
     assert isinstance("a", string_types) and py_slice is slice
+
+
+def test_moveaxis_takes_several_axes_and_checks_them():
+    # shapes printed by MXNet 1.9.1
+    x = mx.nd.zeros((4, 1, 2, 3))
+    assert mx.nd.moveaxis(x, [0, 1], [2, 3]).shape == (2, 3, 4, 1)
+    assert mx.nd.moveaxis(x, [3, 0], [1, 0]).shape == (4, 3, 1, 2)
+    assert mx.nd.moveaxis(x, -1, 0).shape == (3, 4, 1, 2)
+    y = mx.nd.arange(24).reshape(2, 3, 4)
+    np.testing.assert_array_equal(mx.nd.moveaxis(y, [0, 2], [2, 0]).asnumpy(),
+                                  np.moveaxis(y.asnumpy(), [0, 2], [2, 0]))
+    for src, dst in ((4, 0), (0, -5), ([0, 0], [0, 1]), ([0, 1], [1, 1]), (0, [0, 1])):
+        with pytest.raises(ValueError):
+            mx.nd.moveaxis(x, src, dst)

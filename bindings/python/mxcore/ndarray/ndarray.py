@@ -1196,13 +1196,30 @@ def stack(*data, axis=0, out=None, **kwargs) -> NDArray:
     return r if out is not None else r[0]
 
 
+def _axes_list(axes, ndim: int, what: str) -> list:
+    """Normalised, distinct axes from an int or a sequence (ValueError otherwise, as numpy)."""
+    seq = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
+    out = []
+    for a in seq:
+        if not -ndim <= int(a) < ndim:
+            raise ValueError(f"moveaxis: {what} axis {a} is out of bounds for an array of {ndim} dimensions")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"moveaxis: repeated axis in {what} {axes}")
+    return out
+
+
 def moveaxis(tensor, source, destination) -> NDArray:
-    axes = list(range(tensor.ndim))
-    src = source % tensor.ndim
-    dst = destination % tensor.ndim
-    axes.pop(src)
-    axes.insert(dst, src)
-    return invoke("transpose", [tensor], {"axes": tuple(axes)})[0]
+    """Move axes ``source`` (an int or several) to positions ``destination``; the
+    other axes keep their order (numpy.moveaxis)."""
+    src = _axes_list(source, tensor.ndim, "source")
+    dst = _axes_list(destination, tensor.ndim, "destination")
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of elements")
+    order = [a for a in range(tensor.ndim) if a not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return invoke("transpose", [tensor], {"axes": tuple(order)})[0]
 
 
 def waitall() -> None:
