@@ -197,7 +197,14 @@ static int scalar_infer_dt(mx_call *c, int def_dtype) {
     return MX_OK;
 }
 
-static int check_params(mx_call *c, sampler_fn fn, double p0, double p1) {
+/* per_element: the parameters come from tensors (the _sample_* ops). There MXNet
+ * accepts the degenerate zero parameters of gamma, poisson and negative binomial and
+ * draws 0 -- its multi-distribution tests feed alpha = 0 -- while the scalar forms
+ * require them to be positive. */
+static int check_params(mx_call *c, sampler_fn fn, double p0, double p1, int per_element) {
+    if (per_element && ((fn == s_gamma && p0 >= 0 && p1 >= 0) || (fn == s_poisson && p0 >= 0) ||
+                        (fn == s_negbin && p0 >= 0 && p1 > 0 && p1 <= 1)))
+        return MX_OK;
     if (fn == s_uniform && !(p0 <= p1))
         return mxi_op_error(c, MX_ERR_INVALID, "low (%g) must be <= high (%g)", p0, p1);
     if (fn == s_randint && !(p0 < p1))
@@ -223,7 +230,7 @@ static double attr_num(const mx_call *c, int idx) {
 
 #define SCALAR_OP(NAME, FN, NP, DEFDT)                                                     \
     static int NAME##_infer(mx_call *c) {                                                  \
-        MXI_TRY(check_params(c, FN, attr_num(c, 0), NP > 1 ? attr_num(c, 1) : 0));         \
+        MXI_TRY(check_params(c, FN, attr_num(c, 0), NP > 1 ? attr_num(c, 1) : 0, 0));         \
         return scalar_infer_dt(c, DEFDT);                                                  \
     }                                                                                      \
     static int NAME##_cpu(mx_call *c) {                                                    \
@@ -250,7 +257,7 @@ static int scalar_infer1(mx_call *c, int def_dtype) {
 
 #define SCALAR_OP1(NAME, FN, DEFDT)                                                       \
     static int NAME##_infer(mx_call *c) {                                                 \
-        MXI_TRY(check_params(c, FN, attr_num(c, 0), 0));                                  \
+        MXI_TRY(check_params(c, FN, attr_num(c, 0), 0, 0));                                  \
         return scalar_infer1(c, DEFDT);                                                   \
     }                                                                                     \
     static int NAME##_cpu(mx_call *c) {                                                   \
@@ -318,7 +325,7 @@ static const mx_attr_spec bernoulli_attrs[] = {
 static double like_param(const mx_call *c, int k) { return k < c->op->n_attrs ? attr_num(c, k) : 0; }
 #define LIKE_OP(NAME, FN)                                                              \
     static int NAME##_like_infer(mx_call *c) {                                         \
-        MXI_TRY(check_params(c, FN, like_param(c, 0), like_param(c, 1)));              \
+        MXI_TRY(check_params(c, FN, like_param(c, 0), like_param(c, 1), 0));              \
         mxi_same_as_in(c, 0, 0);                                                       \
         return MX_OK;                                                                  \
     }                                                                                  \
@@ -394,7 +401,7 @@ static int sample_run(mx_call *c, sampler_fn fn) {
     const mx_tensor_s *a = c->in[0], *b = c->n_in > 1 ? c->in[1] : NULL;
     for (int64_t i = 0; i < a->size; i++)
         MXI_TRY(check_params(c, fn, mxi_load_as_double(mxi_data(a), a->dtype, i),
-                             b ? mxi_load_as_double(mxi_data(b), b->dtype, i) : 0));
+                             b ? mxi_load_as_double(mxi_data(b), b->dtype, i) : 0, 1));
     samp_args p = {.fn = fn, .a0 = mxi_data(a), .a1 = b ? mxi_data(b) : NULL, .pdtype = a->dtype};
     p.inner = a->size ? c->out[0]->size / a->size : 1;
     run_sampler(c, &p);

@@ -71,8 +71,9 @@ static void make_plan(rplan *p, const int64_t *shape, int nd, const int *red) {
 /* ---- per-op element combinators ---- */
 #define C_SUM(a, x, s) ((a) + (x))
 #define C_PROD(a, x, s) ((a) * (x))
-#define C_MAX(a, x, s) ((x) > (a) ? (x) : (a))
-#define C_MIN(a, x, s) ((x) < (a) ? (x) : (a))
+/* max/min propagate NaN, as numpy and MXNet do (x != x only for NaN) */
+#define C_MAX(a, x, s) ((x) > (a) || (x) != (x) ? (x) : (a))
+#define C_MIN(a, x, s) ((x) < (a) || (x) != (x) ? (x) : (a))
 #define C_NANSUM(a, x, s) ((x) == (x) ? (a) + (x) : (a))
 #define C_NANPROD(a, x, s) ((x) == (x) ? (a) * (x) : (a))
 #define C_ABS(a, x, s) ((a) + ((x) < 0 ? -(x) : (x)))

@@ -219,7 +219,7 @@ static int v_broadcast_like(const mx_call *c, mx_tensor_s *const *in, mxv_view *
     const mx_attr_val *la = &c->attrs[0], *ra = &c->attrs[1];
     int64_t tgt[MX_MAX_NDIM];
     int nt;
-    if (la->is_none || la->n == 0) {
+    if (la->is_none && ra->is_none) {
         nt = l->ndim;
         memcpy(tgt, l->shape, sizeof(int64_t) * (size_t)nt);
         if (x->ndim > nt) {
@@ -227,8 +227,10 @@ static int v_broadcast_like(const mx_call *c, mx_tensor_s *const *in, mxv_view *
             return mxi_op_error(c, MX_ERR_INVALID, "cannot broadcast %s like %s", sstr(x->shape, x->ndim, s1), sstr(l->shape, l->ndim, s2));
         }
     } else {
-        if (ra->is_none || ra->n != la->n)
+        if (la->is_none || ra->is_none || ra->n != la->n)
             return mxi_op_error(c, MX_ERR_INVALID, "lhs_axes and rhs_axes must have the same length");
+        if (la->n == 0)  /* MXNet: an explicit () is an error, not "all axes" */
+            return mxi_op_error(c, MX_ERR_INVALID, "Empty axes tuple is not allowed");
         nt = x->ndim;
         memcpy(tgt, x->shape, sizeof(int64_t) * (size_t)nt);
         for (int i = 0; i < la->n; i++) {

@@ -483,3 +483,25 @@ def test_heads_behind_non_differentiable_ops_give_zero_gradients_like_mxnet():
         w = b * 2 + (b > 1)  # a comparison on the path adds nothing to the gradient
     w.backward()
     np.testing.assert_array_equal(b.grad.asnumpy(), [2, 2])
+
+
+def test_fresh_grad_flag_is_mxnets_property():
+    """x._fresh_grad (MXNet 1.9.1: 0 after mark_variables, 1 after a backward, 0 once
+    cleared; a plain array reads 0) -- it was a method returning the gradient."""
+    x = mx.nd.ones((2, 2))
+    mx.autograd.mark_variables([x], [mx.nd.zeros((2, 2))])
+    assert x._fresh_grad == False  # noqa: E712  (MXNet's tests compare with ==)
+    with mx.autograd.record():
+        y = (x * 2).sum()
+    y.backward()
+    assert x._fresh_grad == True  # noqa: E712
+    x._fresh_grad = False
+    assert x._fresh_grad == False and mx.nd.ones(1)._fresh_grad == False  # noqa: E712
+    with pytest.raises(mx.MXNetError):
+        x._fresh_grad = True
+
+
+def test_star_import_gives_ndarray_as_mxnet_did():
+    ns = {}
+    exec("from mxcore.autograd import *", ns)
+    assert ns["NDArray"] is mx.nd.NDArray and "record" in ns

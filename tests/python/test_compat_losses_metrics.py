@@ -362,3 +362,21 @@ def test_split_data_uneven():
                                                            even_split=False)] == [2, 2, 1, 1]
     with pytest.raises(ValueError):
         gluon.utils.split_data(nd.ones((6, 2)), 4)
+
+
+def test_metric_create_from_json_config_round_trips():
+    """mx.metric.create(json.dumps(m.get_config())) rebuilds the metric, composites
+    included (their config lists the children, as MXNet 1.9.1's does)."""
+    import json
+    comp = mx.metric.create(["acc", "f1"])
+    # json.dumps(get_config()) printed by MXNet 1.9.1
+    want = ('{"metric": "CompositeEvalMetric", "name": "composite", "output_names": null, "label_names": null, '
+            '"metrics": [{"axis": 1, "metric": "Accuracy", "name": "accuracy", "output_names": null, '
+            '"label_names": null}, {"metric": "F1", "name": "f1", "output_names": null, "label_names": null}]}')
+    assert json.loads(json.dumps(comp.get_config())) == json.loads(want)
+    again = mx.metric.create(json.dumps(comp.get_config()))
+    assert isinstance(again, mx.metric.CompositeEvalMetric) and again.get_config() == comp.get_config()
+    acc = mx.metric.create(json.dumps(mx.metric.create("acc", axis=0).get_config()))
+    assert acc.get_config() == {"axis": 0, "metric": "Accuracy", "name": "accuracy", "output_names": None,
+                                "label_names": None}
+    assert mx.metric.create('["acc", {"axis": 0}]').get_config()["axis"] == 0

@@ -293,3 +293,66 @@ def test_dtype_is_the_numpy_scalar_type_like_mxnet():
     x = mx.nd.ones((2,), dtype="float16")
     assert x.dtype is np.float16 and str(mx.nd.ones(1).dtype) == "<class 'numpy.float32'>"
     assert x.dtype == np.float16 and np.dtype(x.dtype).itemsize == 2 and x.astype(x.dtype).dtype is np.float16
+
+
+def test_max_min_propagate_nan_like_mxnet():
+    # MXNet 1.9.1: max/min over a row holding NaN give NaN (numpy's rule); sum too
+    x = mx.nd.array([[1, np.nan, 3], [np.inf, -np.inf, 2]])
+    np.testing.assert_array_equal(mx.nd.max(x, axis=1).asnumpy(), [np.nan, np.inf])
+    np.testing.assert_array_equal(mx.nd.min(x, axis=1).asnumpy(), [np.nan, -np.inf])
+    assert np.isnan(mx.nd.max(x).asscalar()) and np.isnan(mx.nd.min(x).asscalar())
+    np.testing.assert_array_equal(mx.nd.max(x, axis=0).asnumpy(), [np.inf, np.nan, 3])
+
+
+def test_inplace_flatten_squeeze_expand_dims_are_views():
+    """MXNet 1.9.1's x.flatten/squeeze/expand_dims(..., inplace=True) share x's memory."""
+    x = mx.nd.arange(6).reshape(1, 2, 3)
+    f, s, e = x.flatten(inplace=True), x.squeeze(axis=0, inplace=True), x.expand_dims(axis=-1, inplace=True)
+    assert (f.shape, s.shape, e.shape) == ((1, 6), (2, 3), (1, 2, 3, 1))
+    assert x.squeeze(inplace=True).shape == (2, 3) and mx.nd.ones((1, 1)).squeeze(inplace=True).shape == (1,)
+    copy = x.flatten()
+    x[0] = -1
+    assert (f.asnumpy() == -1).all() and (s.asnumpy() == -1).all() and (e.asnumpy() == -1).all()
+    assert copy.asnumpy().tolist() == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_reshape_to_wrong_size_is_a_value_error():
+    with pytest.raises(ValueError):  # MXNet 1.9.1 raises ValueError here
+        mx.nd.ones((2, 3, 5)).reshape((2, 3))
+
+
+def test_array_from_0d_source_is_0d():
+    # MXNet 1.9.1: mx.nd.array(np.ones([])).shape == () (and for Python scalars); [5] stays (1,)
+    assert mx.nd.array(np.ones([])).shape == () and mx.nd.array(2.5).shape == ()
+    assert mx.nd.array([5]).shape == (1,)
+    assert mx.nd.array(np.array(7, dtype=np.int32)).dtype == np.float32
+    assert mx.nd.array(3.0).asscalar() == 3.0
+
+
+def test_broadcast_like_rejects_empty_axes():
+    lhs, rhs = mx.nd.ones((1, 3)), mx.nd.ones((4, 3))
+    with pytest.raises(mx.MXNetError, match="Empty axes"):
+        mx.nd.broadcast_like(lhs, rhs, lhs_axes=(), rhs_axes=())
+    assert mx.nd.broadcast_like(lhs, rhs, lhs_axes=(0,), rhs_axes=(0,)).shape == (4, 3)
+    assert mx.nd.broadcast_like(lhs, rhs).shape == (4, 3)
+
+
+def test_mxnet_type_tuples_and_py_slice_import():
+    from mxcore.base import integer_types, numeric_types, string_types
+    from mxcore.ndarray.ndarray import py_slice
+    assert isinstance(np.int64(1), integer_types) and isinstance(np.float16(1), numeric_types)
+    assert isinstance("a", string_types) and py_slice is slice
+
+
+def test_moveaxis_takes_several_axes_and_checks_them():
+    # shapes printed by MXNet 1.9.1
+    x = mx.nd.zeros((4, 1, 2, 3))
+    assert mx.nd.moveaxis(x, [0, 1], [2, 3]).shape == (2, 3, 4, 1)
+    assert mx.nd.moveaxis(x, [3, 0], [1, 0]).shape == (4, 3, 1, 2)
+    assert mx.nd.moveaxis(x, -1, 0).shape == (3, 4, 1, 2)
+    y = mx.nd.arange(24).reshape(2, 3, 4)
+    np.testing.assert_array_equal(mx.nd.moveaxis(y, [0, 2], [2, 0]).asnumpy(),
+                                  np.moveaxis(y.asnumpy(), [0, 2], [2, 0]))
+    for src, dst in ((4, 0), (0, -5), ([0, 0], [0, 1]), ([0, 1], [1, 1]), (0, [0, 1])):
+        with pytest.raises(ValueError):
+            mx.nd.moveaxis(x, src, dst)

@@ -63,3 +63,22 @@ def test_pdf_ops_in_nd_and_sym():
     s = mx.sym.random_pdf_gamma(mx.sym.var("x"), mx.sym.var("a"), mx.sym.var("b"), is_log=True)
     got = s.eval(x=x, a=mx.nd.array([2.0]), b=mx.nd.array([3.0]))[0]
     np.testing.assert_allclose(got.asnumpy(), np.log([[1.0040858, 0.44808364]]), rtol=1e-5, atol=1e-6)
+
+
+def test_sample_ops_take_degenerate_zero_parameters_like_mxnet():
+    """MXNet 1.9.1: _sample_gamma with alpha or beta 0 (its test_random feeds alpha=0),
+    _sample_poisson with lam 0 and _sample_negative_binomial with k 0 draw 0; the scalar
+    forms still reject alpha=0 / beta=0."""
+    np.testing.assert_array_equal(
+        mx.nd.random.gamma(mx.nd.array([0.0, 1.0, 0.0]), mx.nd.array([1.0, 0.0, 0.0]), shape=(2,)).asnumpy(),
+        np.zeros((3, 2)))
+    np.testing.assert_array_equal(mx.nd.random.poisson(mx.nd.array([0.0]), shape=(3,)).asnumpy(), np.zeros((1, 3)))
+    np.testing.assert_array_equal(
+        mx.nd.random.negative_binomial(mx.nd.array([0.0]), mx.nd.array([0.5]), shape=(3,)).asnumpy(), np.zeros((1, 3)))
+    g = mx.nd.random.gamma(mx.nd.array([2.5]), mx.nd.array([0.7]), shape=(4000,)).asnumpy()
+    assert abs(g.mean() - 1.75) < 0.1
+    for a, b in ((0.0, 1.0), (1.0, 0.0)):
+        with pytest.raises(mx.MXNetError):
+            mx.nd.random.gamma(alpha=a, beta=b, shape=(2,))
+    with pytest.raises(mx.MXNetError):
+        mx.nd.random.gamma(mx.nd.array([-1.0]), mx.nd.array([1.0]), shape=(2,))

@@ -13,7 +13,8 @@ from .base import MXNetError, _raise, check_call, ffi, lib
 from .ndarray.ndarray import NDArray, _new
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training", "set_recording",
-           "set_training", "backward", "grad", "mark_variables", "Function", "get_symbol"]
+           "set_training", "backward", "grad", "mark_variables", "Function", "get_symbol",
+           "NDArray"]  # MXNet's module had no __all__: `from mxnet.autograd import *` gave NDArray too
 
 _GRAD_REQ = {"null": 0, "write": 1, "add": 3, "inplace": 1, None: 0}
 _NULL = ffi.NULL

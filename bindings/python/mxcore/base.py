@@ -28,6 +28,11 @@ from ._cdef import binding_cdef
 
 __all__ = ["CFFI_MODE", "MXNetError", "c_str", "check_call", "ffi", "lib", "py_str"]
 
+# MXNet's type tuples, which user code imports from mxnet.base for isinstance checks
+integer_types = (int, np.int32, np.int64)
+numeric_types = (float, int, np.generic)
+string_types = (str,)
+
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.abspath(os.path.join(_PKG, "..", "..", ".."))
 EXPECTED_ABI = 1

@@ -1,6 +1,7 @@
 """Evaluation metrics (``mx.metric`` / ``gluon.metric``), computed on the host with numpy."""
 from __future__ import annotations
 
+import json
 import math
 from collections import OrderedDict
 
@@ -139,6 +140,17 @@ def create(metric, *args, **kwargs):
         return composite
     if isinstance(metric, type) and issubclass(metric, EvalMetric):
         return metric(*args, **kwargs)
+    if isinstance(metric, dict):  # a get_config() result: {'metric': class name, ...kwargs}
+        config = dict(metric, **kwargs)
+        return create(config.pop('metric'), *args, **config)
+    if isinstance(metric, str) and metric[:1] in ('{', '['):  # '{config}' or '["name", {kwargs}]'
+        if args or kwargs:
+            raise ValueError('create: a JSON metric config takes no further arguments')
+        config = json.loads(metric)
+        if isinstance(config, list):
+            name, config = config
+            return create(name, **config)
+        return create(config)
     key = str(metric).lower()
     if key not in _REGISTRY:
         raise ValueError('Metric must be either callable or in %s' % sorted(_REGISTRY))
@@ -157,6 +169,11 @@ class CompositeEvalMetric(EvalMetric):
 
     def add(self, metric):
         self.metrics.append(create(metric))
+
+    def get_config(self):
+        config = super().get_config()
+        config['metrics'] = [m.get_config() for m in self.metrics]
+        return config
 
     def get_metric(self, index):
         return self.metrics[index]

@@ -10,12 +10,13 @@ they are cached on first use.
 from __future__ import annotations
 
 import threading
+from builtins import slice as py_slice  # noqa: F401  (MXNet's name; user code imports it from here)
 from numbers import Number
 
 import numpy as np
 
 from .. import base as _base
-from ..base import MXNetError, _raise, attr_str, check_call, dtype_from_mx, ffi, lib, mx_dtype, np_dtype
+from ..base import MXNetError, MXNetValueError, _raise, attr_str, check_call, dtype_from_mx, ffi, lib, mx_dtype, np_dtype
 from ..context import Context, current_context
 
 __all__ = ["NDArray", "array", "empty", "zeros", "ones", "full", "arange", "eye", "linspace", "concat",
@@ -389,8 +390,22 @@ class NDArray:
     def writable(self) -> bool:
         return True
 
-    def _fresh_grad(self):
-        return self.grad
+    def _grad_fresh_flag(self, clear: int) -> bool:
+        flag = ffi.new("int *")
+        check_call(lib.mx_autograd_grad_fresh(ffi.new("mx_tensor[]", [self.handle]), 1, flag, clear))
+        return bool(flag[0])
+
+    @property
+    def _fresh_grad(self) -> bool:
+        """MXNet's flag: whether a backward wrote this variable's gradient since the
+        flag was last cleared (False for an array that is not a marked variable)."""
+        return self._grad_fresh_flag(0)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state: bool) -> None:
+        if state:
+            raise MXNetError("_fresh_grad can only be cleared (set to False); a backward sets it")
+        self._grad_fresh_flag(1)
 
     # ---- conversion ----
     def asnumpy(self) -> np.ndarray:
@@ -683,6 +698,30 @@ class NDArray:
             return invoke("reshape", [self], {"shape": target})[0]
         return _reshape_view(self, target)
 
+    # MXNet's inplace=True forms return a view sharing this array's memory
+    def flatten(self, inplace=False) -> "NDArray":
+        if not inplace:
+            return invoke("flatten", [self])[0]
+        rest = 1
+        for d in self.shape[1:]:
+            rest *= d
+        return self.reshape(self.shape[0], rest)
+
+    def squeeze(self, axis=None, inplace=False) -> "NDArray":
+        if not inplace:
+            return invoke("squeeze", [self], {} if axis is None else {"axis": axis})[0]
+        nd_ = self.ndim
+        drop = [i for i, d in enumerate(self.shape) if d == 1] if axis is None else \
+            [a % nd_ for a in ((axis,) if isinstance(axis, int) else axis)]
+        return self.reshape(tuple(d for i, d in enumerate(self.shape) if i not in drop) or (1,))
+
+    def expand_dims(self, axis, inplace=False) -> "NDArray":
+        if not inplace:
+            return invoke("expand_dims", [self], {"axis": axis})[0]
+        shape = list(self.shape)
+        shape.insert(axis % (self.ndim + 1), 1)
+        return self.reshape(shape)
+
     def reshape_like(self, other) -> "NDArray":
         return self.reshape(other.shape)
 
@@ -841,7 +880,7 @@ def _infer_reshape(src: tuple, target, reverse=False) -> tuple:
     for d in src:
         total *= d
     if out.count(-1) > 1:
-        raise MXNetError(f"reshape: more than one -1 in {tuple(target)}")
+        raise MXNetValueError(f"reshape: more than one -1 in {tuple(target)}")
     if -1 in out:
         known = 1
         for d in out:
@@ -852,7 +891,7 @@ def _infer_reshape(src: tuple, target, reverse=False) -> tuple:
     for d in out:
         prod *= d
     if prod != total:
-        raise MXNetError(f"reshape: cannot reshape array of shape {src} into {tuple(target)}")
+        raise MXNetValueError(f"reshape: cannot reshape array of shape {src} into {tuple(target)}")
     return tuple(out)
 
 
@@ -1110,12 +1149,10 @@ def array(source_array, ctx=None, dtype=None) -> NDArray:
         return source_array.as_in_context(_ctx(ctx)).astype(dt)
     dt = np_dtype(dtype)
     try:
-        a = np.ascontiguousarray(np.asarray(source_array, dtype=dt))
+        a = np.asarray(source_array, dtype=dt, order="C")  # keeps 0-d sources 0-d, as MXNet 1.9.1
     except OverflowError:
         # numpy 2 refuses out-of-range Python ints; MXNet (on numpy 1.x) wraps them
-        a = np.ascontiguousarray(np.asarray(source_array).astype(dt))
-    if a.ndim == 0:
-        a = a.reshape(1)
+        a = np.asarray(np.asarray(source_array).astype(dt), order="C")
     res = empty(a.shape, ctx, dt)
     if a.size:
         check_call(lib.mx_tensor_copy_from_host(res.handle, ffi.from_buffer(a), a.nbytes))
@@ -1159,13 +1196,30 @@ def stack(*data, axis=0, out=None, **kwargs) -> NDArray:
     return r if out is not None else r[0]
 
 
+def _axes_list(axes, ndim: int, what: str) -> list:
+    """Normalised, distinct axes from an int or a sequence (ValueError otherwise, as numpy)."""
+    seq = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
+    out = []
+    for a in seq:
+        if not -ndim <= int(a) < ndim:
+            raise ValueError(f"moveaxis: {what} axis {a} is out of bounds for an array of {ndim} dimensions")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"moveaxis: repeated axis in {what} {axes}")
+    return out
+
+
 def moveaxis(tensor, source, destination) -> NDArray:
-    axes = list(range(tensor.ndim))
-    src = source % tensor.ndim
-    dst = destination % tensor.ndim
-    axes.pop(src)
-    axes.insert(dst, src)
-    return invoke("transpose", [tensor], {"axes": tuple(axes)})[0]
+    """Move axes ``source`` (an int or several) to positions ``destination``; the
+    other axes keep their order (numpy.moveaxis)."""
+    src = _axes_list(source, tensor.ndim, "source")
+    dst = _axes_list(destination, tensor.ndim, "destination")
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of elements")
+    order = [a for a in range(tensor.ndim) if a not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return invoke("transpose", [tensor], {"axes": tuple(order)})[0]
 
 
 def waitall() -> None:
