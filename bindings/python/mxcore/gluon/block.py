@@ -479,7 +479,9 @@ def _param_var(param):
     if table is not None and id(param) in table:
         return table[id(param)][0]
     shape = param.shape
-    init = param.init if isinstance(param.init, str) else None
+    # the initializer travels as the variable's __init__ attribute (MXNet's Parameter.var()),
+    # so Module.init_params and exported graphs honour per-parameter initializers
+    init = param.init if isinstance(param.init, str) or hasattr(param.init, 'dumps') else None
     v = sym.var(param.name, shape=shape if shape is not None else None, dtype=param.dtype,
                 lr_mult=param.lr_mult, wd_mult=param.wd_mult, init=init)
     if table is not None:
