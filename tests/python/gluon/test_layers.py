@@ -298,8 +298,7 @@ def test_summary_prints_mxnet_layout(capsys):
     net = nn.HybridSequential()
     net.add(nn.Conv2D(4, 3, activation="relu"), nn.BatchNorm(), nn.MaxPool2D(), nn.Flatten(),
             nn.Dense(10, activation="relu"), nn.Dropout(0.5), nn.Dense(2))
-    net.initialize()
-    net.hybridize()
+    net.initialize()  # not hybridized: MXNet 1.9.1's summary asserts on a hybridized block
     net.summary(nd.ones((2, 1, 8, 8)))
     lines = capsys.readouterr().out.splitlines()
     rows = [ln.split() for ln in lines[3:13]]

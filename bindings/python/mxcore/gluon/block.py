@@ -180,6 +180,7 @@ class Block:
         return self._params
 
     def collect_params(self, select=None):
+        self._warn_unregistered_blocks()
         ret = ParameterDict(self._params.prefix)
         if not select:
             ret.update(self.params)
@@ -188,6 +189,30 @@ class Block:
         for child in self._children.values():
             ret.update(child.collect_params(select=select))
         return ret
+
+    def _warn_unregistered_blocks(self):
+        """Warn, as MXNet does, about Blocks held in a plain list/tuple/dict attribute:
+        they are not children, so their parameters are silently left out."""
+        children = {id(c) for c in self._children.values()}
+
+        def holds_stray(obj):
+            if isinstance(obj, Block):
+                return id(obj) not in children
+            if isinstance(obj, dict):
+                obj = obj.values()
+            elif not isinstance(obj, (list, tuple)):
+                return False
+            return any(holds_stray(o) for o in obj)
+
+        for name, value in self.__dict__.items():
+            if name in ('_children', '_reg_params') or name.startswith('__'):
+                continue
+            if isinstance(value, (list, tuple, dict)) and holds_stray(value):
+                warnings.warn('"%s.%s" is an unregistered container with Blocks. Note that Blocks inside '
+                              'the list, tuple or dict will not be registered automatically. Make sure to '
+                              'register them using register_child() or switching to '
+                              'nn.Sequential/nn.HybridSequential instead.'
+                              % (type(self).__name__, name), stacklevel=3)
 
     def _collect_params_with_prefix(self, prefix=''):
         if prefix:
@@ -314,8 +339,8 @@ class Block:
     def summary(self, *inputs):
         """Print, in MXNet's layout, the output shape and own parameter count of every
         block (children before their parent, as their forwards finish) after one
-        forward of `inputs`, then the parameter totals. A hybridized block is run
-        eagerly for this (hooks see every child)."""
+        forward of `inputs`, then the parameter totals. As in MXNet, no block may be
+        hybridized (AssertionError)."""
         rows = [('Input', _shape_text(inputs[0] if len(inputs) == 1 else list(inputs)), 0)]
         seen, hooks = set(), []
         totals = {'all': 0, 'trainable': 0, 'shared': 0}
@@ -334,10 +359,15 @@ class Block:
                 seen.add(id(p))
             rows.append(('%s-%d' % (name, len(rows)), _shape_text(out), n))
 
+        def _check(block):
+            if getattr(block, '_active', False):
+                raise AssertionError('"%s" must not be hybridized to print summary.' % block.name)
+
         def _register(block):  # containers have no row of their own (MXNet's rule)
             if type(block).__name__ not in ('Sequential', 'HybridSequential'):
                 hooks.append(block.register_forward_hook(_hook))
 
+        self.apply(_check)
         self.apply(_register)
         try:
             with _EagerScope():
@@ -449,7 +479,9 @@ def _param_var(param):
     if table is not None and id(param) in table:
         return table[id(param)][0]
     shape = param.shape
-    init = param.init if isinstance(param.init, str) else None
+    # the initializer travels as the variable's __init__ attribute (MXNet's Parameter.var()),
+    # so Module.init_params and exported graphs honour per-parameter initializers
+    init = param.init if isinstance(param.init, str) or hasattr(param.init, 'dumps') else None
     v = sym.var(param.name, shape=shape if shape is not None else None, dtype=param.dtype,
                 lr_mult=param.lr_mult, wd_mult=param.wd_mult, init=init)
     if table is not None:
@@ -579,6 +611,10 @@ class HybridBlock(Block):
     def _clear_cached_op(self):
         self._cached = {}
         self._last_cached = None
+
+    def register_child(self, block, name=None):
+        super().register_child(block, name)
+        self._clear_cached_op()  # a new or replaced child changes the graph
 
     def cast(self, dtype):
         self._clear_cached_op()

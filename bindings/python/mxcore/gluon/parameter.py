@@ -117,6 +117,10 @@ class Parameter:
         self.wd_mult = wd_mult
         self.grad_req = grad_req
         self.init = init
+        for what, val in (('stype', stype), ('grad_stype', grad_stype)):
+            if val not in ('default', 'row_sparse', 'csr'):
+                raise AssertionError("%s for Parameter '%s' must be one of 'default', 'row_sparse', "
+                                     "or 'csr', but got '%s'" % (what, name, val))
         self._stype = stype
         self._grad_stype = grad_stype
         self._structured_name = name

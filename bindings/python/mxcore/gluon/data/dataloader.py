@@ -56,6 +56,16 @@ def default_batchify_fn(data):
 default_mp_batchify_fn = default_batchify_fn
 
 
+def _as_in_context(data, ctx):
+    """Every NDArray of a (nested) batch moved to ``ctx``; the containers keep their type."""
+    if isinstance(data, _nd().NDArray):
+        return data.as_in_context(ctx)
+    if isinstance(data, (list, tuple)):
+        moved = [_as_in_context(d, ctx) for d in data]
+        return type(data)(moved) if isinstance(data, (Batch, tuple)) else moved
+    return data
+
+
 class DataLoader:
     """Loads batches from a dataset; see MXNet's gluon.data.DataLoader."""
 
@@ -65,6 +75,7 @@ class DataLoader:
                  timeout=120):
         self._dataset = dataset
         self._pin_memory = pin_memory
+        self._pin_device_id = pin_device_id
         self._timeout = timeout
         if batch_sampler is None:
             if batch_size is None:
@@ -90,7 +101,11 @@ class DataLoader:
         self._batchify_fn = batchify_fn if batchify_fn is not None else default_batchify_fn
 
     def _load(self, indices):
-        return self._batchify_fn([self._dataset[i] for i in indices])
+        batch = self._batchify_fn([self._dataset[i] for i in indices])
+        if self._pin_memory:  # as MXNet: batches land in page-locked memory of pin_device_id
+            from ...context import cpu_pinned
+            batch = _as_in_context(batch, cpu_pinned(self._pin_device_id))
+        return batch
 
     def __iter__(self):
         if self._num_workers == 0:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..block import _indent
 from .rnn_cell import HybridRecurrentCell
-from .sequence_utils import (_F, default_begin_state, format_outputs, is_tensor, mask_steps,
+from .sequence_utils import (_F, default_begin_state, format_outputs, is_tensor, mask_steps, merge_steps,
                              reverse_steps, split_steps)
 
 
@@ -61,7 +61,14 @@ class BidirectionalCell(HybridRecurrentCell):
                                         begin_state=states[n_l:], layout=layout,
                                         merge_outputs=False, valid_length=valid_length)
         r_out = reverse_steps(r_out, valid_length)
-        outputs = [F.concat(lo, ro, dim=1) for lo, ro in zip(l_out, r_out)]
+        pre = self._output_prefix  # MXNet's output names: <pre>t<i> per step, <pre>out merged
+        if merge_outputs is None:  # as MXNet: merged when the masked (valid_length) cells merge
+            merge_outputs = valid_length is not None
+        if merge_outputs and valid_length is None:
+            outputs = F.concat(merge_steps(l_out, layout), merge_steps(r_out, layout),
+                               dim=layout.find('C'), name='%sout' % pre)
+            return outputs, l_states + r_states
+        outputs = [F.concat(lo, ro, dim=1, name='%st%d' % (pre, i)) for i, (lo, ro) in enumerate(zip(l_out, r_out))]
         outputs = mask_steps(outputs, valid_length)
         return format_outputs(outputs, layout, merge_outputs, is_tensor(inputs)), \
             l_states + r_states

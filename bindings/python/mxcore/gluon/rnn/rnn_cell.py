@@ -95,7 +95,9 @@ class RecurrentCell(Block):
                                      sequence_length=valid_length, use_sequence_length=True)
                       for j in range(len(states))]
             outputs = mask_steps(outputs, valid_length)
-        if merge_outputs:  # None gives the list of steps, as MXNet
+        if merge_outputs or (merge_outputs is None and valid_length is not None):
+            # None gives the list of steps, as MXNet, except after valid_length masking
+            # (MXNet masks the merged sequence and keeps it merged)
             outputs = merge_steps(outputs, layout)
         return outputs, states
 
@@ -111,6 +113,10 @@ class HybridRecurrentCell(RecurrentCell, HybridBlock):
     def forward(self, inputs, states):
         self._counter += 1
         return HybridBlock.forward(self, inputs, states)
+
+    def _symbolic_forward(self, x, *args):
+        self._counter += 1  # a call on Symbols skips forward(); each step still counts (t0_, t1_, ...)
+        return HybridBlock._symbolic_forward(self, x, *args)
 
 
 class _GatedCell(HybridRecurrentCell):
@@ -137,10 +143,16 @@ class _GatedCell(HybridRecurrentCell):
     def _infer_param_shapes(self, inputs, *args):
         self.i2h_weight.shape = (self._ngates * self._hidden_size, int(inputs.shape[1]))
 
+    def _step_prefix(self):
+        """'t<step>_': MXNet's per-step node names (rnn_t0_out, ...), which Symbol outputs
+        and get_internals() lookups of an unrolled cell see."""
+        return 't%d_' % self._counter
+
     def _proj(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
         n = self._ngates * self._hidden_size
-        i2h = F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=n)
-        h2h = F.FullyConnected(states[0], h2h_weight, h2h_bias, num_hidden=n)
+        t = self._step_prefix()
+        i2h = F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=n, name=t + 'i2h')
+        h2h = F.FullyConnected(states[0], h2h_weight, h2h_bias, num_hidden=n, name=t + 'h2h')
         return i2h, h2h
 
     def state_info(self, batch_size=0):
@@ -171,8 +183,10 @@ class RNNCell(_GatedCell):
 
     def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
         i2h, h2h = self._proj(F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
+        t = self._step_prefix()
         act = self._activation
-        out = F.Activation(i2h + h2h, act_type=act) if isinstance(act, str) else act(i2h + h2h)
+        pre = F.elemwise_add(i2h, h2h, name=t + 'plus0')
+        out = F.Activation(pre, act_type=act, name=t + 'out') if isinstance(act, str) else act(pre)
         return out, [out]
 
 
@@ -197,13 +211,16 @@ class LSTMCell(_GatedCell):
 
     def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
         i2h, h2h = self._proj(F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
-        g = _split(F, i2h + h2h, 4, self._hidden_size)
-        in_gate = F.Activation(g[0], act_type=self._ract)
-        forget_gate = F.Activation(g[1], act_type=self._ract)
-        in_transform = F.Activation(g[2], act_type=self._act)
-        out_gate = F.Activation(g[3], act_type=self._ract)
-        next_c = forget_gate * states[1] + in_gate * in_transform
-        next_h = out_gate * F.Activation(next_c, act_type=self._act)
+        t = self._step_prefix()
+        g = _split(F, F.elemwise_add(i2h, h2h, name=t + 'plus0'), 4, self._hidden_size)
+        in_gate = F.Activation(g[0], act_type=self._ract, name=t + 'i')
+        forget_gate = F.Activation(g[1], act_type=self._ract, name=t + 'f')
+        in_transform = F.Activation(g[2], act_type=self._act, name=t + 'c')
+        out_gate = F.Activation(g[3], act_type=self._ract, name=t + 'o')
+        next_c = F.elemwise_add(F.elemwise_mul(forget_gate, states[1], name=t + 'mul0'),
+                                F.elemwise_mul(in_gate, in_transform, name=t + 'mul1'), name=t + 'state')
+        next_h = F.elemwise_mul(out_gate, F.Activation(next_c, act_type=self._act, name=t + 'activation0'),
+                                name=t + 'out')
         return next_h, [next_h, next_c]
 
 
@@ -221,7 +238,9 @@ class GRUCell(_GatedCell):
         reset = F.sigmoid(i_r + h_r)
         update = F.sigmoid(i_z + h_z)
         cand = F.tanh(i_n + reset * h_n)
-        next_h = (1. - update) * cand + update * states[0]
+        t = self._step_prefix()
+        next_h = F.elemwise_add((1. - update) * cand, F.elemwise_mul(update, states[0], name=t + 'mul20'),
+                                name=t + 'out')
         return next_h, [next_h]
 
 

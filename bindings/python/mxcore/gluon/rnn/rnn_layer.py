@@ -80,6 +80,35 @@ class _RNNLayer(HybridBlock):
             ret.update(child._collect_params_with_prefix(prefix + name))
         return ret
 
+    def _unfuse(self):
+        """The layer as a HybridSequentialRNNCell of per-layer cells (BidirectionalCell pairs,
+        DropoutCell between layers) that share this layer's Parameters, as MXNet's _unfuse."""
+        from .bidirectional import BidirectionalCell
+        from .dropout_cell import DropoutCell
+        from .hybrid_sequential import HybridSequentialRNNCell
+        from .rnn_cell import GRUCell, LSTMCell, RNNCell
+        if self._projection_size:
+            raise AssertionError('_unfuse does not support projection layer yet!')
+        if self._lstm_state_clip_min is not None or self._lstm_state_clip_max is not None:
+            raise AssertionError('_unfuse does not support state clipping yet!')
+        make = {'rnn_relu': lambda **kw: RNNCell(self._hidden_size, activation='relu', **kw),
+                'rnn_tanh': lambda **kw: RNNCell(self._hidden_size, activation='tanh', **kw),
+                'lstm': lambda **kw: LSTMCell(self._hidden_size, **kw),
+                'gru': lambda **kw: GRUCell(self._hidden_size, **kw)}[self._mode]
+        stack = HybridSequentialRNNCell(prefix=self.prefix, params=self.params)
+        with stack.name_scope():
+            ni = self._input_size
+            for i in range(self._num_layers):
+                if self._dir == 2:
+                    stack.add(BidirectionalCell(make(prefix='l%d_' % i, input_size=ni),
+                                                make(prefix='r%d_' % i, input_size=ni)))
+                else:
+                    stack.add(make(prefix='l%d_' % i, input_size=ni))
+                if self._dropout > 0 and i != self._num_layers - 1:
+                    stack.add(DropoutCell(self._dropout))
+                ni = self._hidden_size * self._dir
+        return stack
+
     def _reg(self, name, shape, init):
         p = self.params.get(name, shape=shape, init=init, allow_deferred_init=True,
                             dtype=self._dtype)

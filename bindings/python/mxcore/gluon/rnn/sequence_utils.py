@@ -7,6 +7,7 @@ They take NDArrays, or Symbols when an unroll is traced inside a hybridized bloc
 """
 from __future__ import annotations
 
+from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
 from .rnn_cell import _F, _steps
 
@@ -24,7 +25,7 @@ def split_steps(owner, length, inputs, layout):
     if is_tensor(inputs):
         try:
             have = inputs.shape[layout.find('T')]
-        except AttributeError:  # a free symbol (outside a trace) has no shape: trust length
+        except (AttributeError, MXNetError):  # a free symbol (outside a trace) has no shape: trust length
             have = length
     else:
         have = len(inputs)
