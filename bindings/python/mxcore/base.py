@@ -51,6 +51,24 @@ class MXNetTypeError(MXNetError, TypeError):
     """Bad arguments where MXNet raises TypeError (an unknown forward argument)."""
 
 
+class NotImplementedForSymbol(MXNetError):
+    """An NDArray-only operation (bool(), +=, asnumpy, ...) called on a Symbol."""
+
+    def __init__(self, function, alias, *args):
+        super().__init__()
+        self.function = getattr(function, "__name__", str(function))
+        self.alias = alias
+        self.args = [str(type(a)) for a in args]
+
+    def __str__(self):
+        msg = "Function %s" % self.function
+        if self.alias:
+            msg += ' (namely operator "%s")' % self.alias
+        if self.args:
+            msg += " with arguments (%s)" % ", ".join(self.args)
+        return msg + " is not implemented for Symbol and only available in NDArray."
+
+
 def _find_header() -> str:
     for cand in (os.path.join(_PKG, "include", "mxcore.h"),
                  os.path.join(_PKG, "include", "mxcore", "mxcore.h"),

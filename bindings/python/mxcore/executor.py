@@ -223,7 +223,61 @@ class Executor:
         return Executor(self._symbol, self._ctx, args, grads, self._grad_req, aux)
 
     def debug_str(self):
-        return self._symbol.tojson()
+        """The symbol's node listing (as Symbol.debug_str) and, as MXNet ends it,
+        'Total <n> MB allocated': the memory this binding's node outputs take at
+        their peak (see _output_memory)."""
+        return self._symbol.debug_str() + "Total %d MB allocated\n" % (_output_memory(self) >> 20)
+
+
+def _output_memory(ex) -> int:
+    """Peak bytes of the op nodes' outputs over one forward of executor `ex`: an output
+    is freed after its last consumer unless backward needs it, i.e. its node computes
+    from an argument with a gradient and a gradient reaches it from a head (not cut by
+    BlockGrad or a non-differentiable op). So grad_req='null' and a stop_gradient'ed
+    head need the same memory, as in MXNet's plan."""
+    from .symbol.symbol import _op_info, _topo
+    sym = ex._symbol
+    internals = sym.get_internals()
+    try:
+        _, res = internals._infer({n: tuple(a.shape) for n, a in ex.arg_dict.items()},
+                                  {n: a.dtype for n, a in ex.arg_dict.items()}, True)
+    except MXNetError:
+        return 0
+    size = {}
+    for (node, k), spec in zip(internals._outs, res["outputs"]):
+        if spec is not None:
+            size[(id(node), k)] = int(np.prod(spec["shape"], dtype=np.int64)) * np.dtype(spec["dtype"]).itemsize
+    nodes = _topo(sym._outs)
+
+    def passes_grad(n):
+        info = _op_info(n.op) or {}
+        return info.get("name") != "BlockGrad" and info.get("differentiable", True)
+    grad_args = {n for n, r in ex._grad_req.items() if r != "null"}
+    needs = set()  # nodes whose output depends on an argument with a gradient
+    for n in nodes:
+        if n.op is not None and passes_grad(n) and any(
+                (p.op is None and p.name in grad_args) or id(p) in needs for p, _ in n.inputs):
+            needs.add(id(n))
+    reached = {id(n) for n, _ in sym._outs}  # nodes a head gradient reaches
+    for n in reversed(nodes):
+        if id(n) in reached and id(n) in needs:
+            reached.update(id(p) for p, _ in n.inputs)
+    kept = {id(n) for n in nodes if id(n) in needs and id(n) in reached}
+    kept |= {id(n) for n, _ in sym._outs}
+    last = {}
+    for i, n in enumerate(nodes):
+        for p, _ in n.inputs:
+            last[id(p)] = i
+    live = peak = 0
+    for i, n in enumerate(nodes):
+        if n.op is None:
+            continue
+        live += sum(size.get((id(n), k), 0) for k in range(max(n.n_vis, 1)))
+        peak = max(peak, live)
+        for p in {id(p): p for p, _ in n.inputs}.values():
+            if p.op is not None and last[id(p)] == i and id(p) not in kept:
+                live -= sum(size.get((id(p), k), 0) for k in range(max(p.n_vis, 1)))
+    return peak
 
 
 def simple_bind(symbol, ctx, grad_req, type_dict, shapes):
@@ -236,8 +290,10 @@ def simple_bind(symbol, ctx, grad_req, type_dict, shapes):
     if missing:
         raise MXNetError("simple_bind: cannot infer the shape of %s from %s; pass it as a keyword "
                          "(e.g. %s=(...))" % (missing, shapes, missing[0]))
-    if any(o is None for o in res["outputs"]):
+    if not res["complete"] or any(o is None for o in res["outputs"]):
+        # a node left undecided (partial inference may still pass shapes around it)
         symbol._infer(shapes, type_dict, False)  # raises, naming the node that stays unknown
+    if any(o is None for o in res["outputs"]):
         raise MXNetError("simple_bind: the output shapes cannot be inferred from %s" % (shapes,))
     ctx = ctx or current_context()
     args = {k: nd.zeros(v["shape"], ctx=ctx, dtype=v["dtype"]) for k, v in res["arguments"].items()}

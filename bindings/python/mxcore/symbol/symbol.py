@@ -21,7 +21,7 @@ from numbers import Number
 import numpy as np
 
 from .. import attribute as _attribute
-from ..base import MXNetError, attr_str, check_call, ffi, lib, np_dtype, py_str
+from ..base import MXNetError, NotImplementedForSymbol, attr_str, check_call, ffi, lib, np_dtype, py_str
 from ..ndarray.register import positional_attrs
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "NameManager", "Prefix", "Graph"]
@@ -333,6 +333,11 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     name = kwargs.pop("name", None)
     attr = kwargs.pop("attr", None)
     kwargs.pop("out", None)
+    # MXNet's hidden keys given as op arguments (FullyConnected(..., lr_mult=0.1)) are
+    # node hints (__lr_mult__), shared by the arguments the op creates
+    hints = _attribute.dunder_hidden({k: attr_str(kwargs.pop(k)) for k in _attribute.HIDDEN_KEYS if k in kwargs})
+    if hints:
+        attr = dict(attr or {}, **hints)
     kwargs.pop("ctx", None) if "ctx" not in {a["name"] for a in op.get("attrs", [])} else None
     inputs_spec = list(op.get("inputs", []))
     variadic = bool(op.get("variadic"))
@@ -389,6 +394,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
             # carrying the op's attributes (as its JSON shows them)
             v = var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs))
             v._outs[0][0].attrs.update(str_attrs)
+            v._outs[0][0].attrs.update(hints)
             ins.append(v)
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True, record_as=record_as)
 
@@ -504,8 +510,46 @@ class Symbol:
     def __deepcopy__(self, memo):
         return load_json(self.tojson())
 
-    def __bool__(self):
-        return True
+    def __bool__(self):  # a graph has no truth value, as in MXNet
+        raise NotImplementedForSymbol(self.__bool__, "bool")
+
+    __nonzero__ = __bool__
+
+    # in-place arithmetic and value access are NDArray-only (MXNet raises the same)
+    def __iadd__(self, o):
+        raise NotImplementedForSymbol(self.__iadd__, "+=", o, 1)
+
+    def __isub__(self, o):
+        raise NotImplementedForSymbol(self.__isub__, "-=", o)
+
+    def __imul__(self, o):
+        raise NotImplementedForSymbol(self.__imul__, "*=", o)
+
+    def __itruediv__(self, o):
+        raise NotImplementedForSymbol(self.__itruediv__, "/=", o)
+
+    __idiv__ = __itruediv__
+
+    def wait_to_read(self):
+        raise NotImplementedForSymbol(self.wait_to_read, None)
+
+    def asnumpy(self):
+        raise NotImplementedForSymbol(self.asnumpy, None)
+
+    def asscalar(self):
+        raise NotImplementedForSymbol(self.asscalar, None)
+
+    def copy(self):
+        raise NotImplementedForSymbol(self.copy, None)
+
+    def as_in_context(self, context):
+        raise NotImplementedForSymbol(self.as_in_context, None)
+
+    def detach(self):
+        raise NotImplementedForSymbol(self.detach, None)
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        raise NotImplementedForSymbol(self.backward, None)
 
     def __hash__(self):
         return id(self)
@@ -546,7 +590,9 @@ class Symbol:
         return Symbol(outs)
 
     def get_children(self):
-        kids = [e for n, _ in self._outs for e in n.inputs]
+        # each node's inputs once, however many of its outputs the symbol lists
+        nodes = list({id(n): n for n, _ in self._outs}.values())
+        kids = [e for n in nodes for e in n.inputs]
         return Symbol(kids) if kids else None
 
     def _graph(self) -> Graph:
