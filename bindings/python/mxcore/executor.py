@@ -103,14 +103,31 @@ class Executor:
                 dst[:] = v
         want_grad = is_train and any(r != "null" for r in self._grad_req.values())
         if want_grad:
-            self.outputs = self._recorded = self._run_recorded(True)
+            self._recorded = self._run_recorded(True)
+            self.outputs = self._keep_outputs(self._recorded)
         else:
-            self.outputs = self._graph.run(self.arg_arrays, self.aux_arrays, is_train, len(self._out_names))
+            self.outputs = self._keep_outputs(self._graph.run(self.arg_arrays, self.aux_arrays, is_train,
+                                                              len(self._out_names)))
             self._recorded = None
         self._ran = True
         if self._monitor is not None:
             self._report_to_monitor(is_train)
         return self.outputs
+
+    def _keep_outputs(self, results):
+        """As in MXNet, an executor's output arrays are fixed: each forward writes its
+        results into them (an array taken from ``outputs`` earlier sees the new values,
+        and a reshaped executor's outputs share their memory). An output whose shape or
+        dtype changed is replaced."""
+        kept = []
+        for i, r in enumerate(results):
+            o = self.outputs[i] if i < len(self.outputs) else None
+            if o is not None and o.shape == r.shape and o.dtype == r.dtype and o.context == r.context:
+                r.copyto(o)
+                kept.append(o)
+            else:
+                kept.append(r)
+        return kept
 
     def set_monitor_callback(self, callback, monitor_all=False):
         """After each forward, call ``callback(name, NDArray)`` for the output of every op
@@ -210,23 +227,38 @@ class Executor:
             if old is not None and not allow_up_sizing and int(np.prod(shape)) > old.size:
                 raise MXNetError("reshape: %s '%s' grows from %s to %s; pass allow_up_sizing=True"
                                  % (what, name, tuple(old.shape), shape))
-            return nd.zeros(shape, ctx=self._ctx, dtype=spec["dtype"]), True
+            return _shrunk_or_new(old, shape, spec["dtype"], self._ctx), True
 
         args, grads, aux = {}, {}, {}
         for name, spec in res["arguments"].items():
             args[name], fresh = pick(name, spec, self.arg_dict.get(name), "argument")
             g = self.grad_dict.get(name)
             if g is not None:
-                grads[name] = nd.zeros(args[name].shape, ctx=g.context, dtype=g.dtype) if fresh else g
+                grads[name] = _shrunk_or_new(g, args[name].shape, g.dtype, g.context) if fresh else g
         for name, spec in res["aux_states"].items():
             aux[name], _ = pick(name, spec, self.aux_dict.get(name), "auxiliary state")
-        return Executor(self._symbol, self._ctx, args, grads, self._grad_req, aux)
+        new = Executor(self._symbol, self._ctx, args, grads, self._grad_req, aux)
+        # outputs that fit in this executor's share their memory (MXNet's shared pool)
+        for i, (o, mine) in enumerate(zip(new.outputs, self.outputs)):
+            new.outputs[i] = _shrunk_or_new(mine, o.shape, o.dtype, o.context, o)
+        return new
 
     def debug_str(self):
         """The symbol's node listing (as Symbol.debug_str) and, as MXNet ends it,
         'Total <n> MB allocated': the memory this binding's node outputs take at
         their peak (see _output_memory)."""
         return self._symbol.debug_str() + "Total %d MB allocated\n" % (_output_memory(self) >> 20)
+
+
+def _shrunk_or_new(old, shape, dtype, ctx, fresh=None):
+    """An array of `shape` for a reshaped executor: a view of the front of `old` when it
+    fits there (MXNet's reshape shares memory with the executor it came from), else
+    `fresh` or new zeros."""
+    from . import ndarray as nd
+    size = int(np.prod(shape, dtype=np.int64))
+    if old is not None and 0 < size <= old.size and np.dtype(old.dtype) == np.dtype(dtype) and old.context == ctx:
+        return old.reshape((-1,))[:size].reshape(shape)
+    return fresh if fresh is not None else nd.zeros(shape, ctx=ctx, dtype=dtype)
 
 
 def _output_memory(ex) -> int:
