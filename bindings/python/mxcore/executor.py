@@ -214,7 +214,6 @@ class Executor:
         parameters, typically). A changed shape not given in ``kwargs`` needs
         ``partial_shaping=True``; an array that grows needs ``allow_up_sizing=True``
         (MXNet's rules)."""
-        from . import ndarray as nd
         _, res = self._symbol._infer(kwargs, {}, True)
 
         def pick(name, spec, old, what):
