@@ -493,6 +493,14 @@ static bool same_shape_op(const mx_op_def *op) {
     return !strncmp(op->name, "elemwise_", 9) || !strcmp(op->name, "add_n");
 }
 
+/* Whether any of the n tensors has a 0 (in MXNet 1.x's partial inference: unknown) dim. */
+static bool has_unknown_dim(mx_tensor_s *const *ins, int n) {
+    for (int j = 0; j < n; j++)
+        for (int d = 0; ins[j] && d < ins[j]->ndim; d++)
+            if (ins[j]->shape[d] == 0) return true;
+    return false;
+}
+
 /* Whether input j of op is a learned parameter (weight, bias, gamma, ...):
  * its shape says nothing about the data's, so it never lends a 0 dim. */
 static bool is_param_input(const mx_op_def *op, int j) {
@@ -818,6 +826,13 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
         const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
         int na = op_attrs(n, keys, vals);
         rc = mxi_infer_kv(n->op, ins, n->n_in, keys, vals, na, c);
+        if (rc != MX_OK && partial && has_unknown_dim(ins, n->n_in)) {
+            /* a 0 dim is unknown (MXNet 1.x): what the op cannot check yet stays undecided */
+            mxi_error_clear();
+            rc = MX_OK;
+            complete = false;
+            continue;
+        }
         if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s' (op %s)", n->name, n->op_name); break; }
         for (int k = 0; k < c->n_out && k < n->n_out; k++) slot_from_call(&slots[row[i] + k], c, k);
     }

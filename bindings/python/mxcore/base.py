@@ -32,6 +32,7 @@ __all__ = ["CFFI_MODE", "MXNetError", "c_str", "check_call", "ffi", "lib", "py_s
 integer_types = (int, np.int32, np.int64)
 numeric_types = (float, int, np.generic)
 string_types = (str,)
+mx_real_t = np.float32  # MXNet's default real type
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.abspath(os.path.join(_PKG, "..", "..", ".."))

@@ -691,6 +691,7 @@ class Symbol:
             for k, v in known.items():
                 if "dtype" not in v and types.get(k) is not None:
                     v["dtype"] = types[k]
+        known = _solve_partial_var_shapes(self, known)
         known = _infer_param_shapes(self, g, known)
         try:
             return g, g.infer(known, partial)
@@ -1126,6 +1127,56 @@ def _custom_types(n, types: dict) -> None:
             types[p.name] = types[(id(p), 0)] = np.dtype(t).name
     for k, t in enumerate(res[1]):
         types[(id(n), k)] = np.dtype(t if t is not None else data_t).name
+
+
+# stand-ins for the unknown (0) dims of declared variable shapes, one per axis position
+_DIM_MARKS = (1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049)
+
+
+def _solve_partial_var_shapes(sym, known: dict) -> dict:
+    """Variables declared with unknown (0) dims, Variable('a', shape=(0, 10)), get them
+    from the same-shape ops (elemwise_*) they reach, as MXNet's two-way inference does:
+    each unknown dim at axis i becomes the mark _DIM_MARKS[i], forward inference carries
+    the marks through layers that keep those dims (batch, padded spatial dims), and
+    an elementwise op whose other operand has a real dim where one has a mark fixes the
+    mark. Dims no operand fixes stay unknown (the variable is left out)."""
+    nodes = _topo(sym._outs)
+    partial = {}
+    for n in nodes:
+        if n.op is None and n.name not in known and "__shape__" in n.attrs:
+            sh = _parse_tuple(n.attrs["__shape__"])
+            if sh and 0 in sh and len(sh) <= len(_DIM_MARKS) and all(d >= 0 for d in sh):
+                partial[n.name] = list(sh)
+    pairs = [n.inputs for n in nodes if n.op is not None and len(n.inputs) == 2
+             and (_op_info(n.op) or {}).get("name", "").startswith("elemwise_")]
+    if not partial or not pairs:
+        return known
+    trial = dict(known)
+    for name, sh in partial.items():
+        trial[name] = {"shape": [_DIM_MARKS[i] if d == 0 else d for i, d in enumerate(sh)]}
+    operands = Symbol([e for ins in pairs for e in ins])
+    g = operands._graph()
+    names = set(g.names(0)) | set(g.names(1))
+    try:
+        outs = g.infer({k: v for k, v in trial.items() if k in names}, True)["outputs"]
+    except MXNetError:
+        return known
+    marks, solved = set(_DIM_MARKS), {}
+    for k in range(0, len(outs) - 1, 2):
+        a, b = outs[k], outs[k + 1]
+        if a is None or b is None or len(a["shape"]) != len(b["shape"]):
+            continue
+        for x, y in zip(a["shape"], b["shape"]):
+            if x in marks and y not in marks:
+                solved[x] = y
+            elif y in marks and x not in marks:
+                solved[y] = x
+    known = dict(known)
+    for name, sh in partial.items():
+        full = [solved.get(_DIM_MARKS[i], 0) if d == 0 else d for i, d in enumerate(sh)]
+        if all(d > 0 for d in full):
+            known[name] = {"shape": full}
+    return known
 
 
 def _infer_param_shapes(sym, g, known: dict) -> dict:
