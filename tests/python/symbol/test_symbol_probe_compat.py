@@ -95,3 +95,13 @@ def test_executor_debug_str_reports_memory_that_gradients_keep():
     # MXNet 1.9.1: 90, 15, 15 (its plan shares more buffers; the relations are what it promises)
     big, small1, small2 = total(data), total(data, grad_req="null"), total(mx.sym.stop_gradient(data))
     assert big > small2 and small1 == small2 == 15
+
+
+def test_attr_given_to_an_op_goes_to_the_arguments_it_creates():
+    op = mx.sym.Convolution(data=mx.sym.Variable("data", attr={"mood": "angry"}), name="conv", kernel=(1, 1),
+                            num_filter=1, attr={"__mood__": "so so"}, lr_mult=1)
+    d = op.attr_dict()
+    # MXNet 1.9.1 (test_attr.py::test_attr_dict)
+    assert d["conv_weight"]["__mood__"] == "so so" and d["conv_bias"]["__mood__"] == "so so"
+    assert d["conv"]["__lr_mult__"] == "1" and d["conv"]["lr_mult"] == "1"
+    assert d["data"] == {"mood": "angry"}

@@ -334,7 +334,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     attr = kwargs.pop("attr", None)
     kwargs.pop("out", None)
     # MXNet's hidden keys given as op arguments (FullyConnected(..., lr_mult=0.1)) are
-    # node hints (__lr_mult__), shared by the arguments the op creates
+    # node hints (__lr_mult__); like attr=, they go to the arguments the op creates too
     hints = _attribute.dunder_hidden({k: attr_str(kwargs.pop(k)) for k in _attribute.HIDDEN_KEYS if k in kwargs})
     if hints:
         attr = dict(attr or {}, **hints)
@@ -394,7 +394,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
             # carrying the op's attributes (as its JSON shows them)
             v = var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs))
             v._outs[0][0].attrs.update(str_attrs)
-            v._outs[0][0].attrs.update(hints)
+            v._outs[0][0].attrs.update(_attribute.dunder_hidden({k: attr_str(x) for k, x in (attr or {}).items()}))
             ins.append(v)
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True, record_as=record_as)
 
