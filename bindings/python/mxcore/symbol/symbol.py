@@ -1139,7 +1139,9 @@ def _solve_partial_var_shapes(sym, known: dict) -> dict:
     each unknown dim at axis i becomes the mark _DIM_MARKS[i], forward inference carries
     the marks through layers that keep those dims (batch, padded spatial dims), and
     an elementwise op whose other operand has a real dim where one has a mark fixes the
-    mark. Dims no operand fixes stay unknown (the variable is left out)."""
+    mark. Round by round: an op's operands are used once no elementwise op before them
+    still mixes a marked value (an LSTM's h fixes its batch at i2h + h2h, then c's at
+    forget * c). Dims no operand fixes stay unknown (the variable is left out)."""
     nodes = _topo(sym._outs)
     partial = {}
     for n in nodes:
@@ -1147,35 +1149,59 @@ def _solve_partial_var_shapes(sym, known: dict) -> dict:
             sh = _parse_tuple(n.attrs["__shape__"])
             if sh and 0 in sh and len(sh) <= len(_DIM_MARKS) and all(d >= 0 for d in sh):
                 partial[n.name] = list(sh)
-    pairs = [n.inputs for n in nodes if n.op is not None and len(n.inputs) == 2
-             and (_op_info(n.op) or {}).get("name", "").startswith("elemwise_")]
-    if not partial or not pairs:
+    same = [n for n in nodes if n.op is not None and len(n.inputs) == 2
+            and (_op_info(n.op) or {}).get("name", "").startswith("elemwise_")]
+    if not partial or not same:
         return known
-    trial = dict(known)
-    for name, sh in partial.items():
-        trial[name] = {"shape": [_DIM_MARKS[i] if d == 0 else d for i, d in enumerate(sh)]}
-    operands = Symbol([e for ins in pairs for e in ins])
-    g = operands._graph()
-    names = set(g.names(0)) | set(g.names(1))
-    try:
-        outs = g.infer({k: v for k, v in trial.items() if k in names}, True)["outputs"]
-    except MXNetError:
-        return known
-    marks, solved = set(_DIM_MARKS), {}
-    for k in range(0, len(outs) - 1, 2):
-        a, b = outs[k], outs[k + 1]
-        if a is None or b is None or len(a["shape"]) != len(b["shape"]):
-            continue
-        for x, y in zip(a["shape"], b["shape"]):
-            if x in marks and y not in marks:
-                solved[x] = y
-            elif y in marks and x not in marks:
-                solved[y] = x
-    known = dict(known)
-    for name, sh in partial.items():
-        full = [solved.get(_DIM_MARKS[i], 0) if d == 0 else d for i, d in enumerate(sh)]
-        if all(d > 0 for d in full):
-            known[name] = {"shape": full}
+    known, marks = dict(known), set(_DIM_MARKS)
+    for _ in range(len(partial)):
+        # marked: depends on an unsolved variable; blocked: after an elementwise op mixing one
+        marked, blocked = set(), set()
+        for n in nodes:
+            if n.op is None:
+                if n.name in partial:
+                    marked.add(id(n))
+                continue
+            ins = [p for p, _ in n.inputs]
+            if any(id(p) in marked for p in ins):
+                marked.add(id(n))
+            if any(id(p) in blocked for p in ins) or (n in same and id(n) in marked):
+                blocked.add(id(n))
+        pairs = [n.inputs for n in same if not any(id(p) in blocked for p, _ in n.inputs)
+                 and any(id(p) in marked for p, _ in n.inputs)]
+        if not pairs:
+            break
+        trial = dict(known)
+        for name, sh in partial.items():
+            trial[name] = {"shape": [_DIM_MARKS[i] if d == 0 else d for i, d in enumerate(sh)]}
+        g = Symbol([e for ins in pairs for e in ins])._graph()
+        names = set(g.names(0)) | set(g.names(1))
+        try:
+            outs = g.infer({k: v for k, v in trial.items() if k in names}, True)["outputs"]
+        except MXNetError:
+            break
+        solved = {}
+        for k in range(0, len(outs) - 1, 2):
+            a, b = outs[k], outs[k + 1]
+            if a is None or b is None or len(a["shape"]) != len(b["shape"]):
+                continue
+            for x, y in zip(a["shape"], b["shape"]):
+                if x in marks and y not in marks:
+                    solved[x] = y
+                elif y in marks and x not in marks:
+                    solved[y] = x
+        done = []
+        for name, sh in partial.items():
+            full = [solved.get(_DIM_MARKS[i], 0) if d == 0 else d for i, d in enumerate(sh)]
+            if all(d > 0 for d in full):
+                known[name] = {"shape": full}
+                done.append(name)
+        if not done:
+            break
+        for name in done:
+            del partial[name]
+        if not partial:
+            break
     return known
 
 
