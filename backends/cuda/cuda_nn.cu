@@ -238,7 +238,7 @@ __global__ void bn_fw(const T *X, const T *Ga, const T *Be, const T *MM, const T
             Y[k] = X[k] * sc + sh;
         }
     Mo[ch] = (T)m;
-    Vo[ch] = (T)v;
+    Vo[ch] = (T)inv; // MXNet's third output: the inverse std of the statistics used (core/ops/norm.c)
 }
 
 template <typename T>

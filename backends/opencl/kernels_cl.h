@@ -362,7 +362,7 @@ static const char CL_NN[] =
     "  ACC inv = 1 / sqrt(v + (ACC)eps), gm = fix_gamma ? 1 : (ACC)Ga[ch];\n"
     "  T sc = (T)(gm * inv), sh = (T)((ACC)Be[ch] - m * gm * inv);\n"
     "  for (long o = 0; o < outer; o++) for (long j = 0; j < inner; j++) { long k = (o * C + ch) * inner + j; Y[k] = X[k] * sc + sh; }\n"
-    "  Mo[ch] = (T)m; Vo[ch] = (T)v; }\n"
+    "  Mo[ch] = (T)m; Vo[ch] = (T)inv; }\n"
     "__kernel void FN(bn_bw)(__global const T *G, __global const T *X, __global const T *Ga, __global const T *Me, __global const T *Va,\n"
     "                        __global T *DX, __global T *DG, __global T *DB, long outer, long C, long inner, ACC eps,\n"
     "                        int fix_gamma, int compute_stats) {\n"

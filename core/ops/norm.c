@@ -165,6 +165,12 @@ static int64_t bn_grain(const bn_geom *g) {
     return per >= 16384 ? 1 : (16384 / (per + 1)) + 1;
 }
 
+/* MXNet 1.9.1's BatchNorm (and BatchNormWithReLU) returns, with
+ * output_mean_var, the mean and the *inverse standard deviation*
+ * 1/sqrt(var + eps) of the statistics it used; _contrib_SyncBatchNorm returns
+ * the variance itself. Every backend's forward writes the same. */
+static int bn_outputs_invstd(const mx_call *c) { return strcmp(c->op->name, "_contrib_SyncBatchNorm") != 0; }
+
 static int bn_cpu(mx_call *c) {
     mx_tensor_s *d = c->in[0];
     bn_args p;
@@ -193,6 +199,8 @@ static int bn_cpu(mx_call *c) {
     }
     mxi_parallel_for(C, bn_grain(&p.g), p.f64 ? bn_fwd_f64 : bn_fwd_f32, &p);
     /* no moving-statistics update here: see bn_update_moving */
+    if (bn_outputs_invstd(c))
+        for (int64_t i = 0; i < C; i++) p.var[i] = 1.0 / sqrt(p.var[i] + p.eps);
     for (int k = 1; k < 3; k++) {
         double *src = k == 1 ? p.mean : p.var;
         for (int64_t i = 0; i < C; i++) {
@@ -317,7 +325,7 @@ static int bn_update_moving_on_device(mx_tensor_s *moving, mx_tensor_s *batch, d
  * a training forward that is never differentiated (a frozen feature extractor,
  * a forward under train_mode() alone) leaves them unchanged. Every backend
  * follows it: the device forward kernels only read the moving statistics. */
-static int bn_update_moving(mx_grad_ctx *g) {
+static int bn_update_moving(mx_grad_ctx *g, mx_tensor_s *batch_var) {
     const mx_call *c = g->call;
     mx_tensor_s *mm_t = g->in[3], *mv_t = g->in[4];
     int dt = mm_t->storage->dev.type;
@@ -325,9 +333,9 @@ static int bn_update_moving(mx_grad_ctx *g) {
     double mom = c->attrs[BN_MOMENTUM].f;
     if (dt != MX_DEV_CPU && dt != MX_DEV_CPU_PINNED) {
         MXI_TRY(bn_update_moving_on_device(mm_t, g->out[1], mom));
-        return bn_update_moving_on_device(mv_t, g->out[2], mom);
+        return bn_update_moving_on_device(mv_t, batch_var, mom);
     }
-    double *mm = load_vec(mm_t, C), *mv = load_vec(mv_t, C), *bm = load_vec(g->out[1], C), *bv = load_vec(g->out[2], C);
+    double *mm = load_vec(mm_t, C), *mv = load_vec(mv_t, C), *bm = load_vec(g->out[1], C), *bv = load_vec(batch_var, C);
     int rc = MX_OK;
     if (!mm || !mv || !bm || !bv) {
         rc = oom(c);
@@ -348,10 +356,36 @@ static int bn_update_moving(mx_grad_ctx *g) {
     return rc;
 }
 
+static int bn_grad_with_var(mx_grad_ctx *g, mx_tensor_s *var, int train);
+
+/* The variance behind the forward's third output (new reference):
+ * 1/invstd^2 - eps with registered ops (any backend), or the output itself. */
+static mx_tensor_s *bn_batch_var(mx_grad_ctx *g) {
+    if (!bn_outputs_invstd(g->call)) {
+        mxi_tensor_retain(g->out[2]);
+        return g->out[2];
+    }
+    char eps[64];
+    snprintf(eps, sizeof eps, "scalar=%.17g", g->call->attrs[BN_EPS].f);
+    mx_tensor_s *t = mxi_call1("_power_scalar", "scalar=-2", 1, g->out[2]);
+    mx_tensor_s *v = mxi_chain1("_minus_scalar", eps, t);
+    mxi_tensor_release(t);
+    return v;
+}
+
 static int bn_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
     int train = c->training && !c->attrs[BN_GLOBAL].i;
-    if (train) MXI_TRY(bn_update_moving(g));
+    mx_tensor_s *var = bn_batch_var(g);
+    if (!var) return mx_last_error_code();
+    int rc = bn_grad_with_var(g, var, train);
+    mxi_tensor_release(var);
+    return rc;
+}
+
+static int bn_grad_with_var(mx_grad_ctx *g, mx_tensor_s *var, int train) {
+    const mx_call *c = g->call;
+    if (train) MXI_TRY(bn_update_moving(g, var));
     if (mxi_ag_recording()) { /* the composed forms (second derivatives) */
         int axis;
         MXI_TRY(mxi_norm_axis(c, c->attrs[BN_AXIS].i, g->in[0]->ndim, &axis));
@@ -363,7 +397,7 @@ static int bn_grad(mx_grad_ctx *g) {
     char attrs[200];
     snprintf(attrs, sizeof attrs, "eps=%.17g;fix_gamma=%d;use_global_stats=%d;axis=%lld", c->attrs[BN_EPS].f,
              (int)c->attrs[BN_FIX_GAMMA].i, train ? 0 : 1, (long long)c->attrs[BN_AXIS].i);
-    mx_tensor_s *in[5] = {g->ograd[0], g->in[0], g->in[1], g->out[1], g->out[2]};
+    mx_tensor_s *in[5] = {g->ograd[0], g->in[0], g->in[1], g->out[1], var};
     mx_tensor_s *out[MX_MAX_OUTPUTS] = {0};
     MXI_TRY(mxi_call("_backward_BatchNorm", in, 5, attrs, out, MX_MAX_OUTPUTS));
     g->igrad[0] = out[0];

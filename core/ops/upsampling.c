@@ -340,14 +340,27 @@ static int bil_grad(mx_grad_ctx *g) {
     return MX_OK;
 }
 
+/* Bilinear weight from the data (graph inference of an unknown parameter):
+ * (C, 1, k, k) with k = 2*scale - scale%2, as MXNet infers it. */
+static int up_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
+    (void)dtype;
+    if (slot != 1 || c->attrs[U_SAMPLE_TYPE].i != UP_BILINEAR || c->in[0]->ndim != 4) return 1;
+    int64_t scale = c->attrs[U_SCALE].i, k = 2 * scale - scale % 2;
+    shape[0] = c->in[0]->shape[1];
+    shape[1] = 1;
+    shape[2] = shape[3] = k;
+    *ndim = 4;
+    return 0;
+}
+
 #define NA(a) ((int)(sizeof a / sizeof a[0]))
 static const mx_op_def up_ops[] = {
     {.name = "UpSampling",
      .doc = "Up-samples (N, C, H, W) inputs by an integer scale: nearest neighbour (one or more inputs, concatenated "
             "along channels or summed) or bilinear (data and a (C, 1, k, k) depthwise deconvolution weight, "
             "k = 2*scale - scale%2).",
-     .inputs = "*data", .num_outputs = 1, .attrs = up_attrs, .n_attrs = NA(up_attrs), .infer = up_infer, .cpu = up_cpu,
-     .grad = up_grad, .dtypes = MX_DT_FLOAT},
+     .inputs = "*data", .num_outputs = 1, .attrs = up_attrs, .n_attrs = NA(up_attrs), .infer = up_infer,
+     .param_shape = up_param_shape, .cpu = up_cpu, .grad = up_grad, .dtypes = MX_DT_FLOAT},
     {.name = "_backward_UpSampling", .doc = "Gradient of nearest UpSampling w.r.t. each input (block sums).",
      .inputs = "ograd,data", .num_outputs = 1, .num_inputs_fn = up_bwd_num_inputs, .num_outputs_fn = up_bwd_num_outputs,
      .attrs = up_attrs, .n_attrs = NA(up_attrs), .infer = up_bwd_infer, .cpu = up_bwd_cpu, .dtypes = MX_DT_FLOAT,

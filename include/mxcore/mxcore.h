@@ -292,8 +292,12 @@ typedef struct mx_graph_s *mx_graph; /* opaque */
 enum { MX_GRAPH_ARGUMENTS = 0, MX_GRAPH_AUX_STATES = 1, MX_GRAPH_OUTPUTS = 2 };
 
 /* Parse an MXNet symbol JSON (nodes/arg_nodes/heads; "attrs", legacy "attr"
- * and "param" keys; 2- or 3-element input entries). Unknown ops, dangling
- * inputs and cycles fail with a message naming the node. Caller owns *out. */
+ * and "param" keys; 2- or 3-element input entries). Files older than MXNet
+ * 1.9.1 get MXNet's load-time upgrades (by their "mxnet_version"): pre-0.9
+ * files gain the auxiliary-state variables they left out, and unprefixed
+ * hints (lr_mult, ctx_group, ...) become "__lr_mult__" .... Unknown ops,
+ * dangling inputs and cycles fail with a message naming the node. Caller
+ * owns *out. */
 MX_API int mx_graph_from_json(const char *json, mx_graph *out);
 /* Serialise in MXNet 1.x symbol JSON. *json is valid until the next call on
  * this graph or its release. */

@@ -342,6 +342,8 @@ def test_mxnet_type_tuples_and_py_slice_import():
     from mxcore.ndarray.ndarray import py_slice
     assert isinstance(np.int64(1), integer_types) and isinstance(np.float16(1), numeric_types)
     assert isinstance("a", string_types) and py_slice is slice
+    from mxcore.base import _as_list  # MXNet's tests import it: [x] for one object, lists and tuples kept
+    assert _as_list(1) == [1] and _as_list([1, 2]) == [1, 2] and _as_list((1, 2)) == (1, 2)
 
 
 def test_moveaxis_takes_several_axes_and_checks_them():

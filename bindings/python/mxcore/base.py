@@ -192,6 +192,11 @@ def check_call(rc: int) -> None:
         _raise()
 
 
+def _as_list(obj):
+    """``obj`` itself if it is a list or tuple, else ``[obj]`` (MXNet's base helper)."""
+    return obj if isinstance(obj, (list, tuple)) else [obj]
+
+
 def py_str(s) -> str:
     return ffi.string(s).decode("utf-8", "replace")
 

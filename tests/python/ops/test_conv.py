@@ -359,6 +359,17 @@ def test_upsampling_bilinear(scale):
                {"scale": scale, "sample_type": "bilinear", "num_args": 2}, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("scale,k", [(2, 4), (3, 5)])
+def test_upsampling_bilinear_infers_weight_shape(scale, k):
+    """A symbol's unknown bilinear weight gets (C, 1, k, k), k = 2*scale - scale%2 (MXNet 1.9.1's infer_shape)."""
+    import mxcore as mx
+    up = mx.sym.UpSampling(mx.sym.Variable("data"), mx.sym.Variable("weight"), sample_type="bilinear",
+                           scale=scale, num_filter=3, num_args=2)
+    args, outs, aux = up.infer_shape(data=(1, 3, 4, 4))
+    assert args == [(1, 3, 4, 4), (3, 1, k, k)]
+    assert outs == [(1, 3, 4 * scale, 4 * scale)] and aux == []
+
+
 def test_upsampling_errors():
     x = rnd(2, 3, 4, 5)
     expect_error("UpSampling", [rnd(2, 3, 4)], {"scale": 2, "sample_type": "nearest", "num_args": 1},

@@ -78,11 +78,12 @@ def test_batchnorm_training_uses_batch_stats():
     with training():
         outs = invoke_handles("BatchNorm", hs, {"fix_gamma": False, "momentum": 0.8, "output_mean_var": True})
     assert len(outs) == 3
-    y, mean, var = (from_mx(h) for h in outs)
+    y, mean, invstd = (from_mx(h) for h in outs)
     bm = x.mean(axis=(0, 2))
     bv = x.var(axis=(0, 2))  # biased
     np.testing.assert_allclose(mean, bm, rtol=1e-10)
-    np.testing.assert_allclose(var, bv, rtol=1e-10)
+    # MXNet 1.9.1's third output is the inverse std 1/sqrt(var + eps), not the variance
+    np.testing.assert_allclose(invstd, 1 / np.sqrt(bv + 1e-3), rtol=1e-10)
     np.testing.assert_allclose(y, bn_ref(x, gamma, beta, bm, bv, 1e-3), rtol=1e-10)
     # the forward leaves them: MXNet 1.9.1 updates them in the backward on the CPU
     np.testing.assert_array_equal(from_mx(hs[3]), mm0)
@@ -418,3 +419,23 @@ def test_sync_batchnorm_is_batchnorm_in_one_process():
     np.testing.assert_allclose(got, want)
     fd_grad_train("_contrib_SyncBatchNorm", [x, g, b, mm, mv], {"fix_gamma": False}, [0, 1, 2])
     check_grad("_contrib_SyncBatchNorm", [x, g, b, mm, mv + 0.5], {"fix_gamma": False}, wrt=[0, 1, 2], training=False)
+
+
+def test_batchnorm_output_mean_var_is_inverse_std():
+    """Values printed by MXNet 1.9.1: the third output is 1/sqrt(var + eps) of the statistics used
+    (batch statistics in training, the moving ones otherwise); the moving update still uses the variance."""
+    import mxcore as mx
+    x = mx.nd.array(np.arange(12).reshape(3, 4) * 0.5)
+    g, b, m, v = mx.nd.ones(4), mx.nd.zeros(4), mx.nd.zeros(4), mx.nd.ones(4)
+    for train, ugs, mean, istd in [(True, False, [2.0, 2.5, 3.0, 3.5], 0.6122576594352722),
+                                   (True, True, [0.0] * 4, 0.9995003938674927),
+                                   (False, False, [0.0] * 4, 0.9995003938674927)]:
+        with mx.autograd.record(train_mode=train):
+            o = mx.nd.BatchNorm(x, g, b, m, v, output_mean_var=True, use_global_stats=ugs, fix_gamma=False)
+        np.testing.assert_allclose(o[1].asnumpy(), mean, rtol=1e-6)
+        np.testing.assert_allclose(o[2].asnumpy(), [istd] * 4, rtol=1e-6)
+    x.attach_grad()
+    with mx.autograd.record():
+        o = mx.nd.BatchNorm(x, g, b, m, v, output_mean_var=True, fix_gamma=False, momentum=0.5)
+    o[0].backward()
+    np.testing.assert_allclose(v.asnumpy(), [0.5 + 0.5 * 8 / 3] * 4, rtol=1e-5)  # biased batch variance 8/3
