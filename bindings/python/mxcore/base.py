@@ -34,11 +34,6 @@ numeric_types = (float, int, np.generic)
 string_types = (str,)
 mx_real_t = np.float32  # MXNet's default real type
 
-
-def _as_list(obj):
-    """obj itself when a list or tuple, else [obj] (MXNet's helper, imported by user code)."""
-    return obj if isinstance(obj, (list, tuple)) else [obj]
-
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.abspath(os.path.join(_PKG, "..", "..", ".."))
 EXPECTED_ABI = 1
