@@ -100,7 +100,8 @@ static char *attr_value_string(const mxi_jv *v) {
 }
 
 static int add_attrs(gnode *n, const mxi_jv *obj) {
-    if (!obj || obj->type != MXI_JV_OBJ) return MX_OK;
+    /* an empty object adds nothing (realloc to 0 bytes would free the arrays) */
+    if (!obj || obj->type != MXI_JV_OBJ || obj->n == 0) return MX_OK;
     char **nk = realloc(n->keys, sizeof *nk * (size_t)(n->n_attrs + obj->n));
     char **nv = realloc(n->vals, sizeof *nv * (size_t)(n->n_attrs + obj->n));
     if (nk) n->keys = nk;
@@ -313,6 +314,7 @@ static int graph_from_jv(const mxi_jv *root, int version, mx_graph_s **out) {
             if (rc) break;
             if (!n->op) { rc = mxi_error(MX_ERR_INVALID, "symbol JSON: variable '%s' has inputs", n->name); break; }
         }
+        if (rc == MX_OK) rc = mxi_graph_upgrade_input_hints(g, n);
         rc = node_output_count(g, n);
         if (rc == MX_OK && n->op && (n->op->flags & MX_OPF_SUBGRAPH)) rc = mxi_cf_load(n, mxi_jv_get(jn, "subgraphs"));
     }
@@ -481,6 +483,21 @@ static bool is_deferred(const gnode *n) {
             (p[1] == ',' || p[1] == ')' || p[1] == ']' || p[1] == 0))
             return true;
     }
+    return false;
+}
+
+/* Ops whose inputs and output all share one shape (MXNet's ElemwiseShape):
+ * in partial inference the output follows any known input, so a graph with
+ * one branch unknown still reports the shapes that branch cannot change. */
+static bool same_shape_op(const mx_op_def *op) {
+    return !strncmp(op->name, "elemwise_", 9) || !strcmp(op->name, "add_n");
+}
+
+/* Whether any of the n tensors has a 0 (in MXNet 1.x's partial inference: unknown) dim. */
+static bool has_unknown_dim(mx_tensor_s *const *ins, int n) {
+    for (int j = 0; j < n; j++)
+        for (int d = 0; ins[j] && d < ins[j]->ndim; d++)
+            if (ins[j]->shape[d] == 0) return true;
     return false;
 }
 
@@ -785,6 +802,15 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
             if (!ins[j]) ready = false;
         if (!ready) {
             complete = false;
+            if (partial && same_shape_op(n->op) && n->n_out == 1)
+                for (int j = 0; j < n->n_in; j++)
+                    if (ins[j]) {
+                        shape_slot *o = &slots[row[i]];
+                        o->t = *ins[j];
+                        o->t.storage = NULL;
+                        o->known = 1;
+                        break;
+                    }
             if (!partial) {
                 for (int j = 0; j < n->n_in; j++) {
                     gnode *p = &g->nodes[n->in[j].node];
@@ -800,6 +826,13 @@ int mx_graph_infer(mx_graph g, const char *known_json, int partial, const char *
         const char *keys[MX_MAX_ATTRS * 2], *vals[MX_MAX_ATTRS * 2];
         int na = op_attrs(n, keys, vals);
         rc = mxi_infer_kv(n->op, ins, n->n_in, keys, vals, na, c);
+        if (rc != MX_OK && partial && has_unknown_dim(ins, n->n_in)) {
+            /* a 0 dim is unknown (MXNet 1.x): what the op cannot check yet stays undecided */
+            mxi_error_clear();
+            rc = MX_OK;
+            complete = false;
+            continue;
+        }
         if (rc != MX_OK) { mxi_error_prefix(rc, "infer_shape: node '%s' (op %s)", n->name, n->op_name); break; }
         for (int k = 0; k < c->n_out && k < n->n_out; k++) slot_from_call(&slots[row[i] + k], c, k);
     }

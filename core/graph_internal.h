@@ -104,6 +104,8 @@ int mxi_cf_forward(gnode *n, mx_tensor_s **ins, mx_tensor_s **outs, mxi_call_inf
 int mxi_graph_json_version(const struct mxi_jv *root);
 int mxi_graph_upgrade_hints(gnode *n, int version);
 int mxi_graph_upgrade_aux(mx_graph_s *g, int version);
+/* An op node's "<input>_lr_mult"-style keys become hints of its variable inputs. */
+int mxi_graph_upgrade_input_hints(mx_graph_s *g, gnode *n);
 
 /* graph_fuse.c: find chains of single-input elementwise nodes whose
  * intermediates have exactly one consumer (run after analysis). */

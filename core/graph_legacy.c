@@ -12,7 +12,11 @@
  *  - Before 1.9.1 (< 10901) the hints ctx_group, lr_mult, wd_mult,
  *    mirror_stage and force_mirroring could be stored without underscores;
  *    they become "__lr_mult__" ... (op attribute parsing skips "__x__" keys,
- *    so an op node carrying one no longer fails to load). */
+ *    so an op node carrying one no longer fails to load).
+ *  - In every version an op node's "<input>_<hint>" key (fc1's
+ *    weight_lr_mult=1.2, written by MXNet 0.8) is the hint of the variable
+ *    feeding that input: it moves there as "__lr_mult__", as MXNet's
+ *    parsing fix-up does on load. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +55,64 @@ int mxi_graph_upgrade_hints(gnode *n, int version) {
         strcpy(k, key);
         free(n->keys[a]);
         n->keys[a] = k;
+    }
+    return MX_OK;
+}
+
+static char *copy(const char *s);
+
+/* Sets attribute key=val on node v (replacing a present one). */
+static int set_attr(gnode *v, const char *key, const char *val) {
+    int a = find_key(v, key);
+    char *nv = copy(val);
+    if (!nv) return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    if (a >= 0) {
+        free(v->vals[a]);
+        v->vals[a] = nv;
+        return MX_OK;
+    }
+    char *nk = copy(key);
+    char **ks = realloc(v->keys, sizeof *ks * (size_t)(v->n_attrs + 1));
+    if (ks) v->keys = ks;
+    char **vs = ks ? realloc(v->vals, sizeof *vs * (size_t)(v->n_attrs + 1)) : NULL;
+    if (vs) v->vals = vs;
+    if (!nk || !ks || !vs) {
+        free(nk);
+        free(nv);
+        return mxi_error(MX_ERR_MEMORY, "graph: out of memory");
+    }
+    v->keys[v->n_attrs] = nk;
+    v->vals[v->n_attrs++] = nv;
+    return MX_OK;
+}
+
+static int input_name(const mx_op_def *op, int j, char *buf, size_t len);
+
+int mxi_graph_upgrade_input_hints(mx_graph_s *g, gnode *n) {
+    if (!n->op) return MX_OK;
+    for (int a = 0; a < n->n_attrs; a++) {
+        const char *key = n->keys[a];
+        size_t klen = strlen(key);
+        for (size_t h = 0; h < sizeof HINTS / sizeof *HINTS; h++) {
+            size_t hlen = strlen(HINTS[h]);
+            if (klen < hlen + 2 || key[klen - hlen - 1] != '_' || strcmp(key + klen - hlen, HINTS[h])) continue;
+            char in[64], hint[64];
+            int j = 0;
+            for (; j < n->n_in; j++)
+                if (!input_name(n->op, j, in, sizeof in) && strlen(in) == klen - hlen - 1 && !strncmp(key, in, strlen(in)))
+                    break;
+            gnode *v = j < n->n_in ? &g->nodes[n->in[j].node] : NULL;
+            if (!v || v->op) break; /* not a variable input: the key stays as it is */
+            snprintf(hint, sizeof hint, "__%s__", HINTS[h]);
+            MXI_TRY(set_attr(v, hint, n->vals[a]));
+            free(n->keys[a]);
+            free(n->vals[a]);
+            n->keys[a] = n->keys[n->n_attrs - 1];
+            n->vals[a] = n->vals[n->n_attrs - 1];
+            n->n_attrs--;
+            a--;
+            break;
+        }
     }
     return MX_OK;
 }

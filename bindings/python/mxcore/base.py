@@ -32,6 +32,7 @@ __all__ = ["CFFI_MODE", "MXNetError", "c_str", "check_call", "ffi", "lib", "py_s
 integer_types = (int, np.int32, np.int64)
 numeric_types = (float, int, np.generic)
 string_types = (str,)
+mx_real_t = np.float32  # MXNet's default real type
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.abspath(os.path.join(_PKG, "..", "..", ".."))
@@ -49,6 +50,24 @@ class MXNetValueError(MXNetError, ValueError):
 
 class MXNetTypeError(MXNetError, TypeError):
     """Bad arguments where MXNet raises TypeError (an unknown forward argument)."""
+
+
+class NotImplementedForSymbol(MXNetError):
+    """An NDArray-only operation (bool(), +=, asnumpy, ...) called on a Symbol."""
+
+    def __init__(self, function, alias, *args):
+        super().__init__()
+        self.function = getattr(function, "__name__", str(function))
+        self.alias = alias
+        self.args = [str(type(a)) for a in args]
+
+    def __str__(self):
+        msg = "Function %s" % self.function
+        if self.alias:
+            msg += ' (namely operator "%s")' % self.alias
+        if self.args:
+            msg += " with arguments (%s)" % ", ".join(self.args)
+        return msg + " is not implemented for Symbol and only available in NDArray."
 
 
 def _find_header() -> str:

@@ -27,9 +27,17 @@ def _like(template, values):
     return values if isinstance(template, (list, tuple)) else values[0]
 
 
+_STACK_CHUNK = 256  # stack/concat take a bounded number of inputs: long loops go in chunks
+
+
 def _stack_steps(F, steps):
     """steps: per iteration, a list of outputs -> one stacked array per output."""
-    return [F.stack(*[s[k] for s in steps], axis=0) for k in range(len(steps[0]))]
+    def stack(items):
+        if len(items) <= _STACK_CHUNK:
+            return F.stack(*items, axis=0)
+        parts = [F.stack(*items[i:i + _STACK_CHUNK], axis=0) for i in range(0, len(items), _STACK_CHUNK)]
+        return F.concat(*parts, dim=0)
+    return [stack([s[k] for s in steps]) for k in range(len(steps[0]))]
 
 
 # ---- NDArray --------------------------------------------------------------------------
@@ -75,9 +83,9 @@ def nd_while_loop(cond, func, loop_vars, max_iterations=None, name="while_loop")
         if len(new_vars) != len(lv):
             raise MXNetError("while_loop: func returned %d loop variables, expected %d" % (len(new_vars), len(lv)))
         lv = new_vars
-        steps.append(_as_list(out))
+        steps.append([] if out is None else _as_list(out))  # a func may output nothing (None)
     final = lv[0] if single_var else lv
-    if not steps:
+    if not steps or out is None:
         return [], final
     stacked = []
     for s in _stack_steps(nd, steps):

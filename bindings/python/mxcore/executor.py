@@ -103,14 +103,31 @@ class Executor:
                 dst[:] = v
         want_grad = is_train and any(r != "null" for r in self._grad_req.values())
         if want_grad:
-            self.outputs = self._recorded = self._run_recorded(True)
+            self._recorded = self._run_recorded(True)
+            self.outputs = self._keep_outputs(self._recorded)
         else:
-            self.outputs = self._graph.run(self.arg_arrays, self.aux_arrays, is_train, len(self._out_names))
+            self.outputs = self._keep_outputs(self._graph.run(self.arg_arrays, self.aux_arrays, is_train,
+                                                              len(self._out_names)))
             self._recorded = None
         self._ran = True
         if self._monitor is not None:
             self._report_to_monitor(is_train)
         return self.outputs
+
+    def _keep_outputs(self, results):
+        """As in MXNet, an executor's output arrays are fixed: each forward writes its
+        results into them (an array taken from ``outputs`` earlier sees the new values,
+        and a reshaped executor's outputs share their memory). An output whose shape or
+        dtype changed is replaced."""
+        kept = []
+        for i, r in enumerate(results):
+            o = self.outputs[i] if i < len(self.outputs) else None
+            if o is not None and o.shape == r.shape and o.dtype == r.dtype and o.context == r.context:
+                r.copyto(o)
+                kept.append(o)
+            else:
+                kept.append(r)
+        return kept
 
     def set_monitor_callback(self, callback, monitor_all=False):
         """After each forward, call ``callback(name, NDArray)`` for the output of every op
@@ -197,7 +214,6 @@ class Executor:
         parameters, typically). A changed shape not given in ``kwargs`` needs
         ``partial_shaping=True``; an array that grows needs ``allow_up_sizing=True``
         (MXNet's rules)."""
-        from . import ndarray as nd
         _, res = self._symbol._infer(kwargs, {}, True)
 
         def pick(name, spec, old, what):
@@ -210,20 +226,89 @@ class Executor:
             if old is not None and not allow_up_sizing and int(np.prod(shape)) > old.size:
                 raise MXNetError("reshape: %s '%s' grows from %s to %s; pass allow_up_sizing=True"
                                  % (what, name, tuple(old.shape), shape))
-            return nd.zeros(shape, ctx=self._ctx, dtype=spec["dtype"]), True
+            return _shrunk_or_new(old, shape, spec["dtype"], self._ctx), True
 
         args, grads, aux = {}, {}, {}
         for name, spec in res["arguments"].items():
             args[name], fresh = pick(name, spec, self.arg_dict.get(name), "argument")
             g = self.grad_dict.get(name)
             if g is not None:
-                grads[name] = nd.zeros(args[name].shape, ctx=g.context, dtype=g.dtype) if fresh else g
+                grads[name] = _shrunk_or_new(g, args[name].shape, g.dtype, g.context) if fresh else g
         for name, spec in res["aux_states"].items():
             aux[name], _ = pick(name, spec, self.aux_dict.get(name), "auxiliary state")
-        return Executor(self._symbol, self._ctx, args, grads, self._grad_req, aux)
+        new = Executor(self._symbol, self._ctx, args, grads, self._grad_req, aux)
+        # outputs that fit in this executor's share their memory (MXNet's shared pool)
+        for i, (o, mine) in enumerate(zip(new.outputs, self.outputs)):
+            new.outputs[i] = _shrunk_or_new(mine, o.shape, o.dtype, o.context, o)
+        return new
 
     def debug_str(self):
-        return self._symbol.tojson()
+        """The symbol's node listing (as Symbol.debug_str) and, as MXNet ends it,
+        'Total <n> MB allocated': the memory this binding's node outputs take at
+        their peak (see _output_memory)."""
+        return self._symbol.debug_str() + "Total %d MB allocated\n" % (_output_memory(self) >> 20)
+
+
+def _shrunk_or_new(old, shape, dtype, ctx, fresh=None):
+    """An array of `shape` for a reshaped executor: a view of the front of `old` when it
+    fits there (MXNet's reshape shares memory with the executor it came from), else
+    `fresh` or new zeros."""
+    from . import ndarray as nd
+    size = int(np.prod(shape, dtype=np.int64))
+    if old is not None and 0 < size <= old.size and np.dtype(old.dtype) == np.dtype(dtype) and old.context == ctx:
+        return old.reshape((-1,))[:size].reshape(shape)
+    return fresh if fresh is not None else nd.zeros(shape, ctx=ctx, dtype=dtype)
+
+
+def _output_memory(ex) -> int:
+    """Peak bytes of the op nodes' outputs over one forward of executor `ex`: an output
+    is freed after its last consumer unless backward needs it, i.e. its node computes
+    from an argument with a gradient and a gradient reaches it from a head (not cut by
+    BlockGrad or a non-differentiable op). So grad_req='null' and a stop_gradient'ed
+    head need the same memory, as in MXNet's plan."""
+    from .symbol.symbol import _op_info, _topo
+    sym = ex._symbol
+    internals = sym.get_internals()
+    try:
+        _, res = internals._infer({n: tuple(a.shape) for n, a in ex.arg_dict.items()},
+                                  {n: a.dtype for n, a in ex.arg_dict.items()}, True)
+    except MXNetError:
+        return 0
+    size = {}
+    for (node, k), spec in zip(internals._outs, res["outputs"]):
+        if spec is not None:
+            size[(id(node), k)] = int(np.prod(spec["shape"], dtype=np.int64)) * np.dtype(spec["dtype"]).itemsize
+    nodes = _topo(sym._outs)
+
+    def passes_grad(n):
+        info = _op_info(n.op) or {}
+        return info.get("name") != "BlockGrad" and info.get("differentiable", True)
+    grad_args = {n for n, r in ex._grad_req.items() if r != "null"}
+    needs = set()  # nodes whose output depends on an argument with a gradient
+    for n in nodes:
+        if n.op is not None and passes_grad(n) and any(
+                (p.op is None and p.name in grad_args) or id(p) in needs for p, _ in n.inputs):
+            needs.add(id(n))
+    reached = {id(n) for n, _ in sym._outs}  # nodes a head gradient reaches
+    for n in reversed(nodes):
+        if id(n) in reached and id(n) in needs:
+            reached.update(id(p) for p, _ in n.inputs)
+    kept = {id(n) for n in nodes if id(n) in needs and id(n) in reached}
+    kept |= {id(n) for n, _ in sym._outs}
+    last = {}
+    for i, n in enumerate(nodes):
+        for p, _ in n.inputs:
+            last[id(p)] = i
+    live = peak = 0
+    for i, n in enumerate(nodes):
+        if n.op is None:
+            continue
+        live += sum(size.get((id(n), k), 0) for k in range(max(n.n_vis, 1)))
+        peak = max(peak, live)
+        for p in {id(p): p for p, _ in n.inputs}.values():
+            if p.op is not None and last[id(p)] == i and id(p) not in kept:
+                live -= sum(size.get((id(p), k), 0) for k in range(max(p.n_vis, 1)))
+    return peak
 
 
 def simple_bind(symbol, ctx, grad_req, type_dict, shapes):
@@ -236,8 +321,10 @@ def simple_bind(symbol, ctx, grad_req, type_dict, shapes):
     if missing:
         raise MXNetError("simple_bind: cannot infer the shape of %s from %s; pass it as a keyword "
                          "(e.g. %s=(...))" % (missing, shapes, missing[0]))
-    if any(o is None for o in res["outputs"]):
+    if not res["complete"] or any(o is None for o in res["outputs"]):
+        # a node left undecided (partial inference may still pass shapes around it)
         symbol._infer(shapes, type_dict, False)  # raises, naming the node that stays unknown
+    if any(o is None for o in res["outputs"]):
         raise MXNetError("simple_bind: the output shapes cannot be inferred from %s" % (shapes,))
     ctx = ctx or current_context()
     args = {k: nd.zeros(v["shape"], ctx=ctx, dtype=v["dtype"]) for k, v in res["arguments"].items()}

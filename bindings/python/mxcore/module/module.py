@@ -139,6 +139,7 @@ class Module(BaseModule):
         self._params_dirty = False
         self._optimizer = None
         self._updater = None
+        self._kvstore = None
         self._preload_opt_states = None
         self._grad_req = None
         self._exec = None
@@ -514,6 +515,14 @@ class Module(BaseModule):
                             % (optimizer,))
         self._optimizer = optimizer
         self._updater = opt.get_updater(optimizer)
+        # as in MXNet, several devices get a kvstore holding the updater (its states are
+        # mod._kvstore._updater.states); one device keeps none. The module still sums and
+        # applies the gradients itself.
+        self._kvstore = None
+        if len(self._contexts) > 1 and kvstore:
+            from .. import kvstore as kvs
+            self._kvstore = kvs.create(kvstore) if isinstance(kvstore, str) else kvstore
+            self._kvstore._set_updater(self._updater)
         self.optimizer_initialized = True
         if self._preload_opt_states is not None:
             self.load_optimizer_states(self._preload_opt_states)
@@ -525,6 +534,7 @@ class Module(BaseModule):
             raise MXNetError("borrow_optimizer: the shared module has no optimizer")
         self._optimizer = shared_module._optimizer
         self._updater = shared_module._updater
+        self._kvstore = shared_module._kvstore
         self.optimizer_initialized = True
 
     # ---- computation -----------------------------------------------------------------
@@ -532,7 +542,7 @@ class Module(BaseModule):
         """Run the symbol on ``data_batch`` (``is_train`` None means ``for_training``). A batch
         whose data shapes differ from the bound ones rebinds (``reshape``) first."""
         self._require_ready("forward")
-        if isinstance(data_batch, (list, tuple)):
+        if isinstance(data_batch, (list, tuple)) and not hasattr(data_batch, "data"):  # not a namedtuple batch
             if len(data_batch) != 1:
                 raise NotImplementedError("forward: a list of %d batches (pre-sliced per device) is not "
                                           "supported; pass one batch, the module splits it over its devices"
@@ -589,11 +599,23 @@ class Module(BaseModule):
         if len(self._execs) == 1:
             self._exec.backward(out_grads)
             return
+        axes = self._output_axes()
         for ex, sl in zip(self._execs, self._slices):
             part = None if out_grads is None else \
-                [_take_slice(g, 0, sl).as_in_context(ex._ctx) if isinstance(g, nd.NDArray) else _take_slice(g, 0, sl)
-                 for g in (out_grads if isinstance(out_grads, (list, tuple)) else [out_grads])]
+                [g if ax < 0 else _take_slice(g, ax, sl).as_in_context(ex._ctx) if isinstance(g, nd.NDArray)
+                 else _take_slice(g, ax, sl)
+                 for g, ax in zip(out_grads if isinstance(out_grads, (list, tuple)) else [out_grads], axes)]
             ex.backward(part)
+
+    def _output_axes(self):
+        """Each output's batch axis, from its ``__layout__`` attribute ('TNC' -> 1; 0 without
+        one; -1 for a layout without N: every device has the whole value), as MXNet splits
+        head gradients and merges outputs."""
+        axes = []
+        for k in range(len(self._symbol.list_outputs())):
+            layout = self._symbol[k].attr("__layout__")
+            axes.append(0 if layout is None else layout.find("N"))
+        return axes
 
     def update(self):
         """One optimizer step on every parameter that has a gradient (fixed ones have none)."""
@@ -624,16 +646,19 @@ class Module(BaseModule):
         """Outputs of the last forward: a list of NDArrays (``[[out], ...]`` per device when
         ``merge_multi_context`` is False)."""
         self._require_ready("get_outputs")
-        return self._per_device([list(ex.outputs) for ex in self._execs], merge_multi_context)
+        return self._per_device([list(ex.outputs) for ex in self._execs], merge_multi_context, self._output_axes())
 
-    def _per_device(self, values, merge):
-        """values[device][k] -> [v_k merged along axis 0 on the first device] or [[v_k per device]]."""
+    def _per_device(self, values, merge, axes=None):
+        """values[device][k] -> [v_k merged along its batch axis (axes[k], default 0; the first
+        device's value when negative) on the first device] or [[v_k per device]]."""
         if len(values) == 1:
             return values[0] if merge else [[v] for v in values[0]]
         per_k = [[dev[k] for dev in values] for k in range(len(values[0]))]
         if not merge:
             return per_k
-        return [nd.concat(*[v.as_in_context(self._context) for v in vs], dim=0) for vs in per_k]
+        axes = axes or [0] * len(per_k)
+        return [vs[0] if ax < 0 else nd.concat(*[v.as_in_context(self._context) for v in vs], dim=ax)
+                for vs, ax in zip(per_k, axes)]
 
     def get_input_grads(self, merge_multi_context=True):
         """Gradients of the data inputs (bind with ``inputs_need_grad=True``)."""
@@ -641,7 +666,7 @@ class Module(BaseModule):
         if not self.inputs_need_grad:
             raise MXNetError("get_input_grads: bind(..., inputs_need_grad=True) to get input gradients")
         return self._per_device([[ex.grad_dict[n] for n in self._data_names] for ex in self._execs],
-                                merge_multi_context)
+                                merge_multi_context, [_batch_axis(d) for d in self._data_shapes])
 
     def get_states(self, merge_multi_context=True):
         """The arrays of the state inputs (``state_names``)."""

@@ -21,7 +21,7 @@ from numbers import Number
 import numpy as np
 
 from .. import attribute as _attribute
-from ..base import MXNetError, attr_str, check_call, ffi, lib, np_dtype, py_str
+from ..base import MXNetError, NotImplementedForSymbol, attr_str, check_call, ffi, lib, np_dtype, py_str
 from ..ndarray.register import positional_attrs
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "NameManager", "Prefix", "Graph"]
@@ -333,6 +333,11 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
     name = kwargs.pop("name", None)
     attr = kwargs.pop("attr", None)
     kwargs.pop("out", None)
+    # MXNet's hidden keys given as op arguments (FullyConnected(..., lr_mult=0.1)) are
+    # node hints (__lr_mult__); like attr=, they go to the arguments the op creates too
+    hints = _attribute.dunder_hidden({k: attr_str(kwargs.pop(k)) for k in _attribute.HIDDEN_KEYS if k in kwargs})
+    if hints:
+        attr = dict(attr or {}, **hints)
     kwargs.pop("ctx", None) if "ctx" not in {a["name"] for a in op.get("attrs", [])} else None
     inputs_spec = list(op.get("inputs", []))
     variadic = bool(op.get("variadic"))
@@ -389,6 +394,7 @@ def _invoke_sym(opname: str, args, kwargs, hint=None, record_as=None):
             # carrying the op's attributes (as its JSON shows them)
             v = var("%s_%s" % (node_name, inp), init=_default_input_init(op["name"], inp, str_attrs))
             v._outs[0][0].attrs.update(str_attrs)
+            v._outs[0][0].attrs.update(_attribute.dunder_hidden({k: attr_str(x) for k, x in (attr or {}).items()}))
             ins.append(v)
     return _make_node(opname, ins, attrs, node_name, attr, resolved=True, record_as=record_as)
 
@@ -504,8 +510,46 @@ class Symbol:
     def __deepcopy__(self, memo):
         return load_json(self.tojson())
 
-    def __bool__(self):
-        return True
+    def __bool__(self):  # a graph has no truth value, as in MXNet
+        raise NotImplementedForSymbol(self.__bool__, "bool")
+
+    __nonzero__ = __bool__
+
+    # in-place arithmetic and value access are NDArray-only (MXNet raises the same)
+    def __iadd__(self, o):
+        raise NotImplementedForSymbol(self.__iadd__, "+=", o, 1)
+
+    def __isub__(self, o):
+        raise NotImplementedForSymbol(self.__isub__, "-=", o)
+
+    def __imul__(self, o):
+        raise NotImplementedForSymbol(self.__imul__, "*=", o)
+
+    def __itruediv__(self, o):
+        raise NotImplementedForSymbol(self.__itruediv__, "/=", o)
+
+    __idiv__ = __itruediv__
+
+    def wait_to_read(self):
+        raise NotImplementedForSymbol(self.wait_to_read, None)
+
+    def asnumpy(self):
+        raise NotImplementedForSymbol(self.asnumpy, None)
+
+    def asscalar(self):
+        raise NotImplementedForSymbol(self.asscalar, None)
+
+    def copy(self):
+        raise NotImplementedForSymbol(self.copy, None)
+
+    def as_in_context(self, context):
+        raise NotImplementedForSymbol(self.as_in_context, None)
+
+    def detach(self):
+        raise NotImplementedForSymbol(self.detach, None)
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        raise NotImplementedForSymbol(self.backward, None)
 
     def __hash__(self):
         return id(self)
@@ -546,7 +590,9 @@ class Symbol:
         return Symbol(outs)
 
     def get_children(self):
-        kids = [e for n, _ in self._outs for e in n.inputs]
+        # each node's inputs once, however many of its outputs the symbol lists
+        nodes = list({id(n): n for n, _ in self._outs}.values())
+        kids = [e for n in nodes for e in n.inputs]
         return Symbol(kids) if kids else None
 
     def _graph(self) -> Graph:
@@ -645,6 +691,7 @@ class Symbol:
             for k, v in known.items():
                 if "dtype" not in v and types.get(k) is not None:
                     v["dtype"] = types[k]
+        known = _solve_partial_var_shapes(self, known)
         known = _infer_param_shapes(self, g, known)
         try:
             return g, g.infer(known, partial)
@@ -1080,6 +1127,82 @@ def _custom_types(n, types: dict) -> None:
             types[p.name] = types[(id(p), 0)] = np.dtype(t).name
     for k, t in enumerate(res[1]):
         types[(id(n), k)] = np.dtype(t if t is not None else data_t).name
+
+
+# stand-ins for the unknown (0) dims of declared variable shapes, one per axis position
+_DIM_MARKS = (1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049)
+
+
+def _solve_partial_var_shapes(sym, known: dict) -> dict:
+    """Variables declared with unknown (0) dims, Variable('a', shape=(0, 10)), get them
+    from the same-shape ops (elemwise_*) they reach, as MXNet's two-way inference does:
+    each unknown dim at axis i becomes the mark _DIM_MARKS[i], forward inference carries
+    the marks through layers that keep those dims (batch, padded spatial dims), and
+    an elementwise op whose other operand has a real dim where one has a mark fixes the
+    mark. Round by round: an op's operands are used once no elementwise op before them
+    still mixes a marked value (an LSTM's h fixes its batch at i2h + h2h, then c's at
+    forget * c). Dims no operand fixes stay unknown (the variable is left out)."""
+    nodes = _topo(sym._outs)
+    partial = {}
+    for n in nodes:
+        if n.op is None and n.name not in known and "__shape__" in n.attrs:
+            sh = _parse_tuple(n.attrs["__shape__"])
+            if sh and 0 in sh and len(sh) <= len(_DIM_MARKS) and all(d >= 0 for d in sh):
+                partial[n.name] = list(sh)
+    same = [n for n in nodes if n.op is not None and len(n.inputs) == 2
+            and (_op_info(n.op) or {}).get("name", "").startswith("elemwise_")]
+    if not partial or not same:
+        return known
+    known, marks = dict(known), set(_DIM_MARKS)
+    for _ in range(len(partial)):
+        # marked: depends on an unsolved variable; blocked: after an elementwise op mixing one
+        marked, blocked = set(), set()
+        for n in nodes:
+            if n.op is None:
+                if n.name in partial:
+                    marked.add(id(n))
+                continue
+            ins = [p for p, _ in n.inputs]
+            if any(id(p) in marked for p in ins):
+                marked.add(id(n))
+            if any(id(p) in blocked for p in ins) or (n in same and id(n) in marked):
+                blocked.add(id(n))
+        pairs = [n.inputs for n in same if not any(id(p) in blocked for p, _ in n.inputs)
+                 and any(id(p) in marked for p, _ in n.inputs)]
+        if not pairs:
+            break
+        trial = dict(known)
+        for name, sh in partial.items():
+            trial[name] = {"shape": [_DIM_MARKS[i] if d == 0 else d for i, d in enumerate(sh)]}
+        g = Symbol([e for ins in pairs for e in ins])._graph()
+        names = set(g.names(0)) | set(g.names(1))
+        try:
+            outs = g.infer({k: v for k, v in trial.items() if k in names}, True)["outputs"]
+        except MXNetError:
+            break
+        solved = {}
+        for k in range(0, len(outs) - 1, 2):
+            a, b = outs[k], outs[k + 1]
+            if a is None or b is None or len(a["shape"]) != len(b["shape"]):
+                continue
+            for x, y in zip(a["shape"], b["shape"]):
+                if x in marks and y not in marks:
+                    solved[x] = y
+                elif y in marks and x not in marks:
+                    solved[y] = x
+        done = []
+        for name, sh in partial.items():
+            full = [solved.get(_DIM_MARKS[i], 0) if d == 0 else d for i, d in enumerate(sh)]
+            if all(d > 0 for d in full):
+                known[name] = {"shape": full}
+                done.append(name)
+        if not done:
+            break
+        for name in done:
+            del partial[name]
+        if not partial:
+            break
+    return known
 
 
 def _infer_param_shapes(sym, g, known: dict) -> dict:
