@@ -43,3 +43,18 @@ def test_import_is_fast():
     t = time.time()
     subprocess.check_call([sys.executable, "-c", "import mxcore"])
     assert time.time() - t < 3.0  # generous: includes interpreter start
+
+
+def test_deprecated_class_level_default_ctx_like_mxnet():
+    import warnings
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert mx.Context.default_ctx == mx.cpu(0)
+        with mx.cpu(2):
+            assert mx.Context.default_ctx == mx.cpu(2)
+        mx.Context.default_ctx = mx.cpu(3)
+        try:
+            assert mx.current_context() == mx.cpu(3)
+        finally:
+            mx.Context.default_ctx = mx.cpu(0)
+    assert any(issubclass(x.category, DeprecationWarning) and "default_ctx" in str(x.message) for x in w)

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import threading
+import warnings
 
 from .base import MXNetError, check_call, ffi, lib
 
 __all__ = ["Context", "cpu", "gpu", "cpu_pinned", "opencl", "current_context", "num_gpus", "num_opencl_devices"]
 
 
-class Context:
+class _ContextMeta(type):
+    """``Context.default_ctx``: MXNet 1.x's deprecated class-level access to the
+    current default context (read and set)."""
+
+    _DEPRECATED = ("Context.default_ctx has been deprecated. Please use Context.current_context() instead. "
+                   "Please use test_utils.set_default_context to set a default context")
+
+    @property
+    def default_ctx(cls):
+        warnings.warn(cls._DEPRECATED, DeprecationWarning, stacklevel=2)
+        return current_context()
+
+    @default_ctx.setter
+    def default_ctx(cls, ctx):
+        warnings.warn(cls._DEPRECATED, DeprecationWarning, stacklevel=2)
+        cls._default.value = ctx
+
+
+class Context(metaclass=_ContextMeta):
     """A device: type ('cpu', 'gpu', 'cpu_pinned', 'opencl') and id."""
 
     devtype2str = {1: "cpu", 2: "gpu", 3: "cpu_pinned", 10: "opencl"}
