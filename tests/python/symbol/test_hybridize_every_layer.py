@@ -18,14 +18,6 @@ R = np.random.RandomState(3)
 # Base classes and containers exercised through the cases that use them.
 NOT_LAYERS = {"HybridBlock", "HybridRecurrentCell", "ModifierCell", "SymbolBlock"}
 
-# Random layers whose hybridized graph draws its random numbers in another order
-# than the eager code: same distribution, different masks for the same seed.
-RANDOM_ORDER_DIFFERS = {
-    "VariationalDropoutCell": "eager code draws the state mask before the input mask; the graph runs the "
-                              "input mask's node first",
-}
-
-
 def _f32(*shape):
     return ("f", shape)
 
@@ -214,8 +206,6 @@ def _twin_nets(factory, inputs):
 @pytest.mark.parametrize("train", [False, True], ids=["predict", "train"])
 @pytest.mark.parametrize("name", sorted(_cases()))
 def test_hybridized_equals_eager(name, train):
-    if train and name in RANDOM_ORDER_DIFFERS:
-        pytest.skip(RANDOM_ORDER_DIFFERS[name])
     factory, specs = _cases()[name]
     inputs = _make_inputs(specs)
     eager, hyb = _twin_nets(factory, inputs)

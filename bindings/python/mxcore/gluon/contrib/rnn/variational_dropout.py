@@ -25,7 +25,8 @@ class VariationalDropoutCell(ModifierCell):
 
     Hybridizing makes the base cell a cached graph; the masks stay NDArrays outside it
     so they can be shared across steps. When the cell is traced inside another block's
-    graph, each trace draws its own masks (as in MXNet).
+    graph, the masks are graph nodes shared by the steps of that trace (one mask per
+    sequence each run, as in MXNet); eager and traced runs draw the same masks.
     """
 
     def __init__(self, base_cell, drop_inputs=0., drop_states=0., drop_outputs=0.):
@@ -55,6 +56,7 @@ class VariationalDropoutCell(ModifierCell):
         self.drop_inputs_mask = None
         self.drop_states_mask = None
         self.drop_outputs_mask = None
+        self._sym_masks = {}  # the traced path's masks (graph nodes), see hybrid_forward
 
     def __call__(self, inputs, states):
         if isinstance(inputs, NDArray):
@@ -67,14 +69,15 @@ class VariationalDropoutCell(ModifierCell):
             return HybridBlock.forward(self, inputs, states)
         self._counter += 1
         nd = _nd()
+        # masks are drawn inputs first, then states, as a traced graph runs them
+        if self.drop_inputs and self.drop_inputs_mask is None:
+            self.drop_inputs_mask = _keep_mask(nd, inputs, self.drop_inputs)
         if self.drop_states:
             if self.drop_states_mask is None:
                 self.drop_states_mask = _keep_mask(nd, states[0], self.drop_states)
             # only h (always the first state) is dropped
             states = [states[0] * self.drop_states_mask] + list(states[1:])
         if self.drop_inputs:
-            if self.drop_inputs_mask is None:
-                self.drop_inputs_mask = _keep_mask(nd, inputs, self.drop_inputs)
             inputs = inputs * self.drop_inputs_mask
         out, next_states = self.base_cell(inputs, states)
         if self.drop_outputs:
@@ -84,15 +87,23 @@ class VariationalDropoutCell(ModifierCell):
         return out, next_states
 
     def hybrid_forward(self, F, inputs, states):
-        # Symbolic step (traced inside another block's graph): a mask lives for one trace
-        # only, so plain dropout is the same thing (and differentiable in a cached graph).
+        # Symbolic step (traced inside another block's graph): each mask is a graph node
+        # made at the first step after reset() and reused by the later steps of the
+        # trace, as MXNet does, so a traced unroll keeps one mask per sequence. Drawn in
+        # the order the graph runs them (inputs, states, outputs), as the eager path does.
+        masks = self.__dict__.setdefault('_sym_masks', {})
+        for name, x, p in (('inputs', inputs, self.drop_inputs), ('states', states[0], self.drop_states)):
+            if p and name not in masks:
+                masks[name] = _keep_mask(F, x, p)
         if self.drop_states:
-            states = [_dropout(F, states[0], self.drop_states)] + list(states[1:])
+            states = [states[0] * masks['states']] + list(states[1:])
         if self.drop_inputs:
-            inputs = _dropout(F, inputs, self.drop_inputs)
+            inputs = inputs * masks['inputs']
         out, next_states = self.base_cell(inputs, states)
         if self.drop_outputs:
-            out = _dropout(F, out, self.drop_outputs)
+            if 'outputs' not in masks:
+                masks['outputs'] = _keep_mask(F, out, self.drop_outputs)
+            out = out * masks['outputs']
         return out, next_states
 
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
