@@ -647,6 +647,9 @@ static void ctc_range(void *ctx, int64_t b0, int64_t e0) {
             for (int64_t k = 0; k < C; k++) lp[t * C + k] = ld(d, (t * N + n) * C + k) - ls;
         }
 #define EXT(s) ((s) % 2 ? lab[(s) / 2] : (int64_t)p->blank)
+        /* Skips (s-2 -> s) need a label differing from the one two back; a label equal to
+         * the blank index never takes part in one (as MXNet 1.9.1, both directions keyed
+         * on the earlier state s in the backward pass). */
         for (int64_t i = 0; i < Tn * S; i++) al[i] = be[i] = -INFINITY;
         double logP = -INFINITY;
         if (Tn > 0) {
@@ -656,7 +659,7 @@ static void ctc_range(void *ctx, int64_t b0, int64_t e0) {
                 for (int64_t s = 0; s < S; s++) {
                     double v = al[(t - 1) * S + s];
                     if (s >= 1) v = lse2(v, al[(t - 1) * S + s - 1]);
-                    if (s >= 2 && s % 2 && EXT(s) != EXT(s - 2)) v = lse2(v, al[(t - 1) * S + s - 2]);
+                    if (s >= 2 && s % 2 && EXT(s) != p->blank && EXT(s) != EXT(s - 2)) v = lse2(v, al[(t - 1) * S + s - 2]);
                     al[t * S + s] = v == -INFINITY ? v : v + lp[t * C + EXT(s)];
                 }
             be[(Tn - 1) * S + S - 1] = lp[(Tn - 1) * C + EXT(S - 1)];
@@ -665,7 +668,7 @@ static void ctc_range(void *ctx, int64_t b0, int64_t e0) {
                 for (int64_t s = 0; s < S; s++) {
                     double v = be[(t + 1) * S + s];
                     if (s + 1 < S) v = lse2(v, be[(t + 1) * S + s + 1]);
-                    if (s + 2 < S && s % 2 && EXT(s) != EXT(s + 2)) v = lse2(v, be[(t + 1) * S + s + 2]);
+                    if (s + 2 < S && s % 2 && EXT(s) != p->blank && EXT(s) != EXT(s + 2)) v = lse2(v, be[(t + 1) * S + s + 2]);
                     be[t * S + s] = v == -INFINITY ? v : v + lp[t * C + EXT(s)];
                 }
             logP = al[(Tn - 1) * S + S - 1];
@@ -731,7 +734,9 @@ static int ctc_cpu(mx_call *c) {
         for (int64_t j = 0; j < len; j++) {
             double v = ld(l, n * p.L + j);
             int64_t k = (int64_t)v;
-            if (k < 0 || k >= p.C || k == p.blank) {
+            /* A label equal to the blank index inside the label length is taken as a
+             * label (MXNet 1.9.1 does the same); only indices outside 0..C-1 fail. */
+            if (k < 0 || k >= p.C) {
                 rc = mxi_op_error(c, MX_ERR_INVALID, "label %g at (%lld, %lld) is out of range for %lld classes "
                                   "with blank_label=%s", v, (long long)n, (long long)j, (long long)p.C,
                                   c->attrs[CTC_BLANK].s);

@@ -132,3 +132,17 @@ def test_load_files_written_by_mxnet(tmp_path):
         f = str(tmp_path / name)
         mx.nd.save(f, data)
         assert open(f, "rb").read() == open(os.path.join(REF, name), "rb").read()
+
+
+def test_ndarrayiter_longer_label_uses_its_first_rows_like_mxnet():
+    # MXNet 1.9.1 counts samples by the first data array and accepts a longer label; its
+    # full batches match these, but its padded last batch reads the label to its end
+    # ([2, 3, 4, 0] here), which we do not copy: extra rows are never used. A shorter
+    # array is an error naming it.
+    data = np.arange(6, dtype='f').reshape(3, 2)
+    label = np.arange(5, dtype='f')
+    it = mx.io.NDArrayIter(data, {'label': label, 'w': label * 10}, batch_size=2)
+    batches = [(b.label[0].asnumpy().tolist(), b.label[1].asnumpy().tolist(), b.pad) for b in it]
+    assert batches == [([0, 1], [0, 10], 0), ([2, 0], [20, 0], 1)]
+    with pytest.raises(ValueError, match=r"'softmax_label'.*\(2,\).*at least 3"):
+        mx.io.NDArrayIter(data, np.zeros(2), batch_size=2)

@@ -67,6 +67,18 @@ def test_csv_iter_round_batch_continues_across_epochs_like_mxnet(tmp_path):
         mx.io.CSVIter(data_csv=str(tmp_path / "d.csv"), data_shape=(5,), batch_size=2)
 
 
+def test_file_iters_getdata_returns_the_array_like_mxdataiter(tmp_path, mnist_files):
+    # MXNet 1.9.1's C++-backed iterators return the NDArray itself from getdata()/getlabel()
+    np.savetxt(tmp_path / "d.csv", np.arange(12).reshape(6, 2), delimiter=",")
+    it = mx.io.CSVIter(data_csv=str(tmp_path / "d.csv"), data_shape=(2,), batch_size=4)
+    assert it.iter_next()
+    assert isinstance(it.getdata(), mx.nd.NDArray) and isinstance(it.getlabel(), mx.nd.NDArray)
+    assert it.getdata().asnumpy().tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert it.getlabel().shape == (4,) and it.getpad() == 0
+    m = mx.io.MNISTIter(image=mnist_files[0], label=mnist_files[1], batch_size=4, flat=True)
+    assert m.iter_next() and m.getdata().shape == (4, 20) and m.getlabel().shape == (4,)
+
+
 @pytest.fixture
 def rec_file(tmp_path):
     from PIL import Image

@@ -250,3 +250,18 @@ def test_ctc_loss_grad():
 def test_ctc_loss_errors():
     expect_error("CTCLoss", [R(4, 3, 5), np.ones((2, 2))], {}, contains=("CTCLoss", "(4,3,5)", "(2,2)"))
     expect_error("CTCLoss", [R(4, 2, 3), np.full((2, 2), 7.0)], {}, contains=("CTCLoss", "out of range"))
+
+
+def test_ctc_loss_label_equal_to_blank():
+    # A label equal to the blank index inside label_lengths is a label, not an error, and it
+    # never takes a skip transition; values printed by MXNet 1.9.1 (blank_label='last').
+    x = np.random.RandomState(0).randn(6, 2, 4).astype(np.float32)
+    lab = np.array([[3, 1, 3, 0], [0, 3, 2, 3]], np.float32)
+    ll = np.array([3, 2], np.float32)
+    attrs = {"use_label_lengths": True, "blank_label": "last"}
+    check_op("CTCLoss", [x, lab, ll], attrs, lambda *a: np.array([4.4136147, 6.1651011]), rtol=1e-5)
+    g = autograd_grads("CTCLoss", [x, lab, ll], attrs, wrt=[0], head_weights=np.ones(2))[0]
+    ref0 = [[0.300968, 0.076946, 0.137234, -0.179214], [0.114955, -0.136032, 0.147201, -0.118388],
+            [0.630782, -1.659918, 0.19363, -0.159238], [0.821013, -0.418821, 0.088814, -0.81745],
+            [0.169724, -0.007184, 0.29121, -0.517826], [0.044884, 0.030957, 0.023251, -0.099092]]
+    np.testing.assert_allclose(g[:, 0, :], ref0, atol=2e-5)

@@ -22,7 +22,15 @@ def _apply_weighting(F, loss, weight=None, sample_weight=None):
     return loss
 
 
+def _ndim(x):
+    """Rank of an NDArray; None for a traced Symbol, whose shape is not known yet."""
+    shape = getattr(x, 'shape', None)
+    return None if shape is None else len(shape)
+
+
 def _reshape_like(F, x, y):
+    if _ndim(x) is None or _ndim(y) is None:
+        return F.reshape_like(x, y)
     if tuple(x.shape) == tuple(y.shape):
         return x
     return x.reshape(y.shape)
@@ -45,7 +53,9 @@ def _pick(F, pred, label, axis):
 
 def _batch_mean(F, loss, batch_axis):
     """Mean over every axis except ``batch_axis`` (MXNet's mean(axis=batch, exclude=True))."""
-    nd_ = loss.ndim
+    nd_ = _ndim(loss)
+    if nd_ is None:
+        return F.mean(loss, axis=batch_axis, exclude=True)
     if nd_ <= 1:
         return loss
     b = batch_axis % nd_
@@ -55,7 +65,9 @@ def _batch_mean(F, loss, batch_axis):
 
 def _batch_sum(F, loss, batch_axis):
     """Sum over every axis except ``batch_axis`` (MXNet's sum(axis=batch, exclude=True))."""
-    nd_ = loss.ndim
+    nd_ = _ndim(loss)
+    if nd_ is None:
+        return F.sum(loss, axis=batch_axis, exclude=True)
     if nd_ <= 1:
         return loss
     b = batch_axis % nd_
@@ -157,7 +169,7 @@ class SoftmaxCrossEntropyLoss(Loss):
         # of keeping it for _batch_mean to average away; the same per-sample values with
         # one op fewer each way.  A sample_weight broadcasts against the kept axis
         # (MXNet's shapes), and other ranks need _batch_mean's axis bookkeeping.
-        keep = (sample_weight is not None or pred.ndim != 2 or not hasattr(F, 'pick')
+        keep = (sample_weight is not None or _ndim(pred) != 2 or not hasattr(F, 'pick')
                 or self._axis % 2 == self._batch_axis % 2)
         if self._sparse_label:
             # pick takes an index of any dtype; casting a float32 label to a float16 pred
@@ -318,9 +330,8 @@ class TripletLoss(Loss):
         positive = _reshape_like(F, positive, pred)
         negative = _reshape_like(F, negative, pred)
         d = F.square(positive - pred) - F.square(negative - pred)
-        if d.ndim > 1:
-            b = self._batch_axis % d.ndim
-            d = F.sum(d, axis=tuple(a for a in range(d.ndim) if a != b))
+        if _ndim(d) is None or _ndim(d) > 1:
+            d = _batch_sum(F, d, self._batch_axis)
         loss = F.relu(d + self._margin)
         return _apply_weighting(F, loss, self._weight, sample_weight)
 

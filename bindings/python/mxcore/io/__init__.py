@@ -141,9 +141,12 @@ class NDArrayIter(DataIter):
         self.data = _init_data(data, False, data_name)
         self.label = _init_data(label, True, label_name)
         self.num_data = self.data[0][1].shape[0]
-        for _, a in self.data + self.label:
-            if a.shape[0] != self.num_data:
-                raise ValueError("all data and labels must have the same number of samples")
+        # MXNet counts samples by the first data array and batches every array by those
+        # row numbers, so longer arrays are accepted (their extra rows are never used)
+        for k, a in self.data + self.label:
+            if a.ndim == 0 or a.shape[0] < self.num_data:
+                raise ValueError(f"NDArrayIter: {k!r} has shape {a.shape}, expected at least "
+                                 f"{self.num_data} samples (the first data array's count)")
         if last_batch_handle not in ("pad", "discard", "roll_over"):
             raise ValueError(f"invalid last_batch_handle {last_batch_handle!r}")
         self.shuffle = shuffle

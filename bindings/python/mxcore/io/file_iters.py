@@ -19,7 +19,15 @@ class _SampleIter(_CurrentBatchIter):
       'round'   (MXNet's round_batch) wrap around to the start, report the wrapped
                 count as pad, and start the next epoch after the wrapped samples;
       'pad'     wrap around and report pad, next epoch from the start;
-      'discard' drop it."""
+      'discard' drop it.
+    Like MXNet's C++-backed iterators (MXDataIter), getdata()/getlabel() return the one
+    array itself, while next() gives a DataBatch holding lists."""
+
+    def getdata(self):
+        return self.current_batch.data[0]
+
+    def getlabel(self):
+        return self.current_batch.label[0]
 
     def __init__(self, batch_size, num, last, data_name, label_name, data_shape, label_shape, shuffle=False,
                  seed=0):

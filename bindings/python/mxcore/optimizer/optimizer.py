@@ -443,8 +443,10 @@ class RMSProp(Optimizer):
 
 @register
 class AdaGrad(Optimizer):
-    """AdaGrad (Duchi et al.; ``adagrad_update``). As in MXNet 1.x, weight decay is applied
-    to the weight and kept out of the squared-gradient history."""
+    """AdaGrad (Duchi et al.). As in MXNet 1.x, weight decay is applied to the weight and
+    kept out of the squared-gradient history, and the dense step divides by
+    sqrt(history + eps) (MXNet's Python path; the fused ``adagrad_update``, like MXNet's
+    sparse op, divides by sqrt(history) + eps, which differs for tiny gradients)."""
 
     def __init__(self, eps=1e-7, **kwargs):
         super().__init__(**kwargs)
@@ -456,12 +458,11 @@ class AdaGrad(Optimizer):
     def update(self, index, weight, grad, state):
         nd = _nd()
         lr, wd = self._begin_update(index)
-        if wd:
-            # w - lr*wd*w - lr*step == adagrad_update(wd=0) on (1 - lr*wd)*w
-            weight *= 1. - lr * wd
-        nd.adagrad_update(weight, grad, state, out=weight, lr=lr, wd=0.0,
-                          epsilon=self.float_stable_eps, rescale_grad=self.rescale_grad,
-                          clip_gradient=self._clip())
+        g = grad * self.rescale_grad
+        if self.clip_gradient is not None:
+            g = nd.clip(g, -self.clip_gradient, self.clip_gradient)
+        state += nd.square(g)
+        weight += (g / nd.sqrt(state + self.float_stable_eps) + weight * wd) * -lr
 
 
 @register
