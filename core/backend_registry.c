@@ -568,7 +568,7 @@ static int run_kernel_with(mx_backend_module *m, mx_call *c, mx_device dev, mxb_
     if (n_in < 0) n_in = c->n_in;
     for (int i = 0; i < n_in; i++) {
         mx_tensor_s *t = c->in[i];
-        bool mut = (op->mutates >> i) & 1;
+        bool mut = mxi_op_mutates(op, i);
         if (mut) {
             if (!mxi_is_contiguous(t)) { rc = RUN_FALLBACK; goto done; }
         } else if (!mxi_is_contiguous(t) || t->offset != 0) {
@@ -605,7 +605,7 @@ static int run_kernel_with(mx_backend_module *m, mx_call *c, mx_device dev, mxb_
                           err[0] ? err : "unknown error");
     } else {
         for (int i = 0; i < c->n_in; i++)
-            if ((op->mutates >> i) & 1) mxi_bump_version(c->in[i]);
+            if (mxi_op_mutates(op, i)) mxi_bump_version(c->in[i]);
         for (int k = 0; k < c->n_out; k++) {
             c->out[k] = s->outs[k];
             s->outs[k] = NULL;
@@ -668,7 +668,7 @@ static int run_on_cpu(mx_backend_module *m, mx_call *c, mx_device dev, bool have
     bool cast = false;
     for (int i = 0; i < c->n_in; i++) {
         mx_tensor_s *t = c->in[i];
-        bool mut = (op->mutates >> i) & 1;
+        bool mut = mxi_op_mutates(op, i);
         bool bad = !mut && !(op->dtypes & MX_DT(t->dtype)) && !(op->flags & MX_OPF_NO_INPUT_CAST);
         hin[i] = mxi_cast(t, bad ? MX_FLOAT32 : t->dtype);
         if (!hin[i]) { rc = mx_last_error_code(); goto fail; }
@@ -687,7 +687,7 @@ static int run_on_cpu(mx_backend_module *m, mx_call *c, mx_device dev, bool have
         goto fail;
     }
     for (int i = 0; i < c->n_in; i++)
-        if (((op->mutates >> i) & 1) && (rc = mxi_assign(orig_in[i], hin[i])) != MX_OK) goto fail;
+        if (mxi_op_mutates(op, i) && (rc = mxi_assign(orig_in[i], hin[i])) != MX_OK) goto fail;
     for (int k = 0; k < c->n_out; k++) {
         dout[k] = mxi_tensor_new_dev(c->out_shape[k], c->out_ndim[k], final_dtype[k], dev);
         if (!dout[k]) { rc = mx_last_error_code(); goto fail; }
@@ -753,7 +753,7 @@ static int run_kernel_as_f32(mx_backend_module *m, mx_call *c, mx_device dev, mx
         if (half_dtype(c->out_dtype[k]) && !(native & (1u << c->out_dtype[k]))) c->out_dtype[k] = MX_FLOAT32;
     if (rc == MX_OK) rc = run_kernel(m, c, dev, fn);
     for (int i = 0; i < c->n_in && rc == MX_OK; i++) {
-        if (!conv[i] || !((op->mutates >> i) & 1)) continue;
+        if (!conv[i] || !mxi_op_mutates(op, i)) continue;
         mx_tensor_s *back = device_cast(conv[i], orig_in[i]->dtype);
         rc = back ? mxi_assign(orig_in[i], back) : mx_last_error_code();
         mxi_tensor_release(back);

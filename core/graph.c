@@ -215,7 +215,7 @@ static int analyse(mx_graph_s *g) {
             if (n->in[j].index >= p->n_out)
                 return mxi_error(MX_ERR_INVALID, "graph: node '%s' uses output %d of '%s', which has %d output(s)", n->name,
                                  n->in[j].index, p->name, p->n_out);
-            if (!p->op && n->op && ((j < 64 && ((n->op->mutates >> j) & 1)) || mxi_custom_is_aux_input(n, j)))
+            if (!p->op && n->op && (mxi_op_mutates(n->op, j) || mxi_custom_is_aux_input(n, j)))
                 p->is_aux = 1;
         }
     }

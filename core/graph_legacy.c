@@ -141,7 +141,7 @@ static int missing_aux(const gnode *n) {
     if (n->n_in >= total || total > 64) return 0;
     char name[64];
     for (int j = n->n_in; j < total; j++)
-        if (!((n->op->mutates >> j) & 1) || input_name(n->op, j, name, sizeof name)) return 0;
+        if (!mxi_op_mutates(n->op, j) || input_name(n->op, j, name, sizeof name)) return 0;
     return total - n->n_in;
 }
 

@@ -171,7 +171,7 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
     bool cast = false;
     for (int i = 0; i < c->n_in; i++) {
         mx_tensor_s *t = c->in[i];
-        bool mut = (op->mutates >> i) & 1;
+        bool mut = mxi_op_mutates(op, i);
         bool bad_dtype = !(op->dtypes & MX_DT(t->dtype)) && !(op->flags & MX_OPF_NO_INPUT_CAST);
         if (mut) {
             /* state updated in place in a float dtype the kernel does not
@@ -244,7 +244,7 @@ static int invoke_call(mx_call *c, mx_tensor_s **outs, int n_given, int max_out,
         goto fail;
     }
     for (int i = 0; i < c->n_in && i < 64; i++)
-        if (((op->mutates >> i) & 1) && kin[i] && (rc = mxi_assign(orig_in[i], kin[i])) != MX_OK) goto fail;
+        if (mxi_op_mutates(op, i) && kin[i] && (rc = mxi_assign(orig_in[i], kin[i])) != MX_OK) goto fail;
 
 write_outputs:
     for (int k = 0; k < c->n_out; k++) {

@@ -169,6 +169,10 @@ typedef struct mx_op_def {
     uint64_t mutates;
 } mx_op_def;
 
+/* True if `op` writes input i in place (its `mutates` bit; inputs past 64, such
+ * as a stack of many arrays, never are). */
+static inline bool mxi_op_mutates(const mx_op_def *op, int i) { return i >= 0 && i < 64 && ((op->mutates >> i) & 1); }
+
 /* ---- element access for kernels that compute in double ----
  * Element i of a contiguous float32 / float64 tensor as a double, written
  * back, and accumulated (detection, spatial transformer ops). */

@@ -72,14 +72,15 @@ PY
 (cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/backends")
 
 # ---- 3c. the same suites on the core built with ASan + UBSan --------------------------
-# (the source-tree package in cffi ABI mode over the sanitized library; the
+# (the source-tree package in cffi ABI mode over the sanitized library;
+# --capture=sys so a sanitizer report written by C reaches the log; the
 # packaging tests need the installed wheel and ran above)
 step "Python and OpenCL suites on the ASan + UBSan core"
 SAN_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 for suite in tests/python tests/backends; do  # separate runs: each has its own conftest
   (cd "$WORK" && LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      PYTHONPATH="$ROOT/bindings/python" MXCORE_LIB="$WORK/asan/libmxcore.so" MXCORE_HARNESS_LIB="$WORK/asan/libmxcore.so" \
-     "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/$suite" -k "not packaging and not pyi_fresh and not gluon_on_device")
+     "$VENV/bin/python" -m pytest -q -p no:cacheprovider --capture=sys "$ROOT/$suite" -k "not packaging and not pyi_fresh and not gluon_on_device")
 done
 
 # ---- 3d. MXNet 1.9.1 reads what mxcore writes ------------------------------------------

@@ -192,7 +192,7 @@ static int check_group(mx_call *c, int wi, int n) {
                                 mxi_shape_str(t->shape, t->ndim, a, sizeof a),
                                 mxi_shape_str(w->shape, w->ndim, b, sizeof b));
         }
-        if ((c->op->mutates >> (wi + k)) & 1) {
+        if (mxi_op_mutates(c->op, wi + k)) {
             if (!mxi_dtype_is_float(t->dtype))
                 return mxi_op_error(c, MX_ERR_DTYPE, "optimizer state %d must be a float dtype, got %s", wi + k,
                                     mxi_dtype_name(t->dtype));
@@ -228,7 +228,7 @@ static void fill_ptrs(mx_call *c, opt_args *a, int wi, int n) {
     void **slots[5] = {&a->w, &a->g, &a->s0, &a->s1, &a->s2};
     for (int k = 0; k < n && k < 5; k++) {
         *slots[k] = mxi_data(c->in[wi + k]);
-        if ((c->op->mutates >> (wi + k)) & 1) mxi_bump_version(c->in[wi + k]);
+        if (mxi_op_mutates(c->op, wi + k)) mxi_bump_version(c->in[wi + k]);
     }
 }
 
@@ -274,7 +274,7 @@ static int check_mp_group(mx_call *c, int wi, int n) {
                                 mxi_shape_str(t->shape, t->ndim, a, sizeof a),
                                 mxi_shape_str(w->shape, w->ndim, b, sizeof b));
         }
-        if (((c->op->mutates >> k) & 1) && (t->dtype != MX_FLOAT32 || !mxi_is_contiguous(t)))
+        if (mxi_op_mutates(c->op, k) && (t->dtype != MX_FLOAT32 || !mxi_is_contiguous(t)))
             return mxi_op_error(c, MX_ERR_DTYPE, "input %d (momentum or weight32) must be a contiguous float32 "
                                 "array, got %s", k, mxi_dtype_name(t->dtype));
     }
