@@ -725,12 +725,14 @@ static int ctc_cpu(mx_call *c) {
             len = (int64_t)ld(c->in[lli], n);
             len = len < 0 ? 0 : (len > p.L ? p.L : len);
         } else {
-            while (len < p.L && ld(l, n * p.L + len) != pad) len++;
+            /* MXNet rounds labels to the nearest integer (half away from zero):
+             * 0.001 is padding 0, 2.5 is class 3, -0.6 is padding -1 */
+            while (len < p.L && round(ld(l, n * p.L + len)) != pad) len++;
         }
         p.lens[n] = len;
         for (int64_t j = 0; j < len; j++) {
             double v = ld(l, n * p.L + j);
-            int64_t k = (int64_t)v;
+            int64_t k = (int64_t)round(v);
             if (k < 0 || k >= p.C || k == p.blank) {
                 rc = mxi_op_error(c, MX_ERR_INVALID, "label %g at (%lld, %lld) is out of range for %lld classes "
                                   "with blank_label=%s", v, (long long)n, (long long)j, (long long)p.C,
