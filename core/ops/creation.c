@@ -191,14 +191,36 @@ static int arange_infer(mx_call *c) {
     return MX_OK;
 }
 
-static double arange_at(const mx_call *c, int64_t i) {
-    double start, stop;
-    arange_bounds(c, &start, &stop);
-    return start + (double)(i / c->attrs[AR_REPEAT].i) * c->attrs[AR_STEP].f;
-}
+/* MXNet computes arange in the output dtype: start and step are first cast to
+ * it (an integer dtype truncates them: arange(1.3, 10, 1.3, dtype=int32) is
+ * 1, 2, 3, ...; the length still comes from the float bounds), then element i
+ * is start + (i // repeat) * step in that dtype's arithmetic (float32 in
+ * float, float16 rounded to half after each operation). */
+static float half_round(float v) { return mxi_half_to_float(mxi_float_to_half(v)); }
 
 static int arange_cpu(mx_call *c) {
-    generate(c, arange_at);
+    mx_tensor_s *o = c->out[0];
+    double start, stop, step = c->attrs[AR_STEP].f;
+    int64_t rep = c->attrs[AR_REPEAT].i;
+    arange_bounds(c, &start, &stop);
+    if (o->dtype == MX_FLOAT64) {
+        double *d = mxi_data(o);
+        for (int64_t i = 0; i < o->size; i++) d[i] = start + (double)(i / rep) * step;
+    } else if (o->dtype == MX_FLOAT32) {
+        float *d = mxi_data(o), s0 = (float)start, st = (float)step;
+        for (int64_t i = 0; i < o->size; i++) d[i] = s0 + (float)(i / rep) * st;
+    } else if (o->dtype == MX_FLOAT16) {
+        float s0 = half_round((float)start), st = half_round((float)step);
+        for (int64_t i = 0; i < o->size; i++)
+            mxi_store_from_double(mxi_data(o), o->dtype, i, half_round(s0 + half_round((float)(i / rep) * st)));
+    } else if (mxi_dtype_is_float(o->dtype)) {
+        for (int64_t i = 0; i < o->size; i++)
+            mxi_store_from_double(mxi_data(o), o->dtype, i, start + (double)(i / rep) * step);
+    } else {
+        int64_t s0 = (int64_t)start, st = (int64_t)step;
+        for (int64_t i = 0; i < o->size; i++)
+            mxi_store_from_double(mxi_data(o), o->dtype, i, (double)(s0 + (i / rep) * st));
+    }
     return MX_OK;
 }
 

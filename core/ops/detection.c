@@ -21,9 +21,11 @@ static int check_rois(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s 
     return mxi_require_same_dtype(c);
 }
 
-/* the batch index of roi r, checked against the batch size */
+/* the batch index of roi r, checked against the batch size. Like MXNet (an int
+ * cast), a fractional index is truncated toward zero first: -5e-5 is batch 0
+ * (numeric gradient checks nudge every input, the rois too). */
 static int roi_batch(const mx_call *c, const mx_tensor_s *rois, int64_t r, int64_t n, int64_t *b) {
-    double v = mxi_fget(rois, r * 5);
+    double v = trunc(mxi_fget(rois, r * 5));
     if (!(v >= 0 && v < (double)n))
         return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld)", (long long)r, v,
                             (long long)n);

@@ -307,7 +307,7 @@ static int ps_walk(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s *ro
     const int f32 = x->dtype != MX_FLOAT64;
     const double s = rnd(f32, c->attrs[PS_SCALE].f);
     for (int64_t r = 0; r < R; r++) {
-        const double bv = mxi_fget(rois, r * 5);
+        const double bv = trunc(mxi_fget(rois, r * 5)); /* an int cast in MXNet: -1e-3 is batch 0 */
         if (!(bv >= 0 && bv < (double)N))
             return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld)", (long long)r, bv,
                                 (long long)N);

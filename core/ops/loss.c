@@ -728,12 +728,14 @@ static int ctc_cpu(mx_call *c) {
             len = (int64_t)ld(c->in[lli], n);
             len = len < 0 ? 0 : (len > p.L ? p.L : len);
         } else {
-            while (len < p.L && ld(l, n * p.L + len) != pad) len++;
+            /* MXNet rounds labels to the nearest integer (half away from zero):
+             * 0.001 is padding 0, 2.5 is class 3, -0.6 is padding -1 */
+            while (len < p.L && round(ld(l, n * p.L + len)) != pad) len++;
         }
         p.lens[n] = len;
         for (int64_t j = 0; j < len; j++) {
             double v = ld(l, n * p.L + j);
-            int64_t k = (int64_t)v;
+            int64_t k = (int64_t)round(v); /* rounded as MXNet rounds (see above) */
             /* A label equal to the blank index inside the label length is taken as a
              * label (MXNet 1.9.1 does the same); only indices outside 0..C-1 fail. */
             if (k < 0 || k >= p.C) {

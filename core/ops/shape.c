@@ -258,7 +258,9 @@ static int v_tile(const mx_call *c, mx_tensor_s *const *in, mxv_view *v, int64_t
     for (int i = 0; i < m; i++) {
         int j = i - (m - x->ndim), k = i - (m - r->n);
         int64_t d = j >= 0 ? x->shape[j] : 1, rep = k >= 0 ? r->v[k] : 1;
-        if (rep < 0) return mxi_op_error(c, MX_ERR_INVALID, "reps must be non-negative");
+        /* MXNet 1.x (legacy shape semantics, where 0 means unknown) rejects 0 too */
+        if (rep < 1) return mxi_op_error(c, MX_ERR_INVALID, "reps must be positive, got %lld at entry %d",
+                                         (long long)rep, k);
         v->shape[2 * i] = rep;
         v->st[2 * i] = 0;
         v->shape[2 * i + 1] = d;

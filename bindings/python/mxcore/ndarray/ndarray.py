@@ -1160,11 +1160,11 @@ def array(source_array, ctx=None, dtype=None) -> NDArray:
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dtype=None) -> NDArray:
-    dt = np_dtype(dtype)
-    a = np.arange(start, stop, step, dtype=np.float64).astype(dt)
-    if repeat > 1:
-        a = np.repeat(a, repeat)
-    return array(a, ctx, dt)
+    """MXNet's arange: computed by the registry op in the output dtype (an integer
+    dtype truncates start and step first, as MXNet does)."""
+    attrs = {"start": start, "stop": stop, "step": step, "repeat": repeat, "dtype": np_dtype(dtype).name}
+    a = invoke("arange", [], attrs)[0]
+    return a if ctx is None else a.as_in_context(ctx)
 
 
 def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs) -> NDArray:
