@@ -178,15 +178,20 @@ class Executor:
     def backward(self, out_grads=None, is_train=True):
         """Gradients of the last forward's outputs into grad_dict (per grad_req). It may
         run again for the same forward; after forward(is_train=False) the forward is
-        recorded first (with inference-mode statistics), as MXNet allows."""
-        if self._ran is None:
-            raise MXNetError("backward: call forward() first")
+        recorded first (with inference-mode statistics), as MXNet allows; with no forward
+        at all, a training forward runs first. Head gradients are converted to their
+        output's dtype, as MXNet copies them into the output's gradient arrays."""
         if not any(r != "null" for r in self._grad_req.values()):
             return
+        if self._ran is None:
+            self.forward(is_train=True)
         if self._recorded is None:
             self._recorded = self._run_recorded(False)
         if out_grads is not None and not isinstance(out_grads, (list, tuple)):
             out_grads = [out_grads]
+        if out_grads is not None:
+            out_grads = [g if g is None or i >= len(self._recorded) or g.dtype == self._recorded[i].dtype
+                         else g.astype(self._recorded[i].dtype) for i, g in enumerate(out_grads)]
         from .operator import needs_top_grad
         for i, (node, _) in enumerate(self._symbol._outs):
             given = out_grads is not None and i < len(out_grads) and out_grads[i] is not None
