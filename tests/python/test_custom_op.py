@@ -211,3 +211,24 @@ def test_export_of_a_block_with_a_custom_op(tmp_path):
     assert [k.split(":")[0] for k in keys].count("aux") == 2 and len(keys) == 6
     s = mx.sym.Custom(mx.sym.var("data"), op_type="test_softmax_loss", name="sm")
     assert s.list_arguments() == ["data", "sm_label"] and s.list_outputs() == ["sm_output"]
+
+
+def test_exception_in_a_custom_forward_is_an_mxnet_error():
+    # MXNet raises MXNetError for an exception inside CustomOp.forward (test_custom_op_exc)
+    class Boom(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            assert False, "boom"
+
+    @mx.operator.register("boom_exc")
+    class BoomProp(mx.operator.CustomOpProp):
+        def list_arguments(self):
+            return ["a"]
+
+        def infer_shape(self, s):
+            return s, [s[0]]
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Boom()
+
+    with pytest.raises(mx.MXNetError, match="boom_exc.*forward raised AssertionError: boom"):
+        mx.nd.Custom(mx.nd.zeros((2, 2)), op_type="boom_exc").wait_to_read()

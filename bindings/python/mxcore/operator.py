@@ -159,14 +159,26 @@ class _CustomFunction(autograd.Function):
         ctx = inputs[0].context if inputs else None
         self.in_data = list(inputs)
         self.out_data = [zeros(s, ctx=ctx, dtype=t) for s, t in self.out_specs]
-        self.op.forward(autograd.is_training(), ["write"] * len(self.out_data), self.in_data, self.out_data, self.aux)
+        self._user("forward", self.op.forward, autograd.is_training(), ["write"] * len(self.out_data),
+                   self.in_data, self.out_data, self.aux)
         return self.out_data[0] if len(self.out_data) == 1 else tuple(self.out_data)
 
     def backward(self, *out_grad):
         from .ndarray import zeros_like
         in_grad = [zeros_like(x) for x in self.in_data]
-        self.op.backward(["write"] * len(in_grad), list(out_grad), self.in_data, self.out_data, in_grad, self.aux)
+        self._user("backward", self.op.backward, ["write"] * len(in_grad), list(out_grad), self.in_data,
+                   self.out_data, in_grad, self.aux)
         return in_grad[0] if len(in_grad) == 1 else tuple(in_grad)
+
+    def _user(self, stage, fn, *args):
+        """Run the user's forward/backward; its exception becomes an MXNetError naming the
+        op, as MXNet reports errors raised inside a custom operator."""
+        try:
+            fn(*args)
+        except MXNetError:
+            raise
+        except Exception as e:
+            raise MXNetError("Custom op %r: %s raised %s: %s" % (self.op_type, stage, type(e).__name__, e)) from e
 
 
 def invoke_nd(args, kwargs):
