@@ -21,10 +21,11 @@ static int check_rois(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s 
     return mxi_require_same_dtype(c);
 }
 
-/* the batch index of roi r, checked against the batch size */
+/* the batch index of roi r, checked against the batch size; truncated toward zero as MXNet's
+ * int cast does, so a finite-difference nudge (-5e-5) still means image 0 */
 static int roi_batch(const mx_call *c, const mx_tensor_s *rois, int64_t r, int64_t n, int64_t *b) {
     double v = mxi_fget(rois, r * 5);
-    if (!(v >= 0 && v < (double)n))
+    if (!(v > -1.0 && v < (double)n))
         return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld)", (long long)r, v,
                             (long long)n);
     *b = (int64_t)v;
@@ -438,7 +439,8 @@ static int nms_grad(mx_grad_ctx *g) {
 enum { MP_SIZES, MP_RATIOS, MP_CLIP, MP_STEPS, MP_OFFSETS };
 static const mx_attr_spec mp_attrs[] = {
     {"sizes", MX_ATTR_FLOATS, "(1,)", "Anchor sizes (fractions of the image height)."},
-    {"ratios", MX_ATTR_FLOATS, "(1,)", "Aspect ratios (w/h) used with the first size."},
+    {"ratios", MX_ATTR_FLOATS, "(1,)",
+     "Aspect ratios (w/h): the first with every size, the others with the first size."},
     {"clip", MX_ATTR_BOOL, "False", "Clip the anchors to [0, 1]."},
     {"steps", MX_ATTR_FLOATS, "(-1,-1)", "Distance (y, x) between anchor centres; <= 0: 1 / feature size."},
     {"offsets", MX_ATTR_FLOATS, "(0.5,0.5)", "Offset (y, x) of the first centre, in steps."},
@@ -470,10 +472,12 @@ static int mp_cpu(mx_call *c) {
         for (int64_t col = 0; col < W; col++) {
             const double cx = ((double)col + ox) * sx;
             for (int a = 0; a < sz->n + rt->n - 1; a++) {
-                /* the sizes at ratio 1, then the other ratios at the first size */
+                /* the sizes at the first ratio (MXNet: 1 unless the user insists), then the other
+                 * ratios at the first size */
                 double w, h;
                 if (a < sz->n) {
-                    w = sz->fv[a] * (double)H / (double)W / 2, h = sz->fv[a] / 2;
+                    double q = sqrt(rt->fv[0]);
+                    w = sz->fv[a] * (double)H / (double)W * q / 2, h = sz->fv[a] / q / 2;
                 } else {
                     double q = sqrt(rt->fv[a - sz->n + 1]);
                     w = sz->fv[0] * (double)H / (double)W * q / 2, h = sz->fv[0] / q / 2;

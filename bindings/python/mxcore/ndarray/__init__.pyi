@@ -1514,19 +1514,19 @@ def _contrib_div_sqrt_dim(data: NDArray, *, out: NDArray | None = ..., name: str
     """data / sqrt(data.shape[-1]) (attention score scaling)."""
     ...
 
-def linalg_potrf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def linalg_potrf(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes."""
     ...
 
-def _linalg_potrf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def _linalg_potrf(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes."""
     ...
 
-def linalg_potri(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def linalg_potri(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower triangular L (as returned by potrf; its upper part is ignored)."""
     ...
 
-def _linalg_potri(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def _linalg_potri(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower triangular L (as returned by potrf; its upper part is ignored)."""
     ...
 
