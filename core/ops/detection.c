@@ -541,7 +541,7 @@ enum { BM_ASCEND, BM_THRESH, BM_TOPK };
 static const mx_attr_spec bm_attrs[] = {
     {"is_ascend", MX_ATTR_BOOL, "False", "Match the lowest scores first (else the highest)."},
     {"threshold", MX_ATTR_FLOAT, NULL, "Stop at scores below (descending) or above (ascending) this."},
-    {"topk", MX_ATTR_INT, "-1", "At most this many matches (-1: no limit).", NULL, 1, -1, 9e18},
+    {"topk", MX_ATTR_INT, "-1", "Stop after topk + 1 matches, as MXNet (<= 0: no limit).", NULL, 1, -1, 9e18},
 };
 
 static int bm_infer(mx_call *c) {
@@ -570,14 +570,16 @@ static int bm_cpu(mx_call *c) {
         qsort(e, (size_t)(N * M), sizeof(scored), asc ? by_score_asc : by_score_desc);
         for (int64_t r = 0; r < N; r++) mxi_fset(c->out[0], b * N + r, -1);
         for (int64_t m = 0; m < M; m++) mxi_fset(c->out[1], b * M + m, -1);
+        /* As MXNet 1.9.1: a score equal to the threshold does not match, topk <= 0 means no limit,
+         * and the limit is checked after a match, so topk = k stops at k + 1 matches. */
         int64_t matched = 0;
-        for (int64_t k = 0; k < N * M && (topk < 0 || matched < topk); k++) {
-            if (asc ? e[k].score > th : e[k].score < th) break;
+        for (int64_t k = 0; k < N * M; k++) {
+            if (asc ? !(e[k].score < th) : !(e[k].score > th)) break;
             const int64_t r = e[k].row / M, m = e[k].row % M;
             if (mxi_fget(c->out[0], b * N + r) >= 0 || mxi_fget(c->out[1], b * M + m) >= 0) continue;
             mxi_fset(c->out[0], b * N + r, (double)m);
             mxi_fset(c->out[1], b * M + m, (double)r);
-            matched++;
+            if (topk > 0 && ++matched > topk) break;
         }
     }
     free(e);

@@ -121,3 +121,17 @@ def test_multibox_prior_first_ratio_applies_to_every_size():
                                                     [0.0, 0.1875, 0.33333334, 0.3125],
                                                     [-0.06903559, 0.07322331, 0.40236893, 0.42677671]],
                                rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("topk,rows,cols", [(-1, [1, -1, 2, 0], [3, 0, 2]), (0, [1, -1, 2, 0], [3, 0, 2]),
+                                            (1, [1, -1, 2, -1], [-1, 0, 2]), (2, [1, -1, 2, 0], [3, 0, 2])])
+def test_bipartite_matching_topk_as_mxnet(topk, rows, cols):
+    s = mx.nd.array([[0.5, 0.6, 0.7], [0.1, 0.2, 0.8], [0.3, 0.4, 0.9], [0.35, 0.45, 0.55]])
+    a, b = mx.nd.contrib.bipartite_matching(s, threshold=0.05, topk=topk)   # topk=k: k + 1 matches
+    assert a.asnumpy().tolist() == rows and b.asnumpy().tolist() == cols
+
+
+def test_bipartite_matching_score_equal_to_threshold_does_not_match():
+    s = mx.nd.array([[0.5, 0.6, 0.7], [0.1, 0.2, 0.8], [0.3, 0.4, 0.9], [0.35, 0.45, 0.55]])
+    a, b = mx.nd.contrib.bipartite_matching(s, threshold=0.5, is_ascend=True)
+    assert a.asnumpy().tolist() == [-1, 0, 1, -1] and b.asnumpy().tolist() == [1, 2, -1]
