@@ -891,4 +891,8 @@ static const mx_op_def ops[] = {
                                   "(absolute loss)."),
 };
 
-void mxi_register_loss(void) { mxi_register_ops(ops, NA(ops)); }
+void mxi_register_hawkesll(void); /* hawkesll.c */
+void mxi_register_loss(void) {
+    mxi_register_ops(ops, NA(ops));
+    mxi_register_hawkesll();
+}

@@ -2009,3 +2009,7 @@ def LogisticRegressionOutput(data: NDArray, label: NDArray, *, grad_scale: float
 def MAERegressionOutput(data: NDArray, label: NDArray, *, grad_scale: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Identity forward; backward returns sign(out - label) * grad_scale / num_output (absolute loss)."""
     ...
+
+def _contrib_hawkesll(lda: NDArray, alpha: NDArray, beta: NDArray, state: NDArray, lags: NDArray, marks: NDArray, valid_length: NDArray, max_time: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Log likelihood of marked Hawkes processes with exponential kernels: per sequence, the sum of log intensities at the events minus the compensator up to max_time, and the kernel states at max_time. Inputs lda (N, K), alpha (K,), beta (K,), state (N, K), lags (N, T), marks (N, T) integers, valid_length (N,), max_time (N,). As MXNet 1.9.1."""
+    ...
