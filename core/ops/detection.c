@@ -21,13 +21,18 @@ static int check_rois(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s 
     return mxi_require_same_dtype(c);
 }
 
-/* the batch index of roi r, checked against the batch size; truncated toward zero as MXNet's
- * int cast does, so a finite-difference nudge (-5e-5) still means image 0 */
+/* the batch index of roi r, truncated toward zero as MXNet's int cast does (so a
+ * finite-difference nudge of -5e-5 still means image 0); a negative index marks a padding roi:
+ * *b = -1, its output is 0 and it gets no gradient (MXNet). Past the batch is an error. */
 static int roi_batch(const mx_call *c, const mx_tensor_s *rois, int64_t r, int64_t n, int64_t *b) {
     double v = mxi_fget(rois, r * 5);
-    if (!(v > -1.0 && v < (double)n))
-        return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld)", (long long)r, v,
-                            (long long)n);
+    if (v <= -1.0) {
+        *b = -1;
+        return MX_OK;
+    }
+    if (!(v < (double)n))
+        return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld) (negative: padding)",
+                            (long long)r, v, (long long)n);
     *b = (int64_t)v;
     return MX_OK;
 }
@@ -69,6 +74,11 @@ static int rp_cpu(mx_call *c) {
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
+        if (b < 0) {
+            for (int64_t o = r * C * ph * pw; o < (r + 1) * C * ph * pw; o++)
+                mxi_fset(c->out[0], o, 0), mxi_fset(c->out[1], o, -1);
+            continue;
+        }
         int64_t x0 = (int64_t)round(mxi_fget(rois, r * 5 + 1) * s), y0 = (int64_t)round(mxi_fget(rois, r * 5 + 2) * s);
         int64_t x1 = (int64_t)round(mxi_fget(rois, r * 5 + 3) * s), y1 = (int64_t)round(mxi_fget(rois, r * 5 + 4) * s);
         double rh = (double)(y1 - y0 + 1 > 1 ? y1 - y0 + 1 : 1), rw = (double)(x1 - x0 + 1 > 1 ? x1 - x0 + 1 : 1);
@@ -111,7 +121,7 @@ static int rpb_cpu(mx_call *c) {
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
-        for (int64_t ch = 0; ch < C; ch++)
+        for (int64_t ch = 0; ch < C && b >= 0; ch++)
             for (int64_t k = 0; k < P; k++) {
                 const int64_t o = (r * C + ch) * P + k;
                 const int64_t a = (int64_t)mxi_fget(arg, o);
@@ -207,6 +217,7 @@ static int ra_walk(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s *ro
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
+        if (b < 0) continue; /* padding roi: zeros, no gradient */
         double x0 = mxi_fget(rois, r * 5 + 1) * s - off, y0 = mxi_fget(rois, r * 5 + 2) * s - off;
         double rw = mxi_fget(rois, r * 5 + 3) * s - off - x0, rh = mxi_fget(rois, r * 5 + 4) * s - off - y0;
         if (!c->attrs[RA_ALIGNED].i) rw = rw > 1 ? rw : 1, rh = rh > 1 ? rh : 1;

@@ -135,3 +135,16 @@ def test_bipartite_matching_score_equal_to_threshold_does_not_match():
     s = mx.nd.array([[0.5, 0.6, 0.7], [0.1, 0.2, 0.8], [0.3, 0.4, 0.9], [0.35, 0.45, 0.55]])
     a, b = mx.nd.contrib.bipartite_matching(s, threshold=0.5, is_ascend=True)
     assert a.asnumpy().tolist() == [-1, 0, 1, -1] and b.asnumpy().tolist() == [1, 2, -1]
+
+
+@pytest.mark.parametrize("op,want", [("ROIAlign", [0., 21., 5., 0.]), ("ROIPooling", [0., 26., 10., 0.])])
+def test_negative_roi_batch_index_is_a_padding_roi(op, want):
+    x = mx.nd.array(np.arange(32.).reshape(2, 1, 4, 4))
+    x.attach_grad()
+    rois = mx.nd.array([[-1, 0, 0, 2, 2], [1, 0, 0, 2, 2], [-0.5, 0, 0, 2, 2], [-3, 0, 0, 1, 1]])
+    fn = mx.nd.contrib.ROIAlign if op == "ROIAlign" else mx.nd.ROIPooling
+    with mx.autograd.record():
+        y = fn(x, rois, pooled_size=(1, 1), spatial_scale=1.0)
+    y.backward()
+    assert y.asnumpy().ravel().tolist() == want   # MXNet 1.9.1: zeros for negative (truncated) indices
+    assert x.grad.asnumpy().sum(axis=(1, 2, 3)).tolist() == [1., 1.]
