@@ -462,6 +462,10 @@ static int mp_infer(mx_call *c) {
     if (x->ndim != 4) return mxi_op_error(c, MX_ERR_INVALID, "data must be 4-d (N, C, H, W), got %d-d", x->ndim);
     const mx_attr_val *sz = &c->attrs[MP_SIZES], *rt = &c->attrs[MP_RATIOS];
     if (sz->n < 1 || rt->n < 1) return mxi_op_error(c, MX_ERR_INVALID, "sizes and ratios need at least one value");
+    for (int i = 0; i < rt->n; i++)
+        if (!(rt->fv[i] > 0))
+            return mxi_op_error(c, MX_ERR_INVALID, "ratios must be > 0 (width / height), got ratios[%d] = %g", i,
+                                rt->fv[i]);
     if (c->attrs[MP_STEPS].n != 2 || c->attrs[MP_OFFSETS].n != 2)
         return mxi_op_error(c, MX_ERR_INVALID, "steps and offsets must have 2 values (y, x)");
     int64_t os[3] = {1, x->shape[2] * x->shape[3] * (sz->n + rt->n - 1), 4};

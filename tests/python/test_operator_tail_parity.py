@@ -148,3 +148,8 @@ def test_negative_roi_batch_index_is_a_padding_roi(op, want):
     y.backward()
     assert y.asnumpy().ravel().tolist() == want   # MXNet 1.9.1: zeros for negative (truncated) indices
     assert x.grad.asnumpy().sum(axis=(1, 2, 3)).tolist() == [1., 1.]
+
+
+def test_multibox_prior_rejects_non_positive_ratios():
+    with pytest.raises(MXNetError, match=r"ratios must be > 0.*ratios\[1\] = 0"):
+        mx.nd.contrib.MultiBoxPrior(mx.nd.ones((1, 1, 2, 2)), sizes=[0.5], ratios=[1, 0])
