@@ -21,14 +21,18 @@ static int check_rois(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s 
     return mxi_require_same_dtype(c);
 }
 
-/* the batch index of roi r, checked against the batch size. Like MXNet (an int
- * cast), a fractional index is truncated toward zero first: -5e-5 is batch 0
- * (numeric gradient checks nudge every input, the rois too). */
+/* the batch index of roi r, truncated toward zero as MXNet's int cast does (so a
+ * finite-difference nudge of -5e-5 still means image 0); a negative index marks a padding roi:
+ * *b = -1, its output is 0 and it gets no gradient (MXNet). Past the batch is an error. */
 static int roi_batch(const mx_call *c, const mx_tensor_s *rois, int64_t r, int64_t n, int64_t *b) {
-    double v = trunc(mxi_fget(rois, r * 5));
-    if (!(v >= 0 && v < (double)n))
-        return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld)", (long long)r, v,
-                            (long long)n);
+    double v = mxi_fget(rois, r * 5);
+    if (v <= -1.0) {
+        *b = -1;
+        return MX_OK;
+    }
+    if (!(v < (double)n))
+        return mxi_op_error(c, MX_ERR_INVALID, "roi %lld has batch index %g outside [0, %lld) (negative: padding)",
+                            (long long)r, v, (long long)n);
     *b = (int64_t)v;
     return MX_OK;
 }
@@ -70,6 +74,11 @@ static int rp_cpu(mx_call *c) {
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
+        if (b < 0) {
+            for (int64_t o = r * C * ph * pw; o < (r + 1) * C * ph * pw; o++)
+                mxi_fset(c->out[0], o, 0), mxi_fset(c->out[1], o, -1);
+            continue;
+        }
         int64_t x0 = (int64_t)round(mxi_fget(rois, r * 5 + 1) * s), y0 = (int64_t)round(mxi_fget(rois, r * 5 + 2) * s);
         int64_t x1 = (int64_t)round(mxi_fget(rois, r * 5 + 3) * s), y1 = (int64_t)round(mxi_fget(rois, r * 5 + 4) * s);
         double rh = (double)(y1 - y0 + 1 > 1 ? y1 - y0 + 1 : 1), rw = (double)(x1 - x0 + 1 > 1 ? x1 - x0 + 1 : 1);
@@ -112,7 +121,7 @@ static int rpb_cpu(mx_call *c) {
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
-        for (int64_t ch = 0; ch < C; ch++)
+        for (int64_t ch = 0; ch < C && b >= 0; ch++)
             for (int64_t k = 0; k < P; k++) {
                 const int64_t o = (r * C + ch) * P + k;
                 const int64_t a = (int64_t)mxi_fget(arg, o);
@@ -208,6 +217,7 @@ static int ra_walk(const mx_call *c, const mx_tensor_s *x, const mx_tensor_s *ro
     for (int64_t r = 0; r < R; r++) {
         int64_t b = 0;
         MXI_TRY(roi_batch(c, rois, r, N, &b));
+        if (b < 0) continue; /* padding roi: zeros, no gradient */
         double x0 = mxi_fget(rois, r * 5 + 1) * s - off, y0 = mxi_fget(rois, r * 5 + 2) * s - off;
         double rw = mxi_fget(rois, r * 5 + 3) * s - off - x0, rh = mxi_fget(rois, r * 5 + 4) * s - off - y0;
         if (!c->attrs[RA_ALIGNED].i) rw = rw > 1 ? rw : 1, rh = rh > 1 ? rh : 1;
@@ -440,7 +450,8 @@ static int nms_grad(mx_grad_ctx *g) {
 enum { MP_SIZES, MP_RATIOS, MP_CLIP, MP_STEPS, MP_OFFSETS };
 static const mx_attr_spec mp_attrs[] = {
     {"sizes", MX_ATTR_FLOATS, "(1,)", "Anchor sizes (fractions of the image height)."},
-    {"ratios", MX_ATTR_FLOATS, "(1,)", "Aspect ratios (w/h) used with the first size."},
+    {"ratios", MX_ATTR_FLOATS, "(1,)",
+     "Aspect ratios (w/h): the first with every size, the others with the first size."},
     {"clip", MX_ATTR_BOOL, "False", "Clip the anchors to [0, 1]."},
     {"steps", MX_ATTR_FLOATS, "(-1,-1)", "Distance (y, x) between anchor centres; <= 0: 1 / feature size."},
     {"offsets", MX_ATTR_FLOATS, "(0.5,0.5)", "Offset (y, x) of the first centre, in steps."},
@@ -451,6 +462,10 @@ static int mp_infer(mx_call *c) {
     if (x->ndim != 4) return mxi_op_error(c, MX_ERR_INVALID, "data must be 4-d (N, C, H, W), got %d-d", x->ndim);
     const mx_attr_val *sz = &c->attrs[MP_SIZES], *rt = &c->attrs[MP_RATIOS];
     if (sz->n < 1 || rt->n < 1) return mxi_op_error(c, MX_ERR_INVALID, "sizes and ratios need at least one value");
+    for (int i = 0; i < rt->n; i++)
+        if (!(rt->fv[i] > 0))
+            return mxi_op_error(c, MX_ERR_INVALID, "ratios must be > 0 (width / height), got ratios[%d] = %g", i,
+                                rt->fv[i]);
     if (c->attrs[MP_STEPS].n != 2 || c->attrs[MP_OFFSETS].n != 2)
         return mxi_op_error(c, MX_ERR_INVALID, "steps and offsets must have 2 values (y, x)");
     int64_t os[3] = {1, x->shape[2] * x->shape[3] * (sz->n + rt->n - 1), 4};
@@ -472,10 +487,12 @@ static int mp_cpu(mx_call *c) {
         for (int64_t col = 0; col < W; col++) {
             const double cx = ((double)col + ox) * sx;
             for (int a = 0; a < sz->n + rt->n - 1; a++) {
-                /* the sizes at ratio 1, then the other ratios at the first size */
+                /* the sizes at the first ratio (MXNet: 1 unless the user insists), then the other
+                 * ratios at the first size */
                 double w, h;
                 if (a < sz->n) {
-                    w = sz->fv[a] * (double)H / (double)W / 2, h = sz->fv[a] / 2;
+                    double q = sqrt(rt->fv[0]);
+                    w = sz->fv[a] * (double)H / (double)W * q / 2, h = sz->fv[a] / q / 2;
                 } else {
                     double q = sqrt(rt->fv[a - sz->n + 1]);
                     w = sz->fv[0] * (double)H / (double)W * q / 2, h = sz->fv[0] / q / 2;
@@ -539,7 +556,7 @@ enum { BM_ASCEND, BM_THRESH, BM_TOPK };
 static const mx_attr_spec bm_attrs[] = {
     {"is_ascend", MX_ATTR_BOOL, "False", "Match the lowest scores first (else the highest)."},
     {"threshold", MX_ATTR_FLOAT, NULL, "Stop at scores below (descending) or above (ascending) this."},
-    {"topk", MX_ATTR_INT, "-1", "At most this many matches (-1: no limit).", NULL, 1, -1, 9e18},
+    {"topk", MX_ATTR_INT, "-1", "Stop after topk + 1 matches, as MXNet (<= 0: no limit).", NULL, 1, -1, 9e18},
 };
 
 static int bm_infer(mx_call *c) {
@@ -568,14 +585,16 @@ static int bm_cpu(mx_call *c) {
         qsort(e, (size_t)(N * M), sizeof(scored), asc ? by_score_asc : by_score_desc);
         for (int64_t r = 0; r < N; r++) mxi_fset(c->out[0], b * N + r, -1);
         for (int64_t m = 0; m < M; m++) mxi_fset(c->out[1], b * M + m, -1);
+        /* As MXNet 1.9.1: a score equal to the threshold does not match, topk <= 0 means no limit,
+         * and the limit is checked after a match, so topk = k stops at k + 1 matches. */
         int64_t matched = 0;
-        for (int64_t k = 0; k < N * M && (topk < 0 || matched < topk); k++) {
-            if (asc ? e[k].score > th : e[k].score < th) break;
+        for (int64_t k = 0; k < N * M; k++) {
+            if (asc ? !(e[k].score < th) : !(e[k].score > th)) break;
             const int64_t r = e[k].row / M, m = e[k].row % M;
             if (mxi_fget(c->out[0], b * N + r) >= 0 || mxi_fget(c->out[1], b * M + m) >= 0) continue;
             mxi_fset(c->out[0], b * N + r, (double)m);
             mxi_fset(c->out[1], b * M + m, (double)r);
-            matched++;
+            if (topk > 0 && ++matched > topk) break;
         }
     }
     free(e);

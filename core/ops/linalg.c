@@ -282,8 +282,8 @@ static const mx_attr_spec gemm2_attrs[] = {
     ATTR("transpose_a", MX_ATTR_BOOL, "False", "Multiply with transposed of first input (A)."),
     ATTR("transpose_b", MX_ATTR_BOOL, "False", "Multiply with transposed of second input (B)."),
     ATTR("alpha", MX_ATTR_FLOAT, "1.0", "Scalar factor multiplied with A*B."),
-    ATTR("axis", MX_ATTR_INT, "-2", "Axis corresponding to the matrix rows (only the default -2, i.e. the last two axes "
-                               "hold the matrices, is supported)."),
+    ATTR("axis", MX_ATTR_INT, "-2", "Axis corresponding to the matrix rows (the columns are the last axis; the "
+                               "other axes are batch axes)."),
 };
 enum { G_TA, G_TB, G_ALPHA, G_BETA, G_AXIS };
 static const mx_attr_spec gemm_attrs[] = {
@@ -291,46 +291,100 @@ static const mx_attr_spec gemm_attrs[] = {
     ATTR("transpose_b", MX_ATTR_BOOL, "False", "Multiply with transposed of second input (B)."),
     ATTR("alpha", MX_ATTR_FLOAT, "1.0", "Scalar factor multiplied with A*B."),
     ATTR("beta", MX_ATTR_FLOAT, "1.0", "Scalar factor multiplied with C."),
-    ATTR("axis", MX_ATTR_INT, "-2", "Axis corresponding to the matrix rows (only the default -2, i.e. the last two axes "
-                               "hold the matrices, is supported)."),
+    ATTR("axis", MX_ATTR_INT, "-2", "Axis corresponding to the matrix rows (the columns are the last axis; the "
+                               "other axes are batch axes)."),
 };
 
-/* linalg ops accept 2-D matrices too (batch of one) */
+/* The row axis of gemm/gemm2 (attr `axis`), normalised; the column axis is always the last one. */
+static int la_row_axis(const mx_call *c, int64_t axis, int n, int *ax) {
+    int64_t a = axis < 0 ? axis + n : axis;
+    if (a < 0 || a > n - 2)
+        return mxi_op_error(c, MX_ERR_INVALID, "axis=%lld is out of range for %d-d inputs (expected an axis before "
+                            "the last one, in [%d, %d])", (long long)axis, n, -n, n - 2);
+    *ax = (int)a;
+    return MX_OK;
+}
+
+/* linalg ops accept 2-D matrices too (batch of one). A row axis other than n-2
+ * is read as if swapped with axis n-2 (the kernels then see the usual layout). */
 static int la_geometry(const mx_call *c, int ta, int tb, int64_t axis, bdot_dims *d) {
     const mx_tensor_s *l = c->in[0], *r = c->in[1];
     if (l->ndim < 2 || r->ndim != l->ndim) return shape_err(c, "inputs must have the same rank >= 2");
-    if (axis != -2 && axis != l->ndim - 2)
-        return mxi_op_error(c, MX_ERR_UNSUPPORTED, "axis=%lld is not supported (only -2)", (long long)axis);
-    int n = l->ndim;
+    int n = l->ndim, ax = n - 2;
+    MXI_TRY(la_row_axis(c, axis, n, &ax));
+    int64_t ls[MX_MAX_NDIM], rs[MX_MAX_NDIM];
+    memcpy(ls, l->shape, sizeof(int64_t) * (size_t)n);
+    memcpy(rs, r->shape, sizeof(int64_t) * (size_t)n);
+    ls[ax] = l->shape[n - 2], ls[n - 2] = l->shape[ax];
+    rs[ax] = r->shape[n - 2], rs[n - 2] = r->shape[ax];
     for (int i = 0; i < n - 2; i++)
-        if (l->shape[i] != r->shape[i]) return shape_err(c, "batch dimensions differ");
-    int64_t lm = ta ? l->shape[n - 1] : l->shape[n - 2], lk = ta ? l->shape[n - 2] : l->shape[n - 1];
-    int64_t rk = tb ? r->shape[n - 1] : r->shape[n - 2], rn = tb ? r->shape[n - 2] : r->shape[n - 1];
+        if (ls[i] != rs[i]) return shape_err(c, "batch dimensions differ");
+    int64_t lm = ta ? ls[n - 1] : ls[n - 2], lk = ta ? ls[n - 2] : ls[n - 1];
+    int64_t rk = tb ? rs[n - 1] : rs[n - 2], rn = tb ? rs[n - 2] : rs[n - 1];
     if (lk != rk) return shape_err(c, "matrix dimensions do not match for the product");
-    d->batch = prod(l->shape, 0, n - 2);
+    d->batch = prod(ls, 0, n - 2);
     d->M = lm, d->N = rn, d->K = lk;
     return MX_OK;
+}
+
+/* Output shape of gemm/gemm2: A's batch axes with M rows at the row axis and N columns last. */
+static void la_out_shape(const mx_call *c, int64_t axis, const bdot_dims *d, int64_t *shape) {
+    int n = c->in[0]->ndim, ax = (int)(axis < 0 ? axis + n : axis);
+    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)n);
+    shape[ax] = shape[n - 2];
+    shape[n - 2] = d->M, shape[n - 1] = d->N;
+    int64_t t = shape[ax]; shape[ax] = shape[n - 2], shape[n - 2] = t;
+}
+
+/* gemm/gemm2 with a row axis other than n-2: swap it to n-2, run the op with the default axis and
+ * swap the result back into out. */
+static int la_swapped_run(mx_call *c, const char *op, const char *attrs, int ax) {
+    int n = c->in[0]->ndim, rc = MX_OK;
+    char sw[64];
+    snprintf(sw, sizeof sw, "dim1=%d;dim2=%d", ax, n - 2);
+    mx_tensor_s *in[3] = {NULL, NULL, NULL}, *o2 = NULL, *o = NULL;
+    for (int i = 0; i < c->n_in && rc == MX_OK; i++)
+        if (!(in[i] = mxi_call1("swapaxes", sw, 1, c->in[i]))) rc = mx_last_error_code();
+    if (rc == MX_OK)
+        o2 = c->n_in == 3 ? mxi_call1(op, attrs, 3, in[0], in[1], in[2]) : mxi_call1(op, attrs, 2, in[0], in[1]);
+    if (rc == MX_OK && !(o2 && (o = mxi_call1("swapaxes", sw, 1, o2)))) rc = mx_last_error_code();
+    if (rc == MX_OK && c->out[0]->size)
+        memcpy(mxi_data(c->out[0]), mxi_data(o), (size_t)c->out[0]->size * mxi_dtype_size(c->out[0]->dtype));
+    for (int i = 0; i < 3; i++) mxi_tensor_release(in[i]);
+    mxi_tensor_release(o2);
+    mxi_tensor_release(o);
+    return rc;
 }
 
 static int gemm2_infer(mx_call *c) {
     MXI_TRY(mxi_require_same_dtype(c));
     bdot_dims d = {0};
     MXI_TRY(la_geometry(c, (int)c->attrs[G2_TA].i, (int)c->attrs[G2_TB].i, c->attrs[G2_AXIS].i, &d));
-    return set_batched_out(c, &d);
+    int64_t shape[MX_MAX_NDIM];
+    la_out_shape(c, c->attrs[G2_AXIS].i, &d, shape);
+    mxi_set_out(c, 0, shape, c->in[0]->ndim, c->in[0]->dtype);
+    return MX_OK;
 }
 
 static int gemm2_cpu(mx_call *c) {
     int ta = (int)c->attrs[G2_TA].i, tb = (int)c->attrs[G2_TB].i;
     bdot_dims d = {0};
     MXI_TRY(la_geometry(c, ta, tb, c->attrs[G2_AXIS].i, &d));
+    int n = c->in[0]->ndim, ax = n - 2;
+    MXI_TRY(la_row_axis(c, c->attrs[G2_AXIS].i, n, &ax));
+    if (ax != n - 2) {
+        char at[160];
+        snprintf(at, sizeof at, "transpose_a=%d;transpose_b=%d;alpha=%.17g", ta, tb, c->attrs[G2_ALPHA].f);
+        return la_swapped_run(c, "linalg_gemm2", at, ax);
+    }
     bmm_run(c, ta, tb, &d, c->attrs[G2_ALPHA].f, 0.0);
     return MX_OK;
 }
 
 static int gemm2_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
-    char extra[64];
-    snprintf(extra, sizeof extra, ";alpha=%.17g", c->attrs[G2_ALPHA].f);
+    char extra[96];
+    snprintf(extra, sizeof extra, ";alpha=%.17g;axis=%lld", c->attrs[G2_ALPHA].f, (long long)c->attrs[G2_AXIS].i);
     return matmul_grads("linalg_gemm2", extra, (int)c->attrs[G2_TA].i, (int)c->attrs[G2_TB].i, g->in[0], g->in[1],
                         g->ograd[0], &g->igrad[0], &g->igrad[1]);
 }
@@ -341,8 +395,7 @@ static int gemm_infer(mx_call *c) {
     MXI_TRY(la_geometry(c, (int)c->attrs[G_TA].i, (int)c->attrs[G_TB].i, c->attrs[G_AXIS].i, &d));
     int64_t shape[MX_MAX_NDIM];
     int n = c->in[0]->ndim;
-    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)(n - 2));
-    shape[n - 2] = d.M, shape[n - 1] = d.N;
+    la_out_shape(c, c->attrs[G_AXIS].i, &d, shape);
     const mx_tensor_s *C = c->in[2];
     if (C->ndim != n || memcmp(C->shape, shape, sizeof(int64_t) * (size_t)n)) {
         char a[128], b[128];
@@ -357,6 +410,14 @@ static int gemm_cpu(mx_call *c) {
     int ta = (int)c->attrs[G_TA].i, tb = (int)c->attrs[G_TB].i;
     bdot_dims d = {0};
     MXI_TRY(la_geometry(c, ta, tb, c->attrs[G_AXIS].i, &d));
+    int n = c->in[0]->ndim, ax = n - 2;
+    MXI_TRY(la_row_axis(c, c->attrs[G_AXIS].i, n, &ax));
+    if (ax != n - 2) {
+        char at[200];
+        snprintf(at, sizeof at, "transpose_a=%d;transpose_b=%d;alpha=%.17g;beta=%.17g", ta, tb, c->attrs[G_ALPHA].f,
+                 c->attrs[G_BETA].f);
+        return la_swapped_run(c, "linalg_gemm", at, ax);
+    }
     mx_tensor_s *o = c->out[0];
     if (o->size) memcpy(mxi_data(o), mxi_data(c->in[2]), (size_t)o->size * mxi_dtype_size(o->dtype));
     bmm_run(c, ta, tb, &d, c->attrs[G_ALPHA].f, c->attrs[G_BETA].f);
@@ -365,8 +426,8 @@ static int gemm_cpu(mx_call *c) {
 
 static int gemm_grad(mx_grad_ctx *g) {
     const mx_call *c = g->call;
-    char extra[64];
-    snprintf(extra, sizeof extra, ";alpha=%.17g", c->attrs[G_ALPHA].f);
+    char extra[96];
+    snprintf(extra, sizeof extra, ";alpha=%.17g;axis=%lld", c->attrs[G_ALPHA].f, (long long)c->attrs[G_AXIS].i);
     MXI_TRY(matmul_grads("linalg_gemm2", extra, (int)c->attrs[G_TA].i, (int)c->attrs[G_TB].i, g->in[0], g->in[1],
                          g->ograd[0], &g->igrad[0], &g->igrad[1]));
     char at[64];

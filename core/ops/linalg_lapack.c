@@ -170,6 +170,22 @@ static void zero_other_triangle(void *a, int64_t n, int dbl, int keep_lower) {
         }
 }
 
+/* Row-major n x n, in place: a = a^T (how potrf/potri's lower=False reuse the lower-triangle path). */
+static void transpose_sq(void *a, int64_t n, int dbl) {
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = i + 1; j < n; j++) {
+            if (dbl) {
+                double t = ((double *)a)[i * n + j];
+                ((double *)a)[i * n + j] = ((double *)a)[j * n + i];
+                ((double *)a)[j * n + i] = t;
+            } else {
+                float t = ((float *)a)[i * n + j];
+                ((float *)a)[i * n + j] = ((float *)a)[j * n + i];
+                ((float *)a)[j * n + i] = t;
+            }
+        }
+}
+
 static void copy_all(mx_tensor_s *dst, const mx_tensor_s *src) {
     if (dst->size) memcpy(mxi_data(dst), mxi_data(src), (size_t)dst->size * mxi_dtype_size(dst->dtype));
 }
@@ -244,6 +260,12 @@ static int give(mx_tensor_s *t, mx_tensor_s **dst) {
 }
 
 /* ---------------------------------------------------------------- potrf -- */
+/* potrf/potri's one attribute: lower=False works with U = L^T (A = U^T U), reading the upper triangle */
+static const mx_attr_spec po_attrs[] = {
+    ATTR("lower", MX_ATTR_BOOL, "True", "True if the triangular matrix is lower triangular, false if it is upper "
+                                        "triangular."),
+};
+
 static int potrf_infer(mx_call *c) {
     int64_t b = 0, n = 0;
     MXI_TRY(require_float(c));
@@ -259,9 +281,11 @@ static int potrf_cpu(mx_call *c) {
 #if HAVE_LA
     int dbl = c->out[0]->dtype == MX_FLOAT64;
     la_int ln = (la_int)n, info = 0;
+    int upper = !c->attrs[0].i;
     copy_all(c->out[0], c->in[0]);
     for (int64_t b = 0; b < nb && n; b++) {
         void *a = mat(c->out[0], b, n * n);
+        if (upper) transpose_sq(a, n, dbl);
         /* row-major lower = column-major upper */
         if (dbl) LAPACK(dpotrf)("U", &ln, a, &ln, &info, 1);
         else LAPACK(spotrf)("U", &ln, a, &ln, &info, 1);
@@ -269,15 +293,17 @@ static int potrf_cpu(mx_call *c) {
             return batch_err(c, b, nb, "is not symmetric positive definite (its leading minor of order %lld is not "
                                        "positive); potrf expects symmetric positive-definite matrices", (long long)info);
         zero_other_triangle(a, n, dbl, 1);
+        if (upper) transpose_sq(a, n, dbl);
     }
 #endif
     return MX_OK;
 }
 
-/* dA = sym(L^-T Phi(L^T dL) L^-1), Phi = lower triangle with halved diagonal */
+/* dA = sym(L^-T Phi(L^T dL) L^-1), Phi = lower triangle with halved diagonal (L = U^T, dL = dU^T if upper) */
 static int potrf_grad(mx_grad_ctx *g) {
     scope s = {0};
-    mx_tensor_s *L = g->out[0], *dL = g->ograd[0];
+    int upper = !g->call->attrs[0].i;
+    mx_tensor_s *L = upper ? tr(&s, g->out[0]) : g->out[0], *dL = upper ? tr(&s, g->ograd[0]) : g->ograd[0];
     mx_tensor_s *P = mm(&s, L, 1, dL, 0, 1.0);
     mx_tensor_s *phi = sub(&s, tri(&s, P, 1, 0), scale(&s, op1(&s, "linalg_makediag", NULL,
                                                                  op1(&s, "linalg_extractdiag", NULL, P)), 0.5));
@@ -296,9 +322,11 @@ static int potri_cpu(mx_call *c) {
 #if HAVE_LA
     int dbl = c->out[0]->dtype == MX_FLOAT64;
     la_int ln = (la_int)n, info = 0;
+    int upper = !c->attrs[0].i;
     copy_all(c->out[0], c->in[0]);
     for (int64_t b = 0; b < nb && n; b++) {
         void *a = mat(c->out[0], b, n * n);
+        if (upper) transpose_sq(a, n, dbl);
         if (dbl) LAPACK(dpotri)("U", &ln, a, &ln, &info, 1);
         else LAPACK(spotri)("U", &ln, a, &ln, &info, 1);
         if (info > 0)
@@ -311,12 +339,14 @@ static int potri_cpu(mx_call *c) {
     return MX_OK;
 }
 
-/* out = (L L^T)^-1: dL = tril((W + W^T) L), W = -out dout out */
+/* out = (L L^T)^-1: dL = tril((W + W^T) L), W = -out dout out; upper: L = U^T, dU = dL^T */
 static int potri_grad(mx_grad_ctx *g) {
     scope s = {0};
-    mx_tensor_s *O = g->out[0], *L = g->in[0];
+    int upper = !g->call->attrs[0].i;
+    mx_tensor_s *O = g->out[0], *L = upper ? tr(&s, g->in[0]) : g->in[0];
     mx_tensor_s *W = mm(&s, mm(&s, O, 0, g->ograd[0], 0, 1.0), 0, O, 0, -1.0);
-    int rc = give(tri(&s, mm(&s, add(&s, W, tr(&s, W)), 0, L, 0, 1.0), 1, 0), &g->igrad[0]);
+    mx_tensor_s *dL = tri(&s, mm(&s, add(&s, W, tr(&s, W)), 0, L, 0, 1.0), 1, 0);
+    int rc = give(upper ? tr(&s, dL) : dL, &g->igrad[0]);
     drop(&s);
     return rc;
 }
@@ -578,7 +608,8 @@ static int gelqf_grad(mx_grad_ctx *g) {
     scope s = {0};
     mx_tensor_s *Q = g->out[0], *L = g->out[1], *dQ = g->ograd[0], *dL = g->ograd[1];
     mx_tensor_s *M = sub(&s, mm(&s, L, 1, dL, 0, 1.0), mm(&s, dQ, 0, Q, 1, 1.0));
-    mx_tensor_s *sym = add(&s, tri(&s, M, 1, 0), tr(&s, tri(&s, M, 1, -1)));
+    /* 1 x 1 matrices have no strict lower triangle (extracttrian rejects offset=-1 there) */
+    mx_tensor_s *sym = M && M->shape[M->ndim - 1] == 1 ? M : add(&s, tri(&s, M, 1, 0), tr(&s, tri(&s, M, 1, -1)));
     mx_tensor_s *Z = add(&s, dQ, mm(&s, sym, 0, Q, 0, 1.0));
     int rc = give(op2(&s, "linalg_trsm", "transpose=1;lower=1", L, Z), &g->igrad[0]);
     drop(&s);
@@ -1060,12 +1091,14 @@ static const mx_op_def ops[] = {
     {.name = "linalg_potrf", .aliases = "_linalg_potrf",
      .doc = "Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower "
             "triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes.",
-     .inputs = "A", .num_outputs = 1, .infer = potrf_infer, .cpu = potrf_cpu, .grad = potrf_grad,
+     .inputs = "A", .num_outputs = 1, .attrs = po_attrs, .n_attrs = 1, .infer = potrf_infer, .cpu = potrf_cpu,
+     .grad = potrf_grad,
      .flags = MX_OPF_WRITES_ALL, .dtypes = LA},
     {.name = "linalg_potri", .aliases = "_linalg_potri",
      .doc = "Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower "
             "triangular L (as returned by potrf; its upper part is ignored).",
-     .inputs = "A", .num_outputs = 1, .infer = potrf_infer, .cpu = potri_cpu, .grad = potri_grad,
+     .inputs = "A", .num_outputs = 1, .attrs = po_attrs, .n_attrs = 1, .infer = potrf_infer, .cpu = potri_cpu,
+     .grad = potri_grad,
      .flags = MX_OPF_WRITES_ALL, .dtypes = LA},
     {.name = "linalg_trmm", .aliases = "_linalg_trmm",
      .doc = "Triangular matrix multiply: out = alpha * op(A) * B (or alpha * B * op(A) with rightside), A "

@@ -69,14 +69,20 @@ static int so_geometry(const mx_call *c, const mx_tensor_s *d, so_geom *g) {
     return MX_OK;
 }
 
+/* MXNet: a label of data's own shape holds target probabilities (soft labels) */
+static int so_soft_label(const mx_tensor_s *d, const mx_tensor_s *l) {
+    return l->ndim == d->ndim && !memcmp(l->shape, d->shape, sizeof(int64_t) * (size_t)d->ndim);
+}
+
 static int so_infer(mx_call *c) {
     const mx_tensor_s *d = c->in[0], *l = c->in[1];
     so_geom g = {0, 0, 0};
     MXI_TRY(so_geometry(c, d, &g));
     MXI_TRY(require_float(c, 0));
-    if (l->size != g.outer * g.inner) {
+    if (l->size != g.outer * g.inner && !so_soft_label(d, l)) {
         char a[128], b[128];
-        return mxi_op_error(c, MX_ERR_INVALID, "label has shape %s but data %s needs %lld labels",
+        return mxi_op_error(c, MX_ERR_INVALID, "label has shape %s but data %s needs %lld labels (or "
+                            "probabilities of data's shape)",
                             mxi_shape_str(l->shape, l->ndim, a, sizeof a), mxi_shape_str(d->shape, d->ndim, b, sizeof b),
                             (long long)(g.outer * g.inner));
     }
@@ -159,6 +165,12 @@ SO_BWD(f64, double)
 static int sob_cpu(mx_call *c) {
     so_geom g = {0, 0, 0};
     MXI_TRY(so_geometry(c, c->in[0], &g));
+    if (so_soft_label(c->in[0], c->in[1])) { /* (out - probabilities) * grad_scale, no normalisation (MXNet) */
+        const double scale = c->attrs[SO_GRAD_SCALE].f;
+        for (int64_t i = 0; i < c->out[0]->size; i++)
+            mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, i, (ld(c->in[0], i) - ld(c->in[1], i)) * scale);
+        return MX_OK;
+    }
     if (c->in[0]->dtype == MX_FLOAT64) so_bwd_f64(c, &g);
     else so_bwd_f32(c, &g);
     return MX_OK;
@@ -886,4 +898,8 @@ static const mx_op_def ops[] = {
                                   "(absolute loss)."),
 };
 
-void mxi_register_loss(void) { mxi_register_ops(ops, NA(ops)); }
+void mxi_register_hawkesll(void); /* hawkesll.c */
+void mxi_register_loss(void) {
+    mxi_register_ops(ops, NA(ops));
+    mxi_register_hawkesll();
+}

@@ -75,9 +75,10 @@ static int pool_geom_of(mx_call *c, const mx_tensor_s *x, pool_geom *g) {
     if (kv->is_none || kv->n != nsp)
         return mxi_op_error(c, MX_ERR_INVALID, "kernel must have %d entries for %d-d data (got %d)", nsp, x->ndim,
                             kv->is_none ? 0 : kv->n);
-    if (!sv->is_none && sv->n && sv->n != nsp)
+    /* MXNet reads the first nsp entries of a longer stride/pad (e.g. pad=(0,0,0) with a 1-d kernel) */
+    if (!sv->is_none && sv->n && sv->n < nsp)
         return mxi_op_error(c, MX_ERR_INVALID, "stride must have %d entries like kernel, got %d", nsp, sv->n);
-    if (!pv->is_none && pv->n && pv->n != nsp)
+    if (!pv->is_none && pv->n && pv->n < nsp)
         return mxi_op_error(c, MX_ERR_INVALID, "pad must have %d entries like kernel, got %d", nsp, pv->n);
     for (int i = 0; i < nsp; i++) {
         int j = 3 - nsp + i;
@@ -91,6 +92,9 @@ static int pool_geom_of(mx_call *c, const mx_tensor_s *x, pool_geom *g) {
     for (int j = 3 - nsp; j < 3; j++) {
         int64_t padded = g->in[j] + 2 * g->p[j];
         if (conv == CONV_SAME) {
+            if (g->p[j])
+                return mxi_op_error(c, MX_ERR_INVALID, "pooling_convention='same' computes its own padding; "
+                                    "expected pad 0, got %lld", (long long)g->p[j]);
             g->out[j] = (g->in[j] + g->s[j] - 1) / g->s[j];
             int64_t tot = (g->out[j] - 1) * g->s[j] + g->k[j] - g->in[j];
             g->p[j] = tot > 0 ? tot / 2 : 0;

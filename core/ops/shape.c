@@ -314,17 +314,31 @@ static int v_diag(const mx_call *c, mx_tensor_s *const *in, mxv_view *v, int64_t
     int64_t n1 = x->shape[a1], n2 = x->shape[a2], len;
     if (k >= 0) { len = n1 < n2 - k ? n1 : n2 - k; if (len > 0) v->off = k * st[a2]; }
     else { len = n1 + k < n2 ? n1 + k : n2; if (len > 0) v->off = -k * st[a1]; }
-    if (len < 0) len = 0;
+    /* MXNet: a diagonal of length 0 (offset just past the edge) is empty, beyond that it is an error */
+    if (len < 0)
+        return mxi_op_error(c, MX_ERR_INVALID, "diagonal k=%lld does not exist for axes of length %lld and %lld",
+                            (long long)k, (long long)n1, (long long)n2);
     v->shape[v->nd] = len; v->st[v->nd++] = st[a1] + st[a2];
     view_out_same(v, os, ond);
     return MX_OK;
 }
 
 /* ---- depth_to_space / space_to_depth (NCHW) ---- */
+/* MXNet 1.x rejects a zero-length axis in either op (its shapes treat 0 as unknown). */
+static int nchw_nonempty(const mx_call *c, const mx_tensor_s *x) {
+    static const char *names[4] = {"batch", "depth", "height", "width"};
+    if (x->ndim != 4) return mxi_op_error(c, MX_ERR_INVALID, "expected a 4-d NCHW input, got %d-d", x->ndim);
+    for (int i = 0; i < 4; i++)
+        if (x->shape[i] == 0)
+            return mxi_op_error(c, MX_ERR_INVALID, "the %s axis (%d) has length 0; expected a non-empty NCHW input",
+                                names[i], i);
+    return MX_OK;
+}
+
 static int v_d2s(const mx_call *c, mx_tensor_s *const *in, mxv_view *v, int64_t *os, int *ond) {
     const mx_tensor_s *x = in[0];
     int64_t b = c->attrs[0].i;
-    if (x->ndim != 4) return mxi_op_error(c, MX_ERR_INVALID, "expected a 4-d NCHW input, got %d-d", x->ndim);
+    MXI_TRY(nchw_nonempty(c, x));
     if (b <= 0 || x->shape[1] % (b * b))
         return mxi_op_error(c, MX_ERR_INVALID, "channels %lld must be divisible by block_size^2 (block_size=%lld)",
                             (long long)x->shape[1], (long long)b);
@@ -343,7 +357,7 @@ static int v_d2s(const mx_call *c, mx_tensor_s *const *in, mxv_view *v, int64_t 
 static int v_s2d(const mx_call *c, mx_tensor_s *const *in, mxv_view *v, int64_t *os, int *ond) {
     const mx_tensor_s *x = in[0];
     int64_t b = c->attrs[0].i;
-    if (x->ndim != 4) return mxi_op_error(c, MX_ERR_INVALID, "expected a 4-d NCHW input, got %d-d", x->ndim);
+    MXI_TRY(nchw_nonempty(c, x));
     if (b <= 0 || x->shape[2] % b || x->shape[3] % b)
         return mxi_op_error(c, MX_ERR_INVALID, "height %lld and width %lld must be divisible by block_size %lld",
                             (long long)x->shape[2], (long long)x->shape[3], (long long)b);

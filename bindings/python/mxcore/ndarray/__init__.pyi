@@ -1514,19 +1514,19 @@ def _contrib_div_sqrt_dim(data: NDArray, *, out: NDArray | None = ..., name: str
     """data / sqrt(data.shape[-1]) (attention score scaling)."""
     ...
 
-def linalg_potrf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def linalg_potrf(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes."""
     ...
 
-def _linalg_potrf(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def _linalg_potrf(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Cholesky factorization of symmetric positive-definite matrices: out = L with A = L L^T, L lower triangular (upper part zero). Only the lower triangle of A is read. Batched over leading axes."""
     ...
 
-def linalg_potri(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def linalg_potri(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower triangular L (as returned by potrf; its upper part is ignored)."""
     ...
 
-def _linalg_potri(A: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+def _linalg_potri(A: NDArray, *, lower: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Inverse of a symmetric positive-definite matrix from its Cholesky factor: out = (L L^T)^-1 for lower triangular L (as returned by potrf; its upper part is ignored)."""
     ...
 
@@ -2008,4 +2008,8 @@ def LogisticRegressionOutput(data: NDArray, label: NDArray, *, grad_scale: float
 
 def MAERegressionOutput(data: NDArray, label: NDArray, *, grad_scale: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Identity forward; backward returns sign(out - label) * grad_scale / num_output (absolute loss)."""
+    ...
+
+def _contrib_hawkesll(lda: NDArray, alpha: NDArray, beta: NDArray, state: NDArray, lags: NDArray, marks: NDArray, valid_length: NDArray, max_time: NDArray, *, out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """Log likelihood of marked Hawkes processes with exponential kernels: per sequence, the sum of log intensities at the events minus the compensator up to max_time, and the kernel states at max_time. Inputs lda (N, K), alpha (K,), beta (K,), state (N, K), lags (N, T), marks (N, T) integers, valid_length (N,), max_time (N,). As MXNet 1.9.1."""
     ...
