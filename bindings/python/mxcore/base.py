@@ -193,6 +193,11 @@ def _as_list(obj):
 
 
 def py_str(s) -> str:
+    """A C string as str; a str (what mxcore's callbacks already pass) is returned as is."""
+    if isinstance(s, str):
+        return s
+    if isinstance(s, bytes):
+        return s.decode("utf-8", "replace")
     return ffi.string(s).decode("utf-8", "replace")
 
 

@@ -105,3 +105,20 @@ def test_attr_given_to_an_op_goes_to_the_arguments_it_creates():
     assert d["conv_weight"]["__mood__"] == "so so" and d["conv_bias"]["__mood__"] == "so so"
     assert d["conv"]["__lr_mult__"] == "1" and d["conv"]["lr_mult"] == "1"
     assert d["data"] == {"mood": "angry"}
+
+
+def test_proposal_outputs_histogram_symbol_and_py_str_like_mxnet():
+    # values and names printed by MXNet 1.9.1
+    a, b, c = (mx.sym.var(n) for n in "abc")
+    assert mx.sym.contrib.MultiProposal(a, b, c, output_score=False, name="m").list_outputs() == ["m_output"]
+    assert mx.sym.contrib.Proposal(a, b, c, output_score=True, name="p").list_outputs() == ["p_output", "p_score"]
+    data = mx.nd.array([0.5, 1.5, 1.7, 3.2])
+    s = mx.sym.histogram(a=mx.sym.var("data"), bins=mx.sym.var("bins"))
+    assert s.list_arguments() == ["data", "bins"]
+    counts, edges = s.bind(mx.cpu(), {"data": data, "bins": mx.nd.array([0, 1, 2, 4])}).forward()
+    assert counts.asnumpy().tolist() == [1, 2, 1] and edges.asnumpy().tolist() == [0, 1, 2, 4]
+    s = mx.sym.histogram(a=mx.sym.var("data"), bins=4, range=(0, 4))
+    assert s.list_arguments() == ["data"]
+    counts, edges = s.eval(data=data)
+    assert counts.asnumpy().tolist() == [1, 2, 0, 1] and edges.asnumpy().tolist() == [0, 1, 2, 3, 4]
+    assert mx.base.py_str("node_output") == "node_output" and mx.base.py_str(b"x") == "x"

@@ -57,6 +57,14 @@ from ..ndarray import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), Symbol, lambda op, ins, attrs: _invoke_sym(op, ins, attrs))
 
 
+def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argument name)
+    """MXNet's sym.histogram: a ``_histogram`` node on ``bins`` equal bins over ``range``,
+    or between the edges of a ``bins`` Symbol; outputs (counts, bin_edges)."""
+    if isinstance(bins, Symbol):
+        return _internal._histogram(data=a, bins=bins, **kwargs)
+    return _internal._histogram(data=a, bin_cnt=bins, range=range, **kwargs)
+
+
 def Custom(*args, **kwargs):
     """A custom Python operator node (op ``Custom``, as MXNet writes it); graphs
     holding one run eagerly only (see mx.operator)."""

@@ -199,6 +199,8 @@ def _n_visible(op: dict, attrs: dict) -> int:
     names = {a["name"] for a in op.get("attrs", [])}
     if "output_mean_var" in names:
         return 3 if _truthy(attrs.get("output_mean_var", "False")) else 1
+    if "output_score" in names:  # Proposal / MultiProposal
+        return 2 if _truthy(attrs.get("output_score", "False")) else 1
     # ask the core: a one-node graph reports the op's output count for these attrs
     n_in = len(op.get("inputs", [])) or 1
     nodes = [{"op": "null", "name": "i%d" % i, "inputs": []} for i in range(n_in)]
@@ -220,6 +222,8 @@ def _skip_input(opname: str, inp: str, attrs: dict) -> bool:
         return attrs.get("mode", "size") != "like"
     if opname.endswith("DeformablePSROIPooling") and inp == "trans":
         return _truthy(attrs.get("no_trans", "False"))
+    if opname == "_histogram" and inp == "bins":  # edges come from bin_cnt + range instead
+        return attrs.get("bin_cnt", "None") not in (None, "None")
     if opname == "LeakyReLU" and inp == "gamma":
         return attrs.get("act_type", "leaky") != "prelu"
     if opname == "RNN":
