@@ -7,6 +7,7 @@ debug_str ends with its memory total. Expected values printed by MXNet 1.9.1."""
 import json
 import re
 
+import numpy as np
 import pytest
 
 import mxcore as mx
@@ -122,3 +123,13 @@ def test_proposal_outputs_histogram_symbol_and_py_str_like_mxnet():
     counts, edges = s.eval(data=data)
     assert counts.asnumpy().tolist() == [1, 2, 0, 1] and edges.asnumpy().tolist() == [0, 1, 2, 3, 4]
     assert mx.base.py_str("node_output") == "node_output" and mx.base.py_str(b"x") == "x"
+
+
+def test_infer_shape_types_an_untyped_variable_from_a_float64_constant():
+    # MXNet 1.9.1 infers the shapes ([(2, 2)], [(2, 2)], []); mxcore used to fix x to float32 and fail
+    s = mx.sym.broadcast_mul(mx.sym.var("x"), mx.sym.ones((2, 2), dtype="float64"))
+    assert s.infer_shape(x=(2, 2)) == ([(2, 2)], [(2, 2)], [])
+    out = s.simple_bind(mx.cpu(), x=(2, 2), type_dict={"x": "float64"}).forward()[0]
+    assert out.dtype == np.float64
+    with pytest.raises(mx.MXNetError, match="dtype"):  # a real conflict still raises
+        s.simple_bind(mx.cpu(), x=(2, 2), type_dict={"x": "float32"})

@@ -700,7 +700,23 @@ class Symbol:
         try:
             return g, g.infer(known, partial)
         except MXNetError as e:
+            retry = self._typed_from_graph(known) if "dtype" in str(e) else None
+            if retry is not None:
+                try:
+                    return g, g.infer(retry, partial)
+                except MXNetError:
+                    pass
             raise MXNetError("%s\n(known shapes: %s)" % (e, {k: v.get("shape") for k, v in known.items()})) from None
+
+    def _typed_from_graph(self, known):
+        """``known`` with the arguments that have no type given typed as the graph types
+        them (a float64 constant makes the variable it meets float64), or None when that
+        adds nothing: MXNet infers shapes without fixing untyped arguments to float32."""
+        types = _infer_types_without_shapes(self, {k: v["dtype"] for k, v in known.items() if "dtype" in v})
+        added = {k: types[k] for k, v in known.items() if "dtype" not in v and types.get(k) is not None}
+        if not added:
+            return None
+        return {k: dict(v, dtype=added[k]) if k in added else v for k, v in known.items()}
 
     def infer_shape(self, *args, **kwargs):
         return self._infer_shape_impl(False, *args, **kwargs)
