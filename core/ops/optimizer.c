@@ -305,6 +305,21 @@ static int infer_mp(mx_call *c) {
 RUN_MP(mp_sgd, sgd, 3, { a.lr = AT(SGD_LR), a.wd = AT(SGD_WD), a.rs = AT(SGD_RS), a.cl = AT(SGD_CL); })
 RUN_MP(mp_sgd_mom, sgd_mom, 4, SM_SETUP)
 
+/* mp_nag_mom_update: nag_mom's state re-reads the new weight (see its kernel), so
+ * the master is updated in place by the kernel and then copied to the output. */
+static int mp_nag_mom_cpu(mx_call *c) {
+    MXI_TRY(check_kernel_dtypes(c, 0, 3));
+    mx_tensor_s *w32 = c->in[3];
+    opt_args a = {0};
+    fill_ptrs(c, &a, 0, 3);
+    a.w = a.out = mxi_data(w32);
+    SM_SETUP
+    nag_mom_run(MX_FLOAT32, &a, w32->size);
+    memcpy(mxi_data(c->out[0]), mxi_data(w32), sizeof(float) * (size_t)w32->size);
+    mxi_bump_version(w32);
+    return MX_OK;
+}
+
 /* adam_update */
 enum { AD_LR, AD_B1, AD_B2, AD_EPS, AD_WD, AD_RS, AD_CL, AD_LAZY };
 static const mx_attr_spec adam_attrs[] = {
@@ -482,38 +497,46 @@ static int lamb2_cpu(mx_call *c) {
     return MX_OK;
 }
 
-/* ---- multi_sgd_update / multi_sgd_mom_update ---- */
-enum { MS_LRS, MS_WDS, MS_RS, MS_CL, MS_NW };
-static const mx_attr_spec multi_sgd_attrs[] = {
-    ATTR("lrs", MX_ATTR_FLOATS, NULL, "Learning rates, one per weight."),
-    ATTR("wds", MX_ATTR_FLOATS, NULL, "Weight decay factors, one per weight."),
-    A_RESCALE, A_CLIP,
-    {.name = "num_weights", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated weights.", .bounded = 1,
-     .lo = 1, .hi = MX_MAX_TUPLE},
-};
-enum { MM_LRS, MM_WDS, MM_MOM, MM_RS, MM_CL, MM_NW };
-static const mx_attr_spec multi_sgd_mom_attrs[] = {
-    ATTR("lrs", MX_ATTR_FLOATS, NULL, "Learning rates, one per weight."),
-    ATTR("wds", MX_ATTR_FLOATS, NULL, "Weight decay factors, one per weight."),
-    A_MOM, A_RESCALE, A_CLIP,
-    {.name = "num_weights", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated weights.", .bounded = 1,
-     .lo = 1, .hi = MX_MAX_TUPLE},
-};
-/* the four multi ops: with momentum (attrs[2] is "momentum") and/or a float32
- * master copy (multi_mp_*) per weight, which makes the group longer */
-static int multi_has_mom(const mx_call *c) { return c->op->attrs[2].name[0] == 'm'; }
-static int multi_is_mp(const mx_call *c) { return !strncmp(c->op->name, "multi_mp_", 9); }
+/* ---- multi_[mp_]sgd[_mom]_update and their preloaded_ forms ----
+ * num_weights groups (weight, grad[, mom][, weight32]) updated in one call. The
+ * multi_ ops take lrs/wds as attributes; the preloaded_ ops as the last two
+ * inputs, arrays of num_weights entries (so a schedule needs no new strings). */
+#define A_NUM_WEIGHTS                                                                                        \
+    {.name = "num_weights", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated weights.", .bounded = 1, \
+     .lo = 1, .hi = MX_MAX_TUPLE}
+#define A_LRS ATTR("lrs", MX_ATTR_FLOATS, NULL, "Learning rates, one per weight.")
+#define A_WDS ATTR("wds", MX_ATTR_FLOATS, NULL, "Weight decay factors, one per weight.")
+static const mx_attr_spec multi_sgd_attrs[] = {A_LRS, A_WDS, A_RESCALE, A_CLIP, A_NUM_WEIGHTS};
+static const mx_attr_spec multi_sgd_mom_attrs[] = {A_LRS, A_WDS, A_MOM, A_RESCALE, A_CLIP, A_NUM_WEIGHTS};
+static const mx_attr_spec preloaded_sgd_attrs[] = {A_RESCALE, A_CLIP, A_NUM_WEIGHTS};
+static const mx_attr_spec preloaded_sgd_mom_attrs[] = {A_MOM, A_RESCALE, A_CLIP, A_NUM_WEIGHTS};
+
+/* The variant from the op's name; attributes are read from the end of the list,
+ * where every variant has (..., rescale_grad, clip_gradient, num_weights). */
+static int multi_has_mom(const mx_call *c) { return strstr(c->op->name, "_mom_") != NULL; }
+static int multi_is_mp(const mx_call *c) { return strstr(c->op->name, "multi_mp_") != NULL; }
+static int multi_preloaded(const mx_call *c) { return !strncmp(c->op->name, "preloaded_", 10); }
 static int multi_group(const mx_call *c) { return 2 + multi_has_mom(c) + multi_is_mp(c); }
-static int multi_nw(const mx_call *c) { return (int)c->attrs[multi_has_mom(c) ? MM_NW : MS_NW].i; }
-static int multi_nin(const mx_call *c) { return multi_nw(c) * multi_group(c); }
+static double multi_attr_from_end(const mx_call *c, int back) { return c->attrs[c->op->n_attrs - back].f; }
+static int multi_nw(const mx_call *c) { return (int)c->attrs[c->op->n_attrs - 1].i; }
+static int multi_nin(const mx_call *c) { return multi_nw(c) * multi_group(c) + (multi_preloaded(c) ? 2 : 0); }
 static int multi_nout(const mx_call *c) { return multi_nw(c); }
 
 static int multi_infer(mx_call *c) {
     int nw = multi_nw(c), gs = multi_group(c);
-    const mx_attr_val *lrs = &c->attrs[0], *wds = &c->attrs[1];
-    if (lrs->n != nw || wds->n != nw)
-        return mxi_op_error(c, MX_ERR_INVALID, "lrs and wds need num_weights=%d entries, got %d and %d", nw, lrs->n,
-                            wds->n);
+    if (multi_preloaded(c)) {
+        for (int j = 0; j < 2; j++) {
+            const mx_tensor_s *t = c->in[nw * gs + j];
+            if (t->ndim != 1 || t->size != nw || !mxi_dtype_is_float(t->dtype))
+                return mxi_op_error(c, MX_ERR_INVALID, "%s must be a 1-d float array of num_weights=%d entries",
+                                    j ? "wds (the last input)" : "lrs (the input before last)", nw);
+        }
+    } else {
+        const mx_attr_val *lrs = &c->attrs[0], *wds = &c->attrs[1];
+        if (lrs->n != nw || wds->n != nw)
+            return mxi_op_error(c, MX_ERR_INVALID, "lrs and wds need num_weights=%d entries, got %d and %d", nw,
+                                lrs->n, wds->n);
+    }
     if (nw * gs > 64) /* the in-place states are a 64-bit input mask */
         return mxi_op_error(c, MX_ERR_INVALID, "at most %d weights per call, got num_weights=%d", 64 / gs, nw);
     for (int k = 0; k < nw; k++) {
@@ -525,6 +548,7 @@ static int multi_infer(mx_call *c) {
 
 static int multi_cpu(mx_call *c) {
     int nw = multi_nw(c), gs = multi_group(c), mom = multi_has_mom(c), mp = multi_is_mp(c);
+    const mx_tensor_s *lrs = multi_preloaded(c) ? c->in[nw * gs] : NULL, *wds = lrs ? c->in[nw * gs + 1] : NULL;
     for (int k = 0; k < nw; k++) {
         /* the kernel sees (weight, grad, [mom]); a multi_mp group's master copy is its weight */
         int wi = k * gs, nk = gs - mp;
@@ -534,13 +558,14 @@ static int multi_cpu(mx_call *c) {
         mx_tensor_s *w32 = mp ? c->in[wi + gs - 1] : NULL;
         if (w32) a.w = mxi_data(w32);
         a.out = mxi_data(c->out[k]);
-        a.lr = c->attrs[0].fv[k], a.wd = c->attrs[1].fv[k];
+        a.lr = lrs ? mxi_fget(lrs, k) : c->attrs[0].fv[k];
+        a.wd = wds ? mxi_fget(wds, k) : c->attrs[1].fv[k];
+        a.rs = multi_attr_from_end(c, 3), a.cl = multi_attr_from_end(c, 2);
         int dt = w32 ? MX_FLOAT32 : c->in[wi]->dtype;
         if (mom) {
-            a.p0 = AT(MM_MOM), a.rs = AT(MM_RS), a.cl = AT(MM_CL);
+            a.p0 = multi_attr_from_end(c, 4);
             sgd_mom_run(dt, &a, c->in[wi]->size);
         } else {
-            a.rs = AT(MS_RS), a.cl = AT(MS_CL);
             sgd_run(dt, &a, c->in[wi]->size);
         }
         if (w32) { /* the master takes the result; invoke.c casts the output to the weight's dtype */
@@ -555,6 +580,11 @@ static int multi_cpu(mx_call *c) {
 #define OPT(NM, AL, DOC, IN, ATTRS, INFER, CPU, MUT)                                                         \
     {.name = NM, .aliases = AL, .doc = DOC, .inputs = IN, .num_outputs = 1, .attrs = ATTRS, .n_attrs = NA(ATTRS), \
      .infer = INFER, .cpu = CPU, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT, .mutates = MUT}
+
+#define MULTI_OP(NM, DOC, ATTRS, MUT)                                                                        \
+    {.name = NM, .doc = DOC, .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout,       \
+     .attrs = ATTRS, .n_attrs = NA(ATTRS), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,           \
+     .dtypes = MX_DT_FLOAT, .mutates = MUT}
 
 /* bits 2, 5, 8, ...: the momentum (or master copy) of each (weight, grad, mom) triple */
 #define EVERY_THIRD_FROM_2 0x4924924924924924ULL
@@ -580,6 +610,10 @@ static const mx_op_def ops[] = {
         "weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) "
         "+ wd*weight), reading the weight again (the new one when out=weight). mom is updated in place.",
         "weight,grad,mom", nag_attrs, infer_all, nag_mom_cpu, 1u << 2),
+    OPT("mp_nag_mom_update", NULL,
+        "nag_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new "
+        "weight32 in the weight's dtype.",
+        "weight,grad,mom,weight32", nag_attrs, infer_mp, mp_nag_mom_cpu, (1u << 2) | (1u << 3)),
     OPT("adam_update", NULL,
         "Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are "
         "updated in place; weight -= lr*mean/(sqrt(var) + epsilon).",
@@ -620,31 +654,25 @@ static const mx_op_def ops[] = {
         "LAMB phase 2: weight -= lr * (r1/r2) * g, with r1 (weight norm, optionally bounded) and r2 (norm of g) as "
         "1-element arrays; ratio 1 when either is 0.",
         "weight,g,r1,r2", lamb2_attrs, lamb2_infer, lamb2_cpu, 0),
-    {.name = "multi_sgd_update",
-     .doc = "SGD update of num_weights weights at once; inputs interleaved (weight0, grad0, weight1, grad1, ...), "
-            "one output per weight.",
-     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_attrs,
-     .n_attrs = NA(multi_sgd_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT},
-    {.name = "multi_sgd_mom_update",
-     .doc = "SGD-with-momentum update of num_weights weights at once; inputs interleaved (weight0, grad0, mom0, "
-            "weight1, ...); moms are updated in place; one output per weight.",
-     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_mom_attrs,
-     .n_attrs = NA(multi_sgd_mom_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = EVERY_THIRD_FROM_2},
-    {.name = "multi_mp_sgd_update",
-     .doc = "multi_sgd_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, "
-            "weight32_0, weight1, ...); the masters are updated in place and returned in the weights' dtype.",
-     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_attrs,
-     .n_attrs = NA(multi_sgd_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = EVERY_THIRD_FROM_2},
-    {.name = "multi_mp_sgd_mom_update",
-     .doc = "multi_sgd_mom_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, "
-            "mom0, weight32_0, weight1, ...); moms and masters are updated in place, the masters returned in "
-            "the weights' dtype.",
-     .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout, .attrs = multi_sgd_mom_attrs,
-     .n_attrs = NA(multi_sgd_mom_attrs), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = MOM_AND_MASTER_OF_QUADS},
+    MULTI_OP("multi_sgd_update", "SGD update of num_weights weights at once; inputs interleaved (weight0, grad0, "
+             "weight1, grad1, ...), one output per weight.", multi_sgd_attrs, 0),
+    MULTI_OP("multi_sgd_mom_update", "SGD-with-momentum update of num_weights weights at once; inputs interleaved "
+             "(weight0, grad0, mom0, weight1, ...); moms are updated in place; one output per weight.",
+             multi_sgd_mom_attrs, EVERY_THIRD_FROM_2),
+    MULTI_OP("multi_mp_sgd_update", "multi_sgd_update with a float32 master copy per weight: inputs interleaved "
+             "(weight0, grad0, weight32_0, weight1, ...); the masters are updated in place and returned in the "
+             "weights' dtype.", multi_sgd_attrs, EVERY_THIRD_FROM_2),
+    MULTI_OP("multi_mp_sgd_mom_update", "multi_sgd_mom_update with a float32 master copy per weight: inputs "
+             "interleaved (weight0, grad0, mom0, weight32_0, weight1, ...); moms and masters are updated in place, "
+             "the masters returned in the weights' dtype.", multi_sgd_mom_attrs, MOM_AND_MASTER_OF_QUADS),
+    MULTI_OP("preloaded_multi_sgd_update", "multi_sgd_update with the learning rates and weight decays as the last "
+             "two inputs (lrs, wds: num_weights entries each).", preloaded_sgd_attrs, 0),
+    MULTI_OP("preloaded_multi_sgd_mom_update", "multi_sgd_mom_update with the learning rates and weight decays as "
+             "the last two inputs (lrs, wds).", preloaded_sgd_mom_attrs, EVERY_THIRD_FROM_2),
+    MULTI_OP("preloaded_multi_mp_sgd_update", "multi_mp_sgd_update with the learning rates and weight decays as the "
+             "last two inputs (lrs, wds).", preloaded_sgd_attrs, EVERY_THIRD_FROM_2),
+    MULTI_OP("preloaded_multi_mp_sgd_mom_update", "multi_mp_sgd_mom_update with the learning rates and weight "
+             "decays as the last two inputs (lrs, wds).", preloaded_sgd_mom_attrs, MOM_AND_MASTER_OF_QUADS),
 };
 
 void mxi_register_optimizer(void) { mxi_register_ops(ops, (int)(sizeof ops / sizeof ops[0])); }

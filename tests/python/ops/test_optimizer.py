@@ -336,3 +336,51 @@ def test_multi_mp_sgd_updates_match_mxnet():
     with pytest.raises(mx.MXNetError, match="weight32.*float32"):
         bad = [w[0], grads[0], mx.nd.array(w32[0], dtype="float16")]
         mp_sgd(*bad, lrs=(0.1,), wds=(0.0,), num_weights=1)
+
+
+def test_preloaded_multi_sgd_and_mp_nag_match_mxnet():
+    """preloaded_multi_[mp_]sgd[_mom]_update take lrs/wds as the last two inputs; mp_nag_mom_update's
+    momentum reads the new master weight; values printed by MXNet 1.9.1 for these inputs."""
+    import mxcore as mx
+    ops = {n: getattr(mx.nd, n) for n in ("preloaded_multi_sgd_update", "preloaded_multi_sgd_mom_update",
+                                          "preloaded_multi_mp_sgd_update", "preloaded_multi_mp_sgd_mom_update",
+                                          "mp_nag_mom_update")}
+    rs = np.random.RandomState(1)
+    shapes = [(3, 4), (5,)]
+    w = [rs.randn(*s).astype("float32") for s in shapes]
+    g = [rs.randn(*s).astype("float32") for s in shapes]
+    m = [rs.randn(*s).astype("float32") for s in shapes]
+    lrs, wds = mx.nd.array([0.1, 0.2]), mx.nd.array([0.01, 0.0])
+    grads = [mx.nd.array(x) for x in g]
+    weights = [mx.nd.array(x) for x in w]
+    ops["preloaded_multi_sgd_update"](*[a for p in zip(weights, grads) for a in p], lrs, wds, out=weights,
+                                      rescale_grad=0.5, clip_gradient=0.8, num_weights=2)
+    np.testing.assert_allclose(weights[1].asnumpy(), [-0.37545, -0.31489, 1.17344, -1.03117, -0.08791], atol=1e-5)
+    weights, moms = [mx.nd.array(x) for x in w], [mx.nd.array(x) for x in m]
+    ops["preloaded_multi_sgd_mom_update"](*[a for p in zip(weights, grads, moms) for a in p], lrs, wds, out=weights,
+                                          momentum=0.9, rescale_grad=0.5, num_weights=2)
+    np.testing.assert_allclose(weights[1].asnumpy(), [-0.20363, 1.57534, 1.28159, -0.47569, 0.18225], atol=1e-5)
+    np.testing.assert_allclose(moms[0].asnumpy().ravel()[:4], [-0.56185, -0.0129, -1.03419, 0.26708], atol=1e-5)
+    w16 = [mx.nd.array(x, dtype="float16") for x in w]
+    g16 = [mx.nd.array(x, dtype="float16") for x in g]
+    masters = [mx.nd.array(x) for x in w]
+    ops["preloaded_multi_mp_sgd_update"](*[a for p in zip(w16, g16, masters) for a in p], lrs, wds, out=w16,
+                                         rescale_grad=0.5, num_weights=2)
+    assert w16[0].dtype == np.float16
+    np.testing.assert_allclose(masters[1].asnumpy(), [-0.37544, -0.31486, 1.17344, -1.03119, -0.08791], atol=1e-5)
+    w16, masters, moms = ([mx.nd.array(x, dtype="float16") for x in w], [mx.nd.array(x) for x in w],
+                          [mx.nd.array(x) for x in m])
+    ops["preloaded_multi_mp_sgd_mom_update"](*[a for p in zip(w16, g16, moms, masters) for a in p], lrs, wds,
+                                             out=w16, momentum=0.9, rescale_grad=0.5, num_weights=2)
+    np.testing.assert_allclose(masters[0].asnumpy().ravel()[:4], [1.0625, -0.62465, -1.56237, -0.80589], atol=1e-5)
+    np.testing.assert_allclose(moms[1].asnumpy(), [0.1188, 1.95942, 0.14782, 0.62418, 0.35467], atol=1e-5)
+    with pytest.raises(mx.MXNetError, match="lrs.*num_weights=2"):
+        ops["preloaded_multi_sgd_update"](*[a for p in zip(weights, grads) for a in p], mx.nd.array([0.1]), wds,
+                                          num_weights=2)
+    rs = np.random.RandomState(2)
+    w, g, m = (rs.randn(6).astype("float32") for _ in range(3))
+    weight, master, mom = mx.nd.array(w, dtype="float16"), mx.nd.array(w), mx.nd.array(m)
+    ops["mp_nag_mom_update"](weight, mx.nd.array(g, dtype="float16"), mom, master, out=weight, lr=0.1,
+                             momentum=0.9, wd=0.01, rescale_grad=0.5, clip_gradient=0.7)
+    np.testing.assert_allclose(master.asnumpy(), [-0.4301, -0.84339, -1.59503, 1.24064, -1.85789, -0.0214], atol=1e-5)
+    np.testing.assert_allclose(mom.asnumpy(), [0.01267, -0.94303, 0.53963, -0.49233, -0.04292, 0.98752], atol=1e-5)

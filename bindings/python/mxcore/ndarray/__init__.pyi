@@ -1882,6 +1882,10 @@ def nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, *, lr: float, m
     """Nesterov momentum (MXNet's velocity form): g = clip(rescale_grad*grad) + wd*weight; weight += momentum*(momentum*mom - lr*g) - lr*g; then mom = momentum*mom - lr*(clip(rescale_grad*grad) + wd*weight), reading the weight again (the new one when out=weight). mom is updated in place."""
     ...
 
+def mp_nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, weight32: NDArray, *, lr: float, momentum: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """nag_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new weight32 in the weight's dtype."""
+    ...
+
 def adam_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are updated in place; weight -= lr*mean/(sqrt(var) + epsilon)."""
     ...
@@ -1952,6 +1956,22 @@ def multi_mp_sgd_update(*data: NDArray, lrs: object, wds: object, rescale_grad: 
 
 def multi_mp_sgd_mom_update(*data: NDArray, lrs: object, wds: object, momentum: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """multi_sgd_mom_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mom0, weight32_0, weight1, ...); moms and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def preloaded_multi_sgd_update(*data: NDArray, rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_sgd_update with the learning rates and weight decays as the last two inputs (lrs, wds: num_weights entries each)."""
+    ...
+
+def preloaded_multi_sgd_mom_update(*data: NDArray, momentum: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_sgd_mom_update with the learning rates and weight decays as the last two inputs (lrs, wds)."""
+    ...
+
+def preloaded_multi_mp_sgd_update(*data: NDArray, rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_mp_sgd_update with the learning rates and weight decays as the last two inputs (lrs, wds)."""
+    ...
+
+def preloaded_multi_mp_sgd_mom_update(*data: NDArray, momentum: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_mp_sgd_mom_update with the learning rates and weight decays as the last two inputs (lrs, wds)."""
     ...
 
 def SoftmaxOutput(data: NDArray, label: NDArray, *, grad_scale: float | None = ..., ignore_label: float | None = ..., multi_output: bool | None = ..., use_ignore: bool | None = ..., preserve_shape: bool | None = ..., normalization: str | None = ..., out_grad: bool | None = ..., smooth_alpha: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
