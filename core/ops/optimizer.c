@@ -96,6 +96,18 @@ OPT_KERNEL(adam, {
     s1[i] = v;
     o[i] = w[i] - lr * m / (sqrt(v) + p2);
 })
+/* ftml (Follow the Moving Leader): states d (s0), v (s1), z (s2); p0 beta1,
+ * p1 beta2, p2 epsilon, p3 (1 - beta1^t)/lr, p4 1/(1 - beta2^t) */
+OPT_KERNEL(ftml, {
+    T gr = CLIPV(rs * g[i] + wd * w[i]);
+    T v = p1 * s1[i] + (1 - p1) * gr * gr;
+    T d = p3 * (sqrt(v * p4) + p2);
+    T z = p0 * s2[i] + (1 - p0) * gr - (d - p0 * s0[i]) * w[i];
+    s0[i] = d;
+    s1[i] = v;
+    s2[i] = z;
+    o[i] = -z / d;
+})
 /* adamw: p0 beta1, p1 beta2, p2 epsilon, p3 eta; rs from the rescale tensor */
 OPT_KERNEL(adamw, {
     T gr = CLIPV(rs * g[i]);
@@ -332,6 +344,25 @@ static const mx_attr_spec adam_attrs[] = {
 RUN_SIMPLE(adam, 4, {
     a.lr = AT(AD_LR), a.p0 = AT(AD_B1), a.p1 = AT(AD_B2), a.p2 = AT(AD_EPS);
     a.wd = AT(AD_WD), a.rs = AT(AD_RS), a.cl = AT(AD_CL);
+})
+
+/* ftml_update */
+enum { FM_LR, FM_B1, FM_B2, FM_EPS, FM_T, FM_WD, FM_RS, FM_CL };
+static const mx_attr_spec ftml_attrs[] = {
+    A_LR,
+    ATTR("beta1", MX_ATTR_FLOAT, "0.6", "Decay of the moving leader (generally close to 0.5)."),
+    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "Decay of the squared-gradient average."),
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    {.name = "t", .type = MX_ATTR_INT, .def = NULL, .doc = "Number of updates so far, this one included.", .bounded = 1,
+     .lo = 1, .hi = 1e15},
+    A_WD, A_RESCALE,
+    ATTR("clip_grad", MX_ATTR_FLOAT, "-1.0", "Clip the gradient to [-clip_grad, clip_grad]; negative: no clipping."),
+};
+RUN_SIMPLE(ftml, 5, {
+    double t = (double)c->attrs[FM_T].i, b1 = AT(FM_B1), b2 = AT(FM_B2);
+    a.lr = AT(FM_LR), a.p0 = b1, a.p1 = b2, a.p2 = AT(FM_EPS);
+    a.p3 = (1 - pow(b1, t)) / a.lr, a.p4 = 1 / (1 - pow(b2, t));
+    a.wd = AT(FM_WD), a.rs = AT(FM_RS), a.cl = AT(FM_CL);
 })
 
 /* adamw_update: inputs weight, grad, mean, var, rescale_grad (1-element tensor) */
@@ -614,6 +645,11 @@ static const mx_op_def ops[] = {
         "nag_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new "
         "weight32 in the weight's dtype.",
         "weight,grad,mom,weight32", nag_attrs, infer_mp, mp_nag_mom_cpu, (1u << 2) | (1u << 3)),
+    OPT("ftml_update", NULL,
+        "FTML update: g = clip(rescale_grad*grad + wd*weight, clip_grad); v = beta2*v + (1-beta2)*g^2; d' = "
+        "(1-beta1^t)/lr * (sqrt(v/(1-beta2^t)) + epsilon); z = beta1*z + (1-beta1)*g - (d' - beta1*d)*weight; "
+        "weight = -z/d'. d, v, z are updated in place.",
+        "weight,grad,d,v,z", ftml_attrs, infer_all, ftml_cpu, (1u << 2) | (1u << 3) | (1u << 4)),
     OPT("adam_update", NULL,
         "Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are "
         "updated in place; weight -= lr*mean/(sqrt(var) + epsilon).",

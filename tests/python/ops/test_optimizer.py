@@ -384,3 +384,18 @@ def test_preloaded_multi_sgd_and_mp_nag_match_mxnet():
                              momentum=0.9, wd=0.01, rescale_grad=0.5, clip_gradient=0.7)
     np.testing.assert_allclose(master.asnumpy(), [-0.4301, -0.84339, -1.59503, 1.24064, -1.85789, -0.0214], atol=1e-5)
     np.testing.assert_allclose(mom.asnumpy(), [0.01267, -0.94303, 0.53963, -0.49233, -0.04292, 0.98752], atol=1e-5)
+
+
+def test_ftml_update_matches_mxnet():
+    """ftml_update: d, v, z updated in place; values printed by MXNet 1.9.1."""
+    import mxcore as mx
+    rs = np.random.RandomState(3)
+    arrays = [rs.rand(6).astype("float32") + 0.1 for _ in range(5)]
+    w, g, d, v, z = (mx.nd.array(x) for x in arrays)
+    getattr(mx.nd, "ftml_update")(w, g, d, v, z, out=w, lr=0.05, beta1=0.6, beta2=0.99, epsilon=1e-6, t=3, wd=0.01,
+                                  rescale_grad=0.5, clip_grad=0.3)
+    np.testing.assert_allclose(w.asnumpy(), [0.6374, 0.7962, 0.38274, 0.60392, 0.98699, 0.97168], atol=1e-5)
+    np.testing.assert_allclose(d.asnumpy(), [54.27065, 64.9884, 56.06753, 80.66106, 66.55493, 45.95598], rtol=1e-5)
+    np.testing.assert_allclose(v.asnumpy(), [0.3558, 0.51021, 0.37975, 0.78597, 0.53511, 0.25513], atol=1e-5)
+    np.testing.assert_allclose(z.asnumpy(), [-34.59219, -51.74384, -21.45932, -48.71303, -65.68892, -44.6546],
+                               rtol=1e-5)

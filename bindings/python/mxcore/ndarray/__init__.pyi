@@ -1886,6 +1886,10 @@ def mp_nag_mom_update(weight: NDArray, grad: NDArray, mom: NDArray, weight32: ND
     """nag_mom_update on the float32 master copy weight32 (it and mom updated in place); returns the new weight32 in the weight's dtype."""
     ...
 
+def ftml_update(weight: NDArray, grad: NDArray, d: NDArray, v: NDArray, z: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., t: int, wd: float | None = ..., rescale_grad: float | None = ..., clip_grad: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """FTML update: g = clip(rescale_grad*grad + wd*weight, clip_grad); v = beta2*v + (1-beta2)*g^2; d' = (1-beta1^t)/lr * (sqrt(v/(1-beta2^t)) + epsilon); z = beta1*z + (1-beta1)*g - (d' - beta1*d)*weight; weight = -z/d'. d, v, z are updated in place."""
+    ...
+
 def adam_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., lazy_update: bool | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """Adam update (no bias correction; fold it into lr): g = clip(rescale_grad*grad + wd*weight); mean, var are updated in place; weight -= lr*mean/(sqrt(var) + epsilon)."""
     ...
