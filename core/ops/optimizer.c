@@ -376,28 +376,41 @@ static const mx_attr_spec adamw_attrs[] = {
     ATTR("eta", MX_ATTR_FLOAT, NULL, "Learning rate schedule multiplier."),
     A_CLIP,
 };
+/* adamw_update (weight, grad, mean, var, rescale_grad) and mp_adamw_update
+ * (weight, grad, mean, var, weight32, rescale_grad): the float32 master copy is
+ * the weight the kernel reads; it takes the result, returned in the weight's dtype. */
+static int adamw_is_mp(const mx_call *c) { return mxi_op_mutates(c->op, 4); }
+
 static int adamw_infer(mx_call *c) {
-    MXI_TRY(check_group(c, 0, 4));
-    if (c->in[4]->size != 1)
+    int mp = adamw_is_mp(c);
+    MXI_TRY(mp ? check_mp_group(c, 0, 5) : check_group(c, 0, 4));
+    const mx_tensor_s *rs = c->in[4 + mp];
+    if (rs->size != 1)
         return mxi_op_error(c, MX_ERR_INVALID, "rescale_grad must be a 1-element array, got %lld elements",
-                            (long long)c->in[4]->size);
+                            (long long)rs->size);
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
 static int adamw_cpu(mx_call *c) {
+    int mp = adamw_is_mp(c);
     MXI_TRY(check_kernel_dtypes(c, 0, 4));
-    double rs = mxi_load_as_double(mxi_data(c->in[4]), c->in[4]->dtype, 0);
-    mx_tensor_s *w = c->in[0], *o = c->out[0];
+    double rs = mxi_load_as_double(mxi_data(c->in[4 + mp]), c->in[4 + mp]->dtype, 0);
+    mx_tensor_s *w = mp ? c->in[4] : c->in[0], *o = c->out[0];
     if (!isfinite(rs)) { /* skip the update: weight unchanged */
         if (mxi_data(o) != mxi_data(w)) memcpy(mxi_data(o), mxi_data(w), (size_t)w->size * mxi_dtype_size(w->dtype));
         return MX_OK;
     }
     opt_args a = {0};
     fill_ptrs(c, &a, 0, 4);
+    a.w = mxi_data(w);
     a.out = mxi_data(o);
     a.lr = AT(AW_LR), a.p0 = AT(AW_B1), a.p1 = AT(AW_B2), a.p2 = AT(AW_EPS), a.wd = AT(AW_WD), a.p3 = AT(AW_ETA);
     a.rs = rs, a.cl = AT(AW_CL);
     adamw_run(w->dtype, &a, w->size);
+    if (mp) {
+        memcpy(mxi_data(w), a.out, sizeof(float) * (size_t)w->size);
+        mxi_bump_version(w);
+    }
     return MX_OK;
 }
 
@@ -661,6 +674,12 @@ static const mx_op_def ops[] = {
      .inputs = "weight,grad,mean,var,rescale_grad", .num_outputs = 1, .attrs = adamw_attrs, .n_attrs = NA(adamw_attrs),
      .infer = adamw_infer, .cpu = adamw_cpu, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT,
      .mutates = (1u << 2) | (1u << 3)},
+    {.name = "mp_adamw_update", .aliases = "_mp_adamw_update,_contrib_mp_adamw_update",
+     .doc = "adamw_update on the float32 master copy weight32 (it, mean and var updated in place); returns the new "
+            "weight32 in the weight's dtype. rescale_grad is a 1-element array.",
+     .inputs = "weight,grad,mean,var,weight32,rescale_grad", .num_outputs = 1, .attrs = adamw_attrs,
+     .n_attrs = NA(adamw_attrs), .infer = adamw_infer, .cpu = adamw_cpu, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT,
+     .mutates = (1u << 2) | (1u << 3) | (1u << 4)},
     OPT("rmsprop_update", NULL,
         "RMSProp (Tieleman & Hinton): n = (1-gamma1)*g^2 + gamma1*n; weight -= lr*g/sqrt(n + epsilon). n is updated "
         "in place.",

@@ -399,3 +399,20 @@ def test_ftml_update_matches_mxnet():
     np.testing.assert_allclose(v.asnumpy(), [0.3558, 0.51021, 0.37975, 0.78597, 0.53511, 0.25513], atol=1e-5)
     np.testing.assert_allclose(z.asnumpy(), [-34.59219, -51.74384, -21.45932, -48.71303, -65.68892, -44.6546],
                                rtol=1e-5)
+
+
+def test_mp_adamw_update_matches_mxnet():
+    """contrib.mp_adamw_update: float16 weight, float32 master, mean and var in place; values printed by
+    MXNet 1.9.1."""
+    import mxcore as mx
+    rs = np.random.RandomState(5)
+    w, g, m, v = (rs.rand(6).astype("float32") for _ in range(4))
+    weight, mean, var, master = mx.nd.array(w, dtype="float16"), mx.nd.array(m), mx.nd.array(v), mx.nd.array(w)
+    update = getattr(mx.nd.contrib, "mp_adamw_update")
+    update(weight, mx.nd.array(g, dtype="float16"), mean, var, master, mx.nd.array([0.5]), out=weight, lr=0.1, eta=0.7,
+           wd=0.01, beta1=0.8, beta2=0.95, epsilon=1e-6, clip_gradient=0.3)
+    assert weight.dtype == np.float16
+    np.testing.assert_allclose(mean.asnumpy(), [0.41305, 0.1785, 0.73364, 0.23804, 0.33946, 0.29686], atol=1e-5)
+    np.testing.assert_allclose(var.asnumpy(), [0.60185, 0.55421, 0.57103, 0.25297, 0.27053, 0.24541], atol=1e-5)
+    np.testing.assert_allclose(master.asnumpy(), [0.18317, 0.84785, 0.13731, 0.87905, 0.43931, 0.56551], atol=1e-5)
+    np.testing.assert_allclose(weight.asnumpy(), master.asnumpy(), atol=1e-3)

@@ -1906,6 +1906,18 @@ def _contrib_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: ND
     """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
     ...
 
+def mp_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, weight32: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """adamw_update on the float32 master copy weight32 (it, mean and var updated in place); returns the new weight32 in the weight's dtype. rescale_grad is a 1-element array."""
+    ...
+
+def _mp_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, weight32: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """adamw_update on the float32 master copy weight32 (it, mean and var updated in place); returns the new weight32 in the weight's dtype. rescale_grad is a 1-element array."""
+    ...
+
+def _contrib_mp_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, weight32: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """adamw_update on the float32 master copy weight32 (it, mean and var updated in place); returns the new weight32 in the weight's dtype. rescale_grad is a 1-element array."""
+    ...
+
 def rmsprop_update(weight: NDArray, grad: NDArray, n: NDArray, *, lr: float, gamma1: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., clip_weights: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """RMSProp (Tieleman & Hinton): n = (1-gamma1)*g^2 + gamma1*n; weight -= lr*g/sqrt(n + epsilon). n is updated in place."""
     ...
