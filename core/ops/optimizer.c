@@ -502,13 +502,33 @@ static const mx_attr_spec lamb1_attrs[] = {
     ATTR("bias_correction", MX_ATTR_BOOL, "True", "Whether to use bias correction."),
     A_WD, A_RESCALE, A_CLIP,
 };
-RUN_SIMPLE(lamb1, 4, {
-    a.p0 = AT(L1_B1), a.p1 = AT(L1_B2), a.p2 = AT(L1_EPS), a.wd = AT(L1_WD), a.rs = AT(L1_RS), a.cl = AT(L1_CL);
-    double t = (double)c->attrs[L1_T].i;
-    int bc = (int)c->attrs[L1_BC].i;
-    a.p3 = bc ? 1.0 / (1.0 - pow(a.p0, t)) : 1.0;
+#define LAMB1_SETUP                                                                                       \
+    a.p0 = AT(L1_B1), a.p1 = AT(L1_B2), a.p2 = AT(L1_EPS), a.wd = AT(L1_WD), a.rs = AT(L1_RS), a.cl = AT(L1_CL); \
+    double t = (double)c->attrs[L1_T].i;                                                                  \
+    int bc = (int)c->attrs[L1_BC].i;                                                                      \
+    a.p3 = bc ? 1.0 / (1.0 - pow(a.p0, t)) : 1.0;                                                         \
     a.p4 = bc ? 1.0 / (1.0 - pow(a.p1, t)) : 1.0;
-})
+RUN_SIMPLE(lamb1, 4, {LAMB1_SETUP})
+
+/* mp_lamb_update_phase1 (weight, grad, mean, var, weight32): the direction g from
+ * the float32 master (g is float32, as MXNet gives it); mean, var in place */
+static int mp_lamb1_infer(mx_call *c) {
+    MXI_TRY(check_mp_group(c, 0, 5));
+    if (c->in[4]->dtype != MX_FLOAT32)
+        return mxi_op_error(c, MX_ERR_DTYPE, "weight32 must be float32, got %s", mxi_dtype_name(c->in[4]->dtype));
+    mxi_same_as_in(c, 0, 4);
+    return MX_OK;
+}
+static int mp_lamb1_cpu(mx_call *c) {
+    MXI_TRY(check_kernel_dtypes(c, 0, 4));
+    opt_args a = {0};
+    fill_ptrs(c, &a, 0, 4);
+    a.w = mxi_data(c->in[4]);
+    a.out = mxi_data(c->out[0]);
+    LAMB1_SETUP
+    lamb1_run(MX_FLOAT32, &a, c->in[4]->size);
+    return MX_OK;
+}
 
 /* lamb_update_phase2: weight, g, r1, r2 (1-element norms) -> new weight */
 enum { L2_LR, L2_LO, L2_HI };
@@ -517,11 +537,20 @@ static const mx_attr_spec lamb2_attrs[] = {
     ATTR("lower_bound", MX_ATTR_FLOAT, "-1.0", "Lower limit of r1 (the weight norm); negative means none."),
     ATTR("upper_bound", MX_ATTR_FLOAT, "-1.0", "Upper limit of r1 (the weight norm); negative means none."),
 };
+/* lamb_update_phase2 (weight, g, r1, r2) and mp_lamb_update_phase2 (weight, g,
+ * r1, r2, weight32): with the master copy the kernel updates it in place, and the
+ * output is the new master in the weight's dtype */
+static int lamb2_is_mp(const mx_call *c) { return mxi_op_mutates(c->op, 4); }
 static int lamb2_infer(mx_call *c) {
     MXI_TRY(check_group(c, 0, 2));
     for (int k = 2; k < 4; k++)
         if (c->in[k]->size != 1)
             return mxi_op_error(c, MX_ERR_INVALID, "%s must be a 1-element array", k == 2 ? "r1" : "r2");
+    if (lamb2_is_mp(c)) {
+        const mx_tensor_s *w32 = c->in[4];
+        if (!same_shape(w32, c->in[0]) || w32->dtype != MX_FLOAT32 || !mxi_is_contiguous(w32))
+            return mxi_op_error(c, MX_ERR_INVALID, "weight32 must be a contiguous float32 array of the weight's shape");
+    }
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
@@ -532,12 +561,17 @@ static int lamb2_cpu(mx_call *c) {
     if (AT(L2_LO) >= 0 && r1 < AT(L2_LO)) r1 = AT(L2_LO);
     if (AT(L2_HI) >= 0 && r1 > AT(L2_HI)) r1 = AT(L2_HI);
     double ratio = (r1 == 0 || r2 == 0) ? 1.0 : r1 / r2;
+    mx_tensor_s *w32 = lamb2_is_mp(c) ? c->in[4] : NULL, *w = w32 ? w32 : c->in[0];
     opt_args a = {0};
-    a.w = mxi_data(c->in[0]);
+    a.w = mxi_data(w);
     a.g = mxi_data(c->in[1]);
     a.out = mxi_data(c->out[0]);
     a.p0 = AT(L2_LR) * ratio;
-    lamb2_run(c->in[0]->dtype, &a, c->in[0]->size);
+    lamb2_run(w->dtype, &a, w->size);
+    if (w32) {
+        memcpy(mxi_data(w32), a.out, sizeof(float) * (size_t)w32->size);
+        mxi_bump_version(w32);
+    }
     return MX_OK;
 }
 
@@ -705,6 +739,14 @@ static const mx_op_def ops[] = {
         "LAMB phase 1: updates mean, var in place and returns the direction "
         "g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight.",
         "weight,grad,mean,var", lamb1_attrs, infer_all, lamb1_cpu, (1u << 2) | (1u << 3)),
+    OPT("mp_lamb_update_phase1", NULL,
+        "lamb_update_phase1 on the float32 master copy weight32: the direction g (float32); mean, var are updated "
+        "in place.",
+        "weight,grad,mean,var,weight32", lamb1_attrs, mp_lamb1_infer, mp_lamb1_cpu, (1u << 2) | (1u << 3)),
+    OPT("mp_lamb_update_phase2", NULL,
+        "lamb_update_phase2 on the float32 master copy weight32 (updated in place); returns it in the weight's "
+        "dtype.",
+        "weight,g,r1,r2,weight32", lamb2_attrs, lamb2_infer, lamb2_cpu, 1u << 4),
     OPT("lamb_update_phase2", NULL,
         "LAMB phase 2: weight -= lr * (r1/r2) * g, with r1 (weight norm, optionally bounded) and r2 (norm of g) as "
         "1-element arrays; ratio 1 when either is 0.",

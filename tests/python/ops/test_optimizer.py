@@ -416,3 +416,26 @@ def test_mp_adamw_update_matches_mxnet():
     np.testing.assert_allclose(var.asnumpy(), [0.60185, 0.55421, 0.57103, 0.25297, 0.27053, 0.24541], atol=1e-5)
     np.testing.assert_allclose(master.asnumpy(), [0.18317, 0.84785, 0.13731, 0.87905, 0.43931, 0.56551], atol=1e-5)
     np.testing.assert_allclose(weight.asnumpy(), master.asnumpy(), atol=1e-3)
+
+
+def test_mp_lamb_phases_match_mxnet():
+    """mp_lamb_update_phase1/2: float16 weight, float32 master. Values printed by MXNet 1.9.1; one
+    difference on purpose: MXNet 1.9.1 leaves weight32 unchanged after phase 2 although its documentation
+    (and the returned weight) say weight32 = weight32 - lr * g; the master here takes the update."""
+    import mxcore as mx
+    rs = np.random.RandomState(6)
+    w, gr, m, v = (rs.rand(6).astype("float32") for _ in range(4))
+    weight, mean, var, master = mx.nd.array(w, dtype="float16"), mx.nd.array(m), mx.nd.array(v), mx.nd.array(w)
+    phase1, phase2 = (getattr(mx.nd, n) for n in ("mp_lamb_update_phase1", "mp_lamb_update_phase2"))
+    g = phase1(weight, mx.nd.array(gr, dtype="float16"), mean, var, master, beta1=0.8, beta2=0.95, epsilon=1e-6, t=2,
+               wd=0.01, rescale_grad=0.5, clip_gradient=0.3)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g.asnumpy(), [0.45234, 0.49773, 2.07666, 0.89205, 0.6952, 0.40967], atol=1e-5)
+    np.testing.assert_allclose(mean.asnumpy(), [0.46741, 0.50496, 0.54983, 0.85218, 0.69971, 0.39056], atol=1e-5)
+    np.testing.assert_allclose(var.asnumpy(), [0.83596, 0.78476, 0.05316, 0.68721, 0.76446, 0.70409], atol=1e-5)
+    phase2(weight, g, mx.nd.array([0.7]), mx.nd.array([1.3]), master, out=weight, lr=0.1, lower_bound=0.1,
+           upper_bound=5.0)
+    assert weight.dtype == np.float16
+    want = [0.869, 0.305, 0.709, -0.006, 0.07, 0.573]
+    np.testing.assert_allclose(weight.asnumpy(), want, atol=2e-3)
+    np.testing.assert_allclose(master.asnumpy(), w - 0.1 * (0.7 / 1.3) * g.asnumpy(), rtol=1e-6)

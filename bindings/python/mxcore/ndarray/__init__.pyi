@@ -1954,6 +1954,14 @@ def lamb_update_phase1(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArr
     """LAMB phase 1: updates mean, var in place and returns the direction g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight."""
     ...
 
+def mp_lamb_update_phase1(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, weight32: NDArray, *, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., t: int, bias_correction: bool | None = ..., wd: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """lamb_update_phase1 on the float32 master copy weight32: the direction g (float32); mean, var are updated in place."""
+    ...
+
+def mp_lamb_update_phase2(weight: NDArray, g: NDArray, r1: NDArray, r2: NDArray, weight32: NDArray, *, lr: float, lower_bound: float | None = ..., upper_bound: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """lamb_update_phase2 on the float32 master copy weight32 (updated in place); returns it in the weight's dtype."""
+    ...
+
 def lamb_update_phase2(weight: NDArray, g: NDArray, r1: NDArray, r2: NDArray, *, lr: float, lower_bound: float | None = ..., upper_bound: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
     """LAMB phase 2: weight -= lr * (r1/r2) * g, with r1 (weight norm, optionally bounded) and r2 (norm of g) as 1-element arrays; ratio 1 when either is 0."""
     ...
