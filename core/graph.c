@@ -315,7 +315,7 @@ static int graph_from_jv(const mxi_jv *root, int version, mx_graph_s **out) {
             if (!n->op) { rc = mxi_error(MX_ERR_INVALID, "symbol JSON: variable '%s' has inputs", n->name); break; }
         }
         if (rc == MX_OK) rc = mxi_graph_upgrade_input_hints(g, n);
-        rc = node_output_count(g, n);
+        if (rc == MX_OK) rc = node_output_count(g, n);
         if (rc == MX_OK && n->op && (n->op->flags & MX_OPF_SUBGRAPH)) rc = mxi_cf_load(n, mxi_jv_get(jn, "subgraphs"));
     }
     if (rc == MX_OK) {
