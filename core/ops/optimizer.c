@@ -22,6 +22,10 @@
                                                  "negative means no clipping.")
 #define A_LAZY ATTR("lazy_update", MX_ATTR_BOOL, "True", "Lazy update for sparse gradients (accepted; dense here).")
 #define A_MOM ATTR("momentum", MX_ATTR_FLOAT, "0.0", "The decay rate of momentum estimates.")
+/* Adam-family moments (adam, adamw, lamb) and the stability constant most updates share */
+#define A_BETA1 ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates.")
+#define A_BETA2 ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates.")
+#define A_EPS(DEF) ATTR("epsilon", MX_ATTR_FLOAT, DEF, "A small constant for numerical stability.")
 
 #define OPT_FLAGS (MX_OPF_INPLACE_OK | MX_OPF_WRITES_ALL | MX_OPF_NO_GRAD)
 
@@ -336,9 +340,8 @@ static int mp_nag_mom_cpu(mx_call *c) {
 enum { AD_LR, AD_B1, AD_B2, AD_EPS, AD_WD, AD_RS, AD_CL, AD_LAZY };
 static const mx_attr_spec adam_attrs[] = {
     A_LR,
-    ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates."),
-    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_BETA1, A_BETA2,
+    A_EPS("1e-08"),
     A_WD, A_RESCALE, A_CLIP, A_LAZY,
 };
 RUN_SIMPLE(adam, 4, {
@@ -352,7 +355,7 @@ static const mx_attr_spec ftml_attrs[] = {
     A_LR,
     ATTR("beta1", MX_ATTR_FLOAT, "0.6", "Decay of the moving leader (generally close to 0.5)."),
     ATTR("beta2", MX_ATTR_FLOAT, "0.999", "Decay of the squared-gradient average."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_EPS("1e-08"),
     {.name = "t", .type = MX_ATTR_INT, .def = NULL, .doc = "Number of updates so far, this one included.", .bounded = 1,
      .lo = 1, .hi = 1e15},
     A_WD, A_RESCALE,
@@ -369,9 +372,8 @@ RUN_SIMPLE(ftml, 5, {
 enum { AW_LR, AW_B1, AW_B2, AW_EPS, AW_WD, AW_ETA, AW_CL };
 static const mx_attr_spec adamw_attrs[] = {
     A_LR,
-    ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates."),
-    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_BETA1, A_BETA2,
+    A_EPS("1e-08"),
     ATTR("wd", MX_ATTR_FLOAT, "0.0", "Decoupled weight decay: the update subtracts eta * wd * weight."),
     ATTR("eta", MX_ATTR_FLOAT, NULL, "Learning rate schedule multiplier."),
     A_CLIP,
@@ -420,7 +422,7 @@ enum { RP_LR, RP_G1, RP_EPS, RP_WD, RP_RS, RP_CL, RP_CW };
 static const mx_attr_spec rmsprop_attrs[] = {
     A_LR,
     ATTR("gamma1", MX_ATTR_FLOAT, "0.95", "The decay rate of the squared-gradient average."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_EPS("1e-08"),
     A_WD, A_RESCALE, A_CLIP, A_CLIPW,
 };
 RUN_SIMPLE(rmsprop, 3, {
@@ -434,7 +436,7 @@ static const mx_attr_spec rmspropalex_attrs[] = {
     A_LR,
     ATTR("gamma1", MX_ATTR_FLOAT, "0.95", "Decay rate of the gradient and squared-gradient averages."),
     ATTR("gamma2", MX_ATTR_FLOAT, "0.9", "Momentum of the update (delta) term."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-08", "A small constant for numerical stability."),
+    A_EPS("1e-08"),
     A_WD, A_RESCALE, A_CLIP, A_CLIPW,
 };
 RUN_SIMPLE(rmspropalex, 5, {
@@ -457,7 +459,7 @@ RUN_SIMPLE(adagrad, 3, {
 enum { DD_RHO, DD_EPS, DD_WD, DD_RS, DD_CL };
 static const mx_attr_spec adadelta_attrs[] = {
     ATTR("rho", MX_ATTR_FLOAT, "0.9", "Decay rate for both squared gradients and delta."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-05", "A small constant for numerical stability."),
+    A_EPS("1e-05"),
     A_WD, A_RESCALE, A_CLIP,
 };
 RUN_SIMPLE(adadelta, 4, {
@@ -494,9 +496,8 @@ RUN_SIMPLE(signum, 3, {
 /* lamb_update_phase1: output g (the update direction), mutates mean, var */
 enum { L1_B1, L1_B2, L1_EPS, L1_T, L1_BC, L1_WD, L1_RS, L1_CL };
 static const mx_attr_spec lamb1_attrs[] = {
-    ATTR("beta1", MX_ATTR_FLOAT, "0.9", "The decay rate for the 1st moment estimates."),
-    ATTR("beta2", MX_ATTR_FLOAT, "0.999", "The decay rate for the 2nd moment estimates."),
-    ATTR("epsilon", MX_ATTR_FLOAT, "1e-06", "A small constant for numerical stability."),
+    A_BETA1, A_BETA2,
+    A_EPS("1e-06"),
     {.name = "t", .type = MX_ATTR_INT, .doc = "Index of the update (1-based), for bias correction.", .bounded = 1,
      .lo = 1, .hi = 1e18},
     ATTR("bias_correction", MX_ATTR_BOOL, "True", "Whether to use bias correction."),

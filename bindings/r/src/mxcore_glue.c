@@ -35,22 +35,27 @@ static void finalize(SEXP p) {
     }
 }
 
-static SEXP wrap(mx_tensor t) {
-    SEXP p = PROTECT(R_MakeExternalPtr(t, tensor_tag, R_NilValue));
-    R_RegisterCFinalizerEx(p, finalize, TRUE);
-    SEXP cls = PROTECT(Rf_mkString("MXNDArray"));
-    Rf_setAttrib(p, R_ClassSymbol, cls);
+/* A core handle as an R external pointer tagged `tag`, of class `cls`, released
+ * by `fin` when R collects it (tensors and graphs both travel this way). */
+static SEXP wrap_handle(void *h, SEXP tag, R_CFinalizer_t fin, const char *cls) {
+    SEXP p = PROTECT(R_MakeExternalPtr(h, tag, R_NilValue));
+    R_RegisterCFinalizerEx(p, fin, TRUE);
+    SEXP c = PROTECT(Rf_mkString(cls));
+    Rf_setAttrib(p, R_ClassSymbol, c);
     UNPROTECT(2);
     return p;
 }
 
-static mx_tensor get(SEXP p) {
-    if (TYPEOF(p) != EXTPTRSXP || R_ExternalPtrTag(p) != tensor_tag)
-        Rf_error("mxcore: expected an MXNDArray");
-    mx_tensor t = (mx_tensor)R_ExternalPtrAddr(p);
-    if (!t) Rf_error("mxcore: MXNDArray was disposed");
-    return t;
+/* The live handle in `p`; an R error for another object or a released one. */
+static void *get_handle(SEXP p, SEXP tag, const char *cls, const char *gone) {
+    if (TYPEOF(p) != EXTPTRSXP || R_ExternalPtrTag(p) != tag) Rf_error("mxcore: expected an %s", cls);
+    void *h = R_ExternalPtrAddr(p);
+    if (!h) Rf_error("mxcore: %s was %s", cls, gone);
+    return h;
 }
+
+static SEXP wrap(mx_tensor t) { return wrap_handle(t, tensor_tag, finalize, "MXNDArray"); }
+static mx_tensor get(SEXP p) { return (mx_tensor)get_handle(p, tensor_tag, "MXNDArray", "disposed"); }
 
 /* c(ABI of the loaded library, ABI this package was compiled against) */
 static SEXP R_mx_abi_version(void) {
@@ -265,23 +270,13 @@ static void graph_finalize(SEXP p) {
     }
 }
 
-static mx_graph get_graph(SEXP p) {
-    if (TYPEOF(p) != EXTPTRSXP || R_ExternalPtrTag(p) != graph_tag) Rf_error("mxcore: expected an MXSymbol");
-    mx_graph g = (mx_graph)R_ExternalPtrAddr(p);
-    if (!g) Rf_error("mxcore: MXSymbol was released");
-    return g;
-}
+static mx_graph get_graph(SEXP p) { return (mx_graph)get_handle(p, graph_tag, "MXSymbol", "released"); }
 
 /* json: one string. Errors (malformed JSON, unknown op) name the node. */
 static SEXP R_mx_graph_from_json(SEXP json) {
     mx_graph g;
     check(mx_graph_from_json(CHAR(STRING_ELT(json, 0)), &g));
-    SEXP p = PROTECT(R_MakeExternalPtr(g, graph_tag, R_NilValue));
-    R_RegisterCFinalizerEx(p, graph_finalize, TRUE);
-    SEXP cls = PROTECT(Rf_mkString("MXSymbol"));
-    Rf_setAttrib(p, R_ClassSymbol, cls);
-    UNPROTECT(2);
-    return p;
+    return wrap_handle(g, graph_tag, graph_finalize, "MXSymbol");
 }
 
 /* what: 0 arguments, 1 auxiliary states, 2 outputs (MXNet's order). */

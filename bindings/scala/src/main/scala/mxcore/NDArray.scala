@@ -3,17 +3,18 @@ package mxcore
 import com.sun.jna.{Memory, Pointer}
 import com.sun.jna.ptr.{IntByReference, PointerByReference}
 
-/** Releases one core reference exactly once; shared by close() and the
- *  Cleaner. It must not reference the NDArray, or it would never be collected. */
-private final class Releaser(h: Pointer) extends Runnable {
-  def run(): Unit = Base.lib.mx_tensor_release(h)
+/** Releases one core handle exactly once with `release`; shared by close() and
+ *  the Cleaner. It must not reference its owner (an NDArray, a Symbol), or the
+ *  owner would never be collected. */
+private final class Releaser(h: Pointer, release: Pointer => Int) extends Runnable {
+  def run(): Unit = release(h)
 }
 
 /** An n-dimensional array held by the core. Memory is released by close()
  *  (AutoCloseable, use with try/finally) or, failing that, by a Cleaner once
  *  the object is unreachable. Shapes are row-major (C order), like the core. */
 class NDArray private[mxcore] (h: Pointer) extends AutoCloseable {
-  private val cleanable = NDArray.cleaner.register(this, new Releaser(h))
+  private val cleanable = NDArray.cleaner.register(this, new Releaser(h, Base.lib.mx_tensor_release))
   @volatile private var live = true
 
   def handle: Pointer = { if (!live) throw new MXNetError("NDArray was disposed"); h }

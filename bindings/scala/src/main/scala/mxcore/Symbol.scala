@@ -3,16 +3,11 @@ package mxcore
 import com.sun.jna.Pointer
 import com.sun.jna.ptr.{IntByReference, PointerByReference}
 
-/** Releases one core graph exactly once (close() or the Cleaner). */
-private final class GraphReleaser(h: Pointer) extends Runnable {
-  def run(): Unit = Base.lib.mx_graph_release(h)
-}
-
 /** An MXNet symbol JSON (a -symbol.json model file of any MXNet 1.x version)
  *  held by the core as a graph: the same C executor that Python's mx.sym,
  *  hybridize() and SymbolBlock.imports use. Released by close() or a Cleaner. */
 class Symbol private[mxcore] (h: Pointer) extends AutoCloseable {
-  private val cleanable = NDArray.cleaner.register(this, new GraphReleaser(h))
+  private val cleanable = NDArray.cleaner.register(this, new Releaser(h, Base.lib.mx_graph_release))
   @volatile private var live = true
 
   def handle: Pointer = { if (!live) throw new MXNetError("Symbol was closed"); h }
