@@ -174,11 +174,14 @@ static int64_t CK(chunk_items)(const conv_geom *g) {
     return nb;
 }
 
+#include "conv_direct.h"
+
 /* y = conv(x, w) + bias. y is fully written. */
 static int CK(conv_forward)(const conv_geom *g, const T *x, const T *w, const T *bias, T *y) {
     const int64_t OSP = g->out[0] * g->out[1] * g->out[2], KK = g->k[0] * g->k[1] * g->k[2];
     const int64_t Cg = g->C / g->G, Fg = g->F / g->G, ISP = g->in[0] * g->in[1] * g->in[2];
     if (g->N == 0 || OSP == 0 || g->F == 0) return MX_OK;
+    if (CK(conv_direct_ok)(g)) return CK(conv_forward_direct)(g, x, w, bias, y);
     const int64_t NB = CK(chunk_items)(g);
     /* 1x1, stride 1, no pad, single item per chunk: the data is its own column matrix */
     const int pointwise = KK == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 && g->p[0] == 0 && g->p[1] == 0 &&

@@ -84,8 +84,29 @@ CONV_CASES = [
     ((3, 1, 12, 12), 5, (5, 5), {"stride": (1, 1), "layout": "NCHW"}),
 ]
 
+# Reductions of at most 640 (channels-per-group x taps) with unit width stride
+# and rows at least one 64-byte tile wide (16 floats, 8 doubles) take the
+# direct kernel (core/ops/conv_direct.h): no padding, padding (a zero-bordered
+# copy), rows of one tile (paired across rows, odd row counts), rows not a
+# multiple of the tile, filter blocks cut short, groups, 1-D and 3-D, dilation,
+# a reduction of 360 and one of 640 exactly.
+DIRECT_CASES = [
+    ((2, 1, 6, 28), 5, (3, 5), {}),
+    ((2, 3, 7, 20), 6, (3, 3), {"stride": (2, 1), "pad": (1, 2), "dilate": (1, 2)}),
+    ((2, 2, 40), 3, (5,), {"pad": (2,)}),
+    ((1, 2, 3, 4, 18), 4, (2, 2, 3), {"stride": (1, 2, 1), "pad": (1, 0, 1)}),
+    ((2, 4, 5, 19), 6, (3, 3), {"num_group": 2}),
+    ((1, 1, 3, 16), 7, (1, 1), {}),
+    ((1, 1, 4, 35), 9, (2, 3), {"pad": (1, 1)}),
+    ((1, 4, 5, 20), 3, (4, 4), {"pad": (0, 3)}),
+    ((1, 1, 6, 33), 2, (3, 3), {"pad": (1, 1), "stride": (2, 1)}),
+    ((1, 1, 5, 16), 3, (3, 3), {"pad": (1, 1)}),
+    ((2, 40, 4, 16), 5, (3, 3), {"pad": (1, 1), "dilate": (1, 2)}),
+    ((1, 40, 4, 18), 2, (4, 4), {}),
+]
 
-@pytest.mark.parametrize("shape,nf,kernel,attrs", CONV_CASES)
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", CONV_CASES + DIRECT_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_convolution_forward(shape, nf, kernel, attrs, dtype):
     G = attrs.get("num_group", 1)
@@ -111,13 +132,17 @@ def test_convolution_float16_and_zero_batch():
     assert out.shape == (0, 4, 3, 3)
 
 
-def test_convolution_large_batch_chunks():
-    # exercises the batch chunking / multi-threaded im2col path
-    x = rnd(64, 8, 28, 28)
-    w = rnd(16, 8, 5, 5)
-    b = rnd(16)
-    check_op("Convolution", [x, w, b], {"kernel": (5, 5), "num_filter": 16, "pad": (2, 2)},
-             lambda x, w, b: ref_conv(x, w, b, pad=(2, 2)), rtol=1e-3, atol=1e-3)
+@pytest.mark.parametrize("xshape,nf,k", [
+    ((24, 32, 16, 16), 16, 5),  # im2col + GEMM (800 per output) over chunks of ~4 MB: 5 items each
+    ((37, 8, 60, 60), 6, 3),    # direct kernel: zero-bordered copies per ~4 MB chunk, 34 + 3 items
+])
+def test_convolution_large_batch_chunks(xshape, nf, k):
+    x = rnd(*xshape)
+    w = rnd(nf, xshape[1], k, k)
+    b = rnd(nf)
+    p = k // 2
+    check_op("Convolution", [x, w, b], {"kernel": (k, k), "num_filter": nf, "pad": (p, p)},
+             lambda x, w, b: ref_conv(x, w, b, pad=(p, p)), rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("shape,nf,kernel,attrs", [CONV_CASES[i] for i in (0, 1, 3, 4, 6, 7)])
@@ -150,6 +175,23 @@ def test_convolution_errors():
     expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "layout": "NHWC"},
                  contains=("Convolution", "layout"))
     expect_error("Convolution", [x, w], {"kernel": (3, 3), "num_filter": 4}, contains=("Convolution", "input"))
+
+
+@pytest.mark.parametrize("case", [DIRECT_CASES[i] for i in (0, 1, 4)])
+def test_convolution_direct_kernel_grad(case):
+    shape, nf, kernel, attrs = case
+    G = attrs.get("num_group", 1)
+    x = rnd(*shape, dtype=np.float64)
+    w = rnd(nf, shape[1] // G, *kernel, dtype=np.float64)
+    b = rnd(nf, dtype=np.float64)
+    check_grad("Convolution", [x, w, b], dict(attrs, kernel=kernel, num_filter=nf), rtol=1e-4, atol=1e-6)
+
+
+def test_deconvolution_grad_wide_rows():
+    # the data gradient of a deconvolution is a convolution: wide rows take the direct kernel
+    x = rnd(1, 2, 3, 20, dtype=np.float64)
+    w = rnd(2, 3, 2, 3, dtype=np.float64)
+    check_grad("Deconvolution", [x, w], {"kernel": (2, 3), "num_filter": 3, "pad": (0, 1)}, rtol=1e-4, atol=1e-6)
 
 
 DECONV_CASES = [
