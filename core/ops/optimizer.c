@@ -405,7 +405,8 @@ static int adamw_group(mx_call *c, int wi, int mp, mx_tensor_s *o, opt_args a) {
     mx_tensor_s *w = mp ? c->in[wi + 4] : c->in[wi];
     if (adamw_skips(a.rs)) { /* the weight as the kernel sees it has the output's dtype */
         const mx_tensor_s *src = c->in[wi];
-        if (mxi_data(o) != mxi_data(src)) memcpy(mxi_data(o), mxi_data(src), (size_t)src->size * mxi_dtype_size(src->dtype));
+        if (mxi_data(o) != mxi_data(src))
+            memcpy(mxi_data(o), mxi_data(src), (size_t)src->size * mxi_dtype_size(src->dtype));
         return MX_OK;
     }
     fill_ptrs(c, &a, wi, 4);
