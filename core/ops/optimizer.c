@@ -595,7 +595,8 @@ static int lamb2_cpu(mx_call *c) {
     double r1 = mxi_load_as_double(mxi_data(c->in[2]), c->in[2]->dtype, 0);
     double r2 = mxi_load_as_double(mxi_data(c->in[3]), c->in[3]->dtype, 0);
     int mp = lamb2_is_mp(c);
-    lamb2_apply(c->in[mp ? 4 : 0], mp, mxi_data(c->in[1]), c->out[0], AT(L2_LR) * lamb_ratio(r1, r2, AT(L2_LO), AT(L2_HI)));
+    double step = AT(L2_LR) * lamb_ratio(r1, r2, AT(L2_LO), AT(L2_HI));
+    lamb2_apply(c->in[mp ? 4 : 0], mp, mxi_data(c->in[1]), c->out[0], step);
     return MX_OK;
 }
 
