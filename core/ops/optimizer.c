@@ -291,8 +291,8 @@ static int check_mp_group(mx_call *c, int wi, int n) {
                                 mxi_shape_str(w->shape, w->ndim, b, sizeof b));
         }
         if (mxi_op_mutates(c->op, k) && (t->dtype != MX_FLOAT32 || !mxi_is_contiguous(t)))
-            return mxi_op_error(c, MX_ERR_DTYPE, "input %d (momentum or weight32) must be a contiguous float32 "
-                                "array, got %s", k, mxi_dtype_name(t->dtype));
+            return mxi_op_error(c, MX_ERR_DTYPE, "input %d (a state or the master copy weight32) must be a contiguous "
+                                "float32 array, got %s", k, mxi_dtype_name(t->dtype));
     }
     return MX_OK;
 }
@@ -393,27 +393,39 @@ static int adamw_infer(mx_call *c) {
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
-static int adamw_cpu(mx_call *c) {
-    int mp = adamw_is_mp(c);
-    MXI_TRY(check_kernel_dtypes(c, 0, 4));
-    double rs = mxi_load_as_double(mxi_data(c->in[4 + mp]), c->in[4 + mp]->dtype, 0);
-    mx_tensor_s *w = mp ? c->in[4] : c->in[0], *o = c->out[0];
-    if (!isfinite(rs)) { /* skip the update: weight unchanged */
-        if (mxi_data(o) != mxi_data(w)) memcpy(mxi_data(o), mxi_data(w), (size_t)w->size * mxi_dtype_size(w->dtype));
+/* MXNet skips an adamw step whose rescale_grad is not finite or is 0 (a loss
+ * scaler's overflow signal): the states stay and the weight is returned as is. */
+static int adamw_skips(double rs) { return !isfinite(rs) || rs == 0; }
+
+/* One adamw step of the (weight, grad, mean, var[, weight32]) group at input wi
+ * into output o; `a` carries the scalars. With a master copy the kernel reads it
+ * as the weight and it takes the result (o is float32 then). */
+static int adamw_group(mx_call *c, int wi, int mp, mx_tensor_s *o, opt_args a) {
+    MXI_TRY(check_kernel_dtypes(c, wi, 4));
+    mx_tensor_s *w = mp ? c->in[wi + 4] : c->in[wi];
+    if (adamw_skips(a.rs)) { /* the weight as the kernel sees it has the output's dtype */
+        const mx_tensor_s *src = c->in[wi];
+        if (mxi_data(o) != mxi_data(src))
+            memcpy(mxi_data(o), mxi_data(src), (size_t)src->size * mxi_dtype_size(src->dtype));
         return MX_OK;
     }
-    opt_args a = {0};
-    fill_ptrs(c, &a, 0, 4);
+    fill_ptrs(c, &a, wi, 4);
     a.w = mxi_data(w);
     a.out = mxi_data(o);
-    a.lr = AT(AW_LR), a.p0 = AT(AW_B1), a.p1 = AT(AW_B2), a.p2 = AT(AW_EPS), a.wd = AT(AW_WD), a.p3 = AT(AW_ETA);
-    a.rs = rs, a.cl = AT(AW_CL);
     adamw_run(w->dtype, &a, w->size);
     if (mp) {
         memcpy(mxi_data(w), a.out, sizeof(float) * (size_t)w->size);
         mxi_bump_version(w);
     }
     return MX_OK;
+}
+
+static int adamw_cpu(mx_call *c) {
+    int mp = adamw_is_mp(c);
+    opt_args a = {0};
+    a.lr = AT(AW_LR), a.p0 = AT(AW_B1), a.p1 = AT(AW_B2), a.p2 = AT(AW_EPS), a.wd = AT(AW_WD), a.p3 = AT(AW_ETA);
+    a.rs = mxi_load_as_double(mxi_data(c->in[4 + mp]), c->in[4 + mp]->dtype, 0), a.cl = AT(AW_CL);
+    return adamw_group(c, 0, mp, c->out[0], a);
 }
 
 /* rmsprop_update */
@@ -503,12 +515,15 @@ static const mx_attr_spec lamb1_attrs[] = {
     ATTR("bias_correction", MX_ATTR_BOOL, "True", "Whether to use bias correction."),
     A_WD, A_RESCALE, A_CLIP,
 };
-#define LAMB1_SETUP                                                                                       \
-    a.p0 = AT(L1_B1), a.p1 = AT(L1_B2), a.p2 = AT(L1_EPS), a.wd = AT(L1_WD), a.rs = AT(L1_RS), a.cl = AT(L1_CL); \
-    double t = (double)c->attrs[L1_T].i;                                                                  \
-    int bc = (int)c->attrs[L1_BC].i;                                                                      \
-    a.p3 = bc ? 1.0 / (1.0 - pow(a.p0, t)) : 1.0;                                                         \
-    a.p4 = bc ? 1.0 / (1.0 - pow(a.p1, t)) : 1.0;
+/* phase-1 scalars: the moments' decay rates, epsilon and step t's bias corrections */
+static void lamb1_scalars(opt_args *a, double b1, double b2, double eps, double t, int bias_correction) {
+    a->p0 = b1, a->p1 = b2, a->p2 = eps;
+    a->p3 = bias_correction ? 1.0 / (1.0 - pow(b1, t)) : 1.0;
+    a->p4 = bias_correction ? 1.0 / (1.0 - pow(b2, t)) : 1.0;
+}
+#define LAMB1_SETUP                                                                                           \
+    lamb1_scalars(&a, AT(L1_B1), AT(L1_B2), AT(L1_EPS), (double)c->attrs[L1_T].i, (int)c->attrs[L1_BC].i); \
+    a.wd = AT(L1_WD), a.rs = AT(L1_RS), a.cl = AT(L1_CL);
 RUN_SIMPLE(lamb1, 4, {LAMB1_SETUP})
 
 /* mp_lamb_update_phase1 (weight, grad, mean, var, weight32): the direction g from
@@ -555,24 +570,33 @@ static int lamb2_infer(mx_call *c) {
     mxi_same_as_in(c, 0, 0);
     return MX_OK;
 }
+/* LAMB's trust ratio r1/r2 with r1 (the weight norm) clamped to the bounds that
+ * are >= 0; 1 when either norm is 0 */
+static double lamb_ratio(double r1, double r2, double lo, double hi) {
+    if (lo >= 0 && r1 < lo) r1 = lo;
+    if (hi >= 0 && r1 > hi) r1 = hi;
+    return (r1 == 0 || r2 == 0) ? 1.0 : r1 / r2;
+}
+/* phase 2 into o: w - step * g, g of w's dtype; a master copy w takes the result */
+static void lamb2_apply(mx_tensor_s *w, int is_master, void *g, mx_tensor_s *o, double step) {
+    opt_args a = {0};
+    a.w = mxi_data(w);
+    a.g = g;
+    a.out = mxi_data(o);
+    a.p0 = step;
+    lamb2_run(w->dtype, &a, w->size);
+    if (is_master) {
+        memcpy(mxi_data(w), a.out, sizeof(float) * (size_t)w->size);
+        mxi_bump_version(w);
+    }
+}
 static int lamb2_cpu(mx_call *c) {
     MXI_TRY(check_kernel_dtypes(c, 0, 2));
     double r1 = mxi_load_as_double(mxi_data(c->in[2]), c->in[2]->dtype, 0);
     double r2 = mxi_load_as_double(mxi_data(c->in[3]), c->in[3]->dtype, 0);
-    if (AT(L2_LO) >= 0 && r1 < AT(L2_LO)) r1 = AT(L2_LO);
-    if (AT(L2_HI) >= 0 && r1 > AT(L2_HI)) r1 = AT(L2_HI);
-    double ratio = (r1 == 0 || r2 == 0) ? 1.0 : r1 / r2;
-    mx_tensor_s *w32 = lamb2_is_mp(c) ? c->in[4] : NULL, *w = w32 ? w32 : c->in[0];
-    opt_args a = {0};
-    a.w = mxi_data(w);
-    a.g = mxi_data(c->in[1]);
-    a.out = mxi_data(c->out[0]);
-    a.p0 = AT(L2_LR) * ratio;
-    lamb2_run(w->dtype, &a, w->size);
-    if (w32) {
-        memcpy(mxi_data(w32), a.out, sizeof(float) * (size_t)w32->size);
-        mxi_bump_version(w32);
-    }
+    int mp = lamb2_is_mp(c);
+    double step = AT(L2_LR) * lamb_ratio(r1, r2, AT(L2_LO), AT(L2_HI));
+    lamb2_apply(c->in[mp ? 4 : 0], mp, mxi_data(c->in[1]), c->out[0], step);
     return MX_OK;
 }
 
@@ -601,6 +625,30 @@ static int multi_nw(const mx_call *c) { return (int)c->attrs[c->op->n_attrs - 1]
 static int multi_nin(const mx_call *c) { return multi_nw(c) * multi_group(c) + (multi_preloaded(c) ? 2 : 0); }
 static int multi_nout(const mx_call *c) { return multi_nw(c); }
 
+/* the tuple attributes at indices idx[0..n) have one entry per weight (the
+ * count is the op's last attribute: num_weights or num_tensors) */
+static int check_tuple_counts(mx_call *c, int nw, const int *idx, int n) {
+    for (int j = 0; j < n; j++)
+        if (c->attrs[idx[j]].n != nw)
+            return mxi_op_error(c, MX_ERR_INVALID, "%s needs %s=%d entries, got %d", c->op->attrs[idx[j]].name,
+                                c->op->attrs[c->op->n_attrs - 1].name, nw, c->attrs[idx[j]].n);
+    return MX_OK;
+}
+
+/* nw groups of gs inputs from input 0, each checked like its single-weight op;
+ * output k takes weight k's shape and dtype */
+static int check_groups(mx_call *c, int nw, int gs, int mp) {
+    /* mutated inputs must fit the op's 64-bit mask: the last group's last state is input nw*gs - 1 */
+    if (nw * gs > 64)
+        return mxi_op_error(c, MX_ERR_INVALID, "at most %d weights per call, got %s=%d", 64 / gs,
+                            c->op->attrs[c->op->n_attrs - 1].name, nw);
+    for (int k = 0; k < nw; k++) {
+        MXI_TRY(mp ? check_mp_group(c, k * gs, gs) : check_group(c, k * gs, gs));
+        mxi_same_as_in(c, k, k * gs);
+    }
+    return MX_OK;
+}
+
 static int multi_infer(mx_call *c) {
     int nw = multi_nw(c), gs = multi_group(c);
     if (multi_preloaded(c)) {
@@ -611,18 +659,9 @@ static int multi_infer(mx_call *c) {
                                     j ? "wds (the last input)" : "lrs (the input before last)", nw);
         }
     } else {
-        const mx_attr_val *lrs = &c->attrs[0], *wds = &c->attrs[1];
-        if (lrs->n != nw || wds->n != nw)
-            return mxi_op_error(c, MX_ERR_INVALID, "lrs and wds need num_weights=%d entries, got %d and %d", nw,
-                                lrs->n, wds->n);
+        MXI_TRY(check_tuple_counts(c, nw, (const int[]){0, 1}, 2));
     }
-    if (nw * gs > 64) /* the in-place states are a 64-bit input mask */
-        return mxi_op_error(c, MX_ERR_INVALID, "at most %d weights per call, got num_weights=%d", 64 / gs, nw);
-    for (int k = 0; k < nw; k++) {
-        MXI_TRY(multi_is_mp(c) ? check_mp_group(c, k * gs, gs) : check_group(c, k * gs, gs));
-        mxi_same_as_in(c, k, k * gs);
-    }
-    return MX_OK;
+    return check_groups(c, nw, gs, multi_is_mp(c));
 }
 
 static int multi_cpu(mx_call *c) {
@@ -655,6 +694,185 @@ static int multi_cpu(mx_call *c) {
     return MX_OK;
 }
 
+/* ---- multi_[mp_]adamw_update and multi_[mp_]lamb_update ----
+ * num_weights (num_tensors) groups (weight, grad, mean, var[, weight32]) in one
+ * call, each updated as its single-weight op would; one output per weight. The
+ * multi_mp_ variants read and update the float32 master weight32 and return it
+ * in the weight's dtype. Attribute order and names are MXNet's. */
+static int adam_group(const mx_call *c) { return 4 + multi_is_mp(c); }
+
+/* 1-element rescale_grad array at input i */
+static int check_rescale_input(mx_call *c, int i) {
+    if (c->in[i]->size != 1)
+        return mxi_op_error(c, MX_ERR_INVALID, "rescale_grad (input %d) must be a 1-element array, got %lld elements",
+                            i, (long long)c->in[i]->size);
+    return MX_OK;
+}
+
+/* multi_adamw: the last input is rescale_grad (1 element, as adamw_update's) */
+enum { MAW_LRS, MAW_B1, MAW_B2, MAW_EPS, MAW_WDS, MAW_ETAS, MAW_CL, MAW_NW };
+static const mx_attr_spec multi_adamw_attrs[] = {
+    A_LRS,
+    A_BETA1, A_BETA2,
+    A_EPS("1e-08"),
+    ATTR("wds", MX_ATTR_FLOATS, NULL, "Decoupled weight decays, one per weight: the update subtracts eta*wd*weight."),
+    ATTR("etas", MX_ATTR_FLOATS, NULL, "Learning rate schedule multipliers, one per weight."),
+    A_CLIP, A_NUM_WEIGHTS,
+};
+static int multi_adamw_nin(const mx_call *c) { return multi_nw(c) * adam_group(c) + 1; }
+
+static int multi_adamw_infer(mx_call *c) {
+    int nw = multi_nw(c);
+    MXI_TRY(check_tuple_counts(c, nw, (const int[]){MAW_LRS, MAW_WDS, MAW_ETAS}, 3));
+    MXI_TRY(check_rescale_input(c, nw * adam_group(c)));
+    return check_groups(c, nw, adam_group(c), multi_is_mp(c));
+}
+
+static int multi_adamw_cpu(mx_call *c) {
+    int nw = multi_nw(c), gs = adam_group(c), mp = multi_is_mp(c);
+    const mx_tensor_s *rs = c->in[nw * gs];
+    for (int k = 0; k < nw; k++) {
+        opt_args a = {0};
+        a.lr = c->attrs[MAW_LRS].fv[k], a.wd = c->attrs[MAW_WDS].fv[k], a.p3 = c->attrs[MAW_ETAS].fv[k];
+        a.p0 = AT(MAW_B1), a.p1 = AT(MAW_B2), a.p2 = AT(MAW_EPS), a.cl = AT(MAW_CL);
+        a.rs = mxi_load_as_double(mxi_data(rs), rs->dtype, 0);
+        MXI_TRY(adamw_group(c, k * gs, mp, c->out[k], a));
+    }
+    return MX_OK;
+}
+
+/* multi_lamb: per tensor, phase 1 (the direction g into scratch), then phase 2
+ * with the trust ratio ||weight|| / ||g||. As MXNet's kernel, ||weight|| is the
+ * norm of the weight input, also in the mp variant (not of weight32). */
+enum { MLB_LRS, MLB_B1, MLB_B2, MLB_EPS, MLB_WDS, MLB_RS, MLB_LO, MLB_HI, MLB_CL, MLB_BC, MLB_STEPS, MLB_NT };
+static const mx_attr_spec multi_lamb_attrs[] = {
+    ATTR("learning_rates", MX_ATTR_FLOATS, NULL, "Learning rates, one per tensor."),
+    A_BETA1, A_BETA2,
+    A_EPS("1e-06"),
+    ATTR("wds", MX_ATTR_FLOATS, NULL, "Weight decays, one per tensor: wd*weight is added to the direction."),
+    A_RESCALE,
+    ATTR("lower_bound", MX_ATTR_FLOAT, "-1.0", "Lower limit of the weight norm; negative means none."),
+    ATTR("upper_bound", MX_ATTR_FLOAT, "-1.0", "Upper limit of the weight norm; negative means none."),
+    A_CLIP,
+    ATTR("bias_correction", MX_ATTR_BOOL, "True", "Whether to use bias correction."),
+    ATTR("step_count", MX_ATTR_SHAPE, NULL, "Index of this update (1-based) of each tensor, for bias correction."),
+    {.name = "num_tensors", .type = MX_ATTR_INT, .def = "1", .doc = "Number of updated tensors.", .bounded = 1,
+     .lo = 1, .hi = MX_MAX_TUPLE},
+};
+static int multi_lamb_nin(const mx_call *c) { return multi_nw(c) * adam_group(c); }
+
+static int multi_lamb_infer(mx_call *c) {
+    int nt = multi_nw(c);
+    MXI_TRY(check_tuple_counts(c, nt, (const int[]){MLB_LRS, MLB_WDS, MLB_STEPS}, 3));
+    for (int k = 0; k < nt; k++)
+        if (c->attrs[MLB_STEPS].v[k] < 1)
+            return mxi_op_error(c, MX_ERR_INVALID, "step_count[%d] is %lld, expected a step count >= 1", k,
+                                (long long)c->attrs[MLB_STEPS].v[k]);
+    return check_groups(c, nt, adam_group(c), multi_is_mp(c));
+}
+
+static double sum_sq(const void *p, int dtype, int64_t n) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = dtype == MX_FLOAT64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
+        s += x * x;
+    }
+    return s;
+}
+
+static int multi_lamb_cpu(mx_call *c) {
+    int nt = multi_nw(c), gs = adam_group(c), mp = multi_is_mp(c);
+    for (int k = 0; k < nt; k++) {
+        int wi = k * gs;
+        MXI_TRY(check_kernel_dtypes(c, wi, 4));
+        mx_tensor_s *w = c->in[wi], *kw = mp ? c->in[wi + 4] : w; /* kw: the weight the kernels read */
+        if (!kw->size) continue;
+        size_t bytes = (size_t)kw->size * mxi_dtype_size(kw->dtype);
+        void *g = mxi_scratch_alloc(bytes);
+        if (!g) return mxi_op_error(c, MX_ERR_MEMORY, "cannot allocate %zu bytes for tensor %d's direction", bytes, k);
+        double r1 = sqrt(sum_sq(mxi_data(w), w->dtype, w->size));
+        opt_args a = {0};
+        fill_ptrs(c, &a, wi, 4);
+        a.w = mxi_data(kw);
+        a.out = g;
+        lamb1_scalars(&a, AT(MLB_B1), AT(MLB_B2), AT(MLB_EPS), (double)c->attrs[MLB_STEPS].v[k],
+                      (int)c->attrs[MLB_BC].i);
+        a.wd = c->attrs[MLB_WDS].fv[k], a.rs = AT(MLB_RS), a.cl = AT(MLB_CL);
+        lamb1_run(kw->dtype, &a, kw->size);
+        double r2 = sqrt(sum_sq(g, kw->dtype, kw->size));
+        double step = c->attrs[MLB_LRS].fv[k] * lamb_ratio(r1, r2, AT(MLB_LO), AT(MLB_HI));
+        lamb2_apply(kw, mp, g, c->out[k], step);
+        mxi_scratch_free(g, bytes);
+    }
+    return MX_OK;
+}
+
+/* ---- group_adagrad_update (MXNet's contrib GroupAdaGrad, dense here) ----
+ * One history entry per row (first axis) of the weight: history += mean over the
+ * row of g^2, g = clip(rescale_grad*grad); weight -= lr * g / sqrt(history + eps).
+ * p0 epsilon, p1 the row length; the range is over rows. */
+#define GROUP_ADAGRAD_T(FN, T)                                                   \
+    static void FN(void *ctx, int64_t b, int64_t e) {                            \
+        const opt_args *a = ctx;                                                 \
+        const T *w = a->w, *g = a->g;                                            \
+        T *h = a->s0, *o = a->out;                                               \
+        const int64_t n = (int64_t)a->p1;                                        \
+        const T lr = (T)a->lr, rs = (T)a->rs, cl = (T)a->cl, eps = (T)a->p0;     \
+        for (int64_t r = b; r < e; r++) {                                        \
+            const int64_t base = r * n;                                          \
+            T ss = 0;                                                            \
+            for (int64_t j = 0; j < n; j++) {                                    \
+                T x = CLIPV(rs * g[base + j]);                                   \
+                ss += x * x;                                                     \
+            }                                                                    \
+            T hist = h[r] + (n ? ss / (T)n : (T)0);                              \
+            h[r] = hist;                                                         \
+            T d = (T)sqrt(hist + eps);                                           \
+            for (int64_t j = 0; j < n; j++)                                      \
+                o[base + j] = w[base + j] - CLIPV(rs * g[base + j]) / d * lr;    \
+        }                                                                        \
+    }
+GROUP_ADAGRAD_T(group_adagrad_f32, float)
+GROUP_ADAGRAD_T(group_adagrad_f64, double)
+
+enum { GA_LR, GA_RS, GA_CL, GA_EPS };
+static const mx_attr_spec group_adagrad_attrs[] = {
+    A_LR, A_RESCALE, A_CLIP,
+    ATTR("epsilon", MX_ATTR_FLOAT, "1e-05", "Added to the history under the square root for numerical stability."),
+};
+
+static int group_adagrad_infer(mx_call *c) {
+    const mx_tensor_s *w = c->in[0], *h = c->in[2];
+    char a[128], b[128];
+    MXI_TRY(check_group(c, 0, 2));
+    if (w->ndim < 1)
+        return mxi_op_error(c, MX_ERR_INVALID, "weight must have at least 1 dimension (rows), got shape %s",
+                            mxi_shape_str(w->shape, w->ndim, a, sizeof a));
+    if (h->ndim < 1 || h->shape[0] != w->shape[0] || h->size != w->shape[0])
+        return mxi_op_error(c, MX_ERR_INVALID, "history has shape %s, expected one entry per row of the weight %s: "
+                            "(%lld, 1) or (%lld,)", mxi_shape_str(h->shape, h->ndim, a, sizeof a),
+                            mxi_shape_str(w->shape, w->ndim, b, sizeof b), (long long)w->shape[0],
+                            (long long)w->shape[0]);
+    if (h->dtype != w->dtype || !mxi_is_contiguous(h))
+        return mxi_op_error(c, MX_ERR_DTYPE, "history must be a contiguous array of the weight's dtype %s, got %s",
+                            mxi_dtype_name(w->dtype), mxi_dtype_name(h->dtype));
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int group_adagrad_cpu(mx_call *c) {
+    MXI_TRY(check_kernel_dtypes(c, 0, 3));
+    const mx_tensor_s *w = c->in[0];
+    int64_t rows = w->shape[0], n = rows ? w->size / rows : 0;
+    opt_args a = {0};
+    fill_ptrs(c, &a, 0, 3);
+    a.out = mxi_data(c->out[0]);
+    a.lr = AT(GA_LR), a.rs = AT(GA_RS), a.cl = AT(GA_CL), a.p0 = AT(GA_EPS), a.p1 = (double)n;
+    int64_t grain = n >= 16384 ? 1 : 16384 / (n ? n : 1);
+    mxi_parallel_for(rows, grain, w->dtype == MX_FLOAT64 ? group_adagrad_f64 : group_adagrad_f32, &a);
+    return MX_OK;
+}
+
 #define NA(x) (int)(sizeof x / sizeof x[0])
 #define OPT(NM, AL, DOC, IN, ATTRS, INFER, CPU, MUT)                                                         \
     {.name = NM, .aliases = AL, .doc = DOC, .inputs = IN, .num_outputs = 1, .attrs = ATTRS, .n_attrs = NA(ATTRS), \
@@ -667,8 +885,11 @@ static int multi_cpu(mx_call *c) {
 
 /* bits 2, 5, 8, ...: the momentum (or master copy) of each (weight, grad, mom) triple */
 #define EVERY_THIRD_FROM_2 0x4924924924924924ULL
-/* bits 2, 3, 6, 7, ...: the momentum and master copy of each (weight, grad, mom, weight32) */
+/* bits 2, 3, 6, 7, ...: the momentum and master copy of each (weight, grad, mom, weight32), or the mean and
+ * var of each (weight, grad, mean, var) */
 #define MOM_AND_MASTER_OF_QUADS 0xCCCCCCCCCCCCCCCCULL
+/* bits 2, 3, 4, 7, 8, 9, ...: mean, var and master copy of each (weight, grad, mean, var, weight32) */
+#define LAST_THREE_OF_QUINTS 0xCE739CE739CE739CULL
 
 static const mx_op_def ops[] = {
     OPT("sgd_update", NULL, "SGD update: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad).", "weight,grad",
@@ -704,7 +925,7 @@ static const mx_op_def ops[] = {
         "weight,grad,mean,var", adam_attrs, infer_all, adam_cpu, (1u << 2) | (1u << 3)),
     {.name = "adamw_update", .aliases = "_adamw_update,_contrib_adamw_update",
      .doc = "AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). "
-            "rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are "
+            "rescale_grad is a 1-element array; the update is skipped when it is not finite or 0. mean, var are "
             "updated in place.",
      .inputs = "weight,grad,mean,var,rescale_grad", .num_outputs = 1, .attrs = adamw_attrs, .n_attrs = NA(adamw_attrs),
      .infer = adamw_infer, .cpu = adamw_cpu, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT,
@@ -763,6 +984,41 @@ static const mx_op_def ops[] = {
     MULTI_OP("multi_mp_sgd_mom_update", "multi_sgd_mom_update with a float32 master copy per weight: inputs "
              "interleaved (weight0, grad0, mom0, weight32_0, weight1, ...); moms and masters are updated in place, "
              "the masters returned in the weights' dtype.", multi_sgd_mom_attrs, MOM_AND_MASTER_OF_QUADS),
+    {.name = "multi_adamw_update", .aliases = "_multi_adamw_update,_contrib_multi_adamw_update",
+     .doc = "adamw_update of num_weights weights at once: inputs interleaved (weight0, grad0, mean0, var0, weight1, "
+            "...) then rescale_grad (1 element; the update is skipped when it is not finite or 0); lrs, wds, etas "
+            "have one entry per weight. means and vars are updated in place; one output per weight.",
+     .inputs = "*data", .num_inputs_fn = multi_adamw_nin, .num_outputs_fn = multi_nout, .attrs = multi_adamw_attrs,
+     .n_attrs = NA(multi_adamw_attrs), .infer = multi_adamw_infer, .cpu = multi_adamw_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = MOM_AND_MASTER_OF_QUADS},
+    {.name = "multi_mp_adamw_update", .aliases = "_multi_mp_adamw_update,_contrib_multi_mp_adamw_update",
+     .doc = "multi_adamw_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, "
+            "var0, weight32_0, weight1, ...) then rescale_grad; means, vars and masters are updated in place, the "
+            "masters returned in the weights' dtype.",
+     .inputs = "*data", .num_inputs_fn = multi_adamw_nin, .num_outputs_fn = multi_nout, .attrs = multi_adamw_attrs,
+     .n_attrs = NA(multi_adamw_attrs), .infer = multi_adamw_infer, .cpu = multi_adamw_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = LAST_THREE_OF_QUINTS},
+    {.name = "multi_lamb_update", .aliases = "_multi_lamb_update,_contrib_multi_lamb_update",
+     .doc = "LAMB update of num_tensors weights at once (both phases): inputs interleaved (weight0, grad0, mean0, "
+            "var0, weight1, ...); per tensor g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight, then "
+            "weight -= lr * (||weight||/||g||) * g (ratio 1 when a norm is 0; ||weight|| clamped to the bounds). "
+            "means and vars are updated in place; one output per weight.",
+     .inputs = "*data", .num_inputs_fn = multi_lamb_nin, .num_outputs_fn = multi_nout, .attrs = multi_lamb_attrs,
+     .n_attrs = NA(multi_lamb_attrs), .infer = multi_lamb_infer, .cpu = multi_lamb_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = MOM_AND_MASTER_OF_QUADS},
+    {.name = "multi_mp_lamb_update", .aliases = "_multi_mp_lamb_update,_contrib_multi_mp_lamb_update",
+     .doc = "multi_lamb_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, "
+            "var0, weight32_0, weight1, ...); the update reads the masters (the trust ratio's ||weight|| is the "
+            "norm of the weight input, as in MXNet); means, vars and masters are updated in place, the masters "
+            "returned in the weights' dtype.",
+     .inputs = "*data", .num_inputs_fn = multi_lamb_nin, .num_outputs_fn = multi_nout, .attrs = multi_lamb_attrs,
+     .n_attrs = NA(multi_lamb_attrs), .infer = multi_lamb_infer, .cpu = multi_lamb_cpu, .flags = OPT_FLAGS,
+     .dtypes = MX_DT_FLOAT, .mutates = LAST_THREE_OF_QUINTS},
+    OPT("group_adagrad_update", "_contrib_group_adagrad_update",
+        "Group AdaGrad (dense form of MXNet's row_sparse contrib op): g = clip(rescale_grad*grad); history, one "
+        "entry per row, += mean(g^2) over the row; weight -= lr * g / sqrt(history + epsilon). history ((rows, 1) "
+        "or (rows,)) is updated in place. No weight decay.",
+        "weight,grad,history", group_adagrad_attrs, group_adagrad_infer, group_adagrad_cpu, 1u << 2),
     MULTI_OP("preloaded_multi_sgd_update", "multi_sgd_update with the learning rates and weight decays as the last "
              "two inputs (lrs, wds: num_weights entries each).", preloaded_sgd_attrs, 0),
     MULTI_OP("preloaded_multi_sgd_mom_update", "multi_sgd_mom_update with the learning rates and weight decays as "

@@ -24,6 +24,10 @@ contrib.isfinite, contrib.isinf, contrib.isnan = _isfinite, _isinf, _isnan
 from .contrib_sampling import rand_zipfian as _rand_zipfian  # noqa: E402
 contrib.rand_zipfian = _rand_zipfian
 contrib.__all__ += ["foreach", "while_loop", "cond", "isfinite", "isinf", "isnan", "rand_zipfian"]
+from . import contrib_optimizer as _contrib_optimizer  # noqa: E402  (MXNet's list/number signatures)
+for _n in _contrib_optimizer.__all__:
+    setattr(contrib, _n, getattr(_contrib_optimizer, _n))
+del _n
 from . import sparse  # noqa: E402,F401
 
 

@@ -1895,15 +1895,15 @@ def adam_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, *, 
     ...
 
 def adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
+    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite or 0. mean, var are updated in place."""
     ...
 
 def _adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
+    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite or 0. mean, var are updated in place."""
     ...
 
 def _contrib_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
-    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite. mean, var are updated in place."""
+    """AdamW update with decoupled weight decay: weight -= eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight). rescale_grad is a 1-element array; the update is skipped when it is not finite or 0. mean, var are updated in place."""
     ...
 
 def mp_adamw_update(weight: NDArray, grad: NDArray, mean: NDArray, var: NDArray, weight32: NDArray, rescale_grad: NDArray, *, lr: float, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wd: float | None = ..., eta: float, clip_gradient: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
@@ -1980,6 +1980,62 @@ def multi_mp_sgd_update(*data: NDArray, lrs: object, wds: object, rescale_grad: 
 
 def multi_mp_sgd_mom_update(*data: NDArray, lrs: object, wds: object, momentum: float | None = ..., rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
     """multi_sgd_mom_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mom0, weight32_0, weight1, ...); moms and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def multi_adamw_update(*data: NDArray, lrs: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, etas: object, clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """adamw_update of num_weights weights at once: inputs interleaved (weight0, grad0, mean0, var0, weight1, ...) then rescale_grad (1 element; the update is skipped when it is not finite or 0); lrs, wds, etas have one entry per weight. means and vars are updated in place; one output per weight."""
+    ...
+
+def _multi_adamw_update(*data: NDArray, lrs: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, etas: object, clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """adamw_update of num_weights weights at once: inputs interleaved (weight0, grad0, mean0, var0, weight1, ...) then rescale_grad (1 element; the update is skipped when it is not finite or 0); lrs, wds, etas have one entry per weight. means and vars are updated in place; one output per weight."""
+    ...
+
+def _contrib_multi_adamw_update(*data: NDArray, lrs: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, etas: object, clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """adamw_update of num_weights weights at once: inputs interleaved (weight0, grad0, mean0, var0, weight1, ...) then rescale_grad (1 element; the update is skipped when it is not finite or 0); lrs, wds, etas have one entry per weight. means and vars are updated in place; one output per weight."""
+    ...
+
+def multi_mp_adamw_update(*data: NDArray, lrs: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, etas: object, clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_adamw_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, var0, weight32_0, weight1, ...) then rescale_grad; means, vars and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def _multi_mp_adamw_update(*data: NDArray, lrs: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, etas: object, clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_adamw_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, var0, weight32_0, weight1, ...) then rescale_grad; means, vars and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def _contrib_multi_mp_adamw_update(*data: NDArray, lrs: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, etas: object, clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_adamw_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, var0, weight32_0, weight1, ...) then rescale_grad; means, vars and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def multi_lamb_update(*data: NDArray, learning_rates: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, rescale_grad: float | None = ..., lower_bound: float | None = ..., upper_bound: float | None = ..., clip_gradient: float | None = ..., bias_correction: bool | None = ..., step_count: tuple[int, ...], num_tensors: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """LAMB update of num_tensors weights at once (both phases): inputs interleaved (weight0, grad0, mean0, var0, weight1, ...); per tensor g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight, then weight -= lr * (||weight||/||g||) * g (ratio 1 when a norm is 0; ||weight|| clamped to the bounds). means and vars are updated in place; one output per weight."""
+    ...
+
+def _multi_lamb_update(*data: NDArray, learning_rates: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, rescale_grad: float | None = ..., lower_bound: float | None = ..., upper_bound: float | None = ..., clip_gradient: float | None = ..., bias_correction: bool | None = ..., step_count: tuple[int, ...], num_tensors: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """LAMB update of num_tensors weights at once (both phases): inputs interleaved (weight0, grad0, mean0, var0, weight1, ...); per tensor g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight, then weight -= lr * (||weight||/||g||) * g (ratio 1 when a norm is 0; ||weight|| clamped to the bounds). means and vars are updated in place; one output per weight."""
+    ...
+
+def _contrib_multi_lamb_update(*data: NDArray, learning_rates: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, rescale_grad: float | None = ..., lower_bound: float | None = ..., upper_bound: float | None = ..., clip_gradient: float | None = ..., bias_correction: bool | None = ..., step_count: tuple[int, ...], num_tensors: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """LAMB update of num_tensors weights at once (both phases): inputs interleaved (weight0, grad0, mean0, var0, weight1, ...); per tensor g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight, then weight -= lr * (||weight||/||g||) * g (ratio 1 when a norm is 0; ||weight|| clamped to the bounds). means and vars are updated in place; one output per weight."""
+    ...
+
+def multi_mp_lamb_update(*data: NDArray, learning_rates: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, rescale_grad: float | None = ..., lower_bound: float | None = ..., upper_bound: float | None = ..., clip_gradient: float | None = ..., bias_correction: bool | None = ..., step_count: tuple[int, ...], num_tensors: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_lamb_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, var0, weight32_0, weight1, ...); the update reads the masters (the trust ratio's ||weight|| is the norm of the weight input, as in MXNet); means, vars and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def _multi_mp_lamb_update(*data: NDArray, learning_rates: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, rescale_grad: float | None = ..., lower_bound: float | None = ..., upper_bound: float | None = ..., clip_gradient: float | None = ..., bias_correction: bool | None = ..., step_count: tuple[int, ...], num_tensors: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_lamb_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, var0, weight32_0, weight1, ...); the update reads the masters (the trust ratio's ||weight|| is the norm of the weight input, as in MXNet); means, vars and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def _contrib_multi_mp_lamb_update(*data: NDArray, learning_rates: object, beta1: float | None = ..., beta2: float | None = ..., epsilon: float | None = ..., wds: object, rescale_grad: float | None = ..., lower_bound: float | None = ..., upper_bound: float | None = ..., clip_gradient: float | None = ..., bias_correction: bool | None = ..., step_count: tuple[int, ...], num_tensors: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:
+    """multi_lamb_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, var0, weight32_0, weight1, ...); the update reads the masters (the trust ratio's ||weight|| is the norm of the weight input, as in MXNet); means, vars and masters are updated in place, the masters returned in the weights' dtype."""
+    ...
+
+def group_adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, *, lr: float, rescale_grad: float | None = ..., clip_gradient: float | None = ..., epsilon: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Group AdaGrad (dense form of MXNet's row_sparse contrib op): g = clip(rescale_grad*grad); history, one entry per row, += mean(g^2) over the row; weight -= lr * g / sqrt(history + epsilon). history ((rows, 1) or (rows,)) is updated in place. No weight decay."""
+    ...
+
+def _contrib_group_adagrad_update(weight: NDArray, grad: NDArray, history: NDArray, *, lr: float, rescale_grad: float | None = ..., clip_gradient: float | None = ..., epsilon: float | None = ..., out: NDArray | None = ..., name: str | None = ...) -> NDArray:
+    """Group AdaGrad (dense form of MXNet's row_sparse contrib op): g = clip(rescale_grad*grad); history, one entry per row, += mean(g^2) over the row; weight -= lr * g / sqrt(history + epsilon). history ((rows, 1) or (rows,)) is updated in place. No weight decay."""
     ...
 
 def preloaded_multi_sgd_update(*data: NDArray, rescale_grad: float | None = ..., clip_gradient: float | None = ..., num_weights: int | None = ..., out: NDArray | None = ..., name: str | None = ...) -> list[NDArray]:

@@ -1,7 +1,6 @@
 """``mx.optimizer.contrib``: GroupAdaGrad, as in MXNet 1.x."""
 from __future__ import annotations
 
-from .composed import _prep_grad
 from .optimizer import Optimizer, _nd, register
 
 __all__ = ["GroupAdaGrad"]
@@ -9,8 +8,9 @@ __all__ = ["GroupAdaGrad"]
 
 @register
 class GroupAdaGrad(Optimizer):
-    """AdaGrad with one rate per row of a 2-d weight (MXNet's optimizer.contrib):
-    history += mean(g^2, axis=1); w -= lr * g / sqrt(history + eps). No weight decay."""
+    """AdaGrad with one rate per row of a 2-d weight (MXNet's optimizer.contrib), one fused
+    ``group_adagrad_update``: history += mean(g^2, axis=1); w -= lr * g / sqrt(history + eps).
+    No weight decay."""
 
     def __init__(self, eps=1e-5, **kwargs):
         super().__init__(**kwargs)
@@ -26,6 +26,7 @@ class GroupAdaGrad(Optimizer):
         lr, wd = self._begin_update(index)
         if wd != 0:
             raise ValueError("GroupAdaGrad: weight decay is not supported (wd=%g)" % wd)
-        g = _prep_grad(self, grad)
-        state[:] = state + nd.mean(nd.square(g), axis=1, keepdims=True)
-        weight[:] = weight - lr * g / nd.sqrt(state + self.float_stable_eps)
+        # MXNet's dense rule clips whenever clip_gradient is not None (0 included)
+        clip = -1.0 if self.clip_gradient is None else float(self.clip_gradient)
+        nd.contrib.group_adagrad_update(weight, grad, state, out=weight, lr=lr, epsilon=self.float_stable_eps,
+                                        rescale_grad=self.rescale_grad, clip_gradient=clip)

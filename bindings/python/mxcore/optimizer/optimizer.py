@@ -624,7 +624,14 @@ class Signum(Optimizer):
 @register
 class LAMB(Optimizer):
     """Layer-wise adaptive moments (You et al.): ``lamb_update_phase1`` gives the direction,
-    ``lamb_update_phase2`` scales it by the trust ratio ||weight|| / ||direction||."""
+    ``lamb_update_phase2`` scales it by the trust ratio ||weight|| / ||direction||.
+
+    Lists of weights (``Updater`` hands over up to ``aggregate_num``, MXNet's default 45)
+    go through ``multi_lamb_update`` / ``multi_mp_lamb_update``, as in MXNet 1.x; as there,
+    the multi-precision list form takes the trust ratio's ||weight|| from the float16
+    weights, the single form from the float32 master."""
+
+    _OP_TENSORS = (16, 12)   # tensors per multi_lamb / multi_mp_lamb call (the op's state mask)
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6,
                  lower_bound=None, upper_bound=None, bias_correction=True, **kwargs):
@@ -635,12 +642,49 @@ class LAMB(Optimizer):
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
         self.bias_correction = bias_correction
+        self.aggregate_num = max(1, min(45, int(os.getenv('MXNET_OPTIMIZER_AGGREGATION_SIZE', '45'))))
 
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
 
+    def update_multi_precision(self, index, weight, grad, state):
+        if isinstance(index, (list, tuple)) and self._uses_master(weight):
+            self._update_many(index, weight, grad, state, mp=True)
+        else:
+            super().update_multi_precision(index, weight, grad, state)
+
+    def _update_many(self, indices, weights, grads, states, mp=False):
+        """One multi_[mp_]lamb_update per chunk of the list; states are (mean, var), or
+        (master, (mean, var)) with ``mp``."""
+        nd = _nd()
+        steps, lrs, wds = [], [], []
+        for i in indices:
+            self._update_count(i)
+            steps.append(self._index_update_count[i])
+            lrs.append(self._get_lr(i))
+            wds.append(self._get_wd(i))
+        kw = {'beta1': self.beta1, 'beta2': self.beta2, 'epsilon': self.epsilon,
+              'bias_correction': bool(self.bias_correction), 'rescale_grad': self.rescale_grad,
+              'clip_gradient': self._clip(),
+              'lower_bound': float(self.lower_bound) if self.lower_bound else -1.0,
+              'upper_bound': float(self.upper_bound) if self.upper_bound else -1.0}
+        step = self._OP_TENSORS[1 if mp else 0]
+        for s in range(0, len(indices), step):
+            e = s + step
+            inner = [st[1] for st in states[s:e]] if mp else states[s:e]
+            means, vars_ = [m for m, _ in inner], [v for _, v in inner]
+            common = dict(out=weights[s:e], step_count=steps[s:e], lrs=lrs[s:e], wds=wds[s:e], **kw)
+            if mp:
+                nd.contrib.multi_mp_lamb_update(weights[s:e], grads[s:e], means, vars_,
+                                                [st[0] for st in states[s:e]], **common)
+            else:
+                nd.contrib.multi_lamb_update(weights[s:e], grads[s:e], means, vars_, **common)
+
     def update(self, index, weight, grad, state):
         nd = _nd()
+        if isinstance(index, (list, tuple)):
+            self._update_many(index, weight, grad, state)
+            return
         lr, wd = self._begin_update(index)
         t = self._index_update_count[index]
         mean, var = state
