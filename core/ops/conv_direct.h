@@ -1,25 +1,27 @@
-/* conv_direct.h — direct (no im2col) forward convolution for thin reductions,
- * included by conv_kernels.h once per dtype (T, SFX, CK defined there).
+/* conv_direct.h — direct (no im2col) forward convolutions, included by
+ * conv_kernels.h once per dtype (T, SFX, CK defined there). Two kernels:
+ * row tiles (here) and filter vectors (conv_direct_fvec.h);
+ * conv_direct_kind() picks one or neither (im2col + GEMM then).
  *
- * Why: a CNN's first layer reduces over few values per output (LeNet's conv1
- * on grey images: 1 channel x 5x5 taps = 25; RGB 3x3: 27). im2col + GEMM there
- * writes a column matrix KK times the size of the input and hands the BLAS a
- * product with K = 25 and M = 20, where it runs at a sixth of its peak. The
- * direct kernel keeps two output tiles for CONV_DF filters in registers while
- * the taps stream over the input rows. Measured against the im2col build on 2
- * threads: LeNet conv1 forward (batch 64) 0.65 -> 0.29 ms, 3x3 layers of 3-64
- * channels on 16-64 pixel rows 2-3.3x faster, a 1x1 layer of 64 channels 3x;
- * equal at 576 taps on 56-pixel rows (CONV_DIRECT_MAX_K).
+ * Why: im2col writes a column matrix (taps) times the size of the input and
+ * hands the BLAS products that are thin where CNNs spend much of their time:
+ * LeNet's conv1 reduces over 25 values for 20 filters (the BLAS runs at a
+ * sixth of its peak), its conv2 over 8-pixel rows. The direct kernels keep a
+ * block of outputs in vector registers while the taps stream over the input.
+ * Measured against the im2col build on 2 threads (AVX-512, float32): LeNet
+ * conv1 forward (batch 64) 0.65 -> 0.29 ms, conv2 2.16 -> 1.00 ms, 3x3 layers
+ * of 3-64 channels 2-3.3x faster, ResNet's 7x7/2 stem 2x, a 1x1 layer of 64
+ * channels 3x; LeNet training +16-19%.
  *
- * Padding is applied by copying the input into a zero-bordered buffer first,
- * so every tap of every tile reads inside memory without checks.
- * conv_direct_ok() says when the kernel applies. */
+ * Padding is applied by copying the input into a zero-bordered buffer first
+ * (per chunk of items), so every tap of every tile reads inside memory
+ * without checks. */
 #ifndef CONV_DIRECT_MAX_K
-/* channels-per-group x taps, at most: up to 576 (64 channels x 3x3) the
- * direct kernel measured 1.0-3.3x faster than im2col + GEMM on 2 threads;
- * at 1152 the GEMM was as fast or ahead (its packing keeps the taps' inputs
- * in cache) */
-#define CONV_DIRECT_MAX_K 640
+/* taps (channels per group x kernel elements), at most, for the row-tile
+ * kernel and for either kernel (see conv_direct_kind) */
+#define CONV_ROWS_MAX_K 640
+#define CONV_DIRECT_MAX_K 2304
+enum { CONV_NONE, CONV_ROWS, CONV_FVEC }; /* conv_direct_kind() */
 #define CONV_DF 4 /* filters per tile (named accumulators below) */
 #endif
 
@@ -29,22 +31,52 @@
 typedef T CK(vec) __attribute__((vector_size(64)));
 #define CK_VL ((int64_t)(64 / sizeof(T)))
 
-/* Rows at least one tile wide and unit width stride: rows of 8 floats (LeNet's
- * second layer) built from two half tiles measured no faster than im2col. */
-static int CK(conv_direct_ok)(const conv_geom *g) {
-    const int64_t KK = g->k[0] * g->k[1] * g->k[2];
-    return g->C / g->G * KK <= CONV_DIRECT_MAX_K && g->s[2] == 1 && g->out[2] >= CK_VL;
+/* Which direct kernel, if any, runs a convolution: the row-tile kernel here
+ * for unit width stride, rows at least a tile wide and few filters; the
+ * filter-vector kernel (conv_direct_fvec.h) for other reductions up to
+ * CONV_ROWS_MAX_K taps, and up to CONV_DIRECT_MAX_K with unit width stride;
+ * else none (im2col + GEMM). Measured on 2 threads (AVX-512), float32:
+ * - row tiles beat filter vectors where filters are few (LeNet conv1, 20
+ *   filters: 0.29 vs 0.40 ms; 32 filters on 32-pixel rows: 2.9 vs 3.2 ms);
+ * - filter vectors beat im2col + GEMM 1.2-2.2x up to 576 taps at any width
+ *   (LeNet conv2, 8-pixel rows: 2.16 -> 1.00 ms; ResNet's 7x7/2 stem 2x) and
+ *   1.1-1.25x up to 2304 taps with unit stride; at 4608 taps and on strided
+ *   1152-tap layers the GEMM was ahead;
+ * - row tiles of two half tiles for 8-float rows measured no faster than
+ *   im2col (filter vectors there instead).
+ * On AVX2-only CPUs each 64-byte accumulator takes two registers; these
+ * choices were not measured there. */
+static int CK(conv_direct_kind)(const conv_geom *g) {
+    const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
+    if (ntaps > CONV_DIRECT_MAX_K || (ntaps > CONV_ROWS_MAX_K && g->s[2] != 1)) return CONV_NONE;
+    if (g->s[2] == 1 && g->out[2] >= CK_VL && g->F / g->G <= 2 * CK_VL && ntaps <= CONV_ROWS_MAX_K) return CONV_ROWS;
+    return CONV_FVEC;
 }
+
+static int CK(conv_direct_ok)(const conv_geom *g) { return CK(conv_direct_kind)(g) != CONV_NONE; }
 
 typedef struct {
     const conv_geom *g; /* unpadded geometry (p all 0): x is already padded */
     const T *x, *w, *bias;
     T *y;
     int64_t fblocks; /* filter blocks per group */
+    T *wt;           /* filter-vector kernel: weights laid out per filter block */
     T *xpad;         /* padding copy: the zero-bordered input ... */
     const T *xsrc;   /* ... of this one */
     const conv_geom *orig;
 } CK(direct_job);
+
+/* Each tap's input offset from the element under output (od, oh, 0) of an
+ * unpadded geometry, in weight order (channel, kd, kh, kw). */
+static void CK(direct_tap_offsets)(const conv_geom *g, int64_t *toff) {
+    const int64_t IH = g->in[1], IW = g->in[2], ISP = g->in[0] * IH * IW;
+    int64_t tp = 0;
+    for (int64_t cl = 0; cl < g->C / g->G; cl++)
+        for (int64_t kd = 0; kd < g->k[0]; kd++)
+            for (int64_t kh = 0; kh < g->k[1]; kh++)
+                for (int64_t kw = 0; kw < g->k[2]; kw++)
+                    toff[tp++] = cl * ISP + (kd * g->d[0] * IH + kh * g->d[1]) * IW + kw * g->d[2];
+}
 
 /* a_f += input tile under row[0] * weight of filter f, b_f += tile under
  * row[1] * same, over all taps. Named accumulators: GCC keeps them in
@@ -68,23 +100,15 @@ static MXI_CPU_CLONES void CK(direct_fwd_range)(void *ctx, int64_t b, int64_t e)
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], ISP = ID * IH * IW;
     const int64_t OD = g->out[0], OH = g->out[1], OW = g->out[2];
     const int64_t Cg = g->C / g->G, Fg = g->F / g->G, ntaps = Cg * g->k[0] * g->k[1] * g->k[2];
-    /* each tap's input offset from the element under output (od, oh, 0), in weight order */
     int64_t toff[CONV_DIRECT_MAX_K];
-    {
-        int64_t tp = 0;
-        for (int64_t cl = 0; cl < Cg; cl++)
-            for (int64_t kd = 0; kd < g->k[0]; kd++)
-                for (int64_t kh = 0; kh < g->k[1]; kh++)
-                    for (int64_t kw = 0; kw < g->k[2]; kw++)
-                        toff[tp++] = cl * ISP + (kd * g->d[0] * IH + kh * g->d[1]) * IW + kw * g->d[2];
-    }
+    CK(direct_tap_offsets)(g, toff);
     for (int64_t t = b; t < e; t++) {
         const int64_t n = t / (g->G * j->fblocks), gi = t / j->fblocks % g->G;
         const int64_t fl = t % j->fblocks * CONV_DF, f0 = gi * Fg + fl;
         const int64_t nf = Fg - fl < CONV_DF ? Fg - fl : CONV_DF;
         /* this block's weights, tap-major with the filters side by side; missing
          * filters (the last block of a group) are zeros, so the loop has no branch */
-        T wl[CONV_DIRECT_MAX_K * CONV_DF], bias[CONV_DF];
+        T wl[CONV_ROWS_MAX_K * CONV_DF], bias[CONV_DF];
         for (int64_t tp = 0; tp < ntaps; tp++)
             for (int fb = 0; fb < CONV_DF; fb++) wl[tp * CONV_DF + fb] = fb < nf ? j->w[(f0 + fb) * ntaps + tp] : (T)0;
         for (int fb = 0; fb < CONV_DF; fb++) bias[fb] = fb < nf && j->bias ? j->bias[f0 + fb] : (T)0;
@@ -115,6 +139,8 @@ static MXI_CPU_CLONES void CK(direct_fwd_range)(void *ctx, int64_t b, int64_t e)
     }
 }
 #undef CONV_TAP_LOOP
+
+#include "conv_direct_fvec.h"
 
 /* Padding copy: task = one (item, channel) plane of the original input into
  * the middle of its zeroed, bigger plane in xpad. */
@@ -151,11 +177,17 @@ static int CK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, c
         NB = NB < 1 ? 1 : NB > g->N ? g->N : NB;
     }
     const size_t pad_bytes = padded ? sizeof(T) * (size_t)(NB * g->C * PSP) : 0;
-    CK(direct_job) j = {.g = &pg, .x = x, .w = w, .bias = bias, .y = y, .fblocks = (Fg + CONV_DF - 1) / CONV_DF,
-                        .orig = g};
-    if (padded && !(j.xpad = mxi_scratch_alloc(pad_bytes)))
-        return mxi_error(MX_ERR_MEMORY, "Convolution: out of memory for the padded input");
-    const int64_t per_task = CONV_DF * OSP * (g->C / g->G) * KK;
+    const int rows = CK(conv_direct_kind)(g) == CONV_ROWS;
+    const int64_t fblocks = rows ? (Fg + CONV_DF - 1) / CONV_DF : (Fg + CK_VL - 1) / CK_VL;
+    const int64_t ntaps = g->C / g->G * KK;
+    const size_t wt_bytes = rows ? 0 : sizeof(T) * (size_t)(g->G * fblocks * ntaps * CK_VL);
+    CK(direct_job) j = {.g = &pg, .x = x, .w = w, .bias = bias, .y = y, .fblocks = fblocks, .orig = g};
+    if ((padded && !(j.xpad = mxi_scratch_alloc(pad_bytes))) || (!rows && !(j.wt = mxi_scratch_alloc(wt_bytes)))) {
+        mxi_scratch_free(j.xpad, pad_bytes);
+        return mxi_error(MX_ERR_MEMORY, "Convolution: out of memory for the padded input or the weights");
+    }
+    if (!rows) mxi_parallel_for(g->G * fblocks, 1, CK(fvec_weights_range), &j);
+    const int64_t per_task = (rows ? CONV_DF : CK_VL) * OSP * ntaps;
     for (int64_t n0 = 0; n0 < g->N; n0 += NB) {
         const int64_t nb = g->N - n0 < NB ? g->N - n0 : NB;
         pg.N = nb;
@@ -167,8 +199,10 @@ static int CK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, c
         } else {
             j.x = x + n0 * g->C * ISP;
         }
-        mxi_parallel_for(nb * g->G * j.fblocks, CK(grain_for)(per_task / 8), CK(direct_fwd_range), &j);
+        mxi_parallel_for(nb * g->G * j.fblocks, CK(grain_for)(per_task / 8),
+                         rows ? CK(direct_fwd_range) : CK(fvec_fwd_range), &j);
     }
     mxi_scratch_free(j.xpad, pad_bytes);
+    mxi_scratch_free(j.wt, wt_bytes);
     return MX_OK;
 }

@@ -84,12 +84,15 @@ CONV_CASES = [
     ((3, 1, 12, 12), 5, (5, 5), {"stride": (1, 1), "layout": "NCHW"}),
 ]
 
-# Reductions of at most 640 (channels-per-group x taps) with unit width stride
-# and rows at least one 64-byte tile wide (16 floats, 8 doubles) take the
-# direct kernel (core/ops/conv_direct.h): no padding, padding (a zero-bordered
-# copy), rows of one tile (paired across rows, odd row counts), rows not a
-# multiple of the tile, filter blocks cut short, groups, 1-D and 3-D, dilation,
-# a reduction of 360 and one of 640 exactly.
+# The direct kernels (core/ops/conv_direct.h chooses). Row tiles: unit width
+# stride, rows at least one 64-byte tile wide (16 floats, 8 doubles), few
+# filters, at most 640 taps (channels per group x kernel elements): no padding,
+# padding (a zero-bordered copy), rows of one tile (paired across rows, odd row
+# counts), rows not a multiple of the tile, filter blocks cut short, groups,
+# 1-D and 3-D, dilation, 360 and 640 taps. Filter vectors take the rest up to
+# 640 taps (any stride) or 2304 (unit width stride): the small CONV_CASES
+# above, and below narrow rows, filter counts around the vector width, width
+# strides, many filters on wide rows, and 900 and 2304 taps.
 DIRECT_CASES = [
     ((2, 1, 6, 28), 5, (3, 5), {}),
     ((2, 3, 7, 20), 6, (3, 3), {"stride": (2, 1), "pad": (1, 2), "dilate": (1, 2)}),
@@ -103,6 +106,14 @@ DIRECT_CASES = [
     ((1, 1, 5, 16), 3, (3, 3), {"pad": (1, 1)}),
     ((2, 40, 4, 16), 5, (3, 3), {"pad": (1, 1), "dilate": (1, 2)}),
     ((1, 40, 4, 18), 2, (4, 4), {}),
+    ((2, 20, 12, 12), 50, (5, 5), {}),
+    ((1, 3, 9, 9), 33, (3, 3), {"pad": (1, 1)}),
+    ((1, 3, 9, 9), 17, (3, 3), {"num_group": 1, "stride": (1, 2)}),
+    ((1, 3, 23, 23), 9, (7, 7), {"stride": (2, 2), "pad": (3, 3)}),
+    ((1, 2, 6, 20), 40, (3, 3), {"pad": (1, 1)}),
+    ((1, 4, 5, 7), 6, (3, 3), {"num_group": 2, "stride": (1, 3), "dilate": (1, 2), "pad": (1, 2)}),
+    ((1, 100, 5, 6), 5, (3, 3), {"pad": (1, 1)}),
+    ((1, 256, 4, 4), 3, (3, 3), {"pad": (1, 1)}),
 ]
 
 
@@ -132,17 +143,17 @@ def test_convolution_float16_and_zero_batch():
     assert out.shape == (0, 4, 3, 3)
 
 
-@pytest.mark.parametrize("xshape,nf,k", [
-    ((24, 32, 16, 16), 16, 5),  # im2col + GEMM (800 per output) over chunks of ~4 MB: 5 items each
-    ((37, 8, 60, 60), 6, 3),    # direct kernel: zero-bordered copies per ~4 MB chunk, 34 + 3 items
+@pytest.mark.parametrize("xshape,nf,k,stride", [
+    ((24, 32, 16, 16), 16, 5, (1, 2)),  # im2col + GEMM (800 taps, strided) over ~4 MB chunks: 10 items each
+    ((37, 8, 60, 60), 6, 3, (1, 1)),    # direct kernel: zero-bordered copies per ~4 MB chunk, 34 + 3 items
 ])
-def test_convolution_large_batch_chunks(xshape, nf, k):
+def test_convolution_large_batch_chunks(xshape, nf, k, stride):
     x = rnd(*xshape)
     w = rnd(nf, xshape[1], k, k)
     b = rnd(nf)
     p = k // 2
-    check_op("Convolution", [x, w, b], {"kernel": (k, k), "num_filter": nf, "pad": (p, p)},
-             lambda x, w, b: ref_conv(x, w, b, pad=(p, p)), rtol=1e-3, atol=1e-3)
+    check_op("Convolution", [x, w, b], {"kernel": (k, k), "num_filter": nf, "pad": (p, p), "stride": stride},
+             lambda x, w, b: ref_conv(x, w, b, pad=(p, p), stride=stride), rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("shape,nf,kernel,attrs", [CONV_CASES[i] for i in (0, 1, 3, 4, 6, 7)])
@@ -177,7 +188,7 @@ def test_convolution_errors():
     expect_error("Convolution", [x, w], {"kernel": (3, 3), "num_filter": 4}, contains=("Convolution", "input"))
 
 
-@pytest.mark.parametrize("case", [DIRECT_CASES[i] for i in (0, 1, 4)])
+@pytest.mark.parametrize("case", [DIRECT_CASES[i] for i in (0, 1, 4, 13, 15)])
 def test_convolution_direct_kernel_grad(case):
     shape, nf, kernel, attrs = case
     G = attrs.get("num_group", 1)
