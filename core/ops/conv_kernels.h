@@ -222,6 +222,11 @@ static int CK(conv_backward)(const conv_geom *g, const T *x, const T *w, const T
     const int64_t OSP = g->out[0] * g->out[1] * g->out[2], KK = g->k[0] * g->k[1] * g->k[2];
     const int64_t Cg = g->C / g->G, Fg = g->F / g->G;
     if (g->N == 0 || OSP == 0 || g->F == 0) return MX_OK;
+    if (dw && CK(conv_wgrad_ok)(g)) { /* the weight and bias gradients without im2col */
+        MXI_TRY(CK(conv_wgrad_direct)(g, x, dy, dw, db));
+        if (!dx) return MX_OK;
+        dw = db = NULL;
+    }
     const int64_t NB = CK(chunk_items)(g);
     const size_t col_bytes = sizeof(T) * (size_t)(g->C * KK * NB * OSP), tmp_bytes = sizeof(T) * (size_t)(g->F * NB * OSP);
     T *col = mxi_scratch_alloc(col_bytes);

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from harness import check_grad, check_op, expect_error, run_op
+from harness import autograd_grads, check_grad, check_op, expect_error, run_op
 
 RNG = np.random.default_rng(42)
 
@@ -196,6 +196,63 @@ def test_convolution_direct_kernel_grad(case):
     w = rnd(nf, shape[1] // G, *kernel, dtype=np.float64)
     b = rnd(nf, dtype=np.float64)
     check_grad("Convolution", [x, w, b], dict(attrs, kernel=kernel, num_filter=nf), rtol=1e-4, atol=1e-6)
+
+
+def ref_conv_wgrad(x, dy, kshape, stride=(), dilate=(), pad=(), num_group=1):
+    """d(sum(dy * conv(x, w)))/dw: for each kernel offset, the output gradient
+    against the input patch under it (the patches of ref_conv)."""
+    x, dy = x.astype(np.float64), dy.astype(np.float64)
+    nsp = x.ndim - 2
+    s, d, p = _tup(stride, nsp, 1), _tup(dilate, nsp, 1), _tup(pad, nsp, 0)
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(pi, pi) for pi in p])
+    out_sp = dy.shape[2:]
+    G, F = num_group, dy.shape[1]
+    Cg, Fg = x.shape[1] // G, F // G
+    dw = np.zeros((F, Cg) + tuple(kshape))
+    for off in itertools.product(*[range(ki) for ki in kshape]):
+        sl = tuple(slice(off[i] * d[i], off[i] * d[i] + (out_sp[i] - 1) * s[i] + 1, s[i]) for i in range(nsp))
+        patch = xp[(slice(None), slice(None)) + sl]
+        for g in range(G):
+            axes = [0] + list(range(2, 2 + nsp))  # items and positions
+            dw[(slice(g * Fg, (g + 1) * Fg), slice(None)) + off] = np.tensordot(
+                dy[:, g * Fg:(g + 1) * Fg], patch[:, g * Cg:(g + 1) * Cg], axes=(axes, axes))
+    return dw
+
+
+# Weight gradients: the direct kernel (core/ops/conv_direct_wgrad.h: up to 1152
+# taps, filter vectors at most a quarter idle: 50, 32 and 64 float32 filters,
+# 20 and 33 float64 ones) with padding, strides, dilation, groups, 1-D/3-D,
+# several items per task and padded chunks; im2col + GEMM for 20 float32
+# filters and for 1250 taps.
+WGRAD_CASES = [
+    ((4, 20, 12, 12), 50, (5, 5), {}),
+    ((2, 3, 11, 13), 32, (3, 3), {"pad": (1, 1), "stride": (2, 1)}),
+    ((2, 4, 9, 9), 64, (3, 3), {"num_group": 2, "dilate": (2, 1), "pad": (2, 1)}),
+    ((3, 2, 30), 48, (5,), {"pad": (2,), "stride": (3,)}),
+    ((1, 2, 3, 5, 6), 32, (2, 3, 2), {"pad": (1, 0, 1)}),
+    ((40, 1, 10, 10), 20, (5, 5), {}),
+    ((2, 50, 6, 6), 33, (5, 5), {"pad": (2, 2)}),
+    ((37, 8, 60, 60), 32, (3, 3), {"pad": (1, 1)}),
+]
+
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", WGRAD_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_convolution_weight_and_bias_gradient(shape, nf, kernel, attrs, dtype):
+    G = attrs.get("num_group", 1)
+    x = rnd(*shape, dtype=dtype)
+    w = rnd(nf, shape[1] // G, *kernel, dtype=dtype)
+    a = dict(attrs, kernel=kernel, num_filter=nf)
+    b = rnd(nf, dtype=dtype)
+    y = run_op("Convolution", [x, w, b], a)[0]
+    dy = rnd(*y.shape, dtype=dtype)
+    ra = {k: v for k, v in attrs.items() if k in ("stride", "dilate", "pad", "num_group")}
+    for wrt in ([1, 2], [0, 1, 2]):  # weight and bias; and the data gradient too (the im2col pass then)
+        dw, db = autograd_grads("Convolution", [x, w, b], a, wrt, dy)[-2:]
+        tol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(dw, ref_conv_wgrad(x, dy, kernel, **ra), rtol=tol, atol=tol * 10)
+        np.testing.assert_allclose(db, dy.astype(np.float64).sum(axis=tuple(i for i in range(dy.ndim) if i != 1)),
+                                   rtol=tol, atol=tol * 10)
 
 
 def test_deconvolution_grad_wide_rows():
