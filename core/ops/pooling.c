@@ -26,13 +26,17 @@ static inline int pool_is_max2d_inside(const pool_geom *g) {
 }
 
 #define T float
+#define TI uint32_t /* T's bits */
 #define SFX f32
 #include "pooling_kernels.h"
+#undef TI
 #undef T
 #undef SFX
 #define T double
+#define TI uint64_t
 #define SFX f64
 #include "pooling_kernels.h"
+#undef TI
 #undef T
 #undef SFX
 

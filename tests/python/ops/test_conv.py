@@ -410,6 +410,28 @@ def test_pooling_grad(shape, kernel, attrs, pool_type):
     check_grad("Pooling", [x], dict(attrs, kernel=kernel, pool_type=pool_type), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel,stride", [((2, 2), (2, 2)), ((3, 2), (2, 2)), ((2, 2), (1, 2))])
+def test_max_pooling_gradient_goes_to_the_first_maximum(dtype, kernel, stride):
+    # ties, NaN and odd sizes (rows and columns no window covers): each window's
+    # gradient goes to its first element unless a later one is strictly greater
+    # (2x2 at stride 2 has its own kernel; the other two run the general loops)
+    x = RNG.integers(0, 3, size=(2, 3, 7, 9)).astype(dtype)
+    x[0, 0, 0, 0] = x[1, 2, 3, 4] = np.nan
+    out = run_op("Pooling", [x], {"kernel": kernel, "stride": stride, "pool_type": "max"})[0]
+    dy = rnd(*out.shape, dtype=dtype)
+    dx = autograd_grads("Pooling", [x], {"kernel": kernel, "stride": stride, "pool_type": "max"}, [0], dy)[0]
+    want = np.zeros(x.shape)
+    for n, c, oh, ow in itertools.product(*[range(v) for v in out.shape]):
+        h0, w0 = oh * stride[0], ow * stride[1]
+        best, arg = x[n, c, h0, w0], (h0, w0)
+        for h, w in itertools.product(range(h0, h0 + kernel[0]), range(w0, w0 + kernel[1])):
+            if x[n, c, h, w] > best:
+                best, arg = x[n, c, h, w], (h, w)
+        want[(n, c) + arg] += dy[n, c, oh, ow]
+    np.testing.assert_allclose(dx, want, rtol=1e-6, atol=1e-6)
+
+
 def test_pooling_errors():
     expect_error("Pooling", [rnd(2, 3)], {"kernel": (2,)}, contains=("Pooling", "(2,3)"))
     expect_error("Pooling", [rnd(2, 3, 4, 4)], {"kernel": (2,)}, contains=("Pooling", "kernel", "(2,3,4,4)"))
