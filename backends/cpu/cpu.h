@@ -29,6 +29,13 @@ void mxi_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double a
 /* Name of the BLAS in use ("openblas" / "builtin"). */
 const char *mxi_blas_name(void);
 
+/* 1 when the CPU runs AVX-512F. The direct convolution kernels
+ * (core/ops/conv_direct.h) keep 8-12 accumulators of 64 bytes in registers:
+ * with AVX-512's 32 vector registers they beat im2col + GEMM 1.2-3x, but
+ * compiled for AVX2 (16 registers of 32 bytes) they spilled and ran 4-50x
+ * slower than im2col, so without AVX-512 convolutions keep im2col. */
+int mxi_cpu_has_avx512(void);
+
 /* Compile a hot loop function also for AVX2 and AVX-512 and pick the widest
  * the CPU has at load time (GCC function multiversioning). The library itself
  * is built for baseline x86-64, so without this its loops are 4 floats wide.

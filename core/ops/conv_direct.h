@@ -45,11 +45,12 @@ typedef T CK(vec) __attribute__((vector_size(64)));
  *   1152-tap layers the GEMM was ahead;
  * - row tiles of two half tiles for 8-float rows measured no faster than
  *   im2col (filter vectors there instead).
- * On AVX2-only CPUs each 64-byte accumulator takes two registers; these
- * choices were not measured there. */
+ * Only with AVX-512 (mxi_cpu_has_avx512: compiled for AVX2 the 64-byte
+ * accumulators spill and the kernels ran 4-50x slower than im2col). */
 static int CK(conv_direct_kind)(const conv_geom *g) {
     const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
-    if (ntaps > CONV_DIRECT_MAX_K || (ntaps > CONV_ROWS_MAX_K && g->s[2] != 1)) return CONV_NONE;
+    if (!mxi_cpu_has_avx512() || ntaps > CONV_DIRECT_MAX_K || (ntaps > CONV_ROWS_MAX_K && g->s[2] != 1))
+        return CONV_NONE;
     if (g->s[2] == 1 && g->out[2] >= CK_VL && g->F / g->G <= 2 * CK_VL && ntaps <= CONV_ROWS_MAX_K) return CONV_ROWS;
     return CONV_FVEC;
 }
@@ -64,7 +65,8 @@ static int CK(conv_direct_ok)(const conv_geom *g) { return CK(conv_direct_kind)(
  * 32 lanes: 0.71 vs 0.86 ms) and equal at 2304 taps. */
 static int CK(conv_wgrad_ok)(const conv_geom *g) {
     const int64_t Fg = g->F / g->G, lanes = (Fg + CK_VL - 1) / CK_VL * CK_VL;
-    return g->C / g->G * g->k[0] * g->k[1] * g->k[2] <= CONV_WGRAD_MAX_K && 3 * lanes <= 4 * Fg;
+    return mxi_cpu_has_avx512() && g->C / g->G * g->k[0] * g->k[1] * g->k[2] <= CONV_WGRAD_MAX_K &&
+           3 * lanes <= 4 * Fg;
 }
 
 typedef struct {

@@ -2,6 +2,9 @@
 "UpSampling", "BilinearResize2D" — forward vs numpy references, gradients
 vs finite differences, bad-input errors."""
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -253,6 +256,49 @@ def test_convolution_weight_and_bias_gradient(shape, nf, kernel, attrs, dtype):
         np.testing.assert_allclose(dw, ref_conv_wgrad(x, dy, kernel, **ra), rtol=tol, atol=tol * 10)
         np.testing.assert_allclose(db, dy.astype(np.float64).sum(axis=tuple(i for i in range(dy.ndim) if i != 1)),
                                    rtol=tol, atol=tol * 10)
+
+
+_ISA_SCRIPT = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from harness import autograd_grads, run_op
+d = np.load(sys.argv[2], allow_pickle=True)
+outs = {}
+for i, (shape, nf, kernel, attrs) in enumerate(d["cases"]):
+    x, w, b, dy = d["x%d" % i], d["w%d" % i], d["b%d" % i], d["dy%d" % i]
+    a = dict(attrs, kernel=kernel, num_filter=nf)
+    outs["y%d" % i] = run_op("Convolution", [x, w, b], a)[0]
+    for k, g in enumerate(autograd_grads("Convolution", [x, w, b], a, [0, 1, 2], dy)):
+        outs["g%d_%d" % (i, k)] = g
+np.savez(sys.argv[3], **outs)
+"""
+
+
+def test_convolution_without_avx512_gives_the_same_results(tmp_path):
+    # MXCORE_CPU_ISA=avx2 turns the direct kernels off (im2col + GEMM, as on CPUs
+    # without AVX-512): both paths agree, on cases each direct kernel takes here
+    cases = [DIRECT_CASES[0], DIRECT_CASES[1], DIRECT_CASES[12], WGRAD_CASES[0], WGRAD_CASES[2]]
+    data = {"cases": np.array(cases, dtype=object)}
+    here = []
+    for i, (shape, nf, kernel, attrs) in enumerate(cases):
+        G = attrs.get("num_group", 1)
+        x, w, b = rnd(*shape), rnd(nf, shape[1] // G, *kernel), rnd(nf)
+        a = dict(attrs, kernel=kernel, num_filter=nf)
+        y = run_op("Convolution", [x, w, b], a)[0]
+        dy = rnd(*y.shape)
+        data.update({"x%d" % i: x, "w%d" % i: w, "b%d" % i: b, "dy%d" % i: dy})
+        here.append([y] + autograd_grads("Convolution", [x, w, b], a, [0, 1, 2], dy))
+    np.savez(tmp_path / "in.npz", **data)
+    (tmp_path / "run.py").write_text(_ISA_SCRIPT)
+    env = dict(os.environ, MXCORE_CPU_ISA="avx2")
+    subprocess.run([sys.executable, str(tmp_path / "run.py"), os.path.dirname(__file__), str(tmp_path / "in.npz"),
+                    str(tmp_path / "out.npz")], env=env, check=True, timeout=120)
+    there = np.load(tmp_path / "out.npz")
+    for i, (y, *grads) in enumerate(here):
+        np.testing.assert_allclose(there["y%d" % i], y, rtol=1e-4, atol=1e-4, err_msg=f"case {i} output")
+        for k, g in enumerate(grads):
+            np.testing.assert_allclose(there["g%d_%d" % (i, k)], g, rtol=1e-4, atol=1e-4, err_msg=f"case {i} grad {k}")
 
 
 def test_deconvolution_grad_wide_rows():
@@ -531,7 +577,9 @@ def ref_bilinear(x, oh, ow, align=True):
     w0, w1, lw = axis(W, ow)
     lh = lh[:, None]
     lw = lw[None, :]
-    g = lambda hi, wi: x[:, :, hi][:, :, :, wi]
+
+    def g(hi, wi):
+        return x[:, :, hi][:, :, :, wi]
     return (1 - lh) * ((1 - lw) * g(h0, w0) + lw * g(h0, w1)) + lh * ((1 - lw) * g(h1, w0) + lw * g(h1, w1))
 
 
@@ -543,7 +591,7 @@ def test_bilinear_resize(dtype, align, hw):
     check_op("BilinearResize2D", [x], {"height": hw[0], "width": hw[1], "align_corners": align},
              lambda x: ref_bilinear(x, hw[0], hw[1], align), rtol=1e-5, atol=1e-5)
     check_op("_contrib_BilinearResize2D", [x, rnd(1, 1, *hw, dtype=dtype)], {"mode": "like", "align_corners": align},
-             lambda x, l: ref_bilinear(x, hw[0], hw[1], align), rtol=1e-5, atol=1e-5)
+             lambda x, like: ref_bilinear(x, hw[0], hw[1], align), rtol=1e-5, atol=1e-5)
 
 
 def test_bilinear_resize_scale_and_grad():
@@ -558,7 +606,8 @@ def test_bilinear_resize_scale_and_grad():
 
 
 def test_bilinear_resize_errors():
-    expect_error("BilinearResize2D", [rnd(2, 3, 4)], {"height": 2, "width": 2}, contains=("BilinearResize2D", "(2,3,4)"))
+    expect_error("BilinearResize2D", [rnd(2, 3, 4)], {"height": 2, "width": 2},
+                 contains=("BilinearResize2D", "(2,3,4)"))
     expect_error("BilinearResize2D", [rnd(1, 1, 2, 2)], {"scale_height": "abc"}, contains=("BilinearResize2D",))
 
 
