@@ -29,12 +29,13 @@ void mxi_dgemm(int transA, int transB, int64_t M, int64_t N, int64_t K, double a
 /* Name of the BLAS in use ("openblas" / "builtin"). */
 const char *mxi_blas_name(void);
 
-/* 1 when the CPU runs AVX-512F. The direct convolution kernels
- * (core/ops/conv_direct.h) keep 8-12 accumulators of 64 bytes in registers:
- * with AVX-512's 32 vector registers they beat im2col + GEMM 1.2-3x, but
- * compiled for AVX2 (16 registers of 32 bytes) they spilled and ran 4-50x
- * slower than im2col, so without AVX-512 convolutions keep im2col. */
-int mxi_cpu_has_avx512(void);
+/* The widest vector ISA the CPU runs, in bits: 512 (AVX-512F), 256 (AVX2 and
+ * FMA) or 0 (baseline x86-64, or not x86), capped by MXCORE_CPU_ISA
+ * (avx512 / avx2 / none). The direct convolution kernels
+ * (core/ops/conv_direct.h) come in one build per width and keep 8-16
+ * accumulators in registers: 64-byte vectors compiled for AVX2 spilled and
+ * ran 4-50x slower than im2col + GEMM. */
+int mxi_cpu_vector_isa(void);
 
 /* Compile a hot loop function also for AVX2 and AVX-512 and pick the widest
  * the CPU has at load time (GCC function multiversioning). The library itself

@@ -1,7 +1,12 @@
-/* conv_direct.h — direct (no im2col) forward convolutions, included by
- * conv_kernels.h once per dtype (T, SFX, CK defined there). Two kernels:
- * row tiles (here) and filter vectors (conv_direct_fvec.h);
- * conv_direct_kind() picks one or neither (im2col + GEMM then).
+/* conv_direct.h — convolutions without im2col, included by conv_kernels.h
+ * once per dtype (T, SFX, CK defined there). Kernels: row tiles
+ * (conv_direct_rows.h) and filter vectors (conv_direct_fvec.h) for the
+ * forward, filter vectors for the weight gradient (conv_direct_wgrad.h); each
+ * built twice, with 64-byte vectors for AVX-512 CPUs and 32-byte ones for
+ * AVX2 (conv_direct_width.h), and the width's conv_direct_kind() /
+ * conv_wgrad_ok() pick a kernel or none (im2col + GEMM then). Here: what the
+ * widths share (the job, padding copies, chunking) and the dispatch on the
+ * CPU (mxi_cpu_vector_isa; MXCORE_CPU_ISA caps it).
  *
  * Why: im2col writes a column matrix (taps) times the size of the input and
  * hands the BLAS products that are thin where CNNs spend much of their time:
@@ -11,7 +16,7 @@
  * Measured against the im2col build on 2 threads (AVX-512, float32): LeNet
  * conv1 forward (batch 64) 0.65 -> 0.29 ms, conv2 2.16 -> 1.00 ms, 3x3 layers
  * of 3-64 channels 2-3.3x faster, ResNet's 7x7/2 stem 2x, a 1x1 layer of 64
- * channels 3x; LeNet training +16-19%.
+ * channels 3x; LeNet training +28-33% with the weight gradient's kernel.
  *
  * Padding is applied by copying the input into a zero-bordered buffer first
  * (per chunk of items), so every tap of every tile reads inside memory
@@ -25,49 +30,6 @@
 enum { CONV_NONE, CONV_ROWS, CONV_FVEC }; /* conv_direct_kind() */
 #define CONV_DF 4 /* filters per tile (named accumulators below) */
 #endif
-
-/* A tile: 64 bytes of outputs (16 floats, 8 doubles) as a GCC vector, so the
- * accumulators stay in registers (one AVX-512 register each; the AVX2 and
- * default clones split it). */
-typedef T CK(vec) __attribute__((vector_size(64)));
-#define CK_VL ((int64_t)(64 / sizeof(T)))
-
-/* Which direct kernel, if any, runs a convolution: the row-tile kernel here
- * for unit width stride, rows at least a tile wide and few filters; the
- * filter-vector kernel (conv_direct_fvec.h) for other reductions up to
- * CONV_ROWS_MAX_K taps, and up to CONV_DIRECT_MAX_K with unit width stride;
- * else none (im2col + GEMM). Measured on 2 threads (AVX-512), float32:
- * - row tiles beat filter vectors where filters are few (LeNet conv1, 20
- *   filters: 0.29 vs 0.40 ms; 32 filters on 32-pixel rows: 2.9 vs 3.2 ms);
- * - filter vectors beat im2col + GEMM 1.2-2.2x up to 576 taps at any width
- *   (LeNet conv2, 8-pixel rows: 2.16 -> 1.00 ms; ResNet's 7x7/2 stem 2x) and
- *   1.1-1.25x up to 2304 taps with unit stride; at 4608 taps and on strided
- *   1152-tap layers the GEMM was ahead;
- * - row tiles of two half tiles for 8-float rows measured no faster than
- *   im2col (filter vectors there instead).
- * Only with AVX-512 (mxi_cpu_has_avx512: compiled for AVX2 the 64-byte
- * accumulators spill and the kernels ran 4-50x slower than im2col). */
-static int CK(conv_direct_kind)(const conv_geom *g) {
-    const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
-    if (!mxi_cpu_has_avx512() || ntaps > CONV_DIRECT_MAX_K || (ntaps > CONV_ROWS_MAX_K && g->s[2] != 1))
-        return CONV_NONE;
-    if (g->s[2] == 1 && g->out[2] >= CK_VL && g->F / g->G <= 2 * CK_VL && ntaps <= CONV_ROWS_MAX_K) return CONV_ROWS;
-    return CONV_FVEC;
-}
-
-static int CK(conv_direct_ok)(const conv_geom *g) { return CK(conv_direct_kind)(g) != CONV_NONE; }
-
-/* Whether the weight gradient runs without im2col (conv_direct_wgrad.h): up to
- * CONV_WGRAD_MAX_K taps with at most a quarter of the filter vectors' lanes
- * idle. Measured on 2 threads (AVX-512, float32) against im2col + GEMM:
- * LeNet conv2 (50 filters) 2.13 -> 1.36 ms, 3x3 layers of 32-64 filters and
- * ResNet's 7x7/2 stem 1.2-1.5x faster; slower for LeNet conv1 (20 filters in
- * 32 lanes: 0.71 vs 0.86 ms) and equal at 2304 taps. */
-static int CK(conv_wgrad_ok)(const conv_geom *g) {
-    const int64_t Fg = g->F / g->G, lanes = (Fg + CK_VL - 1) / CK_VL * CK_VL;
-    return mxi_cpu_has_avx512() && g->C / g->G * g->k[0] * g->k[1] * g->k[2] <= CONV_WGRAD_MAX_K &&
-           3 * lanes <= 4 * Fg;
-}
 
 typedef struct {
     const conv_geom *g; /* unpadded geometry (p all 0): x is already padded */
@@ -94,71 +56,6 @@ static void CK(direct_tap_offsets)(const conv_geom *g, int64_t *toff) {
                 for (int64_t kw = 0; kw < g->k[2]; kw++)
                     toff[tp++] = cl * ISP + (kd * g->d[0] * IH + kh * g->d[1]) * IW + kw * g->d[2];
 }
-
-/* a_f += input tile under row[0] * weight of filter f, b_f += tile under
- * row[1] * same, over all taps. Named accumulators: GCC keeps them in
- * registers (an array of them it spills). */
-#define CONV_TAP_LOOP()                                                                                           \
-    for (int64_t tp = 0; tp < ntaps; tp++) {                                                                      \
-        const T *wp = wl + tp * CONV_DF;                                                                          \
-        CK(vec) u, v;                                                                                             \
-        memcpy(&u, row[0] + toff[tp], sizeof u);                                                                  \
-        memcpy(&v, row[1] + toff[tp], sizeof v);                                                                  \
-        a0 += u * wp[0], a1 += u * wp[1], a2 += u * wp[2], a3 += u * wp[3];                                       \
-        b0 += v * wp[0], b1 += v * wp[1], b2 += v * wp[2], b3 += v * wp[3];                                       \
-    }
-
-/* Forward: task t = (item, group, block of CONV_DF filters); y is written.
- * Output tiles are computed two at a time: 8 independent accumulators hide
- * the FMA latency. */
-static MXI_CPU_CLONES void CK(direct_fwd_range)(void *ctx, int64_t b, int64_t e) {
-    const CK(direct_job) *j = ctx;
-    const conv_geom *g = j->g;
-    const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], ISP = ID * IH * IW;
-    const int64_t OD = g->out[0], OH = g->out[1], OW = g->out[2];
-    const int64_t Cg = g->C / g->G, Fg = g->F / g->G, ntaps = Cg * g->k[0] * g->k[1] * g->k[2];
-    int64_t toff[CONV_DIRECT_MAX_K];
-    CK(direct_tap_offsets)(g, toff);
-    for (int64_t t = b; t < e; t++) {
-        const int64_t n = t / (g->G * j->fblocks), gi = t / j->fblocks % g->G;
-        const int64_t fl = t % j->fblocks * CONV_DF, f0 = gi * Fg + fl;
-        const int64_t nf = Fg - fl < CONV_DF ? Fg - fl : CONV_DF;
-        /* this block's weights, tap-major with the filters side by side; missing
-         * filters (the last block of a group) are zeros, so the loop has no branch */
-        T wl[CONV_ROWS_MAX_K * CONV_DF], bias[CONV_DF];
-        for (int64_t tp = 0; tp < ntaps; tp++)
-            for (int fb = 0; fb < CONV_DF; fb++) wl[tp * CONV_DF + fb] = fb < nf ? j->w[(f0 + fb) * ntaps + tp] : (T)0;
-        for (int fb = 0; fb < CONV_DF; fb++) bias[fb] = fb < nf && j->bias ? j->bias[f0 + fb] : (T)0;
-        const T *xn = j->x + (n * g->C + gi * Cg) * ISP;
-        T *yn = j->y + (n * g->F + f0) * OD * OH * OW;
-        /* units: tiles in row order, tpr per output row, the last one of a row
-         * ending at the row's end (overlapping the one before); two at a time */
-        const int64_t tpr = (OW + CK_VL - 1) / CK_VL, units = OD * OH * tpr;
-        for (int64_t u0 = 0; u0 < units; u0 += 2) {
-            const T *row[2];
-            int64_t yoff[2];
-            for (int tl = 0; tl < 2; tl++) {
-                const int64_t uk = u0 + tl < units ? u0 + tl : u0; /* an odd last unit pairs with itself */
-                const int64_t r = uk / tpr, od = r / OH, oh = r % OH;
-                const int64_t o = uk % tpr * CK_VL + CK_VL <= OW ? uk % tpr * CK_VL : OW - CK_VL;
-                row[tl] = xn + (od * g->s[0] * IH + oh * g->s[1]) * IW + o;
-                yoff[tl] = r * OW + o;
-            }
-            CK(vec) a0 = (CK(vec)){0} + bias[0], a1 = (CK(vec)){0} + bias[1];
-            CK(vec) a2 = (CK(vec)){0} + bias[2], a3 = (CK(vec)){0} + bias[3];
-            CK(vec) b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-            CONV_TAP_LOOP()
-            const CK(vec) out[2][CONV_DF] = {{a0, a1, a2, a3}, {b0, b1, b2, b3}};
-            for (int tl = 0; tl < 2; tl++)
-                for (int fb = 0; fb < nf; fb++)
-                    memcpy(yn + fb * OD * OH * OW + yoff[tl], &out[tl][fb], sizeof out[tl][fb]);
-        }
-    }
-}
-#undef CONV_TAP_LOOP
-
-#include "conv_direct_fvec.h"
-#include "conv_direct_wgrad.h"
 
 /* Padding copy: task = one (item, channel) plane of the original input into
  * the middle of its zeroed, bigger plane in xpad. */
@@ -220,32 +117,6 @@ static int CK(direct_scratch)(CK(direct_job) *j, const conv_geom *pg, int64_t NB
     return MX_OK;
 }
 
-/* y = conv(x, w) + bias, for shapes conv_direct_ok() accepts. */
-static int CK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, const T *bias, T *y) {
-    const int64_t Fg = g->F / g->G, OSP = g->out[0] * g->out[1] * g->out[2];
-    const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
-    conv_geom pg;
-    const int64_t NB = CK(direct_chunking)(g, &pg, 0);
-    const int rows = CK(conv_direct_kind)(g) == CONV_ROWS;
-    const int64_t fblocks = rows ? (Fg + CONV_DF - 1) / CONV_DF : (Fg + CK_VL - 1) / CK_VL;
-    const size_t wt_bytes = rows ? 0 : sizeof(T) * (size_t)(g->G * fblocks * ntaps * CK_VL);
-    CK(direct_job) j = {.g = &pg, .w = w, .bias = bias, .fblocks = fblocks, .orig = g};
-    size_t pad_bytes;
-    MXI_TRY(CK(direct_scratch)(&j, &pg, NB, wt_bytes, &pad_bytes));
-    if (!rows) mxi_parallel_for(g->G * fblocks, 1, CK(fvec_weights_range), &j);
-    const int64_t per_task = (rows ? CONV_DF : CK_VL) * OSP * ntaps;
-    for (int64_t n0 = 0; n0 < g->N; n0 += NB) {
-        const int64_t nb = g->N - n0 < NB ? g->N - n0 : NB;
-        CK(direct_chunk_input)(&j, &pg, x, n0, nb);
-        j.y = y + n0 * g->F * OSP;
-        mxi_parallel_for(nb * g->G * j.fblocks, CK(grain_for)(per_task / 8),
-                         rows ? CK(direct_fwd_range) : CK(fvec_fwd_range), &j);
-    }
-    mxi_scratch_free(j.xpad, pad_bytes);
-    mxi_scratch_free(j.wt, wt_bytes);
-    return MX_OK;
-}
-
 /* db[f] += sum of dy over items and positions; task = filter. */
 static void CK(direct_bgrad_range)(void *ctx, int64_t b, int64_t e) {
     const CK(direct_job) *j = ctx;
@@ -255,37 +126,38 @@ static void CK(direct_bgrad_range)(void *ctx, int64_t b, int64_t e) {
         for (int64_t n = 0; n < g->N; n++) j->db[f] += CK(row_sum)(j->dy + (n * g->F + f) * OSP, OSP);
 }
 
-/* dw += the weight gradient, db += the bias gradient (db may be NULL) of
- * y = conv(x, w) + bias, for shapes conv_wgrad_ok() accepts. */
+#define DV 64
+#include "conv_direct_width.h"
+#undef DV
+#define DV 32
+#include "conv_direct_width.h"
+#undef DV
+
+/* The vector width of the direct kernels this CPU runs well: 64 bytes with
+ * AVX-512, 32 with AVX2 + FMA, 0 (none: im2col + GEMM) otherwise. */
+static int CK(direct_width)(void) {
+    const int isa = mxi_cpu_vector_isa();
+    return isa >= 512 ? 64 : isa >= 256 ? 32 : 0;
+}
+
+static int CK(conv_direct_ok)(const conv_geom *g) {
+    const int w = CK(direct_width)();
+    return w == 64 ? CK(conv_direct_kind_64)(g) != CONV_NONE : w == 32 ? CK(conv_direct_kind_32)(g) != CONV_NONE : 0;
+}
+
+/* y = conv(x, w) + bias when conv_direct_ok(g). */
+static int CK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, const T *bias, T *y) {
+    return CK(direct_width)() == 64 ? CK(conv_forward_direct_64)(g, x, w, bias, y)
+                                    : CK(conv_forward_direct_32)(g, x, w, bias, y);
+}
+
+static int CK(conv_wgrad_ok)(const conv_geom *g) {
+    const int w = CK(direct_width)();
+    return w == 64 ? CK(conv_wgrad_ok_64)(g) : w == 32 ? CK(conv_wgrad_ok_32)(g) : 0;
+}
+
+/* dw (and db) += the weight (and bias) gradients when conv_wgrad_ok(g). */
 static int CK(conv_wgrad_direct)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db) {
-    const int64_t Fg = g->F / g->G, OSP = g->out[0] * g->out[1] * g->out[2];
-    const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2], fblocks = (Fg + CK_VL - 1) / CK_VL;
-    conv_geom pg;
-    const int64_t NB = CK(direct_chunking)(g, &pg, 0);
-    int64_t ipt = (CONV_WPOS + OSP - 1) / OSP; /* items per task */
-    ipt = ipt > NB ? NB : ipt;
-    const int64_t max_tasks = g->G * fblocks * ((NB + ipt - 1) / ipt);
-    const size_t dyt_bytes = sizeof(T) * (size_t)(max_tasks * ipt * OSP * CK_VL);
-    const size_t part_bytes = sizeof(T) * (size_t)(max_tasks * ntaps * CK_VL);
-    CK(direct_job) j = {.g = &pg, .fblocks = fblocks, .orig = g, .dw = dw, .db = db, .items_per_task = ipt};
-    size_t pad_bytes;
-    MXI_TRY(CK(direct_scratch)(&j, &pg, NB, dyt_bytes, &pad_bytes));
-    if (!(j.y = mxi_scratch_alloc(part_bytes))) {
-        mxi_scratch_free(j.xpad, pad_bytes);
-        mxi_scratch_free(j.wt, dyt_bytes);
-        return mxi_error(MX_ERR_MEMORY, "Convolution: out of memory for the weight gradient's partial sums");
-    }
-    for (int64_t n0 = 0; n0 < g->N; n0 += NB) {
-        const int64_t nb = g->N - n0 < NB ? g->N - n0 : NB;
-        CK(direct_chunk_input)(&j, &pg, x, n0, nb);
-        j.dy = dy + n0 * g->F * OSP;
-        mxi_parallel_for(g->G * fblocks * ((nb + ipt - 1) / ipt), 1, CK(wgrad_range), &j);
-        mxi_parallel_for(g->G * fblocks, 1, CK(wgrad_reduce_range), &j);
-    }
-    j.dy = dy;
-    if (db) mxi_parallel_for(g->F, CK(grain_for)(g->N * OSP), CK(direct_bgrad_range), &j);
-    mxi_scratch_free(j.xpad, pad_bytes);
-    mxi_scratch_free(j.wt, dyt_bytes);
-    mxi_scratch_free(j.y, part_bytes);
-    return MX_OK;
+    return CK(direct_width)() == 64 ? CK(conv_wgrad_direct_64)(g, x, dy, dw, db)
+                                    : CK(conv_wgrad_direct_32)(g, x, dy, dw, db);
 }

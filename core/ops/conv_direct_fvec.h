@@ -1,34 +1,34 @@
 /* conv_direct_fvec.h — the direct forward convolution vectorized over
  * filters, for rows too narrow for conv_direct.h's row tiles (LeNet's second
  * layer: 8 outputs per row) or with a width stride. Included by
- * conv_direct.h once per dtype (T, CK, CK(vec), CK_VL, CK(direct_job) defined
+ * conv_direct.h once per dtype (T, CK, DK(vec), DK_VL, CK(direct_job) defined
  * there).
  *
- * One tile is CONV_FR output positions of one row for CK_VL filters: a
+ * One tile is CONV_FR output positions of one row for DK_VL filters: a
  * vector of the filters' weights for a tap times each position's input
  * element (a broadcast from memory) accumulates into CONV_FR named vectors.
- * The weights are laid out tap-major per block of CK_VL filters first
+ * The weights are laid out tap-major per block of DK_VL filters first
  * (zeros past the group's last filter), so each tap is one aligned load. */
 #ifndef CONV_FR
 #define CONV_FR 8 /* output positions per tile (named accumulators below) */
 #endif
 
 /* wt[((gi * fvblocks + fb) * ntaps + tap) * VL + l] = w[gi*Fg + fb*VL + l][tap] (0 past Fg) */
-static void CK(fvec_weights_range)(void *ctx, int64_t b, int64_t e) {
+static void DK(fvec_weights_range)(void *ctx, int64_t b, int64_t e) {
     const CK(direct_job) *j = ctx;
     const conv_geom *g = j->g;
     const int64_t Fg = g->F / g->G, ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
     for (int64_t blk = b; blk < e; blk++) { /* blk = gi * fvblocks + fb */
-        const int64_t gi = blk / j->fblocks, f0 = blk % j->fblocks * CK_VL;
-        T *dst = j->wt + blk * ntaps * CK_VL;
+        const int64_t gi = blk / j->fblocks, f0 = blk % j->fblocks * DK_VL;
+        T *dst = j->wt + blk * ntaps * DK_VL;
         for (int64_t tap = 0; tap < ntaps; tap++)
-            for (int64_t l = 0; l < CK_VL; l++)
-                dst[tap * CK_VL + l] = f0 + l < Fg ? j->w[(gi * Fg + f0 + l) * ntaps + tap] : (T)0;
+            for (int64_t l = 0; l < DK_VL; l++)
+                dst[tap * DK_VL + l] = f0 + l < Fg ? j->w[(gi * Fg + f0 + l) * ntaps + tap] : (T)0;
     }
 }
 
-/* Task t = (item, group, block of CK_VL filters); y is written. */
-static MXI_CPU_CLONES void CK(fvec_fwd_range)(void *ctx, int64_t b, int64_t e) {
+/* Task t = (item, group, block of DK_VL filters); y is written. */
+static DK_TARGET void DK(fvec_fwd_range)(void *ctx, int64_t b, int64_t e) {
     const CK(direct_job) *j = ctx;
     const conv_geom *g = j->g;
     const int64_t ID = g->in[0], IH = g->in[1], IW = g->in[2], ISP = ID * IH * IW;
@@ -42,9 +42,9 @@ static MXI_CPU_CLONES void CK(fvec_fwd_range)(void *ctx, int64_t b, int64_t e) {
     int64_t pos[CONV_FR];
     for (int64_t t = b; t < e; t++) {
         const int64_t n = t / (g->G * j->fblocks), gi = t / j->fblocks % g->G, fb = t % j->fblocks;
-        const int64_t f0 = gi * Fg + fb * CK_VL, nf = Fg - fb * CK_VL < CK_VL ? Fg - fb * CK_VL : CK_VL;
-        const T *wt = j->wt + (gi * j->fblocks + fb) * ntaps * CK_VL;
-        CK(vec) bias = {0};
+        const int64_t f0 = gi * Fg + fb * DK_VL, nf = Fg - fb * DK_VL < DK_VL ? Fg - fb * DK_VL : DK_VL;
+        const T *wt = j->wt + (gi * j->fblocks + fb) * ntaps * DK_VL;
+        DK(vec) bias = {0};
         for (int64_t l = 0; l < nf && j->bias; l++) bias[l] = j->bias[f0 + l];
         const T *xn = j->x + (n * g->C + gi * Cg) * ISP;
         T *yn = j->y + (n * g->F + f0) * OSP;
@@ -55,17 +55,17 @@ static MXI_CPU_CLONES void CK(fvec_fwd_range)(void *ctx, int64_t b, int64_t e) {
                     /* the last tile of a row ends at its end, overlapping the one before */
                     const int64_t o = ow0 + CONV_FR <= OW || OW < CONV_FR ? ow0 : OW - CONV_FR;
                     for (int r = 0; r < CONV_FR; r++) pos[r] = (o + r < OW ? o + r : OW - 1) * s2;
-                    CK(vec) a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+                    DK(vec) a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
                     const T *x0 = row + pos[0], *x1 = row + pos[1], *x2 = row + pos[2], *x3 = row + pos[3];
                     const T *x4 = row + pos[4], *x5 = row + pos[5], *x6 = row + pos[6], *x7 = row + pos[7];
                     for (int64_t tp = 0; tp < ntaps; tp++) {
-                        CK(vec) wv;
-                        memcpy(&wv, wt + tp * CK_VL, sizeof wv);
+                        DK(vec) wv;
+                        memcpy(&wv, wt + tp * DK_VL, sizeof wv);
                         const int64_t q = toff[tp];
                         a0 += wv * x0[q], a1 += wv * x1[q], a2 += wv * x2[q], a3 += wv * x3[q];
                         a4 += wv * x4[q], a5 += wv * x5[q], a6 += wv * x6[q], a7 += wv * x7[q];
                     }
-                    const CK(vec) acc[CONV_FR] = {a0, a1, a2, a3, a4, a5, a6, a7};
+                    const DK(vec) acc[CONV_FR] = {a0, a1, a2, a3, a4, a5, a6, a7};
                     T *yrow = yn + (od * OH + oh) * OW;
                     for (int r = 0; r < CONV_FR && o + r < OW; r++)
                         for (int64_t l = 0; l < nf; l++) yrow[l * OSP + o + r] = acc[r][l];

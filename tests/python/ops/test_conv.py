@@ -275,9 +275,11 @@ np.savez(sys.argv[3], **outs)
 """
 
 
-def test_convolution_without_avx512_gives_the_same_results(tmp_path):
-    # MXCORE_CPU_ISA=avx2 turns the direct kernels off (im2col + GEMM, as on CPUs
-    # without AVX-512): both paths agree, on cases each direct kernel takes here
+@pytest.mark.parametrize("isa", ["avx2", "none"])
+def test_convolution_paths_per_cpu_give_the_same_results(tmp_path, isa):
+    # MXCORE_CPU_ISA=avx2 runs the direct kernels' 32-byte build (CPUs without
+    # AVX-512), none runs im2col + GEMM (CPUs without AVX2); both agree with
+    # this CPU's path, on cases each direct kernel takes here
     cases = [DIRECT_CASES[0], DIRECT_CASES[1], DIRECT_CASES[12], WGRAD_CASES[0], WGRAD_CASES[2]]
     data = {"cases": np.array(cases, dtype=object)}
     here = []
@@ -291,7 +293,7 @@ def test_convolution_without_avx512_gives_the_same_results(tmp_path):
         here.append([y] + autograd_grads("Convolution", [x, w, b], a, [0, 1, 2], dy))
     np.savez(tmp_path / "in.npz", **data)
     (tmp_path / "run.py").write_text(_ISA_SCRIPT)
-    env = dict(os.environ, MXCORE_CPU_ISA="avx2")
+    env = dict(os.environ, MXCORE_CPU_ISA=isa)
     subprocess.run([sys.executable, str(tmp_path / "run.py"), os.path.dirname(__file__), str(tmp_path / "in.npz"),
                     str(tmp_path / "out.npz")], env=env, check=True, timeout=120)
     there = np.load(tmp_path / "out.npz")
