@@ -27,6 +27,7 @@
 #define CONV_ROWS_MAX_K 640
 #define CONV_DIRECT_MAX_K 2304
 #define CONV_WGRAD_MAX_K 1152
+#define CONV_DGRAD_MAX_K 640
 enum { CONV_NONE, CONV_ROWS, CONV_FVEC }; /* conv_direct_kind() */
 #define CONV_DF 4 /* filters per tile (named accumulators below) */
 #endif
@@ -160,4 +161,48 @@ static int CK(conv_wgrad_ok)(const conv_geom *g) {
 static int CK(conv_wgrad_direct)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db) {
     return CK(direct_width)() == 64 ? CK(conv_wgrad_direct_64)(g, x, dy, dw, db)
                                     : CK(conv_wgrad_direct_32)(g, x, dy, dw, db);
+}
+
+/* The data gradient of a convolution with unit strides is itself one: dy
+ * convolved with the weights flipped in space and with data and filter
+ * channels swapped, padded by dilate*(kernel-1) - pad. Fills t with that
+ * geometry and says whether the direct forward should run it: the kernel
+ * accepts it, the padding is >= 0 and gives back the input's size, and the
+ * correlation over the padded dy does at most twice the multiply-adds of the
+ * gradient itself (input over output area: 1 for 'same' layers, 2.25 for
+ * LeNet's 'valid' 5x5 on 12x12, where im2col + col2im stays), over at most
+ * CONV_DGRAD_MAX_K taps. Measured against im2col + col2im (2 threads,
+ * AVX-512, float32), forward + both gradients of 3x3 'same' layers: 32
+ * channels on 32x32 16.4 -> 7.7 ms, 64 on 16x16 10.3 -> 5.6 ms, 64 on 56x56
+ * 25.5 -> 20.7 ms; at 1152 taps no gain, at 2304 taps 1.3x slower (the GEMM
+ * with K = channels is efficient there). */
+static int CK(conv_dgrad_geom)(const conv_geom *g, conv_geom *t) {
+    *t = (conv_geom){.N = g->N, .C = g->F, .F = g->C, .G = g->G};
+    for (int i = 0; i < 3; i++) {
+        t->in[i] = g->out[i], t->out[i] = g->in[i], t->k[i] = g->k[i], t->s[i] = 1, t->d[i] = g->d[i];
+        t->p[i] = g->d[i] * (g->k[i] - 1) - g->p[i];
+        if (g->s[i] != 1 || t->p[i] < 0 || t->in[i] + 2 * t->p[i] - t->d[i] * (t->k[i] - 1) != t->out[i]) return 0;
+    }
+    const double waste = (double)(g->in[0] * g->in[1] * g->in[2]) / (double)(g->out[0] * g->out[1] * g->out[2]);
+    return waste <= 2.0 && t->C / t->G * t->k[0] * t->k[1] * t->k[2] <= CONV_DGRAD_MAX_K && CK(conv_direct_ok)(t);
+}
+
+/* dx = the data gradient (written: callers pass it zeroed) for a geometry
+ * conv_dgrad_geom() accepted as t. */
+static int CK(conv_dgrad_direct)(const conv_geom *g, const conv_geom *t, const T *w, const T *dy, T *dx) {
+    const int64_t Cg = g->C / g->G, Fg = g->F / g->G, k0 = g->k[0], k1 = g->k[1], k2 = g->k[2];
+    const size_t bytes = sizeof(T) * (size_t)(g->C * Fg * k0 * k1 * k2);
+    T *wt = mxi_scratch_alloc(bytes);
+    if (!wt) return mxi_error(MX_ERR_MEMORY, "Convolution: out of memory for the flipped weights");
+    for (int64_t gi = 0; gi < g->G; gi++)
+        for (int64_t c = 0; c < Cg; c++)
+            for (int64_t fl = 0; fl < Fg; fl++)
+                for (int64_t kd = 0; kd < k0; kd++)
+                    for (int64_t kh = 0; kh < k1; kh++)
+                        for (int64_t kw = 0; kw < k2; kw++)
+                            wt[((((gi * Cg + c) * Fg + fl) * k0 + kd) * k1 + kh) * k2 + kw] =
+                                w[((((gi * Fg + fl) * Cg + c) * k0 + k0 - 1 - kd) * k1 + k1 - 1 - kh) * k2 + k2 - 1 - kw];
+    const int rc = CK(conv_forward_direct)(t, dy, wt, NULL, dx);
+    mxi_scratch_free(wt, bytes);
+    return rc;
 }

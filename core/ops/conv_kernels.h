@@ -224,9 +224,14 @@ static int CK(conv_backward)(const conv_geom *g, const T *x, const T *w, const T
     if (g->N == 0 || OSP == 0 || g->F == 0) return MX_OK;
     if (dw && CK(conv_wgrad_ok)(g)) { /* the weight and bias gradients without im2col */
         MXI_TRY(CK(conv_wgrad_direct)(g, x, dy, dw, db));
-        if (!dx) return MX_OK;
         dw = db = NULL;
     }
+    conv_geom t;
+    if (dx && CK(conv_dgrad_geom)(g, &t)) { /* the data gradient as a direct convolution */
+        MXI_TRY(CK(conv_dgrad_direct)(g, &t, w, dy, dx));
+        dx = NULL;
+    }
+    if (!dx && !dw && !db) return MX_OK;
     const int64_t NB = CK(chunk_items)(g);
     const size_t col_bytes = sizeof(T) * (size_t)(g->C * KK * NB * OSP), tmp_bytes = sizeof(T) * (size_t)(g->F * NB * OSP);
     T *col = mxi_scratch_alloc(col_bytes);

@@ -258,6 +258,40 @@ def test_convolution_weight_and_bias_gradient(shape, nf, kernel, attrs, dtype):
                                    rtol=tol, atol=tol * 10)
 
 
+# Data gradients: as a direct convolution of dy with flipped weights
+# (conv_direct.h: unit strides, at most twice the multiply-adds) for 'same'
+# layers, wide and narrow rows, dilation, groups, 1-D and 3-D, and a 3x3
+# 'valid' layer; im2col + col2im for LeNet's 'valid' 5x5 on 12x12 and strides.
+DGRAD_CASES = [
+    ((2, 3, 9, 20), 8, (3, 3), {"pad": (1, 1)}),
+    ((2, 6, 7, 9), 40, (3, 3), {"pad": (1, 1), "num_group": 2}),
+    ((1, 4, 6, 18), 5, (3, 5), {"pad": (2, 4), "dilate": (2, 2)}),
+    ((2, 3, 30), 6, (5,), {"pad": (2,)}),
+    ((1, 2, 4, 5, 17), 3, (3, 3, 3), {"pad": (1, 1, 1)}),
+    ((2, 4, 10, 24), 6, (3, 3), {}),
+    ((2, 20, 12, 12), 50, (5, 5), {}),
+    ((2, 3, 9, 11), 4, (3, 3), {"pad": (1, 1), "stride": (2, 2)}),
+]
+
+
+@pytest.mark.parametrize("shape,nf,kernel,attrs", DGRAD_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_convolution_data_gradient(shape, nf, kernel, attrs, dtype):
+    G = attrs.get("num_group", 1)
+    x, w, b = rnd(*shape, dtype=dtype), rnd(nf, shape[1] // G, *kernel, dtype=dtype), rnd(nf, dtype=dtype)
+    a = dict(attrs, kernel=kernel, num_filter=nf)
+    dy = rnd(*run_op("Convolution", [x, w, b], a)[0].shape, dtype=dtype)
+    dx = autograd_grads("Convolution", [x, w, b], a, [0], dy)[0]
+    # the adjoint: a transposed convolution of dy, adj restoring the input size
+    ra = {k: v for k, v in attrs.items() if k in ("stride", "dilate", "pad", "num_group")}
+    nsp = len(kernel)
+    s_, d_, p_ = _tup(attrs.get("stride"), nsp, 1), _tup(attrs.get("dilate"), nsp, 1), _tup(attrs.get("pad"), nsp, 0)
+    adj = tuple(shape[2 + i] - (s_[i] * (dy.shape[2 + i] - 1) + d_[i] * (kernel[i] - 1) + 1 - 2 * p_[i])
+                for i in range(nsp))
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(dx, ref_deconv(dy, w, adj=adj, **ra), rtol=tol, atol=tol * 10)
+
+
 _ISA_SCRIPT = """
 import sys
 import numpy as np
@@ -280,7 +314,8 @@ def test_convolution_paths_per_cpu_give_the_same_results(tmp_path, isa):
     # MXCORE_CPU_ISA=avx2 runs the direct kernels' 32-byte build (CPUs without
     # AVX-512), none runs im2col + GEMM (CPUs without AVX2); both agree with
     # this CPU's path, on cases each direct kernel takes here
-    cases = [DIRECT_CASES[0], DIRECT_CASES[1], DIRECT_CASES[12], WGRAD_CASES[0], WGRAD_CASES[2]]
+    cases = [DIRECT_CASES[0], DIRECT_CASES[1], DIRECT_CASES[12], WGRAD_CASES[0], WGRAD_CASES[2], DGRAD_CASES[1],
+             DGRAD_CASES[4]]
     data = {"cases": np.array(cases, dtype=object)}
     here = []
     for i, (shape, nf, kernel, attrs) in enumerate(cases):
