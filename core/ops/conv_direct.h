@@ -23,12 +23,11 @@
  * (per chunk of items), so every tap of every tile reads inside memory
  * without checks. */
 #ifndef CONV_DIRECT_MAX_K
-/* taps (channels per group x kernel elements), at most, for the row-tile
- * kernel and for either kernel (see conv_direct_kind) */
-#define CONV_ROWS_MAX_K 640
-#define CONV_DIRECT_MAX_K 2304
-#define CONV_WGRAD_MAX_K 1152
-#define CONV_DGRAD_MAX_K 640
+/* taps (channels per group x kernel elements), at most, for any direct
+ * kernel: ResNet's 3x3 layers of 128 and 256 channels (1152, 2304 taps) ran
+ * 4-10% slower direct than through im2col + GEMM, its 64-channel ones (576)
+ * faster (see conv_direct_kind, conv_wgrad_ok, conv_dgrad_geom) */
+#define CONV_DIRECT_MAX_K 640
 enum { CONV_NONE, CONV_ROWS, CONV_FVEC }; /* conv_direct_kind() */
 #define CONV_DF 4 /* filters per tile (named accumulators below) */
 #endif
@@ -171,8 +170,7 @@ static int CK(conv_wgrad_direct)(const conv_geom *g, const T *x, const T *dy, T 
  * accepts it, the padding is >= 0 and gives back the input's size, and the
  * correlation over the padded dy does at most twice the multiply-adds of the
  * gradient itself (input over output area: 1 for 'same' layers, 2.25 for
- * LeNet's 'valid' 5x5 on 12x12, where im2col + col2im stays), over at most
- * CONV_DGRAD_MAX_K taps. Measured against im2col + col2im (2 threads,
+ * LeNet's 'valid' 5x5 on 12x12, where im2col + col2im stays). Measured against im2col + col2im (2 threads,
  * AVX-512, float32), forward + both gradients of 3x3 'same' layers: 32
  * channels on 32x32 16.4 -> 7.7 ms, 64 on 16x16 10.3 -> 5.6 ms, 64 on 56x56
  * 25.5 -> 20.7 ms; at 1152 taps no gain, at 2304 taps 1.3x slower (the GEMM
@@ -185,7 +183,7 @@ static int CK(conv_dgrad_geom)(const conv_geom *g, conv_geom *t) {
         if (g->s[i] != 1 || t->p[i] < 0 || t->in[i] + 2 * t->p[i] - t->d[i] * (t->k[i] - 1) != t->out[i]) return 0;
     }
     const double waste = (double)(g->in[0] * g->in[1] * g->in[2]) / (double)(g->out[0] * g->out[1] * g->out[2]);
-    return waste <= 2.0 && t->C / t->G * t->k[0] * t->k[1] * t->k[2] <= CONV_DGRAD_MAX_K && CK(conv_direct_ok)(t);
+    return waste <= 2.0 && CK(conv_direct_ok)(t);
 }
 
 /* dx = the data gradient (written: callers pass it zeroed) for a geometry

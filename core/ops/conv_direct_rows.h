@@ -34,7 +34,7 @@ static DK_TARGET void DK(direct_fwd_range)(void *ctx, int64_t b, int64_t e) {
         const int64_t nf = Fg - fl < CONV_DF ? Fg - fl : CONV_DF;
         /* this block's weights, tap-major with the filters side by side; missing
          * filters (the last block of a group) are zeros, so the loop has no branch */
-        T wl[CONV_ROWS_MAX_K * CONV_DF], bias[CONV_DF];
+        T wl[CONV_DIRECT_MAX_K * CONV_DF], bias[CONV_DF];
         for (int64_t tp = 0; tp < ntaps; tp++)
             for (int fb = 0; fb < CONV_DF; fb++) wl[tp * CONV_DF + fb] = fb < nf ? j->w[(f0 + fb) * ntaps + tp] : (T)0;
         for (int fb = 0; fb < CONV_DF; fb++) bias[fb] = fb < nf && j->bias ? j->bias[f0 + fb] : (T)0;

@@ -22,17 +22,16 @@
 typedef T DK(vec) __attribute__((vector_size(DV)));
 #define DK_VL ((int64_t)(DV / sizeof(T)))
 
-/* Which direct kernel, if any, runs a convolution: the row-tile kernel here
- * for unit width stride, rows at least a tile wide and few filters; the
- * filter-vector kernel (conv_direct_fvec.h) for other reductions up to
- * CONV_ROWS_MAX_K taps, and up to CONV_DIRECT_MAX_K with unit width stride;
- * else none (im2col + GEMM). Measured on 2 threads (AVX-512), float32:
+/* Which direct kernel, if any, runs a convolution of at most
+ * CONV_DIRECT_MAX_K taps: the row-tile kernel (conv_direct_rows.h) for unit
+ * width stride, rows at least a tile wide and few filters; the filter-vector
+ * kernel (conv_direct_fvec.h) for the others but strided 1x1 layers; else
+ * none (im2col + GEMM). Measured on 2 threads (AVX-512), float32:
  * - row tiles beat filter vectors where filters are few (LeNet conv1, 20
  *   filters: 0.29 vs 0.40 ms; 32 filters on 32-pixel rows: 2.9 vs 3.2 ms);
  * - filter vectors beat im2col + GEMM 1.2-2.2x up to 576 taps at any width
- *   (LeNet conv2, 8-pixel rows: 2.16 -> 1.00 ms; ResNet's 7x7/2 stem 2x) and
- *   1.1-1.25x up to 2304 taps with unit stride; at 4608 taps and on strided
- *   1152-tap layers the GEMM was ahead;
+ *   (LeNet conv2, 8-pixel rows: 2.16 -> 1.00 ms; ResNet's 7x7/2 stem 2x);
+ *   on strided 1x1 layers (ResNet's downsampling) the GEMM was ahead;
  * - row tiles of two half tiles for 8-float rows measured no faster than
  *   im2col (filter vectors there instead).
  * The same rules for the 32-byte build, measured with MXCORE_CPU_ISA=avx2 and
@@ -40,24 +39,23 @@ typedef T DK(vec) __attribute__((vector_size(DV)));
  * was at hand): 1.0-1.7x faster than im2col, except 0.9x at 576 taps on
  * 56-pixel rows. */
 static int DK(conv_direct_kind)(const conv_geom *g) {
-    const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
-    if (ntaps > CONV_DIRECT_MAX_K || (ntaps > CONV_ROWS_MAX_K && g->s[2] != 1))
-        return CONV_NONE;
-    if (g->s[2] == 1 && g->out[2] >= DK_VL && g->F / g->G <= 2 * DK_VL && ntaps <= CONV_ROWS_MAX_K) return CONV_ROWS;
+    const int64_t KK = g->k[0] * g->k[1] * g->k[2], ntaps = g->C / g->G * KK;
+    if (ntaps > CONV_DIRECT_MAX_K || (g->s[2] != 1 && KK == 1)) return CONV_NONE;
+    if (g->s[2] == 1 && g->out[2] >= DK_VL && g->F / g->G <= 2 * DK_VL) return CONV_ROWS;
     return CONV_FVEC;
 }
 
 /* Whether the weight gradient runs without im2col (conv_direct_wgrad.h): up to
- * CONV_WGRAD_MAX_K taps with at most a quarter of the filter vectors' lanes
- * idle. Measured on 2 threads (AVX-512, float32) against im2col + GEMM:
+ * CONV_DIRECT_MAX_K taps, not 1x1, with at most a quarter of the filter
+ * vectors' lanes idle. Measured on 2 threads (AVX-512, float32) against im2col + GEMM:
  * LeNet conv2 (50 filters) 2.13 -> 1.36 ms, 3x3 layers of 32-64 filters and
  * ResNet's 7x7/2 stem 1.2-1.5x faster; slower for LeNet conv1 (20 filters in
- * 32 lanes: 0.71 vs 0.86 ms) and equal at 2304 taps. The 32-byte build (as
- * above): 0.95-1.23x im2col's speed. */
+ * 32 lanes: 0.71 vs 0.86 ms), 4% slower at 1152 taps (ResNet's 128-channel
+ * 3x3) and up to 1.5x slower on 1x1 layers (a plain GEMM there). The 32-byte
+ * build (as above): 0.95-1.23x im2col's speed. */
 static int DK(conv_wgrad_ok)(const conv_geom *g) {
-    const int64_t Fg = g->F / g->G, lanes = (Fg + DK_VL - 1) / DK_VL * DK_VL;
-    return g->C / g->G * g->k[0] * g->k[1] * g->k[2] <= CONV_WGRAD_MAX_K &&
-           3 * lanes <= 4 * Fg;
+    const int64_t Fg = g->F / g->G, lanes = (Fg + DK_VL - 1) / DK_VL * DK_VL, KK = g->k[0] * g->k[1] * g->k[2];
+    return KK > 1 && g->C / g->G * KK <= CONV_DIRECT_MAX_K && 3 * lanes <= 4 * Fg;
 }
 
 #include "conv_direct_rows.h"

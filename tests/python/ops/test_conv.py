@@ -93,9 +93,9 @@ CONV_CASES = [
 # padding (a zero-bordered copy), rows of one tile (paired across rows, odd row
 # counts), rows not a multiple of the tile, filter blocks cut short, groups,
 # 1-D and 3-D, dilation, 360 and 640 taps. Filter vectors take the rest up to
-# 640 taps (any stride) or 2304 (unit width stride): the small CONV_CASES
-# above, and below narrow rows, filter counts around the vector width, width
-# strides, many filters on wide rows, and 900 and 2304 taps.
+# 640 taps but strided 1x1 layers: the small CONV_CASES above, and below
+# narrow rows, filter counts around the vector width, width strides and many
+# filters on wide rows; 900 and 2304 taps go through im2col + GEMM.
 DIRECT_CASES = [
     ((2, 1, 6, 28), 5, (3, 5), {}),
     ((2, 3, 7, 20), 6, (3, 3), {"stride": (2, 1), "pad": (1, 2), "dilate": (1, 2)}),
@@ -222,8 +222,8 @@ def ref_conv_wgrad(x, dy, kshape, stride=(), dilate=(), pad=(), num_group=1):
     return dw
 
 
-# Weight gradients: the direct kernel (core/ops/conv_direct_wgrad.h: up to 1152
-# taps, filter vectors at most a quarter idle: 50, 32 and 64 float32 filters,
+# Weight gradients: the direct kernel (core/ops/conv_direct_wgrad.h: up to 640
+# taps, not 1x1, filter vectors at most a quarter idle: 50, 32 and 64 float32 filters,
 # 20 and 33 float64 ones) with padding, strides, dilation, groups, 1-D/3-D,
 # several items per task and padded chunks; im2col + GEMM for 20 float32
 # filters and for 1250 taps.
