@@ -94,8 +94,10 @@ CONV_CASES = [
 # counts), rows not a multiple of the tile, filter blocks cut short, groups,
 # 1-D and 3-D, dilation, 360 and 640 taps. Filter vectors take the rest up to
 # 640 taps but strided 1x1 layers: the small CONV_CASES above, and below
-# narrow rows, filter counts around the vector width, width strides and many
-# filters on wide rows; 900 and 2304 taps go through im2col + GEMM.
+# narrow rows, filter counts around the vector width, width strides, many
+# filters on wide rows and depthwise layers (MobileNet's: one channel per
+# group, with multiplier 2 and stride 2); 900 and 2304 taps go through
+# im2col + GEMM.
 DIRECT_CASES = [
     ((2, 1, 6, 28), 5, (3, 5), {}),
     ((2, 3, 7, 20), 6, (3, 3), {"stride": (2, 1), "pad": (1, 2), "dilate": (1, 2)}),
@@ -117,6 +119,8 @@ DIRECT_CASES = [
     ((1, 4, 5, 7), 6, (3, 3), {"num_group": 2, "stride": (1, 3), "dilate": (1, 2), "pad": (1, 2)}),
     ((1, 100, 5, 6), 5, (3, 3), {"pad": (1, 1)}),
     ((1, 256, 4, 4), 3, (3, 3), {"pad": (1, 1)}),
+    ((2, 5, 6, 20), 5, (3, 3), {"num_group": 5, "pad": (1, 1)}),
+    ((2, 4, 9, 9), 8, (3, 3), {"num_group": 4, "pad": (1, 1), "stride": (2, 2)}),
 ]
 
 
@@ -271,6 +275,7 @@ DGRAD_CASES = [
     ((2, 4, 10, 24), 6, (3, 3), {}),
     ((2, 20, 12, 12), 50, (5, 5), {}),
     ((2, 3, 9, 11), 4, (3, 3), {"pad": (1, 1), "stride": (2, 2)}),
+    ((2, 6, 7, 19), 6, (3, 3), {"pad": (1, 1), "num_group": 6}),
 ]
 
 
