@@ -11,6 +11,7 @@
 #include "../../backends/cpu/cpu.h"
 #include "../autograd.h"
 #include "../op.h"
+#include "fast_expf.h"
 
 static int64_t prod(const int64_t *s, int a, int b) {
     int64_t p = 1;
@@ -353,8 +354,11 @@ static int64_t sm_len(const sm_args *p, int64_t o, int64_t j) {
         }                                                                                  \
     }
 
-/* Fast float32 path for a contiguous last axis (the common case). */
-static void sm_fwd_f32_last(void *ctx, int64_t b, int64_t e) {
+/* Fast float32 path for a contiguous last axis (the common case): mxi_expf
+ * (fast_expf.h: inline, so the loops vectorize) and 8 partial sums (one
+ * running sum is a dependent add per element). libm's expf and fmaxf had
+ * been calls per element. */
+static MXI_CPU_CLONES void sm_fwd_f32_last(void *ctx, int64_t b, int64_t e) {
     sm_args *p = ctx;
     const float *X = p->x;
     float *O = p->o;
@@ -363,20 +367,27 @@ static void sm_fwd_f32_last(void *ctx, int64_t b, int64_t e) {
     for (int64_t r = b; r < e; r++) {
         const float *x = X + r * A;
         float *y = O + r * A;
-        float mx = -INFINITY;
-        for (int64_t a = 0; a < A; a++) mx = fmaxf(mx, x[a] * s);
-        float sum = 0;
+        float m8[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        float mx = -INFINITY, part[8] = {0}, sum = 0;
+        int64_t a = 0;
+        /* a select, not fmaxf (a libm call here), with fmaxf's NaN rule: NaNs are skipped */
+        for (; a + 8 <= A; a += 8)
+            for (int q = 0; q < 8; q++) m8[q] = x[a + q] * s > m8[q] ? x[a + q] * s : m8[q];
+        for (; a < A; a++) mx = x[a] * s > mx ? x[a] * s : mx;
+        for (int q = 0; q < 8; q++) mx = m8[q] > mx ? m8[q] : mx;
+        /* exps in one plain loop (the vectorizer if-converts mxi_expf's
+         * selects there), then their sum with 8 partial sums */
+        for (a = 0; a < A; a++) y[a] = mxi_expf(x[a] * s - mx);
+        for (a = 0; a + 8 <= A; a += 8)
+            for (int q = 0; q < 8; q++) part[q] += y[a + q];
+        for (; a < A; a++) part[0] += y[a];
+        for (int q = 0; q < 8; q++) sum += part[q];
         if (p->kind == SM_LOG) {
-            for (int64_t a = 0; a < A; a++) sum += expf(x[a] * s - mx);
-            float ls = logf(sum) + mx;
-            for (int64_t a = 0; a < A; a++) y[a] = x[a] * s - ls;
+            const float ls = logf(sum) + mx;
+            for (a = 0; a < A; a++) y[a] = x[a] * s - ls;
         } else {
-            for (int64_t a = 0; a < A; a++) {
-                y[a] = expf(x[a] * s - mx);
-                sum += y[a];
-            }
-            float inv = 1.0f / sum;
-            for (int64_t a = 0; a < A; a++) y[a] *= inv;
+            const float inv = 1.0f / sum;
+            for (a = 0; a < A; a++) y[a] *= inv;
         }
     }
 }

@@ -89,6 +89,28 @@ def test_softmax_stable_temperature_dtype():
     assert out.dtype == np.float16
 
 
+@pytest.mark.parametrize("width", [1, 7, 8, 29, 512])
+def test_softmax_float32_rows_wide_spread_inf_nan(width):
+    # the float32 last-axis kernel computes exp inline (core/ops/fast_expf.h):
+    # values over the whole exp range, rows with -inf entries, a NaN row, and
+    # widths around its 8-wide partial sums
+    x = (R(6, width, dtype=np.float64) * 60).astype(np.float32)
+    x[1, 0] = -np.inf if width > 1 else 0
+    x[2] = x[2] - 200  # large negatives only: all shifted exps still in range
+    x[3, ::2] = 88.0
+    want = np_softmax(x.astype(np.float64))
+    want_log = np_log_softmax(x.astype(np.float64))
+    x[5, width // 2] = np.nan
+    got = run_op("softmax", [x], {})[0]
+    got_log = run_op("log_softmax", [x], {})[0]
+    np.testing.assert_allclose(got[:5], want[:5], rtol=2e-6, atol=1e-30)
+    ok = np.isfinite(want_log[:5])
+    np.testing.assert_allclose(got_log[:5][ok], want_log[:5][ok], rtol=2e-6, atol=2e-5)
+    assert np.isnan(got[5]).all() and np.isnan(got_log[5]).all()
+    if width > 1:
+        assert got[1, 0] == 0 and got_log[1, 0] == -np.inf
+
+
 def test_float16_output_by_dtype_attr_and_its_gradient():
     # dtype=float16 on a float32 kernel: the kernel writes float32 and the
     # result is converted (it used to write floats into a half-sized buffer)
