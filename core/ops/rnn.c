@@ -44,6 +44,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
+#include "fast_expf.h"
 
 enum { RNN_RELU, RNN_TANH, RNN_LSTM, RNN_GRU };
 
@@ -103,26 +104,8 @@ static int64_t rnn_reserve_size(const rnn_cfg *c) {
 /* whether step t is inside sample n's sequence */
 static inline int rnn_valid(const rnn_cfg *c, int64_t t, int64_t n) { return !c->len || t < c->len[n]; }
 
-/* exp for float without a libm call so the gate loops vectorize:
- * 2^n * p(r) with n = round(x / ln 2), |r| <= ln2 / 2 and p the degree-7
- * Taylor polynomial (truncation < 1e-8 relative; about 2 ulp overall). */
-MXI_RNN_INLINE float rnn_expf(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round to nearest via the 1.5*2^23 shift */
-    float r = x - n * 0.693359375f;                           /* ln 2 split hi + lo: n*hi is exact */
-    r = r - n * -2.12194440e-4f;
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    union { int32_t i; float f; } sc = {.i = ((int32_t)n + 127) << 23};
-    return p * sc.f;
-}
+/* exp for float without a libm call so the gate loops vectorize (fast_expf.h) */
+MXI_RNN_INLINE float rnn_expf(float x) { return mxi_expf(x); }
 
 /* tanh for float, vectorizable: odd Taylor series for |x| < 0.25 (where
  * 1 - e^-2|x| would cancel), else (1 - e) / (1 + e) with e = e^-2|x|. */
