@@ -16,7 +16,8 @@
 
 static inline __attribute__((always_inline)) float mxi_expf(float x) {
     const float lo = -87.3f, hi = 88.7f;
-    const float xc = x < lo ? lo : x > hi ? hi : x;
+    /* clamped, NaN as 0 (its result is replaced below): keeps n in [-126, 128] */
+    const float xc = x < lo ? lo : x > hi ? hi : x == x ? x : 0.0f;
     /* round to nearest through the float adder: exact for |v| < 2^22 */
     const float shifter = 12582912.0f; /* 1.5 * 2^23 */
     const float n = (xc * 1.44269504088896341f + shifter) - shifter;
@@ -30,7 +31,7 @@ static inline __attribute__((always_inline)) float mxi_expf(float x) {
     p = p * r + 1.0f;
     /* 2^n in the exponent bits; near the top (n = 128) as 2 * 2^127 */
     const float top = n > 0.0f ? 1.0f : 0.0f;
-    const int32_t bits = ((int32_t)(n - top) + 127) << 23;
+    const uint32_t bits = (uint32_t)((int32_t)(n - top) + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     const float v = p * (1.0f + top) * scale;

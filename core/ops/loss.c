@@ -13,6 +13,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
+#include "fast_expf.h"
 
 #define NA(a) (int)(sizeof a / sizeof a[0])
 
@@ -280,9 +281,13 @@ typedef struct {
 } sce_rows_job;
 
 /* Per row: lse = log(sum(exp(x - max))) + max; forward writes lse - x[k],
- * backward writes (exp(x - lse) - onehot(k)) * ograd[i]. */
+ * backward writes (exp(x - lse) - onehot(k)) * ograd[i]. float rows use the
+ * inline exp (fast_expf.h): libm's was a call per element, a tenth of a small
+ * MLP's training step at batch 32. */
+static inline __attribute__((always_inline)) float sce_exp_f32(float v) { return mxi_expf(v); }
+static inline __attribute__((always_inline)) double sce_exp_f64(double v) { return exp(v); }
 #define SCE_ROWS(SUF, T)                                                                    \
-    static void sce_rows_##SUF(void *ctx, int64_t r0, int64_t r1) {                         \
+    static MXI_CPU_CLONES void sce_rows_##SUF(void *ctx, int64_t r0, int64_t r1) {          \
         const sce_rows_job *j = ctx;                                                        \
         const int64_t C = j->C;                                                             \
         const T *x = MXI_PTR(T, j->data), *go = j->ograd ? MXI_PTR(T, j->ograd) : NULL;     \
@@ -292,7 +297,7 @@ typedef struct {
             T m = row[0];                                                                   \
             for (int64_t a = 1; a < C; a++) m = row[a] > m ? row[a] : m;                    \
             T s = 0;                                                                        \
-            for (int64_t a = 0; a < C; a++) s += (T)exp((double)(row[a] - m));             \
+            for (int64_t a = 0; a < C; a++) s += sce_exp_##SUF(row[a] - m);                \
             const T lse = (T)log((double)s) + m;                                            \
             int64_t k = (int64_t)floor(ld(j->label, i));                                    \
             k = k < 0 ? 0 : (k >= C ? C - 1 : k);                                           \
@@ -301,7 +306,7 @@ typedef struct {
                 continue;                                                                   \
             }                                                                               \
             T *d = o + i * C;                                                               \
-            for (int64_t a = 0; a < C; a++) d[a] = (T)exp((double)(row[a] - lse)) * go[i]; \
+            for (int64_t a = 0; a < C; a++) d[a] = sce_exp_##SUF(row[a] - lse) * go[i];     \
             d[k] -= go[i];                                                                  \
         }                                                                                   \
     }

@@ -120,6 +120,17 @@ def test_sparse_softmax_ce_per_sample(dtype):
              lambda x, l: -np.log(np_softmax(x.astype(np.float64)))[np.arange(3000), l.astype(int)], rtol=1e-5)
 
 
+def test_sparse_softmax_ce_float32_gradient():
+    # float32 rows take the inline exp (core/ops/fast_expf.h) both ways
+    x = (R(64, 10, dtype=np.float64) * 30).astype(np.float32)
+    lab = rng.integers(0, 10, 64).astype(np.float32)
+    head = R(64, dtype=np.float64).astype(np.float32)
+    g = autograd_grads("_sparse_softmax_ce", [x, lab], {}, [0], head)[0]
+    want = np_softmax(x.astype(np.float64))
+    want[np.arange(64), lab.astype(int)] -= 1
+    np.testing.assert_allclose(g, want * head[:, None].astype(np.float64), rtol=2e-5, atol=1e-6)
+
+
 def test_sparse_softmax_ce_errors():
     expect_error("_sparse_softmax_ce", [R(3, 4), np.zeros(2)], {}, contains=("_sparse_softmax_ce", "(3,4)", "(2,)"))
     expect_error("_sparse_softmax_ce", [R(3, 4, 2), np.zeros(3)], {}, contains=("_sparse_softmax_ce", "(N, C)"))
