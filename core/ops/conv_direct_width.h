@@ -45,6 +45,12 @@ static int DK(conv_direct_kind)(const conv_geom *g) {
     return CONV_FVEC;
 }
 
+/* Depthwise layers (one input channel per group) with unit width stride and
+ * rows a tile wide: their own weight-gradient kernel (conv_direct_dwgrad.h).
+ * Backward of 3x3 depthwise layers at batch 8 (2 threads, AVX-512): 32
+ * channels on 112x112 23.1 -> 4.8 ms, 128 on 56x56 24.1 -> 5.2 ms. */
+static int DK(dwgrad_ok)(const conv_geom *g) { return g->C == g->G && g->s[2] == 1 && g->out[2] >= DK_VL; }
+
 /* Whether the weight gradient runs without im2col (conv_direct_wgrad.h): up to
  * CONV_DIRECT_MAX_K taps, not 1x1, with at most a quarter of the filter
  * vectors' lanes idle. Measured on 2 threads (AVX-512, float32) against im2col + GEMM:
@@ -55,12 +61,13 @@ static int DK(conv_direct_kind)(const conv_geom *g) {
  * build (as above): 0.95-1.23x im2col's speed. */
 static int DK(conv_wgrad_ok)(const conv_geom *g) {
     const int64_t Fg = g->F / g->G, lanes = (Fg + DK_VL - 1) / DK_VL * DK_VL, KK = g->k[0] * g->k[1] * g->k[2];
-    return KK > 1 && g->C / g->G * KK <= CONV_DIRECT_MAX_K && 3 * lanes <= 4 * Fg;
+    return KK > 1 && g->C / g->G * KK <= CONV_DIRECT_MAX_K && (3 * lanes <= 4 * Fg || DK(dwgrad_ok)(g));
 }
 
 #include "conv_direct_rows.h"
 #include "conv_direct_fvec.h"
 #include "conv_direct_wgrad.h"
+#include "conv_direct_dwgrad.h"
 
 /* y = conv(x, w) + bias, for shapes conv_direct_ok() accepts. */
 static int DK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, const T *bias, T *y) {
@@ -88,9 +95,31 @@ static int DK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, c
     return MX_OK;
 }
 
+/* The depthwise weight gradient (and db): one task per filter over all items;
+ * padding through the chunked zero-bordered copies. */
+static int DK(conv_dwgrad_direct)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db) {
+    const int64_t OSP = g->out[0] * g->out[1] * g->out[2];
+    conv_geom pg;
+    const int64_t NB = CK(direct_chunking)(g, &pg, 0);
+    CK(direct_job) j = {.g = &pg, .orig = g, .dw = dw, .db = db};
+    size_t pad_bytes;
+    MXI_TRY(CK(direct_scratch)(&j, &pg, NB, 0, &pad_bytes));
+    for (int64_t n0 = 0; n0 < g->N; n0 += NB) {
+        const int64_t nb = g->N - n0 < NB ? g->N - n0 : NB;
+        CK(direct_chunk_input)(&j, &pg, x, n0, nb);
+        j.dy = dy + n0 * g->F * OSP;
+        mxi_parallel_for(g->F, 1, DK(dwgrad_range), &j);
+    }
+    j.dy = dy;
+    if (db) mxi_parallel_for(g->F, CK(grain_for)(g->N * OSP), CK(direct_bgrad_range), &j);
+    mxi_scratch_free(j.xpad, pad_bytes);
+    return MX_OK;
+}
+
 /* dw += the weight gradient, db += the bias gradient (db may be NULL) of
  * y = conv(x, w) + bias, for shapes conv_wgrad_ok() accepts. */
 static int DK(conv_wgrad_direct)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db) {
+    if (DK(dwgrad_ok)(g)) return DK(conv_dwgrad_direct)(g, x, dy, dw, db);
     const int64_t Fg = g->F / g->G, OSP = g->out[0] * g->out[1] * g->out[2];
     const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2], fblocks = (Fg + DK_VL - 1) / DK_VL;
     conv_geom pg;

@@ -229,7 +229,9 @@ def ref_conv_wgrad(x, dy, kshape, stride=(), dilate=(), pad=(), num_group=1):
 # Weight gradients: the direct kernel (core/ops/conv_direct_wgrad.h: up to 640
 # taps, not 1x1, filter vectors at most a quarter idle: 50, 32 and 64 float32 filters,
 # 20 and 33 float64 ones) with padding, strides, dilation, groups, 1-D/3-D,
-# several items per task and padded chunks; im2col + GEMM for 20 float32
+# several items per task and padded chunks; depthwise layers (their own
+# kernel, conv_direct_dwgrad.h: multiplier 2, height stride, 5x5 in passes
+# of 9 taps, rows a multiple of the tile); im2col + GEMM for 20 float32
 # filters and for 1250 taps.
 WGRAD_CASES = [
     ((4, 20, 12, 12), 50, (5, 5), {}),
@@ -240,6 +242,11 @@ WGRAD_CASES = [
     ((40, 1, 10, 10), 20, (5, 5), {}),
     ((2, 50, 6, 6), 33, (5, 5), {"pad": (2, 2)}),
     ((37, 8, 60, 60), 32, (3, 3), {"pad": (1, 1)}),
+    ((2, 6, 9, 20), 6, (3, 3), {"num_group": 6, "pad": (1, 1)}),
+    ((1, 4, 8, 19), 8, (3, 3), {"num_group": 4}),
+    ((2, 3, 11, 18), 3, (3, 3), {"num_group": 3, "stride": (2, 1), "pad": (1, 1)}),
+    ((1, 2, 7, 24), 2, (5, 5), {"num_group": 2, "pad": (2, 2)}),
+    ((1, 2, 4, 32), 2, (3, 3), {"num_group": 2, "pad": (1, 1), "dilate": (1, 2)}),
 ]
 
 
@@ -319,8 +326,8 @@ def test_convolution_paths_per_cpu_give_the_same_results(tmp_path, isa):
     # MXCORE_CPU_ISA=avx2 runs the direct kernels' 32-byte build (CPUs without
     # AVX-512), none runs im2col + GEMM (CPUs without AVX2); both agree with
     # this CPU's path, on cases each direct kernel takes here
-    cases = [DIRECT_CASES[0], DIRECT_CASES[1], DIRECT_CASES[12], WGRAD_CASES[0], WGRAD_CASES[2], DGRAD_CASES[1],
-             DGRAD_CASES[4]]
+    cases = [DIRECT_CASES[0], DIRECT_CASES[1], DIRECT_CASES[12], WGRAD_CASES[0], WGRAD_CASES[2], WGRAD_CASES[8],
+             WGRAD_CASES[11], DGRAD_CASES[1], DGRAD_CASES[4]]
     data = {"cases": np.array(cases, dtype=object)}
     here = []
     for i, (shape, nf, kernel, attrs) in enumerate(cases):
