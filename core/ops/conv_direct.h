@@ -1,8 +1,9 @@
 /* conv_direct.h — convolutions without im2col, included by conv_kernels.h
  * once per dtype (T, SFX, CK defined there). Kernels: row tiles
  * (conv_direct_rows.h) and filter vectors (conv_direct_fvec.h) for the
- * forward, filter vectors for the weight gradient (conv_direct_wgrad.h), and
- * the data gradient as a forward convolution (conv_dgrad_direct, below); each
+ * forward, filter vectors for the weight gradient (conv_direct_wgrad.h; row
+ * tiles for depthwise layers, conv_direct_dwgrad.h), and the data gradient
+ * as a forward convolution (conv_dgrad_direct, below); each
  * built twice, with 64-byte vectors for AVX-512 CPUs and 32-byte ones for
  * AVX2 (conv_direct_width.h), and the width's conv_direct_kind() /
  * conv_wgrad_ok() pick a kernel or none (im2col + GEMM then). Here: what the
