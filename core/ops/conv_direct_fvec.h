@@ -1,8 +1,9 @@
 /* conv_direct_fvec.h — the direct forward convolution vectorized over
- * filters, for rows too narrow for conv_direct.h's row tiles (LeNet's second
- * layer: 8 outputs per row) or with a width stride. Included by
- * conv_direct.h once per dtype (T, CK, DK(vec), DK_VL, CK(direct_job) defined
- * there).
+ * filters, for rows too narrow for the row tiles of conv_direct_rows.h
+ * (LeNet's second layer: 8 outputs per row), width strides and many
+ * filters. Included by
+ * conv_direct_width.h once per dtype and vector width (T, CK, DK, DK(vec),
+ * DK_VL, DK_TARGET defined there).
  *
  * One tile is CONV_FR output positions of one row for DK_VL filters: a
  * vector of the filters' weights for a tap times each position's input

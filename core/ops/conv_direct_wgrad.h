@@ -1,7 +1,7 @@
 /* conv_direct_wgrad.h — the weight gradient of a convolution without im2col,
  * vectorized over filters (the backward twin of conv_direct_fvec.h).
- * Included by conv_direct.h once per dtype (T, CK, DK(vec), DK_VL and
- * CK(direct_job) defined there).
+ * Included by conv_direct_width.h once per dtype and vector width (T, CK,
+ * DK, DK(vec), DK_VL, DK_TARGET defined there).
  *
  * dw[f][tap] = sum over items and output positions p of dy[n][f][p] times the
  * input element under tap at p. Each task first transposes its share of the
