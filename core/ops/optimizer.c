@@ -878,10 +878,12 @@ static int group_adagrad_cpu(mx_call *c) {
     {.name = NM, .aliases = AL, .doc = DOC, .inputs = IN, .num_outputs = 1, .attrs = ATTRS, .n_attrs = NA(ATTRS), \
      .infer = INFER, .cpu = CPU, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT, .mutates = MUT}
 
-#define MULTI_OP(NM, DOC, ATTRS, MUT)                                                                        \
-    {.name = NM, .doc = DOC, .inputs = "*data", .num_inputs_fn = multi_nin, .num_outputs_fn = multi_nout,       \
-     .attrs = ATTRS, .n_attrs = NA(ATTRS), .infer = multi_infer, .cpu = multi_cpu, .flags = OPT_FLAGS,           \
-     .dtypes = MX_DT_FLOAT, .mutates = MUT}
+/* a multi-weight op: interleaved inputs, one output per weight */
+#define MULTI_OP_OF(NM, AL, DOC, NIN, ATTRS, INFER, CPU, MUT)                                                \
+    {.name = NM, .aliases = AL, .doc = DOC, .inputs = "*data", .num_inputs_fn = NIN, .num_outputs_fn = multi_nout, \
+     .attrs = ATTRS, .n_attrs = NA(ATTRS), .infer = INFER, .cpu = CPU, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT, \
+     .mutates = MUT}
+#define MULTI_OP(NM, DOC, ATTRS, MUT) MULTI_OP_OF(NM, NULL, DOC, multi_nin, ATTRS, multi_infer, multi_cpu, MUT)
 
 /* bits 2, 5, 8, ...: the momentum (or master copy) of each (weight, grad, mom) triple */
 #define EVERY_THIRD_FROM_2 0x4924924924924924ULL
@@ -984,36 +986,28 @@ static const mx_op_def ops[] = {
     MULTI_OP("multi_mp_sgd_mom_update", "multi_sgd_mom_update with a float32 master copy per weight: inputs "
              "interleaved (weight0, grad0, mom0, weight32_0, weight1, ...); moms and masters are updated in place, "
              "the masters returned in the weights' dtype.", multi_sgd_mom_attrs, MOM_AND_MASTER_OF_QUADS),
-    {.name = "multi_adamw_update", .aliases = "_multi_adamw_update,_contrib_multi_adamw_update",
-     .doc = "adamw_update of num_weights weights at once: inputs interleaved (weight0, grad0, mean0, var0, weight1, "
-            "...) then rescale_grad (1 element; the update is skipped when it is not finite or 0); lrs, wds, etas "
-            "have one entry per weight. means and vars are updated in place; one output per weight.",
-     .inputs = "*data", .num_inputs_fn = multi_adamw_nin, .num_outputs_fn = multi_nout, .attrs = multi_adamw_attrs,
-     .n_attrs = NA(multi_adamw_attrs), .infer = multi_adamw_infer, .cpu = multi_adamw_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = MOM_AND_MASTER_OF_QUADS},
-    {.name = "multi_mp_adamw_update", .aliases = "_multi_mp_adamw_update,_contrib_multi_mp_adamw_update",
-     .doc = "multi_adamw_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, "
-            "var0, weight32_0, weight1, ...) then rescale_grad; means, vars and masters are updated in place, the "
-            "masters returned in the weights' dtype.",
-     .inputs = "*data", .num_inputs_fn = multi_adamw_nin, .num_outputs_fn = multi_nout, .attrs = multi_adamw_attrs,
-     .n_attrs = NA(multi_adamw_attrs), .infer = multi_adamw_infer, .cpu = multi_adamw_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = LAST_THREE_OF_QUINTS},
-    {.name = "multi_lamb_update", .aliases = "_multi_lamb_update,_contrib_multi_lamb_update",
-     .doc = "LAMB update of num_tensors weights at once (both phases): inputs interleaved (weight0, grad0, mean0, "
-            "var0, weight1, ...); per tensor g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight, then "
-            "weight -= lr * (||weight||/||g||) * g (ratio 1 when a norm is 0; ||weight|| clamped to the bounds). "
-            "means and vars are updated in place; one output per weight.",
-     .inputs = "*data", .num_inputs_fn = multi_lamb_nin, .num_outputs_fn = multi_nout, .attrs = multi_lamb_attrs,
-     .n_attrs = NA(multi_lamb_attrs), .infer = multi_lamb_infer, .cpu = multi_lamb_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = MOM_AND_MASTER_OF_QUADS},
-    {.name = "multi_mp_lamb_update", .aliases = "_multi_mp_lamb_update,_contrib_multi_mp_lamb_update",
-     .doc = "multi_lamb_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, "
-            "var0, weight32_0, weight1, ...); the update reads the masters (the trust ratio's ||weight|| is the "
-            "norm of the weight input, as in MXNet); means, vars and masters are updated in place, the masters "
-            "returned in the weights' dtype.",
-     .inputs = "*data", .num_inputs_fn = multi_lamb_nin, .num_outputs_fn = multi_nout, .attrs = multi_lamb_attrs,
-     .n_attrs = NA(multi_lamb_attrs), .infer = multi_lamb_infer, .cpu = multi_lamb_cpu, .flags = OPT_FLAGS,
-     .dtypes = MX_DT_FLOAT, .mutates = LAST_THREE_OF_QUINTS},
+    MULTI_OP_OF("multi_adamw_update", "_multi_adamw_update,_contrib_multi_adamw_update",
+                "adamw_update of num_weights weights at once: inputs interleaved (weight0, grad0, mean0, var0, "
+                "weight1, ...) then rescale_grad (1 element; the update is skipped when it is not finite or 0); lrs, wds, etas "
+                "have one entry per weight. means and vars are updated in place; one output per weight.",
+                multi_adamw_nin, multi_adamw_attrs, multi_adamw_infer, multi_adamw_cpu, MOM_AND_MASTER_OF_QUADS),
+    MULTI_OP_OF("multi_mp_adamw_update", "_multi_mp_adamw_update,_contrib_multi_mp_adamw_update",
+                "multi_adamw_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, "
+                "var0, weight32_0, weight1, ...) then rescale_grad; means, vars and masters are updated in place, the "
+                "masters returned in the weights' dtype.",
+                multi_adamw_nin, multi_adamw_attrs, multi_adamw_infer, multi_adamw_cpu, LAST_THREE_OF_QUINTS),
+    MULTI_OP_OF("multi_lamb_update", "_multi_lamb_update,_contrib_multi_lamb_update",
+                "LAMB update of num_tensors weights at once (both phases): inputs interleaved (weight0, grad0, mean0, "
+                "var0, weight1, ...); per tensor g = mean_hat/(sqrt(var_hat)+epsilon) + wd*weight, then "
+                "weight -= lr * (||weight||/||g||) * g (ratio 1 when a norm is 0; ||weight|| clamped to the bounds). "
+                "means and vars are updated in place; one output per weight.",
+                multi_lamb_nin, multi_lamb_attrs, multi_lamb_infer, multi_lamb_cpu, MOM_AND_MASTER_OF_QUADS),
+    MULTI_OP_OF("multi_mp_lamb_update", "_multi_mp_lamb_update,_contrib_multi_mp_lamb_update",
+                "multi_lamb_update with a float32 master copy per weight: inputs interleaved (weight0, grad0, mean0, "
+                "var0, weight32_0, weight1, ...); the update reads the masters (the trust ratio's ||weight|| is the "
+                "norm of the weight input, as in MXNet); means, vars and masters are updated in place, the masters "
+                "returned in the weights' dtype.",
+                multi_lamb_nin, multi_lamb_attrs, multi_lamb_infer, multi_lamb_cpu, LAST_THREE_OF_QUINTS),
     OPT("group_adagrad_update", "_contrib_group_adagrad_update",
         "Group AdaGrad (dense form of MXNet's row_sparse contrib op): g = clip(rescale_grad*grad); history, one "
         "entry per row, += mean(g^2) over the row; weight -= lr * g / sqrt(history + epsilon). history ((rows, 1) "
