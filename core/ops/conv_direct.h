@@ -77,16 +77,15 @@ static void CK(direct_pad_range)(void *ctx, int64_t b, int64_t e) {
 
 /* The padded geometry (p all 0) of g, and the items per chunk: a padded
  * convolution runs over chunks whose zero-bordered copy stays under ~4 MB (at
- * least one item), so padding never doubles the input's memory; `extra` more
- * bytes per item (the weight gradient's transposed output gradient) count too. */
-static int64_t CK(direct_chunking)(const conv_geom *g, conv_geom *pg, int64_t extra) {
+ * least one item), so padding never doubles the input's memory. */
+static int64_t CK(direct_chunking)(const conv_geom *g, conv_geom *pg) {
     *pg = *g;
     for (int i = 0; i < 3; i++) {
         pg->in[i] += 2 * g->p[i];
         pg->p[i] = 0;
     }
     const int padded = g->p[0] || g->p[1] || g->p[2];
-    const int64_t per = (padded ? (int64_t)sizeof(T) * g->C * pg->in[0] * pg->in[1] * pg->in[2] : 0) + extra;
+    const int64_t per = padded ? (int64_t)sizeof(T) * g->C * pg->in[0] * pg->in[1] * pg->in[2] : 0;
     int64_t nb = per > 0 ? (4LL << 20) / per : g->N;
     return nb < 1 ? 1 : nb > g->N ? g->N : nb;
 }

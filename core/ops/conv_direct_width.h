@@ -74,7 +74,7 @@ static int DK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, c
     const int64_t Fg = g->F / g->G, OSP = g->out[0] * g->out[1] * g->out[2];
     const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2];
     conv_geom pg;
-    const int64_t NB = CK(direct_chunking)(g, &pg, 0);
+    const int64_t NB = CK(direct_chunking)(g, &pg);
     const int rows = DK(conv_direct_kind)(g) == CONV_ROWS;
     const int64_t fblocks = rows ? (Fg + CONV_DF - 1) / CONV_DF : (Fg + DK_VL - 1) / DK_VL;
     const size_t wt_bytes = rows ? 0 : sizeof(T) * (size_t)(g->G * fblocks * ntaps * DK_VL);
@@ -100,7 +100,7 @@ static int DK(conv_forward_direct)(const conv_geom *g, const T *x, const T *w, c
 static int DK(conv_dwgrad_direct)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db) {
     const int64_t OSP = g->out[0] * g->out[1] * g->out[2];
     conv_geom pg;
-    const int64_t NB = CK(direct_chunking)(g, &pg, 0);
+    const int64_t NB = CK(direct_chunking)(g, &pg);
     CK(direct_job) j = {.g = &pg, .orig = g, .dw = dw, .db = db};
     size_t pad_bytes;
     MXI_TRY(CK(direct_scratch)(&j, &pg, NB, 0, &pad_bytes));
@@ -123,7 +123,7 @@ static int DK(conv_wgrad_direct)(const conv_geom *g, const T *x, const T *dy, T 
     const int64_t Fg = g->F / g->G, OSP = g->out[0] * g->out[1] * g->out[2];
     const int64_t ntaps = g->C / g->G * g->k[0] * g->k[1] * g->k[2], fblocks = (Fg + DK_VL - 1) / DK_VL;
     conv_geom pg;
-    const int64_t NB = CK(direct_chunking)(g, &pg, 0);
+    const int64_t NB = CK(direct_chunking)(g, &pg);
     int64_t ipt = (CONV_WPOS + OSP - 1) / OSP; /* items per task */
     ipt = ipt > NB ? NB : ipt;
     const int64_t max_tasks = g->G * fblocks * ((NB + ipt - 1) / ipt);
