@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "attrs.h"
+#include "invoke_wide.h"
 #include "autograd.h"
 #include "profiler.h"
 #include "rng.h"
@@ -340,9 +341,15 @@ static int invoke_common(const mx_op_def *op, mx_tensor_s *const *inputs, int n_
     if (visible_only && !strncmp(op->name, "_backward_", 10))
         return mxi_error(MX_ERR_INVALID, "%s is an internal gradient kernel; it runs through autograd (backward), "
                          "not as a direct call", op->name);
+    if (n_in && !inputs) return mxi_error(MX_ERR_INVALID, "%s: inputs array is NULL", op->name);
+    if (n_in > MX_MAX_INPUTS && mxi_wide_op(op)) /* in chunks (invoke_wide.c); they check the handles */
+        return mxi_invoke_wide(op, inputs, n_in, keys, vals, n_attr, outputs, n_given, max_out, n_out);
+    if (n_in == 1 && n_given == 0) {
+        int parts = mxi_wide_split_outputs(op, keys, vals, n_attr);
+        if (parts) return mxi_invoke_wide_split(op, inputs[0], parts, keys, vals, n_attr, outputs, max_out, n_out);
+    }
     if (n_in < 0 || n_in > MX_MAX_INPUTS)
         return mxi_error(MX_ERR_INVALID, "%s: %d inputs given, at most %d supported", op->name, n_in, MX_MAX_INPUTS);
-    if (n_in && !inputs) return mxi_error(MX_ERR_INVALID, "%s: inputs array is NULL", op->name);
     for (int i = 0; i < n_in; i++) {
         if (!mxi_tensor_check(inputs[i], op->name)) return mxi_error_prefix(MX_ERR_HANDLE, "input %d", i);
     }
@@ -379,6 +386,12 @@ int mx_op_invoke(mx_op op, const mx_tensor *inputs, int n_in, const char *const 
                            max_out, &produced, true);
     if (rc == MX_OK) *n_out = produced;
     return rc;
+}
+
+int mxi_invoke_given(const mx_op_def *op, mx_tensor_s *const *inputs, int n_in, const char *const *keys,
+                     const char *const *vals, int n_attr, mx_tensor_s **outputs, int n_given, int max_out,
+                     int *n_out) {
+    return invoke_common(op, inputs, n_in, keys, vals, n_attr, outputs, n_given, max_out, n_out, true);
 }
 
 static int call_n(mx_op op, mx_tensor_s *const *in, int n_in, mx_tensor *out) {

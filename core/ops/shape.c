@@ -840,12 +840,27 @@ static int stack_cpu(mx_call *c) {
     return MX_OK;
 }
 
+/* split of the output gradient, in blocks of at most MX_MAX_OUTPUTS inputs
+ * (a split has that many outputs at most; stack takes up to MX_MAX_INPUTS) */
 static int stack_grad(mx_grad_ctx *g) {
     char s[128];
+    const int n = g->call->n_in;
     int a = (int)((g->call->attrs[1].i + g->in[0]->ndim + 1) % (g->in[0]->ndim + 1));
-    snprintf(s, sizeof s, "num_outputs=%d;axis=%d;squeeze_axis=True", g->call->n_in, a);
-    mx_tensor_s *in[1] = {g->ograd[0]};
-    return mxi_call("split", in, 1, s, g->igrad, g->call->n_in);
+    int rc = MX_OK;
+    for (int lo = 0; lo < n && rc == MX_OK; lo += MX_MAX_OUTPUTS) {
+        int len = n - lo < MX_MAX_OUTPUTS ? n - lo : MX_MAX_OUTPUTS;
+        mx_tensor_s *block = g->ograd[0];
+        if (len < n) {
+            snprintf(s, sizeof s, "axis=%d;begin=%d;end=%d", a, lo, lo + len);
+            if (!(block = mxi_call1("slice_axis", s, 1, g->ograd[0]))) return mx_last_error_code();
+        } else {
+            mxi_tensor_retain(block);
+        }
+        snprintf(s, sizeof s, "num_outputs=%d;axis=%d;squeeze_axis=True", len, a);
+        rc = mxi_call("split", &block, 1, s, g->igrad + lo, len);
+        mxi_tensor_release(block);
+    }
+    return rc;
 }
 
 enum { SP_NUM, SP_AXIS, SP_SQUEEZE };
