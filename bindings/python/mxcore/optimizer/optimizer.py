@@ -22,6 +22,7 @@ Differences from MXNet 1.x, kept on purpose:
 from __future__ import annotations
 
 import math
+import operator
 import os
 
 import numpy as np
@@ -30,6 +31,19 @@ import numpy as np
 def _nd():
     from .. import ndarray as nd
     return nd
+
+
+_ND = []
+
+
+def _nd_module():
+    """_nd() without the import machinery on every call (the per-step paths)."""
+    if not _ND:
+        _ND.append(_nd())
+    return _ND[0]
+
+
+_is = operator.is_
 
 
 class Optimizer:
@@ -128,11 +142,12 @@ class Optimizer:
     def _update_count(self, index):
         if not isinstance(index, (list, tuple)):
             index = [index]
+        counts, begin, top = self._index_update_count, self.begin_num_update, self.num_update
         for idx in index:
-            if idx not in self._index_update_count:
-                self._index_update_count[idx] = self.begin_num_update
-            self._index_update_count[idx] += 1
-            self.num_update = max(self._index_update_count[idx], self.num_update)
+            n = counts[idx] = counts.get(idx, begin) + 1
+            if n > top:
+                top = n
+        self.num_update = top
 
     def _begin_update(self, index):
         """Count this update of parameter `index`; return its (lr, wd) with the
@@ -294,6 +309,26 @@ class SGD(Optimizer):
         else:
             flat = [x for pair in zip(weights, grads) for x in pair]
             nd.multi_sgd_update(*flat, out=weights, **kw)
+
+    def _prepare_group(self, indices, weights, grads, states):
+        """Updater's fast path: what _update_many computes from the arrays alone (the
+        op and its interleaved inputs), for lists it will see again; None where the
+        general path is needed (one weight, float32 master copies)."""
+        if len(indices) < 2 or any(self._uses_master(w) for w in weights):
+            return None
+        if states[0] is not None:
+            flat = [x for trio in zip(weights, grads, states) for x in trio]
+            op = 'multi_sgd_mom_update'
+        else:
+            flat = [x for pair in zip(weights, grads) for x in pair]
+            op = 'multi_sgd_update'
+        return (tuple(indices), weights, flat, op)
+
+    def _run_group(self, group):
+        indices, weights, flat, op = group
+        self._update_count(indices)
+        kw = self._multi_attrs(tuple(self._get_lrs(indices)), tuple(self._get_wds(indices)))
+        getattr(_nd_module(), op)(*flat, out=weights, **kw)
 
     def _multi_attrs(self, lrs, wds):
         """The multi_sgd attributes as strings, memoized: formatting the float tuples costs
@@ -814,6 +849,7 @@ class Updater:
         self.states = {}
         self.states_synced = {}
         self._plan_cache = None
+        self._fast = None
 
     def _state_for(self, i, w):
         if i not in self.states:
@@ -829,15 +865,52 @@ class Updater:
         if not isinstance(index, (list, tuple)):
             opt.update_multi_precision(index, weight, grad, self._state_for(index, weight))
             return
-        states = [self._state_for(i, w) for i, w in zip(index, weight)]
         agg = getattr(opt, 'aggregate_num', 0) or 0
+        fast = self._fast
+        if fast is not None and self._fast_valid(fast, index, grad, weight, agg):
+            for group in fast[-1]:
+                opt._run_group(group)
+            return
+        states = [self._state_for(i, w) for i, w in zip(index, weight)]
         if agg <= 1 or len(index) == 1:
             for i, w, g, s in zip(index, weight, grad, states):
                 opt.update_multi_precision(i, w, g, s)
             return
-        for pos in self._plan(weight, agg):
+        plan = self._plan(weight, agg)
+        for pos in plan:
             opt.update_multi_precision([index[k] for k in pos], [weight[k] for k in pos],
                                        [grad[k] for k in pos], [states[k] for k in pos])
+        self._fast = self._fast_plan(opt, index, grad, weight, states, agg, plan)
+
+    # The fast path: a Trainer hands over the same lists every step, and an optimizer
+    # with prepared groups (SGD: one fused op per group, its inputs interleaved once)
+    # then skips re-gathering states and inputs, which cost more Python than the
+    # update of a small network. Every step still checks that the arrays, the states
+    # and the optimizer are the ones the groups were made from.
+    def _fast_plan(self, opt, index, grad, weight, states, agg, plan):
+        prepare = getattr(opt, '_prepare_group', None)
+        if prepare is None:
+            return None
+        groups = []
+        for pos in plan:
+            g = prepare([index[k] for k in pos], [weight[k] for k in pos], [grad[k] for k in pos],
+                        [states[k] for k in pos])
+            if g is None:
+                return None
+            groups.append(g)
+        return (opt, agg, index, list(index), grad, weight, tuple(map(id, grad)), tuple(map(id, weight)),
+                self.states, states, groups)
+
+    def _fast_valid(self, fast, index, grad, weight, agg):
+        f_opt, f_agg, f_index, f_index_copy, f_grad, f_weight, gids, wids, f_states, states, _ = fast
+        cur = self.states
+        if (f_opt is not self.optimizer or f_agg != agg or f_index is not index or f_grad is not grad
+                or f_weight is not weight or f_states is not cur or index != f_index_copy
+                or tuple(map(id, grad)) != gids or tuple(map(id, weight)) != wids):
+            return False
+        # the same states (set_states, which marks states to move to their weights'
+        # contexts, replaces the dict, failing the test above)
+        return all(map(_is, map(cur.get, index), states))
 
     def _plan(self, weights, agg):
         """Positions of ``weights`` split into lists of <= agg sharing context and dtype.
