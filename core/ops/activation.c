@@ -13,6 +13,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
+#include "fast_expf.h" /* float exp/tanh inline: sigmoid, tanh, softrelu, swish loops vectorize */
 
 #define GRAIN 32768
 #define SELU_L 1.0507009873554804934193349852946
@@ -21,14 +22,14 @@
 #define INV_SQRT2PI 0.39894228040143267794
 
 /* softplus log(1 + e^x), stable */
-#define SOFTPLUS(x) ((x) > 20 ? (x) : log1p(exp(x)))
-#define SIGM(x) (1 / (1 + exp(-(x))))
+#define SOFTPLUS(x) ((x) > 20 ? (x) : log1p(MXI_EXP(x)))
+#define SIGM(x) (1 / (1 + MXI_EXP(-(x))))
 
 /* X(kind, name, forward(x; a, b), derivative(x, y; a, b)) */
 #define ACT_LIST(X)                                                                                     \
     X(K_RELU, relu, (x > 0 ? x : 0), (x > 0 ? 1 : 0))                                                   \
     X(K_SIGMOID, sigmoid, SIGM(x), (y * (1 - y)))                                                       \
-    X(K_TANH, tanh, tanh(x), (1 - y * y))                                                               \
+    X(K_TANH, tanh, MXI_TANH(x), (1 - y * y))                                                               \
     X(K_SOFTRELU, softrelu, SOFTPLUS(x), SIGM(x))                                                       \
     X(K_SOFTSIGN, softsign, (x / (1 + fabs(x))), (1 / ((1 + fabs(x)) * (1 + fabs(x)))))                 \
     X(K_LOGSIG, log_sigmoid, (x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x))), (1 / (1 + exp(x))))        \
@@ -57,7 +58,7 @@ typedef struct {
 } act_args;
 
 #define ACT_KERNELS(K, N, FWD, DER)                                             \
-    static void N##_fwd_f32(void *ctx, int64_t b0, int64_t e0) {                \
+    static MXI_CPU_CLONES void N##_fwd_f32(void *ctx, int64_t b0, int64_t e0) { \
         act_args *p = ctx;                                                      \
         const float *X = p->x;                                                  \
         float *O = p->o;                                                        \
@@ -81,7 +82,7 @@ typedef struct {
             O[i] = (FWD);                                                       \
         }                                                                       \
     }                                                                           \
-    static void N##_bwd_f32(void *ctx, int64_t b0, int64_t e0) {                \
+    static MXI_CPU_CLONES void N##_bwd_f32(void *ctx, int64_t b0, int64_t e0) { \
         act_args *p = ctx;                                                      \
         const float *X = p->x, *G = p->g, *Y = p->y;                            \
         float *O = p->o;                                                        \

@@ -16,6 +16,7 @@
 #include <tgmath.h>
 
 #include "../../backends/cpu/cpu.h"
+#include "fast_expf.h" /* float exp/tanh inline: their loops vectorize */
 #include "special_math.h"
 #include "../op.h"
 
@@ -71,7 +72,7 @@ static double erfinv_d(double y) {
     X(rint, NULL, "Rounds to the nearest integer; exact halves go down (MXNet: rint(2.5) = 2, rint(-2.5) = -3).", (x - floor(x) <= ceil(x) - x ? floor(x) : ceil(x)), 0, 1, g_zero)                                \
     X(trunc, NULL, "Truncates toward zero.", trunc(x), 0, 1, g_zero)                                                      \
     X(fix, NULL, "Rounds toward zero (same as trunc).", trunc(x), 0, 1, g_zero)                                           \
-    X(exp, NULL, "Element-wise exponential.", exp(x), y, 0, g_exp)                                                        \
+    X(exp, NULL, "Element-wise exponential.", MXI_EXP(x), y, 0, g_exp)                                                        \
     X(expm1, NULL, "Computes exp(x) - 1 accurately for small x.", expm1(x), (y + 1), 0, ug_bwd)                           \
     X(log, NULL, "Element-wise natural logarithm.", log(x), (1 / x), 0, g_log)                                            \
     X(log10, NULL, "Element-wise base-10 logarithm.", log10(x), (1 / (x * 2.302585092994045684)), 0, ug_bwd)              \
@@ -92,7 +93,7 @@ static double erfinv_d(double y) {
     X(arctan, NULL, "Element-wise inverse tangent.", atan(x), (1 / (1 + x * x)), 0, ug_bwd)                               \
     X(sinh, NULL, "Element-wise hyperbolic sine.", sinh(x), cosh(x), 0, ug_bwd)                                           \
     X(cosh, NULL, "Element-wise hyperbolic cosine.", cosh(x), sinh(x), 0, ug_bwd)                                         \
-    X(tanh, NULL, "Element-wise hyperbolic tangent.", tanh(x), (1 - y * y), 0, g_tanh)                                    \
+    X(tanh, NULL, "Element-wise hyperbolic tangent.", MXI_TANH(x), (1 - y * y), 0, g_tanh)                                    \
     X(arcsinh, NULL, "Element-wise inverse hyperbolic sine.", asinh(x), (1 / sqrt(x * x + 1)), 0, ug_bwd)                 \
     X(arccosh, NULL, "Element-wise inverse hyperbolic cosine.", acosh(x), (1 / sqrt(x * x - 1)), 0, ug_bwd)               \
     X(arctanh, NULL, "Element-wise inverse hyperbolic tangent.", atanh(x), (1 / (1 - x * x)), 0, ug_bwd)                  \
@@ -115,8 +116,11 @@ typedef struct {
 } un_args;
 
 /* forward and backward kernels for one op and type */
-#define UN_KERNEL(NAME, T, FWD)                                                   \
-    static void NAME##_fwd_##T(void *ctx, int64_t b0, int64_t e0) {               \
+#define UN_KERNEL(NAME, T, FWD) UN_KERNEL_ATTR(NAME, T, FWD, )
+/* float kernels are built per vector ISA (MXI_CPU_CLONES): exp and tanh
+ * (fast_expf.h) run 4x faster on 64-byte vectors than on the baseline's 16 */
+#define UN_KERNEL_ATTR(NAME, T, FWD, ATTR)                                        \
+    static ATTR void NAME##_fwd_##T(void *ctx, int64_t b0, int64_t e0) {          \
         un_args *p = ctx;                                                         \
         const T *A = p->a;                                                        \
         T *O = p->o;                                                              \
@@ -144,7 +148,7 @@ typedef uint8_t u8;
 typedef int8_t i8;
 
 #define GEN_KERNELS(NAME, AL, DOC, FWD, DER, INTN, GRAD) \
-    UN_KERNEL(NAME, float, FWD)                          \
+    UN_KERNEL_ATTR(NAME, float, FWD, MXI_CPU_CLONES)     \
     UN_KERNEL(NAME, double, FWD)                         \
     UN_KERNEL(NAME, i32, FWD)                            \
     UN_KERNEL(NAME, i64, FWD)                            \

@@ -107,17 +107,8 @@ static inline int rnn_valid(const rnn_cfg *c, int64_t t, int64_t n) { return !c-
 /* exp for float without a libm call so the gate loops vectorize (fast_expf.h) */
 MXI_RNN_INLINE float rnn_expf(float x) { return mxi_expf(x); }
 
-/* tanh for float, vectorizable: odd Taylor series for |x| < 0.25 (where
- * 1 - e^-2|x| would cancel), else (1 - e) / (1 + e) with e = e^-2|x|. */
-MXI_RNN_INLINE float rnn_tanhf(float x) {
-    float a = x < 0 ? -x : x;
-    float e = rnn_expf(-2.0f * a);
-    float t = (1.0f - e) / (1.0f + e);
-    t = x < 0 ? -t : t;
-    float x2 = x * x;
-    float s = x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835)))));
-    return a < 0.25f ? s : t;
-}
+/* tanh for float without a libm call (fast_expf.h) */
+MXI_RNN_INLINE float rnn_tanhf(float x) { return mxi_tanhf(x); }
 
 /* dropout keep decision for element i of the inter-layer stream */
 static int rnn_keep(const rnn_cfg *c, int64_t i) {

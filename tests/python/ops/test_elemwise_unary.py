@@ -284,3 +284,38 @@ def test_bad_input():
     expect_error("Cast", [np.zeros((2, 3))], {"dtype": "float99"}, contains=("Cast",))
     expect_error("Cast", [np.zeros((2, 3))], {}, contains=("Cast",))
     expect_error("sqrt", [np.zeros(3), np.zeros(3)], contains=("sqrt",))
+
+
+def _ulps(got, want):
+    """Error of float32 results in units of the float32 spacing at the exact value."""
+    want32 = np.abs(want).astype(np.float32)
+    return np.abs(got.astype(np.float64) - want) / np.spacing(want32).astype(np.float64)
+
+
+@pytest.mark.parametrize("op,ref,max_ulps", [
+    ("exp", np.exp, 3.5),
+    ("tanh", np.tanh, 4.5),
+    ("sigmoid", lambda v: 1 / (1 + np.exp(-v)), 3.5),
+])
+def test_float32_fast_transcendentals_accuracy(op, ref, max_ulps):
+    # float32 exp/tanh/sigmoid run inline polynomials (fast_expf.h), not libm: check the
+    # error over a dense sweep, across tanh's series/exp switch at 0.25, and the specials
+    from mxcore import nd
+    a = np.concatenate([np.linspace(-104, 89, 1_000_001), np.linspace(-1, 1, 200_001),
+                        np.linspace(0.2499, 0.2501, 1001), -np.linspace(0.2499, 0.2501, 1001)]).astype(np.float32)
+    got = getattr(nd, op)(nd.array(a)).asnumpy()
+    with np.errstate(over="ignore", under="ignore"):
+        want = ref(a.astype(np.float64))
+    normal = np.isfinite(want) & (np.abs(want) > 1.2e-38) & (np.abs(want) < 3.4e38)
+    assert _ulps(got[normal], want[normal]).max() <= max_ulps
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -1e-30, 200, -200], np.float32)
+    with np.errstate(over="ignore", under="ignore"):
+        np.testing.assert_array_equal(getattr(nd, op)(nd.array(special)).asnumpy(),
+                                      ref(special.astype(np.float64)).astype(np.float32))
+
+
+def test_sqrt_negative_is_nan_without_errno():
+    # built with -fno-math-errno (sqrt is a vector instruction): negatives still give NaN
+    from mxcore import nd
+    got = nd.sqrt(nd.array([-1.0, 4.0, 0.0, -0.0, np.inf])).asnumpy()
+    np.testing.assert_array_equal(got, np.array([np.nan, 2.0, 0.0, -0.0, np.inf], np.float32))
