@@ -1045,7 +1045,7 @@ def _param_shape_rules(op, attrs, dshape):
     if op == "SVMOutput":
         return {"label": (dshape[0],)}
     if op in ("LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput"):
-        return {"label": tuple(dshape)}
+        return {"label": (dshape[0],) if len(dshape) == 2 and dshape[1] == 1 else tuple(dshape)}
     return {}
 
 
