@@ -451,6 +451,37 @@ _BIN_HINT = {
 }
 
 
+# mx.sym.maximum / minimum / hypot / pow / power: name -> (op for two Symbols, scalar op,
+# reflected scalar op, node name hints as MXNet gives them). Two Symbols run the broadcast
+# op, which accepts what MXNet's same-shape _maximum/_power/... accept and more.
+_SYM_FUNCS = {
+    "maximum": ("broadcast_maximum", "_maximum_scalar", "_maximum_scalar", ("_maximum", "_maximumscalar")),
+    "minimum": ("broadcast_minimum", "_minimum_scalar", "_minimum_scalar", ("_minimum", "_minimumscalar")),
+    "hypot": ("broadcast_hypot", "_hypot_scalar", "_hypot_scalar", ("_hypot", "_hypotscalar")),
+    "power": ("broadcast_power", "_power_scalar", "_rpower_scalar", ("_power", "_powerscalar", "_rpowerscalar")),
+}
+_SYM_FUNC_NUMBERS = {"maximum": max, "minimum": min, "hypot": lambda x, y: float(np.hypot(x, y)),
+                     "power": lambda x, y: x ** y}
+
+
+def sym_binary_func(name: str):
+    """MXNet's mx.sym.<name>(lhs, rhs): a Symbol and a number run the scalar op with
+    the number as given (MXNet writes scalar=2 as '2'); two numbers give the plain result."""
+    both, sc, rsc, hints = _SYM_FUNCS[name]
+
+    def f(lhs, rhs):
+        if isinstance(lhs, Symbol) and isinstance(rhs, Symbol):
+            return _make_node(both, [lhs, rhs], {}, hint=hints[0])
+        if isinstance(lhs, Symbol):
+            return _make_node(sc, [lhs], {"scalar": rhs}, hint=hints[1])
+        if isinstance(rhs, Symbol):
+            return _make_node(rsc, [rhs], {"scalar": lhs}, hint=hints[-1])
+        return _SYM_FUNC_NUMBERS[name](lhs, rhs)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = "MXNet's mx.sym.%s(lhs, rhs): either operand may be a Symbol or a number." % name
+    return f
+
+
 def _binary(kind, lhs, rhs, reflected=False):
     same, bcast, sc, rsc = _BIN[kind]
     if isinstance(rhs, Symbol):
@@ -560,17 +591,21 @@ class Symbol:
 
     # ---- attributes ----
     def attr(self, key):
-        """The node's attribute `key` (user attributes are stored as __key__, as MXNet does)."""
+        """The node's attribute `key`; MXNet's hidden keys (lr_mult, ctx_group, ...) are
+        also found under their stored name __key__, other keys only as given."""
         if len(self._outs) != 1:
             return None
         attrs = self._outs[0][0].attrs
-        return attrs.get(key, attrs.get("__%s__" % key))
+        if key in attrs or key not in _attribute.HIDDEN_KEYS:
+            return attrs.get(key)
+        return attrs.get("__%s__" % key)
 
     def list_attr(self, recursive=False):
+        """The attributes of the (first) output's node, as MXNet lists them for a group too."""
         if recursive:
             raise DeprecationWarning("Symbol.list_attr with recursive=True has been deprecated. "
                                      "Please use attr_dict instead.")
-        return _listed_attrs(self._outs[0][0].attrs) if len(self._outs) == 1 else {}
+        return _listed_attrs(self._outs[0][0].attrs) if self._outs else {}
 
     def attr_dict(self):
         return {n.name: _listed_attrs(n.attrs) for n in _topo(self._outs) if n.attrs}
