@@ -57,3 +57,8 @@ def test_list_attr_of_a_group_is_its_first_node():
     assert g.list_attr() == {"num_hidden": "2", "__ctx_group__": "dev1", "ctx_group": "dev1", "__wd_mult__": "0.1",
                              "wd_mult": "0.1"}
     assert g.attr("num_hidden") is None
+
+
+def test_same_shape_op_error_names_the_broadcast_op():
+    with pytest.raises(mx.base.MXNetError, match=r"_power: .*\(3,4\) and \(1,4\) \(use broadcast_power for"):
+        mx.nd._power(mx.nd.ones((3, 4)), mx.nd.ones((1, 4)))
