@@ -209,35 +209,57 @@ int mxi_attr_index(const mx_op_def *op, const char *name) {
     return -1;
 }
 
+/* A float as Python's str() writes it (the shortest text that reads back the
+ * same, with ".0" on whole numbers), or with all 17 digits. */
+static void float_str(double f, int pretty, char *buf, size_t n) {
+    int p = pretty ? 1 : 17;
+    for (; p < 17; p++) {
+        snprintf(buf, n, "%.*g", p, f);
+        if (strtod(buf, NULL) == f) break;
+    }
+    snprintf(buf, n, "%.*g", p, f);
+    if (pretty && !strpbrk(buf, ".eEni") && strlen(buf) + 3 <= n) strcat(buf, ".0");
+}
+
+void mxi_attr_value_str(const mx_attr_spec *s, const mx_attr_val *v, int pretty, char *val, size_t n) {
+    size_t m = 0;
+    char f[40];
+    if (v->is_none && s->type != MX_ATTR_BOOL) {
+        snprintf(val, n, "None");
+        return;
+    }
+    switch (s->type) {
+    case MX_ATTR_INT: case MX_ATTR_OPT_INT: snprintf(val, n, "%lld", (long long)v->i); break;
+    case MX_ATTR_BOOL: snprintf(val, n, "%s", v->i ? "True" : "False"); break;
+    case MX_ATTR_FLOAT: float_str(v->f, pretty, val, n); break;
+    case MX_ATTR_STR: case MX_ATTR_ENUM: snprintf(val, n, "%s", v->s); break;
+    case MX_ATTR_DTYPE: snprintf(val, n, "%s", v->i < 0 ? "None" : mxi_dtype_name((int)v->i)); break;
+    case MX_ATTR_SHAPE: case MX_ATTR_FLOATS:
+        m = (size_t)snprintf(val, n, "(");
+        for (int j = 0; j < v->n && m < n; j++) {
+            const char *sep = j ? (pretty ? ", " : ",") : "";
+            if (s->type == MX_ATTR_FLOATS) {
+                float_str(v->fv[j], pretty, f, sizeof f);
+                m += (size_t)snprintf(val + m, n - m, "%s%s", sep, f);
+            } else if (v->v[j] == INT64_MIN) {
+                m += (size_t)snprintf(val + m, n - m, "%sNone", sep);
+            } else {
+                m += (size_t)snprintf(val + m, n - m, "%s%lld", sep, (long long)v->v[j]);
+            }
+        }
+        if (m < n) snprintf(val + m, n - m, pretty && v->n == 1 && s->type == MX_ATTR_SHAPE ? ",)" : ")");
+        break;
+    }
+}
+
 int mxi_attrs_string(const mx_call *c, char *buf, size_t n) {
     size_t k = 0;
     if (!n) return MX_ERR_INVALID;
     buf[0] = 0;
     for (int i = 0; i < c->op->n_attrs; i++) {
         const mx_attr_spec *s = &c->op->attrs[i];
-        const mx_attr_val *v = &c->attrs[i];
         char val[32 * MX_MAX_TUPLE];
-        size_t m = 0;
-        if (v->is_none && s->type != MX_ATTR_BOOL) {
-            snprintf(val, sizeof val, "None");
-        } else {
-            switch (s->type) {
-            case MX_ATTR_INT: case MX_ATTR_OPT_INT: snprintf(val, sizeof val, "%lld", (long long)v->i); break;
-            case MX_ATTR_BOOL: snprintf(val, sizeof val, "%s", v->i ? "True" : "False"); break;
-            case MX_ATTR_FLOAT: snprintf(val, sizeof val, "%.17g", v->f); break;
-            case MX_ATTR_STR: case MX_ATTR_ENUM: snprintf(val, sizeof val, "%s", v->s); break;
-            case MX_ATTR_DTYPE: snprintf(val, sizeof val, "%s", v->i < 0 ? "None" : mxi_dtype_name((int)v->i)); break;
-            case MX_ATTR_SHAPE: case MX_ATTR_FLOATS:
-                m = (size_t)snprintf(val, sizeof val, "(");
-                for (int j = 0; j < v->n && m < sizeof val; j++) {
-                    if (s->type == MX_ATTR_FLOATS) m += (size_t)snprintf(val + m, sizeof val - m, "%s%.17g", j ? "," : "", v->fv[j]);
-                    else if (v->v[j] == INT64_MIN) m += (size_t)snprintf(val + m, sizeof val - m, "%sNone", j ? "," : "");
-                    else m += (size_t)snprintf(val + m, sizeof val - m, "%s%lld", j ? "," : "", (long long)v->v[j]);
-                }
-                if (m < sizeof val) snprintf(val + m, sizeof val - m, ")");
-                break;
-            }
-        }
+        mxi_attr_value_str(s, &c->attrs[i], 0, val, sizeof val);
         int w = snprintf(buf + k, n - k, "%s%s=%s", i ? ";" : "", s->name, val);
         if (w < 0 || (size_t)w >= n - k) {
             buf[k] = 0;

@@ -12,27 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct mx_ag_node {
-    atomic_long refcount;
-    const mx_op_def *op;
-    int n_attrs;
-    mx_attr_val *attrs;
-    int training;
-    uint64_t rng_seed, rng_offset;
-    int n_in, n_out;
-    mx_tensor_s **inputs;  /* owned references (graph edges) */
-    mx_tensor_s **outputs; /* owned value aliases */
-    bool freed;            /* released by a backward without retain_graph */
-    void *state;           /* mxi_ag_record_stateful: private state, */
-    void (*release_state)(void *); /* freed with the node */
-    /* backward scratch */
-    uint64_t epoch;
-    mx_tensor_s **ograd;
-} mx_ag_node;
-
 static _Thread_local bool g_recording = false;
 static _Thread_local bool g_training = false;
 static _Atomic uint64_t g_epoch = 1;
+/* names for get_symbol, as MXNet numbers them: one counter for recorded nodes
+ * (node_<k>), one for variables and constant leaves (var<k>, null<k>) */
+static _Atomic uint64_t g_node_seq = 0;
+static _Atomic uint64_t g_var_seq = 0;
+
+uint64_t mxi_ag_next_var_seq(void) { return atomic_fetch_add(&g_var_seq, 1); }
 
 bool mxi_ag_recording(void) { return g_recording; }
 bool mxi_ag_training(void) { return g_training; }
@@ -112,6 +100,7 @@ int mxi_ag_record(const mx_call *c) {
     if (!n) return mxi_error(MX_ERR_MEMORY, "%s: out of memory recording autograd node", c->op->name);
     atomic_init(&n->refcount, 0);
     n->op = c->op;
+    n->seq = atomic_fetch_add(&g_node_seq, 1);
     n->n_attrs = c->n_attrs;
     n->attrs = malloc(sizeof *n->attrs * (size_t)(c->n_attrs ? c->n_attrs : 1));
     n->inputs = calloc((size_t)(c->n_in ? c->n_in : 1), sizeof *n->inputs);
@@ -193,6 +182,7 @@ int mx_autograd_mark_variables(const mx_tensor *vars, const int *grad_reqs, cons
         if (!t->var) {
             t->var = calloc(1, sizeof *t->var);
             if (!t->var) { mxi_tensor_release(g); return mxi_error(MX_ERR_MEMORY, "mark_variables: out of memory"); }
+            t->var->seq = mxi_ag_next_var_seq();
         }
         mxi_tensor_release(t->var->grad);
         t->var->grad = g;

@@ -10,7 +10,32 @@ typedef struct mx_ag_var {
     mx_tensor_s *grad; /* owned */
     int grad_req;
     int fresh; /* a backward wrote grad since the last mx_autograd_grad_fresh(clear) */
+    uint64_t seq; /* numbers its get_symbol name, var<seq> */
 } mx_ag_var;
+
+/* A recorded op call (autograd.c owns the life cycle; autograd_symbol.c reads
+ * the graph for get_symbol). */
+typedef struct mx_ag_node {
+    atomic_long refcount;
+    const mx_op_def *op;
+    uint64_t seq;          /* numbers its get_symbol name, node_<seq> */
+    int n_attrs;
+    mx_attr_val *attrs;
+    int training;
+    uint64_t rng_seed, rng_offset;
+    int n_in, n_out;
+    mx_tensor_s **inputs;  /* owned references (graph edges) */
+    mx_tensor_s **outputs; /* owned value aliases */
+    bool freed;            /* released by a backward without retain_graph */
+    void *state;           /* mxi_ag_record_stateful: private state, */
+    void (*release_state)(void *); /* freed with the node */
+    /* backward scratch */
+    uint64_t epoch;
+    mx_tensor_s **ograd;
+} mx_ag_node;
+
+/* The next number of MXNet's shared variable counter (var<k> / null<k>). */
+uint64_t mxi_ag_next_var_seq(void);
 
 bool mxi_ag_training(void);
 /* True if `t` carries live history or is a variable wanting a gradient

@@ -218,6 +218,10 @@ static inline mx_tensor_s *mxi_chain2(const char *op, const char *attrs, mx_tens
  * that calls a backward op with its forward's attributes. Errors (with the
  * op name) if `n` bytes are not enough. */
 int mxi_attrs_string(const mx_call *c, char *buf, size_t n);
+/* One attribute value as text into val (n bytes): "None", True/False, tuples
+ * "(2,3)". pretty: as MXNet's Python writes it, floats shortest with ".0"
+ * ("2.0", "0.1") and tuples "(2, 3)"; else floats with all 17 digits. */
+void mxi_attr_value_str(const mx_attr_spec *s, const mx_attr_val *v, int pretty, char *val, size_t n);
 
 /* ---- helpers for infer functions (infer_util.c) ---- */
 /* Standard error text: "<op>: <what> (inputs: data=(2,3) float32, ...)". */

@@ -42,6 +42,7 @@ static int infer_same_shape(mx_call *c) {
         char sa[128], sb[128];
         const char *n = c->op->name;
         if (!strncmp(n, "elemwise_", 9)) n += 9;
+        else if (n[0] == '_') n += 1; /* _power -> broadcast_power */
         return mxi_op_error(c, MX_ERR_INVALID, "inputs must have the same shape, got %s and %s (use broadcast_%s for broadcasting)",
                             mxi_shape_str(a->shape, a->ndim, sa, sizeof sa), mxi_shape_str(b->shape, b->ndim, sb, sizeof sb), n);
     }

@@ -344,7 +344,8 @@ static const mx_attr_spec ml_attrs[] = {
     {"valid_thresh", MX_ATTR_FLOAT, "0", "normalization='valid' counts the elements greater than this.", NULL, 0, 0,
      0},
     {"normalization", MX_ATTR_ENUM, "null",
-     "Gradient normalisation: null (none), batch (divide by the batch size, data.shape[0]) or valid (divide by "
+     "Gradient normalisation: null (none), batch (divide by the rows of data flattened to 2-D: the product "
+     "of all but its last axis) or valid (divide by "
      "the number of elements greater than valid_thresh, at least 1).", "null,batch,valid", 0, 0, 0},
 };
 
@@ -367,7 +368,12 @@ static int ml_grad(mx_grad_ctx *g) {
     const mx_tensor_s *x = g->in[0];
     double scale = c->attrs[ML_GRAD_SCALE].f;
     int norm = (int)c->attrs[ML_NORM].i;
-    if (norm == ML_NORM_BATCH && x->ndim > 0 && x->shape[0] > 0) scale /= (double)x->shape[0];
+    if (norm == ML_NORM_BATCH) { /* MXNet's batch is the rows of data flattened to 2-D: all but the
+                                    last axis (1 for a vector), so (2, 3, 4) divides by 6 */
+        double rows = 1;
+        for (int i = 0; i + 1 < x->ndim; i++) rows *= (double)x->shape[i];
+        if (rows > 0) scale /= rows;
+    }
     char a[64];
     mx_tensor_s *ones = mxi_call1("ones_like", NULL, 1, g->in[0]);
     if (!ones) return mx_last_error_code();
@@ -829,8 +835,10 @@ static int svm_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim
 
 static int rg_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
     if (slot != 1) return 1;
-    *ndim = c->in[0]->ndim;
-    memcpy(shape, c->in[0]->shape, sizeof(int64_t) * (size_t)*ndim);
+    const mx_tensor_s *x = c->in[0];
+    /* MXNet gives a one-output regression, data (N, 1), the label (N,) */
+    *ndim = x->ndim == 2 && x->shape[1] == 1 ? 1 : x->ndim;
+    memcpy(shape, x->shape, sizeof(int64_t) * (size_t)*ndim);
     return 0;
 }
 

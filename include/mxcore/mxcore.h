@@ -279,6 +279,13 @@ MX_API int mx_autograd_record_custom(const mx_tensor *inputs, int n_in, const mx
  * vars: n tensors; an unmarked one reports 0. fresh: n ints (out). clear:
  * non-zero resets the flags after reading. Errors: a freed handle. */
 MX_API int mx_autograd_grad_fresh(const mx_tensor *vars, int n, int *fresh, int clear);
+/* The recorded history of `head` as MXNet symbol JSON (autograd.get_symbol):
+ * marked variables are arguments named var<k>, other leaves null<k>, op nodes
+ * node_<k>, attributes those that differ from the op's default. *json is
+ * valid until the next call on this thread. Errors: a head that is neither
+ * recorded nor marked, a history freed by backward, or one holding a node
+ * with no symbol form (a whole-graph run, a Custom op or Function). */
+MX_API int mx_autograd_get_symbol(mx_tensor head, const char **json);
 /* The grad buffer of a marked variable (new reference), or *grad = NULL. */
 MX_API int mx_tensor_grad(mx_tensor t, mx_tensor *grad);
 /* A tensor sharing storage but cut from the tape (new reference). */

@@ -175,7 +175,21 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
 
 def get_symbol(x):
-    raise MXNetError("autograd.get_symbol is not supported by mxcore; use HybridBlock.export")
+    """The Symbol of the computation recorded for `x` (MXNet's autograd.get_symbol):
+    arrays marked with attach_grad are its arguments var<k>, other arrays fed to
+    recorded ops arguments null<k>, op nodes are named node_<k>."""
+    import json
+
+    from .base import py_str
+    from .symbol.symbol import _MXNET_OP_NAMES, load_json
+    if not isinstance(x, NDArray):
+        raise TypeError("autograd.get_symbol expects an NDArray, got %s" % type(x).__name__)
+    p = ffi.new("const char **")
+    check_call(lib.mx_autograd_get_symbol(x.handle, p))
+    graph = json.loads(py_str(p[0]))
+    for node in graph["nodes"]:  # the op names MXNet's graph records (Reshape, Concat, ...)
+        node["op"] = _MXNET_OP_NAMES.get(node["op"], node["op"])
+    return load_json(json.dumps(graph))
 
 
 # ---- custom Functions -------------------------------------------------------

@@ -6,7 +6,7 @@ from ..ndarray.register import prefixed_namespace, split_namespaces
 from .register import register_all
 from .symbol import (Group, NameManager, Prefix, Symbol, Variable, fromjson, load, load_json,  # noqa: F401
                      var)
-from .symbol import _invoke_sym
+from .symbol import _invoke_sym, sym_binary_func
 
 _OP_NAMES = register_all(globals())
 contrib = prefixed_namespace(globals(), "contrib", __name__ + ".contrib")
@@ -55,6 +55,9 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, name=None, **
 
 from ..ndarray import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), Symbol, lambda op, ins, attrs: _invoke_sym(op, ins, attrs))
+# the helpers MXNet's symbol module has itself: its ops and node names
+maximum, minimum, hypot = sym_binary_func("maximum"), sym_binary_func("minimum"), sym_binary_func("hypot")
+pow = power = sym_binary_func("power")  # noqa: A001
 
 
 def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argument name)

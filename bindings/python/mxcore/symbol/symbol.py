@@ -451,6 +451,37 @@ _BIN_HINT = {
 }
 
 
+# mx.sym.maximum / minimum / hypot / pow / power: name -> (op for two Symbols, scalar op,
+# reflected scalar op, node name hints as MXNet gives them). Two Symbols run the broadcast
+# op, which accepts what MXNet's same-shape _maximum/_power/... accept and more.
+_SYM_FUNCS = {
+    "maximum": ("broadcast_maximum", "_maximum_scalar", "_maximum_scalar", ("_maximum", "_maximumscalar")),
+    "minimum": ("broadcast_minimum", "_minimum_scalar", "_minimum_scalar", ("_minimum", "_minimumscalar")),
+    "hypot": ("broadcast_hypot", "_hypot_scalar", "_hypot_scalar", ("_hypot", "_hypotscalar")),
+    "power": ("broadcast_power", "_power_scalar", "_rpower_scalar", ("_power", "_powerscalar", "_rpowerscalar")),
+}
+_SYM_FUNC_NUMBERS = {"maximum": max, "minimum": min, "hypot": lambda x, y: float(np.hypot(x, y)),
+                     "power": lambda x, y: x ** y}
+
+
+def sym_binary_func(name: str):
+    """MXNet's mx.sym.<name>(lhs, rhs): a Symbol and a number run the scalar op with
+    the number as given (MXNet writes scalar=2 as '2'); two numbers give the plain result."""
+    both, sc, rsc, hints = _SYM_FUNCS[name]
+
+    def f(lhs, rhs):
+        if isinstance(lhs, Symbol) and isinstance(rhs, Symbol):
+            return _make_node(both, [lhs, rhs], {}, hint=hints[0])
+        if isinstance(lhs, Symbol):
+            return _make_node(sc, [lhs], {"scalar": rhs}, hint=hints[1])
+        if isinstance(rhs, Symbol):
+            return _make_node(rsc, [rhs], {"scalar": lhs}, hint=hints[-1])
+        return _SYM_FUNC_NUMBERS[name](lhs, rhs)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = "MXNet's mx.sym.%s(lhs, rhs): either operand may be a Symbol or a number." % name
+    return f
+
+
 def _binary(kind, lhs, rhs, reflected=False):
     same, bcast, sc, rsc = _BIN[kind]
     if isinstance(rhs, Symbol):
@@ -560,17 +591,21 @@ class Symbol:
 
     # ---- attributes ----
     def attr(self, key):
-        """The node's attribute `key` (user attributes are stored as __key__, as MXNet does)."""
+        """The node's attribute `key`; MXNet's hidden keys (lr_mult, ctx_group, ...) are
+        also found under their stored name __key__, other keys only as given."""
         if len(self._outs) != 1:
             return None
         attrs = self._outs[0][0].attrs
-        return attrs.get(key, attrs.get("__%s__" % key))
+        if key in attrs or key not in _attribute.HIDDEN_KEYS:
+            return attrs.get(key)
+        return attrs.get("__%s__" % key)
 
     def list_attr(self, recursive=False):
+        """The attributes of the (first) output's node, as MXNet lists them for a group too."""
         if recursive:
             raise DeprecationWarning("Symbol.list_attr with recursive=True has been deprecated. "
                                      "Please use attr_dict instead.")
-        return _listed_attrs(self._outs[0][0].attrs) if len(self._outs) == 1 else {}
+        return _listed_attrs(self._outs[0][0].attrs) if self._outs else {}
 
     def attr_dict(self):
         return {n.name: _listed_attrs(n.attrs) for n in _topo(self._outs) if n.attrs}
@@ -697,6 +732,7 @@ class Symbol:
                     v["dtype"] = types[k]
         known = _solve_partial_var_shapes(self, known)
         known = _infer_param_shapes(self, g, known)
+        known = _with_declared_partial_shapes(self, known)
         try:
             return g, g.infer(known, partial)
         except MXNetError as e:
@@ -729,8 +765,9 @@ class Symbol:
         # conflicts raise; what the given shapes leave undecided is reported as MXNet 1.x
         # does: () in infer_shape_partial, a warning and Nones from infer_shape
         g, res = self._infer(kwargs, {}, True)
-        if not partial and (not res["complete"] or any(v is None for v in res["outputs"])):
-            undecided = [k for k in g.names(0) if res["arguments"][k] is None]
+        if not partial and (not res["complete"] or any(_undecided_shape(v) for v in res["outputs"])
+                            or any(_undecided_shape(v) for v in res["arguments"].values())):
+            undecided = [k for k in g.names(0) if _undecided_shape(res["arguments"][k])]
             warnings.warn("Cannot decide shape for the following arguments (0s in shape means unknown "
                           "dimensions). Consider providing them as input:\n\t"
                           + "\n\t".join("%s: ()" % k for k in undecided), stacklevel=3)
@@ -788,7 +825,7 @@ class Symbol:
             except MXNetError:
                 pass
         # shapes unknown (MXNet infers types without shapes): a dtype-only walk
-        types = _infer_types_without_shapes(self, {k: np_dtype(v).name for k, v in kwargs.items()})
+        types = _infer_types_without_shapes(self, {k: np_dtype(v).name for k, v in kwargs.items()}, strict=True)
         dt = lambda v: None if v is None else np.dtype(v).type  # noqa: E731
         args_t = [dt(types.get(k)) for k in g.names(0)]
         outs_t = [dt(types.get((id(n), i))) for n, i in self._outs]
@@ -972,6 +1009,11 @@ class Symbol:
         return method
 
 
+def _undecided_shape(v) -> bool:
+    """An inferred shape that is unknown, or has a 0 (in MXNet 1.x: unknown) dim."""
+    return v is None or 0 in v["shape"]
+
+
 def _parse_tuple(s):
     s = s.strip()
     if not s or s == "None":
@@ -1045,7 +1087,7 @@ def _param_shape_rules(op, attrs, dshape):
     if op == "SVMOutput":
         return {"label": (dshape[0],)}
     if op in ("LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput"):
-        return {"label": tuple(dshape)}
+        return {"label": (dshape[0],) if len(dshape) == 2 and dshape[1] == 1 else tuple(dshape)}
     return {}
 
 
@@ -1088,11 +1130,31 @@ _INDEX_INPUTS = {"Embedding": ("data",), "take": ("indices",), "pick": ("index",
                  "SequenceReverse": ("sequence_length",)}
 
 
-def _infer_types_without_shapes(sym, given: dict) -> dict:
+# ops whose inputs must all have one dtype (MXNet's infer_type raises on a mix)
+_UNIFORM_TYPE_OPS = ("FullyConnected", "Convolution", "Deconvolution", "dot", "batch_dot", "concat", "add_n")
+
+
+def _uniform_type_op(name: str, n_in: int) -> bool:
+    return ((name.startswith("elemwise_") or name.startswith("broadcast_")) and n_in == 2
+            and name not in ("broadcast_like",)) or name in _UNIFORM_TYPE_OPS
+
+
+def _check_uniform_types(n, opname, spec, in_types) -> None:
+    """MXNet's infer_type error for a node whose inputs have different dtypes."""
+    named = [(slot or "arg%d" % i, t) for i, (slot, t) in enumerate(zip(spec + [None] * len(in_types), in_types))
+             if t is not None]
+    if len({t for _, t in named}) > 1:
+        raise MXNetError("infer_type: node '%s' (op %s): all inputs must have the same dtype, got %s"
+                         % (n.name, opname, ", ".join("%s=%s" % kv for kv in named)))
+
+
+def _infer_types_without_shapes(sym, given: dict, strict: bool = False) -> dict:
     """MXNet's infer_type needs no shapes; the core's inference does. This walks the
     graph once: an op with a ``dtype`` attribute (casts, creation, Embedding, one_hot,
     argsort, random) outputs that type, other ops their first float input's type,
     and unknown inputs (weights, labels, states) take the type of the node's data.
+    `strict`: an op that needs one dtype for all inputs raises on a mix, as MXNet's
+    infer_type does (shape inference leaves types alone and does not check).
     Returns {variable name or (id(node), output): dtype name}."""
     types = dict(given)
     for n in _topo(sym._outs):
@@ -1109,6 +1171,8 @@ def _infer_types_without_shapes(sym, given: dict) -> dict:
         spec = [x for x in op.get("inputs", []) if not _skip_input(op.get("name", n.op), x, n.attrs)]
         index_slots = _INDEX_INPUTS.get(op.get("name", n.op), ())
         in_types = [types.get((id(p), i)) for p, i in n.inputs]
+        if strict and _uniform_type_op(op.get("name", n.op), len(n.inputs)):
+            _check_uniform_types(n, n.op, spec, in_types)
         data_t = next((t for t, slot in zip(in_types, spec + [None] * len(in_types))
                        if t is not None and slot not in index_slots and slot != "label"), None)
         attr_names = {a["name"]: a for a in op.get("attrs", [])}
@@ -1225,6 +1289,19 @@ def _solve_partial_var_shapes(sym, known: dict) -> dict:
     return known
 
 
+def _with_declared_partial_shapes(sym, known: dict) -> dict:
+    """``known`` plus the variables declared with unknown (0) dims that nothing solved,
+    as declared: partial inference reports them and what follows from them, (0, 3) ->
+    FullyConnected (0, 4), as MXNet does."""
+    extra = {}
+    for n in _topo(sym._outs):
+        if n.op is None and n.name not in known and "__shape__" in n.attrs:
+            sh = _parse_tuple(n.attrs["__shape__"])
+            if sh and all(d >= 0 for d in sh):
+                extra[n.name] = {"shape": sh}
+    return dict(known, **extra) if extra else known
+
+
 def _infer_param_shapes(sym, g, known: dict) -> dict:
     """Fill in the argument/aux shapes that the given ones determine. The core infers
     layer parameters (weights, labels, states) from their data input in one pass;
@@ -1248,7 +1325,10 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
     internals = sym.get_internals()
     for _ in range(len(nodes)):
         ig = internals._graph()
-        res = ig.infer({k: v for k, v in known.items() if k in vars_all}, True)
+        try:
+            res = ig.infer({k: v for k, v in known.items() if k in vars_all}, True)
+        except MXNetError:
+            break  # a conflict (or types the caller retries with): the caller's inference reports it
         shapes = {}
         k = 0
         for n in nodes:
@@ -1264,13 +1344,17 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
             op = _op_info(n.op)
             if op is None:  # graph-level ops the JSON loader maps (_rnn_param_concat)
                 continue
-            # same-shape binary ops: an unknown variable takes the other operand's shape
+            # same-shape binary ops: an unknown variable takes the other operand's shape; an
+            # unknown op operand passes it on through the shape-keeping ops above it
+            # (relu(a) + b, (a + b) * c: MXNet infers shapes both ways)
             if op["name"].startswith("elemwise_") and len(n.inputs) == 2:
-                for (p, _), (q, qi) in ((n.inputs[1], n.inputs[0]), (n.inputs[0], n.inputs[1])):
+                for (p, pi), (q, qi) in ((n.inputs[1], n.inputs[0]), (n.inputs[0], n.inputs[1])):
                     qs = shapes.get((id(q), qi))
                     if p.op is None and p.name not in known and qs is not None:
                         known[p.name] = dict(qs)
                         progress = True
+                    elif p.op is not None and qs is not None and shapes.get((id(p), pi)) is None:
+                        progress |= _push_shape(p, qs["shape"], shapes, known)
             d = shapes.get((id(n.inputs[0][0]), n.inputs[0][1]))
             if d is None:
                 continue
@@ -1288,6 +1372,52 @@ def _infer_param_shapes(sym, g, known: dict) -> dict:
         if not progress:
             break
     return known
+
+
+def _push_shape(node, shape, shapes, known, depth=0) -> bool:
+    """Give the undecided output of `node` the `shape` a same-shape consumer fixes: a
+    variable takes it; a shape-keeping op (elemwise binary, or one input whose output
+    shape is its input's) passes it to its undecided inputs. True when a variable got one."""
+    if node.op is None:
+        if node.name in known:
+            return False
+        known[node.name] = {"shape": list(shape)}
+        return True
+    if depth > 256 or not _keeps_shape(node, len(shape)):
+        return False
+    got = False
+    for p, pi in node.inputs:
+        if shapes.get((id(p), pi)) is None:
+            got |= _push_shape(p, shape, shapes, known, depth + 1)
+    return got
+
+
+_KEEPS_SHAPE: dict = {}
+
+
+def _keeps_shape(node, ndim) -> bool:
+    """Whether `node` outputs its inputs' shape at rank `ndim`: elemwise binary ops, and
+    one-input ops whose inference maps a probe shape to itself (relu, Cast, softmax)."""
+    op = _op_info(node.op)
+    if op is None or node.n_vis != 1 or node.subgraphs:
+        return False
+    if op["name"].startswith("elemwise_") and len(node.inputs) == 2:
+        return True
+    if len(node.inputs) != 1 or ndim > len(_DIM_MARKS):
+        return False
+    key = (node.op, tuple(sorted(node.attrs.items())), ndim)
+    if key not in _KEEPS_SHAPE:
+        probe = list(_DIM_MARKS[:ndim])
+        me = {"op": node.op, "name": "n", "attrs": {k: v for k, v in node.attrs.items() if not k.startswith("__")},
+              "inputs": [[0, 0, 0]]}
+        text = json.dumps({"nodes": [{"op": "null", "name": "x", "inputs": []}, me], "arg_nodes": [0],
+                           "heads": [[1, 0, 0]]})
+        try:
+            out = Graph(text).infer({"x": {"shape": probe}}, True)["outputs"][0]
+            _KEEPS_SHAPE[key] = out is not None and list(out["shape"]) == probe
+        except MXNetError:
+            _KEEPS_SHAPE[key] = False
+    return _KEEPS_SHAPE[key]
 
 
 # ---- tracing state ------------------------------------------------------------------
