@@ -10,6 +10,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
+#include "sort_order.h"
 #include "shape_util.h"
 
 static char *sstr(const int64_t *s, int n, char *b) { return mxi_shape_str(s, n, b, 160); }
@@ -355,20 +356,6 @@ static int scatter_nd_grad(mx_grad_ctx *g) {
 }
 
 /* ---- sort / argsort / topk ---- */
-typedef struct { double v; int64_t i; } vi_pair;
-static int cmp_asc(const void *a, const void *b) {
-    const vi_pair *x = a, *y = b;
-    if (x->v < y->v) return -1;
-    if (x->v > y->v) return 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-static int cmp_desc(const void *a, const void *b) {
-    const vi_pair *x = a, *y = b;
-    if (x->v > y->v) return -1;
-    if (x->v < y->v) return 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 /* sorted order along an axis (or flattened): calls fn(line, rank, src_index) */
 typedef struct {
     int64_t outer, n, inner;
@@ -385,20 +372,45 @@ static int sort_dims(const mx_call *c, const mx_attr_val *axis, const mx_tensor_
     return MX_OK;
 }
 
-/* order[line * k + r] = source position (0..n-1) of rank r, for the first k ranks */
+/* order[line * k + r] = source position (0..n-1) of rank r, for the first k ranks (sort_order.c) */
 static int64_t *sorted_order(const mx_tensor_s *x, const line_dims *d, int asc, int64_t k) {
-    int64_t lines = d->outer * d->inner;
-    int64_t *order = malloc(sizeof(int64_t) * (size_t)(lines * k + 1));
-    vi_pair *buf = malloc(sizeof(vi_pair) * (size_t)(d->n + 1));
-    if (!order || !buf) { free(order); free(buf); mxi_error(MX_ERR_MEMORY, "sort: out of memory"); return NULL; }
-    for (int64_t l = 0; l < lines; l++) {
-        int64_t o = l / d->inner, j = l % d->inner;
-        for (int64_t i = 0; i < d->n; i++) { buf[i].v = ld(x, (o * d->n + i) * d->inner + j); buf[i].i = i; }
-        qsort(buf, (size_t)d->n, sizeof(vi_pair), asc ? cmp_asc : cmp_desc);
-        for (int64_t r = 0; r < k; r++) order[l * k + r] = buf[r].i;
+    return mxi_sorted_order(x, d->outer, d->n, d->inner, asc != 0, k);
+}
+
+/* out[(o*k + r)*inner + j] = x[(o*n + order[l*k + r])*inner + j]: the ranked
+ * values, copied by element size (a memcpy call per element cost more than
+ * the ranking) */
+static void put_values(void *out, const void *x, size_t esz, const line_dims *d, int64_t k, const int64_t *order) {
+    for (int64_t l = 0; l < d->outer * d->inner; l++) {
+        const int64_t o = l / d->inner, j = l % d->inner, in0 = o * d->n * d->inner + j, out0 = o * k * d->inner + j;
+        const int64_t *ord = order + l * k;
+        if (esz == 4) {
+            for (int64_t r = 0; r < k; r++)
+                ((uint32_t *)out)[out0 + r * d->inner] = ((const uint32_t *)x)[in0 + ord[r] * d->inner];
+        } else if (esz == 8) {
+            for (int64_t r = 0; r < k; r++)
+                ((uint64_t *)out)[out0 + r * d->inner] = ((const uint64_t *)x)[in0 + ord[r] * d->inner];
+        } else {
+            for (int64_t r = 0; r < k; r++) cpy(out, out0 + r * d->inner, x, in0 + ord[r] * d->inner, esz, 1);
+        }
     }
-    free(buf);
-    return order;
+}
+
+/* the ranked positions as numbers of out's dtype, laid out as put_values */
+static void put_indices(mx_tensor_s *out, const line_dims *d, int64_t k, const int64_t *order) {
+    void *p = mxi_data(out);
+    for (int64_t l = 0; l < d->outer * d->inner; l++) {
+        const int64_t o = l / d->inner, j = l % d->inner, out0 = o * k * d->inner + j;
+        const int64_t *ord = order + l * k;
+        switch (out->dtype) {
+        case MX_FLOAT32: for (int64_t r = 0; r < k; r++) ((float *)p)[out0 + r * d->inner] = (float)ord[r]; break;
+        case MX_FLOAT64: for (int64_t r = 0; r < k; r++) ((double *)p)[out0 + r * d->inner] = (double)ord[r]; break;
+        case MX_INT32: for (int64_t r = 0; r < k; r++) ((int32_t *)p)[out0 + r * d->inner] = (int32_t)ord[r]; break;
+        case MX_INT64: for (int64_t r = 0; r < k; r++) ((int64_t *)p)[out0 + r * d->inner] = ord[r]; break;
+        default:
+            for (int64_t r = 0; r < k; r++) mxi_store_from_double(p, out->dtype, out0 + r * d->inner, (double)ord[r]);
+        }
+    }
 }
 
 enum { TOPK_AXIS, TOPK_K, TOPK_RET, TOPK_ASC, TOPK_DTYPE };
@@ -442,17 +454,16 @@ static int topk_cpu(mx_call *c) {
     int64_t *order = sorted_order(x, &d, (int)c->attrs[TOPK_ASC].i, k);
     if (!order) return mx_last_error_code();
     int ret = (int)c->attrs[TOPK_RET].i;
-    size_t esz = mxi_dtype_size(x->dtype);
-    for (int64_t l = 0; l < d.outer * d.inner; l++) {
-        int64_t o = l / d.inner, j = l % d.inner;
-        for (int64_t r = 0; r < k; r++) {
-            int64_t src = (o * d.n + order[l * k + r]) * d.inner + j, dst = (o * k + r) * d.inner + j;
-            if (ret == RET_MASK) { mxi_store_from_double(mxi_data(c->out[0]), x->dtype, src, 1.0); continue; }
-            if (ret == RET_VALUE || ret == RET_BOTH) cpy(mxi_data(c->out[0]), dst, mxi_data(x), src, esz, 1);
-            mx_tensor_s *io = ret == RET_INDICES ? c->out[0] : (ret == RET_BOTH ? c->out[1] : NULL);
-            if (io) mxi_store_from_double(mxi_data(io), io->dtype, dst, (double)order[l * k + r]);
+    if (ret == RET_MASK) {
+        for (int64_t l = 0; l < d.outer * d.inner; l++) {
+            int64_t o = l / d.inner, j = l % d.inner;
+            for (int64_t r = 0; r < k; r++)
+                mxi_store_from_double(mxi_data(c->out[0]), x->dtype, (o * d.n + order[l * k + r]) * d.inner + j, 1.0);
         }
     }
+    if (ret == RET_VALUE || ret == RET_BOTH)
+        put_values(mxi_data(c->out[0]), mxi_data(x), mxi_dtype_size(x->dtype), &d, k, order);
+    if (ret == RET_INDICES || ret == RET_BOTH) put_indices(ret == RET_INDICES ? c->out[0] : c->out[1], &d, k, order);
     free(order);
     return MX_OK;
 }
@@ -511,16 +522,8 @@ static int sort_cpu(mx_call *c) {
     MXI_TRY(sort_dims(c, &c->attrs[SO_AXIS], x, &d, &ax));
     int64_t *order = sorted_order(x, &d, (int)c->attrs[SO_ASC].i, d.n);
     if (!order) return mx_last_error_code();
-    int is_arg = c->op->n_attrs == 3;
-    size_t esz = mxi_dtype_size(x->dtype);
-    for (int64_t l = 0; l < d.outer * d.inner; l++) {
-        int64_t o = l / d.inner, j = l % d.inner;
-        for (int64_t r = 0; r < d.n; r++) {
-            int64_t src = (o * d.n + order[l * d.n + r]) * d.inner + j, dst = (o * d.n + r) * d.inner + j;
-            if (is_arg) mxi_store_from_double(mxi_data(c->out[0]), c->out[0]->dtype, dst, (double)order[l * d.n + r]);
-            else cpy(mxi_data(c->out[0]), dst, mxi_data(x), src, esz, 1);
-        }
-    }
+    if (c->op->n_attrs == 3) put_indices(c->out[0], &d, d.n, order); /* argsort */
+    else put_values(mxi_data(c->out[0]), mxi_data(x), mxi_dtype_size(x->dtype), &d, d.n, order);
     free(order);
     return MX_OK;
 }
