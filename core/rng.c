@@ -1,10 +1,11 @@
-/* rng.c — Philox4x32-10 (Salmon et al., SC'11) and the global seed/counter. */
+/* rng.c — the global seed/counter and the Philox4x32-10 draws (philox.h). */
 #include "rng.h"
 
 #include <math.h>
 #include <stdatomic.h>
 
 #include "op.h"
+#include "philox.h"
 
 static _Atomic uint64_t g_seed = 0x5eed5eedULL;
 static _Atomic uint64_t g_counter = 0;
@@ -37,33 +38,11 @@ int mx_random_seed(uint64_t seed) {
     return MX_OK;
 }
 
-static inline void mulhilo(uint32_t a, uint32_t b, uint32_t *hi, uint32_t *lo) {
-    uint64_t p = (uint64_t)a * b;
-    *hi = (uint32_t)(p >> 32);
-    *lo = (uint32_t)p;
-}
-
-void mxi_philox(uint64_t seed, uint64_t ctr, uint32_t out[4]) {
-    uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = 0, c3 = 0;
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; r++) {
-        uint32_t hi0, lo0, hi1, lo1;
-        mulhilo(0xD2511F53u, c0, &hi0, &lo0);
-        mulhilo(0xCD9E8D57u, c2, &hi1, &lo1);
-        uint32_t n0 = hi1 ^ c1 ^ k0, n1 = lo1, n2 = hi0 ^ c3 ^ k1, n3 = lo0;
-        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
-}
+void mxi_philox(uint64_t seed, uint64_t ctr, uint32_t out[4]) { mxi_philox4x32(seed, ctr, out); }
 
 double mxi_rng_uniform(const mx_call *c, uint64_t i) {
-    uint32_t w[4];
-    mxi_philox(c->rng_seed, c->rng_offset + i, w);
     /* 53-bit mantissa from two words: uniform in [0, 1) */
-    uint64_t x = ((uint64_t)w[0] << 21) ^ (w[1] >> 11);
-    return (double)(x & ((1ULL << 53) - 1)) * (1.0 / 9007199254740992.0);
+    return (double)mxi_philox_u53(c->rng_seed, c->rng_offset + i) * (1.0 / 9007199254740992.0);
 }
 
 double mxi_rng_normal(const mx_call *c, uint64_t i) {
