@@ -448,7 +448,9 @@ SM_BWD(fd, float, double)
 SM_BWD(df, double, float)
 SM_BWD(dd, double, double)
 
-static void sm_bwd_f32_last(void *ctx, int64_t b, int64_t e) {
+#include "softmax_cols.h"
+
+static MXI_CPU_CLONES void sm_bwd_f32_last(void *ctx, int64_t b, int64_t e) {
     sm_args *p = ctx;
     const float *G = p->x, *Y = p->y;
     float *O = p->o;
@@ -460,7 +462,7 @@ static void sm_bwd_f32_last(void *ctx, int64_t b, int64_t e) {
         float acc = 0;
         if (p->kind == SM_LOG) {
             for (int64_t a = 0; a < A; a++) acc += g[a];
-            for (int64_t a = 0; a < A; a++) dx[a] = (g[a] - expf(y[a]) * acc) * s;
+            for (int64_t a = 0; a < A; a++) dx[a] = (g[a] - mxi_expf(y[a]) * acc) * s;
         } else {
             for (int64_t a = 0; a < A; a++) acc += g[a] * y[a];
             for (int64_t a = 0; a < A; a++) dx[a] = (g[a] - acc) * y[a] * s;
@@ -491,6 +493,12 @@ static int sm_launch_geom(mx_call *c, int kind, int backward, const sm_geom *gm,
     int fi = c->in[0]->dtype == MX_FLOAT64, fo = c->out[0]->dtype == MX_FLOAT64;
     mxi_range_fn fn = (backward ? bwd : fwd)[fi][fo];
     if (!fi && !fo && p.gm.inner == 1 && !p.len) fn = backward ? sm_bwd_f32_last : sm_fwd_f32_last;
+    if (!fi && !fo && p.gm.inner > 1 && !p.len) { /* blocks of contiguous columns (softmax_cols.h) */
+        int64_t per_unit = p.gm.A * (p.gm.inner < SMC_COLS ? p.gm.inner : SMC_COLS);
+        mxi_parallel_for(smc_units(&p.gm), 32768 / (per_unit + 1) + 1, backward ? sm_bwd_f32_cols : sm_fwd_f32_cols,
+                         &p);
+        return MX_OK;
+    }
     mxi_parallel_for(rows, sm_grain(p.gm.A), fn, &p);
     return MX_OK;
 }

@@ -276,3 +276,24 @@ def test_embedding_grad():
 def test_embedding_errors():
     expect_error("Embedding", [np.zeros(3), R(5, 4)], {"input_dim": 5, "output_dim": 3},
                  contains=("Embedding", "(5,4)", "(5,3)"))
+
+
+@pytest.mark.parametrize("shape,axis", [((300, 7), 0), ((2, 21, 17, 19), 1), ((3, 5, 600), 1), ((4, 2, 3), 0)])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "softmin"])
+def test_softmax_float32_inner_axis_forward_and_grad(shape, axis, op):
+    # float32 over a non-last axis runs on blocks of contiguous columns (softmax_cols.h):
+    # inner extents below, at and above one block (256), with temperature
+    x = R(*shape, dtype=np.float32) * 4
+    w = R(*shape, dtype=np.float32)
+    t = 1.5
+    z = x.astype(np.float64) * (-1 if op == "softmin" else 1)
+    want = np_log_softmax(z, axis, t) if op == "log_softmax" else np_softmax(z, axis, t)
+    check_op(op, [x], {"axis": axis, "temperature": t}, lambda _: want, rtol=1e-5, atol=2e-6)
+    g = autograd_grads(op, [x], {"axis": axis, "temperature": t}, [0], w)[0]
+    y = want
+    s = (-1 if op == "softmin" else 1) / t
+    if op == "log_softmax":
+        ref = (w - np.exp(y) * w.sum(axis, keepdims=True)) * s
+    else:
+        ref = (w - (w * y).sum(axis, keepdims=True)) * y * s
+    np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-6)
