@@ -1,0 +1,47 @@
+"""Imperative-API details found by a compatibility sweep against MXNet 1.9.1: NaN through
+maximum/minimum/relu, assigning a value of another shape, random samplers writing into
+out=, clip_global_norm's return type. Expected values were printed by MXNet 1.9.1."""
+import numpy as np
+import pytest
+
+import mxcore as mx
+from mxcore import autograd, nd
+
+NAN = float('nan')
+
+
+def _eq_nan(a, expected):
+    np.testing.assert_array_equal(a.asnumpy(), np.array(expected, dtype=a.asnumpy().dtype))
+
+
+def test_maximum_minimum_pass_nan_from_either_operand():
+    n = nd.array([NAN, 1, NAN])
+    z = nd.array([0, NAN, NAN])
+    # MXNet 1.9.1: every pair holding a NaN gives NaN, whichever side it is on
+    for f in (nd.maximum, nd.minimum, nd.broadcast_maximum, nd.broadcast_minimum):
+        _eq_nan(f(n, z), [NAN, NAN, NAN])
+        _eq_nan(f(z, n), [NAN, NAN, NAN])
+    _eq_nan(nd.maximum(n, 0), [NAN, 1, NAN])
+    _eq_nan(nd.maximum(0, z), [0, NAN, NAN])
+    _eq_nan(nd.minimum(n, 5), [NAN, 1, NAN])
+    _eq_nan(nd.broadcast_maximum(nd.array([[NAN], [2]]), nd.array([1, 3])), [[NAN, NAN], [2, 3]])
+    # integers are untouched
+    assert nd.maximum(nd.array([1, 5], dtype='int32'), 3).asnumpy().tolist() == [3, 5]
+
+
+def test_relu_passes_nan_but_activation_relu_does_not():
+    x = nd.array([NAN, -1, 2])
+    x.attach_grad()
+    with autograd.record():
+        y = nd.relu(x)
+    y.backward()
+    # MXNet 1.9.1: nd.relu -> [nan 0 2], gradient [nan 0 1]
+    _eq_nan(y, [NAN, 0, 2])
+    _eq_nan(x.grad, [NAN, 0, 1])
+    _eq_nan(nd.relu(nd.array([NAN] * 20 + [-1] * 20)), [NAN] * 20 + [0] * 20)
+    # ... while its CPU Activation(act_type='relu') (what gluon's Activation runs) gives 0
+    with autograd.record():
+        y = nd.Activation(x, act_type='relu')
+    y.backward()
+    _eq_nan(y, [0, 0, 2])
+    _eq_nan(x.grad, [0, 0, 1])
