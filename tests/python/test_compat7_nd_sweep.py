@@ -45,3 +45,34 @@ def test_relu_passes_nan_but_activation_relu_does_not():
     y.backward()
     _eq_nan(y, [0, 0, 2])
     _eq_nan(x.grad, [0, 0, 1])
+
+
+def _assigned(key, value, shape=(2, 3), record=False):
+    a = nd.zeros(shape)
+    if record:
+        with autograd.record():
+            a[key] = value
+    else:
+        a[key] = value
+    return a.asnumpy().tolist()
+
+
+@pytest.mark.parametrize('record', [False, True])
+def test_setitem_broadcasts_and_never_reshapes(record):
+    # values MXNet 1.9.1 accepts: broadcastable, after dropping surplus leading 1s
+    assert _assigned(1, nd.array([[1, 2, 3]]), record=record) == [[0, 0, 0], [1, 2, 3]]
+    assert _assigned(slice(0, 1), nd.array([1, 2, 3]), record=record) == [[1, 2, 3], [0, 0, 0]]
+    assert _assigned(slice(None), nd.ones((1, 2, 3)), record=record) == [[1] * 3] * 2
+    assert _assigned(slice(None), nd.array([[1], [2]]), record=record) == [[1] * 3, [2] * 3]
+    assert _assigned(1, np.ones((1, 3)), record=record) == [[0] * 3, [1] * 3]
+    # same number of elements in another shape: MXNet 1.9.1 raises ValueError, it does not reshape
+    for value in (nd.arange(6), nd.ones((3, 2)), np.arange(6), list(range(6)), nd.array([1, 2])):
+        with pytest.raises(ValueError, match=r'cannot assign a value of shape .* to a target of shape \(2, 3\)'):
+            _assigned(slice(None), value, record=record)
+
+
+def test_setitem_mismatch_leaves_target_untouched():
+    a = nd.ones((2, 3))
+    with pytest.raises(ValueError):
+        a[:] = nd.zeros((3, 2))
+    assert a.asnumpy().tolist() == [[1] * 3] * 2
