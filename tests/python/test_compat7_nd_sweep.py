@@ -76,3 +76,37 @@ def test_setitem_mismatch_leaves_target_untouched():
     with pytest.raises(ValueError):
         a[:] = nd.zeros((3, 2))
     assert a.asnumpy().tolist() == [[1] * 3] * 2
+
+
+def test_random_samplers_take_shape_and_dtype_from_out():
+    o = nd.zeros((100,))
+    r = nd.random.uniform(2, 3, out=o)
+    assert r is o and o.shape == (100,)
+    v = o.asnumpy()
+    assert v.min() >= 2 and v.max() < 3 and len(set(v.tolist())) > 50
+    o64 = nd.zeros((3,), dtype='float64')
+    nd.random.normal(0, 1, out=o64)
+    assert o64.dtype == np.float64 and np.all(o64.asnumpy() != 0)
+    oi = nd.zeros((40,), dtype='int32')
+    nd.random.randint(1, 5, out=oi)
+    assert oi.dtype == np.int32 and set(oi.asnumpy().tolist()) <= {1, 2, 3, 4}
+    for f in (lambda o: nd.random.poisson(3, out=o), lambda o: nd.random.exponential(2, out=o),
+              lambda o: nd.random.randn(out=o)):
+        o = nd.zeros((2, 3))
+        assert f(o).shape == (2, 3)
+    # a given shape must still agree with out's
+    with pytest.raises(mx.base.MXNetError, match=r'random_uniform: out= tensor 0 has shape \(2,3\), expected \(3,3\)'):
+        nd.random.uniform(0, 1, shape=(3, 3), out=nd.zeros((2, 3)))
+
+
+def test_clip_global_norm_returns_ndarray_without_isfinite_check():
+    a = nd.array([0.3, 0.4])
+    n = mx.gluon.utils.clip_global_norm([a], 5, check_isfinite=False)
+    # MXNet 1.9.1: [0.5] <NDArray 1 @cpu(0)>
+    assert isinstance(n, nd.NDArray) and n.shape == (1,) and n.dtype == np.float32
+    np.testing.assert_allclose(n.asnumpy(), [0.5], rtol=1e-6)
+    a, b = nd.array([3., 4.]), nd.array([12.])
+    n = mx.gluon.utils.clip_global_norm([a, b], 6.5)
+    assert isinstance(n, float) and abs(n - 13.0) < 1e-5
+    np.testing.assert_allclose(a.asnumpy(), [1.5, 2.0], rtol=1e-5)
+    np.testing.assert_allclose(b.asnumpy(), [6.0], rtol=1e-5)
