@@ -110,3 +110,36 @@ def test_clip_global_norm_returns_ndarray_without_isfinite_check():
     assert isinstance(n, float) and abs(n - 13.0) < 1e-5
     np.testing.assert_allclose(a.asnumpy(), [1.5, 2.0], rtol=1e-5)
     np.testing.assert_allclose(b.asnumpy(), [6.0], rtol=1e-5)
+
+
+def _grid():
+    return nd.arange(12).reshape(3, 4)
+
+
+def test_basic_slice_shares_memory_only_for_a_contiguous_block():
+    # MXNet 1.9.1: a contiguous block (leading single elements, one step-1 range,
+    # whole trailing axes) is a view; anything else is a copy that x never sees
+    for key in ((1,), (slice(1, 3),), (slice(1, 2), slice(1, 3)), (1, slice(1, 3)), (slice(None), slice(None))):
+        x = _grid()
+        y = x[key]
+        y[:] = -1
+        expect = np.arange(12, dtype=np.float32).reshape(3, 4)
+        expect[key] = -1
+        assert x.asnumpy().tolist() == expect.tolist(), key
+    for key in ((slice(None), slice(1, 3)), (slice(None, None, 2),), (slice(None), 1), (Ellipsis, slice(1, 2))):
+        x = _grid()
+        y = x[key]
+        y[:] = -1   # used to fail with 'reshape: view of non-contiguous tensor'
+        y += 1
+        assert x.asnumpy().tolist() == np.arange(12).reshape(3, 4).tolist(), key
+        assert (y.asnumpy() == 0).all()
+    x = _grid()
+    y = x[:, 1:3]
+    y[0] = 7
+    assert y.asnumpy().tolist() == [[7, 7], [5, 6], [9, 10]]
+    assert x.asnumpy().tolist() == np.arange(12).reshape(3, 4).tolist()
+    # writing through a key still reaches x, contiguous or not
+    x = _grid()
+    x[:, 1:3] = 0
+    x[::2, 0] += 100
+    assert x.asnumpy().tolist() == [[100, 0, 0, 3], [4, 0, 0, 7], [108, 0, 0, 11]]

@@ -1030,6 +1030,10 @@ def _basic_get(x: NDArray, key, recording: bool, need_view=False):
             continue
         y = _slice_view(h, ax, b, e, s)
         h = y.handle
+    if not need_view and not _selects_contiguous(begins, ends, steps, shape):
+        # MXNet shares memory only for a contiguous block; any other basic slice
+        # (x[:, 1:3], x[::2]) is a copy that writes do not carry back to x
+        y = y.copy()
     if y.shape != final:
         p = ffi.new("mx_tensor *")
         shp = ffi.new("int64_t[]", list(final))
@@ -1046,6 +1050,27 @@ def _basic_get(x: NDArray, key, recording: bool, need_view=False):
         check_call(lib.mx_tensor_reshape_view(x.handle, shp, len(final), p))
         y = _new(p[0])
     return y
+
+
+def _selects_contiguous(begins, ends, steps, shape) -> bool:
+    """Whether a basic slice (per-axis begin/end/step) is one contiguous block of a
+    row-major array: right of the last partially taken axis everything is whole, left
+    of it each axis keeps at most one element, and that axis has step 1."""
+    lens = [len(range(b, e, s)) for b, e, s in zip(begins, ends, steps)]
+    if 0 in lens or all(n <= 1 for n in lens):
+        return True
+    partial = False
+    for n, s, d in zip(reversed(lens), reversed(steps), reversed(shape)):
+        if partial:
+            if n > 1:
+                return False
+        elif n < d:
+            if n > 1 and s != 1:
+                return False
+            partial = True
+        elif n > 1 and s != 1:
+            return False
+    return True
 
 
 def _advanced_get(x: NDArray, key):
