@@ -22,8 +22,8 @@
     X(div, a / b, "elemwise_div", "broadcast_div", "_div_scalar", "_rdiv_scalar")                               \
     X(mod, FMODP(a, b), "_mod", "broadcast_mod", "_mod_scalar", "_rmod_scalar")                                 \
     X(power, pow(a, b), "_power", "broadcast_power", "_power_scalar", "_rpower_scalar")                         \
-    X(maximum, a > b ? a : b, "_maximum", "broadcast_maximum", "_maximum_scalar", NULL)                         \
-    X(minimum, a < b ? a : b, "_minimum", "broadcast_minimum", "_minimum_scalar", NULL)                         \
+    X(maximum, (a > b || a != a) ? a : b, "_maximum", "broadcast_maximum", "_maximum_scalar", NULL)             \
+    X(minimum, (a < b || a != a) ? a : b, "_minimum", "broadcast_minimum", "_minimum_scalar", NULL)             \
     X(hypot, hypot(a, b), "_hypot", "broadcast_hypot", "_hypot_scalar", NULL)                                   \
     X(equal, a == b, "_equal", "broadcast_equal", "_equal_scalar", NULL)                                        \
     X(not_equal, a != b, "_not_equal", "broadcast_not_equal", "_not_equal_scalar", NULL)                        \
@@ -78,7 +78,7 @@
     X(identity, x, 1)                                                         \
     X(BlockGrad, x, 0)                                                        \
     X(make_loss, x, 1)                                                        \
-    X(relu, x > 0 ? x : 0, x > 0 ? 1 : 0)                                     \
+    X(relu, (x > 0 || x != x) ? x : 0, x != x ? x : (x > 0 ? 1 : 0))         \
     X(sigmoid, SIGM(x), y * (1 - y))                                          \
     X(softrelu, SOFTPLUS(x), SIGM(x))                                         \
     X(softsign, x / (1 + fabs(x)), 1 / ((1 + fabs(x)) * (1 + fabs(x))))      

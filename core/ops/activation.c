@@ -44,7 +44,8 @@
     X(K_ELU, elu, (x > 0 ? x : a * (exp(x) - 1)), (x > 0 ? 1 : y + a))                                  \
     X(K_SELU, selu, (x > 0 ? SELU_L * x : SELU_L * SELU_A * (exp(x) - 1)),                              \
       (x > 0 ? SELU_L : y + SELU_L * SELU_A))                                                           \
-    X(K_RRELU, rrelu, (x > 0 ? x : 0.5 * (a + b) * x), (x > 0 ? 1 : (x < 0 ? y / x : 0.5 * (a + b))))
+    X(K_RRELU, rrelu, (x > 0 ? x : 0.5 * (a + b) * x), (x > 0 ? 1 : (x < 0 ? y / x : 0.5 * (a + b))))  \
+    X(K_RELU_NAN, relu_nan, ((x > 0 || x != x) ? x : 0), (x != x ? x : (x > 0 ? 1 : 0)))
 
 #define KIND_ENUM(K, N, F, D) K,
 enum { ACT_LIST(KIND_ENUM) K_COUNT };
@@ -179,6 +180,9 @@ static int resolve(const mx_call *c, double *a, double *b) {
         *b = c->attrs[2].f;
         return (int)c->attrs[0].i;
     }
+    /* the standalone relu op passes NaN through (value and gradient) as MXNet's
+     * nd.relu does; Activation(act_type='relu') maps NaN to 0, as MXNet's CPU build */
+    if (!strcmp(n, "relu")) return K_RELU_NAN;
 #define KIND_BY_NAME(K, N, F, D) if (!strcmp(n, #N)) return K;
     ACT_LIST(KIND_BY_NAME)
     if (!strcmp(n, "softplus")) return K_SOFTRELU;
@@ -400,7 +404,9 @@ static mx_tensor_s *act_derivative(int k, double a, double b, mx_tensor_s *x, mx
         mxi_tensors_release(tmp, 5);
         return r;
     }
-    case K_RELU: return mxi_call1("_greater_scalar", "scalar=0", 1, x);
+    case K_RELU:
+    case K_RELU_NAN: /* NaN's derivative is 0 here, not NaN: only a higher-order gradient sees it */
+        return mxi_call1("_greater_scalar", "scalar=0", 1, x);
     case K_LEAKY: /* 1 where x > 0, a elsewhere: mask * (1 - a) + a */
         t = mxi_call1("_greater_scalar", "scalar=0", 1, x);
         snprintf(s, sizeof s, "scalar=%.17g", 1.0 - a);

@@ -255,8 +255,10 @@ BIN_OP(mul, x * y)
 BIN_OP2(div, x / y, IDIV_EXPR)
 BIN_OP2(mod, FMOD_EXPR, IMOD_EXPR)
 BIN_OP2(power, pow(x, y), pow((double)x, (double)y))
-BIN_OP(maximum, x > y ? x : y)
-BIN_OP(minimum, x < y ? x : y)
+/* NaN in either operand gives NaN, as MXNet's maximum/minimum (x != x is NaN's test;
+ * integer types compile it away) */
+BIN_OP(maximum, (x > y || x != x) ? x : y)
+BIN_OP(minimum, (x < y || x != x) ? x : y)
 BIN_OP2(hypot, hypot(x, y), hypot((double)x, (double)y))
 BIN_OP(equal, x == y)
 BIN_OP(not_equal, x != y)

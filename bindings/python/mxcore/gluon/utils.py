@@ -47,7 +47,9 @@ def split_and_load(data, ctx_list, batch_axis=0, even_split=True):
 
 
 def clip_global_norm(arrays, max_norm, check_isfinite=True):
-    """Rescale ``arrays`` in place so their joint L2 norm is at most ``max_norm``."""
+    """Rescale ``arrays`` in place so their joint L2 norm is at most ``max_norm``. Returns
+    the norm before clipping: a float, or (check_isfinite=False, which skips the host
+    sync in MXNet) a (1,) NDArray on the first array's context, as MXNet returns."""
     nd = _nd()
     assert len(arrays) > 0
     total = 0.0
@@ -61,6 +63,8 @@ def clip_global_norm(arrays, max_norm, check_isfinite=True):
     if scale < 1.0:
         for a in arrays:
             a[:] = a * scale
+    if not check_isfinite:
+        return nd.array([total_norm], ctx=arrays[0].context, dtype='float32')
     return total_norm
 
 

@@ -1030,6 +1030,10 @@ def _basic_get(x: NDArray, key, recording: bool, need_view=False):
             continue
         y = _slice_view(h, ax, b, e, s)
         h = y.handle
+    if not need_view and not _selects_contiguous(begins, ends, steps, shape):
+        # MXNet shares memory only for a contiguous block; any other basic slice
+        # (x[:, 1:3], x[::2]) is a copy that writes do not carry back to x
+        y = y.copy()
     if y.shape != final:
         p = ffi.new("mx_tensor *")
         shp = ffi.new("int64_t[]", list(final))
@@ -1046,6 +1050,27 @@ def _basic_get(x: NDArray, key, recording: bool, need_view=False):
         check_call(lib.mx_tensor_reshape_view(x.handle, shp, len(final), p))
         y = _new(p[0])
     return y
+
+
+def _selects_contiguous(begins, ends, steps, shape) -> bool:
+    """Whether a basic slice (per-axis begin/end/step) is one contiguous block of a
+    row-major array: right of the last partially taken axis everything is whole, left
+    of it each axis keeps at most one element, and that axis has step 1."""
+    lens = [len(range(b, e, s)) for b, e, s in zip(begins, ends, steps)]
+    if 0 in lens or all(n <= 1 for n in lens):
+        return True
+    partial = False
+    for n, s, d in zip(reversed(lens), reversed(steps), reversed(shape)):
+        if partial:
+            if n > 1:
+                return False
+        elif n < d:
+            if n > 1 and s != 1:
+                return False
+            partial = True
+        elif n > 1 and s != 1:
+            return False
+    return True
 
 
 def _advanced_get(x: NDArray, key):
@@ -1074,6 +1099,20 @@ def _take(x: NDArray, idx: np.ndarray, axis: int) -> NDArray:
     return array(np.take(x.asnumpy(), idx, axis=axis), ctx=x.context, dtype=x.dtype)
 
 
+def _value_shape_for(vs: tuple, ts: tuple) -> tuple:
+    """The value's shape without surplus leading 1s, checked to broadcast to the
+    target shape `ts`. MXNet broadcasts an assigned value and never reshapes it, so an
+    equal-sized value of another shape is an error there too."""
+    lead = 0
+    while len(vs) - lead > len(ts) and vs[lead] == 1:
+        lead += 1
+    out = vs[lead:]
+    if len(out) > len(ts) or any(v not in (1, t) for v, t in zip(out[::-1], ts[::-1])):
+        raise ValueError("NDArray.__setitem__: cannot assign a value of shape %s to a target of shape %s: "
+                         "expected a value that broadcasts to the target" % (vs, ts))
+    return out
+
+
 def _assign_to(view: NDArray, value) -> None:
     if isinstance(value, (Number, np.generic)) and not isinstance(value, np.ndarray):
         check_call(lib.mx_tensor_fill(view.handle, float(value)))
@@ -1082,13 +1121,13 @@ def _assign_to(view: NDArray, value) -> None:
         value = array(np.asarray(value), ctx=view.context, dtype=view.dtype)
     vs, ts = value.shape, view.shape
     if vs != ts:
-        if value.size == view.size:
-            value = value.reshape(ts)
-        else:
-            p = ffi.new("mx_tensor *")
-            shp = ffi.new("int64_t[]", list(ts) or [0])
-            check_call(lib.mx_tensor_broadcast_view(value.handle, shp, len(ts), p))
-            value = _new(p[0])
+        vs = _value_shape_for(vs, ts)
+        if vs != value.shape:
+            value = value.reshape(vs)
+        p = ffi.new("mx_tensor *")
+        shp = ffi.new("int64_t[]", list(ts) or [0])
+        check_call(lib.mx_tensor_broadcast_view(value.handle, shp, len(ts), p))
+        value = _new(p[0])
     check_call(lib.mx_tensor_assign(view.handle, value.handle))
 
 
@@ -1119,7 +1158,12 @@ def _slice_assign_recorded(x: NDArray, key, value) -> bool:
     # dims the key does not mention are taken whole
     sub = tuple(len(range(b, e, s)) for b, e, s in zip(begins, ends, steps)) + tuple(x.shape[len(begins):])
     if value.shape != sub:
-        value = value.reshape(sub) if value.size == int(np.prod(sub)) else value.broadcast_to(sub)
+        # the value broadcasts to the indexed shape, in which integer keys drop their axis
+        target = tuple(n for n, k in zip(sub, key) if isinstance(k, slice)) + sub[len(key):]
+        vs = _value_shape_for(value.shape, target)
+        if vs != value.shape:
+            value = value.reshape(vs)
+        value = value.broadcast_to(target).reshape(sub)
     invoke("_slice_assign", [x, value], attrs, out=x)
     return True
 

@@ -12,9 +12,10 @@ __all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poi
            "generalized_negative_binomial_like"]
 
 
-def _shape(shape):
+def _shape(shape, out=None):
     if shape is None:
-        return (1,)
+        # MXNet takes an unspecified shape from out= (nd.random.normal(0, 1, out=w))
+        return tuple(out.shape) if out is not None else (1,)
     if isinstance(shape, int):
         return (shape,)
     return tuple(shape)
@@ -42,7 +43,9 @@ def _scalar_or_tensor(op, sample_op, params: dict, shape, dtype, ctx, out, **ext
         r = invoke(sample_op, list(params.values()), attrs, out=out)
         return out if out is not None else r[0]
     attrs = dict(params)
-    attrs["shape"] = _shape(shape)
+    attrs["shape"] = _shape(shape, out)
+    if dtype is None and out is not None:
+        dtype = out.dtype
     if dtype is not None:
         attrs["dtype"] = np_dtype(dtype).name
     attrs.update(extra)
@@ -63,7 +66,9 @@ def randn(*shape, loc=0, scale=1, dtype=None, ctx=None, out=None, **kwargs):
 
 
 def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    attrs = {"low": int(low), "high": int(high), "shape": _shape(shape)}
+    attrs = {"low": int(low), "high": int(high), "shape": _shape(shape, out)}
+    if dtype is None and out is not None:
+        dtype = out.dtype
     if dtype is not None:
         attrs["dtype"] = np_dtype(dtype).name
     r = invoke("random_randint", [], attrs, out=out)
