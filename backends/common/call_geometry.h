@@ -229,7 +229,8 @@ static inline int reduce_axes(const mxb_call *c, int red[MXB_MAX_NDIM], int *kin
 
 /* The parametrised activations, numbered as core/ops/activation.c's
  * ACT_LIST (what _backward_act's `act` attribute holds). */
-enum { ACTP_LOGSIG = 5, ACTP_MISH, ACTP_HARDSIG, ACTP_GELU, ACTP_SWISH, ACTP_LEAKY, ACTP_ELU, ACTP_SELU, ACTP_RRELU };
+enum { ACTP_LOGSIG = 5, ACTP_MISH, ACTP_HARDSIG, ACTP_GELU, ACTP_SWISH, ACTP_LEAKY, ACTP_ELU, ACTP_SELU, ACTP_RRELU,
+       ACTP_RELU_NAN /* the standalone relu op, NaN passing: the shared "relu" unary formula */ };
 
 /* The kind and parameters a, b of gelu / log_sigmoid / mish / hard_sigmoid /
  * swish / Activation(log_sigmoid, mish) / LeakyReLU (all but prelu, and

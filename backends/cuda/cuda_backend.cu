@@ -452,6 +452,7 @@ int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) {
 
 int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int64_t k = mxb_attr_i(c, "act", -1);
+    if (k == ACTP_RELU_NAN) return unary_by_name(*(Dev *)ctx, c, "relu", true, err, errlen);
     if (k < 0 || k >= 5) return k_backward_act_param(ctx, c, err, errlen);
     return unary_by_name(*(Dev *)ctx, c, ACT_NAMES[k], true, err, errlen);
 }

@@ -729,6 +729,7 @@ static int k_activation(void *ctx, const mxb_call *c, char *err, size_t errlen) 
 static int k_backward_act(void *ctx, const mxb_call *c, char *err, size_t errlen) {
     int64_t k = mxb_attr_i(c, "act", -1);
     if (k >= 0 && k < 5) return unary_launch(ctx, c, ACT_NAMES[k], 1, err, errlen);
+    if (k == ACTP_RELU_NAN) return unary_launch(ctx, c, "relu", 1, err, errlen);
     if (k < ACTP_LOGSIG || k > ACTP_RRELU) return MXB_UNSUPPORTED;
     return act_p_launch(ctx, c, (int)k, mxb_attr_f(c, "alpha", 0), mxb_attr_f(c, "beta", 0), 1, err, errlen);
 }

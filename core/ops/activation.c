@@ -49,6 +49,8 @@
 
 #define KIND_ENUM(K, N, F, D) K,
 enum { ACT_LIST(KIND_ENUM) K_COUNT };
+/* the device modules number the kinds too (backends/common/call_geometry.h ACTP_*) */
+_Static_assert(K_LOGSIG == 5 && K_RRELU == 13 && K_RELU_NAN == 14, "ACTP_* in backends/common/call_geometry.h");
 
 typedef struct {
     const void *x, *g, *y;
