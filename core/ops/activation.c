@@ -13,7 +13,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
-#include "fast_expf.h" /* float exp/tanh inline: sigmoid, tanh, softrelu, swish loops vectorize */
+#include "fast_mathf.h" /* float exp/tanh/log1p inline: sigmoid, tanh, softrelu, swish, mish loops vectorize */
 
 #define GRAIN 32768
 #define SELU_L 1.0507009873554804934193349852946
@@ -21,9 +21,12 @@
 #define INV_SQRT2 0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
 
-/* softplus log(1 + e^x), stable */
-#define SOFTPLUS(x) ((x) > 20 ? (x) : log1p(MXI_EXP(x)))
+/* softplus log(1 + e^x), stable for large |x| */
+#define SOFTPLUS(x) _Generic((x), float: mxi_softplusf, default: softplus_d)(x)
 #define SIGM(x) (1 / (1 + MXI_EXP(-(x))))
+
+/* the double form of mxi_softplusf (fast_mathf.h): max(x, 0) + log1p(e^-|x|) */
+static inline double softplus_d(double x) { return (x > 0 ? x : 0) + log1p(exp(-fabs(x))); }
 
 /* X(kind, name, forward(x; a, b), derivative(x, y; a, b)) */
 #define ACT_LIST(X)                                                                                     \
@@ -32,9 +35,9 @@
     X(K_TANH, tanh, MXI_TANH(x), (1 - y * y))                                                               \
     X(K_SOFTRELU, softrelu, SOFTPLUS(x), SIGM(x))                                                       \
     X(K_SOFTSIGN, softsign, (x / (1 + fabs(x))), (1 / ((1 + fabs(x)) * (1 + fabs(x)))))                 \
-    X(K_LOGSIG, log_sigmoid, (x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x))), (1 / (1 + exp(x))))        \
-    X(K_MISH, mish, (x * tanh(SOFTPLUS(x))),                                                            \
-      (tanh(SOFTPLUS(x)) + x * SIGM(x) * (1 - tanh(SOFTPLUS(x)) * tanh(SOFTPLUS(x)))))                  \
+    X(K_LOGSIG, log_sigmoid, (-SOFTPLUS(-x)), SIGM(-x))                                                \
+    X(K_MISH, mish, (x * MXI_TANH(SOFTPLUS(x))),                                                        \
+      (MXI_TANH(SOFTPLUS(x)) + x * SIGM(x) * (1 - MXI_TANH(SOFTPLUS(x)) * MXI_TANH(SOFTPLUS(x)))))      \
     X(K_HARDSIG, hard_sigmoid, (a * x + b < 0 ? 0 : (a * x + b > 1 ? 1 : a * x + b)),                   \
       (a * x + b > 0 && a * x + b < 1 ? a : 0))                                                         \
     X(K_GELU, gelu, (0.5 * x * (1 + erf(x * INV_SQRT2))),                                               \

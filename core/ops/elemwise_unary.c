@@ -16,7 +16,7 @@
 #include <tgmath.h>
 
 #include "../../backends/cpu/cpu.h"
-#include "fast_expf.h" /* float exp/tanh inline: their loops vectorize */
+#include "fast_mathf.h" /* float exp/tanh/log/log1p inline: their loops vectorize */
 #include "special_math.h"
 #include "../op.h"
 
@@ -74,10 +74,10 @@ static double erfinv_d(double y) {
     X(fix, NULL, "Rounds toward zero (same as trunc).", trunc(x), 0, 1, g_zero)                                           \
     X(exp, NULL, "Element-wise exponential.", MXI_EXP(x), y, 0, g_exp)                                                        \
     X(expm1, NULL, "Computes exp(x) - 1 accurately for small x.", expm1(x), (y + 1), 0, ug_bwd)                           \
-    X(log, NULL, "Element-wise natural logarithm.", log(x), (1 / x), 0, g_log)                                            \
+    X(log, NULL, "Element-wise natural logarithm.", MXI_LOG(x), (1 / x), 0, g_log)                                            \
     X(log10, NULL, "Element-wise base-10 logarithm.", log10(x), (1 / (x * 2.302585092994045684)), 0, ug_bwd)              \
     X(log2, NULL, "Element-wise base-2 logarithm.", log2(x), (1 / (x * 0.693147180559945309)), 0, ug_bwd)                 \
-    X(log1p, NULL, "Computes log(1 + x) accurately for small x.", log1p(x), (1 / (1 + x)), 0, ug_bwd)                     \
+    X(log1p, NULL, "Computes log(1 + x) accurately for small x.", MXI_LOG1P(x), (1 / (1 + x)), 0, ug_bwd)                     \
     X(sqrt, NULL, "Element-wise square root.", sqrt(x), (0.5 / y), 0, g_sqrt)                                             \
     X(rsqrt, NULL, "Element-wise 1/sqrt(x).", (1 / sqrt(x)), (-0.5 * y / x), 0, ug_bwd)                                   \
     X(cbrt, NULL, "Element-wise cube root.", cbrt(x), (1 / (3 * y * y)), 0, ug_bwd)                                       \
@@ -118,7 +118,7 @@ typedef struct {
 /* forward and backward kernels for one op and type */
 #define UN_KERNEL(NAME, T, FWD) UN_KERNEL_ATTR(NAME, T, FWD, )
 /* float kernels are built per vector ISA (MXI_CPU_CLONES): exp and tanh
- * (fast_expf.h) run 4x faster on 64-byte vectors than on the baseline's 16 */
+ * (fast_mathf.h) run 4x faster on 64-byte vectors than on the baseline's 16 */
 #define UN_KERNEL_ATTR(NAME, T, FWD, ATTR)                                        \
     static ATTR void NAME##_fwd_##T(void *ctx, int64_t b0, int64_t e0) {          \
         un_args *p = ctx;                                                         \

@@ -13,7 +13,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
-#include "fast_expf.h"
+#include "fast_mathf.h"
 
 #define NA(a) (int)(sizeof a / sizeof a[0])
 
@@ -282,7 +282,7 @@ typedef struct {
 
 /* Per row: lse = log(sum(exp(x - max))) + max; forward writes lse - x[k],
  * backward writes (exp(x - lse) - onehot(k)) * ograd[i]. float rows use the
- * inline exp (fast_expf.h): libm's was a call per element, a tenth of a small
+ * inline exp (fast_mathf.h): libm's was a call per element, a tenth of a small
  * MLP's training step at batch 32. */
 static inline __attribute__((always_inline)) float sce_exp_f32(float v) { return mxi_expf(v); }
 static inline __attribute__((always_inline)) double sce_exp_f64(double v) { return exp(v); }

@@ -12,7 +12,7 @@
 #include "../autograd.h"
 #include "../op.h"
 #include "../philox.h"
-#include "fast_expf.h"
+#include "fast_mathf.h"
 
 static int64_t prod(const int64_t *s, int a, int b) {
     int64_t p = 1;
@@ -356,7 +356,7 @@ static int64_t sm_len(const sm_args *p, int64_t o, int64_t j) {
     }
 
 /* Fast float32 path for a contiguous last axis (the common case): mxi_expf
- * (fast_expf.h: inline, so the loops vectorize) and 8 partial sums (one
+ * (fast_mathf.h: inline, so the loops vectorize) and 8 partial sums (one
  * running sum is a dependent add per element). libm's expf and fmaxf had
  * been calls per element. */
 static MXI_CPU_CLONES void sm_fwd_f32_last(void *ctx, int64_t b, int64_t e) {

@@ -44,7 +44,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
-#include "fast_expf.h"
+#include "fast_mathf.h"
 
 enum { RNN_RELU, RNN_TANH, RNN_LSTM, RNN_GRU };
 
@@ -104,10 +104,10 @@ static int64_t rnn_reserve_size(const rnn_cfg *c) {
 /* whether step t is inside sample n's sequence */
 static inline int rnn_valid(const rnn_cfg *c, int64_t t, int64_t n) { return !c->len || t < c->len[n]; }
 
-/* exp for float without a libm call so the gate loops vectorize (fast_expf.h) */
+/* exp for float without a libm call so the gate loops vectorize (fast_mathf.h) */
 MXI_RNN_INLINE float rnn_expf(float x) { return mxi_expf(x); }
 
-/* tanh for float without a libm call (fast_expf.h) */
+/* tanh for float without a libm call (fast_mathf.h) */
 MXI_RNN_INLINE float rnn_tanhf(float x) { return mxi_tanhf(x); }
 
 /* dropout keep decision for element i of the inter-layer stream */

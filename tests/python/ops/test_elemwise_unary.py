@@ -298,7 +298,7 @@ def _ulps(got, want):
     ("sigmoid", lambda v: 1 / (1 + np.exp(-v)), 3.5),
 ])
 def test_float32_fast_transcendentals_accuracy(op, ref, max_ulps):
-    # float32 exp/tanh/sigmoid run inline polynomials (fast_expf.h), not libm: check the
+    # float32 exp/tanh/sigmoid run inline polynomials (fast_mathf.h), not libm: check the
     # error over a dense sweep, across tanh's series/exp switch at 0.25, and the specials
     from mxcore import nd
     a = np.concatenate([np.linspace(-104, 89, 1_000_001), np.linspace(-1, 1, 200_001),
@@ -311,6 +311,44 @@ def test_float32_fast_transcendentals_accuracy(op, ref, max_ulps):
     special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -1e-30, 200, -200], np.float32)
     with np.errstate(over="ignore", under="ignore"):
         np.testing.assert_array_equal(getattr(nd, op)(nd.array(special)).asnumpy(),
+                                      ref(special.astype(np.float64)).astype(np.float32))
+
+
+@pytest.mark.parametrize("op,ref,sweep,max_ulps", [
+    ("log", np.log, np.geomspace(1e-45, 3e38, 1_000_001), 2.5),
+    ("log1p", np.log1p, np.concatenate([np.linspace(-0.999999, 10, 1_000_001), np.geomspace(1e-30, 1e30, 200_001),
+                                        -np.geomspace(1e-30, 0.5, 100_001)]), 3),
+])
+def test_float32_fast_log_accuracy(op, ref, sweep, max_ulps):
+    # float32 log/log1p are inline too (fast_mathf.h), denormal inputs included
+    from mxcore import nd
+    a = sweep.astype(np.float32)
+    got = getattr(nd, op)(nd.array(a)).asnumpy()
+    want = ref(a.astype(np.float64))
+    normal = np.abs(want) > 1.2e-38
+    assert _ulps(got[normal], want[normal]).max() <= max_ulps
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -2.0, 1e-40], np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(getattr(nd, op)(nd.array(special)).asnumpy(),
+                                      ref(special.astype(np.float64)).astype(np.float32))
+
+
+@pytest.mark.parametrize("act,ref,max_ulps", [
+    ("softrelu", lambda v: np.logaddexp(0, v), 5),
+    ("log_sigmoid", lambda v: -np.logaddexp(0, -v), 5),
+    ("mish", lambda v: v * np.tanh(np.logaddexp(0, v)), 12),
+])
+def test_float32_softplus_family_accuracy(act, ref, max_ulps):
+    # softplus = max(x, 0) + log1p(exp(-|x|)) inline: no overflow at large |x|, NaN/inf kept
+    from mxcore import nd
+    a = np.concatenate([np.linspace(-100, 100, 400_001), np.linspace(-1, 1, 100_001)]).astype(np.float32)
+    got = nd.Activation(nd.array(a), act_type=act).asnumpy()
+    want = ref(a.astype(np.float64))
+    normal = np.abs(want) > 1e-30
+    assert _ulps(got[normal], want[normal]).max() <= max_ulps
+    special = np.array([np.nan, np.inf, -np.inf, 0.0], np.float32)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(nd.Activation(nd.array(special), act_type=act).asnumpy(),
                                       ref(special.astype(np.float64)).astype(np.float32))
 
 

@@ -121,7 +121,7 @@ def test_sparse_softmax_ce_per_sample(dtype):
 
 
 def test_sparse_softmax_ce_float32_gradient():
-    # float32 rows take the inline exp (core/ops/fast_expf.h) both ways
+    # float32 rows take the inline exp (core/ops/fast_mathf.h) both ways
     x = (R(64, 10, dtype=np.float64) * 30).astype(np.float32)
     lab = rng.integers(0, 10, 64).astype(np.float32)
     head = R(64, dtype=np.float64).astype(np.float32)

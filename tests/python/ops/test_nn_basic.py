@@ -91,7 +91,7 @@ def test_softmax_stable_temperature_dtype():
 
 @pytest.mark.parametrize("width", [1, 7, 8, 29, 512])
 def test_softmax_float32_rows_wide_spread_inf_nan(width):
-    # the float32 last-axis kernel computes exp inline (core/ops/fast_expf.h):
+    # the float32 last-axis kernel computes exp inline (core/ops/fast_mathf.h):
     # values over the whole exp range, rows with -inf entries, a NaN row, and
     # widths around its 8-wide partial sums
     x = (R(6, width, dtype=np.float64) * 60).astype(np.float32)
