@@ -19,15 +19,20 @@ def _graph(symbol):
     return g["nodes"], set(g["arg_nodes"])
 
 
-def _shapes(symbol, shape):
-    """name -> shape of every internal output (op outputs as '<name>_output', variables by name)."""
-    if not shape:
+def _infer_internals(symbol, given, what):
+    """name -> shape (what='shape') or dtype (what='type') of every internal output (op
+    outputs as '<name>_output', variables by name), from the inputs' ``given`` values."""
+    if not given:
         return {}
     internals = symbol.get_internals()
-    _, out_shapes, _ = internals.infer_shape(**shape)
-    if out_shapes is None:
-        raise MXNetError("print_summary: cannot infer shapes from %s" % (shape,))
-    return dict(zip(internals.list_outputs(), out_shapes))
+    _, outs, _ = getattr(internals, "infer_" + what)(**given)
+    if outs is None:
+        raise MXNetError("mx.viz: cannot infer the %ss of the graph from %s" % (what, given))
+    return dict(zip(internals.list_outputs(), outs))
+
+
+def _shapes(symbol, shape):
+    return _infer_internals(symbol, shape, "shape")
 
 
 def _out_key(node):
@@ -126,16 +131,6 @@ def _edge_label(nodes, src, idx, shapes, dtypes):
     return label
 
 
-def _dtypes(symbol, dtype):
-    if not dtype:
-        return {}
-    internals = symbol.get_internals()
-    _, out_types, _ = internals.infer_type(**dtype)
-    if out_types is None:
-        raise MXNetError("plot_network: cannot infer dtypes from %s" % (dtype,))
-    return dict(zip(internals.list_outputs(), out_types))
-
-
 def plot_network(symbol, title="plot", save_format="pdf", shape=None, dtype=None, node_attrs=None,
                  hide_weights=True):
     """A ``graphviz.Digraph`` of the graph as MXNet draws it: nodes named as the symbol's
@@ -150,7 +145,7 @@ def plot_network(symbol, title="plot", save_format="pdf", shape=None, dtype=None
         raise ImportError("mx.viz.plot_network needs the graphviz Python package (pip install graphviz)") from e
     nodes, _ = _graph(symbol)
     shapes = _shapes(symbol, shape)
-    dtypes = _dtypes(symbol, dtype)
+    dtypes = _infer_internals(symbol, dtype, "type")
     attrs = {"shape": "box", "fixedsize": "true", "width": "1.3", "height": "0.8034", "style": "filled"}
     attrs.update(node_attrs or {})
     dot = Digraph(name=title, format=save_format)
