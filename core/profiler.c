@@ -144,13 +144,12 @@ int mx_profiler_dump_trace(const char *path, int reset) {
     FILE *f = fopen(path, "w");
     if (!f) return mxi_error(MX_ERR_IO, "mx_profiler_dump_trace: cannot write '%s'", path);
     pthread_mutex_lock(&lock);
-    uint64_t base = n_events ? events[0].t0 : 0;
     fprintf(f, "{\"displayTimeUnit\": \"ms\", \"otherData\": {\"dropped_events\": %zu}, \"traceEvents\": [",
             dropped_events);
     for (size_t i = 0; i < n_events; i++)
         fprintf(f, "%s\n{\"name\": \"%s\", \"cat\": \"operator\", \"ph\": \"X\", \"pid\": 0, \"tid\": %u, "
                    "\"ts\": %.3f, \"dur\": %.3f}",
-                i ? "," : "", events[i].op->name, events[i].tid, (events[i].t0 - base) / 1e3, events[i].dur / 1e3);
+                i ? "," : "", events[i].op->name, events[i].tid, events[i].t0 / 1e3, events[i].dur / 1e3);
     fprintf(f, "\n]}\n");
     if (reset) reset_locked();
     pthread_mutex_unlock(&lock);

@@ -128,7 +128,8 @@ MX_API int mx_profiler_set_state(int running, int trace);
  * table and the trace after formatting. Errors: MX_ERR_INVALID (NULL text). */
 MX_API int mx_profiler_dumps(int reset, const char **text);
 /* Write the trace to `path` as Chrome trace-event JSON (chrome://tracing,
- * Perfetto; times in microseconds from the first event); `reset` clears the
+ * Perfetto; times in microseconds of CLOCK_MONOTONIC, so events a binding
+ * records with the same clock line up with them); `reset` clears the
  * table and the trace after writing. Errors: MX_ERR_IO (cannot write path). */
 MX_API int mx_profiler_dump_trace(const char *path, int reset);
 

@@ -395,3 +395,18 @@ def test_bucketing_module_trains_like_mxnet(tmp_path):
     np.testing.assert_allclose(mod.get_params()[0]["fc_weight"].asnumpy(), a["fc_weight"].asnumpy())  # kept
     with pytest.raises(ValueError, match="default_bucket_key"):
         mx.mod.BucketingModule(_bucket_sym_gen)
+
+
+def test_output_shapes_report_bound_batch_on_batch_axis():
+    # MXNet 1.9.1 reports each output's batch axis as the bound batch size, even where the
+    # output holds batch*T rows: ('softmax_output', (2, 3)) for a (10, 3) output.
+    data = mx.sym.var("data")
+    emb = mx.sym.Embedding(data, input_dim=10, output_dim=4, name="emb")
+    fc = mx.sym.FullyConnected(mx.sym.reshape(emb, shape=(-1, 4)), num_hidden=3, name="fc")
+    out = mx.sym.SoftmaxOutput(fc, mx.sym.reshape(mx.sym.var("softmax_label"), shape=(-1,)), name="softmax")
+    mod = Module(out)
+    mod.bind(data_shapes=[("data", (2, 5))], label_shapes=[("softmax_label", (2, 5))])
+    mod.init_params(mx.init.Constant(0.1))
+    mod.forward(mx.io.DataBatch([nd.zeros((2, 5))], [nd.zeros((2, 5))]), is_train=False)
+    assert mod.get_outputs()[0].shape == (10, 3)
+    assert mod.output_shapes == [("softmax_output", (2, 3))]

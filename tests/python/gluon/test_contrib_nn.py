@@ -243,3 +243,11 @@ def test_pixelshuffle3d_values_and_graph_rank_like_mxnet():
     np.testing.assert_array_equal(n(x).asnumpy(), y.asnumpy())
     ops = [node["op"] for node in json.loads(n(mx.sym.var("data")).tojson())["nodes"]]
     assert "transpose" not in ops and ops.count("SwapAxis") == 3  # MXNet's op name for swapaxes
+
+
+def test_sync_batch_norm_repr_as_mxnet():
+    bn = cnn.SyncBatchNorm(in_channels=4, prefix='syncbatchnorm0_')
+    # MXNet 1.9.1's text for the same layer
+    assert repr(bn) == ("SyncBatchNorm(eps=1e-05, momentum=0.9, fix_gamma=False, use_global_stats=False, "
+                        "ndev=1, key='syncbatchnorm0_', in_channels=4)")
+    assert repr(cnn.SyncBatchNorm(prefix='s_')).endswith("key='s_', in_channels=None)")

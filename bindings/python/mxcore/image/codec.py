@@ -67,9 +67,11 @@ def _check_flag(flag):
 
 
 def _png_gray(rgb):
-    """libpng's RGB -> gray (what OpenCV's PNG decoder asks for): truncating fixed point."""
+    """libpng's RGB -> gray (what OpenCV's PNG decoder asks for): truncating 15-bit fixed
+    point. OpenCV passes 0.299/0.587, which libpng truncates to 9797/19234 of 32768 and gives
+    blue the rest (3737); matches MXNet 1.9.1 on every pixel of a random 200x300 image."""
     rgb = rgb.astype(np.uint32)
-    return ((9798 * rgb[..., 0] + 19235 * rgb[..., 1] + 3735 * rgb[..., 2]) >> 15).astype(np.uint8)
+    return ((9797 * rgb[..., 0] + 19234 * rgb[..., 1] + 3737 * rgb[..., 2]) >> 15).astype(np.uint8)
 
 
 def _cv_gray(rgb):

@@ -213,10 +213,20 @@ class Module(BaseModule):
 
     @property
     def output_shapes(self):
-        """``[(output_name, shape), ...]`` for the bound input shapes."""
+        """``[(output_name, shape), ...]`` for the bound input shapes. As in MXNet 1.x, each
+        output's batch axis (from its ``__layout__``, 0 without one) reports the bound batch
+        size, even where the output's own extent there differs (a (batch*T, C) reshape)."""
         self._require_bound("output_shapes")
         _, out_shapes, _ = self._symbol.infer_shape(**self._input_shapes(self._data_shapes, self._label_shapes))
-        return list(zip(self._output_names, out_shapes))
+        lead = self._data_shapes[0]
+        batch_size = lead.shape[_batch_axis(lead)]
+        shapes = []
+        for shape, axis in zip(out_shapes, self._output_axes()):
+            shape = list(shape)
+            if 0 <= axis < len(shape):
+                shape[axis] = batch_size
+            shapes.append(tuple(shape))
+        return list(zip(self._output_names, shapes))
 
     # ---- state checks ----------------------------------------------------------------
     def _require_bound(self, what):

@@ -63,13 +63,14 @@ class RecurrentCell(Block):
         nd = _nd()
         if func is None:
             func = nd.zeros
+        # As MXNet: func gets name='<prefix>begin_state_<k>' and the state's __layout__, so
+        # func=mx.sym.var makes named state variables.
         states = []
         for info in self.state_info(batch_size):
             self._init_counter += 1
             info = dict(info) if info is not None else {}
             info.update(kwargs)
-            info.pop('__layout__', None)
-            states.append(func(**info))
+            states.append(func(name='%sbegin_state_%d' % (self.prefix, self._init_counter), **info))
         return states
 
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,

@@ -131,6 +131,11 @@ class _RNNLayer(HybridBlock):
     def state_info(self, batch_size=0):
         raise NotImplementedError
 
+    def cast(self, dtype):
+        # The states follow: state_info and begin_state give the new dtype, as in MXNet.
+        super().cast(dtype)
+        self._dtype = dtype
+
     def begin_state(self, batch_size=0, func=None, **kwargs):
         from ... import ndarray as nd
         if func is None:
@@ -141,9 +146,7 @@ class _RNNLayer(HybridBlock):
                 info.update(kwargs)
             else:
                 info = kwargs
-            info.pop('__layout__', None)
-            states.append(func(name='%sh0_%d' % (self.prefix, i), **info)
-                          if func is not nd.zeros else func(**info))
+            states.append(func(name='%sh0_%d' % (self.prefix, i), **info))
         return states
 
     def _infer_param_shapes(self, inputs, *args):
@@ -332,7 +335,7 @@ class RNN(_RNNLayer):
 
     def state_info(self, batch_size=0):
         return [{'shape': (self._num_layers * self._dir, batch_size, self._hidden_size),
-                 '__layout__': 'LNC'}]
+                 '__layout__': 'LNC', 'dtype': self._dtype}]
 
 
 class LSTM(_RNNLayer):
@@ -352,8 +355,9 @@ class LSTM(_RNNLayer):
 
     def state_info(self, batch_size=0):
         n = self._num_layers * self._dir
-        return [{'shape': (n, batch_size, self._projection_size or self._hidden_size), '__layout__': 'LNC'},
-                {'shape': (n, batch_size, self._hidden_size), '__layout__': 'LNC'}]
+        return [{'shape': (n, batch_size, self._projection_size or self._hidden_size), '__layout__': 'LNC',
+                 'dtype': self._dtype},
+                {'shape': (n, batch_size, self._hidden_size), '__layout__': 'LNC', 'dtype': self._dtype}]
 
 
 class GRU(_RNNLayer):
@@ -370,4 +374,4 @@ class GRU(_RNNLayer):
 
     def state_info(self, batch_size=0):
         return [{'shape': (self._num_layers * self._dir, batch_size, self._hidden_size),
-                 '__layout__': 'LNC'}]
+                 '__layout__': 'LNC', 'dtype': self._dtype}]

@@ -73,6 +73,15 @@ class SyncBatchNorm(BatchNorm):
                           UserWarning, stacklevel=2)
         self._num_devices = int(num_devices)
 
+    def __repr__(self):
+        # MXNet's text: its SyncBatchNorm op's settings (no axis; ndev, key), then in_channels.
+        shown = {k: v for k, v in self._kwargs.items() if k != 'axis'}
+        shown.update(ndev=self._num_devices, key=self.prefix)
+        in_channels = self.gamma.shape[0]
+        return '%s(%s, in_channels=%r)' % (type(self).__name__,
+                                           ', '.join('%s=%r' % kv for kv in shown.items()),
+                                           in_channels if in_channels else None)
+
 
 def _factors(layer, factor, ndim):
     """``factor`` (int or ``ndim`` ints) as a tuple of positive ints."""
