@@ -40,8 +40,8 @@ static inline double softplus_d(double x) { return (x > 0 ? x : 0) + log1p(exp(-
       (MXI_TANH(SOFTPLUS(x)) + x * SIGM(x) * (1 - MXI_TANH(SOFTPLUS(x)) * MXI_TANH(SOFTPLUS(x)))))      \
     X(K_HARDSIG, hard_sigmoid, (a * x + b < 0 ? 0 : (a * x + b > 1 ? 1 : a * x + b)),                   \
       (a * x + b > 0 && a * x + b < 1 ? a : 0))                                                         \
-    X(K_GELU, gelu, (0.5 * x * (1 + erf(x * INV_SQRT2))),                                               \
-      (0.5 * (1 + erf(x * INV_SQRT2)) + x * INV_SQRT2PI * exp(-0.5 * x * x)))                           \
+    X(K_GELU, gelu, (0.5f * x * MXI_TWO_PHI(x)),                                                        \
+      (0.5f * MXI_TWO_PHI(x) + x * (__typeof__(x))INV_SQRT2PI * MXI_EXP(-0.5f * x * x)))               \
     X(K_SWISH, swish, (x * SIGM(b * x)), (SIGM(b * x) + b * x * SIGM(b * x) * (1 - SIGM(b * x))))       \
     X(K_LEAKY, leaky, (x > 0 ? x : a * x), (x > 0 ? 1 : a))                                             \
     X(K_ELU, elu, (x > 0 ? x : a * (exp(x) - 1)), (x > 0 ? 1 : y + a))                                  \

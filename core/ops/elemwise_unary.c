@@ -99,7 +99,7 @@ static double erfinv_d(double y) {
     X(arctanh, NULL, "Element-wise inverse hyperbolic tangent.", atanh(x), (1 / (1 - x * x)), 0, ug_bwd)                  \
     X(degrees, NULL, "Converts radians to degrees.", (x * (180.0 / PI_D)), (180.0 / PI_D), 0, ug_bwd)                     \
     X(radians, NULL, "Converts degrees to radians.", (x * (PI_D / 180.0)), (PI_D / 180.0), 0, ug_bwd)                     \
-    X(erf, NULL, "Element-wise Gauss error function.", erf(x), (1.1283791670955126 * exp(-x * x)), 0, ug_bwd)            \
+    X(erf, NULL, "Element-wise Gauss error function.", MXI_ERF(x), (1.1283791670955126 * exp(-x * x)), 0, ug_bwd)        \
     X(erfinv, NULL, "Element-wise inverse error function.", erfinv_d((double)x), (0.886226925452758014 * exp(y * y)), 0,  \
       ug_bwd)                                                                                                             \
     X(gamma, NULL, "Element-wise gamma function.", tgamma(x), (y * mxi_digamma((double)x)), 0, ug_bwd)                      \

@@ -352,6 +352,33 @@ def test_float32_softplus_family_accuracy(act, ref, max_ulps):
                                       ref(special.astype(np.float64)).astype(np.float32))
 
 
+def test_float32_fast_erf_and_gelu_accuracy():
+    # float32 erf and GELU's 1 + erf(x / sqrt 2) are inline (fast_mathf.h); GELU keeps its
+    # relative accuracy for negative x (erfc there, no 1 + erf cancellation)
+    from mxcore import autograd, nd
+    a = np.concatenate([np.linspace(-14, 14, 1_000_001), np.geomspace(1e-38, 1, 50_001)]).astype(np.float32)
+    got = nd.erf(nd.array(a)).asnumpy()
+    want = special.erf(a.astype(np.float64))
+    normal = np.abs(want) > 1e-37
+    assert _ulps(got[normal], want[normal]).max() <= 3
+    a64 = a.astype(np.float64)
+    x = nd.array(a)
+    x.attach_grad()
+    with autograd.record():
+        y = nd.LeakyReLU(x, act_type='gelu')
+    y.backward()
+    want = 0.5 * a64 * special.erfc(-a64 / np.sqrt(2))
+    normal = np.abs(want) > 1e-36
+    assert _ulps(y.asnumpy()[normal], want[normal]).max() <= 10
+    dwant = 0.5 * special.erfc(-a64 / np.sqrt(2)) + a64 * np.exp(-0.5 * a64 * a64) / np.sqrt(2 * np.pi)
+    # the two terms cancel near the root of the derivative (x = -0.75) and for x << 0
+    np.testing.assert_allclose(x.grad.asnumpy(), dwant, rtol=2e-6, atol=3e-7)
+    special_in = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], np.float32)
+    np.testing.assert_array_equal(nd.erf(nd.array(special_in)).asnumpy(), [np.nan, 1, -1, 0, -0.0])
+    np.testing.assert_array_equal(nd.LeakyReLU(nd.array(special_in), act_type='gelu').asnumpy(),
+                                  [np.nan, np.inf, np.nan, 0, -0.0])
+
+
 def test_sqrt_negative_is_nan_without_errno():
     # built with -fno-math-errno (sqrt is a vector instruction): negatives still give NaN
     from mxcore import nd
