@@ -14,6 +14,7 @@
 #include "../autograd.h"
 #include "../op.h"
 
+#include "channel_last.h"
 #include "conv_instances.h"
 
 /* pooling.c / upsampling.c */
@@ -46,8 +47,9 @@ enum { A_KERNEL, A_STRIDE, A_DILATE, A_PAD, A_NUM_FILTER, A_NUM_GROUP, A_WORKSPA
      "None,off,limited_workspace,fastest"},                                                                           \
     {"cudnn_off", MX_ATTR_BOOL, "False", "Turn off cuDNN (accepted for compatibility, ignored)."},                    \
     {"layout", MX_ATTR_ENUM, "None",                                                                                  \
-     "Data layout; only the channel-first layouts NCW, NCHW, NCDHW (or None) are supported.",                         \
-     "None,NCW,NCHW,NCDHW,NHWC,NDHWC,NWC"}
+     "Data layout: channel-first NCW, NCHW, NCDHW (None: by the kernel's dims) or channel-last NHWC, NDHWC, where "    \
+     "the channel is also the weight's last axis.",                                                                   \
+     "None,NCW,NCHW,NCDHW,NHWC,NDHWC"}
 
 #define GRAD_MASK_ATTR                                                                                               \
     {"grad_mask", MX_ATTR_INT, "7", "Which gradients to compute: bit 0 data, bit 1 weight, bit 2 bias.", NULL, 1, 0, 7}
@@ -64,6 +66,12 @@ static const mx_attr_spec deconv_bwd_attrs[] = {CONV_COMMON_ATTRS("True", "512")
 static int grad_mask(const mx_call *c) { return (int)c->attrs[c->op->n_attrs - 1].i; }
 
 static int conv_num_inputs(const mx_call *c) { return c->attrs[A_NO_BIAS].i ? 2 : 3; }
+
+/* NHWC / NDHWC: data (N, spatial..., C); Convolution's weight (num_filter,
+ * kernel..., C/num_group), Deconvolution's (C, kernel..., num_filter/num_group),
+ * as MXNet 1.9.1 infers them. The CPU kernels run on channel-first copies
+ * (channel_last.h). */
+static int conv_cl(const mx_call *c) { return mxi_layout_channel_last(c->attrs[A_LAYOUT].s); }
 
 
 /* Common validation; fills geometry except the out dims / conv in dims.
@@ -83,15 +91,14 @@ static int parse_geom(mx_call *c, int *nsp_out, int64_t *k, int64_t *s, int64_t 
     MXI_TRY(conv_spatial_attr(c, A_DILATE, nsp, 1, 1, d));
     MXI_TRY(conv_spatial_attr(c, A_PAD, nsp, 0, 0, p));
     const char *lay = c->attrs[A_LAYOUT].s;
-    if (strcmp(lay, "None") && strncmp(lay, "NC", 2))
-        return mxi_op_error(c, MX_ERR_INVALID, "layout %s is not supported (only NCW, NCHW, NCDHW)", lay);
-    static const char *lays[] = {"NCW", "NCHW", "NCDHW"};
-    if (strcmp(lay, "None") && strcmp(lay, lays[nsp - 1]))
-        return mxi_op_error(c, MX_ERR_INVALID, "layout %s does not match a %d-d kernel", lay, nsp);
+    static const char *cf[] = {"NCW", "NCHW", "NCDHW"}, *cl[] = {"1-d channel-first only", "NHWC", "NDHWC"};
+    if (strcmp(lay, "None") && strcmp(lay, cf[nsp - 1]) && strcmp(lay, cl[nsp - 1]))
+        return mxi_op_error(c, MX_ERR_INVALID, "layout %s does not match a %d-d kernel (expected %s or %s)", lay, nsp,
+                            cf[nsp - 1], cl[nsp - 1]);
     const mx_tensor_s *x = c->in[0];
     if (x->ndim != nsp + 2)
-        return mxi_op_error(c, MX_ERR_INVALID, "data must be %d-d (batch, channel, %d spatial dims) for a %d-d kernel",
-                            nsp + 2, nsp, nsp);
+        return mxi_op_error(c, MX_ERR_INVALID, "data must be %d-d (%s) for a %d-d kernel", nsp + 2,
+                            conv_cl(c) ? "batch, spatial dims, channel" : "batch, channel, spatial dims", nsp);
     MXI_TRY(mxi_require_same_dtype(c));
     *nsp_out = nsp;
     return MX_OK;
@@ -118,15 +125,16 @@ static int conv_geom_of(mx_call *c, conv_geom *g, int *nsp_out) {
     int nsp;
     MXI_TRY(parse_geom(c, &nsp, g->k, g->s, g->d, g->p));
     const mx_tensor_s *x = c->in[0];
+    const int cl = conv_cl(c), sp0 = cl ? 1 : 2;
     g->N = x->shape[0];
-    g->C = x->shape[1];
+    g->C = x->shape[cl ? nsp + 1 : 1];
     g->F = c->attrs[A_NUM_FILTER].i;
     g->G = c->attrs[A_NUM_GROUP].i;
     if (g->C % g->G || g->F % g->G)
         return mxi_op_error(c, MX_ERR_INVALID, "num_group %lld must divide the %lld input channels and num_filter %lld",
                             (long long)g->G, (long long)g->C, (long long)g->F);
     for (int i = 0; i < 3; i++) g->in[i] = 1;
-    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
+    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[sp0 + i];
     for (int i = 0; i < 3; i++) {
         int64_t dk = g->d[i] * (g->k[i] - 1) + 1, padded = g->in[i] + 2 * g->p[i];
         if (dk > padded)
@@ -138,15 +146,23 @@ static int conv_geom_of(mx_call *c, conv_geom *g, int *nsp_out) {
     return MX_OK;
 }
 
+/* (a, b, sp...) in the call's layout: channel-first as given, channel-last
+ * (a, sp..., b) */
+static void layout_shape(const mx_call *c, int64_t *out, int64_t a, int64_t b, const int64_t *sp3, int nsp) {
+    const int cl = conv_cl(c);
+    out[0] = a;
+    out[cl ? nsp + 1 : 1] = b;
+    for (int i = 0; i < nsp; i++) out[(cl ? 1 : 2) + i] = sp3[3 - nsp + i];
+}
+
 static int conv_infer(mx_call *c) {
     conv_geom g;
     int nsp;
     MXI_TRY(conv_geom_of(c, &g, &nsp));
-    int64_t ws[5] = {g.F, g.C / g.G};
-    for (int i = 0; i < nsp; i++) ws[2 + i] = g.k[3 - nsp + i];
+    int64_t ws[5], os[5];
+    layout_shape(c, ws, g.F, g.C / g.G, g.k, nsp);
     MXI_TRY(check_weight_bias(c, ws, nsp, g.F));
-    int64_t os[5] = {g.N, g.F};
-    for (int i = 0; i < nsp; i++) os[2 + i] = g.out[3 - nsp + i];
+    layout_shape(c, os, g.N, g.F, g.out, nsp);
     mxi_set_out(c, 0, os, nsp + 2, c->in[0]->dtype);
     return MX_OK;
 }
@@ -155,6 +171,7 @@ static int conv_cpu(mx_call *c) {
     conv_geom g;
     int nsp;
     MXI_TRY(conv_geom_of(c, &g, &nsp));
+    if (conv_cl(c)) return mxi_run_channel_first(c, A_LAYOUT, nsp + 2, conv_cpu);
     int nb = c->attrs[A_NO_BIAS].i;
     if (c->in[0]->dtype == MX_FLOAT64)
         return conv_forward_f64(&g, MXI_PTR(double, c->in[0]), MXI_PTR(double, c->in[1]),
@@ -194,6 +211,7 @@ static int conv_bwd_geom(mx_call *c, conv_geom *g) {
 static int conv_bwd_cpu(mx_call *c) {
     conv_geom g;
     MXI_TRY(conv_bwd_geom(c, &g));
+    if (conv_cl(c)) return mxi_run_channel_first(c, A_LAYOUT, c->in[1]->ndim, conv_bwd_cpu);
     int m = grad_mask(c);
 #define OUTP(TT, k) ((m >> (k)) & 1 ? MXI_PTR(TT, c->out[k]) : NULL)
     if (c->in[1]->dtype == MX_FLOAT64)
@@ -268,7 +286,7 @@ static mx_tensor_s *conv_weight_grad(mx_tensor_s *x, mx_tensor_s *dy, int nsp, c
  *        and the adj that gives back X's size,
  *   dW = per group, conv_weight_grad of the group's channels, concatenated,
  *   db = sum of dY over (N, spatial...). */
-static int conv_grad_composed(mx_grad_ctx *g) {
+static int conv_grad_composed_cf(mx_grad_ctx *g) {
     mx_call *c = (mx_call *)g->call;
     int64_t k[3], s[3], d[3], p[3];
     int nsp;
@@ -325,6 +343,47 @@ static int conv_grad_composed(mx_grad_ctx *g) {
     return rc;
 }
 
+/* "axes=(0,nd-1,1,...,nd-2)": channel-last to channel-first; to_first = 0:
+ * the inverse, "axes=(0,2,...,nd-1,1)" */
+static const char *cl_axes(char *buf, size_t len, int nd, int to_first) {
+    size_t k = (size_t)snprintf(buf, len, "axes=(0");
+    if (to_first) k += (size_t)snprintf(buf + k, len - k, ",%d", nd - 1);
+    for (int i = to_first ? 1 : 2; i < (to_first ? nd - 1 : nd) && k < len; i++)
+        k += (size_t)snprintf(buf + k, len - k, ",%d", i);
+    if (!to_first && k < len) k += (size_t)snprintf(buf + k, len - k, ",1");
+    if (k < len) snprintf(buf + k, len - k, ")");
+    return buf;
+}
+
+/* The composed gradient of a channel-last Convolution: the channel-first one
+ * on transposed data, weight and head gradient (differentiable transposes),
+ * its data and weight gradients transposed back. */
+static int conv_grad_composed(mx_grad_ctx *g) {
+    if (!conv_cl(g->call)) return conv_grad_composed_cf(g);
+    char tf[64], tl[64];
+    const int nd = g->in[0]->ndim;
+    cl_axes(tf, sizeof tf, nd, 1);
+    cl_axes(tl, sizeof tl, nd, 0);
+    mx_tensor_s *in[3] = {mxi_call1("transpose", tf, 1, g->in[0]), NULL, g->call->attrs[A_NO_BIAS].i ? NULL : g->in[2]};
+    in[1] = mxi_chain1("transpose", tf, in[0] ? g->in[1] : NULL);
+    mx_tensor_s *dy = mxi_chain1("transpose", tf, in[1] ? g->ograd[0] : NULL), *ig[3] = {0};
+    mx_grad_ctx h = *g;
+    h.in = in;
+    h.ograd = &dy;
+    h.igrad = ig;
+    int rc = dy ? conv_grad_composed_cf(&h) : mx_last_error_code();
+    for (int i = 0; i < 2 && rc == MX_OK; i++) {
+        if (!ig[i]) continue;
+        g->igrad[i] = mxi_call1("transpose", tl, 1, ig[i]);
+        if (!g->igrad[i]) rc = mx_last_error_code();
+    }
+    if (rc == MX_OK) g->igrad[2] = ig[2], ig[2] = NULL;
+    mxi_tensors_release(ig, 3);
+    mxi_tensors_release(in, 2);
+    mxi_tensor_release(dy);
+    return rc;
+}
+
 static int conv_grad(mx_grad_ctx *g) {
     if (mxi_ag_recording()) {
         int rc = conv_grad_composed(g);
@@ -349,15 +408,16 @@ static int deconv_geom_of(mx_call *c, conv_geom *g, int *nsp_out) {
         return mxi_op_error(c, MX_ERR_INVALID, "target_shape must have %d entries like kernel, got %d", nsp, tv->n);
     for (int i = 0; have_target && i < nsp; i++)
         if (tv->v[i] <= 0) have_target = 0; /* MXNet treats (0,0) as unset */
+    const int cl = conv_cl(c);
     g->N = x->shape[0];
-    g->F = x->shape[1];
+    g->F = x->shape[cl ? nsp + 1 : 1];
     g->C = c->attrs[A_NUM_FILTER].i;
     g->G = c->attrs[A_NUM_GROUP].i;
     if (g->C % g->G || g->F % g->G)
         return mxi_op_error(c, MX_ERR_INVALID, "num_group %lld must divide the %lld input channels and num_filter %lld",
                             (long long)g->G, (long long)g->F, (long long)g->C);
     for (int i = 0; i < 3; i++) g->out[i] = 1, g->in[i] = 1;
-    for (int i = 0; i < nsp; i++) g->out[3 - nsp + i] = x->shape[2 + i];
+    for (int i = 0; i < nsp; i++) g->out[3 - nsp + i] = x->shape[(cl ? 1 : 2) + i];
     for (int i = 3 - nsp; i < 3; i++) {
         int64_t dk = g->d[i] * (g->k[i] - 1) + 1;
         if (have_target) {
@@ -386,11 +446,10 @@ static int deconv_infer(mx_call *c) {
     conv_geom g;
     int nsp;
     MXI_TRY(deconv_geom_of(c, &g, &nsp));
-    int64_t ws[5] = {g.F, g.C / g.G};
-    for (int i = 0; i < nsp; i++) ws[2 + i] = g.k[3 - nsp + i];
+    int64_t ws[5], os[5];
+    layout_shape(c, ws, g.F, g.C / g.G, g.k, nsp);
     MXI_TRY(check_weight_bias(c, ws, nsp, g.C));
-    int64_t os[5] = {g.N, g.C};
-    for (int i = 0; i < nsp; i++) os[2 + i] = g.in[3 - nsp + i];
+    layout_shape(c, os, g.N, g.C, g.in, nsp);
     mxi_set_out(c, 0, os, nsp + 2, c->in[0]->dtype);
     return MX_OK;
 }
@@ -399,6 +458,7 @@ static int deconv_cpu(mx_call *c) {
     conv_geom g;
     int nsp;
     MXI_TRY(deconv_geom_of(c, &g, &nsp));
+    if (conv_cl(c)) return mxi_run_channel_first(c, A_LAYOUT, nsp + 2, deconv_cpu);
     int nb = c->attrs[A_NO_BIAS].i;
     int64_t sp = g.in[0] * g.in[1] * g.in[2];
     if (c->in[0]->dtype == MX_FLOAT64) {
@@ -437,6 +497,7 @@ static int deconv_bwd_cpu(mx_call *c) {
     int nsp, rc = deconv_geom_of(c, &g, &nsp);
     c->in[0] = saved0;
     MXI_TRY(rc);
+    if (conv_cl(c)) return mxi_run_channel_first(c, A_LAYOUT, nsp + 2, deconv_bwd_cpu);
     int64_t sp = g.in[0] * g.in[1] * g.in[2];
     int m = grad_mask(c);
     /* dy (deconv output grad) is the conv's data; x (deconv input) the conv's output */
@@ -460,17 +521,20 @@ static int deconv_grad(mx_grad_ctx *g) { return conv_like_grad(g, "_backward_Dec
 
 /* weight and bias from the data (graph inference of unknown parameters):
  * Convolution (num_filter, C/num_group, kernel...), Deconvolution
- * (C, num_filter/num_group, kernel...), bias (num_filter,). */
+ * (C, num_filter/num_group, kernel...), bias (num_filter,); channel-last
+ * layouts put the second weight axis last. */
 static int conv_param_shape(const mx_call *c, int slot, int64_t *shape, int *ndim, int *dtype) {
     const mx_attr_val *kv = &c->attrs[A_KERNEL]; /* the data may be checked later, by the op's infer */
     if (slot < 1 || slot > 2 || kv->is_none || kv->n < 1 || kv->n > 3 || c->in[0]->ndim != kv->n + 2) return 1;
-    const int64_t F = c->attrs[A_NUM_FILTER].i, G = c->attrs[A_NUM_GROUP].i, C = c->in[0]->shape[1];
+    const int cl = conv_cl(c), nsp = kv->n;
+    const int64_t F = c->attrs[A_NUM_FILTER].i, G = c->attrs[A_NUM_GROUP].i, C = c->in[0]->shape[cl ? nsp + 1 : 1];
     shape[0] = F;
     if (slot == 2) return (*ndim = 1, 0);
-    if (strstr(c->op->name, "Deconvolution")) shape[0] = C, shape[1] = F / G;
-    else shape[1] = C / G;
-    for (int i = 0; i < kv->n; i++) shape[2 + i] = kv->v[i];
-    *ndim = kv->n + 2;
+    int64_t k3[3] = {1, 1, 1};
+    for (int i = 0; i < nsp; i++) k3[3 - nsp + i] = kv->v[i];
+    if (strstr(c->op->name, "Deconvolution")) layout_shape(c, shape, C, F / G, k3, nsp);
+    else layout_shape(c, shape, F, C / G, k3, nsp);
+    *ndim = nsp + 2;
     return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
+#include "channel_last.h"
 
 enum { POOL_MAX, POOL_AVG, POOL_SUM, POOL_LP };
 enum { CONV_VALID, CONV_FULL, CONV_SAME };
@@ -54,23 +55,30 @@ static const mx_attr_spec pool_attrs[] = {
     {"p_value", MX_ATTR_OPT_INT, "None", "p of the lp pooling norm (default 2).", NULL, 1, 1, 1e9},
     {"count_include_pad", MX_ATTR_BOOL, "True",
      "avg pooling: count padded positions in the divisor (True) or only valid ones (False)."},
-    {"layout", MX_ATTR_ENUM, "None", "Data layout; only channel-first layouts (NCW, NCHW, NCDHW) are supported.",
-     "None,NCW,NCHW,NCDHW,NWC,NHWC,NDHWC"},
+    {"layout", MX_ATTR_ENUM, "None",
+     "Data layout: channel-first NCW, NCHW, NCDHW (None: NC followed by the spatial dims) or channel-last NWC, NHWC, "
+     "NDHWC.", "None,NCW,NCHW,NCDHW,NWC,NHWC,NDHWC"},
 };
+
+/* channel-last (NWC, NHWC, NDHWC): data (N, spatial..., C); the CPU kernels
+ * run on channel-first copies (channel_last.h) */
+static int pool_cl(const mx_call *c) { return mxi_layout_channel_last(c->attrs[P_LAYOUT].s); }
 
 static int pool_geom_of(mx_call *c, const mx_tensor_s *x, pool_geom *g) {
     if (x->ndim < 3 || x->ndim > 5)
         return mxi_op_error(c, MX_ERR_INVALID, "data must be 3-d, 4-d or 5-d (N, C, spatial...), got %d-d", x->ndim);
     const char *lay = c->attrs[P_LAYOUT].s;
-    if (strcmp(lay, "None") && strncmp(lay, "NC", 2))
-        return mxi_op_error(c, MX_ERR_INVALID, "layout %s is not supported (only NCW, NCHW, NCDHW)", lay);
-    int nsp = x->ndim - 2, glob = (int)c->attrs[P_GLOBAL].i;
-    g->planes = x->shape[0] * x->shape[1];
+    static const char *cf[] = {"NCW", "NCHW", "NCDHW"}, *clay[] = {"NWC", "NHWC", "NDHWC"};
+    int nsp = x->ndim - 2, glob = (int)c->attrs[P_GLOBAL].i, cl = pool_cl(c);
+    if (strcmp(lay, "None") && strcmp(lay, cf[nsp - 1]) && strcmp(lay, clay[nsp - 1]))
+        return mxi_op_error(c, MX_ERR_INVALID, "layout %s does not fit %d-d data (expected %s or %s)", lay, x->ndim,
+                            cf[nsp - 1], clay[nsp - 1]);
+    g->planes = x->shape[0] * x->shape[cl ? x->ndim - 1 : 1];
     g->type = (int)c->attrs[P_POOL_TYPE].i;
     g->count_include_pad = (int)c->attrs[P_COUNT_PAD].i;
     g->p_value = c->attrs[P_PVALUE].is_none ? 2 : c->attrs[P_PVALUE].i;
     for (int i = 0; i < 3; i++) g->in[i] = g->out[i] = g->k[i] = g->s[i] = 1, g->p[i] = 0;
-    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[2 + i];
+    for (int i = 0; i < nsp; i++) g->in[3 - nsp + i] = x->shape[(cl ? 1 : 2) + i];
     if (glob) {
         for (int i = 0; i < 3; i++) g->k[i] = g->in[i], g->out[i] = 1;
         return MX_OK;
@@ -113,13 +121,19 @@ static int pool_geom_of(mx_call *c, const mx_tensor_s *x, pool_geom *g) {
     return MX_OK;
 }
 
+/* the pooled shape of data x: its spatial dims replaced by g's output dims */
+static void pooled_shape(const mx_call *c, const mx_tensor_s *x, const pool_geom *g, int64_t *os) {
+    const int nd = x->ndim, nsp = nd - 2, sp0 = pool_cl(c) ? 1 : 2;
+    memcpy(os, x->shape, sizeof(int64_t) * (size_t)nd);
+    for (int i = 0; i < nsp; i++) os[sp0 + i] = g->out[3 - nsp + i];
+}
+
 static int pool_infer(mx_call *c) {
     pool_geom g;
     MXI_TRY(pool_geom_of(c, c->in[0], &g));
-    int nd = c->in[0]->ndim, nsp = nd - 2;
-    int64_t os[5] = {c->in[0]->shape[0], c->in[0]->shape[1]};
-    for (int i = 0; i < nsp; i++) os[2 + i] = g.out[3 - nsp + i];
-    mxi_set_out(c, 0, os, nd, c->in[0]->dtype);
+    int64_t os[5];
+    pooled_shape(c, c->in[0], &g, os);
+    mxi_set_out(c, 0, os, c->in[0]->ndim, c->in[0]->dtype);
     return MX_OK;
 }
 
@@ -132,6 +146,7 @@ static int64_t pool_grain(const pool_geom *g) {
 static int pool_cpu(mx_call *c) {
     pool_geom g;
     MXI_TRY(pool_geom_of(c, c->in[0], &g));
+    if (pool_cl(c)) return mxi_run_channel_first(c, P_LAYOUT, c->in[0]->ndim, pool_cpu);
     if (c->in[0]->dtype == MX_FLOAT64) {
         pool_job_f64 j = {.g = &g, .x = MXI_PTR(double, c->in[0]), .out = MXI_PTR(double, c->out[0])};
         mxi_parallel_for(g.planes, pool_grain(&g), pool_fwd_range_f64, &j);
@@ -153,6 +168,7 @@ static int pool_bwd_infer(mx_call *c) {
 static int pool_bwd_cpu(mx_call *c) {
     pool_geom g;
     MXI_TRY(pool_geom_of(c, c->in[1], &g));
+    if (pool_cl(c)) return mxi_run_channel_first(c, P_LAYOUT, c->in[1]->ndim, pool_bwd_cpu);
     if (c->in[1]->dtype == MX_FLOAT64) {
         pool_job_f64 j = {.g = &g, .dy = MXI_PTR(double, c->in[0]), .x = MXI_PTR(double, c->in[1]),
                           .y = MXI_PTR(double, c->in[2]), .out = MXI_PTR(double, c->out[0])};
@@ -202,17 +218,17 @@ static int pick_infer(mx_call *c) {
     if (c->in[0]->ndim != c->in[1]->ndim ||
         memcmp(c->in[0]->shape, c->in[1]->shape, sizeof(int64_t) * (size_t)c->in[1]->ndim))
         return mxi_op_error(c, MX_ERR_INVALID, "h must have data's shape");
-    int nd = c->in[1]->ndim, nsp = nd - 2;
-    int64_t os[5] = {c->in[1]->shape[0], c->in[1]->shape[1]};
-    for (int i = 0; i < nsp; i++) os[2 + i] = g.out[3 - nsp + i];
+    int64_t os[5];
+    pooled_shape(c, c->in[1], &g, os);
     MXI_TRY(mxi_require_same_dtype(c));
-    mxi_set_out(c, 0, os, nd, c->in[1]->dtype);
+    mxi_set_out(c, 0, os, c->in[1]->ndim, c->in[1]->dtype);
     return MX_OK;
 }
 
 static int pick_cpu(mx_call *c) {
     pool_geom g;
     MXI_TRY(pool_geom_of(c, c->in[1], &g));
+    if (pool_cl(c)) return mxi_run_channel_first(c, P_LAYOUT, c->in[1]->ndim, pick_cpu);
     if (c->in[1]->dtype == MX_FLOAT64) {
         pool_job_f64 j = {.g = &g, .x = MXI_PTR(double, c->in[1]), .dy = MXI_PTR(double, c->in[0]),
                           .out = MXI_PTR(double, c->out[0])};

@@ -558,3 +558,25 @@ def test_rnn_integer_sequence_lengths_run_on_cpu_from_device(op, attrs):
     with strict_device():
         with pytest.raises(H.MXError, match=op):
             H.invoke_handles(op, [to_dev(x) for x in ins], attrs)
+
+
+def test_channel_last_layouts_fall_back_to_cpu():
+    """The device kernels of Convolution and Pooling are written for NC... data: a channel-last call
+    (NHWC) is declined (strict mode refuses it) and the CPU fallback gives the CPU's values and gradients."""
+    require_backend()
+    x, w, b = _rand((2, 6, 7, 3), np.float32), _rand((4, 3, 3, 3), np.float32), _rand((4,), np.float32)
+    for op, inputs, attrs in [
+        ("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "pad": (1, 0), "layout": "NHWC"}),
+        ("Pooling", [x], {"kernel": (2, 2), "stride": (2, 1), "pool_type": "max", "layout": "NHWC"}),
+        ("Pooling", [x], {"kernel": (3, 3), "pad": (1, 1), "pool_type": "avg", "layout": "NHWC"}),
+    ]:
+        want = H.run_op(op, inputs, attrs)
+        with strict_device():
+            with pytest.raises(H.MXError, match=op):
+                H.invoke_handles(op, [to_dev(a) for a in inputs], attrs)
+        got = [H.from_mx(h) for h in H.invoke_handles(op, [to_dev(a) for a in inputs], attrs)]
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-6, atol=1e-6)
+        head = RNG.uniform(-1, 1, size=want[0].shape)
+        wrt = list(range(len(inputs)))
+        for a, c in zip(_grads(op, inputs, attrs, wrt, head, to_dev), _grads(op, inputs, attrs, wrt, head, H.to_mx)):
+            np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)

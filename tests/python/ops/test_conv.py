@@ -190,7 +190,7 @@ def test_convolution_errors():
                  contains=("Convolution", "stride"))
     expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "num_group": 2},
                  contains=("Convolution", "num_group"))
-    expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "layout": "NHWC"},
+    expect_error("Convolution", [x, w, b], {"kernel": (3, 3), "num_filter": 4, "layout": "NDHWC"},
                  contains=("Convolution", "layout"))
     expect_error("Convolution", [x, w], {"kernel": (3, 3), "num_filter": 4}, contains=("Convolution", "input"))
 

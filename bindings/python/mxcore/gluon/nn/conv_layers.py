@@ -36,6 +36,14 @@ def _conv_repr(block, kwargs, weight, bias):
                     mapping='{0} -> {1}'.format(shape[1] if shape[1] else None, shape[0]), **kwargs)
 
 
+_CHANNEL_LAST = ('NWC', 'NHWC', 'NDHWC')
+# The layouts MXNet 1.9.1's Gluon layers accept (its assertions and messages)
+_CONV_LAYOUTS = {1: (('NCW',), "Only supports 'NCW' layout for now"),
+                 2: (('NCHW', 'NHWC'), "Only supports 'NCHW' and 'NHWC' layout for now"),
+                 3: (('NCDHW', 'NDHWC'), "Only supports 'NCDHW' and 'NDHWC' layout for now")}
+_POOL_LAYOUTS = {1: ('NCW', 'NWC'), 2: ('NCHW', 'NHWC'), 3: ('NCDHW', 'NDHWC')}
+
+
 class _Conv(HybridBlock):
     def __init__(self, channels, kernel_size, strides, padding, dilation, groups, layout,
                  in_channels=0, activation=None, use_bias=True, weight_initializer=None,
@@ -69,10 +77,14 @@ class _Conv(HybridBlock):
                 self.act = None
 
     def _wshape(self, in_channels):
+        """MXNet's weight shape: Convolution (channels, in/groups, kernel...), Deconvolution
+        (in, channels/groups, kernel...); channel-last layouts move the second axis last."""
         k = tuple(self._kwargs['kernel'])
         if self._op_name == 'Convolution':
-            return (self._channels, in_channels // self._groups if in_channels else 0) + k
-        return (in_channels, self._channels // self._groups) + k
+            a, b = self._channels, in_channels // self._groups if in_channels else 0
+        else:
+            a, b = in_channels, self._channels // self._groups
+        return (a,) + k + (b,) if self._layout in _CHANNEL_LAST else (a, b) + k
 
     def _infer_param_shapes(self, x, *args):
         c = int(x.shape[1]) if self._layout.startswith('NC') else int(x.shape[-1])
@@ -116,6 +128,8 @@ def _mk_conv(n, default_layout, transpose=False):
         weight_initializer = kwargs.pop('weight_initializer', None)
         bias_initializer = kwargs.pop('bias_initializer', 'zeros')
         kernel_size = _tuple(kernel_size, n)
+        valid, msg = _CONV_LAYOUTS[n]
+        assert layout in valid, msg
         _Conv.__init__(self, channels, kernel_size, strides, padding, dilation, groups,
                        layout, in_channels, activation, use_bias, weight_initializer,
                        bias_initializer,
@@ -160,8 +174,10 @@ class _Pooling(HybridBlock):
             'global_pool': global_pool, 'pool_type': pool_type,
             'pooling_convention': 'full' if ceil_mode else 'valid'}
         self._layout = layout
-        if layout not in ('NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC'):
-            self._kwargs['layout'] = layout  # the op reports the unsupported layout
+        valid = _POOL_LAYOUTS[n]
+        assert layout in valid, 'Only %s and %s layouts are valid for %dD Pooling' % (valid + (n,))
+        if layout in _CHANNEL_LAST:
+            self._kwargs['layout'] = layout
         if count_include_pad is not None:
             self._kwargs['count_include_pad'] = count_include_pad
 
@@ -169,12 +185,6 @@ class _Pooling(HybridBlock):
         return 'pool'
 
     def hybrid_forward(self, F, x):
-        if self._layout in ('NWC', 'NHWC', 'NDHWC'):
-            # channel-last: pool the channel-first view (the op pools NC* layouts)
-            n = len(self._layout)
-            x = F.transpose(x, axes=(0, n - 1) + tuple(range(1, n - 1)))
-            y = F.Pooling(x, name='fwd', **self._kwargs)
-            return F.transpose(y, axes=(0,) + tuple(range(2, n)) + (1,))
         return F.Pooling(x, name='fwd', **self._kwargs)
 
     def __repr__(self):
