@@ -1,6 +1,7 @@
 /* dtype.c — dtype sizes, names, and conversions (including float16/bfloat16,
  * which are storage types: ops compute them in float32). */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "tensor.h"
@@ -133,6 +134,37 @@ void mxi_store_from_double(void *p, int dtype, int64_t i, double v) {
     }
 }
 
+/* float32 <-> float16 with the F16C instructions (8 per instruction, round to
+ * nearest even like mxi_float_to_half) where the CPU has them: the software
+ * conversion cost 6 ns per element (casting 1M floats to float16 took 6 ms).
+ * Tails and CPUs without F16C take the software path. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+static bool have_f16c(void) {
+    static int known = -1; /* every thread racing here computes the same answer */
+    if (known < 0) known = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    return known;
+}
+
+__attribute__((target("avx,f16c"))) static int64_t f32_to_f16_hw(const float *s, uint16_t *d, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(d + i), _mm256_cvtps_ph(_mm256_loadu_ps(s + i), _MM_FROUND_TO_NEAREST_INT));
+    return i;
+}
+
+__attribute__((target("avx,f16c"))) static int64_t f16_to_f32_hw(const uint16_t *s, float *d, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + i))));
+    return i;
+}
+#else
+static bool have_f16c(void) { return false; }
+static int64_t f32_to_f16_hw(const float *s, uint16_t *d, int64_t n) { (void)s; (void)d; (void)n; return 0; }
+static int64_t f16_to_f32_hw(const uint16_t *s, float *d, int64_t n) { (void)s; (void)d; (void)n; return 0; }
+#endif
+
 void mxi_convert(const void *src, int sd, void *dst, int dd, int64_t n) {
     if (sd == dd) {
         memcpy(dst, src, (size_t)n * mxi_dtype_size(sd));
@@ -144,9 +176,11 @@ void mxi_convert(const void *src, int sd, void *dst, int dd, int64_t n) {
     } else if (sd == MX_FLOAT64 && dd == MX_FLOAT32) {
         for (int64_t i = 0; i < n; i++) ((float *)dst)[i] = (float)((const double *)src)[i];
     } else if (sd == MX_FLOAT16 && dd == MX_FLOAT32) {
-        for (int64_t i = 0; i < n; i++) ((float *)dst)[i] = mxi_half_to_float(((const uint16_t *)src)[i]);
+        int64_t i = have_f16c() ? f16_to_f32_hw(src, dst, n) : 0;
+        for (; i < n; i++) ((float *)dst)[i] = mxi_half_to_float(((const uint16_t *)src)[i]);
     } else if (sd == MX_FLOAT32 && dd == MX_FLOAT16) {
-        for (int64_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = mxi_float_to_half(((const float *)src)[i]);
+        int64_t i = have_f16c() ? f32_to_f16_hw(src, dst, n) : 0;
+        for (; i < n; i++) ((uint16_t *)dst)[i] = mxi_float_to_half(((const float *)src)[i]);
     } else {
         for (int64_t i = 0; i < n; i++) mxi_store_from_double(dst, dd, i, mxi_load_as_double(src, sd, i));
     }

@@ -384,3 +384,34 @@ def test_sqrt_negative_is_nan_without_errno():
     from mxcore import nd
     got = nd.sqrt(nd.array([-1.0, 4.0, 0.0, -0.0, np.inf])).asnumpy()
     np.testing.assert_array_equal(got, np.array([np.nan, 2.0, 0.0, -0.0, np.inf], np.float32))
+
+
+def test_float16_casts_bit_exact_against_numpy():
+    # float32 <-> float16 use the F16C instructions where the CPU has them (dtype.c): same
+    # round-to-nearest-even bits as numpy (and as the software path) on random bit patterns
+    from mxcore import nd
+    rs = np.random.RandomState(0)
+    a = rs.randint(0, 2 ** 32, 1_000_003, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    a = np.concatenate([a, np.array([np.inf, -np.inf, 0, -0.0, 65504, 65520, 65519.99, 6e-8, 3e-8, 1e-45],
+                                    np.float32)])
+    got = nd.array(a).astype("float16").asnumpy()
+    with np.errstate(over="ignore"):
+        want = a.astype(np.float16)
+    nan = np.isnan(a)
+    np.testing.assert_array_equal(got[~nan].view(np.uint16), want[~nan].view(np.uint16))
+    assert np.isnan(got[nan]).all()
+    h = rs.randint(0, 2 ** 16, 300_001, dtype=np.uint64).astype(np.uint16).view(np.float16)
+    back = nd.array(h, dtype="float16").astype("float32").asnumpy()
+    finite = ~np.isnan(h)
+    np.testing.assert_array_equal(back[finite].view(np.uint32), h[finite].astype(np.float32).view(np.uint32))
+    assert np.isnan(back[~finite]).all()
+
+
+def test_where_same_shape_fast_path():
+    from mxcore import nd
+    cond = np.array([1.0, 0.0, -0.0, np.nan, 2.5, 0.0, 1.0], np.float32)
+    for dt in ("float32", "int32", "float64", "uint8"):
+        x = np.arange(7).astype(dt)
+        y = (np.arange(7) + 10).astype(dt)
+        got = nd.where(nd.array(cond), nd.array(x, dtype=dt), nd.array(y, dtype=dt)).asnumpy()
+        np.testing.assert_array_equal(got, np.where(cond != 0, x, y))  # NaN counts as true
