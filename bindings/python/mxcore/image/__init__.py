@@ -7,7 +7,8 @@ MXNet allows them). Decoded PNG/JPEG pixels and uint8 resizes match MXNet 1.9.1'
 the cases tested; float images are resized in float64, so they can differ from
 OpenCV's float32 results in the last bits.
 
-Not provided: ``mx.image.detection`` (ImageDetIter and the detection augmenters).
+``mx.image.detection`` (also ``mx.image.det``) holds ``ImageDetIter`` and the detection
+augmenters; they are exported here too, as in MXNet.
 """
 from .augmenters import (Augmenter, BrightnessJitterAug, CastAug, CenterCropAug, ColorJitterAug,
                          ColorNormalizeAug, ContrastJitterAug, CreateAugmenter, ForceResizeAug,
@@ -16,6 +17,10 @@ from .augmenters import (Augmenter, BrightnessJitterAug, CastAug, CenterCropAug,
 from .codec import ImageDecodeError, imdecode, imread, imresize
 from .iterator import ImageIter
 from .rotate import imrotate, random_rotate
+from . import detection
+from . import detection as det
+from .detection import (CreateDetAugmenter, CreateMultiRandCropAugmenter, DetAugmenter, DetBorrowAug,
+                        DetHorizontalFlipAug, DetRandomCropAug, DetRandomPadAug, DetRandomSelectAug, ImageDetIter)
 from .ops import (center_crop, color_normalize, copyMakeBorder, fixed_crop, random_crop, random_size_crop,
                   resize_short, scale_down)
 
@@ -26,4 +31,6 @@ __all__ = ['ImageDecodeError', 'imdecode', 'imread', 'imresize',
            'ColorNormalizeAug', 'ContrastJitterAug', 'CreateAugmenter', 'ForceResizeAug',
            'HorizontalFlipAug', 'HueJitterAug', 'LightingAug', 'RandomCropAug', 'RandomGrayAug',
            'RandomOrderAug', 'RandomSizedCropAug', 'ResizeAug', 'SaturationJitterAug',
-           'SequentialAug', 'ImageIter']
+           'SequentialAug', 'ImageIter', 'detection', 'det',
+           'DetAugmenter', 'DetBorrowAug', 'DetRandomSelectAug', 'DetHorizontalFlipAug', 'DetRandomCropAug',
+           'DetRandomPadAug', 'CreateMultiRandCropAugmenter', 'CreateDetAugmenter', 'ImageDetIter']

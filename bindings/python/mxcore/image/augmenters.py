@@ -28,18 +28,23 @@ _IMAGENET_MEAN = [123.68, 116.28, 103.53]
 _IMAGENET_STD = [58.395, 57.12, 57.375]
 
 
+def _jsonable(kwargs):
+    """An augmenter's arguments for ``dumps()``: arrays become lists so that JSON can hold them."""
+    out = {}
+    for key, value in kwargs.items():
+        if isinstance(value, NDArray):
+            value = value.asnumpy()
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        out[key] = value
+    return out
+
+
 class Augmenter:
     """Base class: subclasses implement ``__call__(src) -> image``."""
 
     def __init__(self, **kwargs):
-        # Arrays are kept as lists so that dumps() can write JSON.
-        self._kwargs = {}
-        for key, value in kwargs.items():
-            if isinstance(value, NDArray):
-                value = value.asnumpy()
-            if isinstance(value, np.ndarray):
-                value = value.tolist()
-            self._kwargs[key] = value
+        self._kwargs = _jsonable(kwargs)
 
     def dumps(self):
         """The augmenter as JSON: ``[class name in lower case, arguments]``."""

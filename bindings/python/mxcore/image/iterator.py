@@ -295,6 +295,10 @@ class ImageIter(DataIter):
                              % (label.size, self.label_width))
         return label if self.label_width > 1 else label[0]
 
+    def _new_label_batch(self):
+        """The label buffer of a new batch: zeros of ``provide_label``'s shape."""
+        return np.zeros(self.provide_label[0][1], dtype=np.float32)
+
     def __next__(self):
         return self.next()
 
@@ -304,7 +308,7 @@ class ImageIter(DataIter):
             batch_data, batch_label, i = self._cache_data, self._cache_label, self._cache_idx
         else:
             batch_data = np.zeros((self.batch_size,) + self.data_shape, dtype=np.float32)
-            batch_label = np.zeros(self.provide_label[0][1], dtype=np.float32)
+            batch_label = self._new_label_batch()
             i = self._batchify(batch_data, batch_label)
         pad = self.batch_size - i
         if pad:

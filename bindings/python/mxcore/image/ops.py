@@ -181,10 +181,14 @@ def copyMakeBorder(src, top, bot, left, right, type=0, value=0.0, values=(), out
     ``type`` follows OpenCV: 0 constant, 1 replicate (aaa|abc|ccc), 2 reflect
     (cba|abc|cba), 3 wrap (abc|abc|abc), 4 reflect-101 (dcb|abcd|cba). A constant
     border is ``values`` per channel (missing channels 0) or else ``value`` everywhere.
+    OpenCV's BORDER_ISOLATED flag (16) may be added to the type; a whole image has no
+    surroundings to isolate from, so it changes nothing.
     """
     img = _as_numpy(src, 'copyMakeBorder')
     if img.ndim != 3:
         raise ValueError('copyMakeBorder: expected an H x W x C image, got shape %s' % (img.shape,))
+    if isinstance(type, numbers.Integral) and type & 16:
+        type &= ~16
     if type not in _BORDER_MODES:
         raise ValueError('copyMakeBorder: type must be 0 (constant), 1 (replicate), 2 (reflect), '
                          '3 (wrap) or 4 (reflect-101), got %r' % (type,))
