@@ -24,21 +24,20 @@ bool mxi_wide_op(const mx_op_def *op) {
     return !strcmp(op->name, "add_n") || !strcmp(op->name, "concat") || !strcmp(op->name, "stack");
 }
 
-/* The caller's attributes with num_args set to `n` (added when absent),
- * plus `extra_key`=`extra_val` when extra_key is not NULL. */
+/* The caller's attributes with num_args set to `n` (added when absent); one
+ * more slot stays free for the caller (stack's join adds dim). */
 typedef struct {
     const char *keys[MX_MAX_ATTRS + 2], *vals[MX_MAX_ATTRS + 2];
     char num[24];
     int n;
 } wide_attrs;
 
-static int attrs_with_count(wide_attrs *w, const char *const *keys, const char *const *vals, int n_attr,
-                            const char *skip_key, int64_t n) {
+static int attrs_with_count(wide_attrs *w, const char *const *keys, const char *const *vals, int n_attr, int64_t n) {
     if (n_attr > MX_MAX_ATTRS) return mxi_error(MX_ERR_INVALID, "too many attributes (%d)", n_attr);
     snprintf(w->num, sizeof w->num, "%lld", (long long)n);
     w->n = 0;
     for (int i = 0; i < n_attr; i++) {
-        if (!strcmp(keys[i], "num_args") || (skip_key && !strcmp(keys[i], skip_key))) continue;
+        if (!strcmp(keys[i], "num_args")) continue;
         w->keys[w->n] = keys[i];
         w->vals[w->n++] = vals[i];
     }
@@ -84,7 +83,7 @@ int mxi_invoke_wide(const mx_op_def *op, mx_tensor_s *const *inputs, int n_in, c
     int rc = MX_OK;
     for (int p = 0; p < n_parts && rc == MX_OK; p++) {
         int lo = p * chunk, len = n_in - lo < chunk ? n_in - lo : chunk;
-        rc = attrs_with_count(&w, keys, vals, n_attr, NULL, len);
+        rc = attrs_with_count(&w, keys, vals, n_attr, len);
         int got = 0;
         if (rc == MX_OK) rc = mxi_invoke_kv(op, inputs + lo, len, w.keys, w.vals, w.n, &parts[p], 1, &got);
         if (rc != MX_OK) mxi_error_prefix(rc, "%s (inputs %d..%d of %d)", op->name, lo, lo + len - 1, n_in);
@@ -95,11 +94,11 @@ int mxi_invoke_wide(const mx_op_def *op, mx_tensor_s *const *inputs, int n_in, c
         const mx_op_def *join = op;
         if (!strcmp(op->name, "stack")) {
             join = mxi_find_op("concat");
-            rc = attrs_with_count(&w, NULL, NULL, 0, NULL, n_parts);
+            rc = attrs_with_count(&w, NULL, NULL, 0, n_parts);
             w.keys[w.n] = "dim";
             w.vals[w.n++] = attr_or(keys, vals, n_attr, "axis", "0");
         } else {
-            rc = attrs_with_count(&w, keys, vals, n_attr, NULL, n_parts);
+            rc = attrs_with_count(&w, keys, vals, n_attr, n_parts);
         }
         if (rc == MX_OK) rc = mxi_invoke_given(join, parts, n_parts, w.keys, w.vals, w.n, outputs, n_given, max_out,
                                                n_out);
