@@ -619,6 +619,8 @@ typedef struct {
     const void *x, *gy;
     void *y, *mean, *std; /* forward: outputs; backward: inputs (T) */
     const double *gamma, *beta;
+    const float *gamma_f, *beta_f; /* float32 LayerNorm over a contiguous last axis: per-feature
+                                      gamma/beta as floats, for the vectorized affine pass */
     double eps;
 } rn_args;
 
@@ -635,11 +637,18 @@ typedef struct {
             int64_t base = RN_ADDR(g, r, 0);                                               \
             const T *x = X + base;                                                         \
             T *y = Y + base;                                                               \
-            const double m = M ? sum8_##SUF(x, M, in) / (double)M : 0;                     \
-            const double v = ssd8_##SUF(x, M, in, m);                                      \
+            /* a literal unit stride lets the inlined sums vectorize */                     \
+            const double m = M ? (in == 1 ? sum8_##SUF(x, M, 1) : sum8_##SUF(x, M, in)) / (double)M : 0; \
+            const double v = in == 1 ? ssd8_##SUF(x, M, 1, m) : ssd8_##SUF(x, M, in, m);  \
             double sd = sqrt((M ? v / (double)M : 0) + p->eps), inv = 1.0 / sd;            \
             MEAN[r] = (T)m;                                                                \
             STD[r] = (T)sd;                                                                \
+            if (p->gamma_f) { /* one gamma/beta per element: a plain loop, not M segments */ \
+                const float mf = (float)m, invf = (float)inv;                              \
+                const float *gf = p->gamma_f, *bf = p->beta_f; /* locals: y cannot alias them */ \
+                for (int64_t k = 0; k < M; k++) y[k] = (T)((x[k] - mf) * invf * gf[k] + bf[k]); \
+                continue;                                                                  \
+            }                                                                              \
             int64_t pb = rn_pbase(g, r);                                                   \
             for (int64_t sgi = 0; sgi < nseg; sgi++) {                                     \
                 double ga = p->gamma[pb + sgi] * inv;                                      \
@@ -668,9 +677,18 @@ static int rn_cpu(mx_call *c) {
     p.std = mxi_data(c->out[2]);
     p.gamma = gm;
     p.beta = bt;
+    p.gamma_f = p.beta_f = NULL;
     p.eps = rn_eps(c);
+    float *gf = NULL;
+    if (d->dtype == MX_FLOAT32 && p.g.pdiv == 1 && p.g.inner == 1 && p.g.C == p.g.M &&
+        (gf = malloc(sizeof(float) * (size_t)(2 * p.g.M + 1)))) {
+        for (int64_t k = 0; k < p.g.M; k++) { gf[k] = (float)gm[k]; gf[p.g.M + k] = (float)bt[k]; }
+        p.gamma_f = gf;
+        p.beta_f = gf + p.g.M;
+    }
     int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
     if (p.g.R > 0) mxi_parallel_for(p.g.R, grain, d->dtype == MX_FLOAT64 ? rn_fwd_f64 : rn_fwd_f32, &p);
+    free(gf);
     free(gm);
     free(bt);
     return MX_OK;
@@ -753,7 +771,7 @@ RN_PGRAD(f64, double)
 
 static int rnb_cpu(mx_call *c) {
     mx_tensor_s *d = c->in[1];
-    rn_args p;
+    rn_args p = {0};
     MXI_TRY(rn_geometry(c, d, c->in[2], &p.g, NULL, NULL));
     for (int i = 0; i < 5; i++)
         if (i != 2 && c->in[i]->dtype != d->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "input dtypes differ");
@@ -1082,7 +1100,7 @@ L2_FWD(f32, float)
 L2_FWD(f64, double)
 
 static int l2_cpu(mx_call *c) {
-    rn_args p;
+    rn_args p = {0};
     MXI_TRY(l2_geometry(c, c->in[0], &p.g, NULL, NULL));
     p.x = mxi_data(c->in[0]);
     p.y = mxi_data(c->out[0]);
@@ -1121,7 +1139,7 @@ L2_BWD(f32, float)
 L2_BWD(f64, double)
 
 static int l2b_cpu(mx_call *c) {
-    rn_args p;
+    rn_args p = {0};
     MXI_TRY(l2_geometry(c, c->in[1], &p.g, NULL, NULL));
     for (int i = 1; i < 3; i++)
         if (c->in[i]->dtype != c->in[0]->dtype) return mxi_op_error(c, MX_ERR_DTYPE, "input dtypes differ");
