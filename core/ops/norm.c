@@ -718,6 +718,25 @@ static int rnb_infer(mx_call *c) {
             T *dx = DX + base;                                                             \
             double m = MEAN[r], inv = 1.0 / (double)STD[r], s1 = 0, s2 = 0;                \
             double a1[8] = {0}, a2[8] = {0}; /* 8 independent sums (see NORM_SUMS) */      \
+            if (p->gamma_f) { /* LayerNorm, float32, contiguous: plain loops (see RN_FWD) */ \
+                const float *gf = p->gamma_f, mf = (float)m, invf = (float)inv;           \
+                int64_t k = 0;                                                             \
+                for (; k + 8 <= M; k += 8)                                                 \
+                    for (int q = 0; q < 8; q++) {                                          \
+                        const float gp = gy[k + q] * gf[k + q];                            \
+                        a1[q] += gp;                                                       \
+                        a2[q] += gp * ((x[k + q] - mf) * invf);                            \
+                    }                                                                      \
+                for (; k < M; k++) {                                                       \
+                    const float gp = gy[k] * gf[k];                                        \
+                    a1[0] += gp;                                                           \
+                    a2[0] += gp * ((x[k] - mf) * invf);                                    \
+                }                                                                          \
+                for (int q = 0; q < 8; q++) s1 += a1[q], s2 += a2[q];                      \
+                const float s1f = (float)(s1 / (double)M), s2f = (float)(s2 / (double)M);  \
+                for (k = 0; k < M; k++) dx[k] = (T)(invf * (gy[k] * gf[k] - s1f - (x[k] - mf) * invf * s2f)); \
+                continue;                                                                  \
+            }                                                                              \
             for (int64_t sgi = 0; sgi < nseg; sgi++) {                                     \
                 double ga = p->gamma[pb + sgi];                                            \
                 int64_t k0 = sgi * g->pdiv;                                                \
@@ -769,6 +788,38 @@ RN_BWD(f64, double)
 RN_PGRAD(f32, float)
 RN_PGRAD(f64, double)
 
+/* LayerNorm's dgamma/dbeta (float32, contiguous last axis): blocks of
+ * features in parallel, each summing down the rows along contiguous memory
+ * (RN_PGRAD walks one-element segments on one thread). */
+#define LNP_COLS 512
+typedef struct {
+    const rn_args *p;
+    double *dg, *db;
+} lnp_job;
+
+static MXI_CPU_CLONES void ln_pgrad_f32_cols(void *ctx, int64_t b, int64_t e) {
+    const lnp_job *j = ctx;
+    const rn_args *p = j->p;
+    const int64_t M = p->g.M;
+    const float *X = p->x, *G = p->gy, *MEAN = p->mean, *STD = p->std;
+    for (int64_t blk = b; blk < e; blk++) {
+        const int64_t k0 = blk * LNP_COLS, w = M - k0 < LNP_COLS ? M - k0 : LNP_COLS;
+        double dg[LNP_COLS] = {0}, db[LNP_COLS] = {0};
+        for (int64_t r = 0; r < p->g.R; r++) {
+            const float *x = X + r * M + k0, *gy = G + r * M + k0;
+            const float m = MEAN[r], inv = 1.0f / STD[r];
+            for (int64_t k = 0; k < w; k++) {
+                dg[k] += gy[k] * ((x[k] - m) * inv);
+                db[k] += gy[k];
+            }
+        }
+        for (int64_t k = 0; k < w; k++) {
+            j->dg[k0 + k] = dg[k];
+            j->db[k0 + k] = db[k];
+        }
+    }
+}
+
 static int rnb_cpu(mx_call *c) {
     mx_tensor_s *d = c->in[1];
     rn_args p = {0};
@@ -793,14 +844,26 @@ static int rnb_cpu(mx_call *c) {
     p.beta = NULL;
     p.eps = rn_eps(c);
     int f64 = d->dtype == MX_FLOAT64;
+    float *gf = NULL; /* LayerNorm over a contiguous last axis in float32: the plain-loop kernels */
+    if (!f64 && p.g.pdiv == 1 && p.g.inner == 1 && p.g.C == p.g.M && (gf = malloc(sizeof(float) * (size_t)(C + 1)))) {
+        for (int64_t k = 0; k < C; k++) gf[k] = (float)gm[k];
+        p.gamma_f = gf;
+    }
     int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
     if (p.g.R > 0) {
         mxi_parallel_for(p.g.R, grain, f64 ? rn_bwd_f64 : rn_bwd_f32, &p);
-        if (f64) rn_pgrad_f64(&p, dg, db);
-        else rn_pgrad_f32(&p, dg, db);
+        if (gf) {
+            lnp_job j = {&p, dg, db};
+            mxi_parallel_for((p.g.M + LNP_COLS - 1) / LNP_COLS, 1, ln_pgrad_f32_cols, &j);
+        } else if (f64) {
+            rn_pgrad_f64(&p, dg, db);
+        } else {
+            rn_pgrad_f32(&p, dg, db);
+        }
     }
     store_vec(c->out[1], dg, C);
     store_vec(c->out[2], db, C);
+    free(gf);
     free(gm);
     free(dg);
     free(db);

@@ -156,6 +156,34 @@ def test_layernorm_grad():
     check_grad("LayerNorm", [R(2, 3, 2), R(3), R(3)], {"axis": 1}, eps=1e-5, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(7, 13), (5, 1000), (2, 3, 520)])
+def test_layernorm_float32_last_axis_values_and_grads(shape):
+    # float32 over a contiguous last axis runs plain-loop kernels (norm.c, gamma_f): features
+    # not a multiple of 8, and more than one 512-feature block for dgamma/dbeta
+    from mxcore import autograd, nd
+    rs = np.random.RandomState(1)
+    a = rs.randn(*shape).astype(np.float32) * 3 + 1
+    C = shape[-1]
+    gv, bv, wv = rs.rand(C).astype(np.float32) + 0.5, rs.randn(C).astype(np.float32), rs.randn(*shape)
+    x, g, b = nd.array(a), nd.array(gv), nd.array(bv)
+    for t in (x, g, b):
+        t.attach_grad()
+    with autograd.record():
+        y = nd.LayerNorm(x, g, b)
+    y.backward(nd.array(wv.astype(np.float32)))
+    a64 = a.astype(np.float64)
+    m, v = a64.mean(-1, keepdims=True), a64.var(-1, keepdims=True)
+    inv = 1 / np.sqrt(v + 1e-5)
+    xh = (a64 - m) * inv
+    np.testing.assert_allclose(y.asnumpy(), xh * gv + bv, rtol=1e-5, atol=1e-5)
+    gp = wv * gv
+    dx = inv * (gp - gp.mean(-1, keepdims=True) - xh * (gp * xh).mean(-1, keepdims=True))
+    np.testing.assert_allclose(x.grad.asnumpy(), dx, rtol=1e-4, atol=1e-5)
+    red = tuple(range(len(shape) - 1))
+    np.testing.assert_allclose(g.grad.asnumpy(), (wv * xh).sum(red), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(b.grad.asnumpy(), wv.sum(red), rtol=1e-4, atol=1e-4)
+
+
 def test_layernorm_errors():
     expect_error("LayerNorm", [R(2, 3), R(2), R(3)], {}, contains=("LayerNorm", "gamma", "(2,3)"))
 
