@@ -26,6 +26,15 @@ static inline int pool_is_max2d_inside(const pool_geom *g) {
            (g->out[1] - 1) * g->s[1] + g->k[1] <= g->in[1] && (g->out[2] - 1) * g->s[2] + g->k[2] <= g->in[2];
 }
 
+/* average or sum pooling whose one window is the whole unpadded plane
+ * (global_pool, or a kernel equal to the input): a plain plane sum */
+static inline int pool_is_global_sum(const pool_geom *g) {
+    if (g->type != POOL_AVG && g->type != POOL_SUM) return 0;
+    for (int i = 0; i < 3; i++)
+        if (g->out[i] != 1 || g->p[i] != 0 || g->k[i] != g->in[i]) return 0;
+    return 1;
+}
+
 #define T float
 #define TI uint32_t /* T's bits */
 #define SFX f32

@@ -457,6 +457,10 @@ POOL_CASES = [
     ((1, 2, 7, 6), (3, 3), {"stride": (2, 2), "pooling_convention": "same"}),
     ((1, 2, 4, 5, 6), (2, 2, 3), {"stride": (2, 2, 2), "pad": (1, 0, 1)}),
     ((2, 3, 5, 4), (1, 1), {"global_pool": True}),
+    # whole-plane avg/sum windows run as vector plane sums: full 64-byte vectors plus a tail
+    ((2, 3, 9, 7), (1, 1), {"global_pool": True}),
+    ((2, 3, 37), (1,), {"global_pool": True}),
+    ((1, 2, 6, 11), (6, 11), {}),
     # windows inside the input, overlapping rows, no padding: the max2d fast path's general body
     ((2, 2, 7, 6), (3, 2), {"stride": (1, 2)}),
 ]
