@@ -549,6 +549,58 @@ ARG_KERNEL(argc_f64, double, double)
 ARG_KERNEL(argc_i32, int32_t, int32_t)
 ARG_KERNEL(argc_i64, int64_t, int64_t)
 
+/* argmax/argmin of float32 rows along a contiguous axis: the extreme value
+ * over 16 lanes of a GCC vector (NaNs skipped, and noted), then the first
+ * position holding it, or the first NaN when the row has one (NaN beats any
+ * number, as the general kernel's rule). The general kernel's branchy
+ * compare per element ran at a fifth of numpy's speed. Rows in parallel. */
+typedef float arg_v16 __attribute__((vector_size(64)));
+typedef int32_t arg_v16i __attribute__((vector_size(64)));
+typedef struct {
+    const float *x;
+    float *o;
+    int64_t n;
+    int mx;
+} arg_rows_job;
+
+static MXI_CPU_CLONES void arg_rows_f32(void *ctx, int64_t b, int64_t e) {
+    const arg_rows_job *j = ctx;
+    const int64_t n = j->n;
+    const float sgn = j->mx ? 1.0f : -1.0f; /* argmin as argmax of -x */
+    for (int64_t r = b; r < e; r++) {
+        const float *x = j->x + r * n;
+        arg_v16 best, nan = {0};
+        for (int q = 0; q < 16; q++) best[q] = -INFINITY;
+        int64_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+            arg_v16 v;
+            memcpy(&v, x + i, sizeof v);
+            v *= sgn;
+            const arg_v16i k = v > best;
+            best = (arg_v16)(((arg_v16i)v & k) | ((arg_v16i)best & ~k));
+            nan = (arg_v16)((arg_v16i)nan | (v != v));
+        }
+        float m = -INFINITY;
+        int has_nan = 0;
+        for (int q = 0; q < 16; q++) {
+            m = best[q] > m ? best[q] : m;
+            has_nan |= ((arg_v16i)nan)[q] != 0;
+        }
+        for (int64_t t = i; t < n; t++) {
+            const float v = x[t] * sgn;
+            m = v > m ? v : m;
+            has_nan |= v != v;
+        }
+        int64_t at = 0;
+        if (has_nan) {
+            while (at < n && x[at] == x[at]) at++;
+        } else {
+            while (at < n - 1 && !(x[at] * sgn == m)) at++;
+        }
+        j->o[r] = (float)at;
+    }
+}
+
 static int arg_cpu(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
     int64_t outer = 1, n = x->size, inner = 1;
@@ -563,6 +615,11 @@ static int arg_cpu(mx_call *c) {
     }
     int mx = !strcmp(c->op->name, "argmax");
     void *O = mxi_data(c->out[0]);
+    if (x->dtype == MX_FLOAT32 && inner == 1 && n > 0) {
+        arg_rows_job j = {mxi_data(x), O, n, mx};
+        mxi_parallel_for(outer, 65536 / n + 1, arg_rows_f32, &j);
+        return MX_OK;
+    }
     switch (x->dtype) {
     case MX_FLOAT64: argc_f64(mxi_data(x), O, outer, n, inner, mx); break;
     case MX_INT32: argc_i32(mxi_data(x), O, outer, n, inner, mx); break;

@@ -162,3 +162,22 @@ def test_bad_inputs():
     expect_error("mean", [x], {"axis": (0, 0)}, contains=("mean", "(2,3)"))
     expect_error("norm", [x], {"ord": 3}, contains=("norm", "ord"))
     expect_error("max", [x], {"keepdims": "maybe"}, contains=("max", "keepdims"))
+
+
+def test_argmax_argmin_float32_rows_match_numpy():
+    # float32 rows along a contiguous axis take the vector kernel (reduce.c arg_rows_f32):
+    # first occurrence wins, NaN beats any number, -0.0 ties 0.0, all -inf rows give 0
+    from mxcore import nd
+    rs = np.random.RandomState(0)
+    for t in range(200):
+        n, r = rs.randint(1, 70), rs.randint(1, 5)
+        a = np.round(rs.randn(r, n) * 2).astype(np.float32)
+        if t % 3 == 0:
+            a.ravel()[rs.randint(0, a.size, 2)] = np.nan
+        if t % 5 == 0:
+            a.ravel()[rs.randint(0, a.size, 2)] = -0.0
+        if t % 7 == 0:
+            a[:] = -np.inf
+        for op, ref in (("argmax", np.argmax), ("argmin", np.argmin)):
+            got = getattr(nd, op)(nd.array(a), axis=1).asnumpy()
+            np.testing.assert_array_equal(got, ref(a, axis=1).astype(np.float32), err_msg="%s %r" % (op, a))
