@@ -13,6 +13,7 @@
 #include "../op.h"
 #include "../philox.h"
 #include "fast_mathf.h"
+#include "vec16.h"
 
 static int64_t prod(const int64_t *s, int a, int b) {
     int64_t p = 1;
@@ -361,9 +362,6 @@ static int64_t sm_len(const sm_args *p, int64_t o, int64_t j) {
  * vectorizer left both reductions scalar (a third of the kernel's time),
  * and one running value would be a dependent operation per element. libm's
  * expf and fmaxf had been calls per element. */
-typedef float sm_v16 __attribute__((vector_size(64)));
-typedef int32_t sm_v16i __attribute__((vector_size(64)));
-
 static MXI_CPU_CLONES void sm_fwd_f32_last(void *ctx, int64_t b, int64_t e) {
     sm_args *p = ctx;
     const float *X = p->x;
@@ -373,28 +371,17 @@ static MXI_CPU_CLONES void sm_fwd_f32_last(void *ctx, int64_t b, int64_t e) {
     for (int64_t r = b; r < e; r++) {
         const float *x = X + r * A;
         float *y = O + r * A;
-        sm_v16 m16, part = {0};
-        for (int q = 0; q < 16; q++) m16[q] = -INFINITY;
-        float mx = -INFINITY, sum = 0;
+        mxi_v16f m16 = mxi_v16_fill(-INFINITY), part = {0};
+        float sum = 0;
         int64_t a = 0;
         /* a select, not fmaxf, with fmaxf's NaN rule: NaNs are skipped */
-        for (; a + 16 <= A; a += 16) {
-            sm_v16 v;
-            memcpy(&v, x + a, sizeof v);
-            v *= s;
-            const sm_v16i k = v > m16;
-            m16 = (sm_v16)(((sm_v16i)v & k) | ((sm_v16i)m16 & ~k));
-        }
+        for (; a + 16 <= A; a += 16) m16 = mxi_v16_max_skipnan(m16, mxi_v16_load(x + a) * s);
+        float mx = mxi_v16_hmax(m16);
         for (; a < A; a++) mx = x[a] * s > mx ? x[a] * s : mx;
-        for (int q = 0; q < 16; q++) mx = m16[q] > mx ? m16[q] : mx;
         /* exps in one plain loop (the vectorizer if-converts mxi_expf's
          * selects there), then their sum over 16 lanes */
         for (a = 0; a < A; a++) y[a] = mxi_expf(x[a] * s - mx);
-        for (a = 0; a + 16 <= A; a += 16) {
-            sm_v16 v;
-            memcpy(&v, y + a, sizeof v);
-            part += v;
-        }
+        for (a = 0; a + 16 <= A; a += 16) part += mxi_v16_load(y + a);
         for (; a < A; a++) sum += y[a];
         for (int q = 0; q < 16; q++) sum += part[q];
         if (p->kind == SM_LOG) {

@@ -19,6 +19,7 @@
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
 #include "reduce_util.h"
+#include "vec16.h"
 
 enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_NANSUM, R_NANPROD, R_NORM1, R_NORM2, R_LSE };
 
@@ -552,10 +553,9 @@ ARG_KERNEL(argc_i64, int64_t, int64_t)
 /* argmax/argmin of float32 rows along a contiguous axis: the extreme value
  * over 16 lanes of a GCC vector (NaNs skipped, and noted), then the first
  * position holding it, or the first NaN when the row has one (NaN beats any
- * number, as the general kernel's rule). The general kernel's branchy
- * compare per element ran at a fifth of numpy's speed. Rows in parallel. */
-typedef float arg_v16 __attribute__((vector_size(64)));
-typedef int32_t arg_v16i __attribute__((vector_size(64)));
+ * number, as the general kernel's rule; vec16.h). The general kernel's
+ * branchy compare per element ran at a fifth of numpy's speed. Rows in
+ * parallel. */
 typedef struct {
     const float *x;
     float *o;
@@ -569,23 +569,17 @@ static MXI_CPU_CLONES void arg_rows_f32(void *ctx, int64_t b, int64_t e) {
     const float sgn = j->mx ? 1.0f : -1.0f; /* argmin as argmax of -x */
     for (int64_t r = b; r < e; r++) {
         const float *x = j->x + r * n;
-        arg_v16 best, nan = {0};
-        for (int q = 0; q < 16; q++) best[q] = -INFINITY;
+        mxi_v16f best = mxi_v16_fill(-INFINITY);
+        mxi_v16i nan = {0};
         int64_t i = 0;
         for (; i + 16 <= n; i += 16) {
-            arg_v16 v;
-            memcpy(&v, x + i, sizeof v);
-            v *= sgn;
-            const arg_v16i k = v > best;
-            best = (arg_v16)(((arg_v16i)v & k) | ((arg_v16i)best & ~k));
-            nan = (arg_v16)((arg_v16i)nan | (v != v));
+            const mxi_v16f v = mxi_v16_load(x + i) * sgn;
+            best = mxi_v16_max_skipnan(best, v);
+            nan |= v != v;
         }
-        float m = -INFINITY;
+        float m = mxi_v16_hmax(best);
         int has_nan = 0;
-        for (int q = 0; q < 16; q++) {
-            m = best[q] > m ? best[q] : m;
-            has_nan |= ((arg_v16i)nan)[q] != 0;
-        }
+        for (int q = 0; q < 16; q++) has_nan |= nan[q] != 0;
         for (int64_t t = i; t < n; t++) {
             const float v = x[t] * sgn;
             m = v > m ? v : m;
