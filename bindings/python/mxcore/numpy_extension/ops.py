@@ -86,7 +86,12 @@ def reshape(a, newshape, reverse=False, order="C"):
     -3 drop this input dim (size 1), -4 copy all remaining dims, -5 merge two input
     dims, -6 split one input dim into the next two values (one may be -1)."""
     a = _core.asarray(a)
-    src = list(a.shape)
+    return a.reshape(_npx_target(a.shape, newshape, reverse))
+
+
+def _npx_target(src_shape, newshape, reverse=False):
+    """The target shape of npx.reshape's codes for input shape `src_shape`."""
+    src = list(src_shape)
     tgt = [int(newshape)] if isinstance(newshape, (int, onp.integer)) else [int(t) for t in newshape]
     if reverse:
         src, tgt = src[::-1], tgt[::-1]
@@ -123,4 +128,5 @@ def reshape(a, newshape, reverse=False, order="C"):
         j += 1
     if reverse:
         out = out[::-1]
-    return a.reshape(tuple(out))
+    return tuple(out)
+
