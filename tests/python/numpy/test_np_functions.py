@@ -3,7 +3,6 @@ gradients; where MXNet 1.9.1 differs from numpy its printed values are used."""
 import numpy as onp
 import pytest
 
-import mxcore as mx
 from mxcore import autograd, np
 
 R = onp.random.RandomState(0)
