@@ -45,8 +45,8 @@ def test_linear_regression_from_scratch(np_mode):
             X, y = features[j], labels[j]
             with autograd.record():
                 y_hat = np.dot(X, w) + b
-                l = (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
-            l.backward()
+                loss = (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+            loss.backward()
             for param in (w, b):
                 param[:] = param - lr * param.grad / batch_size
         losses.append(float(((np.dot(features, w) + b - labels) ** 2 / 2).mean()))
@@ -72,12 +72,12 @@ def _train_mlp(X, y, steps=5, hybridize=False):
             kinds.add(type(Xb))
             with autograd.record():
                 out = net(Xb)
-                l = loss(out, yb)
+                lv = loss(out, yb)
             kinds.add(type(out))
-            kinds.add(type(l))
-            l.backward()
+            kinds.add(type(lv))
+            lv.backward()
             trainer.step(Xb.shape[0])
-            total += float(l.asnumpy().sum())
+            total += float(lv.asnumpy().sum())
         history.append(total / X.shape[0])
     return history, kinds, net
 
@@ -205,3 +205,54 @@ def test_dataloader_batches_are_np(np_mode):
     t = gluon.data.vision.transforms.ToTensor()
     img = mx.nd.array(onp.random.RandomState(0).randint(0, 255, (4, 4, 3)), dtype="uint8")
     assert type(t(img)) is np.ndarray and t(img).shape == (3, 4, 4)
+
+
+def corr2d(X, K):  # d2l 6.2
+    h, w = K.shape
+    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i: i + h, j: j + w] * K).sum()
+    return Y
+
+
+def accuracy(y_hat, y):  # d2l 3.6
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=1)
+    cmp = y_hat.astype(y.dtype) == y
+    return float(cmp.astype(y.dtype).sum())
+
+
+def test_d2l_utilities(np_mode):
+    X = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
+    K = np.array([[0.0, 1.0], [2.0, 3.0]])
+    assert corr2d(X, K).tolist() == [[19., 25.], [37., 43.]]
+    y_hat = np.array([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    y = np.array([0, 2])
+    assert accuracy(y_hat, y) == 1.0
+    assert float(np.log(y_hat[[0, 1], y]).sum()) == pytest.approx(onp.log(0.1) + onp.log(0.5), rel=1e-5)
+    parts = gluon.utils.split_and_load(np.arange(8).reshape(4, 2), [mx.cpu()])
+    assert type(parts[0]) is np.ndarray
+    assert np.zeros(3, dtype=np.int64).dtype == onp.int64 and np.ones((2,), ctx=X.ctx).shape == (2,)
+    offsets = np.array((0, *np.cumsum(np.array([2, 3, 4])).asnumpy()[:-1]))
+    assert offsets.tolist() == [0., 2., 5.]
+    t = np.array([3., 1., 2.])
+    assert np.meshgrid(t, t)[0].shape == (3, 3) and np.linspace(0, 1, 3).tolist() == [0., .5, 1.]
+    # softmax regression from scratch (d2l 3.6) on one batch, loss decreasing
+    W = np.random.normal(0, 0.01, (4, 3))
+    b = np.zeros(3)
+    W.attach_grad()
+    b.attach_grad()
+    Xb = np.random.normal(0, 1, (8, 4))
+    yb = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    losses = []
+    for _ in range(20):
+        with autograd.record():
+            e = np.exp(np.dot(Xb, W) + b)
+            p = e / e.sum(1, keepdims=True)
+            loss = -np.log(p[list(range(8)), yb])
+        loss.backward()
+        for param in (W, b):
+            param[:] = param - 0.5 * param.grad / 8
+        losses.append(float(loss.mean()))
+    assert losses[-1] < losses[0]

@@ -16,7 +16,7 @@ import re
 import numpy as onp
 
 from ..ndarray import ndarray as _legacy
-from ..ndarray.ndarray import NDArray
+from ..ndarray.ndarray import NDArray, _get_op
 from . import _core
 from ._core import as_nd, call, cast, dtype_of, fix_shape, is_float, is_scalar, wrap
 
@@ -65,6 +65,23 @@ def binary(kind: str, a, b, reflected=False):
     A scalar keeps the array's dtype (MXNet 1.9.1: int32 array + 1.5 stays int32);
     division of integers is true division (float32); comparisons give bool."""
     compare = kind in _COMPARE
+    if not compare and type(a) is ndarray:
+        # fast path (the common eager case): float arrays of one dtype, or a float
+        # array and a Python number; one registry call, no promotion
+        da = NDArray.dtype.fget(a)
+        if da in _FAST_FLOATS:
+            tb = type(b)
+            if tb is ndarray and NDArray.dtype.fget(b) is da:
+                h = _handles(kind)
+                r = _legacy._fast2(h[0], b.handle, a.handle, None) if reflected else \
+                    _legacy._fast2(h[0], a.handle, b.handle, None)
+                r.__class__ = ndarray
+                return r
+            if tb is float or tb is int:
+                h = _handles(kind)
+                r = _legacy._inv_scalar(h[2] if reflected else h[1], a.handle, b)
+                r.__class__ = ndarray
+                return r
     ops = _COMPARE[kind] if compare else _ARITH[kind]
     if not isinstance(a, NDArray):
         a = _core.asarray(a)
@@ -84,6 +101,17 @@ def binary(kind: str, a, b, reflected=False):
             x, y = cast(x, onp.float32), cast(y, onp.float32)
         r = call(ops[0], [x, y])
     return cast(r, onp.bool_) if compare else r
+
+
+_FAST_FLOATS = (onp.float32, onp.float64, onp.float16)
+_HANDLES: dict = {}
+
+
+def _handles(kind):
+    h = _HANDLES.get(kind)
+    if h is None:
+        h = _HANDLES[kind] = tuple(_get_op(n) for n in _ARITH[kind])
+    return h
 
 
 def _floordiv(a, b, reflected=False):
