@@ -178,3 +178,13 @@ def test_autograd_on_np_arrays():
     want[0, 1] += onp.exp(h).sum()
     want[:, 1] += 4 * 0.5  # the 0-d max is broadcast over the 4 elements summed
     onp.testing.assert_allclose(x.grad.asnumpy(), want, rtol=1e-5)
+
+
+def test_autograd_grad_keeps_np_type():
+    x = np.array([1., 2., 3.])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (x ** 3).sum()
+    g = mx.autograd.grad(y, [x])[0]
+    assert type(g) is np.ndarray
+    onp.testing.assert_allclose(g.asnumpy(), 3 * x.asnumpy() ** 2)
