@@ -682,7 +682,10 @@ static int reshape_like_infer(mx_call *c) {
     MXI_TRY(like_range(c, 1, "lhs_end", l->ndim, l->ndim, &le));
     MXI_TRY(like_range(c, 2, "rhs_begin", r->ndim, 0, &rb));
     MXI_TRY(like_range(c, 3, "rhs_end", r->ndim, r->ndim, &re));
-    if (le <= lb || re <= rb)
+    /* with no ranges given the whole shapes are used, which may be 0-d (numpy-mode scalars) */
+    int whole = 1;
+    for (int k = 0; k < 4 && k < c->n_attrs; k++) whole &= c->attrs[k].is_none;
+    if (!whole && (le <= lb || re <= rb))
         return mxi_op_error(c, MX_ERR_INVALID, "begin must be less than end: lhs [%d,%d), rhs [%d,%d)", lb, le, rb, re);
     int64_t s[2 * MX_MAX_NDIM];
     int n = 0;

@@ -41,3 +41,10 @@ from . import contrib, engine, log  # noqa: E402,F401  (mx.contrib.nd/sym, mx.en
 from . import rnn  # noqa: E402  (mx.rnn: encode_sentences, BucketSentenceIter)
 from . import monitor, monitor as mon  # noqa: E402  (mx.mon.Monitor)
 from . import operator  # noqa: E402  (mx.operator: custom Python operators, mx.nd.Custom / mx.sym.Custom)
+from . import numpy, numpy as np  # noqa: E402  (mx.np: the numpy-compatible interface)
+from . import numpy_extension, numpy_extension as npx  # noqa: E402  (mx.npx)
+from . import util  # noqa: E402  (mx.util: numpy-mode switches)
+nd.np, nd.npx = numpy, numpy_extension  # F.np / F.npx in an eager hybrid_forward (F = mx.nd)
+from .symbol import numpy_ns as _sym_numpy_ns  # noqa: E402
+sym.np, sym.npx = _sym_numpy_ns.make(sym.__name__)  # F.np / F.npx while a hybrid_forward is traced
+from .util import is_np_array, is_np_shape, np_shape, set_np_shape, use_np  # noqa: E402

@@ -171,7 +171,16 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     finally:
         set_training(prev)
     res = [_new(out[i]) for i in range(len(variables))]
-    return res
+    # a gradient has its variable's array type (mx.np.ndarray for an np variable)
+    return [r if type(v) is type(r) else _retype(r, type(v)) for r, v in zip(res, variables)]
+
+
+def _retype(x, cls):
+    try:
+        x.__class__ = cls  # a fresh handle of ours: only the Python class changes
+    except TypeError:  # a class with another layout (not an NDArray subclass): keep NDArray
+        pass
+    return x
 
 
 def get_symbol(x):

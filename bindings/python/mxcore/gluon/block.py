@@ -26,6 +26,9 @@ from .. import ndarray as _nd
 from ..base import _raise, ffi, lib
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ndarray.ndarray import _new
+from ..numpy._core import as_nd_tree as _as_nd_tree
+from ..numpy._core import as_np_tree as _as_np_tree
+from ..numpy_extension._mode import _state as _np_state
 from .parameter import GENERATION as _PARAM_GEN
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
 
@@ -326,6 +329,11 @@ class Block:
         self.collect_params().reset_ctx(ctx)
 
     def __call__(self, *args, **kwargs):
+        if _np_state.array:
+            return _np_mode_call(self, Block._call_plain, args, kwargs)
+        return self._call_plain(*args, **kwargs)
+
+    def _call_plain(self, *args, **kwargs):
         for hook in list(self._forward_pre_hooks.values()):
             hook(self, args)
         out = self.forward(*args, **kwargs)
@@ -421,6 +429,20 @@ class _EagerScope:
 
     def __exit__(self, *exc):
         _STATE.eager -= 1
+
+
+def _np_mode_call(block, call, args, kwargs):
+    """A block called in numpy mode (npx.set_np()): mxcore's own layers get legacy
+    NDArray handles on the same tensors (their code is written for mx.nd), user
+    blocks get mx.np arrays; every block returns mx.np arrays."""
+    conv = _as_nd_tree if type(block).__module__.startswith(_OWN_PREFIX) else _as_np_tree
+    args = conv(args)
+    if kwargs:
+        kwargs = {k: conv(v) for k, v in kwargs.items()}
+    return _as_np_tree(call(block, *args, **kwargs))
+
+
+_OWN_PREFIX = __name__.split('.')[0] + '.'
 
 
 def _flatten(obj, what):
@@ -623,6 +645,11 @@ class HybridBlock(Block):
     _is_symbol_block = False
 
     def __call__(self, *args, **kwargs):
+        if _np_state.array:
+            return _np_mode_call(self, HybridBlock._call_hybrid, args, kwargs)
+        return self._call_hybrid(*args, **kwargs)
+
+    def _call_hybrid(self, *args, **kwargs):
         # Hybridized blocks bypass subclass forward() overrides (HybridSequential, RNN
         # layers): the whole block becomes one graph; Symbols trace hybrid_forward.
         if args and not kwargs and not self._is_symbol_block:
@@ -645,7 +672,7 @@ class HybridBlock(Block):
                 return out
             if type(x) is _NDArray and not (self._forward_pre_hooks or self._forward_hooks):
                 return self.forward(*args)  # what Block.__call__ does when there are no hooks
-        return super().__call__(*args, **kwargs)
+        return super()._call_plain(*args, **kwargs)
 
     # ---- symbolic path (F = mx.sym) ----
     def _symbolic_forward(self, x, *args):

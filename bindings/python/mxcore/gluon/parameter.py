@@ -6,6 +6,7 @@ input shape at its first forward and calls ``_finish_deferred_init``.
 """
 from __future__ import annotations
 
+
 import itertools
 import re
 from collections import OrderedDict
@@ -13,6 +14,8 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import initializer as _init_mod
+from ..numpy._core import as_np as _as_np
+from ..numpy_extension._mode import _state as _np_state
 
 
 
@@ -272,7 +275,8 @@ class Parameter:
 
     # --- accessors ---------------------------------------------------------------------
     def data(self, ctx=None):
-        return self._check_and_get(self._data, ctx)
+        d = self._check_and_get(self._data, ctx)
+        return _as_np(d) if _np_state.array else d  # numpy mode: an mx.np.ndarray on the same tensor
 
     def list_data(self):
         return self._check_and_get(self._data, list)
@@ -281,7 +285,8 @@ class Parameter:
         if self._data is not None and self._grad is None:
             raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
                                "grad_req='null'" % self.name)
-        return self._check_and_get(self._grad, ctx)
+        g = self._check_and_get(self._grad, ctx)
+        return _as_np(g) if _np_state.array else g
 
     def list_grad(self):
         if self._data is not None and self._grad is None:

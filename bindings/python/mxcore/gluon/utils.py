@@ -41,9 +41,15 @@ def split_and_load(data, ctx_list, batch_axis=0, even_split=True):
     if not isinstance(data, nd.NDArray):
         data = nd.array(data, ctx=ctx_list[0])
     if len(ctx_list) == 1:
-        return [data.as_in_context(ctx_list[0])]
-    slices = split_data(data, len(ctx_list), batch_axis, even_split)
-    return [i.as_in_context(ctx) for i, ctx in zip(slices, ctx_list)]
+        out = [data.as_in_context(ctx_list[0])]
+    else:
+        slices = split_data(data, len(ctx_list), batch_axis, even_split)
+        out = [i.as_in_context(ctx) for i, ctx in zip(slices, ctx_list)]
+    from ..numpy_extension._mode import is_np_array
+    if is_np_array():  # numpy mode: the parts are mx.np arrays
+        from ..numpy._core import as_np
+        out = [as_np(o) for o in out]
+    return out
 
 
 def clip_global_norm(arrays, max_norm, check_isfinite=True):

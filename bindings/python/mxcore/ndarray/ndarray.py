@@ -749,7 +749,9 @@ class NDArray:
         return self.broadcast_to(other.shape)
 
     def as_np_ndarray(self):
-        return self
+        """A numpy-mode array (mx.np.ndarray) on the same tensor (no copy)."""
+        from ..numpy._core import as_np
+        return as_np(self)
 
     def as_nd_ndarray(self):
         return self

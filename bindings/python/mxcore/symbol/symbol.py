@@ -20,6 +20,7 @@ from numbers import Number
 
 import numpy as np
 
+from ..numpy_extension._mode import _state as _np_state
 from .. import attribute as _attribute
 from ..base import MXNetError, NotImplementedForSymbol, attr_str, check_call, ffi, lib, np_dtype, py_str
 from ..ndarray.register import positional_attrs
@@ -491,7 +492,7 @@ def _binary(kind, lhs, rhs, reflected=False):
         sa, sb = a._known_shape(), b._known_shape()
         if sa is not None and sb is not None and sa != sb:
             op = bcast
-        if _op_info(op) is None:
+        if _op_info(op) is None or _np_state.array:  # numpy mode: operators always broadcast
             op = bcast
         return _make_node(op, [a, b], {}, hint=_BIN_HINT[kind][0])
     if isinstance(rhs, (Number, np.generic)):

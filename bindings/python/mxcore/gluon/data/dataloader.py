@@ -11,6 +11,8 @@ import concurrent.futures
 
 import numpy as np
 
+from ...numpy._core import as_np as _as_np
+from ...numpy_extension._mode import _state as _np_state
 from . import sampler as _sampler
 
 
@@ -42,13 +44,21 @@ class Batch(list):
 
 
 def default_batchify_fn(data):
-    """Stack samples; tuples are batched field by field into a :class:`Batch`."""
+    """Stack samples; tuples are batched field by field into a :class:`Batch`
+    (mx.np arrays in numpy mode)."""
+    out = _batchify(data)
+    if _np_state.array:
+        return Batch(_as_np(b) for b in out) if isinstance(out, Batch) else _as_np(out)
+    return out
+
+
+def _batchify(data):
     nd = _nd()
     first = data[0]
     if isinstance(first, nd.NDArray):
         return nd.stack(*data)
     if isinstance(first, tuple):
-        return Batch(default_batchify_fn(list(i)) for i in zip(*data))
+        return Batch(_batchify(list(i)) for i in zip(*data))
     arr = np.asarray([d.asnumpy() if hasattr(d, 'asnumpy') else d for d in data])
     return nd.array(arr, dtype=arr.dtype)
 
