@@ -71,9 +71,13 @@ typedef struct {
         const float a = (float)p->a, b = (float)p->b;                           \
         (void)a;                                                                \
         (void)b;                                                                \
-        for (int64_t i = b0; i < e0; i++) {                                     \
-            float x = X[i];                                                     \
-            O[i] = (float)(FWD);                                                \
+        for (int64_t i0 = b0; i0 < e0; i0 += MXI_PF_BLOCK) { /* cpu.h */        \
+            const int64_t i1 = i0 + MXI_PF_BLOCK < e0 ? i0 + MXI_PF_BLOCK : e0; \
+            mxi_prefetch_next_block(X, sizeof *X, i1, e0);                      \
+            for (int64_t i = i0; i < i1; i++) {                                 \
+                float x = X[i];                                                 \
+                O[i] = (float)(FWD);                                            \
+            }                                                                   \
         }                                                                       \
     }                                                                           \
     static void N##_fwd_f64(void *ctx, int64_t b0, int64_t e0) {                \

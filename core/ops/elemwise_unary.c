@@ -124,9 +124,13 @@ typedef struct {
         un_args *p = ctx;                                                         \
         const T *A = p->a;                                                        \
         T *O = p->o;                                                              \
-        for (int64_t i = b0; i < e0; i++) {                                       \
-            T x = A[i];                                                           \
-            O[i] = (T)(FWD);                                                      \
+        for (int64_t i0 = b0; i0 < e0; i0 += MXI_PF_BLOCK) { /* cpu.h */          \
+            const int64_t i1 = i0 + MXI_PF_BLOCK < e0 ? i0 + MXI_PF_BLOCK : e0;   \
+            mxi_prefetch_next_block(A, sizeof *A, i1, e0);                        \
+            for (int64_t i = i0; i < i1; i++) {                                   \
+                T x = A[i];                                                       \
+                O[i] = (T)(FWD);                                                  \
+            }                                                                     \
         }                                                                         \
     }
 #define UN_BKERNEL(NAME, T, DER)                                                  \
