@@ -255,6 +255,35 @@ BIN_OP(mul, x * y)
 BIN_OP2(div, x / y, IDIV_EXPR)
 BIN_OP2(mod, FMOD_EXPR, IMOD_EXPR)
 BIN_OP2(power, pow(x, y), pow((double)x, (double)y))
+
+/* x ** s for the exponents user code writes most ((a - b) ** 2, ** 0.5,
+ * ** -1) as the operations they equal, instead of a pow call per element
+ * (x ** 2 on 1M floats: 5.1 ms, nd.square 0.35 ms). Each gives pow's
+ * result: a correctly rounded square or reciprocal, and sqrt with pow's
+ * signs at -0 and -inf (+0 and +inf). Other exponents, and integer
+ * dtypes, keep the pow kernel. */
+#define POW_SPECIAL(T)                                                                   \
+    static bool pow_special_##T(const T *x, T *o, int64_t n, double s) {                 \
+        if (s == 2) { for (int64_t i = 0; i < n; i++) o[i] = x[i] * x[i]; }              \
+        else if (s == 1) { for (int64_t i = 0; i < n; i++) o[i] = x[i]; }                \
+        else if (s == -1) { for (int64_t i = 0; i < n; i++) o[i] = (T)1 / x[i]; }        \
+        else if (s == 0.5) {                                                             \
+            for (int64_t i = 0; i < n; i++)                                              \
+                o[i] = x[i] == -(T)INFINITY ? (T)INFINITY : sqrt(x[i]) + (T)0;           \
+        } else return false;                                                             \
+        return true;                                                                     \
+    }
+POW_SPECIAL(float)
+POW_SPECIAL(double)
+
+static int power_scalar_special_cpu(mx_call *c) {
+    const mx_tensor_s *x = c->in[0];
+    mx_tensor_s *o = c->out[0];
+    const double s = c->attrs[0].f;
+    if (x->dtype == MX_FLOAT32 && pow_special_float(mxi_data(x), mxi_data(o), o->size, s)) return MX_OK;
+    if (x->dtype == MX_FLOAT64 && pow_special_double(mxi_data(x), mxi_data(o), o->size, s)) return MX_OK;
+    return power_scalar_cpu(c);
+}
 /* NaN in either operand gives NaN, as MXNet's maximum/minimum (x != x is NaN's test;
  * integer types compile it away) */
 BIN_OP(maximum, (x > y || x != x) ? x : y)
@@ -586,7 +615,8 @@ static const mx_op_def ops[] = {
            EW_FLAGS),
     DEF_SC("_rmod_scalar", "_RModScalar", "Computes scalar mod x (result takes the divisor's sign).", mod_rscalar_cpu,
            rmod_scalar_grad, EW_FLAGS),
-    DEF_SC("_power_scalar", "_PowerScalar", "Computes x ** scalar element-wise.", power_scalar_cpu, power_scalar_grad, EW_FLAGS),
+    DEF_SC("_power_scalar", "_PowerScalar", "Computes x ** scalar element-wise.", power_scalar_special_cpu,
+           power_scalar_grad, EW_FLAGS),
     DEF_SC("_rpower_scalar", "_RPowerScalar", "Computes scalar ** x element-wise.", power_rscalar_cpu, rpower_scalar_grad,
            EW_FLAGS),
     DEF_SC("_maximum_scalar", "_MaximumScalar", "Element-wise maximum of x and a scalar.", maximum_scalar_cpu, maximum_scalar_grad,

@@ -232,3 +232,24 @@ def test_bad_input():
     expect_error("add_n", [np.zeros((2, 3)), np.zeros((3,))], {"num_args": 2}, contains=("add_n", "(2,3)", "(3,)"))
     expect_error("_plus_scalar", [np.zeros(3)], {"scalar": "abc"}, contains=("_plus_scalar",))
     expect_error("_mul_scalar", [np.zeros(3)], {"scalr": 1}, contains=("_mul_scalar",))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_power_scalar_special_exponents_equal_pow(dtype):
+    # x ** 2, ** 1, ** -1, ** 0.5 run as multiply / copy / reciprocal / sqrt (elemwise_binary.c
+    # POW_SPECIAL) with pow's results, including sqrt's signs at -0 and -inf (MXNet 1.9.1: 0, inf)
+    from mxcore import nd
+    rs = np.random.RandomState(0)
+    a = np.concatenate([rs.randn(1000) * 10, [-0.0, 0.0, -np.inf, np.inf, np.nan, -1, 4, 1e-30, 3e30]]).astype(dtype)
+    with np.errstate(all="ignore"):
+        for e in (2, 1, -1):
+            got = (nd.array(a, dtype=dtype) ** e).asnumpy()
+            want = np.power(a, dtype(e))
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        got = (nd.array(a, dtype=dtype) ** 0.5).asnumpy()
+        want = np.where(a == -np.inf, np.inf, np.sqrt(a) + 0)  # C pow(-0, .5) = +0, pow(-inf, .5) = +inf
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        # other exponents keep pow
+        np.testing.assert_allclose((nd.array(a, dtype=dtype) ** 3).asnumpy(), np.power(a, dtype(3)), rtol=1e-6)
