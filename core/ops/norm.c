@@ -626,6 +626,22 @@ typedef struct {
 
 #define RN_ADDR(g, r, k) (((r) / (g)->inner) * (g)->M * (g)->inner + (r) % (g)->inner + (k) * (g)->inner)
 
+/* LayerNorm over a contiguous last axis in float32 (one gamma/beta per
+ * element of a row) runs plain-loop kernels: the per-feature parameters as
+ * floats, gamma then (when beta is given) beta, in one block the caller
+ * frees. NULL for every other geometry or dtype, or without memory (the
+ * segment kernels then run). */
+static float *rn_plain_params(const rn_geom *g, int dtype, const double *gamma, const double *beta) {
+    if (dtype != MX_FLOAT32 || g->pdiv != 1 || g->inner != 1 || g->C != g->M) return NULL;
+    float *f = malloc(sizeof(float) * (size_t)(2 * g->M + 1));
+    if (!f) return NULL;
+    for (int64_t k = 0; k < g->M; k++) {
+        f[k] = (float)gamma[k];
+        if (beta) f[g->M + k] = (float)beta[k];
+    }
+    return f;
+}
+
 #define RN_FWD(SUF, T)                                                                    \
     static MXI_CPU_CLONES void rn_fwd_##SUF(void *ctx, int64_t b, int64_t e) {             \
         rn_args *p = ctx;                                                                  \
@@ -679,10 +695,8 @@ static int rn_cpu(mx_call *c) {
     p.beta = bt;
     p.gamma_f = p.beta_f = NULL;
     p.eps = rn_eps(c);
-    float *gf = NULL;
-    if (d->dtype == MX_FLOAT32 && p.g.pdiv == 1 && p.g.inner == 1 && p.g.C == p.g.M &&
-        (gf = malloc(sizeof(float) * (size_t)(2 * p.g.M + 1)))) {
-        for (int64_t k = 0; k < p.g.M; k++) { gf[k] = (float)gm[k]; gf[p.g.M + k] = (float)bt[k]; }
+    float *gf = rn_plain_params(&p.g, d->dtype, gm, bt);
+    if (gf) {
         p.gamma_f = gf;
         p.beta_f = gf + p.g.M;
     }
@@ -844,11 +858,8 @@ static int rnb_cpu(mx_call *c) {
     p.beta = NULL;
     p.eps = rn_eps(c);
     int f64 = d->dtype == MX_FLOAT64;
-    float *gf = NULL; /* LayerNorm over a contiguous last axis in float32: the plain-loop kernels */
-    if (!f64 && p.g.pdiv == 1 && p.g.inner == 1 && p.g.C == p.g.M && (gf = malloc(sizeof(float) * (size_t)(C + 1)))) {
-        for (int64_t k = 0; k < C; k++) gf[k] = (float)gm[k];
-        p.gamma_f = gf;
-    }
+    float *gf = rn_plain_params(&p.g, d->dtype, gm, NULL);
+    p.gamma_f = gf;
     int64_t grain = p.g.M >= 8192 ? 1 : 8192 / (p.g.M + 1) + 1;
     if (p.g.R > 0) {
         mxi_parallel_for(p.g.R, grain, f64 ? rn_bwd_f64 : rn_bwd_f32, &p);
