@@ -18,6 +18,7 @@
 #include "../../backends/cpu/cpu.h"
 #include "fast_mathf.h" /* float exp/tanh/log/log1p inline: their loops vectorize */
 #include "special_math.h"
+#include "vec_libm.h" /* sin, cos, tan, ...: vectorized through libmvec */
 #include "../op.h"
 
 #define GRAIN 32768
@@ -73,30 +74,30 @@ static double erfinv_d(double y) {
     X(trunc, NULL, "Truncates toward zero.", trunc(x), 0, 1, g_zero)                                                      \
     X(fix, NULL, "Rounds toward zero (same as trunc).", trunc(x), 0, 1, g_zero)                                           \
     X(exp, NULL, "Element-wise exponential.", MXI_EXP(x), y, 0, g_exp)                                                        \
-    X(expm1, NULL, "Computes exp(x) - 1 accurately for small x.", expm1(x), (y + 1), 0, ug_bwd)                           \
+    X(expm1, NULL, "Computes exp(x) - 1 accurately for small x.", MXI_EXPM1(x), (y + 1), 0, ug_bwd)                           \
     X(log, NULL, "Element-wise natural logarithm.", MXI_LOG(x), (1 / x), 0, g_log)                                            \
-    X(log10, NULL, "Element-wise base-10 logarithm.", log10(x), (1 / (x * 2.302585092994045684)), 0, ug_bwd)              \
-    X(log2, NULL, "Element-wise base-2 logarithm.", log2(x), (1 / (x * 0.693147180559945309)), 0, ug_bwd)                 \
+    X(log10, NULL, "Element-wise base-10 logarithm.", MXI_LOG10(x), (1 / (x * 2.302585092994045684)), 0, ug_bwd)              \
+    X(log2, NULL, "Element-wise base-2 logarithm.", MXI_LOG2(x), (1 / (x * 0.693147180559945309)), 0, ug_bwd)                 \
     X(log1p, NULL, "Computes log(1 + x) accurately for small x.", MXI_LOG1P(x), (1 / (1 + x)), 0, ug_bwd)                     \
     X(sqrt, NULL, "Element-wise square root.", sqrt(x), (0.5 / y), 0, g_sqrt)                                             \
     X(rsqrt, NULL, "Element-wise 1/sqrt(x).", (1 / sqrt(x)), (-0.5 * y / x), 0, ug_bwd)                                   \
-    X(cbrt, NULL, "Element-wise cube root.", cbrt(x), (1 / (3 * y * y)), 0, ug_bwd)                                       \
-    X(rcbrt, NULL, "Element-wise 1/cbrt(x).", (1 / cbrt(x)), (-y / (3 * x)), 0, ug_bwd)                                   \
+    X(cbrt, NULL, "Element-wise cube root.", MXI_CBRT(x), (1 / (3 * y * y)), 0, ug_bwd)                                       \
+    X(rcbrt, NULL, "Element-wise 1/cbrt(x).", (1 / MXI_CBRT(x)), (-y / (3 * x)), 0, ug_bwd)                                   \
     X(square, NULL, "Element-wise square.", (x * x), (2 * x), 1, g_square)                                                \
     X(reciprocal, NULL, "Element-wise 1/x.", (1 / x), (-y * y), 0, ug_bwd)                                                \
     X(negative, NULL, "Element-wise numerical negative.", (-x), -1, 1, g_negative)                                        \
-    X(sin, NULL, "Element-wise sine (radians).", sin(x), cos(x), 0, g_sin)                                                \
-    X(cos, NULL, "Element-wise cosine (radians).", cos(x), (-sin(x)), 0, g_cos)                                           \
-    X(tan, NULL, "Element-wise tangent (radians).", tan(x), (1 + y * y), 0, ug_bwd)                                       \
-    X(arcsin, NULL, "Element-wise inverse sine.", asin(x), (1 / sqrt(1 - x * x)), 0, ug_bwd)                              \
-    X(arccos, NULL, "Element-wise inverse cosine.", acos(x), (-1 / sqrt(1 - x * x)), 0, ug_bwd)                           \
-    X(arctan, NULL, "Element-wise inverse tangent.", atan(x), (1 / (1 + x * x)), 0, ug_bwd)                               \
-    X(sinh, NULL, "Element-wise hyperbolic sine.", sinh(x), cosh(x), 0, ug_bwd)                                           \
-    X(cosh, NULL, "Element-wise hyperbolic cosine.", cosh(x), sinh(x), 0, ug_bwd)                                         \
+    X(sin, NULL, "Element-wise sine (radians).", MXI_SIN(x), MXI_COS(x), 0, g_sin)                                                \
+    X(cos, NULL, "Element-wise cosine (radians).", MXI_COS(x), (-MXI_SIN(x)), 0, g_cos)                                           \
+    X(tan, NULL, "Element-wise tangent (radians).", MXI_TAN(x), (1 + y * y), 0, ug_bwd)                                       \
+    X(arcsin, NULL, "Element-wise inverse sine.", MXI_ASIN(x), (1 / sqrt(1 - x * x)), 0, ug_bwd)                              \
+    X(arccos, NULL, "Element-wise inverse cosine.", MXI_ACOS(x), (-1 / sqrt(1 - x * x)), 0, ug_bwd)                           \
+    X(arctan, NULL, "Element-wise inverse tangent.", MXI_ATAN(x), (1 / (1 + x * x)), 0, ug_bwd)                               \
+    X(sinh, NULL, "Element-wise hyperbolic sine.", MXI_SINH(x), MXI_COSH(x), 0, ug_bwd)                                           \
+    X(cosh, NULL, "Element-wise hyperbolic cosine.", MXI_COSH(x), MXI_SINH(x), 0, ug_bwd)                                         \
     X(tanh, NULL, "Element-wise hyperbolic tangent.", MXI_TANH(x), (1 - y * y), 0, g_tanh)                                    \
-    X(arcsinh, NULL, "Element-wise inverse hyperbolic sine.", asinh(x), (1 / sqrt(x * x + 1)), 0, ug_bwd)                 \
-    X(arccosh, NULL, "Element-wise inverse hyperbolic cosine.", acosh(x), (1 / sqrt(x * x - 1)), 0, ug_bwd)               \
-    X(arctanh, NULL, "Element-wise inverse hyperbolic tangent.", atanh(x), (1 / (1 - x * x)), 0, ug_bwd)                  \
+    X(arcsinh, NULL, "Element-wise inverse hyperbolic sine.", MXI_ASINH(x), (1 / sqrt(x * x + 1)), 0, ug_bwd)                 \
+    X(arccosh, NULL, "Element-wise inverse hyperbolic cosine.", MXI_ACOSH(x), (1 / sqrt(x * x - 1)), 0, ug_bwd)               \
+    X(arctanh, NULL, "Element-wise inverse hyperbolic tangent.", MXI_ATANH(x), (1 / (1 - x * x)), 0, ug_bwd)                  \
     X(degrees, NULL, "Converts radians to degrees.", (x * (180.0 / PI_D)), (180.0 / PI_D), 0, ug_bwd)                     \
     X(radians, NULL, "Converts degrees to radians.", (x * (PI_D / 180.0)), (PI_D / 180.0), 0, ug_bwd)                     \
     X(erf, NULL, "Element-wise Gauss error function.", MXI_ERF(x), (1.1283791670955126 * exp(-x * x)), 0, ug_bwd)        \
@@ -117,8 +118,9 @@ typedef struct {
 
 /* forward and backward kernels for one op and type */
 #define UN_KERNEL(NAME, T, FWD) UN_KERNEL_ATTR(NAME, T, FWD, )
-/* float kernels are built per vector ISA (MXI_CPU_CLONES): exp and tanh
- * (fast_mathf.h) run 4x faster on 64-byte vectors than on the baseline's 16 */
+/* float and double kernels are built per vector ISA (MXI_CPU_CLONES): exp and
+ * tanh (fast_mathf.h) run 4x faster on 64-byte vectors than on the baseline's
+ * 16, and each clone calls libmvec's sin, cos, ... for its ISA (vec_libm.h) */
 #define UN_KERNEL_ATTR(NAME, T, FWD, ATTR)                                        \
     static ATTR void NAME##_fwd_##T(void *ctx, int64_t b0, int64_t e0) {          \
         un_args *p = ctx;                                                         \
@@ -133,8 +135,9 @@ typedef struct {
             }                                                                     \
         }                                                                         \
     }
-#define UN_BKERNEL(NAME, T, DER)                                                  \
-    static void NAME##_bwd_##T(void *ctx, int64_t b0, int64_t e0) {               \
+#define UN_BKERNEL(NAME, T, DER) UN_BKERNEL_ATTR(NAME, T, DER, )
+#define UN_BKERNEL_ATTR(NAME, T, DER, ATTR)                                       \
+    static ATTR void NAME##_bwd_##T(void *ctx, int64_t b0, int64_t e0) {          \
         un_args *p = ctx;                                                         \
         const T *A = p->a, *G = p->g, *Y = p->y;                                  \
         T *O = p->o;                                                              \
@@ -153,12 +156,12 @@ typedef int8_t i8;
 
 #define GEN_KERNELS(NAME, AL, DOC, FWD, DER, INTN, GRAD) \
     UN_KERNEL_ATTR(NAME, float, FWD, MXI_CPU_CLONES)     \
-    UN_KERNEL(NAME, double, FWD)                         \
+    UN_KERNEL_ATTR(NAME, double, FWD, MXI_CPU_CLONES)    \
     UN_KERNEL(NAME, i32, FWD)                            \
     UN_KERNEL(NAME, i64, FWD)                            \
     UN_KERNEL(NAME, u8, FWD)                             \
     UN_KERNEL(NAME, i8, FWD)                             \
-    UN_BKERNEL(NAME, float, DER)                         \
+    UN_BKERNEL_ATTR(NAME, float, DER, MXI_CPU_CLONES)    \
     UN_BKERNEL(NAME, double, DER)
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
