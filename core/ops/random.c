@@ -14,6 +14,7 @@
 #include "../../backends/cpu/cpu.h"
 #include "../op.h"
 #include "../philox.h"
+#include "vec_libm.h" /* log, cos of the normal sampler: vectorized through libmvec */
 
 #define ATTR(N, T, D, DOC) {.name = N, .type = T, .def = D, .doc = DOC}
 #define CTX_ATTR ATTR("ctx", MX_ATTR_STR, "", "Device context of the output (accepted and ignored: the CPU is used).")
@@ -38,7 +39,16 @@ static inline void es_init(estream *s, const mx_call *c, int64_t i) {
     s->j = 0;
 }
 
-/* uniform in (0, 1): never exactly 0 or 1, safe for log() */
+/* The uniform in (0, 1) made of two Philox words: 53 bits, never exactly 0
+ * or 1, safe for log(). */
+static inline __attribute__((always_inline)) double u01_of(uint32_t hi, uint32_t lo) {
+    /* x = hi * 2^21 + (lo >> 11) < 2^53, built from two exact uint32 -> double
+     * conversions: a 64-bit integer conversion does not vectorize without AVX512DQ */
+    const double x = (double)hi * 2097152.0 + (double)(lo >> 11);
+    return (x + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* next uniform of the element's stream */
 static inline double es_u01(estream *s) {
     if (s->used >= 2) {
         uint64_t key = s->seed ^ (s->j * 0x9E3779B97F4A7C15ULL);
@@ -48,9 +58,7 @@ static inline double es_u01(estream *s) {
     }
     uint32_t hi = s->w[2 * s->used], lo = s->w[2 * s->used + 1];
     s->used++;
-    uint64_t x = ((uint64_t)hi << 21) ^ (lo >> 11);
-    x &= (1ULL << 53) - 1;
-    return ((double)x + 0.5) * (1.0 / 9007199254740992.0);
+    return u01_of(hi, lo);
 }
 
 static inline double es_normal(estream *s) {
@@ -173,13 +181,50 @@ static void samp_range(void *ctx, int64_t b, int64_t e) {
     }
 }
 
+/* Uniform and normal draws with scalar parameters into float32/float64: the
+ * values of samp_range (element i: the uniforms of its first Philox block,
+ * the normal by Box-Muller in double), computed a block at a time so each
+ * step vectorizes: Philox in 32-bit lanes, then log and cos through libmvec
+ * (vec_libm.h). 1M float32 normals: 21 -> see bench/README. libmvec's log and
+ * cos may differ from the scalar ones in the last bits of a double. */
+#define UN_BLOCK 256
+static MXI_CPU_CLONES void uniform_normal_range(void *ctx, int64_t b, int64_t e) {
+    const samp_args *p = ctx;
+    const uint64_t seed = p->c->rng_seed, base = p->c->rng_offset;
+    const int normal = p->fn == s_normal;
+    const double p0 = p->p0, p1 = p->p1;
+    double u1[UN_BLOCK], u2[UN_BLOCK];
+    for (int64_t i0 = b; i0 < e; i0 += UN_BLOCK) {
+        const int n = (int)(e - i0 < UN_BLOCK ? e - i0 : UN_BLOCK);
+        for (int k = 0; k < n; k++) {
+            uint32_t w[4];
+            mxi_philox4x32(seed, base + (uint64_t)(i0 + k), w); /* es_u01's first block (j = 0: key = seed) */
+            u1[k] = u01_of(w[0], w[1]);
+            u2[k] = u01_of(w[2], w[3]);
+        }
+        if (normal) {
+            for (int k = 0; k < n; k++) u1[k] = p0 + p1 * (sqrt(-2.0 * log(u1[k])) * cos(6.283185307179586 * u2[k]));
+        } else {
+            for (int k = 0; k < n; k++) u1[k] = p0 + (p1 - p0) * u1[k];
+        }
+        if (p->odtype == MX_FLOAT32) {
+            float *o = (float *)p->out + i0;
+            for (int k = 0; k < n; k++) o[k] = (float)u1[k];
+        } else {
+            memcpy((double *)p->out + i0, u1, sizeof(double) * (size_t)n);
+        }
+    }
+}
+
 static void run_sampler(const mx_call *c, samp_args *p) {
     mx_tensor_s *o = c->out[0];
     p->c = c;
     p->out = mxi_data(o);
     p->odtype = o->dtype;
     if (!p->inner) p->inner = 1;
-    mxi_parallel_for(o->size, 4096, samp_range, p);
+    const int fast = !p->a0 && (p->fn == s_uniform || p->fn == s_normal) &&
+                     (o->dtype == MX_FLOAT32 || o->dtype == MX_FLOAT64);
+    mxi_parallel_for(o->size, 4096, fast ? uniform_normal_range : samp_range, p);
 }
 
 /* ---- random_* with scalar parameters ---- */

@@ -13,7 +13,7 @@
  * scalar routines do.
  *
  * CMake defines MXCORE_LIBMVEC to what the C library links: 1 for glibc
- * 2.22's set (sin, cos, pow, exp, log), 2 for glibc 2.35's additions (tan,
+ * 2.22's set (exp, log, sin, cos, pow), 2 for glibc 2.35's additions (tan,
  * the inverse and hyperbolic functions, cbrt, expm1, log2, log10, ...). Other
  * compilers and C libraries get the plain declarations: same results within
  * libm's accuracy, scalar speed.
@@ -40,6 +40,8 @@
     double(name)(double, double) __attribute__((simd("notinbranch")));
 
 #if MXCORE_LIBMVEC >= 1
+MXI_VEC_DECL1(exp) /* float kernels use fast_mathf.h's inline expf/logf; double ones these */
+MXI_VEC_DECL1(log)
 MXI_VEC_DECL1(sin)
 MXI_VEC_DECL1(cos)
 MXI_VEC_DECL2(pow)
