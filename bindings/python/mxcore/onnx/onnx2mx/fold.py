@@ -1,0 +1,92 @@
+"""Constant folding at import: nodes whose inputs are all constants are computed in numpy.
+
+PyTorch exports ``x.view(x.size(0), -1)`` as Shape -> Gather -> Unsqueeze ->
+Concat -> Reshape; with the graph input shapes known, Shape is a constant and
+the chain folds into Reshape's constant shape argument."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _axes(ctx, n, i=1):
+    a = n.attrs.get("axes")
+    if a is None and ctx.opset >= 13:
+        v = ctx.const(n, i) if n.input(i) else None
+        a = None if v is None else v.tolist()
+    return a
+
+
+def _slice(ctx, n, x):
+    starts, ends = ctx.const(n, 1), ctx.const(n, 2)
+    axes = ctx.const(n, 3, np.arange(len(starts)))
+    steps = ctx.const(n, 4, np.ones(len(starts), dtype=np.int64))
+    idx = [slice(None)] * x.ndim
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        idx[int(a)] = slice(int(s), int(e), int(st))
+    return x[tuple(idx)]
+
+
+def _unsqueeze(x, axes):
+    for a in sorted(a % (x.ndim + len(axes)) for a in axes):
+        x = np.expand_dims(x, a)
+    return x
+
+
+_FOLD = {
+    "Identity": lambda ctx, n, xs: xs[0],
+    "Cast": lambda ctx, n, xs: xs[0].astype(_np_type(n.attrs["to"])),
+    "Gather": lambda ctx, n, xs: np.take(xs[0], xs[1].astype(np.int64), axis=n.attrs.get("axis", 0)),
+    "Unsqueeze": lambda ctx, n, xs: _unsqueeze(xs[0], _axes(ctx, n)),
+    "Squeeze": lambda ctx, n, xs: np.squeeze(xs[0], axis=tuple(_axes(ctx, n)) if _axes(ctx, n) else None),
+    "Concat": lambda ctx, n, xs: np.concatenate(xs, axis=n.attrs["axis"]),
+    "Reshape": lambda ctx, n, xs: xs[0].reshape([d if d != 0 else xs[0].shape[i]
+                                                 for i, d in enumerate(xs[1].tolist())]),
+    "Add": lambda ctx, n, xs: xs[0] + xs[1], "Sub": lambda ctx, n, xs: xs[0] - xs[1],
+    "Mul": lambda ctx, n, xs: xs[0] * xs[1],
+    "Div": lambda ctx, n, xs: (xs[0] // xs[1]) if xs[0].dtype.kind in "iu" else xs[0] / xs[1],
+    "Slice": lambda ctx, n, xs: _slice(ctx, n, xs[0]),
+    "ConstantOfShape": lambda ctx, n, xs: np.full(xs[0].astype(np.int64).tolist(),
+                                                  n.attrs["value"] if "value" in n.attrs else 0.0),
+}
+
+
+def _np_type(onnx_type):
+    from onnx import helper  # noqa: PLC0415
+    return helper.tensor_dtype_to_np_dtype(onnx_type)
+
+
+def _constant_value(n):
+    import onnx  # noqa: PLC0415
+    a = n.attrs
+    if "value" in a:
+        return onnx.numpy_helper.to_array(a["value"]) if not isinstance(a["value"], np.ndarray) else a["value"]
+    for key, dt in (("value_float", np.float32), ("value_floats", np.float32), ("value_int", np.int64),
+                    ("value_ints", np.int64)):
+        if key in a:
+            return np.asarray(a[key], dtype=dt)
+    n.fail("Constant without a value/value_float(s)/value_int(s) attribute is not supported")
+
+
+def fold(ctx, n) -> bool:
+    """Compute ``n`` in numpy when its result is a constant; True if it did."""
+    if n.op_type == "Constant":
+        ctx.consts[n.outputs[0]] = _constant_value(n)
+        return True
+    if n.op_type == "Shape":
+        src = ctx.tensors.get(n.inputs[0])
+        if src is not None and ctx.free_inputs & set(src.list_arguments()):
+            return False  # depends on a free (dynamic) input dim: not a constant
+        shp = ctx.shape(n.inputs[0])
+        if shp is None:
+            return False
+        ctx.consts[n.outputs[0]] = np.asarray(shp, dtype=np.int64)
+        return True
+    f = _FOLD.get(n.op_type)
+    ins = [i for i in n.inputs if i]
+    if f is None or not ins or not all(ctx.is_const(i) for i in ins):
+        return False
+    if "value" in n.attrs and n.op_type == "ConstantOfShape":
+        import onnx  # noqa: PLC0415
+        n.attrs["value"] = onnx.numpy_helper.to_array(n.attrs["value"]).reshape(-1)[0]
+    ctx.consts[n.outputs[0]] = np.asarray(f(ctx, n, [ctx.consts[i] for i in ins]))
+    return True
