@@ -45,9 +45,26 @@ _FOLD = {
     "Mul": lambda ctx, n, xs: xs[0] * xs[1],
     "Div": lambda ctx, n, xs: (xs[0] // xs[1]) if xs[0].dtype.kind in "iu" else xs[0] / xs[1],
     "Slice": lambda ctx, n, xs: _slice(ctx, n, xs[0]),
+    "Equal": lambda ctx, n, xs: np.equal(xs[0], xs[1]), "Less": lambda ctx, n, xs: np.less(xs[0], xs[1]),
+    "Greater": lambda ctx, n, xs: np.greater(xs[0], xs[1]), "Not": lambda ctx, n, xs: np.logical_not(xs[0]),
+    "Where": lambda ctx, n, xs: np.where(xs[0], xs[1], xs[2]),
+    "Tile": lambda ctx, n, xs: np.tile(xs[0], xs[1].astype(np.int64).tolist()),
+    "Expand": lambda ctx, n, xs: xs[0] * np.ones(xs[1].astype(np.int64).tolist(), dtype=xs[0].dtype),
+    "Range": lambda ctx, n, xs: np.arange(xs[0], xs[1], xs[2], dtype=xs[0].dtype),
+    "Neg": lambda ctx, n, xs: -xs[0], "Abs": lambda ctx, n, xs: np.abs(xs[0]),
+    "Max": lambda ctx, n, xs: np.maximum.reduce(xs), "Min": lambda ctx, n, xs: np.minimum.reduce(xs),
+    "ScatterND": lambda ctx, n, xs: _scatter_nd(*xs),
     "ConstantOfShape": lambda ctx, n, xs: np.full(xs[0].astype(np.int64).tolist(),
                                                   n.attrs["value"] if "value" in n.attrs else 0.0),
 }
+
+
+def _scatter_nd(data, indices, updates):
+    out = data.copy()
+    for idx, upd in zip(indices.reshape(-1, indices.shape[-1]), updates.reshape((-1,) + data.shape[
+            indices.shape[-1]:])):
+        out[tuple(idx)] = upd
+    return out
 
 
 def _np_type(onnx_type):
