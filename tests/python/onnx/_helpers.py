@@ -22,7 +22,9 @@ def assert_close(got, want, rtol=RTOL):
 
 def run_ort(path, feeds):
     import onnxruntime as ort
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3  # errors only
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
     return sess.run(None, feeds)
 
 
@@ -44,14 +46,14 @@ def randomize(params, seed=0):
         p.set_data(mx.nd.array(v.astype(np.float32)))
 
 
-def export_block(net, x, path):
+def export_block(net, x, path, **kwargs):
     """Export a hybridized Gluon block run once on ``x``; returns (onnx path, our output)."""
     net.hybridize()
     want = net(x)
     prefix = str(path.with_suffix(""))
     net.export(prefix, 0)
     onnx_path = mx.onnx.export_model(prefix + "-symbol.json", prefix + "-0000.params", [x.shape], np.float32,
-                                     str(path))
+                                     str(path), **kwargs)
     return onnx_path, want
 
 

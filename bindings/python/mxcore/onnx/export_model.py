@@ -106,13 +106,16 @@ def _infer(sym, shapes, types):
 
 def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_path='model.onnx', verbose=False,
                  dynamic=False, dynamic_input_shapes=None, run_shape_inference=False, input_type=None,
-                 input_shape=None, large_model=False):
+                 input_shape=None, large_model=False, params_as_inputs=False):
     """Export ``sym`` + ``params`` to ONNX (opset 13) at ``onnx_file_path``; returns the path.
 
     ``in_shapes``/``in_types``: one entry per data input (variables not in ``params``, labels
     of SoftmaxOutput & co. excluded), in the symbol's argument order. ``dynamic=True`` with
     ``dynamic_input_shapes`` (None for a free dimension) writes symbolic input dimensions.
-    ``input_shape``/``input_type`` are MXNet's older names for ``in_shapes``/``in_types``."""
+    ``input_shape``/``input_type`` are MXNet's older names for ``in_shapes``/``in_types``.
+    ``large_model=True`` stores the tensors in one external data file next to the model.
+    ``params_as_inputs=True`` (not in MXNet) also lists every initializer as a graph input, which
+    MXNet 1.9.1's ``mx.contrib.onnx.import_model`` needs to read the file."""
     onnx = require_onnx()
     if input_shape is not None:
         in_shapes = input_shape
@@ -183,6 +186,10 @@ def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_pat
         dims = list(dyn[idx]) if dyn and idx < len(dyn) else list(shp)
         dims = [d if d is not None else "%s_dim%d" % (nm, a) for a, d in enumerate(dims)]
         inputs.append(onnx.helper.make_tensor_value_info(nm, onnx_dtype(t), dims))
+    if params_as_inputs:
+        # every initializer is also a graph input, as MXNet 1.9.1's importer needs (it finds tensors
+        # only among the graph inputs); off by default: onnxruntime then cannot fold them (and warns)
+        inputs += [onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in ctx.initializers]
     outputs, seen = [], set()
     for h in graph["heads"]:
         e = tuple(h[:2])
