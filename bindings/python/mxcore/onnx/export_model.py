@@ -197,7 +197,7 @@ def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_pat
         if name in seen or nodes[e[0]]["op"] == "null":
             name = ctx.add("Identity", [name], ctx.fresh(name + "_out"))  # ONNX outputs must be node outputs
         seen.add(name)
-        shp = None if dynamic else list(entry_shape[e])
+        shp = [None] * len(entry_shape[e]) if dynamic else list(entry_shape[e])  # dynamic: rank only
         outputs.append(onnx.helper.make_tensor_value_info(name, onnx_dtype(entry_type[e]), shp))
 
     g = onnx.helper.make_graph(ctx.nodes, "mxcore_graph", inputs, outputs, ctx.initializers)
@@ -213,7 +213,9 @@ def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_pat
         logging.info("ONNX graph:\n%s", printer.to_text(model.graph) if printer else
                      onnx.helper.printable_graph(model.graph))
     if large_model:
-        onnx.save_model(model, onnx_file_path, save_as_external_data=True, all_tensors_to_one_file=True)
+        import os  # noqa: PLC0415
+        onnx.save_model(model, onnx_file_path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=os.path.basename(onnx_file_path) + ".data")
     else:
         onnx.save_model(model, onnx_file_path)
     return onnx_file_path

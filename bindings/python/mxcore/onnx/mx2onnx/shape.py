@@ -31,11 +31,8 @@ def reshape_segments(in_shape, codes, reverse=False):
             out.append(("dims", [i, i + 1]))
             i += 2
         elif v == -4:
-            a, b = codes[c + 1], codes[c + 2]
-            d = shape[i]
-            a = d // b if a == -1 else a
-            b = d // a if b == -1 else b
-            out.extend([("const", a), ("const", b)])
+            # the -1 half stays "infer" so that it follows a dynamic input dim
+            out.extend(("infer",) if v2 == -1 else ("const", v2) for v2 in codes[c + 1:c + 3])
             i += 1
             c += 2
         else:
