@@ -255,3 +255,18 @@ def _where(ctx, n):
 @register("shape_array")
 def _shape_array(ctx, n):
     ctx.add("Shape", n.inputs[:1], n.outputs[0])
+
+
+def _filled(value):
+    """_zeros/_ones/_full: a constant-shaped fill (a 0 dim MXNet left open is the inferred size)."""
+    def fn(ctx, n):
+        v = n.float("value", 0.0) if value is None else value
+        t = np.asarray([v], dtype=n.out_dtypes[0])
+        ctx.add("ConstantOfShape", [ctx.int64s(n.name + "_shape", n.out_shapes[0])], n.outputs[0],
+                value=ctx.numpy_helper.from_array(t, "value"))
+    return fn
+
+
+register("_zeros", "zeros", "_zeros_without_dtype")(_filled(0))
+register("_ones", "ones")(_filled(1))
+register("_full", "full")(_filled(None))
