@@ -11,7 +11,7 @@ pytest.importorskip("onnx")
 
 import mxcore as mx  # noqa: E402
 
-from _helpers import assert_close, import_forward  # noqa: E402
+from onnx_helpers import assert_close, import_forward  # noqa: E402
 
 REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "onnx_ref")
 MODELS = ["mxnet_mlp", "mxnet_cnn", "mxnet_mixed"]
@@ -39,7 +39,7 @@ def test_import_to_gluon_predicts_what_mxnet_predicted(name):
 @pytest.mark.parametrize("name", MODELS)
 def test_onnxruntime_agrees_with_mxnet(name):
     pytest.importorskip("onnxruntime")
-    from _helpers import run_ort
+    from onnx_helpers import run_ort
     path, x, y = _io(name)
     assert_close(run_ort(path, {"data": x})[0], y)
 

@@ -12,7 +12,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import mxcore as mx  # noqa: E402
 
-from _helpers import assert_close, import_forward, run_ort  # noqa: E402
+from onnx_helpers import assert_close, import_forward, run_ort  # noqa: E402
 
 RNG = np.random.RandomState(1)
 F = TensorProto.FLOAT

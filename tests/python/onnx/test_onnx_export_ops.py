@@ -1,5 +1,5 @@
 """Op by op: a small Symbol-API program per translation, exported, run in onnxruntime and
-imported back; every output must equal our own forward (tolerance: _helpers.py)."""
+imported back; every output must equal our own forward (tolerance: onnx_helpers.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +13,7 @@ import onnx  # noqa: E402
 import mxcore as mx  # noqa: E402
 from mxcore import sym as S  # noqa: E402
 
-from _helpers import assert_close, import_forward, run_ort  # noqa: E402
+from onnx_helpers import assert_close, import_forward, run_ort  # noqa: E402
 
 RNG = np.random.RandomState(0)
 X = S.var("data")

@@ -13,7 +13,7 @@ import mxcore as mx  # noqa: E402
 from mxcore import gluon, nd  # noqa: E402
 from mxcore.gluon.model_zoo import vision  # noqa: E402
 
-from _helpers import assert_close, export_block, import_forward, randomize, run_ort  # noqa: E402
+from onnx_helpers import assert_close, export_block, import_forward, randomize, run_ort  # noqa: E402
 
 
 def _check(net, x, tmp_path, name):
