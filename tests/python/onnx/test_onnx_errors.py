@@ -96,3 +96,9 @@ def test_missing_onnx_package_says_how_to_install(monkeypatch, tmp_path):
         mx.onnx.export_model(X, {}, [(1, 2)], onnx_file_path=str(tmp_path / "m.onnx"))
     with pytest.raises(MXNetError, match=r"pip install onnx"):
         mx.contrib.onnx.import_model(str(tmp_path / "m.onnx"))
+
+
+def test_export_output_without_translation(tmp_path):
+    sym = S.LeakyReLU(X, act_type="rrelu", name="rr")  # its second output is the random mask
+    with pytest.raises(MXNetError, match=r"output 1 of node 'rr' \(op LeakyReLU\) has no ONNX translation"):
+        mx.onnx.export_model(sym, {}, [(2, 3)], onnx_file_path=str(tmp_path / "m.onnx"))

@@ -180,6 +180,7 @@ def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_pat
                        [entry_name[e] for e in outs], [entry_shape[e] for e in outs],
                        [entry_type[e] for e in outs]))
 
+    _check_produced(ctx, nodes, graph["heads"], entry_name, data_names)
     dyn = list(dynamic_input_shapes) if dynamic and dynamic_input_shapes else None
     inputs = []
     for idx, (nm, shp, t) in enumerate(zip(data_names, shapes, types)):
@@ -219,6 +220,17 @@ def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_pat
     else:
         onnx.save_model(model, onnx_file_path)
     return onnx_file_path
+
+
+def _check_produced(ctx, nodes, heads, entry_name, data_names):
+    """Every output the graph uses must have come out of its translator (e.g. not rrelu's mask)."""
+    made = {o for nd_ in ctx.nodes for o in nd_.output} | {t.name for t in ctx.initializers} | set(data_names)
+    used = [tuple(e[:2]) for n in nodes for e in n["inputs"]] + [tuple(h[:2]) for h in heads]
+    for e in used:
+        if entry_name[e] not in made and nodes[e[0]]["op"] != "null":
+            n = nodes[e[0]]
+            raise MXNetError("ONNX export: output %d of node '%s' (op %s) has no ONNX translation"
+                             % (e[1], n["name"], n["op"]))
 
 
 def _users(nodes, names):

@@ -202,13 +202,9 @@ def _log_softmax(ctx, n):
 
 @register("SoftmaxActivation")
 def _softmax_activation(ctx, n):
+    # instance mode is MXNet's FlatTo2D softmax: over the last axis, whatever the rank
     axis = 1 if n.str("mode", "instance") == "channel" else -1
-    if axis == -1 and len(n.in_shapes[0]) > 2:  # instance mode: over all but the batch axis
-        flat = ctx.add("Flatten", n.inputs[:1], hint=n.name, axis=1)
-        sm = ctx.add("Softmax", [flat], hint=n.name, axis=1)
-        ctx.add("Reshape", [sm, ctx.int64s(n.name + "_shape", n.out_shapes[0])], n.outputs[0])
-    else:
-        ctx.add("Softmax", n.inputs[:1], n.outputs[0], axis=axis)
+    ctx.add("Softmax", n.inputs[:1], n.outputs[0], axis=axis)
 
 
 @register("SoftmaxOutput", "Softmax")
