@@ -7,9 +7,8 @@ through the ~100-layer model-zoo nets that grows to ~1e-5. rtol = atol = 1e-4
 moves outputs by far more, while leaving room for that summation order."""
 from __future__ import annotations
 
-import numpy as np
-
 import mxcore as mx
+import numpy as np
 
 RTOL = 1e-4
 

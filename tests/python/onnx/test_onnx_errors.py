@@ -9,11 +9,10 @@ import pytest
 
 pytest.importorskip("onnx")
 
-from onnx import TensorProto, helper  # noqa: E402
-
-import mxcore as mx  # noqa: E402
-from mxcore import sym as S  # noqa: E402
-from mxcore.base import MXNetError  # noqa: E402
+import mxcore as mx
+from mxcore import sym as S
+from mxcore.base import MXNetError
+from onnx import TensorProto, helper
 
 X = S.var("data")
 

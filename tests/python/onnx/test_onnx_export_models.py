@@ -1,19 +1,16 @@
 """Models we export run in onnxruntime and give our outputs; they also import back."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-import onnx  # noqa: E402
-
-import mxcore as mx  # noqa: E402
-from mxcore import gluon, nd  # noqa: E402
-from mxcore.gluon.model_zoo import vision  # noqa: E402
-
-from onnx_helpers import assert_close, export_block, import_forward, randomize, run_ort  # noqa: E402
+import mxcore as mx
+import onnx
+from mxcore import gluon, nd
+from mxcore.gluon.model_zoo import vision
+from onnx_helpers import assert_close, export_block, import_forward, randomize, run_ort
 
 
 def _check(net, x, tmp_path, name):

@@ -8,12 +8,10 @@ import pytest
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-import onnx  # noqa: E402
-
-import mxcore as mx  # noqa: E402
-from mxcore import sym as S  # noqa: E402
-
-from onnx_helpers import assert_close, import_forward, run_ort  # noqa: E402
+import mxcore as mx
+import onnx
+from mxcore import sym as S
+from onnx_helpers import assert_close, import_forward, run_ort
 
 RNG = np.random.RandomState(0)
 X = S.var("data")

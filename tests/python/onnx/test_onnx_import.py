@@ -8,11 +8,9 @@ import pytest
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-import mxcore as mx  # noqa: E402
-
-from onnx_helpers import assert_close, import_forward, run_ort  # noqa: E402
+import mxcore as mx
+from onnx import TensorProto, helper, numpy_helper
+from onnx_helpers import assert_close, import_forward, run_ort
 
 RNG = np.random.RandomState(1)
 F = TensorProto.FLOAT

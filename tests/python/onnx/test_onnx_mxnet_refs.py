@@ -9,9 +9,8 @@ import pytest
 
 pytest.importorskip("onnx")
 
-import mxcore as mx  # noqa: E402
-
-from onnx_helpers import assert_close, import_forward  # noqa: E402
+import mxcore as mx
+from onnx_helpers import assert_close, import_forward
 
 REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "onnx_ref")
 MODELS = ["mxnet_mlp", "mxnet_cnn", "mxnet_mixed"]

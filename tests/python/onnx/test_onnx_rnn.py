@@ -8,12 +8,10 @@ import pytest
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-import mxcore as mx  # noqa: E402
-from mxcore import gluon, nd  # noqa: E402
-
-from onnx_helpers import assert_close, import_forward, run_ort  # noqa: E402
+import mxcore as mx
+from mxcore import gluon, nd
+from onnx import TensorProto, helper, numpy_helper
+from onnx_helpers import assert_close, import_forward, run_ort
 
 LAYERS = [(cls, layers, bi) for cls in ("LSTM", "GRU", "RNN") for layers, bi in ((1, False), (2, True))]
 

@@ -7,10 +7,10 @@ reachable here."""
 from __future__ import annotations
 
 from .export_model import export_model
-from .mx2onnx import supported_ops as _supported_ops
 from .import_model import get_model_metadata, import_model, import_to_gluon
+from .mx2onnx import supported_ops as _supported_ops
 
-__all__ = ["export_model", "get_operator_support", "import_model", "import_to_gluon", "get_model_metadata"]
+__all__ = ["export_model", "get_model_metadata", "get_operator_support", "import_model", "import_to_gluon"]
 
 
 def get_operator_support(opset_version=None):

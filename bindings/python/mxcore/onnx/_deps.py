@@ -13,7 +13,7 @@ OPSET = 13  # the ONNX opset the exporter writes (docs/onnx.md)
 def require_onnx():
     """The ``onnx`` module, or an MXNetError that says how to install it."""
     try:
-        import onnx  # noqa: PLC0415  (lazy on purpose)
+        import onnx
     except ImportError as e:
         raise MXNetError("mx.onnx needs the 'onnx' package: pip install onnx (%s)" % e) from None
     return onnx

@@ -17,6 +17,7 @@ from ._deps import OPSET, require_onnx
 from .mx2onnx import ExportContext, MxNode, onnx_dtype, translator
 
 __all__ = ["export_model"]
+_LOG = logging.getLogger(__name__)
 
 # ops whose input 1 is a training label: not a graph input of the exported model
 _LABEL_OPS = ("SoftmaxOutput", "LinearRegressionOutput", "LogisticRegressionOutput", "MAERegressionOutput",
@@ -28,7 +29,7 @@ def _load_sym(sym):
     if isinstance(sym, str):
         return symbol.load(sym)
     if not isinstance(sym, symbol.Symbol):
-        raise MXNetError("export_model: sym must be a Symbol or a -symbol.json path, got %s" % type(sym).__name__)
+        raise TypeError("export_model: sym must be a Symbol or a -symbol.json path, got %s" % type(sym).__name__)
     return sym
 
 
@@ -40,7 +41,7 @@ def _load_params(params):
     if isinstance(params, (list, tuple)) and len(params) == 2 and all(isinstance(p, dict) for p in params):
         params = dict(params[0], **params[1])  # (arg_params, aux_params)
     if not isinstance(params, dict):
-        raise MXNetError("export_model: params must be a dict or a .params path, got %s" % type(params).__name__)
+        raise TypeError("export_model: params must be a dict or a .params path, got %s" % type(params).__name__)
     out = {}
     for k, v in params.items():
         kind, sep, rest = k.partition(":")
@@ -211,10 +212,10 @@ def export_model(sym, params, in_shapes=None, in_types=np.float32, onnx_file_pat
         onnx.checker.check_model(model)
     if verbose:
         printer = getattr(onnx, "printer", None)
-        logging.info("ONNX graph:\n%s", printer.to_text(model.graph) if printer else
+        _LOG.info("ONNX graph:\n%s", printer.to_text(model.graph) if printer else
                      onnx.helper.printable_graph(model.graph))
     if large_model:
-        import os  # noqa: PLC0415
+        import os
         onnx.save_model(model, onnx_file_path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=os.path.basename(onnx_file_path) + ".data")
     else:

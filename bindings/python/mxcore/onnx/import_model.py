@@ -14,7 +14,7 @@ from ..base import MXNetError
 from ._deps import require_onnx
 from .onnx2mx import ImportContext, OnnxNode, fold, translator
 
-__all__ = ["import_model", "import_to_gluon", "get_model_metadata"]
+__all__ = ["get_model_metadata", "import_model", "import_to_gluon"]
 
 
 def _load(model_file):
@@ -133,6 +133,6 @@ def get_model_metadata(model_file):
     _, model = _load(model_file)
     g = model.graph
     inits = {t.name for t in g.initializer}
-    shape = lambda vi: tuple(d or 0 for d in _dims(vi))  # noqa: E731
+    shape = lambda vi: tuple(d or 0 for d in _dims(vi))
     return {"input_tensor_data": [(i.name, shape(i)) for i in g.input if i.name not in inits],
             "output_tensor_data": [(o.name, shape(o)) for o in g.output]}

@@ -3,4 +3,4 @@
 The same functions as ``mx.onnx``; see docs/onnx.md."""
 from ...onnx import export_model, get_model_metadata, import_model, import_to_gluon
 
-__all__ = ["export_model", "import_model", "import_to_gluon", "get_model_metadata"]
+__all__ = ["export_model", "get_model_metadata", "import_model", "import_to_gluon"]

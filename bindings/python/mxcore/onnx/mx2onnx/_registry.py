@@ -72,7 +72,7 @@ class ExportContext:
         """Append one ONNX node; ``outputs`` None makes one fresh output. Returns the output name
         (or the list when there are several)."""
         if outputs is None:
-            outputs = [self.fresh((hint or op_type.lower()))]
+            outputs = [self.fresh(hint or op_type.lower())]
         elif isinstance(outputs, str):
             outputs = [outputs]
         name = self.fresh("%s_%s" % (hint or outputs[0], op_type))
@@ -97,5 +97,5 @@ class ExportContext:
 
 def onnx_dtype(dtype):
     """The TensorProto enum of a numpy dtype."""
-    from onnx import helper  # noqa: PLC0415
+    from onnx import helper
     return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))

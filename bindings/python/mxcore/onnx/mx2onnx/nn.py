@@ -75,8 +75,8 @@ def _pooling(ctx, n):
         return
     kernel = list(n.tuple("kernel"))
     pad = _spatial(n, "pad", k, 0)
-    geo = dict(kernel_shape=kernel, strides=_spatial(n, "stride", k, 1), pads=pad + pad,
-               ceil_mode=1 if n.str("pooling_convention", "valid") == "full" else None)
+    geo = {"kernel_shape": kernel, "strides": _spatial(n, "stride", k, 1), "pads": pad + pad,
+           "ceil_mode": 1 if n.str("pooling_convention", "valid") == "full" else None}
     if kind == "max":
         ctx.add("MaxPool", [x], out, **geo)
     elif kind in ("avg", "sum"):

@@ -54,8 +54,7 @@ _FOLD = {
     "Neg": lambda ctx, n, xs: -xs[0], "Abs": lambda ctx, n, xs: np.abs(xs[0]),
     "Max": lambda ctx, n, xs: np.maximum.reduce(xs), "Min": lambda ctx, n, xs: np.minimum.reduce(xs),
     "ScatterND": lambda ctx, n, xs: _scatter_nd(*xs),
-    "ConstantOfShape": lambda ctx, n, xs: np.full(xs[0].astype(np.int64).tolist(),
-                                                  n.attrs["value"] if "value" in n.attrs else 0.0),
+    "ConstantOfShape": lambda ctx, n, xs: np.full(xs[0].astype(np.int64).tolist(), n.attrs.get("value", 0.0)),
 }
 
 
@@ -68,12 +67,12 @@ def _scatter_nd(data, indices, updates):
 
 
 def _np_type(onnx_type):
-    from onnx import helper  # noqa: PLC0415
+    from onnx import helper
     return helper.tensor_dtype_to_np_dtype(onnx_type)
 
 
 def _constant_value(n):
-    import onnx  # noqa: PLC0415
+    import onnx
     a = n.attrs
     if "value" in a:
         return onnx.numpy_helper.to_array(a["value"]) if not isinstance(a["value"], np.ndarray) else a["value"]
@@ -103,7 +102,7 @@ def fold(ctx, n) -> bool:
     if f is None or not ins or not all(ctx.is_const(i) for i in ins):
         return False
     if "value" in n.attrs and n.op_type == "ConstantOfShape":
-        import onnx  # noqa: PLC0415
+        import onnx
         n.attrs["value"] = onnx.numpy_helper.to_array(n.attrs["value"]).reshape(-1)[0]
     ctx.consts[n.outputs[0]] = np.asarray(f(ctx, n, [ctx.consts[i] for i in ins]))
     return True

@@ -113,7 +113,7 @@ def _gather(ctx, n):
 
 @register("Cast")
 def _cast(ctx, n):
-    from onnx import helper  # noqa: PLC0415
+    from onnx import helper
     dt = np.dtype(helper.tensor_dtype_to_np_dtype(n.attrs["to"]))
     if dt == np.bool_:
         dt = np.dtype(np.uint8)  # MXNet 1.x NDArrays have no bool dtype
