@@ -1,6 +1,7 @@
 """Models we export run in onnxruntime and give our outputs; they also import back."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("onnx")
@@ -31,6 +32,20 @@ def test_mlp(tmp_path):
     _check(net, nd.random.uniform(-1, 1, shape=(5, 20)), tmp_path, "mlp")
 
 
+def test_block_symbol_and_parameter_dict(tmp_path):
+    """export_model(sym, net.collect_params()) as well as with files."""
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(8, activation="relu"), gluon.nn.BatchNorm(), gluon.nn.Dense(3))
+    net.initialize()
+    x = nd.random.uniform(shape=(2, 5))
+    net(x)
+    randomize(net.collect_params())
+    want = net(x).asnumpy()
+    sym = net(mx.sym.var("data"))
+    path = mx.onnx.export_model(sym, net.collect_params(), [(2, 5)], onnx_file_path=str(tmp_path / "p.onnx"))
+    assert_close(run_ort(path, {"data": x.asnumpy()})[0], want)
+
+
 def test_lenet_batchnorm(tmp_path):
     net = gluon.nn.HybridSequential()
     net.add(gluon.nn.Conv2D(6, 5, padding=2), gluon.nn.BatchNorm(), gluon.nn.Activation("relu"),
@@ -57,3 +72,32 @@ def test_model_zoo(name, size, tmp_path):
     net(x)
     randomize(net.collect_params(), seed=1)
     _check(net, x, tmp_path, name)
+
+
+def test_symbol_api_module_checkpoint(tmp_path):
+    """A Symbol-API program trained with mx.mod.Module, saved with save_checkpoint and exported
+    from its files (the SoftmaxOutput label is not an ONNX input); verbose and shape inference on."""
+    data = mx.sym.var("data")
+    net = mx.sym.FullyConnected(data, num_hidden=16, name="fc1")
+    net = mx.sym.Activation(net, act_type="relu", name="relu1")
+    net = mx.sym.BatchNorm(net, name="bn1")
+    net = mx.sym.FullyConnected(net, num_hidden=3, name="fc2")
+    net = mx.sym.SoftmaxOutput(net, name="softmax")
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (60, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32) + (x[:, 1] > 0.5)
+    mod = mx.mod.Module(net, context=mx.cpu())
+    mod.fit(mx.io.NDArrayIter(x, y, batch_size=20), num_epoch=3, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.1})
+    prefix = str(tmp_path / "sym")
+    mod.save_checkpoint(prefix, 3)
+    test = x[:10]
+    want = mod.predict(mx.io.NDArrayIter(test, batch_size=10)).asnumpy()
+    path = mx.onnx.export_model(prefix + "-symbol.json", prefix + "-0003.params", [(10, 8)], np.float32,
+                                str(tmp_path / "sym.onnx"), verbose=True, run_shape_inference=True)
+    model = onnx.load(path)
+    assert [i.name for i in model.graph.input] == ["data"]
+    got = run_ort(path, {"data": test})[0]
+    assert_close(got, want)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-5)
+    assert_close(import_forward(path, {"data": test})[0], want)

@@ -128,8 +128,40 @@ def resize_pad_gather():
             {"x": _u(1, 4, 3, 3)})
 
 
+def more_ops():
+    """Gemm's general form, MatMul of two 3-d tensors, SAME padding, asymmetric max-pool pads,
+    Flatten at axis 2, unequal Split, Where/Greater/Not, Expand, Tile and more activations."""
+    n = [helper.make_node("Gemm", ["m", "gw", "gc"], ["g"], alpha=0.5, beta=2.0, transA=1),
+         helper.make_node("Reshape", ["x", "s3"], ["x3"]),
+         helper.make_node("Transpose", ["x3"], ["x3t"], perm=[0, 2, 1]),
+         helper.make_node("MatMul", ["x3", "x3t"], ["mm"]),
+         helper.make_node("Conv", ["x", "cw"], ["c"], auto_pad="SAME_UPPER", strides=[2, 2]),
+         helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
+         helper.make_node("GlobalMaxPool", ["x"], ["gmp"]),
+         helper.make_node("LpPool", ["x"], ["lp"], kernel_shape=[2, 2], strides=[2, 2], p=2),
+         helper.make_node("Flatten", ["x"], ["f2"], axis=2),
+         helper.make_node("Split", ["x", "sizes"], ["s1", "s2"], axis=3),
+         helper.make_node("Greater", ["x", "zero"], ["gt"]), helper.make_node("Not", ["gt"], ["ng"]),
+         helper.make_node("Where", ["ng", "x", "zero"], ["w"]),
+         helper.make_node("Expand", ["bias", "eshape"], ["e"]),
+         helper.make_node("Tile", ["x", "reps"], ["t"]),
+         helper.make_node("HardSigmoid", ["x"], ["hs"], alpha=0.3), helper.make_node("Selu", ["x"], ["se"]),
+         helper.make_node("Softplus", ["x"], ["sp"]), helper.make_node("Softsign", ["x"], ["ss"]),
+         helper.make_node("ReduceL2", ["x"], ["l2"], axes=[1], keepdims=1),
+         helper.make_node("LogSoftmax", ["x"], ["ls"], axis=1), helper.make_node("Min", ["x", "zero"], ["mn"]),
+         helper.make_node("Mean", ["x", "x", "zero"], ["me"])]
+    inits = [_init("gw", _u(3, 5)), _init("gc", _u(5)), _init("s3", np.array([2, 4, 4], np.int64)),
+             _init("cw", _u(2, 2, 3, 3)), _init("zero", np.array(0.0, np.float32)),
+             _init("bias", _u(4, 1)), _init("eshape", np.array([2, 4, 3], np.int64)),
+             _init("reps", np.array([1, 2, 1, 1], np.int64)), _init("sizes", np.array([1, 3], np.int64))]
+    outs = ["g", "mm", "c", "p", "gmp", "lp", "f2", "s1", "s2", "w", "e", "t", "hs", "se", "sp", "ss", "l2", "ls",
+            "mn", "me"]
+    return (_model(n, [("x", [1, 2, 4, 4]), ("m", [3, 4])], outs, inits),
+            {"x": _u(1, 2, 4, 4), "m": _u(3, 4)})
+
+
 MODELS = {"torch_mlp": torch_mlp, "torch_cnn": torch_cnn, "elementwise": elementwise,
-          "resize_pad_gather": resize_pad_gather}
+          "resize_pad_gather": resize_pad_gather, "more_ops": more_ops}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -169,3 +201,12 @@ def test_dynamic_batch_input(tmp_path):
     assert mx.contrib.onnx.get_model_metadata(path)["input_tensor_data"] == [("x", (0, 8))]
     x = _u(9, 8)
     assert_close(import_forward(path, {"x": x})[0], run_ort(path, {"x": x})[0])
+
+
+def test_layer_normalization_opset17_and_upsample_opset9(tmp_path):
+    ln = [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"], axis=-1, epsilon=1e-5)]
+    model = _model(ln, [("x", [2, 3, 4])], ["y"], [_init("g", _u(4)), _init("b", _u(4))], opset=17)
+    _check(model, {"x": _u(2, 3, 4)}, tmp_path)
+    up = [helper.make_node("Upsample", ["x", "sc"], ["y"], mode="nearest")]
+    model = _model(up, [("x", [1, 2, 3, 3])], ["y"], [_init("sc", np.array([1, 1, 3, 3], np.float32))], opset=9)
+    _check(model, {"x": _u(1, 2, 3, 3)}, tmp_path)

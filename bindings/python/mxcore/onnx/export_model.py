@@ -40,10 +40,12 @@ def _load_params(params):
         params = nd.load(params)
     if isinstance(params, (list, tuple)) and len(params) == 2 and all(isinstance(p, dict) for p in params):
         params = dict(params[0], **params[1])  # (arg_params, aux_params)
-    if not isinstance(params, dict):
+    if not hasattr(params, "items"):
         raise TypeError("export_model: params must be a dict or a .params path, got %s" % type(params).__name__)
     out = {}
     for k, v in params.items():
+        if hasattr(v, "list_ctx"):  # a gluon Parameter (a ParameterDict was passed): its value
+            v = v.data()
         kind, sep, rest = k.partition(":")
         name = rest if sep and kind in ("arg", "aux") else k
         out[name] = v.asnumpy() if hasattr(v, "asnumpy") else np.asarray(v)

@@ -172,4 +172,12 @@ def _shape(ctx, n):
 
 @register("Where")
 def _where(ctx, n):
-    return ctx.sym_mod.where(*[ctx.sym(i) for i in n.inputs[:3]], name=ctx.mx_name(n.name))
+    s = ctx.sym_mod
+    c, x, y = (ctx.sym(i) for i in n.inputs[:3])
+    shapes = {ctx.shape(i) for i in n.inputs[:3]}
+    if len(shapes) > 1 or None in shapes:
+        # MXNet's where takes equal shapes: broadcast all three to ONNX's common shape first
+        z = s.broadcast_add(s.broadcast_add(s.Cast(s.zeros_like(c), dtype="float32"), s.zeros_like(x)),
+                            s.zeros_like(y))
+        c, x, y = (s.broadcast_like(v, z) for v in (c, x, y))
+    return s.where(c, x, y, name=ctx.mx_name(n.name))
