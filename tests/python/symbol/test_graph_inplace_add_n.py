@@ -3,9 +3,8 @@
 The kernel used to copy input 0 into the output before reading the other inputs,
 so add_n(x, 2x, 3x) with the output in 3x's buffer gave 5x (found by the ONNX
 export tests, which compare a bound graph with onnxruntime)."""
-import numpy as np
-
 import mxcore as mx
+import numpy as np
 from mxcore import sym as S
 
 
