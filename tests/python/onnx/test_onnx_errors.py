@@ -101,3 +101,21 @@ def test_export_output_without_translation(tmp_path):
     sym = S.LeakyReLU(X, act_type="rrelu", name="rr")  # its second output is the random mask
     with pytest.raises(MXNetError, match=r"output 1 of node 'rr' \(op LeakyReLU\) has no ONNX translation"):
         mx.onnx.export_model(sym, {}, [(2, 3)], onnx_file_path=str(tmp_path / "m.onnx"))
+
+
+def test_import_dynamic_dim_reshape_codes_cannot_express():
+    """A free batch dim moved to another axis of a Reshape has no MXNet reshape code."""
+    import numpy as np
+    from onnx import numpy_helper
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Gather", ["s", "zero"], ["n0"], axis=0),
+             helper.make_node("Unsqueeze", ["n0", "ax0"], ["n1"]),
+             helper.make_node("Concat", ["minus1", "n1"], ["shp"], axis=0),
+             helper.make_node("Reshape", ["x", "shp"], ["y"], name="swap")]
+    inits = [numpy_helper.from_array(np.array(0, np.int64), "zero"),
+             numpy_helper.from_array(np.array([0], np.int64), "ax0"),
+             numpy_helper.from_array(np.array([-1], np.int64), "minus1")]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    with pytest.raises(MXNetError, match=r"node 'swap' \(op Reshape\): shape entry 1 is x.shape\[0\], a dynamic"):
+        mx.contrib.onnx.import_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]))

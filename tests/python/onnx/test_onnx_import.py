@@ -210,3 +210,16 @@ def test_layer_normalization_opset17_and_upsample_opset9(tmp_path):
     up = [helper.make_node("Upsample", ["x", "sc"], ["y"], mode="nearest")]
     model = _model(up, [("x", [1, 2, 3, 3])], ["y"], [_init("sc", np.array([1, 1, 3, 3], np.float32))], opset=9)
     _check(model, {"x": _u(1, 2, 3, 3)}, tmp_path)
+
+
+def test_dynamic_batch_view_chain(tmp_path):
+    """x.view(x.size(0), -1) with a free batch dim: Shape/Gather/Unsqueeze/Concat -> Reshape code 0."""
+    model, _ = torch_cnn()
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "N"
+    path = str(tmp_path / "dyn_cnn.onnx")
+    import onnx
+    onnx.save(model, path)
+    for batch in (1, 5):
+        x = _u(batch, 3, 12, 12)
+        for g, w in zip(import_forward(path, {"x": x}), run_ort(path, {"x": x})):
+            assert_close(g, w)

@@ -64,6 +64,10 @@ class ImportContext:
             return self.tensors[name]
         if name in self.consts:
             value = self.consts[name]
+            if value.dtype == object:
+                raise MXNetError("ONNX import: tensor '%s' is computed from a dynamic input dimension (%s); only "
+                                 "Reshape's shape may be (give the input a static shape to fold it)"
+                                 % (name, ", ".join(map(repr, value.reshape(-1)))))
             vname = self.mx_name(name)
             self.params[vname] = value
             s = self.sym_mod.var(vname, shape=value.shape, dtype=value.dtype if value.dtype != np.float64

@@ -2,7 +2,10 @@
 
 PyTorch exports ``x.view(x.size(0), -1)`` as Shape -> Gather -> Unsqueeze ->
 Concat -> Reshape; with the graph input shapes known, Shape is a constant and
-the chain folds into Reshape's constant shape argument."""
+the chain folds into Reshape's constant shape argument. When the shape depends
+on a free (dynamic) input dimension, Shape gives an object array of
+:class:`DimRef` and only the index shuffling ops fold it; Reshape then turns a
+dimension kept at its own position into MXNet's code 0 (copy)."""
 from __future__ import annotations
 
 import numpy as np
@@ -83,6 +86,22 @@ def _constant_value(n):
     n.fail("Constant without a value/value_float(s)/value_int(s) attribute is not supported")
 
 
+class DimRef:
+    """Dimension ``axis`` of tensor ``name``, known only at run time."""
+
+    __slots__ = ("axis", "name")
+
+    def __init__(self, name, axis):
+        self.name, self.axis = name, axis
+
+    def __repr__(self):
+        return "%s.shape[%d]" % (self.name, self.axis)
+
+
+# the folds that only move values around, so they also fold arrays of DimRef
+_INDEXING = ("Identity", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape")
+
+
 def fold(ctx, n) -> bool:
     """Compute ``n`` in numpy when its result is a constant; True if it did."""
     if n.op_type == "Constant":
@@ -90,16 +109,20 @@ def fold(ctx, n) -> bool:
         return True
     if n.op_type == "Shape":
         src = ctx.tensors.get(n.inputs[0])
-        if src is not None and ctx.free_inputs & set(src.list_arguments()):
-            return False  # depends on a free (dynamic) input dim: not a constant
         shp = ctx.shape(n.inputs[0])
         if shp is None:
             return False
-        ctx.consts[n.outputs[0]] = np.asarray(shp, dtype=np.int64)
+        if src is not None and ctx.free_inputs & set(src.list_arguments()):
+            # depends on a free (dynamic) input dim: symbolic entries
+            ctx.consts[n.outputs[0]] = np.array([DimRef(n.inputs[0], a) for a in range(len(shp))], dtype=object)
+        else:
+            ctx.consts[n.outputs[0]] = np.asarray(shp, dtype=np.int64)
         return True
     f = _FOLD.get(n.op_type)
     ins = [i for i in n.inputs if i]
     if f is None or not ins or not all(ctx.is_const(i) for i in ins):
+        return False
+    if n.op_type not in _INDEXING and any(ctx.consts[i].dtype == object for i in ins):
         return False
     if "value" in n.attrs and n.op_type == "ConstantOfShape":
         import onnx

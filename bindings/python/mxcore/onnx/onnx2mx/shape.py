@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import register
+from .fold import DimRef
 
 
 def _axes(ctx, n, i=1):
@@ -39,7 +40,14 @@ def _flatten(ctx, n):
 
 @register("Reshape")
 def _reshape(ctx, n):
-    shape = [int(v) for v in ctx.const(n, 1)] if len(n.inputs) > 1 else list(n.attrs["shape"])
+    shape = list(ctx.const(n, 1)) if len(n.inputs) > 1 else list(n.attrs["shape"])
+    for i, v in enumerate(shape):
+        if isinstance(v, DimRef):  # a dynamic dim kept at its own axis is MXNet's 0 (copy)
+            if v.name != n.inputs[0] or v.axis != i:
+                n.fail("shape entry %d is %r, a dynamic dimension MXNet's reshape codes cannot express" % (i, v))
+            shape[i] = 0
+        else:
+            shape[i] = int(v)
     if n.attrs.get("allowzero", 0) and 0 in shape:
         n.fail("allowzero=1 with a 0 in the shape has no MXNet translation")
     # ONNX's 0 (copy the dim) and -1 (infer) are MXNet's codes with the same meaning
