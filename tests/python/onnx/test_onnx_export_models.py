@@ -101,3 +101,20 @@ def test_symbol_api_module_checkpoint(tmp_path):
     assert_close(got, want)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-5)
     assert_close(import_forward(path, {"data": test})[0], want)
+
+
+@pytest.mark.parametrize("name", ["resnet18_v1", "mobilenetv2_0.25"])
+def test_model_zoo_dynamic_batch(name, tmp_path):
+    """Exported at batch 1 with a free batch dim, run at batch 3."""
+    net = vision.get_model(name, classes=10)
+    net.initialize()
+    net(nd.zeros((1, 3, 32, 32)))
+    randomize(net.collect_params(), seed=2)
+    net.hybridize()
+    net(nd.zeros((1, 3, 32, 32)))
+    prefix = str(tmp_path / name)
+    net.export(prefix, 0)
+    path = mx.onnx.export_model(prefix + "-symbol.json", prefix + "-0000.params", [(1, 3, 32, 32)], np.float32,
+                                prefix + ".onnx", dynamic=True, dynamic_input_shapes=[(None, 3, 32, 32)])
+    x = nd.random.uniform(shape=(3, 3, 32, 32))
+    assert_close(run_ort(path, {"data": x.asnumpy()})[0], net(x).asnumpy())
