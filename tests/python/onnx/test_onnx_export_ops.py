@@ -115,6 +115,11 @@ CASES = {
                               S.Pooling(X, kernel=(2, 2), stride=(2, 2), pool_type="avg",
                                         pooling_convention="full")]),
                      {"data": _u(1, 2, 7, 7)}, {}),
+    # the last window starts in the padding: onnxruntime drops it, the export appends it
+    "pooling_full_window_in_padding": (S.Group([S.Pooling(X, kernel=(2, 2), stride=(2, 2), pad=(1, 1), pool_type=t,
+                                                          pooling_convention="full", count_include_pad=c)
+                                                for t, c in (("max", True), ("avg", True), ("avg", False))]),
+                                       {"data": _u(1, 2, 7, 7)}, {}),
     "batchnorm_fix_gamma": (S.BatchNorm(X, S.var("g"), S.var("b"), S.var("m"), S.var("v"), fix_gamma=True, eps=1e-3),
                             {"data": _u(2, 3, 4, 4)},
                             {"g": _u(3, lo=2, hi=3), "b": _u(3), "m": _u(3), "v": _u(3, lo=0.5, hi=2)}),

@@ -75,6 +75,9 @@ def _pooling(ctx, n):
         return
     kernel = list(n.tuple("kernel"))
     pad = _spatial(n, "pad", k, 0)
+    dropped = _dropped_windows(n, kernel, pad, k)
+    if any(dropped):  # pool into a temporary, then append the windows onnxruntime leaves out
+        final, out = out, ctx.fresh(n.name + "_pooled")
     geo = {"kernel_shape": kernel, "strides": _spatial(n, "stride", k, 1), "pads": pad + pad,
            "ceil_mode": 1 if n.str("pooling_convention", "valid") == "full" else None}
     if kind == "max":
@@ -90,6 +93,28 @@ def _pooling(ctx, n):
         ctx.add("LpPool", [x], out, p=n.int("p_value", 2), **geo)
     else:
         n.fail("pool_type %s has no ONNX translation" % kind)
+    if any(dropped):
+        # those windows lie in the padding only: MXNet gives max -inf, avg/sum 0 there
+        fill = -np.inf if kind == "max" else 0.0
+        pads = [0] * (k + 2) + [0, 0] + dropped
+        ctx.add("Pad", [out, ctx.int64s(n.name + "_pads", pads), ctx.scalar(n.name + "_fill", fill, n.in_dtypes[0])],
+                final, mode="constant")
+
+
+def _dropped_windows(n, kernel, pad, k):
+    """Per spatial axis, how many trailing windows of MXNet's 'full' convention onnxruntime drops:
+    with ceil_mode it leaves out a last window that starts in the right padding (PyTorch's rule)."""
+    if n.str("pooling_convention", "valid") != "full":
+        return [0] * k
+    stride = _spatial(n, "stride", k, 1)
+    out = []
+    for a in range(k):
+        size = n.in_shapes[0][2 + a]
+        ort = -(-(size + 2 * pad[a] - kernel[a]) // stride[a]) + 1
+        if (ort - 1) * stride[a] >= size + pad[a]:
+            ort -= 1
+        out.append(n.out_shapes[0][2 + a] - ort)
+    return out
 
 
 def _channel_param(ctx, n, name, ndim, axis):

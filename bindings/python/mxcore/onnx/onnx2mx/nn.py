@@ -160,9 +160,27 @@ def _pool(kind):
         kw = {"count_include_pad": include} if kind == "avg" else {}
         if kind == "lp":
             kw["p_value"] = n.attrs.get("p", 2)
-        return ctx.sym_mod.Pooling(x, kernel=tuple(kernel), stride=tuple(strides), pad=pad, pool_type=kind,
-                                   pooling_convention=conv, name=ctx.mx_name(n.name), **kw)
+        name = ctx.mx_name(n.name)
+        y = ctx.sym_mod.Pooling(x, kernel=tuple(kernel), stride=tuple(strides), pad=pad, pool_type=kind,
+                                pooling_convention=conv, name=name, **kw)
+        if conv == "full" and _split_pads(n, pads, k) is not None:
+            y = _drop_padding_windows(ctx, n, y, kernel, strides, pad, name)
+        return y
     return fn
+
+
+def _drop_padding_windows(ctx, n, y, kernel, strides, pad, name):
+    """ONNX's ceil_mode leaves out a last window that starts in the right padding; MXNet's 'full'
+    convention keeps it: slice it off (needs the input's spatial shape)."""
+    shape = ctx.shape(n.inputs[0])
+    if shape is None:
+        return y
+    for a in range(len(kernel)):
+        size = shape[2 + a]
+        out = -(-(size + 2 * pad[a] - kernel[a]) // strides[a]) + 1
+        if (out - 1) * strides[a] >= size + pad[a]:
+            y = ctx.sym_mod.slice_axis(y, axis=2 + a, begin=0, end=out - 1, name=ctx.mx_name(name + "_ceil"))
+    return y
 
 
 register("MaxPool")(_pool("max"))
