@@ -149,7 +149,7 @@ CASES = {
                               {"data": _u(3, 4), "i": np.array([3, 0], np.float32)}, {}),
     "more_activations": (S.Group([S.hard_sigmoid(X, alpha=0.3, beta=0.4), S.Activation(X, act_type="log_sigmoid"),
                                   S.Activation(X, act_type="mish"), S.LeakyReLU(X, act_type="rrelu")[0],
-                                  S.relu(X), S.sigmoid(X), S.softsign(X), S.add_n(X, X * 2, X * 3),
+                                  S.relu(X), S.sigmoid(X), S.softsign(X), S.add_n(X * 2, X * 3, X),
                                   S.LinearRegressionOutput(X, S.var("lr_label")),
                                   S.LogisticRegressionOutput(X, S.var("lg_label"))]),
                          {"data": _u(3, 4, lo=-3, hi=3)}, {}),

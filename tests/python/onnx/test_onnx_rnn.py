@@ -73,3 +73,26 @@ def test_onnx_lstm_without_initial_states_and_with_lengths(tmp_path):
     feeds = {"x": rng.uniform(-1, 1, (5, 3, i)).astype(np.float32), "lens": np.array([5, 3, 1], np.int32)}
     for g, w_ in zip(import_forward(path, feeds), run_ort(path, feeds)):
         assert_close(g, w_)
+
+
+def test_lstm_with_sequence_lengths(tmp_path):
+    """use_sequence_length: outputs past a sample's length are 0 and its final state is the one
+    after its last valid step, in our core and in ONNX's sequence_lens alike."""
+    mx.random.seed(4)
+    net = gluon.rnn.LSTM(4, bidirectional=True, input_size=3, use_sequence_length=True)
+    net.initialize(mx.init.Uniform(0.5))
+    net.hybridize()
+    x = nd.random.uniform(shape=(5, 3, 3))
+    states = [nd.random.uniform(-0.5, 0.5, shape=s.shape) for s in net.begin_state(3)]
+    lens = nd.array([5, 2, 4])
+    out, new_states = net(x, states, lens)
+    prefix = str(tmp_path / "lstm_len")
+    net.export(prefix, 0)
+    path = mx.onnx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
+                                [x.shape, states[0].shape, states[1].shape, lens.shape],
+                                onnx_file_path=prefix + ".onnx")
+    feeds = {"data0": x.asnumpy(), "data1": states[0].asnumpy(), "data2": states[1].asnumpy(),
+             "data3": lens.asnumpy()}
+    want = [out.asnumpy()] + [s.asnumpy() for s in new_states]
+    for g, w in zip(run_ort(path, feeds), want):
+        assert_close(g, w)
