@@ -11,6 +11,7 @@ import ast
 import numpy as np
 
 from ...base import MXNetError
+from .._deps import onnx_dtype  # noqa: F401  (translators import it from here)
 from .._table import Table, unique_name
 
 _TABLE = Table()
@@ -93,9 +94,3 @@ class ExportContext:
     def scalar(self, hint, value, dtype):
         """A 0-d constant in ``dtype`` (the dtype of the tensor it combines with)."""
         return self.const(hint, np.asarray(value, dtype=np.dtype(dtype)))
-
-
-def onnx_dtype(dtype):
-    """The TensorProto enum of a numpy dtype."""
-    from onnx import helper
-    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))

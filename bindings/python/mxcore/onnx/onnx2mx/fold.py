@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._deps import numpy_dtype
+
 
 def _axes(ctx, n, i=1):
     a = n.attrs.get("axes")
@@ -37,7 +39,7 @@ def _unsqueeze(x, axes):
 
 _FOLD = {
     "Identity": lambda ctx, n, xs: xs[0],
-    "Cast": lambda ctx, n, xs: xs[0].astype(_np_type(n.attrs["to"])),
+    "Cast": lambda ctx, n, xs: xs[0].astype(numpy_dtype(n.attrs["to"])),
     "Gather": lambda ctx, n, xs: np.take(xs[0], xs[1].astype(np.int64), axis=n.attrs.get("axis", 0)),
     "Unsqueeze": lambda ctx, n, xs: _unsqueeze(xs[0], _axes(ctx, n)),
     "Squeeze": lambda ctx, n, xs: np.squeeze(xs[0], axis=tuple(_axes(ctx, n)) if _axes(ctx, n) else None),
@@ -67,11 +69,6 @@ def _scatter_nd(data, indices, updates):
             indices.shape[-1]:])):
         out[tuple(idx)] = upd
     return out
-
-
-def _np_type(onnx_type):
-    from onnx import helper
-    return helper.tensor_dtype_to_np_dtype(onnx_type)
 
 
 def _constant_value(n):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._deps import numpy_dtype
 from ._registry import register
 from .fold import DimRef
 
@@ -121,8 +122,7 @@ def _gather(ctx, n):
 
 @register("Cast")
 def _cast(ctx, n):
-    from onnx import helper
-    dt = np.dtype(helper.tensor_dtype_to_np_dtype(n.attrs["to"]))
+    dt = numpy_dtype(n.attrs["to"])
     if dt == np.bool_:
         dt = np.dtype(np.uint8)  # MXNet 1.x NDArrays have no bool dtype
     return ctx.sym_mod.Cast(ctx.sym(n.inputs[0]), dtype=dt.name, name=ctx.mx_name(n.name))
