@@ -162,6 +162,11 @@ CASES = {
                                        S.Deconvolution(X, S.var("w"), S.var("bias"), kernel=(2, 2), num_filter=4,
                                                        num_group=2, no_bias=False, stride=(2, 2))]),
                               {"data": _u(1, 4, 4, 4)}, {"w": _u(4, 2, 2, 2), "bias": _u(4)}),
+    "arg_topk_onehot_arange": (S.Group([S.argmax(X, axis=1), S.argmin(X, axis=0, keepdims=True), S.argmax(X),
+                                        S.topk(X, k=2, axis=1), S.topk(X, k=3, ret_typ="value", is_ascend=True),
+                                        S.one_hot(S.var("i"), depth=5, on_value=2.0, off_value=-1.0),
+                                        S.broadcast_add(X, S.arange(0, 4).reshape((1, 4)))]),
+                               {"data": _u(3, 4), "i": np.array([4, 0, 2], np.float32)}, {}),
 }
 
 

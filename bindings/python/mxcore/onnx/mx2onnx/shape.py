@@ -270,3 +270,56 @@ def _filled(value):
 register("_zeros", "zeros", "_zeros_without_dtype")(_filled(0))
 register("_ones", "ones")(_filled(1))
 register("_full", "full")(_filled(None))
+
+
+def _arg_reduce(onnx_op):
+    """argmax/argmin: ONNX gives int64 indices, MXNet the input's float dtype."""
+    def fn(ctx, n):
+        x, axis, keep = n.inputs[0], n.int("axis"), int(n.bool("keepdims"))
+        if axis is None:  # MXNet: over the flattened array, shape (1,) (or all ones with keepdims)
+            x = ctx.add("Reshape", [x, ctx.int64s(n.name + "_flat", [-1])], hint=n.name)
+            axis, keep = 0, 1
+        idx = ctx.add(onnx_op, [x], hint=n.name, axis=axis, keepdims=keep)
+        if n.int("axis") is None and len(n.out_shapes[0]) != 1:
+            idx = ctx.add("Reshape", [idx, ctx.int64s(n.name + "_shape", n.out_shapes[0])], hint=n.name)
+        ctx.add("Cast", [idx], n.outputs[0], to=onnx_dtype(n.out_dtypes[0]))
+    return fn
+
+
+register("argmax")(_arg_reduce("ArgMax"))
+register("argmin")(_arg_reduce("ArgMin"))
+
+
+@register("one_hot")
+def _one_hot(ctx, n):
+    dt = n.out_dtypes[0]
+    values = ctx.const(n.name + "_values", np.array([n.float("off_value", 0.0), n.float("on_value", 1.0)], dtype=dt))
+    idx = ctx.add("Cast", n.inputs[:1], hint=n.name, to=7)
+    ctx.add("OneHot", [idx, ctx.int64s(n.name + "_depth", [n.int("depth")]), values], n.outputs[0], axis=-1)
+
+
+@register("topk")
+def _topk(ctx, n):
+    kind = n.str("ret_typ", "indices")
+    if kind not in ("indices", "value", "both") or n.out_dtypes[-1] != n.in_dtypes[0] and kind != "value":
+        n.fail("ret_typ='%s' / integer index dtypes have no ONNX translation" % kind)
+    axis = n.int("axis", -1)
+    vals, idx = ctx.add("TopK", [n.inputs[0], ctx.int64s(n.name + "_k", [n.int("k", 1)])],
+                        [ctx.fresh(n.name + "_values"), ctx.fresh(n.name + "_indices")], axis=axis,
+                        largest=int(not n.bool("is_ascend")))
+    if kind == "value":
+        ctx.add("Identity", [vals], n.outputs[0])
+        return
+    if kind == "both":
+        ctx.add("Identity", [vals], n.outputs[0])
+    ctx.add("Cast", [idx], n.outputs[-1], to=onnx_dtype(n.out_dtypes[-1]))
+
+
+@register("_arange", "arange")
+def _arange(ctx, n):
+    # no inputs: the values are a constant of the exported model
+    start, stop = n.float("start", 0.0), n.float("stop")
+    if stop is None:
+        start, stop = 0.0, start
+    v = np.repeat(np.arange(start, stop, n.float("step", 1.0)), n.int("repeat", 1)).astype(n.out_dtypes[0])
+    ctx.add("Identity", [ctx.const(n.name + "_values", v.reshape(n.out_shapes[0]))], n.outputs[0])

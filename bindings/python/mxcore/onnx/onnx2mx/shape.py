@@ -189,3 +189,39 @@ def _where(ctx, n):
                             s.zeros_like(y))
         c, x, y = (s.broadcast_like(v, z) for v in (c, x, y))
     return s.where(c, x, y, name=ctx.mx_name(n.name))
+
+
+def _arg_reduce(mx_op):
+    """ArgMax/ArgMin: MXNet gives float indices; ONNX's are int64."""
+    def fn(ctx, n):
+        if n.attrs.get("select_last_index", 0):
+            n.fail("select_last_index=1 has no MXNet translation")
+        y = getattr(ctx.sym_mod, mx_op)(ctx.sym(n.inputs[0]), axis=n.attrs.get("axis", 0),
+                                         keepdims=bool(n.attrs.get("keepdims", 1)), name=ctx.mx_name(n.name))
+        return ctx.sym_mod.Cast(y, dtype="int64", name=ctx.mx_name(n.name + "_int64"))
+    return fn
+
+
+register("ArgMax")(_arg_reduce("argmax"))
+register("ArgMin")(_arg_reduce("argmin"))
+
+
+@register("TopK")
+def _topk(ctx, n):
+    if not n.attrs.get("sorted", 1):
+        n.fail("sorted=0 has no MXNet translation")
+    k = int(np.asarray(ctx.const(n, 1)).reshape(-1)[0])
+    name = ctx.mx_name(n.name)
+    out = ctx.sym_mod.topk(ctx.sym(n.inputs[0]), k=k, axis=n.attrs.get("axis", -1), ret_typ="both",
+                           is_ascend=not n.attrs.get("largest", 1), name=name)
+    return [out[0], ctx.sym_mod.Cast(out[1], dtype="int64", name=name + "_int64")]
+
+
+@register("OneHot")
+def _one_hot(ctx, n):
+    if n.attrs.get("axis", -1) != -1:
+        n.fail("axis=%d has no MXNet translation (one_hot appends the new axis)" % n.attrs["axis"])
+    depth = int(np.asarray(ctx.const(n, 1)).reshape(-1)[0])
+    off, on = (float(v) for v in ctx.const(n, 2))
+    return ctx.sym_mod.one_hot(ctx.sym(n.inputs[0]), depth=depth, on_value=on, off_value=off,
+                               dtype=ctx.const(n, 2).dtype.name, name=ctx.mx_name(n.name))
