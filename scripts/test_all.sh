@@ -51,7 +51,7 @@ step "Python: pip install . into a fresh venv, then pytest"
 VENV=$WORK/venv
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q "numpy>=2" pytest scikit-learn graphviz pillow
+"$VENV/bin/python" -m pip install -q "numpy>=2" pytest scikit-learn graphviz pillow onnx onnxruntime
 "$VENV/bin/python" -m pip install -q "$ROOT"
 # the package uses the library it installed; the op harness uses the C build
 (cd "$WORK" && MXCORE_HARNESS_LIB="$WORK/c/libmxcore.so" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python")
@@ -90,7 +90,7 @@ if [ "${MXCORE_SKIP_MXNET_COMPAT:-0}" != 1 ]; then
   step "MXNet 1.9.1 loads mxcore's .params, exported models and save_parameters files"
   VENVMX=$WORK/venv-mxnet
   [ -x "$VENVMX/bin/python" ] || python3 -m venv "$VENVMX"
-  "$VENVMX/bin/python" -m pip install -q "mxnet==1.9.1" "numpy==1.23.5"
+  "$VENVMX/bin/python" -m pip install -q "mxnet==1.9.1" "numpy==1.23.5" "onnx==1.14.1"
   rm -rf "$WORK/compat" && "$VENV/bin/python" tests/compat/write_with_mxcore.py "$WORK/compat"
   "$VENVMX/bin/python" tests/compat/read_with_mxnet.py "$WORK/compat"
 fi

@@ -327,16 +327,26 @@ typedef struct {
     mx_call *c;
 } addn_args;
 
-#define ADDN_KERNEL(NAME, T)                                             \
-    static void NAME(void *ctx, int64_t b0, int64_t e0) {                \
-        mx_call *c = ((addn_args *)ctx)->c;                              \
-        T *O = mxi_data(c->out[0]);                                      \
-        const T *A = mxi_data(c->in[0]);                                 \
-        for (int64_t i = b0; i < e0; i++) O[i] = A[i];                   \
-        for (int k = 1; k < c->n_in; k++) {                              \
-            const T *B = mxi_data(c->in[k]);                             \
-            for (int64_t i = b0; i < e0; i++) O[i] += B[i];              \
-        }                                                                \
+/* The graph planner may give the output the buffer of any donated input, not
+ * only the first (MX_OPF_INPLACE_OK), so a block of every input is summed in a
+ * local accumulator before the output block is written: writing O = in[0]
+ * first would overwrite in[k] before it is read. */
+#define ADDN_BLOCK 256
+#define ADDN_KERNEL(NAME, T)                                                       \
+    static void NAME(void *ctx, int64_t b0, int64_t e0) {                          \
+        mx_call *c = ((addn_args *)ctx)->c;                                        \
+        T *O = mxi_data(c->out[0]);                                                \
+        T acc[ADDN_BLOCK];                                                         \
+        for (int64_t s = b0; s < e0; s += ADDN_BLOCK) {                            \
+            int64_t n = e0 - s < ADDN_BLOCK ? e0 - s : ADDN_BLOCK;                 \
+            const T *A = (const T *)mxi_data(c->in[0]) + s;                        \
+            for (int64_t i = 0; i < n; i++) acc[i] = A[i];                         \
+            for (int k = 1; k < c->n_in; k++) {                                    \
+                const T *B = (const T *)mxi_data(c->in[k]) + s;                    \
+                for (int64_t i = 0; i < n; i++) acc[i] += B[i];                    \
+            }                                                                      \
+            for (int64_t i = 0; i < n; i++) O[s + i] = acc[i];                     \
+        }                                                                          \
     }
 ADDN_KERNEL(addn_f32, float)
 ADDN_KERNEL(addn_f64, double)

@@ -91,6 +91,20 @@ def trainer_states():
     np.testing.assert_allclose(net.weight.data().asnumpy(), np.load(p("trainer-w.npy")), rtol=1e-5)
 
 
+def onnx_model(name):
+    def run():
+        sym, arg_params, aux_params = mx.contrib.onnx.import_model(p(name + ".onnx"))
+        x = np.load(p(name + "-x.npy"))
+        data = [n for n in sym.list_inputs() if n not in arg_params and n not in aux_params]
+        mod = mx.mod.Module(sym, data_names=data, label_names=None)
+        mod.bind(data_shapes=[(data[0], x.shape)], for_training=False)
+        mod.set_params(arg_params, aux_params)
+        mod.forward(mx.io.DataBatch([nd.array(x)]), is_train=False)
+        np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), np.load(p(name + "-y.npy")), rtol=1e-4,
+                                   atol=1e-5)
+    return run
+
+
 check("nd.load list written by mxcore", lists)
 check("Trainer.load_states of a mxcore save_states file", trainer_states)
 check("nd.load dict written by mxcore", dicts)
@@ -100,5 +114,13 @@ for m, names in exp.get("multi", {}).items():
     check(f"SymbolBlock.imports of mxcore-exported {m} (inputs {names})", multi_input_model(m, names))
 check("load_parameters of a mxcore save_parameters file", gluon_params)
 check("load_parameters of a mxcore save_parameters file of a fused LSTM (projection)", gluon_rnn_params)
+if os.path.exists(p("onnx_models.json")):
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        print("skip ONNX checks (no onnx package next to MXNet)")
+    else:
+        for m in json.load(open(p("onnx_models.json"))):
+            check(f"mx.contrib.onnx.import_model of a mxcore-exported {m}.onnx", onnx_model(m))
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

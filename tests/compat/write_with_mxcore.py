@@ -178,4 +178,15 @@ tr.load_states(p("trainer.states"))
 sgd_step(tn, tr)
 np.save(p("trainer-w.npy"), tn.weight.data().asnumpy())
 json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib"]}, open(p("expected.json"), "w"))
+# ONNX files of the MLP and the CNN (when onnx is installed), with every initializer listed
+# as a graph input: MXNet 1.9.1's mx.contrib.onnx.import_model reads only such files
+try:
+    import onnx  # noqa: F401
+except ImportError:
+    onnx = None
+if onnx is not None:
+    for m in ("mlp", "cnn"):
+        mx.onnx.export_model(p(m + "-symbol.json"), p(m + "-0000.params"), [np.load(p(m + "-x.npy")).shape],
+                             onnx_file_path=p(m + ".onnx"), params_as_inputs=True)
+    json.dump(["mlp", "cnn"], open(p("onnx_models.json"), "w"))
 print("wrote", out)

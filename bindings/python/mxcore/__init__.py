@@ -38,6 +38,7 @@ from . import image, image as img  # noqa: E402  (mx.image / mx.img: Pillow-deco
 from . import attribute  # noqa: E402  (mx.AttrScope)
 from .attribute import AttrScope  # noqa: E402
 from . import contrib, engine, log  # noqa: E402,F401  (mx.contrib.nd/sym, mx.engine.bulk, mx.log.get_logger)
+from . import onnx  # noqa: E402  (mx.onnx: ONNX export; the onnx package is needed only when called)
 from . import rnn  # noqa: E402  (mx.rnn: encode_sentences, BucketSentenceIter)
 from . import monitor, monitor as mon  # noqa: E402  (mx.mon.Monitor)
 from . import operator  # noqa: E402  (mx.operator: custom Python operators, mx.nd.Custom / mx.sym.Custom)
