@@ -495,9 +495,9 @@ class NDArray:
         return self
 
     def tostype(self, stype):
-        if stype != "default":
-            raise MXNetError("sparse storage types are not supported by mxcore")
-        return self
+        """This array in storage type 'default', 'csr' or 'row_sparse' (mx.nd.sparse)."""
+        from .sparse import cast_storage
+        return cast_storage(self, stype)
 
     def wait_to_read(self) -> None:
         """CPU work is synchronous; on a device wait for its queue (and raise
@@ -1187,6 +1187,9 @@ def empty(shape, ctx=None, dtype=None, stype=None) -> NDArray:
 
 
 def zeros(shape, ctx=None, dtype=None, stype=None, **kwargs) -> NDArray:
+    if stype not in (None, "default"):
+        from .sparse import zeros as _sparse_zeros
+        return _sparse_zeros(stype, shape, ctx, dtype)
     return empty(shape, ctx, dtype)  # the core zeroes new CPU tensors
 
 
