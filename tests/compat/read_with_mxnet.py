@@ -91,7 +91,21 @@ def trainer_states():
     np.testing.assert_allclose(net.weight.data().asnumpy(), np.load(p("trainer-w.npy")), rtol=1e-5)
 
 
+def sparse_arrays():
+    got = nd.load(p("sparse.params"))
+    ref_sp = np.load(p("sparse.npz"))
+    stypes = json.load(open(p("sparse.json")))
+    assert sorted(got) == sorted(stypes)
+    for k, st in stypes.items():
+        a = got[k]
+        assert a.stype == st and a.dtype == ref_sp[k].dtype, (k, a.stype, a.dtype)
+        if st != "default":
+            a.check_format(full_check=True)
+        np.testing.assert_array_equal(a.asnumpy(), ref_sp[k])
+
+
 check("nd.load list written by mxcore", lists)
+check("nd.load of csr / row_sparse arrays written by mxcore", sparse_arrays)
 check("Trainer.load_states of a mxcore save_states file", trainer_states)
 check("nd.load dict written by mxcore", dicts)
 for m in exp["models"]:

@@ -178,4 +178,13 @@ tr.load_states(p("trainer.states"))
 sgd_step(tn, tr)
 np.save(p("trainer-w.npy"), tn.weight.data().asnumpy())
 json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib"]}, open(p("expected.json"), "w"))
+# sparse arrays (csr, row_sparse, an empty csr) next to a dense one, and their dense values
+sp = rng.rand(5, 6).astype(np.float32)
+sp[sp < 0.6] = 0
+sp[2] = 0
+sparse_vals = {"csr": (sp, "csr"), "csr64": (sp.astype(np.float64), "csr"), "rsp": (sp, "row_sparse"),
+               "csr_empty": (np.zeros((2, 3), np.float32), "csr"), "dense": (sp, "default")}
+nd.save(p("sparse.params"), {k: nd.array(v, dtype=v.dtype).tostype(st) for k, (v, st) in sparse_vals.items()})
+np.savez(p("sparse.npz"), **{k: v for k, (v, _) in sparse_vals.items()})
+json.dump({k: st for k, (_, st) in sparse_vals.items()}, open(p("sparse.json"), "w"))
 print("wrote", out)

@@ -286,13 +286,28 @@ class Parameter:
             raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
                                "grad_req='null'" % self.name)
         g = self._check_and_get(self._grad, ctx)
+        if self._grad_stype == 'row_sparse':
+            return self._rsp_view(g)
         return _as_np(g) if _np_state.array else g
 
     def list_grad(self):
         if self._data is not None and self._grad is None:
             raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
                                "grad_req='null'" % self.name)
-        return self._check_and_get(self._grad, list)
+        grads = self._check_and_get(self._grad, list)
+        if self._grad_stype == 'row_sparse':
+            return [self._rsp_view(g) for g in grads]
+        return grads
+
+    def _rsp_view(self, dense):
+        """The row_sparse view of a dense gradient buffer (one per buffer, so callers that
+        keep the gradient objects, as Trainer does, see the same one every step)."""
+        views = self.__dict__.setdefault('_rsp_views', {})
+        hit = views.get(id(dense))
+        if hit is None or hit[0] is not dense:
+            from ..ndarray.sparse import RowSparseGradView
+            hit = views[id(dense)] = (dense, RowSparseGradView(dense))
+        return hit[1]
 
     def list_ctx(self):
         if self._data is None:

@@ -262,6 +262,43 @@ class RowSparseNDArray(BaseSparseNDArray):
         return retain(self, indices)
 
 
+class RowSparseGradView(RowSparseNDArray):
+    """A parameter's gradient with grad_stype='row_sparse' (Embedding(sparse_grad=True),
+    SparseEmbedding): the dense gradient buffer that autograd writes, seen as row_sparse.
+    Its rows are those of the buffer holding a non-zero, read at each access, so the view
+    follows every backward and zero_grad; writes (``g[:] = ...``, copyto) go to the buffer."""
+
+    def __init__(self, dense):
+        self._dense_buf = dense
+        self._shape = dense.shape
+        self._dense_keep = None
+
+    @property
+    def _aux(self):
+        return _op("_sparse_rsp_from_dense", [self._dense_buf])
+
+    @property
+    def handle(self):
+        return self._dense_buf.handle
+
+    @property
+    def dtype(self):
+        return self._dense_buf.dtype
+
+    @property
+    def context(self):
+        return self._dense_buf.context
+
+    def _to_dense(self):
+        return self._dense_buf
+
+    def _same(self, components):
+        return RowSparseNDArray(components, self._shape)
+
+    def _set_components(self, components, shape):
+        self._dense_buf[:] = RowSparseNDArray(components, shape)._to_dense()
+
+
 # ---- creation ---------------------------------------------------------------
 def _default_dtype(src, dtype):
     if dtype is not None:
