@@ -7,9 +7,10 @@ optimizers (lazy and dense updates); records each step's gradient stype/rows and
 tests/python/sparse/test_sparse_training.py runs the same program with mxcore."""
 import json
 import sys
+
 import numpy as np
-import mxnet as mx
-from mxnet import nd, gluon, autograd
+from mxnet import autograd, gluon, nd
+
 W0 = (np.arange(40, dtype=np.float32).reshape(10, 4) / 40.0 - 0.5)
 batches = [np.array([[1, 3], [3, 7]]), np.array([[0, 1], [9, 9]]), np.array([[3, 5], [2, 2]])]
 out = {}
@@ -36,5 +37,6 @@ for opt, params in [("sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01})
             tr.step(2)
         w = net.weight.data() if layer == "emb" else net.weight.row_sparse_data(nd.arange(10))
         out[f"{opt}|{json.dumps(params, sort_keys=True)}|{layer}"] = {"w": w.asnumpy().tolist(), "grads": grads}
-json.dump(out, open(sys.argv[1], "w"), indent=0)
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f, indent=0)
 print(len(out))

@@ -6,13 +6,12 @@ import sys
 
 import numpy as np
 import pytest
-
 from mxcore import gluon, nd
 from mxcore.base import MXNetError
 
 REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mxnet_ref")
 sys.path.insert(0, REF)
-from make_refs_sparse import arrays  # noqa: E402  (the numpy recipe only; MXNet is not imported)
+from make_refs_sparse import arrays
 
 
 def expected():
@@ -38,7 +37,8 @@ def test_load_mxnet_file():
 def test_save_is_byte_identical_to_mxnet(tmp_path):
     path = str(tmp_path / "s.params")
     nd.save(path, ours())
-    assert open(path, "rb").read() == open(os.path.join(REF, "sparse_ref.params"), "rb").read()
+    with open(path, "rb") as a, open(os.path.join(REF, "sparse_ref.params"), "rb") as b:
+        assert a.read() == b.read()
 
 
 def test_roundtrip_list_and_gluon_params(tmp_path):
@@ -55,7 +55,8 @@ def test_roundtrip_list_and_gluon_params(tmp_path):
 
 
 def test_truncated_and_corrupt_sparse_records(tmp_path):
-    raw = open(os.path.join(REF, "sparse_ref.params"), "rb").read()
+    with open(os.path.join(REF, "sparse_ref.params"), "rb") as f:
+        raw = f.read()
     for cut in (40, 60, 100, 200, 500, len(raw) - 30):
         p = tmp_path / f"t{cut}.params"
         p.write_bytes(raw[:cut])

@@ -1,9 +1,8 @@
 """mx.io.LibSVMIter (values, pads and epoch starts, label files and num_parts as MXNet 1.9.1 gives
 them for the same files, checked by hand in MXNet) and KVStore.row_sparse_pull."""
+import mxcore as mx
 import numpy as np
 import pytest
-
-import mxcore as mx
 from mxcore import nd
 from mxcore.base import MXNetError
 

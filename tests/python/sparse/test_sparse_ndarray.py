@@ -1,12 +1,11 @@
 """CSRNDArray / RowSparseNDArray construction, conversion and properties against numpy and scipy."""
+import mxcore as mx
 import numpy as np
 import pytest
 import scipy.sparse as sps
-
-import mxcore as mx
+from conftest import rand_dense
 from mxcore import nd
 from mxcore.base import MXNetError
-from conftest import rand_dense
 
 SHAPES = [(5, 4), (1, 7), (6, 1), (8, 8), (3, 0), (0, 3)]
 DTYPES = [np.float32, np.float64]

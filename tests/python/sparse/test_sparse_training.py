@@ -8,12 +8,12 @@ import os
 
 import numpy as np
 import pytest
-
 from mxcore import autograd, gluon, nd
 from mxcore.base import MXNetError
 
 REF = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mxnet_ref", "sparse_train_ref.json")
-CASES = json.load(open(REF))
+with open(REF) as _f:
+    CASES = json.load(_f)
 W0 = (np.arange(40, dtype=np.float32).reshape(10, 4) / 40.0 - 0.5)
 BATCHES = [np.array([[1, 3], [3, 7]]), np.array([[0, 1], [9, 9]]), np.array([[3, 5], [2, 2]])]
 

@@ -22,10 +22,35 @@ from ..context import Context, current_context
 from . import ndarray as _ndmod
 from .ndarray import NDArray, invoke
 
-__all__ = ["BaseSparseNDArray", "CSRNDArray", "RowSparseNDArray", "csr_matrix", "row_sparse_array", "zeros",
-           "empty", "array", "cast_storage", "dot", "retain", "add", "subtract", "multiply", "divide", "sum", "mean",
-           "square_sum", "sgd_update", "sgd_mom_update", "adam_update", "adagrad_update", "ftrl_update",
-           "elemwise_add", "elemwise_sub", "elemwise_mul", "zeros_like"]
+__all__ = [
+    "BaseSparseNDArray",
+    "CSRNDArray",
+    "RowSparseNDArray",
+    "adagrad_update",
+    "adam_update",
+    "add",
+    "array",
+    "cast_storage",
+    "csr_matrix",
+    "divide",
+    "dot",
+    "elemwise_add",
+    "elemwise_mul",
+    "elemwise_sub",
+    "empty",
+    "ftrl_update",
+    "mean",
+    "multiply",
+    "retain",
+    "row_sparse_array",
+    "sgd_mom_update",
+    "sgd_update",
+    "square_sum",
+    "subtract",
+    "sum",
+    "zeros",
+    "zeros_like",
+]
 
 _STYPES = ("default", "row_sparse", "csr")
 # unary ops with f(0) == 0: on a sparse array they map its stored values and keep its storage type (as MXNet)
@@ -155,7 +180,7 @@ class BaseSparseNDArray(NDArray):
         _op(self._CHECK_OP, self._aux, shape=_shape_attr(self._shape))
 
     def __repr__(self):
-        return "\n<%s %s @%s>" % (type(self).__name__, "x".join(str(s) for s in self.shape), self.context)
+        return "\n<{} {} @{}>".format(type(self).__name__, "x".join(str(s) for s in self.shape), self.context)
 
     __str__ = __repr__
 
@@ -601,7 +626,7 @@ def _reduce(data, axis, keepdims, is_mean):
     return _ndmod.invoke("mean" if is_mean else "sum", [dense], {"axis": axis, "keepdims": keepdims})[0]
 
 
-def sum(data, axis=None, keepdims=False, **kwargs):  # noqa: A001  (MXNet's name)
+def sum(data, axis=None, keepdims=False, **kwargs):
     """Sum over an axis (csr: axis 0, 1 or None by the sparse kernel); a dense result."""
     return _reduce(data, axis, keepdims, False)
 
