@@ -292,9 +292,9 @@ static int check_sparse_layout(reader *r, int idx, load_record *rec, const int64
     int bad = 0;
     for (int k = 0; k < rec->n_comp - 1; k++) bad |= aux_type[k] != MX_INT64 || aux_nd[k] != 1;
     if (rec->stype == MX_STYPE_CSR)
-        bad |= rec->ndim != 2 || snd != 1 || aux_shape[0][0] != rec->shape[0] + 1 || aux_shape[1][0] != sshape[0];
+        bad = bad || rec->ndim != 2 || snd != 1 || aux_shape[0][0] != rec->shape[0] + 1 || aux_shape[1][0] != sshape[0];
     else {
-        bad |= snd != rec->ndim || rec->ndim < 1 || aux_shape[0][0] != sshape[0];
+        bad = bad || snd != rec->ndim || rec->ndim < 1 || aux_shape[0][0] != sshape[0];
         for (int d = 1; !bad && d < snd; d++) bad |= sshape[d] != rec->shape[d];
     }
     if (bad) {

@@ -141,3 +141,20 @@ def test_check_format_errors():
     with pytest.raises(MXNetError, match="1-d int64"):
         nd._internal._sparse_csr_to_dense(nd.ones((2,)), nd.ones((2,)), nd.array([0, 1, 2], dtype="int64"),
                                           shape=(2, 3))
+
+
+def test_fallback_sees_in_place_component_writes(rs):
+    d = rand_dense(rs, (3, 4), 0.6, np.float32)
+    a = nd.array(d).tostype("csr")
+    before = nd.exp(a).asnumpy()
+    a.data[:] = 2.0
+    after = nd.exp(a).asnumpy()
+    np.testing.assert_allclose(before, np.exp(d), rtol=1e-6)
+    np.testing.assert_allclose(after, np.exp(np.where(d != 0, 2.0, 0.0)), rtol=1e-6)
+    # one array as two inputs of a fallback op
+    np.testing.assert_allclose(nd.broadcast_add(a, a).asnumpy(), 2 * a.asnumpy())
+    # a sparse input after a dense one: reading its dense value must not disturb the earlier inputs
+    dense = nd.array(rs.rand(3, 4).astype(np.float32))
+    np.testing.assert_allclose(nd.broadcast_sub(dense, a).asnumpy(), dense.asnumpy() - a.asnumpy(), rtol=1e-6)
+    np.testing.assert_allclose(nd.concat(dense, a, dense, dim=0).asnumpy(),
+                               np.concatenate([dense.asnumpy(), a.asnumpy(), dense.asnumpy()]), rtol=1e-6)

@@ -162,3 +162,19 @@ def test_sum_mean(rs, dtype, shape):
     if x.size:
         np.testing.assert_allclose(nd.sparse.mean(a, axis=1).asnumpy(), x.mean(1), rtol=tol, atol=tol)
         np.testing.assert_allclose(a.mean().asnumpy(), [x.mean()], rtol=tol, atol=tol)
+
+
+def test_attach_grad_row_sparse(rs):
+    from mxcore import autograd as ag
+    w = nd.array(rs.randn(6, 2).astype(np.float32))
+    w.attach_grad(stype="row_sparse")
+    with ag.record():
+        y = nd.take(w, nd.array([4, 1, 4]))
+    y.backward()
+    g = w.grad
+    assert g.stype == "row_sparse" and g.indices.asnumpy().tolist() == [1, 4]
+    np.testing.assert_array_equal(g.data.asnumpy(), [[1, 1], [2, 2]])
+    w.attach_grad()
+    assert w.grad.stype == "default"
+    with pytest.raises(MXNetError, match="stype must be 'default' or 'row_sparse', got 'csr'"):
+        w.attach_grad(stype="csr")

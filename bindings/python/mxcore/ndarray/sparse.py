@@ -9,7 +9,7 @@ components (core/ops/sparse.c, lazy optimizer updates in core/ops/optimizer.c).
 
 An op without a sparse kernel sees a sparse input as its dense value and
 returns a dense result (MXNet's storage fallback): ``handle`` of a sparse
-array is the handle of its densified copy, kept while the components stay.
+array is the handle of a fresh densified copy.
 """
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from numbers import Number
 
 import numpy as np
 
-from ..base import MXNetError, np_dtype
+from ..base import MXNetError, _raise, ffi, lib, np_dtype
 from ..context import Context, current_context
 from . import ndarray as _ndmod
-from .ndarray import NDArray, invoke
+from .ndarray import NDArray, _get_op, _new, invoke
 
 __all__ = [
     "BaseSparseNDArray",
@@ -100,10 +100,25 @@ class BaseSparseNDArray(NDArray):
     # ---- storage fallback: the dense value for ops without a sparse kernel ----
     @property
     def handle(self):
-        d = self._dense_keep
-        if d is None:
-            d = self._dense_keep = self._to_dense()
+        # densified afresh on every access (the components may have been written in
+        # place); the last few stay referenced so a handle is valid through the op
+        # call that asked for it, even when one array is several of its inputs
+        d = self._to_dense_private()
+        self._dense_keep = (self._dense_keep or [])[-3:] + [d]
         return d.handle
+
+    def _to_dense_private(self):
+        """_to_dense through cffi arrays of its own: `handle` is read while mx.nd's invoke
+        fills its shared input buffer, which a nested invoke would overwrite."""
+        comps = self._aux
+        ins = ffi.new("mx_tensor[]", [c.handle for c in comps])
+        key, val = ffi.new("char[]", b"shape"), ffi.new("char[]", _shape_attr(self._shape).encode())
+        keys, vals = ffi.new("const char *[1]", [key]), ffi.new("const char *[1]", [val])
+        outs, nout = ffi.new("mx_tensor[1]"), ffi.new("int *")
+        name = "_sparse_csr_to_dense" if self._STYPE == "csr" else "_sparse_rsp_to_dense"
+        if lib.mx_op_invoke(_get_op(name), ins, len(comps), keys, vals, 1, outs, 1, nout):
+            _raise()
+        return _new(outs[0])
 
     @property
     def stype(self) -> str:
