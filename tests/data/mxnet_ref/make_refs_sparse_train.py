@@ -19,6 +19,8 @@ for opt, params in [("sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01})
                     ("adam", {"learning_rate": 0.05, "wd": 0.01}),
                     ("sgd_dense", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01, "lazy_update": False}),
                     ("ftrl", {"learning_rate": 0.1}),
+                    ("adam_dense", {"learning_rate": 0.05, "wd": 0.01, "lazy_update": False}),
+                    ("sgd", {"learning_rate": 0.1, "momentum": 0.5, "clip_gradient": 0.5}),
                     ("adagrad", {"learning_rate": 0.1})]:
     for layer in ("emb", "sparse_emb"):
         net = gluon.nn.Embedding(10, 4, sparse_grad=True) if layer == "emb" else gluon.contrib.nn.SparseEmbedding(10, 4)

@@ -158,3 +158,23 @@ def test_fallback_sees_in_place_component_writes(rs):
     np.testing.assert_allclose(nd.broadcast_sub(dense, a).asnumpy(), dense.asnumpy() - a.asnumpy(), rtol=1e-6)
     np.testing.assert_allclose(nd.concat(dense, a, dense, dim=0).asnumpy(),
                                np.concatenate([dense.asnumpy(), a.asnumpy(), dense.asnumpy()]), rtol=1e-6)
+
+
+def test_mxnet_191_parity_of_constructors_and_results():
+    """What MXNet 1.9.1 gives for the same calls (run by hand in MXNet 1.9.1)."""
+    d64 = np.array([[0, 1., 0], [2, 0, 3]])
+    a = nd.sparse.csr_matrix(d64)
+    assert a.dtype == np.float64 and a.stype == "csr"
+    assert nd.sparse.csr_matrix(nd.array(d64)).dtype == np.float32
+    assert nd.sparse.row_sparse_array(d64).dtype == np.float64
+    assert nd.sparse.zeros("csr", (2, 2)).dtype == np.float32
+    assert repr(a[1]).strip() == "<CSRNDArray 1x3 @cpu(0)>" and a[1].asnumpy().tolist() == [[2.0, 0.0, 3.0]]
+    coo = (np.array([0, 1]), np.array([1, 0]))
+    assert nd.sparse.csr_matrix((np.array([1., 2]), coo), shape=(2, 2)).dtype == np.float64
+    assert nd.sparse.csr_matrix(([1, 2], ([0, 1], [1, 0])), shape=(2, 2)).dtype == np.int64
+    assert nd.sparse.csr_matrix(([1, 2], [1, 0], [0, 1, 2]), shape=(2, 2)).dtype == np.float32
+    assert nd.sum(a, axis=1, keepdims=True).shape == (2, 1) and nd.sum(a, keepdims=True).shape == (1, 1)
+    t = nd.sparse.dot(a, nd.ones((2, 2), dtype="float64"), transpose_a=True)
+    assert t.indices.asnumpy().tolist() == [0, 1, 2]
+    assert nd.sparse.row_sparse_array(d64).indices.dtype == np.int64 and a.indptr.dtype == np.int64
+    assert a.astype("float32").stype == "csr" and a.tostype("csr") is not a

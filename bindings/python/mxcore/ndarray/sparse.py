@@ -369,8 +369,10 @@ def csr_matrix(arg1, shape=None, ctx=None, dtype=None) -> CSRNDArray:
         return CSRNDArray([_nd(data, dt, ctx), indices_n, indptr_n], shape)
     if isinstance(arg1, tuple) and len(arg1) == 2:
         data, (row, col) = arg1
-        return _csr_from_coo(np.asarray(_host(data)), np.asarray(_host(row)), np.asarray(_host(col)), shape, ctx,
-                             _default_dtype(data, dtype))
+        vals = np.asarray(_host(data))
+        # MXNet 1.9.1 builds this form through scipy: a list's values keep numpy's dtype (int64 for ints)
+        dt = _default_dtype(data, dtype) if dtype is not None or isinstance(data, NDArray) else vals.dtype
+        return _csr_from_coo(vals, np.asarray(_host(row)), np.asarray(_host(col)), shape, ctx, dt)
     if _is_scipy(arg1):
         m = arg1.tocsr(copy=True)
         m.sum_duplicates()
