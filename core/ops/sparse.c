@@ -178,17 +178,62 @@ static int d2csr_cpu(mx_call *c) {
 }
 
 /* ---- dense -> row_sparse: (data, indices) of the rows holding a non-zero ---- */
+#define ANY_NONZERO(NAME, T)                                     \
+    static int NAME(const T *p, int64_t n) {                     \
+        int64_t j = 0;                                           \
+        for (; j + 32 <= n; j += 32) {                           \
+            int any = 0;                                         \
+            for (int k = 0; k < 32; k++) any |= p[j + k] != 0;   \
+            if (any) return 1;                                   \
+        }                                                        \
+        for (; j < n; j++)                                       \
+            if (p[j] != 0) return 1;                             \
+        return 0;                                                \
+    }
+ANY_NONZERO(any_nonzero_f32, float)
+ANY_NONZERO(any_nonzero_f64, double)
+
 static int row_nonzero(const mx_tensor_s *x, int64_t r, int64_t w) {
+    /* typed scans for the common dtypes (a gradient's zero rows are read in full), in
+     * blocks without an early exit so that the compiler vectorizes them */
+    if (x->dtype == MX_FLOAT32) return any_nonzero_f32(MXI_PTR(const float, x) + r * w, w);
+    if (x->dtype == MX_FLOAT64) return any_nonzero_f64(MXI_PTR(const double, x) + r * w, w);
     for (int64_t j = 0; j < w; j++)
         if (nonzero_at(x, r * w + j)) return 1;
     return 0;
+}
+/* flags[r] = row r holds a non-zero, rows scanned on the thread pool */
+typedef struct {
+    const mx_tensor_s *x;
+    int64_t w;
+    unsigned char *flags;
+} rowscan_ctx;
+static void rowscan_range(void *ctx, int64_t b, int64_t e) {
+    rowscan_ctx *s = ctx;
+    for (int64_t r = b; r < e; r++) s->flags[r] = (unsigned char)row_nonzero(s->x, r, s->w);
+}
+/* the non-zero row flags of x (malloc'd, caller frees) and their count, or NULL (error set) */
+static unsigned char *nonzero_rows(mx_call *c, const mx_tensor_s *x, int64_t *count) {
+    int64_t rows = x->shape[0], w = row_len(x->shape, x->ndim);
+    unsigned char *flags = malloc((size_t)rows + 1);
+    if (!flags) {
+        mxi_op_error(c, MX_ERR_MEMORY, "out of memory");
+        return NULL;
+    }
+    rowscan_ctx s = {x, w, flags};
+    mxi_parallel_for(rows, w ? 1 + 65536 / w : rows + 1, rowscan_range, &s);
+    *count = 0;
+    for (int64_t r = 0; r < rows; r++) *count += flags[r];
+    return flags;
 }
 static int d2rsp_infer(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
     if (x->ndim < 1) return mxi_op_error(c, MX_ERR_INVALID, "row_sparse needs an array of at least 1 dimension");
     MXI_TRY(require_value_dtype(c, x, 0));
-    int64_t w = row_len(x->shape, x->ndim), k = 0;
-    for (int64_t r = 0; r < x->shape[0]; r++) k += row_nonzero(x, r, w);
+    int64_t k = 0;
+    unsigned char *flags = nonzero_rows(c, x, &k);
+    if (!flags) return mx_last_error_code();
+    free(flags);
     int64_t s[MX_MAX_NDIM];
     memcpy(s, x->shape, sizeof(int64_t) * (size_t)x->ndim);
     s[0] = k;
@@ -198,14 +243,17 @@ static int d2rsp_infer(mx_call *c) {
 }
 static int d2rsp_cpu(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
-    int64_t w = row_len(x->shape, x->ndim), k = 0;
+    int64_t w = row_len(x->shape, x->ndim), k = 0, n = 0;
+    unsigned char *flags = nonzero_rows(c, x, &n);
+    if (!flags) return mx_last_error_code();
     size_t rb = (size_t)w * mxi_dtype_size(x->dtype);
     int64_t *ix = MXI_PTR(int64_t, c->out[1]);
     for (int64_t r = 0; r < x->shape[0]; r++) {
-        if (!row_nonzero(x, r, w)) continue;
+        if (!flags[r]) continue;
         memcpy((char *)mxi_data(c->out[0]) + (size_t)k * rb, (const char *)mxi_data(x) + (size_t)r * rb, rb);
         ix[k++] = r;
     }
+    free(flags);
     return MX_OK;
 }
 

@@ -673,8 +673,8 @@ def _rsp_update(opname, dense_op, weight, grad, states, out, lazy_update, attrs)
         raise MXNetError(f"{dense_op}: a {weight.stype} weight is not supported; the weight must be dense")
     if grad.stype == "row_sparse" and lazy_update:
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        return invoke(opname, [weight, grad.data, grad.indices] + list(states), attrs,
-                      out=weight if out is None else out)
+        gdata, gidx = grad._aux  # one read: a gradient view computes its rows on each read
+        return invoke(opname, [weight, gdata, gidx] + list(states), attrs, out=weight if out is None else out)
     # dense semantics (lazy_update=False or a dense gradient): every row decays
     attrs = dict(attrs)
     if dense_op in ("sgd_update", "sgd_mom_update", "adam_update"):
