@@ -147,7 +147,9 @@ def test_fallback_sees_in_place_component_writes(rs):
     d = rand_dense(rs, (3, 4), 0.6, np.float32)
     a = nd.array(d).tostype("csr")
     before = nd.exp(a).asnumpy()
-    a.data[:] = 2.0
+    a.data[:] = 7.0  # .data is a deep copy, as in MXNet: the array does not change
+    np.testing.assert_array_equal(a.asnumpy(), d)
+    a._aux[0][:] = 2.0  # a write to the component itself
     after = nd.exp(a).asnumpy()
     np.testing.assert_allclose(before, np.exp(d), rtol=1e-6)
     np.testing.assert_allclose(after, np.exp(np.where(d != 0, 2.0, 0.0)), rtol=1e-6)

@@ -140,13 +140,13 @@ class BaseSparseNDArray(NDArray):
 
     @property
     def data(self) -> NDArray:
-        """The stored values (a dense NDArray)."""
-        return self._aux[0]
+        """A copy of the stored values (a dense NDArray; a deep copy, as in MXNet)."""
+        return self._aux[0].copy()
 
     @property
     def indices(self) -> NDArray:
-        """The int64 indices (csr: column ids, row_sparse: row ids)."""
-        return self._aux[1]
+        """A copy of the int64 indices (csr: column ids, row_sparse: row ids)."""
+        return self._aux[1].copy()
 
     @property
     def _num_aux(self):
@@ -251,15 +251,16 @@ class CSRNDArray(BaseSparseNDArray):
 
     @property
     def indptr(self) -> NDArray:
-        """The int64 row offsets (rows + 1 entries)."""
-        return self._aux[2]
+        """A copy of the int64 row offsets (rows + 1 entries)."""
+        return self._aux[2].copy()
 
     def _to_dense(self):
         return _op("_sparse_csr_to_dense", self._aux, shape=_shape_attr(self._shape))[0]
 
     def asscipy(self):
         import scipy.sparse as sps
-        return sps.csr_matrix((self.data.asnumpy(), self.indices.asnumpy(), self.indptr.asnumpy()), shape=self.shape)
+        data, indices, indptr = self._aux
+        return sps.csr_matrix((data.asnumpy(), indices.asnumpy(), indptr.asnumpy()), shape=self.shape)
 
     def __getitem__(self, key):
         """Row slices ``a[i:j]`` (step 1) and single rows ``a[i]`` as CSRNDArrays."""
@@ -275,11 +276,12 @@ class CSRNDArray(BaseSparseNDArray):
         if step != 1:
             raise MXNetError(f"CSRNDArray: slice step must be 1, got {step}")
         e = max(b, e)
-        ptr = self.indptr.asnumpy()
+        data, indices, indptr = self._aux
+        ptr = indptr.asnumpy()
         lo, hi = int(ptr[b]), int(ptr[e])
         new_ptr = _ndmod.array(ptr[b:e + 1] - lo, ctx=self.context, dtype=np.int64)
-        data = self.data[lo:hi] if hi > lo else _ndmod.zeros((0,), self.context, self.dtype)
-        idx = self.indices[lo:hi] if hi > lo else _ndmod.zeros((0,), self.context, np.int64)
+        data = data[lo:hi] if hi > lo else _ndmod.zeros((0,), self.context, self.dtype)
+        idx = indices[lo:hi] if hi > lo else _ndmod.zeros((0,), self.context, np.int64)
         return CSRNDArray([data, idx, new_ptr], (e - b, self._shape[1]))
 
 
@@ -544,9 +546,9 @@ def _binary(name, kind, lhs, rhs):
     sparse * dense -> the sparse stype; sparse (*, /) scalar -> sparse; anything else dense."""
     if isinstance(rhs, (Number, np.generic)) and isinstance(lhs, BaseSparseNDArray):
         if kind == "mul":
-            return lhs._same([lhs.data * rhs] + lhs._aux[1:])
+            return lhs._same([lhs._aux[0] * rhs] + lhs._aux[1:])
         if kind == "div":
-            return lhs._same([lhs.data / rhs] + lhs._aux[1:])
+            return lhs._same([lhs._aux[0] / rhs] + lhs._aux[1:])
         return _dense_binop(kind, _dense_of(lhs), rhs)
     if isinstance(lhs, (Number, np.generic)):
         if kind == "mul" and isinstance(rhs, BaseSparseNDArray):
@@ -564,17 +566,18 @@ def _binary(name, kind, lhs, rhs):
                           lhs.shape)
     if kind == "mul" and (ls == "default") != (rs == "default"):
         sp, dn = (lhs, rhs) if ls != "default" else (rhs, lhs)
-        return sp._same([sp.data * _values_at(sp, dn)] + sp._aux[1:])
+        aux = sp._aux
+        return sp._same([aux[0] * _values_at(sp, dn, aux)] + aux[1:])
     return _dense_binop(kind, _dense_of(lhs), _dense_of(rhs))
 
 
-def _values_at(sp, dense):
-    """The dense array's values at the sparse array's stored positions (shaped like sp.data)."""
+def _values_at(sp, dense, aux):
+    """The dense array's values at the sparse array's stored positions (shaped like its data)."""
     if sp.stype == "row_sparse":
-        return _ndmod.invoke("take", [dense, sp.indices], {"axis": 0})[0]
-    ptr = sp.indptr.asnumpy()
+        return _ndmod.invoke("take", [dense, aux[1]], {"axis": 0})[0]
+    ptr = aux[2].asnumpy()
     rows = np.repeat(np.arange(sp.shape[0], dtype=np.int64), np.diff(ptr))
-    flat = _ndmod.array(rows, ctx=sp.context, dtype=np.int64) * sp.shape[1] + sp.indices
+    flat = _ndmod.array(rows, ctx=sp.context, dtype=np.int64) * sp.shape[1] + aux[1]
     return _ndmod.invoke("take", [dense.reshape((-1,)), flat], {"axis": 0})[0]
 
 
@@ -658,12 +661,13 @@ def square_sum(data, axis=None, keepdims=False, **kwargs):
     as MXNet; otherwise dense."""
     if data.stype != "row_sparse":
         raise MXNetError(f"square_sum: expected a row_sparse array, got storage type {data.stype}")
-    sq = data.data.square()
+    values, indices = data._aux
+    sq = values.square()
     if axis in (1, -1) and data.ndim == 2:
         rows = _ndmod.invoke("sum", [sq], {"axis": 1, "keepdims": True})[0]
         if keepdims:
-            return RowSparseNDArray([rows, data.indices], (data.shape[0], 1))
-        return RowSparseNDArray([rows, data.indices], (data.shape[0], 1))._to_dense().reshape((data.shape[0],))
+            return RowSparseNDArray([rows, indices], (data.shape[0], 1))
+        return RowSparseNDArray([rows, indices], (data.shape[0], 1))._to_dense().reshape((data.shape[0],))
     return _ndmod.invoke("sum", [_dense_of(data).square()], {"axis": axis, "keepdims": keepdims})[0]
 
 

@@ -44,9 +44,10 @@ _STYPE_CODE = {"default": 0, "row_sparse": 1, "csr": 2}
 
 def _file_components(a):
     if a.stype == "csr":
-        return [a.data, a.indptr, a.indices]
+        data, indices, indptr = a._aux
+        return [data, indptr, indices]
     if a.stype == "row_sparse":
-        return [a.data, a.indices]
+        return list(a._aux)
     return [a]
 
 
