@@ -178,3 +178,15 @@ def test_attach_grad_row_sparse(rs):
     assert w.grad.stype == "default"
     with pytest.raises(MXNetError, match="stype must be 'default' or 'row_sparse', got 'csr'"):
         w.attach_grad(stype="csr")
+
+
+def test_add_n(rs):
+    xs = [rand_dense(rs, (5, 3), 0.4, np.float32) for _ in range(3)]
+    for make, st in ((rsp, "row_sparse"), (csr, "csr")):
+        for fn in (nd.add_n, nd.sparse.add_n, nd.ElementWiseSum):
+            got = fn(*[make(x) for x in xs])
+            assert got.stype == st
+            np.testing.assert_allclose(got.asnumpy(), sum(xs), rtol=1e-6)
+    mixed = nd.add_n(rsp(xs[0]), nd.array(xs[1]), csr(xs[2]))
+    assert mixed.stype == "default"
+    np.testing.assert_allclose(mixed.asnumpy(), sum(xs), rtol=1e-6)

@@ -630,6 +630,20 @@ def elemwise_mul(lhs, rhs, **kwargs):
     return multiply(lhs, rhs)
 
 
+def add_n(*args, **kwargs):
+    """Elementwise sum of the arrays: row_sparse (or csr) when all of them are, else dense."""
+    arrays = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+    if not arrays:
+        raise MXNetError("add_n: needs at least one array")
+    st = arrays[0].stype
+    if st != "default" and all(a.stype == st for a in arrays):
+        total = arrays[0]
+        for a in arrays[1:]:
+            total = add(total, a)
+        return total if len(arrays) > 1 else total.copy()
+    return _dense_add_n(*[_dense_of(a) for a in arrays])
+
+
 def retain(data, indices):
     """The rows of a row_sparse array whose ids are in `indices` (row_sparse)."""
     if data.stype != "row_sparse":
@@ -731,6 +745,7 @@ def ftrl_update(weight, grad, z, n, lr, lamda1=0.01, beta=1.0, wd=0.0, rescale_g
 
 # ---- hooks into mx.nd -------------------------------------------------------
 _dense_dot = None
+_dense_add_n = None
 
 
 def _unary_maker(name, dense_fn):
@@ -755,6 +770,11 @@ def _dispatch_maker(name, dense_fn, sparse_fn, test):
     return fn
 
 
+def _any_sparse_list(args, kwargs):
+    flat = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+    return any(isinstance(a, BaseSparseNDArray) for a in flat)
+
+
 def _any_sparse(args, kwargs):
     return any(isinstance(a, BaseSparseNDArray) for a in list(args) + list(kwargs.values()))
 
@@ -762,8 +782,12 @@ def _any_sparse(args, kwargs):
 def install(ns: dict) -> None:
     """Make mx.nd's dot, elemwise ops, cast_storage, sum/mean and the zero-preserving unary ops
     dispatch on sparse inputs (called once from mx.nd's __init__), and NDArray.tostype work."""
-    global _dense_dot
+    global _dense_dot, _dense_add_n
     _dense_dot = ns["dot"]
+    _dense_add_n = ns["add_n"]
+    for name in ("add_n", "ElementWiseSum"):
+        if name in ns:
+            ns[name] = _dispatch_maker(name, ns[name], add_n, _any_sparse_list)
     ns["dot"] = _dispatch_maker("dot", ns["dot"], dot, _any_sparse)
     for name, fn in (("elemwise_add", add), ("elemwise_sub", subtract), ("elemwise_mul", multiply),
                      ("sum", sum), ("mean", mean)):
