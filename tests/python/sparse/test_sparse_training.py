@@ -133,3 +133,18 @@ def test_sparse_update_errors():
         nd.sparse.sgd_mom_update(nd.zeros((10, 3)), g, nd.zeros((10, 2)), lr=0.1)
     with pytest.raises(MXNetError, match="weight must be dense"):
         nd.sparse.sgd_update(g, g, lr=0.1)
+
+
+def test_gradient_view_in_place_ops():
+    """In-place arithmetic on a row_sparse gradient (clip_global_norm scales it) writes the buffer."""
+    net = gluon.nn.Embedding(6, 2, sparse_grad=True)
+    net.initialize()
+    with autograd.record():
+        loss = (net(nd.array([1, 4, 4])) * 10).sum()
+    loss.backward()
+    before = net.weight.grad().asnumpy()
+    norm = gluon.utils.clip_global_norm([net.weight.grad()], 1.0)
+    assert abs(norm - np.linalg.norm(before)) < 1e-3
+    g = net.weight.grad()
+    assert g.stype == "row_sparse" and g.indices.asnumpy().tolist() == [1, 4]
+    np.testing.assert_allclose(g.asnumpy(), before / np.linalg.norm(before), rtol=1e-5)
