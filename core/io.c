@@ -286,6 +286,26 @@ static int read_payload(reader *r, int idx, const int64_t *shape, int ndim, uint
     return MX_OK;
 }
 
+/* MXNet's writer can leave a sparse record's storage-shape field empty (0 elements)
+ * while writing the data, e.g. for a row_sparse Gluon parameter saved with all its
+ * rows; MXNet's reader then takes the storage shape from the index array (the
+ * row_sparse data has len(indices) rows, the csr data len(indices) values), and so
+ * do we. */
+static void derive_storage_shape(const load_record *rec, int64_t *sshape, int *snd,
+                                 int64_t aux_shape[2][MX_MAX_NDIM], const int *aux_nd) {
+    if (mxi_shape_size(sshape, *snd) != 0) return;
+    int k = rec->stype == MX_STYPE_CSR ? 1 : 0; /* the column / row ids */
+    if (aux_nd[k] != 1) return;                 /* check_sparse_layout reports it */
+    if (rec->stype == MX_STYPE_CSR) {
+        *snd = 1;
+        sshape[0] = aux_shape[k][0];
+    } else {
+        *snd = rec->ndim;
+        memcpy(sshape, rec->shape, sizeof(int64_t) * (size_t)rec->ndim);
+        if (rec->ndim > 0) sshape[0] = aux_shape[k][0];
+    }
+}
+
 /* a sparse record's storage shape, shape and aux descriptions agree (as MXNet's writer makes them) */
 static int check_sparse_layout(reader *r, int idx, load_record *rec, const int64_t *sshape, int snd,
                                int64_t aux_shape[2][MX_MAX_NDIM], const int *aux_nd, const uint32_t *aux_type) {
@@ -367,6 +387,7 @@ static int read_array(reader *r, int idx, load_record *rec) {
         return MX_OK;
     }
     rec->n_comp = nad + 1;
+    derive_storage_shape(rec, sshape, &snd, aux_shape, aux_nd);
     MXI_TRY(check_sparse_layout(r, idx, rec, sshape, snd, aux_shape, aux_nd, aux_type));
     rec->n_comp = 0;
     MXI_TRY(read_payload(r, idx, sshape, snd, dtype, &rec->comp[0]));

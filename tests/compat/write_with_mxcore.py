@@ -186,5 +186,10 @@ sparse_vals = {"csr": (sp, "csr"), "csr64": (sp.astype(np.float64), "csr"), "rsp
                "csr_empty": (np.zeros((2, 3), np.float32), "csr"), "dense": (sp, "default")}
 nd.save(p("sparse.params"), {k: nd.array(v, dtype=v.dtype).tostype(st) for k, (v, st) in sparse_vals.items()})
 np.savez(p("sparse.npz"), **{k: v for k, (v, _) in sparse_vals.items()})
-json.dump({k: st for k, (_, st) in sparse_vals.items()}, open(p("sparse.json"), "w"))
+with open(p("sparse.json"), "w") as f:
+    json.dump({k: st for k, (_, st) in sparse_vals.items()}, f)
+se = gluon.contrib.nn.SparseEmbedding(10, 4)
+se.initialize(mx.init.Uniform(1))
+se.save_parameters(p("sparse_embedding.params"))
+np.save(p("sparse_embedding-w.npy"), se.weight.data().asnumpy())
 print("wrote", out)

@@ -1,10 +1,13 @@
-"""Generates sparse_ref.params with MXNet 1.9.1 (run ONCE with MXNet itself, never in CI):
+"""Generates the sparse reference files with MXNet 1.9.1 (run ONCE with MXNet itself, never in CI):
 
     /tmp/mxvenv/bin/python tests/data/mxnet_ref/make_refs_sparse.py
 
-nd.save of a dict holding csr and row_sparse arrays (float32/float64, an empty one,
-one with empty rows) and a dense array; tests/python/sparse/test_sparse_io.py
-rebuilds the same arrays with numpy (the seed below) and compares."""
+sparse_ref.params: nd.save of a dict holding csr and row_sparse arrays (float32/float64,
+an empty one, one with empty rows) and a dense array; tests/python/sparse/test_sparse_io.py
+rebuilds the same arrays with numpy (the seed below) and compares.
+sparse_embedding_ref.params: save_parameters of a contrib SparseEmbedding (its row_sparse
+weight, written by MXNet with an empty storage-shape field), and
+sparse_embedding_ref.npy: that weight's values."""
 import os
 
 import numpy as np
@@ -30,3 +33,11 @@ if __name__ == "__main__":
     nd.save(os.path.join(HERE, "sparse_ref.params"), out)
     back = nd.load(os.path.join(HERE, "sparse_ref.params"))
     print({k: (v.stype, v.shape, v.dtype) for k, v in back.items()})
+    import mxnet as mx
+    from mxnet import gluon
+    mx.random.seed(3)
+    emb = gluon.contrib.nn.SparseEmbedding(10, 4)
+    emb.initialize(mx.init.Uniform(1))
+    gluon.Trainer(emb.collect_params(), "sgd")  # MXNet saves a row_sparse parameter through its Trainer
+    emb.save_parameters(os.path.join(HERE, "sparse_embedding_ref.params"))
+    np.save(os.path.join(HERE, "sparse_embedding_ref.npy"), emb.weight.row_sparse_data(nd.arange(10)).asnumpy())

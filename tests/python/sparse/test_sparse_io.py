@@ -84,3 +84,20 @@ def test_save_rejects_inconsistent_components(tmp_path):
     with pytest.raises(MXNetError, match=r"mx_save_sparse: record 0 \(csr, shape \(3,4\)\)"):
         nd.save(str(tmp_path / "x.params"), [bad])
     assert not (tmp_path / "x.params").exists()
+
+
+def test_sparse_embedding_parameters_both_ways(tmp_path):
+    """MXNet 1.9.1's save_parameters of a SparseEmbedding (a row_sparse record whose storage-shape
+    field MXNet left empty) loads; ours writes the weight as row_sparse too."""
+    want = np.load(os.path.join(REF, "sparse_embedding_ref.npy"))
+    w = nd.load(os.path.join(REF, "sparse_embedding_ref.params"))["weight"]
+    assert w.stype == "row_sparse" and w.shape == (10, 4)
+    np.testing.assert_array_equal(w.asnumpy(), want)
+    net = gluon.contrib.nn.SparseEmbedding(10, 4)
+    net.initialize()
+    net.load_parameters(os.path.join(REF, "sparse_embedding_ref.params"))
+    np.testing.assert_array_equal(net.weight.data().asnumpy(), want)
+    net.save_parameters(str(tmp_path / "se.params"))
+    back = nd.load(str(tmp_path / "se.params"))["weight"]
+    assert back.stype == "row_sparse"
+    np.testing.assert_array_equal(back.asnumpy(), want)
