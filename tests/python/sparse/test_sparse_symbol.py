@@ -1,8 +1,7 @@
 """MXNet's symbolic sparse programs: mx.sym.sparse ops over a csr `data` Variable train with
 Module on LibSVMIter batches (graphs compute on dense values) and give MXNet 1.9.1's weights."""
-import numpy as np
-
 import mxcore as mx
+import numpy as np
 
 
 def test_module_sparse_linear_classification_matches_mxnet(tmp_path):

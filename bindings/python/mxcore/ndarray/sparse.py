@@ -307,17 +307,31 @@ class RowSparseNDArray(BaseSparseNDArray):
 class RowSparseGradView(RowSparseNDArray):
     """A parameter's gradient with grad_stype='row_sparse' (Embedding(sparse_grad=True),
     SparseEmbedding): the dense gradient buffer that autograd writes, seen as row_sparse.
-    Its rows are those of the buffer holding a non-zero, read at each access, so the view
-    follows every backward and zero_grad; writes (``g[:] = ...``, copyto) go to the buffer."""
+    Its rows are those of the buffer holding a non-zero plus the indices its eager
+    Embedding forwards noted (``noted_rows``), read at each access, so the view follows
+    every backward and zero_grad; writes (``g[:] = ...``, copyto) go to the buffer."""
 
-    def __init__(self, dense):
+    def __init__(self, dense, noted_rows=None):
         self._dense_buf = dense
         self._shape = dense.shape
         self._dense_keep = None
+        self._noted_rows = noted_rows  # () -> index arrays whose rows belong to the gradient, or None
 
     @property
     def _aux(self):
-        return _op("_sparse_rsp_from_dense", [self._dense_buf])
+        data, rows = _op("_sparse_rsp_from_dense", [self._dense_buf])
+        noted = self._noted_rows() if self._noted_rows is not None else None
+        if not noted:
+            return [data, rows]
+        # the noted rows (Embedding's batch indices, clipped into range as Embedding clips
+        # them) join the non-zero ones, holding zeros where their gradient is zero
+        ids = np.concatenate([np.asarray(_host(x), dtype=np.float64).ravel() for x in noted])
+        ids = np.clip(ids.astype(np.int64), 0, self._shape[0] - 1)
+        union = np.union1d(rows.asnumpy(), ids).astype(np.int64)
+        if union.size == rows.shape[0]:
+            return [data, rows]
+        idx = _ndmod.array(union, ctx=self._dense_buf.context, dtype=np.int64)
+        return [_ndmod.invoke("take", [self._dense_buf, idx], {"axis": 0})[0], idx]
 
     @property
     def handle(self):

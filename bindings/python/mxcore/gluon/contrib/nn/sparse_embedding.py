@@ -28,7 +28,10 @@ class SparseEmbedding(Block):
                                       grad_stype='row_sparse')
 
     def forward(self, x):
+        from .... import autograd
         from .... import ndarray as nd
+        if autograd.is_recording():
+            self.weight._note_rows(x)  # the row_sparse gradient's rows
         return nd.Embedding(x, self.weight.row_sparse_data(x), name='fwd', **self._kwargs)
 
     def __repr__(self):
