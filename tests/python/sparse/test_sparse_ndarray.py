@@ -3,9 +3,9 @@ import mxcore as mx
 import numpy as np
 import pytest
 import scipy.sparse as sps
-from conftest import rand_dense
 from mxcore import nd
 from mxcore.base import MXNetError
+from sparse_data import rand_dense
 
 SHAPES = [(5, 4), (1, 7), (6, 1), (8, 8), (3, 0), (0, 3)]
 DTYPES = [np.float32, np.float64]

@@ -3,9 +3,9 @@ output storage types, and the gradient of dot(csr, w) against finite differences
 import numpy as np
 import pytest
 import scipy.sparse as sps
-from conftest import rand_dense
 from mxcore import autograd, nd
 from mxcore.base import MXNetError
+from sparse_data import rand_dense
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
