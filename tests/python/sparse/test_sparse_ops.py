@@ -190,3 +190,22 @@ def test_add_n(rs):
     mixed = nd.add_n(rsp(xs[0]), nd.array(xs[1]), csr(xs[2]))
     assert mixed.stype == "default"
     np.testing.assert_allclose(mixed.asnumpy(), sum(xs), rtol=1e-6)
+
+
+def test_wrong_storage_type_errors(rs):
+    a = csr(rand_dense(rs, (3, 4), 0.5, np.float32))
+    r = rsp(rand_dense(rs, (3, 4), 0.5, np.float32))
+    with pytest.raises(MXNetError, match="square_sum: expected a row_sparse array, got storage type csr"):
+        nd.sparse.square_sum(a)
+    with pytest.raises(MXNetError, match="attach_grad: a csr array cannot be an autograd variable"):
+        a.attach_grad()
+    with pytest.raises(MXNetError, match="RowSparseNDArray: only x\\[:\\] is supported"):
+        r[1]
+    with pytest.raises(MXNetError, match="CSRNDArray: slice step must be 1"):
+        a[0:3:2]
+    with pytest.raises(MXNetError, match="copyto: cannot copy a csr \\(3, 4\\) into a row_sparse"):
+        a.copyto(r)
+    with pytest.raises(MXNetError, match="_sparse_csr_elemwise: both operands must have the same dtype"):
+        a + csr(rand_dense(rs, (3, 4), 0.5, np.float64))
+    with pytest.raises(MXNetError, match="sparse.array: expected a scipy sparse matrix or a sparse NDArray"):
+        nd.sparse.array([1, 2])
