@@ -885,6 +885,9 @@ typedef void (*opt_range_fn)(void *ctx, int64_t b, int64_t e);
 static int rsp_opt_infer(mx_call *c) {
     const mx_tensor_s *w = c->in[0], *gd = c->in[1], *gi = c->in[2];
     char a[128], b[128];
+    if (!gi->storage) /* a graph's shape inference: no values to check the row ids with */
+        return mxi_op_error(c, MX_ERR_UNSUPPORTED, "it checks the values of grad_indices, which a graph's shape "
+                            "inference does not have: call it on arrays");
     if (!mxi_dtype_is_float(w->dtype) || w->dtype != gd->dtype || w->ndim < 1)
         return mxi_op_error(c, MX_ERR_DTYPE, "weight and grad_data must share a float dtype (weight %s, grad_data %s)",
                             mxi_dtype_name(w->dtype), mxi_dtype_name(gd->dtype));

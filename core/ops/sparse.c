@@ -32,6 +32,17 @@ static const char *sstr(const mx_tensor_s *t, char *b, size_t n) { return mxi_sh
 
 static const int64_t *i64(const mx_tensor_s *t) { return MXI_PTR(const int64_t, t); }
 
+/* Every op here reads its inputs' values in inference (to validate the indices
+ * and to size value-dependent outputs); a graph's shape inference runs infer on
+ * shape-only tensors, which have none. */
+static int require_values(mx_call *c) {
+    for (int i = 0; i < c->n_in; i++)
+        if (!c->in[i]->storage)
+            return mxi_op_error(c, MX_ERR_UNSUPPORTED, "it reads the values of its inputs to check them and size its "
+                                "outputs, which a graph's shape inference does not have: call it on arrays");
+    return MX_OK;
+}
+
 static int require_index(mx_call *c, const mx_tensor_s *t, const char *what) {
     char b[96];
     if (t->ndim != 1 || t->dtype != MX_INT64)
@@ -122,6 +133,7 @@ static int64_t row_len(const int64_t *shape, int ndim) { return mxi_shape_size(s
 /* The csr operand at inputs first..first+2 for the `shape` attribute: its
  * (rows, cols), value dtype (float32/float64 when float_only) and format. */
 static int csr_operand(mx_call *c, int first, int float_only, int64_t *rows, int64_t *cols) {
+    MXI_TRY(require_values(c));
     MXI_TRY(csr_shape(c, rows, cols));
     MXI_TRY(require_value_dtype(c, c->in[first], float_only));
     return csr_check(c, first, *rows, *cols);
@@ -148,6 +160,7 @@ static int nonzero_at(const mx_tensor_s *t, int64_t i) { return mxi_load_as_doub
 static int d2csr_infer(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
     char b[96];
+    MXI_TRY(require_values(c));
     if (x->ndim != 2) return mxi_op_error(c, MX_ERR_INVALID, "csr needs a 2-d array, got %s", sstr(x, b, sizeof b));
     MXI_TRY(require_value_dtype(c, x, 0));
     int64_t nnz = 0;
@@ -228,6 +241,7 @@ static unsigned char *nonzero_rows(mx_call *c, const mx_tensor_s *x, int64_t *co
 }
 static int d2rsp_infer(mx_call *c) {
     const mx_tensor_s *x = c->in[0];
+    MXI_TRY(require_values(c));
     if (x->ndim < 1) return mxi_op_error(c, MX_ERR_INVALID, "row_sparse needs an array of at least 1 dimension");
     MXI_TRY(require_value_dtype(c, x, 0));
     int64_t k = 0;
@@ -291,6 +305,7 @@ static int rsp_shape_attr(mx_call *c, int64_t *shape, int *ndim) {
 /* The row_sparse operand at inputs first, first+1 for the `shape` attribute:
  * the shape (into shape/ndim), its value dtype and its format. */
 static int rsp_operand(mx_call *c, int first, int float_only, int64_t *shape, int *ndim) {
+    MXI_TRY(require_values(c));
     MXI_TRY(rsp_shape_attr(c, shape, ndim));
     MXI_TRY(require_value_dtype(c, c->in[first], float_only));
     return rsp_check(c, first, shape, *ndim);
@@ -314,6 +329,7 @@ static int rsp2d_cpu(mx_call *c) {
 /* ---- format checks (check_format): validate and return nnz as (1,) int64 ---- */
 static int csr_check_infer(mx_call *c) {
     int64_t rows = 0, cols = 0, one = 1;
+    MXI_TRY(require_values(c));
     MXI_TRY(csr_shape(c, &rows, &cols));
     MXI_TRY(csr_check(c, 0, rows, cols));
     mxi_set_out(c, 0, &one, 1, MX_INT64);
@@ -322,6 +338,7 @@ static int csr_check_infer(mx_call *c) {
 static int rsp_check_infer(mx_call *c) {
     int64_t shape[MX_MAX_TUPLE], one = 1;
     int nd = 0;
+    MXI_TRY(require_values(c));
     MXI_TRY(rsp_shape_attr(c, shape, &nd));
     MXI_TRY(rsp_check(c, 0, shape, nd));
     mxi_set_out(c, 0, &one, 1, MX_INT64);
@@ -516,7 +533,7 @@ static void ew_emit(void *ctx, int64_t idx, int64_t pa, int64_t pb) {
     MXI_PTR(int64_t, e->idx)[e->k++] = idx;
 }
 
-static const mx_attr_spec rsp_ew_attrs[] = {
+static const mx_attr_spec ew_attrs[] = {
     A_SHAPE,
     {.name = "op", .type = MX_ATTR_ENUM, .def = "add", .choices = "add,sub,mul", .doc = "The elementwise operation."},
 };
@@ -530,6 +547,7 @@ static int same_dtype2(mx_call *c, int a, int b) {
 static int rsp_ew_infer(mx_call *c) {
     int64_t shape[MX_MAX_TUPLE];
     int nd = 0;
+    MXI_TRY(require_values(c));
     MXI_TRY(rsp_shape_attr(c, shape, &nd));
     MXI_TRY(same_dtype2(c, 0, 2));
     MXI_TRY(rsp_check(c, 0, shape, nd));
@@ -551,6 +569,7 @@ static int rsp_ew_cpu(mx_call *c) {
 /* csr (op) csr, row by row */
 static int csr_ew_infer(mx_call *c) {
     int64_t rows = 0, cols = 0;
+    MXI_TRY(require_values(c));
     MXI_TRY(csr_shape(c, &rows, &cols));
     MXI_TRY(same_dtype2(c, 0, 3));
     MXI_TRY(csr_check(c, 0, rows, cols));
@@ -711,11 +730,11 @@ static const mx_op_def ops[] = {
      .flags = MX_OPF_INTERNAL | MX_OPF_NO_INPUT_CAST},
     {.name = "_sparse_rsp_elemwise", .doc = "Two row_sparse arrays of one shape combined elementwise (add, sub: the "
      "union of their rows; mul: the rows both hold) as row_sparse components.", .inputs = "lhs_data,lhs_indices,"
-     "rhs_data,rhs_indices", .num_outputs = 2, .output_names = "data,indices", NA(rsp_ew_attrs),
+     "rhs_data,rhs_indices", .num_outputs = 2, .output_names = "data,indices", NA(ew_attrs),
      .infer = rsp_ew_infer, .cpu = rsp_ew_cpu, .dtypes = MX_DT_ALL, .flags = SP_FLAGS | MX_OPF_WRITES_ALL},
     {.name = "_sparse_csr_elemwise", .doc = "Two csr matrices of one shape combined elementwise (add, sub: the union "
      "of their entries; mul: the common ones) as CSR components.", .inputs = "lhs_data,lhs_indices,lhs_indptr,"
-     "rhs_data,rhs_indices,rhs_indptr", .num_outputs = 3, .output_names = "data,indices,indptr", NA(rsp_ew_attrs),
+     "rhs_data,rhs_indices,rhs_indptr", .num_outputs = 3, .output_names = "data,indices,indptr", NA(ew_attrs),
      .infer = csr_ew_infer, .cpu = csr_ew_cpu, .dtypes = MX_DT_ALL, .flags = SP_FLAGS | MX_OPF_WRITES_ALL},
     {.name = "_sparse_retain", .doc = "The rows of a row_sparse array whose ids appear in `keep` (row_sparse "
      "components).", .inputs = RSP_IN ",keep", .num_outputs = 2, .output_names = "data,indices",
