@@ -22,7 +22,8 @@
     X(optimizer)           \
     X(loss)                \
     X(control_flow)        \
-    X(custom)
+    X(custom)              \
+    X(sparse)
 
 #define MXI_DECLARE_FAMILY(f) void mxi_register_##f(void);
 MXI_OP_FAMILIES(MXI_DECLARE_FAMILY)

@@ -689,6 +689,9 @@ static int seqrev_grad(mx_grad_ctx *g) { return seq_self_grad(g, "SequenceRevers
 static int bmask_infer(mx_call *c) {
     const mx_tensor_s *x = c->in[0], *m = c->in[1];
     if (c->attrs[0].i != 0) return mxi_op_error(c, MX_ERR_INVALID, "only axis=0 is supported");
+    if (!m->storage) /* a graph's shape inference runs on shape-only tensors */
+        return mxi_op_error(c, MX_ERR_UNSUPPORTED, "its output shape depends on the values of index, which a "
+                            "graph's shape inference does not have");
     if (x->ndim < 1 || m->ndim != 1 || m->shape[0] != x->shape[0]) {
         char s1[160], s2[160];
         return mxi_op_error(c, MX_ERR_INVALID, "index %s must be 1-d with the length of data's first axis %s",

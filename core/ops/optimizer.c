@@ -874,6 +874,100 @@ static int group_adagrad_cpu(mx_call *c) {
 }
 
 #define NA(x) (int)(sizeof x / sizeof x[0])
+/* ---- lazy updates over a row_sparse gradient (MXNet's lazy_update=True) ----
+ * Inputs: weight, the gradient's row_sparse components grad_data (k rows of the
+ * weight's row shape) and grad_indices (k sorted unique int64 row ids), then
+ * the states (the weight's shape). Only the k rows are updated, by the dense
+ * kernel above run on each row: weight decay and state decay skip the other
+ * rows, as MXNet's sparse kernels do. The output is the whole new weight. */
+typedef void (*opt_range_fn)(void *ctx, int64_t b, int64_t e);
+
+static int rsp_opt_infer(mx_call *c) {
+    const mx_tensor_s *w = c->in[0], *gd = c->in[1], *gi = c->in[2];
+    char a[128], b[128];
+    if (!gi->storage) /* a graph's shape inference: no values to check the row ids with */
+        return mxi_op_error(c, MX_ERR_UNSUPPORTED, "it checks the values of grad_indices, which a graph's shape "
+                            "inference does not have: call it on arrays");
+    if (!mxi_dtype_is_float(w->dtype) || w->dtype != gd->dtype || w->ndim < 1)
+        return mxi_op_error(c, MX_ERR_DTYPE, "weight and grad_data must share a float dtype (weight %s, grad_data %s)",
+                            mxi_dtype_name(w->dtype), mxi_dtype_name(gd->dtype));
+    if (gi->ndim != 1 || gi->dtype != MX_INT64)
+        return mxi_op_error(c, MX_ERR_INVALID, "grad_indices must be a 1-d int64 array, got %s %s",
+                            mxi_shape_str(gi->shape, gi->ndim, a, sizeof a), mxi_dtype_name(gi->dtype));
+    int bad = gd->ndim != w->ndim || gd->shape[0] != gi->shape[0];
+    for (int d = 1; !bad && d < w->ndim; d++) bad = gd->shape[d] != w->shape[d];
+    if (bad)
+        return mxi_op_error(c, MX_ERR_INVALID, "grad_data %s must be (len(grad_indices), weight.shape[1:]) for weight %s",
+                            mxi_shape_str(gd->shape, gd->ndim, a, sizeof a), mxi_shape_str(w->shape, w->ndim, b, sizeof b));
+    const int64_t *ix = MXI_PTR(const int64_t, gi);
+    for (int64_t k = 0; k < gi->shape[0]; k++)
+        if (ix[k] < 0 || ix[k] >= w->shape[0] || (k && ix[k] <= ix[k - 1]))
+            return mxi_op_error(c, MX_ERR_INVALID, "grad_indices must be sorted, unique and in [0, %lld); got %lld at %lld",
+                                (long long)w->shape[0], (long long)ix[k], (long long)k);
+    for (int k = 3; k < c->n_in; k++) {
+        const mx_tensor_s *t = c->in[k];
+        if (!same_shape(t, w) || t->dtype != w->dtype || !mxi_is_contiguous(t))
+            return mxi_op_error(c, MX_ERR_INVALID, "state %d (%s %s) must be contiguous with the weight's shape %s and "
+                                "dtype %s", k, mxi_shape_str(t->shape, t->ndim, a, sizeof a), mxi_dtype_name(t->dtype),
+                                mxi_shape_str(w->shape, w->ndim, b, sizeof b), mxi_dtype_name(w->dtype));
+    }
+    mxi_same_as_in(c, 0, 0);
+    return MX_OK;
+}
+
+static int rsp_opt_run(mx_call *c, opt_args a, opt_range_fn f32, opt_range_fn f64) {
+    const mx_tensor_s *w = c->in[0];
+    size_t es = mxi_dtype_size(w->dtype);
+    int64_t row = w->shape[0] ? w->size / w->shape[0] : 0;
+    if (mxi_data(c->out[0]) != mxi_data(w)) memcpy(mxi_data(c->out[0]), mxi_data(w), (size_t)w->size * es);
+    int nstate = c->n_in - 3;
+    void **slots[3] = {&a.s0, &a.s1, &a.s2};
+    for (int k = 0; k < nstate; k++) mxi_bump_version(c->in[3 + k]);
+    const int64_t *ix = MXI_PTR(const int64_t, c->in[2]);
+    opt_range_fn fn = w->dtype == MX_FLOAT64 ? f64 : f32;
+    for (int64_t r = 0; r < c->in[2]->shape[0]; r++) {
+        size_t off = (size_t)(ix[r] * row) * es;
+        a.w = (char *)mxi_data(w) + off;
+        a.out = (char *)mxi_data(c->out[0]) + off;
+        a.g = (char *)mxi_data(c->in[1]) + (size_t)(r * row) * es;
+        for (int k = 0; k < nstate; k++) *slots[k] = (char *)mxi_data(c->in[3 + k]) + off;
+        fn(&a, 0, row);
+    }
+    return MX_OK;
+}
+
+static int rsp_sgd_cpu(mx_call *c) {
+    opt_args a = {0};
+    a.lr = AT(SGD_LR), a.wd = AT(SGD_WD), a.rs = AT(SGD_RS), a.cl = AT(SGD_CL);
+    return rsp_opt_run(c, a, sgd_f32, sgd_f64);
+}
+static int rsp_sgd_mom_cpu(mx_call *c) {
+    opt_args a = {0};
+    SM_SETUP
+    return rsp_opt_run(c, a, sgd_mom_f32, sgd_mom_f64);
+}
+static int rsp_adam_cpu(mx_call *c) {
+    opt_args a = {0};
+    a.lr = AT(AD_LR), a.p0 = AT(AD_B1), a.p1 = AT(AD_B2), a.p2 = AT(AD_EPS);
+    a.wd = AT(AD_WD), a.rs = AT(AD_RS), a.cl = AT(AD_CL);
+    return rsp_opt_run(c, a, adam_f32, adam_f64);
+}
+static int rsp_adagrad_cpu(mx_call *c) {
+    opt_args a = {0};
+    a.lr = AT(AG_LR), a.p0 = AT(AG_EPS), a.wd = AT(AG_WD), a.rs = AT(AG_RS), a.cl = AT(AG_CL);
+    return rsp_opt_run(c, a, adagrad_f32, adagrad_f64);
+}
+static int rsp_ftrl_cpu(mx_call *c) {
+    opt_args a = {0};
+    a.lr = AT(FT_LR), a.p0 = AT(FT_L1), a.p1 = AT(FT_BETA), a.wd = AT(FT_WD), a.rs = AT(FT_RS), a.cl = AT(FT_CL);
+    return rsp_opt_run(c, a, ftrl_f32, ftrl_f64);
+}
+
+#define RSP_OPT(NM, DOC, STATES, ATTRS, CPU, MUT)                                                             \
+    {.name = NM, .doc = DOC, .inputs = "weight,grad_data,grad_indices" STATES, .num_outputs = 1, .attrs = ATTRS, \
+     .n_attrs = NA(ATTRS), .infer = rsp_opt_infer, .cpu = CPU,                                                   \
+     .flags = OPT_FLAGS | MX_OPF_INTERNAL | MX_OPF_NO_INPUT_CAST, .dtypes = MX_DT_ALL, .mutates = MUT}
+
 #define OPT(NM, AL, DOC, IN, ATTRS, INFER, CPU, MUT)                                                         \
     {.name = NM, .aliases = AL, .doc = DOC, .inputs = IN, .num_outputs = 1, .attrs = ATTRS, .n_attrs = NA(ATTRS), \
      .infer = INFER, .cpu = CPU, .flags = OPT_FLAGS, .dtypes = MX_DT_FLOAT, .mutates = MUT}
@@ -945,6 +1039,16 @@ static const mx_op_def ops[] = {
     OPT("rmspropalex_update", NULL,
         "RMSProp as in Graves (2013) with momentum: states n, g, delta are updated in place.",
         "weight,grad,n,g,delta", rmspropalex_attrs, infer_all, rmspropalex_cpu, (1u << 2) | (1u << 3) | (1u << 4)),
+    RSP_OPT("_sparse_rsp_sgd_update", "sgd_update of the rows of a row_sparse gradient only (lazy update).", "",
+            sgd_attrs, rsp_sgd_cpu, 0),
+    RSP_OPT("_sparse_rsp_sgd_mom_update", "sgd_mom_update of the rows of a row_sparse gradient only (lazy update); "
+            "mom is updated in place on those rows.", ",mom", sgd_mom_attrs, rsp_sgd_mom_cpu, 1u << 3),
+    RSP_OPT("_sparse_rsp_adam_update", "adam_update of the rows of a row_sparse gradient only (lazy update); mean, "
+            "var are updated in place on those rows.", ",mean,var", adam_attrs, rsp_adam_cpu, (1u << 3) | (1u << 4)),
+    RSP_OPT("_sparse_rsp_adagrad_update", "adagrad_update of the rows of a row_sparse gradient only; history is "
+            "updated in place on those rows.", ",history", adagrad_attrs, rsp_adagrad_cpu, 1u << 3),
+    RSP_OPT("_sparse_rsp_ftrl_update", "ftrl_update of the rows of a row_sparse gradient only; z, n are updated in "
+            "place on those rows.", ",z,n", ftrl_attrs, rsp_ftrl_cpu, (1u << 3) | (1u << 4)),
     OPT("adagrad_update", "_sparse_adagrad_update",
         "AdaGrad: history += g^2; weight -= lr*g/(sqrt(history) + epsilon). history is updated in place.",
         "weight,grad,history", adagrad_attrs, infer_all, adagrad_cpu, 1u << 2),

@@ -420,6 +420,28 @@ MX_API int mx_load_from_buffer(const void *buf, size_t nbytes, mx_load_result *o
 /* i-th tensor (new reference) and its name ("" for list files; valid while the
  * result lives). */
 MX_API int mx_load_get(mx_load_result r, int i, mx_tensor *tensor, const char **name);
+/* Storage types of MXNet's sparse arrays (the file's stype field). */
+enum { MX_STYPE_DEFAULT = 0, MX_STYPE_ROW_SPARSE = 1, MX_STYPE_CSR = 2 };
+/* Save records, some of them sparse, in MXNet's format. Record i has storage
+ * type stypes[i] (MX_STYPE_*), logical shape ndims[i] dims taken in order from
+ * `shapes` (all records' dims one after another), and takes its components in
+ * order from `components`: dense 1 (the array; its shape must equal the
+ * record's), row_sparse 2 (data (k, shape[1:]...), indices (k,) int64), csr 3
+ * (data (nnz,), indptr (rows+1,) int64, indices (nnz,) int64) — the data
+ * first, then MXNet's aux arrays in MXNet's order. Borrowed inputs; names may
+ * be NULL (a list file). Errors: MX_ERR_INVALID (bad stype, component shapes
+ * or dtypes, naming the record), MX_ERR_HANDLE, MX_ERR_IO. Nothing is left on
+ * disk on failure. */
+MX_API int mx_save_sparse(const char *path, int n, const int *stypes, const int64_t *shapes, const int *ndims,
+                          const mx_tensor *components, const char *const *names);
+/* Record i of a load with its storage type: *stype (MX_STYPE_*), its logical
+ * shape (room for MX_MAX_NDIM dims) and rank, *n_components new references
+ * written to components (room for 3) in mx_save_sparse's order, and its name
+ * (valid while the result lives). mx_load_get fails on a sparse record
+ * (MX_ERR_UNSUPPORTED, naming it); this works for every record. Any out
+ * pointer but components/n_components may be NULL. */
+MX_API int mx_load_get_sparse(mx_load_result r, int i, int *stype, int64_t *shape, int *ndim, mx_tensor *components,
+                              int *n_components, const char **name);
 MX_API int mx_load_release(mx_load_result r);
 
 #ifdef __cplusplus

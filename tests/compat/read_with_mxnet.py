@@ -91,6 +91,29 @@ def trainer_states():
     np.testing.assert_allclose(net.weight.data().asnumpy(), np.load(p("trainer-w.npy")), rtol=1e-5)
 
 
+def sparse_arrays():
+    got = nd.load(p("sparse.params"))
+    ref_sp = np.load(p("sparse.npz"))
+    with open(p("sparse.json")) as f:
+        stypes = json.load(f)
+    assert sorted(got) == sorted(stypes)
+    for k, st in stypes.items():
+        a = got[k]
+        assert a.stype == st and a.dtype == ref_sp[k].dtype, (k, a.stype, a.dtype)
+        if st != "default":
+            a.check_format(full_check=True)
+        np.testing.assert_array_equal(a.asnumpy(), ref_sp[k])
+
+
+def sparse_embedding():
+    net = gluon.contrib.nn.SparseEmbedding(10, 4)
+    net.initialize()
+    gluon.Trainer(net.collect_params(), "sgd")  # MXNet reads a row_sparse parameter through its Trainer
+    net.load_parameters(p("sparse_embedding.params"))
+    got = net.weight.row_sparse_data(nd.arange(10)).asnumpy()
+    np.testing.assert_array_equal(got, np.load(p("sparse_embedding-w.npy")))
+
+
 def onnx_model(name):
     def run():
         sym, arg_params, aux_params = mx.contrib.onnx.import_model(p(name + ".onnx"))
@@ -106,6 +129,8 @@ def onnx_model(name):
 
 
 check("nd.load list written by mxcore", lists)
+check("nd.load of csr / row_sparse arrays written by mxcore", sparse_arrays)
+check("load_parameters of a mxcore SparseEmbedding (row_sparse weight)", sparse_embedding)
 check("Trainer.load_states of a mxcore save_states file", trainer_states)
 check("nd.load dict written by mxcore", dicts)
 for m in exp["models"]:

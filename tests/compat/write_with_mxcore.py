@@ -177,7 +177,20 @@ tn, tr = sgd_trainer()
 tr.load_states(p("trainer.states"))
 sgd_step(tn, tr)
 np.save(p("trainer-w.npy"), tn.weight.data().asnumpy())
-json.dump({"arrays": list(arrays), "models": ["mlp", "cnn", "misc", "contrib"]}, open(p("expected.json"), "w"))
+# sparse arrays (csr, row_sparse, an empty csr) next to a dense one, and their dense values
+sp = rng.rand(5, 6).astype(np.float32)
+sp[sp < 0.6] = 0
+sp[2] = 0
+sparse_vals = {"csr": (sp, "csr"), "csr64": (sp.astype(np.float64), "csr"), "rsp": (sp, "row_sparse"),
+               "csr_empty": (np.zeros((2, 3), np.float32), "csr"), "dense": (sp, "default")}
+nd.save(p("sparse.params"), {k: nd.array(v, dtype=v.dtype).tostype(st) for k, (v, st) in sparse_vals.items()})
+np.savez(p("sparse.npz"), **{k: v for k, (v, _) in sparse_vals.items()})
+with open(p("sparse.json"), "w") as f:
+    json.dump({k: st for k, (_, st) in sparse_vals.items()}, f)
+se = gluon.contrib.nn.SparseEmbedding(10, 4)
+se.initialize(mx.init.Uniform(1))
+se.save_parameters(p("sparse_embedding.params"))
+np.save(p("sparse_embedding-w.npy"), se.weight.data().asnumpy())
 # ONNX files of the MLP and the CNN (when onnx is installed), with every initializer listed
 # as a graph input: MXNet 1.9.1's mx.contrib.onnx.import_model reads only such files
 try:

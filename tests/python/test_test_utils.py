@@ -162,8 +162,14 @@ def test_rand_ndarray_and_shapes():
     x = tu.rand_ndarray((3, 4), dtype="float64")
     assert x.shape == (3, 4) and x.dtype == np.float64 and x.stype == "default"
     for stype in ("csr", "row_sparse"):
-        with pytest.raises(NotImplementedError, match="dense"):
-            tu.rand_ndarray((3, 4), stype)
+        a = tu.rand_ndarray((3, 4), stype, density=0.5)
+        assert a.stype == stype and a.shape == (3, 4)
+        a.check_format()
+    arr, (data, indices, indptr) = tu.rand_sparse_ndarray((5, 6), "csr", density=1.0)
+    assert arr.stype == "csr" and len(data) == 30 and indptr.tolist() == [0, 6, 12, 18, 24, 30]
+    arr, (data, rows) = tu.rand_sparse_ndarray((5, 2), "row_sparse", rsp_indices=[3, 1], data_init=2.0)
+    assert rows.tolist() == [1, 3] and (data == 2).all()
+    assert tu.create_sparse_array((4, 4), "csr", density=0.0).data.shape == (0,)
     for _ in range(20):
         s2, s3, sn = tu.rand_shape_2d(3, 4), tu.rand_shape_3d(2, 2, 2), tu.rand_shape_nd(4, dim=2)
         assert 1 <= s2[0] <= 3 and 1 <= s2[1] <= 4 and len(s3) == 3 and len(sn) == 4 and min(sn) >= 1
@@ -312,8 +318,11 @@ def test_compare_optimizer_and_hybridize_consistency():
     with pytest.raises(AssertionError):
         tu.compare_optimizer(mx.optimizer.SGD(learning_rate=0.1), mx.optimizer.SGD(learning_rate=0.2),
                              (3, 4), np.float32)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match="w_stype"):
         tu.compare_optimizer(mx.optimizer.SGD(), mx.optimizer.SGD(), (3, 4), np.float32, w_stype="row_sparse")
+    tu.compare_optimizer(mx.optimizer.SGD(learning_rate=0.1, momentum=0.9, wd=0.1),
+                         mx.optimizer.SGD(learning_rate=0.1, momentum=0.9, wd=0.1), (5, 4), np.float32,
+                         g_stype="row_sparse")
 
     def build(prefix):
         net = mx.gluon.nn.HybridSequential(prefix=prefix)

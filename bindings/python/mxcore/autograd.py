@@ -61,6 +61,11 @@ def is_training() -> bool:
     return bool(v[0])
 
 
+# Count of outermost record() scopes entered: a row_sparse gradient's rows are the indices
+# its Embedding forwards noted in the current session (gluon/parameter.py, _note_rows).
+RECORD_SESSION = [0]
+
+
 class _RecordingStateScope:
     """Sets recording/training on enter and restores both on exit."""
 
@@ -73,6 +78,8 @@ class _RecordingStateScope:
     def __enter__(self):
         if self._enter_is_record is not None:
             self._prev_is_record = set_recording(self._enter_is_record)
+            if self._enter_is_record and not self._prev_is_record:
+                RECORD_SESSION[0] += 1
         if self._enter_train_mode is not None:
             self._prev_train_mode = set_training(self._enter_train_mode)
         return self

@@ -90,14 +90,23 @@ class KVStore:
         self.pull(key, value if out is None else out, priority)
 
     def row_sparse_pull(self, key, out=None, priority=0, row_ids=None):
-        """MXNet pulls the rows ``row_ids`` of a row_sparse value; mxcore has no sparse
-        storage, so every value here is dense and, as MXNet does for a dense value, this
-        refuses (use pull)."""
-        for k in key if isinstance(key, (list, tuple)) else [key]:
-            self._stored(k, "row_sparse_pull")
-            raise MXNetError("KVStore.row_sparse_pull: key %r holds a dense array, and mxcore has no "
-                             "row_sparse storage (MXNet also requires a row_sparse value here); use "
-                             "pull for dense values" % (k,))
+        """Pull the rows ``row_ids`` of a row_sparse stored value into ``out`` (row_sparse
+        arrays; one row_ids array, or one per out). As in MXNet, a dense stored value is
+        refused (use pull)."""
+        if out is None or row_ids is None:
+            raise MXNetError("KVStore.row_sparse_pull: pass out= (row_sparse arrays) and row_ids=")
+        from .ndarray import sparse
+        for k, outs in _pairs(key, out, "row_sparse_pull"):
+            stored = self._stored(k, "row_sparse_pull")
+            if stored.stype != "row_sparse":
+                raise MXNetError("KVStore.row_sparse_pull: key %r holds a dense array; row_sparse_pull needs "
+                                 "a row_sparse value (as in MXNet); use pull for dense values" % (k,))
+            ids = row_ids if isinstance(row_ids, (list, tuple)) else [row_ids] * len(outs)
+            if len(ids) != len(outs):
+                raise MXNetError("KVStore.row_sparse_pull: %d row_ids arrays for %d outputs of key %r"
+                                 % (len(ids), len(outs), k))
+            for o, rid in zip(outs, ids):
+                sparse.retain(stored, rid).copyto(o)
 
     def _set_updater(self, updater):
         """Use ``updater(key, pushed, stored)`` on every push (MXNet's low-level hook)."""

@@ -38,12 +38,14 @@ def test_sparse_embedding_values_and_gradient():
         y = e(x)
         loss = (y * y).sum()
     loss.backward()
-    # MXNet 1.9.1: the rows 1, 3, 3, 9 and 2 * y summed per row (its row_sparse gradient, densified)
+    # MXNet 1.9.1: the rows 1, 3, 3, 9 and 2 * y summed per row, as a row_sparse gradient
     np.testing.assert_allclose(y.asnumpy(), [[[0.4, 0.5, 0.6, 0.7], [1.2, 1.3, 1.4, 1.5]],
                                              [[1.2, 1.3, 1.4, 1.5], [3.6, 3.7, 3.8, 3.9]]], rtol=1e-6)
     want = np.zeros((10, 4))
     want[1], want[3], want[9] = [0.8, 1.0, 1.2, 1.4], [4.8, 5.2, 5.6, 6.0], [7.2, 7.4, 7.6, 7.8]
-    np.testing.assert_allclose(e.weight.grad().asnumpy(), want, rtol=1e-6)
+    g = e.weight.grad()
+    assert g.stype == 'row_sparse' and g.indices.asnumpy().tolist() == [1, 3, 9]
+    np.testing.assert_allclose(g.asnumpy(), want, rtol=1e-6)
     half = gluon.contrib.nn.SparseEmbedding(5, 2, dtype='float16')
     half.initialize()
     assert repr(half) == 'SparseEmbedding(5 -> 2, float16)' and half(nd.array([1])).dtype == np.float16
@@ -57,7 +59,10 @@ def test_sparse_embedding_trains_rows_of_the_batch():
     loss.backward()
     trainer.step(1)
     w = e.weight.data().asnumpy()
-    # MXNet 1.9.1's rows of the batch after the step (it leaves the other rows as they were;
-    # with a dense gradient weight decay reaches them too: see the class docstring)
+    # MXNet 1.9.1's rows of the batch after the step; its lazy update leaves the other rows
+    # as they were, weight decay included
     np.testing.assert_allclose(w[[1, 3, 9]], [[0.3, 0.375, 0.45, 0.525], [0.66, 0.715, 0.77, 0.825],
                                              [2.7, 2.775, 2.85, 2.925]], rtol=1e-5)
+    # rows absent from the batch keep their initial values (lazy update)
+    w0 = _embedding().weight.data().asnumpy()
+    np.testing.assert_array_equal(np.delete(w, [1, 3, 9], axis=0), np.delete(w0, [1, 3, 9], axis=0))

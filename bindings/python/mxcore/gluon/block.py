@@ -237,7 +237,10 @@ class Block:
                     arg_dict[k] = v
         else:
             arg_dict = params
-        nd.save(filename, {k: v._check_and_get(v._data, list)[0] for k, v in arg_dict.items()})
+        arrays = {k: v._check_and_get(v._data, list)[0] for k, v in arg_dict.items()}
+        # a row_sparse parameter (SparseEmbedding's weight) is written as row_sparse, all rows, as MXNet does
+        arrays = {k: a.tostype('row_sparse') if arg_dict[k]._stype == 'row_sparse' else a for k, a in arrays.items()}
+        nd.save(filename, arrays)
 
     def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
                         cast_dtype=False, dtype_source='current'):

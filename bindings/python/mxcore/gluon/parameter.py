@@ -286,13 +286,44 @@ class Parameter:
             raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
                                "grad_req='null'" % self.name)
         g = self._check_and_get(self._grad, ctx)
+        if self._grad_stype == 'row_sparse':
+            return self._rsp_view(g)
         return _as_np(g) if _np_state.array else g
 
     def list_grad(self):
         if self._data is not None and self._grad is None:
             raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
                                "grad_req='null'" % self.name)
-        return self._check_and_get(self._grad, list)
+        grads = self._check_and_get(self._grad, list)
+        if self._grad_stype == 'row_sparse':
+            return [self._rsp_view(g) for g in grads]
+        return grads
+
+    def _note_rows(self, indices):
+        """An Embedding(sparse_grad=True) forward under autograd notes its indices (eagerly
+        run forwards only): the row_sparse gradient holds these rows, as MXNet's holds the
+        batch's indices, even where their gradient is zero (masked padding). With
+        grad_req='write' a new autograd.record() session starts a new set; zero_grad
+        clears it."""
+        from .. import autograd
+        session = autograd.RECORD_SESSION[0]
+        if self.__dict__.get('_rows_session') != session and self.grad_req == 'write':
+            self._rows_noted = {}
+        self._rows_session = session
+        # per context: each copy's gradient holds the rows of its own batches
+        self.__dict__.setdefault('_rows_noted', {}).setdefault(str(indices.context), []).append(indices)
+
+    def _rsp_view(self, dense):
+        """The row_sparse view of a dense gradient buffer (one per buffer, so callers that
+        keep the gradient objects, as Trainer does, see the same one every step)."""
+        views = self.__dict__.setdefault('_rsp_views', {})
+        hit = views.get(id(dense))
+        if hit is None or hit[0] is not dense:
+            from ..ndarray.sparse import RowSparseGradView
+            ctx = str(dense.context)
+            hit = views[id(dense)] = (dense, RowSparseGradView(
+                dense, lambda: self.__dict__.get('_rows_noted', {}).get(ctx)))
+        return hit[1]
 
     def list_ctx(self):
         if self._data is None:
@@ -356,6 +387,7 @@ class Parameter:
     def zero_grad(self):
         if self._grad is None:
             return
+        self.__dict__.pop('_rows_noted', None)
         for g in self._grad:
             g[:] = 0
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..ndarray.ndarray import NDArray, array
 
 __all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter", "ResizeIter", "PrefetchingIter", "CSVIter",
-           "MNISTIter", "ImageRecordIter"]
+           "MNISTIter", "ImageRecordIter", "LibSVMIter"]
 
 
 class DataDesc(namedtuple("DataDesc", ["name", "shape"])):
@@ -226,3 +226,4 @@ class NDArrayIter(DataIter):
 from .wrappers import PrefetchingIter, ResizeIter  # noqa: E402
 from .file_iters import CSVIter, MNISTIter  # noqa: E402
 from .image_record_iter import ImageRecordIter  # noqa: E402
+from .libsvm_iter import LibSVMIter  # noqa: E402

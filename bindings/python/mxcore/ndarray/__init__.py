@@ -28,7 +28,12 @@ from . import contrib_optimizer as _contrib_optimizer  # noqa: E402  (MXNet's li
 for _n in _contrib_optimizer.__all__:
     setattr(contrib, _n, getattr(_contrib_optimizer, _n))
 del _n
-from . import sparse  # noqa: E402,F401
+from . import sparse  # noqa: E402
+sparse.install(globals())
+for _n in sparse._ZERO_PRESERVING + ("cast_storage",):
+    if _n in globals() and not hasattr(sparse, _n):
+        setattr(sparse, _n, globals()[_n])
+del _n
 
 
 _histogram_op = histogram  # noqa: F821  (generated above)

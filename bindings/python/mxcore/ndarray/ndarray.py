@@ -10,6 +10,7 @@ they are cached on first use.
 from __future__ import annotations
 
 import threading
+import weakref
 from builtins import slice as py_slice  # noqa: F401  (MXNet's name; user code imports it from here)
 from numbers import Number
 
@@ -319,6 +320,11 @@ def _shape_of(h):
     return tuple(b.shape[0][0:nd]) if nd else ()
 
 
+# arrays whose gradient is seen as row_sparse (attach_grad(stype='row_sparse')), by id;
+# the weak values drop an entry with its array
+_ROW_SPARSE_GRAD = weakref.WeakValueDictionary()
+
+
 class NDArray:
     """An n-dimensional array on a device, backed by a refcounted core tensor."""
 
@@ -397,7 +403,13 @@ class NDArray:
     def grad(self):
         p = ffi.new("mx_tensor *")
         check_call(lib.mx_tensor_grad(self.handle, p))
-        return None if p[0] == _NULL else _new(p[0])
+        if p[0] == _NULL:
+            return None
+        g = _new(p[0])
+        if _ROW_SPARSE_GRAD and _ROW_SPARSE_GRAD.get(id(self)) is self:
+            from .sparse import RowSparseGradView  # attach_grad(stype='row_sparse')
+            return RowSparseGradView(g)
+        return g
 
     @property
     def writable(self) -> bool:
@@ -495,9 +507,9 @@ class NDArray:
         return self
 
     def tostype(self, stype):
-        if stype != "default":
-            raise MXNetError("sparse storage types are not supported by mxcore")
-        return self
+        """This array in storage type 'default', 'csr' or 'row_sparse' (mx.nd.sparse)."""
+        from .sparse import cast_storage
+        return cast_storage(self, stype)
 
     def wait_to_read(self) -> None:
         """CPU work is synchronous; on a device wait for its queue (and raise
@@ -512,7 +524,15 @@ class NDArray:
 
     # ---- autograd ----
     def attach_grad(self, grad_req: str = "write", stype=None) -> None:
+        """Mark this array as an autograd variable; stype='row_sparse' makes ``.grad`` a
+        row_sparse view of the gradient (its non-zero rows), as MXNet's row_sparse grad."""
         from ..autograd import _GRAD_REQ
+        if stype not in (None, "default", "row_sparse"):
+            raise MXNetError(f"attach_grad: stype must be 'default' or 'row_sparse', got {stype!r}")
+        if stype == "row_sparse":
+            _ROW_SPARSE_GRAD[id(self)] = self
+        else:
+            _ROW_SPARSE_GRAD.pop(id(self), None)
         req = ffi.new("int[1]", [_GRAD_REQ[grad_req]])
         check_call(lib.mx_autograd_mark_variables(ffi.new("mx_tensor[1]", [self.handle]), req, _NULL, 1))
 
@@ -1187,6 +1207,9 @@ def empty(shape, ctx=None, dtype=None, stype=None) -> NDArray:
 
 
 def zeros(shape, ctx=None, dtype=None, stype=None, **kwargs) -> NDArray:
+    if stype not in (None, "default"):
+        from .sparse import zeros as _sparse_zeros
+        return _sparse_zeros(stype, shape, ctx, dtype)
     return empty(shape, ctx, dtype)  # the core zeroes new CPU tensors
 
 

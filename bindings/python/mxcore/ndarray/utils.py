@@ -26,29 +26,70 @@ def save(fname, data) -> None:
     if not all(isinstance(a, NDArray) for a in arrays):
         raise TypeError("save: every value must be an NDArray")
     n = len(arrays)
-    hs = ffi.new("mx_tensor[]", [a.handle for a in arrays] or [ffi.NULL])
     if names is not None:
         keep = [ffi.new("char[]", k.encode()) for k in names]
         cnames = ffi.new("const char *[]", keep or [ffi.NULL])
     else:
         cnames = ffi.NULL
+    if any(a.stype != "default" for a in arrays):
+        _save_sparse(fname, arrays, cnames)
+        return
+    hs = ffi.new("mx_tensor[]", [a.handle for a in arrays] or [ffi.NULL])
     check_call(lib.mx_save(os.fsencode(fname), hs, cnames, n))
+
+
+# file order of a record's components (MXNet's: the data, then its aux arrays) from our arrays' parts
+_STYPE_CODE = {"default": 0, "row_sparse": 1, "csr": 2}
+
+
+def _file_components(a):
+    if a.stype == "csr":
+        data, indices, indptr = a._aux
+        return [data, indptr, indices]
+    if a.stype == "row_sparse":
+        return list(a._aux)
+    return [a]
+
+
+def _save_sparse(fname, arrays, cnames):
+    comps, shapes = [], []
+    for a in arrays:
+        comps += _file_components(a)
+        shapes += list(a.shape)
+    hs = ffi.new("mx_tensor[]", [c.handle for c in comps])
+    check_call(lib.mx_save_sparse(os.fsencode(fname), len(arrays), ffi.new("int[]", [_STYPE_CODE[a.stype] for a in arrays]),
+                                  ffi.new("int64_t[]", shapes or [0]), ffi.new("int[]", [len(a.shape) for a in arrays]),
+                                  hs, cnames))
 
 
 def _collect(res, n):
     try:
         arrays, names = [], []
-        t = ffi.new("mx_tensor *")
+        comps = ffi.new("mx_tensor[3]")
+        nc = ffi.new("int *")
+        st = ffi.new("int *")
+        shape = ffi.new("int64_t[10]")
+        ndim = ffi.new("int *")
         nm = ffi.new("const char **")
         for i in range(n):
-            check_call(lib.mx_load_get(res, i, t, nm))
-            arrays.append(_new(t[0]))
+            check_call(lib.mx_load_get_sparse(res, i, st, shape, ndim, comps, nc, nm))
+            parts = [_new(comps[k]) for k in range(nc[0])]
+            arrays.append(_from_file_components(st[0], tuple(shape[0:ndim[0]]), parts))
             names.append(ffi.string(nm[0]).decode())
     finally:
         lib.mx_load_release(res)
     if n and all(names):
         return dict(zip(names, arrays))
     return arrays
+
+
+def _from_file_components(stype, shape, parts):
+    if stype == 0:
+        return parts[0]
+    from .sparse import CSRNDArray, RowSparseNDArray
+    if stype == 2:
+        return CSRNDArray([parts[0], parts[2], parts[1]], shape)
+    return RowSparseNDArray(parts, shape)
 
 
 def load(fname):

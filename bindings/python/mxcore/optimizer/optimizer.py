@@ -288,16 +288,22 @@ class SGD(Optimizer):
             self._update_many(nd, index, weight, grad, state)
             return
         lr, wd = self._begin_update(index)
+        # a row_sparse grad with lazy_update changes only its rows (nd.sparse.sgd_update)
         if state is not None:
             nd.sgd_mom_update(weight, grad, state, out=weight, lr=lr, wd=wd,
                               momentum=self.momentum, rescale_grad=self.rescale_grad,
-                              clip_gradient=self._clip())
+                              clip_gradient=self._clip(), lazy_update=self.lazy_update)
         else:
             nd.sgd_update(weight, grad, out=weight, lr=lr, wd=wd,
-                          rescale_grad=self.rescale_grad, clip_gradient=self._clip())
+                          rescale_grad=self.rescale_grad, clip_gradient=self._clip(),
+                          lazy_update=self.lazy_update)
 
     def _update_many(self, nd, indices, weights, grads, states):
         n = len(indices)
+        if n > 1 and any(g.stype != 'default' for g in grads):  # sparse grads: one update each
+            for i, w, g, s in zip(indices, weights, grads, states):
+                self.update(i, w, g, s)
+            return
         if n == 1:
             self.update(indices[0], weights[0], grads[0], states[0])
             return
@@ -314,7 +320,8 @@ class SGD(Optimizer):
         """Updater's fast path: what _update_many computes from the arrays alone (the
         op and its interleaved inputs), for lists it will see again; None where the
         general path is needed (one weight, float32 master copies)."""
-        if len(indices) < 2 or any(self._uses_master(w) for w in weights):
+        if len(indices) < 2 or any(self._uses_master(w) for w in weights) or \
+                any(g.stype != 'default' for g in grads):
             return None
         if states[0] is not None:
             flat = [x for trio in zip(weights, grads, states) for x in trio]
@@ -397,7 +404,7 @@ class Adam(Optimizer):
         mean, var = state
         nd.adam_update(weight, grad, mean, var, out=weight, lr=lr, wd=wd, beta1=self.beta1,
                        beta2=self.beta2, epsilon=self.epsilon, rescale_grad=self.rescale_grad,
-                       clip_gradient=self._clip())
+                       clip_gradient=self._clip(), lazy_update=self.lazy_update)
 
 
 @register
@@ -493,6 +500,11 @@ class AdaGrad(Optimizer):
     def update(self, index, weight, grad, state):
         nd = _nd()
         lr, wd = self._begin_update(index)
+        if grad.stype == 'row_sparse':  # MXNet's sparse adagrad_update: only the grad's rows
+            nd.sparse.adagrad_update(weight, grad, state, out=weight, lr=lr, wd=wd,
+                                     epsilon=self.float_stable_eps, rescale_grad=self.rescale_grad,
+                                     clip_gradient=self._clip())
+            return
         g = grad * self.rescale_grad
         if self.clip_gradient is not None:
             g = nd.clip(g, -self.clip_gradient, self.clip_gradient)
@@ -538,9 +550,17 @@ class Ftrl(Optimizer):
         nd = _nd()
         lr, wd = self._begin_update(index)
         z, n = state
+        if grad.stype == 'row_sparse' and not self._row_sparse_weight(index):
+            # MXNet has no lazy FTRL for a dense weight: it densifies the gradient, and the
+            # rows absent from the batch are updated too
+            grad = grad.tostype('default')
         nd.ftrl_update(weight, grad, z, n, out=weight, lr=lr, lamda1=self.lamda1,
                        beta=self.beta, wd=wd, rescale_grad=self.rescale_grad,
                        clip_gradient=self._clip())
+
+    def _row_sparse_weight(self, index):
+        p = self.param_dict.get(index)
+        return p is not None and getattr(p, '_stype', 'default') == 'row_sparse'
 
 
 @register

@@ -53,6 +53,36 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, name=None, **
                                                   squeeze_axis=squeeze_axis, name=name))
 
 
+def _sparse_namespace(ns: dict):
+    """mx.sym.sparse: MXNet's sparse symbol ops under their names. Graphs have no sparse
+    storage here: these are the dense ops (the executor computes on dense values, and
+    csr / row_sparse arrays fed to a graph are densified), so MXNet programs that build
+    sparse symbols (a csr `data` Variable into sparse.dot) run and train."""
+    import sys
+    import types
+
+    from ..ndarray.sparse import _ZERO_PRESERVING
+    mod = types.ModuleType(__name__ + ".sparse", _sparse_namespace.__doc__)
+    names = ["dot", "elemwise_add", "elemwise_sub", "elemwise_mul", "sum", "mean", "add_n", "ElementWiseSum",
+             "Embedding", "broadcast_add", "broadcast_sub", "broadcast_mul", "broadcast_div", "clip", "where",
+             "slice", "zeros_like", "ones_like", "sgd_update", "sgd_mom_update", "adam_update", "adagrad_update",
+             "ftrl_update"] + list(_ZERO_PRESERVING)
+    mod.__all__ = [n for n in names if n in ns]
+    for n in mod.__all__:
+        setattr(mod, n, ns[n])
+
+    def cast_storage(data, stype, name=None, **kwargs):
+        """Storage casts are identities in a (dense) graph."""
+        return ns["identity"](data, name=name)
+
+    mod.cast_storage = cast_storage
+    mod.__all__.append("cast_storage")
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+sparse = _sparse_namespace(globals())
+
 from ..ndarray import binary_funcs as _binary_funcs  # noqa: E402
 _BINARY_NAMES = _binary_funcs.install(globals(), Symbol, lambda op, ins, attrs: _invoke_sym(op, ins, attrs))
 # the helpers MXNet's symbol module has itself: its ops and node names

@@ -67,12 +67,19 @@ def compare_optimizer(opt1, opt2, shape, dtype, w_stype="default", g_stype="defa
     """Step ``opt1`` and ``opt2`` once from the same random weights and gradients and
     check weights (and states, if ``compare_states``) agree. ``shape`` a list: ``opt2``
     updates the ``ntensors`` tensors in one multi-tensor call, ``opt1`` one by one."""
-    if w_stype != "default" or g_stype != "default":
-        raise NotImplementedError("compare_optimizer: mxcore arrays are dense; sparse storage is not supported")
+    if w_stype != "default":
+        raise NotImplementedError("compare_optimizer: mxcore keeps weights dense; w_stype must be 'default' "
+                                  "(row_sparse gradients are supported: g_stype='row_sparse')")
+    if g_stype not in ("default", "row_sparse"):
+        raise NotImplementedError(f"compare_optimizer: g_stype {g_stype!r} (default or row_sparse)")
     if not isinstance(shape, list):
         assert ntensors == 1
         w2, w1 = _uniform_pair(shape, dtype)
         g2, g1 = _uniform_pair(shape, dtype)
+        if g_stype == "row_sparse":  # about half the rows, the same in both
+            from .random_data import rand_sparse_ndarray
+            g1 = rand_sparse_ndarray(shape, "row_sparse", density=0.5, dtype=dtype)[0]
+            g2 = g1.copy()
         state1 = opt1.create_state_multi_precision(0, w1)
         state2 = opt2.create_state_multi_precision(0, w2)
         if compare_states:

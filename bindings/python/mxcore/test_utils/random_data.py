@@ -76,31 +76,67 @@ def get_identity_mat_batch(size: int):
     return nd.array(np.stack([np.eye(size, dtype=np.float32)] * 2))
 
 
-def _dense_only(stype):
-    if stype != "default":
-        raise NotImplementedError(
-            f"storage type '{stype}': mxcore arrays are dense; only stype='default' is supported")
-
-
 def rand_ndarray(shape, stype="default", density=None, dtype=None, modifier_func=None,
                  shuffle_csr_indices=False, distribution=None, ctx=None):
     """Standard-normal NDArray of ``shape`` on ``ctx`` (default device); dtype float32
-    unless given. Sparse storage types raise NotImplementedError."""
+    unless given. ``stype`` 'csr' / 'row_sparse': rand_sparse_ndarray's array."""
     from .. import ndarray as nd
-    _dense_only(stype)
+    if stype != "default":
+        return rand_sparse_ndarray(shape, stype, density=density, dtype=dtype, modifier_func=modifier_func,
+                                   shuffle_csr_indices=shuffle_csr_indices, distribution=distribution,
+                                   ctx=ctx)[0]
     return nd.array(random_arrays(shape), dtype=dtype, ctx=ctx or default_context())
 
 
-def rand_sparse_ndarray(shape, stype, *args, **kwargs):
-    """Sparse arrays are not part of mxcore: always raises NotImplementedError."""
-    _dense_only(stype)
-    raise NotImplementedError("rand_sparse_ndarray: use rand_ndarray for dense arrays")
+def rand_sparse_ndarray(shape, stype, density=None, dtype=None, distribution=None, data_init=None,
+                        rsp_indices=None, modifier_func=None, shuffle_csr_indices=False, ctx=None):
+    """A random csr or row_sparse array and its components as numpy arrays, as MXNet's:
+    (arr, (data, indices, indptr)) for csr, (arr, (data, indices)) for row_sparse. Each
+    element (csr) or row (row_sparse) is stored with probability ``density`` (random when
+    None); values are uniform in [0, 1) (``data_init`` sets them all; ``modifier_func``
+    maps them). ``rsp_indices`` fixes the stored rows of a row_sparse array.
+    ``shuffle_csr_indices`` (unsorted column ids) is not supported: mxcore's csr arrays keep
+    them sorted, so it raises."""
+    from .. import ndarray as nd
+    if shuffle_csr_indices:
+        raise NotImplementedError("rand_sparse_ndarray: shuffle_csr_indices is not supported (csr column ids "
+                                  "stay sorted in mxcore)")
+    if distribution not in (None, "uniform"):
+        raise NotImplementedError(f"rand_sparse_ndarray: distribution {distribution!r} (only 'uniform')")
+    density = np.random.rand() if density is None else density
+    dtype = np.dtype(dtype if dtype is not None else np.float32)
+    shape = tuple(shape)
+    if stype == "row_sparse":
+        if rsp_indices is not None:
+            rows = np.unique(np.asarray(rsp_indices, dtype=np.int64))
+        else:
+            rows = np.flatnonzero(np.random.rand(shape[0]) < density).astype(np.int64)
+        dense = np.zeros(shape, dtype)
+        vals = np.random.rand(len(rows), *shape[1:])
+        dense[rows] = vals if data_init is None else data_init
+        if modifier_func is not None:
+            dense[rows] = np.vectorize(modifier_func)(dense[rows])
+        arr = nd.sparse.row_sparse_array((dense[rows], rows), shape=shape, ctx=ctx or default_context(), dtype=dtype)
+        return arr, (arr.data.asnumpy(), arr.indices.asnumpy())
+    if stype == "csr":
+        if len(shape) != 2:
+            raise ValueError(f"rand_sparse_ndarray: a csr array is 2-d, got shape {shape}")
+        mask = np.random.rand(*shape) < density
+        dense = np.zeros(shape, dtype)
+        dense[mask] = np.random.rand(int(mask.sum())) if data_init is None else data_init
+        if modifier_func is not None:
+            dense[mask] = np.vectorize(modifier_func)(dense[mask])
+        arr = nd.array(dense, ctx=ctx or default_context(), dtype=dtype).tostype("csr")
+        return arr, (arr.data.asnumpy(), arr.indices.asnumpy(), arr.indptr.asnumpy())
+    raise ValueError(f"rand_sparse_ndarray: unknown storage type {stype!r} (csr or row_sparse)")
 
 
-def create_sparse_array(shape, stype, *args, **kwargs):
-    """Sparse arrays are not part of mxcore: always raises NotImplementedError."""
-    _dense_only(stype)
-    raise NotImplementedError("create_sparse_array: use rand_ndarray for dense arrays")
+def create_sparse_array(shape, stype, data_init=None, rsp_indices=None, dtype=None, modifier_func=None,
+                        density=0.5, shuffle_csr_indices=False):
+    """A random csr / row_sparse array (rand_sparse_ndarray's array)."""
+    return rand_sparse_ndarray(shape, stype, density=density, dtype=dtype, data_init=data_init,
+                               rsp_indices=rsp_indices, modifier_func=modifier_func,
+                               shuffle_csr_indices=shuffle_csr_indices)[0]
 
 
 def _dims(highs, allow_zero_size):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd import is_recording as _is_recording
 from ...ndarray.ndarray import NDArray as _NDArray
 from ..block import Block, HybridBlock
 
@@ -344,9 +345,19 @@ class Embedding(HybridBlock):
                  sparse_grad=False, **kwargs):
         super().__init__(**kwargs)
         self._kwargs = {'input_dim': input_dim, 'output_dim': output_dim, 'dtype': dtype}
+        # sparse_grad: the weight's gradient is row_sparse (the rows of the batch), and
+        # Trainer's lazy updates touch only those rows, as in MXNet
         self.weight = self.params.get('weight', shape=(input_dim, output_dim),
                                       init=weight_initializer, dtype=dtype,
-                                      allow_deferred_init=True)
+                                      allow_deferred_init=True,
+                                      grad_stype='row_sparse' if sparse_grad else 'default')
+
+    def __call__(self, x, *args, **kwargs):
+        # the row_sparse gradient's rows: the indices of each call made with an array (eager,
+        # or this block hybridized itself; not when a hybridized parent runs its graph)
+        if self.weight._grad_stype == 'row_sparse' and isinstance(x, _NDArray) and _is_recording():
+            self.weight._note_rows(x)
+        return super().__call__(x, *args, **kwargs)
 
     def hybrid_forward(self, F, x, weight):
         return F.Embedding(x, weight, name='fwd', **self._kwargs)

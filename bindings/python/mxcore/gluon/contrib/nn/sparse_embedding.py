@@ -11,11 +11,12 @@ class SparseEmbedding(Block):
     the parameter ``<prefix>weight`` of shape (input_dim, output_dim), a (non-hybrid)
     Block whose forward is ``Embedding(x, weight)``.
 
-    mxcore has no sparse storage: the weight and its gradient are dense arrays (stype
-    'default', not MXNet's 'row_sparse'); the gradient has zero rows for the indices not
-    in the batch. Values and gradients equal MXNet's, and plain SGD updates agree, but
-    with weight decay or momentum every row is updated, where MXNet's lazy update skips
-    the rows absent from the batch. No Trainer is needed before the forward.
+    The gradient is row_sparse (``weight.grad().stype == 'row_sparse'``, the rows of the
+    batch) and Trainer's lazy updates (``lazy_update=True``, the default) touch only those
+    rows, as in MXNet. The weight is declared row_sparse as in MXNet (optimizers without a
+    dense-weight lazy kernel, FTRL, stay lazy for it) but stored dense, so ``weight.data()``
+    works; its values after training equal MXNet's. No Trainer is
+    needed before the forward.
     """
 
     def __init__(self, input_dim, output_dim, dtype='float32', weight_initializer=None, **kwargs):
@@ -23,10 +24,14 @@ class SparseEmbedding(Block):
         self._kwargs = {'input_dim': input_dim, 'output_dim': output_dim, 'dtype': dtype,
                         'sparse_grad': True}
         self.weight = self.params.get('weight', shape=(input_dim, output_dim),
-                                      init=weight_initializer, dtype=dtype)
+                                      init=weight_initializer, dtype=dtype, stype='row_sparse',
+                                      grad_stype='row_sparse')
 
     def forward(self, x):
+        from .... import autograd
         from .... import ndarray as nd
+        if autograd.is_recording():
+            self.weight._note_rows(x)  # the row_sparse gradient's rows
         return nd.Embedding(x, self.weight.row_sparse_data(x), name='fwd', **self._kwargs)
 
     def __repr__(self):
