@@ -1,0 +1,290 @@
+"""Module programs in the shape of MXNet's symbolic examples: ``Module.fit`` on an
+NDArrayIter with Speedometer/score/predict, the recommenders' Embedding dot product
+with LinearRegressionOutput, multi-task (Group of two SoftmaxOutputs and an
+EvalMetric of its own), example/gan's DCGAN (Deconvolution, LeakyReLU,
+LogisticRegressionOutput, ``inputs_need_grad`` and ``get_input_grads``, the
+gradient sum through ``mod._exec_group.grad_arrays``), the autoencoder with
+LinearRegressionOutput and a FactorScheduler, and example/rnn's bucketing
+(BucketSentenceIter, BucketingModule, LSTMCell unroll, Perplexity).
+
+``bind(mx)`` picks the framework."""
+
+import random
+
+import numpy as np
+from excompat_symbols import fixed_values
+
+mx = None
+
+
+def bind(module):
+    global mx
+    mx = module
+
+
+def fixed_params(sym, shapes, seed=1):
+    a, _, x = sym.infer_shape(**shapes)
+    rng = np.random.RandomState(seed)
+    names = [(n, s) for n, s in zip(sym.list_arguments(), a) if n not in shapes]
+    ap = fixed_values([n for n, _ in names], [s for _, s in names], rng)
+    xp = fixed_values(sym.list_auxiliary_states(), x, rng)
+    return ({k: mx.nd.array(v) for k, v in ap.items()}, {k: mx.nd.array(v) for k, v in xp.items()})
+
+
+def dump(mod):
+    a, x = mod.get_params()
+    return {k: v.asnumpy() for k, v in list(a.items()) + list(x.items())}
+
+
+def fit_mlp(_):
+    d = mx.sym.Variable("data")
+    h = mx.sym.FullyConnected(d, num_hidden=16, name="fc1")
+    h = mx.sym.Activation(h, act_type="relu")
+    h = mx.sym.FullyConnected(h, num_hidden=4, name="fc2")
+    net = mx.sym.SoftmaxOutput(h, name="softmax")
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 10).astype("float32")
+    Y = rng.randint(0, 4, 40).astype("float32")
+    it = mx.io.NDArrayIter(X, Y, batch_size=8, shuffle=False, label_name="softmax_label")
+    ap, xp = fixed_params(net, {"data": (8, 10), "softmax_label": (8,)})
+    mod = mx.mod.Module(net, context=mx.cpu())
+    mod.fit(
+        it,
+        eval_data=it,
+        eval_metric="acc",
+        optimizer="sgd",
+        optimizer_params={"learning_rate": 0.1, "momentum": 0.9, "wd": 1e-4},
+        arg_params=ap,
+        aux_params=xp,
+        num_epoch=3,
+        batch_end_callback=mx.callback.Speedometer(8, 2),
+    )
+    sc = mod.score(it, ["acc", "ce"])
+    pr = mod.predict(it).asnumpy()
+    return [v for _, v in sc] + [float(pr.sum())], dump(mod)
+
+
+def recommender(_):
+    u = mx.sym.Variable("user")
+    i = mx.sym.Variable("item")
+    s = mx.sym.Variable("score")
+    ue = mx.sym.Embedding(data=u, input_dim=10, output_dim=4, name="user_embed")
+    ie = mx.sym.Embedding(data=i, input_dim=12, output_dim=4, name="item_embed")
+    pred = mx.sym.sum_axis(ue * ie, axis=1)
+    pred = mx.sym.Flatten(pred)
+    net = mx.sym.LinearRegressionOutput(data=pred, label=s)
+    rng = np.random.RandomState(0)
+    U = rng.randint(0, 10, 32).astype("float32")
+    I = rng.randint(0, 12, 32).astype("float32")
+    S = (rng.rand(32) * 5).astype("float32")
+    it = mx.io.NDArrayIter({"user": U, "item": I}, {"score": S}, batch_size=8)
+    ap, xp = fixed_params(net, {"user": (8,), "item": (8,), "score": (8,)})
+    mod = mx.mod.Module(net, data_names=["user", "item"], label_names=["score"])
+    mod.fit(
+        it,
+        eval_metric="rmse",
+        optimizer="adam",
+        optimizer_params={"learning_rate": 0.01},
+        arg_params=ap,
+        aux_params=xp,
+        num_epoch=2,
+        initializer=mx.init.Xavier(),
+    )
+    return [v for _, v in mod.score(it, "rmse")], dump(mod)
+
+
+def multitask_sym(_):
+    d = mx.sym.Variable("data")
+    h = mx.sym.FullyConnected(d, num_hidden=12, name="fc1")
+    h = mx.sym.Activation(h, act_type="relu", name="relu1")
+    o1 = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=4, name="fc_a"), name="softmax1")
+    o2 = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=3, name="fc_b"), name="softmax2")
+    net = mx.sym.Group([o1, o2])
+    rng = np.random.RandomState(0)
+    X = rng.rand(16, 6).astype("float32")
+    it = mx.io.NDArrayIter(
+        X,
+        {
+            "softmax1_label": rng.randint(0, 4, 16).astype("float32"),
+            "softmax2_label": rng.randint(0, 3, 16).astype("float32"),
+        },
+        batch_size=8,
+    )
+    ap, xp = fixed_params(net, {"data": (8, 6), "softmax1_label": (8,), "softmax2_label": (8,)})
+
+    class MAcc(mx.metric.EvalMetric):
+        def __init__(self, n):
+            self.n = n
+            super().__init__("multi-accuracy")
+
+        def reset(self):
+            self.sum_metric = [0.0] * self.n
+            self.num_inst = [0] * self.n
+
+        def get(self):
+            return self.name, [s / max(1, n) for s, n in zip(self.sum_metric, self.num_inst)]
+
+        def update(self, labels, preds):
+            for i in range(len(labels)):
+                p = np.argmax(preds[i].asnumpy(), axis=1).astype("int32")
+                l = labels[i].asnumpy().astype("int32")
+                self.sum_metric[i] += (p == l).sum()
+                self.num_inst[i] += len(l)
+
+    m = MAcc(2)
+    mod = mx.mod.Module(net, label_names=["softmax1_label", "softmax2_label"])
+    mod.fit(
+        it,
+        eval_metric=m,
+        optimizer="sgd",
+        optimizer_params={"learning_rate": 0.2},
+        arg_params=ap,
+        aux_params=xp,
+        num_epoch=2,
+    )
+    return list(m.get()[1]), dump(mod)
+
+
+def dcgan_sym(_):
+    BN = mx.sym.BatchNorm
+    rand = mx.sym.Variable("rand")
+    g = mx.sym.Deconvolution(rand, name="g1", kernel=(4, 4), num_filter=8, no_bias=True)
+    g = BN(g, name="gbn1", fix_gamma=True, eps=1e-5 + 1e-12)
+    g = mx.sym.Activation(g, name="gact1", act_type="relu")
+    g = mx.sym.Deconvolution(g, name="g2", kernel=(4, 4), stride=(2, 2), pad=(1, 1), num_filter=3, no_bias=True)
+    gout = mx.sym.Activation(g, name="gact2", act_type="tanh")
+    data = mx.sym.Variable("data")
+    label = mx.sym.Variable("label")
+    d = mx.sym.Convolution(data, name="d1", kernel=(4, 4), stride=(2, 2), pad=(1, 1), num_filter=4, no_bias=True)
+    d = mx.sym.LeakyReLU(d, name="dact1", act_type="leaky", slope=0.2)
+    d = mx.sym.Convolution(d, name="d2", kernel=(4, 4), stride=(2, 2), pad=(1, 1), num_filter=8, no_bias=True)
+    d = BN(d, name="dbn2", fix_gamma=True, eps=1e-5 + 1e-12)
+    d = mx.sym.LeakyReLU(d, name="dact2", act_type="leaky", slope=0.2)
+    d = mx.sym.Convolution(d, name="d5", kernel=(2, 2), num_filter=1, no_bias=True)
+    d = mx.sym.Flatten(d)
+    dloss = mx.sym.LogisticRegressionOutput(data=d, label=label, name="dloss")
+    B = 4
+    rng = np.random.RandomState(0)
+    modG = mx.mod.Module(gout, data_names=("rand",), label_names=None)
+    modG.bind(data_shapes=[("rand", (B, 5, 1, 1))])
+    apg, xpg = fixed_params(gout, {"rand": (B, 5, 1, 1)}, 2)
+    modG.init_params(arg_params=apg, aux_params=xpg)
+    modG.init_optimizer(optimizer="adam", optimizer_params={"learning_rate": 0.0002, "wd": 0.0, "beta1": 0.5})
+    modD = mx.mod.Module(dloss, data_names=("data",), label_names=("label",))
+    modD.bind(data_shapes=[("data", (B, 3, 8, 8))], label_shapes=[("label", (B,))], inputs_need_grad=True)
+    apd, xpd = fixed_params(dloss, {"data": (B, 3, 8, 8), "label": (B,)}, 3)
+    modD.init_params(arg_params=apd, aux_params=xpd)
+    modD.init_optimizer(optimizer="adam", optimizer_params={"learning_rate": 0.0002, "wd": 0.0, "beta1": 0.5})
+    real = mx.nd.array(rng.rand(B, 3, 8, 8) * 2 - 1)
+    noise = mx.nd.array(rng.randn(B, 5, 1, 1))
+    lab = mx.nd.zeros((B,))
+    out = []
+    for it in range(3):
+        modG.forward(mx.io.DataBatch([noise], []), is_train=True)
+        outG = modG.get_outputs()
+        lab[:] = 0
+        modD.forward(mx.io.DataBatch(outG, [lab]), is_train=True)
+        modD.backward()
+        gradD = [[g.copyto(g.context) for g in grads] for grads in modD._exec_group.grad_arrays]
+        out.append(float(modD.get_outputs()[0].asnumpy().mean()))
+        lab[:] = 1
+        modD.forward(mx.io.DataBatch([real], [lab]), is_train=True)
+        modD.backward()
+        for gradsr, gradsf in zip(modD._exec_group.grad_arrays, gradD):
+            for gr, gf in zip(gradsr, gradsf):
+                gr += gf
+        modD.update()
+        lab[:] = 1
+        modD.forward(mx.io.DataBatch(outG, [lab]), is_train=True)
+        modD.backward()
+        diffD = modD.get_input_grads()
+        modG.backward(diffD)
+        modG.update()
+        out.append(float(diffD[0].asnumpy().std()))
+    return out, {**dump(modG), **dump(modD)}
+
+
+def autoenc_sym(_):
+    d = mx.sym.Variable("data")
+    h = mx.sym.FullyConnected(d, num_hidden=8, name="encoder_0")
+    h = mx.sym.Activation(h, act_type="relu", name="encoder_act_0")
+    h = mx.sym.FullyConnected(h, num_hidden=3, name="encoder_1")
+    h = mx.sym.FullyConnected(h, num_hidden=8, name="decoder_1")
+    h = mx.sym.Activation(h, act_type="relu", name="decoder_act_1")
+    h = mx.sym.FullyConnected(h, num_hidden=12, name="decoder_0")
+    h = mx.sym.Dropout(h, p=0.0)
+    net = mx.sym.LinearRegressionOutput(data=h, label=mx.sym.Variable("label"), name="lro")
+    rng = np.random.RandomState(0)
+    X = rng.rand(16, 12).astype("float32")
+    it = mx.io.NDArrayIter({"data": X}, {"label": X}, batch_size=8)
+    ap, xp = fixed_params(net, {"data": (8, 12), "label": (8, 12)})
+    mod = mx.mod.Module(net, label_names=["label"])
+    mod.fit(
+        it,
+        eval_metric="mse",
+        optimizer="sgd",
+        optimizer_params={
+            "learning_rate": 0.1,
+            "momentum": 0.9,
+            "rescale_grad": 1.0 / 8,
+            "lr_scheduler": mx.lr_scheduler.FactorScheduler(2, 0.5),
+        },
+        arg_params=ap,
+        aux_params=xp,
+        num_epoch=3,
+    )
+    return [v for _, v in mod.score(it, "mse")], dump(mod)
+
+
+def bucketing(_):
+    V, H = 12, 6
+    rng = np.random.RandomState(0)
+    sents = [list(rng.randint(1, V, size=rng.choice([3, 5]))) for _ in range(24)]
+    it = mx.rnn.BucketSentenceIter(sents, 4, buckets=[3, 5], invalid_label=0)
+    stack = mx.rnn.SequentialRNNCell()
+    for i in range(2):
+        stack.add(mx.rnn.LSTMCell(num_hidden=H, prefix="lstm_l%d_" % i))
+
+    def sym_gen(seq_len):
+        data = mx.sym.Variable("data")
+        label = mx.sym.Variable("softmax_label")
+        embed = mx.sym.Embedding(data=data, input_dim=V, output_dim=5, name="embed")
+        stack.reset()
+        outputs, states = stack.unroll(seq_len, inputs=embed, merge_outputs=True)
+        pred = mx.sym.Reshape(outputs, shape=(-1, H))
+        pred = mx.sym.FullyConnected(data=pred, num_hidden=V, name="pred")
+        label = mx.sym.Reshape(label, shape=(-1,))
+        pred = mx.sym.SoftmaxOutput(data=pred, label=label, name="softmax", use_ignore=True, ignore_label=0)
+        return pred, ("data",), ("softmax_label",)
+
+    mod = mx.mod.BucketingModule(sym_gen=sym_gen, default_bucket_key=it.default_bucket_key, context=mx.cpu())
+    s5, _, _ = sym_gen(5)
+    ap, xp = fixed_params(s5, {"data": (4, 5), "softmax_label": (4, 5)})
+    mod.bind(data_shapes=it.provide_data, label_shapes=it.provide_label)
+    mod.init_params(arg_params=ap, aux_params=xp)
+    mod.init_optimizer(
+        optimizer="sgd", optimizer_params={"learning_rate": 0.1, "momentum": 0.0, "wd": 1e-5, "clip_gradient": 5.0}
+    )
+    metric = mx.metric.Perplexity(0)
+    it.reset()
+    nb = 0
+    for batch in it:
+        mod.forward(batch, is_train=True)
+        mod.update_metric(metric, batch.label)
+        mod.backward()
+        mod.update()
+        nb += 1
+    return [metric.get()[1], nb], dump(mod)
+
+
+PROGS = ["fit_mlp", "recommender", "multitask_sym", "dcgan_sym", "autoenc_sym", "bucketing"]
+
+
+def run_program(name):
+    """(values, {param: [sum, sum of |x|]}) of one program; python's, numpy's and the
+    framework's generators seeded (BucketSentenceIter shuffles with both)."""
+    random.seed(0)
+    np.random.seed(0)
+    mx.random.seed(0)
+    values, params = globals()[name](None)
+    return [float(v) for v in values], {k: [float(np.sum(v)), float(np.sum(np.abs(v)))] for k, v in params.items()}
