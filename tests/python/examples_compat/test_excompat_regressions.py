@@ -1,5 +1,6 @@
 """Regressions found running MXNet's example/ programs against MXNet 1.9.1 (the
 expected values are what MXNet 1.9.1 prints for the same code)."""
+
 import json
 import os
 
@@ -18,14 +19,18 @@ def test_json_writes_nnvm_versions_of_mutated_aux_inputs():
     d = mx.sym.var("data")
     b = mx.sym.BatchNorm(d, name="bn")
     b2 = mx.sym.BatchNorm(b, moving_mean=mx.sym.var("bn_moving_mean"), name="bn2")
-    assert _op_inputs(b2) == [[[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 1], [4, 0, 1]],
-                              [[5, 0, 0], [6, 0, 0], [7, 0, 0], [8, 0, 1], [9, 0, 1]]]
+    assert _op_inputs(b2) == [
+        [[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 1], [4, 0, 1]],
+        [[5, 0, 0], [6, 0, 0], [7, 0, 0], [8, 0, 1], [9, 0, 1]],
+    ]
     # one variable mutated twice, then read: versions 1, 2, 2
     mm = mx.sym.var("mm")
     b3 = mx.sym.BatchNorm(mx.sym.BatchNorm(d, moving_mean=mm, name="x"), moving_mean=mm, name="y") + mm
-    assert _op_inputs(b3) == [[[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 1], [4, 0, 1]],
-                              [[5, 0, 0], [6, 0, 0], [7, 0, 0], [3, 0, 2], [8, 0, 1]],
-                              [[9, 0, 0], [3, 0, 2]]]
+    assert _op_inputs(b3) == [
+        [[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 1], [4, 0, 1]],
+        [[5, 0, 0], [6, 0, 0], [7, 0, 0], [3, 0, 2], [8, 0, 1]],
+        [[9, 0, 0], [3, 0, 2]],
+    ]
     assert "arg[3]=bn_moving_mean(0) version=1" in b.debug_str()
 
 
@@ -87,8 +92,7 @@ def test_imperative_batchnorm_leaves_a_fixed_gamma_alone():
 
 def test_module_exec_group_grad_arrays_are_the_live_gradients():
     # example/gan/dcgan.py sums two backward passes through modD._exec_group.grad_arrays
-    net = mx.sym.LinearRegressionOutput(mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, name="fc"),
-                                        name="lro")
+    net = mx.sym.LinearRegressionOutput(mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, name="fc"), name="lro")
     mod = mx.mod.Module(net, label_names=["lro_label"])
     mod.bind(data_shapes=[("data", (3, 4))], label_shapes=[("lro_label", (3, 2))], inputs_need_grad=True)
     mod.init_params(initializer=mx.init.One())
@@ -109,3 +113,42 @@ def test_module_exec_group_grad_arrays_are_the_live_gradients():
     np.testing.assert_allclose(mod.get_params()[0]["fc_weight"].asnumpy(), 0.6, rtol=1e-6)
     np.testing.assert_allclose(mod.get_params()[0]["fc_bias"].asnumpy(), -0.4, rtol=1e-6)
     assert len(group.input_grad_arrays) == 1 and group.input_grad_arrays[0][0].shape == (3, 4)
+
+
+def _summary(sym, shape):
+    import contextlib
+    import io
+
+    f = io.StringIO()
+    with contextlib.redirect_stdout(f):
+        mx.viz.print_summary(sym, shape=shape)
+    rows = {}
+    for line in f.getvalue().splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and "(" in parts[0]:
+            rows[parts[0]] = int(parts[2])
+    return rows, f.getvalue().splitlines()[-2]
+
+
+def test_print_summary_counts_parameters_of_the_layers_mxnet_counts():
+    # MXNet 1.9.1 prints 0 for Deconvolution and PReLU, input_dim * output_dim for Embedding
+    d = mx.sym.var("data")
+    y = mx.sym.Group(
+        [
+            mx.sym.LeakyReLU(
+                mx.sym.Deconvolution(d, kernel=(2, 2), num_filter=3, name="dc"), act_type="prelu", name="pr"
+            ),
+            mx.sym.Embedding(mx.sym.var("tok"), input_dim=5, output_dim=2, name="em"),
+        ]
+    )
+    rows, total = _summary(y, {"data": (1, 2, 4, 4), "tok": (1, 3)})
+    assert rows == {"data(null)": 0, "dc(Deconvolution)": 0, "pr(LeakyReLU)": 0, "em(Embedding)": 10}
+    assert total == "Total params: 10"
+    # pvanet's learned scale/shift (broadcast_mul/add by a Variable) counts 0; MXNet's total 1085
+    import excompat_symbols
+
+    with mx.name.NameManager():
+        sym, ishape = excompat_symbols.pvanet(mx)
+    rows, total = _summary(sym, {"data": (1,) + ishape})
+    assert rows["broadcast_mul0(broadcast_mul)"] == 0 and rows["conv1_1_conv2d(Convolution)"] == 112
+    assert total == "Total params: 1085"
