@@ -31,14 +31,31 @@ import excompat_module
 import excompat_symbols
 
 
-def symbols_part():
-    print(json.dumps({name: excompat_symbols.run_arch(mx, name) for name in excompat_symbols.ARCHS}))
+def symbols_part(name):
+    print(json.dumps(excompat_symbols.run_arch(mx, name)))
+
+
+def _symbols(runs=3):
+    """Each model in fresh MXNet processes, `runs` times, keeping the result most runs
+    agree on: MXNet 1.9.1's CPU BatchNorm (MKLDNN off) now and then ends training with
+    other moving statistics (seen on vgg and densenet, about one run in five)."""
+    env = dict(os.environ, MXNET_MKLDNN_ENABLED="0")
+    out = {}
+    for name in excompat_symbols.ARCHS:
+        texts = []
+        for _ in range(runs):
+            text = subprocess.run([sys.executable, __file__, "symbols", name], env=env, check=True,
+                                  stdout=subprocess.PIPE).stdout
+            texts.append(json.dumps(json.loads(text.decode().strip().splitlines()[-1]), sort_keys=True))
+        best = max(set(texts), key=texts.count)
+        if texts.count(best) < 2:
+            raise SystemExit("MXNet gave %d different results for %s in %d runs" % (len(set(texts)), name, runs))
+        out[name] = json.loads(best)
+    return out
 
 
 def main():
-    env = dict(os.environ, MXNET_MKLDNN_ENABLED="0")
-    out = subprocess.run([sys.executable, __file__, "symbols"], env=env, check=True, stdout=subprocess.PIPE).stdout
-    ref = {"symbols": json.loads(out.decode().strip().splitlines()[-1]), "gluon": {}, "module": {}}
+    ref = {"symbols": _symbols(), "gluon": {}, "module": {}}
     excompat_gluon.bind(mx)
     for name, (_, variants) in excompat_gluon.PROGS.items():
         for v in variants:
@@ -62,4 +79,4 @@ def _rounded(x):
 
 
 if __name__ == "__main__":
-    symbols_part() if sys.argv[1:] == ["symbols"] else main()
+    symbols_part(sys.argv[2]) if sys.argv[1:2] == ["symbols"] else main()

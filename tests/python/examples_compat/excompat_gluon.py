@@ -10,11 +10,17 @@ capsule routing (imperative autograd through broadcasts and norms), an adversari
 input gradient (``attach_grad`` on data, ``sign``), a VAE with the reparameterization
 written out, and three symbolic ones: the text CNN of example/cnn_text_classification
 (simple_bind, an RMSProp updater called per argument), SVMOutput with a
-MultiFactorScheduler, FusedRNNCell with ``unpack_weights``. Each returns (values,
+MultiFactorScheduler, FusedRNNCell with ``unpack_weights``; and the pieces the
+other examples lean on: Bidirectional/Residual/HybridSequential RNN cells
+(NER/tagging), the less common losses and metrics, LR schedulers with warmup and
+Trainer states, export -> SymbolBlock.imports / load_checkpoint -> fine-tune, and
+gluon.contrib.nn's HybridConcurrent/Identity/PixelShuffle2D. Each returns (values,
 parameters) after a few steps from fixed initial parameters.
 
 ``bind(mx)`` picks the framework (``mxcore`` in the tests, ``mxnet`` in
 tests/data/mxnet_ref/make_refs_examples.py)."""
+
+import tempfile
 
 import numpy as np
 from excompat_symbols import fixed_values
@@ -652,6 +658,162 @@ def rnn_sym(_):
     return out, [(v.shape, v.asnumpy()) for k, v in sorted(unpacked.items())]
 
 
+def cells(_):
+    class Tagger(gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            with self.name_scope():
+                self.emb = nn.Embedding(12, 4)
+                self.bi = gluon.rnn.BidirectionalCell(
+                    gluon.rnn.LSTMCell(5, prefix="l_"), gluon.rnn.GRUCell(5, prefix="r_")
+                )
+                self.stack = gluon.rnn.HybridSequentialRNNCell()
+                self.stack.add(gluon.rnn.ResidualCell(gluon.rnn.RNNCell(10, activation="tanh", prefix="res_")))
+                self.out = nn.Dense(3, flatten=False)
+
+        def hybrid_forward(self, F, x):
+            e = self.emb(x)
+            h, _ = self.bi.unroll(4, e, layout="NTC", merge_outputs=True)
+            h, _ = self.stack.unroll(4, h, layout="NTC", merge_outputs=True)
+            return self.out(h)
+
+    net = Tagger()
+    net.initialize()
+    rng = np.random.RandomState(0)
+    X = mx.nd.array(rng.randint(0, 12, (3, 4)))
+    Y = mx.nd.array(rng.randint(0, 3, (3, 4)))
+    tr = ready(net, (X,), True, "adagrad", {"learning_rate": 0.1})
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    return train_steps(tr, 3, 3, lambda: loss(net(X), Y)), dump(net)
+
+
+def losses(_):
+    rng = np.random.RandomState(0)
+    p = mx.nd.array(rng.randn(4, 5))
+    l = mx.nd.array(rng.randn(4, 5))
+    lab = mx.nd.array([1, -1, 1, -1])
+    out = []
+    out += gluon.loss.HuberLoss(rho=0.5)(p, l).asnumpy().tolist()
+    out += gluon.loss.HingeLoss()(p[:, 0], lab).asnumpy().tolist()
+    out += gluon.loss.SquaredHingeLoss()(p[:, 0], lab).asnumpy().tolist()
+    out += gluon.loss.KLDivLoss(from_logits=False)(p, mx.nd.softmax(l)).asnumpy().tolist()
+    out += gluon.loss.TripletLoss(margin=1)(p, l, p[::-1]).asnumpy().tolist()
+    out += gluon.loss.CosineEmbeddingLoss()(p, l, lab).asnumpy().tolist()
+    out += gluon.loss.LogisticLoss(label_format="signed")(p[:, 0], lab).asnumpy().tolist()
+    out += gluon.loss.PoissonNLLLoss()(mx.nd.abs(p), mx.nd.abs(l)).asnumpy().ravel().tolist()
+    out += gluon.loss.L1Loss(weight=0.5)(p, l, mx.nd.array([[1], [0], [2], [1]])).asnumpy().tolist()
+    ms = [
+        mx.metric.F1(),
+        mx.metric.TopKAccuracy(top_k=2),
+        mx.metric.PearsonCorrelation(),
+        mx.metric.MAE(),
+        mx.metric.RMSE(),
+        mx.metric.CrossEntropy(),
+        mx.metric.MCC(),
+    ]
+    comp = mx.metric.CompositeEvalMetric()
+    [comp.add(m) for m in ms]
+    probs = mx.nd.softmax(mx.nd.array(rng.randn(6, 2)))
+    labs = mx.nd.array([0, 1, 1, 0, 1, 1])
+    for m in ms:
+        if isinstance(m, (mx.metric.MAE, mx.metric.RMSE, mx.metric.PearsonCorrelation)):
+            m.update([labs], [probs[:, 1]])
+        else:
+            m.update([labs], [probs])
+    out += [v for _, v in [(n, v) for n, v in zip(*comp.get())]]
+    return out, []
+
+
+def schedulers(_):
+    out = []
+    for s in [
+        mx.lr_scheduler.PolyScheduler(max_update=10, base_lr=0.1, pwr=2, final_lr=0.01, warmup_steps=3),
+        mx.lr_scheduler.CosineScheduler(max_update=10, base_lr=0.1, final_lr=0.0, warmup_steps=2, warmup_begin_lr=0.01),
+        mx.lr_scheduler.FactorScheduler(step=3, factor=0.5, base_lr=0.1, warmup_steps=2, warmup_mode="constant"),
+        mx.lr_scheduler.MultiFactorScheduler(step=[2, 5], factor=0.1, base_lr=1.0),
+    ]:
+        out += [s(i) for i in range(1, 12)]
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    X = mx.nd.array(np.random.RandomState(0).rand(4, 3))
+    tr = ready(
+        net,
+        (X,),
+        False,
+        "sgd",
+        {
+            "learning_rate": 0.1,
+            "momentum": 0.9,
+            "lr_scheduler": mx.lr_scheduler.CosineScheduler(max_update=5, base_lr=0.2),
+        },
+    )
+    ls = train_steps(tr, 4, 3, lambda: net(X).sum())
+    D = tempfile.mkdtemp()
+    tr.save_states(D + "/tr.states")
+    try:
+        tr.set_learning_rate(0.05)
+    except UserWarning as e:
+        out.append(len(str(e)))
+    out.append(tr.learning_rate)
+    ls += train_steps(tr, 4, 2, lambda: (net(X) ** 2).sum())
+    tr.load_states(D + "/tr.states")
+    ls += train_steps(tr, 4, 1, lambda: net(X).sum())
+    return out + ls, dump(net)
+
+
+def export_import(_):
+    net = nn.HybridSequential()
+    net.add(
+        nn.Conv2D(4, 3, padding=1), nn.BatchNorm(), nn.Activation("relu"), nn.MaxPool2D(), nn.Flatten(), nn.Dense(3)
+    )
+    net.initialize()
+    X = mx.nd.array(np.random.RandomState(0).rand(2, 3, 6, 6))
+    tr = ready(net, (X,), True, "sgd", {"learning_rate": 0.1})
+    train_steps(tr, 2, 2, lambda: net(X).sum())
+    D = tempfile.mkdtemp()
+    net.export(D + "/net", epoch=3)
+    sb = gluon.SymbolBlock.imports(D + "/net-symbol.json", ["data"], D + "/net-0003.params")
+    y1 = sb(X).asnumpy()
+    net.save_parameters(D + "/net.params")
+    net2 = nn.HybridSequential()
+    net2.add(
+        nn.Conv2D(4, 3, padding=1), nn.BatchNorm(), nn.Activation("relu"), nn.MaxPool2D(), nn.Flatten(), nn.Dense(3)
+    )
+    net2.load_parameters(D + "/net.params")
+    y2 = net2(X).asnumpy()
+    sym, a, x = mx.model.load_checkpoint(D + "/net", 3)
+    mod = mx.mod.Module(sym, label_names=None)
+    mod.bind([("data", X.shape)], for_training=False)
+    mod.set_params(a, x)
+    mod.forward(mx.io.DataBatch([X], []), is_train=False)
+    y3 = mod.get_outputs()[0].asnumpy()
+    # fine-tune the imported block
+    tr2 = gluon.Trainer(sb.collect_params(), "sgd", {"learning_rate": 0.1})
+    ls = train_steps(tr2, 2, 2, lambda: sb(X).sum())
+    return y1.ravel().tolist() + y2.ravel().tolist() + y3.ravel().tolist() + ls, dump(sb)
+
+
+def contrib_blocks(_):
+    from importlib import import_module
+
+    cnn = import_module(mx.__name__ + ".gluon.contrib.nn")
+    net = nn.HybridSequential()
+    conc = cnn.HybridConcurrent(axis=1)
+    conc.add(nn.Conv2D(4, 1), nn.Conv2D(4, 3, padding=1), cnn.Identity())
+    net.add(
+        conc,
+        nn.Conv2D(8, 1),
+        cnn.PixelShuffle2D(2),
+        nn.HybridLambda(lambda F, x: F.relu(x) * 0.5),
+        nn.GlobalAvgPool2D(),
+        nn.Dense(2),
+    )
+    net.initialize()
+    X = mx.nd.array(np.random.RandomState(0).rand(2, 3, 4, 4))
+    tr = ready(net, (X,), True, "nag", {"learning_rate": 0.1, "momentum": 0.9})
+    return train_steps(tr, 2, 3, lambda: (net(X) ** 2).sum()), dump(net)
+
+
 PROGS = {
     "mnist": (mnist, [False, True]),
     "word_lm": (word_lm, ["lstm", "gru", "rnn"]),
@@ -670,6 +832,11 @@ PROGS = {
     "textcnn": (textcnn, [None]),
     "svm": (svm, [None]),
     "rnn_sym": (rnn_sym, [None]),
+    "cells": (cells, [None]),
+    "losses": (losses, [None]),
+    "schedulers": (schedulers, [None]),
+    "export_import": (export_import, [None]),
+    "contrib_blocks": (contrib_blocks, [None]),
 }
 
 
@@ -678,4 +845,6 @@ def run_program(name, variant):
     fn, _ = PROGS[name]
     mx.random.seed(0)
     values, params = fn(variant)
-    return [float(v) for v in values], [[list(sh), float(np.sum(v)), float(np.sum(np.abs(v)))] for sh, v in params]
+    # the array's shape: MXNet leaves a SymbolBlock.imports parameter's .shape None
+    flat = [float(x) for v in values for x in np.ravel(np.asarray(v, dtype=np.float64))]
+    return flat, [[list(v.shape), float(np.sum(v)), float(np.sum(np.abs(v)))] for _, v in params]

@@ -152,3 +152,42 @@ def test_print_summary_counts_parameters_of_the_layers_mxnet_counts():
     rows, total = _summary(sym, {"data": (1,) + ishape})
     assert rows["broadcast_mul0(broadcast_mul)"] == 0 and rows["conv1_1_conv2d(Convolution)"] == 112
     assert total == "Total params: 1085"
+
+
+def test_gradient_penalty_second_order_gradients_are_the_true_ones():
+    # WGAN-GP's penalty: d/dtheta of |d D(x) / dx|^2 through FullyConnected and tanh.
+    # Here mxcore deliberately differs from MXNet 1.9.1, which drops terms (its
+    # _backward_FullyConnected has no complete gradient: the bias and second-layer
+    # weight gradients come out 0, the first layer's wrong); the expected values are
+    # numpy central differences of the same function.
+    rng = np.random.RandomState(0)
+    w1, b1, w2 = rng.randn(6, 3) * 0.5, rng.randn(6) * 0.1, rng.randn(1, 6) * 0.5
+    x = rng.randn(4, 3)
+
+    def penalty(w1, b1, w2):
+        dh = 1 - np.tanh(x @ w1.T + b1) ** 2
+        return (((w2 * dh) @ w1) ** 2).sum()
+
+    want = []
+    for k, arr in enumerate((w1, b1, w2)):
+        g = np.zeros_like(arr)
+        for i in np.ndindex(arr.shape):
+            args = [w1.copy(), b1.copy(), w2.copy()]
+            args[k][i] += 1e-6
+            hi = penalty(*args)
+            args[k][i] -= 2e-6
+            g[i] = (hi - penalty(*args)) / 2e-6
+        want.append(g)
+    params = [mx.nd.array(a) for a in (w1, b1, w2)]
+    for p in params:
+        p.attach_grad()
+    xs = mx.nd.array(x)
+    xs.attach_grad()
+    with mx.autograd.record():
+        h = mx.nd.tanh(mx.nd.FullyConnected(xs, params[0], params[1], num_hidden=6))
+        d = mx.nd.FullyConnected(h, params[2], no_bias=True, num_hidden=1)
+        g = mx.autograd.grad(d, [xs], create_graph=True, retain_graph=True)[0]
+        loss = (g**2).sum()
+    loss.backward()
+    for p, w, name in zip(params, want, ("weight 1", "bias 1", "weight 2")):
+        np.testing.assert_allclose(p.grad.asnumpy(), w, rtol=1e-3, atol=1e-4, err_msg=name)
