@@ -5,7 +5,12 @@ EvalMetric of its own), example/gan's DCGAN (Deconvolution, LeakyReLU,
 LogisticRegressionOutput, ``inputs_need_grad`` and ``get_input_grads``, the
 gradient sum through ``mod._exec_group.grad_arrays``), the autoencoder with
 LinearRegressionOutput and a FactorScheduler, and example/rnn's bucketing
-(BucketSentenceIter, BucketingModule, LSTMCell unroll, Perplexity).
+(BucketSentenceIter, BucketingModule, LSTMCell unroll, Perplexity); neural-style
+(gram matrices by FullyConnected, MakeLoss, an optimizer stepping the bound input
+image), nce-loss (shared Embedding weights, LogisticRegressionOutput,
+a metric from a function), the captcha/CTC model (contrib.ctc_loss, MakeLoss,
+BlockGrad in a Group, a 'TNC' DataDesc) and fcn-xs (Deconvolution with Bilinear init
+through init.Mixed, Crop, multi-output SoftmaxOutput with ignore_label).
 
 ``bind(mx)`` picks the framework."""
 
@@ -277,7 +282,158 @@ def bucketing(_):
     return [metric.get()[1], nb], dump(mod)
 
 
-PROGS = ["fit_mlp", "recommender", "multitask_sym", "dcgan_sym", "autoenc_sym", "bucketing"]
+def neural_style(_):
+    data = mx.sym.Variable("data")
+    c1 = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), pad=(1, 1), name="conv1_1")
+    r1 = mx.sym.Activation(c1, act_type="relu", name="relu1_1")
+    p1 = mx.sym.Pooling(r1, kernel=(2, 2), stride=(2, 2), pool_type="avg", name="pool1")
+    c2 = mx.sym.Convolution(p1, num_filter=6, kernel=(3, 3), pad=(1, 1), name="conv2_1")
+    r2 = mx.sym.Activation(c2, act_type="relu", name="relu2_1")
+    style_outs = []
+    for i, (r, ch, hw) in enumerate([(r1, 4, 64), (r2, 6, 16)]):
+        x = mx.sym.Reshape(r, target_shape=(0, 0))  # legacy target_shape, as the example
+        x = mx.sym.Reshape(r, shape=(ch, hw))
+        style_outs.append(mx.sym.FullyConnected(x, x, no_bias=True, num_hidden=ch, name="gram%d" % i))
+    loss = []
+    for i, s in enumerate(style_outs):
+        t = mx.sym.Variable("target_gram_%d" % i)
+        loss.append(mx.sym.sum(mx.sym.square(t - s)))
+    content = mx.sym.Variable("target_content")
+    loss.append(mx.sym.sum(mx.sym.square(content - r2)))
+    total = mx.sym.MakeLoss(mx.sym.add_n(*loss) * 0.01)
+    shapes = {"data": (1, 3, 8, 8), "target_gram_0": (4, 4), "target_gram_1": (6, 6), "target_content": (1, 6, 4, 4)}
+    a, _, _ = total.infer_shape(**shapes)
+    rng = np.random.RandomState(0)
+    vals = {n: mx.nd.array(v) for n, v in fixed_values(total.list_arguments(), a, rng).items()}
+    vals["data"] = mx.nd.array(rng.rand(1, 3, 8, 8))
+    req = {n: ("write" if n == "data" else "null") for n in total.list_arguments()}
+    grad = mx.nd.zeros((1, 3, 8, 8))
+    ex = total.bind(mx.cpu(), vals, args_grad={"data": grad}, grad_req=req)
+    opt = mx.optimizer.Adam(learning_rate=0.05, wd=0.0)
+    state = opt.create_state(0, vals["data"])
+    out = []
+    for it in range(4):
+        ex.forward(is_train=True)
+        ex.backward()
+        opt.update(0, vals["data"], grad, state)
+        out.append(float(ex.outputs[0].asnumpy().sum()))
+    return out, {"img": vals["data"].asnumpy()}
+
+
+def nce(_):
+    V, E, B, K = 20, 4, 4, 5
+    data = mx.sym.Variable("data")
+    label = mx.sym.Variable("label")
+    lw = mx.sym.Variable("label_weight")
+    embed_w = mx.sym.Variable("embed_weight")
+    h = mx.sym.Embedding(data, weight=embed_w, input_dim=V, output_dim=E, name="embed")
+    h = mx.sym.sum(h, axis=1)
+    le = mx.sym.Embedding(label, input_dim=V, output_dim=E, name="label_embed")
+    h2 = mx.sym.Reshape(h, shape=(-1, 1, E))
+    pred = mx.sym.sum(mx.sym.broadcast_mul(h2, le), axis=2)
+    out = mx.sym.LogisticRegressionOutput(pred, lw, name="nce")
+    rng = np.random.RandomState(0)
+    D = rng.randint(0, V, (8, 3)).astype("float32")
+    L = rng.randint(0, V, (8, K)).astype("float32")
+    W = np.zeros((8, K), "float32")
+    W[:, 0] = 1
+    it = mx.io.NDArrayIter({"data": D, "label": L}, {"label_weight": W}, B)
+    mod = mx.mod.Module(out, data_names=["data", "label"], label_names=["label_weight"])
+    mod.bind(it.provide_data, it.provide_label)
+    a, _, _ = out.infer_shape(data=(B, 3), label=(B, K), label_weight=(B, K))
+    names = [n for n in out.list_arguments() if n not in ("data", "label", "label_weight")]
+    shapes = [s for n, s in zip(out.list_arguments(), a) if n in names]
+    mod.init_params(arg_params={k: mx.nd.array(v) for k, v in fixed_values(names, shapes, rng).items()})
+    mod.init_optimizer(optimizer="adagrad", optimizer_params={"learning_rate": 0.3, "wd": 0.00001})
+    m = mx.metric.create(lambda l, p: float(np.mean((p > 0.5) == l)))
+    for ep in range(2):
+        it.reset()
+        for b in it:
+            mod.forward_backward(b)
+            mod.update()
+            mod.update_metric(m, b.label)
+    a, _ = mod.get_params()
+    return [m.get()[1]], {k: v.asnumpy() for k, v in a.items()}
+
+
+def ctc_sym(_):
+    T, B, C, L = 6, 2, 5, 3
+    data = mx.sym.Variable("data")
+    label = mx.sym.Variable("label")
+    fc = mx.sym.FullyConnected(mx.sym.Reshape(data, shape=(-1, 4)), num_hidden=C, name="pred_fc")
+    pred = mx.sym.Reshape(fc, shape=(T, B, C))
+    loss = mx.sym.contrib.ctc_loss(data=pred, label=label)
+    ctc = mx.sym.MakeLoss(loss)
+    softmax = mx.sym.softmax(pred, axis=2)
+    net = mx.sym.Group([mx.sym.BlockGrad(softmax), ctc])
+    rng = np.random.RandomState(0)
+    mod = mx.mod.Module(net, data_names=["data"], label_names=["label"])
+    mod.bind([mx.io.DataDesc("data", (T, B, 4), layout="TNC")], [("label", (B, L))])
+    mod.init_params(arg_params={"pred_fc_weight": mx.nd.array(rng.randn(C, 4) * 0.5), "pred_fc_bias": mx.nd.zeros(C)})
+    mod.init_optimizer(optimizer="sgd", optimizer_params={"learning_rate": 0.05, "momentum": 0.9})
+    b = mx.io.DataBatch([mx.nd.array(rng.randn(T, B, 4))], [mx.nd.array([[1, 2, 3], [2, 4, 0]])])
+    out = []
+    for i in range(3):
+        mod.forward(b, is_train=True)
+        out += mod.get_outputs()[1].asnumpy().tolist()
+        mod.backward()
+        mod.update()
+    a, _ = mod.get_params()
+    return out, {k: v.asnumpy() for k, v in a.items()}
+
+
+def fcn(_):
+    data = mx.sym.Variable("data")
+    c = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), pad=(1, 1), name="conv1")
+    r = mx.sym.Activation(c, act_type="relu")
+    p = mx.sym.Pooling(r, kernel=(2, 2), stride=(2, 2), pool_type="max")
+    s = mx.sym.Convolution(p, num_filter=3, kernel=(1, 1), name="score")
+    up = mx.sym.Deconvolution(s, kernel=(4, 4), stride=(2, 2), num_filter=3, adj=(0, 0), no_bias=True, name="bigscore")
+    up = mx.sym.Crop(*[up, data], offset=(1, 1), name="upscore")
+    out = mx.sym.SoftmaxOutput(
+        up, multi_output=True, use_ignore=True, ignore_label=255, normalization="valid", name="softmax"
+    )
+    rng = np.random.RandomState(0)
+    X = rng.rand(2, 3, 8, 8).astype("float32")
+    Y = rng.randint(0, 3, (2, 8, 8)).astype("float32")
+    Y[:, 0, :] = 255
+    mod = mx.mod.Module(out)
+    mod.bind([("data", X.shape)], [("softmax_label", Y.shape)])
+    init = mx.init.Mixed(
+        ["bigscore_weight", ".*"], [mx.init.Bilinear(), mx.init.Xavier(rnd_type="gaussian", magnitude=2)]
+    )
+    mx.random.seed(0)
+    mod.init_params(init)
+    a, x = mod.get_params()
+    fixed = fixed_values(
+        [k for k in a if k != "bigscore_weight"], [a[k].shape for k in a if k != "bigscore_weight"], rng
+    )
+    bil = a["bigscore_weight"].asnumpy()
+    mod.set_params({**{k: mx.nd.array(v) for k, v in fixed.items()}, "bigscore_weight": a["bigscore_weight"]}, x)
+    mod.init_optimizer(optimizer="sgd", optimizer_params={"learning_rate": 0.1, "momentum": 0.9, "wd": 0.0005})
+    b = mx.io.DataBatch([mx.nd.array(X)], [mx.nd.array(Y)])
+    out = []
+    for i in range(3):
+        mod.forward(b, is_train=True)
+        mod.backward()
+        mod.update()
+        out.append(float(mod.get_outputs()[0].asnumpy().sum()))
+    a, _ = mod.get_params()
+    return out, {"bilinear": bil, **{k: v.asnumpy() for k, v in a.items()}}
+
+
+PROGS = [
+    "fit_mlp",
+    "recommender",
+    "multitask_sym",
+    "dcgan_sym",
+    "autoenc_sym",
+    "bucketing",
+    "neural_style",
+    "nce",
+    "ctc_sym",
+    "fcn",
+]
 
 
 def run_program(name):
@@ -286,5 +442,6 @@ def run_program(name):
     random.seed(0)
     np.random.seed(0)
     mx.random.seed(0)
-    values, params = globals()[name](None)
+    with mx.name.NameManager():
+        values, params = globals()[name](None)
     return [float(v) for v in values], {k: [float(np.sum(v)), float(np.sum(np.abs(v)))] for k, v in params.items()}
