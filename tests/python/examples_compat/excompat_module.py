@@ -10,7 +10,8 @@ LinearRegressionOutput and a FactorScheduler, and example/rnn's bucketing
 image), nce-loss (shared Embedding weights, LogisticRegressionOutput,
 a metric from a function), the captcha/CTC model (contrib.ctc_loss, MakeLoss,
 BlockGrad in a Group, a 'TNC' DataDesc) and fcn-xs (Deconvolution with Bilinear init
-through init.Mixed, Crop, multi-output SoftmaxOutput with ignore_label).
+through init.Mixed, Crop, multi-output SoftmaxOutput with ignore_label); and
+example/module's SequentialModule (auto_wiring, take_labels) with a PythonLossModule.
 
 ``bind(mx)`` picks the framework."""
 
@@ -422,6 +423,65 @@ def fcn(_):
     return out, {"bilinear": bil, **{k: v.asnumpy() for k, v in a.items()}}
 
 
+def sequential(_):
+    net1 = mx.sym.Activation(
+        mx.sym.FullyConnected(mx.sym.Variable("data"), name="fc1", num_hidden=8), name="relu1", act_type="relu"
+    )
+    net2 = mx.sym.SoftmaxOutput(
+        mx.sym.FullyConnected(mx.sym.Variable("data"), name="fc2", num_hidden=3), name="softmax"
+    )
+    mod1 = mx.mod.Module(net1, label_names=None)
+    mod2 = mx.mod.Module(net2)
+    seq = mx.mod.SequentialModule()
+    seq.add(mod1).add(mod2, take_labels=True, auto_wiring=True)
+    rng = np.random.RandomState(0)
+    X = rng.rand(24, 5).astype("float32")
+    Y = rng.randint(0, 3, 24).astype("float32")
+    it = mx.io.NDArrayIter(X, Y, 8)
+    seq.bind(it.provide_data, it.provide_label)
+    vals = fixed_values(["fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"], [(8, 5), (8,), (3, 8), (3,)], rng)
+    seq.init_params(arg_params={k: mx.nd.array(v) for k, v in vals.items()}, allow_missing=False)
+    seq.init_optimizer(optimizer="sgd", optimizer_params={"learning_rate": 0.5, "momentum": 0.9})
+    ce = mx.metric.CrossEntropy()
+    out = []
+    for ep in range(2):
+        it.reset()
+        for b in it:
+            seq.forward(b, is_train=True)
+            seq.backward()
+            seq.update()
+            seq.update_metric(ce, b.label)
+        out.append(ce.get()[1])
+    out.append(seq.score(it, "acc")[0][1])
+    a, _ = seq.get_params()
+
+    # PythonLossModule after a feature module
+    def grad_func(scores, labels):  # softmax cross-entropy's gradient, in numpy
+        s = scores.asnumpy()
+        l = labels.asnumpy().astype(int)
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(l)), l] -= 1
+        return mx.nd.array(p / len(l))
+
+    feat = mx.mod.Module(mx.sym.FullyConnected(mx.sym.Variable("data"), name="fc", num_hidden=3), label_names=None)
+    loss = mx.mod.PythonLossModule(grad_func=grad_func)
+    s2 = mx.mod.SequentialModule()
+    s2.add(feat).add(loss, take_labels=True, auto_wiring=True)
+    s2.bind(it.provide_data, it.provide_label)
+    s2.init_params(
+        arg_params={k: mx.nd.array(v) for k, v in fixed_values(["fc_weight", "fc_bias"], [(3, 5), (3,)], rng).items()}
+    )
+    s2.init_optimizer(optimizer="sgd", optimizer_params={"learning_rate": 0.5})
+    it.reset()
+    for b in it:
+        s2.forward(b, is_train=True)
+        s2.backward()
+        s2.update()
+    a2, _ = s2.get_params()
+    return out, {**{k: v.asnumpy() for k, v in a.items()}, **{k: v.asnumpy() for k, v in a2.items()}}
+
+
 PROGS = [
     "fit_mlp",
     "recommender",
@@ -433,6 +493,7 @@ PROGS = [
     "nce",
     "ctc_sym",
     "fcn",
+    "sequential",
 ]
 
 
