@@ -191,3 +191,19 @@ def test_gradient_penalty_second_order_gradients_are_the_true_ones():
     loss.backward()
     for p, w, name in zip(params, want, ("weight 1", "bias 1", "weight 2")):
         np.testing.assert_allclose(p.grad.asnumpy(), w, rtol=1e-3, atol=1e-4, err_msg=name)
+
+
+def test_symbolic_rand_zipfian():
+    # example/rnn/large_word_lm samples with mx.sym.contrib.rand_zipfian; MXNet 1.9.1 names
+    # the outputs so and prints the expected counts [1.05774861 0.34051899 0.03021898]
+    s, e_true, e_sampled = mx.sym.contrib.rand_zipfian(mx.sym.var("t"), 6, 50)
+    g = mx.sym.Group([s, e_true, e_sampled])
+    assert g.list_outputs() == ["_modscalar0_output", "_mulscalar0_output", "_mulscalar1_output"]
+    assert g.infer_shape(t=(3,))[1] == [(6,), (3,), (6,)]
+    assert g.infer_type(t="float32")[1] == [np.int64, np.float64, np.float64]
+    out = g.bind(mx.cpu(), {"t": mx.nd.array([0, 3, 49])}).forward()
+    np.testing.assert_allclose(out[1].asnumpy(), [1.05774861, 0.34051899, 0.03021898], rtol=1e-7)
+    assert ((out[0].asnumpy() >= 0) & (out[0].asnumpy() < 50)).all()
+    k = out[0].asnumpy().astype(np.float64)
+    np.testing.assert_allclose(out[2].asnumpy(), np.log((k + 2) / (k + 1)) / np.log(51) * 6, rtol=1e-12)
+    assert callable(mx.random.generalized_negative_binomial)
