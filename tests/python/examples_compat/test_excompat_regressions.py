@@ -207,3 +207,22 @@ def test_symbolic_rand_zipfian():
     k = out[0].asnumpy().astype(np.float64)
     np.testing.assert_allclose(out[2].asnumpy(), np.log((k + 2) / (k + 1)) / np.log(51) * 6, rtol=1e-12)
     assert callable(mx.random.generalized_negative_binomial)
+
+
+def test_rnn_cell_zero_begin_states_carry_the_nc_layout():
+    # MXNet 1.9.1 writes mx.rnn cells' zero begin states as
+    # {'op': '_zeros', 'attrs': {'__layout__': 'NC', 'dtype': 'float32', 'shape': '(0, 3)'}}
+    cell = mx.rnn.LSTMCell(3, prefix="l_")
+    states = cell.begin_state()
+    nodes = [json.loads(s.tojson())["nodes"][0] for s in states]
+    assert nodes == [
+        {
+            "op": "_zeros",
+            "name": "l_begin_state_%d" % i,
+            "inputs": [],
+            "attrs": {"__layout__": "NC", "dtype": "float32", "shape": "(0, 3)"},
+        }
+        for i in (1, 2)
+    ]
+    outs, _ = cell.unroll(2, mx.sym.var("data"), layout="NTC", merge_outputs=True)
+    assert outs.infer_shape(data=(5, 2, 4))[1] == [(5, 2, 3)]
