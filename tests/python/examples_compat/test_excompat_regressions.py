@@ -222,7 +222,7 @@ def test_rnn_cell_zero_begin_states_carry_the_nc_layout():
             "inputs": [],
             "attrs": {"__layout__": "NC", "dtype": "float32", "shape": "(0, 3)"},
         }
-        for i in (1, 2)
+        for i in (0, 1)
     ]
     outs, _ = cell.unroll(2, mx.sym.var("data"), layout="NTC", merge_outputs=True)
     assert outs.infer_shape(data=(5, 2, 4))[1] == [(5, 2, 3)]
