@@ -164,6 +164,7 @@ static int parse_ref(const mxi_jv *e, gref *r, const char *where, int limit) {
         return mxi_error(MX_ERR_INVALID, "graph: %s has a malformed input entry (expected [node, output, version])", where);
     r->node = (int)e->items[0].num;
     r->index = (int)e->items[1].num;
+    r->version = e->n >= 3 && e->items[2].type == MXI_JV_NUM ? (int)e->items[2].num : 0;
     if (r->node < 0 || r->node >= limit)
         return mxi_error(MX_ERR_INVALID, "graph: %s refers to node %d, which is not an earlier node (graph must be topologically sorted)",
                          where, r->node);
@@ -415,7 +416,7 @@ int mx_graph_to_json(mx_graph g, const char **json) {
             mxi_json_begin_array(&j);
             mxi_json_int(&j, n->in[k].node);
             mxi_json_int(&j, n->in[k].index);
-            mxi_json_int(&j, 0);
+            mxi_json_int(&j, n->in[k].version);
             mxi_json_end_array(&j);
         }
         mxi_json_end_array(&j);
@@ -448,7 +449,7 @@ int mx_graph_to_json(mx_graph g, const char **json) {
         mxi_json_begin_array(&j);
         mxi_json_int(&j, g->heads[h].node);
         mxi_json_int(&j, g->heads[h].index);
-        mxi_json_int(&j, 0);
+        mxi_json_int(&j, g->heads[h].version);
         mxi_json_end_array(&j);
     }
     mxi_json_end_array(&j);

@@ -12,6 +12,7 @@
 
 typedef struct {
     int node, index;
+    int version; /* NNVM's entry version, kept as read and written back (aux inputs: 1) */
 } gref;
 
 typedef struct {

@@ -26,6 +26,26 @@ def _as_dict(names, values, what):
     return dict(zip(names, values))
 
 
+_FIX_GAMMA_OPS = ("BatchNorm", "BatchNorm_v1", "_contrib_SyncBatchNorm", "SyncBatchNorm")
+
+
+def _fixed_gamma_args(symbol, arg_dict):
+    """Names of the gamma arguments of BatchNorm nodes with fix_gamma (MXNet's default
+    True): MXNet's graph executor writes ones into them on every forward, so a
+    checkpoint of a Module trained with fix_gamma holds gamma == 1 (less weight decay)."""
+    from .symbol.symbol import _topo
+    names = []
+    for node in _topo(symbol._outs):
+        if node.op not in _FIX_GAMMA_OPS or len(node.inputs) < 2:
+            continue
+        if str(node.attrs.get("fix_gamma", "True")).strip().lower() in ("false", "0"):
+            continue
+        g, _ = node.inputs[1]
+        if g.op is None and g.name in arg_dict and g.name not in names:
+            names.append(g.name)
+    return names
+
+
 class Executor:
     def __init__(self, symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None):
         self._symbol = symbol
@@ -55,6 +75,7 @@ class Executor:
             if self._grad_req[n] != "null" and self.grad_dict.get(n) is None:
                 a = self.arg_dict[n]
                 self.grad_dict[n] = nd.zeros(a.shape, ctx=a.context, dtype=a.dtype)
+        self._fixed_gammas = _fixed_gamma_args(symbol, self.arg_dict)
         self.outputs = self._blank_outputs()
         self._ran = None       # set by the first forward
         self._recorded = None  # the outputs of the last forward, when it ran on the tape
@@ -101,6 +122,8 @@ class Executor:
                 v.copyto(dst)
             else:
                 dst[:] = v
+        for n in self._fixed_gammas:  # as MXNet's executor: a fixed gamma reads 1 after forward
+            self.arg_dict[n][:] = 1
         want_grad = is_train and any(r != "null" for r in self._grad_req.values())
         if want_grad:
             self._recorded = self._run_recorded(True)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .base import check_call, lib
-from .ndarray.random import (bernoulli, exponential, gamma, multinomial, negative_binomial, normal, poisson,  # noqa
-                             randint, randn, shuffle, uniform)
+from .ndarray.random import (bernoulli, exponential, gamma, generalized_negative_binomial,  # noqa
+                             multinomial, negative_binomial, normal, poisson, randint, randn, shuffle, uniform)
 
 
 def seed(seed_state: int, ctx="all") -> None:

@@ -39,6 +39,11 @@ def _out_key(node):
     return node["name"] if node["op"] == "null" else node["name"] + "_output"
 
 
+# MXNet's print_summary counts the parameters of these layers only (a broadcast_mul by a
+# learned scale, Deconvolution, a PReLU's gamma count 0 there)
+_COUNTED_OPS = ("Convolution", "FullyConnected", "BatchNorm", "Embedding")
+
+
 def print_summary(symbol, shape=None, line_length=120, positions=(.44, .64, .74, 1.)):
     """Print each layer's output shape (batch axis dropped), parameter count and inputs;
     ``shape`` maps input names to shapes (needed for shapes and counts)."""
@@ -69,8 +74,11 @@ def print_summary(symbol, shape=None, line_length=120, positions=(.44, .64, .74,
             s = nodes[src]
             if s["op"] != "null" or s["name"] in inputs:
                 prev.append(s["name"])
-            elif s["name"] not in aux and not s["name"].endswith("label"):
+            elif node["op"] in _COUNTED_OPS and s["name"] not in aux and not s["name"].endswith("label"):
                 params += int(np.prod(shapes.get(s["name"], (0,))))
+        if node["op"] == "Embedding":  # MXNet: input_dim * output_dim (its token input is no parameter)
+            attrs = node.get("attrs", {})
+            params = int(attrs.get("input_dim", 0)) * int(attrs.get("output_dim", 0))
         total += params
         out = shapes.get(_out_key(node))
         out_s = "x".join(str(d) for d in out[1:]) if out is not None else ""

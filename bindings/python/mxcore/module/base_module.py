@@ -98,6 +98,13 @@ class BaseModule:
         self.forward(data_batch, is_train=True)
         self.backward()
 
+    def _already_bound(self, force_rebind):
+        """True (after MXNet's warning) when bind() should keep the current binding."""
+        if self.binded and not force_rebind:
+            warnings.warn("Already bound, ignoring bind()", stacklevel=3)
+            return True
+        return False
+
     def _require_ready(self, what):
         if not self.binded or not self.params_initialized:
             raise MXNetError("%s: the module must be bound and its parameters initialized first "

@@ -93,6 +93,63 @@ def _bind_dtype(dtype):
         return None
 
 
+class _ExecGroupView:
+    """What MXNet programs reach through ``mod._exec_group`` (MXNet's
+    DataParallelExecutorGroup), read from the module's executors: example/gan's DCGAN
+    adds two backward passes' gradients with ``mod._exec_group.grad_arrays``. The
+    arrays are the executors' own buffers, so in-place updates reach ``update()``."""
+
+    def __init__(self, module):
+        self._module = module
+
+    @property
+    def execs(self):
+        return list(self._module._execs)
+
+    @property
+    def param_names(self):
+        return list(self._module._param_names)
+
+    @property
+    def arg_names(self):
+        return self._module._symbol.list_arguments()
+
+    @property
+    def aux_names(self):
+        return self._module._symbol.list_auxiliary_states()
+
+    def _per_param(self, attr, names):
+        return [[getattr(ex, attr).get(n) for ex in self._module._execs] for n in names]
+
+    @property
+    def param_arrays(self):
+        return self._per_param("arg_dict", self._module._param_names)
+
+    @property
+    def grad_arrays(self):
+        if not self._module.for_training:
+            return []
+        return self._per_param("grad_dict", self._module._param_names)
+
+    @property
+    def aux_arrays(self):
+        return self._per_param("aux_dict", self.aux_names)
+
+    @property
+    def data_arrays(self):
+        return self._per_param("arg_dict", [d.name for d in self._module._data_shapes])
+
+    @property
+    def label_arrays(self):
+        return self._per_param("arg_dict", [d.name for d in (self._module._label_shapes or [])])
+
+    @property
+    def input_grad_arrays(self):
+        if not self._module.inputs_need_grad:
+            return []
+        return self._per_param("grad_dict", [d.name for d in self._module._data_shapes])
+
+
 class Module(BaseModule):
     """A Symbol trained on one device (MXNet 1.x ``mx.mod.Module``).
 
@@ -626,6 +683,11 @@ class Module(BaseModule):
             layout = self._symbol[k].attr("__layout__")
             axes.append(0 if layout is None else layout.find("N"))
         return axes
+
+    @property
+    def _exec_group(self):
+        """MXNet's executor group, as a view of this module's executors (None before bind)."""
+        return _ExecGroupView(self) if self.binded else None
 
     def update(self):
         """One optimizer step on every parameter that has a gradient (fixed ones have none)."""

@@ -130,7 +130,6 @@ class BaseRNNCell:
             args = dict(kwargs)
             if info is not None:
                 args.update(info)
-            args.pop('__layout__', None) if func is symbol.zeros else None
             states.append(func(name='%sbegin_state_%d' % (self._prefix, self._init_counter), **args))
         return states
 

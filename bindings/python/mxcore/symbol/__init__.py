@@ -15,8 +15,10 @@ image = prefixed_namespace(globals(), "image", __name__ + ".image")
 _internal, op = split_namespaces(globals(), _OP_NAMES, __name__)
 from . import random  # noqa: E402  (F.random inside a traced hybrid_forward)
 from ..control_flow import sym_cond, sym_foreach, sym_while_loop  # noqa: E402
+from ..ndarray.contrib_sampling import sym_rand_zipfian  # noqa: E402
 contrib.foreach, contrib.while_loop, contrib.cond = sym_foreach, sym_while_loop, sym_cond
-contrib.__all__ += ["foreach", "while_loop", "cond"]
+contrib.rand_zipfian = sym_rand_zipfian
+contrib.__all__ += ["foreach", "while_loop", "cond", "rand_zipfian"]
 
 
 def zeros(shape, dtype=None, name=None, **kwargs):

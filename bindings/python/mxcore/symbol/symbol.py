@@ -14,6 +14,7 @@ sub-graph, so layer code that reads ``x.shape`` traces like it runs eagerly.
 from __future__ import annotations
 
 import json
+import numbers
 import threading
 import warnings
 from numbers import Number
@@ -77,7 +78,8 @@ _NODE_SEQ = iter(range(1 << 62))  # creation order: control flow tells its body'
 
 
 class _Node:
-    __slots__ = ("op", "name", "attrs", "inputs", "n_vis", "trace_shape", "subgraphs", "seq", "__weakref__")
+    __slots__ = ("op", "name", "attrs", "inputs", "n_vis", "trace_shape", "subgraphs", "seq", "versions",
+                 "__weakref__")
 
     def __init__(self, op, name, attrs=None, inputs=(), n_vis=1):
         self.op = op                      # registry/MXNet op name; None for a variable
@@ -88,6 +90,33 @@ class _Node:
         self.trace_shape = None           # (shape, dtype) of a traced variable
         self.subgraphs = None             # control-flow nodes: [Symbol] (MXNet's "subgraphs")
         self.seq = next(_NODE_SEQ)
+        self.versions = None              # NNVM entry versions read from a JSON file, per input
+
+
+def _entry_versions(nodes):
+    """NNVM's input-entry versions, per node (in topological order): an input read
+    from a variable carries the variable's version, and an input the op mutates
+    (BatchNorm's moving_mean/moving_var) bumps it first -- so MXNet writes a model's
+    aux-state inputs as [id, 0, 1]. Nodes loaded from a JSON file keep the versions
+    the file gave them, as MXNet does."""
+    var_ver, out = {}, {}
+    for n in nodes:
+        if n.op is None:
+            out[id(n)] = []
+            continue
+        if n.versions is not None and len(n.versions) == len(n.inputs):
+            vers = list(n.versions)
+            for (c, _), v in zip(n.inputs, vers):
+                if c.op is None and v > var_ver.get(id(c), 0):
+                    var_ver[id(c)] = v
+        else:
+            vers = [var_ver.get(id(c), 0) if c.op is None else 0 for c, _ in n.inputs]
+            for k in (_op_info(n.op) or {}).get("mutates_inputs", ()):
+                if k < len(n.inputs) and n.inputs[k][0].op is None:
+                    c = n.inputs[k][0]
+                    var_ver[id(c)] = vers[k] = var_ver.get(id(c), 0) + 1
+        out[id(n)] = vers
+    return out
 
 
 def _topo(entries):
@@ -133,7 +162,7 @@ def _without_amp_casts(sym):
         if n.op in _AMP_CAST_OPS:
             continue
         c = _Node(n.op, n.name, n.attrs, [entry(m, i) for m, i in n.inputs], n.n_vis)
-        c.trace_shape = n.trace_shape
+        c.trace_shape, c.versions = n.trace_shape, n.versions
         copies[id(n)] = c
     return Symbol([entry(n, i) for n, i in sym._outs])
 
@@ -641,12 +670,13 @@ class Symbol:
     def _raw_json(self, indent=None) -> str:
         nodes = _topo(self._outs)
         index = {id(n): i for i, n in enumerate(nodes)}
+        versions = _entry_versions(nodes)
         jn, row = [], [0]
         for n in nodes:
             d = {"op": n.op or "null", "name": n.name}
             if n.attrs:
                 d["attrs"] = n.attrs
-            d["inputs"] = [[index[id(c)], i, 0] for c, i in n.inputs]
+            d["inputs"] = [[index[id(c)], i, v] for (c, i), v in zip(n.inputs, versions[id(n)])]
             if n.subgraphs:
                 d["subgraphs"] = [json.loads(sg._raw_json()) for sg in n.subgraphs]
             jn.append(d)
@@ -673,13 +703,15 @@ class Symbol:
         (variables by name; ops with their inputs and attributes)."""
         lines = ["Symbol Outputs:"]
         lines += ["\toutput[%d]=%s(%d)" % (i, n.name, k) for i, (n, k) in enumerate(self._outs)]
-        for n in _topo(self._outs):
+        nodes = _topo(self._outs)
+        versions = _entry_versions(nodes)
+        for n in nodes:
             if n.op is None:
                 lines.append("Variable:" + n.name)
                 continue
             lines += ["--------------------", "Op:%s, Name=%s" % (n.op, n.name), "Inputs:"]
-            lines += ["\targ[%d]=%s(%d)%s" % (i, p.name, k, " version=0" if p.op is None else "")
-                      for i, (p, k) in enumerate(n.inputs)]
+            lines += ["\targ[%d]=%s(%d)%s" % (i, p.name, k, " version=%d" % v if p.op is None else "")
+                      for i, ((p, k), v) in enumerate(zip(n.inputs, versions[id(n)]))]
             if n.attrs:
                 lines.append("Attrs:")
                 lines += ["\t%s=%s" % kv for kv in n.attrs.items()]
@@ -902,7 +934,7 @@ class Symbol:
                 return repl[n.name]._outs[0]  # the replacement's entry: it may be output k of its node
             if id(n) not in memo:
                 c = _Node(n.op, n.name, n.attrs, [], n.n_vis)
-                c.trace_shape, c.subgraphs = n.trace_shape, n.subgraphs
+                c.trace_shape, c.subgraphs, c.versions = n.trace_shape, n.subgraphs, n.versions
                 memo[id(n)] = c
                 c.inputs = [clone(p, k) for p, k in n.inputs]
             return (memo[id(n)], i)
@@ -1445,7 +1477,11 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, ini
         raise TypeError("Expect a string for variable `name`")
     attrs = {k: attr_str(v) for k, v in (attr or {}).items()}
     if shape is not None:
-        attrs["__shape__"] = str(shape if isinstance(shape, (tuple, list)) else tuple(shape))  # MXNet: str(shape)
+        # MXNet: str(shape); a bare int (pvanet's shape=(1)) is written '1' and means (1,)
+        if isinstance(shape, numbers.Integral):
+            attrs["__shape__"] = str(int(shape))
+        else:
+            attrs["__shape__"] = str(shape if isinstance(shape, (tuple, list)) else tuple(shape))
     if lr_mult is not None:
         attrs["__lr_mult__"] = str(lr_mult)  # as MXNet writes it: lr_mult=2 -> '2'
     if wd_mult is not None:
@@ -1497,6 +1533,7 @@ def _from_dict(d) -> Symbol:
                 attrs[k] = v if isinstance(v, str) else attr_str(v)
         op = None if jn["op"] == "null" else jn["op"]
         n = _Node(op, jn["name"], attrs, [(nodes[e[0]], e[1]) for e in jn.get("inputs", [])])
+        n.versions = [int(e[2]) if len(e) > 2 else 0 for e in jn.get("inputs", [])]
         if op in _CONTROL_FLOW_OPS:
             n.subgraphs = [_from_dict(sg) for sg in jn.get("subgraphs", [])]
             n.n_vis = int(attrs.get("num_outputs", 1))
