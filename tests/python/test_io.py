@@ -84,6 +84,17 @@ def test_truncated_and_corrupt(tmp_path):
         mx.nd.load(str(tmp_path / "missing.params"))
 
 
+def test_damaged_array_name_raises_mxnet_error(tmp_path):
+    # a name whose bytes are not UTF-8 (a flipped byte in the file) is a clear error, not a codec one
+    f = str(tmp_path / "n.params")
+    mx.nd.save(f, {"ab": mx.nd.ones((2,))})
+    raw = bytearray(open(f, "rb").read())
+    at = raw.rindex(b"ab")
+    raw[at] = 0xAD
+    with pytest.raises(MXNetError, match="name of array 0 is not valid UTF-8"):
+        mx.nd.load_frombuffer(bytes(raw))
+
+
 def test_ndarray_iter():
     data = np.arange(10 * 3, dtype=np.float32).reshape(10, 3)
     label = np.arange(10, dtype=np.float32)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from ..base import _raise, check_call, ffi, lib
+from ..base import MXNetError, _raise, check_call, ffi, lib
 from .ndarray import NDArray, _new
 
 __all__ = ["save", "load", "load_frombuffer"]
@@ -75,7 +75,12 @@ def _collect(res, n):
             check_call(lib.mx_load_get_sparse(res, i, st, shape, ndim, comps, nc, nm))
             parts = [_new(comps[k]) for k in range(nc[0])]
             arrays.append(_from_file_components(st[0], tuple(shape[0:ndim[0]]), parts))
-            names.append(ffi.string(nm[0]).decode())
+            raw = ffi.string(nm[0])
+            try:
+                names.append(raw.decode())
+            except UnicodeDecodeError as e:  # a damaged file: say which array, not a codec error
+                raise MXNetError("nd.load: the name of array %d is not valid UTF-8 (%r...): the file is damaged"
+                                 % (i, raw[:16])) from e
     finally:
         lib.mx_load_release(res)
     if n and all(names):
