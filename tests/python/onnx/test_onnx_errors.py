@@ -89,6 +89,46 @@ def test_import_non_constant_shape_input():
         mx.contrib.onnx.import_model(helper.make_model(g))
 
 
+def test_import_damaged_attribute_and_initializer_name_them():
+    # what a damaged file holds: an attribute of the wrong type, an initializer of an unknown data type
+    m = _one_node_model(helper.make_node("MaxPool", ["x"], ["y"], name="mp", kernel_shape=3))
+    with pytest.raises(MXNetError, match=r"node 'mp' \(op 'MaxPool'\) cannot be translated"):
+        mx.contrib.onnx.import_model(m)
+    m = _one_node_model(helper.make_node("Add", ["x", "w"], ["y"], name="add1"))
+    w = helper.make_tensor("w", TensorProto.FLOAT, [1], [1.0])
+    w.data_type = 110
+    m.graph.initializer.append(w)
+    with pytest.raises(MXNetError, match=r"initializer 'w' cannot be read"):
+        mx.contrib.onnx.import_model(m)
+
+
+def test_import_randomly_damaged_files_raise_mxnet_error(tmp_path):
+    # bytes flipped anywhere in an exported CNN: the import either works or raises MXNetError
+    from mxcore import gluon, nd
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(4, 3), gluon.nn.BatchNorm(), gluon.nn.Dense(3))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 2, 8, 8)))
+    net.export(str(tmp_path / "small"), 0)
+    f = mx.onnx.export_model(str(tmp_path / "small-symbol.json"), str(tmp_path / "small-0000.params"),
+                             [(1, 2, 8, 8)], np.float32, str(tmp_path / "small.onnx"))
+    raw = open(f, "rb").read()
+    rng = np.random.default_rng(0)
+    raised = 0
+    for _ in range(150):
+        bad = bytearray(raw)
+        for at in rng.integers(0, len(bad), rng.integers(1, 4)):
+            bad[at] = int(rng.integers(0, 256))
+        g = tmp_path / "bad.onnx"
+        g.write_bytes(bytes(bad))
+        try:
+            mx.contrib.onnx.import_model(str(g))
+        except MXNetError:
+            raised += 1
+    assert raised > 0
+
+
 def test_missing_onnx_package_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)  # makes `import onnx` raise ImportError
     with pytest.raises(MXNetError, match=r"pip install onnx"):

@@ -59,10 +59,24 @@ def _default_opset(model):
 
 def _build(model_file):
     onnx, model = _load(model_file)
+    try:
+        return _build_graph(onnx, model)
+    except MXNetError:
+        raise
+    except Exception as e:  # noqa: BLE001  (a damaged file: names that are not text, ...)
+        raise MXNetError("ONNX import: the graph of '%s' cannot be read (%s: %s)"
+                         % (model_file if isinstance(model_file, str) else "the model", type(e).__name__, e)) from None
+
+
+def _build_graph(onnx, model):
     g = model.graph
     ctx = ImportContext(_default_opset(model), {})
     for t in g.initializer:
-        ctx.consts[t.name] = onnx.numpy_helper.to_array(t)
+        try:
+            ctx.consts[t.name] = onnx.numpy_helper.to_array(t)
+        except Exception as e:  # noqa: BLE001  (a damaged file: unknown data type, short raw data, ...)
+            raise MXNetError("ONNX import: initializer '%s' cannot be read (%s: %s)"
+                             % (t.name, type(e).__name__, e)) from None
     data_inputs = [i for i in g.input if i.name not in ctx.consts]  # IR < 4 lists initializers as inputs too
     for i in data_inputs:
         dims = _dims(i)
@@ -72,23 +86,33 @@ def _build(model_file):
         ctx._names.add(i.name)
         ctx.tensors[i.name] = ctx.sym_mod.var(i.name)
     for k, node in enumerate(g.node):
-        n = OnnxNode(node.op_type, node.name or "%s_%d" % (node.op_type, k), list(node.input), list(node.output),
-                     _attrs(onnx, node))
-        if node.domain not in ("", "ai.onnx"):
-            n.fail("domain '%s' is not supported (only the default ONNX domain)" % node.domain)
-        if fold(ctx, n):
-            continue
-        fn = translator(n.op_type)
-        if fn is None:
-            raise MXNetError("ONNX import: no MXNet translation for op '%s' (node '%s')" % (n.op_type, n.name))
-        outs = fn(ctx, n)
-        outs = outs if isinstance(outs, (list, tuple)) else [outs]
-        for name, s in zip(n.outputs, outs):
-            if name:
-                ctx.tensors[name] = s
+        name = node.name or "%s_%d" % (node.op_type, k)
+        try:
+            _import_node(onnx, ctx, node, name)
+        except MXNetError:
+            raise
+        except Exception as e:  # noqa: BLE001  (attributes of the wrong type or value in a damaged file)
+            raise MXNetError("ONNX import: node '%s' (op '%s') cannot be translated (%s: %s)"
+                             % (name, node.op_type, type(e).__name__, e)) from None
     outputs = [ctx.sym(o.name) for o in g.output]
     sym = outputs[0] if len(outputs) == 1 else ctx.sym_mod.Group(outputs)
     return sym, ctx, [i.name for i in data_inputs]
+
+
+def _import_node(onnx, ctx, node, name):
+    n = OnnxNode(node.op_type, name, list(node.input), list(node.output), _attrs(onnx, node))
+    if node.domain not in ("", "ai.onnx"):
+        n.fail("domain '%s' is not supported (only the default ONNX domain)" % node.domain)
+    if fold(ctx, n):
+        return
+    fn = translator(n.op_type)
+    if fn is None:
+        raise MXNetError("ONNX import: no MXNet translation for op '%s' (node '%s')" % (n.op_type, n.name))
+    outs = fn(ctx, n)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    for out_name, s in zip(n.outputs, outs):
+        if out_name:
+            ctx.tensors[out_name] = s
 
 
 def _split_params(sym, params):
