@@ -279,7 +279,7 @@ class Block:
                     % (name, filename, ', '.join(sorted(params))[:400]))
             if name in params:
                 params[name]._load_init(loaded[name], ctx, cast_dtype=cast_dtype,
-                                        dtype_source=dtype_source)
+                                        dtype_source=dtype_source, _owned=True)  # fresh from nd.load
 
     # MXNet 1.x legacy names
     def save_params(self, filename):
