@@ -61,9 +61,14 @@ static inline double es_u01(estream *s) {
     return u01_of(hi, lo);
 }
 
+/* A standard normal from two uniforms in (0, 1) (Box-Muller). */
+static inline __attribute__((always_inline)) double normal_of(double u1, double u2) {
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
 static inline double es_normal(estream *s) {
     double u1 = es_u01(s), u2 = es_u01(s);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return normal_of(u1, u2);
 }
 
 /* Marsaglia-Tsang; alpha < 1 boosted through alpha + 1. Scale 1. */
@@ -203,7 +208,7 @@ static MXI_CPU_CLONES void uniform_normal_range(void *ctx, int64_t b, int64_t e)
             u2[k] = u01_of(w[2], w[3]);
         }
         if (normal) {
-            for (int k = 0; k < n; k++) u1[k] = p0 + p1 * (sqrt(-2.0 * log(u1[k])) * cos(6.283185307179586 * u2[k]));
+            for (int k = 0; k < n; k++) u1[k] = p0 + p1 * normal_of(u1[k], u2[k]);
         } else {
             for (int k = 0; k < n; k++) u1[k] = p0 + (p1 - p0) * u1[k];
         }
