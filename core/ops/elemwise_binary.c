@@ -258,8 +258,8 @@ BIN_OP(sub, x - y)
 BIN_OP(mul, x * y)
 BIN_OP2(div, x / y, IDIV_EXPR)
 BIN_OP2(mod, FMOD_EXPR, IMOD_EXPR)
-/* float pow/hypot compute in float (powf, hypotf) and vectorize through
- * libmvec (vec_libm.h): x ** 2.5 on 1M floats 2.4 -> see bench/README */
+/* pow/hypot kernels are cloned per ISA so their loops call libmvec's vector
+ * powf/hypotf (vec_libm.h): x ** 2.5 on 1M floats, see bench/README */
 BIN_OP2_ATTR(power, MXI_POW(x, y), pow((double)x, (double)y), MXI_CPU_CLONES)
 
 /* x ** s for the exponents user code writes most ((a - b) ** 2, ** 0.5,
